@@ -1,0 +1,58 @@
+// Primary adapter (local entry): `npm start`. Runs the whole exchange on embedded servers in this process,
+// prints what runs where, and shuts down cleanly on Ctrl-C. Data persists under POUCH_DATA_DIR (.pouch/).
+import { resolve } from 'node:path';
+import { isPouchError } from '../shared/domain/errors.ts';
+import { startLocalExchange } from '../shared/local/local-exchange.ts';
+
+const dataDir = resolve(process.env.POUCH_DATA_DIR ?? '.pouch');
+const portText = process.env.PORT ?? '8787';
+const port = Number(portText);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`pouch: PORT must be a TCP port number (0-65535), got "${portText}"`);
+  process.exit(1);
+}
+
+try {
+  const exchange = await startLocalExchange({ dataDir, port, env: { POUCH_LOG_LEVEL: 'warn', ...process.env } });
+  const { config } = exchange.runtime;
+  console.log(
+    [
+      'Pouch local exchange is running.',
+      `  API        ${exchange.url}`,
+      `  API docs   ${exchange.url}/docs  (OpenAPI: ${exchange.url}/openapi.json)`,
+      `  Health     ${exchange.url}/health`,
+      `  DynamoDB   ${exchange.embedded.dynamodbEndpoint}  (dynalite; tables ${Object.values(config.tables).join(', ')})`,
+      `  S3         ${exchange.embedded.s3Endpoint}  (s3rver; bucket ${config.evidenceBucket})`,
+      `  Signing    ${exchange.runtime.signer.kid}  (key file ${config.signer.kind === 'file' ? config.signer.path : '-'})`,
+      `  Data       ${dataDir}`,
+      'Press Ctrl-C to stop; data is kept for the next start.',
+    ].join('\n'),
+  );
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\nReceived ${signal}, shutting down...`);
+    exchange.close().then(
+      () => {
+        console.log('Stopped cleanly.');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        console.error('pouch: shutdown failed:', error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+} catch (error) {
+  if (isPouchError(error, 'ERR_PORT_IN_USE')) {
+    console.error(`pouch: ${error.message}. Is another 'npm start' running? Stop it, or set PORT=<free port>.`);
+  } else if (isPouchError(error, 'ERR_CONFIG')) {
+    console.error(`pouch: ${error.message}`);
+  } else {
+    console.error('pouch: the local exchange could not start:', error);
+  }
+  process.exit(1);
+}

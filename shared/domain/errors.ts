@@ -1,0 +1,97 @@
+// Domain layer: the single error base for Pouch. Every failure that crosses a boundary is a PouchError
+// with a stable `code`; the HTTP mapper (shared/http/problem.ts) and the CLI turn codes into answers.
+
+/** Stable error codes. Callers narrow on these with a `switch`; messages are for humans and may change. */
+export type PouchErrorCode =
+  // request shape
+  | 'ERR_VALIDATION'
+  | 'ERR_MALFORMED_JSON'
+  | 'ERR_PAYLOAD_TOO_LARGE'
+  | 'ERR_NOT_FOUND'
+  | 'ERR_METHOD_NOT_ALLOWED'
+  | 'ERR_UNSUPPORTED_MEDIA_TYPE'
+  | 'ERR_CONFLICT'
+  | 'ERR_IDEMPOTENCY_MISMATCH'
+  | 'ERR_INVALID_STATE'
+  // authentication and authorization
+  | 'ERR_UNAUTHENTICATED'
+  | 'ERR_TOKEN_INVALID'
+  | 'ERR_TOKEN_EXPIRED'
+  | 'ERR_TOKEN_REPLAYED'
+  | 'ERR_KEY_UNKNOWN'
+  | 'ERR_KEY_REVOKED'
+  | 'ERR_FORBIDDEN'
+  // configuration and infrastructure
+  | 'ERR_CONFIG'
+  | 'ERR_PORT_IN_USE'
+  | 'ERR_STORAGE'
+  | 'ERR_STORAGE_THROTTLED'
+  | 'ERR_SIGNER'
+  | 'ERR_DEPENDENCY_UNAVAILABLE'
+  // content, sealing and custody
+  | 'ERR_SEAL_FORMAT'
+  | 'ERR_SEAL_INTEGRITY'
+  | 'ERR_SEAL_NO_IDENTITY'
+  | 'ERR_HASH_MISMATCH'
+  | 'ERR_SIGNATURE_INVALID'
+  | 'ERR_MANIFEST_INVALID'
+  | 'ERR_LEDGER_CONFLICT'
+  | 'ERR_LEDGER_BROKEN'
+  | 'ERR_PROOF_INVALID'
+  | 'ERR_DRAFT_INVALID'
+  | 'ERR_INTERNAL';
+
+/** Base class of every error Pouch raises on purpose. */
+export class PouchError extends Error {
+  override readonly name: string = 'PouchError';
+  readonly code: PouchErrorCode;
+  /** Safe, structured details for the caller (field names, current state). Never secrets. */
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(
+    code: PouchErrorCode,
+    message: string,
+    options: { cause?: unknown; details?: Record<string, unknown> } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.details = options.details;
+  }
+}
+
+/** The configuration is missing or invalid; start-up stops. */
+export class ConfigError extends PouchError {
+  override readonly name = 'ConfigError';
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('ERR_CONFIG', message, details ? { details } : {});
+  }
+}
+
+/** A thing does not exist, or exists but is not the caller's: both answer the same. */
+export class NotFoundError extends PouchError {
+  override readonly name = 'NotFoundError';
+  constructor(message = 'Not found') {
+    super('ERR_NOT_FOUND', message);
+  }
+}
+
+/** A storage adapter failed; `cause` holds the SDK error for the log, never for the response. */
+export class StorageError extends PouchError {
+  override readonly name = 'StorageError';
+  constructor(message: string, cause: unknown, throttled = false) {
+    super(throttled ? 'ERR_STORAGE_THROTTLED' : 'ERR_STORAGE', message, { cause });
+  }
+}
+
+/** A conditional write lost its race (an item already exists). */
+export class ConditionFailedError extends PouchError {
+  override readonly name = 'ConditionFailedError';
+  constructor(message: string, cause?: unknown) {
+    super('ERR_CONFLICT', message, { cause });
+  }
+}
+
+/** Narrow an unknown thrown value to a PouchError with the given code. */
+export function isPouchError(value: unknown, code?: PouchErrorCode): value is PouchError {
+  return value instanceof PouchError && (code === undefined || value.code === code);
+}

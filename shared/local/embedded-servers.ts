@@ -1,0 +1,81 @@
+// Local mode infrastructure: starts the embedded DynamoDB-compatible (dynalite) and S3-compatible (s3rver)
+// servers on loopback. Used by `npm start` and by integration tests; never bundled into the Lambda.
+import { mkdir } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import dynalite from 'dynalite';
+import S3rver from 's3rver';
+
+export interface EmbeddedServers {
+  readonly dynamodbEndpoint: string;
+  readonly s3Endpoint: string;
+  readonly dynamodbPort: number;
+  readonly s3Port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Start both servers. With `dataDir` their data persists on disk (DynamoDB under `dynamodb/`, S3 under
+ * `s3/`); without it DynamoDB is in memory and S3 uses a throw-away folder the caller provides.
+ * Ports default to 0: the OS picks free ones, so nothing else on the machine can collide with them.
+ */
+export async function startEmbeddedServers(options: {
+  dataDir: string;
+  persistDynamo?: boolean;
+  dynamodbPort?: number;
+  s3Port?: number;
+}): Promise<EmbeddedServers> {
+  const dynamoDir = join(options.dataDir, 'dynamodb');
+  const s3Dir = join(options.dataDir, 's3');
+  await mkdir(s3Dir, { recursive: true });
+  const persist = options.persistDynamo ?? true;
+  if (persist) await mkdir(dynamoDir, { recursive: true });
+
+  const dynamo: Server = dynalite({
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+    ...(persist ? { path: dynamoDir } : {}),
+  });
+  await listen(dynamo, options.dynamodbPort ?? 0);
+  const dynamodbPort = (dynamo.address() as AddressInfo).port;
+
+  let s3: S3rver;
+  let s3Port: number;
+  try {
+    s3 = new S3rver({ address: '127.0.0.1', port: options.s3Port ?? 0, directory: s3Dir, silent: true });
+    const address = (await s3.run()) as AddressInfo;
+    s3Port = address.port;
+  } catch (error) {
+    await closeServer(dynamo);
+    throw error;
+  }
+
+  return {
+    dynamodbEndpoint: `http://127.0.0.1:${dynamodbPort}`,
+    s3Endpoint: `http://127.0.0.1:${s3Port}`,
+    dynamodbPort,
+    s3Port,
+    async close() {
+      await Promise.allSettled([s3.close(), closeServer(dynamo)]);
+    },
+  };
+}
+
+function listen(server: Server, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.closeAllConnections?.();
+    server.close(() => resolve());
+  });
+}

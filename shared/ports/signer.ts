@@ -1,0 +1,15 @@
+// Port: the exchange's own signing key (access tokens, receipts, checkpoints). KMS on AWS, a key file locally.
+
+/** Signs with the exchange's ES256 key. Implementations never expose the private key. */
+export interface Signer {
+  /** JOSE algorithm; pinned to ES256 for both implementations. */
+  readonly alg: 'ES256';
+  /** Key id published in the JWKS and set as `kid` on everything this key signs. */
+  readonly kid: string;
+  /** Sign `data` and return the JOSE (IEEE P1363, r||s, 64 bytes) signature. */
+  sign(data: Uint8Array): Promise<Uint8Array>;
+  /** The public key as a JWK (with `kid`, `alg`, `use`). */
+  publicJwk(): Promise<JsonWebKey & { kid: string }>;
+  /** Cheap liveness check for /health. */
+  check(): Promise<void>;
+}

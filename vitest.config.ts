@@ -1,0 +1,12 @@
+// Test runner configuration: unit, integration (embedded servers) and infra suites in one run.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['tests/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    execArgv: ['--openssl-legacy-provider'],
+  },
+});

@@ -13,7 +13,11 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 }
 
 try {
-  const exchange = await startLocalExchange({ dataDir, port, env: { POUCH_LOG_LEVEL: 'warn', ...process.env } });
+  const exchange = await startLocalExchange({
+    dataDir,
+    port,
+    env: { POUCH_LOG_LEVEL: 'warn', ...process.env },
+  });
   const { config } = exchange.runtime;
   console.log(
     [
@@ -48,7 +52,9 @@ try {
   process.on('SIGTERM', () => stop('SIGTERM'));
 } catch (error) {
   if (isPouchError(error, 'ERR_PORT_IN_USE')) {
-    console.error(`pouch: ${error.message}. Is another 'npm start' running? Stop it, or set PORT=<free port>.`);
+    console.error(
+      `pouch: ${error.message}. Is another 'npm start' running? Stop it, or set PORT=<free port>.`,
+    );
   } else if (isPouchError(error, 'ERR_CONFIG')) {
     console.error(`pouch: ${error.message}`);
   } else {

@@ -33,7 +33,11 @@ const schema = z
   })
   .superRefine((v, ctx) => {
     if (v.POUCH_SIGNER === 'kms' && !v.POUCH_SIGNING_KEY_ID) {
-      ctx.addIssue({ code: 'custom', path: ['POUCH_SIGNING_KEY_ID'], message: 'required when POUCH_SIGNER=kms' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['POUCH_SIGNING_KEY_ID'],
+        message: 'required when POUCH_SIGNER=kms',
+      });
     }
     if (v.POUCH_SIGNER === 'file' && !v.POUCH_SIGNING_KEY_FILE) {
       ctx.addIssue({

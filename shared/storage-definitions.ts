@@ -44,7 +44,11 @@ export const mainTable = {
   partitionKey: pk,
   sortKey: sk,
   globalIndexes: [
-    { indexName: 'gsi1', partitionKey: { name: 'gsi1pk', type: 'S' }, sortKey: { name: 'gsi1sk', type: 'S' } },
+    {
+      indexName: 'gsi1',
+      partitionKey: { name: 'gsi1pk', type: 'S' },
+      sortKey: { name: 'gsi1sk', type: 'S' },
+    },
   ],
   appendOnly: false,
   purpose: 'directory, exchanges, messages, idempotency',
@@ -102,7 +106,8 @@ export const buckets: readonly BucketDefinition[] = [evidenceBucket];
 
 /** Key prefixes inside the evidence bucket. Storage keys are built only from server-generated ids. */
 export const objectKeys = {
-  document: (exchangeId: string, documentId: string): string => `exchanges/${exchangeId}/documents/${documentId}.age`,
+  document: (exchangeId: string, documentId: string): string =>
+    `exchanges/${exchangeId}/documents/${documentId}.age`,
   checkpoint: (size: number): string => `checkpoints/${String(size).padStart(12, '0')}.jws`,
 } as const;
 

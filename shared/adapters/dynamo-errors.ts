@@ -12,6 +12,7 @@ const throttling = new Set([
 export function translateDynamoError(error: unknown, what: string): Error {
   if (error instanceof PouchError) return error;
   const name = (error as { name?: string } | null)?.name ?? '';
-  if (name === 'ConditionalCheckFailedException') return new ConditionFailedError(`${what}: condition failed`, error);
+  if (name === 'ConditionalCheckFailedException')
+    return new ConditionFailedError(`${what}: condition failed`, error);
   return new StorageError(`${what} failed`, error, throttling.has(name));
 }

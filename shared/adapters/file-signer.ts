@@ -1,5 +1,11 @@
 // Secondary adapter: the local exchange's Signer, an ES256 key kept in a JWK file (0600) under the data dir.
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign as signBytes } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  sign as signBytes,
+} from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { PouchError } from '../domain/errors.ts';

@@ -3,7 +3,8 @@ import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import type { LogFields, Logger } from '../ports/logger.ts';
 
 /** Field names whose values are never written, at any depth. */
-const redacted = /^(authorization|cookie|token|access_token|client_assertion|assertion|password|passphrase|secret|d|privateKey|identity)$/i;
+const redacted =
+  /^(authorization|cookie|token|access_token|client_assertion|assertion|password|passphrase|secret|d|privateKey|identity)$/i;
 
 /** Build the process logger. `silent` drops everything (tests). */
 export function createJsonLogger(level: 'debug' | 'info' | 'warn' | 'error' | 'silent'): Logger {
@@ -28,10 +29,16 @@ export function redact(fields: LogFields | undefined): LogFields {
 function redactValue(value: unknown, depth: number): unknown {
   if (depth > 6 || value === null || typeof value !== 'object') return value;
   if (value instanceof Error) {
-    return { name: value.name, message: value.message, stack: value.stack, cause: redactValue(value.cause, depth + 1) };
+    return {
+      name: value.name,
+      message: value.message,
+      stack: value.stack,
+      cause: redactValue(value.cause, depth + 1),
+    };
   }
   if (Array.isArray(value)) return value.map((v) => redactValue(v, depth + 1));
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = redacted.test(k) ? '[redacted]' : redactValue(v, depth + 1);
+  for (const [k, v] of Object.entries(value))
+    out[k] = redacted.test(k) ? '[redacted]' : redactValue(v, depth + 1);
   return out;
 }

@@ -58,13 +58,20 @@ export function createApp(deps: AppDeps): PouchApp {
     });
   });
   app.use(secureHeaders());
-  app.use(methodNotAllowed({ app, onMethodNotAllowed: (c, allowed) => problem(c, 'ERR_METHOD_NOT_ALLOWED', `Use ${allowed.join(', ')}`, {}, { Allow: allowed.join(', ') }) }));
+  app.use(
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, allowed) =>
+        problem(c, 'ERR_METHOD_NOT_ALLOWED', `Use ${allowed.join(', ')}`, {}, { Allow: allowed.join(', ') }),
+    }),
+  );
   app.use(async (c, next) => {
     const method = c.req.method;
     if (method === 'POST' || method === 'PUT' || method === 'PATCH') {
       const type = c.req.header('content-type');
       const length = c.req.header('content-length');
-      const hasBody = type !== undefined || (length !== undefined && length !== '0') || c.req.header('transfer-encoding');
+      const hasBody =
+        type !== undefined || (length !== undefined && length !== '0') || c.req.header('transfer-encoding');
       if (hasBody && !jsonType.test(type ?? '') && type !== 'application/x-www-form-urlencoded') {
         return problem(c, 'ERR_UNSUPPORTED_MEDIA_TYPE', 'Send JSON with Content-Type: application/json');
       }
@@ -74,7 +81,8 @@ export function createApp(deps: AppDeps): PouchApp {
   app.use(
     bodyLimit({
       maxSize: deps.maxBodyBytes,
-      onError: (c) => problem(c, 'ERR_PAYLOAD_TOO_LARGE', `The request body exceeds ${deps.maxBodyBytes} bytes`),
+      onError: (c) =>
+        problem(c, 'ERR_PAYLOAD_TOO_LARGE', `The request body exceeds ${deps.maxBodyBytes} bytes`),
     }),
   );
 

@@ -10,7 +10,13 @@ interface OperationLike {
   summary?: string;
   description?: string;
   tags?: string[];
-  parameters?: Array<{ name: string; in: string; required?: boolean; schema?: unknown; description?: string }>;
+  parameters?: Array<{
+    name: string;
+    in: string;
+    required?: boolean;
+    schema?: unknown;
+    description?: string;
+  }>;
   requestBody?: { content?: Record<string, { schema?: unknown }> };
   responses?: Record<string, { description?: string; content?: Record<string, { schema?: unknown }> }>;
   security?: unknown[];
@@ -39,12 +45,17 @@ export function renderDocsPage(document: object): string {
       const op = item?.[method];
       if (!op) continue;
       const id = `${method}-${path}`.replace(/[^a-zA-Z0-9]+/g, '-');
-      toc.push(`<li><a href="#${id}"><code class="m ${method}">${method.toUpperCase()}</code> ${escapeHtml(path)}</a></li>`);
+      toc.push(
+        `<li><a href="#${id}"><code class="m ${method}">${method.toUpperCase()}</code> ${escapeHtml(path)}</a></li>`,
+      );
       ops.push(renderOperation(id, method, path, op));
     }
   }
   const schemas = Object.entries(doc.components?.schemas ?? {})
-    .map(([name, schema]) => `<details id="schema-${escapeHtml(name)}"><summary>${escapeHtml(name)}</summary>${json(schema)}</details>`)
+    .map(
+      ([name, schema]) =>
+        `<details id="schema-${escapeHtml(name)}"><summary>${escapeHtml(name)}</summary>${json(schema)}</details>`,
+    )
     .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
@@ -74,7 +85,9 @@ function renderOperation(id: string, method: string, path: string, op: Operation
     .map(([type, c]) => `<h4>Body (${escapeHtml(type)})</h4>${json(c.schema)}`)
     .join('');
   const responses = Object.entries(op.responses ?? {})
-    .map(([status, r]) => `<li><strong>${escapeHtml(status)}</strong> ${escapeHtml(r.description ?? '')}</li>`)
+    .map(
+      ([status, r]) => `<li><strong>${escapeHtml(status)}</strong> ${escapeHtml(r.description ?? '')}</li>`,
+    )
     .join('');
   return `<section id="${id}"><h3><code class="m ${method}">${method.toUpperCase()}</code> ${escapeHtml(path)}</h3>
 <p>${escapeHtml(op.summary ?? '')}</p>${op.description ? `<p>${escapeHtml(op.description)}</p>` : ''}

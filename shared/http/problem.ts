@@ -3,7 +3,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { type PouchErrorCode, isPouchError } from '../domain/errors.ts';
+import { isPouchError, type PouchErrorCode } from '../domain/errors.ts';
 import type { Logger } from '../ports/logger.ts';
 
 export const problemMediaType = 'application/problem+json';

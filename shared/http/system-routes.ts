@@ -23,8 +23,14 @@ const healthRoute = createRoute({
   tags: ['system'],
   summary: 'Report the state of every dependency',
   responses: {
-    200: { description: 'All dependencies answer', content: { 'application/json': { schema: HealthSchema } } },
-    503: { description: 'A dependency does not answer', content: { 'application/json': { schema: HealthSchema } } },
+    200: {
+      description: 'All dependencies answer',
+      content: { 'application/json': { schema: HealthSchema } },
+    },
+    503: {
+      description: 'A dependency does not answer',
+      content: { 'application/json': { schema: HealthSchema } },
+    },
   },
 });
 
@@ -64,7 +70,11 @@ async function runCheck(check: HealthCheck) {
     ]);
     return { name: check.name, status: 'ok' as const, latencyMs: Math.round(performance.now() - start) };
   } catch {
-    return { name: check.name, status: 'unavailable' as const, latencyMs: Math.round(performance.now() - start) };
+    return {
+      name: check.name,
+      status: 'unavailable' as const,
+      latencyMs: Math.round(performance.now() - start),
+    };
   } finally {
     clearTimeout(timer);
   }

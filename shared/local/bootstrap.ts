@@ -29,7 +29,8 @@ export async function bootstrapStorage(clients: { dynamo: DynamoDBClient; s3: S3
     [replayTable, config.tables.replay],
   ]);
   const bucketNames = new Map<BucketDefinition, string>([[evidenceBucket, config.evidenceBucket]]);
-  for (const table of tables) await ensureTable(clients.dynamo, table, tableNames.get(table) ?? table.localName);
+  for (const table of tables)
+    await ensureTable(clients.dynamo, table, tableNames.get(table) ?? table.localName);
   for (const bucket of buckets) await ensureBucket(clients.s3, bucketNames.get(bucket) ?? bucket.localName);
 }
 

@@ -32,11 +32,23 @@ export async function startLocalExchange(options: {
   persistDynamo?: boolean;
 }): Promise<LocalExchange> {
   const host = options.host ?? '127.0.0.1';
-  let ready: ((req: Parameters<ReturnType<typeof getRequestListener>>[0], res: Parameters<ReturnType<typeof getRequestListener>>[1]) => void) | undefined;
+  let ready:
+    | ((
+        req: Parameters<ReturnType<typeof getRequestListener>>[0],
+        res: Parameters<ReturnType<typeof getRequestListener>>[1],
+      ) => void)
+    | undefined;
   const server = createServer((req, res) => {
     if (ready) return ready(req, res);
     res.writeHead(503, { 'content-type': 'application/problem+json' });
-    res.end(JSON.stringify({ title: 'Service Unavailable', status: 503, code: 'ERR_DEPENDENCY_UNAVAILABLE', detail: 'starting' }));
+    res.end(
+      JSON.stringify({
+        title: 'Service Unavailable',
+        status: 503,
+        code: 'ERR_DEPENDENCY_UNAVAILABLE',
+        detail: 'starting',
+      }),
+    );
   });
   const port = await listen(server, options.port, host);
   const url = `http://${host}:${port}`;

@@ -1,0 +1,62 @@
+// Entry-point test: the Lambda handler serves the same app through an API Gateway v2 event, wired from env.
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localDefaults } from '../../shared/config.ts';
+import { startTestExchange } from '../support/local-exchange.ts';
+
+type Exchange = Awaited<ReturnType<typeof startTestExchange>>;
+
+function event(method: string, path: string): APIGatewayProxyEventV2 {
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: path,
+    rawQueryString: '',
+    headers: { host: 'api.example', 'x-request-id': 'lambda-test-1' },
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'api',
+      domainName: 'api.example',
+      domainPrefix: 'api',
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '192.0.2.1', userAgent: 'vitest' },
+      requestId: 'r1',
+      routeKey: '$default',
+      stage: '$default',
+      time: '28/Nov/2026:12:00:00 +0000',
+      timeEpoch: 0,
+    },
+  };
+}
+
+describe('functions/api.ts', () => {
+  let exchange: Exchange;
+  beforeAll(async () => {
+    exchange = await startTestExchange();
+    const env = localDefaults(exchange.dataDir, {
+      http: exchange.port,
+      dynamodb: exchange.embedded.dynamodbPort,
+      s3: exchange.embedded.s3Port,
+    });
+    Object.assign(process.env, env, { POUCH_LOG_LEVEL: 'silent' });
+  });
+  afterAll(async () => {
+    await exchange.stop();
+  });
+
+  it('answers /health and problem+json through an API Gateway v2 event', async () => {
+    const { handler } = await import('../../functions/api.ts');
+    const health = await handler(event('GET', '/health'), {} as Context);
+    expect(health).toMatchObject({ statusCode: 200 });
+    expect(JSON.parse((health as { body: string }).body).status).toBe('ok');
+
+    const missing = (await handler(event('GET', '/v1/nope'), {} as Context)) as {
+      statusCode: number;
+      headers: Record<string, string>;
+      body: string;
+    };
+    expect(missing.statusCode).toBe(404);
+    expect(missing.headers['content-type']).toBe('application/problem+json');
+    expect(JSON.parse(missing.body)).toMatchObject({ code: 'ERR_NOT_FOUND', requestId: 'lambda-test-1' });
+  });
+});

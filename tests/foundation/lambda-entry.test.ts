@@ -1,12 +1,15 @@
 // Entry-point test: the Lambda handler serves the same app through an API Gateway v2 event, wired from env.
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { handler as Handler } from '../../functions/api.ts';
 import { localDefaults } from '../../shared/config.ts';
 import { startTestExchange } from '../support/local-exchange.ts';
 
 type Exchange = Awaited<ReturnType<typeof startTestExchange>>;
 
-function event(method: string, path: string): APIGatewayProxyEventV2 {
+type Event = Parameters<typeof Handler>[0];
+
+function event(method: string, path: string): Event {
   return {
     version: '2.0',
     routeKey: '$default',

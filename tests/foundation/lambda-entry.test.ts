@@ -15,10 +15,13 @@ function event(method: string, path: string): Event {
     routeKey: '$default',
     rawPath: path,
     rawQueryString: '',
+    body: null,
     headers: { host: 'api.example', 'x-request-id': 'lambda-test-1' },
     isBase64Encoded: false,
     requestContext: {
       accountId: '123456789012',
+      authentication: null,
+      authorizer: {},
       apiId: 'api',
       domainName: 'api.example',
       domainPrefix: 'api',

@@ -1,0 +1,112 @@
+// Least-privilege IAM statements, written out action by action rather than through grant*() helpers, so a
+// reviewer (and tests/infra) can read exactly what each function may do. Reused by every function we add.
+
+import type { aws_dynamodb as dynamodb, aws_kms as kms, aws_s3 as s3 } from 'aws-cdk-lib';
+import { Aws, aws_iam as iam } from 'aws-cdk-lib';
+import type { TableDefinition } from '../../shared/storage-definitions.ts';
+
+/**
+ * The only actions any role gets on an append-only table (the custody ledger): conditional put of the next
+ * event, and reads. No UpdateItem, DeleteItem, BatchWriteItem or PartiQL: history cannot be rewritten.
+ */
+export const appendOnlyTableActions = ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:Query'] as const;
+
+/** Main table: directory, exchanges, messages and idempotency records are created, updated and read. */
+export const mainTableActions = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:Query',
+  'dynamodb:ConditionCheckItem',
+] as const;
+
+/** Replay store: a conditional put of each `jti`, and a read. */
+export const replayTableActions = ['dynamodb:PutItem', 'dynamodb:GetItem'] as const;
+
+/**
+ * Evidence objects: presigned single and multipart PUT (CreateMultipartUpload, UploadPart and
+ * CompleteMultipartUpload are all s3:PutObject), GET and HEAD, listing and aborting multipart parts.
+ */
+export const evidenceObjectActions = [
+  's3:PutObject',
+  's3:GetObject',
+  's3:AbortMultipartUpload',
+  's3:ListMultipartUploadParts',
+] as const;
+
+/** Statements for a table, its actions on the table and (for Query only) on its declared GSIs. */
+export function tableStatements(
+  table: dynamodb.ITable,
+  definition: TableDefinition,
+  actions: readonly string[],
+): iam.PolicyStatement[] {
+  if (
+    definition.appendOnly &&
+    actions.some((a) => !(appendOnlyTableActions as readonly string[]).includes(a))
+  ) {
+    throw new Error(`Table ${definition.id} is append-only; refusing to grant ${actions.join(', ')}`);
+  }
+  const statements = [
+    new iam.PolicyStatement({
+      sid: `${definition.id}Table`,
+      actions: [...actions],
+      resources: [table.tableArn],
+    }),
+  ];
+  if (definition.globalIndexes.length > 0 && actions.includes('dynamodb:Query')) {
+    // Index ARNs named one by one from the definitions, so no wildcard is needed.
+    statements.push(
+      new iam.PolicyStatement({
+        sid: `${definition.id}Indexes`,
+        actions: ['dynamodb:Query'],
+        resources: definition.globalIndexes.map((i) => `${table.tableArn}/index/${i.indexName}`),
+      }),
+    );
+  }
+  return statements;
+}
+
+/** Statement for evidence objects under one key prefix (e.g. `exchanges/`). */
+export function evidenceObjectStatement(bucket: s3.IBucket, prefix: string): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'EvidenceObjects',
+    actions: [...evidenceObjectActions],
+    resources: [bucket.arnForObjects(`${prefix}*`)],
+  });
+}
+
+/**
+ * Use of the data key, only through S3 and DynamoDB in this region (kms:ViaService): presigned transfers
+ * made with the function's credentials need GenerateDataKey (PUT) and Decrypt (GET, multipart).
+ */
+export function dataKeyStatement(key: kms.IKey): iam.PolicyStatement {
+  // Cross-stack references only work within one region, so the consumer's region is the key's region.
+  return new iam.PolicyStatement({
+    sid: 'DataKeyViaS3AndDynamoDB',
+    actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'],
+    resources: [key.keyArn],
+    conditions: {
+      StringEquals: {
+        'kms:ViaService': [`s3.${Aws.REGION}.amazonaws.com`, `dynamodb.${Aws.REGION}.amazonaws.com`],
+      },
+    },
+  });
+}
+
+/** Receipt signing: ES256 only, plus reading the public key for the published JWKS. */
+export function signingKeyStatements(key: kms.IKey): iam.PolicyStatement[] {
+  return [
+    new iam.PolicyStatement({
+      sid: 'SignReceipts',
+      actions: ['kms:Sign'],
+      resources: [key.keyArn],
+      conditions: { StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256' } },
+    }),
+    new iam.PolicyStatement({
+      sid: 'ReadSigningPublicKey',
+      actions: ['kms:GetPublicKey'],
+      resources: [key.keyArn],
+    }),
+  ];
+}

@@ -1,0 +1,49 @@
+// Stateful building block: a DynamoDB table built from its definition in shared/storage-definitions.ts, with
+// the secure defaults set once (CMK encryption, PITR, deletion protection, retained, on-demand billing).
+
+import type { aws_kms as kms } from 'aws-cdk-lib';
+import { aws_dynamodb as dynamodb, RemovalPolicy } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import type { KeyAttribute, TableDefinition } from '../../shared/storage-definitions.ts';
+
+export interface SecureTableProps {
+  readonly definition: TableDefinition;
+  readonly encryptionKey: kms.IKey;
+}
+
+function toAttribute(key: KeyAttribute): dynamodb.Attribute {
+  return {
+    name: key.name,
+    type: key.type === 'S' ? dynamodb.AttributeType.STRING : dynamodb.AttributeType.NUMBER,
+  };
+}
+
+/** A table whose keys and GSIs come only from its shared definition, so CDK and local bootstrap agree. */
+export class SecureTable extends Construct {
+  readonly table: dynamodb.Table;
+  readonly definition: TableDefinition;
+
+  constructor(scope: Construct, id: string, props: SecureTableProps) {
+    super(scope, id);
+    const def = props.definition;
+    this.definition = def;
+    this.table = new dynamodb.Table(this, 'Table', {
+      partitionKey: toAttribute(def.partitionKey),
+      ...(def.sortKey ? { sortKey: toAttribute(def.sortKey) } : {}),
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: props.encryptionKey,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    for (const index of def.globalIndexes) {
+      this.table.addGlobalSecondaryIndex({
+        indexName: index.indexName,
+        partitionKey: toAttribute(index.partitionKey),
+        ...(index.sortKey ? { sortKey: toAttribute(index.sortKey) } : {}),
+        projectionType: dynamodb.ProjectionType.ALL,
+      });
+    }
+  }
+}

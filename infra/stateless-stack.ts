@@ -1,0 +1,117 @@
+// Stateless stack: the API Lambda and the HTTP API. It can be destroyed and redeployed at will; everything it
+// touches comes from the stateful stack through props and is granted statement by statement.
+
+import type { aws_kms as kms, aws_lambda as lambda, aws_s3 as s3 } from 'aws-cdk-lib';
+import { type aws_iam as iam, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import {
+  evidenceBucket,
+  ledgerTable,
+  mainTable,
+  replayTable,
+  tables,
+} from '../shared/storage-definitions.ts';
+import { ApiFunction } from './constructs/api-function.ts';
+import {
+  appendOnlyTableActions,
+  dataKeyStatement,
+  evidenceObjectStatement,
+  mainTableActions,
+  replayTableActions,
+  signingKeyStatements,
+  tableStatements,
+} from './constructs/grants.ts';
+import { PouchHttpApi } from './constructs/http-api.ts';
+import { acknowledgeWildcardResource } from './nag.ts';
+import type { PouchSettings } from './settings.ts';
+import type { DefinedTable } from './stateful-stack.ts';
+
+export interface StatelessStackProps extends StackProps {
+  readonly settings: PouchSettings;
+  readonly dataKey: kms.IKey;
+  readonly signingKey: kms.IKey;
+  readonly evidenceBucket: s3.IBucket;
+  /** Tables by definition id, as built by the stateful stack. */
+  readonly tables: ReadonlyMap<string, DefinedTable>;
+  /** Prebuilt Lambda code. Tests pass an inline stub to skip bundling; `cdk synth` leaves it unset. */
+  readonly apiCode?: lambda.Code;
+}
+
+/** Prefix of every object the API may touch; checkpoints/ belongs to the (later) checkpoint function. */
+const apiObjectPrefix = 'exchanges/';
+
+export class StatelessStack extends Stack {
+  readonly api: ApiFunction;
+  readonly httpApi: PouchHttpApi;
+
+  constructor(scope: Construct, id: string, props: StatelessStackProps) {
+    super(scope, id, props);
+    const { settings } = props;
+    const table = (id: string): DefinedTable => {
+      const found = props.tables.get(id);
+      if (!found) throw new Error(`Stateless stack needs table ${id} from the stateful stack`);
+      return found;
+    };
+
+    const tableEnvironment = Object.fromEntries(tables.map((d) => [d.envVar, table(d.id).table.tableName]));
+
+    this.api = new ApiFunction(this, 'Api', {
+      description: 'Pouch: exchange API (Hono on Lambda)',
+      memoryMb: settings.lambdaMemoryMb,
+      timeoutSeconds: settings.lambdaTimeoutSeconds,
+      logRetention: settings.logRetention,
+      environment: {},
+      ...(props.apiCode ? { code: props.apiCode } : {}),
+    });
+
+    this.httpApi = new PouchHttpApi(this, 'Http', {
+      handler: this.api.function,
+      throttle: { burstLimit: settings.apiThrottleBurstLimit, rateLimit: settings.apiThrottleRateLimit },
+      logRetention: settings.logRetention,
+    });
+
+    // Environment after the API exists: the issuer defaults to the API's own endpoint. The keys are the
+    // variables shared/config.ts validates at cold start.
+    const environment: Record<string, string> = {
+      POUCH_MODE: 'aws',
+      ...tableEnvironment,
+      [evidenceBucket.envVar]: props.evidenceBucket.bucketName,
+      POUCH_ISSUER: settings.issuer ?? this.httpApi.api.apiEndpoint,
+      POUCH_SIGNER: 'kms',
+      POUCH_SIGNING_KEY_ID: props.signingKey.keyArn,
+      POUCH_MAX_DOCUMENT_BYTES: settings.maxDocumentBytes,
+      POUCH_MAX_BODY_BYTES: settings.maxBodyBytes,
+      POUCH_PRESIGN_SECONDS: settings.presignSeconds,
+      POUCH_LOG_LEVEL: settings.logLevel,
+    };
+    for (const [key, value] of Object.entries(environment)) this.api.function.addEnvironment(key, value);
+
+    // Least privilege, one statement per resource; see constructs/grants.ts for why each action is there.
+    const statements: iam.PolicyStatement[] = [
+      ...tableStatements(table(mainTable.id).table, mainTable, mainTableActions),
+      ...tableStatements(table(ledgerTable.id).table, ledgerTable, appendOnlyTableActions),
+      ...tableStatements(table(replayTable.id).table, replayTable, replayTableActions),
+      evidenceObjectStatement(props.evidenceBucket, apiObjectPrefix),
+      dataKeyStatement(props.dataKey),
+      ...signingKeyStatements(props.signingKey),
+    ];
+    for (const statement of statements) this.api.role.addToPrincipalPolicy(statement);
+    acknowledgeWildcardResource(
+      this.api.role,
+      props.evidenceBucket.arnForObjects(`${apiObjectPrefix}*`),
+      'Object keys are server-generated ids under exchanges/ (shared/storage-definitions.ts objectKeys), ' +
+        'unknown when the policy is written; the wildcard is confined to that prefix, and checkpoints/ ' +
+        'is out of reach.',
+    );
+    Validations.of(this.api.function).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'nodejs22.x is the runtime DESIGN.md fixes (active LTS line the bundle targets, see infra/bundle.ts); ' +
+        'nodejs24.x is newer, but moving to it is a deliberate, tested change rather than a lint fix.',
+    });
+
+    // Extension point: the scheduled checkpoint function (later issue) goes here as its own ApiFunction-like
+    // construct with its own role, granted appendOnlyTableActions minus PutItem on the ledger, and an
+    // evidenceObjectStatement for the `checkpoints/` prefix only. It must not reuse the API role.
+  }
+}

@@ -1,0 +1,158 @@
+// Template tests for the stateless stack: runtime and architecture, the least-privilege policy (above all,
+// that no statement lets the Lambda update or delete ledger items) and the HTTP API stage settings.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../shared/config.ts';
+import { ledgerTable, tables } from '../../shared/storage-definitions.ts';
+import { resourcesOf, type SynthesizedPouch, synthPouch } from './synth-app.ts';
+
+interface Statement {
+  readonly Effect: string;
+  readonly Action: string | string[];
+  readonly Resource: unknown;
+  readonly Condition?: unknown;
+}
+
+let pouch: SynthesizedPouch;
+beforeAll(() => {
+  pouch = synthPouch();
+});
+
+/** Every statement of every IAM policy (standalone and inline) in both stacks. */
+function allStatements(): Statement[] {
+  const out: Statement[] = [];
+  for (const template of [pouch.statefulTemplate, pouch.statelessTemplate]) {
+    for (const policy of Object.values(resourcesOf(template, 'AWS::IAM::Policy'))) {
+      out.push(...(policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+    }
+    for (const role of Object.values(resourcesOf(template, 'AWS::IAM::Role'))) {
+      const inline = (role.Properties.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[];
+      for (const p of inline) out.push(...p.PolicyDocument.Statement);
+    }
+    for (const policy of Object.values(resourcesOf(template, 'AWS::IAM::ManagedPolicy'))) {
+      out.push(...(policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+    }
+  }
+  return out;
+}
+
+const actionsOf = (s: Statement): string[] => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+
+/** The output name the stateless stack reads the ledger table's ARN through (weak cross-stack reference). */
+function ledgerMarkers(): string[] {
+  const ledgerLogicalId = Object.entries(resourcesOf(pouch.statefulTemplate, 'AWS::DynamoDB::Table')).find(
+    ([, t]) => JSON.stringify(t.Properties.KeySchema).includes(`"${ledgerTable.partitionKey.name}"`),
+  )?.[0];
+  expect(ledgerLogicalId).toBeDefined();
+  // Either a same-stack GetAtt/Ref, or an output named after the logical id (GetStackOutput / ImportValue).
+  return [ledgerLogicalId!];
+}
+
+describe('API Lambda', () => {
+  it('runs Node.js 22 on arm64 with source maps, explicit timeout and memory', () => {
+    const functions = Object.values(resourcesOf(pouch.statelessTemplate, 'AWS::Lambda::Function'));
+    expect(functions).toHaveLength(1);
+    const props = functions[0]!.Properties;
+    expect(props.Runtime).toBe('nodejs22.x');
+    expect(props.Architectures).toEqual(['arm64']);
+    expect(props.Handler).toBe('index.handler');
+    expect(props.Timeout).toBe(29);
+    expect(props.MemorySize).toBe(1024);
+    expect(props.LoggingConfig).toMatchObject({ LogGroup: expect.anything() });
+    const env = (props.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(env.NODE_OPTIONS).toBe('--enable-source-maps');
+  });
+
+  it('sets every variable shared/config.ts needs, so the AWS config validates', () => {
+    const props = Object.values(resourcesOf(pouch.statelessTemplate, 'AWS::Lambda::Function'))[0]!.Properties;
+    const env = (props.Environment as { Variables: Record<string, unknown> }).Variables;
+    for (const def of tables) expect(env[def.envVar], def.envVar).toBeDefined();
+    // Tokens (table names, ARNs, the endpoint) become plausible literals; literals are checked as they are.
+    const literal: Record<string, string> = { AWS_REGION: 'eu-central-1' };
+    for (const [key, value] of Object.entries(env)) {
+      literal[key] =
+        typeof value === 'string' ? value : key === 'POUCH_ISSUER' ? 'https://x.example' : `tok-${key}`;
+    }
+    const config = loadConfig(literal);
+    expect(config.mode).toBe('aws');
+    expect(config.signer.kind).toBe('kms');
+    expect(config.endpoints).toEqual({});
+  });
+
+  it('has no managed policies on its role', () => {
+    for (const role of Object.values(resourcesOf(pouch.statelessTemplate, 'AWS::IAM::Role'))) {
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+});
+
+describe('IAM', () => {
+  it('never grants Action "*" or "*:*", nor a service-wide wildcard', () => {
+    const statements = allStatements();
+    expect(statements.length).toBeGreaterThan(0);
+    for (const s of statements.filter((x) => x.Effect === 'Allow')) {
+      for (const action of actionsOf(s)) {
+        expect(action).not.toBe('*');
+        expect(action).not.toBe('*:*');
+        expect(action).not.toMatch(/:\*$/);
+      }
+    }
+  });
+
+  it('lets nobody update or delete ledger items: only PutItem, GetItem and Query', () => {
+    const markers = ledgerMarkers();
+    const mentioning = allStatements().filter((s) =>
+      markers.some((m) => JSON.stringify(s.Resource).includes(m)),
+    );
+    expect(mentioning.length).toBeGreaterThan(0);
+    const allowed = new Set(['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:Query']);
+    for (const s of mentioning) {
+      expect(s.Effect).toBe('Allow');
+      for (const action of actionsOf(s)) {
+        expect(allowed.has(action), `ledger action ${action}`).toBe(true);
+        expect(action).not.toMatch(/UpdateItem|DeleteItem|BatchWriteItem|PartiQL|\*/);
+      }
+    }
+  });
+
+  it('signs only with ECDSA_SHA_256 and uses the data key only through S3 and DynamoDB', () => {
+    const statements = allStatements();
+    const sign = statements.filter((s) => actionsOf(s).includes('kms:Sign'));
+    expect(sign).toHaveLength(1);
+    expect(sign[0]!.Condition).toEqual({ StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256' } });
+    const data = statements.filter((s) => actionsOf(s).includes('kms:GenerateDataKey'));
+    expect(data).toHaveLength(1);
+    expect(JSON.stringify(data[0]!.Condition)).toContain('kms:ViaService');
+  });
+
+  it('confines evidence object access to the exchanges/ prefix', () => {
+    const s3 = allStatements().filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')));
+    expect(s3).toHaveLength(1);
+    expect(actionsOf(s3[0]!).sort()).toEqual(
+      ['s3:AbortMultipartUpload', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:PutObject'].sort(),
+    );
+    expect(JSON.stringify(s3[0]!.Resource)).toContain('/exchanges/*');
+  });
+});
+
+describe('HTTP API', () => {
+  it('proxies the $default route to the Lambda', () => {
+    pouch.statelessTemplate.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: '$default' });
+    pouch.statelessTemplate.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+      IntegrationType: 'AWS_PROXY',
+      PayloadFormatVersion: '2.0',
+    });
+  });
+
+  it('throttles the stage and writes JSON access logs', () => {
+    const stages = Object.values(resourcesOf(pouch.statelessTemplate, 'AWS::ApiGatewayV2::Stage'));
+    expect(stages).toHaveLength(1);
+    const props = stages[0]!.Properties;
+    expect(props.StageName).toBe('$default');
+    expect(props.DefaultRouteSettings).toEqual({ ThrottlingBurstLimit: 100, ThrottlingRateLimit: 50 });
+    const logSettings = props.AccessLogSettings as { DestinationArn: unknown; Format: string };
+    expect(logSettings.DestinationArn).toEqual({ 'Fn::GetAtt': [expect.any(String), 'Arn'] });
+    const format = JSON.parse(logSettings.Format) as Record<string, string>;
+    expect(format.requestId).toBe('$context.requestId');
+    expect(format.status).toBe('$context.status');
+  });
+});

@@ -1,0 +1,138 @@
+// Domain layer, "right first time": renders a validated request as a printable HTML letter. All text from the
+// request is untrusted and escaped; the page loads no external resources and runs no script.
+import { formatTreaty, KINDS } from './instruments.ts';
+import { type ElementInfo, listElements, type PouchRequest } from './schemas.ts';
+
+/** An authority as shown in the letterhead and address block. */
+export interface LetterParty {
+  readonly name: string;
+  readonly country: string;
+  readonly address?: string;
+  readonly id?: string;
+}
+
+/** Escape text for HTML element content and quoted attribute values. */
+export function escapeHtml(value: string): string {
+  return value
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}
+
+const STYLE = `
+:root { color-scheme: light; }
+body { font-family: Georgia, 'Times New Roman', serif; font-size: 11.5pt; line-height: 1.45; color: #111;
+  max-width: 46rem; margin: 2rem auto; padding: 0 1.5rem; }
+header.letterhead { border-bottom: 2px solid #222; padding-bottom: .6rem; margin-bottom: 1.2rem; }
+header.letterhead .from { font-weight: bold; font-size: 13pt; }
+.meta { display: flex; justify-content: space-between; gap: 2rem; margin: 1rem 0; }
+.to { margin: 1rem 0 1.4rem; }
+h1 { font-size: 14pt; margin: 1.2rem 0 .4rem; }
+h2 { font-size: 12pt; margin: 1.1rem 0 .3rem; border-bottom: 1px solid #bbb; }
+.cite { font-weight: normal; font-size: 9pt; color: #555; margin-left: .4rem; }
+p, dd { white-space: pre-wrap; overflow-wrap: anywhere; margin: .2rem 0; }
+dl { margin: .2rem 0 .2rem .4rem; } dt { font-style: italic; margin-top: .3rem; } dd { margin-left: 1.2rem; }
+ol { margin: .2rem 0; padding-left: 1.4rem; }
+.signature { margin-top: 2.5rem; }
+footer { margin-top: 2rem; font-size: 9pt; color: #555; border-top: 1px solid #bbb; padding-top: .4rem; }
+@page { size: A4; margin: 20mm 18mm 22mm; }
+@media print {
+  body { margin: 0; max-width: none; padding: 0; font-size: 11pt; }
+  h2 { break-after: avoid; } section { break-inside: avoid-page; }
+  footer { position: fixed; bottom: 0; left: 0; right: 0; }
+}`;
+
+const HIDDEN = new Set(['kind', 'date', 'language', 'legalBasis', 'caseReference', 'checkedAgainst']);
+
+function humanize(key: string): string {
+  const words = key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+function renderValue(value: unknown, path: string, byPath: ReadonlyMap<string, ElementInfo>): string {
+  if (value === undefined || value === null) return '';
+  if (Array.isArray(value)) {
+    return `<ol>${value.map((item) => `<li>${renderValue(item, `${path}[]`, byPath)}</li>`).join('')}</ol>`;
+  }
+  if (typeof value === 'object') {
+    const rows = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined && v !== null)
+      .map(([k, v]) => {
+        const childPath = path ? `${path}.${k}` : k;
+        const title = byPath.get(childPath)?.title ?? humanize(k);
+        return `<dt>${escapeHtml(title)}</dt><dd>${renderValue(v, childPath, byPath)}</dd>`;
+      });
+    return `<dl>${rows.join('')}</dl>`;
+  }
+  if (typeof value === 'boolean') return value ? 'Yes' : 'No';
+  return escapeHtml(String(value));
+}
+
+function renderParty(party: LetterParty): string {
+  const lines = [party.name, party.address, party.country].filter((l): l is string => Boolean(l));
+  return lines.map(escapeHtml).join('<br>');
+}
+
+/**
+ * Render a validated request as a self-contained, printable HTML letter (print stylesheet, no scripts, no
+ * external resources, a restrictive Content-Security-Policy). Every value from the request is escaped.
+ * @example const html = renderRequestHtml(result.request, { sender, recipient });
+ */
+export function renderRequestHtml(
+  request: PouchRequest,
+  parties: { readonly sender: LetterParty; readonly recipient: LetterParty },
+): string {
+  const kind = KINDS[request.kind];
+  const elements = listElements(request.kind);
+  const byPath = new Map(elements.map((e) => [e.path, e]));
+  const record = request as unknown as Record<string, unknown>;
+  const sections = elements
+    .filter((e) => !e.path.includes('.') && !HIDDEN.has(e.path) && record[e.path] !== undefined)
+    .map(
+      (e) =>
+        `<section><h2>${escapeHtml(e.title)}<span class="cite">${escapeHtml(e.source)}</span></h2>${
+          typeof record[e.path] === 'object' ? '' : '<p>'
+        }${renderValue(record[e.path], e.path, byPath)}${typeof record[e.path] === 'object' ? '' : '</p>'}</section>`,
+    )
+    .join('\n');
+  const contact = (record.requestingAuthority ?? record.providingAuthority) as
+    | { contact?: { name?: string; role?: string; email?: string; phone?: string } }
+    | undefined;
+  const signer = contact?.contact;
+  const checked = request.checkedAgainst
+    ? ` Checked against requirement profile ${escapeHtml(request.checkedAgainst.authorityId)} v${escapeHtml(
+        String(request.checkedAgainst.profileVersion),
+      )}.`
+    : '';
+  const title = escapeHtml(kind.title);
+  return `<!DOCTYPE html>
+<html lang="${escapeHtml(request.language)}">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<meta name="referrer" content="no-referrer">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title} — ${escapeHtml(request.caseReference.reference)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<header class="letterhead"><div class="from">${escapeHtml(parties.sender.name)}</div><div>${renderParty({
+    ...parties.sender,
+    name: '',
+  })}</div></header>
+<div class="meta"><div>Our reference: <strong>${escapeHtml(request.caseReference.reference)}</strong></div><div>Date: ${escapeHtml(
+    request.date,
+  )}</div></div>
+<div class="to">To:<br>${renderParty(parties.recipient)}</div>
+<h1>${title}</h1>
+<p>Legal basis: ${escapeHtml(formatTreaty(request.legalBasis))}</p>
+${request.caseReference.caseNumbers ? `<section><h2>Case numbers</h2>${renderValue(request.caseReference.caseNumbers, 'caseReference.caseNumbers', byPath)}</section>` : ''}
+${sections}
+<div class="signature">${signer ? `${escapeHtml(signer.name ?? '')}${signer.role ? `<br>${escapeHtml(signer.role)}` : ''}<br>${escapeHtml(signer.email ?? '')}${signer.phone ? ` · ${escapeHtml(signer.phone)}` : ''}` : ''}<br>${escapeHtml(parties.sender.name)}</div>
+<footer>${title} · ${escapeHtml(request.caseReference.reference)} · sent through Pouch, sealed end to end.${checked}</footer>
+</body>
+</html>
+`;
+}

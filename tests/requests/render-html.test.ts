@@ -1,0 +1,71 @@
+// Tests for the printable HTML letter: hostile text is escaped and the page is self-contained.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { checkDraft } from '../../shared/domain/requests/check.ts';
+import { NORTHLAND, SAMPLE_REQUESTS, SOUTHMARK } from '../../shared/domain/requests/demo-profiles.ts';
+import { REQUEST_KINDS } from '../../shared/domain/requests/instruments.ts';
+import { escapeHtml, renderRequestHtml } from '../../shared/domain/requests/render-html.ts';
+import type { PouchRequest } from '../../shared/domain/requests/schemas.ts';
+import { buildContext } from './helpers.ts';
+
+const parties = { sender: NORTHLAND, recipient: SOUTHMARK };
+const ctx = buildContext(NORTHLAND, SOUTHMARK, false);
+
+function validated(draft: unknown): PouchRequest {
+  const result = checkDraft(draft, ctx);
+  if (!result.request) throw new Error(JSON.stringify(result.findings));
+  return result.request;
+}
+
+describe('renderRequestHtml', () => {
+  it.each(REQUEST_KINDS)('renders %s as a letter with sections and citations', (kind) => {
+    const html = renderRequestHtml(validated(SAMPLE_REQUESTS[kind]), parties);
+    expect(html).toMatch(/^<!DOCTYPE html>/);
+    expect(html).toContain('@media print');
+    expect(html).toContain('NL-MJ-2025-0042');
+    expect(html).toContain('class="cite"');
+    expect(html).not.toMatch(/<script|src=|href=|@import|url\(/i);
+  });
+
+  it('escapes hostile text everywhere', () => {
+    const hostile = '<script>alert(1)</script><img src=x onerror=alert(2)>"\'&';
+    const draft = structuredClone(SAMPLE_REQUESTS.mla) as Record<string, unknown>;
+    draft.facts = hostile;
+    draft.purpose = `</p></section><iframe src="https://evil.example"></iframe>`;
+    draft.caseReference = { reference: `</title>${hostile}` };
+    (draft.additional as Record<string, unknown>)['<b>key</b>'] = hostile;
+    const html = renderRequestHtml(validated(draft), {
+      sender: { ...NORTHLAND, name: hostile },
+      recipient: { ...SOUTHMARK, address: hostile },
+    });
+    expect(html).not.toContain('<script>');
+    expect(html).not.toContain('<img');
+    expect(html).not.toContain('<iframe');
+    expect(html).not.toContain('<b>key');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+  });
+
+  it('sets a restrictive content security policy', () => {
+    const html = renderRequestHtml(validated(SAMPLE_REQUESTS.preservation), parties);
+    expect(html).toContain("default-src 'none'");
+  });
+
+  it('escapeHtml leaves no markup characters for any string', () => {
+    fc.assert(
+      fc.property(fc.string(), (s) => {
+        expect(escapeHtml(s)).not.toMatch(/[<>"']/);
+      }),
+    );
+  });
+
+  it('never lets user text open a tag', () => {
+    fc.assert(
+      fc.property(fc.string(), (s) => {
+        const draft = { ...SAMPLE_REQUESTS.mla, facts: `x${s}<script>` };
+        const html = renderRequestHtml(validated(draft), parties);
+        expect(html.match(/<script/gi)).toBeNull();
+      }),
+      { numRuns: 50 },
+    );
+  });
+});

@@ -56,7 +56,7 @@ describe('functions/api.ts', () => {
     expect(health).toMatchObject({ statusCode: 200 });
     expect(JSON.parse((health as { body: string }).body).status).toBe('ok');
 
-    const missing = (await handler(event('GET', '/v1/nope'), {} as Context)) as {
+    const missing = (await handler(event('GET', '/nope'), {} as Context)) as {
       statusCode: number;
       headers: Record<string, string>;
       body: string;

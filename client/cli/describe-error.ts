@@ -1,0 +1,117 @@
+// CLI (primary adapter): turns any failure into one plain line that says what is wrong and how to fix it.
+import { isPouchError } from '../../shared/domain/errors.ts';
+import { isKeystoreError } from '../keystore/keystore-error.ts';
+import { PouchApiError, PouchNetworkError } from '../sdk/api-error.ts';
+import { CliCancelledError, CliUsageError } from './cli-errors.ts';
+
+export interface CliFailure {
+  /** One line, no trailing newline, no secrets. */
+  message: string;
+  exitCode: number;
+  /** The stable error code, for `--json` output. */
+  code: string;
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
+  }
+}
+
+function withRequestId(message: string, error: PouchApiError): string {
+  return error.requestId ? `${message} (request id ${error.requestId})` : message;
+}
+
+function describeApiError(error: PouchApiError): string {
+  const detail = error.detail ? `: ${error.detail}` : '';
+  switch (error.code) {
+    case 'ERR_KEY_UNKNOWN':
+      return "the exchange does not know this key — register the public key from 'pouch keys show NAME' and check --client-id";
+    case 'ERR_KEY_REVOKED':
+      return "this signing key was revoked — create one with 'pouch keys new', register it, then 'pouch login' again";
+    case 'ERR_TOKEN_EXPIRED':
+      return 'the exchange says our token or assertion expired — check this computer’s clock, then try again';
+    case 'ERR_TOKEN_REPLAYED':
+      return 'the exchange saw this assertion before (replay) — try again';
+    case 'ERR_TOKEN_INVALID':
+    case 'ERR_UNAUTHENTICATED':
+      return withRequestId(
+        `the exchange refused our credentials${detail} — check the client id, key and URL of the profile ('pouch login')`,
+        error,
+      );
+    case 'ERR_NOT_FOUND':
+    case 'ERR_FORBIDDEN':
+      return withRequestId(`not found${detail} (or not visible to your authority)`, error);
+    case 'ERR_CONFLICT':
+    case 'ERR_INVALID_STATE':
+    case 'ERR_LEDGER_CONFLICT':
+      return withRequestId(`conflict${detail} — refresh and try again`, error);
+    case 'ERR_IDEMPOTENCY_MISMATCH':
+      return withRequestId(`the same idempotency key was used for a different request${detail}`, error);
+    case 'ERR_PAYLOAD_TOO_LARGE':
+      return withRequestId(`the request is too large${detail}`, error);
+    case 'ERR_STORAGE':
+    case 'ERR_STORAGE_THROTTLED':
+    case 'ERR_SIGNER':
+    case 'ERR_DEPENDENCY_UNAVAILABLE':
+      return withRequestId('the exchange is temporarily unavailable — try again in a minute', error);
+    default:
+      if (error.status >= 500) {
+        return withRequestId(`the exchange failed (${error.code}) — try again, or give the operator`, error);
+      }
+      return withRequestId(`the exchange rejected the request (${error.code})${detail}`, error);
+  }
+}
+
+/**
+ * Describe a failure for a person. `hint.command` names the running command for usage hints.
+ *
+ * @example
+ * describeError(new PouchNetworkError('http://127.0.0.1:8787/v1/token', cause)).message;
+ * // "cannot reach http://127.0.0.1:8787 — is 'npm start' running? (set --url or POUCH_URL)"
+ */
+export function describeError(error: unknown): CliFailure {
+  if (error instanceof CliUsageError) {
+    const help = error.command ? `pouch ${error.command} --help` : 'pouch --help';
+    return { message: `${error.message} (see '${help}')`, exitCode: 2, code: error.code };
+  }
+  if (error instanceof CliCancelledError) return { message: 'cancelled', exitCode: 130, code: error.code };
+  if (error instanceof PouchNetworkError) {
+    return {
+      message: `cannot reach ${originOf(error.url)} — is 'npm start' running? (set --url or POUCH_URL)`,
+      exitCode: 1,
+      code: error.code,
+    };
+  }
+  if (error instanceof PouchApiError)
+    return { message: describeApiError(error), exitCode: 1, code: error.code };
+  if (isKeystoreError(error)) {
+    const name = typeof error.details?.name === 'string' ? error.details.name : 'NAME';
+    const advice: Record<typeof error.reason, string> = {
+      'invalid-name': error.message,
+      'key-not-found': `${error.message} — see 'pouch keys list' or create it with 'pouch keys new --name ${name}'`,
+      'key-exists': `${error.message} — choose another --name`,
+      'key-wrong-kind': error.message,
+      'profile-not-found': `${error.message} — run 'pouch login --profile ${name} --url URL --client-id AUTHORITY:MEMBER --key KEY'`,
+      'passphrase-required': `${error.message} — set POUCH_PASSPHRASE or run in a terminal`,
+      'passphrase-wrong': `wrong passphrase for key '${name}' — check POUCH_PASSPHRASE or type it again`,
+      'passphrase-mismatch': `${error.message} — try again`,
+      'keystore-corrupt': `${error.message} — restore it from a backup or create a new key`,
+      'permissions-too-open': error.message,
+    };
+    return {
+      message: advice[error.reason],
+      exitCode: error.code === 'ERR_VALIDATION' ? 2 : 1,
+      code: error.code,
+    };
+  }
+  if (isPouchError(error)) return { message: error.message, exitCode: 1, code: error.code };
+  const text = error instanceof Error ? error.message : String(error);
+  return {
+    message: `unexpected error: ${text.split('\n')[0]} (set POUCH_DEBUG=1 for details)`,
+    exitCode: 1,
+    code: 'ERR_INTERNAL',
+  };
+}

@@ -1,0 +1,231 @@
+// CLI (primary adapter): the command router — finds the command, parses options with node:util parseArgs,
+// runs it, and turns every failure into one line on stderr with exit code 2 (usage) or 1.
+import { parseArgs } from 'node:util';
+import { CliUsageError } from './cli-errors.ts';
+import type { CommandDefinition, OptionSpecs, OptionValues } from './command.ts';
+import { type CliIo, createCommandContext } from './command-context.ts';
+import { describeError } from './describe-error.ts';
+
+/** Options every command accepts. Commands must not define options with these names. */
+export const globalOptions = {
+  json: { type: 'boolean', description: 'print machine-readable JSON on stdout' },
+  profile: {
+    type: 'string',
+    valueName: 'NAME',
+    description: 'profile to use (default: POUCH_PROFILE or "default")',
+  },
+  url: {
+    type: 'string',
+    valueName: 'URL',
+    description: 'exchange base URL (default: the profile’s, or POUCH_URL)',
+  },
+  help: { type: 'boolean', short: 'h', description: 'show help' },
+} as const satisfies OptionSpecs;
+
+type AnyCommand = CommandDefinition<OptionSpecs>;
+
+type ParseOptions = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
+
+function toParseOptions(specs: OptionSpecs): ParseOptions {
+  const options: ParseOptions = {};
+  for (const [name, spec] of Object.entries(specs)) {
+    options[name] = {
+      type: spec.type,
+      ...(spec.short ? { short: spec.short } : {}),
+      ...(spec.multiple ? { multiple: true } : {}),
+    };
+  }
+  return options;
+}
+
+/** Check a registry once: unique names, no clash with global options. Throws on a programming error. */
+export function validateRegistry(commands: readonly AnyCommand[]): void {
+  const seen = new Set<string>();
+  for (const command of commands) {
+    if (seen.has(command.name)) throw new Error(`duplicate command '${command.name}'`);
+    seen.add(command.name);
+    for (const option of Object.keys(command.options)) {
+      if (option in globalOptions)
+        throw new Error(`command '${command.name}' redefines global option --${option}`);
+    }
+  }
+}
+
+function formatOptions(specs: OptionSpecs): string[] {
+  return Object.entries(specs).map(([name, spec]) => {
+    const flag = `${spec.short ? `-${spec.short}, ` : ''}--${name}${spec.type === 'string' ? ` ${spec.valueName ?? 'VALUE'}` : ''}`;
+    return `  ${flag.padEnd(28)} ${spec.description}`;
+  });
+}
+
+/** Help for one command. */
+export function formatCommandHelp(command: AnyCommand): string {
+  const positionals = command.positionals;
+  const names = positionals?.names ?? [];
+  const optional = positionals?.optional ?? 0;
+  const args = names.map((name, index) => (index >= names.length - optional ? `[${name}]` : name)).join(' ');
+  const lines = [`Usage: pouch ${command.name}${args ? ` ${args}` : ''} [options]`, '', command.summary];
+  if (Object.keys(command.options).length > 0) lines.push('', 'Options:', ...formatOptions(command.options));
+  lines.push('', 'Global options:', ...formatOptions(globalOptions));
+  if (command.details) lines.push('', command.details);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Help for all commands (or those under a group such as `keys`). */
+export function formatOverviewHelp(commands: readonly AnyCommand[], group?: string): string {
+  const shown = commands.filter((command) => !group || command.name.startsWith(`${group} `));
+  const width = Math.max(...shown.map((command) => command.name.length), 8) + 2;
+  const lines = [
+    `Usage: pouch ${group ?? '<command>'}${group ? ' <subcommand>' : ' [subcommand]'} [options]`,
+    '',
+    'Pouch: secure document exchange between central authorities.',
+    '',
+    'Commands:',
+    ...shown.map((command) => `  ${command.name.padEnd(width)}${command.summary}`),
+    '',
+    'Global options:',
+    ...formatOptions(globalOptions),
+    '',
+    `Run 'pouch <command> --help' for a command's options. Set POUCH_DEBUG=1 for stack traces.`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** Node's parseArgs messages run to several sentences; keep the first, in our voice. */
+function rewordParseError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const first = message.split(/\.\s/)[0] ?? message;
+  return first.charAt(0).toLowerCase() + first.slice(1).replace(/\.$/, '');
+}
+
+interface Resolved {
+  command: AnyCommand | undefined;
+  /** Indexes in argv of the words that named the command (removed before the strict parse). */
+  wordIndexes: number[];
+  /** Words typed that are not a command, for the error message. */
+  unknown: string[];
+  help: boolean;
+  json: boolean;
+}
+
+function resolveCommand(argv: readonly string[], commands: readonly AnyCommand[]): Resolved {
+  // A lenient first pass only to find the command words; the strict pass below validates everything.
+  const { tokens, values } = parseArgs({
+    args: [...argv],
+    options: toParseOptions(globalOptions),
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  const positionals = tokens.filter((token) => token.kind === 'positional');
+  const help = values.help === true;
+  const json = values.json === true;
+  // `pouch help keys new` is `pouch keys new --help`.
+  const helpWord = positionals[0]?.value === 'help' ? 1 : 0;
+  const words = positionals.slice(helpWord);
+  let best: AnyCommand | undefined;
+  let bestLength = 0;
+  for (const command of commands) {
+    const parts = command.name.split(' ');
+    if (parts.length > words.length || parts.length <= bestLength) continue;
+    if (parts.every((part, index) => words[index]?.value === part)) {
+      best = command;
+      bestLength = parts.length;
+    }
+  }
+  return {
+    command: best,
+    wordIndexes: positionals.slice(0, helpWord + bestLength).map((token) => token.index),
+    unknown: words.slice(0, 2).map((token) => token.value),
+    help: help || helpWord === 1,
+    json,
+  };
+}
+
+/**
+ * Run `pouch` with the given arguments and resolve to the exit code. Never throws.
+ *
+ * @example
+ * process.exitCode = await runCli(process.argv.slice(2), commands, { stdout, stderr, stdin, env });
+ */
+export async function runCli(
+  argv: readonly string[],
+  commands: readonly AnyCommand[],
+  io: CliIo,
+): Promise<number> {
+  let json = argv.includes('--json');
+  try {
+    const resolved = resolveCommand(argv, commands);
+    json = resolved.json;
+    const { command } = resolved;
+    if (!command) {
+      const group = resolved.unknown[0];
+      const isGroup =
+        group !== undefined && commands.some((candidate) => candidate.name.startsWith(`${group} `));
+      if (resolved.unknown.length === 0 || (resolved.help && (isGroup || resolved.unknown.length === 0))) {
+        io.stdout.write(formatOverviewHelp(commands, isGroup ? group : undefined));
+        return 0;
+      }
+      if (isGroup && resolved.unknown.length === 1) {
+        throw new CliUsageError(`'pouch ${group}' needs a subcommand`, group);
+      }
+      throw new CliUsageError(`unknown command '${resolved.unknown.join(' ')}'`, isGroup ? group : undefined);
+    }
+
+    const rest = argv.filter((_, index) => !resolved.wordIndexes.includes(index));
+    let parsed: { values: Record<string, unknown>; positionals: string[] };
+    try {
+      parsed = parseArgs({
+        args: rest,
+        options: toParseOptions({ ...globalOptions, ...command.options }),
+        strict: true,
+        allowPositionals: true,
+      });
+    } catch (error) {
+      throw new CliUsageError(rewordParseError(error), command.name);
+    }
+    if (parsed.values.help === true || resolved.help) {
+      io.stdout.write(formatCommandHelp(command));
+      return 0;
+    }
+    const names = command.positionals?.names ?? [];
+    const min = names.length - (command.positionals?.optional ?? 0);
+    if (parsed.positionals.length < min) {
+      throw new CliUsageError(
+        `missing ${names.slice(parsed.positionals.length, min).join(' ')}`,
+        command.name,
+      );
+    }
+    if (parsed.positionals.length > names.length) {
+      throw new CliUsageError(`unexpected argument '${parsed.positionals[names.length]}'`, command.name);
+    }
+    const { json: jsonValue, profile, url, help: _help, ...values } = parsed.values;
+    const ctx = createCommandContext(
+      {
+        json: jsonValue === true,
+        profile: typeof profile === 'string' ? profile : undefined,
+        url: typeof url === 'string' ? url : undefined,
+      },
+      io,
+    );
+    // parseArgs produced these from the command's own specs, so they have the declared types.
+    const typed = values as OptionValues<OptionSpecs>;
+    return (await command.run(ctx, { values: typed, positionals: parsed.positionals })) ?? 0;
+  } catch (error) {
+    const failure = describeError(error);
+    if (json) {
+      io.stderr.write(`${JSON.stringify({ error: { code: failure.code, message: failure.message } })}\n`);
+    } else {
+      // Messages start as sentences; after 'pouch: ' they read better in lower case ("no profile ...").
+      const line = /^[A-Z][a-z]/.test(failure.message)
+        ? failure.message.charAt(0).toLowerCase() + failure.message.slice(1)
+        : failure.message;
+      io.stderr.write(`pouch: ${line}\n`);
+    }
+    if (io.env.POUCH_DEBUG === '1' && error instanceof Error && error.stack) {
+      io.stderr.write(`${error.stack}\n`);
+      if (error.cause instanceof Error && error.cause.stack) io.stderr.write(`cause: ${error.cause.stack}\n`);
+    }
+    return failure.exitCode;
+  }
+}

@@ -1,0 +1,126 @@
+// SDK (runtime-neutral): errors the client raises — problem+json answers from the exchange and network failures.
+import { PouchError, type PouchErrorCode } from '../../shared/domain/errors.ts';
+
+/** The RFC 9457 problem body the exchange answers with (see shared/http/problem.ts). */
+export interface ProblemDetails {
+  type?: string;
+  title?: string;
+  status?: number;
+  code?: string;
+  detail?: string;
+  requestId?: string;
+  [extension: string]: unknown;
+}
+
+// A Record, not a list, so the compiler fails here when shared/domain/errors.ts gains a code.
+const knownCodeTable: Readonly<Record<PouchErrorCode, true>> = {
+  ERR_VALIDATION: true,
+  ERR_MALFORMED_JSON: true,
+  ERR_PAYLOAD_TOO_LARGE: true,
+  ERR_NOT_FOUND: true,
+  ERR_METHOD_NOT_ALLOWED: true,
+  ERR_UNSUPPORTED_MEDIA_TYPE: true,
+  ERR_CONFLICT: true,
+  ERR_IDEMPOTENCY_MISMATCH: true,
+  ERR_INVALID_STATE: true,
+  ERR_UNAUTHENTICATED: true,
+  ERR_TOKEN_INVALID: true,
+  ERR_TOKEN_EXPIRED: true,
+  ERR_TOKEN_REPLAYED: true,
+  ERR_KEY_UNKNOWN: true,
+  ERR_KEY_REVOKED: true,
+  ERR_FORBIDDEN: true,
+  ERR_CONFIG: true,
+  ERR_PORT_IN_USE: true,
+  ERR_STORAGE: true,
+  ERR_STORAGE_THROTTLED: true,
+  ERR_SIGNER: true,
+  ERR_DEPENDENCY_UNAVAILABLE: true,
+  ERR_SEAL_FORMAT: true,
+  ERR_SEAL_INTEGRITY: true,
+  ERR_SEAL_NO_IDENTITY: true,
+  ERR_HASH_MISMATCH: true,
+  ERR_SIGNATURE_INVALID: true,
+  ERR_MANIFEST_INVALID: true,
+  ERR_LEDGER_CONFLICT: true,
+  ERR_LEDGER_BROKEN: true,
+  ERR_PROOF_INVALID: true,
+  ERR_DRAFT_INVALID: true,
+  ERR_INTERNAL: true,
+};
+const knownCodes: ReadonlySet<string> = new Set(Object.keys(knownCodeTable));
+
+/** The closest stable code for a status when the body carries none we know (e.g. a gateway's HTML page). */
+function codeForStatus(status: number): PouchErrorCode {
+  if (status === 401) return 'ERR_UNAUTHENTICATED';
+  if (status === 404) return 'ERR_NOT_FOUND';
+  if (status === 405) return 'ERR_METHOD_NOT_ALLOWED';
+  if (status === 409) return 'ERR_CONFLICT';
+  if (status === 413) return 'ERR_PAYLOAD_TOO_LARGE';
+  if (status === 415) return 'ERR_UNSUPPORTED_MEDIA_TYPE';
+  if (status === 502 || status === 503 || status === 504) return 'ERR_DEPENDENCY_UNAVAILABLE';
+  if (status >= 400 && status < 500) return 'ERR_VALIDATION';
+  return 'ERR_INTERNAL';
+}
+
+/** The exchange answered with an error. `code` is the problem's stable code; narrow on it, not on text. */
+export class PouchApiError extends PouchError {
+  override readonly name = 'PouchApiError';
+  readonly status: number;
+  readonly detail: string | undefined;
+  readonly requestId: string | undefined;
+  /** The code exactly as the server sent it, even when this client version does not know it. */
+  readonly rawCode: string | undefined;
+  /** The whole problem body (safe by construction: the server never puts secrets in it). */
+  readonly problem: ProblemDetails;
+
+  constructor(status: number, problem: ProblemDetails) {
+    const rawCode = typeof problem.code === 'string' ? problem.code : undefined;
+    const code =
+      rawCode !== undefined && knownCodes.has(rawCode) ? (rawCode as PouchErrorCode) : codeForStatus(status);
+    const detail = typeof problem.detail === 'string' ? problem.detail : undefined;
+    super(code, detail ?? problem.title ?? `HTTP ${status}`, { details: { status } });
+    this.status = status;
+    this.detail = detail;
+    this.requestId = typeof problem.requestId === 'string' ? problem.requestId : undefined;
+    this.rawCode = rawCode;
+    this.problem = problem;
+  }
+}
+
+/** The exchange could not be reached at all (DNS, refused connection, TLS, abort). */
+export class PouchNetworkError extends PouchError {
+  override readonly name = 'PouchNetworkError';
+  /** The URL we tried, without query string. */
+  readonly url: string;
+
+  constructor(url: string, cause: unknown) {
+    super('ERR_DEPENDENCY_UNAVAILABLE', `Cannot reach ${url}`, { cause, details: { url } });
+    this.url = url;
+  }
+}
+
+/**
+ * Turn a non-2xx response into a PouchApiError, reading the problem+json body when there is one.
+ *
+ * @example
+ * if (!response.ok) throw await readApiError(response);
+ */
+export async function readApiError(response: Response): Promise<PouchApiError> {
+  let problem: ProblemDetails = {};
+  const text = await response.text().catch(() => '');
+  if (text) {
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed))
+        problem = parsed as ProblemDetails;
+    } catch {
+      // Not JSON (a proxy's HTML page): keep the status only.
+    }
+  }
+  if (problem.requestId === undefined) {
+    const headerId = response.headers.get('x-request-id');
+    if (headerId) problem = { ...problem, requestId: headerId };
+  }
+  return new PouchApiError(response.status, problem);
+}

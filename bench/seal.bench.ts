@@ -1,0 +1,156 @@
+// Benchmark: native age sealing/opening throughput against the age CLI, and peak memory at 1 and 4 GiB.
+import { execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { openFile, sealFile, sealStream } from '../shared/crypto/age-native.ts';
+import { median, printComparison, printFigure, timeRuns } from './report.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const thisFile = fileURLToPath(import.meta.url);
+const exec = promisify(execFile);
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+const BLOCK = 64 * MiB;
+const RUNS = 3;
+const CHILD_FLAG = '--rss-child';
+
+/** Runs the whole seal benchmark; `POUCH_BENCH_QUICK=1` shrinks every size to tens of MiB. */
+export async function run(): Promise<void> {
+  const quick = process.env.POUCH_BENCH_QUICK === '1';
+  const size = quick ? 64 * MiB : GiB;
+  const rssSizes = quick ? [64 * MiB, 128 * MiB] : [GiB, 4 * GiB];
+  const dir = join(here, '.tmp', `seal-${process.pid}`);
+  await mkdir(dir, { recursive: true });
+  try {
+    const keyFile = join(dir, 'identity.key');
+    await exec('age-keygen', ['-o', keyFile]);
+    const recipient = (await exec('age-keygen', ['-y', keyFile])).stdout.trim();
+    const identity = (await readFile(keyFile, 'utf8'))
+      .split('\n')
+      .find((l) => l.startsWith('AGE-SECRET-KEY-1'));
+    if (identity === undefined) throw new Error('age-keygen wrote no identity');
+    const input = join(dir, 'plain.bin');
+    await writeRepeatedRandom(input, size);
+    const label = formatSize(size);
+
+    const ours = join(dir, 'ours.age');
+    const theirs = join(dir, 'theirs.age');
+    const oursMs = await timeRuns(RUNS, async () => {
+      await rm(ours, { force: true });
+      await sealFile(input, ours, [recipient]);
+    });
+    const ageMs = await timeRuns(RUNS, async () => {
+      await rm(theirs, { force: true });
+      await exec('age', ['-r', recipient, '-o', theirs, input]);
+    });
+    printComparison({
+      bench: `seal ${label} to file (ours incl. plaintext + sealed SHA-256)`,
+      unit: 'MB/s',
+      ours: throughput(size, median(oursMs)),
+      baseline: throughput(size, median(ageMs)),
+      baselineName: 'age -r',
+      higherIsBetter: true,
+      target: 0.5,
+    });
+
+    const openedOurs = join(dir, 'opened-ours.bin');
+    const openedAge = join(dir, 'opened-age.bin');
+    const openOursMs = await timeRuns(RUNS, async () => {
+      await rm(openedOurs, { force: true });
+      await openFile(theirs, openedOurs, [identity]);
+    });
+    const openAgeMs = await timeRuns(RUNS, async () => {
+      await rm(openedAge, { force: true });
+      await exec('age', ['-d', '-i', keyFile, '-o', openedAge, theirs]);
+    });
+    if ((await stat(openedOurs)).size !== size) throw new Error('opened size differs from the plaintext');
+    printComparison({
+      bench: `open ${label} age-sealed file (ours incl. both SHA-256)`,
+      unit: 'MB/s',
+      ours: throughput(size, median(openOursMs)),
+      baseline: throughput(size, median(openAgeMs)),
+      baselineName: 'age -d',
+      higherIsBetter: true,
+      target: 0.5,
+    });
+    await Promise.all([ours, theirs, openedOurs, openedAge].map((f) => rm(f, { force: true })));
+
+    for (const rssSize of rssSizes) {
+      const source = rssSize === size ? input : `generate:${rssSize}`;
+      const rssMb = await measureSealRss(source, join(dir, 'rss.age'), recipient);
+      await rm(join(dir, 'rss.age'), { force: true });
+      printFigure(`seal ${formatSize(rssSize)} peak RSS (child process)`, rssMb, 'MB', '(target < 200 MB)');
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Write `size` bytes made of one random 64 MiB block repeated: fast to make, incompressible enough. */
+async function writeRepeatedRandom(path: string, size: number): Promise<void> {
+  await pipeline(generateRepeated(size), createWriteStream(path));
+}
+
+async function* generateRepeated(size: number, blockSize = BLOCK): AsyncGenerator<Buffer> {
+  const block = randomBytes(Math.min(blockSize, size));
+  const piece = 4 * MiB;
+  for (let written = 0; written < size; ) {
+    const offset = written % block.length;
+    const n = Math.min(piece, size - written, block.length - offset);
+    yield block.subarray(offset, offset + n);
+    written += n;
+  }
+}
+
+/** Seal in a fresh Node process and return its peak resident set size in MB. */
+async function measureSealRss(source: string, output: string, recipient: string): Promise<number> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', thisFile, CHILD_FLAG, source, output, recipient],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  let stdout = '';
+  child.stdout.setEncoding('utf8').on('data', (text: string) => {
+    stdout += text;
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  if (code !== 0) throw new Error(`RSS child exited with ${code}`);
+  const { maxRssKb } = JSON.parse(stdout) as { maxRssKb: number };
+  return (maxRssKb * 1024) / 1e6;
+}
+
+/** Child side of {@link measureSealRss}: seal one input (a file or a generated stream) and report maxRSS. */
+async function runRssChild(source: string, output: string, recipient: string): Promise<void> {
+  if (source.startsWith('generate:')) {
+    const sealed = sealStream(generateRepeated(Number(source.slice('generate:'.length)), 4 * MiB), [
+      recipient,
+    ]);
+    await pipeline(sealed, createWriteStream(output));
+    await sealed.digests;
+  } else {
+    await sealFile(source, output, [recipient]);
+  }
+  process.stdout.write(JSON.stringify({ maxRssKb: process.resourceUsage().maxRSS }));
+}
+
+function throughput(bytes: number, ms: number): number {
+  return bytes / 1e6 / (ms / 1000);
+}
+
+function formatSize(bytes: number): string {
+  return bytes >= GiB ? `${bytes / GiB} GiB` : `${bytes / MiB} MiB`;
+}
+
+if (process.argv[1] === thisFile && process.argv[2] === CHILD_FLAG) {
+  const [source, output, recipient] = process.argv.slice(3);
+  if (source === undefined || output === undefined || recipient === undefined)
+    throw new Error('bad child args');
+  await runRssChild(source, output, recipient);
+}

@@ -1,0 +1,404 @@
+// Tests for the Node age fast path: CLI interop both ways, digests, tampering, chunk rules and hostile headers.
+import { createHash, randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_HEADER_BYTES } from '../../shared/crypto/age-header.ts';
+import { encodeBech32, generateIdentity } from '../../shared/crypto/age-keys.ts';
+import { CHUNK_SIZE, openFile, openStream, sealFile, sealStream } from '../../shared/crypto/age-native.ts';
+import {
+  codeOf,
+  collect,
+  craftAgeFile,
+  createScratch,
+  flipByte,
+  generateCliIdentity,
+  headerLength,
+  runTool,
+  shiftBase64Char,
+  splitInto,
+  writeIdentityFile,
+} from './age-fixtures.ts';
+
+const SEALED_CHUNK = CHUNK_SIZE + 16;
+const SIZES = [0, 1, CHUNK_SIZE - 1, CHUNK_SIZE, CHUNK_SIZE + 1, 2 * CHUNK_SIZE, 3 * 1024 * 1024 + 7];
+
+let scratch: { dir: string; cleanup: () => Promise<void> };
+let cli: { file: string; identity: string; recipient: string };
+let other: { file: string; identity: string; recipient: string };
+
+beforeAll(async () => {
+  scratch = await createScratch();
+  cli = await generateCliIdentity(scratch.dir, 'cli');
+  other = await generateCliIdentity(scratch.dir, 'other');
+});
+afterAll(async () => {
+  await scratch.cleanup();
+});
+
+async function sealBytes(plaintext: Uint8Array, recipients: string[], pieces?: number[]) {
+  const sealed = sealStream(splitInto(plaintext, pieces), recipients);
+  const bytes = await collect(sealed);
+  return { bytes, digests: await sealed.digests };
+}
+
+async function openBytes(sealed: Uint8Array, identities: string[], pieces?: number[]) {
+  return collect(openStream(splitInto(sealed, pieces), identities));
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+describe('sealStream interoperates with the age CLI', () => {
+  it.each(SIZES)('age -d opens what we sealed (%i bytes)', async (size) => {
+    const plaintext = randomBytes(size);
+    const { bytes } = await sealBytes(plaintext, [cli.recipient]);
+    const path = join(scratch.dir, `ours-${size}.age`);
+    await writeFile(path, bytes);
+    const opened = await runTool('age', ['-d', '-i', cli.file, path]);
+    expect(opened.equals(plaintext)).toBe(true);
+  });
+
+  it.each(SIZES)('we open what age -r sealed (%i bytes)', async (size) => {
+    const plaintext = randomBytes(size);
+    const input = join(scratch.dir, `plain-${size}`);
+    const output = join(scratch.dir, `theirs-${size}.age`);
+    await writeFile(input, plaintext);
+    await runTool('age', ['-r', cli.recipient, '-o', output, input]);
+    const opened = await openBytes(await readFile(output), [cli.identity], [4096, 70_000, 1]);
+    expect(opened.equals(plaintext)).toBe(true);
+  });
+
+  it('seals to several recipients, each of which the CLI can open', async () => {
+    const ours = await generateIdentity();
+    const oursFile = await writeIdentityFile(scratch.dir, 'ours', ours.identity);
+    const plaintext = randomBytes(200_000);
+    const { bytes } = await sealBytes(plaintext, [cli.recipient, ours.recipient, other.recipient]);
+    const path = join(scratch.dir, 'multi.age');
+    await writeFile(path, bytes);
+    for (const file of [cli.file, oursFile, other.file]) {
+      expect((await runTool('age', ['-d', '-i', file, path])).equals(plaintext)).toBe(true);
+    }
+  });
+
+  it('opens a CLI file sealed to several recipients with any one identity', async () => {
+    const plaintext = randomBytes(100_000);
+    const input = join(scratch.dir, 'multi-plain');
+    const output = join(scratch.dir, 'multi-theirs.age');
+    await writeFile(input, plaintext);
+    await runTool('age', ['-r', cli.recipient, '-r', other.recipient, '-o', output, input]);
+    const sealed = await readFile(output);
+    expect((await openBytes(sealed, [other.identity])).equals(plaintext)).toBe(true);
+    expect((await openBytes(sealed, [cli.identity])).equals(plaintext)).toBe(true);
+    const stranger = await generateIdentity();
+    expect(await codeOf(openBytes(sealed, [stranger.identity]))).toBe('ERR_SEAL_NO_IDENTITY');
+  });
+
+  it('sealFile and openFile round-trip through disk and agree on digests', async () => {
+    const plaintext = randomBytes(5 * CHUNK_SIZE + 3);
+    const input = join(scratch.dir, 'file-plain');
+    await writeFile(input, plaintext);
+    const sealedDigests = await sealFile(input, join(scratch.dir, 'file.age'), [cli.recipient]);
+    const openedDigests = await openFile(join(scratch.dir, 'file.age'), join(scratch.dir, 'file-out'), [
+      cli.identity,
+    ]);
+    expect((await readFile(join(scratch.dir, 'file-out'))).equals(plaintext)).toBe(true);
+    expect(openedDigests).toEqual(sealedDigests);
+  });
+
+  it('openFile removes the partial plaintext when the file is truncated', async () => {
+    const { bytes } = await sealBytes(randomBytes(3 * CHUNK_SIZE), [cli.recipient]);
+    const path = join(scratch.dir, 'cut.age');
+    const out = join(scratch.dir, 'cut-out');
+    await writeFile(path, bytes.subarray(0, bytes.length - 10));
+    expect(await codeOf(openFile(path, out, [cli.identity]))).toBe('ERR_SEAL_INTEGRITY');
+    await expect(readFile(out)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
+
+describe('digests', () => {
+  it('equal an independent SHA-256 of the plaintext and of the sealed bytes', async () => {
+    const plaintext = randomBytes(3 * CHUNK_SIZE + 11);
+    const { bytes, digests } = await sealBytes(plaintext, [cli.recipient], [1000, 200_000]);
+    expect(digests).toEqual({
+      plaintextSha256: sha256(plaintext),
+      plaintextSize: plaintext.length,
+      sealedSha256: sha256(bytes),
+      sealedSize: bytes.length,
+    });
+    const opened = openStream(splitInto(bytes, [777]), [cli.identity]);
+    await collect(opened);
+    expect(await opened.digests).toEqual(digests);
+  });
+
+  it('reject when the sealed stream is abandoned before its end', async () => {
+    const sealed = sealStream(splitInto(randomBytes(4 * CHUNK_SIZE), [CHUNK_SIZE]), [cli.recipient]);
+    for await (const _ of sealed) break;
+    expect(await codeOf(sealed.digests)).toBe('ERR_INVALID_STATE');
+  });
+});
+
+describe('round-trip property', () => {
+  it('open(seal(x)) == x for sizes around chunk boundaries and arbitrary input splits', async () => {
+    const boundary = fc.constantFrom(0, 1, CHUNK_SIZE - 1, CHUNK_SIZE, CHUNK_SIZE + 1, 2 * CHUNK_SIZE);
+    const size = fc.oneof(boundary, fc.integer({ min: 0, max: 3 * CHUNK_SIZE + 5 }));
+    const pieces = fc.array(fc.integer({ min: 1, max: 3 * CHUNK_SIZE }), { minLength: 1, maxLength: 4 });
+    await fc.assert(
+      fc.asyncProperty(size, pieces, pieces, async (n, sealPieces, openPieces) => {
+        const plaintext = randomBytes(n);
+        const { bytes, digests } = await sealBytes(plaintext, [cli.recipient], sealPieces);
+        const expectedChunks = Math.max(1, Math.ceil(n / CHUNK_SIZE));
+        expect(digests.sealedSize - headerLength(bytes) - 16).toBe(n + 16 * expectedChunks);
+        const opened = await openBytes(bytes, [cli.identity], openPieces);
+        expect(opened.equals(plaintext)).toBe(true);
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
+
+describe('tampering', () => {
+  const plaintext = randomBytes(3 * CHUNK_SIZE + 500);
+  let sealed: Buffer;
+  let header: number;
+  beforeAll(async () => {
+    sealed = (await sealBytes(plaintext, [cli.recipient])).bytes;
+    header = headerLength(sealed);
+  });
+
+  it('the untampered file opens (control)', async () => {
+    expect((await openBytes(sealed, [cli.identity])).equals(plaintext)).toBe(true);
+  });
+
+  it('rejects a flipped byte in the header MAC', async () => {
+    expect(await codeOf(openBytes(shiftBase64Char(sealed, header - 5), [cli.identity]))).toBe(
+      'ERR_SEAL_INTEGRITY',
+    );
+  });
+
+  it('rejects a flipped byte in the version line as malformed', async () => {
+    expect(await codeOf(openBytes(flipByte(sealed, 3), [cli.identity]))).toBe('ERR_SEAL_FORMAT');
+  });
+
+  it('rejects a flipped byte in the only stanza as not for us', async () => {
+    const bodyByte = sealed.indexOf('\n', 30) + 5;
+    expect(await codeOf(openBytes(shiftBase64Char(sealed, bodyByte), [cli.identity]))).toBe(
+      'ERR_SEAL_NO_IDENTITY',
+    );
+  });
+
+  it("rejects a flipped byte in another recipient's stanza through the header MAC", async () => {
+    const multi = (await sealBytes(plaintext, [other.recipient, cli.recipient])).bytes;
+    const otherBody = multi.indexOf('\n', 30) + 5;
+    expect(await codeOf(openBytes(shiftBase64Char(multi, otherBody), [cli.identity]))).toBe(
+      'ERR_SEAL_INTEGRITY',
+    );
+  });
+
+  it('rejects a flip of any single header byte', async () => {
+    for (let i = 0; i < header; i++) {
+      const code = await codeOf(openBytes(flipByte(sealed, i), [cli.identity]));
+      expect(['ERR_SEAL_FORMAT', 'ERR_SEAL_INTEGRITY', 'ERR_SEAL_NO_IDENTITY']).toContain(code);
+    }
+  });
+
+  it.each([
+    ['the nonce', 3],
+    ['the first chunk', 16 + 100],
+    ['a middle chunk tag', 16 + 2 * SEALED_CHUNK - 1],
+    ['the last chunk', 16 + 3 * SEALED_CHUNK + 10],
+  ])('rejects a flipped byte in %s', async (_, offset) => {
+    const code = await codeOf(openBytes(flipByte(sealed, header + offset), [cli.identity]));
+    expect(code).toBe('ERR_SEAL_INTEGRITY');
+  });
+
+  it('rejects truncation anywhere in the payload', async () => {
+    for (const cut of [1, 17, 516, 600, SEALED_CHUNK + 516]) {
+      const code = await codeOf(openBytes(sealed.subarray(0, sealed.length - cut), [cli.identity]));
+      expect(code).toBe('ERR_SEAL_INTEGRITY');
+    }
+    expect(await codeOf(openBytes(sealed.subarray(0, header + 16), [cli.identity]))).toBe(
+      'ERR_SEAL_INTEGRITY',
+    );
+    expect(await codeOf(openBytes(sealed.subarray(0, header + 5), [cli.identity]))).toBe(
+      'ERR_SEAL_INTEGRITY',
+    );
+  });
+
+  it('rejects truncation inside the header as malformed', async () => {
+    expect(await codeOf(openBytes(sealed.subarray(0, header - 10), [cli.identity]))).toBe('ERR_SEAL_FORMAT');
+  });
+
+  it('rejects a file whose last chunk was dropped', async () => {
+    const cut = sealed.subarray(0, header + 16 + 3 * SEALED_CHUNK);
+    expect(await codeOf(openBytes(cut, [cli.identity]))).toBe('ERR_SEAL_INTEGRITY');
+    const exact = (await sealBytes(randomBytes(2 * CHUNK_SIZE), [cli.recipient])).bytes;
+    const exactHeader = headerLength(exact);
+    const dropped = exact.subarray(0, exactHeader + 16 + SEALED_CHUNK);
+    expect(await codeOf(openBytes(dropped, [cli.identity]))).toBe('ERR_SEAL_INTEGRITY');
+  });
+
+  it('rejects two reordered chunks', async () => {
+    const start = header + 16;
+    const first = sealed.subarray(start, start + SEALED_CHUNK);
+    const second = sealed.subarray(start + SEALED_CHUNK, start + 2 * SEALED_CHUNK);
+    const swapped = Buffer.concat([
+      sealed.subarray(0, start),
+      second,
+      first,
+      sealed.subarray(start + 2 * SEALED_CHUNK),
+    ]);
+    expect(await codeOf(openBytes(swapped, [cli.identity]))).toBe('ERR_SEAL_INTEGRITY');
+  });
+
+  it('rejects a header swapped in from another file for the same recipient', async () => {
+    const donor = (await sealBytes(plaintext, [cli.recipient])).bytes;
+    const swapped = Buffer.concat([donor.subarray(0, headerLength(donor)), sealed.subarray(header)]);
+    expect(await codeOf(openBytes(swapped, [cli.identity]))).toBe('ERR_SEAL_INTEGRITY');
+    const withNonce = Buffer.concat([
+      donor.subarray(0, headerLength(donor) + 16),
+      sealed.subarray(header + 16),
+    ]);
+    expect(await codeOf(openBytes(withNonce, [cli.identity]))).toBe('ERR_SEAL_INTEGRITY');
+  });
+
+  it('rejects trailing bytes after the final chunk', async () => {
+    const extended = Buffer.concat([sealed, Buffer.from([0])]);
+    expect(await codeOf(openBytes(extended, [cli.identity]))).toBe('ERR_SEAL_INTEGRITY');
+  });
+});
+
+describe('last-chunk flag rules (hand-crafted files)', () => {
+  const full = () => randomBytes(CHUNK_SIZE);
+  const open = (chunks: Parameters<typeof craftAgeFile>[0]) => {
+    const { file, identityScalar } = craftAgeFile(chunks);
+    return openBytes(file, [encodeBech32('AGE-SECRET-KEY-', identityScalar)]);
+  };
+
+  it('accepts well-formed crafted files (control), which the CLI opens too', async () => {
+    const data = full();
+    const { file, identityScalar } = craftAgeFile([
+      { data, last: false },
+      { data: Buffer.from('tail'), last: true },
+    ]);
+    const identity = encodeBech32('AGE-SECRET-KEY-', identityScalar);
+    const expected = Buffer.concat([data, Buffer.from('tail')]);
+    expect((await openBytes(file, [identity])).equals(expected)).toBe(true);
+    const path = join(scratch.dir, 'crafted.age');
+    await writeFile(path, file);
+    const keyFile = await writeIdentityFile(scratch.dir, 'crafted', identity);
+    expect((await runTool('age', ['-d', '-i', keyFile, path])).equals(expected)).toBe(true);
+    expect((await open([{ data: Buffer.alloc(0), last: true }])).length).toBe(0);
+    expect((await open([{ data, last: true }])).equals(data)).toBe(true);
+  });
+
+  it('rejects an empty final chunk after data', async () => {
+    expect(
+      await codeOf(
+        open([
+          { data: full(), last: false },
+          { data: Buffer.alloc(0), last: true },
+        ]),
+      ),
+    ).toBe('ERR_SEAL_INTEGRITY');
+  });
+
+  it('rejects a last flag on a chunk that is not the final one', async () => {
+    expect(
+      await codeOf(
+        open([
+          { data: full(), last: true },
+          { data: Buffer.from('more'), last: true },
+        ]),
+      ),
+    ).toBe('ERR_SEAL_INTEGRITY');
+  });
+
+  it('rejects a file with no chunk flagged last', async () => {
+    expect(await codeOf(open([{ data: Buffer.from('short'), last: false }]))).toBe('ERR_SEAL_INTEGRITY');
+    expect(
+      await codeOf(
+        open([
+          { data: full(), last: false },
+          { data: full(), last: false },
+        ]),
+      ),
+    ).toBe('ERR_SEAL_INTEGRITY');
+  });
+});
+
+describe('hostile headers', () => {
+  const fast = async (input: AsyncIterable<Uint8Array> | Uint8Array) => {
+    const started = performance.now();
+    const source = input instanceof Uint8Array ? splitInto(input, [4096]) : input;
+    const code = await codeOf(collect(openStream(source, [cli.identity])));
+    return { code, ms: performance.now() - started };
+  };
+
+  it('stops reading an endless line after the header bound', async () => {
+    let pulled = 0;
+    async function* endless() {
+      yield Buffer.from('age-encryption.org/v1\n-> X25519 ');
+      for (;;) {
+        pulled += 1024;
+        yield Buffer.alloc(1024, 0x41);
+      }
+    }
+    const { code, ms } = await fast(endless());
+    expect(code).toBe('ERR_SEAL_FORMAT');
+    expect(pulled).toBeLessThanOrEqual(MAX_HEADER_BYTES + 1024);
+    expect(ms).toBeLessThan(2000);
+  });
+
+  it('rejects 10,000 stanzas', async () => {
+    const stanza = `-> X25519 ${'A'.repeat(43)}\n${'A'.repeat(43)}\n`;
+    const header = Buffer.from(`age-encryption.org/v1\n${stanza.repeat(10_000)}--- ${'A'.repeat(43)}\n`);
+    const { code, ms } = await fast(header);
+    expect(code).toBe('ERR_SEAL_FORMAT');
+    expect(ms).toBeLessThan(2000);
+  });
+
+  it('rejects more stanzas than the cap even when the header is small', async () => {
+    const header = Buffer.from(`age-encryption.org/v1\n${'-> x\n\n'.repeat(65)}--- ${'A'.repeat(43)}\n`);
+    expect((await fast(header)).code).toBe('ERR_SEAL_FORMAT');
+  });
+
+  it('rejects garbage, an empty file, and a header byte-trickled past the bound', async () => {
+    expect((await fast(randomBytes(100_000))).code).toBe('ERR_SEAL_FORMAT');
+    expect((await fast(Buffer.alloc(0))).code).toBe('ERR_SEAL_FORMAT');
+    const trickle = splitInto(Buffer.alloc(MAX_HEADER_BYTES + 10, 0x41), [1]);
+    const { code, ms } = await fast(trickle);
+    expect(code).toBe('ERR_SEAL_FORMAT');
+    expect(ms).toBeLessThan(5000);
+  });
+
+  it('rejects non-canonical base64 and malformed X25519 stanzas', async () => {
+    const { bytes } = await sealBytes(Buffer.from('x'), [cli.recipient]);
+    const text = bytes.toString('latin1');
+    const macStart = text.indexOf('\n--- ') + 5;
+    const padded = Buffer.concat([
+      bytes.subarray(0, macStart + 43),
+      Buffer.from('='),
+      bytes.subarray(macStart + 43),
+    ]);
+    expect((await fast(padded)).code).toBe('ERR_SEAL_FORMAT');
+    const extraArg = Buffer.from(text.replace('-> X25519 ', '-> X25519 extra ').slice(0), 'latin1');
+    expect((await fast(extraArg)).code).toBe('ERR_SEAL_FORMAT');
+  });
+});
+
+describe('argument validation', () => {
+  it('rejects bad recipients and identities up front with ERR_SEAL_FORMAT', () => {
+    expect(() => sealStream(splitInto(Buffer.from('x')), ['age1notarecipient'])).toThrow(
+      expect.objectContaining({ code: 'ERR_SEAL_FORMAT' }),
+    );
+    expect(() => sealStream(splitInto(Buffer.from('x')), [])).toThrow(
+      expect.objectContaining({ code: 'ERR_SEAL_FORMAT' }),
+    );
+    expect(() => openStream(splitInto(Buffer.from('x')), [cli.recipient])).toThrow(
+      expect.objectContaining({ code: 'ERR_SEAL_FORMAT' }),
+    );
+  });
+});

@@ -1,15 +1,31 @@
 // Composition root: turns a Config into adapters and the app. Called only by the entry points
 // (functions/api.ts on Lambda, functions/local-server.ts locally), so wiring lives in exactly one place.
+
+import { dirname, join } from 'node:path';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import { type AwsClients, createAwsClients } from './adapters/aws-clients.ts';
+import { createDynamoDirectoryRepository } from './adapters/dynamo-directory-repository.ts';
+import { createDynamoReplayStore } from './adapters/dynamo-replay-store.ts';
 import { loadOrCreateFileSigner } from './adapters/file-signer.ts';
 import { createJsonLogger } from './adapters/json-logger.ts';
 import { createKmsSigner } from './adapters/kms-signer.ts';
+import {
+  LOCAL_OPERATOR_MEMBER_ID,
+  loadOrCreateOperatorKey,
+  registerOperatorMember,
+} from './auth/operator-bootstrap.ts';
+import { createTokenService, type TokenService } from './auth/token-service.ts';
 import type { Config } from './config.ts';
 import { PouchError } from './domain/errors.ts';
+import { createDirectoryService } from './domain/identity/directory-service.ts';
 import { createApp } from './http/app.ts';
 import type { PouchApp } from './http/app-env.ts';
+import { registerAuthMiddleware } from './http/auth-middleware.ts';
+import { registerDirectoryRoutes } from './http/directory-routes.ts';
+import { registerIdentityRoutes } from './http/identity-routes.ts';
+import { bootstrapStorage } from './local/bootstrap.ts';
+import type { DirectoryRepository } from './ports/directory-repository.ts';
 import type { HealthCheck } from './ports/health.ts';
 import type { Logger } from './ports/logger.ts';
 import type { Signer } from './ports/signer.ts';
@@ -20,11 +36,21 @@ export interface Runtime {
   readonly signer: Signer;
   readonly logger: Logger;
   readonly app: PouchApp;
+  /** The directory of authorities (seeding, test helpers). */
+  readonly directory: DirectoryRepository;
+  /** Token issuance and bearer checks. */
+  readonly tokens: TokenService;
+  /** Local mode: the operator's private key file (see shared/auth/operator-bootstrap.ts). */
+  readonly operatorKeyFile?: string;
 }
 
 /** Build every adapter once and the app on top of them. */
-export async function composeRuntime(config: Config, options: { logger?: Logger } = {}): Promise<Runtime> {
+export async function composeRuntime(
+  config: Config,
+  options: { logger?: Logger; now?: () => number } = {},
+): Promise<Runtime> {
   const logger = options.logger ?? createJsonLogger(config.logLevel);
+  const now = options.now ?? Date.now;
   const clients = createAwsClients(config);
   const signer = await createSigner(config, clients);
   const health: HealthCheck[] = [
@@ -42,8 +68,58 @@ export async function composeRuntime(config: Config, options: { logger?: Logger 
     },
     { name: `signer:${config.signer.kind}`, check: () => signer.check() },
   ];
-  const app = createApp({ logger, health, maxBodyBytes: config.maxBodyBytes, modules: [] });
-  return { config, clients, signer, logger, app };
+  const directory = createDynamoDirectoryRepository(clients.doc, config.tables.main);
+  const replay = createDynamoReplayStore(clients.doc, config.tables.replay);
+  const tokens = createTokenService({ signer, directory, replay, issuer: config.issuer, now });
+  const operatorKeyFile = await bootstrapLocalOperator(config, clients, directory, now);
+  const app = createApp({
+    logger,
+    health,
+    maxBodyBytes: config.maxBodyBytes,
+    modules: [
+      // The auth middleware comes first: every route registered after it needs a bearer token.
+      registerAuthMiddleware({ authenticate: tokens.authenticateBearer, logger }),
+      registerIdentityRoutes({ exchangeAssertion: tokens.exchangeAssertion, logger }),
+      registerDirectoryRoutes({ directory: createDirectoryService(directory), now }),
+    ],
+  });
+  return {
+    config,
+    clients,
+    signer,
+    logger,
+    app,
+    directory,
+    tokens,
+    ...(operatorKeyFile ? { operatorKeyFile } : {}),
+  };
+}
+
+/**
+ * Local mode only: make sure the tables exist (idempotent, as local-exchange does after us), then load or create
+ * the operator key file next to the exchange's signing key (`<dataDir>/operator-key.json`, 0600) and register its
+ * public key as member `local-operator` of the reserved `operator` entry. On AWS the operator's public keys are
+ * seeded (shared/directory/seed.ts, `operator` section) and no private key is ever on the exchange side.
+ */
+async function bootstrapLocalOperator(
+  config: Config,
+  clients: AwsClients,
+  directory: DirectoryRepository,
+  now: () => number,
+): Promise<string | undefined> {
+  if (config.mode !== 'local' || config.signer.kind !== 'file') return undefined;
+  await bootstrapStorage(clients, config);
+  const path = join(dirname(config.signer.path), 'operator-key.json');
+  const key = await loadOrCreateOperatorKey(path);
+  const { d: _private, ...publicJwk } = key.privateJwk;
+  await registerOperatorMember(directory, {
+    memberId: LOCAL_OPERATOR_MEMBER_ID,
+    displayName: 'Local operator',
+    jwks: [publicJwk],
+    now: now(),
+    source: 'local-bootstrap',
+  });
+  return path;
 }
 
 async function createSigner(config: Config, clients: AwsClients): Promise<Signer> {

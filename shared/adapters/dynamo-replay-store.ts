@@ -1,0 +1,34 @@
+// Secondary adapter: the replay store (single-use assertion jti) in the replay table, by conditional put.
+// dynalite has no TTL, so an expired entry is overwritten by the same condition rather than relied on to vanish;
+// on AWS the table's TTL attribute should be `expiresAt` (replayExpiryAttribute) to clean up old ids.
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { isPouchError } from '../domain/errors.ts';
+import type { ReplayStore } from '../ports/replay-store.ts';
+import { translateDynamoError } from './dynamo-errors.ts';
+
+/** The attribute holding the epoch-second expiry (the DynamoDB TTL attribute on AWS). */
+export const replayExpiryAttribute = 'expiresAt';
+
+/** Build the replay store over the replay table (partition key `id`). */
+export function createDynamoReplayStore(doc: DynamoDBDocumentClient, tableName: string): ReplayStore {
+  return {
+    async consume(id, expiresAt, now) {
+      try {
+        await doc.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: { id, [replayExpiryAttribute]: expiresAt },
+            ConditionExpression: 'attribute_not_exists(id) OR #exp < :now',
+            ExpressionAttributeNames: { '#exp': replayExpiryAttribute },
+            ExpressionAttributeValues: { ':now': now },
+          }),
+        );
+        return true;
+      } catch (error) {
+        const translated = translateDynamoError(error, 'consume jti');
+        if (isPouchError(translated, 'ERR_CONFLICT')) return false;
+        throw translated;
+      }
+    },
+  };
+}

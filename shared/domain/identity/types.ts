@@ -1,0 +1,128 @@
+// Domain layer (identity): the directory's vocabulary — authorities, members, their public keys, the
+// authenticated principal and the audit record of every directory change. Pure types, no I/O.
+
+/** What an authority does in the network. */
+export const AUTHORITY_ROLES = ['central-authority', 'contact-247'] as const;
+export type AuthorityRole = (typeof AUTHORITY_ROLES)[number];
+
+/** What a member (a person or system acting for an authority) may do. */
+export const MEMBER_ROLES = ['officer', 'contact-247', 'auditor', 'admin'] as const;
+export type MemberRole = (typeof MEMBER_ROLES)[number];
+
+/** The reserved authority id under which the operator's own members and keys live. */
+export const OPERATOR_ID = 'operator';
+
+/** JOSE algorithms a member key may use. Pinned: one per key type, never chosen by a token header. */
+export type MemberKeyAlg = 'ES256' | 'EdDSA';
+
+/** A public signing key as stored: only the public members of the JWK, never `d`. */
+export interface PublicSigningJwk {
+  readonly kty: 'EC' | 'OKP';
+  readonly crv: 'P-256' | 'Ed25519';
+  readonly x: string;
+  readonly y?: string;
+}
+
+export type KeyStatus = 'active' | 'revoked';
+
+/** One key of a member, with its life cycle. */
+export interface MemberKey {
+  readonly kid: string;
+  readonly alg: MemberKeyAlg;
+  readonly jwk: PublicSigningJwk;
+  readonly status: KeyStatus;
+  readonly createdAt: string;
+  readonly revokedAt?: string;
+}
+
+/** Free-form requirement profile (shaped by another issue); `version` increases on every publication. */
+export interface RequirementProfile {
+  readonly version: number;
+  readonly [field: string]: unknown;
+}
+
+/** A member of an authority, or of the operator (`authorityId === OPERATOR_ID`, role `operator`). */
+export interface Member {
+  readonly authorityId: string;
+  readonly id: string;
+  readonly displayName: string;
+  readonly role: MemberRole | 'operator';
+  readonly keys: readonly MemberKey[];
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  /** Optimistic-concurrency version of the stored item. */
+  readonly version: number;
+  /** The audit record of the change that produced this state. */
+  readonly auditId: string;
+}
+
+/** An authority's directory entry (without its members). */
+export interface Authority {
+  readonly id: string;
+  readonly country: string;
+  readonly name: string;
+  readonly roles: readonly AuthorityRole[];
+  readonly recipients: readonly string[];
+  readonly languages: readonly string[];
+  readonly treaties: readonly string[];
+  readonly profile: RequirementProfile;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly version: number;
+  readonly auditId: string;
+}
+
+/** An authority together with its members, as the public directory shows it. */
+export interface AuthorityEntry {
+  readonly authority: Authority;
+  readonly members: readonly Member[];
+}
+
+/** Who is calling, once authenticated. Built from the directory on every request, never from the token alone. */
+export interface Principal {
+  readonly kind: 'member' | 'operator';
+  /** `<authorityId>:<memberId>`; `operator:<memberId>` for the operator. */
+  readonly clientId: string;
+  readonly authorityId: string;
+  readonly memberId: string;
+  readonly role: MemberRole | 'operator';
+}
+
+/** Where a request came from, for audit and security logs. */
+export interface RequestOrigin {
+  readonly sourceIp: string;
+  readonly requestId: string;
+}
+
+/** The actor of an audited change: a principal, or the seeding process. */
+export type AuditActor = Principal | { readonly kind: 'system'; readonly clientId: string };
+
+export type AuditAction =
+  | 'authority.create'
+  | 'authority.update'
+  | 'member.create'
+  | 'key.add'
+  | 'key.revoke'
+  | 'profile.publish';
+
+/**
+ * One directory change: who (actor), what (action, target, summary), when (at), from where (origin) and
+ * outcome. Written `pending` before the change, then settled to `succeeded` or `failed`.
+ */
+export interface AuditRecord {
+  readonly id: string;
+  readonly authorityId: string;
+  readonly at: string;
+  readonly actor: AuditActor;
+  readonly action: AuditAction;
+  readonly target: {
+    readonly authorityId: string;
+    readonly memberId?: string;
+    readonly kids?: readonly string[];
+  };
+  /** Names of the changed fields and other safe facts; never key material beyond public kids. */
+  readonly summary: Readonly<Record<string, unknown>>;
+  readonly origin: RequestOrigin;
+  readonly outcome: 'pending' | 'succeeded' | 'failed';
+  readonly reason?: string;
+}

@@ -1,0 +1,325 @@
+// Access-control matrix (route × caller → status), DEA style: every route the app registers is called as each
+// kind of caller against a real local exchange. A route without rows fails the suite.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDynamoReplayStore } from '../../shared/adapters/dynamo-replay-store.ts';
+import { createTokenService } from '../../shared/auth/token-service.ts';
+import { buildAuditRecord } from '../../shared/domain/identity/directory-service.ts';
+import {
+  createTokenClient,
+  generateMemberKey,
+  loadLocalOperator,
+  type SeededAuthority,
+  seedTestAuthority,
+  signClientAssertion,
+  type TestPrincipal,
+} from '../support/identity.ts';
+import { startTestExchange } from '../support/local-exchange.ts';
+
+const callers = [
+  'none',
+  'expired',
+  'otherAuthority',
+  'party',
+  'auditor',
+  'thirdAuditor',
+  'admin',
+  'operator',
+] as const;
+type Caller = (typeof callers)[number];
+
+interface Ctx {
+  a: SeededAuthority;
+  who: Record<Exclude<Caller, 'none' | 'expired'>, TestPrincipal>;
+  audience: string;
+  /** Put a fresh active key on A's spare member and return its kid (for the revoke route). */
+  freshKid(): Promise<string>;
+}
+
+interface Call {
+  method: string;
+  path: string;
+  body?: unknown;
+  /** The token route authenticates with an assertion instead of a bearer token. */
+  assertionFor?: 'caller';
+}
+
+type Row = { route: string; build: (ctx: Ctx) => Promise<Call> | Call; expect: Record<Caller, number> };
+
+const publicRoute = {
+  none: 200,
+  expired: 200,
+  otherAuthority: 200,
+  party: 200,
+  auditor: 200,
+  thirdAuditor: 200,
+  admin: 200,
+  operator: 200,
+};
+const anyAuthenticated = { ...publicRoute, none: 401, expired: 401 };
+const denied = {
+  none: 401,
+  expired: 401,
+  otherAuthority: 404,
+  party: 404,
+  auditor: 404,
+  thirdAuditor: 404,
+  admin: 404,
+  operator: 404,
+};
+const jwk = async () => (await generateMemberKey()).publicJwk;
+
+/** The matrix, as data. `route` is `METHOD path` with OpenAPI-style parameters. */
+const matrix: Row[] = [
+  { route: 'GET /health', build: () => ({ method: 'GET', path: '/health' }), expect: publicRoute },
+  {
+    route: 'GET /openapi.json',
+    build: () => ({ method: 'GET', path: '/openapi.json' }),
+    expect: publicRoute,
+  },
+  { route: 'GET /docs', build: () => ({ method: 'GET', path: '/docs' }), expect: publicRoute },
+  {
+    route: 'POST /v1/token',
+    build: () => ({ method: 'POST', path: '/v1/token', assertionFor: 'caller' }),
+    expect: anyAuthenticated,
+  },
+  { route: 'GET /v1/me', build: () => ({ method: 'GET', path: '/v1/me' }), expect: anyAuthenticated },
+  {
+    route: 'GET /v1/directory/authorities',
+    build: () => ({ method: 'GET', path: '/v1/directory/authorities' }),
+    expect: anyAuthenticated,
+  },
+  {
+    route: 'GET /v1/directory/authorities/{id}',
+    build: (x) => ({ method: 'GET', path: `/v1/directory/authorities/${x.a.authorityId}` }),
+    expect: anyAuthenticated,
+  },
+  {
+    route: 'POST /v1/directory/authorities',
+    build: async (x) => ({
+      method: 'POST',
+      path: '/v1/directory/authorities',
+      body: {
+        country: 'XB',
+        name: 'Matrix authority',
+        roles: ['central-authority'],
+        recipients: [x.a.recipient],
+        languages: ['en'],
+        treaties: ['budapest'],
+        firstAdmin: { displayName: 'First admin', jwk: await jwk() },
+      },
+    }),
+    expect: { ...denied, operator: 201 },
+  },
+  {
+    route: 'PATCH /v1/directory/authorities/{id}',
+    build: (x) => ({
+      method: 'PATCH',
+      path: `/v1/directory/authorities/${x.a.authorityId}`,
+      body: { name: 'Renamed by the matrix' },
+    }),
+    expect: { ...denied, operator: 200 },
+  },
+  {
+    route: 'POST /v1/directory/authorities/{id}/members',
+    build: async (x) => ({
+      method: 'POST',
+      path: `/v1/directory/authorities/${x.a.authorityId}/members`,
+      body: { displayName: 'New officer', role: 'officer', jwk: await jwk() },
+    }),
+    expect: { ...denied, admin: 201 },
+  },
+  {
+    route: 'POST /v1/directory/authorities/{id}/members/{memberId}/keys',
+    build: async (x) => ({
+      method: 'POST',
+      path: `/v1/directory/authorities/${x.a.authorityId}/members/${x.who.party.memberId}/keys`,
+      body: { jwk: await jwk() },
+    }),
+    expect: { ...denied, admin: 201 },
+  },
+  {
+    route: 'DELETE /v1/directory/authorities/{id}/members/{memberId}/keys/{kid}',
+    build: async (x) => ({
+      method: 'DELETE',
+      path: `/v1/directory/authorities/${x.a.authorityId}/members/${x.a.member('contact-247').memberId}/keys/${await x.freshKid()}`,
+    }),
+    expect: { ...denied, admin: 200 },
+  },
+  {
+    route: 'PUT /v1/directory/authorities/{id}/profile',
+    build: (x) => ({
+      method: 'PUT',
+      path: `/v1/directory/authorities/${x.a.authorityId}/profile`,
+      body: { languagesOfRequest: ['en'], note: 'matrix' },
+    }),
+    expect: { ...denied, admin: 200 },
+  },
+  {
+    route: 'GET /v1/directory/authorities/{id}/audit',
+    build: (x) => ({ method: 'GET', path: `/v1/directory/authorities/${x.a.authorityId}/audit` }),
+    expect: { ...denied, admin: 200, auditor: 200 },
+  },
+];
+
+let exchange: Awaited<ReturnType<typeof startTestExchange>>;
+let ctx: Ctx;
+const bearer: Partial<Record<Caller, string>> = {};
+
+beforeAll(async () => {
+  exchange = await startTestExchange();
+  const { runtime } = exchange;
+  const tokens = createTokenClient(runtime.app, runtime.config.issuer);
+  const a = await seedTestAuthority(runtime.directory, {
+    members: [{ role: 'admin' }, { role: 'officer' }, { role: 'auditor' }, { role: 'contact-247' }],
+  });
+  const b = await seedTestAuthority(runtime.directory, {
+    country: 'XB',
+    members: [{ role: 'admin' }, { role: 'officer' }],
+  });
+  const c = await seedTestAuthority(runtime.directory, {
+    country: 'XC',
+    members: [{ role: 'admin' }, { role: 'auditor' }],
+  });
+  const operator = await loadLocalOperator(runtime.operatorKeyFile!);
+  const spare = a.member('contact-247');
+  ctx = {
+    a,
+    audience: tokens.audience,
+    who: {
+      otherAuthority: b.member('officer'),
+      party: a.member('officer'),
+      auditor: a.member('auditor'),
+      thirdAuditor: c.member('auditor'),
+      admin: a.member('admin'),
+      operator,
+    },
+    async freshKid() {
+      const key = await generateMemberKey();
+      const current = (await runtime.directory.getMember(a.authorityId, spare.memberId))!;
+      const at = new Date().toISOString();
+      const audit = buildAuditRecord({
+        actor: { kind: 'system', clientId: 'system:test' },
+        origin: { sourceIp: 'test', requestId: 'test' },
+        at,
+        action: 'key.add',
+        target: { authorityId: a.authorityId, memberId: spare.memberId, kids: [key.kid] },
+      });
+      await runtime.directory.putMember(
+        {
+          ...current,
+          keys: [
+            ...current.keys,
+            {
+              kid: key.kid,
+              alg: 'ES256',
+              jwk: { kty: 'EC', crv: 'P-256', x: key.publicJwk.x!, y: key.publicJwk.y! },
+              status: 'active',
+              createdAt: at,
+            },
+          ],
+          version: current.version + 1,
+          auditId: audit.id,
+        },
+        audit,
+      );
+      return key.kid;
+    },
+  };
+  for (const [caller, who] of Object.entries(ctx.who)) bearer[caller as Caller] = await tokens.tokenFor(who);
+  // An access token that expired an hour ago: issued by the same exchange key, with the clock an hour back.
+  const past = createTokenService({
+    signer: runtime.signer,
+    directory: runtime.directory,
+    replay: createDynamoReplayStore(runtime.clients.doc, runtime.config.tables.replay),
+    issuer: runtime.config.issuer,
+    now: () => Date.now() - 3_600_000,
+  });
+  const assertion = await signClientAssertion(ctx.who.party, {
+    audience: past.tokenEndpoint,
+    iat: Math.floor(Date.now() / 1000) - 3600,
+  });
+  bearer.expired = (await past.exchangeAssertion(assertion)).accessToken;
+});
+
+afterAll(async () => {
+  await exchange?.stop();
+});
+
+async function callAs(caller: Caller, call: Call): Promise<Response> {
+  const { app } = exchange.runtime;
+  if (call.assertionFor) {
+    const params = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+    });
+    if (caller === 'expired') {
+      const iat = Math.floor(Date.now() / 1000) - 600;
+      params.set(
+        'client_assertion',
+        await signClientAssertion(ctx.who.party, { audience: ctx.audience, iat, lifetimeSeconds: 120 }),
+      );
+    } else if (caller !== 'none') {
+      params.set('client_assertion', await signClientAssertion(ctx.who[caller], { audience: ctx.audience }));
+    }
+    return app.request(call.path, {
+      method: call.method,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: params.toString(),
+    });
+  }
+  const headers: Record<string, string> = {};
+  const token = bearer[caller];
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (call.body !== undefined) headers['content-type'] = 'application/json';
+  return app.request(call.path, {
+    method: call.method,
+    headers,
+    ...(call.body !== undefined ? { body: JSON.stringify(call.body) } : {}),
+  });
+}
+
+describe('authorization matrix', () => {
+  it('covers every route the app registers, and every caller on every row', () => {
+    const registered = new Set(
+      exchange.runtime.app.routes
+        .filter((r) => r.method !== 'ALL' && r.path !== '*' && !r.path.endsWith('/*'))
+        .map((r) => `${r.method} ${r.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`),
+    );
+    const rows = new Set(matrix.map((r) => r.route));
+    const missing = [...registered].filter((route) => !rows.has(route));
+    expect(missing, 'routes without matrix rows').toEqual([]);
+    const stale = [...rows].filter((route) => !registered.has(route));
+    expect(stale, 'matrix rows for routes that do not exist').toEqual([]);
+    for (const row of matrix) expect(Object.keys(row.expect).sort()).toEqual([...callers].sort());
+  });
+
+  it('matches the OpenAPI document: every documented operation has rows', async () => {
+    const doc = (await (await exchange.runtime.app.request('/openapi.json')).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
+    );
+    const rows = new Set(matrix.map((r) => r.route));
+    expect(documented.filter((r) => !rows.has(r))).toEqual([]);
+  });
+
+  it('an unknown path answers 404 with or without a token (route names are public in /openapi.json)', async () => {
+    for (const caller of ['none', 'party'] as const) {
+      const res = await callAs(caller, { method: 'GET', path: '/v1/no-such-route' });
+      expect(res.status).toBe(404);
+    }
+  });
+
+  for (const row of matrix) {
+    for (const caller of callers) {
+      it(`${row.route} as ${caller} → ${row.expect[caller]}`, async () => {
+        const res = await callAs(caller, await row.build(ctx));
+        const body = await res.text();
+        expect(res.status, body).toBe(row.expect[caller]);
+        if (res.status === 401) expect(JSON.parse(body).code).toMatch(/^ERR_(UNAUTHENTICATED|TOKEN_|KEY_)/);
+        if (res.status === 404) expect(JSON.parse(body).code).toBe('ERR_NOT_FOUND');
+      });
+    }
+  }
+});

@@ -17,6 +17,7 @@ try {
     dataDir,
     port,
     env: { POUCH_LOG_LEVEL: 'warn', ...process.env },
+    seedDemo: process.env.POUCH_DEMO !== 'off',
   });
   const { config } = exchange.runtime;
   console.log(
@@ -29,6 +30,15 @@ try {
       `  S3         ${exchange.embedded.s3Endpoint}  (s3rver; bucket ${config.evidenceBucket})`,
       `  Signing    ${exchange.runtime.signer.kid}  (key file ${config.signer.kind === 'file' ? config.signer.path : '-'})`,
       `  Data       ${dataDir}`,
+      ...(exchange.demo.length > 0
+        ? [
+            'Demo authorities (fictional), each with members officer, contact-247, admin and auditor:',
+            ...exchange.demo.map(
+              (d) => `  ${d.name.split(' — ')[0]} (${d.country})  ${d.authorityId}  POUCH_HOME=${d.home}`,
+            ),
+            '  Try: POUCH_HOME=<one of the above> npm run pouch -- --profile officer whoami',
+          ]
+        : []),
       'Press Ctrl-C to stop; data is kept for the next start.',
     ].join('\n'),
   );

@@ -8,6 +8,7 @@ import { loadConfig, localDefaults } from '../config.ts';
 import { PouchError } from '../domain/errors.ts';
 import type { Logger } from '../ports/logger.ts';
 import { bootstrapStorage } from './bootstrap.ts';
+import { type DemoAuthoritySeeded, seedDemoAuthorities } from './demo-seed.ts';
 import { type EmbeddedServers, startEmbeddedServers } from './embedded-servers.ts';
 
 export interface LocalExchange {
@@ -16,6 +17,8 @@ export interface LocalExchange {
   readonly dataDir: string;
   readonly embedded: EmbeddedServers;
   readonly runtime: Runtime;
+  /** The demo authorities, when started with `seedDemo`. */
+  readonly demo: readonly DemoAuthoritySeeded[];
   close(): Promise<void>;
 }
 
@@ -30,6 +33,8 @@ export async function startLocalExchange(options: {
   env?: Readonly<Record<string, string | undefined>>;
   logger?: Logger;
   persistDynamo?: boolean;
+  /** Seed the fictional demo authorities and their keystores under <dataDir>/demo (npm start does). */
+  seedDemo?: boolean;
 }): Promise<LocalExchange> {
   const host = options.host ?? '127.0.0.1';
   let ready:
@@ -65,6 +70,7 @@ export async function startLocalExchange(options: {
     });
     const runtime = await composeRuntime(config, options.logger ? { logger: options.logger } : {});
     await bootstrapStorage(runtime.clients, config);
+    const demo = options.seedDemo ? await seedDemoAuthorities(runtime.directory, options.dataDir, url) : [];
     ready = getRequestListener(runtime.app.fetch);
     const started = embedded;
     return {
@@ -73,6 +79,7 @@ export async function startLocalExchange(options: {
       dataDir: options.dataDir,
       embedded: started,
       runtime,
+      demo,
       async close() {
         await closeServer(server);
         destroyAwsClients(runtime.clients);

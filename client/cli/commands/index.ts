@@ -1,5 +1,7 @@
 // CLI: the command registry. To add a command, put it in its own file here (defineCommand) and list it below.
 import type { CommandDefinition, OptionSpecs } from '../command.ts';
+import { checkCommand } from './check.ts';
+import { draftCommand } from './draft.ts';
 import { keysExportCommand } from './keys-export.ts';
 import { keysListCommand } from './keys-list.ts';
 import { keysNewCommand } from './keys-new.ts';
@@ -15,4 +17,6 @@ export const commands: readonly CommandDefinition<OptionSpecs>[] = [
   keysExportCommand,
   loginCommand,
   whoamiCommand,
+  draftCommand,
+  checkCommand,
 ];

@@ -1,0 +1,257 @@
+// Benchmark: the custody ledger. Append throughput on the embedded DynamoDB, chain verification of a large
+// bundle (ours vs a naive parse+canonicalize+hash loop), receipt verification vs raw node:crypto, checkpoint build.
+import { createHash, createPublicKey, generateKeyPairSync, verify as verifySignature } from 'node:crypto';
+import { createDynamoLedgerStore } from '../shared/adapters/dynamo-ledger-store.ts';
+import { createFileSigner } from '../shared/adapters/file-signer.ts';
+import { createReceiptVerifier, signReceipt, verifyReceipt } from '../shared/custody/receipts.ts';
+import { buildCheckpointTree, type ChainHead } from '../shared/domain/ledger/checkpoint.ts';
+import {
+  createEvent,
+  EVENT_HASH_PREFIX,
+  encodeEventLine,
+  GENESIS_PREV_HASH,
+  type LedgerEvent,
+  type LedgerEventFields,
+} from '../shared/domain/ledger/event.ts';
+import { canonicalJson } from '../shared/domain/ledger/jcs.ts';
+import { buildReceiptPayload } from '../shared/domain/ledger/receipt.ts';
+import { splitLineBatches, verifyBundleStream } from '../shared/domain/ledger/stream-verifier.ts';
+import { startTestExchange } from '../tests/support/local-exchange.ts';
+import { median, printComparison, printFigure, timeRuns } from './report.ts';
+
+const quick = process.env.POUCH_BENCH_QUICK === '1';
+
+const fields = (i: number): LedgerEventFields => ({
+  actor: { authorityId: i % 2 ? 'fr-mj-baci' : 'de-bfj', memberId: `officer-${i % 13}`, role: 'officer' },
+  action: i % 3 === 0 ? 'message.sent' : 'document.uploaded',
+  outcome: 'success',
+  subject: { messageId: `msg-${i >> 2}` },
+  ...(i % 3 === 0
+    ? {}
+    : {
+        documents: [
+          {
+            documentId: `doc-${i}`,
+            plaintextSha256: createHash('sha256').update(`p${i}`).digest('hex'),
+            sealedSha256: createHash('sha256').update(`s${i}`).digest('hex'),
+            size: 4096 + i,
+          },
+        ],
+      }),
+});
+
+export async function run(): Promise<void> {
+  await benchAppends();
+  await benchVerification();
+  await benchReceipts();
+  benchCheckpoint();
+}
+
+async function benchAppends(): Promise<void> {
+  const exchange = await startTestExchange();
+  try {
+    const store = createDynamoLedgerStore({
+      doc: exchange.runtime.clients.doc,
+      tableName: exchange.runtime.config.tables.ledger,
+    });
+    const sequential = quick ? 100 : 500;
+    let start = performance.now();
+    for (let i = 0; i < sequential; i++) await store.append('bench-seq', () => fields(i));
+    printFigure(
+      'ledger append, 1 exchange, sequential',
+      (sequential / (performance.now() - start)) * 1000,
+      'events/s',
+    );
+
+    const perWriter = quick ? 10 : 30;
+    start = performance.now();
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        for (let i = 0; i < perWriter; i++) await store.append('bench-race', () => fields(i));
+      }),
+    );
+    printFigure(
+      'ledger append, 1 exchange, 16 concurrent writers',
+      ((16 * perWriter) / (performance.now() - start)) * 1000,
+      'events/s',
+    );
+
+    const perExchange = quick ? 20 : 60;
+    start = performance.now();
+    await Promise.all(
+      Array.from({ length: 16 }, async (_, w) => {
+        for (let i = 0; i < perExchange; i++) await store.append(`bench-many-${w}`, () => fields(i));
+      }),
+    );
+    printFigure(
+      'ledger append, 16 exchanges, 1 writer each',
+      ((16 * perExchange) / (performance.now() - start)) * 1000,
+      'events/s',
+    );
+  } finally {
+    await exchange.stop();
+  }
+}
+
+/** A bundle of `n` canonical lines as 1 MiB buffers (kept off the JS heap). */
+function generateBundle(n: number): Buffer[] {
+  const chunks: Buffer[] = [];
+  let pending: string[] = [];
+  let pendingLength = 0;
+  let prev: LedgerEvent | undefined;
+  const t0 = Date.UTC(2025, 0, 1);
+  for (let i = 0; i < n; i++) {
+    prev = createEvent(prev, fields(i), { chain: 'ex-bench', now: new Date(t0 + i) });
+    const line = encodeEventLine(prev);
+    pending.push(line);
+    pendingLength += line.length + 1;
+    if (pendingLength > 1 << 20) {
+      chunks.push(Buffer.from(`${pending.join('\n')}\n`));
+      pending = [];
+      pendingLength = 0;
+    }
+  }
+  if (pending.length > 0) chunks.push(Buffer.from(`${pending.join('\n')}\n`));
+  return chunks;
+}
+
+async function* replay(chunks: readonly Buffer[]): AsyncGenerator<Buffer> {
+  // 64 KiB pieces, as a file stream would deliver them.
+  for (const chunk of chunks)
+    for (let i = 0; i < chunk.length; i += 65536) yield chunk.subarray(i, i + 65536);
+}
+
+/** The baseline: parse each line, re-canonicalize the body, hash it, check the link. */
+async function verifyNaively(chunks: readonly Buffer[]): Promise<number> {
+  let prevHash = GENESIS_PREV_HASH;
+  let count = 0;
+  for await (const batch of splitLineBatches(replay(chunks))) {
+    for (const line of batch) {
+      const { body, hash } = JSON.parse(line) as { body: LedgerEvent; hash: string };
+      if (body.seq !== count || body.prevHash !== prevHash) throw new Error(`naive: broken link at ${count}`);
+      const computed = createHash('sha256')
+        .update(EVENT_HASH_PREFIX)
+        .update(canonicalJson(body))
+        .digest('hex');
+      if (computed !== hash) throw new Error(`naive: broken hash at ${count}`);
+      prevHash = hash;
+      count++;
+    }
+  }
+  return count;
+}
+
+async function benchVerification(): Promise<void> {
+  const n = quick ? 100_000 : 1_000_000;
+  const genStart = performance.now();
+  const chunks = generateBundle(n);
+  const bytes = chunks.reduce((sum, c) => sum + c.length, 0);
+  printFigure(
+    'custody bundle generated',
+    n,
+    'events',
+    `(${(bytes / 2 ** 20).toFixed(0)} MiB, ${((performance.now() - genStart) / 1000).toFixed(1)} s)`,
+  );
+  const runs = quick ? 3 : 3;
+  const ours = await timeRuns(runs, async () => {
+    const verdict = await verifyBundleStream(replay(chunks), { chain: 'ex-bench' });
+    if (!verdict.ok || verdict.length !== n) throw new Error('the generated bundle must verify');
+  });
+  const naive = await timeRuns(runs, async () => {
+    if ((await verifyNaively(chunks)) !== n) throw new Error('naive verifier miscounted');
+  });
+  const oursRate = (n / median(ours)) * 1000;
+  const naiveRate = (n / median(naive)) * 1000;
+  printComparison({
+    bench: `chain verification, ${n} events (streamed, 1 core)`,
+    unit: 'events/s',
+    ours: oursRate,
+    baseline: naiveRate,
+    baselineName: 'JSON.parse+canonicalize+sha256',
+    higherIsBetter: true,
+  });
+  printFigure('chain verification absolute', oursRate, 'events/s', '(target >= 200000)');
+}
+
+async function benchReceipts(): Promise<void> {
+  const n = quick ? 1000 : 5000;
+  const signer = createFileSigner(
+    generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' }),
+  );
+  const jwk = await signer.publicJwk();
+  let prev: LedgerEvent | undefined;
+  const receipts: string[] = [];
+  for (let i = 0; i < n; i++) {
+    prev = createEvent(prev, { ...fields(i * 3), action: 'message.sent' }, { chain: 'ex-receipts' });
+    receipts.push(
+      await signReceipt(signer, buildReceiptPayload(prev, { sender: 'fr', recipient: 'de' }, new Date())),
+    );
+  }
+  const key = createPublicKey({ key: jwk as unknown as import('node:crypto').JsonWebKey, format: 'jwk' });
+  const prepared = receipts.map((jws) => {
+    const dot = jws.lastIndexOf('.');
+    return {
+      input: Buffer.from(jws.slice(0, dot), 'ascii'),
+      signature: Buffer.from(jws.slice(dot + 1), 'base64url'),
+    };
+  });
+  const verifyOurs = createReceiptVerifier(jwk);
+  const runs = 5;
+  // Interleave the two so that CPU frequency and GC affect both alike.
+  const oursTimes: number[] = [];
+  const rawTimes: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    oursTimes.push(
+      ...(await timeRuns(1, () => {
+        for (const jws of receipts) verifyOurs(jws);
+      })),
+    );
+    rawTimes.push(
+      ...(await timeRuns(1, () =>
+        prepared.forEach((p) => {
+          if (!verifySignature('sha256', p.input, { key, dsaEncoding: 'ieee-p1363' }, p.signature))
+            throw new Error('raw');
+        }),
+      )),
+    );
+  }
+  printComparison({
+    bench: 'receipt verification (createReceiptVerifier)',
+    unit: 'receipts/s',
+    ours: (n / median(oursTimes)) * 1000,
+    baseline: (n / median(rawTimes)) * 1000,
+    baselineName: 'raw node:crypto ES256 verify',
+    higherIsBetter: true,
+    target: 0.9,
+  });
+  const joseCount = Math.min(n, 1000);
+  const joseTimes = await timeRuns(3, async () => {
+    for (let i = 0; i < joseCount; i++) await verifyReceipt(receipts[i] as string, jwk);
+  });
+  printFigure(
+    'receipt verification (verifyReceipt, jose)',
+    (joseCount / median(joseTimes)) * 1000,
+    'receipts/s',
+  );
+}
+
+function benchCheckpoint(): void {
+  const n = quick ? 10_000 : 100_000;
+  const heads: ChainHead[] = Array.from({ length: n }, (_, i) => ({
+    chain: `ex-${createHash('sha256').update(String(i)).digest('hex').slice(0, 26)}`,
+    seq: i % 97,
+    hash: createHash('sha256').update(`h${i}`).digest('hex'),
+  }));
+  const times = timeRunsSync(3, () => buildCheckpointTree(heads, new Date()));
+  printFigure(`checkpoint over ${n} chain heads`, median(times), 'ms');
+}
+
+function timeRunsSync(runs: number, fn: () => unknown): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    fn();
+    out.push(performance.now() - start);
+  }
+  return out;
+}

@@ -1,0 +1,132 @@
+// Domain layer, custody ledger: a checkpoint is an RFC 9162 tree head over every chain's head at one moment.
+// The checkpoint job lists heads (LedgerStore.heads), builds the tree here and has shared/custody sign it.
+//
+// Leaves. Leaf i is the UTF-8 bytes of the RFC 8785 form of `{ chain, hash, seq }` of the i-th chain head, with
+// the heads sorted by chain id (UTF-16 code units, as JCS sorts member names) and each chain at most once. JSON
+// (not a binary layout) keeps leaves readable and self-describing to an auditor with any JCS library; the fixed
+// order makes the tree a deterministic function of the set of heads, so anyone holding the heads recomputes the
+// root, and an inclusion proof for one chain shows its head is exactly the one the operator committed to. A
+// chain head commits to its whole chain through the hash links, so proving the head proves every earlier event.
+//
+// Because heads move and new chains sort into the middle, successive checkpoint trees are snapshots, not one
+// append-only log: an RFC 9162 consistency proof does not relate two checkpoints. Consistency over time comes
+// from the chains themselves (a later head must extend the earlier one, checked with the chain verifier).
+import { PouchError } from '../errors.ts';
+import { canonicalJson } from './jcs.ts';
+import { computeRoot, fromHex, hashLeaf, inclusionProof, toHex, verifyInclusion } from './merkle.ts';
+
+/** The head of one chain: its last event's seq and hash. */
+export interface ChainHead {
+  readonly chain: string;
+  readonly seq: number;
+  readonly hash: string;
+}
+
+/** A signed tree head over chain heads (the payload of the checkpoint JWS). */
+export interface Checkpoint {
+  readonly v: 1;
+  /** Number of leaves, i.e. of chains. */
+  readonly size: number;
+  /** Hex MTH of the leaves. */
+  readonly rootHash: string;
+  /** UTC ISO 8601 with milliseconds. */
+  readonly time: string;
+  /** The heads themselves, when the publisher chooses to include them (small deployments, tests). */
+  readonly chains?: readonly ChainHead[];
+}
+
+/** A checkpoint with the sorted heads and leaf hashes it was built from (kept by the publisher for proofs). */
+export interface CheckpointTree {
+  readonly checkpoint: Checkpoint;
+  readonly heads: readonly ChainHead[];
+  readonly leafHashes: readonly Uint8Array[];
+}
+
+/** An inclusion proof that `head` is leaf `leafIndex` of a checkpoint of `treeSize` leaves. */
+export interface ChainHeadProof {
+  readonly head: ChainHead;
+  readonly leafIndex: number;
+  readonly treeSize: number;
+  /** Hex node hashes, RFC 9162 order. */
+  readonly proof: readonly string[];
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/** The leaf data of a chain head: UTF-8 of JCS `{chain, hash, seq}`. */
+export function encodeHeadLeaf(head: ChainHead): Uint8Array {
+  return new TextEncoder().encode(canonicalJson({ chain: head.chain, hash: head.hash, seq: head.seq }));
+}
+
+/**
+ * Build a checkpoint over `heads` (any order; they are sorted here). Throws ERR_VALIDATION on a duplicate chain
+ * or a malformed head.
+ *
+ * @example
+ * const tree = buildCheckpointTree(await store.heads(exchangeIds), new Date());
+ * const jws = await signCheckpoint(signer, tree.checkpoint);
+ */
+export function buildCheckpointTree(
+  heads: Iterable<ChainHead>,
+  time: Date,
+  options: { includeHeads?: boolean } = {},
+): CheckpointTree {
+  const sorted = [...heads].sort((a, b) => (a.chain < b.chain ? -1 : a.chain > b.chain ? 1 : 0));
+  for (let i = 0; i < sorted.length; i++) {
+    const h = sorted[i] as ChainHead;
+    if (!h.chain || !Number.isSafeInteger(h.seq) || h.seq < 0 || !HEX64.test(h.hash)) {
+      throw new PouchError('ERR_VALIDATION', `Malformed chain head for ${h.chain}`);
+    }
+    if (i > 0 && (sorted[i - 1] as ChainHead).chain === h.chain) {
+      throw new PouchError('ERR_VALIDATION', `Chain ${h.chain} appears twice in a checkpoint`);
+    }
+  }
+  const leafHashes = sorted.map((h) => hashLeaf(encodeHeadLeaf(h)));
+  const checkpoint: Checkpoint = {
+    v: 1,
+    size: sorted.length,
+    rootHash: toHex(computeRoot(leafHashes)),
+    time: time.toISOString(),
+    ...(options.includeHeads
+      ? { chains: sorted.map((h) => ({ chain: h.chain, seq: h.seq, hash: h.hash })) }
+      : {}),
+  };
+  return { checkpoint, heads: sorted, leafHashes };
+}
+
+/** Prove one chain's head in a checkpoint tree. Throws ERR_NOT_FOUND when the chain is not in it. */
+export function proveChainHead(tree: CheckpointTree, chain: string): ChainHeadProof {
+  let lo = 0;
+  let hi = tree.heads.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const head = tree.heads[mid] as ChainHead;
+    if (head.chain === chain) {
+      return {
+        head,
+        leafIndex: mid,
+        treeSize: tree.heads.length,
+        proof: inclusionProof(tree.leafHashes, mid).map(toHex),
+      };
+    }
+    if (head.chain < chain) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  throw new PouchError('ERR_NOT_FOUND', 'The chain is not in this checkpoint');
+}
+
+/** True when `proof` shows `proof.head` is in `checkpoint` (size and root must match). Never throws. */
+export function verifyChainHeadProof(checkpoint: Checkpoint, proof: ChainHeadProof): boolean {
+  try {
+    if (proof.treeSize !== checkpoint.size) return false;
+    return verifyInclusion(
+      hashLeaf(encodeHeadLeaf(proof.head)),
+      proof.leafIndex,
+      proof.treeSize,
+      proof.proof.map(fromHex),
+      fromHex(checkpoint.rootHash),
+    );
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,295 @@
+// Domain layer, custody ledger: the event type, its canonical hash and its one-line wire form. Use cases build
+// fields, the ledger store (shared/ports/ledger-store.ts) appends them; verifiers re-hash what was stored.
+import { createHash, randomUUID } from 'node:crypto';
+import { PouchError } from '../errors.ts';
+import { canonicalJson } from './jcs.ts';
+
+/** The actions Pouch records today. The union stays open: older verifiers must accept newer actions. */
+export const LEDGER_ACTIONS = [
+  'exchange.created',
+  'document.uploaded',
+  'message.sent',
+  'message.delivered',
+  'document.retrieved',
+  'message.acknowledged',
+  'information.requested',
+  'information.provided',
+  'status.changed',
+  'exchange.refused',
+  'exchange.closed',
+  'auditor.viewed',
+] as const;
+
+/** An action named in {@link LEDGER_ACTIONS}. */
+export type KnownLedgerAction = (typeof LEDGER_ACTIONS)[number];
+
+/** Any action: the known ones, autocompleted, plus any other dotted name. */
+export type LedgerAction = KnownLedgerAction | (string & {});
+
+/** `forced`: the operator acted under a documented override (e.g. a lapsed deadline closed by the system). */
+export type LedgerOutcome = 'success' | 'failure' | 'forced';
+
+/** Who acted: the authority, the officer (`sub` of the assertion) and the role they acted in. */
+export interface LedgerActor {
+  readonly authorityId: string;
+  readonly memberId: string;
+  readonly role: string;
+}
+
+/** What the event is about, beyond the exchange itself. */
+export interface LedgerSubject {
+  readonly messageId?: string;
+  readonly documentId?: string;
+  /** Status transitions: the status before and after. */
+  readonly from?: string;
+  readonly to?: string;
+}
+
+/** The digests of one sealed document, as the sender's manifest lists them and HeadObject confirmed them. */
+export interface DocumentDigest {
+  readonly documentId: string;
+  /** Hex SHA-256 of the plaintext (from the signed manifest; the exchange never sees the plaintext). */
+  readonly plaintextSha256: string;
+  /** Hex SHA-256 of the sealed (age) bytes stored in S3. */
+  readonly sealedSha256: string;
+  /** Size of the sealed bytes. */
+  readonly size: number;
+}
+
+/** A JSON value as RFC 8785 can canonicalize it (finite numbers only). */
+export type JsonValue =
+  | string
+  | number
+  | boolean
+  | null
+  | readonly JsonValue[]
+  | { readonly [key: string]: JsonValue };
+
+/** An event without its hash: exactly what the hash covers. */
+export interface LedgerEventBody {
+  readonly v: 1;
+  /** Random event id (UUID v4): lets a writer recognise its own event after an ambiguous write. */
+  readonly id: string;
+  /** The exchange id: one chain per exchange. */
+  readonly chain: string;
+  /** 0-based position in the chain; the DynamoDB sort key. */
+  readonly seq: number;
+  /** `hash` of the event at `seq - 1`; {@link GENESIS_PREV_HASH} for `seq` 0. */
+  readonly prevHash: string;
+  /** UTC, ISO 8601 with milliseconds and `Z` (`Date.prototype.toISOString`). */
+  readonly time: string;
+  readonly actor: LedgerActor;
+  readonly action: LedgerAction;
+  readonly outcome: LedgerOutcome;
+  readonly subject?: LedgerSubject;
+  readonly documents?: readonly DocumentDigest[];
+  readonly details?: { readonly [key: string]: JsonValue };
+}
+
+/** A stored event: the body plus its hash. */
+export interface LedgerEvent extends LedgerEventBody {
+  /** {@link hashEvent} of the body: lowercase hex SHA-256. */
+  readonly hash: string;
+}
+
+/** What a use case decides; the ledger fills in `v`, `chain`, `seq`, `prevHash`, `time`, `id` and `hash`. */
+export interface LedgerEventFields {
+  readonly actor: LedgerActor;
+  readonly action: LedgerAction;
+  readonly outcome: LedgerOutcome;
+  readonly subject?: LedgerSubject;
+  readonly documents?: readonly DocumentDigest[];
+  readonly details?: { readonly [key: string]: JsonValue };
+}
+
+/** `prevHash` of the first event of every chain. */
+export const GENESIS_PREV_HASH = '0'.repeat(64);
+
+/**
+ * Domain-separation prefix of the event hash. A newline can never occur raw inside canonical JSON (it is always
+ * escaped), so prefix and JSON cannot run into each other, and no other Pouch hash starts with these bytes.
+ */
+export const EVENT_HASH_PREFIX = 'pouch-ledger-event-v1\n';
+
+const HEX64 = /^[0-9a-f]{64}$/;
+const BODY_MEMBERS = new Set([
+  'v',
+  'id',
+  'chain',
+  'seq',
+  'prevHash',
+  'time',
+  'actor',
+  'action',
+  'outcome',
+  'subject',
+  'documents',
+  'details',
+  'hash',
+]);
+const ISO_UTC_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/**
+ * The event hash, defined precisely:
+ *
+ *   hash = lowercase-hex( SHA-256( UTF-8( EVENT_HASH_PREFIX ) || UTF-8( JCS(body) ) ) )
+ *
+ * where `body` is the event with the `hash` member removed (every other member kept, absent optional members
+ * omitted, never `null`), and JCS is the RFC 8785 JSON Canonicalization Scheme (members sorted by UTF-16 code
+ * units, no whitespace, ECMAScript number and string serialisation). The same bytes, `JCS(body)`, are what the
+ * ledger stores, so a verifier can hash the stored bytes as they are (see stream-verifier.ts).
+ *
+ * Accepts an event with or without `hash`; `hash` is ignored.
+ */
+export function hashEvent(event: LedgerEventBody | LedgerEvent): string {
+  return hashCanonicalBody(canonicalEventBody(event));
+}
+
+/** SHA-256 over the prefix and an already-canonical body string. */
+export function hashCanonicalBody(canonicalBody: string): string {
+  return createHash('sha256').update(EVENT_HASH_PREFIX).update(canonicalBody).digest('hex');
+}
+
+/** RFC 8785 canonical JSON of the event without `hash`. */
+export function canonicalEventBody(event: LedgerEventBody | LedgerEvent): string {
+  const { hash: _ignored, ...body } = event as LedgerEvent;
+  return canonicalJson(body);
+}
+
+/**
+ * Build the next event of a chain. `prev` is the current head (undefined for a new chain); `chain` is required
+ * when there is no head. Validates the fields, so a malformed event is refused before it reaches storage.
+ *
+ * @example
+ * const first = createEvent(undefined, { actor, action: 'exchange.created', outcome: 'success' }, { chain: 'ex1' });
+ * const next = createEvent(first, { actor, action: 'message.sent', outcome: 'success', subject: { messageId } });
+ */
+export function createEvent(
+  prev: LedgerEvent | undefined,
+  fields: LedgerEventFields,
+  options: { chain?: string; now?: Date; id?: string } = {},
+): LedgerEvent {
+  const chain = prev?.chain ?? options.chain;
+  if (chain === undefined)
+    throw new PouchError('ERR_VALIDATION', 'The first event of a chain needs a chain id');
+  if (prev && options.chain !== undefined && options.chain !== prev.chain) {
+    throw new PouchError('ERR_VALIDATION', 'The previous event belongs to another chain');
+  }
+  const body: LedgerEventBody = {
+    v: 1,
+    id: options.id ?? randomUUID(),
+    chain,
+    seq: prev ? prev.seq + 1 : 0,
+    prevHash: prev ? prev.hash : GENESIS_PREV_HASH,
+    time: (options.now ?? new Date()).toISOString(),
+    actor: {
+      authorityId: fields.actor.authorityId,
+      memberId: fields.actor.memberId,
+      role: fields.actor.role,
+    },
+    action: fields.action,
+    outcome: fields.outcome,
+    ...(fields.subject ? { subject: fields.subject } : {}),
+    ...(fields.documents ? { documents: fields.documents } : {}),
+    ...(fields.details ? { details: fields.details } : {}),
+  };
+  const problem = describeBodyProblem(body);
+  if (problem)
+    throw new PouchError('ERR_VALIDATION', `Invalid ledger event: ${problem}`, { details: { problem } });
+  return { ...body, hash: hashEvent(body) };
+}
+
+/**
+ * The first reason `value` is not a well-formed event body, or undefined. Checks shape and formats only,
+ * never the hash or the links (verify-chain.ts does that).
+ */
+export function describeBodyProblem(value: unknown): string | undefined {
+  if (!isRecord(value)) return 'not an object';
+  const e = value;
+  for (const key of Object.keys(e)) if (!BODY_MEMBERS.has(key)) return `${key} is not a member of a v1 event`;
+  if (e.v !== 1) return 'v must be 1';
+  if (!isNonEmptyString(e.id)) return 'id must be a non-empty string';
+  if (!isNonEmptyString(e.chain)) return 'chain must be a non-empty string';
+  if (!Number.isSafeInteger(e.seq) || (e.seq as number) < 0) return 'seq must be a non-negative integer';
+  if (typeof e.prevHash !== 'string' || !HEX64.test(e.prevHash))
+    return 'prevHash must be 64 lowercase hex digits';
+  if (typeof e.time !== 'string' || !ISO_UTC_MS.test(e.time) || Number.isNaN(Date.parse(e.time))) {
+    return 'time must be UTC ISO 8601 with milliseconds';
+  }
+  if (!isRecord(e.actor)) return 'actor must be an object';
+  for (const key of ['authorityId', 'memberId', 'role'] as const) {
+    if (!isNonEmptyString(e.actor[key])) return `actor.${key} must be a non-empty string`;
+  }
+  if (!isNonEmptyString(e.action)) return 'action must be a non-empty string';
+  if (e.outcome !== 'success' && e.outcome !== 'failure' && e.outcome !== 'forced')
+    return 'outcome is unknown';
+  if (e.subject !== undefined) {
+    if (!isRecord(e.subject)) return 'subject must be an object';
+    for (const [key, v] of Object.entries(e.subject)) {
+      if (!['messageId', 'documentId', 'from', 'to'].includes(key)) return `subject.${key} is not allowed`;
+      if (!isNonEmptyString(v)) return `subject.${key} must be a non-empty string`;
+    }
+  }
+  if (e.documents !== undefined) {
+    if (!Array.isArray(e.documents)) return 'documents must be an array';
+    for (const [i, d] of e.documents.entries()) {
+      if (!isRecord(d)) return `documents[${i}] must be an object`;
+      if (!isNonEmptyString(d.documentId)) return `documents[${i}].documentId must be a non-empty string`;
+      if (typeof d.plaintextSha256 !== 'string' || !HEX64.test(d.plaintextSha256)) {
+        return `documents[${i}].plaintextSha256 must be 64 lowercase hex digits`;
+      }
+      if (typeof d.sealedSha256 !== 'string' || !HEX64.test(d.sealedSha256)) {
+        return `documents[${i}].sealedSha256 must be 64 lowercase hex digits`;
+      }
+      if (!Number.isSafeInteger(d.size) || (d.size as number) < 0)
+        return `documents[${i}].size must be an integer`;
+    }
+  }
+  if (e.details !== undefined && !isRecord(e.details)) return 'details must be an object';
+  if (e.details !== undefined && !isJson(e.details)) return 'details must be plain JSON with finite numbers';
+  return undefined;
+}
+
+/**
+ * The one-line wire and storage form of an event: `{"body":<JCS(body)>,"hash":"<hash>"}`. Because `body` sorts
+ * before `hash`, the line is itself the RFC 8785 form of `{ body, hash }`. Bundles are these lines joined by
+ * `\n` (JSON Lines); the DynamoDB item stores the same `JCS(body)` string.
+ */
+export function encodeEventLine(event: LedgerEvent): string {
+  return formatEventLine(canonicalEventBody(event), event.hash);
+}
+
+/** Assemble a line from a canonical body string and a hash (used by the store, which keeps the two apart). */
+export function formatEventLine(canonicalBody: string, hash: string): string {
+  return `{"body":${canonicalBody},"hash":"${hash}"}`;
+}
+
+/** Parse a line back into an event. Throws ERR_LEDGER_BROKEN on anything that is not `{ body, hash }`. */
+export function decodeEventLine(line: string): LedgerEvent {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch (error) {
+    throw new PouchError('ERR_LEDGER_BROKEN', 'A ledger line is not JSON', { cause: error });
+  }
+  if (!isRecord(parsed) || !isRecord(parsed.body) || typeof parsed.hash !== 'string') {
+    throw new PouchError('ERR_LEDGER_BROKEN', 'A ledger line must be {"body":{...},"hash":"..."}');
+  }
+  return { ...(parsed.body as unknown as LedgerEventBody), hash: parsed.hash };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isNonEmptyString(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0;
+}
+
+function isJson(value: unknown): boolean {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (Array.isArray(value)) return value.every(isJson);
+  if (isRecord(value)) return Object.values(value).every(isJson);
+  return false;
+}

@@ -1,0 +1,177 @@
+// Integration tests for the DynamoDB ledger store on a real local exchange (dynalite over HTTP): appends, reads,
+// heads for checkpoints, tampering in storage, racing writers and an injected storage fault.
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createDynamoLedgerStore } from '../../shared/adapters/dynamo-ledger-store.ts';
+import {
+  buildCheckpointTree,
+  proveChainHead,
+  verifyChainHeadProof,
+} from '../../shared/domain/ledger/checkpoint.ts';
+import { canonicalEventBody } from '../../shared/domain/ledger/event.ts';
+import { verifyChainStream } from '../../shared/domain/ledger/stream-verifier.ts';
+import { verifyChain } from '../../shared/domain/ledger/verify-chain.ts';
+import type { LedgerStore } from '../../shared/ports/ledger-store.ts';
+import { startTestExchange } from '../support/local-exchange.ts';
+import { fieldsFor } from './ledger-fixtures.ts';
+
+let exchange: Awaited<ReturnType<typeof startTestExchange>>;
+let store: LedgerStore;
+let tableName: string;
+
+beforeAll(async () => {
+  exchange = await startTestExchange();
+  tableName = exchange.runtime.config.tables.ledger;
+  store = createDynamoLedgerStore({ doc: exchange.runtime.clients.doc, tableName });
+});
+
+afterAll(async () => {
+  await exchange?.stop();
+});
+
+describe('DynamoDB ledger store', () => {
+  it('appends a chain, reads it back consistently and it verifies, in memory and as lines', async () => {
+    const chain = 'ex-basic';
+    expect(await store.head(chain)).toBeUndefined();
+    const heads: Array<number | undefined> = [];
+    for (let i = 0; i < 5; i++) {
+      await store.append(chain, (head) => {
+        heads.push(head?.seq);
+        return fieldsFor(i);
+      });
+    }
+    expect(heads).toEqual([undefined, 0, 1, 2, 3]);
+    const events = await store.read(chain);
+    expect(events.map((e) => e.seq)).toEqual([0, 1, 2, 3, 4]);
+    expect(verifyChain(events, { chain })).toMatchObject({ ok: true, length: 5 });
+    expect(await verifyChainStream(store.readLines(chain), { chain })).toEqual(
+      verifyChain(events, { chain }),
+    );
+    expect((await store.head(chain))?.hash).toBe(events[4]?.hash);
+  });
+
+  it('reads chains longer than one DynamoDB page', async () => {
+    const chain = 'ex-long';
+    const big = { note: 'x'.repeat(20_000) };
+    for (let i = 0; i < 60; i++) await store.append(chain, () => ({ ...fieldsFor(i), details: big }));
+    const events = await store.read(chain);
+    expect(events).toHaveLength(60);
+    expect(verifyChain(events, { chain }).ok).toBe(true);
+  });
+
+  it('detects an event edited directly in DynamoDB (PutItem over it, bypassing the store) and names it', async () => {
+    const chain = 'ex-tampered';
+    for (let i = 0; i < 6; i++) await store.append(chain, () => fieldsFor(i));
+    const before = await store.read(chain);
+    const victim = before[3]!;
+    const forgedBody = canonicalEventBody({
+      ...victim,
+      outcome: victim.outcome === 'success' ? 'failure' : 'success',
+    });
+    await exchange.runtime.clients.dynamo.send(
+      new PutItemCommand({
+        TableName: tableName,
+        Item: { chain: { S: chain }, seq: { N: '3' }, body: { S: forgedBody }, hash: { S: victim.hash } },
+      }),
+    );
+    const after = await store.read(chain);
+    expect(verifyChain(after, { chain })).toMatchObject({
+      ok: false,
+      broken: { index: 3, seq: 3, reason: 'hash' },
+    });
+    expect(await verifyChainStream(store.readLines(chain), { chain })).toMatchObject({
+      ok: false,
+      broken: { index: 3, reason: 'hash' },
+    });
+  });
+
+  it('loses nothing with 16 writers racing on one exchange (16 x 10 appends): no gap, no duplicate, no fork', async () => {
+    const chain = 'ex-race';
+    const results = await Promise.all(
+      Array.from({ length: 16 }, async (_, w) => {
+        const mine: string[] = [];
+        for (let k = 0; k < 10; k++) {
+          const event = await store.append(chain, () => ({ ...fieldsFor(k), details: { writer: w, k } }));
+          mine.push(event.id);
+        }
+        return mine;
+      }),
+    );
+    const events = await store.read(chain);
+    expect(events).toHaveLength(160);
+    expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 160 }, (_, i) => i));
+    expect(new Set(events.map((e) => e.id))).toEqual(new Set(results.flat()));
+    expect(verifyChain(events, { chain })).toMatchObject({ ok: true, length: 160 });
+    for (let w = 0; w < 16; w++) {
+      const ks = events.filter((e) => e.details?.writer === w).map((e) => e.details?.k);
+      expect(ks).toEqual(Array.from({ length: 10 }, (_, k) => k));
+    }
+  });
+
+  it('loses nothing with 16 writers on 16 exchanges, and checkpoints their heads', async () => {
+    const chains = Array.from({ length: 16 }, (_, w) => `ex-many-${String(w).padStart(2, '0')}`);
+    await Promise.all(
+      chains.map(async (chain) => {
+        for (let k = 0; k < 10; k++) await store.append(chain, () => fieldsFor(k));
+      }),
+    );
+    for (const chain of chains) {
+      const events = await store.read(chain);
+      expect(verifyChain(events, { chain })).toMatchObject({ ok: true, length: 10 });
+    }
+    const heads = await store.heads([...chains, 'ex-unknown']);
+    expect(heads).toHaveLength(16);
+    expect(heads.every((h) => h.seq === 9)).toBe(true);
+    const tree = buildCheckpointTree(heads, new Date());
+    expect(tree.checkpoint.size).toBe(16);
+    expect(verifyChainHeadProof(tree.checkpoint, proveChainHead(tree, chains[5]!))).toBe(true);
+  });
+
+  it('rejects with ERR_LEDGER_CONFLICT when it keeps losing the race, and with the builder error as is', async () => {
+    const chain = 'ex-conflict';
+    await store.append(chain, () => fieldsFor(0));
+    const real = exchange.runtime.clients.doc;
+    // Another writer always gets there first: each put finds its seq taken.
+    const racing = {
+      send: async (command: unknown) => {
+        if (command instanceof PutCommand) {
+          const item = command.input.Item as { seq: number };
+          await real.send(
+            new PutCommand({ ...command.input, Item: { ...command.input.Item, seq: item.seq } }),
+          );
+          return real.send(command);
+        }
+        return real.send(command as PutCommand);
+      },
+    } as unknown as DynamoDBDocumentClient;
+    const loser = createDynamoLedgerStore({ doc: racing, tableName, maxAttempts: 3, baseDelayMs: 1 });
+    await expect(loser.append(chain, () => fieldsFor(1))).rejects.toMatchObject({
+      code: 'ERR_LEDGER_CONFLICT',
+    });
+    await expect(
+      store.append(chain, () => {
+        throw Object.assign(new Error('not allowed now'), { code: 'ERR_INVALID_STATE' });
+      }),
+    ).rejects.toMatchObject({ code: 'ERR_INVALID_STATE' });
+  });
+
+  it('fails the append closed and leaves no event when the put fails (fault injected by a mocked DynamoDB client)', async () => {
+    const chain = 'ex-fault';
+    const real = exchange.runtime.clients.doc;
+    const send = vi.fn(async (command: unknown) => {
+      if (command instanceof PutCommand) {
+        throw Object.assign(new Error('connection reset'), { name: 'InternalServerError', $fault: 'server' });
+      }
+      return real.send(command as PutCommand);
+    });
+    const faulty = createDynamoLedgerStore({ doc: { send } as unknown as DynamoDBDocumentClient, tableName });
+    await expect(faulty.append(chain, () => fieldsFor(0))).rejects.toMatchObject({
+      name: 'StorageError',
+      code: 'ERR_STORAGE',
+    });
+    expect(send.mock.calls.some(([c]) => c instanceof PutCommand)).toBe(true);
+    expect(await store.read(chain)).toEqual([]);
+    expect(await store.head(chain)).toBeUndefined();
+  });
+});

@@ -24,7 +24,7 @@ export function createCapturingLogger(): Logger & { lines: CapturedLog[] } {
 
 /** Start an exchange on free ports with its data in a fresh temp folder. Call `stop()` in afterAll. */
 export async function startTestExchange(
-  options: { env?: Record<string, string>; dataDir?: string; logger?: Logger } = {},
+  options: { env?: Record<string, string>; dataDir?: string; logger?: Logger; seedDemo?: boolean } = {},
 ): Promise<LocalExchange & { stop(): Promise<void>; logger: Logger & { lines: CapturedLog[] } }> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'pouch-test-')));
   const logger =
@@ -34,6 +34,7 @@ export async function startTestExchange(
     port: 0,
     env: { POUCH_LOG_LEVEL: 'silent', ...options.env },
     logger,
+    ...(options.seedDemo ? { seedDemo: true } : {}),
   });
   return Object.assign(exchange, {
     logger,

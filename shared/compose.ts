@@ -6,10 +6,15 @@ import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import { type AwsClients, createAwsClients } from './adapters/aws-clients.ts';
 import { createDynamoDirectoryRepository } from './adapters/dynamo-directory-repository.ts';
+import { createDynamoExchangeRepository } from './adapters/dynamo-exchange-repository.ts';
+import { createDynamoIdempotencyStore } from './adapters/dynamo-idempotency-store.ts';
+import { createDynamoLedgerStore } from './adapters/dynamo-ledger-store.ts';
+import { createDynamoReceiptStore } from './adapters/dynamo-receipt-store.ts';
 import { createDynamoReplayStore } from './adapters/dynamo-replay-store.ts';
 import { loadOrCreateFileSigner } from './adapters/file-signer.ts';
 import { createJsonLogger } from './adapters/json-logger.ts';
 import { createKmsSigner } from './adapters/kms-signer.ts';
+import { createS3DocumentStore } from './adapters/s3-document-store.ts';
 import {
   LOCAL_OPERATOR_MEMBER_ID,
   loadOrCreateOperatorKey,
@@ -19,14 +24,18 @@ import { createTokenService, type TokenService } from './auth/token-service.ts';
 import type { Config } from './config.ts';
 import { PouchError } from './domain/errors.ts';
 import { createDirectoryService } from './domain/identity/directory-service.ts';
+import type { PlanUploadOptions } from './domain/upload-plan.ts';
+import { createExchangeService, type ExchangeService } from './exchange/exchange-service.ts';
 import { createApp } from './http/app.ts';
 import type { PouchApp } from './http/app-env.ts';
 import { registerAuthMiddleware } from './http/auth-middleware.ts';
 import { registerDirectoryRoutes } from './http/directory-routes.ts';
+import { registerExchangeRoutes } from './http/exchange-routes.ts';
 import { registerIdentityRoutes } from './http/identity-routes.ts';
 import { bootstrapStorage } from './local/bootstrap.ts';
 import type { DirectoryRepository } from './ports/directory-repository.ts';
 import type { HealthCheck } from './ports/health.ts';
+import type { LedgerStore } from './ports/ledger-store.ts';
 import type { Logger } from './ports/logger.ts';
 import type { Signer } from './ports/signer.ts';
 
@@ -42,12 +51,21 @@ export interface Runtime {
   readonly tokens: TokenService;
   /** Local mode: the operator's private key file (see shared/auth/operator-bootstrap.ts). */
   readonly operatorKeyFile?: string;
+  /** The custody ledger (verification, audits, tests). */
+  readonly ledger: LedgerStore;
+  /** The sealed exchange's use cases. */
+  readonly exchanges: ExchangeService;
 }
 
 /** Build every adapter once and the app on top of them. */
 export async function composeRuntime(
   config: Config,
-  options: { logger?: Logger; now?: () => number } = {},
+  options: {
+    logger?: Logger;
+    now?: () => number;
+    /** Tests only: lets small files exercise multipart uploads (see planUpload). */
+    uploadPlanOptions?: PlanUploadOptions;
+  } = {},
 ): Promise<Runtime> {
   const logger = options.logger ?? createJsonLogger(config.logLevel);
   const now = options.now ?? Date.now;
@@ -72,6 +90,24 @@ export async function composeRuntime(
   const replay = createDynamoReplayStore(clients.doc, config.tables.replay);
   const tokens = createTokenService({ signer, directory, replay, issuer: config.issuer, now });
   const operatorKeyFile = await bootstrapLocalOperator(config, clients, directory, now);
+  const ledger = createDynamoLedgerStore({ doc: clients.doc, tableName: config.tables.ledger });
+  const exchanges = createExchangeService({
+    exchanges: createDynamoExchangeRepository(clients.doc, config.tables.main),
+    ledger,
+    documents: createS3DocumentStore(clients.s3, {
+      bucket: config.evidenceBucket,
+      presignSeconds: config.presignSeconds,
+      // s3rver neither verifies nor reports checksums: locally the only honest confirmation is to read.
+      verifyByReadingWhenNoChecksum: config.mode === 'local',
+    }),
+    directory,
+    receipts: createDynamoReceiptStore(clients.doc, config.tables.main),
+    signer,
+    maxDocumentBytes: config.maxDocumentBytes,
+    presignSeconds: config.presignSeconds,
+    now: () => new Date(now()),
+    ...(options.uploadPlanOptions ? { uploadPlanOptions: options.uploadPlanOptions } : {}),
+  });
   const app = createApp({
     logger,
     health,
@@ -81,6 +117,10 @@ export async function composeRuntime(
       registerAuthMiddleware({ authenticate: tokens.authenticateBearer, logger }),
       registerIdentityRoutes({ exchangeAssertion: tokens.exchangeAssertion, logger }),
       registerDirectoryRoutes({ directory: createDirectoryService(directory), now }),
+      registerExchangeRoutes({
+        exchanges,
+        idempotency: createDynamoIdempotencyStore(clients.doc, config.tables.main),
+      }),
     ],
   });
   return {
@@ -92,6 +132,8 @@ export async function composeRuntime(
     directory,
     tokens,
     ...(operatorKeyFile ? { operatorKeyFile } : {}),
+    ledger,
+    exchanges,
   };
 }
 

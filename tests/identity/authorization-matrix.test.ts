@@ -1,9 +1,11 @@
 // Access-control matrix (route × caller → status), DEA style: every route the app registers is called as each
 // kind of caller against a real local exchange. A route without rows fails the suite.
+import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoReplayStore } from '../../shared/adapters/dynamo-replay-store.ts';
 import { createTokenService } from '../../shared/auth/token-service.ts';
 import { buildAuditRecord } from '../../shared/domain/identity/directory-service.ts';
+import { signManifest } from '../../shared/exchange/manifest.ts';
 import {
   createTokenClient,
   generateMemberKey,
@@ -29,6 +31,15 @@ type Caller = (typeof callers)[number];
 
 interface Ctx {
   a: SeededAuthority;
+  dId: string;
+  /** An exchange from A (the party) to a fourth authority D, with a sent request and its document. */
+  exchangeId: string;
+  sentDocumentId: string;
+  multipartDocumentId: string;
+  /** A sealed document uploaded by A's officer and not yet committed. */
+  uploadedDocumentId(): Promise<string>;
+  /** A consultation note from A's officer, with its signed manifest. */
+  consultation(): Promise<unknown>;
   who: Record<Exclude<Caller, 'none' | 'expired'>, TestPrincipal>;
   audience: string;
   /** Put a fresh active key on A's spare member and return its kid (for the revoke route). */
@@ -159,6 +170,76 @@ const matrix: Row[] = [
     build: (x) => ({ method: 'GET', path: `/v1/directory/authorities/${x.a.authorityId}/audit` }),
     expect: { ...denied, admin: 200, auditor: 200 },
   },
+  {
+    route: 'POST /v1/exchanges',
+    build: (x) => ({
+      method: 'POST',
+      path: '/v1/exchanges',
+      body: { kind: 'mla', urgency: 'normal', requestedId: x.dId, requesterReference: 'M-1' },
+    }),
+    // Any working member of any authority may open an exchange; auditors, admins and the operator may not.
+    expect: { ...denied, party: 201, otherAuthority: 201 },
+  },
+  {
+    route: 'GET /v1/exchanges',
+    build: () => ({ method: 'GET', path: '/v1/exchanges' }),
+    expect: { ...denied, party: 200, otherAuthority: 200, auditor: 200, thirdAuditor: 200 },
+  },
+  {
+    route: 'GET /v1/exchanges/{exchangeId}',
+    build: (x) => ({ method: 'GET', path: `/v1/exchanges/${x.exchangeId}` }),
+    expect: { ...denied, party: 200, auditor: 200 },
+  },
+  {
+    route: 'POST /v1/exchanges/{exchangeId}/documents',
+    build: (x) => ({
+      method: 'POST',
+      path: `/v1/exchanges/${x.exchangeId}/documents`,
+      body: { sealedSize: 10, sealedSha256: 'a'.repeat(64) },
+    }),
+    expect: { ...denied, party: 201 },
+  },
+  {
+    route: 'POST /v1/exchanges/{exchangeId}/documents/{documentId}/parts',
+    build: (x) => ({
+      method: 'POST',
+      path: `/v1/exchanges/${x.exchangeId}/documents/${x.multipartDocumentId}/parts`,
+      body: { partNumbers: [2] },
+    }),
+    expect: { ...denied, party: 200 },
+  },
+  {
+    route: 'POST /v1/exchanges/{exchangeId}/documents/{documentId}/commit',
+    build: async (x) => ({
+      method: 'POST',
+      path: `/v1/exchanges/${x.exchangeId}/documents/${await x.uploadedDocumentId()}/commit`,
+      body: { parts: [] },
+    }),
+    expect: { ...denied, party: 200 },
+  },
+  {
+    route: 'POST /v1/exchanges/{exchangeId}/messages',
+    build: async (x) => ({
+      method: 'POST',
+      path: `/v1/exchanges/${x.exchangeId}/messages`,
+      body: await x.consultation(),
+    }),
+    expect: { ...denied, party: 201 },
+  },
+  {
+    route: 'POST /v1/exchanges/{exchangeId}/documents/{documentId}/download',
+    build: (x) => ({
+      method: 'POST',
+      path: `/v1/exchanges/${x.exchangeId}/documents/${x.sentDocumentId}/download`,
+    }),
+    // Contents are for the parties' working members only: never auditors.
+    expect: { ...denied, party: 200 },
+  },
+  {
+    route: 'GET /v1/exchanges/{exchangeId}/receipts',
+    build: (x) => ({ method: 'GET', path: `/v1/exchanges/${x.exchangeId}/receipts` }),
+    expect: { ...denied, party: 200, auditor: 200 },
+  },
 ];
 
 let exchange: Awaited<ReturnType<typeof startTestExchange>>;
@@ -180,10 +261,83 @@ beforeAll(async () => {
     country: 'XC',
     members: [{ role: 'admin' }, { role: 'auditor' }],
   });
+  const d = await seedTestAuthority(runtime.directory, {
+    country: 'XD',
+    members: [{ role: 'admin' }, { role: 'officer' }],
+  });
   const operator = await loadLocalOperator(runtime.operatorKeyFile!);
   const spare = a.member('contact-247');
+  const officer = a.member('officer');
+  const principal = { kind: 'member' as const, ...officer, role: 'officer' as const };
+  const label = await runtime.exchanges.createExchange(principal, {
+    kind: 'mla',
+    urgency: 'normal',
+    requestedId: d.authorityId,
+    requesterReference: 'MATRIX-1',
+  });
+  const upload = async () => {
+    const bytes = randomBytes(64);
+    const sealedSha256 = createHash('sha256').update(bytes).digest('hex');
+    const declared = await runtime.exchanges.declareDocument(principal, label.id, {
+      sealedSize: 64,
+      sealedSha256,
+    });
+    const [url] = declared.urls as Array<{ url: string; headers: Record<string, string> }>;
+    await fetch(url!.url, { method: 'PUT', headers: url!.headers, body: new Uint8Array(bytes) });
+    return { documentId: declared.document.documentId, sealedSha256 };
+  };
+  const signed = async (kind: string, docs: Array<{ documentId: string; sealedSha256: string }>) => {
+    const messageId = `msg_${randomBytes(16).toString('base64url')}`;
+    const manifest = await signManifest(
+      {
+        v: 1,
+        exchangeId: label.id,
+        messageId,
+        messageKind: kind,
+        sender: officer.clientId,
+        iat: 1,
+        documents: docs.map((doc) => ({
+          documentId: doc.documentId,
+          name: 'file.bin',
+          mediaType: 'application/octet-stream',
+          size: 10,
+          plaintextSha256: 'b'.repeat(64),
+          sealedSize: 64,
+          sealedSha256: doc.sealedSha256,
+        })),
+      },
+      officer.key.privateKey,
+      { alg: 'ES256', kid: officer.key.kid },
+    );
+    return { messageId, kind, documentIds: docs.map((doc) => doc.documentId), manifest };
+  };
+  const sentDoc = await upload();
+  await runtime.exchanges.commitDocument(principal, label.id, sentDoc.documentId, []);
+  await runtime.exchanges.postMessage(principal, label.id, {
+    ...((await signed('request', [sentDoc])) as {
+      messageId: string;
+      documentIds: string[];
+      manifest: string;
+    }),
+    kind: 'request',
+  });
+  const mib = 1024 * 1024;
+  const multipart = await runtime.exchanges.declareDocument(principal, label.id, {
+    sealedSize: 20 * mib,
+    sealedSha256: 'c'.repeat(64),
+    partSize: 8 * mib,
+    partSha256s: ['A', 'B', 'C'].map((ch) => `${ch.repeat(43)}=`),
+  });
   ctx = {
     a,
+    dId: d.authorityId,
+    exchangeId: label.id,
+    sentDocumentId: sentDoc.documentId,
+    multipartDocumentId: multipart.document.documentId,
+    async uploadedDocumentId() {
+      return (await upload()).documentId;
+    },
+    consultation: () => signed('consultation', []),
     audience: tokens.audience,
     who: {
       otherAuthority: b.member('officer'),

@@ -73,6 +73,11 @@ export interface PostMessageInput {
   readonly requestedReference?: string;
   readonly documentIds: readonly string[];
   readonly manifest: string;
+  /**
+   * The sender's completeness check of a request (pouch check): the recipient profile version it was checked
+   * against, how many errors it had, and whether the sender forced the send despite them. Recorded in the ledger.
+   */
+  readonly check?: { readonly profileVersion?: number; readonly errors: number; readonly forced: boolean };
 }
 
 /** Random ids with 128 bits of entropy: nothing can be learned or guessed from them. */

@@ -109,6 +109,16 @@ const PostMessageBody = z
     requestedReference: z.string().min(1).max(100).optional(),
     documentIds: z.array(Id).max(1000),
     manifest: z.string().min(20).max(200_000),
+    check: z
+      .object({
+        profileVersion: z.number().int().positive().optional(),
+        errors: z.number().int().nonnegative(),
+        forced: z.boolean(),
+      })
+      .optional()
+      .openapi({
+        description: 'Result of the sender’s completeness check; a forced send is recorded as such',
+      }),
   })
   .openapi('PostMessage');
 

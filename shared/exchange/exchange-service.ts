@@ -458,7 +458,7 @@ export function createExchangeService(deps: ExchangeServiceDeps) {
       const digests: DocumentDigest[] = [];
       for (const entry of manifest.documents) {
         const doc = await deps.exchanges.getDocument(exchangeId, entry.documentId);
-        if (!doc || doc.state !== 'committed' || doc.uploaderAuthorityId !== principal.authorityId) {
+        if (doc?.state !== 'committed' || doc.uploaderAuthorityId !== principal.authorityId) {
           throw new PouchError(
             'ERR_MANIFEST_INVALID',
             `Document ${entry.documentId} is not a committed upload of yours`,
@@ -547,7 +547,7 @@ export function createExchangeService(deps: ExchangeServiceDeps) {
     async presignDownload(principal: Principal, exchangeId: string, documentId: string) {
       const label = await loadVisible(principal, exchangeId, canReadExchange);
       const doc = await deps.exchanges.getDocument(exchangeId, documentId);
-      if (!doc || doc.state !== 'committed' || !doc.messageId) {
+      if (doc?.state !== 'committed' || !doc.messageId) {
         throw new PouchError('ERR_NOT_FOUND', 'No such document');
       }
       const plaintextSha256 = (await plaintextDigestOf(exchangeId, doc)) ?? doc.sealedSha256;
@@ -644,7 +644,7 @@ export function createExchangeService(deps: ExchangeServiceDeps) {
     const kid = readManifestKid(input.manifest);
     const member = await deps.directory.getMember(principal.authorityId, principal.memberId);
     const key = member?.keys.find((k) => k.kid === kid);
-    if (!key || key.status !== 'active') {
+    if (key?.status !== 'active') {
       throw new PouchError(
         'ERR_SIGNATURE_INVALID',
         'The manifest is not signed by an active key of the sender',

@@ -1,4 +1,5 @@
 // Crypto layer (runtime-neutral): age identities and recipients: generation, Bech32 parsing and validation.
+import { bech32 } from '@scure/base';
 import {
   generateHybridIdentity as generateAgeHybridIdentity,
   generateX25519Identity as generateAgeX25519Identity,
@@ -90,20 +91,13 @@ export function parseIdentityFile(text: string): AgeIdentity[] {
   return identities;
 }
 
-const CHARSET = 'qpzry9x8gf2tvdw0s3jn54khce6mua7l';
-const GENERATORS = [0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3];
-
 /**
- * Encode bytes as Bech32 (BIP 173, without its 90-character limit, as age does). The case of `hrp` is kept:
- * age writes recipients in lower case and identities in upper case.
+ * Encode bytes as Bech32 (BIP 173, without its 90-character limit, as age does), with @scure/base. The case of
+ * `hrp` is kept: age writes recipients in lower case and identities in upper case.
  */
 export function encodeBech32(hrp: string, bytes: Uint8Array): string {
-  const words = convertBits(bytes, 8, 5, true);
-  const lowerHrp = hrp.toLowerCase();
-  const checksum = computeChecksum(lowerHrp, words);
-  const data = [...words, ...checksum].map((w) => CHARSET[w]!).join('');
-  const out = `${lowerHrp}1${data}`;
-  return hrp === hrp.toUpperCase() && hrp !== lowerHrp ? out.toUpperCase() : out;
+  const out = bech32.encode(hrp.toLowerCase(), bech32.toWords(bytes), false);
+  return hrp === hrp.toUpperCase() && hrp !== hrp.toLowerCase() ? out.toUpperCase() : out;
 }
 
 /**
@@ -112,71 +106,20 @@ export function encodeBech32(hrp: string, bytes: Uint8Array): string {
  */
 export function decodeBech32(text: string): { hrp: string; bytes: Uint8Array } {
   if (typeof text !== 'string' || text.length > MAX_BECH32_LENGTH) throw keyError('malformed key');
-  const lower = text.toLowerCase();
-  if (text !== lower && text !== text.toUpperCase()) throw keyError('mixed-case key');
-  const separator = lower.lastIndexOf('1');
-  if (separator < 1 || separator + 7 > lower.length) throw keyError('malformed key');
-  const hrp = text.slice(0, separator);
-  for (let i = 0; i < hrp.length; i++) {
-    const c = hrp.charCodeAt(i);
-    if (c < 33 || c > 126) throw keyError('malformed key');
+  if (text !== text.toLowerCase() && text !== text.toUpperCase()) throw keyError('mixed-case key');
+  let decoded: { prefix: string; words: number[] };
+  try {
+    decoded = bech32.decode(text as `${string}1${string}`, false);
+  } catch {
+    throw keyError('malformed key or bad key checksum');
   }
-  const values: number[] = [];
-  for (const char of lower.slice(separator + 1)) {
-    const value = CHARSET.indexOf(char);
-    if (value < 0) throw keyError('malformed key');
-    values.push(value);
-  }
-  if (polymod([...expandHrp(lower.slice(0, separator)), ...values]) !== 1) throw keyError('bad key checksum');
-  const bytes = Uint8Array.from(convertBits(values.slice(0, -6), 5, 8, false));
-  return { hrp, bytes };
-}
-
-function computeChecksum(hrp: string, words: readonly number[]): number[] {
-  const mod = polymod([...expandHrp(hrp), ...words, 0, 0, 0, 0, 0, 0]) ^ 1;
-  return [0, 1, 2, 3, 4, 5].map((i) => (mod >>> (5 * (5 - i))) & 31);
-}
-
-function expandHrp(hrp: string): number[] {
-  const high: number[] = [];
-  const low: number[] = [];
-  for (let i = 0; i < hrp.length; i++) {
-    high.push(hrp.charCodeAt(i) >> 5);
-    low.push(hrp.charCodeAt(i) & 31);
-  }
-  return [...high, 0, ...low];
-}
-
-function polymod(values: readonly number[]): number {
-  let chk = 1;
-  for (const value of values) {
-    const top = chk >>> 25;
-    chk = ((chk & 0x1ffffff) << 5) ^ value;
-    for (let i = 0; i < 5; i++) if ((top >>> i) & 1) chk ^= GENERATORS[i]!;
-  }
-  return chk >>> 0;
-}
-
-function convertBits(data: ArrayLike<number>, from: number, to: number, pad: boolean): number[] {
-  let acc = 0;
-  let bits = 0;
-  const out: number[] = [];
-  const maxValue = (1 << to) - 1;
-  for (let i = 0; i < data.length; i++) {
-    acc = (acc << from) | data[i]!;
-    bits += from;
-    while (bits >= to) {
-      bits -= to;
-      out.push((acc >>> bits) & maxValue);
-    }
-    acc &= (1 << bits) - 1;
-  }
-  if (pad) {
-    if (bits > 0) out.push((acc << (to - bits)) & maxValue);
-  } else if (bits >= from || acc !== 0) {
+  let bytes: Uint8Array;
+  try {
+    bytes = bech32.fromWords(decoded.words);
+  } catch {
     throw keyError('non-zero padding in key');
   }
-  return out;
+  return { hrp: text.slice(0, decoded.prefix.length), bytes };
 }
 
 function keyError(message: string): PouchError {

@@ -8,5 +8,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     execArgv: ['--openssl-legacy-provider'],
+    // Pinned SDK versions on the Node 20 dev machine: the SDK's future-support notice is noise in test output.
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   },
 });

@@ -4,6 +4,10 @@ import { resolve } from 'node:path';
 import { isPouchError } from '../shared/domain/errors.ts';
 import { startLocalExchange } from '../shared/local/local-exchange.ts';
 
+// The SDK warns that releases after January 2027 will need Node 22; our SDK versions are pinned by the lockfile
+// and the Lambda runtime is Node 22, so the warning says nothing actionable to someone running the local exchange.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const dataDir = resolve(process.env.POUCH_DATA_DIR ?? '.pouch');
 const portText = process.env.PORT ?? '8787';
 const port = Number(portText);

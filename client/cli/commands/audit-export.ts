@@ -1,0 +1,51 @@
+// CLI command `pouch audit export EXCHANGE [--out FILE]`: fetches the exchange's custody bundle (recorded in
+// its ledger as a read) and writes it to a file or stdout, for `pouch verify` and for a court.
+import { writeFile } from 'node:fs/promises';
+import { PouchError } from '../../../shared/domain/errors.ts';
+import { CliUsageError } from '../cli-errors.ts';
+import { type CommandContext, defineCommand } from '../command.ts';
+
+const EXCHANGE_ID = /^[a-z]{2,8}_[A-Za-z0-9_-]{22}$/;
+
+/** GET /v1/exchanges/{id}/bundle as text (JSON Lines). */
+export async function fetchBundleText(ctx: CommandContext, exchangeId: string): Promise<string> {
+  if (!EXCHANGE_ID.test(exchangeId))
+    throw new CliUsageError(`${exchangeId} is not an exchange id`, 'audit export');
+  const client = await ctx.createClient();
+  const body = await client.request<unknown>('GET', `/v1/exchanges/${exchangeId}/bundle`, {
+    headers: { accept: 'application/vnd.pouch.custody-bundle, application/problem+json' },
+  });
+  if (typeof body !== 'string')
+    throw new PouchError('ERR_INTERNAL', 'The exchange did not answer with a bundle');
+  return body;
+}
+
+export const auditExportCommand = defineCommand({
+  name: 'audit export',
+  summary: 'Export an exchange’s custody bundle (events, receipts, manifests, keys, checkpoint, proof)',
+  positionals: { names: ['EXCHANGE'] },
+  options: {
+    out: {
+      type: 'string',
+      short: 'o',
+      valueName: 'FILE',
+      description: 'write the bundle here (default: stdout)',
+    },
+  },
+  details: 'The export is recorded in the exchange’s ledger. Check the file with `pouch verify FILE`.',
+  async run(ctx, { values, positionals }) {
+    const text = await fetchBundleText(ctx, positionals[0] ?? '');
+    if (!values.out) {
+      ctx.stdout.write(text);
+      return 0;
+    }
+    await writeFile(values.out, text, { mode: 0o600 });
+    const lines = text.split('\n').filter(Boolean);
+    const events = lines.filter((l) => l.startsWith('{"body":')).length;
+    ctx.print(
+      { out: values.out, events, lines: lines.length },
+      `Wrote ${values.out}: ${events} events in ${lines.length} lines. Check it with: pouch verify ${values.out}`,
+    );
+    return 0;
+  },
+});

@@ -1,0 +1,82 @@
+// CLI command `pouch inbox`: lists the exchanges of the caller's authority (inbox or outbox), filtered and
+// paginated, as a table for people or JSON for scripts.
+import { EXCHANGE_STATES } from '../../../shared/domain/exchange/state-machine.ts';
+import { fetchMe, listExchanges } from '../../sdk/exchange-api.ts';
+import { CliUsageError } from '../cli-errors.ts';
+import { defineCommand } from '../command.ts';
+
+/** Render rows as left-aligned columns separated by two spaces. */
+export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)];
+}
+
+export const inboxCommand = defineCommand({
+  name: 'inbox',
+  summary: 'List your authority’s exchanges (inbox by default, or --box outbox)',
+  options: {
+    box: { type: 'string', valueName: 'BOX', description: 'inbox (received, default) or outbox (sent)' },
+    status: {
+      type: 'string',
+      valueName: 'STATUS',
+      description: `only this status (${EXCHANGE_STATES.join(', ')})`,
+    },
+    kind: { type: 'string', valueName: 'KIND', description: 'only this kind of request' },
+    counterpart: {
+      type: 'string',
+      valueName: 'AUTHORITY',
+      description: 'only exchanges with this authority',
+    },
+    limit: { type: 'string', valueName: 'N', description: 'at most N exchanges (1-100, default 25)' },
+    cursor: { type: 'string', valueName: 'CURSOR', description: 'the next page, from an earlier answer' },
+  },
+  async run(ctx, { values }) {
+    const box = values.box ?? 'inbox';
+    if (box !== 'inbox' && box !== 'outbox') {
+      throw new CliUsageError(`unknown box '${box}'; choose inbox or outbox`, 'inbox');
+    }
+    if (values.status && !(EXCHANGE_STATES as readonly string[]).includes(values.status)) {
+      throw new CliUsageError(
+        `unknown status '${values.status}'; choose one of ${EXCHANGE_STATES.join(', ')}`,
+        'inbox',
+      );
+    }
+    const limit = values.limit === undefined ? undefined : Number(values.limit);
+    if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1 && limit <= 100)) {
+      throw new CliUsageError('--limit must be a whole number from 1 to 100', 'inbox');
+    }
+    const client = await ctx.createClient();
+    const me = await fetchMe(client);
+    const page = await listExchanges(client, {
+      box,
+      ...(values.status ? { status: values.status } : {}),
+      ...(values.kind ? { kind: values.kind } : {}),
+      ...(values.counterpart ? { counterpart: values.counterpart } : {}),
+      ...(limit ? { limit } : {}),
+      ...(values.cursor ? { cursor: values.cursor } : {}),
+    });
+    const rows = page.items.map((label) => [
+      label.id,
+      label.kind,
+      label.urgency,
+      label.status,
+      label.requesterId === me.authorityId ? `to ${label.requestedId}` : `from ${label.requesterId}`,
+      label.requesterReference,
+      label.updatedAt.replace(/\.\d+Z$/, 'Z'),
+    ]);
+    const human =
+      rows.length === 0
+        ? [
+            `No exchanges in your ${box}${values.status || values.kind || values.counterpart ? ' match' : ''}.`,
+          ]
+        : formatTable(['EXCHANGE', 'KIND', 'URGENCY', 'STATUS', 'COUNTERPART', 'REFERENCE', 'UPDATED'], rows);
+    if (page.nextCursor) human.push(`More: pouch inbox --box ${box} --cursor ${page.nextCursor}`);
+    ctx.print({ box, items: page.items, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) }, human);
+    return 0;
+  },
+});

@@ -1,0 +1,89 @@
+// CLI command `pouch show EXCHANGE`: one exchange — its label, its messages with their documents (as the signed
+// manifests list them; `pouch fetch` verifies them) and the moves allowed next. Reading it records delivery.
+import { decodeJwt } from 'jose';
+import { findSide, listNextMoves } from '../../exchange/exchange-moves.ts';
+import { fetchMe, getExchange } from '../../sdk/exchange-api.ts';
+import { defineCommand } from '../command.ts';
+import { formatBytes } from '../progress.ts';
+
+interface ListedDocument {
+  documentId: string;
+  name?: string;
+  mediaType?: string;
+  size?: number;
+  plaintextSha256?: string;
+}
+
+/** The documents a manifest lists, read without verifying it (display only; fetch verifies). */
+function readManifestDocuments(manifest: string, documentIds: readonly string[]): ListedDocument[] {
+  try {
+    const payload = decodeJwt(manifest) as { documents?: unknown };
+    if (Array.isArray(payload.documents)) {
+      return payload.documents.map((d) => {
+        const doc = d as Record<string, unknown>;
+        return {
+          documentId: String(doc.documentId),
+          ...(typeof doc.name === 'string' ? { name: doc.name } : {}),
+          ...(typeof doc.mediaType === 'string' ? { mediaType: doc.mediaType } : {}),
+          ...(typeof doc.size === 'number' ? { size: doc.size } : {}),
+          ...(typeof doc.plaintextSha256 === 'string' ? { plaintextSha256: doc.plaintextSha256 } : {}),
+        };
+      });
+    }
+  } catch {
+    // Unreadable manifest: list the ids only; fetch will refuse it.
+  }
+  return documentIds.map((documentId) => ({ documentId }));
+}
+
+/** Printable form of a name from a manifest: control and bidi characters shown as `?`. */
+function printable(text: string): string {
+  return text.replace(/[\p{Cc}\p{Cf}]/gu, '?').slice(0, 120);
+}
+
+export const showCommand = defineCommand({
+  name: 'show',
+  summary: 'Show one exchange: label, messages, documents and the moves allowed next',
+  positionals: { names: ['EXCHANGE'] },
+  options: {},
+  async run(ctx, { positionals }) {
+    const exchangeId = positionals[0] ?? '';
+    const client = await ctx.createClient();
+    const me = await fetchMe(client);
+    const { label, messages } = await getExchange(client, exchangeId);
+    const side = findSide(label, me.authorityId);
+    const next = listNextMoves(label.status, side);
+    const listed = [...messages]
+      .sort((a, b) => a.seq - b.seq)
+      .map((m) => ({ ...m, documents: readManifestDocuments(m.manifest, m.documentIds) }));
+    const lines = [
+      `Exchange ${label.id}  ${label.kind}  ${label.urgency}  ${label.status}`,
+      `  from ${label.requesterId} (ref ${label.requesterReference}) to ${label.requestedId}${
+        label.requestedReference ? ` (ref ${label.requestedReference})` : ''
+      }`,
+      `  you are the ${side ?? 'reader'}; opened ${label.createdAt} by ${label.createdBy}; updated ${label.updatedAt}`,
+      ...(label.links.length ? [`  follows up ${label.links.join(', ')}`] : []),
+      ...(label.deadline ? [`  deadline ${label.deadline}`] : []),
+      '',
+      `Messages (${listed.length}):`,
+      ...listed.flatMap((m) => [
+        `  ${m.sentAt}  ${m.kind}${m.final ? ' (final)' : m.kind === 'evidence' ? ' (partial)' : ''}  from ${m.senderClientId}${
+          m.deliveredAt ? `  delivered ${m.deliveredAt}` : ''
+        }`,
+        ...m.documents.map((d) =>
+          `      ${d.documentId}  ${printable(d.name ?? '?')}  ${d.size === undefined ? '' : formatBytes(d.size)}  ${d.mediaType ?? ''}`.trimEnd(),
+        ),
+      ]),
+      '',
+      'Next moves:',
+      ...(next.length === 0
+        ? ['  none (the exchange is closed)']
+        : next.map(
+            (m) =>
+              `  ${m.kind} by ${m.side}${m.yours ? `  → pouch ${m.verb ? `reply ${label.id} ${m.verb}` : 'send'}` : ''}`,
+          )),
+    ];
+    ctx.print({ label, side: side ?? null, messages: listed, nextMoves: next }, lines);
+    return 0;
+  },
+});

@@ -1,0 +1,401 @@
+// Client exchange workflows: delivers one outgoing message end to end — seal each file to both authorities,
+// hash it, upload it through the transfer engine (resumable), commit it, sign the manifest with the member's
+// key and post the message — keeping a local state so an interrupted run resumes and a finished one is not redone.
+import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { sealFile } from '../../shared/crypto/age-native.ts';
+import { PouchError } from '../../shared/domain/errors.ts';
+import { planUpload, type UploadPlan } from '../../shared/domain/upload-plan.ts';
+import { type Manifest, signManifest } from '../../shared/exchange/manifest.ts';
+import {
+  type CreateExchangeInput,
+  commitDocument,
+  createExchange,
+  declareDocument,
+  newIdempotencyKey,
+  newMessageId,
+  type PostMessageInput,
+  postMessage,
+  presignDocumentParts,
+} from '../sdk/exchange-api.ts';
+import type { PouchClient } from '../sdk/pouch-client.ts';
+import { hashFileParts, uploadFile } from '../transfer/index.ts';
+import type { ManifestSigner } from './member-signer.ts';
+import {
+  deriveOutgoingKey,
+  describeSourceFile,
+  locateOutgoingFolder,
+  type OutgoingDocument,
+  type OutgoingFolder,
+  type OutgoingState,
+  pruneOutgoingFolder,
+  readOutgoingState,
+  writeOutgoingState,
+} from './outgoing-state.ts';
+import { deriveSafeFileName, guessMediaType } from './safe-file-name.ts';
+
+/** A file the user attaches. */
+export interface AttachedFile {
+  readonly path: string;
+  /** Display name in the manifest (default: the file's base name). */
+  readonly name?: string;
+  readonly mediaType?: string;
+}
+
+/** A document the workflow writes itself (the request as JSON, its HTML letter, grounds as text). */
+export interface GeneratedDocument {
+  readonly name: string;
+  readonly mediaType: string;
+  readonly content: string | Uint8Array;
+}
+
+/** A progress display for one document's upload (the CLI passes its progress bar). */
+export interface UploadProgressSink {
+  update(bytesDone: number): void;
+  finish(): void;
+}
+
+export interface DeliverMessageOptions {
+  readonly client: PouchClient;
+  readonly signer: ManifestSigner;
+  /** Keystore home: the outgoing state lives under `<home>/outgoing/`. */
+  readonly home: string;
+  readonly operation: 'send' | 'reply';
+  /** Open a new exchange (send), or post into an existing one (reply). */
+  readonly exchange: { readonly create: CreateExchangeInput } | { readonly exchangeId: string };
+  /** age recipients to seal to: the counterpart's and the sender's own authority's. */
+  readonly recipients: readonly string[];
+  readonly message: Omit<PostMessageInput, 'messageId' | 'documentIds' | 'manifest'>;
+  readonly files?: readonly AttachedFile[];
+  readonly generated?: readonly GeneratedDocument[];
+  /**
+   * What else makes this message distinct, e.g. the hash of the draft the generated documents come from (it goes
+   * into the state key; generated documents count by name only, so their rendering may vary between runs).
+   */
+  readonly distinctBy?: unknown;
+  readonly createProgress?: (label: string, totalBytes: number) => UploadProgressSink;
+  readonly note?: (message: string) => void;
+  /** TESTS ONLY (POUCH_TEST_ABORT_AFTER_PARTS): interrupt the upload after this many parts were stored. */
+  readonly abortAfterParts?: number;
+}
+
+export interface DeliveredDocument {
+  readonly documentId: string;
+  readonly name: string;
+  readonly mediaType: string;
+  readonly size: number;
+  readonly plaintextSha256: string;
+  readonly sealedSize: number;
+  readonly sealedSha256: string;
+}
+
+export interface DeliveryResult {
+  readonly exchangeId: string;
+  readonly messageId: string;
+  readonly status: string;
+  readonly seq: number;
+  readonly sentAt: string;
+  readonly documents: readonly DeliveredDocument[];
+  /** True when an earlier run had already delivered this very message (nothing was sent again). */
+  readonly alreadySent: boolean;
+  /** True when this run continued an interrupted one. */
+  readonly resumed: boolean;
+  /** Upload parts this run skipped because an interrupted run had stored them. */
+  readonly partsSkipped: number;
+  readonly stateDir: string;
+}
+
+/**
+ * Deliver a message. Idempotent per (sender, exchange URL, parameters, files): the first run records its ids,
+ * keys and sealed copies in a local state folder; a re-run after an interruption continues from there (the
+ * same exchange, documents and partly uploaded parts); a re-run after success returns the earlier result.
+ *
+ * @example
+ * const result = await deliverMessage({
+ *   client, signer, home: keystore.home, operation: 'send',
+ *   exchange: { create: { kind: 'mla', urgency: 'normal', requestedId, requesterReference: 'NL-1' } },
+ *   recipients: [...recipient.recipients, ...own.recipients], message: { kind: 'request' }, files: [{ path: 'a.pdf' }],
+ * });
+ */
+export async function deliverMessage(options: DeliverMessageOptions): Promise<DeliveryResult> {
+  const files = await Promise.all((options.files ?? []).map((f) => describeSourceFile(f.path)));
+  const key = deriveOutgoingKey({
+    v: 1,
+    baseUrl: options.client.baseUrl,
+    sender: options.signer.clientId,
+    operation: options.operation,
+    exchange: options.exchange,
+    message: options.message,
+    recipients: [...options.recipients].sort(),
+    files: files.map((f, i) => ({ ...f, name: options.files?.[i]?.name ?? null })),
+    generated: (options.generated ?? []).map((g) => g.name),
+    distinctBy: options.distinctBy ?? null,
+  });
+  const folder = locateOutgoingFolder(options.home, key);
+  const previous = await readOutgoingState(folder);
+  if (previous?.result) {
+    return { ...summarize(previous, folder), alreadySent: true, resumed: false, partsSkipped: 0 };
+  }
+  const state: OutgoingState =
+    previous ??
+    (await initializeState(
+      folder,
+      key,
+      options,
+      files.map((f) => f.path),
+    ));
+  const resumed = previous !== undefined;
+  if (resumed) options.note?.('Resuming an interrupted send of the same message.');
+  const save = () => writeOutgoingState(folder, state);
+
+  if ('create' in options.exchange) {
+    if (!state.exchangeId) {
+      const label = await createExchange(options.client, options.exchange.create, state.createIdempotencyKey);
+      state.exchangeId = label.id;
+      await save();
+    }
+  } else {
+    state.exchangeId = options.exchange.exchangeId;
+  }
+  const exchangeId = state.exchangeId as string;
+
+  const abort = new AbortController();
+  const budget = { partsLeft: options.abortAfterParts ?? Number.POSITIVE_INFINITY, skipped: 0 };
+  for (const doc of state.documents) {
+    if (!doc.digests) {
+      doc.digests = await sealFile(doc.source, doc.sealedPath, options.recipients);
+      await save();
+    }
+    if (!doc.committed) {
+      await uploadDocument(options, exchangeId, doc, save, abort, budget);
+      doc.committed = true;
+      await save();
+    }
+  }
+
+  if (!state.manifest) {
+    const manifest: Manifest = {
+      v: 1,
+      exchangeId,
+      messageId: state.messageId,
+      messageKind: options.message.kind,
+      sender: options.signer.clientId,
+      iat: Math.floor(Date.now() / 1000),
+      documents: state.documents.map((doc) => {
+        const digests = doc.digests as NonNullable<OutgoingDocument['digests']>;
+        return {
+          documentId: doc.documentId as string,
+          name: doc.name,
+          mediaType: doc.mediaType,
+          size: digests.plaintextSize,
+          plaintextSha256: digests.plaintextSha256,
+          sealedSize: digests.sealedSize,
+          sealedSha256: digests.sealedSha256,
+        };
+      }),
+    };
+    state.manifest = await signManifest(manifest, options.signer.privateKey, {
+      alg: options.signer.alg,
+      kid: options.signer.kid,
+    });
+    await save();
+  }
+  const posted = await postMessage(
+    options.client,
+    exchangeId,
+    {
+      ...options.message,
+      messageId: state.messageId,
+      documentIds: state.documents.map((d) => d.documentId as string),
+      manifest: state.manifest,
+    },
+    state.messageIdempotencyKey,
+  );
+  state.result = {
+    exchangeId,
+    messageId: posted.message.messageId,
+    status: posted.status,
+    seq: posted.seq,
+    sentAt: posted.message.sentAt,
+  };
+  await save();
+  await pruneOutgoingFolder(folder, state);
+  return { ...summarize(state, folder), alreadySent: false, resumed, partsSkipped: budget.skipped };
+}
+
+async function initializeState(
+  folder: OutgoingFolder,
+  key: string,
+  options: DeliverMessageOptions,
+  paths: readonly string[],
+): Promise<OutgoingState> {
+  await mkdir(folder.dir, { recursive: true, mode: 0o700 });
+  const documents: OutgoingDocument[] = [];
+  const add = (source: string, name: string, mediaType: string) => {
+    documents.push({
+      source,
+      name,
+      mediaType,
+      sealedPath: join(folder.dir, `doc-${documents.length + 1}.age`),
+      idempotencyKey: newIdempotencyKey(),
+      committed: false,
+    });
+  };
+  for (const [index, generated] of (options.generated ?? []).entries()) {
+    const source = join(folder.dir, `generated-${index + 1}`);
+    await writeFile(source, generated.content, { mode: 0o600 });
+    add(source, generated.name, generated.mediaType);
+  }
+  for (const [index, path] of paths.entries()) {
+    const attached = options.files?.[index];
+    const base = path.split(/[\\/]/).pop() ?? path;
+    const name = (attached?.name ?? deriveSafeFileName(base, `file-${index + 1}`)).slice(0, 255);
+    add(path, name, attached?.mediaType ?? guessMediaType(name));
+  }
+  const now = new Date().toISOString();
+  const state: OutgoingState = {
+    version: 1,
+    key,
+    operation: options.operation,
+    createIdempotencyKey: newIdempotencyKey(),
+    messageId: newMessageId(),
+    messageIdempotencyKey: newIdempotencyKey(),
+    documents,
+    createdAt: now,
+    updatedAt: now,
+  };
+  await writeOutgoingState(folder, state);
+  return state;
+}
+
+/** Declare, upload (resuming from the transfer engine's state) and commit one sealed document. */
+async function uploadDocument(
+  options: DeliverMessageOptions,
+  exchangeId: string,
+  doc: OutgoingDocument,
+  save: () => Promise<void>,
+  abort: AbortController,
+  budget: { partsLeft: number; skipped: number },
+): Promise<void> {
+  const digests = doc.digests as NonNullable<OutgoingDocument['digests']>;
+  const sealed = await stat(doc.sealedPath).catch(() => undefined);
+  if (!sealed || sealed.size !== digests.sealedSize) {
+    throw new PouchError('ERR_CONFLICT', `The sealed copy of ${doc.name} is missing; delete the send state`, {
+      details: { path: doc.sealedPath },
+    });
+  }
+  const localPlan = planUpload(digests.sealedSize, Number.MAX_SAFE_INTEGER);
+  const partSize = localPlan.kind === 'multipart' ? localPlan.partSize : Math.max(digests.sealedSize, 1);
+  const hashes = await hashFileParts(doc.sealedPath, partSize);
+  const body = {
+    sealedSize: digests.sealedSize,
+    sealedSha256: digests.sealedSha256,
+    ...(localPlan.kind === 'multipart' ? { partSize, partSha256s: [...hashes.partSha256s] } : {}),
+  };
+  let declared = await declareDocument(options.client, exchangeId, body, doc.idempotencyKey);
+  const firstUrl = declared.urls[0];
+  if (
+    declared.plan.kind === 'single' &&
+    (!firstUrl || Date.parse(firstUrl.expiresAt) - Date.now() < 60_000)
+  ) {
+    // A replayed declaration of a single PUT carries its old URL: declare afresh (the whole file goes again).
+    doc.idempotencyKey = newIdempotencyKey();
+    await save();
+    declared = await declareDocument(options.client, exchangeId, body, doc.idempotencyKey);
+  }
+  const documentId = declared.document.documentId;
+  if (doc.documentId !== documentId) {
+    doc.documentId = documentId;
+    await save();
+  }
+  const plan: UploadPlan =
+    declared.plan.kind === 'multipart'
+      ? {
+          kind: 'multipart',
+          size: declared.plan.size,
+          partSize: declared.plan.partSize ?? partSize,
+          partCount: declared.plan.partCount ?? hashes.partSha256s.length,
+        }
+      : { kind: 'single', size: declared.plan.size };
+  const uploadId =
+    plan.kind === 'multipart'
+      ? (readUploadId(declared.urls[0]?.url) ?? `${documentId}-multipart`)
+      : undefined;
+  const bar = options.createProgress?.(doc.name, digests.sealedSize);
+  let baseline: number | undefined;
+  try {
+    const result = await uploadFile({
+      path: doc.sealedPath,
+      plan,
+      hashes,
+      target: { documentId, ...(uploadId ? { uploadId } : {}) },
+      presign: async (parts) => {
+        if (plan.kind === 'single') return declared.urls.slice(0, 1);
+        return presignDocumentParts(
+          options.client,
+          exchangeId,
+          documentId,
+          parts.map((p) => p.partNumber),
+        );
+      },
+      complete: async (parts) => {
+        await commitDocument(options.client, exchangeId, documentId, parts);
+      },
+      resumeStatePath: `${doc.sealedPath}.upload.json`,
+      signal: abort.signal,
+      onProgress: (progress) => {
+        bar?.update(progress.bytesDone);
+        baseline ??= progress.partsDone;
+        if (progress.partsDone - baseline >= budget.partsLeft && !abort.signal.aborted) {
+          abort.abort(new Error('POUCH_TEST_ABORT_AFTER_PARTS'));
+        }
+      },
+    });
+    budget.skipped += result.partsSkipped;
+    if (Number.isFinite(budget.partsLeft)) budget.partsLeft -= result.partsUploaded;
+  } catch (error) {
+    if (abort.signal.aborted) {
+      throw new PouchError(
+        'ERR_DEPENDENCY_UNAVAILABLE',
+        'Upload interrupted (POUCH_TEST_ABORT_AFTER_PARTS); run the same command again to resume',
+        { cause: error },
+      );
+    }
+    throw error;
+  } finally {
+    bar?.finish();
+  }
+}
+
+/** The multipart upload id is part of every presigned UploadPart URL (`uploadId=` query parameter). */
+function readUploadId(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    return new URL(url).searchParams.get('uploadId') ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function summarize(
+  state: OutgoingState,
+  folder: OutgoingFolder,
+): Omit<DeliveryResult, 'alreadySent' | 'resumed' | 'partsSkipped'> {
+  const result = state.result as NonNullable<OutgoingState['result']>;
+  return {
+    ...result,
+    stateDir: folder.dir,
+    documents: state.documents.map((doc) => {
+      const digests = doc.digests as NonNullable<OutgoingDocument['digests']>;
+      return {
+        documentId: doc.documentId as string,
+        name: doc.name,
+        mediaType: doc.mediaType,
+        size: digests.plaintextSize,
+        plaintextSha256: digests.plaintextSha256,
+        sealedSize: digests.sealedSize,
+        sealedSha256: digests.sealedSha256,
+      };
+    }),
+  };
+}

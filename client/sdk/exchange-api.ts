@@ -1,0 +1,270 @@
+// SDK (runtime-neutral): typed wrappers over the exchange HTTP API (shared/http/exchange-routes.ts) and the
+// directory entries the exchange workflows need — labels, messages, sealed documents, downloads, members' keys.
+import type { PouchClient } from './pouch-client.ts';
+
+export type Urgency = 'normal' | 'urgent' | 'emergency';
+
+/** The routing label of an exchange, as the API answers it. */
+export interface ExchangeLabel {
+  readonly id: string;
+  readonly kind: string;
+  readonly urgency: Urgency;
+  readonly requesterId: string;
+  readonly requestedId: string;
+  readonly requesterReference: string;
+  readonly requestedReference?: string;
+  readonly links: readonly string[];
+  readonly createdAt: string;
+  readonly createdBy: string;
+  readonly status: string;
+  readonly ledgerSeq: number;
+  readonly updatedAt: string;
+  readonly deadline?: string;
+}
+
+/** One message of an exchange, with its signed manifest (compact JWS). */
+export interface ExchangeMessage {
+  readonly exchangeId: string;
+  readonly messageId: string;
+  readonly kind: string;
+  readonly side: 'requester' | 'requested';
+  readonly final?: boolean;
+  readonly senderAuthorityId: string;
+  readonly senderClientId: string;
+  readonly manifest: string;
+  readonly documentIds: readonly string[];
+  readonly sentAt: string;
+  readonly seq: number;
+  readonly deliveredAt?: string;
+}
+
+/** A sealed document's server record (public view). */
+export interface SealedDocumentRecord {
+  readonly exchangeId: string;
+  readonly documentId: string;
+  readonly state: 'pending' | 'committed';
+  readonly sealedSize: number;
+  readonly sealedSha256: string;
+  readonly createdAt: string;
+  readonly committedAt?: string;
+  readonly messageId?: string;
+}
+
+/** A presigned storage request; `headers` must be sent exactly as given. */
+export interface PresignedPartUrl {
+  readonly partNumber: number;
+  readonly url: string;
+  readonly method: 'PUT';
+  readonly headers: Readonly<Record<string, string>>;
+  readonly expiresAt: string;
+}
+
+export interface DeclaredDocument {
+  readonly document: SealedDocumentRecord;
+  readonly plan: {
+    readonly kind: 'single' | 'multipart';
+    readonly size: number;
+    readonly partSize?: number;
+    readonly partCount?: number;
+  };
+  readonly urls: readonly PresignedPartUrl[];
+}
+
+export interface CreateExchangeInput {
+  readonly kind: string;
+  readonly urgency: Urgency;
+  readonly requestedId: string;
+  readonly requesterReference: string;
+  readonly links?: readonly string[];
+  readonly deadline?: string;
+}
+
+export interface DeclareDocumentInput {
+  readonly sealedSize: number;
+  /** Lowercase hex. */
+  readonly sealedSha256: string;
+  readonly partSize?: number;
+  /** Base64 SHA-256 of each part (multipart only). */
+  readonly partSha256s?: readonly string[];
+}
+
+export interface PostMessageInput {
+  /** `msg_` + 22 base64url characters (see {@link newMessageId}). */
+  readonly messageId: string;
+  readonly kind: string;
+  readonly final?: boolean;
+  readonly requestedReference?: string;
+  readonly documentIds: readonly string[];
+  readonly manifest: string;
+  readonly check?: { readonly profileVersion?: number; readonly errors: number; readonly forced: boolean };
+}
+
+export interface ListExchangesQuery {
+  readonly box?: 'inbox' | 'outbox';
+  readonly status?: string;
+  readonly kind?: string;
+  readonly counterpart?: string;
+  readonly from?: string;
+  readonly to?: string;
+  readonly limit?: number;
+  readonly cursor?: string;
+}
+
+/** A public signing key of a member, with its life cycle. */
+export interface DirectoryMemberKey {
+  readonly kid: string;
+  readonly alg: string;
+  readonly status: 'active' | 'revoked';
+  readonly createdAt: string;
+  readonly revokedAt?: string;
+  readonly jwk: Readonly<Record<string, string>>;
+}
+
+/** An authority's public directory entry, with its members' public keys. */
+export interface DirectoryEntry {
+  readonly id: string;
+  readonly country: string;
+  readonly name: string;
+  readonly roles: readonly string[];
+  readonly recipients: readonly string[];
+  readonly languages: readonly string[];
+  readonly treaties: readonly string[];
+  readonly profile?: Readonly<Record<string, unknown>>;
+  readonly members: ReadonlyArray<{
+    readonly id: string;
+    readonly displayName: string;
+    readonly role: string;
+    readonly keys: readonly DirectoryMemberKey[];
+  }>;
+}
+
+const path = (...segments: string[]): string => `/${segments.map(encodeURIComponent).join('/')}`;
+
+/** A fresh message id: `msg_` and 22 base64url characters (128 random bits). */
+export function newMessageId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return `msg_${btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}`;
+}
+
+/** A fresh Idempotency-Key (the API accepts 8-128 characters of A-Z a-z 0-9 _ -). */
+export function newIdempotencyKey(): string {
+  return crypto.randomUUID().replace(/-/g, '');
+}
+
+/**
+ * Open an exchange. Pass the same `idempotencyKey` on a retry to get the same exchange back.
+ *
+ * @example
+ * const label = await createExchange(client, { kind: 'mla', urgency: 'normal', requestedId, requesterReference: 'NL-1' }, key);
+ */
+export function createExchange(
+  client: PouchClient,
+  input: CreateExchangeInput,
+  idempotencyKey: string,
+): Promise<ExchangeLabel> {
+  return client.request<ExchangeLabel>('POST', '/v1/exchanges', { json: input, idempotencyKey });
+}
+
+/** One page of the caller's inbox or outbox, newest first. */
+export function listExchanges(
+  client: PouchClient,
+  query: ListExchangesQuery = {},
+): Promise<{ items: ExchangeLabel[]; nextCursor?: string }> {
+  return client.request('GET', '/v1/exchanges', { query: { ...query } });
+}
+
+/** One exchange with its messages. The recipient's first read records delivery. */
+export function getExchange(
+  client: PouchClient,
+  exchangeId: string,
+): Promise<{ label: ExchangeLabel; messages: ExchangeMessage[] }> {
+  return client.request('GET', path('v1', 'exchanges', exchangeId));
+}
+
+/** Declare a sealed document; the answer says how to upload it (single PUT or multipart) and where. */
+export function declareDocument(
+  client: PouchClient,
+  exchangeId: string,
+  input: DeclareDocumentInput,
+  idempotencyKey: string,
+): Promise<DeclaredDocument> {
+  return client.request('POST', path('v1', 'exchanges', exchangeId, 'documents'), {
+    json: input,
+    idempotencyKey,
+  });
+}
+
+/** Presign parts of a multipart upload again (resuming, or URLs close to expiry). */
+export async function presignDocumentParts(
+  client: PouchClient,
+  exchangeId: string,
+  documentId: string,
+  partNumbers: readonly number[],
+): Promise<PresignedPartUrl[]> {
+  const answer = await client.request<{ urls: PresignedPartUrl[] }>(
+    'POST',
+    path('v1', 'exchanges', exchangeId, 'documents', documentId, 'parts'),
+    { json: { partNumbers } },
+  );
+  return answer.urls;
+}
+
+/** Commit an uploaded document once storage holds all of it (the server confirms size and checksum). */
+export function commitDocument(
+  client: PouchClient,
+  exchangeId: string,
+  documentId: string,
+  parts: ReadonlyArray<{ partNumber: number; etag: string }>,
+): Promise<SealedDocumentRecord> {
+  return client.request('POST', path('v1', 'exchanges', exchangeId, 'documents', documentId, 'commit'), {
+    json: { parts: parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag })) },
+  });
+}
+
+/** Post a message with its signed manifest (409 when the exchange's state does not allow it). */
+export function postMessage(
+  client: PouchClient,
+  exchangeId: string,
+  input: PostMessageInput,
+  idempotencyKey: string,
+): Promise<{ message: ExchangeMessage; status: string; seq: number }> {
+  return client.request('POST', path('v1', 'exchanges', exchangeId, 'messages'), {
+    json: input,
+    idempotencyKey,
+  });
+}
+
+/** Record a retrieval in the ledger and get a presigned GET URL (valid at most 5 minutes). */
+export function requestDownload(
+  client: PouchClient,
+  exchangeId: string,
+  documentId: string,
+): Promise<{ url: string; expiresAt: string; expiresInSeconds: number; document: SealedDocumentRecord }> {
+  return client.request('POST', path('v1', 'exchanges', exchangeId, 'documents', documentId, 'download'));
+}
+
+/** The exchange's signed receipts (submission, delivery, retrieval). */
+export async function listReceipts(
+  client: PouchClient,
+  exchangeId: string,
+): Promise<Array<{ seq: number; evidence: string; jws: string }>> {
+  const answer = await client.request<{ receipts: Array<{ seq: number; evidence: string; jws: string }> }>(
+    'GET',
+    path('v1', 'exchanges', exchangeId, 'receipts'),
+  );
+  return answer.receipts;
+}
+
+/** One authority's public directory entry (recipients, members and their keys, profile). */
+export function fetchDirectoryEntry(client: PouchClient, authorityId: string): Promise<DirectoryEntry> {
+  return client.request('GET', path('v1', 'directory', 'authorities', authorityId));
+}
+
+/** Who the caller is (GET /v1/me). */
+export function fetchMe(
+  client: PouchClient,
+): Promise<{ authorityId: string; clientId: string; [field: string]: unknown }> {
+  return client.request('GET', '/v1/me');
+}

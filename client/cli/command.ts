@@ -74,7 +74,8 @@ export interface CommandDefinition<O extends OptionSpecs = OptionSpecs> {
   name: string;
   summary: string;
   /** Positional arguments, by placeholder name, e.g. `['NAME']`; `optional` ones may be omitted. */
-  positionals?: { names: readonly string[]; optional?: number };
+  /** `variadic`: the last name takes any number of arguments (`FILE...`). */
+  positionals?: { names: readonly string[]; optional?: number; variadic?: boolean };
   options: O;
   /** Extra help text after the option list (examples, notes). */
   details?: string;

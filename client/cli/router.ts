@@ -63,7 +63,12 @@ export function formatCommandHelp(command: AnyCommand): string {
   const positionals = command.positionals;
   const names = positionals?.names ?? [];
   const optional = positionals?.optional ?? 0;
-  const args = names.map((name, index) => (index >= names.length - optional ? `[${name}]` : name)).join(' ');
+  const args = names
+    .map((name, index) => {
+      const shown = positionals?.variadic && index === names.length - 1 ? `${name}...` : name;
+      return index >= names.length - optional ? `[${shown}]` : shown;
+    })
+    .join(' ');
   const lines = [`Usage: pouch ${command.name}${args ? ` ${args}` : ''} [options]`, '', command.summary];
   if (Object.keys(command.options).length > 0) lines.push('', 'Options:', ...formatOptions(command.options));
   lines.push('', 'Global options:', ...formatOptions(globalOptions));
@@ -196,7 +201,7 @@ export async function runCli(
         command.name,
       );
     }
-    if (parsed.positionals.length > names.length) {
+    if (!command.positionals?.variadic && parsed.positionals.length > names.length) {
       throw new CliUsageError(`unexpected argument '${parsed.positionals[names.length]}'`, command.name);
     }
     const { json: jsonValue, profile, url, help: _help, ...values } = parsed.values;

@@ -9,7 +9,6 @@ import {
   buildUploadHooks,
   collectRecipients,
   describeDelivery,
-  fileSlots,
   openSession,
   summarizeDelivery,
 } from './send.ts';
@@ -21,7 +20,7 @@ const verbList = Object.entries(REPLY_VERBS)
 export const replyCommand = defineCommand({
   name: 'reply',
   summary: 'Answer within an exchange: ack, ask, answer, evidence, postpone, refuse, withdraw, close, note',
-  positionals: { names: ['EXCHANGE', 'MOVE', ...fileSlots], optional: fileSlots.length },
+  positionals: { names: ['EXCHANGE', 'MOVE', 'FILE'], optional: 1, variadic: true },
   options: {
     final: { type: 'boolean', description: 'evidence: this package completes execution (else partial)' },
     reference: {
@@ -42,7 +41,7 @@ export const replyCommand = defineCommand({
   },
   details: [
     `Moves: ${verbList}.`,
-    'FILE: up to 8 files to attach, sealed to both authorities. Refusals and postponements need grounds:',
+    'FILE...: files to attach, sealed to both authorities. Refusals and postponements need grounds:',
     '--grounds TEXT or a file. Re-running the same reply resumes it, or reports it if it went out: never twice.',
     'Example: pouch reply exch_... evidence --final --reference SM-2026-17 evidence.zip',
   ].join('\n'),

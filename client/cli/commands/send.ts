@@ -21,12 +21,6 @@ import { defaultProfileName } from '../command-context.ts';
 import { formatBytes } from '../progress.ts';
 import { checkDraftFile } from './check.ts';
 
-/**
- * Positional slots for attached files. The router accepts at most as many positionals as a command names, so
- * file-taking commands name several optional `FILE` slots.
- */
-export const fileSlots: readonly string[] = Array.from({ length: 8 }, () => 'FILE');
-
 const urgencies = ['normal', 'urgent', 'emergency'] as const;
 
 /** The member's signer and a client, for the exchange commands. */
@@ -106,7 +100,7 @@ export function summarizeDelivery(result: DeliveryResult) {
 export const sendCommand = defineCommand({
   name: 'send',
   summary: 'Open an exchange and send a sealed request (files, and a checked draft with --draft)',
-  positionals: { names: fileSlots, optional: fileSlots.length },
+  positionals: { names: ['FILE'], optional: 1, variadic: true },
   options: {
     to: { type: 'string', valueName: 'AUTHORITY', description: 'recipient authority id (required)' },
     kind: {
@@ -130,7 +124,7 @@ export const sendCommand = defineCommand({
     force: { type: 'boolean', description: 'send the draft even though its check found errors (recorded)' },
   },
   details: [
-    'FILE: up to 8 files to attach. Every file is sealed to the recipient and to your own authority, uploaded with a checksum per part, and',
+    'FILE...: the files to attach. Every file is sealed to the recipient and to your own authority, uploaded with a checksum per part, and',
     'listed with both SHA-256 digests in a manifest you sign. Prints the exchange id.',
     'Interrupted? Run the same command again: it resumes the upload and reuses the same exchange. Run after',
     'success, it answers with the earlier result and sends nothing twice.',

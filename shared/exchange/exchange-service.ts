@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { JWK } from 'jose';
 import { signReceipt } from '../custody/receipts.ts';
-import { PouchError } from '../domain/errors.ts';
+import { isPouchError, PouchError } from '../domain/errors.ts';
 import {
   applyMove,
   type ExchangeState,
@@ -14,7 +14,13 @@ import {
   type Side,
 } from '../domain/exchange/state-machine.ts';
 import type { Principal } from '../domain/identity/types.ts';
-import type { DocumentDigest, LedgerEvent, LedgerEventFields } from '../domain/ledger/event.ts';
+import {
+  type DocumentDigest,
+  GENESIS_PREV_HASH,
+  type LedgerEvent,
+  type LedgerEventFields,
+} from '../domain/ledger/event.ts';
+import { canonicalJson } from '../domain/ledger/jcs.ts';
 import { buildReceiptPayload, isReceiptAction } from '../domain/ledger/receipt.ts';
 import { canActOnExchange, canReadExchange, canReadExchangeLabel } from '../domain/policy.ts';
 import { REQUEST_KINDS } from '../domain/requests/instruments.ts';
@@ -97,6 +103,24 @@ function statusAt(event: LedgerEvent | undefined): ExchangeState {
   return status as ExchangeState;
 }
 
+/** Whether a stored event carries exactly the fields a use case built (to recognise our own lost append). */
+function sameFields(event: LedgerEvent, fields: LedgerEventFields): boolean {
+  const pick = (f: LedgerEventFields) =>
+    canonicalJson({
+      actor: f.actor,
+      action: f.action,
+      outcome: f.outcome,
+      subject: f.subject ?? null,
+      documents: f.documents ?? null,
+      details: f.details ?? null,
+    });
+  try {
+    return pick(event) === pick(fields);
+  } catch {
+    return false;
+  }
+}
+
 const actorOf = (p: Principal) => ({ authorityId: p.authorityId, memberId: p.memberId, role: p.role });
 
 /** Build the use cases over their ports. */
@@ -118,22 +142,64 @@ export function createExchangeService(deps: ExchangeServiceDeps) {
   const sideOf = (principal: Principal, label: ExchangeLabel): Side =>
     principal.authorityId === label.requesterId ? 'requester' : 'requested';
 
-  /** Append one event carrying the status after it; `decide` runs against the fresh head on every retry. */
+  /**
+   * Append through the ledger port, and settle an ambiguous failure: when storage fails after the put may have
+   * landed (a lost answer), the head is read back, and if it is exactly the event we built (same place in the
+   * chain, same fields) the append happened. Otherwise the failure stands (fail closed).
+   */
+  async function appendSettled(chain: string, build: (head: LedgerEvent | undefined) => LedgerEventFields) {
+    let last: { head: LedgerEvent | undefined; fields: LedgerEventFields } | undefined;
+    try {
+      return await deps.ledger.append(chain, (head) => {
+        const fields = build(head);
+        last = { head, fields };
+        return fields;
+      });
+    } catch (error) {
+      const storage = isPouchError(error, 'ERR_STORAGE') || isPouchError(error, 'ERR_STORAGE_THROTTLED');
+      if (!storage || !last) throw error;
+      const built = last;
+      const head = await deps.ledger.head(chain).catch(() => undefined);
+      const landed =
+        head !== undefined &&
+        head.seq === (built.head ? built.head.seq + 1 : 0) &&
+        head.prevHash === (built.head?.hash ?? GENESIS_PREV_HASH) &&
+        sameFields(head, built.fields);
+      if (!landed) throw error;
+      return head;
+    }
+  }
+
+  /**
+   * Append one event carrying the status after it; `decide` runs against the fresh head on every retry.
+   * `projection: 'best-effort'` is for events that never change the status (deliveries, retrievals, auditor
+   * reads): once they are in the ledger the action has happened, so a failing label write must not fail it
+   * (a retry would record it twice); getExchange heals the lagging label from the ledger head.
+   */
   async function appendWithStatus(
     label: ExchangeLabel,
     decide: (status: ExchangeState) => { fields: LedgerEventFields; status: ExchangeState },
+    projection: 'required' | 'best-effort' = 'required',
   ): Promise<LedgerEvent> {
-    const event = await deps.ledger.append(label.id, (head) => {
+    const event = await appendSettled(label.id, (head) => {
       const decided = decide(statusAt(head));
       return { ...decided.fields, details: { ...(decided.fields.details ?? {}), status: decided.status } };
     });
+    try {
+      await projectEvent(label, event);
+    } catch (error) {
+      if (projection === 'required') throw error;
+    }
+    await issueReceipt(label, event);
+    return event;
+  }
+
+  async function projectEvent(label: ExchangeLabel, event: LedgerEvent): Promise<void> {
     await deps.exchanges.updateProjection(label, {
       status: statusAt(event),
       ledgerSeq: event.seq,
       updatedAt: event.time,
     });
-    await issueReceipt(label, event);
-    return event;
   }
 
   /** Sign and keep the receipt of an event that earns one. A failure here is repaired on the next read. */
@@ -199,7 +265,7 @@ export function createExchangeService(deps: ExchangeServiceDeps) {
       const existing = await deps.ledger.head(exchangeId);
       const genesis =
         existing ??
-        (await deps.ledger.append(exchangeId, (head) => {
+        (await appendSettled(exchangeId, (head) => {
           if (head) throw new PouchError('ERR_CONFLICT', 'The exchange already exists');
           return {
             actor: actorOf(principal),
@@ -239,27 +305,50 @@ export function createExchangeService(deps: ExchangeServiceDeps) {
       const messages = await deps.exchanges.listMessages(exchangeId);
       const reader = sideOf(principal, label);
       if (principal.role === 'auditor') {
-        await appendWithStatus(label, (status) => ({
-          status,
-          fields: { actor: actorOf(principal), action: 'auditor.viewed', outcome: 'success' },
-        }));
-      } else {
-        const undelivered = messages.filter((m) => m.side !== reader && !m.deliveredAt);
-        const delivered = new Set(await deliveredMessageIds(exchangeId));
-        for (const message of undelivered) {
-          if (delivered.has(message.messageId)) continue;
-          const event = await appendWithStatus(label, (status) => ({
+        await appendWithStatus(
+          label,
+          (status) => ({
             status,
-            fields: {
-              actor: actorOf(principal),
-              action: 'message.delivered',
-              outcome: 'success',
-              subject: { messageId: message.messageId },
-            },
-          }));
+            fields: { actor: actorOf(principal), action: 'auditor.viewed', outcome: 'success' },
+          }),
+          'best-effort',
+        );
+      } else {
+        const events = await deps.ledger.read(exchangeId);
+        const undelivered = messages.filter((m) => m.side !== reader && !m.deliveredAt);
+        const delivered = new Map(
+          events
+            .filter((e) => e.action === 'message.delivered')
+            .map((e) => [e.subject?.messageId ?? '', e] as const),
+        );
+        let changed = false;
+        for (const message of undelivered) {
+          // Delivered earlier but the message record missed it (a failed write): repair it, record nothing new.
+          const event =
+            delivered.get(message.messageId) ??
+            (await appendWithStatus(
+              label,
+              (status) => ({
+                status,
+                fields: {
+                  actor: actorOf(principal),
+                  action: 'message.delivered',
+                  outcome: 'success',
+                  subject: { messageId: message.messageId },
+                },
+              }),
+              'best-effort',
+            ));
           await deps.exchanges.putMessage({ ...message, deliveredAt: event.time });
+          changed = true;
         }
-        if (undelivered.length > 0) label = (await deps.exchanges.getExchange(exchangeId)) ?? label;
+        // The label is a projection of the ledger: if an earlier write of it failed, catch it up now.
+        const head = events.at(-1);
+        if (head && head.seq > label.ledgerSeq) {
+          await projectEvent(label, head);
+          changed = true;
+        }
+        if (changed) label = (await deps.exchanges.getExchange(exchangeId)) ?? label;
       }
       const fresh = principal.role === 'auditor' ? messages : await deps.exchanges.listMessages(exchangeId);
       return { label, messages: fresh };
@@ -398,24 +487,45 @@ export function createExchangeService(deps: ExchangeServiceDeps) {
       }
       if (doc.state === 'committed') return doc;
       const key = objectKeys.document(exchangeId, documentId);
-      if (doc.upload.kind === 'multipart') {
+      // A retry after the upload event was appended (a later write failed): finish the record, append nothing.
+      const recorded = (await deps.ledger.read(exchangeId)).find(
+        (e) => e.action === 'document.uploaded' && e.subject?.documentId === documentId,
+      );
+      if (recorded) {
+        await projectEvent(label, (await deps.ledger.head(exchangeId)) ?? recorded);
+      } else if (doc.upload.kind === 'multipart') {
         const upload = doc.upload;
         if (parts.length !== upload.partSha256s.length) {
           throw new PouchError('ERR_VALIDATION', `Send the ETags of all ${upload.partSha256s.length} parts`, {
             details: { field: 'json.parts' },
           });
         }
-        await deps.documents.completeMultipart({
-          key,
-          uploadId: upload.uploadId,
-          parts: [...parts]
-            .sort((a, b) => a.partNumber - b.partNumber)
-            .map((p) => ({
-              partNumber: p.partNumber,
-              etag: p.etag,
-              sha256: upload.partSha256s[p.partNumber - 1] ?? '',
-            })),
-        });
+        const expected = {
+          kind: 'multipart',
+          partSha256s: [...upload.partSha256s],
+          partSize: upload.partSize,
+        } as const;
+        try {
+          await deps.documents.completeMultipart({
+            key,
+            uploadId: upload.uploadId,
+            parts: [...parts]
+              .sort((a, b) => a.partNumber - b.partNumber)
+              .map((p) => ({
+                partNumber: p.partNumber,
+                etag: p.etag,
+                sha256: upload.partSha256s[p.partNumber - 1] ?? '',
+              })),
+          });
+        } catch (error) {
+          // An earlier attempt may have completed the upload (its answer lost): then the object is there, whole.
+          if (isPouchError(error, 'ERR_VALIDATION')) throw error;
+          const done = await deps.documents
+            .confirmObject({ key, size: doc.sealedSize, expected })
+            .then(() => true)
+            .catch(() => false);
+          if (!done) throw error;
+        }
         await deps.documents.confirmObject({
           key,
           size: doc.sealedSize,
@@ -428,16 +538,18 @@ export function createExchangeService(deps: ExchangeServiceDeps) {
           expected: { kind: 'single', sha256: Buffer.from(doc.sealedSha256, 'hex').toString('base64') },
         });
       }
-      await appendWithStatus(label, (status) => ({
-        status,
-        fields: {
-          actor: actorOf(principal),
-          action: 'document.uploaded',
-          outcome: 'success',
-          subject: { documentId },
-          details: { sealedSha256: doc.sealedSha256, sealedSize: doc.sealedSize },
-        },
-      }));
+      if (!recorded) {
+        await appendWithStatus(label, (status) => ({
+          status,
+          fields: {
+            actor: actorOf(principal),
+            action: 'document.uploaded',
+            outcome: 'success',
+            subject: { documentId },
+            details: { sealedSha256: doc.sealedSha256, sealedSize: doc.sealedSize },
+          },
+        }));
+      }
       const committed: DocumentRecord = { ...doc, state: 'committed', committedAt: now().toISOString() };
       await deps.exchanges.putDocument(committed);
       return committed;
@@ -495,13 +607,24 @@ export function createExchangeService(deps: ExchangeServiceDeps) {
           fields: {
             actor: actorOf(principal),
             action: 'message.sent',
-            outcome: 'success',
+            outcome: input.check?.forced ? 'forced' : 'success',
             subject: { messageId: input.messageId },
             documents: digests,
             details: {
               messageKind: input.kind,
               side,
               ...(input.final === undefined ? {} : { final: input.final }),
+              ...(input.check
+                ? {
+                    check: {
+                      errors: input.check.errors,
+                      forced: input.check.forced,
+                      ...(input.check.profileVersion === undefined
+                        ? {}
+                        : { profileVersion: input.check.profileVersion }),
+                    },
+                  }
+                : {}),
               from: status,
             },
           },
@@ -551,28 +674,33 @@ export function createExchangeService(deps: ExchangeServiceDeps) {
         throw new PouchError('ERR_NOT_FOUND', 'No such document');
       }
       const plaintextSha256 = (await plaintextDigestOf(exchangeId, doc)) ?? doc.sealedSha256;
-      await appendWithStatus(label, (status) => ({
-        status,
-        fields: {
-          actor: actorOf(principal),
-          action: 'document.retrieved',
-          outcome: 'success',
-          subject: { documentId, messageId: doc.messageId },
-          documents: [
-            {
-              documentId,
-              plaintextSha256,
-              sealedSha256: doc.sealedSha256,
-              size: doc.sealedSize,
-            },
-          ],
-        },
-      }));
+      // Signed first, handed out only once the retrieval is in the ledger: nothing can fail between the two.
       const seconds = Math.min(deps.presignSeconds, 300);
       const presigned = await deps.documents.presignGet({
         key: objectKeys.document(exchangeId, documentId),
         expiresInSeconds: seconds,
       });
+      await appendWithStatus(
+        label,
+        (status) => ({
+          status,
+          fields: {
+            actor: actorOf(principal),
+            action: 'document.retrieved',
+            outcome: 'success',
+            subject: { documentId, messageId: doc.messageId },
+            documents: [
+              {
+                documentId,
+                plaintextSha256,
+                sealedSha256: doc.sealedSha256,
+                size: doc.sealedSize,
+              },
+            ],
+          },
+        }),
+        'best-effort',
+      );
       return { url: presigned.url, expiresAt: presigned.expiresAt, expiresInSeconds: seconds, document: doc };
     },
 
@@ -590,11 +718,6 @@ export function createExchangeService(deps: ExchangeServiceDeps) {
         : deps.receipts.list(exchangeId);
     },
   };
-
-  async function deliveredMessageIds(exchangeId: string): Promise<string[]> {
-    const events = await deps.ledger.read(exchangeId);
-    return events.filter((e) => e.action === 'message.delivered').map((e) => e.subject?.messageId ?? '');
-  }
 
   async function plaintextDigestOf(exchangeId: string, doc: DocumentRecord): Promise<string | undefined> {
     const messages = await deps.exchanges.listMessages(exchangeId);

@@ -1,0 +1,238 @@
+// Infra policy: properties of the synthesized templates that must hold for every role, bucket and table — no
+// unexplained IAM wildcard, TLS-only + Block Public Access + KMS on buckets, CMK + PITR + deletion protection on
+// tables, the ledger append-only for every principal, and short-lived presigned URLs.
+import { describe, expect, it } from 'vitest';
+import { resourcesOf, type SynthesizedPouch, synthPouch } from './synth-app.ts';
+
+/**
+ * Every IAM statement that grants a wildcard, with the written reason it is acceptable. The key is
+ * `<action>|<resource pattern>` where the pattern is the resource with references flattened (see `render`).
+ */
+const WILDCARD_ALLOW_LIST: ReadonlyArray<{ action: RegExp; resource: RegExp; reason: string }> = [
+  {
+    action:
+      /^s3:(GetObject|PutObject|AbortMultipartUpload|ListMultipartUploadParts|GetObjectVersion|GetObjectAttributes)$/,
+    resource: /EvidenceBucket.*\/exchanges\/\*$/,
+    reason:
+      'Object keys are server-generated ids under exchanges/; the grant is scoped to that prefix of one bucket',
+  },
+  {
+    action: /^s3:(GetObject|PutObject|GetObjectRetention|PutObjectRetention|GetObjectVersion)$/,
+    resource: /Bucket.*\/checkpoints\/\*$/,
+    reason: 'Checkpoint heads are written under checkpoints/ with numbered keys; scoped to that prefix',
+  },
+  {
+    action: /^dynamodb:(Query|GetItem|PutItem)$/,
+    resource: /Table.*\/index\/\*$/,
+    reason: 'Queries on the main table GSIs; index names are defined once in storage-definitions.ts',
+  },
+  {
+    action: /^kms:(GenerateDataKey\*|ReEncrypt\*)$/,
+    resource: /Key/,
+    reason:
+      'CDK grant idiom for SSE-KMS: the action family is needed by S3/DynamoDB envelope encryption, on one key',
+  },
+  {
+    action: /^(logs:|xray:|cloudwatch:PutMetricData)/,
+    resource: /^\*$/,
+    reason: 'Lambda logging/tracing actions do not support resource-level permissions',
+  },
+];
+
+/** Buckets that cannot use SSE-KMS, with the reason. Anything else must be KMS-encrypted. */
+const SSE_S3_BUCKETS: ReadonlyArray<{ id: RegExp; reason: string }> = [
+  {
+    id: /^AccessLogsBucket/,
+    reason:
+      'S3 server access logs can only be delivered to a bucket encrypted with SSE-S3 (AES256), not SSE-KMS',
+  },
+];
+
+interface Statement {
+  Effect: string;
+  Action?: string | string[];
+  NotAction?: string | string[];
+  Resource?: unknown;
+  Principal?: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+}
+
+/** Flatten intrinsic functions into a readable string (`Fn::GetAtt` → logical id, `Fn::Join` → joined). */
+function render(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value)) return value.map(render).join(',');
+  if (value && typeof value === 'object') {
+    const v = value as Record<string, unknown>;
+    if ('Fn::Join' in v) {
+      const [sep, parts] = v['Fn::Join'] as [string, unknown[]];
+      return parts.map(render).join(sep);
+    }
+    if ('Fn::GetAtt' in v) return (v['Fn::GetAtt'] as string[]).join('.');
+    if ('Ref' in v) return String(v.Ref);
+    if ('Fn::ImportValue' in v) return render(v['Fn::ImportValue']);
+    if ('Fn::Select' in v) return render((v['Fn::Select'] as unknown[])[1]);
+    if ('Fn::Split' in v) return render((v['Fn::Split'] as unknown[])[1]);
+    return JSON.stringify(v);
+  }
+  return String(value);
+}
+
+const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+function statementsOf(pouch: SynthesizedPouch) {
+  const out: Array<{ where: string; statement: Statement }> = [];
+  for (const template of [pouch.statefulTemplate, pouch.statelessTemplate]) {
+    for (const type of ['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy']) {
+      for (const [id, r] of Object.entries(resourcesOf(template, type))) {
+        const doc = r.Properties.PolicyDocument as { Statement: Statement[] };
+        for (const statement of doc.Statement) out.push({ where: id, statement });
+      }
+    }
+    for (const [id, r] of Object.entries(resourcesOf(template, 'AWS::IAM::Role'))) {
+      for (const p of (r.Properties.Policies as Array<{ PolicyDocument: { Statement: Statement[] } }>) ??
+        []) {
+        for (const statement of p.PolicyDocument.Statement) out.push({ where: id, statement });
+      }
+    }
+  }
+  return out;
+}
+
+describe('infrastructure policy (synthesized templates)', () => {
+  const pouch = synthPouch();
+  const templates = [pouch.statefulTemplate, pouch.statelessTemplate];
+  const statements = statementsOf(pouch);
+
+  it('grants no IAM wildcard action or resource without a written reason', () => {
+    expect(statements.length).toBeGreaterThan(0);
+    const unexplained: string[] = [];
+    for (const { where, statement } of statements) {
+      if (statement.Effect !== 'Allow') continue;
+      expect(statement.NotAction, where).toBeUndefined();
+      const actions = list(statement.Action);
+      const resources = list(statement.Resource as unknown[]).map(render);
+      for (const action of actions) {
+        for (const resource of resources) {
+          if (!action.includes('*') && !resource.includes('*')) continue;
+          const allowed = WILDCARD_ALLOW_LIST.find((w) => w.action.test(action) && w.resource.test(resource));
+          if (!allowed || allowed.reason.length < 20) unexplained.push(`${where}: ${action} on ${resource}`);
+        }
+      }
+      expect(
+        actions.filter((a) => a === '*' || /^[a-z0-9-]+:\*$/.test(a)),
+        where,
+      ).toEqual([]);
+    }
+    expect(unexplained).toEqual([]);
+  });
+
+  it('keeps the ledger append-only for every principal in the templates', () => {
+    const ledgerIds = templates.flatMap((t) =>
+      Object.entries(resourcesOf(t, 'AWS::DynamoDB::Table'))
+        .filter(([, r]) =>
+          (r.Properties.KeySchema as Array<{ AttributeName: string }>).some(
+            (k) => k.AttributeName === 'chain',
+          ),
+        )
+        .map(([id]) => id),
+    );
+    expect(ledgerIds).toHaveLength(1);
+    const ledgerId = ledgerIds[0] as string;
+    const forbidden =
+      /^dynamodb:(UpdateItem|DeleteItem|BatchWriteItem|PartiQL.*|DeleteTable|UpdateTable|RestoreTable.*|\*)$/;
+    const grants: string[] = [];
+    for (const { where, statement } of statements) {
+      if (statement.Effect !== 'Allow') continue;
+      const resources = list(statement.Resource as unknown[]).map(render);
+      const touchesLedger = resources.some((r) => r.includes(ledgerId) || r === '*');
+      if (!touchesLedger) continue;
+      for (const action of list(statement.Action)) {
+        if (forbidden.test(action)) grants.push(`${where}: ${action}`);
+      }
+    }
+    expect(grants).toEqual([]);
+    // And somebody can append to it (otherwise this test proves nothing).
+    const appenders = statements.filter(
+      ({ statement }) =>
+        list(statement.Action).includes('dynamodb:PutItem') &&
+        list(statement.Resource as unknown[])
+          .map(render)
+          .some((r) => r.includes(ledgerId)),
+    );
+    expect(appenders.length).toBeGreaterThan(0);
+  });
+
+  it('gives every bucket a TLS-only policy, Block Public Access and KMS encryption', () => {
+    for (const template of templates) {
+      const buckets = resourcesOf(template, 'AWS::S3::Bucket');
+      const policies = Object.values(resourcesOf(template, 'AWS::S3::BucketPolicy'));
+      for (const [id, bucket] of Object.entries(buckets)) {
+        const pab = bucket.Properties.PublicAccessBlockConfiguration as Record<string, boolean> | undefined;
+        expect(pab, id).toEqual({
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        });
+        const rules = (
+          bucket.Properties.BucketEncryption as {
+            ServerSideEncryptionConfiguration: Array<{
+              ServerSideEncryptionByDefault: Record<string, unknown>;
+            }>;
+          }
+        ).ServerSideEncryptionConfiguration;
+        const algorithms = rules.map((r) => r.ServerSideEncryptionByDefault.SSEAlgorithm);
+        const exception = SSE_S3_BUCKETS.find((e) => e.id.test(id));
+        if (exception) {
+          expect(exception.reason.length).toBeGreaterThan(20);
+          expect(algorithms, id).toEqual(['AES256']);
+        } else {
+          expect(algorithms, id).toEqual(['aws:kms']);
+          expect(rules[0]?.ServerSideEncryptionByDefault.KMSMasterKeyID, id).toBeDefined();
+        }
+        const own = policies.filter((p) => render(p.Properties.Bucket) === id);
+        const tlsOnly = own.some((p) =>
+          (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement.some(
+            (s) =>
+              s.Effect === 'Deny' &&
+              list(s.Action).includes('s3:*') &&
+              s.Condition?.Bool?.['aws:SecureTransport'] === 'false',
+          ),
+        );
+        expect(tlsOnly, `${id} TLS-only policy`).toBe(true);
+      }
+    }
+    expect(templates.flatMap((t) => Object.keys(resourcesOf(t, 'AWS::S3::Bucket'))).length).toBeGreaterThan(
+      0,
+    );
+  });
+
+  it('gives every table a customer-managed key, point-in-time recovery and deletion protection', () => {
+    const tables = templates.flatMap((t) => Object.entries(resourcesOf(t, 'AWS::DynamoDB::Table')));
+    expect(tables.length).toBeGreaterThanOrEqual(3);
+    for (const [id, table] of tables) {
+      expect(table.Properties.SSESpecification, id).toMatchObject({ SSEEnabled: true, SSEType: 'KMS' });
+      expect((table.Properties.SSESpecification as Record<string, unknown>).KMSMasterKeyId, id).toBeDefined();
+      expect(table.Properties.PointInTimeRecoverySpecification, id).toMatchObject({
+        PointInTimeRecoveryEnabled: true,
+      });
+      expect(table.Properties.DeletionProtectionEnabled, id).toBe(true);
+    }
+    expect(templates.flatMap((t) => Object.keys(resourcesOf(t, 'AWS::DynamoDB::GlobalTable')))).toEqual([]);
+  });
+
+  it('keeps presigned URLs short-lived: every function has POUCH_PRESIGN_SECONDS of at most 300', () => {
+    const functions = templates.flatMap((t) => Object.entries(resourcesOf(t, 'AWS::Lambda::Function')));
+    const pouchFunctions = functions.filter(
+      ([, f]) =>
+        (f.Properties.Environment as { Variables?: Record<string, unknown> })?.Variables?.POUCH_MAIN_TABLE,
+    );
+    expect(pouchFunctions.length).toBeGreaterThan(0);
+    for (const [id, f] of pouchFunctions) {
+      const value = (f.Properties.Environment as { Variables: Record<string, unknown> }).Variables
+        .POUCH_PRESIGN_SECONDS;
+      expect(Number(value), id).toBeGreaterThan(0);
+      expect(Number(value), id).toBeLessThanOrEqual(300);
+    }
+  });
+});

@@ -1,8 +1,15 @@
 // Stateless stack: the API Lambda and the HTTP API. It can be destroyed and redeployed at will; everything it
 // touches comes from the stateful stack through props and is granted statement by statement.
 
-import type { aws_kms as kms, aws_lambda as lambda, aws_s3 as s3 } from 'aws-cdk-lib';
-import { type aws_iam as iam, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import type { aws_kms as kms, aws_s3 as s3 } from 'aws-cdk-lib';
+import {
+  Duration,
+  type aws_iam as iam,
+  aws_lambda as lambda,
+  Stack,
+  type StackProps,
+  Validations,
+} from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import {
   evidenceBucket,
@@ -12,8 +19,12 @@ import {
   tables,
 } from '../shared/storage-definitions.ts';
 import { ApiFunction } from './constructs/api-function.ts';
+import { CheckpointFunction } from './constructs/checkpoint-function.ts';
 import {
   appendOnlyTableActions,
+  checkpointMainTableActions,
+  checkpointObjectStatement,
+  checkpointSigningStatements,
   dataKeyStatement,
   evidenceObjectStatement,
   mainTableActions,
@@ -35,14 +46,22 @@ export interface StatelessStackProps extends StackProps {
   readonly tables: ReadonlyMap<string, DefinedTable>;
   /** Prebuilt Lambda code. Tests pass an inline stub to skip bundling; `cdk synth` leaves it unset. */
   readonly apiCode?: lambda.Code;
+  /**
+   * Prebuilt checkpoint function code. Unset: bundle functions/checkpoint.ts, unless `apiCode` is set (tests
+   * skipping bundling), in which case an inline placeholder stands in.
+   */
+  readonly checkpointCode?: lambda.Code;
 }
 
-/** Prefix of every object the API may touch; checkpoints/ belongs to the (later) checkpoint function. */
+/** Prefix of every object the API may touch; checkpoints/ belongs to the checkpoint function. */
 const apiObjectPrefix = 'exchanges/';
+/** Prefix of the published checkpoints (objectKeys.checkpoint). */
+const checkpointObjectPrefix = 'checkpoints/';
 
 export class StatelessStack extends Stack {
   readonly api: ApiFunction;
   readonly httpApi: PouchHttpApi;
+  readonly checkpoint: CheckpointFunction;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -110,8 +129,37 @@ export class StatelessStack extends Stack {
         'nodejs24.x is newer, but moving to it is a deliberate, tested change rather than a lint fix.',
     });
 
-    // Extension point: the scheduled checkpoint function (later issue) goes here as its own ApiFunction-like
-    // construct with its own role, granted appendOnlyTableActions minus PutItem on the ledger, and an
-    // evidenceObjectStatement for the `checkpoints/` prefix only. It must not reuse the API role.
+    // The scheduled checkpoint function: its own role, nothing of the API's. It lists exchanges (Query on the
+    // main table and its index), reads chain heads (Query on the ledger, never a write), writes CKPT leaves and
+    // checkpoints (conditional PutItem; GetItem to read a checkpoint back), puts objects under checkpoints/ only
+    // and signs with the exchange key.
+    this.checkpoint = new CheckpointFunction(this, 'Checkpoint', {
+      environment,
+      logRetention: settings.logRetention,
+      rate: Duration.minutes(5),
+      ...(props.checkpointCode
+        ? { code: props.checkpointCode }
+        : props.apiCode
+          ? { code: lambda.Code.fromInline('export const handler = async () => ({ created: false });') }
+          : {}),
+    });
+    const checkpointStatements: iam.PolicyStatement[] = [
+      ...tableStatements(table(mainTable.id).table, mainTable, checkpointMainTableActions),
+      ...tableStatements(table(ledgerTable.id).table, ledgerTable, ['dynamodb:Query']),
+      checkpointObjectStatement(props.evidenceBucket, checkpointObjectPrefix),
+      dataKeyStatement(props.dataKey),
+      ...checkpointSigningStatements(props.signingKey),
+    ];
+    for (const statement of checkpointStatements) this.checkpoint.role.addToPrincipalPolicy(statement);
+    acknowledgeWildcardResource(
+      this.checkpoint.role,
+      props.evidenceBucket.arnForObjects(`${checkpointObjectPrefix}*`),
+      'Checkpoint object keys carry the tree size (objectKeys.checkpoint), unknown when the policy is written; ' +
+        'the wildcard is confined to checkpoints/ and the only action is s3:PutObject.',
+    );
+    Validations.of(this.checkpoint.function).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: 'nodejs22.x is the runtime DESIGN.md fixes, as for the API function.',
+    });
   }
 }

@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import { type AwsClients, createAwsClients } from './adapters/aws-clients.ts';
+import { createDynamoCheckpointStore } from './adapters/dynamo-checkpoint-store.ts';
 import { createDynamoDirectoryRepository } from './adapters/dynamo-directory-repository.ts';
 import { createDynamoExchangeRepository } from './adapters/dynamo-exchange-repository.ts';
 import { createDynamoIdempotencyStore } from './adapters/dynamo-idempotency-store.ts';
@@ -14,6 +15,7 @@ import { createDynamoReplayStore } from './adapters/dynamo-replay-store.ts';
 import { loadOrCreateFileSigner } from './adapters/file-signer.ts';
 import { createJsonLogger } from './adapters/json-logger.ts';
 import { createKmsSigner } from './adapters/kms-signer.ts';
+import { createS3CheckpointPublisher } from './adapters/s3-checkpoint-publisher.ts';
 import { createS3DocumentStore } from './adapters/s3-document-store.ts';
 import {
   LOCAL_OPERATOR_MEMBER_ID,
@@ -22,6 +24,8 @@ import {
 } from './auth/operator-bootstrap.ts';
 import { createTokenService, type TokenService } from './auth/token-service.ts';
 import type { Config } from './config.ts';
+import { createAuditService } from './custody/audit-service.ts';
+import { type CheckpointService, createCheckpointService } from './custody/checkpoint-service.ts';
 import { PouchError } from './domain/errors.ts';
 import { createDirectoryService } from './domain/identity/directory-service.ts';
 import type { PlanUploadOptions } from './domain/upload-plan.ts';
@@ -29,6 +33,7 @@ import { createExchangeService, type ExchangeService } from './exchange/exchange
 import { createApp } from './http/app.ts';
 import type { PouchApp } from './http/app-env.ts';
 import { registerAuthMiddleware } from './http/auth-middleware.ts';
+import { registerCustodyRoutes } from './http/custody-routes.ts';
 import { registerDirectoryRoutes } from './http/directory-routes.ts';
 import { registerExchangeRoutes } from './http/exchange-routes.ts';
 import { registerIdentityRoutes } from './http/identity-routes.ts';
@@ -55,6 +60,8 @@ export interface Runtime {
   readonly ledger: LedgerStore;
   /** The sealed exchange's use cases. */
   readonly exchanges: ExchangeService;
+  /** The checkpoint log (timer, scheduled function, routes). */
+  readonly checkpoints: CheckpointService;
 }
 
 /** Build every adapter once and the app on top of them. */
@@ -91,8 +98,9 @@ export async function composeRuntime(
   const tokens = createTokenService({ signer, directory, replay, issuer: config.issuer, now });
   const operatorKeyFile = await bootstrapLocalOperator(config, clients, directory, now);
   const ledger = createDynamoLedgerStore({ doc: clients.doc, tableName: config.tables.ledger });
+  const exchangeRepository = createDynamoExchangeRepository(clients.doc, config.tables.main);
   const exchanges = createExchangeService({
-    exchanges: createDynamoExchangeRepository(clients.doc, config.tables.main),
+    exchanges: exchangeRepository,
     ledger,
     documents: createS3DocumentStore(clients.s3, {
       bucket: config.evidenceBucket,
@@ -108,6 +116,24 @@ export async function composeRuntime(
     now: () => new Date(now()),
     ...(options.uploadPlanOptions ? { uploadPlanOptions: options.uploadPlanOptions } : {}),
   });
+  const checkpointStore = createDynamoCheckpointStore(clients.doc, config.tables.main);
+  const checkpoints = createCheckpointService({
+    store: checkpointStore,
+    chains: checkpointStore,
+    ledger,
+    signer,
+    publisher: createS3CheckpointPublisher(clients.s3, config.evidenceBucket),
+    now: () => new Date(now()),
+  });
+  const audit = createAuditService({
+    exchanges: exchangeRepository,
+    ledger,
+    directory,
+    signer,
+    checkpoints,
+    listReceipts: (principal, exchangeId) => exchanges.listReceipts(principal, exchangeId),
+    now: () => new Date(now()),
+  });
   const app = createApp({
     logger,
     health,
@@ -121,6 +147,7 @@ export async function composeRuntime(
         exchanges,
         idempotency: createDynamoIdempotencyStore(clients.doc, config.tables.main),
       }),
+      registerCustodyRoutes({ checkpoints, audit, exchanges: exchangeRepository }),
     ],
   });
   return {
@@ -134,6 +161,7 @@ export async function composeRuntime(
     ...(operatorKeyFile ? { operatorKeyFile } : {}),
     ledger,
     exchanges,
+    checkpoints,
   };
 }
 

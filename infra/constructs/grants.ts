@@ -110,3 +110,20 @@ export function signingKeyStatements(key: kms.IKey): iam.PolicyStatement[] {
     }),
   ];
 }
+
+/** Checkpoint function, main table: list exchanges (Query), write CKPT items once (PutItem), read one back. */
+export const checkpointMainTableActions = ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem'] as const;
+
+/** Statement for publishing checkpoints: PutObject only, under one prefix (e.g. `checkpoints/`). */
+export function checkpointObjectStatement(bucket: s3.IBucket, prefix: string): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'PublishCheckpoints',
+    actions: ['s3:PutObject'],
+    resources: [bucket.arnForObjects(`${prefix}*`)],
+  });
+}
+
+/** Checkpoint signing: ES256 only (kms:Sign), plus the public key for the kid. */
+export function checkpointSigningStatements(key: kms.IKey): iam.PolicyStatement[] {
+  return signingKeyStatements(key);
+}

@@ -5,6 +5,7 @@ import { getRequestListener } from '@hono/node-server';
 import { destroyAwsClients } from '../adapters/aws-clients.ts';
 import { composeRuntime, type Runtime } from '../compose.ts';
 import { loadConfig, localDefaults } from '../config.ts';
+import { startCheckpointTimer } from '../custody/checkpoint-service.ts';
 import { PouchError } from '../domain/errors.ts';
 import type { Logger } from '../ports/logger.ts';
 import { bootstrapStorage } from './bootstrap.ts';
@@ -35,6 +36,8 @@ export async function startLocalExchange(options: {
   persistDynamo?: boolean;
   /** Seed the fictional demo authorities and their keystores under <dataDir>/demo (npm start does). */
   seedDemo?: boolean;
+  /** Build a checkpoint this often when something changed (default 60 s; 0 turns the timer off). */
+  checkpointIntervalMs?: number;
 }): Promise<LocalExchange> {
   const host = options.host ?? '127.0.0.1';
   let ready:
@@ -73,6 +76,13 @@ export async function startLocalExchange(options: {
     const demo = options.seedDemo ? await seedDemoAuthorities(runtime.directory, options.dataDir, url) : [];
     ready = getRequestListener(runtime.app.fetch);
     const started = embedded;
+    const intervalMs = options.checkpointIntervalMs ?? 60_000;
+    const checkpointTimer =
+      intervalMs > 0
+        ? startCheckpointTimer(runtime.checkpoints, intervalMs, (error) =>
+            runtime.logger.error('checkpoint build failed', { error: String(error) }),
+          )
+        : undefined;
     return {
       url,
       port,
@@ -81,6 +91,7 @@ export async function startLocalExchange(options: {
       runtime,
       demo,
       async close() {
+        await checkpointTimer?.stop();
         await closeServer(server);
         destroyAwsClients(runtime.clients);
         await started.close();

@@ -240,6 +240,58 @@ const matrix: Row[] = [
     build: (x) => ({ method: 'GET', path: `/v1/exchanges/${x.exchangeId}/receipts` }),
     expect: { ...denied, party: 200, auditor: 200 },
   },
+  {
+    route: 'POST /v1/checkpoints',
+    build: () => ({ method: 'POST', path: '/v1/checkpoints' }),
+    // Only the operator builds a checkpoint on demand; the log itself is public to every authenticated caller.
+    expect: { ...denied, operator: 200 },
+  },
+  {
+    route: 'GET /v1/checkpoints/latest',
+    build: async () => {
+      await exchange.runtime.checkpoints.build();
+      return { method: 'GET', path: '/v1/checkpoints/latest' };
+    },
+    expect: anyAuthenticated,
+  },
+  {
+    route: 'GET /v1/checkpoints/{size}',
+    build: async () => {
+      const { checkpoint } = await exchange.runtime.checkpoints.build();
+      return { method: 'GET', path: `/v1/checkpoints/${checkpoint!.size}` };
+    },
+    expect: anyAuthenticated,
+  },
+  {
+    route: 'GET /v1/checkpoints/consistency',
+    build: async () => {
+      const { checkpoint } = await exchange.runtime.checkpoints.build();
+      return {
+        method: 'GET',
+        path: `/v1/checkpoints/consistency?first=${checkpoint!.size}&second=${checkpoint!.size}`,
+      };
+    },
+    expect: anyAuthenticated,
+  },
+  {
+    route: 'GET /v1/exchanges/{exchangeId}/inclusion-proof',
+    build: async (x) => {
+      await exchange.runtime.checkpoints.ensureCheckpointed(x.exchangeId);
+      return { method: 'GET', path: `/v1/exchanges/${x.exchangeId}/inclusion-proof` };
+    },
+    expect: { ...denied, party: 200, auditor: 200 },
+  },
+  {
+    route: 'GET /v1/exchanges/{exchangeId}/timeline',
+    build: (x) => ({ method: 'GET', path: `/v1/exchanges/${x.exchangeId}/timeline` }),
+    // The ledger, receipts and manifests: the parties' working members and the parties' auditors.
+    expect: { ...denied, party: 200, auditor: 200 },
+  },
+  {
+    route: 'GET /v1/exchanges/{exchangeId}/bundle',
+    build: (x) => ({ method: 'GET', path: `/v1/exchanges/${x.exchangeId}/bundle` }),
+    expect: { ...denied, party: 200, auditor: 200 },
+  },
 ];
 
 let exchange: Awaited<ReturnType<typeof startTestExchange>>;

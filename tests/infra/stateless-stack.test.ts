@@ -37,6 +37,27 @@ function allStatements(): Statement[] {
 
 const actionsOf = (s: Statement): string[] => (Array.isArray(s.Action) ? s.Action : [s.Action]);
 
+/** The functions of the stateless stack by role: the API and the scheduled checkpoint function. */
+function functionsByRole() {
+  const all = Object.entries(resourcesOf(pouch.statelessTemplate, 'AWS::Lambda::Function'));
+  const checkpoint = all.filter(([, f]) => String(f.Properties.Description).includes('checkpoint'));
+  const api = all.filter(([, f]) => !String(f.Properties.Description).includes('checkpoint'));
+  return { api, checkpoint };
+}
+
+/** The statements of the policy attached to the role of a function. */
+function statementsOfFunction(logicalId: string): Statement[] {
+  const fn = resourcesOf(pouch.statelessTemplate, 'AWS::Lambda::Function')[logicalId]!;
+  const roleRef = JSON.stringify((fn.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]);
+  const out: Statement[] = [];
+  for (const policy of Object.values(resourcesOf(pouch.statelessTemplate, 'AWS::IAM::Policy'))) {
+    if (JSON.stringify(policy.Properties.Roles).includes(roleRef)) {
+      out.push(...(policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+    }
+  }
+  return out;
+}
+
 /** The output name the stateless stack reads the ledger table's ARN through (weak cross-stack reference). */
 function ledgerMarkers(): string[] {
   const ledgerLogicalId = Object.entries(resourcesOf(pouch.statefulTemplate, 'AWS::DynamoDB::Table')).find(
@@ -49,7 +70,7 @@ function ledgerMarkers(): string[] {
 
 describe('API Lambda', () => {
   it('runs Node.js 22 on arm64 with source maps, explicit timeout and memory', () => {
-    const functions = Object.values(resourcesOf(pouch.statelessTemplate, 'AWS::Lambda::Function'));
+    const functions = functionsByRole().api.map(([, f]) => f);
     expect(functions).toHaveLength(1);
     const props = functions[0]!.Properties;
     expect(props.Runtime).toBe('nodejs22.x');
@@ -63,7 +84,7 @@ describe('API Lambda', () => {
   });
 
   it('sets every variable shared/config.ts needs, so the AWS config validates', () => {
-    const props = Object.values(resourcesOf(pouch.statelessTemplate, 'AWS::Lambda::Function'))[0]!.Properties;
+    const props = functionsByRole().api[0]![1].Properties;
     const env = (props.Environment as { Variables: Record<string, unknown> }).Variables;
     for (const def of tables) expect(env[def.envVar], def.envVar).toBeDefined();
     // Tokens (table names, ARNs, the endpoint) become plausible literals; literals are checked as they are.
@@ -116,16 +137,20 @@ describe('IAM', () => {
 
   it('signs only with ECDSA_SHA_256 and uses the data key only through S3 and DynamoDB', () => {
     const statements = allStatements();
+    // One signing statement per function (API and checkpoint), each pinned to ECDSA_SHA_256.
     const sign = statements.filter((s) => actionsOf(s).includes('kms:Sign'));
-    expect(sign).toHaveLength(1);
-    expect(sign[0]!.Condition).toEqual({ StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256' } });
+    expect(sign).toHaveLength(2);
+    for (const s of sign) {
+      expect(s.Condition).toEqual({ StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256' } });
+    }
     const data = statements.filter((s) => actionsOf(s).includes('kms:GenerateDataKey'));
-    expect(data).toHaveLength(1);
-    expect(JSON.stringify(data[0]!.Condition)).toContain('kms:ViaService');
+    expect(data).toHaveLength(2);
+    for (const s of data) expect(JSON.stringify(s.Condition)).toContain('kms:ViaService');
   });
 
   it('confines evidence object access to the exchanges/ prefix', () => {
-    const s3 = allStatements().filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')));
+    const apiId = functionsByRole().api[0]![0];
+    const s3 = statementsOfFunction(apiId).filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')));
     expect(s3).toHaveLength(1);
     expect(actionsOf(s3[0]!).sort()).toEqual(
       ['s3:AbortMultipartUpload', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:PutObject'].sort(),
@@ -133,6 +158,65 @@ describe('IAM', () => {
     expect(JSON.stringify(s3[0]!.Resource)).toContain('/exchanges/*');
   });
 });
+
+describe('checkpoint function', () => {
+  it('runs Node.js 22 on arm64, one at a time, with the same configuration as the API', () => {
+    const { api, checkpoint } = functionsByRole();
+    expect(checkpoint).toHaveLength(1);
+    const props = checkpoint[0]![1].Properties;
+    expect(props.Runtime).toBe('nodejs22.x');
+    expect(props.Architectures).toEqual(['arm64']);
+    expect(props.ReservedConcurrentExecutions).toBe(1);
+    const env = (props.Environment as { Variables: Record<string, unknown> }).Variables;
+    const apiEnv = (api[0]![1].Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(Object.keys(env).sort()).toEqual(Object.keys(apiEnv).sort());
+    expect(props.Role).not.toEqual(api[0]![1].Properties.Role);
+  });
+
+  it('is invoked by an EventBridge schedule every 5 minutes', () => {
+    const rules = Object.values(resourcesOf(pouch.statelessTemplate, 'AWS::Events::Rule'));
+    expect(rules).toHaveLength(1);
+    expect(rules[0]!.Properties.ScheduleExpression).toBe('rate(5 minutes)');
+    const fnId = functionsByRole().checkpoint[0]![0];
+    expect(JSON.stringify(rules[0]!.Properties.Targets)).toContain(fnId);
+    pouch.statelessTemplate.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'events.amazonaws.com',
+    });
+  });
+
+  it('gets least privilege: Query/GetItem/PutItem on main, Query on the ledger, PutObject on checkpoints/, kms:Sign', () => {
+    const fnId = functionsByRole().checkpoint[0]![0];
+    const statements = statementsOfFunction(fnId);
+    const actions = new Set(statements.flatMap(actionsOf));
+    expect([...actions].sort()).toEqual(
+      [
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        'kms:Decrypt',
+        'kms:Encrypt',
+        'kms:GenerateDataKey',
+        'kms:GetPublicKey',
+        'kms:Sign',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        's3:PutObject',
+      ].sort(),
+    );
+    const ledger = statements.filter((s) => markersIn(s, ledgerMarkers()));
+    expect(ledger.flatMap(actionsOf)).toEqual(['dynamodb:Query']);
+    const s3 = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')));
+    expect(s3).toHaveLength(1);
+    expect(actionsOf(s3[0]!)).toEqual(['s3:PutObject']);
+    expect(JSON.stringify(s3[0]!.Resource)).toContain('/checkpoints/*');
+    expect(JSON.stringify(s3[0]!.Resource)).not.toContain('/exchanges/');
+  });
+});
+
+function markersIn(s: Statement, markers: string[]): boolean {
+  return markers.some((m) => JSON.stringify(s.Resource).includes(m));
+}
 
 describe('HTTP API', () => {
   it('proxies the $default route to the Lambda', () => {

@@ -1,0 +1,594 @@
+// Custody bundle: the self-contained, offline-verifiable export of one exchange's custody (docs/custody-bundle.md).
+// The audit use case (audit-service.ts) writes it; `pouch verify` and auditors check it with verifyBundle, which
+// streams: memory grows with receipts and manifests, never with the number of events.
+import type { JWK } from 'jose';
+import { PouchError } from '../domain/errors.ts';
+import { type ChainHead, type Checkpoint, verifyChainHeadProof } from '../domain/ledger/checkpoint.ts';
+import { decodeEventLine, type LedgerEvent } from '../domain/ledger/event.ts';
+import { describeReceiptMismatch, isReceiptAction, type ReceiptPayload } from '../domain/ledger/receipt.ts';
+import {
+  createStreamVerifier,
+  type StreamVerifier,
+  splitLineBatches,
+} from '../domain/ledger/stream-verifier.ts';
+import { type Manifest, readManifestKid, verifyManifest } from '../exchange/manifest.ts';
+import { verifyCheckpoint } from './checkpoints.ts';
+import type { PublicJwk } from './compact-jws.ts';
+import { createReceiptVerifier } from './receipts.ts';
+
+/** `format` of the header line. */
+export const BUNDLE_FORMAT = 'pouch-custody-bundle';
+
+/** Media type of a bundle served over HTTP (JSON Lines). */
+export const BUNDLE_MEDIA_TYPE = 'application/vnd.pouch.custody-bundle';
+
+/** The parties and identity of the exchange, as the label gives them (routing metadata, never content). */
+export interface BundleLabel {
+  readonly id: string;
+  readonly requesterId: string;
+  readonly requestedId: string;
+  readonly [member: string]: unknown;
+}
+
+/** A member key as the directory publishes it, with its validity period. */
+export interface BundleMemberKey {
+  readonly clientId: string;
+  readonly kid: string;
+  readonly alg: string;
+  readonly jwk: Record<string, unknown>;
+  readonly createdAt: string;
+  readonly revokedAt?: string;
+}
+
+/** Everything a bundle holds; `eventLines` are the ledger's stored lines, byte for byte, in seq order. */
+export interface BundleMaterial {
+  readonly exchangeId: string;
+  readonly exportedAt: string;
+  readonly label: BundleLabel;
+  readonly exchangeKey: PublicJwk;
+  readonly memberKeys: readonly BundleMemberKey[];
+  readonly checkpoint?: string;
+  readonly inclusion?: {
+    readonly leafIndex: number;
+    readonly treeSize: number;
+    readonly head: ChainHead;
+    readonly proof: readonly string[];
+  };
+  readonly receipts: ReadonlyArray<{ readonly seq: number; readonly evidence: string; readonly jws: string }>;
+  readonly manifests: ReadonlyArray<{
+    readonly messageId: string;
+    readonly seq: number;
+    readonly senderClientId: string;
+    readonly jws: string;
+  }>;
+}
+
+/**
+ * Write a bundle: the typed records (header, label, keys, checkpoint, inclusion proof, receipts and manifests in
+ * seq order), then every stored event line as it is. Yields lines without their trailing newline.
+ *
+ * @example
+ * for await (const line of writeBundleLines(material, ledger.readLines(id))) out.write(`${line}\n`);
+ */
+export async function* writeBundleLines(
+  material: BundleMaterial,
+  eventLines: AsyncIterable<string> | Iterable<string>,
+): AsyncGenerator<string> {
+  yield JSON.stringify({
+    type: 'header',
+    format: BUNDLE_FORMAT,
+    v: 1,
+    exchangeId: material.exchangeId,
+    exportedAt: material.exportedAt,
+  });
+  yield JSON.stringify({ type: 'label', label: material.label });
+  yield JSON.stringify({ type: 'exchange-key', jwk: material.exchangeKey });
+  for (const key of material.memberKeys) yield JSON.stringify({ type: 'member-key', ...key });
+  if (material.checkpoint) yield JSON.stringify({ type: 'checkpoint', jws: material.checkpoint });
+  if (material.inclusion) yield JSON.stringify({ type: 'inclusion', ...material.inclusion });
+  for (const r of [...material.receipts].sort((a, b) => a.seq - b.seq)) {
+    yield JSON.stringify({ type: 'receipt', seq: r.seq, evidence: r.evidence, jws: r.jws });
+  }
+  for (const m of [...material.manifests].sort((a, b) => a.seq - b.seq)) {
+    yield JSON.stringify({
+      type: 'manifest',
+      messageId: m.messageId,
+      seq: m.seq,
+      senderClientId: m.senderClientId,
+      jws: m.jws,
+    });
+  }
+  for await (const line of eventLines) yield line;
+}
+
+/** What `verifyBundle` found broken first: `element` (`event seq 3`) and `check` (`hash`), and a sentence. */
+export interface BundleBreak {
+  readonly element: string;
+  readonly check: string;
+  /** `${element}: ${check}`, the precise pointer. */
+  readonly pointer: string;
+  readonly message: string;
+}
+
+export interface BundleSummary {
+  readonly exchangeId: string;
+  readonly events: number;
+  readonly receipts: number;
+  readonly manifests: number;
+  readonly head: ChainHead | undefined;
+  readonly checkpoint: Checkpoint | undefined;
+  /** The checkpointed head that the inclusion proof anchors. */
+  readonly checkpointedHead: ChainHead | undefined;
+}
+
+export type BundleVerification =
+  | ({ readonly ok: true } & BundleSummary)
+  | ({ readonly ok: false; readonly broken: BundleBreak } & Partial<BundleSummary>);
+
+export interface VerifyBundleOptions {
+  /**
+   * Exchange public keys the verifier trusts (from the exchange's JWKS, fetched out of band). When given, the
+   * bundle's exchange key must be one of them; otherwise the key in the bundle is taken as it is.
+   */
+  readonly trustedExchangeKeys?: readonly PublicJwk[];
+  /** Require a checkpoint and an inclusion proof (default true). */
+  readonly requireCheckpoint?: boolean;
+  /** Called with every event once it has verified (for a printed timeline); decoding costs time. */
+  readonly onEvent?: (event: LedgerEvent, marks: { receipt?: string; manifest?: string }) => void;
+}
+
+interface PendingManifest {
+  readonly messageId: string;
+  readonly seq: number;
+  readonly senderClientId: string;
+  readonly manifest: Manifest;
+  readonly key: BundleMemberKey;
+}
+
+class Broken extends Error {
+  constructor(
+    readonly element: string,
+    readonly check: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const SECTION = {
+  header: 0,
+  label: 1,
+  'exchange-key': 2,
+  'member-key': 3,
+  checkpoint: 4,
+  inclusion: 5,
+  receipt: 6,
+  manifest: 7,
+  event: 8,
+} as const;
+
+/**
+ * Verify a custody bundle offline, streaming, and name the first broken element. Checks, in bundle order: the
+ * header; the label against the genesis event; the checkpoint's signature; the inclusion proof of the chain head
+ * against the checkpoint root; each receipt's signature (and parties); each manifest's signature with the
+ * sender's key; then every event's hash and link (stream verifier), each receipt against its event
+ * (describeReceiptMismatch), each manifest against its `message.sent` event (sender, key valid at the event
+ * time, kind and digests), that every receipt-earning event has its receipt and every sent message its manifest,
+ * and that the chain reaches the checkpointed head with the same hash.
+ *
+ * @example
+ * const verdict = await verifyBundle(createReadStream('exch_x.custody.jsonl'));
+ * if (!verdict.ok) console.error(verdict.broken.pointer); // "event seq 3: hash"
+ */
+export async function verifyBundle(
+  chunks: AsyncIterable<Uint8Array | string>,
+  options: VerifyBundleOptions = {},
+): Promise<BundleVerification> {
+  const state = createState(options);
+  try {
+    for await (const batch of splitLineBatches(chunks)) {
+      for (const line of batch) {
+        const result = state.push(line);
+        if (result !== undefined) await result;
+      }
+    }
+    return state.finish();
+  } catch (error) {
+    if (error instanceof Broken) {
+      return {
+        ok: false,
+        broken: {
+          element: error.element,
+          check: error.check,
+          pointer: `${error.element}: ${error.check}`,
+          message: error.message,
+        },
+        ...state.summary(),
+      };
+    }
+    throw error;
+  }
+}
+
+function createState(options: VerifyBundleOptions) {
+  let section = -1;
+  let exchangeId = '';
+  let label: BundleLabel | undefined;
+  let exchangeKey: PublicJwk | undefined;
+  let verifyReceiptJws: ((jws: string) => ReceiptPayload) | undefined;
+  const memberKeys = new Map<string, BundleMemberKey[]>();
+  let checkpoint: Checkpoint | undefined;
+  let checkpointedHead: ChainHead | undefined;
+  const receipts = new Map<number, ReceiptPayload>();
+  let lastReceiptSeq = -1;
+  const manifestsBySeq = new Map<number, PendingManifest>();
+  const manifestIds = new Set<string>();
+  let lastManifestSeq = -1;
+  let receiptCount = 0;
+  let manifestCount = 0;
+  let verifier: StreamVerifier | undefined;
+  let events = 0;
+  let lastEvent: { seq: number; hash: string } | undefined;
+
+  const fail = (element: string, check: string, message: string): never => {
+    throw new Broken(element, check, message);
+  };
+
+  const enter = (type: keyof typeof SECTION, element: string, repeatable: boolean): void => {
+    const at = SECTION[type];
+    if (at < section || (at === section && !repeatable)) {
+      fail(element, 'order', `${element} is out of place (the bundle's sections come in a fixed order)`);
+    }
+    if (section < 0 && type !== 'header')
+      fail('header', 'missing', 'The bundle does not start with its header');
+    section = at;
+  };
+
+  function parse(line: string, index: string): Record<string, unknown> {
+    try {
+      const value = JSON.parse(line) as unknown;
+      if (typeof value === 'object' && value !== null && !Array.isArray(value))
+        return value as Record<string, unknown>;
+    } catch {
+      // reported below
+    }
+    return fail(index, 'format', `${index} is not a JSON object`);
+  }
+
+  async function onRecord(line: string): Promise<void> {
+    const record = parse(line, 'record');
+    switch (record.type) {
+      case 'header': {
+        enter('header', 'header', false);
+        if (record.format !== BUNDLE_FORMAT || record.v !== 1)
+          fail('header', 'format', 'Not a v1 custody bundle');
+        if (typeof record.exchangeId !== 'string' || record.exchangeId.length === 0) {
+          fail('header', 'format', 'The header names no exchange');
+        }
+        exchangeId = record.exchangeId as string;
+        return;
+      }
+      case 'label': {
+        enter('label', 'label', false);
+        const l = record.label as BundleLabel | undefined;
+        if (
+          !l ||
+          l.id !== exchangeId ||
+          typeof l.requesterId !== 'string' ||
+          typeof l.requestedId !== 'string'
+        ) {
+          fail('label', 'format', 'The label is not the label of this exchange');
+        }
+        label = l;
+        return;
+      }
+      case 'exchange-key': {
+        enter('exchange-key', 'exchange key', false);
+        const jwk = record.jwk as PublicJwk | undefined;
+        if (!jwk || typeof jwk !== 'object') return fail('exchange key', 'format', 'No exchange key');
+        if (
+          options.trustedExchangeKeys &&
+          !options.trustedExchangeKeys.some((k) => k.x === jwk.x && k.y === jwk.y)
+        ) {
+          fail('exchange key', 'untrusted', 'The bundle is signed with a key the exchange does not publish');
+        }
+        try {
+          verifyReceiptJws = createReceiptVerifier(jwk);
+        } catch {
+          fail('exchange key', 'format', 'The exchange key is not a public P-256 JWK');
+        }
+        exchangeKey = jwk;
+        return;
+      }
+      case 'member-key': {
+        const element = `member key ${String(record.kid)}`;
+        enter('member-key', element, true);
+        if (
+          typeof record.clientId !== 'string' ||
+          typeof record.kid !== 'string' ||
+          typeof record.createdAt !== 'string' ||
+          typeof record.jwk !== 'object' ||
+          (record.revokedAt !== undefined && typeof record.revokedAt !== 'string')
+        ) {
+          fail(element, 'format', `${element} is malformed`);
+        }
+        const key = record as unknown as BundleMemberKey;
+        memberKeys.set(key.clientId, [...(memberKeys.get(key.clientId) ?? []), key]);
+        return;
+      }
+      case 'checkpoint': {
+        enter('checkpoint', 'checkpoint', false);
+        if (!exchangeKey) return fail('exchange key', 'missing', 'The bundle carries no exchange key');
+        try {
+          checkpoint = await verifyCheckpoint(String(record.jws), exchangeKey);
+        } catch {
+          fail('checkpoint', 'signature', 'The checkpoint signature does not verify with the exchange key');
+        }
+        return;
+      }
+      case 'inclusion': {
+        enter('inclusion', 'checkpoint', false);
+        if (!checkpoint) return fail('checkpoint', 'missing', 'An inclusion proof without a checkpoint');
+        const head = record.head as ChainHead | undefined;
+        const proof = {
+          head: head as ChainHead,
+          leafIndex: record.leafIndex as number,
+          treeSize: record.treeSize as number,
+          proof: record.proof as string[],
+        };
+        if (
+          !head ||
+          head.chain !== exchangeId ||
+          !Array.isArray(proof.proof) ||
+          !verifyChainHeadProof(checkpoint, proof)
+        ) {
+          fail(
+            'checkpoint',
+            'inclusion proof',
+            "The chain head's inclusion proof does not lead to the checkpoint root",
+          );
+        }
+        checkpointedHead = { chain: head?.chain ?? '', seq: head?.seq ?? 0, hash: head?.hash ?? '' };
+        return;
+      }
+      case 'receipt': {
+        const seq = record.seq;
+        const element = `receipt seq ${String(seq)}`;
+        enter('receipt', element, true);
+        if (!Number.isSafeInteger(seq)) return fail(element, 'format', `${element} has no seq`);
+        if (receipts.has(seq as number)) fail(element, 'duplicate', `${element} appears twice`);
+        if ((seq as number) < lastReceiptSeq) fail(element, 'order', 'Receipts must come in seq order');
+        if (!verifyReceiptJws) return fail('exchange key', 'missing', 'The bundle carries no exchange key');
+        let payload: ReceiptPayload;
+        try {
+          payload = verifyReceiptJws(String(record.jws));
+        } catch {
+          return fail(
+            element,
+            'signature',
+            `${element}: the signature does not verify with the exchange key`,
+          );
+        }
+        if (payload.seq !== seq || payload.chain !== exchangeId)
+          fail(element, 'seq', `${element} names another event`);
+        if (payload.evidence !== record.evidence)
+          fail(element, 'evidence', `${element}: evidence type differs`);
+        if (label && (payload.sender !== label.requesterId || payload.recipient !== label.requestedId)) {
+          fail(element, 'parties', `${element} names other parties than the label`);
+        }
+        receipts.set(seq as number, payload);
+        lastReceiptSeq = seq as number;
+        receiptCount++;
+        return;
+      }
+      case 'manifest': {
+        const messageId = String(record.messageId);
+        const element = `manifest ${messageId}`;
+        enter('manifest', element, true);
+        const seq = record.seq;
+        if (!Number.isSafeInteger(seq)) return fail(element, 'format', `${element} has no seq`);
+        if (manifestIds.has(messageId) || manifestsBySeq.has(seq as number)) {
+          fail(element, 'duplicate', `${element} appears twice`);
+        }
+        if ((seq as number) < lastManifestSeq) fail(element, 'order', 'Manifests must come in seq order');
+        const sender = String(record.senderClientId);
+        const jws = String(record.jws);
+        let kid: string;
+        try {
+          kid = readManifestKid(jws);
+        } catch {
+          return fail(element, 'signature', `${element} has no readable key id`);
+        }
+        const key = memberKeys.get(sender)?.find((k) => k.kid === kid);
+        if (!key)
+          return fail(
+            element,
+            'key',
+            `${element} is signed with a key the bundle does not list for ${sender}`,
+          );
+        let manifest: Manifest;
+        try {
+          ({ manifest } = await verifyManifest(jws, key.jwk as JWK, { exchangeId, messageId, sender }));
+        } catch (error) {
+          const check =
+            error instanceof PouchError && error.code === 'ERR_MANIFEST_INVALID' ? 'binding' : 'signature';
+          return fail(element, check, `${element}: ${(error as Error).message}`);
+        }
+        manifestsBySeq.set(seq as number, {
+          messageId,
+          seq: seq as number,
+          senderClientId: sender,
+          manifest,
+          key,
+        });
+        manifestIds.add(messageId);
+        lastManifestSeq = seq as number;
+        manifestCount++;
+        return;
+      }
+      default:
+        fail('record', 'format', `Unknown record type ${String(record.type)}`);
+    }
+  }
+
+  function onEvent(line: string): void {
+    if (section < SECTION.event) {
+      enter('event', 'event seq 0', true);
+      if (!label) fail('label', 'missing', 'The bundle carries no label');
+      if (options.requireCheckpoint !== false && !checkpointedHead) {
+        fail('checkpoint', 'missing', 'The bundle carries no checkpoint and inclusion proof');
+      }
+      verifier = createStreamVerifier({ chain: exchangeId });
+    }
+    const v = verifier as StreamVerifier;
+    if (!v.push(line)) {
+      const result = v.result();
+      if (!result.ok) {
+        const seq = result.broken.seq ?? result.broken.index;
+        fail(`event seq ${seq}`, result.broken.reason, result.broken.message);
+      }
+    }
+    const seq = events;
+    events++;
+    const hash = line.slice(line.length - 66, line.length - 2);
+    lastEvent = { seq, hash };
+    const receipt = receipts.get(seq);
+    const manifest = manifestsBySeq.get(seq);
+    const needsDecode =
+      options.onEvent !== undefined ||
+      receipt !== undefined ||
+      manifest !== undefined ||
+      seq === 0 ||
+      line.includes('"action":"message.sent"') ||
+      hasReceiptAction(line);
+    if (checkpointedHead && checkpointedHead.seq === seq && checkpointedHead.hash !== hash) {
+      fail(`event seq ${seq}`, 'checkpoint', `event ${seq} is not the head the checkpoint commits to`);
+    }
+    if (!needsDecode) return;
+    const event = decodeEventLine(line);
+    if (seq === 0 && label) {
+      const d = event.details ?? {};
+      if (d.requesterId !== label.requesterId || d.requestedId !== label.requestedId) {
+        fail('label', 'parties', 'The label names other parties than the exchange.created event');
+      }
+    }
+    if (isReceiptAction(event.action)) {
+      if (!receipt) fail(`receipt seq ${seq}`, 'missing', `event ${seq} (${event.action}) has no receipt`);
+    }
+    if (receipt) {
+      const mismatch = describeReceiptMismatch(receipt, event);
+      if (mismatch)
+        fail(`receipt seq ${seq}`, mismatch, `receipt ${seq} disagrees with its event on ${mismatch}`);
+    }
+    if (event.action === 'message.sent') {
+      const messageId = event.subject?.messageId ?? '';
+      if (!manifest || manifest.messageId !== messageId) {
+        fail(`manifest ${messageId}`, 'missing', `message ${messageId} (event ${seq}) has no manifest`);
+      }
+    } else if (manifest) {
+      fail(
+        `manifest ${manifest.messageId}`,
+        'seq',
+        `manifest ${manifest.messageId} names event ${seq}, not a sent message`,
+      );
+    }
+    if (manifest) checkManifest(manifest, event);
+    options.onEvent?.(event, {
+      ...(receipt ? { receipt: receipt.evidence } : {}),
+      ...(manifest ? { manifest: manifest.messageId } : {}),
+    });
+  }
+
+  function checkManifest(m: PendingManifest, event: LedgerEvent): void {
+    const element = `manifest ${m.messageId}`;
+    if (`${event.actor.authorityId}:${event.actor.memberId}` !== m.senderClientId) {
+      fail(element, 'sender', `${element} is signed by someone other than the sender of event ${event.seq}`);
+    }
+    const at = Date.parse(event.time);
+    if (
+      Date.parse(m.key.createdAt) > at ||
+      (m.key.revokedAt !== undefined && Date.parse(m.key.revokedAt) <= at)
+    ) {
+      fail(element, 'key validity', `${element}: the key ${m.key.kid} was not valid at ${event.time}`);
+    }
+    if (event.details?.messageKind !== m.manifest.messageKind) {
+      fail(element, 'kind', `${element} names another kind of message than event ${event.seq}`);
+    }
+    const docs = event.documents ?? [];
+    const listed = m.manifest.documents;
+    const same =
+      docs.length === listed.length &&
+      listed.every((d, i) => {
+        const e = docs[i];
+        return (
+          e !== undefined &&
+          e.documentId === d.documentId &&
+          e.plaintextSha256 === d.plaintextSha256 &&
+          e.sealedSha256 === d.sealedSha256 &&
+          e.size === d.sealedSize
+        );
+      });
+    if (!same) fail(element, 'documents', `${element}: the digests differ from event ${event.seq}`);
+  }
+
+  return {
+    push(line: string): Promise<void> | undefined {
+      if (line.startsWith('{"body":')) {
+        onEvent(line);
+        return undefined;
+      }
+      if (section === SECTION.event) fail(`event seq ${events}`, 'format', 'A record after the events');
+      return onRecord(line);
+    },
+    finish(): BundleVerification {
+      if (section < 0) fail('header', 'missing', 'The bundle is empty');
+      if (!verifier) {
+        if (options.requireCheckpoint !== false && !checkpointedHead) {
+          fail('checkpoint', 'missing', 'The bundle carries no checkpoint and inclusion proof');
+        }
+        fail('event seq 0', 'missing', 'The bundle holds no events');
+      }
+      const result = (verifier as StreamVerifier).result();
+      if (!result.ok) {
+        fail(
+          `event seq ${result.broken.seq ?? result.broken.index}`,
+          result.broken.reason,
+          result.broken.message,
+        );
+      }
+      if (checkpointedHead && checkpointedHead.seq >= events) {
+        fail(
+          `event seq ${checkpointedHead.seq}`,
+          'truncated',
+          `the chain ends at ${events} events, but the checkpoint commits to seq ${checkpointedHead.seq}`,
+        );
+      }
+      for (const seq of receipts.keys()) {
+        if (seq >= events)
+          fail(`receipt seq ${seq}`, 'no event', `receipt ${seq} names an event the bundle lacks`);
+      }
+      for (const m of manifestsBySeq.values()) {
+        if (m.seq >= events)
+          fail(`manifest ${m.messageId}`, 'no event', `manifest ${m.messageId} names a missing event`);
+      }
+      return { ok: true, ...this.summary() } as BundleVerification;
+    },
+    summary(): BundleSummary {
+      return {
+        exchangeId,
+        events,
+        receipts: receiptCount,
+        manifests: manifestCount,
+        head: lastEvent ? { chain: exchangeId, seq: lastEvent.seq, hash: lastEvent.hash } : undefined,
+        checkpoint,
+        checkpointedHead,
+      };
+    },
+  };
+}
+
+const RECEIPT_ACTION_MARKS = ['"action":"message.delivered"', '"action":"document.retrieved"'];
+
+function hasReceiptAction(line: string): boolean {
+  return RECEIPT_ACTION_MARKS.some((mark) => line.includes(mark));
+}

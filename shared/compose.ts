@@ -137,6 +137,7 @@ export async function composeRuntime(
   const app = createApp({
     logger,
     health,
+    signer,
     maxBodyBytes: config.maxBodyBytes,
     modules: [
       // The auth middleware comes first: every route registered after it needs a bearer token.

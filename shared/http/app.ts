@@ -7,6 +7,7 @@ import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import type { HealthCheck } from '../ports/health.ts';
 import type { Logger } from '../ports/logger.ts';
+import type { Signer } from '../ports/signer.ts';
 import type { AppEnv, PouchApp } from './app-env.ts';
 import { mapError, problem } from './problem.ts';
 import { registerSystemRoutes } from './system-routes.ts';
@@ -16,6 +17,8 @@ export interface AppDeps {
   readonly health: readonly HealthCheck[];
   /** Largest JSON body accepted, in bytes; larger bodies get 413 before they are read. */
   readonly maxBodyBytes: number;
+  /** The exchange's signer: its public key is published at /.well-known/jwks.json. */
+  readonly signer?: Signer;
   /** Feature route modules, registered in order after the system routes. */
   readonly modules?: ReadonlyArray<(app: PouchApp) => void>;
 }
@@ -94,7 +97,11 @@ export function createApp(deps: AppDeps): PouchApp {
     scheme: 'bearer',
     bearerFormat: 'JWT',
   });
-  registerSystemRoutes(app, { health: deps.health, title: 'Pouch exchange' });
+  registerSystemRoutes(app, {
+    health: deps.health,
+    title: 'Pouch exchange',
+    ...(deps.signer ? { signer: deps.signer } : {}),
+  });
   for (const register of deps.modules ?? []) register(app);
   return app;
 }

@@ -15,6 +15,7 @@ export const publicRoutes: ReadonlySet<string> = new Set([
   'GET /health',
   'GET /openapi.json',
   'GET /docs',
+  'GET /.well-known/jwks.json',
   'POST /v1/token',
 ]);
 

@@ -1,6 +1,7 @@
 // HTTP layer (primary adapter): system routes — /health, /openapi.json and the offline /docs page.
 import { createRoute, z } from '@hono/zod-openapi';
 import type { HealthCheck } from '../ports/health.ts';
+import type { Signer } from '../ports/signer.ts';
 import type { PouchApp } from './app-env.ts';
 import { renderDocsPage } from './docs-page.ts';
 
@@ -37,7 +38,39 @@ const healthRoute = createRoute({
 /** Per-check time limit, so /health answers even when a dependency hangs. */
 const checkTimeoutMs = 2_000;
 
-export function registerSystemRoutes(app: PouchApp, deps: { health: readonly HealthCheck[]; title: string }) {
+const jwksRoute = createRoute({
+  method: 'get',
+  path: '/.well-known/jwks.json',
+  tags: ['system'],
+  summary:
+    'The exchange’s public signing key (access tokens, receipts, checkpoints), for offline verification',
+  responses: {
+    200: {
+      description: 'JWK Set',
+      content: {
+        'application/json': {
+          schema: z.object({ keys: z.array(z.record(z.string(), z.string())) }).openapi('JwkSet'),
+        },
+      },
+    },
+  },
+});
+
+export function registerSystemRoutes(
+  app: PouchApp,
+  deps: { health: readonly HealthCheck[]; title: string; signer?: Signer },
+) {
+  const signer = deps.signer;
+  if (signer) {
+    app.openapi(jwksRoute, async (c) => {
+      const jwk = await signer.publicJwk();
+      const keys = [Object.fromEntries(Object.entries(jwk).filter(([, v]) => typeof v === 'string'))];
+      return c.json({ keys } as { keys: Array<Record<string, string>> }, 200, {
+        'cache-control': 'public, max-age=300',
+      });
+    });
+  }
+
   app.openapi(healthRoute, async (c) => {
     const dependencies = await Promise.all(deps.health.map(runCheck));
     const ok = dependencies.every((d) => d.status === 'ok');

@@ -39,6 +39,9 @@ describe('local exchange', () => {
       'signer:file=ok',
     ]);
     const { clients, config, signer } = first.runtime;
+    const jwks = (await (await fetch(`${first.url}/.well-known/jwks.json`)).json()) as { keys: JsonWebKey[] };
+    expect(jwks.keys).toEqual([await signer.publicJwk()]);
+    expect(JSON.stringify(jwks)).not.toContain('"d"');
     const keyFile = await stat(join(dataDir, 'exchange-signing-key.jwk.json'));
     expect(keyFile.mode & 0o777).toBe(0o600);
 

@@ -89,6 +89,11 @@ const matrix: Row[] = [
   },
   { route: 'GET /docs', build: () => ({ method: 'GET', path: '/docs' }), expect: publicRoute },
   {
+    route: 'GET /.well-known/jwks.json',
+    build: () => ({ method: 'GET', path: '/.well-known/jwks.json' }),
+    expect: publicRoute,
+  },
+  {
     route: 'POST /v1/token',
     build: () => ({ method: 'POST', path: '/v1/token', assertionFor: 'caller' }),
     expect: anyAuthenticated,

@@ -56,7 +56,9 @@ export async function verifyAndReport(
           ` head seq ${verdict.checkpointedHead?.seq ?? '-'} is in checkpoint ${verdict.checkpoint?.size ?? '-'} (${verdict.checkpoint?.time ?? '-'}).`,
         ...(trusted
           ? []
-          : ['Note: the exchange key was taken from the bundle; pin it with --exchange-key or use --live.']),
+          : [
+              'Note: the exchange key was taken from the bundle; pin it with --exchange-key or use --live (which pins the key the exchange publishes).',
+            ]),
       ],
     );
     return 0;
@@ -104,7 +106,10 @@ export const verifyCommand = defineCommand({
     const trusted = values['exchange-key'] ? await readTrustedKeys(values['exchange-key']) : undefined;
     if (values.live) {
       const text = await fetchBundleText(ctx, target);
-      return verifyAndReport(ctx, fromText(text), trusted);
+      // Live: pin the exchange key the exchange publishes, rather than the copy inside the bundle.
+      const client = await ctx.createClient();
+      const published = await client.request<{ keys: PublicJwk[] }>('GET', '/.well-known/jwks.json');
+      return verifyAndReport(ctx, fromText(text), trusted ?? published.keys);
     }
     try {
       await readFile(target, { flag: 'r' }).then(() => undefined);

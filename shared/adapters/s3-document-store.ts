@@ -41,6 +41,8 @@ export interface S3DocumentStoreOptions {
   readonly now?: () => Date;
 }
 
+type SignArguments = NonNullable<Parameters<typeof getSignedUrl>[2]>;
+
 /** Headers whose values the presigned signature covers; the client must send them verbatim. */
 const signedHeaders = new Set(['content-length', 'x-amz-checksum-sha256']);
 /**
@@ -74,13 +76,13 @@ export function createS3DocumentStore(s3: S3Client, options: S3DocumentStoreOpti
   const bucket = options.bucket;
 
   async function presign(
-    command: PutObjectCommand | UploadPartCommand | GetObjectCommand,
+    sign: (args: SignArguments) => Promise<string>,
     expiresIn: number,
     headers: Record<string, string>,
     signHeaders: boolean,
   ): Promise<{ url: string; headers: Record<string, string>; expiresAt: string }> {
     const signingDate = now();
-    const url = await getSignedUrl(s3, command, {
+    const url = await sign({
       expiresIn,
       signingDate,
       ...(signHeaders ? { signableHeaders: signedHeaders, unhoistableHeaders: unhoistedHeaders } : {}),
@@ -98,7 +100,12 @@ export function createS3DocumentStore(s3: S3Client, options: S3DocumentStoreOpti
         ContentLength: size,
         ChecksumSHA256: sha256,
       });
-      const signed = await presign(command, putSeconds, checksumHeaders(size, sha256), true);
+      const signed = await presign(
+        (args) => getSignedUrl(s3, command, args),
+        putSeconds,
+        checksumHeaders(size, sha256),
+        true,
+      );
       return { method: 'PUT', ...signed } satisfies PresignedRequest;
     },
 
@@ -141,7 +148,12 @@ export function createS3DocumentStore(s3: S3Client, options: S3DocumentStoreOpti
           ContentLength: part.size,
           ChecksumSHA256: part.sha256,
         });
-        const signed = await presign(command, putSeconds, checksumHeaders(part.size, part.sha256), true);
+        const signed = await presign(
+          (args) => getSignedUrl(s3, command, args),
+          putSeconds,
+          checksumHeaders(part.size, part.sha256),
+          true,
+        );
         out.push({ method: 'PUT', partNumber: part.partNumber, ...signed });
       }
       return out;
@@ -186,12 +198,24 @@ export function createS3DocumentStore(s3: S3Client, options: S3DocumentStoreOpti
         if (head.ChecksumSHA256 !== expectedChecksum) {
           throw mismatch('sha256', expectedChecksum, head.ChecksumSHA256);
         }
-        return { key, size, checksum: expectedChecksum, verifiedBy: 'head-checksum', etag: head.ETag };
+        return {
+          key,
+          size,
+          checksum: expectedChecksum,
+          verifiedBy: 'head-checksum',
+          etag: head.ETag,
+        } satisfies ConfirmedObject;
       }
       if (!options.verifyByReadingWhenNoChecksum) throw mismatch('sha256', expectedChecksum, null);
       const actual = await readChecksum(s3, bucket, key, size, head.ETag, expected);
       if (actual !== expectedChecksum) throw mismatch('sha256', expectedChecksum, actual);
-      return { key, size, checksum: expectedChecksum, verifiedBy: 'read', etag: head.ETag };
+      return {
+        key,
+        size,
+        checksum: expectedChecksum,
+        verifiedBy: 'read',
+        etag: head.ETag,
+      } satisfies ConfirmedObject;
     },
 
     async presignGet({ key, expiresInSeconds }) {
@@ -205,7 +229,7 @@ export function createS3DocumentStore(s3: S3Client, options: S3DocumentStoreOpti
         });
       }
       const signed = await presign(
-        new GetObjectCommand({ Bucket: bucket, Key: key }),
+        (args) => getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket, Key: key }), args),
         expiresInSeconds,
         {},
         false,

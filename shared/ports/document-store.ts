@@ -51,7 +51,11 @@ export interface ConfirmedObject {
 
 export interface DocumentStore {
   /** Presign one PUT that storage accepts only with exactly `size` bytes hashing to `sha256` (base64). */
-  presignSinglePut(input: { key: string; size: number; sha256: string }): Promise<PresignedRequest>;
+  presignSinglePut(input: {
+    key: string;
+    size: number;
+    sha256: string;
+  }): Promise<PresignedRequest & { readonly method: 'PUT' }>;
   /** Start a multipart upload with per-part SHA-256 checksums; resolves the upload id. */
   createMultipart(input: {
     key: string;

@@ -14,9 +14,10 @@ import {
   timingSafeEqual,
 } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { Worker } from 'node:worker_threads';
 import { Decrypter, Encrypter, type Recipient as LibraryRecipient } from 'age-encryption';
 import { PouchError } from '../domain/errors.ts';
 import {
@@ -44,6 +45,8 @@ const PKCS8_X25519_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex
 const ZERO_NONCE = Buffer.alloc(12);
 /** Read size for file helpers: large reads keep the per-call overhead of hashing and ciphers negligible. */
 const FILE_READ_SIZE = 4 * 1024 * 1024;
+/** Files at least this large hash their plaintext in a worker thread (see createParallelDigester). */
+const PARALLEL_HASH_MIN_BYTES = 32 * 1024 * 1024;
 
 /** Hex SHA-256 digests and sizes of both sides of a sealed document, as the signed manifest lists them. */
 export interface SealDigests {
@@ -74,11 +77,15 @@ export type ByteSource = Readable | AsyncIterable<Uint8Array>;
  * await pipeline(sealed, createWriteStream(`${path}.age`));
  * const { plaintextSha256, sealedSha256 } = await sealed.digests;
  */
-export function sealStream(plaintext: ByteSource, recipients: readonly string[]): DigestedStream {
+export function sealStream(
+  plaintext: ByteSource,
+  recipients: readonly string[],
+  options: { parallelHash?: boolean } = {},
+): DigestedStream {
   const parsed = parseRecipients(recipients);
   const result = settleLater<SealDigests>();
   async function* generate(): AsyncGenerator<Buffer> {
-    const digester = createInlineDigester();
+    const digester = options.parallelHash ? createParallelDigester() : createInlineDigester();
     let plaintextSize = 0;
     let sealedSize = 0;
     const emit = (bytes: Buffer): Buffer => {
@@ -97,6 +104,7 @@ export function sealStream(plaintext: ByteSource, recipients: readonly string[])
         plaintextSize += bytes.length;
         const out = sealer.push(bytes);
         if (out !== undefined) yield emit(out);
+        await digester.ready?.();
       }
       yield emit(sealer.finish());
       const digests = await digester.finish();
@@ -191,7 +199,12 @@ export async function sealFile(
   recipients: readonly string[],
 ): Promise<SealDigests> {
   const source = createReadStream(inputPath, { highWaterMark: FILE_READ_SIZE });
-  return writeDigested(sealStream(source, recipients), outputPath);
+  // Large files hash their plaintext on a second core while this one encrypts; small ones are not worth a worker.
+  const { size } = await stat(inputPath);
+  return writeDigested(
+    sealStream(source, recipients, { parallelHash: size >= PARALLEL_HASH_MIN_BYTES }),
+    outputPath,
+  );
 }
 
 /**
@@ -575,15 +588,87 @@ function settleLater<T>(): {
   return { promise, resolve, reject };
 }
 
-/**
- * Hashes both sides of a stream. Inline on purpose: a worker-thread variant (shared-memory buffers) was
- * measured on the 2-core CI shape and gained no throughput while adding ~100 MB of peak RSS.
- */
+/** Hashes both sides of a stream. */
 interface Digester {
   plain(bytes: Buffer): void;
   sealed(bytes: Buffer): void;
   readonly allocate: (size: number) => Buffer;
+  /** Resolves when the digester can take more input (backpressure for the parallel variant). */
+  ready?(): Promise<void>;
   finish(): Promise<{ plain: string; sealed: string }>;
+}
+
+/** The hasher run in a worker: plain CommonJS, so it needs no loader in any runtime. Side 0 = plain, 1 = sealed. */
+const HASH_WORKER = `
+const { parentPort } = require('node:worker_threads');
+const { createHash } = require('node:crypto');
+const hashes = [createHash('sha256'), createHash('sha256')];
+parentPort.on('message', (message) => {
+  if (message === 'end') {
+    parentPort.postMessage({ plain: hashes[0].digest('hex'), sealed: hashes[1].digest('hex') });
+    return;
+  }
+  hashes[message.side].update(new Uint8Array(message.bytes));
+  parentPort.postMessage(1);
+});`;
+
+/** Chunks in flight to the worker at most: bounds memory (a few 4 MiB chunks) whatever the file size. */
+const MAX_HASH_IN_FLIGHT = 6;
+
+/**
+ * Hashes both sides on a second core (Node's SHA-256 in a worker thread) while this thread encrypts, so the two
+ * SHA-256 passes are not serialised with ChaCha20-Poly1305 on one core. Each chunk is copied into a fresh
+ * ArrayBuffer and transferred (callers and the output stream keep their buffers); in-flight chunks are bounded.
+ */
+function createParallelDigester(): Digester {
+  const worker = new Worker(HASH_WORKER, { eval: true });
+  let inFlight = 0;
+  let waiting: (() => void) | undefined;
+  let failure: unknown;
+  const digests = new Promise<{ plain: string; sealed: string }>((resolve, reject) => {
+    worker.on('message', (message: unknown) => {
+      if (typeof message === 'object' && message !== null) {
+        resolve(message as { plain: string; sealed: string });
+        return;
+      }
+      inFlight -= 1;
+      waiting?.();
+      waiting = undefined;
+    });
+    worker.once('error', (error) => {
+      failure = error;
+      reject(error);
+      waiting?.();
+    });
+  });
+  digests.catch(() => undefined);
+  const post = (side: 0 | 1, bytes: Buffer) => {
+    const copy = new ArrayBuffer(bytes.length);
+    new Uint8Array(copy).set(bytes);
+    inFlight += 1;
+    worker.postMessage({ side, bytes: copy }, [copy]);
+  };
+  return {
+    plain: (bytes) => post(0, bytes),
+    sealed: (bytes) => post(1, bytes),
+    allocate: (size) => Buffer.allocUnsafe(size),
+    async ready() {
+      if (failure) throw failure;
+      while (inFlight >= MAX_HASH_IN_FLIGHT && !failure) {
+        await new Promise<void>((resolve) => {
+          waiting = resolve;
+        });
+      }
+    },
+    async finish() {
+      worker.postMessage('end');
+      try {
+        return await digests;
+      } finally {
+        await worker.terminate();
+      }
+    },
+  };
 }
 
 function createInlineDigester(): Digester {

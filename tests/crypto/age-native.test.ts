@@ -108,6 +108,24 @@ describe('sealStream interoperates with the age CLI', () => {
     expect(openedDigests).toEqual(sealedDigests);
   });
 
+  it('sealFile hashes large files on a worker thread and still agrees with sha256 and the age CLI', async () => {
+    // 40 MiB is above the parallel-hash threshold: both digests come from the worker.
+    const plaintext = randomBytes(40 * 1024 * 1024 + 5);
+    const input = join(scratch.dir, 'large-plain');
+    const sealedPath = join(scratch.dir, 'large.age');
+    await writeFile(input, plaintext);
+    const digests = await sealFile(input, sealedPath, [cli.recipient]);
+    const sealed = await readFile(sealedPath);
+    expect(digests).toEqual({
+      plaintextSha256: createHash('sha256').update(plaintext).digest('hex'),
+      plaintextSize: plaintext.length,
+      sealedSha256: createHash('sha256').update(sealed).digest('hex'),
+      sealedSize: sealed.length,
+    });
+    const opened = await runTool('age', ['-d', '-i', cli.file, sealedPath]);
+    expect(opened.equals(plaintext)).toBe(true);
+  });
+
   it('openFile removes the partial plaintext when the file is truncated', async () => {
     const { bytes } = await sealBytes(randomBytes(3 * CHUNK_SIZE), [cli.recipient]);
     const path = join(scratch.dir, 'cut.age');

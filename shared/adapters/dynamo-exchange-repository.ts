@@ -5,6 +5,7 @@
 //                                     so each authority lists its exchanges newest first without a scan
 //   EXCH#<id> / DOC#<documentId>      a document: declared digests, upload shape, pending or committed
 //   EXCH#<id> / MSG#<seq:10>          a message: kind, side, manifest, document ids (ordered by ledger seq)
+//   EXCH#<id> / INTENT#<messageId>    a message written before its ledger event, to complete it if need be
 
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -13,6 +14,7 @@ import type {
   DocumentRecord,
   ExchangeLabel,
   ExchangeRepository,
+  MessageIntent,
   MessageRecord,
 } from '../ports/exchange-repository.ts';
 import { translateDynamoError } from './dynamo-errors.ts';
@@ -236,6 +238,34 @@ export function createDynamoExchangeRepository(
           }),
         ),
       );
+    },
+
+    async putMessageIntent(intent) {
+      await run('put message intent', () =>
+        doc.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: { pk: exchangePk(intent.exchangeId), sk: `INTENT#${intent.messageId}`, ...intent },
+          }),
+        ),
+      );
+    },
+
+    async listMessageIntents(exchangeId) {
+      const res = await run('list message intents', () =>
+        doc.send(
+          new QueryCommand({
+            TableName: tableName,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :intent)',
+            ExpressionAttributeValues: { ':pk': exchangePk(exchangeId), ':intent': 'INTENT#' },
+            ConsistentRead: true,
+          }),
+        ),
+      );
+      return (res.Items ?? []).map((item) => {
+        const { pk: _pk, sk: _sk, ...intent } = item;
+        return intent as MessageIntent;
+      });
     },
 
     async listMessages(exchangeId) {

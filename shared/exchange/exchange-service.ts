@@ -32,6 +32,7 @@ import type {
   ExchangeLabel,
   ExchangeRepository,
   ListFilter,
+  MessageIntent,
   MessageRecord,
   Urgency,
 } from '../ports/exchange-repository.ts';
@@ -302,7 +303,8 @@ export function createExchangeService(deps: ExchangeServiceDeps) {
      */
     async getExchange(principal: Principal, exchangeId: string) {
       let label = await loadVisible(principal, exchangeId, canReadExchangeLabel);
-      const messages = await deps.exchanges.listMessages(exchangeId);
+      const events = await deps.ledger.read(exchangeId);
+      const messages = await completeMessages(exchangeId, events);
       const reader = sideOf(principal, label);
       if (principal.role === 'auditor') {
         await appendWithStatus(
@@ -314,7 +316,6 @@ export function createExchangeService(deps: ExchangeServiceDeps) {
           'best-effort',
         );
       } else {
-        const events = await deps.ledger.read(exchangeId);
         const undelivered = messages.filter((m) => m.side !== reader && !m.deliveredAt);
         const delivered = new Map(
           events
@@ -600,6 +601,19 @@ export function createExchangeService(deps: ExchangeServiceDeps) {
         side,
         ...(input.final === undefined ? {} : { final: input.final }),
       };
+      const intent: MessageIntent = {
+        exchangeId,
+        messageId: input.messageId,
+        kind: input.kind,
+        side,
+        ...(input.final === undefined ? {} : { final: input.final }),
+        senderAuthorityId: principal.authorityId,
+        senderClientId: principal.clientId,
+        manifest: input.manifest,
+        documentIds: manifest.documents.map((d) => d.documentId),
+      };
+      // Written first: if the append lands and a later write fails, readers complete the message from it.
+      if (!already) await deps.exchanges.putMessageIntent(intent);
       const event =
         already ??
         (await appendWithStatus(label, (status) => ({
@@ -629,24 +643,7 @@ export function createExchangeService(deps: ExchangeServiceDeps) {
             },
           },
         })));
-      const message: MessageRecord = {
-        exchangeId,
-        messageId: input.messageId,
-        kind: input.kind,
-        side,
-        ...(input.final === undefined ? {} : { final: input.final }),
-        senderAuthorityId: principal.authorityId,
-        senderClientId: principal.clientId,
-        manifest: input.manifest,
-        documentIds: manifest.documents.map((d) => d.documentId),
-        sentAt: event.time,
-        seq: event.seq,
-      };
-      await deps.exchanges.putMessage(message);
-      for (const entry of manifest.documents) {
-        const doc = await deps.exchanges.getDocument(exchangeId, entry.documentId);
-        if (doc) await deps.exchanges.putDocument({ ...doc, messageId: input.messageId });
-      }
+      const message = await completeMessage(intent, event);
       if (input.requestedReference && side === 'requested') {
         await deps.exchanges.updateProjection(label, {
           status: statusAt(event),
@@ -718,6 +715,44 @@ export function createExchangeService(deps: ExchangeServiceDeps) {
         : deps.receipts.list(exchangeId);
     },
   };
+
+  /** Turn an intent into the message its ledger event made it, and attach its documents to it. */
+  async function completeMessage(intent: MessageIntent, event: LedgerEvent): Promise<MessageRecord> {
+    const message: MessageRecord = { ...intent, sentAt: event.time, seq: event.seq };
+    await deps.exchanges.putMessage(message);
+    for (const documentId of intent.documentIds) {
+      const doc = await deps.exchanges.getDocument(intent.exchangeId, documentId);
+      if (doc && doc.messageId !== intent.messageId) {
+        await deps.exchanges.putDocument({ ...doc, messageId: intent.messageId });
+      }
+    }
+    return message;
+  }
+
+  /**
+   * The exchange's messages, completing any whose `message.sent` event is in the ledger but whose record was
+   * never written (the sender's request failed after the append). Intents without an event stay invisible.
+   */
+  async function completeMessages(
+    exchangeId: string,
+    events: readonly LedgerEvent[],
+  ): Promise<MessageRecord[]> {
+    const messages = await deps.exchanges.listMessages(exchangeId);
+    const sent = events.filter((e) => e.action === 'message.sent');
+    if (sent.length === messages.length) return messages;
+    const known = new Set(messages.map((m) => m.messageId));
+    const intents = new Map(
+      (await deps.exchanges.listMessageIntents(exchangeId)).map((i) => [i.messageId, i]),
+    );
+    let completed = false;
+    for (const event of sent) {
+      const intent = intents.get(event.subject?.messageId ?? '');
+      if (!intent || known.has(intent.messageId)) continue;
+      await completeMessage(intent, event);
+      completed = true;
+    }
+    return completed ? deps.exchanges.listMessages(exchangeId) : messages;
+  }
 
   async function plaintextDigestOf(exchangeId: string, doc: DocumentRecord): Promise<string | undefined> {
     const messages = await deps.exchanges.listMessages(exchangeId);

@@ -64,6 +64,9 @@ export interface MessageRecord {
   readonly deliveredAt?: string;
 }
 
+/** A message as it will be, before the ledger gives it a sequence number and a time. */
+export type MessageIntent = Omit<MessageRecord, 'sentAt' | 'seq' | 'deliveredAt'>;
+
 export interface ListFilter {
   readonly box?: 'inbox' | 'outbox';
   readonly status?: ExchangeState;
@@ -92,4 +95,10 @@ export interface ExchangeRepository {
   getDocument(exchangeId: string, documentId: string): Promise<DocumentRecord | undefined>;
   putMessage(message: MessageRecord): Promise<void>;
   listMessages(exchangeId: string): Promise<MessageRecord[]>;
+  /**
+   * Record a message before its ledger event is appended. If the event lands but the message record is not
+   * written (a crash, a failed write), readers complete the message from this intent and the event.
+   */
+  putMessageIntent(intent: MessageIntent): Promise<void>;
+  listMessageIntents(exchangeId: string): Promise<MessageIntent[]>;
 }

@@ -381,6 +381,13 @@ async function runPath(name: string, scenario: Scenario): Promise<string[]> {
           `${tag}: half done (${before.visible} -> ${after.visible}, events ${after.recorded})`,
         );
       }
+      // A message whose event landed must be visible to a reader even if the sender never retries.
+      if (name === 'post message' && recorded) {
+        const exchangeId = run.exchangeId(first);
+        await labelView(exchangeId);
+        const messages = await exchangeRepo().listMessages(exchangeId);
+        if (messages.length !== 1) violations.push(`${tag}: message sent in the ledger but not visible`);
+      }
       if (name === 'download (retrieval)' && after.recorded > 0) {
         violations.push(`${tag}: a failed download left a retrieval event`);
       }

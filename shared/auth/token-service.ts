@@ -2,13 +2,13 @@
 // (private_key_jwt, RFC 7523) per RFC 8725, issues access tokens (RFC 9068 at+jwt) signed by the exchange's
 // Signer, and turns a bearer token back into a Principal with one directory read per request.
 import { type CryptoKey, decodeJwt, importJWK, type JWTPayload, errors as joseErrors, jwtVerify } from 'jose';
+import { signCompactJws } from '../crypto/compact-jws.ts';
 import { AuthenticationError } from '../domain/identity/errors.ts';
 import { formatClientId, generateTokenId, kidPattern, parseClientId } from '../domain/identity/ids.ts';
 import { type Member, type MemberKey, OPERATOR_ID, type Principal } from '../domain/identity/types.ts';
 import type { DirectoryRepository } from '../ports/directory-repository.ts';
 import type { ReplayStore } from '../ports/replay-store.ts';
 import type { Signer } from '../ports/signer.ts';
-import { signCompactJws } from './jws.ts';
 
 /** `typ` of client assertions (draft-ietf-oauth-rfc7523bis); access tokens use `at+jwt` (RFC 9068). */
 export const ASSERTION_TYP = 'client-authentication+jwt';
@@ -215,7 +215,7 @@ export function createTokenService(deps: TokenServiceDeps) {
         exp: iat + lifetime,
         jti: generateTokenId(),
       };
-      const accessToken = await signCompactJws(deps.signer, { typ: ACCESS_TOKEN_TYP }, claims);
+      const accessToken = await signCompactJws(deps.signer, ACCESS_TOKEN_TYP, claims);
       return { accessToken, expiresIn: lifetime, principal };
     },
 

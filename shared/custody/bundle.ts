@@ -2,6 +2,7 @@
 // The audit use case (audit-service.ts) writes it; `pouch verify` and auditors check it with verifyBundle, which
 // streams: memory grows with receipts and manifests, never with the number of events.
 import type { JWK } from 'jose';
+import type { PublicJwk } from '../crypto/compact-jws.ts';
 import { PouchError } from '../domain/errors.ts';
 import { type ChainHead, type Checkpoint, verifyChainHeadProof } from '../domain/ledger/checkpoint.ts';
 import { decodeEventLine, type LedgerEvent } from '../domain/ledger/event.ts';
@@ -13,7 +14,6 @@ import {
 } from '../domain/ledger/stream-verifier.ts';
 import { type Manifest, readManifestKid, verifyManifest } from '../exchange/manifest.ts';
 import { verifyCheckpoint } from './checkpoints.ts';
-import type { PublicJwk } from './compact-jws.ts';
 import { createReceiptVerifier } from './receipts.ts';
 
 /** `format` of the header line. */

@@ -1,9 +1,10 @@
 // Custody signing: checkpoints (signed Merkle tree heads over all chain heads) as compact JWS. The checkpoint
 // job signs one after buildCheckpointTree and publishes it to the Object Lock bucket; auditors verify it.
+
+import { type PublicJwk, signCompactJws, verifyCompactJwsWithJose } from '../crypto/compact-jws.ts';
 import { PouchError } from '../domain/errors.ts';
 import type { Checkpoint } from '../domain/ledger/checkpoint.ts';
 import type { Signer } from '../ports/signer.ts';
-import { type PublicJwk, signCompactJws, verifyCompactJwsWithJose } from './compact-jws.ts';
 
 /** `typ` of every checkpoint. */
 export const CHECKPOINT_TYP = 'pouch-checkpoint+jwt';

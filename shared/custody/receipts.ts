@@ -1,14 +1,15 @@
 // Custody signing: receipts (EN 319 522-style evidence) as compact JWS signed by the exchange key. Use cases call
 // signReceipt after a successful append; `pouch verify` and auditors call the verifiers.
-import { PouchError } from '../domain/errors.ts';
-import { describeReceiptPayloadProblem, type ReceiptPayload } from '../domain/ledger/receipt.ts';
-import type { Signer } from '../ports/signer.ts';
+
 import {
   createCompactJwsVerifier,
   type PublicJwk,
   signCompactJws,
   verifyCompactJwsWithJose,
-} from './compact-jws.ts';
+} from '../crypto/compact-jws.ts';
+import { PouchError } from '../domain/errors.ts';
+import { describeReceiptPayloadProblem, type ReceiptPayload } from '../domain/ledger/receipt.ts';
+import type { Signer } from '../ports/signer.ts';
 
 /** `typ` of every receipt: a token of any other type (a checkpoint, an access token) is never a receipt. */
 export const RECEIPT_TYP = 'pouch-receipt+jwt';

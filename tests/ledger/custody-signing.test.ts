@@ -5,8 +5,8 @@ import fc from 'fast-check';
 import { compactVerify, decodeProtectedHeader } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createFileSigner } from '../../shared/adapters/file-signer.ts';
+import { signCompactJws } from '../../shared/crypto/compact-jws.ts';
 import { CHECKPOINT_TYP, signCheckpoint, verifyCheckpoint } from '../../shared/custody/checkpoints.ts';
-import { signCompactJws } from '../../shared/custody/compact-jws.ts';
 import {
   createReceiptVerifier,
   RECEIPT_TYP,

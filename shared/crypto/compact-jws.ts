@@ -1,4 +1,4 @@
-// Custody signing: the exchange's compact JWS (ES256), built by hand over the Signer port (KMS or key file) and
+// Crypto layer: the exchange's compact JWS (ES256) for access tokens, receipts and checkpoints, built by hand over the Signer port (KMS or key file) and
 // verified either with jose (reference path) or with node:crypto and a key imported once (bulk path).
 import { createPublicKey, type KeyObject, verify as verifySignature } from 'node:crypto';
 import { compactVerify, type JWK } from 'jose';

@@ -1,63 +1,31 @@
 // SDK (runtime-neutral): typed wrappers over the exchange HTTP API (shared/http/exchange-routes.ts) and the
 // directory entries the exchange workflows need — labels, messages, sealed documents, downloads, members' keys.
+import type {
+  CreateExchangeRequest,
+  DeclareDocumentRequest,
+  DocumentWire,
+  ExchangeLabelWire,
+  ListExchangesQueryWire,
+  MessageWire,
+  PostMessageRequest,
+  PresignedPartWire,
+} from '../../shared/http/exchange-routes.ts';
 import type { PouchClient } from './pouch-client.ts';
 
-export type Urgency = 'normal' | 'urgent' | 'emergency';
-
+export type Urgency = CreateExchangeInput['urgency'];
 /** The routing label of an exchange, as the API answers it. */
-export interface ExchangeLabel {
-  readonly id: string;
-  readonly kind: string;
-  readonly urgency: Urgency;
-  readonly requesterId: string;
-  readonly requestedId: string;
-  readonly requesterReference: string;
-  readonly requestedReference?: string;
-  readonly links: readonly string[];
-  readonly createdAt: string;
-  readonly createdBy: string;
-  readonly status: string;
-  readonly ledgerSeq: number;
-  readonly updatedAt: string;
-  readonly deadline?: string;
-}
-
+export type ExchangeLabel = ExchangeLabelWire;
 /** One message of an exchange, with its signed manifest (compact JWS). */
-export interface ExchangeMessage {
-  readonly exchangeId: string;
-  readonly messageId: string;
-  readonly kind: string;
-  readonly side: 'requester' | 'requested';
-  readonly final?: boolean;
-  readonly senderAuthorityId: string;
-  readonly senderClientId: string;
-  readonly manifest: string;
-  readonly documentIds: readonly string[];
-  readonly sentAt: string;
-  readonly seq: number;
-  readonly deliveredAt?: string;
-}
-
+export type ExchangeMessage = MessageWire;
 /** A sealed document's server record (public view). */
-export interface SealedDocumentRecord {
-  readonly exchangeId: string;
-  readonly documentId: string;
-  readonly state: 'pending' | 'committed';
-  readonly sealedSize: number;
-  readonly sealedSha256: string;
-  readonly createdAt: string;
-  readonly committedAt?: string;
-  readonly messageId?: string;
-}
-
+export type SealedDocumentRecord = DocumentWire;
 /** A presigned storage request; `headers` must be sent exactly as given. */
-export interface PresignedPartUrl {
-  readonly partNumber: number;
-  readonly url: string;
-  readonly method: 'PUT';
-  readonly headers: Readonly<Record<string, string>>;
-  readonly expiresAt: string;
-}
+export type PresignedPartUrl = PresignedPartWire;
+export type CreateExchangeInput = CreateExchangeRequest;
+export type DeclareDocumentInput = DeclareDocumentRequest;
+export type PostMessageInput = PostMessageRequest;
+/** The list query; `limit` is coerced from the query string on the server, a number here. */
+export type ListExchangesQuery = Omit<ListExchangesQueryWire, 'limit'> & { readonly limit?: number };
 
 export interface DeclaredDocument {
   readonly document: SealedDocumentRecord;
@@ -68,46 +36,6 @@ export interface DeclaredDocument {
     readonly partCount?: number;
   };
   readonly urls: readonly PresignedPartUrl[];
-}
-
-export interface CreateExchangeInput {
-  readonly kind: string;
-  readonly urgency: Urgency;
-  readonly requestedId: string;
-  readonly requesterReference: string;
-  readonly links?: readonly string[];
-  readonly deadline?: string;
-}
-
-export interface DeclareDocumentInput {
-  readonly sealedSize: number;
-  /** Lowercase hex. */
-  readonly sealedSha256: string;
-  readonly partSize?: number;
-  /** Base64 SHA-256 of each part (multipart only). */
-  readonly partSha256s?: readonly string[];
-}
-
-export interface PostMessageInput {
-  /** `msg_` + 22 base64url characters (see {@link newMessageId}). */
-  readonly messageId: string;
-  readonly kind: string;
-  readonly final?: boolean;
-  readonly requestedReference?: string;
-  readonly documentIds: readonly string[];
-  readonly manifest: string;
-  readonly check?: { readonly profileVersion?: number; readonly errors: number; readonly forced: boolean };
-}
-
-export interface ListExchangesQuery {
-  readonly box?: 'inbox' | 'outbox';
-  readonly status?: string;
-  readonly kind?: string;
-  readonly counterpart?: string;
-  readonly from?: string;
-  readonly to?: string;
-  readonly limit?: number;
-  readonly cursor?: string;
 }
 
 /** A public signing key of a member, with its life cycle. */

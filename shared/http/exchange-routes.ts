@@ -137,6 +137,16 @@ const ExchangeParams = z.object({ exchangeId: Id });
 const DocumentParams = z.object({ exchangeId: Id, documentId: Id });
 const secured = { security: [{ bearer: [] }] };
 
+/** Wire types of the exchange API, derived from the same schemas that validate it (the SDK imports these). */
+export type ExchangeLabelWire = z.output<typeof LabelSchema>;
+export type MessageWire = z.output<typeof MessageSchema>;
+export type DocumentWire = z.output<typeof DocumentSchema>;
+export type PresignedPartWire = z.output<typeof PresignedPartSchema>;
+export type CreateExchangeRequest = z.input<typeof CreateExchangeBody>;
+export type DeclareDocumentRequest = z.input<typeof DeclareDocumentBody>;
+export type PostMessageRequest = z.input<typeof PostMessageBody>;
+export type ListExchangesQueryWire = z.input<typeof ListQuery>;
+
 export interface ExchangeRouteDeps {
   readonly exchanges: ExchangeService;
   readonly idempotency: IdempotencyStore;

@@ -1,6 +1,6 @@
 // CLI command `pouch inbox`: lists the exchanges of the caller's authority (inbox or outbox), filtered and
 // paginated, as a table for people or JSON for scripts.
-import { EXCHANGE_STATES } from '../../../shared/domain/exchange/state-machine.ts';
+import { EXCHANGE_STATES, type ExchangeState } from '../../../shared/domain/exchange/state-machine.ts';
 import { fetchMe, listExchanges } from '../../sdk/exchange-api.ts';
 import { CliUsageError } from '../cli-errors.ts';
 import { defineCommand } from '../command.ts';
@@ -54,7 +54,7 @@ export const inboxCommand = defineCommand({
     const me = await fetchMe(client);
     const page = await listExchanges(client, {
       box,
-      ...(values.status ? { status: values.status } : {}),
+      ...(values.status ? { status: values.status as ExchangeState } : {}),
       ...(values.kind ? { kind: values.kind } : {}),
       ...(values.counterpart ? { counterpart: values.counterpart } : {}),
       ...(limit ? { limit } : {}),

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
 import { PouchError } from '../../../shared/domain/errors.ts';
 import { formatFindings, pruneBlank } from '../../../shared/domain/requests/check.ts';
-import { REQUEST_KINDS } from '../../../shared/domain/requests/instruments.ts';
+import { REQUEST_KINDS, type RequestKind } from '../../../shared/domain/requests/instruments.ts';
 import { renderRequestHtml } from '../../../shared/domain/requests/render-html.ts';
 import {
   type DeliveryResult,
@@ -215,7 +215,7 @@ export const sendCommand = defineCommand({
       operation: 'send',
       exchange: {
         create: {
-          kind,
+          kind: kind as RequestKind,
           urgency,
           requestedId: values.to,
           requesterReference: values.reference,

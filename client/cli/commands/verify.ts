@@ -3,8 +3,8 @@
 // broken element. Exit 0 only when everything holds.
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { type BundleVerification, verifyBundle } from '../../../shared/custody/bundle.ts';
 import type { PublicJwk } from '../../../shared/crypto/compact-jws.ts';
+import { type BundleVerification, verifyBundle } from '../../../shared/custody/bundle.ts';
 import type { LedgerEvent } from '../../../shared/domain/ledger/event.ts';
 import { CliUsageError } from '../cli-errors.ts';
 import { type CommandContext, defineCommand } from '../command.ts';

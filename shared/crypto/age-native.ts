@@ -132,11 +132,15 @@ export function sealStream(
  * Errors: ERR_SEAL_FORMAT (malformed or oversized header), ERR_SEAL_NO_IDENTITY (no identity matches),
  * ERR_SEAL_INTEGRITY (header MAC, chunk authentication, truncation, reordering, trailing data).
  */
-export function openStream(sealed: ByteSource, identities: readonly string[]): DigestedStream {
+export function openStream(
+  sealed: ByteSource,
+  identities: readonly string[],
+  options: { parallelHash?: boolean } = {},
+): DigestedStream {
   const keys = prepareIdentities(identities);
   const result = settleLater<SealDigests>();
   async function* generate(): AsyncGenerator<Buffer> {
-    const digester = createInlineDigester();
+    const digester = options.parallelHash ? createParallelDigester() : createInlineDigester();
     let plaintextSize = 0;
     let sealedSize = 0;
     const release = (bytes: Buffer): Buffer => {
@@ -167,6 +171,7 @@ export function openStream(sealed: ByteSource, identities: readonly string[]): D
         if (next.done) break;
         out = opener.push(next.value);
         if (out !== undefined) yield release(out);
+        await digester.ready?.();
       }
       yield release(opener.finish());
       const digests = await digester.finish();
@@ -217,7 +222,11 @@ export async function openFile(
   identities: readonly string[],
 ): Promise<SealDigests> {
   const source = createReadStream(inputPath, { highWaterMark: FILE_READ_SIZE });
-  return writeDigested(openStream(source, identities), outputPath);
+  const { size } = await stat(inputPath);
+  return writeDigested(
+    openStream(source, identities, { parallelHash: size >= PARALLEL_HASH_MIN_BYTES }),
+    outputPath,
+  );
 }
 
 async function writeDigested(stream: DigestedStream, outputPath: string): Promise<SealDigests> {
@@ -608,12 +617,14 @@ parentPort.on('message', (message) => {
     parentPort.postMessage({ plain: hashes[0].digest('hex'), sealed: hashes[1].digest('hex') });
     return;
   }
-  hashes[message.side].update(new Uint8Array(message.bytes));
-  parentPort.postMessage(1);
+  hashes[message.side].update(new Uint8Array(message.buffer, 0, message.length));
+  parentPort.postMessage(message.buffer, [message.buffer]);
 });`;
 
 /** Chunks in flight to the worker at most: bounds memory (a few 4 MiB chunks) whatever the file size. */
-const MAX_HASH_IN_FLIGHT = 6;
+const MAX_HASH_IN_FLIGHT = 4;
+/** Size of a pooled transfer buffer: one file read plus the tags of its sealed chunks. */
+const POOLED_BYTES = FILE_READ_SIZE + 128 * 1024;
 
 /**
  * Hashes both sides on a second core (Node's SHA-256 in a worker thread) while this thread encrypts, so the two
@@ -622,18 +633,22 @@ const MAX_HASH_IN_FLIGHT = 6;
  */
 function createParallelDigester(): Digester {
   const worker = new Worker(HASH_WORKER, { eval: true });
+  // Buffers travel to the worker and back (transferred both ways), so memory is a fixed pool, never garbage
+  // waiting for the worker's collector.
+  const pool: ArrayBuffer[] = [];
   let inFlight = 0;
   let waiting: (() => void) | undefined;
   let failure: unknown;
   const digests = new Promise<{ plain: string; sealed: string }>((resolve, reject) => {
     worker.on('message', (message: unknown) => {
-      if (typeof message === 'object' && message !== null) {
-        resolve(message as { plain: string; sealed: string });
+      if (message instanceof ArrayBuffer) {
+        pool.push(message);
+        inFlight -= 1;
+        waiting?.();
+        waiting = undefined;
         return;
       }
-      inFlight -= 1;
-      waiting?.();
-      waiting = undefined;
+      resolve(message as { plain: string; sealed: string });
     });
     worker.once('error', (error) => {
       failure = error;
@@ -643,10 +658,12 @@ function createParallelDigester(): Digester {
   });
   digests.catch(() => undefined);
   const post = (side: 0 | 1, bytes: Buffer) => {
-    const copy = new ArrayBuffer(bytes.length);
-    new Uint8Array(copy).set(bytes);
+    let buffer = pool.pop();
+    if (!buffer || buffer.byteLength < bytes.length)
+      buffer = new ArrayBuffer(Math.max(bytes.length, POOLED_BYTES));
+    new Uint8Array(buffer).set(bytes);
     inFlight += 1;
-    worker.postMessage({ side, bytes: copy }, [copy]);
+    worker.postMessage({ side, buffer, length: bytes.length }, [buffer]);
   };
   return {
     plain: (bytes) => post(0, bytes),

@@ -108,7 +108,7 @@ describe('sealStream interoperates with the age CLI', () => {
     expect(openedDigests).toEqual(sealedDigests);
   });
 
-  it('sealFile hashes large files on a worker thread and still agrees with sha256 and the age CLI', async () => {
+  it('sealFile and openFile hash large files on a worker thread and still agree with sha256 and the age CLI', async () => {
     // 40 MiB is above the parallel-hash threshold: both digests come from the worker.
     const plaintext = randomBytes(40 * 1024 * 1024 + 5);
     const input = join(scratch.dir, 'large-plain');
@@ -124,6 +124,10 @@ describe('sealStream interoperates with the age CLI', () => {
     });
     const opened = await runTool('age', ['-d', '-i', cli.file, sealedPath]);
     expect(opened.equals(plaintext)).toBe(true);
+    // Opening a large file hashes on the worker too, and must agree with the sealing side.
+    const openedPath = join(scratch.dir, 'large-opened');
+    expect(await openFile(sealedPath, openedPath, [cli.identity])).toEqual(digests);
+    expect((await readFile(openedPath)).equals(plaintext)).toBe(true);
   });
 
   it('openFile removes the partial plaintext when the file is truncated', async () => {

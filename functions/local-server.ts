@@ -1,6 +1,9 @@
 // Primary adapter (local entry): `npm start`. Runs the whole exchange on embedded servers in this process,
 // prints what runs where, and shuts down cleanly on Ctrl-C. Data persists under POUCH_DATA_DIR (.pouch/).
+
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { seedDirectory } from '../shared/directory/seed.ts';
 import { isPouchError } from '../shared/domain/errors.ts';
 import { startLocalExchange } from '../shared/local/local-exchange.ts';
 
@@ -24,6 +27,16 @@ try {
     seedDemo: process.env.POUCH_DEMO !== 'off',
   });
   const { config } = exchange.runtime;
+  const seedFile = process.env.POUCH_SEED_FILE;
+  if (seedFile) {
+    const seeded = await seedDirectory(
+      exchange.runtime.directory,
+      JSON.parse(await readFile(seedFile, 'utf8')),
+    );
+    console.log(
+      `Seeded ${seedFile}: ${seeded.authoritiesCreated.length} authorities, ${seeded.membersCreated.length} members, ${seeded.keysAdded} keys.`,
+    );
+  }
   console.log(
     [
       'Pouch local exchange is running.',
@@ -69,8 +82,9 @@ try {
     console.error(
       `pouch: ${error.message}. Is another 'npm start' running? Stop it, or set PORT=<free port>.`,
     );
-  } else if (isPouchError(error, 'ERR_CONFIG')) {
-    console.error(`pouch: ${error.message}`);
+  } else if (isPouchError(error)) {
+    const details = error.details ? ` ${JSON.stringify(error.details)}` : '';
+    console.error(`pouch: ${error.message}${details}`);
   } else {
     console.error('pouch: the local exchange could not start:', error);
   }

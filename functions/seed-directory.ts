@@ -1,0 +1,46 @@
+// Primary adapter (operator entry): `npm run seed -- FILE` seeds the directory from a JSON seed file (the
+// operator's public keys and the first authorities; schema in shared/directory/seed.ts). Idempotent. On AWS it
+// uses the ambient credentials and needs AWS_REGION and POUCH_MAIN_TABLE; locally, npm start reads
+// POUCH_SEED_FILE instead.
+import { readFile } from 'node:fs/promises';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { createDynamoDirectoryRepository } from '../shared/adapters/dynamo-directory-repository.ts';
+import { seedDirectory } from '../shared/directory/seed.ts';
+import { isPouchError } from '../shared/domain/errors.ts';
+import { mainTable } from '../shared/storage-definitions.ts';
+
+const env = z
+  .object({ AWS_REGION: z.string().min(1), [mainTable.envVar]: z.string().min(3) })
+  .safeParse(process.env);
+const file = process.argv[2];
+if (!file) {
+  console.error('pouch seed: name the seed file: npm run seed -- directory.json');
+  process.exit(2);
+}
+if (!env.success) {
+  const names = env.error.issues.map((i) => i.path.join('.')).join(', ');
+  console.error(`pouch seed: set ${names} (the region and the main table's name from the stateful stack)`);
+  process.exit(2);
+}
+
+try {
+  const json = JSON.parse(await readFile(file, 'utf8')) as unknown;
+  const dynamo = new DynamoDBClient({ region: env.data.AWS_REGION });
+  const repo = createDynamoDirectoryRepository(
+    DynamoDBDocumentClient.from(dynamo),
+    String(env.data[mainTable.envVar]),
+  );
+  const result = await seedDirectory(repo, json);
+  console.log(
+    `Seeded: ${result.authoritiesCreated.length} authorities and ${result.membersCreated.length} members created, ${result.keysAdded} keys added.`,
+  );
+  dynamo.destroy();
+} catch (error) {
+  const detail = isPouchError(error)
+    ? `${error.message}${error.details ? ` ${JSON.stringify(error.details)}` : ''}`
+    : (error as Error).message;
+  console.error(`pouch seed: ${detail}`);
+  process.exit(1);
+}

@@ -1,16 +1,13 @@
-// Domain layer, custody ledger: a checkpoint is an RFC 9162 tree head over every chain's head at one moment.
-// The checkpoint job lists heads (LedgerStore.heads), builds the tree here and has shared/custody sign it.
+// Domain layer, custody ledger: checkpoint leaves and tree heads (RFC 9162) over chain heads.
 //
-// Leaves. Leaf i is the UTF-8 bytes of the RFC 8785 form of `{ chain, hash, seq }` of the i-th chain head, with
-// the heads sorted by chain id (UTF-16 code units, as JCS sorts member names) and each chain at most once. JSON
-// (not a binary layout) keeps leaves readable and self-describing to an auditor with any JCS library; the fixed
-// order makes the tree a deterministic function of the set of heads, so anyone holding the heads recomputes the
-// root, and an inclusion proof for one chain shows its head is exactly the one the operator committed to. A
-// chain head commits to its whole chain through the hash links, so proving the head proves every earlier event.
+// Leaves. A leaf is the UTF-8 bytes of the RFC 8785 form of `{ chain, hash, seq }` of one chain head. JSON (not a
+// binary layout) keeps leaves readable and self-describing to an auditor with any JCS library. A chain head
+// commits to its whole chain through the hash links, so proving the head proves every earlier event.
 //
-// Because heads move and new chains sort into the middle, successive checkpoint trees are snapshots, not one
-// append-only log: an RFC 9162 consistency proof does not relate two checkpoints. Consistency over time comes
-// from the chains themselves (a later head must extend the earlier one, checked with the chain verifier).
+// The exchange's published checkpoints are an append-only log of such leaves (shared/custody/checkpoint-service.ts
+// appends the heads that changed since the last checkpoint), so RFC 9162 consistency proofs relate any two
+// checkpoints. `buildCheckpointTree` below is the snapshot form over one set of heads, sorted by chain id: the
+// bundle verifier checks inclusion proofs with `verifyChainHeadProof`, and the benches time tree building with it.
 import { PouchError } from '../errors.ts';
 import { canonicalJson } from './jcs.ts';
 import { computeRoot, fromHex, hashLeaf, inclusionProof, toHex, verifyInclusion } from './merkle.ts';

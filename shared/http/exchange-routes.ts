@@ -366,6 +366,7 @@ export function registerExchangeRoutes(deps: ExchangeRouteDeps) {
         ...secured,
         request: {
           params: DocumentParams,
+          headers: z.object({ 'idempotency-key': z.string().optional() }),
           body: {
             required: true,
             content: {
@@ -391,14 +392,13 @@ export function registerExchangeRoutes(deps: ExchangeRouteDeps) {
         },
       }),
       async (c) => {
+        const principal = requirePrincipal(c);
         const { exchangeId, documentId } = c.req.valid('param');
-        const doc = await deps.exchanges.commitDocument(
-          requirePrincipal(c),
-          exchangeId,
-          documentId,
-          c.req.valid('json').parts,
-        );
-        return c.json(publicDocument(doc), 200);
+        const body = c.req.valid('json');
+        return runIdempotent(c, deps.idempotency, principal, body, {}, async () => {
+          const doc = await deps.exchanges.commitDocument(principal, exchangeId, documentId, body.parts);
+          return { status: 200, body: publicDocument(doc) };
+        }) as never;
       },
     );
 
@@ -463,7 +463,7 @@ export function registerExchangeRoutes(deps: ExchangeRouteDeps) {
         tags: ['documents'],
         summary: 'Record a retrieval in the ledger and get a presigned download URL (at most 5 minutes)',
         ...secured,
-        request: { params: DocumentParams },
+        request: { params: DocumentParams, headers: z.object({ 'idempotency-key': z.string().optional() }) },
         responses: {
           200: {
             description: 'Download URL',
@@ -482,9 +482,13 @@ export function registerExchangeRoutes(deps: ExchangeRouteDeps) {
         },
       }),
       async (c) => {
+        const principal = requirePrincipal(c);
         const { exchangeId, documentId } = c.req.valid('param');
-        const result = await deps.exchanges.presignDownload(requirePrincipal(c), exchangeId, documentId);
-        return c.json({ ...result, document: publicDocument(result.document) }, 200);
+        // With a key, a retried download returns the same URL and records one retrieval, not two.
+        return runIdempotent(c, deps.idempotency, principal, null, {}, async () => {
+          const result = await deps.exchanges.presignDownload(principal, exchangeId, documentId);
+          return { status: 200, body: { ...result, document: publicDocument(result.document) } };
+        }) as never;
       },
     );
 

@@ -200,6 +200,17 @@ describe('sealed exchange API', () => {
     });
     expect(manifest.documents[0]?.plaintextSha256).toBe(sha256(plaintext));
 
+    // A retried download with the same Idempotency-Key returns the same URL and records one retrieval.
+    const key = randomBytes(12).toString('hex');
+    const path = `/v1/exchanges/${exchangeId}/documents/${doc.documentId}/download`;
+    const once = await call(officerB, 'POST', path, undefined, { 'idempotency-key': key });
+    const twice = await call(officerB, 'POST', path, undefined, { 'idempotency-key': key });
+    expect(twice.body.url).toBe(once.body.url);
+    const retrievals = (await exchange.runtime.ledger.read(exchangeId)).filter(
+      (e) => e.action === 'document.retrieved',
+    );
+    expect(retrievals).toHaveLength(2);
+
     // Outsiders cannot even learn the exchange exists; A's auditor reads the label, and that read is recorded.
     expect((await call(c.member('officer'), 'GET', `/v1/exchanges/${exchangeId}`)).status).toBe(404);
     expect((await call(c.member('auditor'), 'GET', `/v1/exchanges/${exchangeId}`)).status).toBe(404);
@@ -223,11 +234,13 @@ describe('sealed exchange API', () => {
       'message.sent',
       'message.delivered',
       'document.retrieved',
+      'document.retrieved',
       'auditor.viewed',
     ]);
     expect(events.map((e) => e.details?.status)).toEqual([
       'open',
       'open',
+      'submitted',
       'submitted',
       'submitted',
       'submitted',
@@ -239,6 +252,7 @@ describe('sealed exchange API', () => {
     expect(list.map((r) => r.evidence)).toEqual([
       'SubmissionAcceptance',
       'ContentConsignment',
+      'ContentHandover',
       'ContentHandover',
     ]);
     const jwk = await exchange.runtime.signer.publicJwk();

@@ -44,8 +44,9 @@ function describeApiError(error: PouchApiError): string {
     case 'ERR_NOT_FOUND':
     case 'ERR_FORBIDDEN':
       return withRequestId(`not found${detail} (or not visible to your authority)`, error);
-    case 'ERR_CONFLICT':
     case 'ERR_INVALID_STATE':
+      return withRequestId(`not allowed now${detail} — 'pouch show EXCHANGE' lists the moves allowed`, error);
+    case 'ERR_CONFLICT':
     case 'ERR_LEDGER_CONFLICT':
       return withRequestId(`conflict${detail} — refresh and try again`, error);
     case 'ERR_IDEMPOTENCY_MISMATCH':

@@ -363,6 +363,12 @@ export function createExchangeService(deps: ExchangeServiceDeps) {
       documentId = newId('doc'),
     ) {
       const label = await loadVisible(principal, exchangeId, canActOnExchange);
+      if (label.status === 'closed') {
+        // Nothing can be sent in a closed exchange, so nothing may be uploaded to it either.
+        throw new PouchError('ERR_INVALID_STATE', 'The exchange is closed', {
+          details: { state: 'closed', allowed: [] },
+        });
+      }
       const plan = planUpload(input.sealedSize, deps.maxDocumentBytes, deps.uploadPlanOptions);
       const earlier = await deps.exchanges.getDocument(exchangeId, documentId);
       if (earlier) {

@@ -229,6 +229,11 @@ describe('pouch send, inbox, show, reply, fetch and open against the local excha
     expect(refetch.documents.every((d) => d.outcome === 'present')).toBe(true);
     const closed = json<Delivery>(await north(['--json', 'reply', mla.exchangeId, 'close']));
     expect(closed.status).toBe('closed');
+    // A closed exchange takes nothing more: not even a note, and not even an upload.
+    const late = await north(['reply', mla.exchangeId, 'note', '--text', 'one more thing']);
+    expect(late.code).not.toBe(0);
+    expect(late.stderr.trim().split('\n')).toHaveLength(1);
+    expect(late.stderr).toMatch(/closed/);
 
     const events = await exchange.runtime.ledger.read(mla.exchangeId);
     const sent = events.filter((e) => e.action === 'message.sent');

@@ -110,7 +110,7 @@ export function applyMove(state: ExchangeState, move: Move): ExchangeState {
   if (!rule || (rule.side !== 'either' && rule.side !== move.side)) {
     throw new PouchError(
       'ERR_INVALID_STATE',
-      `A ${move.kind} from the ${move.side} side is not allowed while the exchange is ${state}`,
+      `${/^[aeiou]/.test(move.kind) ? 'An' : 'A'} ${move.kind} from the ${move.side} side is not allowed while the exchange is ${state}`,
       { details: { state, allowed: listAllowedMoves(state) } },
     );
   }

@@ -1,5 +1,7 @@
 // SDK (runtime-neutral): typed wrappers over the exchange HTTP API (shared/http/exchange-routes.ts) and the
 // directory entries the exchange workflows need — labels, messages, sealed documents, downloads, members' keys.
+
+import type { AuthorityWire, MemberKeyWire } from '../../shared/http/directory-routes.ts';
 import type {
   CreateExchangeRequest,
   DeclareDocumentRequest,
@@ -39,32 +41,10 @@ export interface DeclaredDocument {
 }
 
 /** A public signing key of a member, with its life cycle. */
-export interface DirectoryMemberKey {
-  readonly kid: string;
-  readonly alg: string;
-  readonly status: 'active' | 'revoked';
-  readonly createdAt: string;
-  readonly revokedAt?: string;
-  readonly jwk: Readonly<Record<string, string>>;
-}
+export type DirectoryMemberKey = MemberKeyWire;
 
 /** An authority's public directory entry, with its members' public keys. */
-export interface DirectoryEntry {
-  readonly id: string;
-  readonly country: string;
-  readonly name: string;
-  readonly roles: readonly string[];
-  readonly recipients: readonly string[];
-  readonly languages: readonly string[];
-  readonly treaties: readonly string[];
-  readonly profile?: Readonly<Record<string, unknown>>;
-  readonly members: ReadonlyArray<{
-    readonly id: string;
-    readonly displayName: string;
-    readonly role: string;
-    readonly keys: readonly DirectoryMemberKey[];
-  }>;
-}
+export type DirectoryEntry = AuthorityWire;
 
 const path = (...segments: string[]): string => `/${segments.map(encodeURIComponent).join('/')}`;
 

@@ -86,6 +86,10 @@ const AuthorityViewSchema = z
   })
   .openapi('Authority');
 
+/** Wire types of the public directory, derived from the schemas that describe it (the SDK imports these). */
+export type AuthorityWire = z.output<typeof AuthorityViewSchema>;
+export type MemberKeyWire = z.output<typeof KeyViewSchema>;
+
 const nonEmptyText = (max: number) => z.string().trim().min(1).max(max);
 const fields = {
   name: nonEmptyText(200),

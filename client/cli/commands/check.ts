@@ -3,9 +3,10 @@
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
 import { type CheckResult, checkDraft, formatFindings } from '../../../shared/domain/requests/check.ts';
+import { fetchDirectoryEntry, fetchMe } from '../../sdk/exchange-api.ts';
 import { CliUsageError } from '../cli-errors.ts';
 import { type CommandContext, defineCommand } from '../command.ts';
-import { fetchAuthority, fetchOwnAuthorityId, readPublishedProfile } from '../directory-context.ts';
+import { readPublishedProfile } from '../directory-context.ts';
 
 /** Read a draft file (YAML or JSON) and check it against the recipient's requirements. */
 export async function checkDraftFile(ctx: CommandContext, path: string, to: string): Promise<CheckResult> {
@@ -22,8 +23,8 @@ export async function checkDraftFile(ctx: CommandContext, path: string, to: stri
     throw new CliUsageError(`${path} is not valid YAML: ${(error as Error).message.split('\n')[0]}`, 'check');
   }
   const client = await ctx.createClient();
-  const recipient = await fetchAuthority(client, to);
-  const sender = await fetchAuthority(client, await fetchOwnAuthorityId(client));
+  const recipient = await fetchDirectoryEntry(client, to);
+  const sender = await fetchDirectoryEntry(client, (await fetchMe(client)).authorityId);
   const profile = readPublishedProfile(recipient);
   return checkDraft(draft, {
     ...(profile ? { recipientProfile: profile } : {}),

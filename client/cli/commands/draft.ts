@@ -3,9 +3,10 @@
 import { writeFile } from 'node:fs/promises';
 import { renderDraftSkeleton } from '../../../shared/domain/requests/draft.ts';
 import { REQUEST_KINDS, type RequestKind } from '../../../shared/domain/requests/instruments.ts';
+import { fetchDirectoryEntry } from '../../sdk/exchange-api.ts';
 import { CliUsageError } from '../cli-errors.ts';
 import { defineCommand } from '../command.ts';
-import { fetchAuthority, readPublishedProfile } from '../directory-context.ts';
+import { readPublishedProfile } from '../directory-context.ts';
 
 export const draftCommand = defineCommand({
   name: 'draft',
@@ -28,7 +29,7 @@ export const draftCommand = defineCommand({
     let profile: ReturnType<typeof readPublishedProfile>;
     if (values.to) {
       const client = await ctx.createClient();
-      profile = readPublishedProfile(await fetchAuthority(client, values.to));
+      profile = readPublishedProfile(await fetchDirectoryEntry(client, values.to));
       if (!profile)
         ctx.note(
           `${values.to} has published no requirement profile: the skeleton covers the instrument only.`,

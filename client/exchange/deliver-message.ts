@@ -181,18 +181,7 @@ export async function deliverMessage(options: DeliverMessageOptions): Promise<De
       messageKind: options.message.kind,
       sender: options.signer.clientId,
       iat: Math.floor(Date.now() / 1000),
-      documents: state.documents.map((doc) => {
-        const digests = doc.digests as NonNullable<OutgoingDocument['digests']>;
-        return {
-          documentId: doc.documentId as string,
-          name: doc.name,
-          mediaType: doc.mediaType,
-          size: digests.plaintextSize,
-          plaintextSha256: digests.plaintextSha256,
-          sealedSize: digests.sealedSize,
-          sealedSha256: digests.sealedSha256,
-        };
-      }),
+      documents: state.documents.map(describeSealedDocument),
     };
     state.manifest = await signManifest(manifest, options.signer.privateKey, {
       alg: options.signer.alg,
@@ -385,17 +374,20 @@ function summarize(
   return {
     ...result,
     stateDir: folder.dir,
-    documents: state.documents.map((doc) => {
-      const digests = doc.digests as NonNullable<OutgoingDocument['digests']>;
-      return {
-        documentId: doc.documentId as string,
-        name: doc.name,
-        mediaType: doc.mediaType,
-        size: digests.plaintextSize,
-        plaintextSha256: digests.plaintextSha256,
-        sealedSize: digests.sealedSize,
-        sealedSha256: digests.sealedSha256,
-      };
-    }),
+    documents: state.documents.map(describeSealedDocument),
+  };
+}
+
+/** A sealed, uploaded document as the manifest (and the command's result) lists it. */
+function describeSealedDocument(doc: OutgoingDocument) {
+  const digests = doc.digests as NonNullable<OutgoingDocument['digests']>;
+  return {
+    documentId: doc.documentId as string,
+    name: doc.name,
+    mediaType: doc.mediaType,
+    size: digests.plaintextSize,
+    plaintextSha256: digests.plaintextSha256,
+    sealedSize: digests.sealedSize,
+    sealedSha256: digests.sealedSha256,
   };
 }

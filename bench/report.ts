@@ -27,6 +27,33 @@ export async function timeRuns(runs: number, fn: () => Promise<unknown> | unknow
   return out;
 }
 
+/** One side of an interleaved comparison: `prepare` runs untimed before every `run`. */
+export interface Contender {
+  prepare?: () => Promise<unknown>;
+  run: () => Promise<unknown>;
+}
+
+/**
+ * Time several contenders in alternation (A B A B ...) after one untimed warm-up round, and return each one's
+ * durations in milliseconds. Alternating spreads the machine's drift (page-cache writeback, neighbours) over
+ * both sides instead of charging it to whichever ran second.
+ */
+export async function timeInterleaved<const T extends readonly Contender[]>(
+  runs: number,
+  contenders: T,
+): Promise<{ [K in keyof T]: number[] }> {
+  const out = contenders.map((): number[] => []) as { [K in keyof T]: number[] };
+  for (let round = -1; round < runs; round++) {
+    for (const [index, contender] of contenders.entries()) {
+      await contender.prepare?.();
+      const start = performance.now();
+      await contender.run();
+      if (round >= 0) (out[index] as number[]).push(performance.now() - start);
+    }
+  }
+  return out;
+}
+
 /**
  * Print one comparison line. `higherIsBetter` says how to read the ratio: for throughput the ratio is
  * ours / baseline, for durations it is baseline / ours, so a ratio above 1 always means "we are faster".

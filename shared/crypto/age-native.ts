@@ -13,11 +13,10 @@ import {
   randomBytes,
   timingSafeEqual,
 } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { rm, stat } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { type FileHandle, open, rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Worker } from 'node:worker_threads';
 import { Decrypter, Encrypter, type Recipient as LibraryRecipient } from 'age-encryption';
 import { PouchError } from '../domain/errors.ts';
 import {
@@ -32,6 +31,7 @@ import {
   parseAgeHeader,
 } from './age-header.ts';
 import { type AgeIdentity, type AgeRecipient, parseIdentity, parseRecipient } from './age-keys.ts';
+import { type SlotTransform, transformFile } from './file-pipeline.ts';
 
 /** Plaintext bytes per STREAM chunk. */
 export const CHUNK_SIZE = 64 * 1024;
@@ -45,8 +45,10 @@ const PKCS8_X25519_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex
 const ZERO_NONCE = Buffer.alloc(12);
 /** Read size for file helpers: large reads keep the per-call overhead of hashing and ciphers negligible. */
 const FILE_READ_SIZE = 4 * 1024 * 1024;
-/** Files at least this large hash their plaintext in a worker thread (see createParallelDigester). */
-const PARALLEL_HASH_MIN_BYTES = 32 * 1024 * 1024;
+/** Files at least this large are sealed and opened on three threads; smaller ones are not worth two workers. */
+export const PARALLEL_MIN_BYTES = 32 * 1024 * 1024;
+/** Chunks per pipeline slot: a 4 MiB read, and so 256 slots per GiB. */
+const SLOT_CHUNKS = 64;
 
 /** Hex SHA-256 digests and sizes of both sides of a sealed document, as the signed manifest lists them. */
 export interface SealDigests {
@@ -77,37 +79,32 @@ export type ByteSource = Readable | AsyncIterable<Uint8Array>;
  * await pipeline(sealed, createWriteStream(`${path}.age`));
  * const { plaintextSha256, sealedSha256 } = await sealed.digests;
  */
-export function sealStream(
-  plaintext: ByteSource,
-  recipients: readonly string[],
-  options: { parallelHash?: boolean } = {},
-): DigestedStream {
+export function sealStream(plaintext: ByteSource, recipients: readonly string[]): DigestedStream {
   const parsed = parseRecipients(recipients);
   const result = settleLater<SealDigests>();
   async function* generate(): AsyncGenerator<Buffer> {
-    const digester = options.parallelHash ? createParallelDigester() : createInlineDigester();
+    const digester = new StreamDigester();
     let plaintextSize = 0;
     let sealedSize = 0;
     const emit = (bytes: Buffer): Buffer => {
-      digester.sealed(bytes);
+      digester.sealed.update(bytes);
       sealedSize += bytes.length;
       return bytes;
     };
     try {
       const { fileKey, header } = await buildHeader(parsed);
       const nonce = randomBytes(NONCE_SIZE);
-      const sealer = new ChunkSealer(derivePayloadKey(fileKey, nonce), digester.allocate);
+      const sealer = new ChunkSealer(derivePayloadKey(fileKey, nonce));
       yield emit(Buffer.concat([header, nonce]));
       for await (const input of plaintext) {
         const bytes = toBuffer(input);
-        digester.plain(bytes);
+        digester.plain.update(bytes);
         plaintextSize += bytes.length;
         const out = sealer.push(bytes);
         if (out !== undefined) yield emit(out);
-        await digester.ready?.();
       }
       yield emit(sealer.finish());
-      const digests = await digester.finish();
+      const digests = digester.finish();
       result.resolve({
         plaintextSha256: digests.plain,
         plaintextSize,
@@ -132,30 +129,25 @@ export function sealStream(
  * Errors: ERR_SEAL_FORMAT (malformed or oversized header), ERR_SEAL_NO_IDENTITY (no identity matches),
  * ERR_SEAL_INTEGRITY (header MAC, chunk authentication, truncation, reordering, trailing data).
  */
-export function openStream(
-  sealed: ByteSource,
-  identities: readonly string[],
-  options: { parallelHash?: boolean } = {},
-): DigestedStream {
+export function openStream(sealed: ByteSource, identities: readonly string[]): DigestedStream {
   const keys = prepareIdentities(identities);
   const result = settleLater<SealDigests>();
   async function* generate(): AsyncGenerator<Buffer> {
-    const digester = options.parallelHash ? createParallelDigester() : createInlineDigester();
+    const digester = new StreamDigester();
     let plaintextSize = 0;
     let sealedSize = 0;
     const release = (bytes: Buffer): Buffer => {
-      digester.plain(bytes);
+      digester.plain.update(bytes);
       plaintextSize += bytes.length;
       return bytes;
     };
     const source = measure(sealed, (bytes) => {
-      digester.sealed(bytes);
+      digester.sealed.update(bytes);
       sealedSize += bytes.length;
     });
     try {
       const { header, rest } = await readHeader(source);
-      const fileKey = await unwrapFileKey(header, keys);
-      verifyHeaderMac(header, fileKey);
+      const fileKey = await unlockHeader(header, keys);
       let pending = rest;
       while (pending.length < NONCE_SIZE) {
         const next = await source.next();
@@ -163,7 +155,7 @@ export function openStream(
         pending = Buffer.concat([pending, next.value]);
       }
       const payloadKey = derivePayloadKey(fileKey, pending.subarray(0, NONCE_SIZE));
-      const opener = new ChunkOpener(payloadKey, digester.allocate);
+      const opener = new ChunkOpener(payloadKey);
       let out = opener.push(pending.subarray(NONCE_SIZE));
       if (out !== undefined) yield release(out);
       for (;;) {
@@ -171,10 +163,9 @@ export function openStream(
         if (next.done) break;
         out = opener.push(next.value);
         if (out !== undefined) yield release(out);
-        await digester.ready?.();
       }
       yield release(opener.finish());
-      const digests = await digester.finish();
+      const digests = digester.finish();
       result.resolve({
         plaintextSha256: digests.plain,
         plaintextSize,
@@ -193,7 +184,8 @@ export function openStream(
 }
 
 /**
- * Seal a file to another file and return the digests. A partial output is removed on failure.
+ * Seal a file to another file and return the digests. A partial output is removed on failure. Files of
+ * {@link PARALLEL_MIN_BYTES} or more run on three threads (see transformFile); `parallel` forces either path.
  *
  * @example
  * const digests = await sealFile('evidence.img', 'evidence.img.age', [recipient]);
@@ -202,133 +194,166 @@ export async function sealFile(
   inputPath: string,
   outputPath: string,
   recipients: readonly string[],
+  options: { parallel?: boolean } = {},
 ): Promise<SealDigests> {
-  const source = createReadStream(inputPath, { highWaterMark: FILE_READ_SIZE });
-  // Large files hash their plaintext on a second core while this one encrypts; small ones are not worth a worker.
-  const { size } = await stat(inputPath);
-  return writeDigested(
-    sealStream(source, recipients, { parallelHash: size >= PARALLEL_HASH_MIN_BYTES }),
-    outputPath,
-  );
+  const parsed = parseRecipients(recipients);
+  const input = await open(inputPath, 'r');
+  try {
+    const parallel = options.parallel ?? (await input.stat()).size >= PARALLEL_MIN_BYTES;
+    if (!parallel) {
+      const source = input.createReadStream({ highWaterMark: FILE_READ_SIZE, autoClose: false });
+      return await writeDigested(sealStream(source, recipients), outputPath);
+    }
+    const { fileKey, header } = await buildHeader(parsed);
+    const nonce = randomBytes(NONCE_SIZE);
+    const cipher = new PayloadCipher(derivePayloadKey(fileKey, nonce));
+    const sides = await removeOnFailure(outputPath, () =>
+      transformFile(
+        { handle: input, offset: 0, prefix: new Uint8Array(0) },
+        { path: outputPath, prefix: Buffer.concat([header, nonce]) },
+        sealSlots(cipher),
+      ),
+    );
+    return {
+      plaintextSha256: sides.input.sha256,
+      plaintextSize: sides.input.size,
+      sealedSha256: sides.output.sha256,
+      sealedSize: sides.output.size,
+    };
+  } finally {
+    await input.close();
+  }
 }
 
 /**
  * Open a sealed file into a plaintext file and return the digests. On any failure the partial plaintext is
- * removed, so unauthenticated or truncated content never stays on disk.
+ * removed, so unauthenticated or truncated content never stays on disk. Large files take the three-thread
+ * path, as in {@link sealFile}.
  */
 export async function openFile(
   inputPath: string,
   outputPath: string,
   identities: readonly string[],
+  options: { parallel?: boolean } = {},
 ): Promise<SealDigests> {
-  const source = createReadStream(inputPath, { highWaterMark: FILE_READ_SIZE });
-  const { size } = await stat(inputPath);
-  return writeDigested(
-    openStream(source, identities, { parallelHash: size >= PARALLEL_HASH_MIN_BYTES }),
-    outputPath,
-  );
+  const keys = prepareIdentities(identities);
+  const input = await open(inputPath, 'r');
+  try {
+    const parallel = options.parallel ?? (await input.stat()).size >= PARALLEL_MIN_BYTES;
+    if (!parallel) {
+      const source = input.createReadStream({ highWaterMark: FILE_READ_SIZE, autoClose: false });
+      return await writeDigested(openStream(source, identities), outputPath);
+    }
+    const { header } = await readHeader(readPieces(input, 0));
+    const fileKey = await unlockHeader(header, keys);
+    const nonce = Buffer.alloc(NONCE_SIZE);
+    const { bytesRead } = await input.read(nonce, 0, NONCE_SIZE, header.raw.length);
+    if (bytesRead < NONCE_SIZE) throw integrityError('file ends before the payload nonce');
+    const cipher = new PayloadCipher(derivePayloadKey(fileKey, nonce));
+    const sides = await removeOnFailure(outputPath, () =>
+      transformFile(
+        { handle: input, offset: header.raw.length + NONCE_SIZE, prefix: Buffer.concat([header.raw, nonce]) },
+        { path: outputPath, prefix: new Uint8Array(0) },
+        openSlots(cipher),
+      ),
+    );
+    return {
+      plaintextSha256: sides.output.sha256,
+      plaintextSize: sides.output.size,
+      sealedSha256: sides.input.sha256,
+      sealedSize: sides.input.size,
+    };
+  } finally {
+    await input.close();
+  }
 }
 
 async function writeDigested(stream: DigestedStream, outputPath: string): Promise<SealDigests> {
-  try {
+  return removeOnFailure(outputPath, async () => {
     await pipeline(stream, createWriteStream(outputPath));
-    return await stream.digests;
+    return stream.digests;
+  });
+}
+
+async function removeOnFailure<T>(outputPath: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
   } catch (error) {
     await rm(outputPath, { force: true });
     throw error;
   }
 }
 
-/** Encrypts the STREAM payload; holds back one chunk, because only the end of input says which is last. */
-class ChunkSealer {
-  private readonly stage = Buffer.allocUnsafe(CHUNK_SIZE);
-  private used = 0;
-  private readonly counter = new StreamNonce();
-
-  constructor(
-    private readonly key: Buffer,
-    private readonly allocate: (size: number) => Buffer,
-  ) {}
-
-  push(input: Buffer): Buffer | undefined {
-    const out: Buffer[] = [];
-    let offset = 0;
-    while (offset < input.length) {
-      if (this.used === CHUNK_SIZE) {
-        this.seal(this.stage, false, out);
-        this.used = 0;
-      }
-      if (this.used === 0 && input.length - offset > CHUNK_SIZE) {
-        this.seal(input.subarray(offset, offset + CHUNK_SIZE), false, out);
-        offset += CHUNK_SIZE;
-        continue;
-      }
-      const n = Math.min(CHUNK_SIZE - this.used, input.length - offset);
-      input.copy(this.stage, this.used, offset, offset + n);
-      this.used += n;
-      offset += n;
-    }
-    return out.length === 0 ? undefined : concatInto(out, this.allocate);
-  }
-
-  finish(): Buffer {
-    const out: Buffer[] = [];
-    this.seal(this.stage.subarray(0, this.used), true, out);
-    return concatInto(out, this.allocate);
-  }
-
-  private seal(chunk: Buffer, last: boolean, out: Buffer[]): void {
-    const cipher = createCipheriv('chacha20-poly1305', this.key, this.counter.next(last), {
-      authTagLength: TAG_SIZE,
-    });
-    out.push(cipher.update(chunk));
-    cipher.final();
-    out.push(cipher.getAuthTag());
+/** Reads a file from `position` in 64 KiB pieces, for the header parser. */
+async function* readPieces(handle: FileHandle, position: number): AsyncGenerator<Buffer> {
+  for (;;) {
+    const piece = Buffer.allocUnsafe(CHUNK_SIZE);
+    const { bytesRead } = await handle.read(piece, 0, piece.length, position);
+    if (bytesRead === 0) return;
+    position += bytesRead;
+    yield piece.subarray(0, bytesRead);
   }
 }
 
-/** Decrypts the STREAM payload; a full chunk is treated as non-final only once more bytes follow it. */
-class ChunkOpener {
-  private readonly stage = Buffer.allocUnsafe(SEALED_CHUNK_SIZE);
-  private used = 0;
-  private chunks = 0;
+/** Seals whole slots of plaintext: every slot but the last is a whole number of chunks. */
+function sealSlots(cipher: PayloadCipher): SlotTransform {
+  return {
+    inputSlotBytes: SLOT_CHUNKS * CHUNK_SIZE,
+    unitBytes: CHUNK_SIZE,
+    outputSlotBytes: SLOT_CHUNKS * SEALED_CHUNK_SIZE,
+    transform(input, final, out, offset) {
+      // An empty input still has one (empty, final) chunk.
+      const chunks = Math.ceil(input.length / CHUNK_SIZE) || (final ? 1 : 0);
+      let written = offset;
+      for (let i = 0; i < chunks; i++) {
+        const chunk = input.subarray(i * CHUNK_SIZE, (i + 1) * CHUNK_SIZE);
+        for (const part of cipher.seal(chunk, final && i === chunks - 1)) written += part.copy(out, written);
+      }
+      return written - offset;
+    },
+  };
+}
+
+/** Opens whole slots of sealed chunks; the last chunk of the final slot must carry the last-chunk flag. */
+function openSlots(cipher: PayloadCipher): SlotTransform {
+  return {
+    inputSlotBytes: SLOT_CHUNKS * SEALED_CHUNK_SIZE,
+    unitBytes: SEALED_CHUNK_SIZE,
+    outputSlotBytes: SLOT_CHUNKS * CHUNK_SIZE,
+    transform(input, final, out, offset) {
+      if (final && input.length === 0) throw integrityError('the final chunk is missing');
+      const chunks = Math.ceil(input.length / SEALED_CHUNK_SIZE);
+      let written = offset;
+      for (let i = 0; i < chunks; i++) {
+        const chunk = input.subarray(i * SEALED_CHUNK_SIZE, (i + 1) * SEALED_CHUNK_SIZE);
+        written += cipher.open(chunk, final && i === chunks - 1).copy(out, written);
+      }
+      return written - offset;
+    },
+  };
+}
+
+/**
+ * ChaCha20-Poly1305 over the STREAM chunks of one payload, in order. Opening enforces the final-chunk rules:
+ * a final chunk holds at least its tag, and is empty only when it is the only chunk.
+ */
+class PayloadCipher {
   private readonly counter = new StreamNonce();
+  private opened = 0;
 
-  constructor(
-    private readonly key: Buffer,
-    private readonly allocate: (size: number) => Buffer,
-  ) {}
+  constructor(private readonly key: Buffer) {}
 
-  push(input: Buffer): Buffer | undefined {
-    const out: Buffer[] = [];
-    let offset = 0;
-    while (offset < input.length) {
-      if (this.used === SEALED_CHUNK_SIZE) {
-        out.push(this.open(this.stage, false));
-        this.used = 0;
-      }
-      if (this.used === 0 && input.length - offset > SEALED_CHUNK_SIZE) {
-        out.push(this.open(input.subarray(offset, offset + SEALED_CHUNK_SIZE), false));
-        offset += SEALED_CHUNK_SIZE;
-        continue;
-      }
-      const n = Math.min(SEALED_CHUNK_SIZE - this.used, input.length - offset);
-      input.copy(this.stage, this.used, offset, offset + n);
-      this.used += n;
-      offset += n;
-    }
-    return out.length === 0 ? undefined : concatInto(out, this.allocate);
+  seal(chunk: Buffer, last: boolean): [Buffer, Buffer] {
+    const cipher = createCipheriv('chacha20-poly1305', this.key, this.counter.next(last), {
+      authTagLength: TAG_SIZE,
+    });
+    const body = cipher.update(chunk);
+    cipher.final();
+    return [body, cipher.getAuthTag()];
   }
 
-  finish(): Buffer {
-    if (this.used === 0) throw integrityError('the final chunk is missing');
-    if (this.used < TAG_SIZE) throw integrityError('the final chunk is truncated');
-    const plaintext = this.open(this.stage.subarray(0, this.used), true);
-    if (plaintext.length === 0 && this.chunks > 1) throw integrityError('empty final chunk after data');
-    return plaintext;
-  }
-
-  private open(chunk: Buffer, last: boolean): Buffer {
+  open(chunk: Buffer, last: boolean): Buffer {
+    if (last && chunk.length < TAG_SIZE) throw integrityError('the final chunk is truncated');
     const decipher = createDecipheriv('chacha20-poly1305', this.key, this.counter.next(last), {
       authTagLength: TAG_SIZE,
     });
@@ -339,8 +364,83 @@ class ChunkOpener {
     } catch (cause) {
       throw integrityError(last ? 'final chunk failed authentication' : 'chunk failed authentication', cause);
     }
-    this.chunks++;
+    this.opened++;
+    if (last && plaintext.length === 0 && this.opened > 1)
+      throw integrityError('empty final chunk after data');
     return plaintext;
+  }
+}
+
+/** Encrypts a stream's payload; holds back one chunk, because only the end of input says which is last. */
+class ChunkSealer {
+  private readonly stage = Buffer.allocUnsafe(CHUNK_SIZE);
+  private used = 0;
+  private readonly cipher: PayloadCipher;
+
+  constructor(key: Buffer) {
+    this.cipher = new PayloadCipher(key);
+  }
+
+  push(input: Buffer): Buffer | undefined {
+    const out: Buffer[] = [];
+    let offset = 0;
+    while (offset < input.length) {
+      if (this.used === CHUNK_SIZE) {
+        out.push(...this.cipher.seal(this.stage, false));
+        this.used = 0;
+      }
+      if (this.used === 0 && input.length - offset > CHUNK_SIZE) {
+        out.push(...this.cipher.seal(input.subarray(offset, offset + CHUNK_SIZE), false));
+        offset += CHUNK_SIZE;
+        continue;
+      }
+      const n = Math.min(CHUNK_SIZE - this.used, input.length - offset);
+      input.copy(this.stage, this.used, offset, offset + n);
+      this.used += n;
+      offset += n;
+    }
+    return out.length === 0 ? undefined : Buffer.concat(out);
+  }
+
+  finish(): Buffer {
+    return Buffer.concat(this.cipher.seal(this.stage.subarray(0, this.used), true));
+  }
+}
+
+/** Decrypts a stream's payload; a full chunk is treated as non-final only once more bytes follow it. */
+class ChunkOpener {
+  private readonly stage = Buffer.allocUnsafe(SEALED_CHUNK_SIZE);
+  private used = 0;
+  private readonly cipher: PayloadCipher;
+
+  constructor(key: Buffer) {
+    this.cipher = new PayloadCipher(key);
+  }
+
+  push(input: Buffer): Buffer | undefined {
+    const out: Buffer[] = [];
+    let offset = 0;
+    while (offset < input.length) {
+      if (this.used === SEALED_CHUNK_SIZE) {
+        out.push(this.cipher.open(this.stage, false));
+        this.used = 0;
+      }
+      if (this.used === 0 && input.length - offset > SEALED_CHUNK_SIZE) {
+        out.push(this.cipher.open(input.subarray(offset, offset + SEALED_CHUNK_SIZE), false));
+        offset += SEALED_CHUNK_SIZE;
+        continue;
+      }
+      const n = Math.min(SEALED_CHUNK_SIZE - this.used, input.length - offset);
+      input.copy(this.stage, this.used, offset, offset + n);
+      this.used += n;
+      offset += n;
+    }
+    return out.length === 0 ? undefined : Buffer.concat(out);
+  }
+
+  finish(): Buffer {
+    if (this.used === 0) throw integrityError('the final chunk is missing');
+    return this.cipher.open(this.stage.subarray(0, this.used), true);
   }
 }
 
@@ -483,6 +583,13 @@ async function unwrapWithLibrary(header: Buffer, keys: readonly PreparedIdentity
   }
 }
 
+/** The file key of a parsed header, once the header MAC proves the header is the one it was sealed with. */
+async function unlockHeader(header: AgeHeader & { raw: Buffer }, keys: readonly PreparedIdentity[]) {
+  const fileKey = await unwrapFileKey(header, keys);
+  verifyHeaderMac(header, fileKey);
+  return fileKey;
+}
+
 function verifyHeaderMac(header: AgeHeader, fileKey: Buffer): void {
   const expected = computeHeaderMac(fileKey, header.headerNoMac);
   if (!timingSafeEqual(expected, header.mac)) throw integrityError('header MAC does not match');
@@ -525,15 +632,6 @@ async function* measure(source: ByteSource, observe: (bytes: Buffer) => void): A
     observe(bytes);
     yield bytes;
   }
-}
-
-function concatInto(parts: readonly Buffer[], allocate: (size: number) => Buffer): Buffer {
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const out = allocate(length);
-  let offset = 0;
-  for (const part of parts) offset += part.copy(out, offset);
-  return out;
 }
 
 function derivePayloadKey(fileKey: Buffer, nonce: Buffer): Buffer {
@@ -597,104 +695,12 @@ function settleLater<T>(): {
   return { promise, resolve, reject };
 }
 
-/** Hashes both sides of a stream. */
-interface Digester {
-  plain(bytes: Buffer): void;
-  sealed(bytes: Buffer): void;
-  readonly allocate: (size: number) => Buffer;
-  /** Resolves when the digester can take more input (backpressure for the parallel variant). */
-  ready?(): Promise<void>;
-  finish(): Promise<{ plain: string; sealed: string }>;
-}
+/** SHA-256 of both sides of a stream, hashed inline. */
+class StreamDigester {
+  readonly plain = createHash('sha256');
+  readonly sealed = createHash('sha256');
 
-/** The hasher run in a worker: plain CommonJS, so it needs no loader in any runtime. Side 0 = plain, 1 = sealed. */
-const HASH_WORKER = `
-const { parentPort } = require('node:worker_threads');
-const { createHash } = require('node:crypto');
-const hashes = [createHash('sha256'), createHash('sha256')];
-parentPort.on('message', (message) => {
-  if (message === 'end') {
-    parentPort.postMessage({ plain: hashes[0].digest('hex'), sealed: hashes[1].digest('hex') });
-    return;
+  finish(): { plain: string; sealed: string } {
+    return { plain: this.plain.digest('hex'), sealed: this.sealed.digest('hex') };
   }
-  hashes[message.side].update(new Uint8Array(message.buffer, 0, message.length));
-  parentPort.postMessage(message.buffer, [message.buffer]);
-});`;
-
-/** Chunks in flight to the worker at most: bounds memory (a few 4 MiB chunks) whatever the file size. */
-const MAX_HASH_IN_FLIGHT = 4;
-/** Size of a pooled transfer buffer: one file read plus the tags of its sealed chunks. */
-const POOLED_BYTES = FILE_READ_SIZE + 128 * 1024;
-
-/**
- * Hashes both sides on a second core (Node's SHA-256 in a worker thread) while this thread encrypts, so the two
- * SHA-256 passes are not serialised with ChaCha20-Poly1305 on one core. Each chunk is copied into a fresh
- * ArrayBuffer and transferred (callers and the output stream keep their buffers); in-flight chunks are bounded.
- */
-function createParallelDigester(): Digester {
-  const worker = new Worker(HASH_WORKER, { eval: true });
-  // Buffers travel to the worker and back (transferred both ways), so memory is a fixed pool, never garbage
-  // waiting for the worker's collector.
-  const pool: ArrayBuffer[] = [];
-  let inFlight = 0;
-  let waiting: (() => void) | undefined;
-  let failure: unknown;
-  const digests = new Promise<{ plain: string; sealed: string }>((resolve, reject) => {
-    worker.on('message', (message: unknown) => {
-      if (message instanceof ArrayBuffer) {
-        pool.push(message);
-        inFlight -= 1;
-        waiting?.();
-        waiting = undefined;
-        return;
-      }
-      resolve(message as { plain: string; sealed: string });
-    });
-    worker.once('error', (error) => {
-      failure = error;
-      reject(error);
-      waiting?.();
-    });
-  });
-  digests.catch(() => undefined);
-  const post = (side: 0 | 1, bytes: Buffer) => {
-    let buffer = pool.pop();
-    if (!buffer || buffer.byteLength < bytes.length)
-      buffer = new ArrayBuffer(Math.max(bytes.length, POOLED_BYTES));
-    new Uint8Array(buffer).set(bytes);
-    inFlight += 1;
-    worker.postMessage({ side, buffer, length: bytes.length }, [buffer]);
-  };
-  return {
-    plain: (bytes) => post(0, bytes),
-    sealed: (bytes) => post(1, bytes),
-    allocate: (size) => Buffer.allocUnsafe(size),
-    async ready() {
-      if (failure) throw failure;
-      while (inFlight >= MAX_HASH_IN_FLIGHT && !failure) {
-        await new Promise<void>((resolve) => {
-          waiting = resolve;
-        });
-      }
-    },
-    async finish() {
-      worker.postMessage('end');
-      try {
-        return await digests;
-      } finally {
-        await worker.terminate();
-      }
-    },
-  };
-}
-
-function createInlineDigester(): Digester {
-  const plain = createHash('sha256');
-  const sealed = createHash('sha256');
-  return {
-    plain: (bytes) => plain.update(bytes),
-    sealed: (bytes) => sealed.update(bytes),
-    allocate: (size) => Buffer.allocUnsafe(size),
-    finish: async () => ({ plain: plain.digest('hex'), sealed: sealed.digest('hex') }),
-  };
 }

@@ -1,12 +1,19 @@
 // Tests for the Node age fast path: CLI interop both ways, digests, tampering, chunk rules and hostile headers.
 import { createHash, randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { lstat, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_HEADER_BYTES } from '../../shared/crypto/age-header.ts';
 import { encodeBech32, generateIdentity } from '../../shared/crypto/age-keys.ts';
-import { CHUNK_SIZE, openFile, openStream, sealFile, sealStream } from '../../shared/crypto/age-native.ts';
+import {
+  CHUNK_SIZE,
+  openFile,
+  openStream,
+  PARALLEL_MIN_BYTES,
+  sealFile,
+  sealStream,
+} from '../../shared/crypto/age-native.ts';
 import {
   codeOf,
   collect,
@@ -45,6 +52,26 @@ async function sealBytes(plaintext: Uint8Array, recipients: string[], pieces?: n
 
 async function openBytes(sealed: Uint8Array, identities: string[], pieces?: number[]) {
   return collect(openStream(splitInto(sealed, pieces), identities));
+}
+
+let fileCounter = 0;
+
+/**
+ * Open through the file path on three threads (forced even for small files). On failure it also checks that
+ * nothing is left at the output path.
+ */
+async function openBytesFromFile(sealed: Uint8Array, identities: string[]): Promise<Buffer> {
+  const name = `opener-${fileCounter++}`;
+  const input = join(scratch.dir, `${name}.age`);
+  const output = join(scratch.dir, `${name}.out`);
+  await writeFile(input, sealed);
+  try {
+    await openFile(input, output, identities, { parallel: true });
+  } catch (error) {
+    await expect(stat(output)).rejects.toMatchObject({ code: 'ENOENT' });
+    throw error;
+  }
+  return readFile(output);
 }
 
 function sha256(bytes: Uint8Array): string {
@@ -108,9 +135,8 @@ describe('sealStream interoperates with the age CLI', () => {
     expect(openedDigests).toEqual(sealedDigests);
   });
 
-  it('sealFile and openFile hash large files on a worker thread and still agree with sha256 and the age CLI', async () => {
-    // 40 MiB is above the parallel-hash threshold: both digests come from the worker.
-    const plaintext = randomBytes(40 * 1024 * 1024 + 5);
+  it('sealFile and openFile take the three-thread path by default for large files, and agree with sha256 and the age CLI', async () => {
+    const plaintext = randomBytes(PARALLEL_MIN_BYTES + 5);
     const input = join(scratch.dir, 'large-plain');
     const sealedPath = join(scratch.dir, 'large.age');
     await writeFile(input, plaintext);
@@ -124,7 +150,7 @@ describe('sealStream interoperates with the age CLI', () => {
     });
     const opened = await runTool('age', ['-d', '-i', cli.file, sealedPath]);
     expect(opened.equals(plaintext)).toBe(true);
-    // Opening a large file hashes on the worker too, and must agree with the sealing side.
+    // Opening a large file takes the same path, and must agree with the sealing side.
     const openedPath = join(scratch.dir, 'large-opened');
     expect(await openFile(sealedPath, openedPath, [cli.identity])).toEqual(digests);
     expect((await readFile(openedPath)).equals(plaintext)).toBe(true);
@@ -137,6 +163,68 @@ describe('sealStream interoperates with the age CLI', () => {
     await writeFile(path, bytes.subarray(0, bytes.length - 10));
     expect(await codeOf(openFile(path, out, [cli.identity]))).toBe('ERR_SEAL_INTEGRITY');
     await expect(readFile(out)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
+
+describe('sealFile and openFile on three threads (the large-file path, forced for small files)', () => {
+  /** Plaintext bytes per pipeline slot: 64 chunks. */
+  const SLOT = 64 * CHUNK_SIZE;
+
+  it.each([0, 1, CHUNK_SIZE, SLOT - 1, SLOT, SLOT + 1, 2 * SLOT, 2 * SLOT + CHUNK_SIZE + 7])(
+    'agree with sha256 and with the age CLI both ways at %i bytes',
+    async (size) => {
+      const plaintext = randomBytes(size);
+      const input = join(scratch.dir, `slots-${size}`);
+      const sealedPath = `${input}.age`;
+      await writeFile(input, plaintext);
+      const digests = await sealFile(input, sealedPath, [cli.recipient], { parallel: true });
+      const sealed = await readFile(sealedPath);
+      expect(digests).toEqual({
+        plaintextSha256: sha256(plaintext),
+        plaintextSize: size,
+        sealedSha256: sha256(sealed),
+        sealedSize: sealed.length,
+      });
+      expect((await runTool('age', ['-d', '-i', cli.file, sealedPath])).equals(plaintext)).toBe(true);
+      expect(await openFile(sealedPath, `${input}.opened`, [cli.identity], { parallel: true })).toEqual(
+        digests,
+      );
+      expect((await readFile(`${input}.opened`)).equals(plaintext)).toBe(true);
+
+      const cliSealed = `${input}.cli.age`;
+      await runTool('age', ['-r', cli.recipient, '-o', cliSealed, input]);
+      const threaded = await openFile(cliSealed, `${input}.cli-1`, [cli.identity], { parallel: true });
+      const streamed = await openFile(cliSealed, `${input}.cli-2`, [cli.identity], { parallel: false });
+      expect(threaded).toEqual(streamed);
+      expect(threaded.plaintextSha256).toBe(sha256(plaintext));
+      expect(threaded.sealedSha256).toBe(sha256(await readFile(cliSealed)));
+      expect((await readFile(`${input}.cli-1`)).equals(plaintext)).toBe(true);
+    },
+  );
+
+  it('rejects a file cut at a slot boundary or tampered in a later slot, and opens the intact one', async () => {
+    const plaintext = randomBytes(2 * SLOT + 100);
+    const { bytes } = await sealBytes(plaintext, [cli.recipient]);
+    const payload = headerLength(bytes) + 16;
+    const open = (file: Uint8Array) => codeOf(openBytesFromFile(file, [cli.identity]));
+    expect(await open(bytes.subarray(0, payload + 64 * SEALED_CHUNK))).toBe('ERR_SEAL_INTEGRITY');
+    expect(await open(bytes.subarray(0, payload + 128 * SEALED_CHUNK))).toBe('ERR_SEAL_INTEGRITY');
+    expect(await open(bytes.subarray(0, payload + 128 * SEALED_CHUNK + 10))).toBe('ERR_SEAL_INTEGRITY');
+    expect(await open(flipByte(bytes, payload + 64 * SEALED_CHUNK + 5))).toBe('ERR_SEAL_INTEGRITY');
+    expect(await open(flipByte(bytes, bytes.length - 1))).toBe('ERR_SEAL_INTEGRITY');
+    expect((await openBytesFromFile(bytes, [cli.identity])).equals(plaintext)).toBe(true);
+  });
+
+  it('a write that fails mid-file (ENOSPC from /dev/full) rejects with its code and leaves no output', async () => {
+    const input = join(scratch.dir, 'to-full');
+    await writeFile(input, randomBytes(SLOT + 5));
+    // The output is a symlink to /dev/full, so removing the partial output removes only the link.
+    const output = join(scratch.dir, 'to-full.age');
+    await symlink('/dev/full', output);
+    await expect(sealFile(input, output, [cli.recipient], { parallel: true })).rejects.toMatchObject({
+      code: 'ENOSPC',
+    });
+    await expect(lstat(output)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });
 
@@ -181,173 +269,180 @@ describe('round-trip property', () => {
   });
 });
 
-describe('tampering', () => {
-  const plaintext = randomBytes(3 * CHUNK_SIZE + 500);
-  let sealed: Buffer;
-  let header: number;
-  beforeAll(async () => {
-    sealed = (await sealBytes(plaintext, [cli.recipient])).bytes;
-    header = headerLength(sealed);
-  });
+describe.each([
+  ['the stream opener', openBytes],
+  ['the three-thread file opener', openBytesFromFile],
+])('%s', (_name, openBytes) => {
+  describe('tampering', () => {
+    const plaintext = randomBytes(3 * CHUNK_SIZE + 500);
+    let sealed: Buffer;
+    let header: number;
+    beforeAll(async () => {
+      sealed = (await sealBytes(plaintext, [cli.recipient])).bytes;
+      header = headerLength(sealed);
+    });
 
-  it('the untampered file opens (control)', async () => {
-    expect((await openBytes(sealed, [cli.identity])).equals(plaintext)).toBe(true);
-  });
+    it('the untampered file opens (control)', async () => {
+      expect((await openBytes(sealed, [cli.identity])).equals(plaintext)).toBe(true);
+    });
 
-  it('rejects a flipped byte in the header MAC', async () => {
-    expect(await codeOf(openBytes(shiftBase64Char(sealed, header - 5), [cli.identity]))).toBe(
-      'ERR_SEAL_INTEGRITY',
-    );
-  });
+    it('rejects a flipped byte in the header MAC', async () => {
+      expect(await codeOf(openBytes(shiftBase64Char(sealed, header - 5), [cli.identity]))).toBe(
+        'ERR_SEAL_INTEGRITY',
+      );
+    });
 
-  it('rejects a flipped byte in the version line as malformed', async () => {
-    expect(await codeOf(openBytes(flipByte(sealed, 3), [cli.identity]))).toBe('ERR_SEAL_FORMAT');
-  });
+    it('rejects a flipped byte in the version line as malformed', async () => {
+      expect(await codeOf(openBytes(flipByte(sealed, 3), [cli.identity]))).toBe('ERR_SEAL_FORMAT');
+    });
 
-  it('rejects a flipped byte in the only stanza as not for us', async () => {
-    const bodyByte = sealed.indexOf('\n', 30) + 5;
-    expect(await codeOf(openBytes(shiftBase64Char(sealed, bodyByte), [cli.identity]))).toBe(
-      'ERR_SEAL_NO_IDENTITY',
-    );
-  });
+    it('rejects a flipped byte in the only stanza as not for us', async () => {
+      const bodyByte = sealed.indexOf('\n', 30) + 5;
+      expect(await codeOf(openBytes(shiftBase64Char(sealed, bodyByte), [cli.identity]))).toBe(
+        'ERR_SEAL_NO_IDENTITY',
+      );
+    });
 
-  it("rejects a flipped byte in another recipient's stanza through the header MAC", async () => {
-    const multi = (await sealBytes(plaintext, [other.recipient, cli.recipient])).bytes;
-    const otherBody = multi.indexOf('\n', 30) + 5;
-    expect(await codeOf(openBytes(shiftBase64Char(multi, otherBody), [cli.identity]))).toBe(
-      'ERR_SEAL_INTEGRITY',
-    );
-  });
+    it("rejects a flipped byte in another recipient's stanza through the header MAC", async () => {
+      const multi = (await sealBytes(plaintext, [other.recipient, cli.recipient])).bytes;
+      const otherBody = multi.indexOf('\n', 30) + 5;
+      expect(await codeOf(openBytes(shiftBase64Char(multi, otherBody), [cli.identity]))).toBe(
+        'ERR_SEAL_INTEGRITY',
+      );
+    });
 
-  it('rejects a flip of any single header byte', async () => {
-    for (let i = 0; i < header; i++) {
-      const code = await codeOf(openBytes(flipByte(sealed, i), [cli.identity]));
-      expect(['ERR_SEAL_FORMAT', 'ERR_SEAL_INTEGRITY', 'ERR_SEAL_NO_IDENTITY']).toContain(code);
-    }
-  });
+    it('rejects a flip of any single header byte', async () => {
+      for (let i = 0; i < header; i++) {
+        const code = await codeOf(openBytes(flipByte(sealed, i), [cli.identity]));
+        expect(['ERR_SEAL_FORMAT', 'ERR_SEAL_INTEGRITY', 'ERR_SEAL_NO_IDENTITY']).toContain(code);
+      }
+    });
 
-  it.each([
-    ['the nonce', 3],
-    ['the first chunk', 16 + 100],
-    ['a middle chunk tag', 16 + 2 * SEALED_CHUNK - 1],
-    ['the last chunk', 16 + 3 * SEALED_CHUNK + 10],
-  ])('rejects a flipped byte in %s', async (_, offset) => {
-    const code = await codeOf(openBytes(flipByte(sealed, header + offset), [cli.identity]));
-    expect(code).toBe('ERR_SEAL_INTEGRITY');
-  });
-
-  it('rejects truncation anywhere in the payload', async () => {
-    for (const cut of [1, 17, 516, 600, SEALED_CHUNK + 516]) {
-      const code = await codeOf(openBytes(sealed.subarray(0, sealed.length - cut), [cli.identity]));
+    it.each([
+      ['the nonce', 3],
+      ['the first chunk', 16 + 100],
+      ['a middle chunk tag', 16 + 2 * SEALED_CHUNK - 1],
+      ['the last chunk', 16 + 3 * SEALED_CHUNK + 10],
+    ])('rejects a flipped byte in %s', async (_, offset) => {
+      const code = await codeOf(openBytes(flipByte(sealed, header + offset), [cli.identity]));
       expect(code).toBe('ERR_SEAL_INTEGRITY');
-    }
-    expect(await codeOf(openBytes(sealed.subarray(0, header + 16), [cli.identity]))).toBe(
-      'ERR_SEAL_INTEGRITY',
-    );
-    expect(await codeOf(openBytes(sealed.subarray(0, header + 5), [cli.identity]))).toBe(
-      'ERR_SEAL_INTEGRITY',
-    );
+    });
+
+    it('rejects truncation anywhere in the payload', async () => {
+      for (const cut of [1, 17, 516, 600, SEALED_CHUNK + 516]) {
+        const code = await codeOf(openBytes(sealed.subarray(0, sealed.length - cut), [cli.identity]));
+        expect(code).toBe('ERR_SEAL_INTEGRITY');
+      }
+      expect(await codeOf(openBytes(sealed.subarray(0, header + 16), [cli.identity]))).toBe(
+        'ERR_SEAL_INTEGRITY',
+      );
+      expect(await codeOf(openBytes(sealed.subarray(0, header + 5), [cli.identity]))).toBe(
+        'ERR_SEAL_INTEGRITY',
+      );
+    });
+
+    it('rejects truncation inside the header as malformed', async () => {
+      expect(await codeOf(openBytes(sealed.subarray(0, header - 10), [cli.identity]))).toBe(
+        'ERR_SEAL_FORMAT',
+      );
+    });
+
+    it('rejects a file whose last chunk was dropped', async () => {
+      const cut = sealed.subarray(0, header + 16 + 3 * SEALED_CHUNK);
+      expect(await codeOf(openBytes(cut, [cli.identity]))).toBe('ERR_SEAL_INTEGRITY');
+      const exact = (await sealBytes(randomBytes(2 * CHUNK_SIZE), [cli.recipient])).bytes;
+      const exactHeader = headerLength(exact);
+      const dropped = exact.subarray(0, exactHeader + 16 + SEALED_CHUNK);
+      expect(await codeOf(openBytes(dropped, [cli.identity]))).toBe('ERR_SEAL_INTEGRITY');
+    });
+
+    it('rejects two reordered chunks', async () => {
+      const start = header + 16;
+      const first = sealed.subarray(start, start + SEALED_CHUNK);
+      const second = sealed.subarray(start + SEALED_CHUNK, start + 2 * SEALED_CHUNK);
+      const swapped = Buffer.concat([
+        sealed.subarray(0, start),
+        second,
+        first,
+        sealed.subarray(start + 2 * SEALED_CHUNK),
+      ]);
+      expect(await codeOf(openBytes(swapped, [cli.identity]))).toBe('ERR_SEAL_INTEGRITY');
+    });
+
+    it('rejects a header swapped in from another file for the same recipient', async () => {
+      const donor = (await sealBytes(plaintext, [cli.recipient])).bytes;
+      const swapped = Buffer.concat([donor.subarray(0, headerLength(donor)), sealed.subarray(header)]);
+      expect(await codeOf(openBytes(swapped, [cli.identity]))).toBe('ERR_SEAL_INTEGRITY');
+      const withNonce = Buffer.concat([
+        donor.subarray(0, headerLength(donor) + 16),
+        sealed.subarray(header + 16),
+      ]);
+      expect(await codeOf(openBytes(withNonce, [cli.identity]))).toBe('ERR_SEAL_INTEGRITY');
+    });
+
+    it('rejects trailing bytes after the final chunk', async () => {
+      const extended = Buffer.concat([sealed, Buffer.from([0])]);
+      expect(await codeOf(openBytes(extended, [cli.identity]))).toBe('ERR_SEAL_INTEGRITY');
+    });
   });
 
-  it('rejects truncation inside the header as malformed', async () => {
-    expect(await codeOf(openBytes(sealed.subarray(0, header - 10), [cli.identity]))).toBe('ERR_SEAL_FORMAT');
-  });
+  describe('last-chunk flag rules (hand-crafted files)', () => {
+    const full = () => randomBytes(CHUNK_SIZE);
+    const open = (chunks: Parameters<typeof craftAgeFile>[0]) => {
+      const { file, identityScalar } = craftAgeFile(chunks);
+      return openBytes(file, [encodeBech32('AGE-SECRET-KEY-', identityScalar)]);
+    };
 
-  it('rejects a file whose last chunk was dropped', async () => {
-    const cut = sealed.subarray(0, header + 16 + 3 * SEALED_CHUNK);
-    expect(await codeOf(openBytes(cut, [cli.identity]))).toBe('ERR_SEAL_INTEGRITY');
-    const exact = (await sealBytes(randomBytes(2 * CHUNK_SIZE), [cli.recipient])).bytes;
-    const exactHeader = headerLength(exact);
-    const dropped = exact.subarray(0, exactHeader + 16 + SEALED_CHUNK);
-    expect(await codeOf(openBytes(dropped, [cli.identity]))).toBe('ERR_SEAL_INTEGRITY');
-  });
+    it('accepts well-formed crafted files (control), which the CLI opens too', async () => {
+      const data = full();
+      const { file, identityScalar } = craftAgeFile([
+        { data, last: false },
+        { data: Buffer.from('tail'), last: true },
+      ]);
+      const identity = encodeBech32('AGE-SECRET-KEY-', identityScalar);
+      const expected = Buffer.concat([data, Buffer.from('tail')]);
+      expect((await openBytes(file, [identity])).equals(expected)).toBe(true);
+      const path = join(scratch.dir, 'crafted.age');
+      await writeFile(path, file);
+      const keyFile = await writeIdentityFile(scratch.dir, 'crafted', identity);
+      expect((await runTool('age', ['-d', '-i', keyFile, path])).equals(expected)).toBe(true);
+      expect((await open([{ data: Buffer.alloc(0), last: true }])).length).toBe(0);
+      expect((await open([{ data, last: true }])).equals(data)).toBe(true);
+    });
 
-  it('rejects two reordered chunks', async () => {
-    const start = header + 16;
-    const first = sealed.subarray(start, start + SEALED_CHUNK);
-    const second = sealed.subarray(start + SEALED_CHUNK, start + 2 * SEALED_CHUNK);
-    const swapped = Buffer.concat([
-      sealed.subarray(0, start),
-      second,
-      first,
-      sealed.subarray(start + 2 * SEALED_CHUNK),
-    ]);
-    expect(await codeOf(openBytes(swapped, [cli.identity]))).toBe('ERR_SEAL_INTEGRITY');
-  });
+    it('rejects an empty final chunk after data', async () => {
+      expect(
+        await codeOf(
+          open([
+            { data: full(), last: false },
+            { data: Buffer.alloc(0), last: true },
+          ]),
+        ),
+      ).toBe('ERR_SEAL_INTEGRITY');
+    });
 
-  it('rejects a header swapped in from another file for the same recipient', async () => {
-    const donor = (await sealBytes(plaintext, [cli.recipient])).bytes;
-    const swapped = Buffer.concat([donor.subarray(0, headerLength(donor)), sealed.subarray(header)]);
-    expect(await codeOf(openBytes(swapped, [cli.identity]))).toBe('ERR_SEAL_INTEGRITY');
-    const withNonce = Buffer.concat([
-      donor.subarray(0, headerLength(donor) + 16),
-      sealed.subarray(header + 16),
-    ]);
-    expect(await codeOf(openBytes(withNonce, [cli.identity]))).toBe('ERR_SEAL_INTEGRITY');
-  });
+    it('rejects a last flag on a chunk that is not the final one', async () => {
+      expect(
+        await codeOf(
+          open([
+            { data: full(), last: true },
+            { data: Buffer.from('more'), last: true },
+          ]),
+        ),
+      ).toBe('ERR_SEAL_INTEGRITY');
+    });
 
-  it('rejects trailing bytes after the final chunk', async () => {
-    const extended = Buffer.concat([sealed, Buffer.from([0])]);
-    expect(await codeOf(openBytes(extended, [cli.identity]))).toBe('ERR_SEAL_INTEGRITY');
-  });
-});
-
-describe('last-chunk flag rules (hand-crafted files)', () => {
-  const full = () => randomBytes(CHUNK_SIZE);
-  const open = (chunks: Parameters<typeof craftAgeFile>[0]) => {
-    const { file, identityScalar } = craftAgeFile(chunks);
-    return openBytes(file, [encodeBech32('AGE-SECRET-KEY-', identityScalar)]);
-  };
-
-  it('accepts well-formed crafted files (control), which the CLI opens too', async () => {
-    const data = full();
-    const { file, identityScalar } = craftAgeFile([
-      { data, last: false },
-      { data: Buffer.from('tail'), last: true },
-    ]);
-    const identity = encodeBech32('AGE-SECRET-KEY-', identityScalar);
-    const expected = Buffer.concat([data, Buffer.from('tail')]);
-    expect((await openBytes(file, [identity])).equals(expected)).toBe(true);
-    const path = join(scratch.dir, 'crafted.age');
-    await writeFile(path, file);
-    const keyFile = await writeIdentityFile(scratch.dir, 'crafted', identity);
-    expect((await runTool('age', ['-d', '-i', keyFile, path])).equals(expected)).toBe(true);
-    expect((await open([{ data: Buffer.alloc(0), last: true }])).length).toBe(0);
-    expect((await open([{ data, last: true }])).equals(data)).toBe(true);
-  });
-
-  it('rejects an empty final chunk after data', async () => {
-    expect(
-      await codeOf(
-        open([
-          { data: full(), last: false },
-          { data: Buffer.alloc(0), last: true },
-        ]),
-      ),
-    ).toBe('ERR_SEAL_INTEGRITY');
-  });
-
-  it('rejects a last flag on a chunk that is not the final one', async () => {
-    expect(
-      await codeOf(
-        open([
-          { data: full(), last: true },
-          { data: Buffer.from('more'), last: true },
-        ]),
-      ),
-    ).toBe('ERR_SEAL_INTEGRITY');
-  });
-
-  it('rejects a file with no chunk flagged last', async () => {
-    expect(await codeOf(open([{ data: Buffer.from('short'), last: false }]))).toBe('ERR_SEAL_INTEGRITY');
-    expect(
-      await codeOf(
-        open([
-          { data: full(), last: false },
-          { data: full(), last: false },
-        ]),
-      ),
-    ).toBe('ERR_SEAL_INTEGRITY');
+    it('rejects a file with no chunk flagged last', async () => {
+      expect(await codeOf(open([{ data: Buffer.from('short'), last: false }]))).toBe('ERR_SEAL_INTEGRITY');
+      expect(
+        await codeOf(
+          open([
+            { data: full(), last: false },
+            { data: full(), last: false },
+          ]),
+        ),
+      ).toBe('ERR_SEAL_INTEGRITY');
+    });
   });
 });
 

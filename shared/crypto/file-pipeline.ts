@@ -1,0 +1,214 @@
+// Crypto layer (Node fast path): a file-to-file slot transform over three threads, used to seal and open large files.
+import type { FileHandle } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
+import { Worker } from 'node:worker_threads';
+
+/**
+ * The per-slot work done on the calling thread. Input arrives in slots of `inputSlotBytes`; every slot but the
+ * last is full, so a transform whose slot is a whole number of chunks never sees a chunk split across slots.
+ */
+export interface SlotTransform {
+  readonly inputSlotBytes: number;
+  /** The input unit (a chunk); a slot holds a whole number of them, the last slot possibly a partial one. */
+  readonly unitBytes: number;
+  /** The largest output one slot can produce. */
+  readonly outputSlotBytes: number;
+  /**
+   * Transform whole units (or the input's trailing partial unit) into `out` at `offset`, returning the bytes
+   * written. `final` is true only for the call holding the input's last unit. A slot arrives in two calls.
+   */
+  transform(input: Buffer, final: boolean, out: Buffer, offset: number): number;
+}
+
+/** SHA-256 (hex) and byte count of everything one side of the pipeline saw, prefix included. */
+export interface SideDigest {
+  readonly sha256: string;
+  readonly size: number;
+}
+
+export interface PipelineInput {
+  /** An open input file; it is read from `offset` with positional reads and not closed here. */
+  readonly handle: FileHandle;
+  readonly offset: number;
+  /** Input bytes before `offset` that the caller already consumed (a header): hashed, not transformed. */
+  readonly prefix: Uint8Array;
+}
+
+export interface PipelineOutput {
+  /** Created or truncated; the caller removes it if the pipeline rejects. */
+  readonly path: string;
+  /** Bytes written (and hashed) before the first transformed slot. */
+  readonly prefix: Uint8Array;
+}
+
+/** Slots per side: enough that reading, transforming, hashing and writing all overlap; memory stays fixed. */
+const SLOTS = 4;
+
+/**
+ * Run `transform` over a whole file with both digests. The work is split across three threads so that a
+ * 2-core machine spends no core idle: a worker hashes each input slot straight from shared memory while this
+ * thread transforms it, and a second worker hashes and writes each output slot. Memory is two fixed rings of
+ * {@link SLOTS} slots, whatever the file size. Reads stop at the first short read, so a file that grows while
+ * it is read is cut at that point rather than split mid-chunk.
+ *
+ * @example
+ * const { input, output } = await transformFile({ handle, offset: 0, prefix: empty }, { path, prefix: header }, sealer);
+ */
+export async function transformFile(
+  source: PipelineInput,
+  target: PipelineOutput,
+  work: SlotTransform,
+): Promise<{ input: SideDigest; output: SideDigest }> {
+  const output = await open(target.path, 'w');
+  const reads = new SlotRing(work.inputSlotBytes);
+  const writes = new SlotRing(work.outputSlotBytes, output.fd);
+  try {
+    reads.sendBytes(source.prefix);
+    writes.sendBytes(target.prefix);
+    let position = source.offset;
+    const fill = async (slot: number): Promise<number> => {
+      await reads.whenFree(slot);
+      const buffer = reads.slot(slot);
+      let length = 0;
+      while (length < buffer.length) {
+        const { bytesRead } = await source.handle.read(buffer, length, buffer.length - length, position);
+        if (bytesRead === 0) break;
+        length += bytesRead;
+        position += bytesRead;
+      }
+      return length;
+    };
+    let slot = 0;
+    let length = await fill(0);
+    for (;;) {
+      reads.post(slot, length);
+      const next = (slot + 1) % SLOTS;
+      // Only a full slot can have a successor; knowing it is empty is what makes this slot the final one.
+      const reading = length === work.inputSlotBytes ? fill(next) : Promise.resolve(0);
+      reading.catch(() => undefined); // awaited below unless the transform throws first
+      await writes.whenFree(slot);
+      const input = reads.slot(slot).subarray(0, length);
+      const out = writes.slot(slot);
+      // Every unit but the slot's last is certainly not the input's last: transform those while the next read runs.
+      const head = length === 0 ? 0 : Math.floor((length - 1) / work.unitBytes) * work.unitBytes;
+      let written = work.transform(input.subarray(0, head), false, out, 0);
+      const nextLength = await reading;
+      const final = nextLength === 0;
+      written += work.transform(input.subarray(head), final, out, written);
+      writes.post(slot, written);
+      if (final) break;
+      slot = next;
+      length = nextLength;
+    }
+    const [input, out] = await Promise.all([reads.finish(), writes.finish()]);
+    return { input, output: out };
+  } finally {
+    await Promise.all([reads.stop(), writes.stop()]);
+    await output.close();
+  }
+}
+
+/**
+ * The worker: plain CommonJS evaluated from a string, so it needs no loader under tsx, vitest or a bundle. It
+ * hashes each slot (or loose bytes) in arrival order and, given a file descriptor, writes them there too.
+ */
+const SLOT_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { createHash } = require('node:crypto');
+const { writeSync } = require('node:fs');
+const { memory, slotBytes, fd } = workerData;
+const hash = createHash('sha256');
+let size = 0;
+function take(view) {
+  hash.update(view);
+  size += view.length;
+  if (fd === undefined) return;
+  for (let done = 0; done < view.length; ) done += writeSync(fd, view, done, view.length - done);
+}
+parentPort.on('message', (message) => {
+  try {
+    if (message.type === 'bytes') return take(message.bytes);
+    if (message.type === 'finish') return parentPort.postMessage({ type: 'digest', sha256: hash.digest('hex'), size });
+    take(new Uint8Array(memory, message.slot * slotBytes, message.length));
+    parentPort.postMessage({ type: 'free', slot: message.slot });
+  } catch (error) {
+    parentPort.postMessage({ type: 'error', message: String(error && error.message), code: error && error.code });
+  }
+});`;
+
+type WorkerReply =
+  | { type: 'free'; slot: number }
+  | { type: 'digest'; sha256: string; size: number }
+  | { type: 'error'; message: string; code?: string };
+
+/** A ring of slots in shared memory, each lent to one worker until it reports the slot free again. */
+class SlotRing {
+  private readonly memory: SharedArrayBuffer;
+  private readonly worker: Worker;
+  /** Per slot, a promise that settles when the worker is done with it (or has failed). */
+  private readonly busy: (Promise<void> | undefined)[] = new Array(SLOTS).fill(undefined);
+  private readonly release: ((() => void) | undefined)[] = new Array(SLOTS).fill(undefined);
+  private failure: Error | undefined;
+  private digest: { resolve: (value: SideDigest) => void; reject: (error: Error) => void } | undefined;
+
+  constructor(
+    private readonly slotBytes: number,
+    fd?: number,
+  ) {
+    this.memory = new SharedArrayBuffer(slotBytes * SLOTS);
+    this.worker = new Worker(SLOT_WORKER, { eval: true, workerData: { memory: this.memory, slotBytes, fd } });
+    this.worker.on('message', (reply: WorkerReply) => {
+      if (reply.type === 'free') this.settle(reply.slot);
+      else if (reply.type === 'digest') this.digest?.resolve({ sha256: reply.sha256, size: reply.size });
+      else this.fail(Object.assign(new Error(reply.message), reply.code ? { code: reply.code } : {}));
+    });
+    this.worker.on('error', (error) => this.fail(error));
+  }
+
+  slot(index: number): Buffer {
+    return Buffer.from(this.memory, index * this.slotBytes, this.slotBytes);
+  }
+
+  sendBytes(bytes: Uint8Array): void {
+    if (bytes.length > 0) this.worker.postMessage({ type: 'bytes', bytes });
+  }
+
+  post(index: number, length: number): void {
+    this.busy[index] = new Promise<void>((resolve) => {
+      this.release[index] = resolve;
+    });
+    this.worker.postMessage({ type: 'slot', slot: index, length });
+  }
+
+  async whenFree(index: number): Promise<void> {
+    if (this.failure) throw this.failure;
+    await this.busy[index];
+    if (this.failure) throw this.failure;
+  }
+
+  finish(): Promise<SideDigest> {
+    if (this.failure) return Promise.reject(this.failure);
+    const result = new Promise<SideDigest>((resolve, reject) => {
+      this.digest = { resolve, reject };
+    });
+    this.worker.postMessage({ type: 'finish' });
+    return result;
+  }
+
+  async stop(): Promise<void> {
+    await this.worker.terminate();
+  }
+
+  private settle(index: number): void {
+    this.busy[index] = undefined;
+    this.release[index]?.();
+    this.release[index] = undefined;
+  }
+
+  private fail(error: Error): void {
+    if (this.failure) return;
+    this.failure = error;
+    for (let index = 0; index < SLOTS; index++) this.settle(index);
+    this.digest?.reject(error);
+  }
+}

@@ -47,8 +47,11 @@ const ZERO_NONCE = Buffer.alloc(12);
 const FILE_READ_SIZE = 4 * 1024 * 1024;
 /** Files at least this large are sealed and opened on three threads; smaller ones are not worth two workers. */
 export const PARALLEL_MIN_BYTES = 32 * 1024 * 1024;
-/** Chunks per pipeline slot: a 4 MiB read, and so 256 slots per GiB. */
-const SLOT_CHUNKS = 64;
+/**
+ * Chunks per pipeline slot on the three-thread path: 2 MiB reads. Measured on 1 GiB: 1 MiB slots were as fast,
+ * 4 MiB slots no faster and 15 MB heavier in peak RSS.
+ */
+export const SLOT_CHUNKS = 32;
 
 /** Hex SHA-256 digests and sizes of both sides of a sealed document, as the signed manifest lists them. */
 export interface SealDigests {

@@ -11,6 +11,7 @@ import {
   openFile,
   openStream,
   PARALLEL_MIN_BYTES,
+  SLOT_CHUNKS,
   sealFile,
   sealStream,
 } from '../../shared/crypto/age-native.ts';
@@ -167,8 +168,8 @@ describe('sealStream interoperates with the age CLI', () => {
 });
 
 describe('sealFile and openFile on three threads (the large-file path, forced for small files)', () => {
-  /** Plaintext bytes per pipeline slot: 64 chunks. */
-  const SLOT = 64 * CHUNK_SIZE;
+  /** Plaintext bytes per pipeline slot. */
+  const SLOT = SLOT_CHUNKS * CHUNK_SIZE;
 
   it.each([0, 1, CHUNK_SIZE, SLOT - 1, SLOT, SLOT + 1, 2 * SLOT, 2 * SLOT + CHUNK_SIZE + 7])(
     'agree with sha256 and with the age CLI both ways at %i bytes',
@@ -207,10 +208,14 @@ describe('sealFile and openFile on three threads (the large-file path, forced fo
     const { bytes } = await sealBytes(plaintext, [cli.recipient]);
     const payload = headerLength(bytes) + 16;
     const open = (file: Uint8Array) => codeOf(openBytesFromFile(file, [cli.identity]));
-    expect(await open(bytes.subarray(0, payload + 64 * SEALED_CHUNK))).toBe('ERR_SEAL_INTEGRITY');
-    expect(await open(bytes.subarray(0, payload + 128 * SEALED_CHUNK))).toBe('ERR_SEAL_INTEGRITY');
-    expect(await open(bytes.subarray(0, payload + 128 * SEALED_CHUNK + 10))).toBe('ERR_SEAL_INTEGRITY');
-    expect(await open(flipByte(bytes, payload + 64 * SEALED_CHUNK + 5))).toBe('ERR_SEAL_INTEGRITY');
+    expect(await open(bytes.subarray(0, payload + SLOT_CHUNKS * SEALED_CHUNK))).toBe('ERR_SEAL_INTEGRITY');
+    expect(await open(bytes.subarray(0, payload + 2 * SLOT_CHUNKS * SEALED_CHUNK))).toBe(
+      'ERR_SEAL_INTEGRITY',
+    );
+    expect(await open(bytes.subarray(0, payload + 2 * SLOT_CHUNKS * SEALED_CHUNK + 10))).toBe(
+      'ERR_SEAL_INTEGRITY',
+    );
+    expect(await open(flipByte(bytes, payload + SLOT_CHUNKS * SEALED_CHUNK + 5))).toBe('ERR_SEAL_INTEGRITY');
     expect(await open(flipByte(bytes, bytes.length - 1))).toBe('ERR_SEAL_INTEGRITY');
     expect((await openBytesFromFile(bytes, [cli.identity])).equals(plaintext)).toBe(true);
   });

@@ -195,7 +195,9 @@ class SlotRing {
     return result;
   }
 
+  /** Stop the worker; anything still waiting on a slot (a read begun before a failure) is released with an error. */
   async stop(): Promise<void> {
+    this.fail(new Error('The file pipeline has stopped'));
     await this.worker.terminate();
   }
 

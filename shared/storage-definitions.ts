@@ -27,6 +27,8 @@ export interface TableDefinition {
   readonly globalIndexes: readonly IndexDefinition[];
   /** The ledger is append-only: no role may update or delete its items. */
   readonly appendOnly: boolean;
+  /** Epoch-second attribute after which DynamoDB may delete an item (TTL on AWS; dynalite has none). */
+  readonly timeToLiveAttribute?: string;
   readonly purpose: string;
 }
 
@@ -74,6 +76,7 @@ export const replayTable = {
   partitionKey: { name: 'id', type: 'S' },
   globalIndexes: [],
   appendOnly: false,
+  timeToLiveAttribute: 'expiresAt',
   purpose: 'single-use jti replay store',
 } as const satisfies TableDefinition;
 

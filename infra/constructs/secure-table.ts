@@ -36,6 +36,7 @@ export class SecureTable extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
+      ...(def.timeToLiveAttribute ? { timeToLiveAttribute: def.timeToLiveAttribute } : {}),
     });
     for (const index of def.globalIndexes) {
       this.table.addGlobalSecondaryIndex({

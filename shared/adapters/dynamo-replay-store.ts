@@ -1,13 +1,14 @@
 // Secondary adapter: the replay store (single-use assertion jti) in the replay table, by conditional put.
-// dynalite has no TTL, so an expired entry is overwritten by the same condition rather than relied on to vanish;
-// on AWS the table's TTL attribute should be `expiresAt` (replayExpiryAttribute) to clean up old ids.
+// An expired entry may be overwritten by the same condition, so correctness never waits on TTL; on AWS the table's
+// TTL attribute (from the storage definition) deletes old ids, and dynalite, which has no TTL, just keeps them.
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { isPouchError } from '../domain/errors.ts';
 import type { ReplayStore } from '../ports/replay-store.ts';
+import { replayTable } from '../storage-definitions.ts';
 import { translateDynamoError } from './dynamo-errors.ts';
 
-/** The attribute holding the epoch-second expiry (the DynamoDB TTL attribute on AWS). */
-export const replayExpiryAttribute = 'expiresAt';
+/** The attribute holding the epoch-second expiry: the table's TTL attribute. */
+const replayExpiryAttribute = replayTable.timeToLiveAttribute;
 
 /** Build the replay store over the replay table (partition key `id`). */
 export function createDynamoReplayStore(doc: DynamoDBDocumentClient, tableName: string): ReplayStore {

@@ -2,7 +2,7 @@
 // tables, PITR, deletion protection), checked on the synthesized CloudFormation.
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { evidenceBucket, tables } from '../../shared/storage-definitions.ts';
+import { evidenceBucket, replayTable, tables } from '../../shared/storage-definitions.ts';
 import { resourcesOf, type SynthesizedPouch, synthPouch } from './synth-app.ts';
 
 let pouch: SynthesizedPouch;
@@ -183,5 +183,14 @@ describe('tables', () => {
     expect((props.AttributeDefinitions as unknown[]).length).toBe(
       new Set(declared.map((d) => d.AttributeName)).size,
     );
+    // TTL only where the definition asks for it: the ledger must never expire.
+    expect(props.TimeToLiveSpecification).toEqual(
+      def.timeToLiveAttribute ? { AttributeName: def.timeToLiveAttribute, Enabled: true } : undefined,
+    );
+  });
+
+  it('expires old replay ids by TTL, and nothing else', () => {
+    expect(replayTable.timeToLiveAttribute).toBe('expiresAt');
+    expect(tables.filter((t) => t.timeToLiveAttribute !== undefined).map((t) => t.id)).toEqual(['Replay']);
   });
 });

@@ -17,8 +17,11 @@ export interface PouchJwsHeader {
 export type PublicJwk = JsonWebKey & { kid?: string };
 
 const B64URL = /^[A-Za-z0-9_-]*$/;
-/** Last characters of a canonical 86-character base64url string (their low two bits are zero). */
-const CANONICAL_LAST_64 = 'AEIMQUYcgkosw048';
+/**
+ * Last characters of a canonical 86-character base64url string: 64 bytes are 85 characters of 6 bits and one
+ * of 2, so the last character's low four bits must be zero.
+ */
+const CANONICAL_LAST_64 = 'AQgw';
 /** Header members that would make a verifier fetch or trust a key from the token itself: refused outright. */
 const FORBIDDEN_HEADERS = ['jku', 'x5u', 'jwk', 'x5c', 'crit', 'b64'];
 
@@ -93,7 +96,7 @@ export function createCompactJwsVerifier(publicJwk: PublicJwk, typ: string): (jw
       trustedHeader = h;
     }
     const s = jws.slice(second + 1);
-    // 64 bytes are 86 base64url characters; the last one carries 4 bits and must leave the 2 spare bits zero.
+    // 64 bytes are 86 base64url characters; the last one carries 2 bits and must leave the 4 spare bits zero.
     if (s.length !== 86 || !B64URL.test(s) || !CANONICAL_LAST_64.includes(s.charAt(85))) {
       throw invalid('The signature is not 64 bytes of canonical base64url');
     }

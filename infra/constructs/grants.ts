@@ -114,11 +114,14 @@ export function signingKeyStatements(key: kms.IKey): iam.PolicyStatement[] {
 /** Checkpoint function, main table: list exchanges (Query), write CKPT items once (PutItem), read one back. */
 export const checkpointMainTableActions = ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem'] as const;
 
-/** Statement for publishing checkpoints: PutObject only, under one prefix (e.g. `checkpoints/`). */
+/**
+ * Statement for publishing checkpoints under one prefix (e.g. `checkpoints/`): PutObject, and GetObject, which
+ * HeadObject needs to find a checkpoint whose publication failed.
+ */
 export function checkpointObjectStatement(bucket: s3.IBucket, prefix: string): iam.PolicyStatement {
   return new iam.PolicyStatement({
     sid: 'PublishCheckpoints',
-    actions: ['s3:PutObject'],
+    actions: ['s3:GetObject', 's3:PutObject'],
     resources: [bucket.arnForObjects(`${prefix}*`)],
   });
 }

@@ -2,7 +2,7 @@
 // (the Object Lock bucket on AWS, so a published tree head can never be withdrawn). Implements
 // CheckpointPublisher (shared/ports/checkpoint-store.ts).
 import { createHash } from 'node:crypto';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { StorageError } from '../domain/errors.ts';
 import type { CheckpointPublisher } from '../ports/checkpoint-store.ts';
 import { objectKeys } from '../storage-definitions.ts';
@@ -25,6 +25,16 @@ export function createS3CheckpointPublisher(s3: S3Client, bucket: string): Check
         );
       } catch (error) {
         throw new StorageError('publish checkpoint failed', error);
+      }
+    },
+    async isPublished(size) {
+      try {
+        await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: objectKeys.checkpoint(size) }));
+        return true;
+      } catch (error) {
+        if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404)
+          return false;
+        throw new StorageError('checking a published checkpoint failed', error);
       }
     },
   };

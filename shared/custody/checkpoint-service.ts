@@ -11,6 +11,10 @@
 // Transparency, Sigstore Rekor). A leaf is RFC 8785 JSON `{chain, hash, seq}` (encodeHeadLeaf); a chain appears
 // once per checkpoint in which its head moved, and its latest leaf is the one inclusion proofs use.
 //
+// Publication: a checkpoint is stored before it is published, so a failed publish would leave a gap in the
+// public record. Every build therefore first publishes the latest stored checkpoint if it is missing, and
+// signs no new one until that succeeds: each published checkpoint's predecessor is published too.
+//
 // Concurrency: leaves and checkpoints are conditional puts (CheckpointStore). A builder writes its new leaves at
 // positions size, size+1, ... in order and stops at the first position another builder took; it then reloads
 // the log and starts over. Leaves already written by a builder that lost (or crashed) stay in the log and are
@@ -103,6 +107,7 @@ export function createCheckpointService(deps: CheckpointServiceDeps) {
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       await refresh();
       const latest = await deps.store.latestCheckpoint();
+      if (latest && !(await deps.publisher.isPublished(latest.size))) await deps.publisher.publish(latest);
       const changed = (await pick())
         .filter((head) => {
           const at = latestByChain.get(head.chain);

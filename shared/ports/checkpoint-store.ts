@@ -42,4 +42,6 @@ export interface ChainLister {
 /** Publishes a signed checkpoint where third parties can fetch it (the Object Lock bucket on AWS). */
 export interface CheckpointPublisher {
   publish(checkpoint: StoredCheckpoint): Promise<void>;
+  /** Whether the checkpoint of this size is already published (a failed publish is retried by the next build). */
+  isPublished(size: number): Promise<boolean>;
 }

@@ -1,11 +1,14 @@
 // The checkpoint log against a real local exchange: inclusion proofs verify for every exchange, consistency
 // proofs verify between any two checkpoint sizes, concurrent builders never fork the log, signed checkpoints
-// are published under checkpoints/, and the routes serve the same proofs.
+// are published under checkpoints/ (a failed publish is made good before a newer checkpoint is signed), and
+// the routes serve the same proofs.
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoCheckpointStore } from '../../shared/adapters/dynamo-checkpoint-store.ts';
+import { createS3CheckpointPublisher } from '../../shared/adapters/s3-checkpoint-publisher.ts';
 import { createCheckpointService } from '../../shared/custody/checkpoint-service.ts';
 import { verifyCheckpoint } from '../../shared/custody/checkpoints.ts';
+import { StorageError } from '../../shared/domain/errors.ts';
 import { encodeHeadLeaf, verifyChainHeadProof } from '../../shared/domain/ledger/checkpoint.ts';
 import {
   computeRoot,
@@ -111,7 +114,10 @@ describe('checkpoint log', () => {
     for (let i = 0; i < 4; i++)
       ids.push(await runExchange(exchange, a.member('officer'), c.authorityId, { messages: 1 }));
     const published: number[] = [];
-    const publisher: CheckpointPublisher = { publish: async (cp) => void published.push(cp.size) };
+    const publisher: CheckpointPublisher = {
+      publish: async (cp) => void published.push(cp.size),
+      isPublished: async (size) => published.includes(size),
+    };
     const { runtime } = exchange;
     const builders = Array.from({ length: 4 }, () => {
       const store = createDynamoCheckpointStore(runtime.clients.doc, runtime.config.tables.main);
@@ -139,6 +145,49 @@ describe('checkpoint log', () => {
     for (const id of ids) {
       const head = await runtime.ledger.head(id);
       expect(leaves.some((l) => l.chain === id && l.hash === head!.hash)).toBe(true);
+    }
+  });
+
+  it('publishes a checkpoint whose publish failed (fault injected) before it signs a newer one', async () => {
+    const { runtime } = exchange;
+    const s3 = createS3CheckpointPublisher(runtime.clients.s3, runtime.config.evidenceBucket);
+    let failPublish = false;
+    const publisher: CheckpointPublisher = {
+      async publish(checkpoint) {
+        if (failPublish) throw new StorageError('injected publish failure', new Error('injected'));
+        await s3.publish(checkpoint);
+      },
+      isPublished: (size) => s3.isPublished(size),
+    };
+    const store = createDynamoCheckpointStore(runtime.clients.doc, runtime.config.tables.main);
+    const service = createCheckpointService({
+      store,
+      chains: store,
+      ledger: runtime.ledger,
+      signer: runtime.signer,
+      publisher,
+    });
+    await service.build(); // settle: whatever earlier tests left unpublished is published now
+
+    ids.push(await runExchange(exchange, a.member('officer'), b.authorityId, { messages: 1 }));
+    failPublish = true;
+    await expect(service.build()).rejects.toMatchObject({ code: 'ERR_STORAGE' });
+    const stranded = (await store.latestCheckpoint())!;
+    expect(await s3.isPublished(stranded.size)).toBe(false);
+    // While publishing keeps failing, no newer checkpoint is signed over the unpublished one.
+    ids.push(await runExchange(exchange, a.member('officer'), b.authorityId, { messages: 1 }));
+    await expect(service.build()).rejects.toMatchObject({ code: 'ERR_STORAGE' });
+    expect((await store.latestCheckpoint())!.size).toBe(stranded.size);
+
+    failPublish = false;
+    const { checkpoint, created } = await service.build();
+    expect(created).toBe(true);
+    expect(checkpoint!.size).toBeGreaterThan(stranded.size);
+    for (const size of [stranded.size, checkpoint!.size]) {
+      const object = await runtime.clients.s3.send(
+        new GetObjectCommand({ Bucket: runtime.config.evidenceBucket, Key: objectKeys.checkpoint(size) }),
+      );
+      expect(await object.Body!.transformToString()).toBe((await store.getCheckpoint(size))!.jws);
     }
   });
 

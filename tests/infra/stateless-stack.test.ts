@@ -185,7 +185,7 @@ describe('checkpoint function', () => {
     });
   });
 
-  it('gets least privilege: Query/GetItem/PutItem on main, Query on the ledger, PutObject on checkpoints/, kms:Sign', () => {
+  it('gets least privilege: Query/GetItem/PutItem on main, Query on the ledger, Get/PutObject on checkpoints/, kms:Sign', () => {
     const fnId = functionsByRole().checkpoint[0]![0];
     const statements = statementsOfFunction(fnId);
     const actions = new Set(statements.flatMap(actionsOf));
@@ -201,6 +201,7 @@ describe('checkpoint function', () => {
         'kms:Sign',
         'logs:CreateLogStream',
         'logs:PutLogEvents',
+        's3:GetObject',
         's3:PutObject',
       ].sort(),
     );
@@ -208,7 +209,7 @@ describe('checkpoint function', () => {
     expect(ledger.flatMap(actionsOf)).toEqual(['dynamodb:Query']);
     const s3 = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')));
     expect(s3).toHaveLength(1);
-    expect(actionsOf(s3[0]!)).toEqual(['s3:PutObject']);
+    expect(actionsOf(s3[0]!)).toEqual(['s3:GetObject', 's3:PutObject']);
     expect(JSON.stringify(s3[0]!.Resource)).toContain('/checkpoints/*');
     expect(JSON.stringify(s3[0]!.Resource)).not.toContain('/exchanges/');
   });

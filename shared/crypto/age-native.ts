@@ -52,6 +52,8 @@ export const PARALLEL_MIN_BYTES = 32 * 1024 * 1024;
  * 4 MiB slots no faster and 15 MB heavier in peak RSS.
  */
 export const SLOT_CHUNKS = 32;
+/** Mode of a plaintext file created by openFile: owner read/write only. */
+const PLAINTEXT_MODE = 0o600;
 
 /** Hex SHA-256 digests and sizes of both sides of a sealed document, as the signed manifest lists them. */
 export interface SealDigests {
@@ -230,8 +232,8 @@ export async function sealFile(
 
 /**
  * Open a sealed file into a plaintext file and return the digests. On any failure the partial plaintext is
- * removed, so unauthenticated or truncated content never stays on disk. Large files take the three-thread
- * path, as in {@link sealFile}.
+ * removed, so unauthenticated or truncated content never stays on disk. A new plaintext file is created 0600:
+ * opened evidence is for its holder only. Large files take the three-thread path, as in {@link sealFile}.
  */
 export async function openFile(
   inputPath: string,
@@ -245,7 +247,7 @@ export async function openFile(
     const parallel = options.parallel ?? (await input.stat()).size >= PARALLEL_MIN_BYTES;
     if (!parallel) {
       const source = input.createReadStream({ highWaterMark: FILE_READ_SIZE, autoClose: false });
-      return await writeDigested(openStream(source, identities), outputPath);
+      return await writeDigested(openStream(source, identities), outputPath, PLAINTEXT_MODE);
     }
     const { header } = await readHeader(readPieces(input, 0));
     const fileKey = await unlockHeader(header, keys);
@@ -256,7 +258,7 @@ export async function openFile(
     const sides = await removeOnFailure(outputPath, () =>
       transformFile(
         { handle: input, offset: header.raw.length + NONCE_SIZE, prefix: Buffer.concat([header.raw, nonce]) },
-        { path: outputPath, prefix: new Uint8Array(0) },
+        { path: outputPath, prefix: new Uint8Array(0), mode: PLAINTEXT_MODE },
         openSlots(cipher),
       ),
     );
@@ -271,9 +273,13 @@ export async function openFile(
   }
 }
 
-async function writeDigested(stream: DigestedStream, outputPath: string): Promise<SealDigests> {
+async function writeDigested(
+  stream: DigestedStream,
+  outputPath: string,
+  mode?: number,
+): Promise<SealDigests> {
   return removeOnFailure(outputPath, async () => {
-    await pipeline(stream, createWriteStream(outputPath));
+    await pipeline(stream, createWriteStream(outputPath, mode === undefined ? {} : { mode }));
     return stream.digests;
   });
 }

@@ -39,6 +39,8 @@ export interface PipelineOutput {
   readonly path: string;
   /** Bytes written (and hashed) before the first transformed slot. */
   readonly prefix: Uint8Array;
+  /** File mode if the file is created (before the umask); 0o666 when absent. */
+  readonly mode?: number;
 }
 
 /** Slots per side: enough that reading, transforming, hashing and writing all overlap; memory stays fixed. */
@@ -59,7 +61,7 @@ export async function transformFile(
   target: PipelineOutput,
   work: SlotTransform,
 ): Promise<{ input: SideDigest; output: SideDigest }> {
-  const output = await open(target.path, 'w');
+  const output = await open(target.path, 'w', target.mode);
   const reads = new SlotRing(work.inputSlotBytes);
   const writes = new SlotRing(work.outputSlotBytes, output.fd);
   try {

@@ -157,6 +157,14 @@ describe('sealStream interoperates with the age CLI', () => {
     expect((await readFile(openedPath)).equals(plaintext)).toBe(true);
   });
 
+  it.each([false, true])('openFile creates the plaintext 0600 (three threads: %s)', async (parallel) => {
+    const input = join(scratch.dir, `mode-${parallel}`);
+    await writeFile(input, randomBytes(CHUNK_SIZE + 9));
+    await sealFile(input, `${input}.age`, [cli.recipient], { parallel });
+    await openFile(`${input}.age`, `${input}.opened`, [cli.identity], { parallel });
+    expect((await stat(`${input}.opened`)).mode & 0o777).toBe(0o600);
+  });
+
   it('openFile removes the partial plaintext when the file is truncated', async () => {
     const { bytes } = await sealBytes(randomBytes(3 * CHUNK_SIZE), [cli.recipient]);
     const path = join(scratch.dir, 'cut.age');

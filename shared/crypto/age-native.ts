@@ -202,32 +202,27 @@ export async function sealFile(
   options: { parallel?: boolean } = {},
 ): Promise<SealDigests> {
   const parsed = parseRecipients(recipients);
-  const input = await open(inputPath, 'r');
-  try {
-    const parallel = options.parallel ?? (await input.stat()).size >= PARALLEL_MIN_BYTES;
-    if (!parallel) {
-      const source = input.createReadStream({ highWaterMark: FILE_READ_SIZE, autoClose: false });
-      return await writeDigested(sealStream(source, recipients), outputPath);
-    }
-    const { fileKey, header } = await buildHeader(parsed);
-    const nonce = randomBytes(NONCE_SIZE);
-    const cipher = new PayloadCipher(derivePayloadKey(fileKey, nonce));
-    const sides = await removeOnFailure(outputPath, () =>
-      transformFile(
-        { handle: input, offset: 0, prefix: new Uint8Array(0) },
-        { path: outputPath, prefix: Buffer.concat([header, nonce]) },
-        sealSlots(cipher),
-      ),
-    );
-    return {
-      plaintextSha256: sides.input.sha256,
-      plaintextSize: sides.input.size,
-      sealedSha256: sides.output.sha256,
-      sealedSize: sides.output.size,
-    };
-  } finally {
-    await input.close();
-  }
+  return withInputFile(inputPath, options.parallel, {
+    stream: (source) => writeDigested(sealStream(source, recipients), outputPath),
+    async threads(input) {
+      const { fileKey, header } = await buildHeader(parsed);
+      const nonce = randomBytes(NONCE_SIZE);
+      const cipher = new PayloadCipher(derivePayloadKey(fileKey, nonce));
+      const sides = await removeOnFailure(outputPath, () =>
+        transformFile(
+          { handle: input, offset: 0, prefix: new Uint8Array(0) },
+          { path: outputPath, prefix: Buffer.concat([header, nonce]) },
+          sealSlots(cipher),
+        ),
+      );
+      return {
+        plaintextSha256: sides.input.sha256,
+        plaintextSize: sides.input.size,
+        sealedSha256: sides.output.sha256,
+        sealedSize: sides.output.size,
+      };
+    },
+  });
 }
 
 /**
@@ -242,32 +237,49 @@ export async function openFile(
   options: { parallel?: boolean } = {},
 ): Promise<SealDigests> {
   const keys = prepareIdentities(identities);
+  return withInputFile(inputPath, options.parallel, {
+    stream: (source) => writeDigested(openStream(source, identities), outputPath, PLAINTEXT_MODE),
+    async threads(input) {
+      const { header } = await readHeader(readPieces(input, 0));
+      const fileKey = await unlockHeader(header, keys);
+      const nonce = Buffer.alloc(NONCE_SIZE);
+      const { bytesRead } = await input.read(nonce, 0, NONCE_SIZE, header.raw.length);
+      if (bytesRead < NONCE_SIZE) throw integrityError('file ends before the payload nonce');
+      const cipher = new PayloadCipher(derivePayloadKey(fileKey, nonce));
+      const sides = await removeOnFailure(outputPath, () =>
+        transformFile(
+          {
+            handle: input,
+            offset: header.raw.length + NONCE_SIZE,
+            prefix: Buffer.concat([header.raw, nonce]),
+          },
+          { path: outputPath, prefix: new Uint8Array(0), mode: PLAINTEXT_MODE },
+          openSlots(cipher),
+        ),
+      );
+      return {
+        plaintextSha256: sides.output.sha256,
+        plaintextSize: sides.output.size,
+        sealedSha256: sides.input.sha256,
+        sealedSize: sides.input.size,
+      };
+    },
+  });
+}
+
+/** Run one of the two file paths over the open input: by its size, unless `parallel` forces one. */
+async function withInputFile(
+  inputPath: string,
+  parallel: boolean | undefined,
+  paths: {
+    stream(source: Readable): Promise<SealDigests>;
+    threads(input: FileHandle): Promise<SealDigests>;
+  },
+): Promise<SealDigests> {
   const input = await open(inputPath, 'r');
   try {
-    const parallel = options.parallel ?? (await input.stat()).size >= PARALLEL_MIN_BYTES;
-    if (!parallel) {
-      const source = input.createReadStream({ highWaterMark: FILE_READ_SIZE, autoClose: false });
-      return await writeDigested(openStream(source, identities), outputPath, PLAINTEXT_MODE);
-    }
-    const { header } = await readHeader(readPieces(input, 0));
-    const fileKey = await unlockHeader(header, keys);
-    const nonce = Buffer.alloc(NONCE_SIZE);
-    const { bytesRead } = await input.read(nonce, 0, NONCE_SIZE, header.raw.length);
-    if (bytesRead < NONCE_SIZE) throw integrityError('file ends before the payload nonce');
-    const cipher = new PayloadCipher(derivePayloadKey(fileKey, nonce));
-    const sides = await removeOnFailure(outputPath, () =>
-      transformFile(
-        { handle: input, offset: header.raw.length + NONCE_SIZE, prefix: Buffer.concat([header.raw, nonce]) },
-        { path: outputPath, prefix: new Uint8Array(0), mode: PLAINTEXT_MODE },
-        openSlots(cipher),
-      ),
-    );
-    return {
-      plaintextSha256: sides.output.sha256,
-      plaintextSize: sides.output.size,
-      sealedSha256: sides.input.sha256,
-      sealedSize: sides.input.size,
-    };
+    if (parallel ?? (await input.stat()).size >= PARALLEL_MIN_BYTES) return await paths.threads(input);
+    return await paths.stream(input.createReadStream({ highWaterMark: FILE_READ_SIZE, autoClose: false }));
   } finally {
     await input.close();
   }

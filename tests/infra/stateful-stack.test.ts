@@ -154,7 +154,7 @@ describe('tables', () => {
     }
   });
 
-  it.each(tables.map((d) => [d.id, d] as const))('%s has the keys and GSIs of its definition', (_id, def) => {
+  it.each(tables.map((d) => [d.id, d] as const))('%s has the keys, GSIs and TTL of its definition', (_id, def) => {
     const keySchema = [
       { AttributeName: def.partitionKey.name, KeyType: 'HASH' },
       ...(def.sortKey ? [{ AttributeName: def.sortKey.name, KeyType: 'RANGE' }] : []),

@@ -154,40 +154,45 @@ describe('tables', () => {
     }
   });
 
-  it.each(tables.map((d) => [d.id, d] as const))('%s has the keys, GSIs and TTL of its definition', (_id, def) => {
-    const keySchema = [
-      { AttributeName: def.partitionKey.name, KeyType: 'HASH' },
-      ...(def.sortKey ? [{ AttributeName: def.sortKey.name, KeyType: 'RANGE' }] : []),
-    ];
-    const matches = allTables().filter(
-      (t) => JSON.stringify(t.Properties.KeySchema) === JSON.stringify(keySchema),
-    );
-    expect(matches).toHaveLength(1);
-    const props = matches[0]!.Properties;
-    const indexes = (props.GlobalSecondaryIndexes ?? []) as { IndexName: string; KeySchema: unknown }[];
-    expect(indexes.map((i) => i.IndexName).sort()).toEqual(def.globalIndexes.map((i) => i.indexName).sort());
-    for (const index of def.globalIndexes) {
-      expect(indexes.find((i) => i.IndexName === index.indexName)?.KeySchema).toEqual([
-        { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
-        ...(index.sortKey ? [{ AttributeName: index.sortKey.name, KeyType: 'RANGE' }] : []),
-      ]);
-    }
-    const declared = [
-      def.partitionKey,
-      def.sortKey,
-      ...def.globalIndexes.flatMap((i) => [i.partitionKey, i.sortKey]),
-    ]
-      .filter((k) => k !== undefined)
-      .map((k) => ({ AttributeName: k.name, AttributeType: k.type }));
-    expect(props.AttributeDefinitions).toEqual(expect.arrayContaining(declared));
-    expect((props.AttributeDefinitions as unknown[]).length).toBe(
-      new Set(declared.map((d) => d.AttributeName)).size,
-    );
-    // TTL only where the definition asks for it: the ledger must never expire.
-    expect(props.TimeToLiveSpecification).toEqual(
-      def.timeToLiveAttribute ? { AttributeName: def.timeToLiveAttribute, Enabled: true } : undefined,
-    );
-  });
+  it.each(tables.map((d) => [d.id, d] as const))(
+    '%s has the keys, GSIs and TTL of its definition',
+    (_id, def) => {
+      const keySchema = [
+        { AttributeName: def.partitionKey.name, KeyType: 'HASH' },
+        ...(def.sortKey ? [{ AttributeName: def.sortKey.name, KeyType: 'RANGE' }] : []),
+      ];
+      const matches = allTables().filter(
+        (t) => JSON.stringify(t.Properties.KeySchema) === JSON.stringify(keySchema),
+      );
+      expect(matches).toHaveLength(1);
+      const props = matches[0]!.Properties;
+      const indexes = (props.GlobalSecondaryIndexes ?? []) as { IndexName: string; KeySchema: unknown }[];
+      expect(indexes.map((i) => i.IndexName).sort()).toEqual(
+        def.globalIndexes.map((i) => i.indexName).sort(),
+      );
+      for (const index of def.globalIndexes) {
+        expect(indexes.find((i) => i.IndexName === index.indexName)?.KeySchema).toEqual([
+          { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
+          ...(index.sortKey ? [{ AttributeName: index.sortKey.name, KeyType: 'RANGE' }] : []),
+        ]);
+      }
+      const declared = [
+        def.partitionKey,
+        def.sortKey,
+        ...def.globalIndexes.flatMap((i) => [i.partitionKey, i.sortKey]),
+      ]
+        .filter((k) => k !== undefined)
+        .map((k) => ({ AttributeName: k.name, AttributeType: k.type }));
+      expect(props.AttributeDefinitions).toEqual(expect.arrayContaining(declared));
+      expect((props.AttributeDefinitions as unknown[]).length).toBe(
+        new Set(declared.map((d) => d.AttributeName)).size,
+      );
+      // TTL only where the definition asks for it: the ledger must never expire.
+      expect(props.TimeToLiveSpecification).toEqual(
+        def.timeToLiveAttribute ? { AttributeName: def.timeToLiveAttribute, Enabled: true } : undefined,
+      );
+    },
+  );
 
   it('expires old replay ids by TTL, and nothing else', () => {
     expect(replayTable.timeToLiveAttribute).toBe('expiresAt');

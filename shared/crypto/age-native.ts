@@ -89,33 +89,17 @@ export function sealStream(plaintext: ByteSource, recipients: readonly string[])
   const result = settleLater<SealDigests>();
   async function* generate(): AsyncGenerator<Buffer> {
     const digester = new StreamDigester();
-    let plaintextSize = 0;
-    let sealedSize = 0;
-    const emit = (bytes: Buffer): Buffer => {
-      digester.sealed.update(bytes);
-      sealedSize += bytes.length;
-      return bytes;
-    };
     try {
       const { fileKey, header } = await buildHeader(parsed);
       const nonce = randomBytes(NONCE_SIZE);
       const sealer = new ChunkSealer(derivePayloadKey(fileKey, nonce));
-      yield emit(Buffer.concat([header, nonce]));
+      yield digester.sealed(Buffer.concat([header, nonce]));
       for await (const input of plaintext) {
-        const bytes = toBuffer(input);
-        digester.plain.update(bytes);
-        plaintextSize += bytes.length;
-        const out = sealer.push(bytes);
-        if (out !== undefined) yield emit(out);
+        const out = sealer.push(digester.plain(toBuffer(input)));
+        if (out !== undefined) yield digester.sealed(out);
       }
-      yield emit(sealer.finish());
-      const digests = digester.finish();
-      result.resolve({
-        plaintextSha256: digests.plain,
-        plaintextSize,
-        sealedSha256: digests.sealed,
-        sealedSize,
-      });
+      yield digester.sealed(sealer.finish());
+      result.resolve(digester.finish());
     } catch (error) {
       result.reject(error);
       throw error;
@@ -139,17 +123,7 @@ export function openStream(sealed: ByteSource, identities: readonly string[]): D
   const result = settleLater<SealDigests>();
   async function* generate(): AsyncGenerator<Buffer> {
     const digester = new StreamDigester();
-    let plaintextSize = 0;
-    let sealedSize = 0;
-    const release = (bytes: Buffer): Buffer => {
-      digester.plain.update(bytes);
-      plaintextSize += bytes.length;
-      return bytes;
-    };
-    const source = measure(sealed, (bytes) => {
-      digester.sealed.update(bytes);
-      sealedSize += bytes.length;
-    });
+    const source = measure(sealed, (bytes) => digester.sealed(bytes));
     try {
       const { header, rest } = await readHeader(source);
       const fileKey = await unlockHeader(header, keys);
@@ -162,21 +136,15 @@ export function openStream(sealed: ByteSource, identities: readonly string[]): D
       const payloadKey = derivePayloadKey(fileKey, pending.subarray(0, NONCE_SIZE));
       const opener = new ChunkOpener(payloadKey);
       let out = opener.push(pending.subarray(NONCE_SIZE));
-      if (out !== undefined) yield release(out);
+      if (out !== undefined) yield digester.plain(out);
       for (;;) {
         const next = await source.next();
         if (next.done) break;
         out = opener.push(next.value);
-        if (out !== undefined) yield release(out);
+        if (out !== undefined) yield digester.plain(out);
       }
-      yield release(opener.finish());
-      const digests = digester.finish();
-      result.resolve({
-        plaintextSha256: digests.plain,
-        plaintextSize,
-        sealedSha256: digests.sealed,
-        sealedSize,
-      });
+      yield digester.plain(opener.finish());
+      result.resolve(digester.finish());
     } catch (error) {
       result.reject(error);
       throw error;
@@ -718,10 +686,31 @@ function settleLater<T>(): {
 
 /** SHA-256 of both sides of a stream, hashed inline. */
 class StreamDigester {
-  readonly plain = createHash('sha256');
-  readonly sealed = createHash('sha256');
+  private readonly plainHash = createHash('sha256');
+  private readonly sealedHash = createHash('sha256');
+  private plainSize = 0;
+  private sealedSize = 0;
 
-  finish(): { plain: string; sealed: string } {
-    return { plain: this.plain.digest('hex'), sealed: this.sealed.digest('hex') };
+  /** Count plaintext bytes and pass them on. */
+  plain(bytes: Buffer): Buffer {
+    this.plainHash.update(bytes);
+    this.plainSize += bytes.length;
+    return bytes;
+  }
+
+  /** Count sealed bytes and pass them on. */
+  sealed(bytes: Buffer): Buffer {
+    this.sealedHash.update(bytes);
+    this.sealedSize += bytes.length;
+    return bytes;
+  }
+
+  finish(): SealDigests {
+    return {
+      plaintextSha256: this.plainHash.digest('hex'),
+      plaintextSize: this.plainSize,
+      sealedSha256: this.sealedHash.digest('hex'),
+      sealedSize: this.sealedSize,
+    };
   }
 }

@@ -55,6 +55,27 @@ export interface UploadProgressSink {
   finish(): void;
 }
 
+/** Files this large get a progress bar while they are sealed or opened; smaller ones take a blink. */
+export const CRYPTO_PROGRESS_MIN_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Run a seal or open of `totalBytes` of input, drawing a progress bar when the file is large enough for the
+ * wait to show (a 10 GiB disk image takes seconds to seal).
+ */
+export async function withCryptoProgress<T>(
+  createProgress: ((label: string, totalBytes: number) => UploadProgressSink) | undefined,
+  label: string,
+  totalBytes: number,
+  work: (options: { onProgress?: (bytesDone: number) => void }) => Promise<T>,
+): Promise<T> {
+  const bar = totalBytes >= CRYPTO_PROGRESS_MIN_BYTES ? createProgress?.(label, totalBytes) : undefined;
+  try {
+    return await work(bar ? { onProgress: (done) => bar.update(done) } : {});
+  } finally {
+    bar?.finish();
+  }
+}
+
 export interface DeliverMessageOptions {
   readonly client: PouchClient;
   readonly signer: ManifestSigner;
@@ -163,7 +184,13 @@ export async function deliverMessage(options: DeliverMessageOptions): Promise<De
   const budget = { partsLeft: options.abortAfterParts ?? Number.POSITIVE_INFINITY, skipped: 0 };
   for (const doc of state.documents) {
     if (!doc.digests) {
-      doc.digests = await sealFile(doc.source, doc.sealedPath, options.recipients);
+      const { size } = await stat(doc.source);
+      doc.digests = await withCryptoProgress(
+        options.createProgress,
+        `sealing ${doc.name}`,
+        size,
+        (progress) => sealFile(doc.source, doc.sealedPath, options.recipients, progress),
+      );
       await save();
     }
     if (!doc.committed) {

@@ -18,7 +18,7 @@ import {
 } from '../sdk/exchange-api.ts';
 import type { PouchClient } from '../sdk/pouch-client.ts';
 import { downloadFile } from '../transfer/index.ts';
-import type { UploadProgressSink } from './deliver-message.ts';
+import { type UploadProgressSink, withCryptoProgress } from './deliver-message.ts';
 import { claimUniqueName, deriveSafeFileName } from './safe-file-name.ts';
 
 export interface FetchExchangeOptions {
@@ -230,7 +230,10 @@ async function fetchOne(
     const plainPath = join(work, 'plain');
     let digests: Awaited<ReturnType<typeof openFile>>;
     try {
-      digests = await openFile(sealedPath, plainPath, options.identities);
+      const label = `opening ${deriveSafeFileName(entry.name, entry.documentId)}`;
+      digests = await withCryptoProgress(options.createProgress, label, entry.sealedSize, (progress) =>
+        openFile(sealedPath, plainPath, options.identities, progress),
+      );
     } catch (error) {
       throw explain(error, describe, 'it cannot be opened with this authority’s sealing identity');
     }

@@ -71,6 +71,14 @@ export interface DigestedStream extends AsyncIterable<Buffer> {
   readonly digests: Promise<SealDigests>;
 }
 
+/** Options of {@link sealFile} and {@link openFile}. */
+export interface FileOptions {
+  /** Force the three-thread path (true) or the stream path (false); by default it follows the file's size. */
+  readonly parallel?: boolean;
+  /** Called as the input is consumed, with the input bytes done so far (at the end, the input file's size). */
+  readonly onProgress?: (inputBytes: number) => void;
+}
+
 /** What the sealer and the opener accept: a Node Readable (of Buffers) or any async iterable of bytes. */
 export type ByteSource = Readable | AsyncIterable<Uint8Array>;
 
@@ -167,10 +175,10 @@ export async function sealFile(
   inputPath: string,
   outputPath: string,
   recipients: readonly string[],
-  options: { parallel?: boolean } = {},
+  options: FileOptions = {},
 ): Promise<SealDigests> {
   const parsed = parseRecipients(recipients);
-  return withInputFile(inputPath, options.parallel, {
+  return withInputFile(inputPath, options, {
     stream: (source) => writeDigested(sealStream(source, recipients), outputPath),
     async threads(input) {
       const { fileKey, header } = await buildHeader(parsed);
@@ -178,7 +186,7 @@ export async function sealFile(
       const cipher = new PayloadCipher(derivePayloadKey(fileKey, nonce));
       const sides = await removeOnFailure(outputPath, () =>
         transformFile(
-          { handle: input, offset: 0, prefix: new Uint8Array(0) },
+          { handle: input, offset: 0, prefix: new Uint8Array(0), onProgress: options.onProgress },
           { path: outputPath, prefix: Buffer.concat([header, nonce]) },
           sealSlots(cipher),
         ),
@@ -202,10 +210,10 @@ export async function openFile(
   inputPath: string,
   outputPath: string,
   identities: readonly string[],
-  options: { parallel?: boolean } = {},
+  options: FileOptions = {},
 ): Promise<SealDigests> {
   const keys = prepareIdentities(identities);
-  return withInputFile(inputPath, options.parallel, {
+  return withInputFile(inputPath, options, {
     stream: (source) => writeDigested(openStream(source, identities), outputPath, PLAINTEXT_MODE),
     async threads(input) {
       const { header } = await readHeader(readPieces(input, 0));
@@ -220,6 +228,7 @@ export async function openFile(
             handle: input,
             offset: header.raw.length + NONCE_SIZE,
             prefix: Buffer.concat([header.raw, nonce]),
+            onProgress: options.onProgress,
           },
           { path: outputPath, prefix: new Uint8Array(0), mode: PLAINTEXT_MODE },
           openSlots(cipher),
@@ -238,16 +247,26 @@ export async function openFile(
 /** Run one of the two file paths over the open input: by its size, unless `parallel` forces one. */
 async function withInputFile(
   inputPath: string,
-  parallel: boolean | undefined,
+  options: FileOptions,
   paths: {
-    stream(source: Readable): Promise<SealDigests>;
+    stream(source: ByteSource): Promise<SealDigests>;
     threads(input: FileHandle): Promise<SealDigests>;
   },
 ): Promise<SealDigests> {
   const input = await open(inputPath, 'r');
   try {
-    if (parallel ?? (await input.stat()).size >= PARALLEL_MIN_BYTES) return await paths.threads(input);
-    return await paths.stream(input.createReadStream({ highWaterMark: FILE_READ_SIZE, autoClose: false }));
+    if (options.parallel ?? (await input.stat()).size >= PARALLEL_MIN_BYTES)
+      return await paths.threads(input);
+    const source = input.createReadStream({ highWaterMark: FILE_READ_SIZE, autoClose: false });
+    const { onProgress } = options;
+    if (!onProgress) return await paths.stream(source);
+    let done = 0;
+    return await paths.stream(
+      measure(source, (bytes) => {
+        done += bytes.length;
+        onProgress(done);
+      }),
+    );
   } finally {
     await input.close();
   }
@@ -614,7 +633,7 @@ async function readHeader(
   }
 }
 
-/** Pass the sealed bytes through an observer; the opener reads its input only via this. */
+/** Pass bytes through an observer (the opener's sealed input, a file's progress). */
 async function* measure(source: ByteSource, observe: (bytes: Buffer) => void): AsyncGenerator<Buffer> {
   for await (const input of source) {
     const bytes = toBuffer(input);

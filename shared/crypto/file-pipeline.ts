@@ -32,6 +32,8 @@ export interface PipelineInput {
   readonly offset: number;
   /** Input bytes before `offset` that the caller already consumed (a header): hashed, not transformed. */
   readonly prefix: Uint8Array;
+  /** Called after each slot with the input bytes done so far, prefix included. */
+  readonly onProgress?: (inputBytes: number) => void;
 }
 
 export interface PipelineOutput {
@@ -81,6 +83,7 @@ export async function transformFile(
       return length;
     };
     let slot = 0;
+    let done = source.prefix.length;
     let length = await fill(0);
     for (;;) {
       reads.post(slot, length);
@@ -98,6 +101,8 @@ export async function transformFile(
       const final = nextLength === 0;
       written += work.transform(input.subarray(head), final, out, written);
       writes.post(slot, written);
+      done += length;
+      source.onProgress?.(done);
       if (final) break;
       slot = next;
       length = nextLength;

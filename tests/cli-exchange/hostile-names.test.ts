@@ -5,11 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliverMessage } from '../../client/exchange/deliver-message.ts';
 import { fetchExchange } from '../../client/exchange/fetch-documents.ts';
-import { loadManifestSigner } from '../../client/exchange/member-signer.ts';
 import { claimUniqueName, deriveSafeFileName } from '../../client/exchange/safe-file-name.ts';
-import { openKeystore } from '../../client/keystore/keystore.ts';
-import { fetchDirectoryEntry } from '../../client/sdk/exchange-api.ts';
-import { createPouchClient } from '../../client/sdk/pouch-client.ts';
+import { openDemoOfficer, sealingRecipients } from '../support/demo-officer.ts';
 import { startTestExchange } from '../support/local-exchange.ts';
 
 type Exchange = Awaited<ReturnType<typeof startTestExchange>>;
@@ -62,27 +59,12 @@ describe('hostile manifest names against the local exchange', () => {
   });
 
   it('saves a document named "../../escape\\u202Etxt.sh" inside the output folder under a safe name', async () => {
-    const northland = exchange.demo.find((d) => d.slug === 'northland')!;
-    const southmark = exchange.demo.find((d) => d.slug === 'southmark')!;
-    const noPassphrase = async () => {
-      throw new Error('demo keys need no passphrase');
-    };
-    const open = async (home: string) => {
-      const keystore = openKeystore({ home });
-      const profile = await keystore.unlockProfile('officer', noPassphrase);
-      const client = createPouchClient({ baseUrl: exchange.url, credentials: profile.credentials });
-      const signer = await loadManifestSigner(keystore, 'officer', noPassphrase);
-      return { keystore, client, signer };
-    };
-    const north = await open(northland.home);
-    const south = await open(southmark.home);
+    const north = await openDemoOfficer(exchange, 'northland');
+    const south = await openDemoOfficer(exchange, 'southmark');
 
     const file = join(exchange.dataDir, 'plain.txt');
     await writeFile(file, 'contents\n');
-    const recipients = [
-      ...(await fetchDirectoryEntry(north.client, southmark.authorityId)).recipients,
-      ...(await fetchDirectoryEntry(north.client, northland.authorityId)).recipients,
-    ];
+    const recipients = await sealingRecipients(north, south.authorityId);
     const sent = await deliverMessage({
       client: north.client,
       signer: north.signer,
@@ -92,7 +74,7 @@ describe('hostile manifest names against the local exchange', () => {
         create: {
           kind: 'mla',
           urgency: 'normal',
-          requestedId: southmark.authorityId,
+          requestedId: south.authorityId,
           requesterReference: 'H-1',
         },
       },

@@ -211,6 +211,32 @@ describe('sealFile and openFile on three threads (the large-file path, forced fo
     },
   );
 
+  it.each([true, false])(
+    'reports progress up to the whole input, in order (three threads: %s)',
+    async (parallel) => {
+      const input = join(scratch.dir, `progress-${parallel}`);
+      await writeFile(input, randomBytes(2 * SLOT + 5));
+      const sealing: number[] = [];
+      const digests = await sealFile(input, `${input}.age`, [cli.recipient], {
+        parallel,
+        onProgress: (done) => sealing.push(done),
+      });
+      const opening: number[] = [];
+      await openFile(`${input}.age`, `${input}.opened`, [cli.identity], {
+        parallel,
+        onProgress: (done) => opening.push(done),
+      });
+      for (const [updates, total] of [
+        [sealing, digests.plaintextSize],
+        [opening, digests.sealedSize],
+      ] as const) {
+        expect(updates.length).toBeGreaterThan(1);
+        expect(updates).toEqual([...updates].sort((a, b) => a - b));
+        expect(updates.at(-1)).toBe(total);
+      }
+    },
+  );
+
   it('rejects a file cut at a slot boundary or tampered in a later slot, and opens the intact one', async () => {
     const plaintext = randomBytes(2 * SLOT + 100);
     const { bytes } = await sealBytes(plaintext, [cli.recipient]);

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { openFile } from '../../../shared/crypto/age-native.ts';
+import { withCryptoProgress } from '../../exchange/deliver-message.ts';
 import { placeFile } from '../../exchange/fetch-documents.ts';
 import { loadSealingIdentity } from '../../exchange/member-signer.ts';
 import { CliUsageError } from '../cli-errors.ts';
@@ -30,7 +31,8 @@ export const openCommand = defineCommand({
     const input = resolve(positionals[0] ?? '');
     if (!values.out) throw new CliUsageError('--out FILE is required', 'open');
     const output = resolve(values.out);
-    if (!(await stat(input).catch(() => undefined))?.isFile()) {
+    const sealed = await stat(input).catch(() => undefined);
+    if (!sealed?.isFile()) {
       throw new CliUsageError(`cannot read ${positionals[0]}; check the path`, 'open');
     }
     if (await stat(output).catch(() => undefined)) {
@@ -39,7 +41,12 @@ export const openCommand = defineCommand({
     const identity = await loadSealingIdentity(ctx.keystore, values.identity, ctx.passphrase);
     const tmp = join(dirname(output), `.${basename(output)}.${randomBytes(6).toString('hex')}.part`);
     try {
-      const digests = await openFile(input, tmp, [identity]);
+      const digests = await withCryptoProgress(
+        (label, total) => ctx.createProgress({ label, total }),
+        `opening ${basename(input)}`,
+        sealed.size,
+        (progress) => openFile(input, tmp, [identity], progress),
+      );
       await placeFile(tmp, output);
       ctx.print(
         { input, output, ...digests },

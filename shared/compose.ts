@@ -99,15 +99,16 @@ export async function composeRuntime(
   const operatorKeyFile = await bootstrapLocalOperator(config, clients, directory, now);
   const ledger = createDynamoLedgerStore({ doc: clients.doc, tableName: config.tables.ledger });
   const exchangeRepository = createDynamoExchangeRepository(clients.doc, config.tables.main);
+  const documents = createS3DocumentStore(clients.s3, {
+    bucket: config.evidenceBucket,
+    presignSeconds: config.presignSeconds,
+    // s3rver neither verifies nor reports checksums: locally the only honest confirmation is to read.
+    verifyByReadingWhenNoChecksum: config.mode === 'local',
+  });
   const exchanges = createExchangeService({
     exchanges: exchangeRepository,
     ledger,
-    documents: createS3DocumentStore(clients.s3, {
-      bucket: config.evidenceBucket,
-      presignSeconds: config.presignSeconds,
-      // s3rver neither verifies nor reports checksums: locally the only honest confirmation is to read.
-      verifyByReadingWhenNoChecksum: config.mode === 'local',
-    }),
+    documents,
     directory,
     receipts: createDynamoReceiptStore(clients.doc, config.tables.main),
     signer,
@@ -132,6 +133,11 @@ export async function composeRuntime(
     signer,
     checkpoints,
     listReceipts: (principal, exchangeId) => exchanges.listReceipts(principal, exchangeId),
+    bundles: {
+      store: documents,
+      inlineMaxBytes: config.bundleInlineMaxBytes,
+      presignSeconds: config.presignSeconds,
+    },
     now: () => new Date(now()),
   });
   const app = createApp({

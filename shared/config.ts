@@ -29,6 +29,8 @@ const schema = z
     /** Largest JSON request body accepted by the API, in bytes. */
     POUCH_MAX_BODY_BYTES: positiveInt,
     POUCH_PRESIGN_SECONDS: positiveInt.max(300),
+    /** Larger custody bundles are stored and handed out by presigned URL (Lambda answers at most 6 MB). */
+    POUCH_BUNDLE_INLINE_MAX_BYTES: positiveInt,
     POUCH_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']),
   })
   .superRefine((v, ctx) => {
@@ -64,6 +66,7 @@ export interface Config {
   readonly maxDocumentBytes: number;
   readonly maxBodyBytes: number;
   readonly presignSeconds: number;
+  readonly bundleInlineMaxBytes: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
 
@@ -72,6 +75,7 @@ export const commonDefaults: Readonly<Record<string, string>> = {
   POUCH_MAX_DOCUMENT_BYTES: String(64 * 1024 ** 3),
   POUCH_MAX_BODY_BYTES: String(256 * 1024),
   POUCH_PRESIGN_SECONDS: '300',
+  POUCH_BUNDLE_INLINE_MAX_BYTES: String(4 * 1024 ** 2),
   POUCH_LOG_LEVEL: 'info',
 };
 
@@ -138,6 +142,7 @@ function toConfig(v: RawConfig): Config {
     maxDocumentBytes: v.POUCH_MAX_DOCUMENT_BYTES,
     maxBodyBytes: v.POUCH_MAX_BODY_BYTES,
     presignSeconds: v.POUCH_PRESIGN_SECONDS,
+    bundleInlineMaxBytes: v.POUCH_BUNDLE_INLINE_MAX_BYTES,
     logLevel: v.POUCH_LOG_LEVEL,
   };
 }

@@ -112,6 +112,9 @@ export const objectKeys = {
   document: (exchangeId: string, documentId: string): string =>
     `exchanges/${exchangeId}/documents/${documentId}.age`,
   checkpoint: (size: number): string => `checkpoints/${String(size).padStart(12, '0')}.jws`,
+  /** A custody bundle too large to answer inline; kept under the bucket's retention like the evidence. */
+  bundleExport: (exchangeId: string, exportId: string): string =>
+    `exchanges/${exchangeId}/exports/${exportId}.jsonl`,
 } as const;
 
 /** Lifetimes that the API and the template tests both rely on. */

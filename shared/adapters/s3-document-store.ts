@@ -236,6 +236,23 @@ export function createS3DocumentStore(s3: S3Client, options: S3DocumentStoreOpti
       );
       return { method: 'GET', ...signed } satisfies PresignedRequest;
     },
+
+    async putObject({ key, body, sha256, contentType }) {
+      try {
+        await s3.send(
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key: key,
+            Body: body,
+            ContentType: contentType,
+            // Object Lock buckets require an integrity checksum; s3rver needs it precomputed (DESIGN.md).
+            ChecksumSHA256: Buffer.from(sha256, 'hex').toString('base64'),
+          }),
+        );
+      } catch (error) {
+        throw translateS3Error(error, 'put object');
+      }
+    },
   };
 }
 

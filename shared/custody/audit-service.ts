@@ -1,17 +1,21 @@
 // Use cases, custody: the auditor's timeline and the custody bundle export of one exchange. Policy
 // (canReadLedger) is enforced here, where data is read; an auditor's read is itself recorded in the ledger
 // (`auditor.viewed`, carrying details.status from the head like every event) before anything is returned.
+import { createHash } from 'node:crypto';
 import { PouchError } from '../domain/errors.ts';
 import type { ExchangeState } from '../domain/exchange/state-machine.ts';
 import type { Principal } from '../domain/identity/types.ts';
 import type { LedgerEvent } from '../domain/ledger/event.ts';
 import { canReadLedger } from '../domain/policy.ts';
+import { newId } from '../exchange/exchange-service.ts';
 import type { DirectoryRepository } from '../ports/directory-repository.ts';
+import type { DocumentStore } from '../ports/document-store.ts';
 import type { ExchangeLabel, ExchangeRepository } from '../ports/exchange-repository.ts';
 import type { LedgerStore } from '../ports/ledger-store.ts';
 import type { StoredReceipt } from '../ports/receipt-store.ts';
 import type { Signer } from '../ports/signer.ts';
-import { type BundleMaterial, type BundleMemberKey, writeBundleLines } from './bundle.ts';
+import { objectKeys } from '../storage-definitions.ts';
+import { BUNDLE_MEDIA_TYPE, type BundleMaterial, type BundleMemberKey, writeBundleLines } from './bundle.ts';
 import type { CheckpointService } from './checkpoint-service.ts';
 
 export interface AuditServiceDeps {
@@ -22,8 +26,29 @@ export interface AuditServiceDeps {
   readonly checkpoints: Pick<CheckpointService, 'ensureCheckpointed' | 'inclusionProof'>;
   /** The exchange's receipts, re-issuing any that failed earlier (ExchangeService.listReceipts). */
   readonly listReceipts: (principal: Principal, exchangeId: string) => Promise<readonly StoredReceipt[]>;
+  /** Where bundles too large to answer inline are stored and presigned (the evidence bucket). */
+  readonly bundles: {
+    readonly store: Pick<DocumentStore, 'putObject' | 'presignGet'>;
+    readonly inlineMaxBytes: number;
+    readonly presignSeconds: number;
+  };
   readonly now?: () => Date;
 }
+
+/**
+ * A custody bundle as the API hands it out: inline, or, above the inline limit, stored under the exchange's
+ * prefix (kept under the bucket's retention, so the very bundle handed out can be produced later) and
+ * presigned, with the size and SHA-256 the client checks after downloading.
+ */
+export type BundleDelivery =
+  | { readonly kind: 'inline'; readonly text: string }
+  | {
+      readonly kind: 'stored';
+      readonly url: string;
+      readonly expiresAt: string;
+      readonly size: number;
+      readonly sha256: string;
+    };
 
 /** A message's custody facts: who sent it, at which ledger seq, and the signed manifest. Never content. */
 export interface TimelineManifest {
@@ -86,7 +111,7 @@ export function createAuditService(deps: AuditServiceDeps) {
     }));
   }
 
-  return {
+  const service = {
     /**
      * The custody timeline: label, every ledger event, the receipts and the messages' manifests. An auditor's
      * read is recorded first, so the answer includes it.
@@ -149,7 +174,31 @@ export function createAuditService(deps: AuditServiceDeps) {
       };
       return writeBundleLines(material, deps.ledger.readLines(exchangeId));
     },
+
+    /** {@link exportBundle}, whole: inline up to the limit, else stored and presigned. */
+    async deliverBundle(principal: Principal, exchangeId: string): Promise<BundleDelivery> {
+      const parts: string[] = [];
+      for await (const line of await service.exportBundle(principal, exchangeId)) parts.push(`${line}\n`);
+      const text = parts.join('');
+      const body = Buffer.from(text, 'utf8');
+      if (body.length <= deps.bundles.inlineMaxBytes) return { kind: 'inline', text };
+      const sha256 = createHash('sha256').update(body).digest('hex');
+      const key = objectKeys.bundleExport(exchangeId, newId('exp'));
+      await deps.bundles.store.putObject({ key, body, sha256, contentType: BUNDLE_MEDIA_TYPE });
+      const presigned = await deps.bundles.store.presignGet({
+        key,
+        expiresInSeconds: deps.bundles.presignSeconds,
+      });
+      return {
+        kind: 'stored',
+        url: presigned.url,
+        expiresAt: presigned.expiresAt,
+        size: body.length,
+        sha256,
+      };
+    },
   };
+  return service;
 
   /** The public keys of every sender (all of each sender's keys, with their validity), from the directory. */
   async function senderKeys(manifests: readonly TimelineManifest[]): Promise<BundleMemberKey[]> {

@@ -38,6 +38,18 @@ const CheckpointSchema = z
   .openapi('Checkpoint');
 
 const HeadSchema = z.object({ chain: z.string(), seq: z.number(), hash: z.string() });
+/** The answer for a bundle too large to send inline (the SDK takes its type from here: one definition). */
+export const BundleExportSchema = z
+  .object({
+    export: z.object({
+      url: z.string().url(),
+      expiresAt: z.string(),
+      size: z.number().int().nonnegative(),
+      sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    }),
+  })
+  .openapi('BundleExport');
+export type BundleExportWire = z.infer<typeof BundleExportSchema>;
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
@@ -225,21 +237,30 @@ export function registerCustodyRoutes(deps: CustodyRouteDeps) {
         path: '/v1/exchanges/{exchangeId}/bundle',
         tags: ['custody'],
         summary: 'Export the custody bundle (JSON Lines, docs/custody-bundle.md); the export is recorded',
+        description:
+          'Up to POUCH_BUNDLE_INLINE_MAX_BYTES the bundle is the response body. A larger bundle is stored in ' +
+          'the evidence bucket and the answer is JSON with a presigned URL (at most 5 minutes), its size and ' +
+          'SHA-256, which the client checks after downloading.',
         ...secured,
         request: { params: ExchangeParams },
         responses: {
           200: {
-            description: 'The bundle, one JSON document per line',
-            content: { [BUNDLE_MEDIA_TYPE]: { schema: z.string() } },
+            description: 'The bundle, one JSON document per line; or, when too large, where to download it',
+            content: {
+              [BUNDLE_MEDIA_TYPE]: { schema: z.string() },
+              'application/json': { schema: BundleExportSchema },
+            },
           },
           ...errors,
         },
       }),
       async (c) => {
-        const lines = await deps.audit.exportBundle(requirePrincipal(c), c.req.valid('param').exchangeId);
-        const parts: string[] = [];
-        for await (const line of lines) parts.push(`${line}\n`);
-        return c.body(parts.join(''), 200, { 'content-type': BUNDLE_MEDIA_TYPE }) as never;
+        const delivery = await deps.audit.deliverBundle(requirePrincipal(c), c.req.valid('param').exchangeId);
+        if (delivery.kind === 'inline') {
+          return c.body(delivery.text, 200, { 'content-type': BUNDLE_MEDIA_TYPE }) as never;
+        }
+        const { url, expiresAt, size, sha256 } = delivery;
+        return c.json({ export: { url, expiresAt, size, sha256 } }, 200);
       },
     );
   };

@@ -1,5 +1,6 @@
 // Port: where sealed document bytes live. The API's upload and download use cases hand out presigned URLs
-// through it and confirm an upload (size and SHA-256) before committing the document to the ledger.
+// through it and confirm an upload (size and SHA-256) before committing the document to the ledger; large
+// custody bundle exports are written here too and handed out the same way.
 
 /** A request the client makes straight to storage. `headers` must be sent exactly as given (they are signed). */
 export interface PresignedRequest {
@@ -80,4 +81,6 @@ export interface DocumentStore {
   confirmObject(input: { key: string; size: number; expected: ExpectedChecksum }): Promise<ConfirmedObject>;
   /** Presign a GET valid for `expiresInSeconds` (at most 300; more is refused with ERR_VALIDATION). */
   presignGet(input: { key: string; expiresInSeconds: number }): Promise<PresignedRequest>;
+  /** Store an object the exchange writes itself (a large custody bundle), with its SHA-256 (hex) as checksum. */
+  putObject(input: { key: string; body: Uint8Array; sha256: string; contentType: string }): Promise<void>;
 }

@@ -1,23 +1,17 @@
 // CLI command `pouch audit export EXCHANGE [--out FILE]`: fetches the exchange's custody bundle (recorded in
 // its ledger as a read) and writes it to a file or stdout, for `pouch verify` and for a court.
 import { writeFile } from 'node:fs/promises';
-import { PouchError } from '../../../shared/domain/errors.ts';
+import { fetchCustodyBundle } from '../../sdk/custody-api.ts';
 import { CliUsageError } from '../cli-errors.ts';
 import { type CommandContext, defineCommand } from '../command.ts';
 
 const EXCHANGE_ID = /^[a-z]{2,8}_[A-Za-z0-9_-]{22}$/;
 
-/** GET /v1/exchanges/{id}/bundle as text (JSON Lines). */
+/** The exchange's custody bundle as text (JSON Lines), inline or from a stored export. */
 export async function fetchBundleText(ctx: CommandContext, exchangeId: string): Promise<string> {
   if (!EXCHANGE_ID.test(exchangeId))
     throw new CliUsageError(`${exchangeId} is not an exchange id`, 'audit export');
-  const client = await ctx.createClient();
-  const body = await client.request<unknown>('GET', `/v1/exchanges/${exchangeId}/bundle`, {
-    headers: { accept: 'application/vnd.pouch.custody-bundle, application/problem+json' },
-  });
-  if (typeof body !== 'string')
-    throw new PouchError('ERR_INTERNAL', 'The exchange did not answer with a bundle');
-  return body;
+  return fetchCustodyBundle(await ctx.createClient(), exchangeId);
 }
 
 export const auditExportCommand = defineCommand({

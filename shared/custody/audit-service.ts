@@ -1,13 +1,14 @@
-// Use cases, custody: the auditor's timeline and the custody bundle export of one exchange. Policy
+// Use cases, custody: the auditor's timeline and the custody bundle export of one exchange (answered inline, or
+// stored and presigned when too large for one response). Policy
 // (canReadLedger) is enforced here, where data is read; an auditor's read is itself recorded in the ledger
 // (`auditor.viewed`, carrying details.status from the head like every event) before anything is returned.
 import { createHash } from 'node:crypto';
 import { PouchError } from '../domain/errors.ts';
 import type { ExchangeState } from '../domain/exchange/state-machine.ts';
 import type { Principal } from '../domain/identity/types.ts';
+import { ID_PATTERN, newId } from '../domain/ids.ts';
 import type { LedgerEvent } from '../domain/ledger/event.ts';
 import { canReadLedger } from '../domain/policy.ts';
-import { newId } from '../exchange/exchange-service.ts';
 import type { DirectoryRepository } from '../ports/directory-repository.ts';
 import type { DocumentStore } from '../ports/document-store.ts';
 import type { ExchangeLabel, ExchangeRepository } from '../ports/exchange-repository.ts';
@@ -60,14 +61,12 @@ export interface TimelineManifest {
   readonly manifest: string;
 }
 
-const ID = /^[a-z]{2,8}_[A-Za-z0-9_-]{22}$/;
-
 /** Build the audit use cases over their ports. */
 export function createAuditService(deps: AuditServiceDeps) {
   const now = deps.now ?? (() => new Date());
 
   async function loadReadable(principal: Principal, exchangeId: string): Promise<ExchangeLabel> {
-    if (!ID.test(exchangeId)) throw new PouchError('ERR_NOT_FOUND', 'No such exchange');
+    if (!ID_PATTERN.test(exchangeId)) throw new PouchError('ERR_NOT_FOUND', 'No such exchange');
     const label = await deps.exchanges.getExchange(exchangeId);
     if (!label || !canReadLedger(principal, label)) throw new PouchError('ERR_NOT_FOUND', 'No such exchange');
     return label;

@@ -2,7 +2,6 @@
 // with signed manifests, read, retrieve, and fetch receipts. Every action lands in the custody ledger first
 // (fail closed); the label in the main table is a projection of the ledger. Policy is enforced here, where
 // data is read, so a route can never forget it.
-import { randomBytes } from 'node:crypto';
 import type { JWK } from 'jose';
 import { signReceipt } from '../custody/receipts.ts';
 import { isPouchError, PouchError } from '../domain/errors.ts';
@@ -14,6 +13,7 @@ import {
   type Side,
 } from '../domain/exchange/state-machine.ts';
 import type { Principal } from '../domain/identity/types.ts';
+import { ID_PATTERN, newId } from '../domain/ids.ts';
 import {
   type DocumentDigest,
   GENESIS_PREV_HASH,
@@ -87,12 +87,6 @@ export interface PostMessageInput {
   readonly check?: { readonly profileVersion?: number; readonly errors: number; readonly forced: boolean };
 }
 
-/** Random ids with 128 bits of entropy: nothing can be learned or guessed from them. */
-export function newId(prefix: string): string {
-  return `${prefix}_${randomBytes(16).toString('base64url')}`;
-}
-
-const ID = /^[a-z]{2,8}_[A-Za-z0-9_-]{22}$/;
 const WORKING_ROLES = new Set(['officer', 'contact-247']);
 
 /** The exchange status recorded with every event of its chain (the ledger is the source of truth). */
@@ -134,7 +128,7 @@ export function createExchangeService(deps: ExchangeServiceDeps) {
     exchangeId: string,
     allowed: (p: Principal, l: ExchangeLabel) => boolean,
   ): Promise<ExchangeLabel> {
-    if (!ID.test(exchangeId)) throw new PouchError('ERR_NOT_FOUND', 'No such exchange');
+    if (!ID_PATTERN.test(exchangeId)) throw new PouchError('ERR_NOT_FOUND', 'No such exchange');
     const label = await deps.exchanges.getExchange(exchangeId);
     if (!label || !allowed(principal, label)) throw new PouchError('ERR_NOT_FOUND', 'No such exchange');
     return label;

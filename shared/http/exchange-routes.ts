@@ -2,8 +2,9 @@
 // receipts. Thin: validation from zod schemas (which also give the OpenAPI document), then one use case call.
 import { createRoute, z } from '@hono/zod-openapi';
 import { EXCHANGE_STATES, MESSAGE_KINDS } from '../domain/exchange/state-machine.ts';
+import { newId } from '../domain/ids.ts';
 import { REQUEST_KINDS } from '../domain/requests/instruments.ts';
-import { type ExchangeService, newId } from '../exchange/exchange-service.ts';
+import type { ExchangeService } from '../exchange/exchange-service.ts';
 import type { IdempotencyStore } from '../ports/idempotency-store.ts';
 import type { PouchApp } from './app-env.ts';
 import { requirePrincipal } from './auth-middleware.ts';

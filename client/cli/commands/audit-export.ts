@@ -1,15 +1,14 @@
 // CLI command `pouch audit export EXCHANGE [--out FILE]`: fetches the exchange's custody bundle (recorded in
 // its ledger as a read) and writes it to a file or stdout, for `pouch verify` and for a court.
 import { writeFile } from 'node:fs/promises';
+import { ID_PATTERN } from '../../../shared/domain/ids.ts';
 import { fetchCustodyBundle } from '../../sdk/custody-api.ts';
 import { CliUsageError } from '../cli-errors.ts';
 import { type CommandContext, defineCommand } from '../command.ts';
 
-const EXCHANGE_ID = /^[a-z]{2,8}_[A-Za-z0-9_-]{22}$/;
-
 /** The exchange's custody bundle as text (JSON Lines), inline or from a stored export. */
 export async function fetchBundleText(ctx: CommandContext, exchangeId: string): Promise<string> {
-  if (!EXCHANGE_ID.test(exchangeId))
+  if (!ID_PATTERN.test(exchangeId))
     throw new CliUsageError(`${exchangeId} is not an exchange id`, 'audit export');
   return fetchCustodyBundle(await ctx.createClient(), exchangeId);
 }

@@ -100,7 +100,8 @@ export function sealStream(plaintext: ByteSource, recipients: readonly string[])
     try {
       const { fileKey, header } = await buildHeader(parsed);
       const nonce = randomBytes(NONCE_SIZE);
-      const sealer = new ChunkSealer(derivePayloadKey(fileKey, nonce));
+      const cipher = new PayloadCipher(derivePayloadKey(fileKey, nonce));
+      const sealer = new ChunkStream(CHUNK_SIZE, (chunk, last) => cipher.seal(chunk, last));
       yield digester.sealed(Buffer.concat([header, nonce]));
       for await (const input of plaintext) {
         const out = sealer.push(digester.plain(toBuffer(input)));
@@ -142,7 +143,8 @@ export function openStream(sealed: ByteSource, identities: readonly string[]): D
         pending = Buffer.concat([pending, next.value]);
       }
       const payloadKey = derivePayloadKey(fileKey, pending.subarray(0, NONCE_SIZE));
-      const opener = new ChunkOpener(payloadKey);
+      const cipher = new PayloadCipher(payloadKey);
+      const opener = new ChunkStream(SEALED_CHUNK_SIZE, (chunk, last) => [openChunk(cipher, chunk, last)]);
       let out = opener.push(pending.subarray(NONCE_SIZE));
       if (out !== undefined) yield digester.plain(out);
       for (;;) {
@@ -329,16 +331,22 @@ function openSlots(cipher: PayloadCipher): SlotTransform {
     unitBytes: SEALED_CHUNK_SIZE,
     outputSlotBytes: SLOT_CHUNKS * CHUNK_SIZE,
     transform(input, final, out, offset) {
-      if (final && input.length === 0) throw integrityError('the final chunk is missing');
-      const chunks = Math.ceil(input.length / SEALED_CHUNK_SIZE);
+      // The input's last chunk is always opened: an empty one is a missing final chunk.
+      const chunks = Math.ceil(input.length / SEALED_CHUNK_SIZE) || (final ? 1 : 0);
       let written = offset;
       for (let i = 0; i < chunks; i++) {
         const chunk = input.subarray(i * SEALED_CHUNK_SIZE, (i + 1) * SEALED_CHUNK_SIZE);
-        written += cipher.open(chunk, final && i === chunks - 1).copy(out, written);
+        written += openChunk(cipher, chunk, final && i === chunks - 1).copy(out, written);
       }
       return written - offset;
     },
   };
+}
+
+/** Open one chunk; the payload's last chunk must exist (a file can end without its final chunk). */
+function openChunk(cipher: PayloadCipher, chunk: Buffer, last: boolean): Buffer {
+  if (last && chunk.length === 0) throw integrityError('the final chunk is missing');
+  return cipher.open(chunk, last);
 }
 
 /**
@@ -379,30 +387,36 @@ class PayloadCipher {
   }
 }
 
-/** Encrypts a stream's payload; holds back one chunk, because only the end of input says which is last. */
-class ChunkSealer {
-  private readonly stage = Buffer.allocUnsafe(CHUNK_SIZE);
+/**
+ * Cuts a byte stream into fixed-size STREAM chunks and runs `process` on each. The latest chunk is held back
+ * (a full chunk counts as non-final only once more bytes follow it), because only the end of input says which
+ * chunk is last; `finish` processes it, possibly empty, as the last one.
+ */
+class ChunkStream {
+  private readonly stage: Buffer;
   private used = 0;
-  private readonly cipher: PayloadCipher;
 
-  constructor(key: Buffer) {
-    this.cipher = new PayloadCipher(key);
+  constructor(
+    private readonly size: number,
+    private readonly process: (chunk: Buffer, last: boolean) => readonly Buffer[],
+  ) {
+    this.stage = Buffer.allocUnsafe(size);
   }
 
   push(input: Buffer): Buffer | undefined {
     const out: Buffer[] = [];
     let offset = 0;
     while (offset < input.length) {
-      if (this.used === CHUNK_SIZE) {
-        out.push(...this.cipher.seal(this.stage, false));
+      if (this.used === this.size) {
+        out.push(...this.process(this.stage, false));
         this.used = 0;
       }
-      if (this.used === 0 && input.length - offset > CHUNK_SIZE) {
-        out.push(...this.cipher.seal(input.subarray(offset, offset + CHUNK_SIZE), false));
-        offset += CHUNK_SIZE;
+      if (this.used === 0 && input.length - offset > this.size) {
+        out.push(...this.process(input.subarray(offset, offset + this.size), false));
+        offset += this.size;
         continue;
       }
-      const n = Math.min(CHUNK_SIZE - this.used, input.length - offset);
+      const n = Math.min(this.size - this.used, input.length - offset);
       input.copy(this.stage, this.used, offset, offset + n);
       this.used += n;
       offset += n;
@@ -411,44 +425,7 @@ class ChunkSealer {
   }
 
   finish(): Buffer {
-    return Buffer.concat(this.cipher.seal(this.stage.subarray(0, this.used), true));
-  }
-}
-
-/** Decrypts a stream's payload; a full chunk is treated as non-final only once more bytes follow it. */
-class ChunkOpener {
-  private readonly stage = Buffer.allocUnsafe(SEALED_CHUNK_SIZE);
-  private used = 0;
-  private readonly cipher: PayloadCipher;
-
-  constructor(key: Buffer) {
-    this.cipher = new PayloadCipher(key);
-  }
-
-  push(input: Buffer): Buffer | undefined {
-    const out: Buffer[] = [];
-    let offset = 0;
-    while (offset < input.length) {
-      if (this.used === SEALED_CHUNK_SIZE) {
-        out.push(this.cipher.open(this.stage, false));
-        this.used = 0;
-      }
-      if (this.used === 0 && input.length - offset > SEALED_CHUNK_SIZE) {
-        out.push(this.cipher.open(input.subarray(offset, offset + SEALED_CHUNK_SIZE), false));
-        offset += SEALED_CHUNK_SIZE;
-        continue;
-      }
-      const n = Math.min(SEALED_CHUNK_SIZE - this.used, input.length - offset);
-      input.copy(this.stage, this.used, offset, offset + n);
-      this.used += n;
-      offset += n;
-    }
-    return out.length === 0 ? undefined : Buffer.concat(out);
-  }
-
-  finish(): Buffer {
-    if (this.used === 0) throw integrityError('the final chunk is missing');
-    return this.cipher.open(this.stage.subarray(0, this.used), true);
+    return Buffer.concat(this.process(this.stage.subarray(0, this.used), true));
   }
 }
 

@@ -7,8 +7,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startLocalExchange } from '../shared/local/local-exchange.ts';
-import type { Logger } from '../shared/ports/logger.ts';
+import { startLocalExchange } from '../server/local/local-exchange.ts';
+import type { Logger } from '../server/ports/logger.ts';
 import { createTokenClient, seedTestAuthority } from '../tests/support/identity.ts';
 import { percentile, printComparison, printFigure } from './report.ts';
 

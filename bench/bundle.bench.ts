@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { apiBundleFile, apiEntry, lambdaBuildOptions, projectRoot } from '../infra/bundle.ts';
-import { evidenceBucket, ledgerTable, mainTable, replayTable } from '../shared/storage-definitions.ts';
+import { evidenceBucket, ledgerTable, mainTable, replayTable } from '../server/config/storage-definitions.ts';
 import { median, printComparison, printFigure } from './report.ts';
 
 const runs = 7;

@@ -2,7 +2,7 @@
 // chain throughput (events/s, reusing the stream verifier) and receipt throughput vs raw node:crypto ES256
 // verify in the same run. POUCH_BENCH_QUICK=1 shrinks it.
 import { createHash, createPublicKey, generateKeyPairSync, verify as verifySignature } from 'node:crypto';
-import { createFileSigner } from '../shared/adapters/file-signer.ts';
+import { createFileSigner } from '../server/adapters/file-signer.ts';
 import { verifyBundle, writeBundleLines } from '../shared/custody/bundle.ts';
 import { signCheckpoint } from '../shared/custody/checkpoints.ts';
 import { createReceiptVerifier, signReceipt } from '../shared/custody/receipts.ts';

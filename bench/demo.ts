@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import { buildSampleFor } from '../shared/domain/requests/demo-profiles.ts';
+import { buildSampleFor } from '../server/local/demo-profiles.ts';
+import { startLocalExchange } from '../server/local/local-exchange.ts';
 import { parseProfile } from '../shared/domain/requests/profile.ts';
-import { startLocalExchange } from '../shared/local/local-exchange.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 

@@ -1,8 +1,8 @@
 // Benchmark: the custody ledger. Append throughput on the embedded DynamoDB, chain verification of a large
 // bundle (ours vs a naive parse+canonicalize+hash loop), receipt verification vs raw node:crypto, checkpoint build.
 import { createHash, createPublicKey, generateKeyPairSync, verify as verifySignature } from 'node:crypto';
-import { createDynamoLedgerStore } from '../shared/adapters/dynamo-ledger-store.ts';
-import { createFileSigner } from '../shared/adapters/file-signer.ts';
+import { createDynamoLedgerStore } from '../server/adapters/dynamo-ledger-store.ts';
+import { createFileSigner } from '../server/adapters/file-signer.ts';
 import { createReceiptVerifier, signReceipt, verifyReceipt } from '../shared/custody/receipts.ts';
 import { buildCheckpointTree, type ChainHead } from '../shared/domain/ledger/checkpoint.ts';
 import {

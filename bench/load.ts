@@ -7,12 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { startLocalExchange } from '../server/local/local-exchange.ts';
 import { deriveRecipient, generateIdentity } from '../shared/crypto/age-keys.ts';
 import { sealStream } from '../shared/crypto/age-native.ts';
+import { signManifest } from '../shared/custody/manifest.ts';
 import { type MessageKind, projectState, type Side } from '../shared/domain/exchange/state-machine.ts';
 import { verifyChain } from '../shared/domain/ledger/verify-chain.ts';
-import { signManifest } from '../shared/exchange/manifest.ts';
-import { startLocalExchange } from '../shared/local/local-exchange.ts';
 import {
   type SeededAuthority,
   seedTestAuthority,
@@ -221,7 +221,7 @@ for (const e of errors.slice(0, 20)) console.log(`  ${e}`);
 // Consistency: every chain verifies, every document is stored whole, every label is the fold of its ledger.
 const problems: string[] = [];
 const { ledger, clients, config } = exchange.runtime;
-const { createDynamoExchangeRepository } = await import('../shared/adapters/dynamo-exchange-repository.ts');
+const { createDynamoExchangeRepository } = await import('../server/adapters/dynamo-exchange-repository.ts');
 const repository = createDynamoExchangeRepository(clients.doc, config.tables.main);
 for (const { exchangeId, documents } of created) {
   const events = await ledger.read(exchangeId);

@@ -1,8 +1,8 @@
 // Primary adapter (AWS entry): the API Lambda. Reads the config once at cold start and serves the same
 // Hono app as the local exchange, through API Gateway HTTP API (payload v2).
 import { handle } from 'hono/aws-lambda';
-import { composeRuntime } from '../shared/compose.ts';
-import { loadConfig } from '../shared/config.ts';
+import { composeRuntime } from '../server/composition/compose.ts';
+import { loadConfig } from '../server/config/config.ts';
 
 const lambdaHandler = composeRuntime(loadConfig(process.env)).then(({ app }) => handle(app));
 

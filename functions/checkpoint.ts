@@ -1,7 +1,7 @@
 // Primary adapter (AWS entry): the scheduled checkpoint function. EventBridge invokes it every few minutes; it
 // reuses the composition root and appends the changed chain heads to the checkpoint log, signs and publishes.
-import { composeRuntime } from '../shared/compose.ts';
-import { loadConfig } from '../shared/config.ts';
+import { composeRuntime } from '../server/composition/compose.ts';
+import { loadConfig } from '../server/config/config.ts';
 
 const runtime = composeRuntime(loadConfig(process.env));
 

@@ -3,9 +3,9 @@
 
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { seedDirectory } from '../shared/directory/seed.ts';
+import { startLocalExchange } from '../server/local/local-exchange.ts';
+import { seedDirectory } from '../server/use-cases/identity/seed.ts';
 import { isPouchError } from '../shared/domain/errors.ts';
-import { startLocalExchange } from '../shared/local/local-exchange.ts';
 
 // The SDK warns that releases after January 2027 will need Node 22; our SDK versions are pinned by the lockfile
 // and the Lambda runtime is Node 22, so the warning says nothing actionable to someone running the local exchange.

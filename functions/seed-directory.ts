@@ -1,15 +1,15 @@
 // Primary adapter (operator entry): `npm run seed -- FILE` seeds the directory from a JSON seed file (the
-// operator's public keys and the first authorities; schema in shared/directory/seed.ts). Idempotent. On AWS it
+// operator's public keys and the first authorities; schema in server/use-cases/identity/seed.ts). Idempotent. On AWS it
 // uses the ambient credentials and needs AWS_REGION and POUCH_MAIN_TABLE; locally, npm start reads
 // POUCH_SEED_FILE instead.
 import { readFile } from 'node:fs/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { createDynamoDirectoryRepository } from '../shared/adapters/dynamo-directory-repository.ts';
-import { seedDirectory } from '../shared/directory/seed.ts';
+import { createDynamoDirectoryRepository } from '../server/adapters/dynamo-directory-repository.ts';
+import { mainTable } from '../server/config/storage-definitions.ts';
+import { seedDirectory } from '../server/use-cases/identity/seed.ts';
 import { isPouchError } from '../shared/domain/errors.ts';
-import { mainTable } from '../shared/storage-definitions.ts';
 
 const env = z
   .object({ AWS_REGION: z.string().min(1), [mainTable.envVar]: z.string().min(3) })

@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { aws_logs as logs } from 'aws-cdk-lib';
 import type { Node } from 'constructs';
-import { commonDefaults } from '../shared/config.ts';
-import { presignLimits } from '../shared/storage-definitions.ts';
+import { commonDefaults } from '../server/config/config.ts';
+import { presignLimits } from '../server/config/storage-definitions.ts';
 import { projectRoot } from './bundle.ts';
 
 /** Everything the stacks need to know that differs between deployments. */
@@ -39,7 +39,7 @@ const logLevels = ['debug', 'info', 'warn', 'error', 'silent'];
 
 /**
  * Read and validate the settings from a construct's context. Required keys have their defaults in cdk.json;
- * the API limits fall back to the shared defaults in shared/config.ts (the same ones local mode uses).
+ * the API limits fall back to the shared defaults in server/config/config.ts (the same ones local mode uses).
  *
  * @example
  * const settings = readSettings(app.node);

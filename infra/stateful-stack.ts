@@ -4,7 +4,7 @@
 import type { aws_dynamodb as dynamodb, aws_kms as kms } from 'aws-cdk-lib';
 import { Duration, Stack, type StackProps, aws_s3 as s3, Validations } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { evidenceBucket, type TableDefinition, tables } from '../shared/storage-definitions.ts';
+import { evidenceBucket, type TableDefinition, tables } from '../server/config/storage-definitions.ts';
 import { PouchKeys } from './constructs/keys.ts';
 import { SecureBucket } from './constructs/secure-bucket.ts';
 import { SecureTable } from './constructs/secure-table.ts';

@@ -17,7 +17,7 @@ import {
   mainTable,
   replayTable,
   tables,
-} from '../shared/storage-definitions.ts';
+} from '../server/config/storage-definitions.ts';
 import { ApiFunction } from './constructs/api-function.ts';
 import { CheckpointFunction } from './constructs/checkpoint-function.ts';
 import {
@@ -90,7 +90,7 @@ export class StatelessStack extends Stack {
     });
 
     // Environment after the API exists: the issuer defaults to the API's own endpoint. The keys are the
-    // variables shared/config.ts validates at cold start.
+    // variables server/config/config.ts validates at cold start.
     const environment: Record<string, string> = {
       POUCH_MODE: 'aws',
       ...tableEnvironment,
@@ -118,7 +118,7 @@ export class StatelessStack extends Stack {
     acknowledgeWildcardResource(
       this.api.role,
       props.evidenceBucket.arnForObjects(`${apiObjectPrefix}*`),
-      'Object keys are server-generated ids under exchanges/ (shared/storage-definitions.ts objectKeys), ' +
+      'Object keys are server-generated ids under exchanges/ (server/config/storage-definitions.ts objectKeys), ' +
         'unknown when the policy is written; the wildcard is confined to that prefix, and checkpoints/ ' +
         'is out of reach.',
     );

@@ -4,9 +4,9 @@
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sealFile } from '../../shared/crypto/age-native.ts';
+import { type Manifest, signManifest } from '../../shared/custody/manifest.ts';
 import { PouchError } from '../../shared/domain/errors.ts';
 import { planUpload, type UploadPlan } from '../../shared/domain/upload-plan.ts';
-import { type Manifest, signManifest } from '../../shared/exchange/manifest.ts';
 import {
   type CreateExchangeInput,
   commitDocument,

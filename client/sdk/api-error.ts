@@ -1,7 +1,7 @@
 // SDK (runtime-neutral): errors the client raises — problem+json answers from the exchange and network failures.
 import { PouchError, type PouchErrorCode } from '../../shared/domain/errors.ts';
 
-/** The RFC 9457 problem body the exchange answers with (see shared/http/problem.ts). */
+/** The RFC 9457 problem body the exchange answers with (see server/http/problem.ts). */
 export interface ProblemDetails {
   type?: string;
   title?: string;

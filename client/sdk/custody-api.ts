@@ -1,8 +1,9 @@
-// SDK (runtime-neutral): the custody bundle of one exchange (shared/http/custody-routes.ts), whether the exchange
+// SDK (runtime-neutral): the custody bundle of one exchange (server/http/custody-routes.ts), whether the exchange
 // answers it inline or, when it is too large for one response, as a presigned download checked by size and hash.
+
+import type { BundleExportWire } from '../../server/http/custody-routes.ts';
 import { BUNDLE_MEDIA_TYPE } from '../../shared/custody/bundle.ts';
 import { PouchError } from '../../shared/domain/errors.ts';
-import type { BundleExportWire } from '../../shared/http/custody-routes.ts';
 import type { PouchClient } from './pouch-client.ts';
 
 /**

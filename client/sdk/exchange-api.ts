@@ -1,7 +1,7 @@
-// SDK (runtime-neutral): typed wrappers over the exchange HTTP API (shared/http/exchange-routes.ts) and the
+// SDK (runtime-neutral): typed wrappers over the exchange HTTP API (server/http/exchange-routes.ts) and the
 // directory entries the exchange workflows need — labels, messages, sealed documents, downloads, members' keys.
 
-import type { AuthorityWire, MemberKeyWire } from '../../shared/http/directory-routes.ts';
+import type { AuthorityWire, MemberKeyWire } from '../../server/http/directory-routes.ts';
 import type {
   CreateExchangeRequest,
   DeclareDocumentRequest,
@@ -11,7 +11,7 @@ import type {
   MessageWire,
   PostMessageRequest,
   PresignedPartWire,
-} from '../../shared/http/exchange-routes.ts';
+} from '../../server/http/exchange-routes.ts';
 import type { PouchClient } from './pouch-client.ts';
 
 export type Urgency = CreateExchangeInput['urgency'];

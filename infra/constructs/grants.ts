@@ -3,7 +3,7 @@
 
 import type { aws_dynamodb as dynamodb, aws_kms as kms, aws_s3 as s3 } from 'aws-cdk-lib';
 import { Aws, aws_iam as iam } from 'aws-cdk-lib';
-import type { TableDefinition } from '../../shared/storage-definitions.ts';
+import type { TableDefinition } from '../../server/config/storage-definitions.ts';
 
 /**
  * The only actions any role gets on an append-only table (the custody ledger): conditional put of the next

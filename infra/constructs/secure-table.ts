@@ -1,10 +1,10 @@
-// Stateful building block: a DynamoDB table built from its definition in shared/storage-definitions.ts, with
+// Stateful building block: a DynamoDB table built from its definition in server/config/storage-definitions.ts, with
 // the secure defaults set once (CMK encryption, PITR, deletion protection, retained, on-demand billing).
 
 import type { aws_kms as kms } from 'aws-cdk-lib';
 import { aws_dynamodb as dynamodb, RemovalPolicy } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import type { KeyAttribute, TableDefinition } from '../../shared/storage-definitions.ts';
+import type { KeyAttribute, TableDefinition } from '../../server/config/storage-definitions.ts';
 
 export interface SecureTableProps {
   readonly definition: TableDefinition;

@@ -4,7 +4,7 @@ import { createPublicKey, type KeyObject, verify as verifySignature } from 'node
 import { compactVerify, type JWK } from 'jose';
 import { PouchError } from '../domain/errors.ts';
 import { canonicalJson } from '../domain/ledger/jcs.ts';
-import type { Signer } from '../ports/signer.ts';
+import type { Signer } from './signer.ts';
 
 /** The protected header Pouch writes: nothing else, so nothing else needs to be understood. */
 export interface PouchJwsHeader {

@@ -12,8 +12,8 @@ import {
   type StreamVerifier,
   splitLineBatches,
 } from '../domain/ledger/stream-verifier.ts';
-import { type Manifest, readManifestKid, verifyManifest } from '../exchange/manifest.ts';
 import { verifyCheckpoint } from './checkpoints.ts';
+import { type Manifest, readManifestKid, verifyManifest } from './manifest.ts';
 import { createReceiptVerifier } from './receipts.ts';
 
 /** `format` of the header line. */

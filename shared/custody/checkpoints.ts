@@ -2,9 +2,9 @@
 // job signs one after buildCheckpointTree and publishes it to the Object Lock bucket; auditors verify it.
 
 import { type PublicJwk, signCompactJws, verifyCompactJwsWithJose } from '../crypto/compact-jws.ts';
+import type { Signer } from '../crypto/signer.ts';
 import { PouchError } from '../domain/errors.ts';
 import type { Checkpoint } from '../domain/ledger/checkpoint.ts';
-import type { Signer } from '../ports/signer.ts';
 
 /** `typ` of every checkpoint. */
 export const CHECKPOINT_TYP = 'pouch-checkpoint+jwt';

@@ -7,9 +7,9 @@ import {
   signCompactJws,
   verifyCompactJwsWithJose,
 } from '../crypto/compact-jws.ts';
+import type { Signer } from '../crypto/signer.ts';
 import { PouchError } from '../domain/errors.ts';
 import { describeReceiptPayloadProblem, type ReceiptPayload } from '../domain/ledger/receipt.ts';
-import type { Signer } from '../ports/signer.ts';
 
 /** `typ` of every receipt: a token of any other type (a checkpoint, an access token) is never a receipt. */
 export const RECEIPT_TYP = 'pouch-receipt+jwt';

@@ -1,5 +1,5 @@
 // Domain layer: the single error base for Pouch. Every failure that crosses a boundary is a PouchError
-// with a stable `code`; the HTTP mapper (shared/http/problem.ts) and the CLI turn codes into answers.
+// with a stable `code`; the HTTP mapper (server/http/problem.ts) and the CLI turn codes into answers.
 
 /** Stable error codes. Callers narrow on these with a `switch`; messages are for humans and may change. */
 export type PouchErrorCode =

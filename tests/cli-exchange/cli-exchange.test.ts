@@ -10,9 +10,9 @@ import { promisify } from 'node:util';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { buildSampleFor } from '../../shared/domain/requests/demo-profiles.ts';
+import { objectKeys } from '../../server/config/storage-definitions.ts';
+import { buildSampleFor } from '../../server/local/demo-profiles.ts';
 import { parseProfile } from '../../shared/domain/requests/profile.ts';
-import { objectKeys } from '../../shared/storage-definitions.ts';
 import { type PouchRun, runPouch } from '../client/support/run-pouch.ts';
 import { startTestExchange } from '../support/local-exchange.ts';
 

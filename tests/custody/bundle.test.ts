@@ -8,7 +8,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFileSigner } from '../../shared/adapters/file-signer.ts';
+import { createFileSigner } from '../../server/adapters/file-signer.ts';
 import { signCompactJws } from '../../shared/crypto/compact-jws.ts';
 import { type BundleVerification, verifyBundle } from '../../shared/custody/bundle.ts';
 import { RECEIPT_TYP } from '../../shared/custody/receipts.ts';

@@ -4,9 +4,11 @@
 // the routes serve the same proofs.
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDynamoCheckpointStore } from '../../shared/adapters/dynamo-checkpoint-store.ts';
-import { createS3CheckpointPublisher } from '../../shared/adapters/s3-checkpoint-publisher.ts';
-import { createCheckpointService } from '../../shared/custody/checkpoint-service.ts';
+import { createDynamoCheckpointStore } from '../../server/adapters/dynamo-checkpoint-store.ts';
+import { createS3CheckpointPublisher } from '../../server/adapters/s3-checkpoint-publisher.ts';
+import { objectKeys } from '../../server/config/storage-definitions.ts';
+import type { CheckpointPublisher } from '../../server/ports/checkpoint-store.ts';
+import { createCheckpointService } from '../../server/use-cases/custody/checkpoint-service.ts';
 import { verifyCheckpoint } from '../../shared/custody/checkpoints.ts';
 import { StorageError } from '../../shared/domain/errors.ts';
 import { encodeHeadLeaf, verifyChainHeadProof } from '../../shared/domain/ledger/checkpoint.ts';
@@ -17,8 +19,6 @@ import {
   toHex,
   verifyConsistency,
 } from '../../shared/domain/ledger/merkle.ts';
-import type { CheckpointPublisher } from '../../shared/ports/checkpoint-store.ts';
-import { objectKeys } from '../../shared/storage-definitions.ts';
 import type { SeededAuthority } from '../support/identity.ts';
 import { startTestExchange } from '../support/local-exchange.ts';
 import { asPrincipal, createCaller, runExchange, seedParties, type TestExchange } from './custody-fixture.ts';

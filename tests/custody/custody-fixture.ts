@@ -1,8 +1,8 @@
 // Test support (custody): drives real exchanges in-process (real DynamoDB/S3 adapters, real signatures) and
 // exports their custody bundles through the HTTP route, for the bundle, checkpoint and CLI suites.
 import { createHash, randomBytes } from 'node:crypto';
+import { signManifest } from '../../shared/custody/manifest.ts';
 import type { Principal } from '../../shared/domain/identity/types.ts';
-import { signManifest } from '../../shared/exchange/manifest.ts';
 import {
   createTokenClient,
   type SeededAuthority,

@@ -8,10 +8,10 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { computeCompositeSha256, createS3DocumentStore } from '../../shared/adapters/s3-document-store.ts';
+import { computeCompositeSha256, createS3DocumentStore } from '../../server/adapters/s3-document-store.ts';
+import { objectKeys } from '../../server/config/storage-definitions.ts';
+import type { DocumentStore } from '../../server/ports/document-store.ts';
 import { isPouchError, type PouchErrorCode } from '../../shared/domain/errors.ts';
-import type { DocumentStore } from '../../shared/ports/document-store.ts';
-import { objectKeys } from '../../shared/storage-definitions.ts';
 import { startTestExchange } from '../support/local-exchange.ts';
 
 type Exchange = Awaited<ReturnType<typeof startTestExchange>>;

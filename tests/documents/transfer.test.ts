@@ -11,11 +11,11 @@ import { downloadFile } from '../../client/transfer/download-file.ts';
 import { hashFileParts } from '../../client/transfer/hash-file.ts';
 import { readResumeState } from '../../client/transfer/resume-state.ts';
 import { type UploadProgress, uploadFile } from '../../client/transfer/upload-file.ts';
-import { createS3DocumentStore } from '../../shared/adapters/s3-document-store.ts';
+import { createS3DocumentStore } from '../../server/adapters/s3-document-store.ts';
+import { objectKeys } from '../../server/config/storage-definitions.ts';
+import type { DocumentStore, PartToPresign } from '../../server/ports/document-store.ts';
 import { isPouchError, type PouchErrorCode } from '../../shared/domain/errors.ts';
 import { planUpload, type UploadPlan } from '../../shared/domain/upload-plan.ts';
-import type { DocumentStore, PartToPresign } from '../../shared/ports/document-store.ts';
-import { objectKeys } from '../../shared/storage-definitions.ts';
 import { startTestExchange } from '../support/local-exchange.ts';
 
 type Exchange = Awaited<ReturnType<typeof startTestExchange>>;

@@ -6,9 +6,9 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deriveRecipient, generateIdentity } from '../../shared/crypto/age-keys.ts';
 import { openStream, sealStream } from '../../shared/crypto/age-native.ts';
+import { signManifest, verifyManifest } from '../../shared/custody/manifest.ts';
 import { verifyReceipt } from '../../shared/custody/receipts.ts';
 import { verifyChain } from '../../shared/domain/ledger/verify-chain.ts';
-import { signManifest, verifyManifest } from '../../shared/exchange/manifest.ts';
 import {
   createTokenClient,
   type SeededAuthority,

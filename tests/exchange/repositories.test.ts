@@ -1,10 +1,10 @@
 // Adapter tests over real dynalite: the exchange repository (labels, listing, projection) and idempotency store.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDynamoExchangeRepository } from '../../shared/adapters/dynamo-exchange-repository.ts';
-import { createDynamoIdempotencyStore } from '../../shared/adapters/dynamo-idempotency-store.ts';
-import type { ExchangeLabel, ExchangeRepository } from '../../shared/ports/exchange-repository.ts';
-import type { IdempotencyStore } from '../../shared/ports/idempotency-store.ts';
+import { createDynamoExchangeRepository } from '../../server/adapters/dynamo-exchange-repository.ts';
+import { createDynamoIdempotencyStore } from '../../server/adapters/dynamo-idempotency-store.ts';
+import type { ExchangeLabel, ExchangeRepository } from '../../server/ports/exchange-repository.ts';
+import type { IdempotencyStore } from '../../server/ports/idempotency-store.ts';
 import { startTestExchange } from '../support/local-exchange.ts';
 
 type Exchange = Awaited<ReturnType<typeof startTestExchange>>;

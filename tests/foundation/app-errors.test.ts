@@ -1,9 +1,9 @@
 // HTTP layer tests: every error is RFC 9457 problem+json with a stable code; requests carry an id and are logged.
 import { createRoute, z } from '@hono/zod-openapi';
 import { describe, expect, it } from 'vitest';
+import { createApp } from '../../server/http/app.ts';
+import type { PouchApp } from '../../server/http/app-env.ts';
 import { PouchError } from '../../shared/domain/errors.ts';
-import { createApp } from '../../shared/http/app.ts';
-import type { PouchApp } from '../../shared/http/app-env.ts';
 import { createCapturingLogger } from '../support/local-exchange.ts';
 
 const echoRoute = createRoute({

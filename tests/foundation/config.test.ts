@@ -1,6 +1,6 @@
 // Unit tests: configuration is validated once and names the variable that is missing or wrong.
 import { describe, expect, it } from 'vitest';
-import { loadConfig, localDefaults } from '../../shared/config.ts';
+import { loadConfig, localDefaults } from '../../server/config/config.ts';
 import { isPouchError } from '../../shared/domain/errors.ts';
 
 const local = localDefaults('/tmp/x', { http: 8787, dynamodb: 1, s3: 2 });

@@ -2,7 +2,7 @@
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { handler as Handler } from '../../functions/api.ts';
-import { localDefaults } from '../../shared/config.ts';
+import { localDefaults } from '../../server/config/config.ts';
 import { startTestExchange } from '../support/local-exchange.ts';
 
 type Exchange = Awaited<ReturnType<typeof startTestExchange>>;

@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import { GetItemCommand, ListTablesCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tables } from '../../server/config/storage-definitions.ts';
+import { bootstrapStorage } from '../../server/local/bootstrap.ts';
+import { startLocalExchange } from '../../server/local/local-exchange.ts';
 import { isPouchError } from '../../shared/domain/errors.ts';
-import { bootstrapStorage } from '../../shared/local/bootstrap.ts';
-import { startLocalExchange } from '../../shared/local/local-exchange.ts';
-import { tables } from '../../shared/storage-definitions.ts';
 import { startTestExchange } from '../support/local-exchange.ts';
 
 describe('local exchange', () => {

@@ -8,9 +8,9 @@ import { p256 } from '@noble/curves/nist.js';
 import fc from 'fast-check';
 import { compactVerify, importJWK } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { createFileSigner, loadOrCreateFileSigner } from '../../shared/adapters/file-signer.ts';
-import { createKmsSigner, derToJose } from '../../shared/adapters/kms-signer.ts';
-import type { Signer } from '../../shared/ports/signer.ts';
+import { createFileSigner, loadOrCreateFileSigner } from '../../server/adapters/file-signer.ts';
+import { createKmsSigner, derToJose } from '../../server/adapters/kms-signer.ts';
+import type { Signer } from '../../shared/crypto/signer.ts';
 
 const b64u = (bytes: Uint8Array | string) => Buffer.from(bytes).toString('base64url');
 

@@ -11,13 +11,13 @@ import type {
   MetadataBearer,
   MiddlewareStack,
 } from '@smithy/types';
-import { type AwsClients, destroyAwsClients } from '../../shared/adapters/aws-clients.ts';
-import { composeRuntime, type Runtime } from '../../shared/compose.ts';
-import { loadConfig, localDefaults } from '../../shared/config.ts';
-import { signManifest } from '../../shared/exchange/manifest.ts';
-import { bootstrapStorage } from '../../shared/local/bootstrap.ts';
-import { type EmbeddedServers, startEmbeddedServers } from '../../shared/local/embedded-servers.ts';
-import type { Signer } from '../../shared/ports/signer.ts';
+import { type AwsClients, destroyAwsClients } from '../../server/adapters/aws-clients.ts';
+import { composeRuntime, type Runtime } from '../../server/composition/compose.ts';
+import { loadConfig, localDefaults } from '../../server/config/config.ts';
+import { bootstrapStorage } from '../../server/local/bootstrap.ts';
+import { type EmbeddedServers, startEmbeddedServers } from '../../server/local/embedded-servers.ts';
+import type { Signer } from '../../shared/crypto/signer.ts';
+import { signManifest } from '../../shared/custody/manifest.ts';
 import { createCapturingLogger } from '../support/local-exchange.ts';
 
 /**

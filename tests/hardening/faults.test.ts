@@ -4,10 +4,10 @@
 // same ids) then completes it exactly once, and the chain verifies.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDynamoExchangeRepository } from '../../shared/adapters/dynamo-exchange-repository.ts';
+import { createDynamoExchangeRepository } from '../../server/adapters/dynamo-exchange-repository.ts';
+import type { ExchangeRepository } from '../../server/ports/exchange-repository.ts';
 import type { LedgerEvent } from '../../shared/domain/ledger/event.ts';
 import { verifyChain } from '../../shared/domain/ledger/verify-chain.ts';
-import type { ExchangeRepository } from '../../shared/ports/exchange-repository.ts';
 import {
   createTokenClient,
   type SeededAuthority,

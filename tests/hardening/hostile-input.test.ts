@@ -8,10 +8,10 @@ import { Readable } from 'node:stream';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { statusByCode } from '../../server/http/problem.ts';
 import { generateIdentity } from '../../shared/crypto/age-keys.ts';
 import { openStream } from '../../shared/crypto/age-native.ts';
 import { isPouchError } from '../../shared/domain/errors.ts';
-import { statusByCode } from '../../shared/http/problem.ts';
 import {
   createTokenClient,
   generateMemberKey,

@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDynamoDirectoryRepository } from '../../shared/adapters/dynamo-directory-repository.ts';
-import { createDynamoLedgerStore } from '../../shared/adapters/dynamo-ledger-store.ts';
+import { createDynamoDirectoryRepository } from '../../server/adapters/dynamo-directory-repository.ts';
+import { createDynamoLedgerStore } from '../../server/adapters/dynamo-ledger-store.ts';
+import { ledgerTable, mainTable } from '../../server/config/storage-definitions.ts';
 import { verifyChain } from '../../shared/domain/ledger/verify-chain.ts';
-import { ledgerTable, mainTable } from '../../shared/storage-definitions.ts';
 import {
   type SeededAuthority,
   seedTestAuthority,

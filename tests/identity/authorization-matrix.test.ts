@@ -2,10 +2,10 @@
 // kind of caller against a real local exchange. A route without rows fails the suite.
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDynamoReplayStore } from '../../shared/adapters/dynamo-replay-store.ts';
-import { createTokenService } from '../../shared/auth/token-service.ts';
-import { buildAuditRecord } from '../../shared/domain/identity/directory-service.ts';
-import { signManifest } from '../../shared/exchange/manifest.ts';
+import { createDynamoReplayStore } from '../../server/adapters/dynamo-replay-store.ts';
+import { buildAuditRecord } from '../../server/use-cases/identity/directory-service.ts';
+import { createTokenService } from '../../server/use-cases/identity/token-service.ts';
+import { signManifest } from '../../shared/custody/manifest.ts';
 import {
   createTokenClient,
   generateMemberKey,

@@ -4,11 +4,11 @@ import { generateKeyPairSync } from 'node:crypto';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDynamoDirectoryRepository } from '../../shared/adapters/dynamo-directory-repository.ts';
-import { createDynamoReplayStore } from '../../shared/adapters/dynamo-replay-store.ts';
-import { describeSeedFileJsonSchema, seedDirectory } from '../../shared/directory/seed.ts';
+import { createDynamoDirectoryRepository } from '../../server/adapters/dynamo-directory-repository.ts';
+import { createDynamoReplayStore } from '../../server/adapters/dynamo-replay-store.ts';
+import { buildAuditRecord } from '../../server/use-cases/identity/directory-service.ts';
+import { describeSeedFileJsonSchema, seedDirectory } from '../../server/use-cases/identity/seed.ts';
 import { isPouchError } from '../../shared/domain/errors.ts';
-import { buildAuditRecord } from '../../shared/domain/identity/directory-service.ts';
 import type { AuditRecord } from '../../shared/domain/identity/types.ts';
 import {
   createTokenClient,

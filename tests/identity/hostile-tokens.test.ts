@@ -4,9 +4,9 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFileSigner } from '../../shared/adapters/file-signer.ts';
+import { createFileSigner } from '../../server/adapters/file-signer.ts';
 import { signCompactJws } from '../../shared/crypto/compact-jws.ts';
-import type { Signer } from '../../shared/ports/signer.ts';
+import type { Signer } from '../../shared/crypto/signer.ts';
 
 /** A compact JWS with extra (hostile) header members, signed by the real exchange key. */
 async function signWithHeader(
@@ -19,7 +19,7 @@ async function signWithHeader(
   return `${input}.${Buffer.from(await signer.sign(new TextEncoder().encode(input))).toString('base64url')}`;
 }
 
-import { ACCESS_TOKEN_TYP, ASSERTION_TYP } from '../../shared/auth/token-service.ts';
+import { ACCESS_TOKEN_TYP, ASSERTION_TYP } from '../../server/use-cases/identity/token-service.ts';
 import {
   createTokenClient,
   generateMemberKey,

@@ -1,7 +1,6 @@
-// Unit tests of the one authorization policy (shared/domain/policy.ts): examples and fast-check properties.
+// Unit tests of the one authorization policy (server/policy/policy.ts): examples and fast-check properties.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { MemberRole, Principal } from '../../shared/domain/identity/types.ts';
 import {
   canActOnExchange,
   canManageAuthority,
@@ -11,7 +10,8 @@ import {
   canReadExchangeLabel,
   canReadLedger,
   canReadPublicDirectory,
-} from '../../shared/domain/policy.ts';
+} from '../../server/policy/policy.ts';
+import type { MemberRole, Principal } from '../../shared/domain/identity/types.ts';
 
 const member = (authorityId: string, role: MemberRole): Principal => ({
   kind: 'member',

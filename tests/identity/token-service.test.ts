@@ -2,13 +2,13 @@
 // shape of issued access tokens (RFC 9068), verified with jose against the exchange's public key.
 import { decodeProtectedHeader, importJWK, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDynamoReplayStore } from '../../shared/adapters/dynamo-replay-store.ts';
+import { createDynamoReplayStore } from '../../server/adapters/dynamo-replay-store.ts';
 import {
   ACCESS_TOKEN_SECONDS,
   CLOCK_SKEW_SECONDS,
   createTokenService,
   type TokenService,
-} from '../../shared/auth/token-service.ts';
+} from '../../server/use-cases/identity/token-service.ts';
 import { isPouchError } from '../../shared/domain/errors.ts';
 import { seedTestAuthority, signClientAssertion, type TestPrincipal } from '../support/identity.ts';
 import { startTestExchange } from '../support/local-exchange.ts';

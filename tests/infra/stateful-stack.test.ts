@@ -2,7 +2,7 @@
 // tables, PITR, deletion protection), checked on the synthesized CloudFormation.
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { evidenceBucket, replayTable, tables } from '../../shared/storage-definitions.ts';
+import { evidenceBucket, replayTable, tables } from '../../server/config/storage-definitions.ts';
 import { resourcesOf, type SynthesizedPouch, synthPouch } from './synth-app.ts';
 
 let pouch: SynthesizedPouch;

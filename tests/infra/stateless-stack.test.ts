@@ -1,8 +1,8 @@
 // Template tests for the stateless stack: runtime and architecture, the least-privilege policy (above all,
 // that no statement lets the Lambda update or delete ledger items) and the HTTP API stage settings.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../shared/config.ts';
-import { ledgerTable, tables } from '../../shared/storage-definitions.ts';
+import { loadConfig } from '../../server/config/config.ts';
+import { ledgerTable, tables } from '../../server/config/storage-definitions.ts';
 import { resourcesOf, type SynthesizedPouch, synthPouch } from './synth-app.ts';
 
 interface Statement {
@@ -83,7 +83,7 @@ describe('API Lambda', () => {
     expect(env.NODE_OPTIONS).toBe('--enable-source-maps');
   });
 
-  it('sets every variable shared/config.ts needs, so the AWS config validates', () => {
+  it('sets every variable server/config/config.ts needs, so the AWS config validates', () => {
     const props = functionsByRole().api[0]![1].Properties;
     const env = (props.Environment as { Variables: Record<string, unknown> }).Variables;
     for (const def of tables) expect(env[def.envVar], def.envVar).toBeDefined();

@@ -4,8 +4,9 @@ import { generateKeyPairSync } from 'node:crypto';
 import fc from 'fast-check';
 import { compactVerify, decodeProtectedHeader } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createFileSigner } from '../../shared/adapters/file-signer.ts';
+import { createFileSigner } from '../../server/adapters/file-signer.ts';
 import { signCompactJws } from '../../shared/crypto/compact-jws.ts';
+import type { Signer } from '../../shared/crypto/signer.ts';
 import { CHECKPOINT_TYP, signCheckpoint, verifyCheckpoint } from '../../shared/custody/checkpoints.ts';
 import {
   createReceiptVerifier,
@@ -20,7 +21,6 @@ import {
   describeReceiptMismatch,
   type ReceiptPayload,
 } from '../../shared/domain/ledger/receipt.ts';
-import type { Signer } from '../../shared/ports/signer.ts';
 import { buildChain, hex64 } from './ledger-fixtures.ts';
 
 const newSigner = (): Signer =>

@@ -3,7 +3,8 @@
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createDynamoLedgerStore } from '../../shared/adapters/dynamo-ledger-store.ts';
+import { createDynamoLedgerStore } from '../../server/adapters/dynamo-ledger-store.ts';
+import type { LedgerStore } from '../../server/ports/ledger-store.ts';
 import {
   buildCheckpointTree,
   proveChainHead,
@@ -12,7 +13,6 @@ import {
 import { canonicalEventBody } from '../../shared/domain/ledger/event.ts';
 import { verifyChainStream } from '../../shared/domain/ledger/stream-verifier.ts';
 import { verifyChain } from '../../shared/domain/ledger/verify-chain.ts';
-import type { LedgerStore } from '../../shared/ports/ledger-store.ts';
 import { startTestExchange } from '../support/local-exchange.ts';
 import { fieldsFor } from './ledger-fixtures.ts';
 

@@ -1,13 +1,13 @@
 // Tests for check: every kind's sample passes, and removing any one mandatory element fails with its article.
 import { describe, expect, it } from 'vitest';
-import { checkDraft, formatFindings } from '../../shared/domain/requests/check.ts';
 import {
   buildSampleFor,
   EASTMERE,
   NORTHLAND,
   SAMPLE_REQUESTS,
   SOUTHMARK,
-} from '../../shared/domain/requests/demo-profiles.ts';
+} from '../../server/local/demo-profiles.ts';
+import { checkDraft, formatFindings } from '../../shared/domain/requests/check.ts';
 import { PROVISIONS, REQUEST_KINDS } from '../../shared/domain/requests/instruments.ts';
 import { listElements } from '../../shared/domain/requests/schemas.ts';
 import { buildContext, deleteFirst, firstInstance, readFirst } from './helpers.ts';

@@ -4,7 +4,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { buildSampleFor } from '../../shared/domain/requests/demo-profiles.ts';
+import { buildSampleFor } from '../../server/local/demo-profiles.ts';
 import { parseProfile } from '../../shared/domain/requests/profile.ts';
 import { runPouch } from '../client/support/run-pouch.ts';
 import { startTestExchange } from '../support/local-exchange.ts';

@@ -3,13 +3,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { buildSampleFor, DEMO_AUTHORITIES, NORTHLAND, SOUTHMARK } from '../../server/local/demo-profiles.ts';
 import { checkDraft } from '../../shared/domain/requests/check.ts';
-import {
-  buildSampleFor,
-  DEMO_AUTHORITIES,
-  NORTHLAND,
-  SOUTHMARK,
-} from '../../shared/domain/requests/demo-profiles.ts';
 import { renderDraftSkeleton } from '../../shared/domain/requests/draft.ts';
 import { REQUEST_KINDS } from '../../shared/domain/requests/instruments.ts';
 import { listElements } from '../../shared/domain/requests/schemas.ts';

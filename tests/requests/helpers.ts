@@ -1,6 +1,7 @@
 // Test helpers for the "right first time" domain: contexts between the demo authorities and path surgery.
+
+import type { DemoAuthority } from '../../server/local/demo-profiles.ts';
 import type { CheckContext } from '../../shared/domain/requests/check.ts';
-import type { DemoAuthority } from '../../shared/domain/requests/demo-profiles.ts';
 
 /** A check context from one demo authority to another. */
 export function buildContext(from: DemoAuthority, to: DemoAuthority, withProfile = true): CheckContext {

@@ -1,6 +1,6 @@
 // Tests for the legal basis finder and the treaty catalogue.
 import { describe, expect, it } from 'vitest';
-import { EASTMERE, NORTHLAND, SOUTHMARK } from '../../shared/domain/requests/demo-profiles.ts';
+import { EASTMERE, NORTHLAND, SOUTHMARK } from '../../server/local/demo-profiles.ts';
 import {
   bilateralTreatyId,
   isTreatyId,

@@ -1,7 +1,7 @@
 // Tests for requirement profiles: parsing, versioning and language matching.
 import { describe, expect, it } from 'vitest';
+import { DEMO_PROFILES, SOUTHMARK } from '../../server/local/demo-profiles.ts';
 import { isPouchError } from '../../shared/domain/errors.ts';
-import { DEMO_PROFILES, SOUTHMARK } from '../../shared/domain/requests/demo-profiles.ts';
 import {
   acceptsLanguage,
   assertProfileSuccessor,

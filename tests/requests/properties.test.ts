@@ -1,8 +1,8 @@
 // Property tests for check: it never throws, and every finding names a path, a rule and a source.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { NORTHLAND, SAMPLE_REQUESTS, SOUTHMARK } from '../../server/local/demo-profiles.ts';
 import { checkDraft } from '../../shared/domain/requests/check.ts';
-import { NORTHLAND, SAMPLE_REQUESTS, SOUTHMARK } from '../../shared/domain/requests/demo-profiles.ts';
 import { REQUEST_KINDS } from '../../shared/domain/requests/instruments.ts';
 import { buildContext } from './helpers.ts';
 

@@ -1,8 +1,8 @@
 // Tests for the printable HTML letter: hostile text is escaped and the page is self-contained.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { NORTHLAND, SAMPLE_REQUESTS, SOUTHMARK } from '../../server/local/demo-profiles.ts';
 import { checkDraft } from '../../shared/domain/requests/check.ts';
-import { NORTHLAND, SAMPLE_REQUESTS, SOUTHMARK } from '../../shared/domain/requests/demo-profiles.ts';
 import { REQUEST_KINDS } from '../../shared/domain/requests/instruments.ts';
 import { escapeHtml, renderRequestHtml } from '../../shared/domain/requests/render-html.ts';
 import type { PouchRequest } from '../../shared/domain/requests/schemas.ts';

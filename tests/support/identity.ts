@@ -3,15 +3,15 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { type CryptoKey, exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
-import type { OperatorKeyFile } from '../../shared/auth/operator-bootstrap.ts';
-import { ASSERTION_TYP, CLIENT_ASSERTION_TYPE } from '../../shared/auth/token-service.ts';
+import type { PouchApp } from '../../server/http/app-env.ts';
+import type { DirectoryRepository } from '../../server/ports/directory-repository.ts';
+import type { OperatorKeyFile } from '../../server/use-cases/identity/operator-bootstrap.ts';
+import { seedDirectory } from '../../server/use-cases/identity/seed.ts';
+import { ASSERTION_TYP, CLIENT_ASSERTION_TYPE } from '../../server/use-cases/identity/token-service.ts';
 import { generateIdentity } from '../../shared/crypto/age-keys.ts';
-import { seedDirectory } from '../../shared/directory/seed.ts';
 import { generateAuthorityId, generateMemberId } from '../../shared/domain/identity/ids.ts';
 import type { AuthorityRole, MemberRole, PublicSigningJwk } from '../../shared/domain/identity/types.ts';
 import { computeJwkThumbprint } from '../../shared/domain/identity/validation.ts';
-import type { PouchApp } from '../../shared/http/app-env.ts';
-import type { DirectoryRepository } from '../../shared/ports/directory-repository.ts';
 
 export type KeyAlg = 'ES256' | 'EdDSA';
 

@@ -2,8 +2,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type LocalExchange, startLocalExchange } from '../../shared/local/local-exchange.ts';
-import type { LogFields, Logger } from '../../shared/ports/logger.ts';
+import { type LocalExchange, startLocalExchange } from '../../server/local/local-exchange.ts';
+import type { LogFields, Logger } from '../../server/ports/logger.ts';
 
 export interface CapturedLog {
   level: 'debug' | 'info' | 'warn' | 'error';

@@ -4,7 +4,7 @@
 // binary layout) keeps leaves readable and self-describing to an auditor with any JCS library. A chain head
 // commits to its whole chain through the hash links, so proving the head proves every earlier event.
 //
-// The exchange's published checkpoints are an append-only log of such leaves (shared/custody/checkpoint-service.ts
+// The exchange's published checkpoints are an append-only log of such leaves (server/use-cases/custody/checkpoint-service.ts
 // appends the heads that changed since the last checkpoint), so RFC 9162 consistency proofs relate any two
 // checkpoints. `buildCheckpointTree` below is the snapshot form over one set of heads, sorted by chain id: the
 // bundle verifier checks inclusion proofs with `verifyChainHeadProof`, and the benches time tree building with it.

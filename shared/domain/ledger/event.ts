@@ -1,5 +1,5 @@
 // Domain layer, custody ledger: the event type, its canonical hash and its one-line wire form. Use cases build
-// fields, the ledger store (shared/ports/ledger-store.ts) appends them; verifiers re-hash what was stored.
+// fields, the ledger store (server/ports/ledger-store.ts) appends them; verifiers re-hash what was stored.
 import { createHash, randomUUID } from 'node:crypto';
 import { PouchError } from '../errors.ts';
 import { canonicalJson } from './jcs.ts';

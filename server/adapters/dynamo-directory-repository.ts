@@ -1,0 +1,297 @@
+// Secondary adapter: the directory of authorities and its audit log in the main table (single-table design).
+//
+// Item layout (main table, pk/sk; gsi1 lists the public directory in one query):
+//   Authority  pk=AUTHORITY#<authorityId>  sk=DIR#AUTHORITY             gsi1pk=DIRECTORY  gsi1sk=AUTHORITY#<id>#
+//   Member     pk=AUTHORITY#<authorityId>  sk=DIR#MEMBER#<memberId>     gsi1pk=DIRECTORY  gsi1sk=AUTHORITY#<id>#MEMBER#<memberId>
+//   Audit      pk=AUTHORITY#<authorityId>  sk=AUDIT#<ISO time>#<auditId>  (no gsi1: never public)
+//   Operator members live under pk=AUTHORITY#operator without gsi1 keys, so the public listing never shows them.
+// Members carry their keys (public JWK, status, createdAt, revokedAt) inline: the per-request key check of an
+// access token is a single GetItem on the member item.
+//
+// Audit first: each change (1) puts its audit record `pending` with attribute_not_exists, (2) writes the
+// changed item(s) stamped with `auditId`, conditional on `version`, (3) settles the record to `succeeded` or
+// `failed`. No change is ever visible without its audit record (step 1 must succeed before step 2 runs). If the
+// process dies between 2 and 3 the record stays `pending`; the item's `auditId` then tells whether it applied.
+// There are no transactions (dynalite has none), hence this ordering instead of TransactWriteItems.
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandOutput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { PouchError } from '../../shared/domain/errors.ts';
+import type { AuditRecord, Authority, AuthorityEntry, Member } from '../../shared/domain/identity/types.ts';
+import { OPERATOR_ID } from '../../shared/domain/identity/types.ts';
+import type { AuditPage, DirectoryRepository } from '../ports/directory-repository.ts';
+import { translateDynamoError } from './dynamo-errors.ts';
+
+const DIRECTORY_INDEX_PK = 'DIRECTORY';
+const authorityPk = (id: string) => `AUTHORITY#${id}`;
+const AUTHORITY_SK = 'DIR#AUTHORITY';
+const memberSk = (memberId: string) => `DIR#MEMBER#${memberId}`;
+const auditSk = (record: AuditRecord) => `AUDIT#${record.at}#${record.id}`;
+
+const keyFields = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'type'] as const;
+
+function strip<T>(item: Record<string, unknown>): T {
+  const out: Record<string, unknown> = { ...item };
+  for (const k of keyFields) delete out[k];
+  return out as T;
+}
+
+/** Build the DynamoDB directory repository on the shared document client. */
+export function createDynamoDirectoryRepository(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+): DirectoryRepository {
+  async function send<T>(what: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw translateDynamoError(error, what);
+    }
+  }
+
+  async function putAudit(record: AuditRecord): Promise<void> {
+    await send('put audit record', () =>
+      doc.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: { pk: authorityPk(record.authorityId), sk: auditSk(record), type: 'audit', ...record },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
+  }
+
+  /** Settle an audit record. Best effort: the change already stands, and the item's auditId links the two. */
+  async function settleAudit(
+    record: AuditRecord,
+    outcome: 'succeeded' | 'failed',
+    reason?: string,
+  ): Promise<void> {
+    try {
+      await doc.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { pk: authorityPk(record.authorityId), sk: auditSk(record) },
+          UpdateExpression: reason ? 'SET outcome = :o, reason = :r' : 'SET outcome = :o',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':o': outcome, ...(reason ? { ':r': reason } : {}) },
+        }),
+      );
+    } catch {
+      // Left `pending`; see the file comment for how a reader resolves it.
+    }
+  }
+
+  async function audited(record: AuditRecord, change: () => Promise<void>): Promise<void> {
+    await putAudit(record);
+    try {
+      await change();
+    } catch (error) {
+      const code = error instanceof PouchError ? error.code : 'ERR_INTERNAL';
+      await settleAudit(record, 'failed', code);
+      throw error;
+    }
+    await settleAudit(record, 'succeeded');
+  }
+
+  function authorityItem(a: Authority) {
+    return {
+      pk: authorityPk(a.id),
+      sk: AUTHORITY_SK,
+      gsi1pk: DIRECTORY_INDEX_PK,
+      gsi1sk: `${authorityPk(a.id)}#`,
+      type: 'authority',
+      ...a,
+    };
+  }
+
+  function memberItem(m: Member) {
+    const listed = m.authorityId !== OPERATOR_ID;
+    return {
+      pk: authorityPk(m.authorityId),
+      sk: memberSk(m.id),
+      ...(listed
+        ? { gsi1pk: DIRECTORY_INDEX_PK, gsi1sk: `${authorityPk(m.authorityId)}#MEMBER#${m.id}` }
+        : {}),
+      type: 'member',
+      ...m,
+    };
+  }
+
+  function versionCondition(version: number) {
+    return version === 1
+      ? { ConditionExpression: 'attribute_not_exists(pk)' }
+      : {
+          ConditionExpression: '#v = :expected',
+          ExpressionAttributeNames: { '#v': 'version' },
+          ExpressionAttributeValues: { ':expected': version - 1 },
+        };
+  }
+
+  async function queryAll(input: ConstructorParameters<typeof QueryCommand>[0], what: string) {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page: QueryCommandOutput = await send(what, () =>
+        doc.send(new QueryCommand({ ...input, ...(start ? { ExclusiveStartKey: start } : {}) })),
+      );
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  function groupEntries(items: Record<string, unknown>[]): AuthorityEntry[] {
+    const authorities = new Map<string, Authority>();
+    const members = new Map<string, Member[]>();
+    for (const item of items) {
+      if (item.type === 'authority') authorities.set(String(item.id), strip<Authority>(item));
+      else if (item.type === 'member') {
+        const m = strip<Member>(item);
+        members.set(m.authorityId, [...(members.get(m.authorityId) ?? []), m]);
+      }
+    }
+    return [...authorities.values()].map((authority) => ({
+      authority,
+      members: (members.get(authority.id) ?? []).sort((x, y) => x.createdAt.localeCompare(y.createdAt)),
+    }));
+  }
+
+  return {
+    async getAuthority(authorityId) {
+      const out = await send('get authority', () =>
+        doc.send(
+          new GetCommand({ TableName: tableName, Key: { pk: authorityPk(authorityId), sk: AUTHORITY_SK } }),
+        ),
+      );
+      return out.Item ? strip<Authority>(out.Item) : undefined;
+    },
+
+    async getAuthorityEntry(authorityId) {
+      const items = await queryAll(
+        {
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :dir)',
+          ExpressionAttributeValues: { ':pk': authorityPk(authorityId), ':dir': 'DIR#' },
+        },
+        'query authority',
+      );
+      return groupEntries(items)[0];
+    },
+
+    async listAuthorityEntries() {
+      const items = await queryAll(
+        {
+          TableName: tableName,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :d',
+          ExpressionAttributeValues: { ':d': DIRECTORY_INDEX_PK },
+        },
+        'list directory',
+      );
+      return groupEntries(items);
+    },
+
+    async getMember(authorityId, memberId) {
+      const out = await send('get member', () =>
+        doc.send(
+          new GetCommand({
+            TableName: tableName,
+            Key: { pk: authorityPk(authorityId), sk: memberSk(memberId) },
+          }),
+        ),
+      );
+      return out.Item ? strip<Member>(out.Item) : undefined;
+    },
+
+    async createAuthority(authority, firstAdmin, audit) {
+      await audited(audit, async () => {
+        await send('create authority', () =>
+          doc.send(
+            new PutCommand({ TableName: tableName, Item: authorityItem(authority), ...versionCondition(1) }),
+          ),
+        );
+        await send('create first admin', () =>
+          doc.send(
+            new PutCommand({ TableName: tableName, Item: memberItem(firstAdmin), ...versionCondition(1) }),
+          ),
+        );
+      });
+    },
+
+    async updateAuthority(authority, audit) {
+      await audited(audit, () =>
+        send('update authority', async () => {
+          await doc.send(
+            new PutCommand({
+              TableName: tableName,
+              Item: authorityItem(authority),
+              ...versionCondition(Math.max(2, authority.version)),
+            }),
+          );
+        }),
+      );
+    },
+
+    async putMember(member, audit) {
+      await audited(audit, () =>
+        send('put member', async () => {
+          await doc.send(
+            new PutCommand({
+              TableName: tableName,
+              Item: memberItem(member),
+              ...versionCondition(member.version),
+            }),
+          );
+        }),
+      );
+    },
+
+    async listAudit(authorityId, options = {}): Promise<AuditPage> {
+      const limit = Math.min(Math.max(options.limit ?? 50, 1), 200);
+      const pk = authorityPk(authorityId);
+      const start = options.cursor ? decodeCursor(options.cursor, pk) : undefined;
+      const out = await send('list audit', () =>
+        doc.send(
+          new QueryCommand({
+            TableName: tableName,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :a)',
+            ExpressionAttributeValues: { ':pk': pk, ':a': 'AUDIT#' },
+            ScanIndexForward: false,
+            Limit: limit,
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }),
+        ),
+      );
+      const records = (out.Items ?? []).map((item) => strip<AuditRecord>(item));
+      const next = out.LastEvaluatedKey;
+      return next
+        ? { records, cursor: Buffer.from(JSON.stringify(next)).toString('base64url') }
+        : { records };
+    },
+  };
+}
+
+function decodeCursor(cursor: string, pk: string): Record<string, string> {
+  try {
+    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
+    if (
+      key.pk === pk &&
+      typeof key.sk === 'string' &&
+      key.sk.startsWith('AUDIT#') &&
+      Object.keys(key).length === 2
+    ) {
+      return { pk, sk: key.sk };
+    }
+  } catch {
+    // fall through
+  }
+  throw new PouchError('ERR_VALIDATION', 'Invalid cursor', {
+    details: { errors: [{ field: 'query.cursor', message: 'not a cursor of this list' }] },
+  });
+}

@@ -1,0 +1,401 @@
+// Secondary adapter: the DocumentStore port on S3 (and on s3rver locally). Presigns checksum-bound PUTs and
+// UploadParts, assembles multipart uploads, and confirms size and SHA-256 before the ledger commits a document.
+import { createHash } from 'node:crypto';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  type S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { PouchError, StorageError } from '../../shared/domain/errors.ts';
+import { countParts, uploadLimits } from '../../shared/domain/upload-plan.ts';
+import { presignLimits } from '../config/storage-definitions.ts';
+import type {
+  ConfirmedObject,
+  DocumentStore,
+  ExpectedChecksum,
+  PartToPresign,
+  PresignedPart,
+  PresignedRequest,
+  UploadedPart,
+} from '../ports/document-store.ts';
+
+export interface S3DocumentStoreOptions {
+  readonly bucket: string;
+  /** Lifetime of presigned PUT/UploadPart URLs; capped at presignLimits.maxPresignSeconds (300). */
+  readonly presignSeconds: number;
+  /**
+   * When HeadObject reports no checksum, confirm by reading the whole object and hashing it (constant
+   * memory). Set this ONLY in local mode: s3rver neither verifies nor reports checksums, so reading is the
+   * only honest check there. On AWS every object in the evidence bucket is written with a SHA-256 checksum,
+   * so a missing one means something wrote around our presigned URLs: that is refused (ERR_HASH_MISMATCH),
+   * never papered over by an expensive read of many GB inside a Lambda.
+   */
+  readonly verifyByReadingWhenNoChecksum: boolean;
+  /** Clock for `expiresAt` and the signing date (tests). */
+  readonly now?: () => Date;
+}
+
+type SignArguments = NonNullable<Parameters<typeof getSignedUrl>[2]>;
+
+/** Headers whose values the presigned signature covers; the client must send them verbatim. */
+const signedHeaders = new Set(['content-length', 'x-amz-checksum-sha256']);
+/**
+ * By default the presigner moves x-amz-* headers into the query string, where S3 does not check the
+ * checksum against the body. Keeping the header unhoisted makes S3 reject a body with another SHA-256.
+ */
+const unhoistedHeaders = new Set(['x-amz-checksum-sha256']);
+const sha256Base64 = /^[A-Za-z0-9+/]{43}=$/;
+const notFoundNames = new Set(['NoSuchKey', 'NotFound', 'NoSuchUpload', 'NoSuchBucket']);
+const throttlingNames = new Set([
+  'SlowDown',
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+]);
+
+/**
+ * Build the S3 DocumentStore. The S3 client must be the shared one (WHEN_REQUIRED checksum modes: the
+ * adapter always passes precomputed SHA-256 values itself).
+ *
+ * @example
+ * const store = createS3DocumentStore(clients.s3, {
+ *   bucket: config.evidenceBucket,
+ *   presignSeconds: config.presignSeconds,
+ *   verifyByReadingWhenNoChecksum: config.mode === 'local',
+ * });
+ */
+export function createS3DocumentStore(s3: S3Client, options: S3DocumentStoreOptions): DocumentStore {
+  const now = options.now ?? (() => new Date());
+  const putSeconds = Math.min(options.presignSeconds, presignLimits.maxPresignSeconds);
+  const bucket = options.bucket;
+
+  async function presign(
+    sign: (args: SignArguments) => Promise<string>,
+    expiresIn: number,
+    headers: Record<string, string>,
+    signHeaders: boolean,
+  ): Promise<{ url: string; headers: Record<string, string>; expiresAt: string }> {
+    const signingDate = now();
+    const url = await sign({
+      expiresIn,
+      signingDate,
+      ...(signHeaders ? { signableHeaders: signedHeaders, unhoistableHeaders: unhoistedHeaders } : {}),
+    });
+    return { url, headers, expiresAt: new Date(signingDate.getTime() + expiresIn * 1000).toISOString() };
+  }
+
+  return {
+    async presignSinglePut({ key, size, sha256 }) {
+      checkSize(size, uploadLimits.s3MaxPartBytes);
+      checkSha256(sha256, 'sha256');
+      const command = new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        ContentLength: size,
+        ChecksumSHA256: sha256,
+      });
+      const signed = await presign(
+        (args) => getSignedUrl(s3, command, args),
+        putSeconds,
+        checksumHeaders(size, sha256),
+        true,
+      );
+      return { method: 'PUT', ...signed } satisfies PresignedRequest;
+    },
+
+    async createMultipart({ key, size, partSize, partSha256s }) {
+      checkSize(size, Number.MAX_SAFE_INTEGER);
+      checkSize(partSize, uploadLimits.s3MaxPartBytes);
+      if (partSize === 0 || partSha256s.length !== countParts(size, partSize)) {
+        throw new PouchError('ERR_VALIDATION', 'Part checksums do not match the size and part size', {
+          details: { field: 'partSha256s', expectedCount: countParts(size, Math.max(partSize, 1)) },
+        });
+      }
+      partSha256s.forEach((digest, i) => {
+        checkSha256(digest, `partSha256s[${i}]`);
+      });
+      try {
+        const out = await s3.send(
+          new CreateMultipartUploadCommand({
+            Bucket: bucket,
+            Key: key,
+            ChecksumAlgorithm: 'SHA256',
+            ChecksumType: 'COMPOSITE',
+          }),
+        );
+        if (!out.UploadId) throw new StorageError('CreateMultipartUpload returned no upload id', undefined);
+        return { uploadId: out.UploadId };
+      } catch (error) {
+        throw translateS3Error(error, 'Create multipart upload');
+      }
+    },
+
+    async presignParts({ key, uploadId, parts }) {
+      const out: PresignedPart[] = [];
+      for (const part of parts) {
+        checkPart(part);
+        const command = new UploadPartCommand({
+          Bucket: bucket,
+          Key: key,
+          UploadId: uploadId,
+          PartNumber: part.partNumber,
+          ContentLength: part.size,
+          ChecksumSHA256: part.sha256,
+        });
+        const signed = await presign(
+          (args) => getSignedUrl(s3, command, args),
+          putSeconds,
+          checksumHeaders(part.size, part.sha256),
+          true,
+        );
+        out.push({ method: 'PUT', partNumber: part.partNumber, ...signed });
+      }
+      return out;
+    },
+
+    async completeMultipart({ key, uploadId, parts }) {
+      checkContiguous(parts);
+      try {
+        await s3.send(
+          new CompleteMultipartUploadCommand({
+            Bucket: bucket,
+            Key: key,
+            UploadId: uploadId,
+            MultipartUpload: {
+              Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag, ChecksumSHA256: p.sha256 })),
+            },
+          }),
+        );
+      } catch (error) {
+        throw translateS3Error(error, 'Complete multipart upload');
+      }
+    },
+
+    async abortMultipart({ key, uploadId }) {
+      try {
+        await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
+      } catch (error) {
+        throw translateS3Error(error, 'Abort multipart upload');
+      }
+    },
+
+    async confirmObject({ key, size, expected }) {
+      const expectedChecksum = expectedChecksumOf(expected);
+      let head: { ContentLength?: number; ChecksumSHA256?: string; ETag?: string };
+      try {
+        head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }));
+      } catch (error) {
+        throw translateS3Error(error, 'Head object');
+      }
+      if (head.ContentLength !== size) throw mismatch('size', size, head.ContentLength ?? null);
+      if (head.ChecksumSHA256) {
+        if (head.ChecksumSHA256 !== expectedChecksum) {
+          throw mismatch('sha256', expectedChecksum, head.ChecksumSHA256);
+        }
+        return {
+          key,
+          size,
+          checksum: expectedChecksum,
+          verifiedBy: 'head-checksum',
+          etag: head.ETag,
+        } satisfies ConfirmedObject;
+      }
+      if (!options.verifyByReadingWhenNoChecksum) throw mismatch('sha256', expectedChecksum, null);
+      const actual = await readChecksum(s3, bucket, key, size, head.ETag, expected);
+      if (actual !== expectedChecksum) throw mismatch('sha256', expectedChecksum, actual);
+      return {
+        key,
+        size,
+        checksum: expectedChecksum,
+        verifiedBy: 'read',
+        etag: head.ETag,
+      } satisfies ConfirmedObject;
+    },
+
+    async presignGet({ key, expiresInSeconds }) {
+      if (
+        !Number.isInteger(expiresInSeconds) ||
+        expiresInSeconds <= 0 ||
+        expiresInSeconds > presignLimits.maxPresignSeconds
+      ) {
+        throw new PouchError('ERR_VALIDATION', 'Presigned GET lifetime must be 1..300 seconds', {
+          details: { field: 'expiresInSeconds', max: presignLimits.maxPresignSeconds },
+        });
+      }
+      const signed = await presign(
+        (args) => getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket, Key: key }), args),
+        expiresInSeconds,
+        {},
+        false,
+      );
+      return { method: 'GET', ...signed } satisfies PresignedRequest;
+    },
+
+    async putObject({ key, body, sha256, contentType }) {
+      try {
+        await s3.send(
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key: key,
+            Body: body,
+            ContentType: contentType,
+            // Object Lock buckets require an integrity checksum; s3rver needs it precomputed (DESIGN.md).
+            ChecksumSHA256: Buffer.from(sha256, 'hex').toString('base64'),
+          }),
+        );
+      } catch (error) {
+        throw translateS3Error(error, 'put object');
+      }
+    },
+  };
+}
+
+/**
+ * The checksum S3 reports for a multipart object uploaded with per-part SHA-256 (COMPOSITE type):
+ * base64(sha256(concat(raw part digests))) followed by `-N`.
+ *
+ * @example
+ * computeCompositeSha256(['<base64 part 1>', '<base64 part 2>']); // 'q1…=-2'
+ */
+export function computeCompositeSha256(partSha256s: readonly string[]): string {
+  const outer = createHash('sha256');
+  for (const digest of partSha256s) outer.update(Buffer.from(digest, 'base64'));
+  return `${outer.digest('base64')}-${partSha256s.length}`;
+}
+
+/** Map an S3 SDK error to ERR_NOT_FOUND or ERR_STORAGE(_THROTTLED); PouchErrors pass through unchanged. */
+export function translateS3Error(error: unknown, what: string): PouchError {
+  if (error instanceof PouchError) return error;
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } } | null;
+  const name = e?.name ?? '';
+  if (notFoundNames.has(name) || e?.$metadata?.httpStatusCode === 404) {
+    return new PouchError('ERR_NOT_FOUND', `${what}: not found`, { cause: error });
+  }
+  return new StorageError(`${what} failed`, error, throttlingNames.has(name));
+}
+
+function expectedChecksumOf(expected: ExpectedChecksum): string {
+  if (expected.kind === 'single') {
+    checkSha256(expected.sha256, 'sha256');
+    return expected.sha256;
+  }
+  expected.partSha256s.forEach((digest, i) => {
+    checkSha256(digest, `partSha256s[${i}]`);
+  });
+  checkSize(expected.partSize, uploadLimits.s3MaxPartBytes);
+  return computeCompositeSha256(expected.partSha256s);
+}
+
+/**
+ * Read the object once and hash it with constant memory: the whole object for `single`, each `partSize`
+ * slice for `multipart` (rebuilding the composite). Refuses a body that is not the object HeadObject saw.
+ */
+async function readChecksum(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  size: number,
+  etag: string | undefined,
+  expected: ExpectedChecksum,
+): Promise<string> {
+  let body: AsyncIterable<Uint8Array>;
+  try {
+    const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    if (etag !== undefined && out.ETag !== undefined && out.ETag !== etag) {
+      throw new PouchError('ERR_CONFLICT', 'Object changed while it was being confirmed');
+    }
+    if (!out.Body) throw new StorageError('GetObject returned no body', undefined);
+    body = out.Body as unknown as AsyncIterable<Uint8Array>;
+  } catch (error) {
+    throw translateS3Error(error, 'Get object');
+  }
+  const partSize = expected.kind === 'single' ? Number.POSITIVE_INFINITY : Math.max(expected.partSize, 1);
+  const partDigests: Buffer[] = [];
+  let part = createHash('sha256');
+  let inPart = 0;
+  let total = 0;
+  try {
+    for await (const chunk of body) {
+      let offset = 0;
+      while (offset < chunk.length) {
+        const take = Math.min(chunk.length - offset, partSize - inPart);
+        part.update(chunk.subarray(offset, offset + take));
+        offset += take;
+        inPart += take;
+        if (inPart === partSize) {
+          partDigests.push(part.digest());
+          part = createHash('sha256');
+          inPart = 0;
+        }
+      }
+      total += chunk.length;
+    }
+  } catch (error) {
+    throw translateS3Error(error, 'Read object');
+  }
+  if (total !== size) throw mismatch('size', size, total);
+  if (inPart > 0 || partDigests.length === 0) partDigests.push(part.digest());
+  if (expected.kind === 'single') return partDigests[0]!.toString('base64');
+  return computeCompositeSha256(partDigests.map((d) => d.toString('base64')));
+}
+
+function mismatch(field: 'size' | 'sha256', expected: unknown, actual: unknown): PouchError {
+  return new PouchError('ERR_HASH_MISMATCH', `Stored object ${field} does not match`, {
+    details: { field, expected, actual },
+  });
+}
+
+function checksumHeaders(size: number, sha256: string): Record<string, string> {
+  return { 'content-length': String(size), 'x-amz-checksum-sha256': sha256 };
+}
+
+function checkSize(size: number, max: number): void {
+  if (!Number.isSafeInteger(size) || size < 0 || size > max) {
+    throw new PouchError('ERR_VALIDATION', 'Size is out of range', { details: { field: 'size', max } });
+  }
+}
+
+function checkSha256(value: string, field: string): void {
+  if (!sha256Base64.test(value)) {
+    throw new PouchError('ERR_VALIDATION', 'SHA-256 must be base64 of 32 bytes', { details: { field } });
+  }
+}
+
+function checkPart(part: PartToPresign): void {
+  if (
+    !Number.isInteger(part.partNumber) ||
+    part.partNumber < 1 ||
+    part.partNumber > uploadLimits.s3MaxParts
+  ) {
+    throw new PouchError('ERR_VALIDATION', 'Part number is out of range', {
+      details: { field: 'partNumber' },
+    });
+  }
+  checkSize(part.size, uploadLimits.s3MaxPartBytes);
+  checkSha256(part.sha256, 'sha256');
+}
+
+function checkContiguous(parts: readonly UploadedPart[]): void {
+  parts.forEach((part, i) => {
+    if (part.partNumber !== i + 1) {
+      throw new PouchError('ERR_VALIDATION', 'Parts must be numbered 1..N in order, without gaps', {
+        details: { field: 'parts', index: i },
+      });
+    }
+    checkSha256(part.sha256, `parts[${i}].sha256`);
+    if (part.etag.length === 0) {
+      throw new PouchError('ERR_VALIDATION', 'Part ETag is missing', {
+        details: { field: `parts[${i}].etag` },
+      });
+    }
+  });
+  if (parts.length === 0) {
+    throw new PouchError('ERR_VALIDATION', 'At least one part is needed', { details: { field: 'parts' } });
+  }
+}

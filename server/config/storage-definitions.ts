@@ -1,0 +1,124 @@
+// Storage definitions, once: table keys, GSIs and bucket rules. CDK (infra/) and the local bootstrap
+// (server/local/bootstrap.ts) both build their resources from these, so the two can never drift.
+
+/** Attribute types as DynamoDB names them. */
+export type KeyType = 'S' | 'N';
+
+export interface KeyAttribute {
+  readonly name: string;
+  readonly type: KeyType;
+}
+
+export interface IndexDefinition {
+  readonly indexName: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey?: KeyAttribute;
+}
+
+export interface TableDefinition {
+  /** Logical id, used for CDK construct ids and environment variable names. */
+  readonly id: string;
+  /** Physical name locally; on AWS CloudFormation names the table and passes it in the environment. */
+  readonly localName: string;
+  /** Environment variable that carries the physical table name to the functions. */
+  readonly envVar: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey?: KeyAttribute;
+  readonly globalIndexes: readonly IndexDefinition[];
+  /** The ledger is append-only: no role may update or delete its items. */
+  readonly appendOnly: boolean;
+  /** Epoch-second attribute after which DynamoDB may delete an item (TTL on AWS; dynalite has none). */
+  readonly timeToLiveAttribute?: string;
+  readonly purpose: string;
+}
+
+const pk: KeyAttribute = { name: 'pk', type: 'S' };
+const sk: KeyAttribute = { name: 'sk', type: 'S' };
+
+/**
+ * Main table (single-table design): directory of authorities and members, exchanges and their labels,
+ * messages, idempotency records. GSI1 lists exchanges per authority (inbox/outbox/auditor views).
+ */
+export const mainTable = {
+  id: 'Main',
+  localName: 'pouch-main',
+  envVar: 'POUCH_MAIN_TABLE',
+  partitionKey: pk,
+  sortKey: sk,
+  globalIndexes: [
+    {
+      indexName: 'gsi1',
+      partitionKey: { name: 'gsi1pk', type: 'S' },
+      sortKey: { name: 'gsi1sk', type: 'S' },
+    },
+  ],
+  appendOnly: false,
+  purpose: 'directory, exchanges, messages, idempotency',
+} as const satisfies TableDefinition;
+
+/** The custody ledger: one hash chain per exchange, keyed by exchange id and zero-padded sequence number. */
+export const ledgerTable = {
+  id: 'Ledger',
+  localName: 'pouch-ledger',
+  envVar: 'POUCH_LEDGER_TABLE',
+  partitionKey: { name: 'chain', type: 'S' },
+  sortKey: { name: 'seq', type: 'N' },
+  globalIndexes: [],
+  appendOnly: true,
+  purpose: 'append-only hash-chained custody events',
+} as const satisfies TableDefinition;
+
+/** Single-use assertion ids (`jti`) and other replay guards, written by conditional put. */
+export const replayTable = {
+  id: 'Replay',
+  localName: 'pouch-replay',
+  envVar: 'POUCH_REPLAY_TABLE',
+  partitionKey: { name: 'id', type: 'S' },
+  globalIndexes: [],
+  appendOnly: false,
+  timeToLiveAttribute: 'expiresAt',
+  purpose: 'single-use jti replay store',
+} as const satisfies TableDefinition;
+
+export const tables: readonly TableDefinition[] = [mainTable, ledgerTable, replayTable];
+
+export interface BucketDefinition {
+  readonly id: string;
+  readonly localName: string;
+  readonly envVar: string;
+  /** Object Lock in COMPLIANCE mode (AWS only: s3rver has none, so the CDK template assertions check it). */
+  readonly objectLock: boolean;
+  readonly versioned: boolean;
+  /** Days after which incomplete multipart uploads are aborted. */
+  readonly abortIncompleteMultipartDays: number;
+  readonly purpose: string;
+}
+
+/** Sealed documents and evidence packages, plus published checkpoints. */
+export const evidenceBucket = {
+  id: 'Evidence',
+  localName: 'pouch-evidence',
+  envVar: 'POUCH_EVIDENCE_BUCKET',
+  objectLock: true,
+  versioned: true,
+  abortIncompleteMultipartDays: 7,
+  purpose: 'sealed documents (age) and signed checkpoints',
+} as const satisfies BucketDefinition;
+
+export const buckets: readonly BucketDefinition[] = [evidenceBucket];
+
+/** Key prefixes inside the evidence bucket. Storage keys are built only from server-generated ids. */
+export const objectKeys = {
+  document: (exchangeId: string, documentId: string): string =>
+    `exchanges/${exchangeId}/documents/${documentId}.age`,
+  checkpoint: (size: number): string => `checkpoints/${String(size).padStart(12, '0')}.jws`,
+  /** A custody bundle too large to answer inline; kept under the bucket's retention like the evidence. */
+  bundleExport: (exchangeId: string, exportId: string): string =>
+    `exchanges/${exchangeId}/exports/${exportId}.jsonl`,
+} as const;
+
+/** Lifetimes that the API and the template tests both rely on. */
+export const presignLimits = {
+  /** Presigned GET and PUT URLs live at most this long. */
+  maxPresignSeconds: 300,
+} as const;

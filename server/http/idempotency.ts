@@ -1,0 +1,45 @@
+// HTTP layer: the Idempotency-Key protocol for POST routes. A retry with the same key and the same body gets the
+// original answer; a retry after a half-finished attempt resumes it with the ids that attempt had chosen.
+import { createHash } from 'node:crypto';
+import type { Context } from 'hono';
+import { PouchError } from '../../shared/domain/errors.ts';
+import type { Principal } from '../../shared/domain/identity/types.ts';
+import type { IdempotencyStore } from '../ports/idempotency-store.ts';
+import type { AppEnv } from './app-env.ts';
+
+const KEY = /^[A-Za-z0-9_-]{8,128}$/;
+
+/**
+ * Run `action` at most once per (caller, Idempotency-Key). Without the header the action simply runs.
+ * `ids` are the identifiers a fresh attempt would use; a resumed attempt gets the ones first chosen.
+ */
+export async function runIdempotent<T extends Record<string, unknown>>(
+  c: Context<AppEnv>,
+  store: IdempotencyStore,
+  principal: Principal,
+  body: unknown,
+  ids: Record<string, string>,
+  action: (ids: Record<string, string>) => Promise<{ status: 200 | 201; body: T }>,
+): Promise<Response> {
+  const key = c.req.header('idempotency-key');
+  if (key === undefined) {
+    const result = await action(ids);
+    return c.json(result.body, result.status);
+  }
+  if (!KEY.test(key)) {
+    throw new PouchError('ERR_VALIDATION', 'Idempotency-Key must be 8-128 characters of A-Z a-z 0-9 _ -', {
+      details: { field: 'header.idempotency-key' },
+    });
+  }
+  const fingerprint = createHash('sha256')
+    .update(`${c.req.method} ${c.req.path}\n${JSON.stringify(body ?? null)}`)
+    .digest('hex');
+  const begun = await store.begin(principal.clientId, key, fingerprint, ids);
+  if (begun.state === 'done') {
+    return c.json(begun.body as T, begun.status as 200 | 201, { 'Idempotent-Replayed': 'true' });
+  }
+  const chosen = begun.state === 'pending' ? (begun.data as Record<string, string>) : ids;
+  const result = await action(chosen);
+  await store.complete(principal.clientId, key, result.status, result.body);
+  return c.json(result.body, result.status);
+}

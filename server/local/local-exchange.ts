@@ -1,0 +1,129 @@
+// Local mode: starts a whole exchange in one process — embedded DynamoDB and S3 servers, storage bootstrap,
+// the local signing key, and the same Hono app as on AWS. Used by `npm start` and by integration tests.
+import { createServer, type Server } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
+import { PouchError } from '../../shared/domain/errors.ts';
+import { destroyAwsClients } from '../adapters/aws-clients.ts';
+import { composeRuntime, type Runtime } from '../composition/compose.ts';
+import { loadConfig, localDefaults } from '../config/config.ts';
+import type { Logger } from '../ports/logger.ts';
+import { startCheckpointTimer } from '../use-cases/custody/checkpoint-service.ts';
+import { bootstrapStorage } from './bootstrap.ts';
+import { type DemoAuthoritySeeded, seedDemoAuthorities } from './demo-seed.ts';
+import { type EmbeddedServers, startEmbeddedServers } from './embedded-servers.ts';
+
+export interface LocalExchange {
+  readonly url: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly embedded: EmbeddedServers;
+  readonly runtime: Runtime;
+  /** The demo authorities, when started with `seedDemo`. */
+  readonly demo: readonly DemoAuthoritySeeded[];
+  close(): Promise<void>;
+}
+
+/**
+ * Start a local exchange. The HTTP port is bound first, so a busy port fails fast (ERR_PORT_IN_USE) before
+ * any data store is opened. `port: 0` picks a free port (tests).
+ */
+export async function startLocalExchange(options: {
+  dataDir: string;
+  port: number;
+  host?: string;
+  env?: Readonly<Record<string, string | undefined>>;
+  logger?: Logger;
+  persistDynamo?: boolean;
+  /** Seed the fictional demo authorities and their keystores under <dataDir>/demo (npm start does). */
+  seedDemo?: boolean;
+  /** Build a checkpoint this often when something changed (default 60 s; 0 turns the timer off). */
+  checkpointIntervalMs?: number;
+}): Promise<LocalExchange> {
+  const host = options.host ?? '127.0.0.1';
+  let ready:
+    | ((
+        req: Parameters<ReturnType<typeof getRequestListener>>[0],
+        res: Parameters<ReturnType<typeof getRequestListener>>[1],
+      ) => void)
+    | undefined;
+  const server = createServer((req, res) => {
+    if (ready) return ready(req, res);
+    res.writeHead(503, { 'content-type': 'application/problem+json' });
+    res.end(
+      JSON.stringify({
+        title: 'Service Unavailable',
+        status: 503,
+        code: 'ERR_DEPENDENCY_UNAVAILABLE',
+        detail: 'starting',
+      }),
+    );
+  });
+  const port = await listen(server, options.port, host);
+  const url = `http://${host}:${port}`;
+
+  let embedded: EmbeddedServers | undefined;
+  try {
+    embedded = await startEmbeddedServers({
+      dataDir: options.dataDir,
+      ...(options.persistDynamo === undefined ? {} : { persistDynamo: options.persistDynamo }),
+    });
+    const config = loadConfig({
+      ...localDefaults(options.dataDir, { http: port, dynamodb: embedded.dynamodbPort, s3: embedded.s3Port }),
+      ...(options.env ?? {}),
+    });
+    const runtime = await composeRuntime(config, options.logger ? { logger: options.logger } : {});
+    await bootstrapStorage(runtime.clients, config);
+    const demo = options.seedDemo ? await seedDemoAuthorities(runtime.directory, options.dataDir, url) : [];
+    ready = getRequestListener(runtime.app.fetch);
+    const started = embedded;
+    const intervalMs = options.checkpointIntervalMs ?? 60_000;
+    const checkpointTimer =
+      intervalMs > 0
+        ? startCheckpointTimer(runtime.checkpoints, intervalMs, (error) =>
+            runtime.logger.error('checkpoint build failed', { error: String(error) }),
+          )
+        : undefined;
+    return {
+      url,
+      port,
+      dataDir: options.dataDir,
+      embedded: started,
+      runtime,
+      demo,
+      async close() {
+        await checkpointTimer?.stop();
+        await closeServer(server);
+        destroyAwsClients(runtime.clients);
+        await started.close();
+      },
+    };
+  } catch (error) {
+    await closeServer(server);
+    await embedded?.close();
+    throw error;
+  }
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new PouchError('ERR_PORT_IN_USE', `Port ${port} on ${host} is already in use`, { cause: error })
+          : error,
+      );
+    });
+    server.listen(port, host, () => {
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+}

@@ -1,0 +1,33 @@
+// Port: the directory of authorities (authorities, members, keys) and its audit log. The use cases in
+// server/use-cases/identity/directory-service.ts call it after the policy has said yes.
+import type { AuditRecord, Authority, AuthorityEntry, Member } from '../../shared/domain/identity/types.ts';
+
+/** A page of audit records, newest first, with an opaque cursor for the next page. */
+export interface AuditPage {
+  readonly records: readonly AuditRecord[];
+  readonly cursor?: string;
+}
+
+/**
+ * Every write takes the audit record of the change. The adapter writes the record (`pending`) before the
+ * change and settles it after, so no change is ever visible without its audit record. Writes that replace
+ * an item are conditional on its `version` (optimistic concurrency; a lost race is ERR_CONFLICT).
+ */
+export interface DirectoryRepository {
+  /** One authority without members; undefined when absent. */
+  getAuthority(authorityId: string): Promise<Authority | undefined>;
+  /** One authority with its members; undefined when absent. */
+  getAuthorityEntry(authorityId: string): Promise<AuthorityEntry | undefined>;
+  /** Every authority with its members (the public directory). Never includes the operator. */
+  listAuthorityEntries(): Promise<AuthorityEntry[]>;
+  /** One member, by a single GetItem: the per-request check of access tokens uses this. */
+  getMember(authorityId: string, memberId: string): Promise<Member | undefined>;
+  /** Create an authority and its first admin. ERR_CONFLICT when the id exists. */
+  createAuthority(authority: Authority, firstAdmin: Member, audit: AuditRecord): Promise<void>;
+  /** Replace an authority entry; `authority.version` must be the stored version + 1. */
+  updateAuthority(authority: Authority, audit: AuditRecord): Promise<void>;
+  /** Create (version 1, must not exist) or replace (stored version + 1) a member. */
+  putMember(member: Member, audit: AuditRecord): Promise<void>;
+  /** The audit log of one authority (or of `operator`), newest first. */
+  listAudit(authorityId: string, options?: { limit?: number; cursor?: string }): Promise<AuditPage>;
+}

@@ -1,0 +1,33 @@
+// Port: the custody ledger's storage. Use cases append through it (and fail closed when it fails); the checkpoint
+// job and auditors read through it. DynamoDB implements it (server/adapters/dynamo-ledger-store.ts).
+import type { ChainHead } from '../../shared/domain/ledger/checkpoint.ts';
+import type { LedgerEvent, LedgerEventFields } from '../../shared/domain/ledger/event.ts';
+
+/**
+ * Decide the next event from the current head (undefined for a new chain). It may run more than once when
+ * another writer wins the race, so it must be pure: read the head, return fields, no side effects. It may throw
+ * (e.g. ERR_INVALID_STATE when the head shows the action is no longer allowed); the append then fails with it.
+ */
+export type BuildEventFields = (head: LedgerEvent | undefined) => LedgerEventFields;
+
+/** Append-only, per-chain storage of hash-chained events. */
+export interface LedgerStore {
+  /**
+   * Append the next event of `chain`, exactly once, at `head.seq + 1`. Resolves with the stored event. Rejects
+   * with a PouchError when nothing could be appended: ERR_LEDGER_CONFLICT (lost the race too often),
+   * ERR_STORAGE / ERR_STORAGE_THROTTLED (storage failed), or whatever `build` threw. Callers must treat a
+   * rejection as failure of their whole action (fail closed).
+   */
+  append(chain: string, build: BuildEventFields): Promise<LedgerEvent>;
+  /** The last event of `chain`, read consistently; undefined for an unknown chain. */
+  head(chain: string): Promise<LedgerEvent | undefined>;
+  /** Every event of `chain` in seq order, read consistently. Not verified: pass the result to verifyChain. */
+  read(chain: string): Promise<LedgerEvent[]>;
+  /** The stored lines of `chain` (`{"body":...,"hash":"..."}`) in seq order, for bundles and the stream verifier. */
+  readLines(chain: string): AsyncIterable<string>;
+  /**
+   * The heads of the given chains (unknown chains are left out), for checkpoints. The ledger cannot list its
+   * chains itself (see the adapter), so the caller passes the exchange ids it knows from the main table.
+   */
+  heads(chains: Iterable<string>): Promise<ChainHead[]>;
+}

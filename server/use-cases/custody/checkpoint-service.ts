@@ -1,0 +1,262 @@
+// Use case, custody: the checkpoint log. At intervals (local timer, scheduled Lambda) and on demand it appends
+// the chain heads that changed since the last checkpoint as new leaves of ONE growing RFC 9162 Merkle tree,
+// signs `{ v, size, rootHash, time }` with the exchange Signer, stores it and publishes it. It also answers
+// inclusion proofs (a chain's latest checkpointed head in the latest checkpoint) and consistency proofs.
+//
+// Why an append-only log rather than a snapshot per checkpoint (shared/domain/ledger/checkpoint.ts): with
+// snapshots, heads move and new chains sort into the middle, so two checkpoints are unrelated trees and an RFC
+// 9162 consistency proof means nothing. Here leaf i, once written, never changes, every checkpoint covers a
+// prefix of the same leaf sequence, and a consistency proof between two sizes shows the later tree extends the
+// earlier one: the operator cannot rewrite or withdraw a head it has once committed to (Certificate
+// Transparency, Sigstore Rekor). A leaf is RFC 8785 JSON `{chain, hash, seq}` (encodeHeadLeaf); a chain appears
+// once per checkpoint in which its head moved, and its latest leaf is the one inclusion proofs use.
+//
+// Publication: a checkpoint is stored before it is published, so a failed publish would leave a gap in the
+// public record. Every build therefore first publishes the latest stored checkpoint if it is missing, and
+// signs no new one until that succeeds: each published checkpoint's predecessor is published too.
+//
+// Concurrency: leaves and checkpoints are conditional puts (CheckpointStore). A builder writes its new leaves at
+// positions size, size+1, ... in order and stops at the first position another builder took; it then reloads
+// the log and starts over. Leaves already written by a builder that lost (or crashed) stay in the log and are
+// covered by the next checkpoint. Two checkpoints of the same size are over the same leaves, hence have the
+// same root; the second put fails and the first stands. So concurrent builders can never fork the log.
+
+import type { Signer } from '../../../shared/crypto/signer.ts';
+import { signCheckpoint } from '../../../shared/custody/checkpoints.ts';
+import { PouchError } from '../../../shared/domain/errors.ts';
+import { type ChainHead, encodeHeadLeaf } from '../../../shared/domain/ledger/checkpoint.ts';
+import {
+  computeRoot,
+  consistencyProof,
+  hashLeaf,
+  inclusionProof,
+  toHex,
+} from '../../../shared/domain/ledger/merkle.ts';
+import type {
+  ChainLister,
+  CheckpointLeaf,
+  CheckpointPublisher,
+  CheckpointStore,
+  StoredCheckpoint,
+} from '../../ports/checkpoint-store.ts';
+import type { LedgerStore } from '../../ports/ledger-store.ts';
+
+export interface CheckpointServiceDeps {
+  readonly store: CheckpointStore;
+  readonly chains: ChainLister;
+  readonly ledger: LedgerStore;
+  readonly signer: Signer;
+  readonly publisher: CheckpointPublisher;
+  readonly now?: () => Date;
+  /** Rounds before ERR_LEDGER_CONFLICT when other builders keep taking the next positions (default 20). */
+  readonly maxAttempts?: number;
+}
+
+/** The result of a build: the latest checkpoint, and whether this call signed it. */
+export interface BuildResult {
+  readonly checkpoint: StoredCheckpoint | undefined;
+  readonly created: boolean;
+}
+
+/** An inclusion proof of a chain's latest checkpointed head in a checkpoint. */
+export interface ChainInclusionProof {
+  readonly checkpoint: StoredCheckpoint;
+  readonly leafIndex: number;
+  readonly treeSize: number;
+  readonly head: ChainHead;
+  /** Hex node hashes, RFC 9162 order. */
+  readonly proof: string[];
+}
+
+/** A consistency proof between two checkpoints of the log. */
+export interface LogConsistencyProof {
+  readonly first: StoredCheckpoint;
+  readonly second: StoredCheckpoint;
+  /** Hex node hashes, RFC 9162 §2.1.4 order. */
+  readonly proof: string[];
+}
+
+/**
+ * Build the checkpoint service. It keeps the leaves it has read in memory (they never change once written),
+ * so a warm process reads only the new ones.
+ *
+ * @example
+ * const checkpoints = createCheckpointService({ store, chains: store, ledger, signer, publisher });
+ * const { checkpoint } = await checkpoints.build();
+ */
+export function createCheckpointService(deps: CheckpointServiceDeps) {
+  const now = deps.now ?? (() => new Date());
+  const maxAttempts = deps.maxAttempts ?? 20;
+  const leaves: CheckpointLeaf[] = [];
+  const leafHashes: Uint8Array[] = [];
+  /** Latest leaf index per chain. */
+  const latestByChain = new Map<string, number>();
+
+  function remember(leaf: CheckpointLeaf): void {
+    if (leaf.index !== leaves.length) {
+      throw new PouchError('ERR_LEDGER_BROKEN', `Checkpoint leaf ${leaf.index} is out of order`);
+    }
+    leaves.push(leaf);
+    leafHashes.push(hashLeaf(encodeHeadLeaf(leaf)));
+    latestByChain.set(leaf.chain, leaf.index);
+  }
+
+  async function refresh(): Promise<void> {
+    for (const leaf of await deps.store.readLeaves(leaves.length)) remember(leaf);
+  }
+
+  function rootOf(size: number): string {
+    return toHex(computeRoot(leafHashes, size));
+  }
+
+  /** Append `heads` (those that changed) and sign a checkpoint over the whole log. */
+  async function appendAndSign(pick: () => Promise<ChainHead[]>): Promise<BuildResult> {
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      await refresh();
+      const latest = await deps.store.latestCheckpoint();
+      if (latest && !(await deps.publisher.isPublished(latest.size))) await deps.publisher.publish(latest);
+      const changed = (await pick())
+        .filter((head) => {
+          const at = latestByChain.get(head.chain);
+          return at === undefined || (leaves[at] as CheckpointLeaf).hash !== head.hash;
+        })
+        .sort((a, b) => (a.chain < b.chain ? -1 : a.chain > b.chain ? 1 : 0));
+      if (changed.length === 0 && (leaves.length === 0 || latest?.size === leaves.length)) {
+        return { checkpoint: latest, created: false };
+      }
+      let lost = false;
+      for (const head of changed) {
+        const leaf: CheckpointLeaf = {
+          index: leaves.length,
+          chain: head.chain,
+          seq: head.seq,
+          hash: head.hash,
+        };
+        if (!(await deps.store.appendLeaf(leaf))) {
+          lost = true;
+          break;
+        }
+        remember(leaf);
+      }
+      if (lost) continue;
+      const size = leaves.length;
+      const rootHash = rootOf(size);
+      const time = now().toISOString();
+      const jws = await signCheckpoint(deps.signer, { v: 1, size, rootHash, time });
+      const stored: StoredCheckpoint = { size, rootHash, time, jws };
+      if (!(await deps.store.putCheckpoint(stored))) {
+        const existing = await deps.store.getCheckpoint(size);
+        if (!existing || existing.rootHash !== rootHash) {
+          throw new PouchError('ERR_LEDGER_BROKEN', `Checkpoint ${size} disagrees with the log`);
+        }
+        return { checkpoint: existing, created: false };
+      }
+      await deps.publisher.publish(stored);
+      return { checkpoint: stored, created: true };
+    }
+    throw new PouchError('ERR_LEDGER_CONFLICT', 'Other checkpoint builders kept taking the next positions');
+  }
+
+  async function latestOrNotFound(): Promise<StoredCheckpoint> {
+    const latest = await deps.store.latestCheckpoint();
+    if (!latest) throw new PouchError('ERR_NOT_FOUND', 'No checkpoint has been published yet');
+    return latest;
+  }
+
+  return {
+    /** Append every changed chain head (all exchanges) and sign a checkpoint, if anything changed. */
+    async build(): Promise<BuildResult> {
+      return appendAndSign(async () => deps.ledger.heads(await deps.chains.listChains()));
+    },
+
+    /**
+     * Make sure `chain`'s current head is in a signed checkpoint (appending only that chain when it is not):
+     * a custody bundle then carries a proof of its whole chain.
+     */
+    async ensureCheckpointed(chain: string): Promise<BuildResult> {
+      return appendAndSign(async () => deps.ledger.heads([chain]));
+    },
+
+    latest: latestOrNotFound,
+
+    async get(size: number): Promise<StoredCheckpoint> {
+      const found =
+        Number.isSafeInteger(size) && size >= 0 ? await deps.store.getCheckpoint(size) : undefined;
+      if (!found) throw new PouchError('ERR_NOT_FOUND', 'No checkpoint of that size');
+      return found;
+    },
+
+    /** The proof that `chain`'s latest checkpointed head is in the latest checkpoint. ERR_NOT_FOUND if none. */
+    async inclusionProof(chain: string): Promise<ChainInclusionProof> {
+      const checkpoint = await latestOrNotFound();
+      await refresh();
+      let index: number | undefined;
+      for (let i = Math.min(checkpoint.size, leaves.length) - 1; i >= 0; i--) {
+        if ((leaves[i] as CheckpointLeaf).chain === chain) {
+          index = i;
+          break;
+        }
+      }
+      if (index === undefined) throw new PouchError('ERR_NOT_FOUND', 'The exchange is not checkpointed yet');
+      const leaf = leaves[index] as CheckpointLeaf;
+      return {
+        checkpoint,
+        leafIndex: index,
+        treeSize: checkpoint.size,
+        head: { chain: leaf.chain, seq: leaf.seq, hash: leaf.hash },
+        proof: inclusionProof(leafHashes, index, checkpoint.size).map(toHex),
+      };
+    },
+
+    /** The RFC 9162 consistency proof between the checkpoints of sizes `first` <= `second`. */
+    async consistencyProof(first: number, second: number): Promise<LogConsistencyProof> {
+      if (!Number.isSafeInteger(first) || !Number.isSafeInteger(second) || first < 0 || first > second) {
+        throw new PouchError('ERR_VALIDATION', 'Ask for 0 <= first <= second', {
+          details: { field: 'query.first' },
+        });
+      }
+      const [a, b] = await Promise.all([deps.store.getCheckpoint(first), deps.store.getCheckpoint(second)]);
+      if (!a || !b) throw new PouchError('ERR_NOT_FOUND', 'No checkpoint of that size');
+      await refresh();
+      if (leaves.length < second)
+        throw new PouchError('ERR_LEDGER_BROKEN', 'The log is shorter than a checkpoint');
+      return { first: a, second: b, proof: consistencyProof(leafHashes, first, second).map(toHex) };
+    },
+
+    /** Every leaf read so far (tests and auditors replaying the log). */
+    async leaves(): Promise<readonly CheckpointLeaf[]> {
+      await refresh();
+      return [...leaves];
+    },
+  };
+}
+
+export type CheckpointService = ReturnType<typeof createCheckpointService>;
+
+/**
+ * Run `build` every `intervalMs` (local mode), one run at a time, logging failures. `stop()` waits for a run
+ * in flight, so the stores can be closed after it.
+ */
+export function startCheckpointTimer(
+  service: Pick<CheckpointService, 'build'>,
+  intervalMs: number,
+  onError: (error: unknown) => void,
+): { stop(): Promise<void> } {
+  let running: Promise<void> | undefined;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = service
+      .build()
+      .then(() => undefined, onError)
+      .finally(() => {
+        running = undefined;
+      });
+  }, intervalMs);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,197 @@
+// Start-up support: seed the directory from a JSON file (demo authorities locally; the operator's public keys on
+// AWS). Idempotent: it creates what is absent and adds keys that are missing; it never overwrites fields the
+// operator or admins have since changed, never re-activates a revoked key and never deletes anything.
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { PouchError } from '../../../shared/domain/errors.ts';
+import { authorityIdPattern, kidPattern, memberIdPattern } from '../../../shared/domain/identity/ids.ts';
+import {
+  AUTHORITY_ROLES,
+  type Authority,
+  MEMBER_ROLES,
+  type Member,
+} from '../../../shared/domain/identity/types.ts';
+import { languagePattern, treatyPattern } from '../../../shared/domain/identity/validation.ts';
+import type { DirectoryRepository } from '../../ports/directory-repository.ts';
+import { buildAuditRecord, buildMemberKey, validateAuthorityFields } from './directory-service.ts';
+import { registerOperatorMember } from './operator-bootstrap.ts';
+
+const jwk = z.looseObject({ kty: z.string(), kid: z.string().regex(kidPattern).optional() });
+
+const seedMember = z.strictObject({
+  /** Optional; derived from the authority id, role and display name when absent, so reseeding is stable. */
+  id: z.string().regex(memberIdPattern).optional(),
+  displayName: z.string().min(1).max(200),
+  role: z.enum(MEMBER_ROLES),
+  keys: z.array(jwk).min(1).max(20),
+});
+
+const seedAuthority = z.strictObject({
+  /** Optional; derived from country and name when absent (`auth_` + 22 chars of a SHA-256), so reseeding is stable. */
+  id: z.string().regex(authorityIdPattern).optional(),
+  country: z.string().regex(/^[A-Z]{2}$/),
+  name: z.string().min(1).max(200),
+  roles: z.array(z.enum(AUTHORITY_ROLES)).min(1),
+  recipients: z.array(z.string()).min(1),
+  languages: z.array(z.string().regex(languagePattern)).default([]),
+  treaties: z.array(z.string().regex(treatyPattern)).default([]),
+  profile: z.record(z.string(), z.unknown()).optional(),
+  members: z
+    .array(seedMember)
+    .min(1)
+    .refine((ms) => ms.some((m) => m.role === 'admin'), 'an authority needs at least one admin'),
+});
+
+/** The seed file: demo or initial authorities, and optionally the operator's members and public keys. */
+export const seedFileSchema = z.strictObject({
+  $schema: z.string().optional(),
+  operator: z
+    .strictObject({
+      members: z.array(
+        z.strictObject({
+          id: z.string().regex(memberIdPattern),
+          displayName: z.string().min(1).max(200),
+          keys: z.array(jwk).min(1).max(20),
+        }),
+      ),
+    })
+    .optional(),
+  authorities: z.array(seedAuthority).default([]),
+});
+
+export type SeedFile = z.input<typeof seedFileSchema>;
+
+/** The seed file's JSON Schema (draft 2020-12), for editors and for `$schema`. */
+export function describeSeedFileJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(seedFileSchema, { io: 'input' }) as Record<string, unknown>;
+}
+
+export interface SeedResult {
+  readonly authoritiesCreated: readonly string[];
+  readonly membersCreated: readonly string[];
+  readonly keysAdded: number;
+}
+
+const derive = (prefix: string, ...parts: string[]) =>
+  `${prefix}${createHash('sha256')
+    .update(`pouch-seed:${parts.join(':')}`)
+    .digest('base64url')
+    .slice(0, 22)}`;
+
+/**
+ * Seed the directory. Validates the whole file first (ERR_VALIDATION, nothing written), then creates what is
+ * absent. Every write is audited as a system change (`system:seed`).
+ *
+ * @example
+ * await seedDirectory(runtime.directory, JSON.parse(await readFile('demo/directory.json', 'utf8')));
+ */
+export async function seedDirectory(
+  repo: DirectoryRepository,
+  json: unknown,
+  options: { now?: number } = {},
+): Promise<SeedResult> {
+  const parsed = seedFileSchema.safeParse(json);
+  if (!parsed.success) {
+    const errors = parsed.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message }));
+    throw new PouchError('ERR_VALIDATION', 'Invalid seed file', { details: { errors } });
+  }
+  const file = parsed.data;
+  const now = options.now ?? Date.now();
+  const at = new Date(now).toISOString();
+  for (const a of file.authorities) validateAuthorityFields(a);
+  const actor = { kind: 'system' as const, clientId: 'system:seed' };
+  const origin = { sourceIp: 'local', requestId: `seed-${now}` };
+  const created: string[] = [];
+  const membersCreated: string[] = [];
+  let keysAdded = 0;
+
+  for (const op of file.operator?.members ?? []) {
+    const before = await repo.getMember('operator', op.id);
+    const after = await registerOperatorMember(repo, {
+      memberId: op.id,
+      displayName: op.displayName,
+      jwks: op.keys,
+      now,
+      source: 'seed',
+    });
+    keysAdded += after.keys.length - (before?.keys.length ?? 0);
+    if (!before) membersCreated.push(`operator:${op.id}`);
+  }
+
+  for (const a of file.authorities) {
+    const id = a.id ?? derive('auth_', a.country, a.name);
+    const members = a.members.map((m) => ({
+      ...m,
+      id: m.id ?? derive('mem_', id, m.role, m.displayName),
+      keys: m.keys.map((k) => buildMemberKey(k, at)),
+    }));
+    const toMember = (m: (typeof members)[number], auditId: string): Member => ({
+      authorityId: id,
+      id: m.id,
+      displayName: m.displayName,
+      role: m.role,
+      keys: m.keys,
+      createdAt: at,
+      updatedAt: at,
+      version: 1,
+      auditId,
+    });
+    let pending = members;
+    if (!(await repo.getAuthority(id))) {
+      const first = members.find((m) => m.role === 'admin')!;
+      const audit = buildAuditRecord({
+        actor,
+        origin,
+        at,
+        action: 'authority.create',
+        target: { authorityId: id, memberId: first.id, kids: first.keys.map((k) => k.kid) },
+        summary: { country: a.country, name: a.name, roles: a.roles, seeded: true },
+      });
+      const authority: Authority = {
+        id,
+        country: a.country,
+        name: a.name,
+        roles: [...new Set(a.roles)],
+        recipients: [...new Set(a.recipients)],
+        languages: [...new Set(a.languages)],
+        treaties: [...new Set(a.treaties)],
+        profile: { ...(a.profile ?? {}), version: 1 },
+        createdAt: at,
+        updatedAt: at,
+        version: 1,
+        auditId: audit.id,
+      };
+      await repo.createAuthority(authority, toMember(first, audit.id), audit);
+      created.push(id);
+      membersCreated.push(`${id}:${first.id}`);
+      keysAdded += first.keys.length;
+      pending = members.filter((m) => m !== first);
+    }
+    for (const m of pending) {
+      const existing = await repo.getMember(id, m.id);
+      const missing = m.keys.filter((k) => !existing?.keys.some((e) => e.kid === k.kid));
+      if (existing && missing.length === 0) continue;
+      const audit = buildAuditRecord({
+        actor,
+        origin,
+        at,
+        action: existing ? 'key.add' : 'member.create',
+        target: { authorityId: id, memberId: m.id, kids: missing.map((k) => k.kid) },
+        summary: { role: m.role, seeded: true },
+      });
+      const member: Member = existing
+        ? {
+            ...existing,
+            keys: [...existing.keys, ...missing],
+            updatedAt: at,
+            version: existing.version + 1,
+            auditId: audit.id,
+          }
+        : toMember(m, audit.id);
+      await repo.putMember(member, audit);
+      if (!existing) membersCreated.push(`${id}:${m.id}`);
+      keysAdded += missing.length;
+    }
+  }
+  return { authoritiesCreated: created, membersCreated, keysAdded };
+}

@@ -67,6 +67,23 @@ export function parseRecipient(text: string): AgeRecipient {
   throw keyError('unsupported or malformed age recipient');
 }
 
+/**
+ * Throw ERR_VALIDATION (naming `recipients.<index>`) unless every recipient is an age X25519 (`age1...`) or
+ * hybrid (`age1pq1...`) one: the check the directory applies to the recipients an authority publishes.
+ */
+export function validateRecipients(recipients: readonly string[]): void {
+  recipients.forEach((text, index) => {
+    try {
+      parseRecipient(text);
+    } catch {
+      const message = 'not an age X25519 or hybrid post-quantum recipient';
+      throw new PouchError('ERR_VALIDATION', message, {
+        details: { errors: [{ field: `recipients.${index}`, message }] },
+      });
+    }
+  });
+}
+
 /** Parse and validate an identity string. Throws PouchError ERR_SEAL_FORMAT when it is not a supported one. */
 export function parseIdentity(text: string): AgeIdentity {
   const { hrp, bytes } = decodeBech32(text);

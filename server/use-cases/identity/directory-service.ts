@@ -1,6 +1,7 @@
 // Use cases (identity): read and change the directory. Every entry point asks the policy first, with the
 // principal, and turns "no" into AccessDeniedError (answered as 404); every change carries its audit record.
 
+import { validateRecipients } from '../../../shared/crypto/age-keys.ts';
 import { NotFoundError, PouchError } from '../../../shared/domain/errors.ts';
 import { AccessDeniedError } from '../../../shared/domain/identity/errors.ts';
 import {
@@ -22,11 +23,7 @@ import type {
   Principal,
   RequestOrigin,
 } from '../../../shared/domain/identity/types.ts';
-import {
-  validateCountry,
-  validateRecipients,
-  validateSigningJwk,
-} from '../../../shared/domain/identity/validation.ts';
+import { validateCountry, validateSigningJwk } from '../../../shared/domain/identity/validation.ts';
 import {
   canManageAuthority,
   canManageDirectory,

@@ -152,7 +152,7 @@ export const layers = [
 const layerRule = (layer) => ({
   name: `layer-${layer.name}`,
   severity: 'error',
-  comment: `${layer.role} may import only: ${layer.mayImport.map((entry) => entry.label).join(', ')}`,
+  comment: `${layer.role}. May import only: ${layer.mayImport.map((entry) => entry.label).join(', ')}.`,
   from: { path: layer.from, ...(layer.except ? { pathNot: layer.except } : {}) },
   to: {
     pathNot: layer.mayImport.filter((entry) => entry.path).map((entry) => entry.path),

@@ -310,8 +310,8 @@ async function readChecksum(
     if (etag !== undefined && out.ETag !== undefined && out.ETag !== etag) {
       throw new PouchError('ERR_CONFLICT', 'Object changed while it was being confirmed');
     }
-    if (!out.Body) throw new StorageError('GetObject returned no body', undefined);
-    body = out.Body as unknown as AsyncIterable<Uint8Array>;
+    if (!isByteStream(out.Body)) throw new StorageError('GetObject returned no readable body', undefined);
+    body = out.Body;
   } catch (error) {
     throw translateS3Error(error, 'Get object');
   }
@@ -343,6 +343,11 @@ async function readChecksum(
   if (inPart > 0 || partDigests.length === 0) partDigests.push(part.digest());
   if (expected.kind === 'single') return partDigests[0]!.toString('base64');
   return computeCompositeSha256(partDigests.map((d) => d.toString('base64')));
+}
+
+/** On Node the SDK answers a GetObject body as a Readable, which yields Buffers (Uint8Arrays) when iterated. */
+function isByteStream(body: unknown): body is AsyncIterable<Uint8Array> {
+  return typeof body === 'object' && body !== null && Symbol.asyncIterator in body;
 }
 
 function mismatch(field: 'size' | 'sha256', expected: unknown, actual: unknown): PouchError {

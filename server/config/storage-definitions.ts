@@ -36,6 +36,16 @@ const pk: KeyAttribute = { name: 'pk', type: 'S' };
 const sk: KeyAttribute = { name: 'sk', type: 'S' };
 
 /**
+ * The main table's one GSI: exchanges per party and the public directory. Its name and key attributes are read
+ * here by CDK (index ARNs in the grants) and by server/adapters/main-table-keys.ts (every query), never retyped.
+ */
+export const mainTableIndex = {
+  indexName: 'gsi1',
+  partitionKey: { name: 'gsi1pk', type: 'S' },
+  sortKey: { name: 'gsi1sk', type: 'S' },
+} as const satisfies IndexDefinition;
+
+/**
  * Main table (single-table design): directory of authorities and members, exchanges and their labels,
  * messages, idempotency records. GSI1 lists exchanges per authority (inbox/outbox/auditor views).
  */
@@ -45,13 +55,7 @@ export const mainTable = {
   envVar: 'POUCH_MAIN_TABLE',
   partitionKey: pk,
   sortKey: sk,
-  globalIndexes: [
-    {
-      indexName: 'gsi1',
-      partitionKey: { name: 'gsi1pk', type: 'S' },
-      sortKey: { name: 'gsi1sk', type: 'S' },
-    },
-  ],
+  globalIndexes: [mainTableIndex],
   appendOnly: false,
   purpose: 'directory, exchanges, messages, idempotency',
 } as const satisfies TableDefinition;

@@ -3,6 +3,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { envNames } from '../server/config/environment.ts';
 import { startLocalExchange } from '../server/local/local-exchange.ts';
 import { seedDirectory } from '../server/use-cases/identity/seed.ts';
 import { isPouchError } from '../shared/domain/errors.ts';
@@ -23,7 +24,7 @@ try {
   const exchange = await startLocalExchange({
     dataDir,
     port,
-    env: { POUCH_LOG_LEVEL: 'warn', ...process.env },
+    env: { [envNames.logLevel]: 'warn', ...process.env },
     seedDemo: process.env.POUCH_DEMO !== 'off',
   });
   const { config } = exchange.runtime;

@@ -27,7 +27,7 @@ import type {
 
 export interface S3DocumentStoreOptions {
   readonly bucket: string;
-  /** Lifetime of presigned PUT/UploadPart URLs; capped at presignLimits.maxPresignSeconds (300). */
+  /** Lifetime of presigned PUT/UploadPart URLs; capped at presignLimits.maxPresignSeconds. */
   readonly presignSeconds: number;
   /**
    * When HeadObject reports no checksum, confirm by reading the whole object and hashing it (constant
@@ -224,9 +224,13 @@ export function createS3DocumentStore(s3: S3Client, options: S3DocumentStoreOpti
         expiresInSeconds <= 0 ||
         expiresInSeconds > presignLimits.maxPresignSeconds
       ) {
-        throw new PouchError('ERR_VALIDATION', 'Presigned GET lifetime must be 1..300 seconds', {
-          details: { field: 'expiresInSeconds', max: presignLimits.maxPresignSeconds },
-        });
+        throw new PouchError(
+          'ERR_VALIDATION',
+          `Presigned GET lifetime must be 1..${presignLimits.maxPresignSeconds} seconds`,
+          {
+            details: { field: 'expiresInSeconds', max: presignLimits.maxPresignSeconds },
+          },
+        );
       }
       const signed = await presign(
         (args) => getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket, Key: key }), args),

@@ -12,6 +12,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { createPartHasher } from '../../shared/crypto/part-hasher.ts';
 import { PouchError, StorageError } from '../../shared/domain/errors.ts';
 import { countParts, uploadLimits } from '../../shared/domain/upload-plan.ts';
 import { presignLimits } from '../config/storage-definitions.ts';
@@ -320,31 +321,14 @@ async function readChecksum(
     throw translateS3Error(error, 'Get object');
   }
   const partSize = expected.kind === 'single' ? Number.POSITIVE_INFINITY : Math.max(expected.partSize, 1);
-  const partDigests: Buffer[] = [];
-  let part = createHash('sha256');
-  let inPart = 0;
-  let total = 0;
+  const hasher = createPartHasher(partSize);
   try {
-    for await (const chunk of body) {
-      let offset = 0;
-      while (offset < chunk.length) {
-        const take = Math.min(chunk.length - offset, partSize - inPart);
-        part.update(chunk.subarray(offset, offset + take));
-        offset += take;
-        inPart += take;
-        if (inPart === partSize) {
-          partDigests.push(part.digest());
-          part = createHash('sha256');
-          inPart = 0;
-        }
-      }
-      total += chunk.length;
-    }
+    for await (const chunk of body) hasher.update(chunk);
   } catch (error) {
     throw translateS3Error(error, 'Read object');
   }
+  const { size: total, parts: partDigests } = hasher.digest();
   if (total !== size) throw mismatch('size', size, total);
-  if (inPart > 0 || partDigests.length === 0) partDigests.push(part.digest());
   if (expected.kind === 'single') return partDigests[0]!.toString('base64');
   return computeCompositeSha256(partDigests.map((d) => d.toString('base64')));
 }

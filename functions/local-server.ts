@@ -3,6 +3,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { openDemoKeystores } from '../client/keystore/demo-keystores.ts';
 import { envNames } from '../server/config/environment.ts';
 import { startLocalExchange } from '../server/local/local-exchange.ts';
 import { seedDirectory } from '../server/use-cases/identity/seed.ts';
@@ -25,7 +26,7 @@ try {
     dataDir,
     port,
     env: { [envNames.logLevel]: 'warn', ...process.env },
-    seedDemo: process.env.POUCH_DEMO !== 'off',
+    ...(process.env.POUCH_DEMO !== 'off' ? { seedDemo: openDemoKeystores() } : {}),
   });
   const { config } = exchange.runtime;
   const seedFile = process.env.POUCH_SEED_FILE;

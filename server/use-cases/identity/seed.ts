@@ -109,14 +109,8 @@ export async function seedDirectory(
     validateAuthorityFields(a);
     const id = a.id ?? derive('auth_', a.country, a.name);
     return {
+      ...a,
       id,
-      country: a.country,
-      name: a.name,
-      roles: a.roles,
-      recipients: a.recipients,
-      languages: a.languages,
-      treaties: a.treaties,
-      profile: a.profile,
       members: a.members.map((m) => ({
         id: m.id ?? derive('mem_', id, m.role, m.displayName),
         displayName: m.displayName,

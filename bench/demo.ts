@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
+import { openDemoKeystores } from '../client/keystore/demo-keystores.ts';
 import { buildSampleFor } from '../server/local/demo-profiles.ts';
 import { startLocalExchange } from '../server/local/local-exchange.ts';
 import { parseProfile } from '../shared/domain/requests/profile.ts';
@@ -87,7 +88,13 @@ const evidenceSize = readEvidenceSize(process.env.POUCH_DEMO_SIZE);
 const demoStarted = performance.now();
 const exchange = await step(
   'Start a local exchange (dynalite + s3rver) with the fictional demo authorities',
-  () => startLocalExchange({ dataDir, port: 0, env: { POUCH_LOG_LEVEL: 'silent' }, seedDemo: true }),
+  () =>
+    startLocalExchange({
+      dataDir,
+      port: 0,
+      env: { POUCH_LOG_LEVEL: 'silent' },
+      seedDemo: openDemoKeystores(),
+    }),
 );
 try {
   console.log(`    API ${exchange.url}; data in ${dataDir}`);

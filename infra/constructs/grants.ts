@@ -3,7 +3,7 @@
 
 import type { aws_dynamodb as dynamodb, aws_kms as kms, aws_s3 as s3 } from 'aws-cdk-lib';
 import { Aws, aws_iam as iam } from 'aws-cdk-lib';
-import type { TableDefinition } from '../../server/config/storage-definitions.ts';
+import { objectPrefixes, type TableDefinition } from '../../server/config/storage-definitions.ts';
 
 /**
  * The only actions any role gets on an append-only table (the custody ledger): conditional put of the next
@@ -67,12 +67,17 @@ export function tableStatements(
   return statements;
 }
 
-/** Statement for evidence objects under one key prefix (e.g. `exchanges/`). */
-export function evidenceObjectStatement(bucket: s3.IBucket, prefix: string): iam.PolicyStatement {
+/** The object ARN pattern of one evidence-bucket prefix (objectPrefixes, the same the object keys start with). */
+export function evidenceObjectArns(bucket: s3.IBucket, prefix: keyof typeof objectPrefixes): string {
+  return bucket.arnForObjects(`${objectPrefixes[prefix]}*`);
+}
+
+/** Statement for the API's evidence objects: documents and bundle exports, all under `exchanges/`. */
+export function evidenceObjectStatement(bucket: s3.IBucket): iam.PolicyStatement {
   return new iam.PolicyStatement({
     sid: 'EvidenceObjects',
     actions: [...evidenceObjectActions],
-    resources: [bucket.arnForObjects(`${prefix}*`)],
+    resources: [evidenceObjectArns(bucket, 'exchanges')],
   });
 }
 
@@ -115,14 +120,14 @@ export function signingKeyStatements(key: kms.IKey): iam.PolicyStatement[] {
 export const checkpointMainTableActions = ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem'] as const;
 
 /**
- * Statement for publishing checkpoints under one prefix (e.g. `checkpoints/`): PutObject, and GetObject, which
- * HeadObject needs to find a checkpoint whose publication failed.
+ * Statement for publishing checkpoints under `checkpoints/`: PutObject, and GetObject, which HeadObject needs to
+ * find a checkpoint whose publication failed.
  */
-export function checkpointObjectStatement(bucket: s3.IBucket, prefix: string): iam.PolicyStatement {
+export function checkpointObjectStatement(bucket: s3.IBucket): iam.PolicyStatement {
   return new iam.PolicyStatement({
     sid: 'PublishCheckpoints',
     actions: ['s3:GetObject', 's3:PutObject'],
-    resources: [bucket.arnForObjects(`${prefix}*`)],
+    resources: [evidenceObjectArns(bucket, 'checkpoints')],
   });
 }
 

@@ -1,9 +1,6 @@
 // Composition root: turns a Config into adapters and the app. Called only by the entry points
 // (functions/api.ts on Lambda, functions/local-server.ts locally), so wiring lives in exactly one place.
 
-import { dirname, join } from 'node:path';
-import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import type { Signer } from '../../shared/crypto/signer.ts';
 import { PouchError } from '../../shared/domain/errors.ts';
 import type { PlanUploadOptions } from '../../shared/domain/upload-plan.ts';
@@ -16,6 +13,11 @@ import { createDynamoLedgerStore } from '../adapters/dynamo-ledger-store.ts';
 import { createDynamoReceiptStore } from '../adapters/dynamo-receipt-store.ts';
 import { createDynamoReplayStore } from '../adapters/dynamo-replay-store.ts';
 import { loadOrCreateFileSigner } from '../adapters/file-signer.ts';
+import {
+  createBucketHealthCheck,
+  createSignerHealthCheck,
+  createTableHealthCheck,
+} from '../adapters/health-checks.ts';
 import { createJsonLogger } from '../adapters/json-logger.ts';
 import { createKmsSigner } from '../adapters/kms-signer.ts';
 import { createS3CheckpointPublisher } from '../adapters/s3-checkpoint-publisher.ts';
@@ -28,7 +30,6 @@ import { registerCustodyRoutes } from '../http/custody-routes.ts';
 import { registerDirectoryRoutes } from '../http/directory-routes.ts';
 import { registerExchangeRoutes } from '../http/exchange-routes.ts';
 import { registerIdentityRoutes } from '../http/identity-routes.ts';
-import { bootstrapStorage } from '../local/bootstrap.ts';
 import type { DirectoryRepository } from '../ports/directory-repository.ts';
 import type { HealthCheck } from '../ports/health.ts';
 import type { LedgerStore } from '../ports/ledger-store.ts';
@@ -37,11 +38,6 @@ import { createAuditService } from '../use-cases/custody/audit-service.ts';
 import { type CheckpointService, createCheckpointService } from '../use-cases/custody/checkpoint-service.ts';
 import { createExchangeService, type ExchangeService } from '../use-cases/exchange/exchange-service.ts';
 import { createDirectoryService } from '../use-cases/identity/directory-service.ts';
-import {
-  LOCAL_OPERATOR_MEMBER_ID,
-  loadOrCreateOperatorKey,
-  registerOperatorMember,
-} from '../use-cases/identity/operator-bootstrap.ts';
 import { createTokenService, type TokenService } from '../use-cases/identity/token-service.ts';
 
 export interface Runtime {
@@ -54,8 +50,6 @@ export interface Runtime {
   readonly directory: DirectoryRepository;
   /** Token issuance and bearer checks. */
   readonly tokens: TokenService;
-  /** Local mode: the operator's private key file (see server/use-cases/identity/operator-bootstrap.ts). */
-  readonly operatorKeyFile?: string;
   /** The custody ledger (verification, audits, tests). */
   readonly ledger: LedgerStore;
   /** The sealed exchange's use cases. */
@@ -64,7 +58,10 @@ export interface Runtime {
   readonly checkpoints: CheckpointService;
 }
 
-/** Build every adapter once and the app on top of them. */
+/**
+ * Build every adapter once and the app on top of them. Touches no storage: tables and buckets exist already
+ * (CloudFormation on AWS; server/local bootstraps them before composing locally).
+ */
 export async function composeRuntime(
   config: Config,
   options: {
@@ -79,24 +76,15 @@ export async function composeRuntime(
   const clients = createAwsClients(config);
   const signer = await createSigner(config, clients);
   const health: HealthCheck[] = [
-    ...Object.entries(config.tables).map(([name, tableName]) => ({
-      name: `dynamodb:${name}`,
-      check: async () => {
-        await clients.dynamo.send(new DescribeTableCommand({ TableName: tableName }));
-      },
-    })),
-    {
-      name: 's3:evidence',
-      check: async () => {
-        await clients.s3.send(new HeadBucketCommand({ Bucket: config.evidenceBucket }));
-      },
-    },
-    { name: `signer:${config.signer.kind}`, check: () => signer.check() },
+    ...Object.entries(config.tables).map(([name, tableName]) =>
+      createTableHealthCheck(clients.dynamo, name, tableName),
+    ),
+    createBucketHealthCheck(clients.s3, 'evidence', config.evidenceBucket),
+    createSignerHealthCheck(signer, config.signer.kind),
   ];
   const directory = createDynamoDirectoryRepository(clients.doc, config.tables.main);
   const replay = createDynamoReplayStore(clients.doc, config.tables.replay);
   const tokens = createTokenService({ signer, directory, replay, issuer: config.issuer, now });
-  const operatorKeyFile = await bootstrapLocalOperator(config, clients, directory, now);
   const ledger = createDynamoLedgerStore({ doc: clients.doc, tableName: config.tables.ledger });
   const exchangeRepository = createDynamoExchangeRepository(clients.doc, config.tables.main);
   const documents = createS3DocumentStore(clients.s3, {
@@ -165,38 +153,10 @@ export async function composeRuntime(
     app,
     directory,
     tokens,
-    ...(operatorKeyFile ? { operatorKeyFile } : {}),
     ledger,
     exchanges,
     checkpoints,
   };
-}
-
-/**
- * Local mode only: make sure the tables exist (idempotent, as local-exchange does after us), then load or create
- * the operator key file next to the exchange's signing key (`<dataDir>/operator-key.json`, 0600) and register its
- * public key as member `local-operator` of the reserved `operator` entry. On AWS the operator's public keys are
- * seeded (server/use-cases/identity/seed.ts, `operator` section) and no private key is ever on the exchange side.
- */
-async function bootstrapLocalOperator(
-  config: Config,
-  clients: AwsClients,
-  directory: DirectoryRepository,
-  now: () => number,
-): Promise<string | undefined> {
-  if (config.mode !== 'local' || config.signer.kind !== 'file') return undefined;
-  await bootstrapStorage(clients, config);
-  const path = join(dirname(config.signer.path), 'operator-key.json');
-  const key = await loadOrCreateOperatorKey(path);
-  const { d: _private, ...publicJwk } = key.privateJwk;
-  await registerOperatorMember(directory, {
-    memberId: LOCAL_OPERATOR_MEMBER_ID,
-    displayName: 'Local operator',
-    jwks: [publicJwk],
-    now: now(),
-    source: 'local-bootstrap',
-  });
-  return path;
 }
 
 async function createSigner(config: Config, clients: AwsClients): Promise<Signer> {

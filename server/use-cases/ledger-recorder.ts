@@ -143,11 +143,7 @@ export function createLedgerRecorder(deps: LedgerRecorderDeps) {
   }
 
   /** Move the label forward to `event` (never backwards: the repository guards on the ledger seq). */
-  async function project(
-    label: ExchangeLabel,
-    event: LedgerEvent,
-    extra: LabelChange = {},
-  ): Promise<void> {
+  async function project(label: ExchangeLabel, event: LedgerEvent, extra: LabelChange = {}): Promise<void> {
     await deps.exchanges.updateProjection(label, {
       status: statusAt(event),
       ledgerSeq: event.seq,

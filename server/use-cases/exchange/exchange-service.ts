@@ -31,10 +31,15 @@ export function createExchangeService(deps: ExchangeServiceDeps, shared: { recor
       now,
     });
   const ctx: ExchangeContext = { deps, recorder, access: createExchangeAccess(deps.exchanges), now };
+  const reads = createExchangeReads(ctx);
+  const uploads = createUploads(ctx);
   return {
     createExchange: createCreateExchange(ctx),
-    ...createExchangeReads(ctx),
-    ...createUploads(ctx),
+    listExchanges: reads.listExchanges,
+    getExchange: reads.getExchange,
+    listReceipts: reads.listReceipts,
+    declareDocument: uploads.declareDocument,
+    presignParts: uploads.presignParts,
     commitDocument: createCommitDocument(ctx),
     postMessage: createMessages(ctx),
     presignDownload: createDownloads(ctx),

@@ -77,7 +77,10 @@ export function createMessages(ctx: ExchangeContext) {
         );
       }
       if (doc.messageId && doc.messageId !== messageId) {
-        throw new PouchError('ERR_MANIFEST_INVALID', `Document ${entry.documentId} belongs to another message`);
+        throw new PouchError(
+          'ERR_MANIFEST_INVALID',
+          `Document ${entry.documentId} belongs to another message`,
+        );
       }
       if (doc.sealedSha256 !== entry.sealedSha256 || doc.sealedSize !== entry.sealedSize) {
         throw new PouchError(
@@ -132,7 +135,9 @@ export function createMessages(ctx: ExchangeContext) {
       ...(input.check.profileVersion === undefined ? {} : { profileVersion: input.check.profileVersion }),
     };
     const labelChange =
-      input.requestedReference && side === 'requested' ? { requestedReference: input.requestedReference } : {};
+      input.requestedReference && side === 'requested'
+        ? { requestedReference: input.requestedReference }
+        : {};
     let event = already;
     if (event) {
       await recorder.settle(label, event, { labelChange });

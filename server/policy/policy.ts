@@ -107,7 +107,8 @@ export type ExchangeRule = keyof typeof EXCHANGE_RULES;
 /** Why a "no": the rule that said it, what was attempted, on which resource, and the (not-found) message. */
 export interface DenialReason {
   readonly rule: string;
-  readonly action: string;
+  /** What was attempted (`create exchange`, `read-ledger`, ...), as the security log names it. */
+  readonly attempt: string;
   readonly resourceId?: string;
   readonly message?: string;
 }
@@ -122,7 +123,7 @@ export function authorize(allowed: boolean, why: DenialReason): void {
 
 /** The error of a "no" (or of a miss that must look the same and still be logged as a probe). */
 export function denial(why: DenialReason): AccessDeniedError {
-  return new AccessDeniedError(why.action, why.message ?? 'Not found', {
+  return new AccessDeniedError(why.attempt, why.message ?? 'Not found', {
     rule: why.rule,
     ...(why.resourceId === undefined ? {} : { resourceId: why.resourceId }),
   });

@@ -17,7 +17,7 @@ export function createCheckpointAccess(deps: {
     async build(principal: Principal) {
       authorize(canBuildCheckpoints(principal), {
         rule: 'build-checkpoints',
-        action: 'checkpoint.build',
+        attempt: 'build a checkpoint',
         message: 'No such resource',
       });
       return deps.checkpoints.build();

@@ -31,7 +31,7 @@ export function createCreateExchange(ctx: ExchangeContext) {
     const exchangeId = ids.exchangeId ?? newId('exch');
     authorize(canCreateExchange(principal), {
       rule: 'create-exchange',
-      action: 'exchange.create',
+      attempt: 'create exchange',
       message: 'No such resource',
     });
     if (!(REQUEST_KINDS as readonly string[]).includes(input.kind)) {

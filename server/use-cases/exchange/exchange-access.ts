@@ -16,7 +16,7 @@ export function createExchangeAccess(exchanges: Pick<ExchangeRepository, 'getExc
       // Not an id at all: no lookup, and nothing worth logging (the route's schema let it through by length).
       if (!ID_PATTERN.test(exchangeId)) throw new PouchError('ERR_NOT_FOUND', NO_SUCH_EXCHANGE);
       const label = await exchanges.getExchange(exchangeId);
-      const why = { action: rule, resourceId: exchangeId, message: NO_SUCH_EXCHANGE };
+      const why = { attempt: rule, resourceId: exchangeId, message: NO_SUCH_EXCHANGE };
       if (!label) throw denial({ ...why, rule: 'exchange-exists' });
       authorize(EXCHANGE_RULES[rule](principal, label), { ...why, rule });
       return label;

@@ -20,7 +20,7 @@ export function createExchangeReads(ctx: ExchangeContext) {
     async listExchanges(principal: Principal, filter: ListFilter) {
       authorize(canListExchanges(principal), {
         rule: 'list-exchanges',
-        action: 'exchange.list',
+        attempt: 'list exchanges',
         message: 'No such resource',
       });
       return deps.exchanges.listForAuthority(principal.authorityId, filter);

@@ -23,7 +23,7 @@ export function requireOwnUpload(principal: Principal, doc: DocumentRecord | und
   if (!doc) throw new PouchError('ERR_NOT_FOUND', 'No such document');
   authorize(isOwnUpload(principal, doc), {
     rule: 'own-upload',
-    action: 'document.upload',
+    attempt: 'use a declared document',
     resourceId: `${doc.exchangeId}/${doc.documentId}`,
     message: 'No such document',
   });

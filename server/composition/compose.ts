@@ -35,10 +35,12 @@ import type { HealthCheck } from '../ports/health.ts';
 import type { LedgerStore } from '../ports/ledger-store.ts';
 import type { Logger } from '../ports/logger.ts';
 import { createAuditService } from '../use-cases/custody/audit-service.ts';
+import { createCheckpointAccess } from '../use-cases/custody/checkpoint-access.ts';
 import { type CheckpointService, createCheckpointService } from '../use-cases/custody/checkpoint-service.ts';
 import { createExchangeService, type ExchangeService } from '../use-cases/exchange/exchange-service.ts';
 import { createDirectoryService } from '../use-cases/identity/directory-service.ts';
 import { createTokenService, type TokenService } from '../use-cases/identity/token-service.ts';
+import { createLedgerRecorder } from '../use-cases/ledger-recorder.ts';
 
 export interface Runtime {
   readonly config: Config;
@@ -93,18 +95,30 @@ export async function composeRuntime(
     // s3rver neither verifies nor reports checksums: locally the only honest confirmation is to read.
     verifyByReadingWhenNoChecksum: config.mode === 'local',
   });
-  const exchanges = createExchangeService({
-    exchanges: exchangeRepository,
+  const receipts = createDynamoReceiptStore(clients.doc, config.tables.main);
+  // The one writer of the ledger, shared by the exchange and custody use cases.
+  const recorder = createLedgerRecorder({
     ledger,
-    documents,
-    directory,
-    receipts: createDynamoReceiptStore(clients.doc, config.tables.main),
+    exchanges: exchangeRepository,
+    receipts,
     signer,
-    maxDocumentBytes: config.maxDocumentBytes,
-    presignSeconds: config.presignSeconds,
     now: () => new Date(now()),
-    ...(options.uploadPlanOptions ? { uploadPlanOptions: options.uploadPlanOptions } : {}),
   });
+  const exchanges = createExchangeService(
+    {
+      exchanges: exchangeRepository,
+      ledger,
+      documents,
+      directory,
+      receipts,
+      signer,
+      maxDocumentBytes: config.maxDocumentBytes,
+      presignSeconds: config.presignSeconds,
+      now: () => new Date(now()),
+      ...(options.uploadPlanOptions ? { uploadPlanOptions: options.uploadPlanOptions } : {}),
+    },
+    { recorder },
+  );
   const checkpointStore = createDynamoCheckpointStore(clients.doc, config.tables.main);
   const checkpoints = createCheckpointService({
     store: checkpointStore,
@@ -117,6 +131,7 @@ export async function composeRuntime(
   const audit = createAuditService({
     exchanges: exchangeRepository,
     ledger,
+    recorder,
     directory,
     signer,
     checkpoints,
@@ -142,7 +157,10 @@ export async function composeRuntime(
         exchanges,
         idempotency: createDynamoIdempotencyStore(clients.doc, config.tables.main),
       }),
-      registerCustodyRoutes({ checkpoints, audit, exchanges: exchangeRepository }),
+      registerCustodyRoutes({
+        checkpoints: createCheckpointAccess({ checkpoints, exchanges: exchangeRepository }),
+        audit,
+      }),
     ],
   });
   return {

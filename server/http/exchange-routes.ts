@@ -8,7 +8,7 @@ import type { IdempotencyStore } from '../ports/idempotency-store.ts';
 import type { ExchangeService } from '../use-cases/exchange/exchange-service.ts';
 import type { PouchApp } from './app-env.ts';
 import { requirePrincipal } from './auth-middleware.ts';
-import { runIdempotent } from './idempotency.ts';
+import { effectIdsOf, keyedReadIds, recordingIds, runIdempotent } from './idempotency.ts';
 
 const problemContent = {
   'application/problem+json': {
@@ -180,10 +180,15 @@ export function registerExchangeRoutes(deps: ExchangeRouteDeps) {
           deps.idempotency,
           principal,
           body,
-          { exchangeId: newId('exch') },
+          recordingIds({ exchangeId: newId('exch') }),
           async (ids) => ({
             status: 201,
-            body: { ...(await deps.exchanges.createExchange(principal, body, ids.exchangeId)) },
+            body: {
+              ...(await deps.exchanges.createExchange(principal, body, {
+                ...effectIdsOf(ids),
+                ...(ids.exchangeId === undefined ? {} : { exchangeId: ids.exchangeId }),
+              })),
+            },
           }),
         ) as never;
       },
@@ -252,9 +257,11 @@ export function registerExchangeRoutes(deps: ExchangeRouteDeps) {
         },
       }),
       async (c) => {
+        const principal = requirePrincipal(c);
         const { label, messages } = await deps.exchanges.getExchange(
-          requirePrincipal(c),
+          principal,
           c.req.valid('param').exchangeId,
+          keyedReadIds(c, principal),
         );
         return c.json(
           {
@@ -396,8 +403,14 @@ export function registerExchangeRoutes(deps: ExchangeRouteDeps) {
         const principal = requirePrincipal(c);
         const { exchangeId, documentId } = c.req.valid('param');
         const body = c.req.valid('json');
-        return runIdempotent(c, deps.idempotency, principal, body, {}, async () => {
-          const doc = await deps.exchanges.commitDocument(principal, exchangeId, documentId, body.parts);
+        return runIdempotent(c, deps.idempotency, principal, body, recordingIds(), async (ids) => {
+          const doc = await deps.exchanges.commitDocument(
+            principal,
+            exchangeId,
+            documentId,
+            body.parts,
+            effectIdsOf(ids),
+          );
           return { status: 200, body: publicDocument(doc) };
         }) as never;
       },
@@ -443,8 +456,8 @@ export function registerExchangeRoutes(deps: ExchangeRouteDeps) {
         const principal = requirePrincipal(c);
         const { exchangeId } = c.req.valid('param');
         const body = c.req.valid('json');
-        return runIdempotent(c, deps.idempotency, principal, body, {}, async () => {
-          const result = await deps.exchanges.postMessage(principal, exchangeId, body);
+        return runIdempotent(c, deps.idempotency, principal, body, recordingIds(), async (ids) => {
+          const result = await deps.exchanges.postMessage(principal, exchangeId, body, effectIdsOf(ids));
           return {
             status: 201,
             body: {
@@ -486,8 +499,13 @@ export function registerExchangeRoutes(deps: ExchangeRouteDeps) {
         const principal = requirePrincipal(c);
         const { exchangeId, documentId } = c.req.valid('param');
         // With a key, a retried download returns the same URL and records one retrieval, not two.
-        return runIdempotent(c, deps.idempotency, principal, null, {}, async () => {
-          const result = await deps.exchanges.presignDownload(principal, exchangeId, documentId);
+        return runIdempotent(c, deps.idempotency, principal, null, recordingIds(), async (ids) => {
+          const result = await deps.exchanges.presignDownload(
+            principal,
+            exchangeId,
+            documentId,
+            effectIdsOf(ids),
+          );
           return { status: 200, body: { ...result, document: publicDocument(result.document) } };
         }) as never;
       },

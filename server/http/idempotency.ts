@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import type { Context } from 'hono';
 import { PouchError } from '../../shared/domain/errors.ts';
 import type { Principal } from '../../shared/domain/identity/types.ts';
+import { newId } from '../../shared/domain/ids.ts';
 import type { IdempotencyStore } from '../ports/idempotency-store.ts';
 import type { AppEnv } from './app-env.ts';
 
@@ -21,15 +22,10 @@ export async function runIdempotent<T extends Record<string, unknown>>(
   ids: Record<string, string>,
   action: (ids: Record<string, string>) => Promise<{ status: 200 | 201; body: T }>,
 ): Promise<Response> {
-  const key = c.req.header('idempotency-key');
+  const key = readKey(c);
   if (key === undefined) {
     const result = await action(ids);
     return c.json(result.body, result.status);
-  }
-  if (!KEY.test(key)) {
-    throw new PouchError('ERR_VALIDATION', 'Idempotency-Key must be 8-128 characters of A-Z a-z 0-9 _ -', {
-      details: { field: 'header.idempotency-key' },
-    });
   }
   const fingerprint = createHash('sha256')
     .update(`${c.req.method} ${c.req.path}\n${JSON.stringify(body ?? null)}`)
@@ -42,4 +38,42 @@ export async function runIdempotent<T extends Record<string, unknown>>(
   const result = await action(chosen);
   await store.complete(principal.clientId, key, result.status, result.body);
   return c.json(result.body, result.status);
+}
+
+/** The Idempotency-Key header, checked; undefined when absent. */
+function readKey(c: Context<AppEnv>): string | undefined {
+  const key = c.req.header('idempotency-key');
+  if (key !== undefined && !KEY.test(key)) {
+    throw new PouchError('ERR_VALIDATION', 'Idempotency-Key must be 8-128 characters of A-Z a-z 0-9 _ -', {
+      details: { field: 'header.idempotency-key' },
+    });
+  }
+  return key;
+}
+
+/**
+ * The ids of a recording POST: the effect id its ledger event will carry (`eventId`), with the route's own ids.
+ * Stored with the key, so a resumed attempt records nothing the first attempt already recorded.
+ */
+export function recordingIds(ids: Record<string, string> = {}): Record<string, string> {
+  return { ...ids, eventId: newId('evt') };
+}
+
+/** The effect ids a use case takes from the chosen ids (a record begun before effect ids has none). */
+export function effectIdsOf(ids: Record<string, string>): { eventId?: string } {
+  return ids.eventId === undefined ? {} : { eventId: ids.eventId };
+}
+
+/**
+ * The effect id of a recording GET (a custody read, an export) sent with an Idempotency-Key: derived from the
+ * caller, the request and the key, so a retried read is recorded once without storing an answer (a bundle can
+ * be megabytes). Without the header every read is a read of its own.
+ */
+export function keyedReadIds(c: Context<AppEnv>, principal: Principal): { eventId?: string } {
+  const key = readKey(c);
+  if (key === undefined) return {};
+  const digest = createHash('sha256')
+    .update(`${principal.clientId}\n${c.req.method} ${c.req.path}\n${key}`)
+    .digest('base64url');
+  return { eventId: `evt_${digest.slice(0, 22)}` };
 }

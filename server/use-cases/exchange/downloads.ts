@@ -3,13 +3,11 @@
 // fresh URL and its first retrieval back, never a second one.
 import { PouchError } from '../../../shared/domain/errors.ts';
 import type { Principal } from '../../../shared/domain/identity/types.ts';
-import { objectKeys } from '../../config/storage-definitions.ts';
+import { objectKeys, presignLimits } from '../../config/storage-definitions.ts';
 import type { DocumentRecord } from '../../ports/exchange-repository.ts';
 import { actorOf } from '../ledger-recorder.ts';
 import type { EffectIds, ExchangeContext } from './exchange-context.ts';
 
-/** The longest a download URL lives, whatever the configuration says. */
-const MAX_DOWNLOAD_SECONDS = 300;
 
 /** Build the download use case. */
 export function createDownloads(ctx: ExchangeContext) {
@@ -41,7 +39,7 @@ export function createDownloads(ctx: ExchangeContext) {
     const messageId = doc.messageId;
     const plaintextSha256 = (await plaintextDigestOf(exchangeId, doc)) ?? doc.sealedSha256;
     // Signed first, handed out only once the retrieval is in the ledger: nothing can fail between the two.
-    const seconds = Math.min(deps.presignSeconds, MAX_DOWNLOAD_SECONDS);
+    const seconds = Math.min(deps.presignSeconds, presignLimits.maxPresignSeconds);
     const presigned = await deps.documents.presignGet({
       key: objectKeys.document(exchangeId, documentId),
       expiresInSeconds: seconds,

@@ -8,7 +8,6 @@ import type { DocumentRecord } from '../../ports/exchange-repository.ts';
 import { actorOf } from '../ledger-recorder.ts';
 import type { EffectIds, ExchangeContext } from './exchange-context.ts';
 
-
 /** Build the download use case. */
 export function createDownloads(ctx: ExchangeContext) {
   const { deps, recorder, access } = ctx;

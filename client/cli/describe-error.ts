@@ -46,6 +46,11 @@ function describeApiError(error: PouchApiError): string {
       return withRequestId(`not found${detail} (or not visible to your authority)`, error);
     case 'ERR_INVALID_STATE':
       return withRequestId(`not allowed now${detail} — 'pouch show EXCHANGE' lists the moves allowed`, error);
+    case 'ERR_MESSAGE_IMMUTABLE':
+      return withRequestId(
+        `that message was already sent with other contents${detail} — a sent message cannot change; send a new message instead`,
+        error,
+      );
     case 'ERR_CONFLICT':
     case 'ERR_LEDGER_CONFLICT':
       return withRequestId(`conflict${detail} — refresh and try again`, error);

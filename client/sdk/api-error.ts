@@ -21,6 +21,7 @@ const knownCodeTable: Readonly<Record<PouchErrorCode, true>> = {
   ERR_METHOD_NOT_ALLOWED: true,
   ERR_UNSUPPORTED_MEDIA_TYPE: true,
   ERR_CONFLICT: true,
+  ERR_MESSAGE_IMMUTABLE: true,
   ERR_IDEMPOTENCY_MISMATCH: true,
   ERR_INVALID_STATE: true,
   ERR_UNAUTHENTICATED: true,

@@ -219,6 +219,14 @@ export function createDynamoExchangeRepository(
     },
 
     async putDocument(record) {
+      // Written once, then only moved forward: what was declared (digest, size, uploader) never changes, a
+      // committed document never returns to pending, and once attached to a message it stays with that message.
+      const forward =
+        record.state === 'committed' ? '(#state = :pending OR #state = :committed)' : '#state = :pending';
+      const message =
+        record.messageId === undefined
+          ? 'attribute_not_exists(messageId)'
+          : '(attribute_not_exists(messageId) OR messageId = :messageId)';
       await run('put document', () =>
         doc.send(
           new PutCommand({
@@ -227,6 +235,16 @@ export function createDynamoExchangeRepository(
               pk: exchangeKeys.pk(record.exchangeId),
               sk: exchangeKeys.documentSk(record.documentId),
               ...record,
+            },
+            ConditionExpression: `attribute_not_exists(pk) OR (sealedSha256 = :sha AND sealedSize = :size AND uploaderAuthorityId = :uploader AND ${forward} AND ${message})`,
+            ExpressionAttributeNames: { '#state': 'state' },
+            ExpressionAttributeValues: {
+              ':sha': record.sealedSha256,
+              ':size': record.sealedSize,
+              ':uploader': record.uploaderAuthorityId,
+              ':pending': 'pending',
+              ...(record.state === 'committed' ? { ':committed': 'committed' } : {}),
+              ...(record.messageId === undefined ? {} : { ':messageId': record.messageId }),
             },
           }),
         ),
@@ -262,6 +280,11 @@ export function createDynamoExchangeRepository(
               sk: exchangeKeys.messageSk(message.seq),
               ...message,
             },
+            // A sent message is immutable: only its own record, with the same signed manifest, may be written again
+            // (to add `deliveredAt`).
+            ConditionExpression:
+              'attribute_not_exists(pk) OR (messageId = :messageId AND manifest = :manifest)',
+            ExpressionAttributeValues: { ':messageId': message.messageId, ':manifest': message.manifest },
           }),
         ),
       );
@@ -277,6 +300,9 @@ export function createDynamoExchangeRepository(
               sk: exchangeKeys.intentSk(intent.messageId),
               ...intent,
             },
+            // Once: a retry writes the same manifest again; a different message under the same id is refused.
+            ConditionExpression: 'attribute_not_exists(pk) OR manifest = :manifest',
+            ExpressionAttributeValues: { ':manifest': intent.manifest },
           }),
         ),
       );

@@ -31,6 +31,7 @@ import { registerDirectoryRoutes } from '../http/directory-routes.ts';
 import { registerExchangeRoutes } from '../http/exchange-routes.ts';
 import { registerIdentityRoutes } from '../http/identity-routes.ts';
 import type { DirectoryRepository } from '../ports/directory-repository.ts';
+import type { ExchangeRepository } from '../ports/exchange-repository.ts';
 import type { HealthCheck } from '../ports/health.ts';
 import type { LedgerStore } from '../ports/ledger-store.ts';
 import type { Logger } from '../ports/logger.ts';
@@ -56,6 +57,8 @@ export interface Runtime {
   readonly ledger: LedgerStore;
   /** The sealed exchange's use cases. */
   readonly exchanges: ExchangeService;
+  /** The exchange's label, documents and messages (repairs and tests; use cases go through `exchanges`). */
+  readonly exchangeRepository: ExchangeRepository;
   /** The checkpoint log (timer, scheduled function, routes). */
   readonly checkpoints: CheckpointService;
 }
@@ -173,6 +176,7 @@ export async function composeRuntime(
     tokens,
     ledger,
     exchanges,
+    exchangeRepository,
     checkpoints,
   };
 }

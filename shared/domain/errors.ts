@@ -11,6 +11,7 @@ export type PouchErrorCode =
   | 'ERR_METHOD_NOT_ALLOWED'
   | 'ERR_UNSUPPORTED_MEDIA_TYPE'
   | 'ERR_CONFLICT'
+  | 'ERR_MESSAGE_IMMUTABLE'
   | 'ERR_IDEMPOTENCY_MISMATCH'
   | 'ERR_INVALID_STATE'
   // authentication and authorization

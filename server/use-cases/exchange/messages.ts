@@ -3,9 +3,10 @@
 // come now; `message.sent` carries the new status, and the message record is a projection of it.
 import type { JWK } from 'jose';
 import { type Manifest, readManifestKid, verifyManifest } from '../../../shared/custody/manifest.ts';
-import { PouchError } from '../../../shared/domain/errors.ts';
+import { isPouchError, PouchError } from '../../../shared/domain/errors.ts';
 import { applyMove, type MessageKind, type Move } from '../../../shared/domain/exchange/state-machine.ts';
 import type { Principal } from '../../../shared/domain/identity/types.ts';
+import { derivedId } from '../../../shared/domain/ids.ts';
 import type { DocumentDigest } from '../../../shared/domain/ledger/event.ts';
 import { isOwnUpload } from '../../policy/policy.ts';
 import type { ExchangeLabel, MessageIntent } from '../../ports/exchange-repository.ts';
@@ -98,6 +99,21 @@ export function createMessages(ctx: ExchangeContext) {
     return digests;
   }
 
+  /**
+   * Refuse a second, different message under a message id already used in this exchange (an intent written, or a
+   * message recorded): the recipient may already have read the first one, and its `message.sent` names it.
+   */
+  async function refuseRewrite(exchangeId: string, intent: MessageIntent): Promise<void> {
+    const [intents, messages] = await Promise.all([
+      deps.exchanges.listMessageIntents(exchangeId),
+      deps.exchanges.listMessages(exchangeId),
+    ]);
+    const earlier: MessageIntent | undefined =
+      intents.find((i) => i.messageId === intent.messageId) ??
+      messages.find((m) => m.messageId === intent.messageId);
+    if (earlier && !sameMessage(earlier, intent)) throw immutable();
+  }
+
   /** Post a message with the sender's signed manifest; the state machine decides whether it may come now. */
   return async function postMessage(
     principal: Principal,
@@ -134,6 +150,8 @@ export function createMessages(ctx: ExchangeContext) {
       forced: input.check.forced,
       ...(input.check.profileVersion === undefined ? {} : { profileVersion: input.check.profileVersion }),
     };
+    // A sent message never changes: a retry must be the same message, byte for byte, or it is refused.
+    await refuseRewrite(exchangeId, intent);
     const labelChange =
       input.requestedReference && side === 'requested'
         ? { requestedReference: input.requestedReference }
@@ -142,8 +160,11 @@ export function createMessages(ctx: ExchangeContext) {
     if (event) {
       await recorder.settle(label, event, { labelChange });
     } else {
-      // Written first: if the append lands and a later write fails, readers complete the message from it.
-      await deps.exchanges.putMessageIntent(intent);
+      // Written first (once: a conditional write), so that if the append lands and a later write fails, readers
+      // complete the message from it; a concurrent different message under the same id loses here.
+      await deps.exchanges.putMessageIntent(intent).catch((error: unknown) => {
+        throw isPouchError(error, 'ERR_CONFLICT') ? immutable() : error;
+      });
       const recorded = await recorder.record(
         label,
         (status) => ({
@@ -163,11 +184,29 @@ export function createMessages(ctx: ExchangeContext) {
             },
           },
         }),
-        { ...ids, labelChange },
+        // The message id is this effect's natural key: whatever Idempotency-Key a retry carries (or none), its
+        // event is recognised and never appended twice.
+        { ...ids, eventId: derivedId('evt', 'message.sent', exchangeId, input.messageId), labelChange },
       );
       event = recorded.event;
     }
     const message = await completeMessage(deps.exchanges, intent, event);
     return { message, status: statusAt(event), seq: event.seq };
   };
+}
+
+const immutable = () =>
+  new PouchError('ERR_MESSAGE_IMMUTABLE', 'A message with this id was already sent with other contents');
+
+/** Whether two versions of a message are the same message: same sender, kind, final flag, documents and manifest. */
+function sameMessage(a: MessageIntent, b: MessageIntent): boolean {
+  return (
+    a.manifest === b.manifest &&
+    a.kind === b.kind &&
+    a.final === b.final &&
+    a.side === b.side &&
+    a.senderAuthorityId === b.senderAuthorityId &&
+    a.senderClientId === b.senderClientId &&
+    [...a.documentIds].sort().join(',') === [...b.documentIds].sort().join(',')
+  );
 }

@@ -72,6 +72,15 @@ export async function startLocalExchange(options: {
       ...(options.env ?? {}),
     });
     const runtime = await composeRuntime(config, options.logger ? { logger: options.logger } : {});
+    const { s3Repair } = embedded;
+    if (s3Repair.actions.length > 0) {
+      // Not an error: the last run was killed mid-write and nothing half-written was ever acknowledged.
+      runtime.logger.warn('local storage repaired after an unclean stop', {
+        objectsChecked: s3Repair.objectsChecked,
+        repaired: s3Repair.actions.map((a) => `${a.action} ${a.path}: ${a.reason}`),
+        quarantineDir: s3Repair.quarantineDir,
+      });
+    }
     await bootstrapStorage(runtime.clients, config);
     const demo = options.seedDemo ? await seedDemoAuthorities(runtime.directory, options.dataDir, url) : [];
     ready = getRequestListener(runtime.app.fetch);

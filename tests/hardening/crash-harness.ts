@@ -6,7 +6,7 @@
 // retried with its same key until it succeeds. Then it checks what was acknowledged against what is stored.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,7 +29,12 @@ import { createPouchClient, type PouchClient } from '../../client/sdk/pouch-clie
 import { uploadFile } from '../../client/transfer/upload-file.ts';
 import { createDynamoDirectoryRepository } from '../../server/adapters/dynamo-directory-repository.ts';
 import { createDynamoLedgerStore } from '../../server/adapters/dynamo-ledger-store.ts';
-import { ledgerTable, mainTable } from '../../server/config/storage-definitions.ts';
+import {
+  evidenceBucket,
+  ledgerTable,
+  mainTable,
+  objectKeys,
+} from '../../server/config/storage-definitions.ts';
 import { deriveRecipient, generateIdentity } from '../../shared/crypto/age-keys.ts';
 import { openStream, sealStream } from '../../shared/crypto/age-native.ts';
 import { verifyBundle } from '../../shared/custody/bundle.ts';
@@ -253,6 +258,20 @@ export async function runCrashScenario(options: CrashOptions): Promise<CrashRepo
   const kills: string[] = [];
   const stats = { acknowledged: 0, retriesCompletedOnce: 0, retryAttempts: 0, flows: 0, bundlesVerified: 0 };
   const inFlight = { upload: 0, download: 0 };
+  /** The documents whose bytes are on their way to storage right now. */
+  const uploading = new Set<string>();
+  /** Downloads asked for and not yet answered, with the retrievals their document had before. */
+  const pendingDownloads = new Set<{ exchangeId: string; documentId: string; before: number }>();
+  let ledgerReader: { generation: number; stores: ReturnType<ExchangeProcess['stores']> } | undefined;
+  const countRetrievals = async (exchangeId: string, documentId: string): Promise<number> => {
+    if (ledgerReader?.generation !== exchange.generation) {
+      ledgerReader?.stores.close();
+      ledgerReader = { generation: exchange.generation, stores: exchange.stores() };
+    }
+    const events = await ledgerReader.stores.ledger.read(exchangeId);
+    return events.filter((e) => e.action === 'document.retrieved' && e.subject?.documentId === documentId)
+      .length;
+  };
   /** Recent answer times (ms) of uploads and download requests, to aim a kill inside one. */
   const typicalMs = { upload: 20, download: 20 };
   const observe = (kind: 'upload' | 'download', ms: number) => {
@@ -375,10 +394,13 @@ export async function runCrashScenario(options: CrashOptions): Promise<CrashRepo
             retry: { attempts: 2, baseDelayMs: 100 },
             fetch: async (input, init) => {
               inFlight.upload++;
+              const key = objectKeys.document(exchangeId, declared.document.documentId);
+              uploading.add(key);
               const t0 = performance.now();
               try {
                 return await fetch(input, init);
               } finally {
+                uploading.delete(key);
                 inFlight.upload--;
                 observe('upload', performance.now() - t0);
               }
@@ -450,6 +472,12 @@ export async function runCrashScenario(options: CrashOptions): Promise<CrashRepo
       const downloaded = await settle('download', async () => {
         inFlight.download++;
         const t0 = performance.now();
+        const pending = {
+          exchangeId,
+          documentId,
+          before: await countRetrievals(exchangeId, documentId).catch(() => Number.POSITIVE_INFINITY),
+        };
+        pendingDownloads.add(pending);
         let answer: { url: string };
         try {
           answer = await recipient.client.request<{ url: string }>(
@@ -460,6 +488,7 @@ export async function runCrashScenario(options: CrashOptions): Promise<CrashRepo
           observe('download', performance.now() - t0);
         } finally {
           inFlight.download--;
+          pendingDownloads.delete(pending);
         }
         if (!record.downloadsAcknowledged.includes(downloadKey))
           record.downloadsAcknowledged.push(downloadKey);
@@ -499,14 +528,34 @@ export async function runCrashScenario(options: CrashOptions): Promise<CrashRepo
       for (let k = 0; k < options.kills; k++) {
         await sleep(between(options.killDelayMs[0], options.killDelayMs[1]));
         const aim = aims[k % aims.length] as (typeof aims)[number];
-        if (aim !== 'random') {
-          // Inside the call: its later part is where the effect is written but not yet acknowledged.
-          const until = Date.now() + 5_000;
-          while (inFlight[aim] === 0 && Date.now() < until) await sleep(1);
-          await sleep(typicalMs[aim] * (0.3 + 0.6 * random()));
+        if (aim === 'download') {
+          // The moment the issue found: a download's retrieval is in the ledger, its answer not yet out.
+          const until = Date.now() + 8_000;
+          let hit = false;
+          while (!hit && Date.now() < until) {
+            for (const p of [...pendingDownloads]) {
+              const now = await countRetrievals(p.exchangeId, p.documentId).catch(() => 0);
+              if (now > p.before && pendingDownloads.has(p)) hit = true;
+            }
+            if (!hit) await sleep(pendingDownloads.size === 0 ? 1 : 0);
+          }
+        } else if (aim === 'upload') {
+          // Inside a PUT, once its bytes are stored and s3rver writes its MD5 and metadata files.
+          const until = Date.now() + 8_000;
+          let hit = false;
+          while (!hit && Date.now() < until) {
+            for (const key of [...uploading]) {
+              if (await fileExists(objectFile(dataDir, key, 'object.md5'))) hit = true;
+            }
+            if (!hit) await sleep(uploading.size === 0 ? 1 : 0);
+          }
         }
         const busy = `${inFlight.upload} uploads, ${inFlight.download} downloads in flight`;
+        const cut = [...uploading];
         await exchange.kill();
+        // A kill can land inside s3rver's last write of a PUT (its metadata file, opened with O_TRUNC and then
+        // written): a window of microseconds no timer hits, so the harness leaves that state itself.
+        if (aim === 'upload') for (const key of cut) await tearMetadataWrite(dataDir, key);
         kills.push(`kill ${k + 1} (aimed at ${aim}; ${busy})`);
         note(`crash: SIGKILL ${k + 1}/${options.kills} aimed at ${aim} (${busy})`);
         await exchange.start();
@@ -529,6 +578,7 @@ export async function runCrashScenario(options: CrashOptions): Promise<CrashRepo
       }
     });
     await Promise.all([killer, ...users]);
+    ledgerReader?.stores.close();
 
     // The exchange is healthy after the kills (storage answers its probe; nothing half-written broke it).
     const health = await fetch(`${baseUrl}/health`).then(
@@ -619,6 +669,32 @@ export async function runCrashScenario(options: CrashOptions): Promise<CrashRepo
     await rm(dataDir, { recursive: true, force: true });
     await rm(workDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Leave what a kill inside s3rver's metadata write leaves: the object's bytes and MD5 written, its metadata
+ * file empty. Only when the bytes are whole (their MD5 matches); otherwise the kill already left a torn PUT.
+ */
+async function tearMetadataWrite(dataDir: string, key: string): Promise<void> {
+  const [bytes, md5] = await Promise.all([
+    readFile(objectFile(dataDir, key, 'object')).catch(() => undefined),
+    readFile(objectFile(dataDir, key, 'object.md5'), 'utf8').catch(() => undefined),
+  ]);
+  if (bytes && md5 === createHash('md5').update(bytes).digest('hex')) {
+    await writeFile(objectFile(dataDir, key, 'metadata.json'), '');
+  }
+}
+
+/** One of s3rver 3.7's files for an object of the evidence bucket (server/local/s3-store-repair.ts). */
+function objectFile(dataDir: string, key: string, suffix: string): string {
+  return join(dataDir, 's3', evidenceBucket.localName, `${key}._S3rver_${suffix}`);
+}
+
+function fileExists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Effects that must be unique per flow: one genesis, one upload record, one send and one delivery per message. */

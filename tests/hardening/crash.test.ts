@@ -25,7 +25,7 @@ describe(`crash under load (seed ${seed})`, () => {
     console.log(
       `crash seed ${seed}: ${report.kills.length} kills, ${report.flows} flows, ${report.acknowledged} acknowledged, ` +
         `${report.retriesCompletedOnce} retries completed once, ${report.chainsVerified} chains verified, ` +
-        `${report.bundlesVerified} bundles verified, ${report.repairs.length} start-up repairs, ${report.seconds.toFixed(1)} s`,
+        `${report.bundlesVerified} bundles verified, ${report.repairs.length} start-up repairs, ${report.seconds.toFixed(1)} s\n  ${report.kills.join('\n  ')}`,
     );
   }, 58_000);
 

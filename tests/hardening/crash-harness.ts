@@ -559,6 +559,9 @@ export async function runCrashScenario(options: CrashOptions): Promise<CrashRepo
         kills.push(`kill ${k + 1} (aimed at ${aim}; ${busy})`);
         note(`crash: SIGKILL ${k + 1}/${options.kills} aimed at ${aim} (${busy})`);
         await exchange.start();
+        // Healthy as soon as it serves again, before any retry has rewritten what the kill left.
+        const health = await probeHealth(baseUrl);
+        if (health !== '200 ok') problems.push(`/health after restart ${k + 1}: ${health}`);
       }
       killing = false;
     })();
@@ -581,10 +584,7 @@ export async function runCrashScenario(options: CrashOptions): Promise<CrashRepo
     ledgerReader?.stores.close();
 
     // The exchange is healthy after the kills (storage answers its probe; nothing half-written broke it).
-    const health = await fetch(`${baseUrl}/health`).then(
-      async (r) => `${r.status} ${((await r.json()) as { status?: string }).status}`,
-      (error: unknown) => describe(error),
-    );
+    const health = await probeHealth(baseUrl);
     if (health !== '200 ok') problems.push(`/health after the kills: ${health}`);
 
     // Everything acknowledged is present for both parties.
@@ -683,6 +683,14 @@ async function tearMetadataWrite(dataDir: string, key: string): Promise<void> {
   if (bytes && md5 === createHash('md5').update(bytes).digest('hex')) {
     await writeFile(objectFile(dataDir, key, 'metadata.json'), '');
   }
+}
+
+/** `200 ok` when /health says every dependency answers; otherwise what it said. */
+function probeHealth(baseUrl: string): Promise<string> {
+  return fetch(`${baseUrl}/health`).then(
+    async (r) => `${r.status} ${((await r.json()) as { status?: string }).status}`,
+    (error: unknown) => describe(error),
+  );
 }
 
 /** One of s3rver 3.7's files for an object of the evidence bucket (server/local/s3-store-repair.ts). */

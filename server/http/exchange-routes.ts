@@ -321,6 +321,7 @@ export function registerExchangeRoutes(deps: ExchangeRouteDeps) {
             const result = await deps.exchanges.declareDocument(principal, exchangeId, body, ids.documentId);
             return { status: 201, body: { ...result, document: publicDocument(result.document) } };
           },
+          { rederive: true },
         ) as never;
       },
     );

@@ -1,5 +1,8 @@
 // HTTP layer: the Idempotency-Key protocol for POST routes. A retry with the same key and the same body gets the
-// original answer; a retry after a half-finished attempt resumes it with the ids that attempt had chosen.
+// original answer; a retry after a half-finished attempt resumes it with the ids that attempt had chosen. A route
+// whose answer must be fresh on every call (presigned URLs, which name a storage endpoint and expire) is
+// re-derived instead: the retry re-runs the action with the recorded ids, and the action recognises its own
+// earlier effect, so nothing is done twice and no stale URL is ever served from the record.
 import { createHash } from 'node:crypto';
 import type { Context } from 'hono';
 import { PouchError } from '../../shared/domain/errors.ts';
@@ -9,6 +12,25 @@ import type { IdempotencyStore } from '../ports/idempotency-store.ts';
 import type { AppEnv } from './app-env.ts';
 
 const KEY = /^[A-Za-z0-9_-]{8,128}$/;
+
+export interface IdempotencyOptions {
+  /**
+   * The answer carries short-lived material (presigned URLs): record only the ids, and answer a retry by
+   * running the action again with them. The action must find its earlier effect by those ids and not repeat it.
+   */
+  readonly rederive?: boolean;
+}
+
+/** What a re-derived route keeps as its answer: the ids, never the body. */
+interface RederiveRecord {
+  readonly rederive: Record<string, string>;
+}
+
+function readRederiveRecord(body: unknown): Record<string, string> | undefined {
+  const ids = (body as Partial<RederiveRecord> | null | undefined)?.rederive;
+  if (typeof ids !== 'object' || ids === null) return undefined;
+  return Object.values(ids).every((v) => typeof v === 'string') ? ids : undefined;
+}
 
 /**
  * Run `action` at most once per (caller, Idempotency-Key). Without the header the action simply runs.
@@ -21,6 +43,7 @@ export async function runIdempotent<T extends Record<string, unknown>>(
   body: unknown,
   ids: Record<string, string>,
   action: (ids: Record<string, string>) => Promise<{ status: 200 | 201; body: T }>,
+  options: IdempotencyOptions = {},
 ): Promise<Response> {
   const key = readKey(c);
   if (key === undefined) {
@@ -32,11 +55,18 @@ export async function runIdempotent<T extends Record<string, unknown>>(
     .digest('hex');
   const begun = await store.begin(principal.clientId, key, fingerprint, ids);
   if (begun.state === 'done') {
+    const recorded = options.rederive ? readRederiveRecord(begun.body) : undefined;
+    if (recorded) {
+      const again = await action(recorded);
+      return c.json(again.body, again.status, { 'Idempotent-Replayed': 'true' });
+    }
+    // A record written before the route was re-derived holds the whole answer: the only one there is.
     return c.json(begun.body as T, begun.status as 200 | 201, { 'Idempotent-Replayed': 'true' });
   }
   const chosen = begun.state === 'pending' ? (begun.data as Record<string, string>) : ids;
   const result = await action(chosen);
-  await store.complete(principal.clientId, key, result.status, result.body);
+  const record: unknown = options.rederive ? ({ rederive: chosen } satisfies RederiveRecord) : result.body;
+  await store.complete(principal.clientId, key, result.status, record);
   return c.json(result.body, result.status);
 }
 

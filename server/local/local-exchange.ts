@@ -84,6 +84,15 @@ export async function startLocalExchange(options: {
     // Storage first, then one pass through the composition root, then the directory entries local mode needs.
     await bootstrapLocalStorage(config);
     const composed = await composeRuntime(config, options.logger ? { logger: options.logger } : {});
+    const { s3Repair } = embedded;
+    if (s3Repair.actions.length > 0) {
+      // Not an error: the last run was killed mid-write and nothing half-written was ever acknowledged.
+      composed.logger.warn('local storage repaired after an unclean stop', {
+        objectsChecked: s3Repair.objectsChecked,
+        repaired: s3Repair.actions.map((a) => `${a.action} ${a.path}: ${a.reason}`),
+        quarantineDir: s3Repair.quarantineDir,
+      });
+    }
     const operatorKeyFile = await bootstrapLocalOperator(config, composed.directory, Date.now());
     const runtime: LocalRuntime = { ...composed, ...(operatorKeyFile ? { operatorKeyFile } : {}) };
     const demo = options.seedDemo

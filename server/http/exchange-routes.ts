@@ -499,16 +499,25 @@ export function registerExchangeRoutes(deps: ExchangeRouteDeps) {
       async (c) => {
         const principal = requirePrincipal(c);
         const { exchangeId, documentId } = c.req.valid('param');
-        // With a key, a retried download returns the same URL and records one retrieval, not two.
-        return runIdempotent(c, deps.idempotency, principal, null, recordingIds(), async (ids) => {
-          const result = await deps.exchanges.presignDownload(
-            principal,
-            exchangeId,
-            documentId,
-            effectIdsOf(ids),
-          );
-          return { status: 200, body: { ...result, document: publicDocument(result.document) } };
-        }) as never;
+        // With a key, a retried download records one retrieval, not two (the recorder knows its event by id), and
+        // gets a fresh URL: a stored one may be expired or point at a restarted local server's old port.
+        return runIdempotent(
+          c,
+          deps.idempotency,
+          principal,
+          null,
+          recordingIds(),
+          async (ids) => {
+            const result = await deps.exchanges.presignDownload(
+              principal,
+              exchangeId,
+              documentId,
+              effectIdsOf(ids),
+            );
+            return { status: 200, body: { ...result, document: publicDocument(result.document) } };
+          },
+          { rederive: true },
+        ) as never;
       },
     );
 

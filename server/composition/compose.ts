@@ -20,7 +20,7 @@ import { createJsonLogger } from '../adapters/json-logger.ts';
 import { createKmsSigner } from '../adapters/kms-signer.ts';
 import { createS3CheckpointPublisher } from '../adapters/s3-checkpoint-publisher.ts';
 import { createS3DocumentStore } from '../adapters/s3-document-store.ts';
-import type { Config } from '../config/config.ts';
+import type { Config, SignerConfig } from '../config/config.ts';
 import { createApp } from '../http/app.ts';
 import type { PouchApp } from '../http/app-env.ts';
 import { registerAuthMiddleware } from '../http/auth-middleware.ts';
@@ -47,7 +47,10 @@ import { createTokenService, type TokenService } from '../use-cases/identity/tok
 export interface Runtime {
   readonly config: Config;
   readonly clients: AwsClients;
+  /** The custody signer: receipts and checkpoints (its key is in every bundle, and what auditors pin). */
   readonly signer: Signer;
+  /** The access-token signer, a separate key (published as the JWKS). */
+  readonly tokenSigner: Signer;
   readonly logger: Logger;
   readonly app: PouchApp;
   /** The directory of authorities (seeding, test helpers). */
@@ -77,7 +80,9 @@ export async function composeRuntime(
   const logger = options.logger ?? createJsonLogger(config.logLevel);
   const now = options.now ?? Date.now;
   const clients = createAwsClients(config);
-  const signer = await createSigner(config, clients);
+  // Two keys: tokens and custody never share one, so neither can stand in for the other.
+  const signer = await createSigner(config.signer, clients);
+  const tokenSigner = await createSigner(config.tokenSigner, clients);
   const health: HealthCheck[] = [
     ...Object.entries(config.tables).map(([name, tableName]) => ({
       name: `dynamodb:${name}`,
@@ -91,11 +96,16 @@ export async function composeRuntime(
         await clients.s3.send(new HeadBucketCommand({ Bucket: config.evidenceBucket }));
       },
     },
-    { name: `signer:${config.signer.kind}`, check: () => signer.check() },
+    {
+      name: `signer:${config.signer.kind}`,
+      check: async () => {
+        await Promise.all([signer.check(), tokenSigner.check()]);
+      },
+    },
   ];
   const directory = createDynamoDirectoryRepository(clients.doc, config.tables.main);
   const replay = createDynamoReplayStore(clients.doc, config.tables.replay);
-  const tokens = createTokenService({ signer, directory, replay, issuer: config.issuer, now });
+  const tokens = createTokenService({ signer: tokenSigner, directory, replay, issuer: config.issuer, now });
   const operatorKeyFile = await bootstrapLocalOperator(config, clients, directory, now);
   const ledger = createDynamoLedgerStore({ doc: clients.doc, tableName: config.tables.ledger });
   const exchangeRepository = createDynamoExchangeRepository(clients.doc, config.tables.main);
@@ -143,7 +153,8 @@ export async function composeRuntime(
   const app = createApp({
     logger,
     health,
-    signer,
+    signer: tokenSigner,
+    custodySigner: signer,
     maxBodyBytes: config.maxBodyBytes,
     modules: [
       // The auth middleware comes first: every route registered after it needs a bearer token.
@@ -161,6 +172,7 @@ export async function composeRuntime(
     config,
     clients,
     signer,
+    tokenSigner,
     logger,
     app,
     directory,
@@ -199,8 +211,8 @@ async function bootstrapLocalOperator(
   return path;
 }
 
-async function createSigner(config: Config, clients: AwsClients): Promise<Signer> {
-  if (config.signer.kind === 'file') return loadOrCreateFileSigner(config.signer.path);
+async function createSigner(signer: SignerConfig, clients: AwsClients): Promise<Signer> {
+  if (signer.kind === 'file') return loadOrCreateFileSigner(signer.path);
   if (!clients.kms) throw new PouchError('ERR_CONFIG', 'POUCH_SIGNER=kms needs a KMS client');
-  return createKmsSigner(clients.kms, config.signer.keyId);
+  return createKmsSigner(clients.kms, signer.keyId);
 }

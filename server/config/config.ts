@@ -17,10 +17,16 @@ const schema = z
     [evidenceBucket.envVar]: z.string().min(3),
     /** Audience and issuer of access tokens: the public URL of this exchange. */
     POUCH_ISSUER: url,
-    /** Signer: 'kms' with POUCH_SIGNING_KEY_ID, or 'file' with POUCH_SIGNING_KEY_FILE. */
+    /**
+     * Signers: 'kms' with key ids, or 'file' with key files. Two keys, so a compromise or misuse of the one
+     * that signs short-lived access tokens cannot forge custody: POUCH_SIGNING_KEY_* signs receipts and
+     * checkpoints (the key auditors pin), POUCH_TOKEN_SIGNING_KEY_* signs access tokens (the JWKS).
+     */
     POUCH_SIGNER: z.enum(['kms', 'file']),
     POUCH_SIGNING_KEY_ID: z.string().min(1).optional(),
     POUCH_SIGNING_KEY_FILE: z.string().min(1).optional(),
+    POUCH_TOKEN_SIGNING_KEY_ID: z.string().min(1).optional(),
+    POUCH_TOKEN_SIGNING_KEY_FILE: z.string().min(1).optional(),
     /** Endpoints of the embedded servers; absent on AWS. */
     POUCH_DYNAMODB_ENDPOINT: url.optional(),
     POUCH_S3_ENDPOINT: url.optional(),
@@ -34,23 +40,29 @@ const schema = z
     POUCH_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']),
   })
   .superRefine((v, ctx) => {
-    if (v.POUCH_SIGNER === 'kms' && !v.POUCH_SIGNING_KEY_ID) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['POUCH_SIGNING_KEY_ID'],
-        message: 'required when POUCH_SIGNER=kms',
-      });
+    const required =
+      v.POUCH_SIGNER === 'kms'
+        ? (['POUCH_SIGNING_KEY_ID', 'POUCH_TOKEN_SIGNING_KEY_ID'] as const)
+        : (['POUCH_SIGNING_KEY_FILE', 'POUCH_TOKEN_SIGNING_KEY_FILE'] as const);
+    for (const name of required) {
+      if (!v[name])
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: `required when POUCH_SIGNER=${v.POUCH_SIGNER}`,
+        });
     }
-    if (v.POUCH_SIGNER === 'file' && !v.POUCH_SIGNING_KEY_FILE) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['POUCH_SIGNING_KEY_FILE'],
-        message: 'required when POUCH_SIGNER=file',
-      });
+    const [custody, token] = required;
+    if (v[custody] && v[custody] === v[token]) {
+      ctx.addIssue({ code: 'custom', path: [token], message: `must name another key than ${custody}` });
     }
   });
 
 type RawConfig = z.infer<typeof schema>;
+
+export type SignerConfig =
+  | { readonly kind: 'kms'; readonly keyId: string }
+  | { readonly kind: 'file'; readonly path: string };
 
 /** The validated configuration every entry point passes inward. */
 export interface Config {
@@ -59,9 +71,10 @@ export interface Config {
   readonly tables: { readonly main: string; readonly ledger: string; readonly replay: string };
   readonly evidenceBucket: string;
   readonly issuer: string;
-  readonly signer:
-    | { readonly kind: 'kms'; readonly keyId: string }
-    | { readonly kind: 'file'; readonly path: string };
+  /** The custody signer: receipts and checkpoints; its public key goes into custody bundles. */
+  readonly signer: SignerConfig;
+  /** The access-token signer; its public key is the JWKS. */
+  readonly tokenSigner: SignerConfig;
   readonly endpoints: { readonly dynamodb?: string; readonly s3?: string };
   readonly maxDocumentBytes: number;
   readonly maxBodyBytes: number;
@@ -94,6 +107,7 @@ export function localDefaults(dataDir: string, ports: { http: number; dynamodb: 
     POUCH_ISSUER: `http://127.0.0.1:${ports.http}`,
     POUCH_SIGNER: 'file',
     POUCH_SIGNING_KEY_FILE: `${dataDir}/exchange-signing-key.jwk.json`,
+    POUCH_TOKEN_SIGNING_KEY_FILE: `${dataDir}/exchange-token-key.jwk.json`,
     POUCH_DYNAMODB_ENDPOINT: `http://127.0.0.1:${ports.dynamodb}`,
     POUCH_S3_ENDPOINT: `http://127.0.0.1:${ports.s3}`,
   } satisfies Record<string, string>;
@@ -135,6 +149,10 @@ function toConfig(v: RawConfig): Config {
       v.POUCH_SIGNER === 'kms'
         ? { kind: 'kms', keyId: v.POUCH_SIGNING_KEY_ID! }
         : { kind: 'file', path: v.POUCH_SIGNING_KEY_FILE! },
+    tokenSigner:
+      v.POUCH_SIGNER === 'kms'
+        ? { kind: 'kms', keyId: v.POUCH_TOKEN_SIGNING_KEY_ID! }
+        : { kind: 'file', path: v.POUCH_TOKEN_SIGNING_KEY_FILE! },
     endpoints: {
       ...(v.POUCH_DYNAMODB_ENDPOINT ? { dynamodb: v.POUCH_DYNAMODB_ENDPOINT } : {}),
       ...(v.POUCH_S3_ENDPOINT ? { s3: v.POUCH_S3_ENDPOINT } : {}),

@@ -17,8 +17,10 @@ export interface AppDeps {
   readonly health: readonly HealthCheck[];
   /** Largest JSON body accepted, in bytes; larger bodies get 413 before they are read. */
   readonly maxBodyBytes: number;
-  /** The exchange's signer: its public key is published at /.well-known/jwks.json. */
+  /** The access-token signer: its public key is published at /.well-known/jwks.json. */
   readonly signer?: Signer;
+  /** The custody signer (receipts, checkpoints): published at /.well-known/pouch-custody-keys.json. */
+  readonly custodySigner?: Signer;
   /** Feature route modules, registered in order after the system routes. */
   readonly modules?: ReadonlyArray<(app: PouchApp) => void>;
 }
@@ -101,6 +103,7 @@ export function createApp(deps: AppDeps): PouchApp {
     health: deps.health,
     title: 'Pouch exchange',
     ...(deps.signer ? { signer: deps.signer } : {}),
+    ...(deps.custodySigner ? { custodySigner: deps.custodySigner } : {}),
   });
   for (const register of deps.modules ?? []) register(app);
   return app;

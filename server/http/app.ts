@@ -1,7 +1,8 @@
 // HTTP layer (primary adapter): createApp(deps) builds the whole Hono app. The Lambda entry and the local
 // server only wire dependencies and call this; tests call it through app.request().
-import { OpenAPIHono } from '@hono/zod-openapi';
+
 import { randomUUID } from 'node:crypto';
+import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { methodNotAllowed } from 'hono/method-not-allowed';
 import { secureHeaders } from 'hono/secure-headers';

@@ -31,6 +31,8 @@ import {
   replayTableActions,
   signingKeyStatements,
   tableStatements,
+  tokenPublicKeyStatement,
+  tokenSigningKeyStatements,
 } from './constructs/grants.ts';
 import { PouchHttpApi } from './constructs/http-api.ts';
 import { acknowledgeWildcardResource } from './nag.ts';
@@ -40,7 +42,10 @@ import type { DefinedTable } from './stateful-stack.ts';
 export interface StatelessStackProps extends StackProps {
   readonly settings: PouchSettings;
   readonly dataKey: kms.IKey;
+  /** The custody key: receipts and checkpoints. */
   readonly signingKey: kms.IKey;
+  /** The access-token key. */
+  readonly tokenSigningKey: kms.IKey;
   readonly evidenceBucket: s3.IBucket;
   /** Tables by definition id, as built by the stateful stack. */
   readonly tables: ReadonlyMap<string, DefinedTable>;
@@ -53,7 +58,7 @@ export interface StatelessStackProps extends StackProps {
   readonly checkpointCode?: lambda.Code;
 }
 
-/** Prefix of every object the API may touch; checkpoints/ belongs to the checkpoint function. */
+/** Prefix of the evidence objects the API presigns and reads. */
 const apiObjectPrefix = 'exchanges/';
 /** Prefix of the published checkpoints (objectKeys.checkpoint). */
 const checkpointObjectPrefix = 'checkpoints/';
@@ -98,6 +103,7 @@ export class StatelessStack extends Stack {
       POUCH_ISSUER: settings.issuer ?? this.httpApi.api.apiEndpoint,
       POUCH_SIGNER: 'kms',
       POUCH_SIGNING_KEY_ID: props.signingKey.keyArn,
+      POUCH_TOKEN_SIGNING_KEY_ID: props.tokenSigningKey.keyArn,
       POUCH_MAX_DOCUMENT_BYTES: settings.maxDocumentBytes,
       POUCH_MAX_BODY_BYTES: settings.maxBodyBytes,
       POUCH_PRESIGN_SECONDS: settings.presignSeconds,
@@ -111,16 +117,25 @@ export class StatelessStack extends Stack {
       ...tableStatements(table(ledgerTable.id).table, ledgerTable, appendOnlyTableActions),
       ...tableStatements(table(replayTable.id).table, replayTable, replayTableActions),
       evidenceObjectStatement(props.evidenceBucket, apiObjectPrefix),
+      // A bundle export checkpoints the exchange's chain first (ensureCheckpointed), which publishes the signed
+      // checkpoint under checkpoints/ exactly as the scheduled function does.
+      checkpointObjectStatement(props.evidenceBucket, checkpointObjectPrefix),
       dataKeyStatement(props.dataKey),
       ...signingKeyStatements(props.signingKey),
+      ...tokenSigningKeyStatements(props.tokenSigningKey),
     ];
     for (const statement of statements) this.api.role.addToPrincipalPolicy(statement);
     acknowledgeWildcardResource(
       this.api.role,
       props.evidenceBucket.arnForObjects(`${apiObjectPrefix}*`),
       'Object keys are server-generated ids under exchanges/ (server/config/storage-definitions.ts objectKeys), ' +
-        'unknown when the policy is written; the wildcard is confined to that prefix, and checkpoints/ ' +
-        'is out of reach.',
+        'unknown when the policy is written; the wildcard is confined to that prefix.',
+    );
+    acknowledgeWildcardResource(
+      this.api.role,
+      props.evidenceBucket.arnForObjects(`${checkpointObjectPrefix}*`),
+      'Checkpoint object keys carry the tree size (objectKeys.checkpoint), unknown when the policy is written; ' +
+        'the wildcard is confined to checkpoints/ and the actions are s3:PutObject and s3:GetObject.',
     );
     Validations.of(this.api.function).acknowledge({
       id: 'AwsSolutions-L1',
@@ -149,13 +164,14 @@ export class StatelessStack extends Stack {
       checkpointObjectStatement(props.evidenceBucket, checkpointObjectPrefix),
       dataKeyStatement(props.dataKey),
       ...checkpointSigningStatements(props.signingKey),
+      tokenPublicKeyStatement(props.tokenSigningKey),
     ];
     for (const statement of checkpointStatements) this.checkpoint.role.addToPrincipalPolicy(statement);
     acknowledgeWildcardResource(
       this.checkpoint.role,
       props.evidenceBucket.arnForObjects(`${checkpointObjectPrefix}*`),
       'Checkpoint object keys carry the tree size (objectKeys.checkpoint), unknown when the policy is written; ' +
-        'the wildcard is confined to checkpoints/ and the only action is s3:PutObject.',
+        'the wildcard is confined to checkpoints/ and the actions are s3:PutObject and s3:GetObject.',
     );
     Validations.of(this.checkpoint.function).acknowledge({
       id: 'AwsSolutions-L1',

@@ -27,7 +27,7 @@ import {
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 if (process.argv.includes('--crash')) {
-  const { runCrashScenario } = await import('../tests/hardening/crash-harness.ts');
+  const { runCrashScenario } = await import('../tests/support/crash-harness.ts');
   const seed = Number(process.env.CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
   const kills = Number(process.env.CRASH_KILLS ?? 4);
   const crashUsers = Number(process.env.CRASH_USERS ?? 8);

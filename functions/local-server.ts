@@ -47,7 +47,8 @@ try {
       `  Health     ${exchange.url}/health`,
       `  DynamoDB   ${exchange.embedded.dynamodbEndpoint}  (dynalite; tables ${Object.values(config.tables).join(', ')})`,
       `  S3         ${exchange.embedded.s3Endpoint}  (s3rver; bucket ${config.evidenceBucket})`,
-      `  Signing    ${exchange.runtime.signer.kid}  (key file ${config.signer.kind === 'file' ? config.signer.path : '-'})`,
+      `  Custody key ${exchange.runtime.signer.kid}  (fingerprint auditors pin: pouch verify --exchange-key; key file ${config.signer.kind === 'file' ? config.signer.path : '-'})`,
+      `  Token key  ${exchange.runtime.tokenSigner.kid}  (/.well-known/jwks.json)`,
       `  Data       ${dataDir}`,
       ...(exchange.demo.length > 0
         ? [

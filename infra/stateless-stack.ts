@@ -33,6 +33,8 @@ import {
   replayTableActions,
   signingKeyStatements,
   tableStatements,
+  tokenPublicKeyStatement,
+  tokenSigningKeyStatements,
 } from './constructs/grants.ts';
 import { PouchHttpApi } from './constructs/http-api.ts';
 import { acknowledgeWildcardResource } from './nag.ts';
@@ -42,7 +44,10 @@ import type { DefinedTable } from './stateful-stack.ts';
 export interface StatelessStackProps extends StackProps {
   readonly settings: PouchSettings;
   readonly dataKey: kms.IKey;
+  /** The custody key: receipts and checkpoints. */
   readonly signingKey: kms.IKey;
+  /** The access-token key. */
+  readonly tokenSigningKey: kms.IKey;
   readonly evidenceBucket: s3.IBucket;
   /** Tables by definition id, as built by the stateful stack. */
   readonly tables: ReadonlyMap<string, DefinedTable>;
@@ -96,6 +101,7 @@ export class StatelessStack extends Stack {
         [envNames.issuer]: settings.issuer ?? this.httpApi.api.apiEndpoint,
         [envNames.signer]: 'kms',
         [envNames.signingKeyId]: props.signingKey.keyArn,
+        [envNames.tokenSigningKeyId]: props.tokenSigningKey.keyArn,
         [envNames.maxDocumentBytes]: settings.maxDocumentBytes,
         [envNames.maxBodyBytes]: settings.maxBodyBytes,
         [envNames.presignSeconds]: settings.presignSeconds,
@@ -110,16 +116,25 @@ export class StatelessStack extends Stack {
       ...tableStatements(table(ledgerTable.id).table, ledgerTable, appendOnlyTableActions),
       ...tableStatements(table(replayTable.id).table, replayTable, replayTableActions),
       evidenceObjectStatement(props.evidenceBucket),
+      // A bundle export checkpoints the exchange's chain first (ensureCheckpointed), which publishes the signed
+      // checkpoint under checkpoints/ exactly as the scheduled function does.
+      checkpointObjectStatement(props.evidenceBucket),
       dataKeyStatement(props.dataKey),
       ...signingKeyStatements(props.signingKey),
+      ...tokenSigningKeyStatements(props.tokenSigningKey),
     ];
     for (const statement of statements) this.api.role.addToPrincipalPolicy(statement);
     acknowledgeWildcardResource(
       this.api.role,
       evidenceObjectArns(props.evidenceBucket, 'exchanges'),
       `Object keys are server-generated ids under ${objectPrefixes.exchanges} (server/config/storage-definitions.ts ` +
-        'objectKeys), unknown when the policy is written; the wildcard is confined to that prefix, and ' +
-        `${objectPrefixes.checkpoints} is out of reach.`,
+        'objectKeys), unknown when the policy is written; the wildcard is confined to that prefix.',
+    );
+    acknowledgeWildcardResource(
+      this.api.role,
+      evidenceObjectArns(props.evidenceBucket, 'checkpoints'),
+      'Checkpoint object keys carry the tree size (objectKeys.checkpoint), unknown when the policy is written; ' +
+        `the wildcard is confined to ${objectPrefixes.checkpoints}, for s3:PutObject and the s3:GetObject that HeadObject needs.`,
     );
     Validations.of(this.api.function).acknowledge({
       id: 'AwsSolutions-L1',
@@ -148,6 +163,7 @@ export class StatelessStack extends Stack {
       checkpointObjectStatement(props.evidenceBucket),
       dataKeyStatement(props.dataKey),
       ...checkpointSigningStatements(props.signingKey),
+      tokenPublicKeyStatement(props.tokenSigningKey),
     ];
     for (const statement of checkpointStatements) this.checkpoint.role.addToPrincipalPolicy(statement);
     acknowledgeWildcardResource(

@@ -113,6 +113,22 @@ export function describeError(error: unknown): CliFailure {
       code: error.code,
     };
   }
+  if (isPouchError(error) && error.code === 'ERR_INSECURE_URL') {
+    const origin = typeof error.details?.origin === 'string' ? error.details.origin : 'the exchange URL';
+    return {
+      message: `${origin} is plain http: use https:// (http only for 127.0.0.1, ::1 or localhost) with --url, POUCH_URL or 'pouch login --url'`,
+      exitCode: 2,
+      code: error.code,
+    };
+  }
+  if (isPouchError(error) && error.code === 'ERR_SEAL_RECIPIENTS_MIXED') {
+    return {
+      message:
+        'the recipients mix post-quantum (age1pq1...) and classic (age1...) keys, which would drop post-quantum protection — ask the admins of both authorities to publish only age1pq1 recipients (or only classic ones), then send again',
+      exitCode: 1,
+      code: error.code,
+    };
+  }
   if (isPouchError(error)) return { message: error.message, exitCode: 1, code: error.code };
   const text = error instanceof Error ? error.message : String(error);
   return {

@@ -99,21 +99,43 @@ export function dataKeyStatement(key: kms.IKey): iam.PolicyStatement {
   });
 }
 
-/** Receipt signing: ES256 only, plus reading the public key for the published JWKS. */
-export function signingKeyStatements(key: kms.IKey): iam.PolicyStatement[] {
+/** Signing with one key: ES256 only (kms:Sign), plus its public key (the kid and the published key set). */
+function signWithKey(key: kms.IKey, sid: string): iam.PolicyStatement[] {
   return [
     new iam.PolicyStatement({
-      sid: 'SignReceipts',
+      sid: `Sign${sid}`,
       actions: ['kms:Sign'],
       resources: [key.keyArn],
       conditions: { StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256' } },
     }),
-    new iam.PolicyStatement({
-      sid: 'ReadSigningPublicKey',
-      actions: ['kms:GetPublicKey'],
-      resources: [key.keyArn],
-    }),
+    publicKeyStatement(key, sid),
   ];
+}
+
+function publicKeyStatement(key: kms.IKey, sid: string): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: `Read${sid}PublicKey`,
+    actions: ['kms:GetPublicKey'],
+    resources: [key.keyArn],
+  });
+}
+
+/** Custody signing (receipts and checkpoints) with the custody key only. */
+export function signingKeyStatements(key: kms.IKey): iam.PolicyStatement[] {
+  return signWithKey(key, 'Custody');
+}
+
+/** Access-token signing with the token key only. */
+export function tokenSigningKeyStatements(key: kms.IKey): iam.PolicyStatement[] {
+  return signWithKey(key, 'AccessTokens');
+}
+
+/**
+ * The token key's public half only: every function composes the same runtime, which loads both signers' public
+ * keys at start; a function that issues no token gets no kms:Sign on the token key.
+ */
+export function tokenPublicKeyStatement(key: kms.IKey): iam.PolicyStatement {
+  return publicKeyStatement(key, 'AccessTokens');
 }
 
 /** Checkpoint function, main table: list exchanges (Query), write CKPT items once (PutItem), read one back. */

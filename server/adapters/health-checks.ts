@@ -29,6 +29,6 @@ export function createBucketHealthCheck(s3: S3Client, name: string, bucket: stri
 }
 
 /** The exchange's signer answers its own liveness check (named `signer:<kind>`). */
-export function createSignerHealthCheck(signer: Signer, kind: string): HealthCheck {
-  return { name: `signer:${kind}`, check: () => signer.check() };
+export function createSignerHealthCheck(signer: Signer, kind: string, role?: string): HealthCheck {
+  return { name: role ? `signer:${role}:${kind}` : `signer:${kind}`, check: () => signer.check() };
 }

@@ -45,7 +45,12 @@ export interface S3DocumentStoreOptions {
 type SignArguments = NonNullable<Parameters<typeof getSignedUrl>[2]>;
 
 /** Headers whose values the presigned signature covers; the client must send them verbatim. */
-const signedHeaders = new Set(['content-length', 'x-amz-checksum-sha256']);
+const signedHeaders = new Set(['content-length', 'content-type', 'x-amz-checksum-sha256']);
+/**
+ * Sealed bytes are opaque: S3 stores and serves every object as this type, and downloads as an attachment, so an
+ * uploader can never make S3 serve a recipient `text/html` (or anything a browser would render) inline.
+ */
+const sealedContentType = 'application/octet-stream';
 /**
  * By default the presigner moves x-amz-* headers into the query string, where S3 does not check the
  * checksum against the body. Keeping the header unhoisted makes S3 reject a body with another SHA-256.
@@ -99,12 +104,13 @@ export function createS3DocumentStore(s3: S3Client, options: S3DocumentStoreOpti
         Bucket: bucket,
         Key: key,
         ContentLength: size,
+        ContentType: sealedContentType,
         ChecksumSHA256: sha256,
       });
       const signed = await presign(
         (args) => getSignedUrl(s3, command, args),
         putSeconds,
-        checksumHeaders(size, sha256),
+        { ...checksumHeaders(size, sha256), 'content-type': sealedContentType },
         true,
       );
       return { method: 'PUT', ...signed } satisfies PresignedRequest;
@@ -126,6 +132,8 @@ export function createS3DocumentStore(s3: S3Client, options: S3DocumentStoreOpti
           new CreateMultipartUploadCommand({
             Bucket: bucket,
             Key: key,
+            // The assembled object's type is fixed here; the part uploads cannot change it.
+            ContentType: sealedContentType,
             ChecksumAlgorithm: 'SHA256',
             ChecksumType: 'COMPOSITE',
           }),
@@ -234,7 +242,18 @@ export function createS3DocumentStore(s3: S3Client, options: S3DocumentStoreOpti
         );
       }
       const signed = await presign(
-        (args) => getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket, Key: key }), args),
+        (args) =>
+          getSignedUrl(
+            s3,
+            new GetObjectCommand({
+              Bucket: bucket,
+              Key: key,
+              // Signed into the URL's query: whatever the object's stored metadata, S3 serves a download.
+              ResponseContentDisposition: 'attachment',
+              ResponseContentType: sealedContentType,
+            }),
+            args,
+          ),
         expiresInSeconds,
         {},
         false,

@@ -22,7 +22,7 @@ import { createJsonLogger } from '../adapters/json-logger.ts';
 import { createKmsSigner } from '../adapters/kms-signer.ts';
 import { createS3CheckpointPublisher } from '../adapters/s3-checkpoint-publisher.ts';
 import { createS3DocumentStore } from '../adapters/s3-document-store.ts';
-import type { Config } from '../config/config.ts';
+import type { Config, SignerConfig } from '../config/config.ts';
 import { createApp } from '../http/app.ts';
 import type { PouchApp } from '../http/app-env.ts';
 import { registerAuthMiddleware } from '../http/auth-middleware.ts';
@@ -46,7 +46,10 @@ import { createLedgerRecorder } from '../use-cases/ledger-recorder.ts';
 export interface Runtime {
   readonly config: Config;
   readonly clients: AwsClients;
+  /** The custody signer: receipts and checkpoints (its key is in every bundle, and what auditors pin). */
   readonly signer: Signer;
+  /** The access-token signer, a separate key (published as the JWKS). */
+  readonly tokenSigner: Signer;
   readonly logger: Logger;
   readonly app: PouchApp;
   /** The directory of authorities (seeding, test helpers). */
@@ -79,17 +82,20 @@ export async function composeRuntime(
   const logger = options.logger ?? createJsonLogger(config.logLevel);
   const now = options.now ?? Date.now;
   const clients = createAwsClients(config);
-  const signer = await createSigner(config, clients);
+  // Two keys: tokens and custody never share one, so neither can stand in for the other.
+  const signer = await createSigner(config.signer, clients);
+  const tokenSigner = await createSigner(config.tokenSigner, clients);
   const health: HealthCheck[] = [
     ...Object.entries(config.tables).map(([name, tableName]) =>
       createTableHealthCheck(clients.dynamo, name, tableName),
     ),
     createBucketHealthCheck(clients.s3, 'evidence', config.evidenceBucket),
     createSignerHealthCheck(signer, config.signer.kind),
+    createSignerHealthCheck(tokenSigner, config.tokenSigner.kind, 'token'),
   ];
   const directory = createDynamoDirectoryRepository(clients.doc, config.tables.main);
   const replay = createDynamoReplayStore(clients.doc, config.tables.replay);
-  const tokens = createTokenService({ signer, directory, replay, issuer: config.issuer, now });
+  const tokens = createTokenService({ signer: tokenSigner, directory, replay, issuer: config.issuer, now });
   const ledger = createDynamoLedgerStore({ doc: clients.doc, tableName: config.tables.ledger });
   const exchangeRepository = createDynamoExchangeRepository(clients.doc, config.tables.main);
   const documents = createS3DocumentStore(clients.s3, {
@@ -149,7 +155,8 @@ export async function composeRuntime(
   const app = createApp({
     logger,
     health,
-    signer,
+    signer: tokenSigner,
+    custodySigner: signer,
     maxBodyBytes: config.maxBodyBytes,
     modules: [
       // The auth middleware comes first: every route registered after it needs a bearer token.
@@ -170,6 +177,7 @@ export async function composeRuntime(
     config,
     clients,
     signer,
+    tokenSigner,
     logger,
     app,
     directory,
@@ -181,8 +189,8 @@ export async function composeRuntime(
   };
 }
 
-async function createSigner(config: Config, clients: AwsClients): Promise<Signer> {
-  if (config.signer.kind === 'file') return loadOrCreateFileSigner(config.signer.path);
+async function createSigner(signer: SignerConfig, clients: AwsClients): Promise<Signer> {
+  if (signer.kind === 'file') return loadOrCreateFileSigner(signer.path);
   if (!clients.kms) throw new PouchError('ERR_CONFIG', 'POUCH_SIGNER=kms needs a KMS client');
-  return createKmsSigner(clients.kms, config.signer.keyId);
+  return createKmsSigner(clients.kms, signer.keyId);
 }

@@ -20,6 +20,8 @@ const schema = z
     [n.signer]: z.enum(['kms', 'file']),
     [n.signingKeyId]: z.string().min(1).optional(),
     [n.signingKeyFile]: z.string().min(1).optional(),
+    [n.tokenSigningKeyId]: z.string().min(1).optional(),
+    [n.tokenSigningKeyFile]: z.string().min(1).optional(),
     [n.dynamodbEndpoint]: url.optional(),
     [n.s3Endpoint]: url.optional(),
     [n.maxDocumentBytes]: positiveInt,
@@ -29,23 +31,26 @@ const schema = z
     [n.logLevel]: z.enum(['debug', 'info', 'warn', 'error', 'silent']),
   })
   .superRefine((v, ctx) => {
-    if (v[n.signer] === 'kms' && !v[n.signingKeyId]) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [n.signingKeyId],
-        message: `required when ${n.signer}=kms`,
-      });
+    const required =
+      v[n.signer] === 'kms'
+        ? ([n.signingKeyId, n.tokenSigningKeyId] as const)
+        : ([n.signingKeyFile, n.tokenSigningKeyFile] as const);
+    for (const name of required) {
+      if (!v[name]) {
+        ctx.addIssue({ code: 'custom', path: [name], message: `required when ${n.signer}=${v[n.signer]}` });
+      }
     }
-    if (v[n.signer] === 'file' && !v[n.signingKeyFile]) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [n.signingKeyFile],
-        message: `required when ${n.signer}=file`,
-      });
+    const [custody, token] = required;
+    if (v[custody] && v[custody] === v[token]) {
+      ctx.addIssue({ code: 'custom', path: [token], message: `must name another key than ${custody}` });
     }
   });
 
 type RawConfig = z.infer<typeof schema>;
+
+export type SignerConfig =
+  | { readonly kind: 'kms'; readonly keyId: string }
+  | { readonly kind: 'file'; readonly path: string };
 
 /** The validated configuration every entry point passes inward. */
 export interface Config {
@@ -54,9 +59,10 @@ export interface Config {
   readonly tables: { readonly main: string; readonly ledger: string; readonly replay: string };
   readonly evidenceBucket: string;
   readonly issuer: string;
-  readonly signer:
-    | { readonly kind: 'kms'; readonly keyId: string }
-    | { readonly kind: 'file'; readonly path: string };
+  /** The custody signer: receipts and checkpoints; its public key goes into custody bundles. */
+  readonly signer: SignerConfig;
+  /** The access-token signer; its public key is the JWKS. */
+  readonly tokenSigner: SignerConfig;
   readonly endpoints: { readonly dynamodb?: string; readonly s3?: string };
   readonly maxDocumentBytes: number;
   readonly maxBodyBytes: number;
@@ -89,6 +95,7 @@ export function localDefaults(dataDir: string, ports: { http: number; dynamodb: 
     [n.issuer]: `http://127.0.0.1:${ports.http}`,
     [n.signer]: 'file',
     [n.signingKeyFile]: `${dataDir}/exchange-signing-key.jwk.json`,
+    [n.tokenSigningKeyFile]: `${dataDir}/exchange-token-key.jwk.json`,
     [n.dynamodbEndpoint]: `http://127.0.0.1:${ports.dynamodb}`,
     [n.s3Endpoint]: `http://127.0.0.1:${ports.s3}`,
   } satisfies EnvValues;
@@ -129,8 +136,12 @@ function toConfig(v: RawConfig): Config {
     tables: { main: v[n.mainTable], ledger: v[n.ledgerTable], replay: v[n.replayTable] },
     evidenceBucket: v[n.evidenceBucket],
     issuer: v[n.issuer],
-    // The schema's refinement guarantees the key id or file of the chosen signer.
+    // The schema's refinement guarantees the key ids or files of the chosen signer.
     signer: v[n.signer] === 'kms' ? { kind: 'kms', keyId: keyId! } : { kind: 'file', path: keyFile! },
+    tokenSigner:
+      v[n.signer] === 'kms'
+        ? { kind: 'kms', keyId: v[n.tokenSigningKeyId]! }
+        : { kind: 'file', path: v[n.tokenSigningKeyFile]! },
     endpoints: { ...(dynamodb ? { dynamodb } : {}), ...(s3 ? { s3 } : {}) },
     maxDocumentBytes: v[n.maxDocumentBytes],
     maxBodyBytes: v[n.maxBodyBytes],

@@ -13,10 +13,16 @@ export const envNames = {
   evidenceBucket: evidenceBucket.envVar,
   /** Audience and issuer of access tokens: the public URL of this exchange. */
   issuer: 'POUCH_ISSUER',
-  /** Signer: 'kms' with the signing key id, or 'file' with the signing key file. */
+  /**
+   * Signers: 'kms' with key ids, or 'file' with key files. Two keys, so a compromise or misuse of the one that
+   * signs short-lived access tokens cannot forge custody: the signing key signs receipts and checkpoints (the key
+   * auditors pin), the token signing key signs access tokens (the JWKS).
+   */
   signer: 'POUCH_SIGNER',
   signingKeyId: 'POUCH_SIGNING_KEY_ID',
   signingKeyFile: 'POUCH_SIGNING_KEY_FILE',
+  tokenSigningKeyId: 'POUCH_TOKEN_SIGNING_KEY_ID',
+  tokenSigningKeyFile: 'POUCH_TOKEN_SIGNING_KEY_FILE',
   /** Endpoints of the embedded servers; absent on AWS. */
   dynamodbEndpoint: 'POUCH_DYNAMODB_ENDPOINT',
   s3Endpoint: 'POUCH_S3_ENDPOINT',

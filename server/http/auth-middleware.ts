@@ -16,6 +16,7 @@ export const publicRoutes: ReadonlySet<string> = new Set([
   'GET /openapi.json',
   'GET /docs',
   'GET /.well-known/jwks.json',
+  'GET /.well-known/pouch-custody-keys.json',
   'POST /v1/token',
 ]);
 

@@ -42,8 +42,7 @@ const jwksRoute = createRoute({
   method: 'get',
   path: '/.well-known/jwks.json',
   tags: ['system'],
-  summary:
-    'The exchange’s public signing key (access tokens, receipts, checkpoints), for offline verification',
+  summary: 'The exchange’s access-token signing key',
   responses: {
     200: {
       description: 'JWK Set',
@@ -56,19 +55,45 @@ const jwksRoute = createRoute({
   },
 });
 
+const custodyKeysRoute = createRoute({
+  method: 'get',
+  path: '/.well-known/pouch-custody-keys.json',
+  tags: ['system'],
+  summary:
+    'The exchange’s custody key (receipts, checkpoints), as carried by custody bundles; `pouch verify --live` pins it',
+  responses: {
+    200: {
+      description: 'JWK Set',
+      content: {
+        'application/json': {
+          schema: z.object({ keys: z.array(z.record(z.string(), z.string())) }).openapi('CustodyJwkSet'),
+        },
+      },
+    },
+  },
+});
+
+/** A public JWK Set of one signer: string members only, so nothing private can slip through. */
+async function publicJwkSet(signer: Signer): Promise<{ keys: Array<Record<string, string>> }> {
+  const jwk = await signer.publicJwk();
+  const keys = [Object.fromEntries(Object.entries(jwk).filter(([, v]) => typeof v === 'string'))];
+  return { keys } as { keys: Array<Record<string, string>> };
+}
+
 export function registerSystemRoutes(
   app: PouchApp,
-  deps: { health: readonly HealthCheck[]; title: string; signer?: Signer },
+  deps: { health: readonly HealthCheck[]; title: string; signer?: Signer; custodySigner?: Signer },
 ) {
-  const signer = deps.signer;
+  const { signer, custodySigner } = deps;
   if (signer) {
-    app.openapi(jwksRoute, async (c) => {
-      const jwk = await signer.publicJwk();
-      const keys = [Object.fromEntries(Object.entries(jwk).filter(([, v]) => typeof v === 'string'))];
-      return c.json({ keys } as { keys: Array<Record<string, string>> }, 200, {
-        'cache-control': 'public, max-age=300',
-      });
-    });
+    app.openapi(jwksRoute, async (c) =>
+      c.json(await publicJwkSet(signer), 200, { 'cache-control': 'public, max-age=300' }),
+    );
+  }
+  if (custodySigner) {
+    app.openapi(custodyKeysRoute, async (c) =>
+      c.json(await publicJwkSet(custodySigner), 200, { 'cache-control': 'public, max-age=300' }),
+    );
   }
 
   app.openapi(healthRoute, async (c) => {

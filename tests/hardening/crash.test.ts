@@ -4,7 +4,7 @@
 // same data; interrupted calls are retried with their keys. The long form is `npm run load -- --crash`.
 // CRASH_SEED=<n> repeats a run.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type CrashReport, runCrashScenario } from './crash-harness.ts';
+import { type CrashReport, runCrashScenario } from '../support/crash-harness.ts';
 
 const seed = Number(process.env.CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
 

@@ -42,7 +42,7 @@ import { signManifest } from '../../shared/custody/manifest.ts';
 import { PouchError } from '../../shared/domain/errors.ts';
 import type { LedgerEvent } from '../../shared/domain/ledger/event.ts';
 import { verifyChain } from '../../shared/domain/ledger/verify-chain.ts';
-import { type SeededAuthority, seedTestAuthority, type TestPrincipal } from '../support/identity.ts';
+import { type SeededAuthority, seedTestAuthority, type TestPrincipal } from './identity.ts';
 
 export interface CrashOptions {
   /** Concurrent users (each a sender and a recipient officer of two authorities). */

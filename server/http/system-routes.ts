@@ -1,22 +1,11 @@
 // HTTP layer (primary adapter): system routes — /health, /openapi.json and the offline /docs page.
-import { createRoute, z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
+import { HealthSchema, JwkSetSchema } from '../../shared/api/system.ts';
 import type { Signer } from '../../shared/crypto/signer.ts';
 import type { HealthCheck } from '../ports/health.ts';
 import type { PouchApp } from './app-env.ts';
 import { renderDocsPage } from './docs-page.ts';
-
-const HealthSchema = z
-  .object({
-    status: z.enum(['ok', 'degraded']),
-    dependencies: z.array(
-      z.object({
-        name: z.string(),
-        status: z.enum(['ok', 'unavailable']),
-        latencyMs: z.number(),
-      }),
-    ),
-  })
-  .openapi('Health');
+import { jsonResponse, serverErrors } from './openapi-responses.ts';
 
 const healthRoute = createRoute({
   method: 'get',
@@ -24,14 +13,9 @@ const healthRoute = createRoute({
   tags: ['system'],
   summary: 'Report the state of every dependency',
   responses: {
-    200: {
-      description: 'All dependencies answer',
-      content: { 'application/json': { schema: HealthSchema } },
-    },
-    503: {
-      description: 'A dependency does not answer',
-      content: { 'application/json': { schema: HealthSchema } },
-    },
+    200: jsonResponse(HealthSchema, 'All dependencies answer'),
+    500: serverErrors[500],
+    503: jsonResponse(HealthSchema, 'A dependency does not answer'),
   },
 });
 
@@ -44,16 +28,7 @@ const jwksRoute = createRoute({
   tags: ['system'],
   summary:
     'The exchange’s public signing key (access tokens, receipts, checkpoints), for offline verification',
-  responses: {
-    200: {
-      description: 'JWK Set',
-      content: {
-        'application/json': {
-          schema: z.object({ keys: z.array(z.record(z.string(), z.string())) }).openapi('JwkSet'),
-        },
-      },
-    },
-  },
+  responses: { 200: jsonResponse(JwkSetSchema, 'JWK Set'), ...serverErrors },
 });
 
 export function registerSystemRoutes(
@@ -64,8 +39,9 @@ export function registerSystemRoutes(
   if (signer) {
     app.openapi(jwksRoute, async (c) => {
       const jwk = await signer.publicJwk();
-      const keys = [Object.fromEntries(Object.entries(jwk).filter(([, v]) => typeof v === 'string'))];
-      return c.json({ keys } as { keys: Array<Record<string, string>> }, 200, {
+      const members: Record<string, string> = {};
+      for (const [name, value] of Object.entries(jwk)) if (typeof value === 'string') members[name] = value;
+      return c.json({ keys: [members] }, 200, {
         'cache-control': 'public, max-age=300',
       });
     });

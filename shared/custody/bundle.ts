@@ -19,8 +19,8 @@ import { createReceiptVerifier } from './receipts.ts';
 /** `format` of the header line. */
 export const BUNDLE_FORMAT = 'pouch-custody-bundle';
 
-/** Media type of a bundle served over HTTP (JSON Lines). */
-export const BUNDLE_MEDIA_TYPE = 'application/vnd.pouch.custody-bundle';
+/** Media type of a bundle served over HTTP (JSON Lines): a wire fact, defined with the custody wire schemas. */
+export { BUNDLE_MEDIA_TYPE } from '../api/custody.ts';
 
 /** The parties and identity of the exchange, as the label gives them (routing metadata, never content). */
 export interface BundleLabel {

@@ -1,6 +1,7 @@
 // Domain layer, "right first time": zod templates of every kind of request. Each field carries its citation
 // in `elementRegistry`; `listElements` reads it back, so draft, check and render share one source of truth.
 import { z } from 'zod';
+import { URGENCIES } from '../exchange/urgency.ts';
 import {
   formatCitation,
   isTreatyId,
@@ -279,7 +280,7 @@ export function dataSoughtBlock(
 
 /** Urgency: its level and, unless normal, the reasons and the deadline. */
 export const urgencyBlock = z.object({
-  level: el(z.enum(['normal', 'urgent', 'emergency']), { explanation: 'How fast an answer is needed.' }),
+  level: el(z.enum(URGENCIES), { explanation: 'How fast an answer is needed.' }),
   reasons: conditional(
     text,
     ['untoc-18-24'],

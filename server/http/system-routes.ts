@@ -53,18 +53,22 @@ export function registerSystemRoutes(
     return c.json({ status: ok ? ('ok' as const) : ('degraded' as const), dependencies }, ok ? 200 : 503);
   });
 
-  const document = () =>
-    app.getOpenAPI31Document({
-      openapi: '3.1.0',
-      info: {
-        title: deps.title,
-        version: '1',
-        description:
-          'Pouch: sealed exchange of mutual legal assistance requests and evidence between central authorities.',
-      },
-    });
+  const document = () => buildOpenApiDocument(app, deps.title);
   app.get('/openapi.json', (c) => c.json(document()));
   app.get('/docs', (c) => c.html(renderDocsPage(document())));
+}
+
+/** The OpenAPI 3.1 document of every route registered on `app` (what /openapi.json serves). */
+export function buildOpenApiDocument(app: PouchApp, title: string) {
+  return app.getOpenAPI31Document({
+    openapi: '3.1.0',
+    info: {
+      title,
+      version: '1',
+      description:
+        'Pouch: sealed exchange of mutual legal assistance requests and evidence between central authorities.',
+    },
+  });
 }
 
 async function runCheck(check: HealthCheck) {

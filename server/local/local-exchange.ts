@@ -5,6 +5,7 @@ import { getRequestListener } from '@hono/node-server';
 import { PouchError } from '../../shared/domain/errors.ts';
 import { destroyAwsClients } from '../adapters/aws-clients.ts';
 import { composeRuntime, type Runtime } from '../composition/compose.ts';
+import type { ResponseObserver } from '../http/app.ts';
 import { loadConfig, localDefaults } from '../config/config.ts';
 import type { Logger } from '../ports/logger.ts';
 import { startCheckpointTimer } from '../use-cases/custody/checkpoint-service.ts';
@@ -38,6 +39,8 @@ export async function startLocalExchange(options: {
   seedDemo?: boolean;
   /** Build a checkpoint this often when something changed (default 60 s; 0 turns the timer off). */
   checkpointIntervalMs?: number;
+  /** Tests only: sees every response of the app (the contract check against /openapi.json). */
+  observeResponse?: ResponseObserver;
 }): Promise<LocalExchange> {
   const host = options.host ?? '127.0.0.1';
   let ready:
@@ -71,7 +74,10 @@ export async function startLocalExchange(options: {
       ...localDefaults(options.dataDir, { http: port, dynamodb: embedded.dynamodbPort, s3: embedded.s3Port }),
       ...(options.env ?? {}),
     });
-    const runtime = await composeRuntime(config, options.logger ? { logger: options.logger } : {});
+    const runtime = await composeRuntime(config, {
+      ...(options.logger ? { logger: options.logger } : {}),
+      ...(options.observeResponse ? { observeResponse: options.observeResponse } : {}),
+    });
     await bootstrapStorage(runtime.clients, config);
     const demo = options.seedDemo ? await seedDemoAuthorities(runtime.directory, options.dataDir, url) : [];
     ready = getRequestListener(runtime.app.fetch);

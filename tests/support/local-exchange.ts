@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type LocalExchange, startLocalExchange } from '../../server/local/local-exchange.ts';
 import type { LogFields, Logger } from '../../server/ports/logger.ts';
+import { createContractObserver } from './contract.ts';
 
 export interface CapturedLog {
   level: 'debug' | 'info' | 'warn' | 'error';
@@ -35,6 +36,8 @@ export async function startTestExchange(
     env: { POUCH_LOG_LEVEL: 'silent', ...options.env },
     logger,
     ...(options.seedDemo ? { seedDemo: true } : {}),
+    // Every response is checked against /openapi.json; a mismatch fails the test that received it.
+    observeResponse: createContractObserver(),
   });
   return Object.assign(exchange, {
     logger,

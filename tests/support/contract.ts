@@ -74,27 +74,41 @@ export function createContractValidator(document: OpenApiDocument) {
       // No documented operation answered (no route, a wrong method, /docs, /openapi.json, a test-only route):
       // an error must still be the documented problem body.
       if (contentType !== 'application/problem+json') {
-        return status >= 400 ? { operation, violation: `error answer as ${contentType || 'no body'}` } : { operation };
+        return status >= 400
+          ? { operation, violation: `error answer as ${contentType || 'no body'}` }
+          : { operation };
       }
       return { operation, ...validateBody('/components/schemas/Problem', body) };
     }
     const responses = `/paths/${pointer(route ?? '')}/${lower}/responses`;
     const declared = document.paths?.[route ?? '']?.[lower as (typeof HTTP_METHODS)[number]]?.responses ?? {};
-    const statusKey = String(status) in declared ? String(status) : 'default' in declared ? 'default' : undefined;
+    const statusKey =
+      String(status) in declared ? String(status) : 'default' in declared ? 'default' : undefined;
     if (statusKey === undefined) return { operation, violation: `status ${status} is not declared` };
     const response = declared[statusKey];
     const content = response && 'content' in response ? (response.content ?? {}) : {};
     if (!(contentType in content)) {
       if (Object.keys(content).length === 0 && body === '') return { operation };
-      return { operation, violation: `content type ${contentType || '(none)'} is not declared for ${status}` };
+      return {
+        operation,
+        violation: `content type ${contentType || '(none)'} is not declared for ${status}`,
+      };
     }
     return {
       operation,
-      ...validateBody(`${responses}/${pointer(statusKey)}/content/${pointer(contentType)}/schema`, body, contentType),
+      ...validateBody(
+        `${responses}/${pointer(statusKey)}/content/${pointer(contentType)}/schema`,
+        body,
+        contentType,
+      ),
     };
   }
 
-  function validateBody(ref: string, text: string, contentType = 'application/problem+json'): { violation?: string } {
+  function validateBody(
+    ref: string,
+    text: string,
+    contentType = 'application/problem+json',
+  ): { violation?: string } {
     let value: unknown = text;
     if (jsonType.test(contentType)) {
       try {
@@ -105,7 +119,9 @@ export function createContractValidator(document: OpenApiDocument) {
     }
     const validate = compile(ref);
     if (validate(value)) return {};
-    const errors = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`);
+    const errors = (validate.errors ?? []).map(
+      (e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`,
+    );
     return { violation: errors.join('; ') };
   }
 
@@ -120,7 +136,10 @@ const record = {
 };
 
 /** Validators per app (each app serves its own document). */
-const validators = new WeakMap<ObservedResponse['openApiDocument'], ReturnType<typeof createContractValidator>>();
+const validators = new WeakMap<
+  ObservedResponse['openApiDocument'],
+  ReturnType<typeof createContractValidator>
+>();
 
 /**
  * A response observer for createApp/composeRuntime/startLocalExchange. By default violations go to the shared
@@ -136,7 +155,10 @@ export function createContractObserver(
   };
 }
 
-async function inspect(observed: ObservedResponse, onViolation: (v: ContractViolation) => void): Promise<void> {
+async function inspect(
+  observed: ObservedResponse,
+  onViolation: (v: ContractViolation) => void,
+): Promise<void> {
   const { response } = observed;
   const contentType = (response.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   let validator = validators.get(observed.openApiDocument);
@@ -164,7 +186,10 @@ async function inspect(observed: ObservedResponse, onViolation: (v: ContractViol
 }
 
 /** Wait for the checks in flight, then hand over (and forget) what was seen. */
-export async function drainContractRecord(): Promise<{ violations: ContractViolation[]; checks: ContractCheck[] }> {
+export async function drainContractRecord(): Promise<{
+  violations: ContractViolation[];
+  checks: ContractCheck[];
+}> {
   while (record.pending.size > 0) await Promise.all([...record.pending]);
   const drained = { violations: [...record.violations], checks: [...record.checks] };
   record.violations.length = 0;

@@ -5,7 +5,7 @@ import type { Principal } from '../../shared/domain/identity/types.ts';
 export interface AppVariables {
   requestId: string;
   /** Set by the auth middleware on every authenticated route; absent on the public ones. */
-  principal: Principal;
+  principal: Principal | undefined;
 }
 
 export interface AppEnv {

@@ -59,7 +59,7 @@ export function readOrigin(c: Context<AppEnv>): RequestOrigin {
 
 /** The authenticated principal; throws when a route forgot to sit behind the middleware. */
 export function requirePrincipal(c: Context<AppEnv>): Principal {
-  const principal = c.get('principal') as Principal | undefined;
+  const principal = c.get('principal');
   if (!principal) throw new AuthenticationError('ERR_UNAUTHENTICATED', 'Authentication required');
   return principal;
 }

@@ -97,6 +97,7 @@ function lambdaEnvironment(kmsUrl: string): NodeJS.ProcessEnv {
     POUCH_ISSUER: 'https://bench.example',
     POUCH_SIGNER: 'kms',
     POUCH_SIGNING_KEY_ID: 'arn:aws:kms:eu-central-1:000000000000:key/bench',
+    POUCH_TOKEN_SIGNING_KEY_ID: 'arn:aws:kms:eu-central-1:000000000000:key/bench-tokens',
     POUCH_LOG_LEVEL: 'silent',
   };
 }

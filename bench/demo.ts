@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
+import { openDemoKeystores } from '../client/keystore/demo-keystores.ts';
 import { buildSampleFor } from '../server/local/demo-profiles.ts';
 import { startLocalExchange } from '../server/local/local-exchange.ts';
 import { parseProfile } from '../shared/domain/requests/profile.ts';
@@ -87,7 +88,13 @@ const evidenceSize = readEvidenceSize(process.env.POUCH_DEMO_SIZE);
 const demoStarted = performance.now();
 const exchange = await step(
   'Start a local exchange (dynalite + s3rver) with the fictional demo authorities',
-  () => startLocalExchange({ dataDir, port: 0, env: { POUCH_LOG_LEVEL: 'silent' }, seedDemo: true }),
+  () =>
+    startLocalExchange({
+      dataDir,
+      port: 0,
+      env: { POUCH_LOG_LEVEL: 'silent' },
+      seedDemo: openDemoKeystores(),
+    }),
 );
 try {
   console.log(`    API ${exchange.url}; data in ${dataDir}`);
@@ -195,6 +202,35 @@ try {
   console.log(`    evidence received and verified: ${received ? `${received.size} bytes` : 'missing!'}`);
   await step('Northland closes the exchange', () => north(['reply', mla.exchangeId, 'close']));
   await step('The exchange as Northland sees it now', () => north(['show', mla.exchangeId]));
+
+  const bundle = join(dataDir, 'custody.jsonl');
+  await step('Northland’s auditor exports the custody bundle', () =>
+    north(['audit', 'export', mla.exchangeId, '--out', bundle], false, 'auditor'),
+  );
+  const fingerprint = await step(
+    'The auditor compares the exchange’s custody key fingerprint with the one the operator publishes',
+    async () => {
+      // Out of band in real life (the operator's website, a letter): here, what `npm start` prints at start.
+      const published = exchange.runtime.signer.kid;
+      console.log(`    operator publishes: ${published}`);
+      const live = (await north(['verify', '--show-key', '--live'], true, 'auditor')) as {
+        fingerprints: string[];
+      };
+      const inBundle = (await north(['verify', '--show-key', bundle], true, 'auditor')) as {
+        fingerprint: string;
+      };
+      console.log(`    exchange serves:    ${live.fingerprints.join(', ')}`);
+      console.log(`    bundle carries:     ${inBundle.fingerprint}`);
+      if (!live.fingerprints.includes(published) || inBundle.fingerprint !== published) {
+        throw new Error('the custody key fingerprints differ: do not trust this bundle');
+      }
+      console.log('    all three match');
+      return published;
+    },
+  );
+  await step('The auditor verifies the bundle offline against the pinned key', () =>
+    north(['verify', '--exchange-key', fingerprint, bundle], false, 'auditor'),
+  );
   console.log(`\nDemo finished in ${seconds(performance.now() - demoStarted)}.`);
 } finally {
   await exchange.close();

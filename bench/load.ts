@@ -1,6 +1,8 @@
 // Load test (bench): a local exchange in-process on a free loopback port, N seeded authorities, and concurrent
 // virtual users doing the whole flow over real HTTP with keep-alive for LOAD_SECONDS; then a consistency check of
 // every chain, document and label. Exits non-zero on any error or inconsistency. `npm run load`.
+// `npm run load -- --crash` runs the crash scenario's long form instead (tests/hardening/crash-harness.ts): the
+// exchange in a child process, CRASH_USERS (8) users, CRASH_KILLS (4) SIGKILLs and restarts, CRASH_SEED to repeat.
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -23,6 +25,48 @@ import {
 
 // Pinned SDK versions on the Node 20 dev machine: the SDK's future-support notice is noise in load output.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+if (process.argv.includes('--crash')) {
+  const { runCrashScenario } = await import('../tests/support/crash-harness.ts');
+  const seed = Number(process.env.CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
+  const kills = Number(process.env.CRASH_KILLS ?? 4);
+  const crashUsers = Number(process.env.CRASH_USERS ?? 8);
+  console.log(
+    `crash: seed ${seed} (CRASH_SEED=${seed} repeats this run), ${crashUsers} users, ${kills} kills`,
+  );
+  const report = await runCrashScenario({
+    users: crashUsers,
+    kills: Math.max(3, kills),
+    seed,
+    minIterations: Number(process.env.CRASH_ITERATIONS ?? 3),
+    minDocBytes: 64 * 1024,
+    maxDocBytes: 4 * 1024 * 1024,
+    killDelayMs: [1_000, 4_000],
+    deadlineMs: 10 * 60_000,
+    note: (line) => console.log(line),
+  });
+  console.log(
+    [
+      `crash: seed ${report.seed}, ${report.seconds.toFixed(1)} s`,
+      `  kills                      ${report.kills.length}`,
+      ...report.kills.map((k) => `    ${k}`),
+      `  flows completed            ${report.flows}`,
+      `  acknowledged operations    ${report.acknowledged}`,
+      `  retries completed once     ${report.retriesCompletedOnce} (${report.retryAttempts} retry attempts)`,
+      `  chains verified            ${report.chainsVerified}`,
+      `  bundles verified           ${report.bundlesVerified}`,
+      `  start-up repairs           ${report.repairs.length}`,
+      `  problems                   ${report.problems.length}`,
+      ...report.problems.slice(0, 20).map((p) => `    ${p}`),
+      `  duplicated retrievals      ${report.duplicateRetrievals.length}`,
+      ...report.duplicateRetrievals.slice(0, 20).map((p) => `    ${p}`),
+      `  ERROR lines in the log     ${report.errorLines.length}`,
+      ...report.errorLines.slice(0, 5).map((p) => `    ${p.slice(0, 300)}`),
+    ].join('\n'),
+  );
+  const failed = report.problems.length + report.duplicateRetrievals.length + report.errorLines.length > 0;
+  process.exit(failed ? 1 : 0);
+}
 
 const seconds = Number(process.env.LOAD_SECONDS ?? 60);
 const users = Number(process.env.LOAD_USERS ?? 16);

@@ -3,6 +3,8 @@
 
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { openDemoKeystores } from '../client/keystore/demo-keystores.ts';
+import { envNames } from '../server/config/environment.ts';
 import { startLocalExchange } from '../server/local/local-exchange.ts';
 import { seedDirectory } from '../server/use-cases/identity/seed.ts';
 import { isPouchError } from '../shared/domain/errors.ts';
@@ -23,8 +25,8 @@ try {
   const exchange = await startLocalExchange({
     dataDir,
     port,
-    env: { POUCH_LOG_LEVEL: 'warn', ...process.env },
-    seedDemo: process.env.POUCH_DEMO !== 'off',
+    env: { [envNames.logLevel]: 'warn', ...process.env },
+    ...(process.env.POUCH_DEMO !== 'off' ? { seedDemo: openDemoKeystores() } : {}),
   });
   const { config } = exchange.runtime;
   const seedFile = process.env.POUCH_SEED_FILE;
@@ -45,7 +47,8 @@ try {
       `  Health     ${exchange.url}/health`,
       `  DynamoDB   ${exchange.embedded.dynamodbEndpoint}  (dynalite; tables ${Object.values(config.tables).join(', ')})`,
       `  S3         ${exchange.embedded.s3Endpoint}  (s3rver; bucket ${config.evidenceBucket})`,
-      `  Signing    ${exchange.runtime.signer.kid}  (key file ${config.signer.kind === 'file' ? config.signer.path : '-'})`,
+      `  Custody key ${exchange.runtime.signer.kid}  (fingerprint auditors pin: pouch verify --exchange-key; key file ${config.signer.kind === 'file' ? config.signer.path : '-'})`,
+      `  Token key  ${exchange.runtime.tokenSigner.kid}  (/.well-known/jwks.json)`,
       `  Data       ${dataDir}`,
       ...(exchange.demo.length > 0
         ? [

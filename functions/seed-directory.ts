@@ -7,12 +7,12 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { createDynamoDirectoryRepository } from '../server/adapters/dynamo-directory-repository.ts';
-import { mainTable } from '../server/config/storage-definitions.ts';
+import { envNames } from '../server/config/environment.ts';
 import { seedDirectory } from '../server/use-cases/identity/seed.ts';
 import { isPouchError } from '../shared/domain/errors.ts';
 
 const env = z
-  .object({ AWS_REGION: z.string().min(1), [mainTable.envVar]: z.string().min(3) })
+  .object({ [envNames.region]: z.string().min(1), [envNames.mainTable]: z.string().min(3) })
   .safeParse(process.env);
 const file = process.argv[2];
 if (!file) {
@@ -27,10 +27,10 @@ if (!env.success) {
 
 try {
   const json = JSON.parse(await readFile(file, 'utf8')) as unknown;
-  const dynamo = new DynamoDBClient({ region: env.data.AWS_REGION });
+  const dynamo = new DynamoDBClient({ region: env.data[envNames.region] });
   const repo = createDynamoDirectoryRepository(
     DynamoDBDocumentClient.from(dynamo),
-    String(env.data[mainTable.envVar]),
+    env.data[envNames.mainTable],
   );
   const result = await seedDirectory(repo, json);
   console.log(

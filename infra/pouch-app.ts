@@ -36,6 +36,7 @@ export function buildPouchApp(app: App, options: PouchAppOptions = {}): PouchSta
     settings,
     dataKey: stateful.dataKey,
     signingKey: stateful.signingKey,
+    tokenSigningKey: stateful.tokenSigningKey,
     evidenceBucket: stateful.evidenceBucket,
     tables: stateful.tables,
     ...(options.apiCode ? { apiCode: options.apiCode } : {}),

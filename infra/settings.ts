@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { aws_logs as logs } from 'aws-cdk-lib';
 import type { Node } from 'constructs';
 import { commonDefaults } from '../server/config/config.ts';
+import { envNames } from '../server/config/environment.ts';
 import { presignLimits } from '../server/config/storage-definitions.ts';
 import { projectRoot } from './bundle.ts';
 
@@ -92,7 +93,7 @@ export function readSettings(node: Node): PouchSettings {
     );
   }
 
-  const logLevel = raw('logLevel') ?? commonDefaults.POUCH_LOG_LEVEL;
+  const logLevel = raw('logLevel') ?? commonDefaults[envNames.logLevel];
   if (typeof logLevel !== 'string' || !logLevels.includes(logLevel)) {
     throw new SettingsError(`CDK context "logLevel" must be one of ${logLevels.join(', ')}`);
   }
@@ -110,14 +111,14 @@ export function readSettings(node: Node): PouchSettings {
     logLevel,
     maxDocumentBytes: optionalInt(
       'maxDocumentBytes',
-      commonDefaults.POUCH_MAX_DOCUMENT_BYTES!,
+      commonDefaults[envNames.maxDocumentBytes],
       1,
       5 * 1024 ** 4,
     ),
-    maxBodyBytes: optionalInt('maxBodyBytes', commonDefaults.POUCH_MAX_BODY_BYTES!, 1, 6 * 1024 ** 2),
+    maxBodyBytes: optionalInt('maxBodyBytes', commonDefaults[envNames.maxBodyBytes], 1, 6 * 1024 ** 2),
     presignSeconds: optionalInt(
       'presignSeconds',
-      commonDefaults.POUCH_PRESIGN_SECONDS!,
+      commonDefaults[envNames.presignSeconds],
       1,
       presignLimits.maxPresignSeconds,
     ),

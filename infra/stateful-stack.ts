@@ -30,7 +30,10 @@ const corsExposedHeaders = ['ETag', 'x-amz-checksum-sha256', 'x-amz-version-id']
 
 export class StatefulStack extends Stack {
   readonly dataKey: kms.IKey;
+  /** The custody key: receipts and checkpoints. */
   readonly signingKey: kms.IKey;
+  /** The access-token key. */
+  readonly tokenSigningKey: kms.IKey;
   readonly evidenceBucket: s3.IBucket;
   readonly accessLogBucket: s3.IBucket;
   /** Tables by definition id (`Main`, `Ledger`, `Replay`). */
@@ -43,6 +46,7 @@ export class StatefulStack extends Stack {
     const keys = new PouchKeys(this, 'Keys');
     this.dataKey = keys.dataKey;
     this.signingKey = keys.signingKey;
+    this.tokenSigningKey = keys.tokenSigningKey;
 
     const accessLogs = new SecureBucket(this, 'AccessLogs');
     this.accessLogBucket = accessLogs.bucket;

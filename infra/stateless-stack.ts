@@ -11,10 +11,11 @@ import {
   Validations,
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { type EnvValues, envNames } from '../server/config/environment.ts';
 import {
-  evidenceBucket,
   ledgerTable,
   mainTable,
+  objectPrefixes,
   replayTable,
   tables,
 } from '../server/config/storage-definitions.ts';
@@ -26,11 +27,14 @@ import {
   checkpointObjectStatement,
   checkpointSigningStatements,
   dataKeyStatement,
+  evidenceObjectArns,
   evidenceObjectStatement,
   mainTableActions,
   replayTableActions,
   signingKeyStatements,
   tableStatements,
+  tokenPublicKeyStatement,
+  tokenSigningKeyStatements,
 } from './constructs/grants.ts';
 import { PouchHttpApi } from './constructs/http-api.ts';
 import { acknowledgeWildcardResource } from './nag.ts';
@@ -40,7 +44,10 @@ import type { DefinedTable } from './stateful-stack.ts';
 export interface StatelessStackProps extends StackProps {
   readonly settings: PouchSettings;
   readonly dataKey: kms.IKey;
+  /** The custody key: receipts and checkpoints. */
   readonly signingKey: kms.IKey;
+  /** The access-token key. */
+  readonly tokenSigningKey: kms.IKey;
   readonly evidenceBucket: s3.IBucket;
   /** Tables by definition id, as built by the stateful stack. */
   readonly tables: ReadonlyMap<string, DefinedTable>;
@@ -52,11 +59,6 @@ export interface StatelessStackProps extends StackProps {
    */
   readonly checkpointCode?: lambda.Code;
 }
-
-/** Prefix of every object the API may touch; checkpoints/ belongs to the checkpoint function. */
-const apiObjectPrefix = 'exchanges/';
-/** Prefix of the published checkpoints (objectKeys.checkpoint). */
-const checkpointObjectPrefix = 'checkpoints/';
 
 export class StatelessStack extends Stack {
   readonly api: ApiFunction;
@@ -89,19 +91,22 @@ export class StatelessStack extends Stack {
       logRetention: settings.logRetention,
     });
 
-    // Environment after the API exists: the issuer defaults to the API's own endpoint. The keys are the
-    // variables server/config/config.ts validates at cold start.
+    // Environment after the API exists: the issuer defaults to the API's own endpoint. The names are the ones
+    // server/config/config.ts validates at cold start (server/config/environment.ts).
     const environment: Record<string, string> = {
-      POUCH_MODE: 'aws',
       ...tableEnvironment,
-      [evidenceBucket.envVar]: props.evidenceBucket.bucketName,
-      POUCH_ISSUER: settings.issuer ?? this.httpApi.api.apiEndpoint,
-      POUCH_SIGNER: 'kms',
-      POUCH_SIGNING_KEY_ID: props.signingKey.keyArn,
-      POUCH_MAX_DOCUMENT_BYTES: settings.maxDocumentBytes,
-      POUCH_MAX_BODY_BYTES: settings.maxBodyBytes,
-      POUCH_PRESIGN_SECONDS: settings.presignSeconds,
-      POUCH_LOG_LEVEL: settings.logLevel,
+      ...({
+        [envNames.mode]: 'aws',
+        [envNames.evidenceBucket]: props.evidenceBucket.bucketName,
+        [envNames.issuer]: settings.issuer ?? this.httpApi.api.apiEndpoint,
+        [envNames.signer]: 'kms',
+        [envNames.signingKeyId]: props.signingKey.keyArn,
+        [envNames.tokenSigningKeyId]: props.tokenSigningKey.keyArn,
+        [envNames.maxDocumentBytes]: settings.maxDocumentBytes,
+        [envNames.maxBodyBytes]: settings.maxBodyBytes,
+        [envNames.presignSeconds]: settings.presignSeconds,
+        [envNames.logLevel]: settings.logLevel,
+      } satisfies EnvValues),
     };
     for (const [key, value] of Object.entries(environment)) this.api.function.addEnvironment(key, value);
 
@@ -110,17 +115,26 @@ export class StatelessStack extends Stack {
       ...tableStatements(table(mainTable.id).table, mainTable, mainTableActions),
       ...tableStatements(table(ledgerTable.id).table, ledgerTable, appendOnlyTableActions),
       ...tableStatements(table(replayTable.id).table, replayTable, replayTableActions),
-      evidenceObjectStatement(props.evidenceBucket, apiObjectPrefix),
+      evidenceObjectStatement(props.evidenceBucket),
+      // A bundle export checkpoints the exchange's chain first (ensureCheckpointed), which publishes the signed
+      // checkpoint under checkpoints/ exactly as the scheduled function does.
+      checkpointObjectStatement(props.evidenceBucket),
       dataKeyStatement(props.dataKey),
       ...signingKeyStatements(props.signingKey),
+      ...tokenSigningKeyStatements(props.tokenSigningKey),
     ];
     for (const statement of statements) this.api.role.addToPrincipalPolicy(statement);
     acknowledgeWildcardResource(
       this.api.role,
-      props.evidenceBucket.arnForObjects(`${apiObjectPrefix}*`),
-      'Object keys are server-generated ids under exchanges/ (server/config/storage-definitions.ts objectKeys), ' +
-        'unknown when the policy is written; the wildcard is confined to that prefix, and checkpoints/ ' +
-        'is out of reach.',
+      evidenceObjectArns(props.evidenceBucket, 'exchanges'),
+      `Object keys are server-generated ids under ${objectPrefixes.exchanges} (server/config/storage-definitions.ts ` +
+        'objectKeys), unknown when the policy is written; the wildcard is confined to that prefix.',
+    );
+    acknowledgeWildcardResource(
+      this.api.role,
+      evidenceObjectArns(props.evidenceBucket, 'checkpoints'),
+      'Checkpoint object keys carry the tree size (objectKeys.checkpoint), unknown when the policy is written; ' +
+        `the wildcard is confined to ${objectPrefixes.checkpoints}, for s3:PutObject and the s3:GetObject that HeadObject needs.`,
     );
     Validations.of(this.api.function).acknowledge({
       id: 'AwsSolutions-L1',
@@ -131,7 +145,7 @@ export class StatelessStack extends Stack {
 
     // The scheduled checkpoint function: its own role, nothing of the API's. It lists exchanges (Query on the
     // main table and its index), reads chain heads (Query on the ledger, never a write), writes CKPT leaves and
-    // checkpoints (conditional PutItem; GetItem to read a checkpoint back), puts objects under checkpoints/ only
+    // checkpoints (conditional PutItem; GetItem to read a checkpoint back), puts objects under objectPrefixes.checkpoints only
     // and signs with the exchange key.
     this.checkpoint = new CheckpointFunction(this, 'Checkpoint', {
       environment,
@@ -146,16 +160,17 @@ export class StatelessStack extends Stack {
     const checkpointStatements: iam.PolicyStatement[] = [
       ...tableStatements(table(mainTable.id).table, mainTable, checkpointMainTableActions),
       ...tableStatements(table(ledgerTable.id).table, ledgerTable, ['dynamodb:Query']),
-      checkpointObjectStatement(props.evidenceBucket, checkpointObjectPrefix),
+      checkpointObjectStatement(props.evidenceBucket),
       dataKeyStatement(props.dataKey),
       ...checkpointSigningStatements(props.signingKey),
+      tokenPublicKeyStatement(props.tokenSigningKey),
     ];
     for (const statement of checkpointStatements) this.checkpoint.role.addToPrincipalPolicy(statement);
     acknowledgeWildcardResource(
       this.checkpoint.role,
-      props.evidenceBucket.arnForObjects(`${checkpointObjectPrefix}*`),
+      evidenceObjectArns(props.evidenceBucket, 'checkpoints'),
       'Checkpoint object keys carry the tree size (objectKeys.checkpoint), unknown when the policy is written; ' +
-        'the wildcard is confined to checkpoints/ and the only action is s3:PutObject.',
+        `the wildcard is confined to ${objectPrefixes.checkpoints}, for s3:PutObject and the s3:GetObject that HeadObject needs.`,
     );
     Validations.of(this.checkpoint.function).acknowledge({
       id: 'AwsSolutions-L1',

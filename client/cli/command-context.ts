@@ -8,6 +8,7 @@ import { createPouchClient } from '../sdk/pouch-client.ts';
 import type { CommandContext, OutputStream } from './command.ts';
 import { createPassphraseSource, type PromptInput } from './passphrase-prompt.ts';
 import { createProgressBar } from './progress.ts';
+import { terminalLine, terminalText } from './terminal-text.ts';
 
 /** The process pieces the CLI touches; tests pass captures instead. */
 export interface CliIo {
@@ -49,12 +50,13 @@ export function createCommandContext(globals: GlobalValues, io: CliIo): CommandC
         io.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
         return;
       }
-      const text = typeof human === 'string' ? human : human.join('\n');
+      // --json above stays exact JSON; everything for people is sanitised here, in one place.
+      const text = terminalText(human);
       if (text !== '') io.stdout.write(`${text}\n`);
     },
 
     note(message) {
-      if (!globals.json) io.stderr.write(`${message}\n`);
+      if (!globals.json) io.stderr.write(`${terminalText(message)}\n`);
     },
 
     async createClient() {
@@ -85,7 +87,9 @@ export function createCommandContext(globals: GlobalValues, io: CliIo): CommandC
     },
 
     createProgress(options) {
-      return createProgressBar({ ...options, stream: io.stderr, enabled: !globals.json });
+      // A progress label can be a counterpart's file name; the bar itself adds its own cursor controls.
+      const label = options.label === undefined ? {} : { label: terminalLine(options.label) };
+      return createProgressBar({ ...options, ...label, stream: io.stderr, enabled: !globals.json });
     },
   };
 }

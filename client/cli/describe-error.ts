@@ -46,6 +46,11 @@ function describeApiError(error: PouchApiError): string {
       return withRequestId(`not found${detail} (or not visible to your authority)`, error);
     case 'ERR_INVALID_STATE':
       return withRequestId(`not allowed now${detail} — 'pouch show EXCHANGE' lists the moves allowed`, error);
+    case 'ERR_MESSAGE_IMMUTABLE':
+      return withRequestId(
+        `that message was already sent with other contents${detail} — a sent message cannot change; send a new message instead`,
+        error,
+      );
     case 'ERR_CONFLICT':
     case 'ERR_LEDGER_CONFLICT':
       return withRequestId(`conflict${detail} — refresh and try again`, error);
@@ -105,6 +110,22 @@ export function describeError(error: unknown): CliFailure {
     return {
       message: advice[error.reason],
       exitCode: error.code === 'ERR_VALIDATION' ? 2 : 1,
+      code: error.code,
+    };
+  }
+  if (isPouchError(error) && error.code === 'ERR_INSECURE_URL') {
+    const origin = typeof error.details?.origin === 'string' ? error.details.origin : 'the exchange URL';
+    return {
+      message: `${origin} is plain http: use https:// (http only for 127.0.0.1, ::1 or localhost) with --url, POUCH_URL or 'pouch login --url'`,
+      exitCode: 2,
+      code: error.code,
+    };
+  }
+  if (isPouchError(error) && error.code === 'ERR_SEAL_RECIPIENTS_MIXED') {
+    return {
+      message:
+        'the recipients mix post-quantum (age1pq1...) and classic (age1...) keys, which would drop post-quantum protection — ask the admins of both authorities to publish only age1pq1 recipients (or only classic ones), then send again',
+      exitCode: 1,
       code: error.code,
     };
   }

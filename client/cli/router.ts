@@ -5,6 +5,7 @@ import { CliUsageError } from './cli-errors.ts';
 import type { CommandDefinition, OptionSpecs, OptionValues } from './command.ts';
 import { type CliIo, createCommandContext } from './command-context.ts';
 import { describeError } from './describe-error.ts';
+import { terminalLine } from './terminal-text.ts';
 
 /** Options every command accepts. Commands must not define options with these names. */
 export const globalOptions = {
@@ -225,7 +226,8 @@ export async function runCli(
       const line = /^[A-Z][a-z]/.test(failure.message)
         ? failure.message.charAt(0).toLowerCase() + failure.message.slice(1)
         : failure.message;
-      io.stderr.write(`pouch: ${line}\n`);
+      // Error messages can quote the exchange's problem detail or a counterpart's value: one safe line.
+      io.stderr.write(`pouch: ${terminalLine(line)}\n`);
     }
     if (io.env.POUCH_DEBUG === '1' && error instanceof Error && error.stack) {
       io.stderr.write(`${error.stack}\n`);

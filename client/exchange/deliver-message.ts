@@ -339,6 +339,7 @@ async function uploadDocument(
       : undefined;
   const bar = options.createProgress?.(doc.name, digests.sealedSize);
   let baseline: number | undefined;
+  let declaredUrlUnused = true;
   try {
     const result = await uploadFile({
       path: doc.sealedPath,
@@ -346,7 +347,15 @@ async function uploadDocument(
       hashes,
       target: { documentId, ...(uploadId ? { uploadId } : {}) },
       presign: async (parts) => {
-        if (plan.kind === 'single') return declared.urls.slice(0, 1);
+        if (plan.kind === 'single') {
+          // A retry (the URL failed to connect, e.g. storage restarted elsewhere, or is close to expiry):
+          // declaring again with the same key hands out a fresh URL for the same document.
+          if (!declaredUrlUnused) {
+            declared = await declareDocument(options.client, exchangeId, body, doc.idempotencyKey);
+          }
+          declaredUrlUnused = false;
+          return declared.urls.slice(0, 1);
+        }
         return presignDocumentParts(
           options.client,
           exchangeId,

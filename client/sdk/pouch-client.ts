@@ -61,6 +61,25 @@ const tokenResponseSchema = z.object({
   expires_in: z.number().positive(),
 });
 
+/**
+ * Plain http:// only to this machine: assertions, bearer tokens and presigned URLs cross this connection, and
+ * anyone on the path could replay or rewrite them. Loopback is how `npm start` and the tests run.
+ */
+export function requireSecureTransport(url: URL): void {
+  if (url.protocol === 'https:') return;
+  const host = url.hostname.toLowerCase();
+  const loopback = host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+  if (!loopback) {
+    throw new PouchError(
+      'ERR_INSECURE_URL',
+      `The exchange URL ${url.origin} must use https (http is for loopback only)`,
+      {
+        details: { origin: url.origin },
+      },
+    );
+  }
+}
+
 interface HeldToken {
   token: CachedToken;
   /** Whether it came from a cache (another process may have used it against a server that since forgot it). */
@@ -76,12 +95,14 @@ interface HeldToken {
  */
 export function createPouchClient(options: PouchClientOptions): PouchClient {
   const baseUrl = normalizeBaseUrl(options.baseUrl);
+  let parsed: URL;
   try {
-    const parsed = new URL(baseUrl);
+    parsed = new URL(baseUrl);
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('not http(s)');
   } catch (cause) {
     throw new PouchError('ERR_CONFIG', `Invalid exchange URL '${options.baseUrl}'`, { cause });
   }
+  requireSecureTransport(parsed);
   const { credentials, tokenCache } = options;
   const doFetch: FetchFunction = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const now = options.now ?? Date.now;

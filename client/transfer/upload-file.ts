@@ -291,7 +291,8 @@ async function putRange(
     });
     const response = await fetchImpl(presigned.url, {
       method: 'PUT',
-      headers: presigned.headers,
+      // Sealed bytes are opaque; the exchange signs this type into single PUTs (the signed headers win).
+      headers: { 'content-type': 'application/octet-stream', ...presigned.headers },
       body,
       // Node's fetch needs half duplex for a stream body; DOM typings do not know the option yet.
       duplex: 'half',

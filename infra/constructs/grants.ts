@@ -3,7 +3,7 @@
 
 import type { aws_dynamodb as dynamodb, aws_kms as kms, aws_s3 as s3 } from 'aws-cdk-lib';
 import { Aws, aws_iam as iam } from 'aws-cdk-lib';
-import type { TableDefinition } from '../../server/config/storage-definitions.ts';
+import { objectPrefixes, type TableDefinition } from '../../server/config/storage-definitions.ts';
 
 /**
  * The only actions any role gets on an append-only table (the custody ledger): conditional put of the next
@@ -67,12 +67,17 @@ export function tableStatements(
   return statements;
 }
 
-/** Statement for evidence objects under one key prefix (e.g. `exchanges/`). */
-export function evidenceObjectStatement(bucket: s3.IBucket, prefix: string): iam.PolicyStatement {
+/** The object ARN pattern of one evidence-bucket prefix (objectPrefixes, the same the object keys start with). */
+export function evidenceObjectArns(bucket: s3.IBucket, prefix: keyof typeof objectPrefixes): string {
+  return bucket.arnForObjects(`${objectPrefixes[prefix]}*`);
+}
+
+/** Statement for the API's evidence objects: documents and bundle exports, all under `exchanges/`. */
+export function evidenceObjectStatement(bucket: s3.IBucket): iam.PolicyStatement {
   return new iam.PolicyStatement({
     sid: 'EvidenceObjects',
     actions: [...evidenceObjectActions],
-    resources: [bucket.arnForObjects(`${prefix}*`)],
+    resources: [evidenceObjectArns(bucket, 'exchanges')],
   });
 }
 
@@ -94,35 +99,57 @@ export function dataKeyStatement(key: kms.IKey): iam.PolicyStatement {
   });
 }
 
-/** Receipt signing: ES256 only, plus reading the public key for the published JWKS. */
-export function signingKeyStatements(key: kms.IKey): iam.PolicyStatement[] {
+/** Signing with one key: ES256 only (kms:Sign), plus its public key (the kid and the published key set). */
+function signWithKey(key: kms.IKey, sid: string): iam.PolicyStatement[] {
   return [
     new iam.PolicyStatement({
-      sid: 'SignReceipts',
+      sid: `Sign${sid}`,
       actions: ['kms:Sign'],
       resources: [key.keyArn],
       conditions: { StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256' } },
     }),
-    new iam.PolicyStatement({
-      sid: 'ReadSigningPublicKey',
-      actions: ['kms:GetPublicKey'],
-      resources: [key.keyArn],
-    }),
+    publicKeyStatement(key, sid),
   ];
+}
+
+function publicKeyStatement(key: kms.IKey, sid: string): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: `Read${sid}PublicKey`,
+    actions: ['kms:GetPublicKey'],
+    resources: [key.keyArn],
+  });
+}
+
+/** Custody signing (receipts and checkpoints) with the custody key only. */
+export function signingKeyStatements(key: kms.IKey): iam.PolicyStatement[] {
+  return signWithKey(key, 'Custody');
+}
+
+/** Access-token signing with the token key only. */
+export function tokenSigningKeyStatements(key: kms.IKey): iam.PolicyStatement[] {
+  return signWithKey(key, 'AccessTokens');
+}
+
+/**
+ * The token key's public half only: every function composes the same runtime, which loads both signers' public
+ * keys at start; a function that issues no token gets no kms:Sign on the token key.
+ */
+export function tokenPublicKeyStatement(key: kms.IKey): iam.PolicyStatement {
+  return publicKeyStatement(key, 'AccessTokens');
 }
 
 /** Checkpoint function, main table: list exchanges (Query), write CKPT items once (PutItem), read one back. */
 export const checkpointMainTableActions = ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem'] as const;
 
 /**
- * Statement for publishing checkpoints under one prefix (e.g. `checkpoints/`): PutObject, and GetObject, which
- * HeadObject needs to find a checkpoint whose publication failed.
+ * Statement for publishing checkpoints under `checkpoints/`: PutObject, and GetObject, which HeadObject needs to
+ * find a checkpoint whose publication failed.
  */
-export function checkpointObjectStatement(bucket: s3.IBucket, prefix: string): iam.PolicyStatement {
+export function checkpointObjectStatement(bucket: s3.IBucket): iam.PolicyStatement {
   return new iam.PolicyStatement({
     sid: 'PublishCheckpoints',
     actions: ['s3:GetObject', 's3:PutObject'],
-    resources: [bucket.arnForObjects(`${prefix}*`)],
+    resources: [evidenceObjectArns(bucket, 'checkpoints')],
   });
 }
 

@@ -1,18 +1,18 @@
 // Secondary adapter: the checkpoint log in the main table, and the list of chains read from the main table's
 // exchange index. Implements CheckpointStore and ChainLister (server/ports/checkpoint-store.ts).
 //
-// Item layout (main table, pk / sk):
-//   CKPT / LEAF#<index:12>   { index, chain, seq, hash }        one leaf of the log, written once
-//   CKPT / HEAD#<size:12>    { size, rootHash, time, jws }      a signed checkpoint over the first `size` leaves
-// Both are conditional puts (`attribute_not_exists(pk)`), so a position in the log, once taken, never changes,
-// and two builders racing for the same position cannot both win: the loser reloads and retries. The zero-padded
-// sort keys make a Query return leaves in log order and the newest checkpoint first with ScanIndexForward=false.
-// The log lives in one partition: a leaf is ~150 bytes, so that is millions of leaves before it matters.
+// The log lives in one partition of the main table (keys in main-table-keys.ts): leaves `{ index, chain, seq,
+// hash }` and signed checkpoints `{ size, rootHash, time, jws }` over the first `size` leaves. Both are
+// conditional puts (`attribute_not_exists(pk)`), so a position in the log, once taken, never changes, and two
+// builders racing for the same position cannot both win: the loser reloads and retries. The zero-padded sort keys
+// make a Query return leaves in log order and the newest checkpoint first with ScanIndexForward=false. A leaf is
+// ~150 bytes, so one partition holds millions of leaves before it matters.
 //
-// Listing chains: every exchange has one label item per party (pk EXCH#<id>, sk PARTY#<authorityId>), indexed
-// in gsi1 under PARTY#<authorityId>. The adapter lists the authorities from the directory index (gsi1pk
-// DIRECTORY) and queries each authority's PARTY# partition, projecting only the id. Queries only: no Scan of
-// the whole table (directory, messages, receipts) and no Scan permission for the checkpoint function.
+// Listing chains: every exchange has one label item per party, indexed under that party. The adapter lists the
+// authorities from the directory's index partition and queries each authority's party partition, projecting only
+// the key it decodes. Every key is built and read through main-table-keys.ts, never re-encoded here. Queries
+// only: no Scan of the whole table (directory, messages, receipts) and no Scan permission for the checkpoint
+// function.
 
 import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
@@ -24,10 +24,10 @@ import type {
   StoredCheckpoint,
 } from '../ports/checkpoint-store.ts';
 import { translateDynamoError } from './dynamo-errors.ts';
+import { checkpointKeys, directoryKeys, exchangeKeys, mainIndexName } from './main-table-keys.ts';
 
-const PK = 'CKPT';
-const leafSk = (index: number) => `LEAF#${String(index).padStart(12, '0')}`;
-const headSk = (size: number) => `HEAD#${String(size).padStart(12, '0')}`;
+const PK = checkpointKeys.pk;
+const { leafSk, headSk } = checkpointKeys;
 
 /** Build the checkpoint store and chain lister over the main table. */
 export function createDynamoCheckpointStore(
@@ -70,7 +70,7 @@ export function createDynamoCheckpointStore(
         {
           TableName: tableName,
           KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-          ExpressionAttributeValues: { ':pk': PK, ':from': leafSk(from), ':to': 'LEAF#~' },
+          ExpressionAttributeValues: { ':pk': PK, ':from': leafSk(from), ':to': checkpointKeys.lastLeafSk },
           ConsistentRead: true,
         },
         'read checkpoint leaves',
@@ -108,7 +108,7 @@ export function createDynamoCheckpointStore(
           new QueryCommand({
             TableName: tableName,
             KeyConditionExpression: 'pk = :pk AND begins_with(sk, :head)',
-            ExpressionAttributeValues: { ':pk': PK, ':head': 'HEAD#' },
+            ExpressionAttributeValues: { ':pk': PK, ':head': checkpointKeys.headPrefix },
             ScanIndexForward: false,
             Limit: 1,
             ConsistentRead: true,
@@ -126,29 +126,30 @@ export function createDynamoCheckpointStore(
       for await (const item of query(
         {
           TableName: tableName,
-          IndexName: 'gsi1',
+          IndexName: mainIndexName,
           KeyConditionExpression: 'gsi1pk = :d',
-          ExpressionAttributeValues: { ':d': 'DIRECTORY' },
+          ExpressionAttributeValues: { ':d': directoryKeys.indexPk },
           ProjectionExpression: 'pk',
         },
         'list authorities',
       )) {
-        const pk = String(item.pk ?? '');
-        if (pk.startsWith('AUTHORITY#')) authorities.add(pk.slice('AUTHORITY#'.length));
+        const authorityId = directoryKeys.idOf(item.pk);
+        if (authorityId !== undefined) authorities.add(authorityId);
       }
       const chains = new Set<string>();
       for (const authorityId of authorities) {
         for await (const item of query(
           {
             TableName: tableName,
-            IndexName: 'gsi1',
+            IndexName: mainIndexName,
             KeyConditionExpression: 'gsi1pk = :p',
-            ExpressionAttributeValues: { ':p': `PARTY#${authorityId}` },
-            ProjectionExpression: 'id',
+            ExpressionAttributeValues: { ':p': exchangeKeys.partyIndexPk(authorityId) },
+            ProjectionExpression: 'pk',
           },
           'list exchanges',
         )) {
-          if (typeof item.id === 'string') chains.add(item.id);
+          const exchangeId = exchangeKeys.idOf(item.pk);
+          if (exchangeId !== undefined) chains.add(exchangeId);
         }
       }
       return [...chains];

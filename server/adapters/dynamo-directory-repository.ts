@@ -1,10 +1,9 @@
 // Secondary adapter: the directory of authorities and its audit log in the main table (single-table design).
 //
-// Item layout (main table, pk/sk; gsi1 lists the public directory in one query):
-//   Authority  pk=AUTHORITY#<authorityId>  sk=DIR#AUTHORITY             gsi1pk=DIRECTORY  gsi1sk=AUTHORITY#<id>#
-//   Member     pk=AUTHORITY#<authorityId>  sk=DIR#MEMBER#<memberId>     gsi1pk=DIRECTORY  gsi1sk=AUTHORITY#<id>#MEMBER#<memberId>
-//   Audit      pk=AUTHORITY#<authorityId>  sk=AUDIT#<ISO time>#<auditId>  (no gsi1: never public)
-//   Operator members live under pk=AUTHORITY#operator without gsi1 keys, so the public listing never shows them.
+// Item layout (main-table-keys.ts): the authority, its members and its audit records share the authority's
+// partition; authorities and members are also indexed under one gsi1 partition, so the public directory is one
+// query. Audit records are never indexed (never public). Operator members live under the reserved authority id
+// `operator` without index keys, so the public listing never shows them.
 // Members carry their keys (public JWK, status, createdAt, revokedAt) inline: the per-request key check of an
 // access token is a single GetItem on the member item.
 //
@@ -26,20 +25,15 @@ import type { AuditRecord, Authority, AuthorityEntry, Member } from '../../share
 import { OPERATOR_ID } from '../../shared/domain/identity/types.ts';
 import type { AuditPage, DirectoryRepository } from '../ports/directory-repository.ts';
 import { translateDynamoError } from './dynamo-errors.ts';
+import { directoryKeys, mainIndexName, withoutKeys } from './main-table-keys.ts';
 
-const DIRECTORY_INDEX_PK = 'DIRECTORY';
-const authorityPk = (id: string) => `AUTHORITY#${id}`;
-const AUTHORITY_SK = 'DIR#AUTHORITY';
-const memberSk = (memberId: string) => `DIR#MEMBER#${memberId}`;
-const auditSk = (record: AuditRecord) => `AUDIT#${record.at}#${record.id}`;
+const authorityPk = directoryKeys.pk;
+const AUTHORITY_SK = directoryKeys.authoritySk;
+const memberSk = directoryKeys.memberSk;
+const auditSk = (record: AuditRecord) => directoryKeys.auditSk(record.at, record.id);
 
-const keyFields = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'type'] as const;
-
-function strip<T>(item: Record<string, unknown>): T {
-  const out: Record<string, unknown> = { ...item };
-  for (const k of keyFields) delete out[k];
-  return out as T;
-}
+/** A directory record from its item: without the keys and the item type tag. */
+const strip = <T>(item: Record<string, unknown>): T => withoutKeys<T>(item, ['type']);
 
 /** Build the DynamoDB directory repository on the shared document client. */
 export function createDynamoDirectoryRepository(
@@ -103,8 +97,8 @@ export function createDynamoDirectoryRepository(
     return {
       pk: authorityPk(a.id),
       sk: AUTHORITY_SK,
-      gsi1pk: DIRECTORY_INDEX_PK,
-      gsi1sk: `${authorityPk(a.id)}#`,
+      gsi1pk: directoryKeys.indexPk,
+      gsi1sk: directoryKeys.authorityIndexSk(a.id),
       type: 'authority',
       ...a,
     };
@@ -116,7 +110,7 @@ export function createDynamoDirectoryRepository(
       pk: authorityPk(m.authorityId),
       sk: memberSk(m.id),
       ...(listed
-        ? { gsi1pk: DIRECTORY_INDEX_PK, gsi1sk: `${authorityPk(m.authorityId)}#MEMBER#${m.id}` }
+        ? { gsi1pk: directoryKeys.indexPk, gsi1sk: directoryKeys.memberIndexSk(m.authorityId, m.id) }
         : {}),
       type: 'member',
       ...m,
@@ -177,7 +171,7 @@ export function createDynamoDirectoryRepository(
         {
           TableName: tableName,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :dir)',
-          ExpressionAttributeValues: { ':pk': authorityPk(authorityId), ':dir': 'DIR#' },
+          ExpressionAttributeValues: { ':pk': authorityPk(authorityId), ':dir': directoryKeys.entryPrefix },
         },
         'query authority',
       );
@@ -188,9 +182,9 @@ export function createDynamoDirectoryRepository(
       const items = await queryAll(
         {
           TableName: tableName,
-          IndexName: 'gsi1',
+          IndexName: mainIndexName,
           KeyConditionExpression: 'gsi1pk = :d',
-          ExpressionAttributeValues: { ':d': DIRECTORY_INDEX_PK },
+          ExpressionAttributeValues: { ':d': directoryKeys.indexPk },
         },
         'list directory',
       );
@@ -261,7 +255,7 @@ export function createDynamoDirectoryRepository(
           new QueryCommand({
             TableName: tableName,
             KeyConditionExpression: 'pk = :pk AND begins_with(sk, :a)',
-            ExpressionAttributeValues: { ':pk': pk, ':a': 'AUDIT#' },
+            ExpressionAttributeValues: { ':pk': pk, ':a': directoryKeys.auditPrefix },
             ScanIndexForward: false,
             Limit: limit,
             ...(start ? { ExclusiveStartKey: start } : {}),
@@ -283,7 +277,7 @@ function decodeCursor(cursor: string, pk: string): Record<string, string> {
     if (
       key.pk === pk &&
       typeof key.sk === 'string' &&
-      key.sk.startsWith('AUDIT#') &&
+      key.sk.startsWith(directoryKeys.auditPrefix) &&
       Object.keys(key).length === 2
     ) {
       return { pk, sk: key.sk };

@@ -1,49 +1,66 @@
-// Secondary adapter: the ExchangeRepository on the main DynamoDB table (single-table design).
-//
-// Item layout (pk / sk):
-//   EXCH#<id> / PARTY#<authorityId>   the label, once per party; gsi1pk PARTY#<authorityId>, gsi1sk <createdAt>#<id>
-//                                     so each authority lists its exchanges newest first without a scan
-//   EXCH#<id> / DOC#<documentId>      a document: declared digests, upload shape, pending or committed
-//   EXCH#<id> / MSG#<seq:10>          a message: kind, side, manifest, document ids (ordered by ledger seq)
-//   EXCH#<id> / INTENT#<messageId>    a message written before its ledger event, to complete it if need be
+// Secondary adapter: the ExchangeRepository on the main DynamoDB table (single-table design). The keys come from
+// main-table-keys.ts: the label once per party (indexed per party, so each authority lists its exchanges newest
+// first without a scan), documents, messages (ordered by ledger seq) and message intents (a message written
+// before its ledger event, to complete it if need be).
 
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { PouchError } from '../../shared/domain/errors.ts';
+import { PouchError, StorageError } from '../../shared/domain/errors.ts';
+import { EXCHANGE_STATES, type ExchangeState } from '../../shared/domain/exchange/state-machine.ts';
 import type {
   DocumentRecord,
   ExchangeLabel,
   ExchangeRepository,
   MessageIntent,
   MessageRecord,
+  Urgency,
 } from '../ports/exchange-repository.ts';
 import { translateDynamoError } from './dynamo-errors.ts';
+import { exchangeKeys, mainIndexName, mainKeyAttributes, withoutKeys } from './main-table-keys.ts';
 
-const exchangePk = (id: string) => `EXCH#${id}`;
-const partySk = (authorityId: string) => `PARTY#${authorityId}`;
-const messageSk = (seq: number) => `MSG#${String(seq).padStart(10, '0')}`;
+const urgencies: readonly string[] = ['normal', 'urgent', 'emergency'] satisfies readonly Urgency[];
+const states: readonly string[] = EXCHANGE_STATES;
 
-const labelFields = [
-  'id',
-  'kind',
-  'urgency',
-  'requesterId',
-  'requestedId',
-  'requesterReference',
-  'requestedReference',
-  'links',
-  'createdAt',
-  'createdBy',
-  'status',
-  'ledgerSeq',
-  'updatedAt',
-  'deadline',
-] as const;
-
+/**
+ * Read a label back from a party item, field by field: the item also carries keys, `box` and `counterpart`,
+ * which are not part of the label, and a field of the wrong type is a broken item, not a label.
+ */
 function toLabel(item: Record<string, unknown>): ExchangeLabel {
-  const out: Record<string, unknown> = {};
-  for (const f of labelFields) if (item[f] !== undefined) out[f] = item[f];
-  return out as unknown as ExchangeLabel;
+  const broken = (field: string): never => {
+    throw new StorageError(`Stored exchange label has an invalid ${field}`, undefined);
+  };
+  const text = (field: string): string => {
+    const value = item[field];
+    return typeof value === 'string' ? value : broken(field);
+  };
+  const optionalText = (field: string): string | undefined =>
+    item[field] === undefined ? undefined : text(field);
+  const urgency = text('urgency');
+  const status = text('status');
+  const links = item.links;
+  const ledgerSeq = item.ledgerSeq;
+  const requestedReference = optionalText('requestedReference');
+  const deadline = optionalText('deadline');
+  return {
+    id: text('id'),
+    kind: text('kind'),
+    urgency: urgencies.includes(urgency) ? (urgency as Urgency) : broken('urgency'),
+    requesterId: text('requesterId'),
+    requestedId: text('requestedId'),
+    requesterReference: text('requesterReference'),
+    ...(requestedReference !== undefined ? { requestedReference } : {}),
+    links:
+      Array.isArray(links) && links.every((l): l is string => typeof l === 'string')
+        ? links
+        : broken('links'),
+    createdAt: text('createdAt'),
+    createdBy: text('createdBy'),
+    status: states.includes(status) ? (status as ExchangeState) : broken('status'),
+    ledgerSeq:
+      typeof ledgerSeq === 'number' && Number.isSafeInteger(ledgerSeq) ? ledgerSeq : broken('ledgerSeq'),
+    updatedAt: text('updatedAt'),
+    ...(deadline !== undefined ? { deadline } : {}),
+  };
 }
 
 /** Build the repository over the document client and the main table's name. */
@@ -70,10 +87,10 @@ export function createDynamoExchangeRepository(
             new PutCommand({
               TableName: tableName,
               Item: {
-                pk: exchangePk(label.id),
-                sk: partySk(authorityId),
-                gsi1pk: `PARTY#${authorityId}`,
-                gsi1sk: `${label.createdAt}#${label.id}`,
+                pk: exchangeKeys.pk(label.id),
+                sk: exchangeKeys.partySk(authorityId),
+                gsi1pk: exchangeKeys.partyIndexPk(authorityId),
+                gsi1sk: exchangeKeys.partyIndexSk(label.createdAt, label.id),
                 box,
                 counterpart,
                 ...label,
@@ -95,7 +112,7 @@ export function createDynamoExchangeRepository(
           new QueryCommand({
             TableName: tableName,
             KeyConditionExpression: 'pk = :pk AND begins_with(sk, :party)',
-            ExpressionAttributeValues: { ':pk': exchangePk(id), ':party': 'PARTY#' },
+            ExpressionAttributeValues: { ':pk': exchangeKeys.pk(id), ':party': exchangeKeys.partyPrefix },
             ConsistentRead: true,
           }),
         ),
@@ -124,7 +141,7 @@ export function createDynamoExchangeRepository(
           doc.send(
             new UpdateCommand({
               TableName: tableName,
-              Key: { pk: exchangePk(label.id), sk: partySk(authorityId) },
+              Key: { pk: exchangeKeys.pk(label.id), sk: exchangeKeys.partySk(authorityId) },
               UpdateExpression: set,
               ConditionExpression: 'attribute_exists(pk) AND ledgerSeq < :seq',
               ExpressionAttributeNames: names,
@@ -141,7 +158,7 @@ export function createDynamoExchangeRepository(
     async listForAuthority(authorityId, filter) {
       const filters: string[] = [];
       const names: Record<string, string> = {};
-      const values: Record<string, unknown> = { ':pk': `PARTY#${authorityId}` };
+      const values: Record<string, unknown> = { ':pk': exchangeKeys.partyIndexPk(authorityId) };
       if (filter.box) {
         filters.push('box = :box');
         values[':box'] = filter.box;
@@ -184,7 +201,7 @@ export function createDynamoExchangeRepository(
           doc.send(
             new QueryCommand({
               TableName: tableName,
-              IndexName: 'gsi1',
+              IndexName: mainIndexName,
               KeyConditionExpression: keyCondition,
               ...(filters.length > 0 ? { FilterExpression: filters.join(' AND ') } : {}),
               ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
@@ -202,11 +219,33 @@ export function createDynamoExchangeRepository(
     },
 
     async putDocument(record) {
+      // Written once, then only moved forward: what was declared (digest, size, uploader) never changes, a
+      // committed document never returns to pending, and once attached to a message it stays with that message.
+      const forward =
+        record.state === 'committed' ? '(#state = :pending OR #state = :committed)' : '#state = :pending';
+      const message =
+        record.messageId === undefined
+          ? 'attribute_not_exists(messageId)'
+          : '(attribute_not_exists(messageId) OR messageId = :messageId)';
       await run('put document', () =>
         doc.send(
           new PutCommand({
             TableName: tableName,
-            Item: { pk: exchangePk(record.exchangeId), sk: `DOC#${record.documentId}`, ...record },
+            Item: {
+              pk: exchangeKeys.pk(record.exchangeId),
+              sk: exchangeKeys.documentSk(record.documentId),
+              ...record,
+            },
+            ConditionExpression: `attribute_not_exists(pk) OR (sealedSha256 = :sha AND sealedSize = :size AND uploaderAuthorityId = :uploader AND ${forward} AND ${message})`,
+            ExpressionAttributeNames: { '#state': 'state' },
+            ExpressionAttributeValues: {
+              ':sha': record.sealedSha256,
+              ':size': record.sealedSize,
+              ':uploader': record.uploaderAuthorityId,
+              ':pending': 'pending',
+              ...(record.state === 'committed' ? { ':committed': 'committed' } : {}),
+              ...(record.messageId === undefined ? {} : { ':messageId': record.messageId }),
+            },
           }),
         ),
       );
@@ -218,15 +257,17 @@ export function createDynamoExchangeRepository(
           new QueryCommand({
             TableName: tableName,
             KeyConditionExpression: 'pk = :pk AND sk = :sk',
-            ExpressionAttributeValues: { ':pk': exchangePk(exchangeId), ':sk': `DOC#${documentId}` },
+            ExpressionAttributeValues: {
+              ':pk': exchangeKeys.pk(exchangeId),
+              ':sk': exchangeKeys.documentSk(documentId),
+            },
             ConsistentRead: true,
           }),
         ),
       );
       const item = res.Items?.[0];
       if (!item) return undefined;
-      const { pk: _pk, sk: _sk, ...record } = item;
-      return record as DocumentRecord;
+      return withoutKeys<DocumentRecord>(item);
     },
 
     async putMessage(message) {
@@ -234,7 +275,16 @@ export function createDynamoExchangeRepository(
         doc.send(
           new PutCommand({
             TableName: tableName,
-            Item: { pk: exchangePk(message.exchangeId), sk: messageSk(message.seq), ...message },
+            Item: {
+              pk: exchangeKeys.pk(message.exchangeId),
+              sk: exchangeKeys.messageSk(message.seq),
+              ...message,
+            },
+            // A sent message is immutable: only its own record, with the same signed manifest, may be written again
+            // (to add `deliveredAt`).
+            ConditionExpression:
+              'attribute_not_exists(pk) OR (messageId = :messageId AND manifest = :manifest)',
+            ExpressionAttributeValues: { ':messageId': message.messageId, ':manifest': message.manifest },
           }),
         ),
       );
@@ -245,7 +295,14 @@ export function createDynamoExchangeRepository(
         doc.send(
           new PutCommand({
             TableName: tableName,
-            Item: { pk: exchangePk(intent.exchangeId), sk: `INTENT#${intent.messageId}`, ...intent },
+            Item: {
+              pk: exchangeKeys.pk(intent.exchangeId),
+              sk: exchangeKeys.intentSk(intent.messageId),
+              ...intent,
+            },
+            // Once: a retry writes the same manifest again; a different message under the same id is refused.
+            ConditionExpression: 'attribute_not_exists(pk) OR manifest = :manifest',
+            ExpressionAttributeValues: { ':manifest': intent.manifest },
           }),
         ),
       );
@@ -257,15 +314,15 @@ export function createDynamoExchangeRepository(
           new QueryCommand({
             TableName: tableName,
             KeyConditionExpression: 'pk = :pk AND begins_with(sk, :intent)',
-            ExpressionAttributeValues: { ':pk': exchangePk(exchangeId), ':intent': 'INTENT#' },
+            ExpressionAttributeValues: {
+              ':pk': exchangeKeys.pk(exchangeId),
+              ':intent': exchangeKeys.intentPrefix,
+            },
             ConsistentRead: true,
           }),
         ),
       );
-      return (res.Items ?? []).map((item) => {
-        const { pk: _pk, sk: _sk, ...intent } = item;
-        return intent as MessageIntent;
-      });
+      return (res.Items ?? []).map((item) => withoutKeys<MessageIntent>(item));
     },
 
     async listMessages(exchangeId) {
@@ -277,16 +334,16 @@ export function createDynamoExchangeRepository(
             new QueryCommand({
               TableName: tableName,
               KeyConditionExpression: 'pk = :pk AND begins_with(sk, :msg)',
-              ExpressionAttributeValues: { ':pk': exchangePk(exchangeId), ':msg': 'MSG#' },
+              ExpressionAttributeValues: {
+                ':pk': exchangeKeys.pk(exchangeId),
+                ':msg': exchangeKeys.messagePrefix,
+              },
               ConsistentRead: true,
               ...(startKey ? { ExclusiveStartKey: startKey } : {}),
             }),
           ),
         );
-        for (const item of res.Items ?? []) {
-          const { pk: _pk, sk: _sk, ...record } = item;
-          out.push(record as MessageRecord);
-        }
+        for (const item of res.Items ?? []) out.push(withoutKeys<MessageRecord>(item));
         startKey = res.LastEvaluatedKey;
       } while (startKey);
       return out;
@@ -305,7 +362,7 @@ function decodeCursor(cursor: string | undefined): Record<string, unknown> | und
     const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
     if (key && typeof key === 'object' && !Array.isArray(key)) {
       const k = key as Record<string, unknown>;
-      if (['pk', 'sk', 'gsi1pk', 'gsi1sk'].every((f) => typeof k[f] === 'string')) return k;
+      if (mainKeyAttributes.every((f) => typeof k[f] === 'string')) return k;
     }
   } catch {
     // fall through

@@ -1,4 +1,4 @@
-// Secondary adapter: the IdempotencyStore on the main table (pk IDEM#<scope>#<key>, sk IDEM), claimed by
+// Secondary adapter: the IdempotencyStore on the main table (one item per scope and key, main-table-keys.ts), claimed by
 // conditional put so that two concurrent retries cannot both start the action.
 
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -6,8 +6,7 @@ import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { PouchError } from '../../shared/domain/errors.ts';
 import type { IdempotencyStore } from '../ports/idempotency-store.ts';
 import { translateDynamoError } from './dynamo-errors.ts';
-
-const keyOf = (scope: string, key: string) => ({ pk: `IDEM#${scope}#${key}`, sk: 'IDEM' });
+import { idempotencyKey as keyOf } from './main-table-keys.ts';
 
 export function createDynamoIdempotencyStore(
   doc: DynamoDBDocumentClient,

@@ -1,10 +1,11 @@
-// Secondary adapter: the ReceiptStore on the main table (pk EXCH#<id>, sk RCPT#<seq:10>), written once.
+// Secondary adapter: the ReceiptStore on the main table (in the exchange's partition, main-table-keys.ts), written once.
 
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { PutCommand, QueryCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { PouchError } from '../../shared/domain/errors.ts';
 import type { ReceiptStore, StoredReceipt } from '../ports/receipt-store.ts';
 import { translateDynamoError } from './dynamo-errors.ts';
+import { exchangeKeys } from './main-table-keys.ts';
 
 export function createDynamoReceiptStore(doc: DynamoDBDocumentClient, tableName: string): ReceiptStore {
   return {
@@ -14,8 +15,8 @@ export function createDynamoReceiptStore(doc: DynamoDBDocumentClient, tableName:
           new PutCommand({
             TableName: tableName,
             Item: {
-              pk: `EXCH#${exchangeId}`,
-              sk: `RCPT#${String(seq).padStart(10, '0')}`,
+              pk: exchangeKeys.pk(exchangeId),
+              sk: exchangeKeys.receiptSk(seq),
               exchangeId,
               seq,
               evidence,
@@ -40,7 +41,10 @@ export function createDynamoReceiptStore(doc: DynamoDBDocumentClient, tableName:
             new QueryCommand({
               TableName: tableName,
               KeyConditionExpression: 'pk = :pk AND begins_with(sk, :r)',
-              ExpressionAttributeValues: { ':pk': `EXCH#${exchangeId}`, ':r': 'RCPT#' },
+              ExpressionAttributeValues: {
+                ':pk': exchangeKeys.pk(exchangeId),
+                ':r': exchangeKeys.receiptPrefix,
+              },
               ConsistentRead: true,
               ...(startKey ? { ExclusiveStartKey: startKey } : {}),
             }),

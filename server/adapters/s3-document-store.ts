@@ -12,6 +12,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { createPartHasher } from '../../shared/crypto/part-hasher.ts';
 import { PouchError, StorageError } from '../../shared/domain/errors.ts';
 import { countParts, uploadLimits } from '../../shared/domain/upload-plan.ts';
 import { presignLimits } from '../config/storage-definitions.ts';
@@ -27,7 +28,7 @@ import type {
 
 export interface S3DocumentStoreOptions {
   readonly bucket: string;
-  /** Lifetime of presigned PUT/UploadPart URLs; capped at presignLimits.maxPresignSeconds (300). */
+  /** Lifetime of presigned PUT/UploadPart URLs; capped at presignLimits.maxPresignSeconds. */
   readonly presignSeconds: number;
   /**
    * When HeadObject reports no checksum, confirm by reading the whole object and hashing it (constant
@@ -44,7 +45,12 @@ export interface S3DocumentStoreOptions {
 type SignArguments = NonNullable<Parameters<typeof getSignedUrl>[2]>;
 
 /** Headers whose values the presigned signature covers; the client must send them verbatim. */
-const signedHeaders = new Set(['content-length', 'x-amz-checksum-sha256']);
+const signedHeaders = new Set(['content-length', 'content-type', 'x-amz-checksum-sha256']);
+/**
+ * Sealed bytes are opaque: S3 stores and serves every object as this type, and downloads as an attachment, so an
+ * uploader can never make S3 serve a recipient `text/html` (or anything a browser would render) inline.
+ */
+const sealedContentType = 'application/octet-stream';
 /**
  * By default the presigner moves x-amz-* headers into the query string, where S3 does not check the
  * checksum against the body. Keeping the header unhoisted makes S3 reject a body with another SHA-256.
@@ -98,12 +104,13 @@ export function createS3DocumentStore(s3: S3Client, options: S3DocumentStoreOpti
         Bucket: bucket,
         Key: key,
         ContentLength: size,
+        ContentType: sealedContentType,
         ChecksumSHA256: sha256,
       });
       const signed = await presign(
         (args) => getSignedUrl(s3, command, args),
         putSeconds,
-        checksumHeaders(size, sha256),
+        { ...checksumHeaders(size, sha256), 'content-type': sealedContentType },
         true,
       );
       return { method: 'PUT', ...signed } satisfies PresignedRequest;
@@ -125,6 +132,8 @@ export function createS3DocumentStore(s3: S3Client, options: S3DocumentStoreOpti
           new CreateMultipartUploadCommand({
             Bucket: bucket,
             Key: key,
+            // The assembled object's type is fixed here; the part uploads cannot change it.
+            ContentType: sealedContentType,
             ChecksumAlgorithm: 'SHA256',
             ChecksumType: 'COMPOSITE',
           }),
@@ -224,12 +233,27 @@ export function createS3DocumentStore(s3: S3Client, options: S3DocumentStoreOpti
         expiresInSeconds <= 0 ||
         expiresInSeconds > presignLimits.maxPresignSeconds
       ) {
-        throw new PouchError('ERR_VALIDATION', 'Presigned GET lifetime must be 1..300 seconds', {
-          details: { field: 'expiresInSeconds', max: presignLimits.maxPresignSeconds },
-        });
+        throw new PouchError(
+          'ERR_VALIDATION',
+          `Presigned GET lifetime must be 1..${presignLimits.maxPresignSeconds} seconds`,
+          {
+            details: { field: 'expiresInSeconds', max: presignLimits.maxPresignSeconds },
+          },
+        );
       }
       const signed = await presign(
-        (args) => getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket, Key: key }), args),
+        (args) =>
+          getSignedUrl(
+            s3,
+            new GetObjectCommand({
+              Bucket: bucket,
+              Key: key,
+              // Signed into the URL's query: whatever the object's stored metadata, S3 serves a download.
+              ResponseContentDisposition: 'attachment',
+              ResponseContentType: sealedContentType,
+            }),
+            args,
+          ),
         expiresInSeconds,
         {},
         false,
@@ -310,39 +334,27 @@ async function readChecksum(
     if (etag !== undefined && out.ETag !== undefined && out.ETag !== etag) {
       throw new PouchError('ERR_CONFLICT', 'Object changed while it was being confirmed');
     }
-    if (!out.Body) throw new StorageError('GetObject returned no body', undefined);
-    body = out.Body as unknown as AsyncIterable<Uint8Array>;
+    if (!isByteStream(out.Body)) throw new StorageError('GetObject returned no readable body', undefined);
+    body = out.Body;
   } catch (error) {
     throw translateS3Error(error, 'Get object');
   }
   const partSize = expected.kind === 'single' ? Number.POSITIVE_INFINITY : Math.max(expected.partSize, 1);
-  const partDigests: Buffer[] = [];
-  let part = createHash('sha256');
-  let inPart = 0;
-  let total = 0;
+  const hasher = createPartHasher(partSize);
   try {
-    for await (const chunk of body) {
-      let offset = 0;
-      while (offset < chunk.length) {
-        const take = Math.min(chunk.length - offset, partSize - inPart);
-        part.update(chunk.subarray(offset, offset + take));
-        offset += take;
-        inPart += take;
-        if (inPart === partSize) {
-          partDigests.push(part.digest());
-          part = createHash('sha256');
-          inPart = 0;
-        }
-      }
-      total += chunk.length;
-    }
+    for await (const chunk of body) hasher.update(chunk);
   } catch (error) {
     throw translateS3Error(error, 'Read object');
   }
+  const { size: total, parts: partDigests } = hasher.digest();
   if (total !== size) throw mismatch('size', size, total);
-  if (inPart > 0 || partDigests.length === 0) partDigests.push(part.digest());
   if (expected.kind === 'single') return partDigests[0]!.toString('base64');
   return computeCompositeSha256(partDigests.map((d) => d.toString('base64')));
+}
+
+/** On Node the SDK answers a GetObject body as a Readable, which yields Buffers (Uint8Arrays) when iterated. */
+function isByteStream(body: unknown): body is AsyncIterable<Uint8Array> {
+  return typeof body === 'object' && body !== null && Symbol.asyncIterator in body;
 }
 
 function mismatch(field: 'size' | 'sha256', expected: unknown, actual: unknown): PouchError {

@@ -2,55 +2,55 @@
 // Entry points call loadConfig(); local mode merges its explicit defaults (localDefaults) first.
 import { z } from 'zod';
 import { ConfigError } from '../../shared/domain/errors.ts';
-import { evidenceBucket, ledgerTable, mainTable, replayTable } from './storage-definitions.ts';
+import { type EnvValues, envNames as n } from './environment.ts';
+import { evidenceBucket, ledgerTable, mainTable, presignLimits, replayTable } from './storage-definitions.ts';
 
 const url = z.url({ protocol: /^https?$/ });
 const positiveInt = z.coerce.number().int().positive();
 
 const schema = z
   .object({
-    POUCH_MODE: z.enum(['aws', 'local']),
-    AWS_REGION: z.string().min(1),
-    [mainTable.envVar]: z.string().min(3),
-    [ledgerTable.envVar]: z.string().min(3),
-    [replayTable.envVar]: z.string().min(3),
-    [evidenceBucket.envVar]: z.string().min(3),
-    /** Audience and issuer of access tokens: the public URL of this exchange. */
-    POUCH_ISSUER: url,
-    /** Signer: 'kms' with POUCH_SIGNING_KEY_ID, or 'file' with POUCH_SIGNING_KEY_FILE. */
-    POUCH_SIGNER: z.enum(['kms', 'file']),
-    POUCH_SIGNING_KEY_ID: z.string().min(1).optional(),
-    POUCH_SIGNING_KEY_FILE: z.string().min(1).optional(),
-    /** Endpoints of the embedded servers; absent on AWS. */
-    POUCH_DYNAMODB_ENDPOINT: url.optional(),
-    POUCH_S3_ENDPOINT: url.optional(),
-    /** Largest sealed document accepted, in bytes. */
-    POUCH_MAX_DOCUMENT_BYTES: positiveInt,
-    /** Largest JSON request body accepted by the API, in bytes. */
-    POUCH_MAX_BODY_BYTES: positiveInt,
-    POUCH_PRESIGN_SECONDS: positiveInt.max(300),
-    /** Larger custody bundles are stored and handed out by presigned URL (Lambda answers at most 6 MB). */
-    POUCH_BUNDLE_INLINE_MAX_BYTES: positiveInt,
-    POUCH_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']),
+    [n.mode]: z.enum(['aws', 'local']),
+    [n.region]: z.string().min(1),
+    [n.mainTable]: z.string().min(3),
+    [n.ledgerTable]: z.string().min(3),
+    [n.replayTable]: z.string().min(3),
+    [n.evidenceBucket]: z.string().min(3),
+    [n.issuer]: url,
+    [n.signer]: z.enum(['kms', 'file']),
+    [n.signingKeyId]: z.string().min(1).optional(),
+    [n.signingKeyFile]: z.string().min(1).optional(),
+    [n.tokenSigningKeyId]: z.string().min(1).optional(),
+    [n.tokenSigningKeyFile]: z.string().min(1).optional(),
+    [n.dynamodbEndpoint]: url.optional(),
+    [n.s3Endpoint]: url.optional(),
+    [n.maxDocumentBytes]: positiveInt,
+    [n.maxBodyBytes]: positiveInt,
+    [n.presignSeconds]: positiveInt.max(presignLimits.maxPresignSeconds),
+    [n.bundleInlineMaxBytes]: positiveInt,
+    [n.logLevel]: z.enum(['debug', 'info', 'warn', 'error', 'silent']),
   })
   .superRefine((v, ctx) => {
-    if (v.POUCH_SIGNER === 'kms' && !v.POUCH_SIGNING_KEY_ID) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['POUCH_SIGNING_KEY_ID'],
-        message: 'required when POUCH_SIGNER=kms',
-      });
+    const required =
+      v[n.signer] === 'kms'
+        ? ([n.signingKeyId, n.tokenSigningKeyId] as const)
+        : ([n.signingKeyFile, n.tokenSigningKeyFile] as const);
+    for (const name of required) {
+      if (!v[name]) {
+        ctx.addIssue({ code: 'custom', path: [name], message: `required when ${n.signer}=${v[n.signer]}` });
+      }
     }
-    if (v.POUCH_SIGNER === 'file' && !v.POUCH_SIGNING_KEY_FILE) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['POUCH_SIGNING_KEY_FILE'],
-        message: 'required when POUCH_SIGNER=file',
-      });
+    const [custody, token] = required;
+    if (v[custody] && v[custody] === v[token]) {
+      ctx.addIssue({ code: 'custom', path: [token], message: `must name another key than ${custody}` });
     }
   });
 
 type RawConfig = z.infer<typeof schema>;
+
+export type SignerConfig =
+  | { readonly kind: 'kms'; readonly keyId: string }
+  | { readonly kind: 'file'; readonly path: string };
 
 /** The validated configuration every entry point passes inward. */
 export interface Config {
@@ -59,9 +59,10 @@ export interface Config {
   readonly tables: { readonly main: string; readonly ledger: string; readonly replay: string };
   readonly evidenceBucket: string;
   readonly issuer: string;
-  readonly signer:
-    | { readonly kind: 'kms'; readonly keyId: string }
-    | { readonly kind: 'file'; readonly path: string };
+  /** The custody signer: receipts and checkpoints; its public key goes into custody bundles. */
+  readonly signer: SignerConfig;
+  /** The access-token signer; its public key is the JWKS. */
+  readonly tokenSigner: SignerConfig;
   readonly endpoints: { readonly dynamodb?: string; readonly s3?: string };
   readonly maxDocumentBytes: number;
   readonly maxBodyBytes: number;
@@ -71,13 +72,13 @@ export interface Config {
 }
 
 /** Defaults that apply everywhere unless overridden (they are limits, not secrets or endpoints). */
-export const commonDefaults: Readonly<Record<string, string>> = {
-  POUCH_MAX_DOCUMENT_BYTES: String(64 * 1024 ** 3),
-  POUCH_MAX_BODY_BYTES: String(256 * 1024),
-  POUCH_PRESIGN_SECONDS: '300',
-  POUCH_BUNDLE_INLINE_MAX_BYTES: String(4 * 1024 ** 2),
-  POUCH_LOG_LEVEL: 'info',
-};
+export const commonDefaults = {
+  [n.maxDocumentBytes]: String(64 * 1024 ** 3),
+  [n.maxBodyBytes]: String(256 * 1024),
+  [n.presignSeconds]: String(presignLimits.maxPresignSeconds),
+  [n.bundleInlineMaxBytes]: String(4 * 1024 ** 2),
+  [n.logLevel]: 'info',
+} as const satisfies EnvValues;
 
 /**
  * The local exchange's defaults, chosen explicitly in one place. `npm start` and the tests merge these
@@ -85,18 +86,19 @@ export const commonDefaults: Readonly<Record<string, string>> = {
  */
 export function localDefaults(dataDir: string, ports: { http: number; dynamodb: number; s3: number }) {
   return {
-    POUCH_MODE: 'local',
-    AWS_REGION: 'local',
-    [mainTable.envVar]: mainTable.localName,
-    [ledgerTable.envVar]: ledgerTable.localName,
-    [replayTable.envVar]: replayTable.localName,
-    [evidenceBucket.envVar]: evidenceBucket.localName,
-    POUCH_ISSUER: `http://127.0.0.1:${ports.http}`,
-    POUCH_SIGNER: 'file',
-    POUCH_SIGNING_KEY_FILE: `${dataDir}/exchange-signing-key.jwk.json`,
-    POUCH_DYNAMODB_ENDPOINT: `http://127.0.0.1:${ports.dynamodb}`,
-    POUCH_S3_ENDPOINT: `http://127.0.0.1:${ports.s3}`,
-  } satisfies Record<string, string>;
+    [n.mode]: 'local',
+    [n.region]: 'local',
+    [n.mainTable]: mainTable.localName,
+    [n.ledgerTable]: ledgerTable.localName,
+    [n.replayTable]: replayTable.localName,
+    [n.evidenceBucket]: evidenceBucket.localName,
+    [n.issuer]: `http://127.0.0.1:${ports.http}`,
+    [n.signer]: 'file',
+    [n.signingKeyFile]: `${dataDir}/exchange-signing-key.jwk.json`,
+    [n.tokenSigningKeyFile]: `${dataDir}/exchange-token-key.jwk.json`,
+    [n.dynamodbEndpoint]: `http://127.0.0.1:${ports.dynamodb}`,
+    [n.s3Endpoint]: `http://127.0.0.1:${ports.s3}`,
+  } satisfies EnvValues;
 }
 
 /**
@@ -124,25 +126,27 @@ function stripEmpty(env: Readonly<Record<string, string | undefined>>): Record<s
 }
 
 function toConfig(v: RawConfig): Config {
-  const get = (name: string): string => String((v as Record<string, unknown>)[name]);
+  const keyId = v[n.signingKeyId];
+  const keyFile = v[n.signingKeyFile];
+  const dynamodb = v[n.dynamodbEndpoint];
+  const s3 = v[n.s3Endpoint];
   return {
-    mode: v.POUCH_MODE,
-    region: v.AWS_REGION,
-    tables: { main: get(mainTable.envVar), ledger: get(ledgerTable.envVar), replay: get(replayTable.envVar) },
-    evidenceBucket: get(evidenceBucket.envVar),
-    issuer: v.POUCH_ISSUER,
-    signer:
-      v.POUCH_SIGNER === 'kms'
-        ? { kind: 'kms', keyId: v.POUCH_SIGNING_KEY_ID! }
-        : { kind: 'file', path: v.POUCH_SIGNING_KEY_FILE! },
-    endpoints: {
-      ...(v.POUCH_DYNAMODB_ENDPOINT ? { dynamodb: v.POUCH_DYNAMODB_ENDPOINT } : {}),
-      ...(v.POUCH_S3_ENDPOINT ? { s3: v.POUCH_S3_ENDPOINT } : {}),
-    },
-    maxDocumentBytes: v.POUCH_MAX_DOCUMENT_BYTES,
-    maxBodyBytes: v.POUCH_MAX_BODY_BYTES,
-    presignSeconds: v.POUCH_PRESIGN_SECONDS,
-    bundleInlineMaxBytes: v.POUCH_BUNDLE_INLINE_MAX_BYTES,
-    logLevel: v.POUCH_LOG_LEVEL,
+    mode: v[n.mode],
+    region: v[n.region],
+    tables: { main: v[n.mainTable], ledger: v[n.ledgerTable], replay: v[n.replayTable] },
+    evidenceBucket: v[n.evidenceBucket],
+    issuer: v[n.issuer],
+    // The schema's refinement guarantees the key ids or files of the chosen signer.
+    signer: v[n.signer] === 'kms' ? { kind: 'kms', keyId: keyId! } : { kind: 'file', path: keyFile! },
+    tokenSigner:
+      v[n.signer] === 'kms'
+        ? { kind: 'kms', keyId: v[n.tokenSigningKeyId]! }
+        : { kind: 'file', path: v[n.tokenSigningKeyFile]! },
+    endpoints: { ...(dynamodb ? { dynamodb } : {}), ...(s3 ? { s3 } : {}) },
+    maxDocumentBytes: v[n.maxDocumentBytes],
+    maxBodyBytes: v[n.maxBodyBytes],
+    presignSeconds: v[n.presignSeconds],
+    bundleInlineMaxBytes: v[n.bundleInlineMaxBytes],
+    logLevel: v[n.logLevel],
   };
 }

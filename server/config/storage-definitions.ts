@@ -36,6 +36,16 @@ const pk: KeyAttribute = { name: 'pk', type: 'S' };
 const sk: KeyAttribute = { name: 'sk', type: 'S' };
 
 /**
+ * The main table's one GSI: exchanges per party and the public directory. Its name and key attributes are read
+ * here by CDK (index ARNs in the grants) and by server/adapters/main-table-keys.ts (every query), never retyped.
+ */
+export const mainTableIndex = {
+  indexName: 'gsi1',
+  partitionKey: { name: 'gsi1pk', type: 'S' },
+  sortKey: { name: 'gsi1sk', type: 'S' },
+} as const satisfies IndexDefinition;
+
+/**
  * Main table (single-table design): directory of authorities and members, exchanges and their labels,
  * messages, idempotency records. GSI1 lists exchanges per authority (inbox/outbox/auditor views).
  */
@@ -45,13 +55,7 @@ export const mainTable = {
   envVar: 'POUCH_MAIN_TABLE',
   partitionKey: pk,
   sortKey: sk,
-  globalIndexes: [
-    {
-      indexName: 'gsi1',
-      partitionKey: { name: 'gsi1pk', type: 'S' },
-      sortKey: { name: 'gsi1sk', type: 'S' },
-    },
-  ],
+  globalIndexes: [mainTableIndex],
   appendOnly: false,
   purpose: 'directory, exchanges, messages, idempotency',
 } as const satisfies TableDefinition;
@@ -107,18 +111,30 @@ export const evidenceBucket = {
 
 export const buckets: readonly BucketDefinition[] = [evidenceBucket];
 
-/** Key prefixes inside the evidence bucket. Storage keys are built only from server-generated ids. */
-export const objectKeys = {
-  document: (exchangeId: string, documentId: string): string =>
-    `exchanges/${exchangeId}/documents/${documentId}.age`,
-  checkpoint: (size: number): string => `checkpoints/${String(size).padStart(12, '0')}.jws`,
-  /** A custody bundle too large to answer inline; kept under the bucket's retention like the evidence. */
-  bundleExport: (exchangeId: string, exportId: string): string =>
-    `exchanges/${exchangeId}/exports/${exportId}.jsonl`,
+/**
+ * Top-level prefixes of the evidence bucket. The IAM grants (infra/) confine each function to its prefix: the
+ * API to `exchanges/` (documents and bundle exports), the checkpoint function to `checkpoints/`.
+ */
+export const objectPrefixes = {
+  exchanges: 'exchanges/',
+  checkpoints: 'checkpoints/',
 } as const;
 
-/** Lifetimes that the API and the template tests both rely on. */
+/** Object keys inside the evidence bucket. Storage keys are built only from server-generated ids. */
+export const objectKeys = {
+  document: (exchangeId: string, documentId: string): string =>
+    `${objectPrefixes.exchanges}${exchangeId}/documents/${documentId}.age`,
+  checkpoint: (size: number): string => `${objectPrefixes.checkpoints}${String(size).padStart(12, '0')}.jws`,
+  /** A custody bundle too large to answer inline; kept under the bucket's retention like the evidence. */
+  bundleExport: (exchangeId: string, exportId: string): string =>
+    `${objectPrefixes.exchanges}${exchangeId}/exports/${exportId}.jsonl`,
+} as const;
+
+/**
+ * Lifetimes that the API, the configuration, the CDK settings and the template tests all rely on. Use cases
+ * that cap a lifetime take it from here (server/use-cases must not retype 300).
+ */
 export const presignLimits = {
-  /** Presigned GET and PUT URLs live at most this long. */
+  /** Presigned GET and PUT URLs live at most this long, in seconds. */
   maxPresignSeconds: 300,
 } as const;

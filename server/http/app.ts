@@ -1,9 +1,10 @@
 // HTTP layer (primary adapter): createApp(deps) builds the whole Hono app. The Lambda entry and the local
 // server only wire dependencies and call this; tests call it through app.request().
+
+import { randomUUID } from 'node:crypto';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { methodNotAllowed } from 'hono/method-not-allowed';
-import { requestId } from 'hono/request-id';
 import { matchedRoutes } from 'hono/route';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Signer } from '../../shared/crypto/signer.ts';
@@ -18,8 +19,10 @@ export interface AppDeps {
   readonly health: readonly HealthCheck[];
   /** Largest JSON body accepted, in bytes; larger bodies get 413 before they are read. */
   readonly maxBodyBytes: number;
-  /** The exchange's signer: its public key is published at /.well-known/jwks.json. */
+  /** The access-token signer: its public key is published at /.well-known/jwks.json. */
   readonly signer?: Signer;
+  /** The custody signer (receipts, checkpoints): published at /.well-known/pouch-custody-keys.json. */
+  readonly custodySigner?: Signer;
   /** Feature route modules, registered in order after the system routes. */
   readonly modules?: ReadonlyArray<(app: PouchApp) => void>;
   /** Sees every response the app gives (tests check each one against /openapi.json); none by default. */
@@ -42,6 +45,8 @@ export type ResponseObserver = (observed: ObservedResponse) => void;
 const APP_TITLE = 'Pouch exchange';
 
 const jsonType = /^application\/([\w.-]+\+)?json(\s*;.*)?$/i;
+/** What a client's own X-Request-Id may look like to be kept (apart) for correlation. */
+const clientRequestIdPattern = /^[A-Za-z0-9._:-]{1,64}$/;
 
 /**
  * Build the Pouch HTTP app.
@@ -86,12 +91,23 @@ export function createApp(deps: AppDeps): PouchApp {
       });
     });
   }
-  app.use(requestId({ headerName: 'X-Request-Id', limitLength: 64 }));
+  // The request id in logs, problems and audit records is always ours: a client's X-Request-Id could otherwise
+  // collide with, or impersonate, another request's. A well-formed client value is kept apart, for correlation.
+  app.use(async (c, next) => {
+    const id = randomUUID();
+    c.set('requestId', id);
+    const claimed = c.req.header('x-request-id');
+    if (claimed !== undefined && clientRequestIdPattern.test(claimed)) c.set('clientRequestId', claimed);
+    c.header('X-Request-Id', id);
+    await next();
+  });
   app.use(async (c, next) => {
     const start = performance.now();
     await next();
+    const clientRequestId = c.get('clientRequestId');
     deps.logger.info('request', {
       requestId: c.get('requestId'),
+      ...(clientRequestId ? { clientRequestId } : {}),
       method: c.req.method,
       path: c.req.path,
       status: c.res.status,
@@ -139,6 +155,7 @@ export function createApp(deps: AppDeps): PouchApp {
     health: deps.health,
     title: APP_TITLE,
     ...(deps.signer ? { signer: deps.signer } : {}),
+    ...(deps.custodySigner ? { custodySigner: deps.custodySigner } : {}),
   });
   for (const register of deps.modules ?? []) register(app);
   return app;

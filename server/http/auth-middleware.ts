@@ -17,6 +17,7 @@ export const publicRoutes: ReadonlySet<string> = new Set([
   'GET /openapi.json',
   'GET /docs',
   'GET /.well-known/jwks.json',
+  'GET /.well-known/pouch-custody-keys.json',
   'POST /v1/token',
 ]);
 
@@ -32,6 +33,10 @@ export interface SecurityEvent {
   readonly clientId?: string;
   /** What was attempted: `METHOD path` or a use-case action. */
   readonly action: string;
+  /** Denials: who asked (authority, member, role), the policy rule that said no, and the resource asked for. */
+  readonly who?: { readonly authorityId: string; readonly memberId: string; readonly role: string };
+  readonly rule?: string;
+  readonly resourceId?: string;
 }
 
 /**
@@ -149,6 +154,9 @@ export function registerAuthMiddleware(deps: {
         reason: 'ERR_FORBIDDEN',
         clientId: principal.clientId,
         action: `${action} (${c.error.action})`,
+        who: { authorityId: principal.authorityId, memberId: principal.memberId, role: principal.role },
+        ...(c.error.rule ? { rule: c.error.rule } : {}),
+        ...(c.error.resourceId ? { resourceId: c.error.resourceId } : {}),
       });
     } else if (isPouchError(c.error, 'ERR_FORBIDDEN')) {
       logSecurityEvent(deps.logger, c, {

@@ -1,6 +1,7 @@
 // HTTP layer (primary adapter): custody routes — the checkpoint log (build, latest, by size, consistency), a
 // chain's inclusion proof, the auditor's timeline and the custody bundle export. Thin: zod validation, then one
-// use case call (server/use-cases/custody/checkpoint-service.ts, server/use-cases/custody/audit-service.ts).
+// use case call (server/use-cases/custody/checkpoint-access.ts, server/use-cases/custody/audit-service.ts), which
+// applies the policy.
 import { createRoute } from '@hono/zod-openapi';
 import {
   BUNDLE_MEDIA_TYPE,
@@ -16,14 +17,12 @@ import {
   TimelineSchema,
 } from '../../shared/api/custody.ts';
 import { ExchangeParamsSchema } from '../../shared/api/exchange.ts';
-import { PouchError } from '../../shared/domain/errors.ts';
 import type { LedgerEvent } from '../../shared/domain/ledger/event.ts';
-import { canManageDirectory, canReadLedger } from '../policy/policy.ts';
-import type { ExchangeRepository } from '../ports/exchange-repository.ts';
 import type { AuditService } from '../use-cases/custody/audit-service.ts';
-import type { CheckpointService } from '../use-cases/custody/checkpoint-service.ts';
+import type { CheckpointAccess } from '../use-cases/custody/checkpoint-access.ts';
 import type { PouchApp } from './app-env.ts';
 import { requirePrincipal } from './auth-middleware.ts';
+import { keyedReadIds } from './idempotency.ts';
 import {
   bodyErrors,
   jsonResponse,
@@ -37,9 +36,8 @@ import {
 const conflict = { 409: problemResponse('A concurrent change holds the ledger; try again') };
 
 export interface CustodyRouteDeps {
-  readonly checkpoints: CheckpointService;
+  readonly checkpoints: CheckpointAccess;
   readonly audit: AuditService;
-  readonly exchanges: Pick<ExchangeRepository, 'getExchange'>;
 }
 
 const plain = (c: CheckpointWire): CheckpointWire => ({
@@ -70,9 +68,7 @@ export function registerCustodyRoutes(deps: CustodyRouteDeps) {
         },
       }),
       async (c) => {
-        if (!canManageDirectory(requirePrincipal(c)))
-          throw new PouchError('ERR_NOT_FOUND', 'No such resource');
-        const result = await deps.checkpoints.build();
+        const result = await deps.checkpoints.build(requirePrincipal(c));
         return c.json(
           { checkpoint: result.checkpoint ? plain(result.checkpoint) : null, created: result.created },
           200,
@@ -91,8 +87,7 @@ export function registerCustodyRoutes(deps: CustodyRouteDeps) {
         responses: { 200: jsonResponse(CheckpointSchema, 'The latest checkpoint'), ...securedErrors },
       }),
       async (c) => {
-        requirePrincipal(c);
-        return c.json(plain(await deps.checkpoints.latest()), 200);
+        return c.json(plain(await deps.checkpoints.latest(requirePrincipal(c))), 200);
       },
     );
 
@@ -114,9 +109,8 @@ export function registerCustodyRoutes(deps: CustodyRouteDeps) {
         },
       }),
       async (c) => {
-        requirePrincipal(c);
         const { first, second } = c.req.valid('query');
-        const result = await deps.checkpoints.consistencyProof(first, second);
+        const result = await deps.checkpoints.consistencyProof(requirePrincipal(c), first, second);
         return c.json({ first: plain(result.first), second: plain(result.second), proof: result.proof }, 200);
       },
     );
@@ -136,8 +130,8 @@ export function registerCustodyRoutes(deps: CustodyRouteDeps) {
         },
       }),
       async (c) => {
-        requirePrincipal(c);
-        return c.json(plain(await deps.checkpoints.get(c.req.valid('param').size)), 200);
+        const size = c.req.valid('param').size;
+        return c.json(plain(await deps.checkpoints.get(requirePrincipal(c), size)), 200);
       },
     );
 
@@ -156,12 +150,10 @@ export function registerCustodyRoutes(deps: CustodyRouteDeps) {
         },
       }),
       async (c) => {
-        const principal = requirePrincipal(c);
-        const { exchangeId } = c.req.valid('param');
-        const label = await deps.exchanges.getExchange(exchangeId);
-        if (!label || !canReadLedger(principal, label))
-          throw new PouchError('ERR_NOT_FOUND', 'No such exchange');
-        const proof = await deps.checkpoints.inclusionProof(exchangeId);
+        const proof = await deps.checkpoints.inclusionProof(
+          requirePrincipal(c),
+          c.req.valid('param').exchangeId,
+        );
         return c.json({ ...proof, checkpoint: plain(proof.checkpoint), proof: [...proof.proof] }, 200);
       },
     );
@@ -183,7 +175,12 @@ export function registerCustodyRoutes(deps: CustodyRouteDeps) {
         },
       }),
       async (c) => {
-        const t = await deps.audit.timeline(requirePrincipal(c), c.req.valid('param').exchangeId);
+        const principal = requirePrincipal(c);
+        const t = await deps.audit.timeline(
+          principal,
+          c.req.valid('param').exchangeId,
+          keyedReadIds(c, principal),
+        );
         return c.json(
           {
             label: t.label,
@@ -222,7 +219,12 @@ export function registerCustodyRoutes(deps: CustodyRouteDeps) {
         },
       }),
       async (c) => {
-        const delivery = await deps.audit.deliverBundle(requirePrincipal(c), c.req.valid('param').exchangeId);
+        const principal = requirePrincipal(c);
+        const delivery = await deps.audit.deliverBundle(
+          principal,
+          c.req.valid('param').exchangeId,
+          keyedReadIds(c, principal),
+        );
         if (delivery.kind === 'inline') {
           return c.body(delivery.text, 200, { 'content-type': BUNDLE_MEDIA_TYPE });
         }

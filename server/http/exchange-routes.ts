@@ -28,7 +28,7 @@ import type { IdempotencyStore } from '../ports/idempotency-store.ts';
 import type { ExchangeService } from '../use-cases/exchange/exchange-service.ts';
 import type { PouchApp } from './app-env.ts';
 import { requirePrincipal } from './auth-middleware.ts';
-import { runIdempotent } from './idempotency.ts';
+import { effectIdsOf, keyedReadIds, recordingIds, runIdempotent } from './idempotency.ts';
 import {
   bodyErrors,
   idempotencyErrors,
@@ -77,9 +77,13 @@ export function registerExchangeRoutes(deps: ExchangeRouteDeps) {
           deps.idempotency,
           principal,
           body,
-          { exchangeId: newId('exch') },
+          recordingIds({ exchangeId: newId('exch') }),
           { status: 201, schema: ExchangeLabelSchema },
-          async (ids) => deps.exchanges.createExchange(principal, body, ids.exchangeId ?? newId('exch')),
+          async (ids) =>
+            deps.exchanges.createExchange(principal, body, {
+              ...effectIdsOf(ids),
+              ...(ids.exchangeId === undefined ? {} : { exchangeId: ids.exchangeId }),
+            }),
         );
       },
     );
@@ -133,9 +137,11 @@ export function registerExchangeRoutes(deps: ExchangeRouteDeps) {
         },
       }),
       async (c) => {
+        const principal = requirePrincipal(c);
         const { label, messages } = await deps.exchanges.getExchange(
-          requirePrincipal(c),
+          principal,
           c.req.valid('param').exchangeId,
+          keyedReadIds(c, principal),
         );
         return c.json({ label, messages }, 200);
       },
@@ -175,13 +181,11 @@ export function registerExchangeRoutes(deps: ExchangeRouteDeps) {
           principal,
           body,
           { documentId: newId('doc') },
-          { status: 201, schema: DeclaredDocumentSchema },
+          { status: 201, schema: DeclaredDocumentSchema, rederive: true },
           async (ids) => {
             const documentId = ids.documentId ?? newId('doc');
             const result = await deps.exchanges.declareDocument(principal, exchangeId, body, documentId);
-            // The use case hands its URLs over untyped: parsing them is what lets the answer be checked.
-            const urls = DeclaredDocumentSchema.shape.urls.parse(result.urls);
-            return { plan: result.plan, urls, document: publicDocument(result.document) };
+            return { plan: result.plan, urls: result.urls, document: publicDocument(result.document) };
           },
         );
       },
@@ -248,11 +252,17 @@ export function registerExchangeRoutes(deps: ExchangeRouteDeps) {
           deps.idempotency,
           principal,
           body,
-          {},
+          recordingIds(),
           { status: 200, schema: SealedDocumentSchema },
-          async () =>
+          async (ids) =>
             publicDocument(
-              await deps.exchanges.commitDocument(principal, exchangeId, documentId, body.parts),
+              await deps.exchanges.commitDocument(
+                principal,
+                exchangeId,
+                documentId,
+                body.parts,
+                effectIdsOf(ids),
+              ),
             ),
         );
       },
@@ -275,7 +285,8 @@ export function registerExchangeRoutes(deps: ExchangeRouteDeps) {
           ...bodyErrors,
           ...securedErrors,
           409: problemResponse(
-            'Not allowed in the current state (the problem names it), the message id is taken, or a concurrent change',
+            'Not allowed in the current state (ERR_INVALID_STATE, the problem names it), the message id was already ' +
+              'sent with other contents (ERR_MESSAGE_IMMUTABLE: a sent message never changes), or a concurrent change',
           ),
           422: problemResponse(
             'The manifest does not verify or does not match the uploads, or the Idempotency-Key was used with another request',
@@ -291,10 +302,15 @@ export function registerExchangeRoutes(deps: ExchangeRouteDeps) {
           deps.idempotency,
           principal,
           body,
-          {},
+          recordingIds(),
           { status: 201, schema: SentMessageSchema },
-          async () => {
-            const { message, status, seq } = await deps.exchanges.postMessage(principal, exchangeId, body);
+          async (ids) => {
+            const { message, status, seq } = await deps.exchanges.postMessage(
+              principal,
+              exchangeId,
+              body,
+              effectIdsOf(ids),
+            );
             return { message, status, seq };
           },
         );
@@ -320,16 +336,22 @@ export function registerExchangeRoutes(deps: ExchangeRouteDeps) {
       async (c) => {
         const principal = requirePrincipal(c);
         const { exchangeId, documentId } = c.req.valid('param');
-        // With a key, a retried download returns the same URL and records one retrieval, not two.
+        // With a key, a retried download records one retrieval, not two (the recorder knows its event by id), and
+        // gets a fresh URL: a stored one may be expired or point at a restarted local server's old port.
         return runIdempotent(
           c,
           deps.idempotency,
           principal,
           null,
-          {},
-          { status: 200, schema: DownloadSchema },
-          async () => {
-            const result = await deps.exchanges.presignDownload(principal, exchangeId, documentId);
+          recordingIds(),
+          { status: 200, schema: DownloadSchema, rederive: true },
+          async (ids) => {
+            const result = await deps.exchanges.presignDownload(
+              principal,
+              exchangeId,
+              documentId,
+              effectIdsOf(ids),
+            );
             return { ...result, document: publicDocument(result.document) };
           },
         );

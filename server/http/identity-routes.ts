@@ -1,12 +1,16 @@
 // HTTP layer (primary adapter): the token endpoint (OAuth 2.0 client credentials with private_key_jwt client
 // authentication, RFC 6749 §4.4 + RFC 7523, as in SMART Backend Services) and "who am I".
 import { createRoute } from '@hono/zod-openapi';
-import { PrincipalSchema, TokenRequestSchema, TokenResponseSchema } from '../../shared/api/identity.ts';
+import {
+  CLIENT_ASSERTION_TYPE,
+  PrincipalSchema,
+  TokenRequestSchema,
+  TokenResponseSchema,
+} from '../../shared/api/identity.ts';
 import { AuthenticationError } from '../../shared/domain/identity/errors.ts';
 import type { Principal } from '../../shared/domain/identity/types.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { IssuedToken } from '../use-cases/identity/token-service.ts';
-import { CLIENT_ASSERTION_TYPE } from '../use-cases/identity/token-service.ts';
 import type { PouchApp } from './app-env.ts';
 import { authenticationProblem, logSecurityEvent, requirePrincipal } from './auth-middleware.ts';
 import {

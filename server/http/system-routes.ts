@@ -1,6 +1,7 @@
-// HTTP layer (primary adapter): system routes — /health, /openapi.json and the offline /docs page.
+// HTTP layer (primary adapter): system routes — /health, the two public key sets, /openapi.json and the offline
+// /docs page.
 import { createRoute } from '@hono/zod-openapi';
-import { HealthSchema, JwkSetSchema } from '../../shared/api/system.ts';
+import { CustodyJwkSetSchema, HealthSchema, type JwkSet, JwkSetSchema } from '../../shared/api/system.ts';
 import type { Signer } from '../../shared/crypto/signer.ts';
 import type { HealthCheck } from '../ports/health.ts';
 import type { PouchApp } from './app-env.ts';
@@ -26,25 +27,41 @@ const jwksRoute = createRoute({
   method: 'get',
   path: '/.well-known/jwks.json',
   tags: ['system'],
-  summary:
-    'The exchange’s public signing key (access tokens, receipts, checkpoints), for offline verification',
+  summary: 'The exchange’s access-token signing key',
   responses: { 200: jsonResponse(JwkSetSchema, 'JWK Set'), ...serverErrors },
 });
 
+const custodyKeysRoute = createRoute({
+  method: 'get',
+  path: '/.well-known/pouch-custody-keys.json',
+  tags: ['system'],
+  summary:
+    'The exchange’s custody key (receipts, checkpoints), as carried by custody bundles; `pouch verify --live` pins it',
+  responses: { 200: jsonResponse(CustodyJwkSetSchema, 'JWK Set'), ...serverErrors },
+});
+
+/** A public JWK Set of one signer: string members only, so nothing private can slip through. */
+async function publicJwkSet(signer: Signer): Promise<JwkSet> {
+  const jwk = await signer.publicJwk();
+  const members: Record<string, string> = {};
+  for (const [name, value] of Object.entries(jwk)) if (typeof value === 'string') members[name] = value;
+  return { keys: [members] };
+}
+
 export function registerSystemRoutes(
   app: PouchApp,
-  deps: { health: readonly HealthCheck[]; title: string; signer?: Signer },
+  deps: { health: readonly HealthCheck[]; title: string; signer?: Signer; custodySigner?: Signer },
 ) {
-  const signer = deps.signer;
+  const { signer, custodySigner } = deps;
   if (signer) {
-    app.openapi(jwksRoute, async (c) => {
-      const jwk = await signer.publicJwk();
-      const members: Record<string, string> = {};
-      for (const [name, value] of Object.entries(jwk)) if (typeof value === 'string') members[name] = value;
-      return c.json({ keys: [members] }, 200, {
-        'cache-control': 'public, max-age=300',
-      });
-    });
+    app.openapi(jwksRoute, async (c) =>
+      c.json(await publicJwkSet(signer), 200, { 'cache-control': 'public, max-age=300' }),
+    );
+  }
+  if (custodySigner) {
+    app.openapi(custodyKeysRoute, async (c) =>
+      c.json(await publicJwkSet(custodySigner), 200, { 'cache-control': 'public, max-age=300' }),
+    );
   }
 
   app.openapi(healthRoute, async (c) => {

@@ -8,6 +8,7 @@ import {
   type KeySchemaElement,
 } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { createAwsClients, destroyAwsClients } from '../adapters/aws-clients.ts';
 import type { Config } from '../config/config.ts';
 import {
   type BucketDefinition,
@@ -32,6 +33,19 @@ export async function bootstrapStorage(clients: { dynamo: DynamoDBClient; s3: S3
   for (const table of tables)
     await ensureTable(clients.dynamo, table, tableNames.get(table) ?? table.localName);
   for (const bucket of buckets) await ensureBucket(clients.s3, bucketNames.get(bucket) ?? bucket.localName);
+}
+
+/**
+ * The local start's storage step, run before the composition root: bootstrap with clients of its own, released
+ * at once, so composing never has to create anything.
+ */
+export async function bootstrapLocalStorage(config: Config): Promise<void> {
+  const clients = createAwsClients(config);
+  try {
+    await bootstrapStorage(clients, config);
+  } finally {
+    destroyAwsClients(clients);
+  }
 }
 
 /** The CreateTable input for a definition; exported so tests can compare it with the CDK template. */

@@ -1,10 +1,10 @@
 // Local mode: seeds clearly fictional demo authorities (Northland, Southmark, Eastmere) with members, keys and
-// published requirement profiles, and writes each one's keystore under <dataDir>/demo/<slug> so the `pouch` CLI
-// can act as any of them (POUCH_HOME=.pouch/demo/<slug> pouch --profile officer ...). Idempotent across restarts.
+// published requirement profiles, and has each one's keystore written under <dataDir>/demo/<slug> so the `pouch`
+// CLI can act as any of them (POUCH_HOME=.pouch/demo/<slug> pouch --profile officer ...). Idempotent across
+// restarts. The keystores are the client's: the entry point hands in DemoKeystores (client/keystore/
+// demo-keystores.ts), so server code never imports the client.
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { type Keystore, openKeystore } from '../../client/keystore/keystore.ts';
-import { isKeystoreError } from '../../client/keystore/keystore-error.ts';
 import type { DirectoryRepository } from '../ports/directory-repository.ts';
 import { seedDirectory } from '../use-cases/identity/seed.ts';
 import { DEMO_AUTHORITIES, type DemoAuthority } from './demo-profiles.ts';
@@ -17,6 +17,21 @@ export interface DemoAuthoritySeeded {
   /** Keystore folder (POUCH_HOME) holding the members' keys and CLI profiles. */
   readonly home: string;
   readonly recipient: string;
+}
+
+/** Where the demo's member keys, sealing identities and CLI profiles are kept, one keystore per `home`. */
+export interface DemoKeystores {
+  /** The public JWK (with `kid`) of signing key `name`, created when absent. */
+  ensureSigningKey(
+    home: string,
+    name: string,
+  ): Promise<Readonly<Record<string, unknown>> & { readonly kid: string }>;
+  /** The age recipient of sealing key `name`, created when absent. */
+  ensureSealingKey(home: string, name: string): Promise<string>;
+  saveProfile(
+    home: string,
+    profile: { name: string; baseUrl: string; clientId: string; key: string },
+  ): Promise<void>;
 }
 
 /** Members every demo authority gets; each is also the name of its key and its CLI profile. */
@@ -39,20 +54,20 @@ export async function seedDemoAuthorities(
   directory: DirectoryRepository,
   dataDir: string,
   baseUrl: string,
+  keystores: DemoKeystores,
 ): Promise<DemoAuthoritySeeded[]> {
   const seeded: DemoAuthoritySeeded[] = [];
   const authorities = [];
   for (const demo of DEMO_AUTHORITIES) {
     const slug = SLUGS[demo.country] ?? demo.id;
     const home = join(dataDir, 'demo', slug);
-    const keystore = openKeystore({ home });
     const authorityId = demoAuthorityId(demo);
     const members = [];
     for (const member of DEMO_MEMBERS) {
-      const key = await ensureSigningKey(keystore, member.id);
+      const key = await keystores.ensureSigningKey(home, member.id);
       members.push({ id: member.id, displayName: member.displayName, role: member.role, keys: [key] });
     }
-    const recipient = await ensureSealingKey(keystore, 'seal');
+    const recipient = await keystores.ensureSealingKey(home, 'seal');
     authorities.push({
       id: authorityId,
       country: demo.country,
@@ -68,9 +83,8 @@ export async function seedDemoAuthorities(
   }
   await seedDirectory(directory, { authorities });
   for (const s of seeded) {
-    const keystore = openKeystore({ home: s.home });
     for (const member of DEMO_MEMBERS) {
-      await keystore.saveProfile({
+      await keystores.saveProfile(s.home, {
         name: member.id,
         baseUrl,
         clientId: `${s.authorityId}:${member.id}`,
@@ -79,25 +93,4 @@ export async function seedDemoAuthorities(
     }
   }
   return seeded;
-}
-
-async function ensureSigningKey(keystore: Keystore, name: string) {
-  try {
-    const info = await keystore.showKey(name);
-    if (info.kind === 'signing') return { ...info.publicJwk, kid: info.kid };
-  } catch (error) {
-    if (!isKeystoreError(error, 'key-not-found')) throw error;
-  }
-  const created = await keystore.createSigningKey({ name, alg: 'ES256' });
-  return { ...created.publicJwk, kid: created.kid };
-}
-
-async function ensureSealingKey(keystore: Keystore, name: string): Promise<string> {
-  try {
-    const info = await keystore.showKey(name);
-    if (info.kind === 'sealing') return info.recipient;
-  } catch (error) {
-    if (!isKeystoreError(error, 'key-not-found')) throw error;
-  }
-  return (await keystore.createSealingKey({ name })).recipient;
 }

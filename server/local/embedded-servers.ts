@@ -1,17 +1,20 @@
 // Local mode infrastructure: starts the embedded DynamoDB-compatible (dynalite) and S3-compatible (s3rver)
 // servers on loopback. Used by `npm start` and by integration tests; never bundled into the Lambda.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import dynalite from 'dynalite';
-import S3rver from 's3rver';
+import S3rver, { type S3rverContext } from 's3rver';
+import { repairS3Store, type S3RepairSummary } from './s3-store-repair.ts';
 
 export interface EmbeddedServers {
   readonly dynamodbEndpoint: string;
   readonly s3Endpoint: string;
   readonly dynamodbPort: number;
   readonly s3Port: number;
+  /** What the start-up check of the S3 folder repaired or set aside (a kill can leave writes half done). */
+  readonly s3Repair: S3RepairSummary;
   close(): Promise<void>;
 }
 
@@ -43,8 +46,12 @@ export async function startEmbeddedServers(options: {
 
   let s3: S3rver;
   let s3Port: number;
+  let s3Repair: S3RepairSummary;
   try {
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    s3Repair = await repairS3Store({ s3Dir, quarantineDir: join(options.dataDir, 'quarantine', stamp) });
     s3 = new S3rver({ address: '127.0.0.1', port: options.s3Port ?? 0, directory: s3Dir, silent: true });
+    s3.middleware.unshift(headBucketWithoutListing(s3Dir));
     const address = (await s3.run()) as AddressInfo;
     s3Port = address.port;
   } catch (error) {
@@ -57,9 +64,27 @@ export async function startEmbeddedServers(options: {
     s3Endpoint: `http://127.0.0.1:${s3Port}`,
     dynamodbPort,
     s3Port,
+    s3Repair,
     async close() {
       await Promise.allSettled([s3.close(), closeServer(dynamo)]);
     },
+  };
+}
+
+/**
+ * s3rver answers HeadBucket by listing up to 1,000 objects and reading each one's metadata, so a health probe
+ * would cost a listing and fail on any one unreadable object. A bucket exists when its folder does; answer
+ * that directly (the same question S3 answers).
+ */
+function headBucketWithoutListing(s3Dir: string) {
+  return async (ctx: S3rverContext, next: () => Promise<void>): Promise<void> => {
+    const bucket = /^\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/?$/.exec(ctx.path)?.[1];
+    if (ctx.method !== 'HEAD' || bucket === undefined || ctx.querystring !== '') return next();
+    const found = await stat(join(s3Dir, bucket)).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
+    ctx.status = found ? 200 : 404;
   };
 }
 

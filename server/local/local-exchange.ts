@@ -9,16 +9,23 @@ import { loadConfig, localDefaults } from '../config/config.ts';
 import type { ResponseObserver } from '../http/app.ts';
 import type { Logger } from '../ports/logger.ts';
 import { startCheckpointTimer } from '../use-cases/custody/checkpoint-service.ts';
-import { bootstrapStorage } from './bootstrap.ts';
-import { type DemoAuthoritySeeded, seedDemoAuthorities } from './demo-seed.ts';
+import { bootstrapLocalStorage } from './bootstrap.ts';
+import { type DemoAuthoritySeeded, type DemoKeystores, seedDemoAuthorities } from './demo-seed.ts';
 import { type EmbeddedServers, startEmbeddedServers } from './embedded-servers.ts';
+import { bootstrapLocalOperator } from './local-operator.ts';
+
+/** The runtime of a local exchange: the composed one, plus the operator key file the local start created. */
+export interface LocalRuntime extends Runtime {
+  /** The operator's private key file (server/local/local-operator.ts). */
+  readonly operatorKeyFile?: string;
+}
 
 export interface LocalExchange {
   readonly url: string;
   readonly port: number;
   readonly dataDir: string;
   readonly embedded: EmbeddedServers;
-  readonly runtime: Runtime;
+  readonly runtime: LocalRuntime;
   /** The demo authorities, when started with `seedDemo`. */
   readonly demo: readonly DemoAuthoritySeeded[];
   close(): Promise<void>;
@@ -35,8 +42,11 @@ export async function startLocalExchange(options: {
   env?: Readonly<Record<string, string | undefined>>;
   logger?: Logger;
   persistDynamo?: boolean;
-  /** Seed the fictional demo authorities and their keystores under <dataDir>/demo (npm start does). */
-  seedDemo?: boolean;
+  /**
+   * Seed the fictional demo authorities, writing their keystores under <dataDir>/demo through these (npm start
+   * passes the client's, client/keystore/demo-keystores.ts).
+   */
+  seedDemo?: DemoKeystores;
   /** Build a checkpoint this often when something changed (default 60 s; 0 turns the timer off). */
   checkpointIntervalMs?: number;
   /** Tests only: sees every response of the app (the contract check against /openapi.json). */
@@ -74,12 +84,26 @@ export async function startLocalExchange(options: {
       ...localDefaults(options.dataDir, { http: port, dynamodb: embedded.dynamodbPort, s3: embedded.s3Port }),
       ...(options.env ?? {}),
     });
-    const runtime = await composeRuntime(config, {
+    // Storage first, then one pass through the composition root, then the directory entries local mode needs.
+    await bootstrapLocalStorage(config);
+    const composed = await composeRuntime(config, {
       ...(options.logger ? { logger: options.logger } : {}),
       ...(options.observeResponse ? { observeResponse: options.observeResponse } : {}),
     });
-    await bootstrapStorage(runtime.clients, config);
-    const demo = options.seedDemo ? await seedDemoAuthorities(runtime.directory, options.dataDir, url) : [];
+    const { s3Repair } = embedded;
+    if (s3Repair.actions.length > 0) {
+      // Not an error: the last run was killed mid-write and nothing half-written was ever acknowledged.
+      composed.logger.warn('local storage repaired after an unclean stop', {
+        objectsChecked: s3Repair.objectsChecked,
+        repaired: s3Repair.actions.map((a) => `${a.action} ${a.path}: ${a.reason}`),
+        quarantineDir: s3Repair.quarantineDir,
+      });
+    }
+    const operatorKeyFile = await bootstrapLocalOperator(config, composed.directory, Date.now());
+    const runtime: LocalRuntime = { ...composed, ...(operatorKeyFile ? { operatorKeyFile } : {}) };
+    const demo = options.seedDemo
+      ? await seedDemoAuthorities(runtime.directory, options.dataDir, url, options.seedDemo)
+      : [];
     ready = getRequestListener(runtime.app.fetch);
     const started = embedded;
     const intervalMs = options.checkpointIntervalMs ?? 60_000;

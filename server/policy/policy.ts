@@ -1,6 +1,7 @@
-// Domain layer: the ONE authorization policy. Pure functions over a principal and the thing it wants;
-// use cases call them where data is read or changed and turn "no" into a not-found answer (404).
-// Anything not allowed here is denied.
+// Policy: the ONE authorization policy. Pure functions over a principal and the thing it wants, and `authorize`,
+// which use cases call where data is read or changed: a "no" becomes a not-found answer (404) that names its rule
+// for the security log (the auth middleware writes it). Anything not allowed here is denied.
+import { AccessDeniedError } from '../../shared/domain/identity/errors.ts';
 import type { Principal } from '../../shared/domain/identity/types.ts';
 
 /** The minimal view of an exchange that its access rules need: its two parties. */
@@ -8,6 +9,9 @@ export interface ExchangePartiesLabel {
   readonly requesterId: string;
   readonly requestedId: string;
 }
+
+/** Roles that work cases: they create, read, send and retrieve. */
+const WORKING_ROLES: ReadonlySet<string> = new Set(['officer', 'contact-247']);
 
 const isMemberOf = (p: Principal, authorityId: string): boolean =>
   p.kind === 'member' && p.authorityId === authorityId;
@@ -21,7 +25,33 @@ const isPartyTo = (p: Principal, label: ExchangePartiesLabel): boolean =>
  * a party.
  */
 export function canReadExchange(principal: Principal, label: ExchangePartiesLabel): boolean {
-  return isPartyTo(principal, label) && (principal.role === 'officer' || principal.role === 'contact-247');
+  return isPartyTo(principal, label) && WORKING_ROLES.has(principal.role);
+}
+
+/** Opening an exchange: a working member of any authority (the requested party is checked as input). */
+export function canCreateExchange(principal: Principal): boolean {
+  return principal.kind === 'member' && WORKING_ROLES.has(principal.role);
+}
+
+/** Listing the caller's own authority's exchanges (labels only): its working members and its auditors. */
+export function canListExchanges(principal: Principal): boolean {
+  return principal.kind === 'member' && (WORKING_ROLES.has(principal.role) || principal.role === 'auditor');
+}
+
+/**
+ * A declared document belongs to the authority that uploads it: only that authority presigns, commits and sends
+ * it. (The other party reads it once it is sent, under {@link canReadExchange}.)
+ */
+export function isOwnUpload(principal: Principal, doc: { readonly uploaderAuthorityId: string }): boolean {
+  return principal.kind === 'member' && doc.uploaderAuthorityId === principal.authorityId;
+}
+
+/**
+ * An auditor's read is a custody read: it sees the label, the ledger and the manifests, never contents, and
+ * every read is itself recorded (`auditor.viewed`).
+ */
+export function readsAsAuditor(principal: Principal): boolean {
+  return principal.kind === 'member' && principal.role === 'auditor';
 }
 
 /** Acting on an exchange (send, acknowledge, answer, upload) follows the same rule as reading it. */
@@ -49,6 +79,11 @@ export function canManageDirectory(principal: Principal): boolean {
   return principal.kind === 'operator' && principal.role === 'operator';
 }
 
+/** The operator appends chain heads to the checkpoint log and signs checkpoints on demand. */
+export function canBuildCheckpoints(principal: Principal): boolean {
+  return canManageDirectory(principal);
+}
+
 /** Every authenticated principal reads the public directory (keys, recipients, profiles): nothing secret. */
 export function canReadPublicDirectory(principal: Principal): boolean {
   return principal.kind === 'operator' || principal.kind === 'member';
@@ -57,4 +92,39 @@ export function canReadPublicDirectory(principal: Principal): boolean {
 /** An authority's directory audit log: its admins and its auditors. */
 export function canReadAuthorityAudit(principal: Principal, authorityId: string): boolean {
   return isMemberOf(principal, authorityId) && (principal.role === 'admin' || principal.role === 'auditor');
+}
+
+/** The exchange rules, by the name the security log gives them. */
+export const EXCHANGE_RULES = {
+  'read-exchange': canReadExchange,
+  'act-on-exchange': canActOnExchange,
+  'read-exchange-label': canReadExchangeLabel,
+  'read-ledger': canReadLedger,
+} as const satisfies Record<string, (p: Principal, l: ExchangePartiesLabel) => boolean>;
+
+export type ExchangeRule = keyof typeof EXCHANGE_RULES;
+
+/** Why a "no": the rule that said it, what was attempted, on which resource, and the (not-found) message. */
+export interface DenialReason {
+  readonly rule: string;
+  /** What was attempted (`create exchange`, `read-ledger`, ...), as the security log names it. */
+  readonly attempt: string;
+  readonly resourceId?: string;
+  readonly message?: string;
+}
+
+/**
+ * Deny unless `allowed`: throws the same not-found a miss gives, carrying the rule and resource for the security
+ * log. Use cases call this for every decision, so every "no" of an authenticated caller is logged.
+ */
+export function authorize(allowed: boolean, why: DenialReason): void {
+  if (!allowed) throw denial(why);
+}
+
+/** The error of a "no" (or of a miss that must look the same and still be logged as a probe). */
+export function denial(why: DenialReason): AccessDeniedError {
+  return new AccessDeniedError(why.attempt, why.message ?? 'Not found', {
+    rule: why.rule,
+    ...(why.resourceId === undefined ? {} : { resourceId: why.resourceId }),
+  });
 }

@@ -1,4 +1,4 @@
-// Wire schemas (core) of the system routes: /health and the exchange's public signing key set.
+// Wire schemas (core) of the system routes: /health and the exchange's two public key sets.
 import { z } from 'zod';
 
 export const HealthSchema = z
@@ -15,8 +15,14 @@ export const HealthSchema = z
   .meta({ id: 'Health' });
 export type Health = z.output<typeof HealthSchema>;
 
-/** The exchange's public keys (access tokens, receipts, checkpoints), for offline verification. */
-export const JwkSetSchema = z
-  .object({ keys: z.array(z.record(z.string(), z.string())) })
-  .meta({ id: 'JwkSet' });
+const jwkSet = () => z.object({ keys: z.array(z.record(z.string(), z.string())) });
+
+/** The access-token signing key (/.well-known/jwks.json). */
+export const JwkSetSchema = jwkSet().meta({ id: 'JwkSet' });
 export type JwkSet = z.output<typeof JwkSetSchema>;
+
+/**
+ * The custody key that signs receipts and checkpoints (/.well-known/pouch-custody-keys.json), as custody bundles
+ * carry it: `pouch verify --live` pins it.
+ */
+export const CustodyJwkSetSchema = jwkSet().meta({ id: 'CustodyJwkSet' });

@@ -67,6 +67,47 @@ export function parseRecipient(text: string): AgeRecipient {
   throw keyError('unsupported or malformed age recipient');
 }
 
+/**
+ * Throw ERR_VALIDATION (naming `recipients.<index>`) unless every recipient is an age X25519 (`age1...`) or
+ * hybrid (`age1pq1...`) one: the check the directory applies to the recipients an authority publishes.
+ */
+export function validateRecipients(recipients: readonly string[]): void {
+  recipients.forEach((text, index) => {
+    try {
+      parseRecipient(text);
+    } catch {
+      const message = 'not an age X25519 or hybrid post-quantum recipient';
+      throw new PouchError('ERR_VALIDATION', message, {
+        details: { errors: [{ field: `recipients.${index}`, message }] },
+      });
+    }
+  });
+}
+
+/**
+ * Parse the recipients of one seal: duplicates dropped, each validated, and hybrid post-quantum and classic
+ * X25519 recipients never mixed. A file sealed to both can be opened by breaking X25519 alone, so one classic
+ * recipient silently removes the post-quantum protection the hybrid ones asked for (age itself refuses the mix).
+ * Throws ERR_SEAL_FORMAT (none, or malformed) or ERR_SEAL_RECIPIENTS_MIXED.
+ *
+ * @example
+ * parseRecipients([pqA, pqB]); // ok
+ * parseRecipients([pqA, classicB]); // throws ERR_SEAL_RECIPIENTS_MIXED
+ */
+export function parseRecipients(texts: readonly string[]): AgeRecipient[] {
+  if (texts.length === 0) throw new PouchError('ERR_SEAL_FORMAT', 'At least one recipient is required');
+  const parsed = [...new Set(texts)].map(parseRecipient);
+  const hybrid = parsed.filter((r) => r.kind === 'mlkem768x25519').length;
+  if (hybrid > 0 && hybrid < parsed.length) {
+    throw new PouchError(
+      'ERR_SEAL_RECIPIENTS_MIXED',
+      'Post-quantum (age1pq1...) and classic (age1...) recipients cannot be mixed: use all hybrid, or none',
+      { details: { hybrid, classic: parsed.length - hybrid } },
+    );
+  }
+  return parsed;
+}
+
 /** Parse and validate an identity string. Throws PouchError ERR_SEAL_FORMAT when it is not a supported one. */
 export function parseIdentity(text: string): AgeIdentity {
   const { hrp, bytes } = decodeBech32(text);

@@ -30,7 +30,7 @@ import {
   MAX_HEADER_BYTES,
   parseAgeHeader,
 } from './age-header.ts';
-import { type AgeIdentity, type AgeRecipient, parseIdentity, parseRecipient } from './age-keys.ts';
+import { type AgeIdentity, type AgeRecipient, parseIdentity, parseRecipients } from './age-keys.ts';
 import { type SlotTransform, transformFile } from './file-pipeline.ts';
 
 /** Plaintext bytes per STREAM chunk. */
@@ -449,11 +449,6 @@ interface PreparedIdentity {
   readonly identity: AgeIdentity;
   readonly privateKey?: KeyObject;
   readonly publicKey?: Buffer;
-}
-
-function parseRecipients(recipients: readonly string[]): AgeRecipient[] {
-  if (recipients.length === 0) throw new PouchError('ERR_SEAL_FORMAT', 'At least one recipient is required');
-  return [...new Set(recipients)].map(parseRecipient);
 }
 
 function prepareIdentities(identities: readonly string[]): PreparedIdentity[] {

@@ -8,7 +8,7 @@ import {
   MAX_HEADER_BYTES,
   parseAgeHeader,
 } from './age-header.ts';
-import { parseIdentity, parseRecipient } from './age-keys.ts';
+import { parseIdentity, parseRecipients } from './age-keys.ts';
 
 /**
  * Seal bytes for the given recipients (`age1...`, `age1pq1...`). Same format as the Node fast path.
@@ -79,9 +79,8 @@ export async function openWebStream(
 }
 
 function createEncrypter(recipients: readonly string[]): Encrypter {
-  if (recipients.length === 0) throw new PouchError('ERR_SEAL_FORMAT', 'At least one recipient is required');
   const encrypter = new Encrypter();
-  for (const recipient of new Set(recipients)) encrypter.addRecipient(parseRecipient(recipient).text);
+  for (const recipient of parseRecipients(recipients)) encrypter.addRecipient(recipient.text);
   return encrypter;
 }
 

@@ -11,6 +11,7 @@ export type PouchErrorCode =
   | 'ERR_METHOD_NOT_ALLOWED'
   | 'ERR_UNSUPPORTED_MEDIA_TYPE'
   | 'ERR_CONFLICT'
+  | 'ERR_MESSAGE_IMMUTABLE'
   | 'ERR_IDEMPOTENCY_MISMATCH'
   | 'ERR_INVALID_STATE'
   // authentication and authorization
@@ -23,6 +24,8 @@ export type PouchErrorCode =
   | 'ERR_FORBIDDEN'
   // configuration and infrastructure
   | 'ERR_CONFIG'
+  /** A client was pointed at plain http:// on a host that is not loopback. */
+  | 'ERR_INSECURE_URL'
   | 'ERR_PORT_IN_USE'
   | 'ERR_STORAGE'
   | 'ERR_STORAGE_THROTTLED'
@@ -32,6 +35,8 @@ export type PouchErrorCode =
   | 'ERR_SEAL_FORMAT'
   | 'ERR_SEAL_INTEGRITY'
   | 'ERR_SEAL_NO_IDENTITY'
+  /** Hybrid post-quantum and classic X25519 recipients in one seal: all hybrid, or none. */
+  | 'ERR_SEAL_RECIPIENTS_MIXED'
   | 'ERR_HASH_MISMATCH'
   | 'ERR_SIGNATURE_INVALID'
   | 'ERR_MANIFEST_INVALID'

@@ -59,16 +59,35 @@ describe('portable and native paths produce the same format', () => {
 });
 
 describe('hybrid post-quantum recipients (age1pq1...)', () => {
-  it('native seal to PQ + X25519 opens with either identity on either path', async () => {
+  it('native seal to two PQ recipients opens with either identity on either path', async () => {
     const pq = await generateIdentity('mlkem768x25519');
-    const classic = await generateIdentity();
+    const other = await generateIdentity('mlkem768x25519');
     expect(pq.recipient.startsWith('age1pq1')).toBe(true);
     const plaintext = randomBytes(CHUNK_SIZE + 9);
-    const sealed = await sealNative(plaintext, [pq.recipient, classic.recipient]);
-    expect(sealed.toString('latin1', 0, 400)).toContain('-> mlkem768x25519 ');
+    const sealed = await sealNative(plaintext, [pq.recipient, other.recipient]);
+    expect(sealed.toString('latin1', 0, 4000)).toContain('-> mlkem768x25519 ');
+    expect(sealed.toString('latin1', 0, 4000)).not.toContain('-> X25519 ');
     expect(Buffer.from(await openBytes(sealed, [pq.identity])).equals(plaintext)).toBe(true);
     expect((await openNative(sealed, [pq.identity])).equals(plaintext)).toBe(true);
-    expect((await openNative(sealed, [classic.identity])).equals(plaintext)).toBe(true);
+    expect((await openNative(sealed, [other.identity])).equals(plaintext)).toBe(true);
+  });
+
+  it('refuses to mix PQ and X25519 recipients on every sealing path (issue 12, finding 9e)', async () => {
+    // A classic stanza next to a hybrid one lets whoever breaks X25519 open the file: no silent downgrade.
+    const pq = await generateIdentity('mlkem768x25519');
+    const classic = await generateIdentity();
+    const mixed = [pq.recipient, classic.recipient];
+    expect(await codeOf((async () => sealNative(Buffer.from('x'), mixed))())).toBe(
+      'ERR_SEAL_RECIPIENTS_MIXED',
+    );
+    expect(await codeOf(sealBytes(Buffer.from('x'), mixed))).toBe('ERR_SEAL_RECIPIENTS_MIXED');
+    expect(
+      await codeOf(sealWebStream(toWebStream(Buffer.from('x')), [classic.recipient, pq.recipient])),
+    ).toBe('ERR_SEAL_RECIPIENTS_MIXED');
+    // All classic, or all hybrid, still seal.
+    const classic2 = await generateIdentity();
+    const sealed = await sealNative(Buffer.from('x'), [classic.recipient, classic2.recipient]);
+    expect((await openNative(sealed, [classic2.identity])).toString()).toBe('x');
   });
 
   it('portable seal to PQ opens natively; a stranger gets ERR_SEAL_NO_IDENTITY', async () => {
@@ -82,9 +101,10 @@ describe('hybrid post-quantum recipients (age1pq1...)', () => {
 
   it('a tampered PQ header fails the MAC on both paths', async () => {
     const pq = await generateIdentity('mlkem768x25519');
-    const other = await generateIdentity();
+    const other = await generateIdentity('mlkem768x25519');
     const sealed = await sealNative(Buffer.from('secret'), [pq.recipient, other.recipient]);
-    const otherStanza = sealed.indexOf('-> X25519 ') + 12;
+    const first = sealed.indexOf('-> mlkem768x25519 ');
+    const otherStanza = sealed.indexOf('-> mlkem768x25519 ', first + 1) + 20;
     const tampered = shiftBase64Char(sealed, otherStanza);
     expect(await codeOf(openNative(tampered, [pq.identity]))).toBe('ERR_SEAL_INTEGRITY');
     expect(await codeOf(openBytes(tampered, [pq.identity]))).toBe('ERR_SEAL_INTEGRITY');

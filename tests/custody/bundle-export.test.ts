@@ -100,7 +100,7 @@ describe('custody bundles above the inline limit', () => {
     expect(exported.stderr).toBe('');
     expect(exported.code).toBe(0);
     expect((await readFile(file)).length).toBeGreaterThan(INLINE_MAX);
-    const verified = await pouch('verify', file);
+    const verified = await pouch('verify', '--exchange-key', exchange.runtime.signer.kid, file);
     expect(verified.code).toBe(0);
     expect(verified.stdout).toMatch(/OK: \d+ events/);
   });

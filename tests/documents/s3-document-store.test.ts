@@ -80,6 +80,7 @@ describe('S3 document store on s3rver', () => {
     expect(put.method).toBe('PUT');
     expect(put.headers).toEqual({
       'content-length': String(body.length),
+      'content-type': 'application/octet-stream',
       'x-amz-checksum-sha256': sha256(body),
     });
     const signed = new URL(put.url).searchParams.get('X-Amz-SignedHeaders');

@@ -21,6 +21,7 @@ describe('loadConfig', () => {
     expect(config.mode).toBe('local');
     expect(config.tables).toEqual({ main: 'pouch-main', ledger: 'pouch-ledger', replay: 'pouch-replay' });
     expect(config.signer).toEqual({ kind: 'file', path: '/tmp/x/exchange-signing-key.jwk.json' });
+    expect(config.tokenSigner).toEqual({ kind: 'file', path: '/tmp/x/exchange-token-key.jwk.json' });
     expect(config.endpoints.s3).toBe('http://127.0.0.1:2');
     expect(config.presignSeconds).toBe(300);
   });
@@ -45,13 +46,20 @@ describe('loadConfig', () => {
     ]);
   });
 
-  it('requires the KMS key id when the signer is KMS', () => {
+  it('requires both KMS key ids when the signer is KMS: custody and tokens never share a key', () => {
     const env = { ...local, POUCH_MODE: 'aws', POUCH_SIGNER: 'kms' };
-    expect(configError(env).variables).toEqual(['POUCH_SIGNING_KEY_ID']);
-    expect(loadConfig({ ...env, POUCH_SIGNING_KEY_ID: 'alias/x' }).signer).toEqual({
-      kind: 'kms',
-      keyId: 'alias/x',
+    expect(configError(env).variables).toEqual(['POUCH_SIGNING_KEY_ID', 'POUCH_TOKEN_SIGNING_KEY_ID']);
+    expect(
+      configError({ ...env, POUCH_SIGNING_KEY_ID: 'alias/x', POUCH_TOKEN_SIGNING_KEY_ID: 'alias/x' })
+        .variables,
+    ).toEqual(['POUCH_TOKEN_SIGNING_KEY_ID']);
+    const config = loadConfig({
+      ...env,
+      POUCH_SIGNING_KEY_ID: 'alias/x',
+      POUCH_TOKEN_SIGNING_KEY_ID: 'alias/t',
     });
+    expect(config.signer).toEqual({ kind: 'kms', keyId: 'alias/x' });
+    expect(config.tokenSigner).toEqual({ kind: 'kms', keyId: 'alias/t' });
   });
 
   it('has no hidden defaults for the AWS path: an empty environment names every required variable', () => {

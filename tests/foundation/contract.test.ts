@@ -91,6 +91,7 @@ describe('contract: every response matches /openapi.json', () => {
     const ok = (r: { status: number }, status: number) => expect(r.status).toBe(status);
     ok(await call(undefined, 'GET', '/health'), 200);
     ok(await call(undefined, 'GET', '/.well-known/jwks.json'), 200);
+    ok(await call(undefined, 'GET', '/.well-known/pouch-custody-keys.json'), 200);
     const officer = a.member('officer');
     ok(await call(officer, 'GET', '/v1/me'), 200); // the token request above is POST /v1/token → 200
 
@@ -176,29 +177,28 @@ describe('contract: every response matches /openapi.json', () => {
       200,
     );
     const messageId = `msg_${randomBytes(16).toString('base64url')}`;
-    const manifest = await signManifest(
-      {
-        v: 1,
-        exchangeId,
-        messageId,
-        messageKind: 'request',
-        sender: officer.clientId,
-        iat: Math.floor(Date.now() / 1000),
-        documents: [
-          {
-            documentId,
-            name: 'request.bin',
-            mediaType: 'application/octet-stream',
-            size: 10,
-            plaintextSha256: 'b'.repeat(64),
-            sealedSize: 64,
-            sealedSha256,
-          },
-        ],
-      },
-      officer.key.privateKey,
-      { alg: 'ES256', kid: officer.key.kid },
-    );
+    const manifestPayload = {
+      v: 1 as const,
+      exchangeId,
+      messageId,
+      messageKind: 'request',
+      sender: officer.clientId,
+      iat: Math.floor(Date.now() / 1000),
+      documents: [
+        {
+          documentId,
+          name: 'request.bin',
+          mediaType: 'application/octet-stream',
+          size: 10,
+          plaintextSha256: 'b'.repeat(64),
+          sealedSize: 64,
+          sealedSha256,
+        },
+      ],
+    };
+    const signed = () =>
+      signManifest(manifestPayload, officer.key.privateKey, { alg: 'ES256', kid: officer.key.kid });
+    const manifest = await signed();
     ok(
       await call(officer, 'POST', `/v1/exchanges/${exchangeId}/messages`, {
         messageId,
@@ -208,6 +208,14 @@ describe('contract: every response matches /openapi.json', () => {
       }),
       201,
     );
+    // The same message id with other contents (the same payload signed again: ES256 signatures differ).
+    const rewritten = await call(officer, 'POST', `/v1/exchanges/${exchangeId}/messages`, {
+      messageId,
+      kind: 'request',
+      documentIds: [documentId],
+      manifest: await signed(),
+    });
+    expect([rewritten.status, rewritten.body.code]).toEqual([409, 'ERR_MESSAGE_IMMUTABLE']);
     const recipient = b.member('officer');
     ok(await call(recipient, 'POST', `/v1/exchanges/${exchangeId}/documents/${documentId}/download`), 200);
     ok(await call(recipient, 'GET', `/v1/exchanges/${exchangeId}/receipts`), 200);
@@ -225,7 +233,7 @@ describe('contract: every response matches /openapi.json', () => {
     ok(await call(auditor, 'GET', `/v1/exchanges/${exchangeId}/bundle`), 200);
 
     const checks = await collect();
-    expect(checks.filter((c) => c.status < 300).length).toBeGreaterThanOrEqual(29);
+    expect(checks.filter((c) => c.status < 300).length).toBeGreaterThanOrEqual(30);
   });
 
   it('answers every operation with a documented problem on error', async () => {
@@ -240,7 +248,13 @@ describe('contract: every response matches /openapi.json', () => {
         .replace('{size}', '1');
     for (const operation of listOperations(document)) {
       const [method, path] = operation.split(' ') as [string, string];
-      if (['GET /health', 'GET /.well-known/jwks.json', 'POST /v1/token'].includes(operation)) continue;
+      const publicOperations = [
+        'GET /health',
+        'GET /.well-known/jwks.json',
+        'GET /.well-known/pouch-custody-keys.json',
+        'POST /v1/token',
+      ];
+      if (publicOperations.includes(operation)) continue;
       // Without a bearer token every other route answers 401 problem+json.
       const res = await exchange.runtime.app.request(sample(path), { method });
       expect(res.status, operation).toBe(401);
@@ -304,6 +318,12 @@ describe('contract: every response matches /openapi.json', () => {
         },
       ],
       signer: {
+        ...exchange.runtime.tokenSigner,
+        publicJwk: async () => {
+          throw new PouchError('ERR_SIGNER', 'The signer is unavailable');
+        },
+      },
+      custodySigner: {
         ...exchange.runtime.signer,
         publicJwk: async () => {
           throw new PouchError('ERR_SIGNER', 'The signer is unavailable');
@@ -313,13 +333,14 @@ describe('contract: every response matches /openapi.json', () => {
     });
     expect((await failing.request('/health')).status).toBe(503);
     expect((await failing.request('/.well-known/jwks.json')).status).toBe(503);
+    expect((await failing.request('/.well-known/pouch-custody-keys.json')).status).toBe(503);
     await collect();
   });
 
   it('exercised exactly the operations of /openapi.json, each with a success and an error', async () => {
     const document = (await (await exchange.runtime.app.request('/openapi.json')).json()) as OpenApiDocument;
     const operations = listOperations(document);
-    expect(operations.length).toBe(29);
+    expect(operations.length).toBe(30);
     expect([...seen.keys()].sort()).toEqual(operations);
     const missing = operations.filter((op) => {
       const statuses = [...(seen.get(op) ?? [])];

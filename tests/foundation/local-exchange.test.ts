@@ -37,11 +37,19 @@ describe('local exchange', () => {
       'dynamodb:replay=ok',
       's3:evidence=ok',
       'signer:file=ok',
+      'signer:token:file=ok',
     ]);
-    const { clients, config, signer } = first.runtime;
+    const { clients, config, signer, tokenSigner } = first.runtime;
+    // Two keys: the JWKS is the token key; the custody key (receipts, checkpoints) is published apart.
     const jwks = (await (await fetch(`${first.url}/.well-known/jwks.json`)).json()) as { keys: JsonWebKey[] };
-    expect(jwks.keys).toEqual([await signer.publicJwk()]);
+    expect(jwks.keys).toEqual([await tokenSigner.publicJwk()]);
     expect(JSON.stringify(jwks)).not.toContain('"d"');
+    const custody = (await (await fetch(`${first.url}/.well-known/pouch-custody-keys.json`)).json()) as {
+      keys: JsonWebKey[];
+    };
+    expect(custody.keys).toEqual([await signer.publicJwk()]);
+    expect(signer.kid).not.toBe(tokenSigner.kid);
+    expect(JSON.stringify(custody)).not.toContain('"d"');
     const keyFile = await stat(join(dataDir, 'exchange-signing-key.jwk.json'));
     expect(keyFile.mode & 0o777).toBe(0o600);
 

@@ -94,6 +94,11 @@ const matrix: Row[] = [
     expect: publicRoute,
   },
   {
+    route: 'GET /.well-known/pouch-custody-keys.json',
+    build: () => ({ method: 'GET', path: '/.well-known/pouch-custody-keys.json' }),
+    expect: publicRoute,
+  },
+  {
     route: 'POST /v1/token',
     build: () => ({ method: 'POST', path: '/v1/token', assertionFor: 'caller' }),
     expect: anyAuthenticated,
@@ -439,7 +444,7 @@ beforeAll(async () => {
   for (const [caller, who] of Object.entries(ctx.who)) bearer[caller as Caller] = await tokens.tokenFor(who);
   // An access token that expired an hour ago: issued by the same exchange key, with the clock an hour back.
   const past = createTokenService({
-    signer: runtime.signer,
+    signer: runtime.tokenSigner,
     directory: runtime.directory,
     replay: createDynamoReplayStore(runtime.clients.doc, runtime.config.tables.replay),
     issuer: runtime.config.issuer,

@@ -311,7 +311,7 @@ describe('access tokens at GET /v1/me', () => {
   });
 
   it('a token forged by the exchange key path with good claims passes (control)', async () => {
-    const token = await signCompactJws(exchange.runtime.signer, ACCESS_TOKEN_TYP, claims());
+    const token = await signCompactJws(exchange.runtime.tokenSigner, ACCESS_TOKEN_TYP, claims());
     expect((await getMe(token)).status).toBe(200);
   });
 
@@ -327,7 +327,7 @@ describe('access tokens at GET /v1/me', () => {
         const [h, p] = (await signCompactJws(signer, ACCESS_TOKEN_TYP, claims())).split('.');
         const header = {
           ...JSON.parse(Buffer.from(h!, 'base64url').toString()),
-          kid: exchange.runtime.signer.kid,
+          kid: exchange.runtime.tokenSigner.kid,
         };
         const forged = await signer.sign(new TextEncoder().encode(`${b64(header)}.${p}`));
         return `${b64(header)}.${p}.${Buffer.from(forged).toString('base64url')}`;
@@ -337,7 +337,7 @@ describe('access tokens at GET /v1/me', () => {
     [
       'wrong iss',
       () =>
-        signCompactJws(exchange.runtime.signer, ACCESS_TOKEN_TYP, {
+        signCompactJws(exchange.runtime.tokenSigner, ACCESS_TOKEN_TYP, {
           ...claims(),
           iss: 'https://evil.example',
         }),
@@ -345,15 +345,16 @@ describe('access tokens at GET /v1/me', () => {
     ],
     [
       'wrong aud',
-      () => signCompactJws(exchange.runtime.signer, ACCESS_TOKEN_TYP, { ...claims(), aud: tokens.audience }),
+      () =>
+        signCompactJws(exchange.runtime.tokenSigner, ACCESS_TOKEN_TYP, { ...claims(), aud: tokens.audience }),
       'ERR_TOKEN_INVALID',
     ],
-    ['wrong typ', () => signCompactJws(exchange.runtime.signer, 'JWT', claims()), 'ERR_TOKEN_INVALID'],
+    ['wrong typ', () => signCompactJws(exchange.runtime.tokenSigner, 'JWT', claims()), 'ERR_TOKEN_INVALID'],
     [
       'jku header',
       () =>
         signWithHeader(
-          exchange.runtime.signer,
+          exchange.runtime.tokenSigner,
           { typ: ACCESS_TOKEN_TYP, jku: 'https://evil.example' },
           claims(),
         ),
@@ -361,18 +362,22 @@ describe('access tokens at GET /v1/me', () => {
     ],
     [
       'missing client_kid',
-      () => signCompactJws(exchange.runtime.signer, ACCESS_TOKEN_TYP, { ...claims(), client_kid: undefined }),
+      () =>
+        signCompactJws(exchange.runtime.tokenSigner, ACCESS_TOKEN_TYP, {
+          ...claims(),
+          client_kid: undefined,
+        }),
       'ERR_TOKEN_INVALID',
     ],
     [
       'missing jti',
-      () => signCompactJws(exchange.runtime.signer, ACCESS_TOKEN_TYP, { ...claims(), jti: undefined }),
+      () => signCompactJws(exchange.runtime.tokenSigner, ACCESS_TOKEN_TYP, { ...claims(), jti: undefined }),
       'ERR_TOKEN_INVALID',
     ],
     [
       'sub ≠ client_id',
       () =>
-        signCompactJws(exchange.runtime.signer, ACCESS_TOKEN_TYP, {
+        signCompactJws(exchange.runtime.tokenSigner, ACCESS_TOKEN_TYP, {
           ...claims(),
           client_id: a.member('admin').clientId,
         }),
@@ -381,7 +386,7 @@ describe('access tokens at GET /v1/me', () => {
     [
       'client_kid of another member',
       () =>
-        signCompactJws(exchange.runtime.signer, ACCESS_TOKEN_TYP, {
+        signCompactJws(exchange.runtime.tokenSigner, ACCESS_TOKEN_TYP, {
           ...claims(),
           client_kid: a.member('admin').key.kid,
         }),
@@ -390,7 +395,7 @@ describe('access tokens at GET /v1/me', () => {
     [
       'expired',
       () =>
-        signCompactJws(exchange.runtime.signer, ACCESS_TOKEN_TYP, {
+        signCompactJws(exchange.runtime.tokenSigner, ACCESS_TOKEN_TYP, {
           ...claims(),
           iat: now() - 1000,
           exp: now() - 100,
@@ -400,15 +405,15 @@ describe('access tokens at GET /v1/me', () => {
     [
       'alg none',
       async () =>
-        `${b64({ alg: 'none', typ: ACCESS_TOKEN_TYP, kid: exchange.runtime.signer.kid })}.${b64(claims())}.${b64('x')}`,
+        `${b64({ alg: 'none', typ: ACCESS_TOKEN_TYP, kid: exchange.runtime.tokenSigner.kid })}.${b64(claims())}.${b64('x')}`,
       'ERR_TOKEN_INVALID',
     ],
     [
       'HS256 keyed with the exchange public key',
       async () =>
         new SignJWT(claims())
-          .setProtectedHeader({ alg: 'HS256', typ: ACCESS_TOKEN_TYP, kid: exchange.runtime.signer.kid })
-          .sign(new TextEncoder().encode(JSON.stringify(await exchange.runtime.signer.publicJwk()))),
+          .setProtectedHeader({ alg: 'HS256', typ: ACCESS_TOKEN_TYP, kid: exchange.runtime.tokenSigner.kid })
+          .sign(new TextEncoder().encode(JSON.stringify(await exchange.runtime.tokenSigner.publicJwk()))),
       'ERR_TOKEN_INVALID',
     ],
     [

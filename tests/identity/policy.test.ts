@@ -2,7 +2,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  authorize,
   canActOnExchange,
+  canBuildCheckpoints,
+  canCreateExchange,
+  canListExchanges,
   canManageAuthority,
   canManageDirectory,
   canReadAuthorityAudit,
@@ -10,7 +14,11 @@ import {
   canReadExchangeLabel,
   canReadLedger,
   canReadPublicDirectory,
+  EXCHANGE_RULES,
+  isOwnUpload,
+  readsAsAuditor,
 } from '../../server/policy/policy.ts';
+import { isAccessDenied } from '../../shared/domain/identity/errors.ts';
 import type { MemberRole, Principal } from '../../shared/domain/identity/types.ts';
 
 const member = (authorityId: string, role: MemberRole): Principal => ({
@@ -143,6 +151,101 @@ describe('exchange policy (properties)', () => {
         expect(canManageDirectory(p)).toBe(p.kind === 'operator');
       }),
       { numRuns: 1000 },
+    );
+  });
+});
+
+describe('exchange policy: creating, listing, uploads, checkpoints', () => {
+  it.each([
+    ['officer', member('A', 'officer'), true, true],
+    ['24/7 contact', member('A', 'contact-247'), true, true],
+    ['auditor', member('A', 'auditor'), false, true],
+    ['admin', member('A', 'admin'), false, false],
+    ['the operator', operator, false, false],
+  ])('%s: create=%s list=%s', (_name, p, create, list) => {
+    expect(canCreateExchange(p)).toBe(create);
+    expect(canListExchanges(p)).toBe(list);
+  });
+
+  it('a declared document is its uploader’s alone; only the operator builds checkpoints', () => {
+    expect(isOwnUpload(member('A', 'officer'), { uploaderAuthorityId: 'A' })).toBe(true);
+    expect(isOwnUpload(member('B', 'officer'), { uploaderAuthorityId: 'A' })).toBe(false);
+    expect(isOwnUpload({ ...operator, authorityId: 'A' }, { uploaderAuthorityId: 'A' })).toBe(false);
+    expect(canBuildCheckpoints(operator)).toBe(true);
+    expect(canBuildCheckpoints(member('A', 'admin'))).toBe(false);
+  });
+
+  it('authorize turns a no into the not-found of a miss that names its rule and resource', () => {
+    expect(() => authorize(true, { rule: 'r', attempt: 'a' })).not.toThrow();
+    let thrown: unknown;
+    try {
+      authorize(false, {
+        rule: 'read-ledger',
+        attempt: 'read-ledger',
+        resourceId: 'exch_1',
+        message: 'No such exchange',
+      });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(isAccessDenied(thrown)).toBe(true);
+    expect(thrown).toMatchObject({
+      code: 'ERR_NOT_FOUND',
+      message: 'No such exchange',
+      rule: 'read-ledger',
+      resourceId: 'exch_1',
+    });
+  });
+});
+
+describe('exchange policy: new rules (properties)', () => {
+  it('whoever creates or lists exchanges is a member; creators work cases; admins and the operator do neither', () => {
+    fc.assert(
+      fc.property(anyPrincipal, (p) => {
+        if (canCreateExchange(p))
+          expect(p.kind === 'member' && ['officer', 'contact-247'].includes(p.role)).toBe(true);
+        if (canCreateExchange(p)) expect(canListExchanges(p)).toBe(true);
+        if (p.role === 'admin' || p.kind === 'operator')
+          expect(canCreateExchange(p) || canListExchanges(p)).toBe(false);
+        expect(readsAsAuditor(p)).toBe(p.kind === 'member' && p.role === 'auditor');
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('only the uploading authority’s members own a declared document', () => {
+    fc.assert(
+      fc.property(anyPrincipal, ids, (p, uploader) => {
+        const own = isOwnUpload(p, { uploaderAuthorityId: uploader });
+        expect(own).toBe(p.kind === 'member' && p.authorityId === uploader);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('every named exchange rule is one of the policy functions, and each rule implies reading the label', () => {
+    expect(EXCHANGE_RULES).toEqual({
+      'read-exchange': canReadExchange,
+      'act-on-exchange': canActOnExchange,
+      'read-exchange-label': canReadExchangeLabel,
+      'read-ledger': canReadLedger,
+    });
+    fc.assert(
+      fc.property(anyPrincipal, anyLabel, (p, l) => {
+        for (const rule of Object.values(EXCHANGE_RULES)) {
+          if (rule(p, l)) expect(canReadExchangeLabel(p, l)).toBe(true);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('only the operator builds checkpoints', () => {
+    fc.assert(
+      fc.property(anyPrincipal, (p) => {
+        expect(canBuildCheckpoints(p)).toBe(p.kind === 'operator');
+      }),
+      { numRuns: 500 },
     );
   });
 });

@@ -23,7 +23,7 @@ beforeAll(async () => {
   exchange = await startTestExchange();
   const { runtime } = exchange;
   service = createTokenService({
-    signer: runtime.signer,
+    signer: runtime.tokenSigner,
     directory: runtime.directory,
     replay: createDynamoReplayStore(runtime.clients.doc, runtime.config.tables.replay),
     issuer: runtime.config.issuer,
@@ -56,9 +56,9 @@ describe('access tokens', () => {
     expect(decodeProtectedHeader(accessToken)).toEqual({
       alg: 'ES256',
       typ: 'at+jwt',
-      kid: exchange.runtime.signer.kid,
+      kid: exchange.runtime.tokenSigner.kid,
     });
-    const key = await importJWK(await exchange.runtime.signer.publicJwk(), 'ES256');
+    const key = await importJWK(await exchange.runtime.tokenSigner.publicJwk(), 'ES256');
     const issuer = exchange.runtime.config.issuer;
     const { payload } = await jwtVerify(accessToken, key, {
       issuer,

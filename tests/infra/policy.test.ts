@@ -1,7 +1,9 @@
 // Infra policy: properties of the synthesized templates that must hold for every role, bucket and table — no
 // unexplained IAM wildcard, TLS-only + Block Public Access + KMS on buckets, CMK + PITR + deletion protection on
-// tables, the ledger append-only for every principal, and short-lived presigned URLs.
+// tables, the ledger append-only for every principal, short-lived presigned URLs, and every grant of every
+// function asserted exactly (actions x resources), with separate custody and token signing keys.
 import { describe, expect, it } from 'vitest';
+import { objectKeys } from '../../server/config/storage-definitions.ts';
 import { resourcesOf, type SynthesizedPouch, synthPouch } from './synth-app.ts';
 
 /**
@@ -234,5 +236,108 @@ describe('infrastructure policy (synthesized templates)', () => {
       expect(Number(value), id).toBeGreaterThan(0);
       expect(Number(value), id).toBeLessThanOrEqual(300);
     }
+  });
+
+  describe('every grant each function needs, and nothing else (issue 12, finding 9)', () => {
+    // Object prefixes derived from the keys the code writes (storage-definitions objectKeys), not retyped.
+    const exchangesPrefix = `${objectKeys.document('x', 'y').split('/')[0]}/*`;
+    const checkpointsPrefix = `${objectKeys.checkpoint(1).split('/')[0]}/*`;
+    const readable = (resource: unknown): string => {
+      const text = JSON.stringify(resource);
+      const names: Array<[RegExp, string]> = [
+        [/KeysTokenSigningKey/, 'token key'],
+        [/KeysSigningKey/, 'custody key'],
+        [/KeysDataKey/, 'data key'],
+        [/MainTable.*index\/gsi1/, 'main table index gsi1'],
+        [/MainTable/, 'main table'],
+        [/LedgerTable/, 'ledger table'],
+        [/ReplayTable/, 'replay table'],
+        [/(Api|Checkpoint)Logs/, 'own log group'],
+      ];
+      const bucket = /EvidenceBucket.*?"\/([a-z]+\/\*)"/.exec(text);
+      if (bucket) return `evidence bucket ${bucket[1]}`;
+      return names.find(([pattern]) => pattern.test(text))?.[1] ?? text;
+    };
+    const grantsOf = (roleId: RegExp): string[] => {
+      const policies = Object.values(resourcesOf(pouch.statelessTemplate, 'AWS::IAM::Policy')).filter((p) =>
+        roleId.test(JSON.stringify(p.Properties.Roles)),
+      );
+      expect(policies.length).toBeGreaterThan(0);
+      return policies
+        .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
+        .filter((s) => s.Effect === 'Allow')
+        .flatMap((s) =>
+          list(s.Action).flatMap((action) =>
+            list(s.Resource as unknown[]).map((r) => `${action} on ${readable(r)}`),
+          ),
+        )
+        .sort();
+    };
+    const dataKey = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'].map((a) => `${a} on data key`);
+    const logs = ['logs:CreateLogStream on own log group', 'logs:PutLogEvents on own log group'];
+
+    it('the API function: its tables, exchanges/ and checkpoints/, and each signing key for its own purpose', () => {
+      expect(grantsOf(/ApiRole/)).toEqual(
+        [
+          ...logs,
+          ...['BatchGetItem', 'ConditionCheckItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'].map(
+            (a) => `dynamodb:${a} on main table`,
+          ),
+          'dynamodb:Query on main table index gsi1',
+          ...['GetItem', 'PutItem', 'Query'].map((a) => `dynamodb:${a} on ledger table`),
+          ...['GetItem', 'PutItem'].map((a) => `dynamodb:${a} on replay table`),
+          ...['AbortMultipartUpload', 'GetObject', 'ListMultipartUploadParts', 'PutObject'].map(
+            (a) => `s3:${a} on evidence bucket ${exchangesPrefix}`,
+          ),
+          // A bundle export checkpoints the chain first and publishes that checkpoint, as the schedule does.
+          ...['GetObject', 'PutObject'].map((a) => `s3:${a} on evidence bucket ${checkpointsPrefix}`),
+          ...dataKey,
+          'kms:Sign on custody key',
+          'kms:GetPublicKey on custody key',
+          'kms:Sign on token key',
+          'kms:GetPublicKey on token key',
+        ].sort(),
+      );
+    });
+
+    it('the checkpoint function: no token signing, no evidence objects, no ledger writes', () => {
+      expect(grantsOf(/CheckpointRole/)).toEqual(
+        [
+          ...logs,
+          ...['GetItem', 'PutItem', 'Query'].map((a) => `dynamodb:${a} on main table`),
+          'dynamodb:Query on main table index gsi1',
+          'dynamodb:Query on ledger table',
+          ...['GetObject', 'PutObject'].map((a) => `s3:${a} on evidence bucket ${checkpointsPrefix}`),
+          ...dataKey,
+          'kms:Sign on custody key',
+          'kms:GetPublicKey on custody key',
+          // The runtime loads both public keys at start; reading the token key's public half signs nothing.
+          'kms:GetPublicKey on token key',
+        ].sort(),
+      );
+    });
+
+    it('keeps custody and token signing on two distinct asymmetric keys, each kms:Sign on exactly one key', () => {
+      const keys = Object.entries(resourcesOf(pouch.statefulTemplate, 'AWS::KMS::Key')).filter(
+        ([, k]) => k.Properties.KeyUsage === 'SIGN_VERIFY',
+      );
+      expect(keys.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual([
+        'KeysSigningKey',
+        'KeysTokenSigningKey',
+      ]);
+      for (const { statement } of statements) {
+        if (!list(statement.Action).includes('kms:Sign')) continue;
+        expect(list(statement.Resource as unknown[])).toHaveLength(1);
+        expect(statement.Condition).toEqual({ StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256' } });
+      }
+      const env = Object.values(resourcesOf(pouch.statelessTemplate, 'AWS::Lambda::Function'))
+        .map((f) => (f.Properties.Environment as { Variables?: Record<string, unknown> })?.Variables)
+        .filter((v): v is Record<string, unknown> => Boolean(v?.POUCH_SIGNING_KEY_ID));
+      expect(env.length).toBe(2);
+      for (const v of env) {
+        expect(readable(v.POUCH_SIGNING_KEY_ID)).toBe('custody key');
+        expect(readable(v.POUCH_TOKEN_SIGNING_KEY_ID)).toBe('token key');
+      }
+    });
   });
 });

@@ -137,9 +137,9 @@ describe('IAM', () => {
 
   it('signs only with ECDSA_SHA_256 and uses the data key only through S3 and DynamoDB', () => {
     const statements = allStatements();
-    // One signing statement per function (API and checkpoint), each pinned to ECDSA_SHA_256.
+    // Custody signing for both functions, token signing for the API only; each pinned to ECDSA_SHA_256.
     const sign = statements.filter((s) => actionsOf(s).includes('kms:Sign'));
-    expect(sign).toHaveLength(2);
+    expect(sign).toHaveLength(3);
     for (const s of sign) {
       expect(s.Condition).toEqual({ StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256' } });
     }
@@ -148,14 +148,16 @@ describe('IAM', () => {
     for (const s of data) expect(JSON.stringify(s.Condition)).toContain('kms:ViaService');
   });
 
-  it('confines evidence object access to the exchanges/ prefix', () => {
+  it('confines evidence object access to the exchanges/ prefix, and checkpoint publication to checkpoints/', () => {
     const apiId = functionsByRole().api[0]![0];
     const s3 = statementsOfFunction(apiId).filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')));
-    expect(s3).toHaveLength(1);
-    expect(actionsOf(s3[0]!).sort()).toEqual(
+    expect(s3).toHaveLength(2);
+    const evidence = s3.find((s) => JSON.stringify(s.Resource).includes('/exchanges/*'));
+    expect(actionsOf(evidence!).sort()).toEqual(
       ['s3:AbortMultipartUpload', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:PutObject'].sort(),
     );
-    expect(JSON.stringify(s3[0]!.Resource)).toContain('/exchanges/*');
+    const checkpoints = s3.find((s) => JSON.stringify(s.Resource).includes('/checkpoints/*'));
+    expect(actionsOf(checkpoints!).sort()).toEqual(['s3:GetObject', 's3:PutObject']);
   });
 });
 

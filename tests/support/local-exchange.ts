@@ -2,6 +2,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openDemoKeystores } from '../../client/keystore/demo-keystores.ts';
 import { type LocalExchange, startLocalExchange } from '../../server/local/local-exchange.ts';
 import type { LogFields, Logger } from '../../server/ports/logger.ts';
 import { createContractObserver } from './contract.ts';
@@ -35,7 +36,7 @@ export async function startTestExchange(
     port: 0,
     env: { POUCH_LOG_LEVEL: 'silent', ...options.env },
     logger,
-    ...(options.seedDemo ? { seedDemo: true } : {}),
+    ...(options.seedDemo ? { seedDemo: openDemoKeystores() } : {}),
     // Every response is checked against /openapi.json; a mismatch fails the test that received it.
     observeResponse: createContractObserver(),
   });

@@ -51,7 +51,7 @@ export const checkCommand = defineCommand({
       ? `The draft passes${result.profileVersion ? ` (checked against profile v${result.profileVersion})` : ''}.`
       : `The draft has ${errors} error(s): fix them before sending.`;
     ctx.print({ ok: result.ok, profileVersion: result.profileVersion ?? null, findings: result.findings }, [
-      formatFindings(result.findings),
+      ...formatFindings(result.findings).split('\n'),
       summary,
     ]);
     return result.ok ? 0 : 1;

@@ -1,9 +1,11 @@
 // CLI command `pouch send`: opens an exchange with a recipient authority and sends the request — files and,
 // with --draft, the checked request as JSON and as a printable letter — sealed, uploaded, signed and resumable.
+
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
 import { UrgencySchema } from '../../../shared/api/common.ts';
+import { parseRecipients } from '../../../shared/crypto/age-keys.ts';
 import { PouchError } from '../../../shared/domain/errors.ts';
 import { formatFindings, pruneBlank } from '../../../shared/domain/requests/check.ts';
 import { REQUEST_KINDS, type RequestKind } from '../../../shared/domain/requests/instruments.ts';
@@ -49,7 +51,10 @@ export function collectRecipients(counterpart: DirectoryEntry, own: DirectoryEnt
       `Your authority ${own.id} publishes no sealing recipients; ask your admin to publish one`,
     );
   }
-  return [...new Set([...counterpart.recipients, ...own.recipients])];
+  const recipients = [...new Set([...counterpart.recipients, ...own.recipients])];
+  // Refused before an exchange is opened or a byte sealed: a mix would silently drop post-quantum protection.
+  parseRecipients(recipients);
+  return recipients;
 }
 
 /** Options shared by the commands that upload: progress bars, and the test hook that interrupts uploads. */

@@ -36,9 +36,9 @@ function readManifestDocuments(manifest: string, documentIds: readonly string[])
   return documentIds.map((documentId) => ({ documentId }));
 }
 
-/** Printable form of a name from a manifest: control and bidi characters shown as `?`. */
-function printable(text: string): string {
-  return text.replace(/[\p{Cc}\p{Cf}]/gu, '?').slice(0, 120);
+/** A manifest's name, bounded so one name cannot flood the listing (ctx.print makes it printable). */
+function shortName(text: string): string {
+  return text.slice(0, 120);
 }
 
 export const showCommand = defineCommand({
@@ -71,7 +71,7 @@ export const showCommand = defineCommand({
           m.deliveredAt ? `  delivered ${m.deliveredAt}` : ''
         }`,
         ...m.documents.map((d) =>
-          `      ${d.documentId}  ${printable(d.name ?? '?')}  ${d.size === undefined ? '' : formatBytes(d.size)}  ${d.mediaType ?? ''}`.trimEnd(),
+          `      ${d.documentId}  ${shortName(d.name ?? '?')}  ${d.size === undefined ? '' : formatBytes(d.size)}  ${d.mediaType ?? ''}`.trimEnd(),
         ),
       ]),
       '',

@@ -1,14 +1,37 @@
 // CLI command `pouch verify BUNDLE` / `pouch verify --live EXCHANGE`: checks a custody bundle offline (every
-// hash, link, signature and proof; shared/custody/bundle.ts), prints a human timeline and names the first
-// broken element. Exit 0 only when everything holds.
+// hash, link, signature and proof; shared/custody/bundle.ts) against a PINNED exchange custody key, prints a
+// human timeline and names the first broken element. Exit 0 only when everything holds and the key is pinned.
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 import type { PublicJwk } from '../../../shared/crypto/compact-jws.ts';
 import { type BundleVerification, verifyBundle } from '../../../shared/custody/bundle.ts';
 import type { LedgerEvent } from '../../../shared/domain/ledger/event.ts';
 import { CliUsageError } from '../cli-errors.ts';
 import { type CommandContext, defineCommand } from '../command.ts';
 import { fetchBundleText } from './audit-export.ts';
+
+/**
+ * Exit codes of `pouch verify`. `unpinned` is distinct so a script can never mistake "the signatures hold
+ * against whatever key the bundle carries" (which a forger controls) for "verified".
+ */
+export const verifyExitCodes = { ok: 0, broken: 1, usage: 2, unpinned: 3 } as const;
+
+/** Where the exchange publishes its custody (receipt and checkpoint) key; /.well-known/jwks.json is the token key. */
+export const custodyKeysPath = '/.well-known/pouch-custody-keys.json';
+
+/** An RFC 7638 SHA-256 thumbprint, base64url: what `--exchange-key` accepts besides a JWK file. */
+const thumbprintPattern = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * The RFC 7638 thumbprint of an EC public key, computed from the key itself (never its claimed `kid`): the
+ * fingerprint an auditor compares out of band and pins.
+ */
+export function exchangeKeyFingerprint(jwk: PublicJwk): string {
+  const canonical = JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y });
+  return createHash('sha256').update(canonical).digest('base64url');
+}
 
 /** One line of the human timeline. */
 export function formatTimelineLine(
@@ -26,59 +49,158 @@ export function formatTimelineLine(
   return `  #${String(event.seq).padStart(4)} ${event.time} ${event.action}${status} by ${actor}${subject ? ` [${subject}]` : ''}${extra.length ? `  ${extra.join(', ')}` : ''}`;
 }
 
-/** Verify a bundle stream and print the outcome; returns the exit code. */
+/** The pinned custody key(s) for one run, or none (then the run can at best exit `unpinned`). */
+export interface ExchangeKeyPin {
+  /** Thumbprints the bundle's key must match. */
+  readonly fingerprints: readonly string[];
+  /** Full keys when the pin came as JWKs (also handed to the verifier). */
+  readonly keys: readonly PublicJwk[];
+  /** Where the pin came from, for the report: `--exchange-key` or `--live`. */
+  readonly source: 'exchange-key' | 'live';
+}
+
+/** Verify a bundle stream and print the outcome; returns the exit code (see verifyExitCodes). */
 export async function verifyAndReport(
   ctx: CommandContext,
   source: AsyncIterable<Uint8Array | string>,
-  trusted: readonly PublicJwk[] | undefined,
+  bundleKey: PublicJwk | undefined,
+  pin: ExchangeKeyPin | undefined,
 ): Promise<number> {
+  const fingerprint = bundleKey ? exchangeKeyFingerprint(bundleKey) : undefined;
+  if (pin && fingerprint && !pin.fingerprints.includes(fingerprint)) {
+    // Refused before anything else is read: nothing in a bundle signed by another key means anything.
+    const message = `the bundle's exchange key ${fingerprint} is not the pinned key ${pin.fingerprints.join(' or ')}`;
+    ctx.print(
+      {
+        ok: false,
+        pinned: true,
+        exchangeKeyFingerprint: fingerprint,
+        pinnedFingerprints: pin.fingerprints,
+        broken: {
+          element: 'exchange key',
+          check: 'untrusted',
+          pointer: 'exchange key: untrusted',
+          message,
+        },
+      },
+      `BROKEN: exchange key: untrusted — ${message}`,
+    );
+    return verifyExitCodes.broken;
+  }
+  const trusted = pin ? (pin.keys.length > 0 ? pin.keys : bundleKey ? [bundleKey] : []) : undefined;
   const timeline: string[] = [];
   const verdict: BundleVerification = await verifyBundle(source, {
     ...(trusted ? { trustedExchangeKeys: trusted } : {}),
     ...(ctx.json ? {} : { onEvent: (e, marks) => timeline.push(formatTimelineLine(e, marks)) }),
   });
-  if (verdict.ok) {
+  if (!verdict.ok) {
+    ctx.print({ ok: false, pinned: pin !== undefined, broken: verdict.broken }, [
+      ...timeline,
+      `BROKEN: ${verdict.broken.pointer} — ${verdict.broken.message}`,
+    ]);
+    return verifyExitCodes.broken;
+  }
+  const summary = {
+    exchangeId: verdict.exchangeId,
+    events: verdict.events,
+    receipts: verdict.receipts,
+    manifests: verdict.manifests,
+    head: verdict.head ?? null,
+    checkpoint: verdict.checkpoint ?? null,
+    checkpointedHead: verdict.checkpointedHead ?? null,
+  };
+  const counts =
+    `${verdict.events} events (hashes and links), ${verdict.receipts} receipts, ${verdict.manifests} manifests;` +
+    ` head seq ${verdict.checkpointedHead?.seq ?? '-'} is in checkpoint ${verdict.checkpoint?.size ?? '-'} (${verdict.checkpoint?.time ?? '-'})`;
+  if (!pin) {
     ctx.print(
       {
-        ok: true,
-        exchangeId: verdict.exchangeId,
-        events: verdict.events,
-        receipts: verdict.receipts,
-        manifests: verdict.manifests,
-        head: verdict.head ?? null,
-        checkpoint: verdict.checkpoint ?? null,
-        checkpointedHead: verdict.checkpointedHead ?? null,
+        ok: false,
+        pinned: false,
+        signaturesHold: true,
+        exchangeKeyFingerprint: fingerprint ?? null,
+        ...summary,
       },
       [
         `Exchange ${verdict.exchangeId}`,
         ...timeline,
-        `OK: ${verdict.events} events (hashes and links), ${verdict.receipts} receipts, ${verdict.manifests} manifests verified;` +
-          ` head seq ${verdict.checkpointedHead?.seq ?? '-'} is in checkpoint ${verdict.checkpoint?.size ?? '-'} (${verdict.checkpoint?.time ?? '-'}).`,
-        ...(trusted
-          ? []
-          : [
-              'Note: the exchange key was taken from the bundle; pin it with --exchange-key or use --live (which pins the key the exchange publishes).',
-            ]),
+        `NOT PINNED: ${counts} hold, but only against the key the bundle itself carries (${fingerprint ?? '-'}), which anyone forging a bundle chooses.`,
+        `Compare that fingerprint with the one the exchange operator publishes, then run: pouch verify --exchange-key ${fingerprint ?? 'FINGERPRINT'} FILE (or pouch verify --live EXCHANGE).`,
       ],
     );
-    return 0;
+    return verifyExitCodes.unpinned;
   }
-  ctx.print({ ok: false, broken: verdict.broken }, [
-    ...timeline,
-    `BROKEN: ${verdict.broken.pointer} — ${verdict.broken.message}`,
-  ]);
-  return 1;
+  ctx.print(
+    { ok: true, pinned: true, pinnedBy: pin.source, exchangeKeyFingerprint: fingerprint ?? null, ...summary },
+    [
+      `Exchange ${verdict.exchangeId}`,
+      ...timeline,
+      `OK: ${counts}; all verified against the pinned exchange key ${fingerprint ?? pin.fingerprints.join(' or ')} (${pin.source === 'live' ? 'published by the exchange' : '--exchange-key'}).`,
+    ],
+  );
+  return verifyExitCodes.ok;
 }
 
-async function readTrustedKeys(path: string): Promise<PublicJwk[]> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(await readFile(path, 'utf8'));
-  } catch {
-    throw new CliUsageError(`cannot read the key file ${path} (a JWK or a JWKS)`, 'verify');
-  }
+function keysOf(parsed: unknown): PublicJwk[] {
   const keys = (parsed as { keys?: unknown }).keys;
-  return (Array.isArray(keys) ? keys : [parsed]) as PublicJwk[];
+  const list = Array.isArray(keys) ? keys : [parsed];
+  return list.filter(
+    (k): k is PublicJwk => typeof k === 'object' && k !== null && typeof (k as PublicJwk).x === 'string',
+  );
+}
+
+/** `--exchange-key`: a JWK or JWKS file, or an RFC 7638 thumbprint. */
+async function readPin(value: string): Promise<ExchangeKeyPin> {
+  const isFile = await stat(value).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+  if (!isFile) {
+    if (thumbprintPattern.test(value)) return { fingerprints: [value], keys: [], source: 'exchange-key' };
+    throw new CliUsageError(
+      `--exchange-key ${value} is neither a readable JWK/JWKS file nor a key fingerprint (43 base64url characters)`,
+      'verify',
+    );
+  }
+  let keys: PublicJwk[];
+  try {
+    keys = keysOf(JSON.parse(await readFile(value, 'utf8')));
+  } catch {
+    throw new CliUsageError(`cannot read the key file ${value} (a JWK or a JWKS)`, 'verify');
+  }
+  if (keys.length === 0) throw new CliUsageError(`the key file ${value} holds no public EC key`, 'verify');
+  return { fingerprints: keys.map(exchangeKeyFingerprint), keys, source: 'exchange-key' };
+}
+
+/** The `exchange-key` record of a bundle, read from its first lines (it comes right after the header). */
+function exchangeKeyOf(lines: Iterable<string>): PublicJwk | undefined {
+  let seen = 0;
+  for (const line of lines) {
+    if (++seen > 8) return undefined;
+    if (!line.includes('"exchange-key"')) continue;
+    try {
+      const record = JSON.parse(line) as { type?: unknown; jwk?: unknown };
+      if (record.type === 'exchange-key' && typeof record.jwk === 'object' && record.jwk !== null) {
+        return record.jwk as PublicJwk;
+      }
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+async function readFileHeadLines(path: string, max: number): Promise<string[]> {
+  const lines: string[] = [];
+  const stream = createReadStream(path, { encoding: 'utf8' });
+  const reader = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+  for await (const line of reader) {
+    lines.push(line);
+    if (lines.length >= max) break;
+  }
+  reader.close();
+  stream.destroy();
+  return lines;
 }
 
 async function* fromText(text: string): AsyncGenerator<string> {
@@ -87,35 +209,76 @@ async function* fromText(text: string): AsyncGenerator<string> {
 
 export const verifyCommand = defineCommand({
   name: 'verify',
-  summary: 'Verify a custody bundle offline (or --live: fetch it from the exchange first)',
-  positionals: { names: ['BUNDLE|EXCHANGE'] },
+  summary: 'Verify a custody bundle against a pinned exchange key (or --live: fetch it from the exchange)',
+  positionals: { names: ['BUNDLE|EXCHANGE'], optional: 1 },
   options: {
     live: { type: 'boolean', description: 'treat the argument as an exchange id and fetch its bundle' },
     'exchange-key': {
       type: 'string',
-      valueName: 'FILE',
-      description: 'the exchange public key (JWK or JWKS) to trust instead of the one in the bundle',
+      valueName: 'KEY',
+      description: 'pin the exchange custody key: a JWK/JWKS file or its RFC 7638 fingerprint',
+    },
+    'show-key': {
+      type: 'boolean',
+      description: 'print the fingerprint of the bundle’s key (with --live: the exchange’s published key)',
     },
   },
   details:
     'Checks every event hash and link, every receipt and manifest signature, the checkpoint signature and\n' +
-    'the inclusion proof. Exits 0 only if everything holds; otherwise names the first broken element and exits 1.',
+    'the inclusion proof, against a pinned exchange custody key: --exchange-key (a fingerprint you compared out\n' +
+    'of band with the one the operator publishes) or --live (the key the exchange publishes now).\n' +
+    'Exit codes: 0 verified and pinned; 1 broken, or the bundle is signed by another key than the pinned one;\n' +
+    '2 usage; 3 NOT PINNED: the signatures hold only against the key inside the bundle, which a forger chooses.\n' +
+    'Examples:\n' +
+    '  pouch verify --show-key --live                       # the exchange’s custody key fingerprint\n' +
+    '  pouch verify --show-key custody.jsonl                # the fingerprint the bundle carries\n' +
+    '  pouch verify --exchange-key FINGERPRINT custody.jsonl',
   async run(ctx, { values, positionals }) {
     const target = positionals[0] ?? '';
-    if (!target) throw new CliUsageError('name a bundle file (or an exchange id with --live)', 'verify');
-    const trusted = values['exchange-key'] ? await readTrustedKeys(values['exchange-key']) : undefined;
-    if (values.live) {
-      const text = await fetchBundleText(ctx, target);
-      // Live: pin the exchange key the exchange publishes, rather than the copy inside the bundle.
+    const pinned = values['exchange-key'] ? await readPin(values['exchange-key']) : undefined;
+    if (values['show-key'] && values.live && !target) {
       const client = await ctx.createClient();
-      const published = await client.request<{ keys: PublicJwk[] }>('GET', '/.well-known/jwks.json');
-      return verifyAndReport(ctx, fromText(text), trusted ?? published.keys);
+      const published = keysOf(await client.request<unknown>('GET', custodyKeysPath));
+      const fingerprints = published.map(exchangeKeyFingerprint);
+      ctx.print(
+        { source: 'live', baseUrl: client.baseUrl, keys: published, fingerprints },
+        fingerprints.map((f) => `Exchange custody key published by ${client.baseUrl}: ${f}`),
+      );
+      return verifyExitCodes.ok;
     }
-    try {
-      await readFile(target, { flag: 'r' }).then(() => undefined);
-    } catch {
-      throw new CliUsageError(`cannot read ${target}; check the path`, 'verify');
+    if (!target) throw new CliUsageError('name a bundle file (or an exchange id with --live)', 'verify');
+
+    let text: string | undefined;
+    let pin = pinned;
+    if (values.live) {
+      text = await fetchBundleText(ctx, target);
+      if (!pin) {
+        // Live: pin the custody key the exchange publishes, rather than the copy inside the bundle.
+        const client = await ctx.createClient();
+        const keys = keysOf(await client.request<unknown>('GET', custodyKeysPath));
+        pin = { fingerprints: keys.map(exchangeKeyFingerprint), keys, source: 'live' };
+      }
+    } else {
+      try {
+        await readFile(target, { flag: 'r' }).then(() => undefined);
+      } catch {
+        throw new CliUsageError(`cannot read ${target}; check the path`, 'verify');
+      }
     }
-    return verifyAndReport(ctx, createReadStream(target), trusted);
+    const bundleKey = exchangeKeyOf(
+      text === undefined ? await readFileHeadLines(target, 8) : text.split('\n'),
+    );
+    if (values['show-key']) {
+      const fingerprint = bundleKey ? exchangeKeyFingerprint(bundleKey) : null;
+      ctx.print(
+        { source: 'bundle', key: bundleKey ?? null, fingerprint },
+        fingerprint
+          ? `Exchange key in the bundle: ${fingerprint} (compare it out of band with the operator's, then pin it with --exchange-key)`
+          : 'The bundle carries no readable exchange key.',
+      );
+      return fingerprint ? verifyExitCodes.ok : verifyExitCodes.broken;
+    }
+    const source = text === undefined ? createReadStream(target) : fromText(text);
+    return verifyAndReport(ctx, source, bundleKey, pin);
   },
 });

@@ -20,6 +20,9 @@
 // the log and starts over. Leaves already written by a builder that lost (or crashed) stay in the log and are
 // covered by the next checkpoint. Two checkpoints of the same size are over the same leaves, hence have the
 // same root; the second put fails and the first stands. So concurrent builders can never fork the log.
+// Within one process, builds run one at a time (they would only take positions from each other), while proof
+// reads refresh the shared leaf cache at any moment: a leaf read twice (by a refresh and by the builder that
+// wrote it) is the same leaf, and only a different leaf at a known position, or a gap, means the log is broken.
 
 import type { Signer } from '../../../shared/crypto/signer.ts';
 import { signCheckpoint } from '../../../shared/custody/checkpoints.ts';
@@ -92,7 +95,13 @@ export function createCheckpointService(deps: CheckpointServiceDeps) {
   /** Latest leaf index per chain. */
   const latestByChain = new Map<string, number>();
 
+  /** Add a leaf to the cache; one already there must be the very same leaf (positions are write-once). */
   function remember(leaf: CheckpointLeaf): void {
+    if (leaf.index < leaves.length) {
+      const known = leaves[leaf.index] as CheckpointLeaf;
+      if (known.chain === leaf.chain && known.seq === leaf.seq && known.hash === leaf.hash) return;
+      throw new PouchError('ERR_LEDGER_BROKEN', `Checkpoint leaf ${leaf.index} changed after it was written`);
+    }
     if (leaf.index !== leaves.length) {
       throw new PouchError('ERR_LEDGER_BROKEN', `Checkpoint leaf ${leaf.index} is out of order`);
     }
@@ -109,11 +118,24 @@ export function createCheckpointService(deps: CheckpointServiceDeps) {
     return toHex(computeRoot(leafHashes, size));
   }
 
+  let building: Promise<unknown> = Promise.resolve();
+  /** Run builds of this process one after the other (a failed one does not stop the next). */
+  function oneAtATime<T>(run: () => Promise<T>): Promise<T> {
+    const result = building.then(run, run);
+    building = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
   /** Append `heads` (those that changed) and sign a checkpoint over the whole log. */
   async function appendAndSign(pick: () => Promise<ChainHead[]>): Promise<BuildResult> {
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      await refresh();
+      // The checkpoint first, then the leaves: leaves are written before any checkpoint over them, so the
+      // cache then holds at least `latest.size` leaves and no checkpoint is signed behind the latest one.
       const latest = await deps.store.latestCheckpoint();
+      await refresh();
       if (latest && !(await deps.publisher.isPublished(latest.size))) await deps.publisher.publish(latest);
       const changed = (await pick())
         .filter((head) => {
@@ -166,7 +188,7 @@ export function createCheckpointService(deps: CheckpointServiceDeps) {
   return {
     /** Append every changed chain head (all exchanges) and sign a checkpoint, if anything changed. */
     async build(): Promise<BuildResult> {
-      return appendAndSign(async () => deps.ledger.heads(await deps.chains.listChains()));
+      return oneAtATime(() => appendAndSign(async () => deps.ledger.heads(await deps.chains.listChains())));
     },
 
     /**
@@ -174,7 +196,7 @@ export function createCheckpointService(deps: CheckpointServiceDeps) {
      * a custody bundle then carries a proof of its whole chain.
      */
     async ensureCheckpointed(chain: string): Promise<BuildResult> {
-      return appendAndSign(async () => deps.ledger.heads([chain]));
+      return oneAtATime(() => appendAndSign(async () => deps.ledger.heads([chain])));
     },
 
     latest: latestOrNotFound,

@@ -1,6 +1,10 @@
 // Use cases (identity): read and change the directory. Every entry point asks the policy first, with the
 // principal, and turns "no" into AccessDeniedError (answered as 404); every change carries its audit record.
+// The write rules (validation, how an authority, a member and a key change are built, audit record first) are
+// coded once in `directoryWrites`: the caller-facing service, the seed file and the operator bootstrap
+// (createDirectoryBootstrap) all write through them.
 
+import { validateRecipients } from '../../../shared/crypto/age-keys.ts';
 import { NotFoundError, PouchError } from '../../../shared/domain/errors.ts';
 import { AccessDeniedError } from '../../../shared/domain/identity/errors.ts';
 import {
@@ -22,11 +26,8 @@ import type {
   Principal,
   RequestOrigin,
 } from '../../../shared/domain/identity/types.ts';
-import {
-  validateCountry,
-  validateRecipients,
-  validateSigningJwk,
-} from '../../../shared/domain/identity/validation.ts';
+import { OPERATOR_ID } from '../../../shared/domain/identity/types.ts';
+import { validateCountry, validateSigningJwk } from '../../../shared/domain/identity/validation.ts';
 import {
   canManageAuthority,
   canManageDirectory,
@@ -149,6 +150,254 @@ export function toPublicAuthority(entry: AuthorityEntry): PublicAuthorityView {
   };
 }
 
+/** Who makes a change, from where, and when (ISO time): the audit record's actor, origin and time. */
+interface Change {
+  readonly actor: AuditActor;
+  readonly origin: RequestOrigin;
+  readonly at: string;
+}
+
+/** A new member as a write takes it: id chosen, keys already validated (buildMemberKey). */
+interface NewMember {
+  readonly id: string;
+  readonly displayName: string;
+  readonly role: Member['role'];
+  readonly keys: readonly MemberKey[];
+}
+
+/**
+ * The directory's write rules, once. Each builds the record(s) and the audit record, checks what the directory
+ * requires, and hands both to the repository, which writes the audit record first.
+ */
+function directoryWrites(repo: DirectoryRepository) {
+  const checkKeyCount = (count: number): void => {
+    if (count > MAX_KEYS_PER_MEMBER) {
+      throw new PouchError('ERR_VALIDATION', `A member holds at most ${MAX_KEYS_PER_MEMBER} keys`);
+    }
+  };
+
+  const newMember = (change: Change, authorityId: string, m: NewMember, auditId: string): Member => ({
+    authorityId,
+    id: m.id,
+    displayName: m.displayName,
+    role: m.role,
+    keys: [...m.keys],
+    createdAt: change.at,
+    updatedAt: change.at,
+    version: 1,
+    auditId,
+  });
+
+  return {
+    /** Register an authority together with its first admin (one audited change). */
+    async createAuthority(
+      change: Change,
+      input: {
+        readonly id: string;
+        readonly fields: AuthorityFields;
+        readonly profile?: Readonly<Record<string, unknown>> | undefined;
+        readonly firstAdmin: Omit<NewMember, 'role'>;
+        readonly summary: Record<string, unknown>;
+      },
+    ): Promise<{ authority: Authority; admin: Member }> {
+      const { id, fields, firstAdmin } = input;
+      validateAuthorityFields(fields);
+      checkKeyCount(firstAdmin.keys.length);
+      const audit = buildAuditRecord({
+        ...change,
+        action: 'authority.create',
+        target: { authorityId: id, memberId: firstAdmin.id, kids: firstAdmin.keys.map((k) => k.kid) },
+        summary: {
+          country: fields.country,
+          name: fields.name,
+          roles: fields.roles,
+          firstAdminId: firstAdmin.id,
+          ...input.summary,
+        },
+      });
+      const authority: Authority = {
+        id,
+        country: fields.country,
+        name: fields.name,
+        roles: [...new Set(fields.roles)],
+        recipients: [...new Set(fields.recipients)],
+        languages: [...new Set(fields.languages)],
+        treaties: [...new Set(fields.treaties)],
+        profile: { ...(input.profile ?? {}), version: 1 },
+        createdAt: change.at,
+        updatedAt: change.at,
+        version: 1,
+        auditId: audit.id,
+      };
+      const admin = newMember(change, id, { ...firstAdmin, role: 'admin' }, audit.id);
+      await repo.createAuthority(authority, admin, audit);
+      return { authority, admin };
+    },
+
+    /** Add a member with its first key(s). */
+    async createMember(
+      change: Change,
+      authorityId: string,
+      input: NewMember,
+      summary: Record<string, unknown>,
+    ): Promise<Member> {
+      checkKeyCount(input.keys.length);
+      const audit = buildAuditRecord({
+        ...change,
+        action: 'member.create',
+        target: { authorityId, memberId: input.id, kids: input.keys.map((k) => k.kid) },
+        summary: { role: input.role, ...summary },
+      });
+      const member = newMember(change, authorityId, input, audit.id);
+      await repo.putMember(member, audit);
+      return member;
+    },
+
+    /** Add keys to a member and revoke others in the same write (a rotation); a revoked key stays revoked. */
+    async changeKeys(
+      change: Change,
+      member: Member,
+      input: { readonly add: readonly MemberKey[]; readonly revoke: ReadonlySet<string> },
+      summary: Record<string, unknown>,
+    ): Promise<Member> {
+      for (const key of input.add) {
+        if (member.keys.some((k) => k.kid === key.kid)) {
+          throw new PouchError('ERR_CONFLICT', 'The member already has a key with this kid');
+        }
+      }
+      checkKeyCount(member.keys.length + input.add.length);
+      for (const kid of input.revoke) {
+        if (!member.keys.some((k) => k.kid === kid)) throw new NotFoundError('Key not found');
+      }
+      const audit = buildAuditRecord({
+        ...change,
+        action: input.add.length > 0 ? 'key.add' : 'key.revoke',
+        target: {
+          authorityId: member.authorityId,
+          memberId: member.id,
+          kids: [...input.add.map((k) => k.kid), ...input.revoke],
+        },
+        summary,
+      });
+      const next: Member = {
+        ...member,
+        keys: [
+          ...member.keys.map((k) => (input.revoke.has(k.kid) ? revokeKey(k, change.at) : k)),
+          ...input.add,
+        ],
+        updatedAt: change.at,
+        version: member.version + 1,
+        auditId: audit.id,
+      };
+      await repo.putMember(next, audit);
+      return next;
+    },
+  };
+}
+
+/** A change the exchange makes itself at start-up or from a seed file; audited as `system:<source>`. */
+export interface SystemChange {
+  /** What made the change (`seed`, `local-bootstrap`): the audit actor is `system:<source>`. */
+  readonly source: string;
+  /** Epoch milliseconds. */
+  readonly now: number;
+}
+
+/** An authority as the seed file describes it, ids chosen and keys validated (buildMemberKey). */
+export interface AuthoritySeed extends AuthorityFields {
+  readonly id: string;
+  readonly profile?: Readonly<Record<string, unknown>> | undefined;
+  /** At least one admin; the first admin is created with the authority. */
+  readonly members: readonly NewMember[];
+}
+
+/** What an idempotent bootstrap change did. */
+export interface EnsureResult {
+  readonly authorityCreated: boolean;
+  /** Ids of the members created. */
+  readonly membersCreated: readonly string[];
+  readonly keysAdded: number;
+}
+
+/**
+ * Directory changes the exchange makes itself (the seed file, the operator bootstrap): idempotent, and through the
+ * same write rules as the caller-facing service. There is no caller to ask the policy about: only entry points
+ * (functions/seed-directory.ts, the local start) hold one, and no route is given one.
+ */
+export function createDirectoryBootstrap(repo: DirectoryRepository) {
+  const writes = directoryWrites(repo);
+  const changeOf = (c: SystemChange): Change => ({
+    actor: { kind: 'system', clientId: `system:${c.source}` },
+    origin: { sourceIp: 'local', requestId: `${c.source}-${c.now}` },
+    at: new Date(c.now).toISOString(),
+  });
+
+  /** Create the member, or add the keys it lacks; never re-activates a revoked key and never removes one. */
+  async function ensureMember(
+    change: Change,
+    authorityId: string,
+    input: NewMember,
+    summary: Record<string, unknown>,
+  ): Promise<{ member: Member; created: boolean; keysAdded: number }> {
+    const existing = await repo.getMember(authorityId, input.id);
+    if (!existing) {
+      const member = await writes.createMember(change, authorityId, input, summary);
+      return { member, created: true, keysAdded: member.keys.length };
+    }
+    const missing = input.keys.filter((k) => !existing.keys.some((e) => e.kid === k.kid));
+    if (missing.length === 0) return { member: existing, created: false, keysAdded: 0 };
+    const member = await writes.changeKeys(
+      change,
+      existing,
+      { add: missing, revoke: new Set() },
+      { role: input.role, ...summary },
+    );
+    return { member, created: false, keysAdded: missing.length };
+  }
+
+  return {
+    /** Make sure an authority exists with these members and keys; never overwrites what admins changed since. */
+    async ensureAuthority(c: SystemChange, input: AuthoritySeed): Promise<EnsureResult> {
+      const change = changeOf(c);
+      const membersCreated: string[] = [];
+      let keysAdded = 0;
+      let pending = input.members;
+      let authorityCreated = false;
+      if (!(await repo.getAuthority(input.id))) {
+        const first = input.members.find((m) => m.role === 'admin');
+        if (!first) throw new PouchError('ERR_VALIDATION', 'An authority needs at least one admin');
+        await writes.createAuthority(change, {
+          id: input.id,
+          fields: input,
+          profile: input.profile,
+          firstAdmin: first,
+          summary: { seeded: true },
+        });
+        authorityCreated = true;
+        membersCreated.push(first.id);
+        keysAdded += first.keys.length;
+        pending = input.members.filter((m) => m !== first);
+      }
+      for (const m of pending) {
+        const done = await ensureMember(change, input.id, m, { seeded: true });
+        if (done.created) membersCreated.push(m.id);
+        keysAdded += done.keysAdded;
+      }
+      return { authorityCreated, membersCreated, keysAdded };
+    },
+
+    /** Make sure an operator member exists with these public keys (validated by buildMemberKey). */
+    async ensureOperatorMember(
+      c: SystemChange,
+      input: { readonly id: string; readonly displayName: string; readonly keys: readonly MemberKey[] },
+    ): Promise<{ member: Member; created: boolean; keysAdded: number }> {
+      return ensureMember(changeOf(c), OPERATOR_ID, { ...input, role: 'operator' }, {});
+    },
+  };
+}
+
+export type DirectoryBootstrap = ReturnType<typeof createDirectoryBootstrap>;
+
 const deny = (action: string, message = 'Not found'): never => {
   throw new AccessDeniedError(action, message);
 };
@@ -156,6 +405,12 @@ const deny = (action: string, message = 'Not found'): never => {
 /** Directory use cases over a repository. */
 export function createDirectoryService(repo: DirectoryRepository) {
   const iso = (now: number) => new Date(now).toISOString();
+  const writes = directoryWrites(repo);
+  const changeOf = (ctx: CallContext): Change => ({
+    actor: ctx.principal,
+    origin: ctx.origin,
+    at: iso(ctx.now),
+  });
 
   async function loadEntry(id: string): Promise<AuthorityEntry> {
     const entry = authorityIdPattern.test(id) ? await repo.getAuthorityEntry(id) : undefined;
@@ -189,46 +444,17 @@ export function createDirectoryService(repo: DirectoryRepository) {
       input: CreateAuthorityInput,
     ): Promise<{ authority: PublicAuthorityView; firstAdminId: string }> {
       if (!canManageDirectory(ctx.principal)) deny('authority.create');
-      validateAuthorityFields(input);
-      const at = iso(ctx.now);
-      const id = generateAuthorityId();
-      const adminKey = buildMemberKey(input.firstAdmin.jwk, at);
-      const audit = buildAuditRecord({
-        actor: ctx.principal,
-        origin: ctx.origin,
-        at,
-        action: 'authority.create',
-        target: { authorityId: id, kids: [adminKey.kid] },
-        summary: { country: input.country, name: input.name, roles: input.roles },
-      });
-      const authority: Authority = {
-        id,
-        country: input.country,
-        name: input.name,
-        roles: [...new Set(input.roles)],
-        recipients: [...new Set(input.recipients)],
-        languages: [...new Set(input.languages)],
-        treaties: [...new Set(input.treaties)],
-        profile: { ...(input.profile ?? {}), version: 1 },
-        createdAt: at,
-        updatedAt: at,
-        version: 1,
-        auditId: audit.id,
-      };
-      const admin: Member = {
-        authorityId: id,
-        id: generateMemberId(),
-        displayName: input.firstAdmin.displayName,
-        role: 'admin',
-        keys: [adminKey],
-        createdAt: at,
-        updatedAt: at,
-        version: 1,
-        auditId: audit.id,
-      };
-      await repo.createAuthority(authority, admin, {
-        ...audit,
-        summary: { ...audit.summary, firstAdminId: admin.id },
+      const change = changeOf(ctx);
+      const { authority, admin } = await writes.createAuthority(change, {
+        id: generateAuthorityId(),
+        fields: input,
+        profile: input.profile,
+        firstAdmin: {
+          id: generateMemberId(),
+          displayName: input.firstAdmin.displayName,
+          keys: [buildMemberKey(input.firstAdmin.jwk, change.at)],
+        },
+        summary: {},
       });
       return { authority: toPublicAuthority({ authority, members: [admin] }), firstAdminId: admin.id };
     },
@@ -302,29 +528,18 @@ export function createDirectoryService(repo: DirectoryRepository) {
     async addMember(ctx: CallContext, authorityId: string, input: NewMemberInput): Promise<PublicMemberView> {
       if (!canManageAuthority(ctx.principal, authorityId)) deny('member.create', 'Authority not found');
       await loadEntry(authorityId);
-      const at = iso(ctx.now);
-      const key = buildMemberKey(input.jwk, at);
-      const id = generateMemberId();
-      const audit = buildAuditRecord({
-        actor: ctx.principal,
-        origin: ctx.origin,
-        at,
-        action: 'member.create',
-        target: { authorityId, memberId: id, kids: [key.kid] },
-        summary: { role: input.role },
-      });
-      const member: Member = {
+      const change = changeOf(ctx);
+      const member = await writes.createMember(
+        change,
         authorityId,
-        id,
-        displayName: input.displayName,
-        role: input.role,
-        keys: [key],
-        createdAt: at,
-        updatedAt: at,
-        version: 1,
-        auditId: audit.id,
-      };
-      await repo.putMember(member, audit);
+        {
+          id: generateMemberId(),
+          displayName: input.displayName,
+          role: input.role,
+          keys: [buildMemberKey(input.jwk, change.at)],
+        },
+        {},
+      );
       return toPublicMember(member);
     },
 
@@ -337,34 +552,15 @@ export function createDirectoryService(repo: DirectoryRepository) {
     ): Promise<PublicMemberView> {
       if (!canManageAuthority(ctx.principal, authorityId)) deny('key.add', 'Member not found');
       const member = await loadMember(authorityId, memberId);
-      const at = iso(ctx.now);
-      const key = buildMemberKey(input.jwk, at);
-      if (member.keys.some((k) => k.kid === key.kid)) {
-        throw new PouchError('ERR_CONFLICT', 'The member already has a key with this kid');
-      }
-      if (member.keys.length >= MAX_KEYS_PER_MEMBER) {
-        throw new PouchError('ERR_VALIDATION', `A member holds at most ${MAX_KEYS_PER_MEMBER} keys`);
-      }
+      const change = changeOf(ctx);
+      const key = buildMemberKey(input.jwk, change.at);
       const revoke = new Set(input.revoke ?? []);
-      for (const kid of revoke) {
-        if (!member.keys.some((k) => k.kid === kid)) throw new NotFoundError('Key not found');
-      }
-      const audit = buildAuditRecord({
-        actor: ctx.principal,
-        origin: ctx.origin,
-        at,
-        action: 'key.add',
-        target: { authorityId, memberId, kids: [key.kid, ...revoke] },
-        summary: { added: key.kid, revoked: [...revoke] },
-      });
-      const next: Member = {
-        ...member,
-        keys: [...member.keys.map((k) => (revoke.has(k.kid) ? revokeKey(k, at) : k)), key],
-        updatedAt: at,
-        version: member.version + 1,
-        auditId: audit.id,
-      };
-      await repo.putMember(next, audit);
+      const next = await writes.changeKeys(
+        change,
+        member,
+        { add: [key], revoke },
+        { added: key.kid, revoked: [...revoke] },
+      );
       return toPublicMember(next);
     },
 
@@ -380,23 +576,12 @@ export function createDirectoryService(repo: DirectoryRepository) {
       const key = member.keys.find((k) => k.kid === kid);
       if (!key) throw new NotFoundError('Key not found');
       if (key.status === 'revoked') return toPublicMember(member);
-      const at = iso(ctx.now);
-      const audit = buildAuditRecord({
-        actor: ctx.principal,
-        origin: ctx.origin,
-        at,
-        action: 'key.revoke',
-        target: { authorityId, memberId, kids: [kid] },
-        summary: { revoked: kid },
-      });
-      const next: Member = {
-        ...member,
-        keys: member.keys.map((k) => (k.kid === kid ? revokeKey(k, at) : k)),
-        updatedAt: at,
-        version: member.version + 1,
-        auditId: audit.id,
-      };
-      await repo.putMember(next, audit);
+      const next = await writes.changeKeys(
+        changeOf(ctx),
+        member,
+        { add: [], revoke: new Set([kid]) },
+        { revoked: kid },
+      );
       return toPublicMember(next);
     },
 

@@ -10,7 +10,7 @@ import { PouchError } from '../../../shared/domain/errors.ts';
 import { formatClientId } from '../../../shared/domain/identity/ids.ts';
 import { type Member, OPERATOR_ID } from '../../../shared/domain/identity/types.ts';
 import type { DirectoryRepository } from '../../ports/directory-repository.ts';
-import { buildAuditRecord, buildMemberKey } from './directory-service.ts';
+import { buildMemberKey, createDirectoryBootstrap } from './directory-service.ts';
 
 /** The local operator's member id: its client id is `operator:local-operator`. */
 export const LOCAL_OPERATOR_MEMBER_ID = 'local-operator';
@@ -60,44 +60,21 @@ export async function loadOrCreateOperatorKey(path: string): Promise<OperatorKey
 
 /**
  * Make sure an operator member exists with these public keys. Idempotent: creates the member, or adds keys it
- * lacks; never re-activates a revoked key and never removes one. Audited under `operator` as a system change.
+ * lacks; never re-activates a revoked key and never removes one. Written through the directory use case
+ * (createDirectoryBootstrap) and audited under `operator` as the system change `system:<source>`.
  */
 export async function registerOperatorMember(
   directory: DirectoryRepository,
   input: { memberId: string; displayName: string; jwks: readonly unknown[]; now: number; source: string },
 ): Promise<Member> {
   const at = new Date(input.now).toISOString();
-  const wanted = input.jwks.map((jwk) => buildMemberKey(jwk, at));
-  const existing = await directory.getMember(OPERATOR_ID, input.memberId);
-  const missing = wanted.filter((k) => !existing?.keys.some((e) => e.kid === k.kid));
-  if (existing && missing.length === 0) return existing;
-  const audit = buildAuditRecord({
-    actor: { kind: 'system', clientId: `system:${input.source}` },
-    origin: { sourceIp: 'local', requestId: `bootstrap-${input.now}` },
-    at,
-    action: existing ? 'key.add' : 'member.create',
-    target: { authorityId: OPERATOR_ID, memberId: input.memberId, kids: missing.map((k) => k.kid) },
-    summary: { role: 'operator' },
-  });
-  const member: Member = existing
-    ? {
-        ...existing,
-        keys: [...existing.keys, ...missing],
-        updatedAt: at,
-        version: existing.version + 1,
-        auditId: audit.id,
-      }
-    : {
-        authorityId: OPERATOR_ID,
-        id: input.memberId,
-        displayName: input.displayName,
-        role: 'operator',
-        keys: missing,
-        createdAt: at,
-        updatedAt: at,
-        version: 1,
-        auditId: audit.id,
-      };
-  await directory.putMember(member, audit);
+  const { member } = await createDirectoryBootstrap(directory).ensureOperatorMember(
+    { source: input.source, now: input.now },
+    {
+      id: input.memberId,
+      displayName: input.displayName,
+      keys: input.jwks.map((jwk) => buildMemberKey(jwk, at)),
+    },
+  );
   return member;
 }

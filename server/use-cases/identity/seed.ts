@@ -1,20 +1,21 @@
 // Start-up support: seed the directory from a JSON file (demo authorities locally; the operator's public keys on
-// AWS). Idempotent: it creates what is absent and adds keys that are missing; it never overwrites fields the
-// operator or admins have since changed, never re-activates a revoked key and never deletes anything.
+// AWS). This file owns the seed format; the writes go through the directory use case (createDirectoryBootstrap),
+// so seeding obeys the same rules as the API. Idempotent: it creates what is absent and adds keys that are
+// missing; it never overwrites fields the operator or admins have since changed, never re-activates a revoked key
+// and never deletes anything.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { PouchError } from '../../../shared/domain/errors.ts';
 import { authorityIdPattern, kidPattern, memberIdPattern } from '../../../shared/domain/identity/ids.ts';
-import {
-  AUTHORITY_ROLES,
-  type Authority,
-  MEMBER_ROLES,
-  type Member,
-} from '../../../shared/domain/identity/types.ts';
+import { AUTHORITY_ROLES, MEMBER_ROLES, OPERATOR_ID } from '../../../shared/domain/identity/types.ts';
 import { languagePattern, treatyPattern } from '../../../shared/domain/identity/validation.ts';
 import type { DirectoryRepository } from '../../ports/directory-repository.ts';
-import { buildAuditRecord, buildMemberKey, validateAuthorityFields } from './directory-service.ts';
-import { registerOperatorMember } from './operator-bootstrap.ts';
+import {
+  type AuthoritySeed,
+  buildMemberKey,
+  createDirectoryBootstrap,
+  validateAuthorityFields,
+} from './directory-service.ts';
 
 const jwk = z.looseObject({ kty: z.string(), kid: z.string().regex(kidPattern).optional() });
 
@@ -98,100 +99,42 @@ export async function seedDirectory(
   const file = parsed.data;
   const now = options.now ?? Date.now();
   const at = new Date(now).toISOString();
-  for (const a of file.authorities) validateAuthorityFields(a);
-  const actor = { kind: 'system' as const, clientId: 'system:seed' };
-  const origin = { sourceIp: 'local', requestId: `seed-${now}` };
+  // Validate and prepare the whole file before the first write: a bad entry anywhere writes nothing.
+  const operatorMembers = (file.operator?.members ?? []).map((op) => ({
+    id: op.id,
+    displayName: op.displayName,
+    keys: op.keys.map((k) => buildMemberKey(k, at)),
+  }));
+  const authorities: AuthoritySeed[] = file.authorities.map((a) => {
+    validateAuthorityFields(a);
+    const id = a.id ?? derive('auth_', a.country, a.name);
+    return {
+      ...a,
+      id,
+      members: a.members.map((m) => ({
+        id: m.id ?? derive('mem_', id, m.role, m.displayName),
+        displayName: m.displayName,
+        role: m.role,
+        keys: m.keys.map((k) => buildMemberKey(k, at)),
+      })),
+    };
+  });
+
+  const bootstrap = createDirectoryBootstrap(repo);
+  const change = { source: 'seed', now };
   const created: string[] = [];
   const membersCreated: string[] = [];
   let keysAdded = 0;
-
-  for (const op of file.operator?.members ?? []) {
-    const before = await repo.getMember('operator', op.id);
-    const after = await registerOperatorMember(repo, {
-      memberId: op.id,
-      displayName: op.displayName,
-      jwks: op.keys,
-      now,
-      source: 'seed',
-    });
-    keysAdded += after.keys.length - (before?.keys.length ?? 0);
-    if (!before) membersCreated.push(`operator:${op.id}`);
+  for (const op of operatorMembers) {
+    const done = await bootstrap.ensureOperatorMember(change, op);
+    if (done.created) membersCreated.push(`${OPERATOR_ID}:${op.id}`);
+    keysAdded += done.keysAdded;
   }
-
-  for (const a of file.authorities) {
-    const id = a.id ?? derive('auth_', a.country, a.name);
-    const members = a.members.map((m) => ({
-      ...m,
-      id: m.id ?? derive('mem_', id, m.role, m.displayName),
-      keys: m.keys.map((k) => buildMemberKey(k, at)),
-    }));
-    const toMember = (m: (typeof members)[number], auditId: string): Member => ({
-      authorityId: id,
-      id: m.id,
-      displayName: m.displayName,
-      role: m.role,
-      keys: m.keys,
-      createdAt: at,
-      updatedAt: at,
-      version: 1,
-      auditId,
-    });
-    let pending = members;
-    if (!(await repo.getAuthority(id))) {
-      const first = members.find((m) => m.role === 'admin')!;
-      const audit = buildAuditRecord({
-        actor,
-        origin,
-        at,
-        action: 'authority.create',
-        target: { authorityId: id, memberId: first.id, kids: first.keys.map((k) => k.kid) },
-        summary: { country: a.country, name: a.name, roles: a.roles, seeded: true },
-      });
-      const authority: Authority = {
-        id,
-        country: a.country,
-        name: a.name,
-        roles: [...new Set(a.roles)],
-        recipients: [...new Set(a.recipients)],
-        languages: [...new Set(a.languages)],
-        treaties: [...new Set(a.treaties)],
-        profile: { ...(a.profile ?? {}), version: 1 },
-        createdAt: at,
-        updatedAt: at,
-        version: 1,
-        auditId: audit.id,
-      };
-      await repo.createAuthority(authority, toMember(first, audit.id), audit);
-      created.push(id);
-      membersCreated.push(`${id}:${first.id}`);
-      keysAdded += first.keys.length;
-      pending = members.filter((m) => m !== first);
-    }
-    for (const m of pending) {
-      const existing = await repo.getMember(id, m.id);
-      const missing = m.keys.filter((k) => !existing?.keys.some((e) => e.kid === k.kid));
-      if (existing && missing.length === 0) continue;
-      const audit = buildAuditRecord({
-        actor,
-        origin,
-        at,
-        action: existing ? 'key.add' : 'member.create',
-        target: { authorityId: id, memberId: m.id, kids: missing.map((k) => k.kid) },
-        summary: { role: m.role, seeded: true },
-      });
-      const member: Member = existing
-        ? {
-            ...existing,
-            keys: [...existing.keys, ...missing],
-            updatedAt: at,
-            version: existing.version + 1,
-            auditId: audit.id,
-          }
-        : toMember(m, audit.id);
-      await repo.putMember(member, audit);
-      if (!existing) membersCreated.push(`${id}:${m.id}`);
-      keysAdded += missing.length;
-    }
+  for (const authority of authorities) {
+    const done = await bootstrap.ensureAuthority(change, authority);
+    if (done.authorityCreated) created.push(authority.id);
+    membersCreated.push(...done.membersCreated.map((m) => `${authority.id}:${m}`));
+    keysAdded += done.keysAdded;
   }
   return { authoritiesCreated: created, membersCreated, keysAdded };
 }

@@ -33,9 +33,14 @@ export class AccessDeniedError extends NotFoundError {
   // `name` stays NotFoundError's on purpose: nothing about a denial differs from a miss outside the log.
   /** The action that was denied, for the security log. */
   readonly action: string;
-  constructor(action: string, message = 'Not found') {
+  /** The policy rule that said no, and what was asked for (security log only, never in the answer). */
+  readonly rule: string | undefined;
+  readonly resourceId: string | undefined;
+  constructor(action: string, message = 'Not found', why: { rule?: string; resourceId?: string } = {}) {
     super(message);
     this.action = action;
+    this.rule = why.rule;
+    this.resourceId = why.resourceId;
   }
 }
 

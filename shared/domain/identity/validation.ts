@@ -1,7 +1,7 @@
-// Domain layer (identity): validation of directory input — public signing keys (JWK), countries, age
-// recipients, languages, treaty ids. Used by the directory use cases and the seed, so both accept the same.
+// Domain layer (identity): validation of directory input — public signing keys (JWK), countries, languages,
+// treaty ids (age recipients are checked by shared/crypto/age-keys.ts, which can parse them). Used by the
+// directory use cases and the seed, so both accept the same.
 import { createHash, createPublicKey } from 'node:crypto';
-import { parseRecipient } from '../../crypto/age-keys.ts';
 import { PouchError } from '../errors.ts';
 import { kidPattern } from './ids.ts';
 import { languagePattern, treatyPattern } from './patterns.ts';
@@ -93,17 +93,6 @@ export function isCountryCode(value: string): boolean {
   if (userAssigned.test(value)) return true;
   const name = regionNames.of(value);
   return name !== undefined && name !== value && name !== 'Unknown Region';
-}
-
-/** Throw ERR_VALIDATION unless every recipient is an age X25519 (`age1...`) or hybrid (`age1pq1...`) one. */
-export function validateRecipients(recipients: readonly string[]): void {
-  recipients.forEach((text, index) => {
-    try {
-      parseRecipient(text);
-    } catch {
-      throw invalid('not an age X25519 or hybrid post-quantum recipient', `recipients.${index}`);
-    }
-  });
 }
 
 /** Throw ERR_VALIDATION unless the country is an ISO 3166-1 alpha-2 code. */

@@ -4,20 +4,19 @@ import { createHash, randomUUID } from 'node:crypto';
 import { PouchError } from '../errors.ts';
 import { canonicalJson } from './jcs.ts';
 
-/** The actions Pouch records today. The union stays open: older verifiers must accept newer actions. */
+/**
+ * Exactly the actions the exchange writes (the ledger recorder, server/use-cases/ledger-recorder.ts, refuses any
+ * other). Status changes ride on `message.sent` (`details.status`), so there is no separate status action. The
+ * union below stays open: a verifier must accept actions that a newer exchange writes.
+ */
 export const LEDGER_ACTIONS = [
   'exchange.created',
   'document.uploaded',
   'message.sent',
   'message.delivered',
   'document.retrieved',
-  'message.acknowledged',
-  'information.requested',
-  'information.provided',
-  'status.changed',
-  'exchange.refused',
-  'exchange.closed',
   'auditor.viewed',
+  'custody.exported',
 ] as const;
 
 /** An action named in {@link LEDGER_ACTIONS}. */
@@ -25,6 +24,11 @@ export type KnownLedgerAction = (typeof LEDGER_ACTIONS)[number];
 
 /** Any action: the known ones, autocompleted, plus any other dotted name. */
 export type LedgerAction = KnownLedgerAction | (string & {});
+
+/** Whether `action` is one the exchange writes. */
+export function isKnownLedgerAction(action: string): action is KnownLedgerAction {
+  return (LEDGER_ACTIONS as readonly string[]).includes(action);
+}
 
 /** `forced`: the operator acted under a documented override (e.g. a lapsed deadline closed by the system). */
 export type LedgerOutcome = 'success' | 'failure' | 'forced';
@@ -68,7 +72,11 @@ export type JsonValue =
 /** An event without its hash: exactly what the hash covers. */
 export interface LedgerEventBody {
   readonly v: 1;
-  /** Random event id (UUID v4): lets a writer recognise its own event after an ambiguous write. */
+  /**
+   * The event's own id, chosen by its writer before the first attempt (`evt_…` from the recorder; earlier events
+   * carry a UUID v4). Hashed like every member. A writer recognises its own event by it: after a lost answer, and
+   * when a keyed action is retried (the recorder never appends a second event with an id already in the chain).
+   */
   readonly id: string;
   /** The exchange id: one chain per exchange. */
   readonly chain: string;
@@ -92,8 +100,13 @@ export interface LedgerEvent extends LedgerEventBody {
   readonly hash: string;
 }
 
-/** What a use case decides; the ledger fills in `v`, `chain`, `seq`, `prevHash`, `time`, `id` and `hash`. */
+/**
+ * What a use case decides; the ledger fills in `v`, `chain`, `seq`, `prevHash`, `time` and `hash`, and `id` when
+ * the writer leaves it out.
+ */
 export interface LedgerEventFields {
+  /** The event's own id (see {@link LedgerEventBody.id}); a random UUID when absent. */
+  readonly id?: string;
   readonly actor: LedgerActor;
   readonly action: LedgerAction;
   readonly outcome: LedgerOutcome;
@@ -177,7 +190,7 @@ export function createEvent(
   }
   const body: LedgerEventBody = {
     v: 1,
-    id: options.id ?? randomUUID(),
+    id: fields.id ?? options.id ?? randomUUID(),
     chain,
     seq: prev ? prev.seq + 1 : 0,
     prevHash: prev ? prev.hash : GENESIS_PREV_HASH,

@@ -1,0 +1,52 @@
+// Client keystore, for the local demo: provisions a demo authority's keystore (member signing keys, the sealing
+// identity, CLI profiles) without passphrases. The local entry point and test support hand it to the server's
+// demo seed (server/local/demo-seed.ts, DemoKeystores), so server code never imports the client.
+import { type Keystore, openKeystore } from './keystore.ts';
+import { isKeystoreError } from './keystore-error.ts';
+
+/**
+ * Keystores under any `home`, creating keys only when absent so the demo survives restarts.
+ *
+ * @example
+ * await startLocalExchange({ dataDir, port: 8787, seedDemo: openDemoKeystores() });
+ */
+export function openDemoKeystores() {
+  return {
+    /** The public JWK (with `kid`) of signing key `name`, created (ES256) when absent. */
+    async ensureSigningKey(
+      home: string,
+      name: string,
+    ): Promise<Readonly<Record<string, unknown>> & { readonly kid: string }> {
+      const keystore = openKeystore({ home });
+      const existing = await findKey(keystore, name);
+      if (existing?.kind === 'signing') return { ...existing.publicJwk, kid: existing.kid };
+      const created = await keystore.createSigningKey({ name, alg: 'ES256' });
+      return { ...created.publicJwk, kid: created.kid };
+    },
+
+    /** The age recipient of sealing key `name`, created when absent. */
+    async ensureSealingKey(home: string, name: string): Promise<string> {
+      const keystore = openKeystore({ home });
+      const existing = await findKey(keystore, name);
+      if (existing?.kind === 'sealing') return existing.recipient;
+      return (await keystore.createSealingKey({ name })).recipient;
+    },
+
+    /** Save a CLI profile that signs as `clientId` with key `key`. */
+    async saveProfile(
+      home: string,
+      profile: { name: string; baseUrl: string; clientId: string; key: string },
+    ): Promise<void> {
+      await openKeystore({ home }).saveProfile(profile);
+    },
+  };
+}
+
+async function findKey(keystore: Keystore, name: string) {
+  try {
+    return await keystore.showKey(name);
+  } catch (error) {
+    if (!isKeystoreError(error, 'key-not-found')) throw error;
+    return undefined;
+  }
+}

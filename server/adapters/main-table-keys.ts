@@ -1,0 +1,115 @@
+// Secondary adapters' shared rule: the main table's key layout (single-table design). Every pk/sk/gsi1 value an
+// adapter writes or queries is built here, so two adapters cannot disagree on a prefix and the checkpoint store
+// reads other records through these functions instead of re-encoding their layouts.
+//
+// Item layout (pk / sk; gsi1pk / gsi1sk where the item is indexed):
+//   exchange label      EXCH#<id> / PARTY#<authorityId>       PARTY#<authorityId> / <createdAt>#<id>
+//   document            EXCH#<id> / DOC#<documentId>
+//   message             EXCH#<id> / MSG#<seq:10>
+//   message intent      EXCH#<id> / INTENT#<messageId>
+//   receipt             EXCH#<id> / RCPT#<seq:10>
+//   authority           AUTHORITY#<id> / DIR#AUTHORITY         DIRECTORY / AUTHORITY#<id>#
+//   member              AUTHORITY#<id> / DIR#MEMBER#<memberId> DIRECTORY / AUTHORITY#<id>#MEMBER#<memberId>
+//   directory audit     AUTHORITY#<id> / AUDIT#<at>#<auditId>  (never indexed: not public)
+//   idempotency record  IDEM#<scope>#<key> / IDEM
+//   checkpoint leaf     CKPT / LEAF#<index:12>
+//   signed checkpoint   CKPT / HEAD#<size:12>
+// The index name and key attribute names come from server/config/storage-definitions.ts, which CDK also reads.
+import { mainTable, mainTableIndex } from '../config/storage-definitions.ts';
+
+/** Name of the main table's GSI (exchanges per party, public directory). */
+export const mainIndexName = mainTableIndex.indexName;
+
+const keyNames = {
+  pk: mainTable.partitionKey.name,
+  sk: mainTable.sortKey.name,
+  indexPk: mainTableIndex.partitionKey.name,
+  indexSk: mainTableIndex.sortKey.name,
+} as const;
+
+/** Every key attribute an item of the main table may carry. */
+export const mainKeyAttributes: readonly string[] = Object.values(keyNames);
+
+/**
+ * The record an item holds: the item without its key attributes (and without `extra`, such as a type tag).
+ * The caller names the record type it stored under these keys.
+ */
+export function withoutKeys<T>(item: Readonly<Record<string, unknown>>, extra: readonly string[] = []): T {
+  const out: Record<string, unknown> = { ...item };
+  for (const name of [...mainKeyAttributes, ...extra]) delete out[name];
+  return out as T;
+}
+
+/** Zero-padded numbers, so that sort keys order the way the numbers do. */
+const pad = (n: number, width: number): string => String(n).padStart(width, '0');
+
+/** Highest sort key with a given prefix: `~` sorts after every character used in ids and numbers. */
+const upperBound = (prefix: string): string => `${prefix}~`;
+
+const EXCHANGE = 'EXCH#';
+const PARTY = 'PARTY#';
+const DOCUMENT = 'DOC#';
+const MESSAGE = 'MSG#';
+const INTENT = 'INTENT#';
+const RECEIPT = 'RCPT#';
+
+/** Keys of an exchange's items: its label (once per party), documents, messages, intents and receipts. */
+export const exchangeKeys = {
+  pk: (exchangeId: string): string => `${EXCHANGE}${exchangeId}`,
+  /** The exchange id of an item's pk, or undefined when the item is not an exchange's. */
+  idOf: (pk: unknown): string | undefined =>
+    typeof pk === 'string' && pk.startsWith(EXCHANGE) ? pk.slice(EXCHANGE.length) : undefined,
+  partySk: (authorityId: string): string => `${PARTY}${authorityId}`,
+  partyPrefix: PARTY,
+  documentSk: (documentId: string): string => `${DOCUMENT}${documentId}`,
+  messageSk: (seq: number): string => `${MESSAGE}${pad(seq, 10)}`,
+  messagePrefix: MESSAGE,
+  intentSk: (messageId: string): string => `${INTENT}${messageId}`,
+  intentPrefix: INTENT,
+  receiptSk: (seq: number): string => `${RECEIPT}${pad(seq, 10)}`,
+  receiptPrefix: RECEIPT,
+  /** gsi1 keys of a label item: each party lists its exchanges newest first without a scan. */
+  partyIndexPk: (authorityId: string): string => `${PARTY}${authorityId}`,
+  partyIndexSk: (createdAt: string, exchangeId: string): string => `${createdAt}#${exchangeId}`,
+} as const;
+
+const AUTHORITY = 'AUTHORITY#';
+const DIRECTORY_ITEM = 'DIR#';
+const AUDIT = 'AUDIT#';
+
+/** Keys of the directory: authorities, their members and their audit records. */
+export const directoryKeys = {
+  pk: (authorityId: string): string => `${AUTHORITY}${authorityId}`,
+  /** The authority id of an item's pk, or undefined when the item is not an authority's. */
+  idOf: (pk: unknown): string | undefined =>
+    typeof pk === 'string' && pk.startsWith(AUTHORITY) ? pk.slice(AUTHORITY.length) : undefined,
+  authoritySk: `${DIRECTORY_ITEM}AUTHORITY`,
+  memberSk: (memberId: string): string => `${DIRECTORY_ITEM}MEMBER#${memberId}`,
+  /** Prefix of the authority item and its members (not its audit records). */
+  entryPrefix: DIRECTORY_ITEM,
+  auditSk: (at: string, auditId: string): string => `${AUDIT}${at}#${auditId}`,
+  auditPrefix: AUDIT,
+  /** gsi1 partition that holds the whole public directory. */
+  indexPk: 'DIRECTORY',
+  authorityIndexSk: (authorityId: string): string => `${AUTHORITY}${authorityId}#`,
+  memberIndexSk: (authorityId: string, memberId: string): string =>
+    `${AUTHORITY}${authorityId}#MEMBER#${memberId}`,
+} as const;
+
+/** Key of an idempotency record: one item per scope and Idempotency-Key. */
+export const idempotencyKey = (scope: string, key: string): { pk: string; sk: string } => ({
+  pk: `IDEM#${scope}#${key}`,
+  sk: 'IDEM',
+});
+
+const LEAF = 'LEAF#';
+const HEAD = 'HEAD#';
+
+/** Keys of the checkpoint log: one partition of leaves and signed heads. */
+export const checkpointKeys = {
+  pk: 'CKPT',
+  leafSk: (index: number): string => `${LEAF}${pad(index, 12)}`,
+  lastLeafSk: upperBound(LEAF),
+  headSk: (size: number): string => `${HEAD}${pad(size, 12)}`,
+  headPrefix: HEAD,
+} as const;

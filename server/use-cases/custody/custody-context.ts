@@ -1,0 +1,77 @@
+// Use cases, custody: what the audit reads and the bundle export are built over — ports, the one ledger recorder
+// (which records every custody read before it is answered) and the policy-guarded label loader.
+import type { Signer } from '../../../shared/crypto/signer.ts';
+import type { Principal } from '../../../shared/domain/identity/types.ts';
+import type { LedgerEvent } from '../../../shared/domain/ledger/event.ts';
+import type { DirectoryRepository } from '../../ports/directory-repository.ts';
+import type { DocumentStore } from '../../ports/document-store.ts';
+import type { ExchangeLabel, ExchangeRepository } from '../../ports/exchange-repository.ts';
+import type { LedgerStore } from '../../ports/ledger-store.ts';
+import type { StoredReceipt } from '../../ports/receipt-store.ts';
+import type { EffectIds } from '../exchange/exchange-context.ts';
+import { actorOf, type LedgerRecorder } from '../ledger-recorder.ts';
+import type { CheckpointService } from './checkpoint-service.ts';
+
+export interface AuditServiceDeps {
+  readonly exchanges: ExchangeRepository;
+  /** Read only: every write goes through the recorder. */
+  readonly ledger: LedgerStore;
+  readonly recorder: LedgerRecorder;
+  readonly directory: DirectoryRepository;
+  readonly signer: Signer;
+  readonly checkpoints: Pick<CheckpointService, 'ensureCheckpointed' | 'inclusionProof'>;
+  /** The exchange's receipts, re-issuing any that failed earlier (ExchangeService.listReceipts). */
+  readonly listReceipts: (principal: Principal, exchangeId: string) => Promise<readonly StoredReceipt[]>;
+  /** Where bundles too large to answer inline are stored and presigned (the evidence bucket). */
+  readonly bundles: {
+    readonly store: Pick<DocumentStore, 'putObject' | 'presignGet'>;
+    readonly inlineMaxBytes: number;
+    readonly presignSeconds: number;
+  };
+  readonly now?: () => Date;
+}
+
+/** A message's custody facts: who sent it, at which ledger seq, and the signed manifest. Never content. */
+export interface TimelineManifest {
+  readonly messageId: string;
+  readonly seq: number;
+  readonly kind: string;
+  readonly senderClientId: string;
+  readonly sentAt: string;
+  readonly manifest: string;
+}
+
+/** Record a custody read (fail closed: no answer without its event); the status is carried from the head. */
+export async function recordRead(
+  recorder: LedgerRecorder,
+  principal: Principal,
+  label: ExchangeLabel,
+  action: 'auditor.viewed' | 'custody.exported',
+  view: 'timeline' | 'bundle',
+  ids: EffectIds,
+): Promise<LedgerEvent> {
+  const recorded = await recorder.record(
+    label,
+    (status) => ({
+      status,
+      fields: { actor: actorOf(principal), action, outcome: 'success', details: { view } },
+    }),
+    { projection: 'best-effort', ...ids },
+  );
+  return recorded.event;
+}
+
+/** The manifests of an exchange's messages, as the timeline and the bundle show them. */
+export async function manifestsOf(
+  exchanges: ExchangeRepository,
+  exchangeId: string,
+): Promise<TimelineManifest[]> {
+  return (await exchanges.listMessages(exchangeId)).map((m) => ({
+    messageId: m.messageId,
+    seq: m.seq,
+    kind: m.kind,
+    senderClientId: m.senderClientId,
+    sentAt: m.sentAt,
+    manifest: m.manifest,
+  }));
+}

@@ -1,0 +1,45 @@
+// Use cases, exchange: the message records are a projection of `message.sent` events. A message is written from
+// its intent once its event is in the ledger; a read completes any message whose writer stopped after the append.
+import type { LedgerEvent } from '../../../shared/domain/ledger/event.ts';
+import type { ExchangeRepository, MessageIntent, MessageRecord } from '../../ports/exchange-repository.ts';
+
+/** Turn an intent into the message its ledger event made it, and attach its documents to it. */
+export async function completeMessage(
+  exchanges: ExchangeRepository,
+  intent: MessageIntent,
+  event: LedgerEvent,
+): Promise<MessageRecord> {
+  const message: MessageRecord = { ...intent, sentAt: event.time, seq: event.seq };
+  await exchanges.putMessage(message);
+  for (const documentId of intent.documentIds) {
+    const doc = await exchanges.getDocument(intent.exchangeId, documentId);
+    if (doc && doc.messageId !== intent.messageId) {
+      await exchanges.putDocument({ ...doc, messageId: intent.messageId });
+    }
+  }
+  return message;
+}
+
+/**
+ * The exchange's messages, completing any whose `message.sent` event is in the ledger but whose record was
+ * never written (the sender's request failed after the append). Intents without an event stay invisible.
+ */
+export async function completeMessages(
+  exchanges: ExchangeRepository,
+  exchangeId: string,
+  events: readonly LedgerEvent[],
+): Promise<MessageRecord[]> {
+  const messages = await exchanges.listMessages(exchangeId);
+  const sent = events.filter((e) => e.action === 'message.sent');
+  if (sent.length === messages.length) return messages;
+  const known = new Set(messages.map((m) => m.messageId));
+  const intents = new Map((await exchanges.listMessageIntents(exchangeId)).map((i) => [i.messageId, i]));
+  let completed = false;
+  for (const event of sent) {
+    const intent = intents.get(event.subject?.messageId ?? '');
+    if (!intent || known.has(intent.messageId)) continue;
+    await completeMessage(exchanges, intent, event);
+    completed = true;
+  }
+  return completed ? exchanges.listMessages(exchangeId) : messages;
+}

@@ -1,0 +1,212 @@
+// Use cases, exchange: post a message with the sender's signed manifest. The manifest must verify with the
+// sender's own active key and match the committed uploads; the state machine decides whether the message may
+// come now; `message.sent` carries the new status, and the message record is a projection of it.
+import type { JWK } from 'jose';
+import { type Manifest, readManifestKid, verifyManifest } from '../../../shared/custody/manifest.ts';
+import { isPouchError, PouchError } from '../../../shared/domain/errors.ts';
+import { applyMove, type MessageKind, type Move } from '../../../shared/domain/exchange/state-machine.ts';
+import type { Principal } from '../../../shared/domain/identity/types.ts';
+import { derivedId } from '../../../shared/domain/ids.ts';
+import type { DocumentDigest } from '../../../shared/domain/ledger/event.ts';
+import { isOwnUpload } from '../../policy/policy.ts';
+import type { ExchangeLabel, MessageIntent } from '../../ports/exchange-repository.ts';
+import { actorOf, statusAt } from '../ledger-recorder.ts';
+import { sideOf } from './exchange-access.ts';
+import type { EffectIds, ExchangeContext } from './exchange-context.ts';
+import { completeMessage } from './message-records.ts';
+
+export interface PostMessageInput {
+  readonly messageId: string;
+  readonly kind: MessageKind;
+  readonly final?: boolean;
+  readonly requestedReference?: string;
+  readonly documentIds: readonly string[];
+  readonly manifest: string;
+  /**
+   * The sender's completeness check of a request (pouch check): the recipient profile version it was checked
+   * against, how many errors it had, and whether the sender forced the send despite them. Recorded in the ledger.
+   */
+  readonly check?: { readonly profileVersion?: number; readonly errors: number; readonly forced: boolean };
+}
+
+/** Build the post use case. */
+export function createMessages(ctx: ExchangeContext) {
+  const { deps, recorder, access } = ctx;
+
+  /** The manifest must be signed by the sender's own active key, for this exchange, message and documents. */
+  async function checkManifest(
+    principal: Principal,
+    label: ExchangeLabel,
+    input: PostMessageInput,
+  ): Promise<Manifest> {
+    const kid = readManifestKid(input.manifest);
+    const member = await deps.directory.getMember(principal.authorityId, principal.memberId);
+    const key = member?.keys.find((k) => k.kid === kid);
+    if (key?.status !== 'active') {
+      throw new PouchError(
+        'ERR_SIGNATURE_INVALID',
+        'The manifest is not signed by an active key of the sender',
+      );
+    }
+    const { manifest } = await verifyManifest(input.manifest, key.jwk as JWK, {
+      exchangeId: label.id,
+      messageId: input.messageId,
+      sender: principal.clientId,
+    });
+    if (manifest.messageKind !== input.kind) {
+      throw new PouchError('ERR_MANIFEST_INVALID', 'The manifest names another kind of message');
+    }
+    const listed = manifest.documents.map((d) => d.documentId).sort();
+    if (JSON.stringify(listed) !== JSON.stringify([...input.documentIds].sort())) {
+      throw new PouchError(
+        'ERR_MANIFEST_INVALID',
+        'The manifest does not list exactly the message documents',
+      );
+    }
+    return manifest;
+  }
+
+  /** Every manifest entry must be a committed upload of the sender's, not yet sent with another message. */
+  async function digestsOf(principal: Principal, exchangeId: string, messageId: string, manifest: Manifest) {
+    const digests: DocumentDigest[] = [];
+    for (const entry of manifest.documents) {
+      const doc = await deps.exchanges.getDocument(exchangeId, entry.documentId);
+      if (doc?.state !== 'committed' || !isOwnUpload(principal, doc)) {
+        throw new PouchError(
+          'ERR_MANIFEST_INVALID',
+          `Document ${entry.documentId} is not a committed upload of yours`,
+        );
+      }
+      if (doc.messageId && doc.messageId !== messageId) {
+        throw new PouchError(
+          'ERR_MANIFEST_INVALID',
+          `Document ${entry.documentId} belongs to another message`,
+        );
+      }
+      if (doc.sealedSha256 !== entry.sealedSha256 || doc.sealedSize !== entry.sealedSize) {
+        throw new PouchError(
+          'ERR_HASH_MISMATCH',
+          `The manifest's digest of ${entry.documentId} does not match the upload`,
+        );
+      }
+      digests.push({
+        documentId: entry.documentId,
+        plaintextSha256: entry.plaintextSha256,
+        sealedSha256: entry.sealedSha256,
+        size: entry.sealedSize,
+      });
+    }
+    return digests;
+  }
+
+  /**
+   * Refuse a second, different message under a message id already used in this exchange (an intent written, or a
+   * message recorded): the recipient may already have read the first one, and its `message.sent` names it.
+   */
+  async function refuseRewrite(exchangeId: string, intent: MessageIntent): Promise<void> {
+    const [intents, messages] = await Promise.all([
+      deps.exchanges.listMessageIntents(exchangeId),
+      deps.exchanges.listMessages(exchangeId),
+    ]);
+    const earlier: MessageIntent | undefined =
+      intents.find((i) => i.messageId === intent.messageId) ??
+      messages.find((m) => m.messageId === intent.messageId);
+    if (earlier && !sameMessage(earlier, intent)) throw immutable();
+  }
+
+  /** Post a message with the sender's signed manifest; the state machine decides whether it may come now. */
+  return async function postMessage(
+    principal: Principal,
+    exchangeId: string,
+    input: PostMessageInput,
+    ids: EffectIds = {},
+  ) {
+    const label = await access.load(principal, exchangeId, 'act-on-exchange');
+    const side = sideOf(principal, label);
+    const manifest = await checkManifest(principal, label, input);
+    // One message per id: a retry after the ledger append completes the projection only.
+    const already = (await deps.ledger.read(exchangeId)).find(
+      (e) => e.action === 'message.sent' && e.subject?.messageId === input.messageId,
+    );
+    if (already && already.actor.authorityId !== principal.authorityId) {
+      throw new PouchError('ERR_CONFLICT', 'This message id is taken');
+    }
+    const digests = await digestsOf(principal, exchangeId, input.messageId, manifest);
+    const final = input.final === undefined ? {} : { final: input.final };
+    const move: Move = { kind: input.kind, side, ...final };
+    const intent: MessageIntent = {
+      exchangeId,
+      messageId: input.messageId,
+      kind: input.kind,
+      side,
+      ...final,
+      senderAuthorityId: principal.authorityId,
+      senderClientId: principal.clientId,
+      manifest: input.manifest,
+      documentIds: manifest.documents.map((d) => d.documentId),
+    };
+    const check = input.check && {
+      errors: input.check.errors,
+      forced: input.check.forced,
+      ...(input.check.profileVersion === undefined ? {} : { profileVersion: input.check.profileVersion }),
+    };
+    // A sent message never changes: a retry must be the same message, byte for byte, or it is refused.
+    await refuseRewrite(exchangeId, intent);
+    const labelChange =
+      input.requestedReference && side === 'requested'
+        ? { requestedReference: input.requestedReference }
+        : {};
+    let event = already;
+    if (event) {
+      await recorder.settle(label, event, { labelChange });
+    } else {
+      // Written first (once: a conditional write), so that if the append lands and a later write fails, readers
+      // complete the message from it; a concurrent different message under the same id loses here.
+      await deps.exchanges.putMessageIntent(intent).catch((error: unknown) => {
+        throw isPouchError(error, 'ERR_CONFLICT') ? immutable() : error;
+      });
+      const recorded = await recorder.record(
+        label,
+        (status) => ({
+          status: applyMove(status, move),
+          fields: {
+            actor: actorOf(principal),
+            action: 'message.sent',
+            outcome: input.check?.forced ? 'forced' : 'success',
+            subject: { messageId: input.messageId },
+            documents: digests,
+            details: {
+              messageKind: input.kind,
+              side,
+              ...(input.final === undefined ? {} : { final: input.final }),
+              ...(check ? { check } : {}),
+              from: status,
+            },
+          },
+        }),
+        // The message id is this effect's natural key: whatever Idempotency-Key a retry carries (or none), its
+        // event is recognised and never appended twice.
+        { ...ids, eventId: derivedId('evt', 'message.sent', exchangeId, input.messageId), labelChange },
+      );
+      event = recorded.event;
+    }
+    const message = await completeMessage(deps.exchanges, intent, event);
+    return { message, status: statusAt(event), seq: event.seq };
+  };
+}
+
+const immutable = () =>
+  new PouchError('ERR_MESSAGE_IMMUTABLE', 'A message with this id was already sent with other contents');
+
+/** Whether two versions of a message are the same message: same sender, kind, final flag, documents and manifest. */
+function sameMessage(a: MessageIntent, b: MessageIntent): boolean {
+  return (
+    a.manifest === b.manifest &&
+    a.kind === b.kind &&
+    a.final === b.final &&
+    a.side === b.side &&
+    a.senderAuthorityId === b.senderAuthorityId &&
+    a.senderClientId === b.senderClientId &&
+    [...a.documentIds].sort().join(',') === [...b.documentIds].sort().join(',')
+  );
+}

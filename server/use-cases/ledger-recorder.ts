@@ -1,0 +1,221 @@
+// Use cases, custody: the ONE writer of the ledger. Every use case that records an action goes through here; it is
+// the only caller of LedgerStore.append. It carries the exchange status on every event, gives every event its own
+// id, recognises an event it already wrote (a keyed retry, a lost answer) by that id instead of writing it twice,
+// projects the label from the event (guarded) and issues the receipt of a receipt action.
+import type { Signer } from '../../shared/crypto/signer.ts';
+import { signReceipt } from '../../shared/custody/receipts.ts';
+import { isPouchError, PouchError } from '../../shared/domain/errors.ts';
+import { EXCHANGE_STATES, type ExchangeState } from '../../shared/domain/exchange/state-machine.ts';
+import type { Principal } from '../../shared/domain/identity/types.ts';
+import { newId } from '../../shared/domain/ids.ts';
+import {
+  isKnownLedgerAction,
+  type LedgerActor,
+  type LedgerEvent,
+  type LedgerEventFields,
+} from '../../shared/domain/ledger/event.ts';
+import { buildReceiptPayload, isReceiptAction } from '../../shared/domain/ledger/receipt.ts';
+import type { ExchangeLabel, ExchangeRepository } from '../ports/exchange-repository.ts';
+import type { LedgerStore } from '../ports/ledger-store.ts';
+import type { ReceiptStore } from '../ports/receipt-store.ts';
+
+export interface LedgerRecorderDeps {
+  readonly ledger: LedgerStore;
+  readonly exchanges: Pick<ExchangeRepository, 'updateProjection'>;
+  readonly receipts: ReceiptStore;
+  readonly signer: Signer;
+  readonly now?: () => Date;
+}
+
+/** What a use case decides against the current status: the event's fields and the status after it. */
+export interface Decided {
+  readonly fields: LedgerEventFields;
+  readonly status: ExchangeState;
+}
+
+export interface RecordOptions {
+  /**
+   * The effect's own id (a keyed action passes the one its first attempt chose): when an event with this id is
+   * already in the chain, it is returned and nothing is appended. Without it the event gets a fresh id.
+   */
+  readonly eventId?: string;
+  /**
+   * `required`: a failing label write fails the action (the status moved). `best-effort` is for events that
+   * never change the status (deliveries, retrievals, reads): once they are in the ledger the action has
+   * happened, so a failing label write must not fail it (a retry would record it again); any read heals the
+   * lagging label from the chain head.
+   */
+  readonly projection?: 'required' | 'best-effort';
+  /** Label fields that change with this event, projected in the same guarded write. */
+  readonly labelChange?: LabelChange;
+}
+
+export interface LabelChange {
+  readonly requestedReference?: string;
+}
+
+/** An event the recorder stands behind, and whether it was there already (written by an earlier attempt). */
+export interface Recorded {
+  readonly event: LedgerEvent;
+  readonly replayed: boolean;
+}
+
+/** Who acted, as the ledger records it. */
+export const actorOf = (p: Principal): LedgerActor => ({
+  authorityId: p.authorityId,
+  memberId: p.memberId,
+  role: p.role,
+});
+
+/** The exchange status recorded with an event (the ledger is the source of truth). */
+export function statusAt(event: LedgerEvent | undefined): ExchangeState {
+  const status = event?.details?.status;
+  if (typeof status !== 'string' || !(EXCHANGE_STATES as readonly string[]).includes(status)) {
+    throw new PouchError('ERR_LEDGER_BROKEN', 'The exchange chain does not record its status');
+  }
+  return status as ExchangeState;
+}
+
+/** Thrown inside `build` when the head is the very event this effect is about to write. */
+class AlreadyRecorded extends Error {
+  constructor(readonly event: LedgerEvent) {
+    super('already recorded');
+  }
+}
+
+/** Build the recorder over its ports. */
+export function createLedgerRecorder(deps: LedgerRecorderDeps) {
+  const now = deps.now ?? (() => new Date());
+
+  /** An event of `chain` with the id `id`, if there is one. */
+  async function findById(chain: string, id: string): Promise<LedgerEvent | undefined> {
+    return (await deps.ledger.read(chain)).find((e) => e.id === id);
+  }
+
+  /**
+   * Append once. The id is fixed before the first attempt, so every retry of the store's race loop writes the same
+   * id, and the answer to "did it land?" after a storage error is simply whether the chain carries it.
+   */
+  async function appendOnce(
+    chain: string,
+    decide: (head: LedgerEvent | undefined) => Decided,
+    eventId: string | undefined,
+  ): Promise<Recorded> {
+    if (eventId !== undefined) {
+      const earlier = await findById(chain, eventId);
+      if (earlier) return { event: earlier, replayed: true };
+    }
+    const id = eventId ?? newId('evt');
+    let built: { seq: number } | undefined;
+    try {
+      const event = await deps.ledger.append(chain, (head) => {
+        // A concurrent attempt of the same effect won the race: that event is ours.
+        if (head?.id === id) throw new AlreadyRecorded(head);
+        const decided = decide(head);
+        if (!isKnownLedgerAction(decided.fields.action)) {
+          throw new PouchError('ERR_INTERNAL', `Unknown ledger action: ${decided.fields.action}`);
+        }
+        built = { seq: head ? head.seq + 1 : 0 };
+        return {
+          ...decided.fields,
+          id,
+          details: { ...(decided.fields.details ?? {}), status: decided.status },
+        };
+      });
+      return { event, replayed: false };
+    } catch (error) {
+      if (error instanceof AlreadyRecorded) return { event: error.event, replayed: true };
+      const storage = isPouchError(error, 'ERR_STORAGE') || isPouchError(error, 'ERR_STORAGE_THROTTLED');
+      if (!storage || !built) throw error;
+      // A lost answer: the put may have landed. It did iff the chain carries our id (fail closed otherwise).
+      const landed = await settleLost(chain, id, built.seq).catch(() => undefined);
+      if (!landed) throw error;
+      return { event: landed, replayed: false };
+    }
+  }
+
+  async function settleLost(chain: string, id: string, seq: number): Promise<LedgerEvent | undefined> {
+    const head = await deps.ledger.head(chain);
+    if (!head || head.seq < seq) return undefined;
+    if (head.id === id) return head;
+    // Others appended after ours: look for it where it would be.
+    return head.seq > seq ? findById(chain, id) : undefined;
+  }
+
+  /** Move the label forward to `event` (never backwards: the repository guards on the ledger seq). */
+  async function project(label: ExchangeLabel, event: LedgerEvent, extra: LabelChange = {}): Promise<void> {
+    await deps.exchanges.updateProjection(label, {
+      status: statusAt(event),
+      ledgerSeq: event.seq,
+      updatedAt: event.time,
+      ...(extra.requestedReference === undefined ? {} : { requestedReference: extra.requestedReference }),
+    });
+  }
+
+  /** Sign and keep the receipt of an event that earns one. A failure here is repaired on the next read. */
+  async function issueReceipt(label: ExchangeLabel, event: LedgerEvent): Promise<void> {
+    if (!isReceiptAction(event.action)) return;
+    try {
+      const payload = buildReceiptPayload(
+        event,
+        { sender: label.requesterId, recipient: label.requestedId },
+        now(),
+      );
+      await deps.receipts.put(label.id, event.seq, payload.evidence, await signReceipt(deps.signer, payload));
+    } catch {
+      // The event is in the ledger; listing the receipts re-issues any missing one (the store keeps the first).
+    }
+  }
+
+  /** Project and receipt an event that is in the ledger (fresh, or found again on a retry). */
+  async function settle(
+    label: ExchangeLabel,
+    event: LedgerEvent,
+    options: Pick<RecordOptions, 'projection' | 'labelChange'> = {},
+  ): Promise<void> {
+    try {
+      await project(label, event, options.labelChange);
+    } catch (error) {
+      if (options.projection !== 'best-effort') throw error;
+    }
+    await issueReceipt(label, event);
+  }
+
+  return {
+    /**
+     * Open a chain with its first event (`exchange.created`). A chain that already has events is a conflict,
+     * unless its event with `eventId` is the one asked for (a resumed create).
+     */
+    async open(chain: string, decided: Decided, options: Pick<RecordOptions, 'eventId'> = {}) {
+      return appendOnce(
+        chain,
+        (head) => {
+          if (head) throw new PouchError('ERR_CONFLICT', 'The exchange already exists');
+          return decided;
+        },
+        options.eventId,
+      );
+    },
+
+    /**
+     * Record one action on an existing exchange: `decide` runs against the status at the fresh head (again on
+     * every lost race, so it must be pure), the event carries the status it returns, the label is projected and
+     * the receipt issued. A keyed retry gets back its first event, settled again, and nothing new.
+     */
+    async record(
+      label: ExchangeLabel,
+      decide: (status: ExchangeState) => Decided,
+      options: RecordOptions = {},
+    ): Promise<Recorded> {
+      const recorded = await appendOnce(label.id, (head) => decide(statusAt(head)), options.eventId);
+      await settle(label, recorded.event, options);
+      return recorded;
+    },
+
+    settle,
+    project,
+    issueReceipt,
+  };
+}
+
+export type LedgerRecorder = ReturnType<typeof createLedgerRecorder>;

@@ -5,6 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { MessageIdSchema } from '../../shared/api/common.ts';
 import { PouchError } from '../../shared/domain/errors.ts';
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
@@ -34,7 +35,7 @@ const stateSchema = z.object({
   operation: z.enum(['send', 'reply']),
   exchangeId: z.string().optional(),
   createIdempotencyKey: z.string().min(8),
-  messageId: z.string().regex(/^msg_[A-Za-z0-9_-]{22}$/),
+  messageId: MessageIdSchema,
   messageIdempotencyKey: z.string().min(8),
   documents: z.array(documentSchema),
   /** The signed manifest, kept so a retry posts exactly the same body under the same Idempotency-Key. */

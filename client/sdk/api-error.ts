@@ -1,16 +1,8 @@
 // SDK (runtime-neutral): errors the client raises — problem+json answers from the exchange and network failures.
+import { type ProblemDetails, ReceivedProblemSchema } from '../../shared/api/common.ts';
 import { PouchError, type PouchErrorCode } from '../../shared/domain/errors.ts';
 
-/** The RFC 9457 problem body the exchange answers with (see server/http/problem.ts). */
-export interface ProblemDetails {
-  type?: string;
-  title?: string;
-  status?: number;
-  code?: string;
-  detail?: string;
-  requestId?: string;
-  [extension: string]: unknown;
-}
+export type { ProblemDetails };
 
 // A Record, not a list, so the compiler fails here when shared/domain/errors.ts gains a code.
 const knownCodeTable: Readonly<Record<PouchErrorCode, true>> = {
@@ -114,9 +106,8 @@ export async function readApiError(response: Response): Promise<PouchApiError> {
   const text = await response.text().catch(() => '');
   if (text) {
     try {
-      const parsed: unknown = JSON.parse(text);
-      if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed))
-        problem = parsed as ProblemDetails;
+      const parsed = ReceivedProblemSchema.safeParse(JSON.parse(text));
+      if (parsed.success) problem = parsed.data;
     } catch {
       // Not JSON (a proxy's HTML page): keep the status only.
     }

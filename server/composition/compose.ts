@@ -23,7 +23,7 @@ import { createKmsSigner } from '../adapters/kms-signer.ts';
 import { createS3CheckpointPublisher } from '../adapters/s3-checkpoint-publisher.ts';
 import { createS3DocumentStore } from '../adapters/s3-document-store.ts';
 import type { Config, SignerConfig } from '../config/config.ts';
-import { createApp } from '../http/app.ts';
+import { createApp, type ResponseObserver } from '../http/app.ts';
 import type { PouchApp } from '../http/app-env.ts';
 import { registerAuthMiddleware } from '../http/auth-middleware.ts';
 import { registerCustodyRoutes } from '../http/custody-routes.ts';
@@ -77,6 +77,8 @@ export async function composeRuntime(
     now?: () => number;
     /** Tests only: lets small files exercise multipart uploads (see planUpload). */
     uploadPlanOptions?: PlanUploadOptions;
+    /** Tests only: sees every response (the contract check against /openapi.json). */
+    observeResponse?: ResponseObserver;
   } = {},
 ): Promise<Runtime> {
   const logger = options.logger ?? createJsonLogger(config.logLevel);
@@ -158,6 +160,7 @@ export async function composeRuntime(
     signer: tokenSigner,
     custodySigner: signer,
     maxBodyBytes: config.maxBodyBytes,
+    ...(options.observeResponse ? { observeResponse: options.observeResponse } : {}),
     modules: [
       // The auth middleware comes first: every route registered after it needs a bearer token.
       registerAuthMiddleware({ authenticate: tokens.authenticateBearer, logger }),

@@ -1,170 +1,53 @@
 // HTTP layer (primary adapter): the directory of authorities — public reads for every authenticated party,
 // operator registration, admins' member/key/profile management and the audit log. Handlers only translate
 // HTTP to the directory use cases, which apply the policy with the principal.
-import { createRoute, z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { formatClientId, kidPattern } from '../../shared/domain/identity/ids.ts';
-import { AUTHORITY_ROLES, MEMBER_ROLES } from '../../shared/domain/identity/types.ts';
-import { languagePattern, treatyPattern } from '../../shared/domain/identity/validation.ts';
+import {
+  AddedMemberSchema,
+  AddKeySchema,
+  AddMemberSchema,
+  AuditPageSchema,
+  AuditQuerySchema,
+  AuthorityListSchema,
+  AuthorityParamsSchema,
+  AuthoritySchema,
+  CreateAuthoritySchema,
+  CreatedAuthoritySchema,
+  KeyParamsSchema,
+  MemberParamsSchema,
+  MemberSchema,
+  RequirementProfileInputSchema,
+  UpdateAuthoritySchema,
+} from '../../shared/api/directory.ts';
+import { formatClientId } from '../../shared/domain/identity/ids.ts';
 import type { CallContext, DirectoryService } from '../use-cases/identity/directory-service.ts';
 import type { AppEnv, PouchApp } from './app-env.ts';
 import { readOrigin, requirePrincipal } from './auth-middleware.ts';
-import { authenticatedErrors, ProblemSchema } from './identity-routes.ts';
+import {
+  bodyErrors,
+  jsonResponse,
+  problemResponse,
+  secured,
+  securedErrors,
+  validationErrors,
+} from './openapi-responses.ts';
 
-const security = [{ bearer: [] }];
 const tags = ['directory'];
-const validationError = {
-  400: { description: 'Invalid input', content: { 'application/problem+json': { schema: ProblemSchema } } },
-} as const;
-const conflictError = {
-  409: {
-    description: 'Concurrent change or duplicate key',
-    content: { 'application/problem+json': { schema: ProblemSchema } },
-  },
-} as const;
-
-const AuthorityIdParam = z
-  .string()
-  .min(1)
-  .max(80)
-  .openapi({ param: { name: 'id', in: 'path' }, example: 'auth_…' });
-const MemberIdParam = z
-  .string()
-  .min(1)
-  .max(80)
-  .openapi({ param: { name: 'memberId', in: 'path' } });
-const KidParam = z
-  .string()
-  .min(1)
-  .max(128)
-  .openapi({ param: { name: 'kid', in: 'path' } });
-
-const JwkInputSchema = z
-  .looseObject({
-    kty: z.string(),
-    crv: z.string().optional(),
-    x: z.string().optional(),
-    y: z.string().optional(),
-    kid: z.string().optional(),
-    alg: z.string().optional(),
-    use: z.string().optional(),
-  })
-  .openapi('PublicJwkInput', {
-    description:
-      'Public ES256 (EC P-256) or EdDSA (OKP Ed25519) key. Private and symmetric keys are refused.',
-  });
-
-const KeyViewSchema = z
-  .object({
-    kid: z.string(),
-    alg: z.string(),
-    status: z.enum(['active', 'revoked']),
-    createdAt: z.string(),
-    revokedAt: z.string().optional(),
-    jwk: z.record(z.string(), z.string()),
-  })
-  .openapi('MemberKey');
-
-const MemberViewSchema = z
-  .object({ id: z.string(), displayName: z.string(), role: z.string(), keys: z.array(KeyViewSchema) })
-  .openapi('Member');
-
-const ProfileSchema = z.looseObject({ version: z.number().int() }).openapi('RequirementProfile');
-
-const AuthorityViewSchema = z
-  .object({
-    id: z.string(),
-    country: z.string(),
-    name: z.string(),
-    roles: z.array(z.enum(AUTHORITY_ROLES)),
-    recipients: z.array(z.string()),
-    languages: z.array(z.string()),
-    treaties: z.array(z.string()),
-    profile: ProfileSchema,
-    members: z.array(MemberViewSchema),
-    updatedAt: z.string(),
-  })
-  .openapi('Authority');
-
-/** Wire types of the public directory, derived from the schemas that describe it (the SDK imports these). */
-export type AuthorityWire = z.output<typeof AuthorityViewSchema>;
-export type MemberKeyWire = z.output<typeof KeyViewSchema>;
-
-const nonEmptyText = (max: number) => z.string().trim().min(1).max(max);
-const fields = {
-  name: nonEmptyText(200),
-  roles: z.array(z.enum(AUTHORITY_ROLES)).min(1).max(2),
-  recipients: z.array(z.string().max(4096)).min(1).max(16),
-  languages: z.array(z.string().regex(languagePattern)).max(32),
-  treaties: z.array(z.string().regex(treatyPattern)).max(64),
-};
-
-const CreateAuthoritySchema = z
-  .strictObject({
-    country: z
-      .string()
-      .regex(/^[A-Z]{2}$/)
-      .openapi({ example: 'XA' }),
-    ...fields,
-    profile: z.record(z.string(), z.unknown()).optional(),
-    firstAdmin: z.strictObject({ displayName: nonEmptyText(200), jwk: JwkInputSchema }),
-  })
-  .openapi('CreateAuthority');
-
-const UpdateAuthoritySchema = z
-  .strictObject({
-    name: fields.name.optional(),
-    roles: fields.roles.optional(),
-    recipients: fields.recipients.optional(),
-    languages: fields.languages.optional(),
-    treaties: fields.treaties.optional(),
-  })
-  .openapi('UpdateAuthority');
-
-const AddMemberSchema = z
-  .strictObject({ displayName: nonEmptyText(200), role: z.enum(MEMBER_ROLES), jwk: JwkInputSchema })
-  .openapi('AddMember');
-
-const AddKeySchema = z
-  .strictObject({
-    jwk: JwkInputSchema,
-    revoke: z.array(z.string().regex(kidPattern)).max(20).optional().openapi({
-      description: 'Kids to revoke in the same change (rotation)',
-    }),
-  })
-  .openapi('AddKey');
-
-const AuditRecordSchema = z
-  .object({
-    id: z.string(),
-    authorityId: z.string(),
-    at: z.string(),
-    actor: z.object({ kind: z.string(), clientId: z.string() }).loose(),
-    action: z.string(),
-    target: z.object({
-      authorityId: z.string(),
-      memberId: z.string().optional(),
-      kids: z.array(z.string()).optional(),
-    }),
-    summary: z.record(z.string(), z.unknown()),
-    origin: z.object({ sourceIp: z.string(), requestId: z.string() }),
-    outcome: z.enum(['pending', 'succeeded', 'failed']),
-    reason: z.string().optional(),
-  })
-  .openapi('AuditRecord');
-
-const json = <T>(schema: T) => ({ content: { 'application/json': { schema } } });
-const jsonBody = <T>(schema: T) => ({ body: { required: true, ...json(schema) } });
+const conflictError = { 409: problemResponse('Concurrent change or duplicate key') };
+const jsonBody = <T>(schema: T) => ({
+  body: { required: true, content: { 'application/json': { schema } } },
+});
 
 const listRoute = createRoute({
   method: 'get',
   path: '/v1/directory/authorities',
   tags,
-  security,
+  ...secured,
   summary: 'The public directory: every authority with its keys, recipients, profile, languages and treaties',
   responses: {
-    200: { description: 'The directory', ...json(z.object({ authorities: z.array(AuthorityViewSchema) })) },
-    ...authenticatedErrors,
+    200: jsonResponse(AuthorityListSchema, 'The directory'),
+    ...securedErrors,
   },
 });
 
@@ -172,31 +55,23 @@ const getRoute = createRoute({
   method: 'get',
   path: '/v1/directory/authorities/{id}',
   tags,
-  security,
+  ...secured,
   summary: "One authority's public directory entry",
-  request: { params: z.object({ id: AuthorityIdParam }) },
-  responses: { 200: { description: 'The authority', ...json(AuthorityViewSchema) }, ...authenticatedErrors },
+  request: { params: AuthorityParamsSchema },
+  responses: { 200: jsonResponse(AuthoritySchema, 'The authority'), ...validationErrors, ...securedErrors },
 });
 
 const createAuthorityRoute = createRoute({
   method: 'post',
   path: '/v1/directory/authorities',
   tags,
-  security,
+  ...secured,
   summary: 'Operator: register an authority and its first admin',
   request: jsonBody(CreateAuthoritySchema),
   responses: {
-    201: {
-      description: 'Registered',
-      ...json(
-        z.object({
-          authority: AuthorityViewSchema,
-          firstAdmin: z.object({ id: z.string(), clientId: z.string() }),
-        }),
-      ),
-    },
-    ...validationError,
-    ...authenticatedErrors,
+    201: jsonResponse(CreatedAuthoritySchema, 'Registered'),
+    ...bodyErrors,
+    ...securedErrors,
     ...conflictError,
   },
 });
@@ -205,13 +80,13 @@ const updateAuthorityRoute = createRoute({
   method: 'patch',
   path: '/v1/directory/authorities/{id}',
   tags,
-  security,
+  ...secured,
   summary: "Operator: change an authority's name, roles, recipients, languages or treaties",
-  request: { params: z.object({ id: AuthorityIdParam }), ...jsonBody(UpdateAuthoritySchema) },
+  request: { params: AuthorityParamsSchema, ...jsonBody(UpdateAuthoritySchema) },
   responses: {
-    200: { description: 'Updated', ...json(AuthorityViewSchema) },
-    ...validationError,
-    ...authenticatedErrors,
+    200: jsonResponse(AuthoritySchema, 'Updated'),
+    ...bodyErrors,
+    ...securedErrors,
     ...conflictError,
   },
 });
@@ -220,13 +95,13 @@ const addMemberRoute = createRoute({
   method: 'post',
   path: '/v1/directory/authorities/{id}/members',
   tags,
-  security,
+  ...secured,
   summary: 'Admin of the authority: add a member with its first public key',
-  request: { params: z.object({ id: AuthorityIdParam }), ...jsonBody(AddMemberSchema) },
+  request: { params: AuthorityParamsSchema, ...jsonBody(AddMemberSchema) },
   responses: {
-    201: { description: 'Added', ...json(MemberViewSchema.extend({ clientId: z.string() })) },
-    ...validationError,
-    ...authenticatedErrors,
+    201: jsonResponse(AddedMemberSchema, 'Added'),
+    ...bodyErrors,
+    ...securedErrors,
     ...conflictError,
   },
 });
@@ -235,13 +110,13 @@ const addKeyRoute = createRoute({
   method: 'post',
   path: '/v1/directory/authorities/{id}/members/{memberId}/keys',
   tags,
-  security,
+  ...secured,
   summary: 'Admin of the authority: add a key to a member, optionally revoking others (rotation)',
-  request: { params: z.object({ id: AuthorityIdParam, memberId: MemberIdParam }), ...jsonBody(AddKeySchema) },
+  request: { params: MemberParamsSchema, ...jsonBody(AddKeySchema) },
   responses: {
-    201: { description: 'Added', ...json(MemberViewSchema) },
-    ...validationError,
-    ...authenticatedErrors,
+    201: jsonResponse(MemberSchema, 'Added'),
+    ...bodyErrors,
+    ...securedErrors,
     ...conflictError,
   },
 });
@@ -250,12 +125,13 @@ const revokeKeyRoute = createRoute({
   method: 'delete',
   path: '/v1/directory/authorities/{id}/members/{memberId}/keys/{kid}',
   tags,
-  security,
+  ...secured,
   summary: 'Admin of the authority: revoke a key; it stops working at once, including issued access tokens',
-  request: { params: z.object({ id: AuthorityIdParam, memberId: MemberIdParam, kid: KidParam }) },
+  request: { params: KeyParamsSchema },
   responses: {
-    200: { description: 'Revoked (or already revoked)', ...json(MemberViewSchema) },
-    ...authenticatedErrors,
+    200: jsonResponse(MemberSchema, 'Revoked (or already revoked)'),
+    ...validationErrors,
+    ...securedErrors,
     ...conflictError,
   },
 });
@@ -264,16 +140,13 @@ const profileRoute = createRoute({
   method: 'put',
   path: '/v1/directory/authorities/{id}/profile',
   tags,
-  security,
+  ...secured,
   summary: 'Admin of the authority: publish its requirement profile (the version increases by one)',
-  request: {
-    params: z.object({ id: AuthorityIdParam }),
-    ...jsonBody(z.record(z.string(), z.unknown()).openapi('RequirementProfileInput')),
-  },
+  request: { params: AuthorityParamsSchema, ...jsonBody(RequirementProfileInputSchema) },
   responses: {
-    200: { description: 'Published', ...json(AuthorityViewSchema) },
-    ...validationError,
-    ...authenticatedErrors,
+    200: jsonResponse(AuthoritySchema, 'Published'),
+    ...bodyErrors,
+    ...securedErrors,
     ...conflictError,
   },
 });
@@ -282,27 +155,15 @@ const auditRoute = createRoute({
   method: 'get',
   path: '/v1/directory/authorities/{id}/audit',
   tags,
-  security,
+  ...secured,
   summary: 'Admins and auditors of the authority: its directory audit log, newest first',
-  request: {
-    params: z.object({ id: AuthorityIdParam }),
-    query: z.object({
-      limit: z.coerce.number().int().min(1).max(200).optional(),
-      cursor: z.string().max(2048).optional(),
-    }),
-  },
+  request: { params: AuthorityParamsSchema, query: AuditQuerySchema },
   responses: {
-    200: {
-      description: 'Audit records',
-      ...json(z.object({ records: z.array(AuditRecordSchema), cursor: z.string().optional() })),
-    },
-    ...validationError,
-    ...authenticatedErrors,
+    200: jsonResponse(AuditPageSchema, 'Audit records'),
+    ...validationErrors,
+    ...securedErrors,
   },
 });
-
-/** JSON round trip: turns readonly domain views into the plain shapes the response schemas describe. */
-const plain = <T>(value: unknown): T => JSON.parse(JSON.stringify(value)) as T;
 
 /**
  * Build the directory route module over the directory use cases.
@@ -322,44 +183,40 @@ export function registerDirectoryRoutes(deps: {
   });
   const d = deps.directory;
   return (app) => {
-    app.openapi(listRoute, async (c) =>
-      c.json(plain({ authorities: await d.listAuthorities(call(c)) }), 200),
-    );
+    app.openapi(listRoute, async (c) => c.json({ authorities: await d.listAuthorities(call(c)) }, 200));
 
-    app.openapi(getRoute, async (c) =>
-      c.json(plain(await d.getAuthority(call(c), c.req.valid('param').id)), 200),
-    );
+    app.openapi(getRoute, async (c) => c.json(await d.getAuthority(call(c), c.req.valid('param').id), 200));
 
     app.openapi(createAuthorityRoute, async (c) => {
       const { authority, firstAdminId } = await d.createAuthority(call(c), c.req.valid('json'));
       const firstAdmin = { id: firstAdminId, clientId: formatClientId(authority.id, firstAdminId) };
-      return c.json(plain({ authority, firstAdmin }), 201);
+      return c.json({ authority, firstAdmin }, 201);
     });
 
     app.openapi(updateAuthorityRoute, async (c) => {
       const result = await d.updateAuthority(call(c), c.req.valid('param').id, c.req.valid('json'));
-      return c.json(plain(result), 200);
+      return c.json(result, 200);
     });
 
     app.openapi(addMemberRoute, async (c) => {
       const { id } = c.req.valid('param');
       const member = await d.addMember(call(c), id, c.req.valid('json'));
-      return c.json(plain({ ...member, clientId: formatClientId(id, member.id) }), 201);
+      return c.json({ ...member, clientId: formatClientId(id, member.id) }, 201);
     });
 
     app.openapi(addKeyRoute, async (c) => {
       const { id, memberId } = c.req.valid('param');
-      return c.json(plain(await d.addKey(call(c), id, memberId, c.req.valid('json'))), 201);
+      return c.json(await d.addKey(call(c), id, memberId, c.req.valid('json')), 201);
     });
 
     app.openapi(revokeKeyRoute, async (c) => {
       const { id, memberId, kid } = c.req.valid('param');
-      return c.json(plain(await d.revokeKey(call(c), id, memberId, kid)), 200);
+      return c.json(await d.revokeKey(call(c), id, memberId, kid), 200);
     });
 
     app.openapi(profileRoute, async (c) => {
       const { version: _ignored, ...profile } = c.req.valid('json');
-      return c.json(plain(await d.publishProfile(call(c), c.req.valid('param').id, profile)), 200);
+      return c.json(await d.publishProfile(call(c), c.req.valid('param').id, profile), 200);
     });
 
     app.openapi(auditRoute, async (c) => {
@@ -368,7 +225,7 @@ export function registerDirectoryRoutes(deps: {
         ...(query.limit !== undefined ? { limit: query.limit } : {}),
         ...(query.cursor !== undefined ? { cursor: query.cursor } : {}),
       });
-      return c.json(plain(page), 200);
+      return c.json(page, 200);
     });
   };
 }

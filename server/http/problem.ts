@@ -3,13 +3,13 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { PROBLEM_MEDIA_TYPE, type ProblemBody } from '../../shared/api/common.ts';
 import { isPouchError, type PouchErrorCode } from '../../shared/domain/errors.ts';
 import type { Logger } from '../ports/logger.ts';
-
-export const problemMediaType = 'application/problem+json';
+import type { AppEnv } from './app-env.ts';
 
 /** The HTTP status for each stable code. One table, so the API's answers never drift. */
-export const statusByCode: Readonly<Record<PouchErrorCode, ContentfulStatusCode>> = {
+export const statusByCode = {
   ERR_VALIDATION: 400,
   ERR_MALFORMED_JSON: 400,
   ERR_PAYLOAD_TOO_LARGE: 413,
@@ -46,7 +46,10 @@ export const statusByCode: Readonly<Record<PouchErrorCode, ContentfulStatusCode>
   ERR_PROOF_INVALID: 422,
   ERR_DRAFT_INVALID: 422,
   ERR_INTERNAL: 500,
-};
+} as const satisfies Readonly<Record<PouchErrorCode, ContentfulStatusCode>>;
+
+/** The status a code answers with, as a literal type: a route's declared responses are checked against it. */
+export type StatusOf<C extends PouchErrorCode> = (typeof statusByCode)[C];
 
 /** Codes whose message is safe to show: everything a caller caused. Server-side failures stay generic. */
 const publicDetail = (status: number): boolean => status < 500;
@@ -64,44 +67,49 @@ const titles: Partial<Record<number, string>> = {
   503: 'Service Unavailable',
 };
 
-export interface ProblemBody {
-  type: string;
-  title: string;
-  status: number;
-  code: PouchErrorCode;
-  detail?: string;
-  instance?: string;
-  requestId?: string;
-  [extension: string]: unknown;
-}
-
-/** Build a problem+json response. `extensions` carry safe structured details (field errors, state). */
-export function problem(
-  c: Context,
+/** The problem body of `code` (the `status` member is the HTTP status it is sent with). */
+export function problemBody(
+  c: Context<AppEnv>,
   code: PouchErrorCode,
+  status: ContentfulStatusCode,
   detail?: string,
   extensions: Record<string, unknown> = {},
-  headers: Record<string, string> = {},
-): Response {
-  const status = statusByCode[code];
-  const body: ProblemBody = {
+): ProblemBody & { code: PouchErrorCode } {
+  return {
     type: `https://pouch.example/problems/${code.toLowerCase().replace(/^err_/, '').replaceAll('_', '-')}`,
     title: titles[status] ?? 'Error',
     status,
     code,
     ...(detail ? { detail } : {}),
     instance: c.req.path,
-    requestId: c.get('requestId' as never) as string | undefined,
+    requestId: c.get('requestId'),
     ...extensions,
   };
-  return c.body(JSON.stringify(body), status, { 'content-type': problemMediaType, ...headers });
+}
+
+/**
+ * Build a problem+json response. `extensions` carry safe structured details (field errors, state). The status
+ * comes from {@link statusByCode}, typed per code, so a route that answers a problem must declare its status.
+ */
+export function problem<C extends PouchErrorCode>(
+  c: Context<AppEnv>,
+  code: C,
+  detail?: string,
+  extensions: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+) {
+  const status: StatusOf<C> = statusByCode[code];
+  return c.json(problemBody(c, code, status, detail, extensions), status, {
+    ...headers,
+    'Content-Type': PROBLEM_MEDIA_TYPE,
+  });
 }
 
 /** The app's onError: the one place where thrown things become responses. */
-export function mapError(error: unknown, c: Context, logger: Logger): Response {
+export function mapError(error: unknown, c: Context<AppEnv>, logger: Logger): Response {
   if (isPouchError(error)) {
     const status = statusByCode[error.code];
-    const fields = { requestId: c.get('requestId' as never), code: error.code, error };
+    const fields = { requestId: c.get('requestId'), code: error.code, error };
     if (status >= 500) logger.error('request failed', fields);
     return publicDetail(status)
       ? problem(c, error.code, error.message, error.details ? { ...error.details } : {})
@@ -115,6 +123,6 @@ export function mapError(error: unknown, c: Context, logger: Logger): Response {
     if (error.status === 401) return problem(c, 'ERR_UNAUTHENTICATED', 'Authentication required');
     if (error.status < 500) return problem(c, 'ERR_VALIDATION', error.message);
   }
-  logger.error('unhandled error', { requestId: c.get('requestId' as never), error });
+  logger.error('unhandled error', { requestId: c.get('requestId'), error });
   return problem(c, 'ERR_INTERNAL');
 }

@@ -1,22 +1,12 @@
-// HTTP layer (primary adapter): system routes — /health, /openapi.json and the offline /docs page.
-import { createRoute, z } from '@hono/zod-openapi';
+// HTTP layer (primary adapter): system routes — /health, the two public key sets, /openapi.json and the offline
+// /docs page.
+import { createRoute } from '@hono/zod-openapi';
+import { CustodyJwkSetSchema, HealthSchema, type JwkSet, JwkSetSchema } from '../../shared/api/system.ts';
 import type { Signer } from '../../shared/crypto/signer.ts';
 import type { HealthCheck } from '../ports/health.ts';
 import type { PouchApp } from './app-env.ts';
 import { renderDocsPage } from './docs-page.ts';
-
-const HealthSchema = z
-  .object({
-    status: z.enum(['ok', 'degraded']),
-    dependencies: z.array(
-      z.object({
-        name: z.string(),
-        status: z.enum(['ok', 'unavailable']),
-        latencyMs: z.number(),
-      }),
-    ),
-  })
-  .openapi('Health');
+import { jsonResponse, serverErrors } from './openapi-responses.ts';
 
 const healthRoute = createRoute({
   method: 'get',
@@ -24,14 +14,9 @@ const healthRoute = createRoute({
   tags: ['system'],
   summary: 'Report the state of every dependency',
   responses: {
-    200: {
-      description: 'All dependencies answer',
-      content: { 'application/json': { schema: HealthSchema } },
-    },
-    503: {
-      description: 'A dependency does not answer',
-      content: { 'application/json': { schema: HealthSchema } },
-    },
+    200: jsonResponse(HealthSchema, 'All dependencies answer'),
+    500: serverErrors[500],
+    503: jsonResponse(HealthSchema, 'A dependency does not answer'),
   },
 });
 
@@ -43,16 +28,7 @@ const jwksRoute = createRoute({
   path: '/.well-known/jwks.json',
   tags: ['system'],
   summary: 'The exchange’s access-token signing key',
-  responses: {
-    200: {
-      description: 'JWK Set',
-      content: {
-        'application/json': {
-          schema: z.object({ keys: z.array(z.record(z.string(), z.string())) }).openapi('JwkSet'),
-        },
-      },
-    },
-  },
+  responses: { 200: jsonResponse(JwkSetSchema, 'JWK Set'), ...serverErrors },
 });
 
 const custodyKeysRoute = createRoute({
@@ -61,23 +37,15 @@ const custodyKeysRoute = createRoute({
   tags: ['system'],
   summary:
     'The exchange’s custody key (receipts, checkpoints), as carried by custody bundles; `pouch verify --live` pins it',
-  responses: {
-    200: {
-      description: 'JWK Set',
-      content: {
-        'application/json': {
-          schema: z.object({ keys: z.array(z.record(z.string(), z.string())) }).openapi('CustodyJwkSet'),
-        },
-      },
-    },
-  },
+  responses: { 200: jsonResponse(CustodyJwkSetSchema, 'JWK Set'), ...serverErrors },
 });
 
 /** A public JWK Set of one signer: string members only, so nothing private can slip through. */
-async function publicJwkSet(signer: Signer): Promise<{ keys: Array<Record<string, string>> }> {
+async function publicJwkSet(signer: Signer): Promise<JwkSet> {
   const jwk = await signer.publicJwk();
-  const keys = [Object.fromEntries(Object.entries(jwk).filter(([, v]) => typeof v === 'string'))];
-  return { keys } as { keys: Array<Record<string, string>> };
+  const members: Record<string, string> = {};
+  for (const [name, value] of Object.entries(jwk)) if (typeof value === 'string') members[name] = value;
+  return { keys: [members] };
 }
 
 export function registerSystemRoutes(
@@ -102,18 +70,22 @@ export function registerSystemRoutes(
     return c.json({ status: ok ? ('ok' as const) : ('degraded' as const), dependencies }, ok ? 200 : 503);
   });
 
-  const document = () =>
-    app.getOpenAPI31Document({
-      openapi: '3.1.0',
-      info: {
-        title: deps.title,
-        version: '1',
-        description:
-          'Pouch: sealed exchange of mutual legal assistance requests and evidence between central authorities.',
-      },
-    });
+  const document = () => buildOpenApiDocument(app, deps.title);
   app.get('/openapi.json', (c) => c.json(document()));
   app.get('/docs', (c) => c.html(renderDocsPage(document())));
+}
+
+/** The OpenAPI 3.1 document of every route registered on `app` (what /openapi.json serves). */
+export function buildOpenApiDocument(app: PouchApp, title: string) {
+  return app.getOpenAPI31Document({
+    openapi: '3.1.0',
+    info: {
+      title,
+      version: '1',
+      description:
+        'Pouch: sealed exchange of mutual legal assistance requests and evidence between central authorities.',
+    },
+  });
 }
 
 async function runCheck(check: HealthCheck) {

@@ -19,8 +19,8 @@ import { createReceiptVerifier } from './receipts.ts';
 /** `format` of the header line. */
 export const BUNDLE_FORMAT = 'pouch-custody-bundle';
 
-/** Media type of a bundle served over HTTP (JSON Lines). */
-export const BUNDLE_MEDIA_TYPE = 'application/vnd.pouch.custody-bundle';
+/** Media type of a bundle served over HTTP (JSON Lines): a wire fact, defined with the custody wire schemas. */
+export { BUNDLE_MEDIA_TYPE } from '../api/custody.ts';
 
 /** The parties and identity of the exchange, as the label gives them (routing metadata, never content). */
 export interface BundleLabel {
@@ -303,16 +303,8 @@ function createState(options: VerifyBundleOptions) {
       case 'member-key': {
         const element = `member key ${String(record.kid)}`;
         enter('member-key', element, true);
-        if (
-          typeof record.clientId !== 'string' ||
-          typeof record.kid !== 'string' ||
-          typeof record.createdAt !== 'string' ||
-          typeof record.jwk !== 'object' ||
-          (record.revokedAt !== undefined && typeof record.revokedAt !== 'string')
-        ) {
-          fail(element, 'format', `${element} is malformed`);
-        }
-        const key = record as unknown as BundleMemberKey;
+        const key = readMemberKey(record);
+        if (!key) return fail(element, 'format', `${element} is malformed`);
         memberKeys.set(key.clientId, [...(memberKeys.get(key.clientId) ?? []), key]);
         return;
       }
@@ -431,6 +423,14 @@ function createState(options: VerifyBundleOptions) {
     }
   }
 
+  function decodeEvent(line: string, seq: number): LedgerEvent {
+    try {
+      return decodeEventLine(line);
+    } catch {
+      return fail(`event seq ${seq}`, 'format', `event ${seq} is not a well-formed ledger event`);
+    }
+  }
+
   function onEvent(line: string): void {
     if (section < SECTION.event) {
       enter('event', 'event seq 0', true);
@@ -465,7 +465,7 @@ function createState(options: VerifyBundleOptions) {
       fail(`event seq ${seq}`, 'checkpoint', `event ${seq} is not the head the checkpoint commits to`);
     }
     if (!needsDecode) return;
-    const event = decodeEventLine(line);
+    const event = decodeEvent(line, seq);
     if (seq === 0 && label) {
       const d = event.details ?? {};
       if (d.requesterId !== label.requesterId || d.requestedId !== label.requestedId) {
@@ -591,4 +591,22 @@ const RECEIPT_ACTION_MARKS = ['"action":"message.delivered"', '"action":"documen
 
 function hasReceiptAction(line: string): boolean {
   return RECEIPT_ACTION_MARKS.some((mark) => line.includes(mark));
+}
+
+/** A member-key record of a bundle, or undefined when a member is missing or of the wrong type. */
+function readMemberKey(record: Record<string, unknown>): BundleMemberKey | undefined {
+  const { clientId, kid, alg, jwk, createdAt, revokedAt } = record;
+  if (typeof clientId !== 'string' || typeof kid !== 'string' || typeof createdAt !== 'string')
+    return undefined;
+  if (typeof alg !== 'string' || typeof jwk !== 'object' || jwk === null || Array.isArray(jwk))
+    return undefined;
+  if (revokedAt !== undefined && typeof revokedAt !== 'string') return undefined;
+  return {
+    clientId,
+    kid,
+    alg,
+    jwk: { ...jwk },
+    createdAt,
+    ...(revokedAt !== undefined ? { revokedAt } : {}),
+  };
 }

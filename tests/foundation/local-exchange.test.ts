@@ -37,6 +37,7 @@ describe('local exchange', () => {
       'dynamodb:replay=ok',
       's3:evidence=ok',
       'signer:file=ok',
+      'signer:token:file=ok',
     ]);
     const { clients, config, signer, tokenSigner } = first.runtime;
     // Two keys: the JWKS is the token key; the custody key (receipts, checkpoints) is published apart.

@@ -18,6 +18,7 @@ import { bootstrapStorage } from '../../server/local/bootstrap.ts';
 import { type EmbeddedServers, startEmbeddedServers } from '../../server/local/embedded-servers.ts';
 import type { Signer } from '../../shared/crypto/signer.ts';
 import { signManifest } from '../../shared/custody/manifest.ts';
+import { createContractObserver } from '../support/contract.ts';
 import { createCapturingLogger } from '../support/local-exchange.ts';
 
 /**
@@ -150,6 +151,8 @@ export async function startFaultyExchange(options: { partSize?: number } = {}): 
   });
   const runtime = await composeRuntime(config, {
     logger: createCapturingLogger(),
+    // Every response, faulted or not, is checked against /openapi.json (tests/support/contract.ts).
+    observeResponse: createContractObserver(),
     ...(options.partSize ? { uploadPlanOptions: { testOnlyForcePartSize: options.partSize } } : {}),
   });
   await bootstrapStorage(runtime.clients, config);

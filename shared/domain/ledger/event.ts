@@ -277,7 +277,10 @@ export function formatEventLine(canonicalBody: string, hash: string): string {
   return `{"body":${canonicalBody},"hash":"${hash}"}`;
 }
 
-/** Parse a line back into an event. Throws ERR_LEDGER_BROKEN on anything that is not `{ body, hash }`. */
+/**
+ * Parse a line back into an event. Throws ERR_LEDGER_BROKEN on anything that is not `{ body, hash }` with a
+ * well-formed event body (details.problem names the first fault).
+ */
 export function decodeEventLine(line: string): LedgerEvent {
   let parsed: unknown;
   try {
@@ -288,7 +291,18 @@ export function decodeEventLine(line: string): LedgerEvent {
   if (!isRecord(parsed) || !isRecord(parsed.body) || typeof parsed.hash !== 'string') {
     throw new PouchError('ERR_LEDGER_BROKEN', 'A ledger line must be {"body":{...},"hash":"..."}');
   }
-  return { ...(parsed.body as unknown as LedgerEventBody), hash: parsed.hash };
+  if (!isEventBody(parsed.body)) {
+    const problem = describeBodyProblem(parsed.body);
+    throw new PouchError('ERR_LEDGER_BROKEN', `A ledger line's body is malformed: ${problem}`, {
+      details: { problem },
+    });
+  }
+  return { ...parsed.body, hash: parsed.hash };
+}
+
+/** True when `value` is a well-formed event body ({@link describeBodyProblem} finds nothing). */
+export function isEventBody(value: unknown): value is LedgerEventBody {
+  return describeBodyProblem(value) === undefined;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

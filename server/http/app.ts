@@ -6,7 +6,6 @@ import { methodNotAllowed } from 'hono/method-not-allowed';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Signer } from '../../shared/crypto/signer.ts';
-import type { HealthCheck } from '../ports/health.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { AppEnv, PouchApp } from './app-env.ts';
 import { mapError, problem } from './problem.ts';
@@ -14,7 +13,6 @@ import { registerSystemRoutes } from './system-routes.ts';
 
 export interface AppDeps {
   readonly logger: Logger;
-  readonly health: readonly HealthCheck[];
   /** Largest JSON body accepted, in bytes; larger bodies get 413 before they are read. */
   readonly maxBodyBytes: number;
   /** The exchange's signer: its public key is published at /.well-known/jwks.json. */
@@ -29,7 +27,7 @@ const jsonType = /^application\/([\w.-]+\+)?json(\s*;.*)?$/i;
  * Build the Pouch HTTP app.
  *
  * @example
- * const app = createApp({ logger, health: [], maxBodyBytes: 262144 });
+ * const app = createApp({ logger, maxBodyBytes: 262144 });
  * const res = await app.request('/health');
  */
 export function createApp(deps: AppDeps): PouchApp {
@@ -98,7 +96,6 @@ export function createApp(deps: AppDeps): PouchApp {
     bearerFormat: 'JWT',
   });
   registerSystemRoutes(app, {
-    health: deps.health,
     title: 'Pouch exchange',
     ...(deps.signer ? { signer: deps.signer } : {}),
   });

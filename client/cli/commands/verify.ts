@@ -38,6 +38,7 @@ export async function verifyAndReport(
     ...(ctx.json ? {} : { onEvent: (e, marks) => timeline.push(formatTimelineLine(e, marks)) }),
   });
   if (verdict.ok) {
+    const uncheckpointed = verdict.events - 1 - (verdict.checkpointedHead?.seq ?? -1);
     ctx.print(
       {
         ok: true,
@@ -48,12 +49,20 @@ export async function verifyAndReport(
         head: verdict.head ?? null,
         checkpoint: verdict.checkpoint ?? null,
         checkpointedHead: verdict.checkpointedHead ?? null,
+        uncheckpointedEvents: uncheckpointed,
       },
       [
         `Exchange ${verdict.exchangeId}`,
         ...timeline,
         `OK: ${verdict.events} events (hashes and links), ${verdict.receipts} receipts, ${verdict.manifests} manifests verified;` +
           ` head seq ${verdict.checkpointedHead?.seq ?? '-'} is in checkpoint ${verdict.checkpoint?.size ?? '-'} (${verdict.checkpoint?.time ?? '-'}).`,
+        // Exports do not force a checkpoint: the newest events wait for the scheduled one. Say so.
+        ...(uncheckpointed > 0
+          ? [
+              `Note: the ${uncheckpointed} newest event(s), after seq ${verdict.checkpointedHead?.seq ?? '-'}, are not in a checkpoint yet;` +
+                ' they are hash-linked to it, and a later export (or --live) proves them once the scheduled checkpoint covers them.',
+            ]
+          : []),
         ...(trusted
           ? []
           : [

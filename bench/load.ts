@@ -93,7 +93,18 @@ async function timed(route: string, run: () => Promise<Response>, expected: numb
 }
 
 const dataDir = await mkdtemp(join(tmpdir(), 'pouch-load-'));
-const exchange = await startLocalExchange({ dataDir, port: 0, env: { POUCH_LOG_LEVEL: 'silent' } });
+// Few authorities at full speed, a token per flow: the per-caller limits would cut the run short (they still count).
+const exchange = await startLocalExchange({
+  dataDir,
+  port: 0,
+  env: {
+    POUCH_LOG_LEVEL: 'silent',
+    POUCH_RATE_API_REQUESTS_PER_MINUTE: '100000000',
+    POUCH_RATE_TOKEN_REQUESTS_PER_CLIENT_PER_MINUTE: '100000000',
+    POUCH_RATE_TOKEN_REQUESTS_PER_AUTHORITY_PER_MINUTE: '100000000',
+    POUCH_QUOTA_EXCHANGES_PER_DAY: '100000000',
+  },
+});
 const base = exchange.url;
 if (!base.startsWith('http://127.0.0.1:')) throw new Error('load traffic must stay on 127.0.0.1');
 const audience = `${exchange.runtime.config.issuer.replace(/\/+$/, '')}/v1/token`;

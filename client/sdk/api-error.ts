@@ -16,6 +16,8 @@ const knownCodeTable: Readonly<Record<PouchErrorCode, true>> = {
   ERR_MESSAGE_IMMUTABLE: true,
   ERR_IDEMPOTENCY_MISMATCH: true,
   ERR_INVALID_STATE: true,
+  ERR_RATE_LIMITED: true,
+  ERR_QUOTA_EXCEEDED: true,
   ERR_UNAUTHENTICATED: true,
   ERR_TOKEN_INVALID: true,
   ERR_TOKEN_EXPIRED: true,
@@ -53,6 +55,7 @@ function codeForStatus(status: number): PouchErrorCode {
   if (status === 409) return 'ERR_CONFLICT';
   if (status === 413) return 'ERR_PAYLOAD_TOO_LARGE';
   if (status === 415) return 'ERR_UNSUPPORTED_MEDIA_TYPE';
+  if (status === 429) return 'ERR_RATE_LIMITED';
   if (status === 502 || status === 503 || status === 504) return 'ERR_DEPENDENCY_UNAVAILABLE';
   if (status >= 400 && status < 500) return 'ERR_VALIDATION';
   return 'ERR_INTERNAL';

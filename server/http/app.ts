@@ -8,7 +8,6 @@ import { methodNotAllowed } from 'hono/method-not-allowed';
 import { matchedRoutes } from 'hono/route';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Signer } from '../../shared/crypto/signer.ts';
-import type { HealthCheck } from '../ports/health.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { AppEnv, PouchApp } from './app-env.ts';
 import { mapError, problem } from './problem.ts';
@@ -16,7 +15,6 @@ import { buildOpenApiDocument, registerSystemRoutes } from './system-routes.ts';
 
 export interface AppDeps {
   readonly logger: Logger;
-  readonly health: readonly HealthCheck[];
   /** Largest JSON body accepted, in bytes; larger bodies get 413 before they are read. */
   readonly maxBodyBytes: number;
   /** The access-token signer: its public key is published at /.well-known/jwks.json. */
@@ -52,7 +50,7 @@ const clientRequestIdPattern = /^[A-Za-z0-9._:-]{1,64}$/;
  * Build the Pouch HTTP app.
  *
  * @example
- * const app = createApp({ logger, health: [], maxBodyBytes: 262144 });
+ * const app = createApp({ logger, maxBodyBytes: 262144 });
  * const res = await app.request('/health');
  */
 export function createApp(deps: AppDeps): PouchApp {
@@ -152,7 +150,6 @@ export function createApp(deps: AppDeps): PouchApp {
     bearerFormat: 'JWT',
   });
   registerSystemRoutes(app, {
-    health: deps.health,
     title: APP_TITLE,
     ...(deps.signer ? { signer: deps.signer } : {}),
     ...(deps.custodySigner ? { custodySigner: deps.custodySigner } : {}),

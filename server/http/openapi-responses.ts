@@ -14,10 +14,16 @@ export const serverErrors = {
   503: problemResponse('A dependency (storage, signer) is unavailable; try again'),
 };
 
-/** Every route behind the bearer-token gate. */
+/** Rate limits and quotas (per authority, per client): 429 with Retry-After. */
+export const rateLimitErrors = {
+  429: problemResponse('Too many requests, or a quota is used up; retry after the Retry-After seconds'),
+};
+
+/** Every route behind the bearer-token gate (the rate limits apply to each). */
 export const securedErrors = {
   401: problemResponse('Missing, invalid, expired or revoked access token'),
   404: problemResponse('Not found, or not yours (both answer the same)'),
+  ...rateLimitErrors,
   ...serverErrors,
 };
 

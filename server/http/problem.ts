@@ -20,6 +20,8 @@ export const statusByCode = {
   ERR_MESSAGE_IMMUTABLE: 409,
   ERR_IDEMPOTENCY_MISMATCH: 422,
   ERR_INVALID_STATE: 409,
+  ERR_RATE_LIMITED: 429,
+  ERR_QUOTA_EXCEEDED: 429,
   ERR_UNAUTHENTICATED: 401,
   ERR_TOKEN_INVALID: 401,
   ERR_TOKEN_EXPIRED: 401,
@@ -63,6 +65,7 @@ const titles: Partial<Record<number, string>> = {
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
+  429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
@@ -105,6 +108,14 @@ export function problem<C extends PouchErrorCode>(
   });
 }
 
+/** A 429's `Retry-After` (RFC 9110 §10.2.3), from the seconds the limit named in its details. */
+function retryAfter(error: {
+  details?: Readonly<Record<string, unknown>> | undefined;
+}): Record<string, string> {
+  const seconds = error.details?.retryAfterSeconds;
+  return typeof seconds === 'number' ? { 'Retry-After': String(seconds) } : {};
+}
+
 /** The app's onError: the one place where thrown things become responses. */
 export function mapError(error: unknown, c: Context<AppEnv>, logger: Logger): Response {
   if (isPouchError(error)) {
@@ -112,7 +123,7 @@ export function mapError(error: unknown, c: Context<AppEnv>, logger: Logger): Re
     const fields = { requestId: c.get('requestId'), code: error.code, error };
     if (status >= 500) logger.error('request failed', fields);
     return publicDetail(status)
-      ? problem(c, error.code, error.message, error.details ? { ...error.details } : {})
+      ? problem(c, error.code, error.message, error.details ? { ...error.details } : {}, retryAfter(error))
       : problem(c, error.code);
   }
   if (error instanceof HTTPException) {

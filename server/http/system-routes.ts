@@ -1,21 +1,40 @@
-// HTTP layer (primary adapter): system routes — /health, the two public key sets, /openapi.json and the offline
-// /docs page.
+// HTTP layer (primary adapter): system routes — anonymous /health (liveness), the two public key sets,
+// /openapi.json and the offline /docs page — and the operator's per-dependency health check. Anonymous `/health`
+// touches nothing: each dependency probe is a DynamoDB, S3 or KMS call, so a public route that fans out would let
+// anyone multiply the exchange's cost. The probes sit behind the operator's token at `/health/dependencies`.
 import { createRoute } from '@hono/zod-openapi';
-import { CustodyJwkSetSchema, HealthSchema, type JwkSet, JwkSetSchema } from '../../shared/api/system.ts';
+import {
+  CustodyJwkSetSchema,
+  HealthSchema,
+  type JwkSet,
+  JwkSetSchema,
+  LivenessSchema,
+} from '../../shared/api/system.ts';
 import type { Signer } from '../../shared/crypto/signer.ts';
+import { authorize, canReadDependencyHealth } from '../policy/policy.ts';
 import type { HealthCheck } from '../ports/health.ts';
 import type { PouchApp } from './app-env.ts';
+import { requirePrincipal } from './auth-middleware.ts';
 import { renderDocsPage } from './docs-page.ts';
-import { jsonResponse, serverErrors } from './openapi-responses.ts';
+import { jsonResponse, securedErrors, serverErrors } from './openapi-responses.ts';
 
 const healthRoute = createRoute({
   method: 'get',
   path: '/health',
   tags: ['system'],
-  summary: 'Report the state of every dependency',
+  summary: 'Liveness: the API answers (no dependency is probed; see /health/dependencies)',
+  responses: { 200: jsonResponse(LivenessSchema, 'The API is up'), 500: serverErrors[500] },
+});
+
+const dependencyHealthRoute = createRoute({
+  method: 'get',
+  path: '/health/dependencies',
+  tags: ['system'],
+  summary: 'Report the state of every dependency (operator only)',
+  security: [{ bearer: [] }],
   responses: {
+    ...securedErrors,
     200: jsonResponse(HealthSchema, 'All dependencies answer'),
-    500: serverErrors[500],
     503: jsonResponse(HealthSchema, 'A dependency does not answer'),
   },
 });
@@ -50,7 +69,7 @@ async function publicJwkSet(signer: Signer): Promise<JwkSet> {
 
 export function registerSystemRoutes(
   app: PouchApp,
-  deps: { health: readonly HealthCheck[]; title: string; signer?: Signer; custodySigner?: Signer },
+  deps: { title: string; signer?: Signer; custodySigner?: Signer },
 ) {
   const { signer, custodySigner } = deps;
   if (signer) {
@@ -64,11 +83,7 @@ export function registerSystemRoutes(
     );
   }
 
-  app.openapi(healthRoute, async (c) => {
-    const dependencies = await Promise.all(deps.health.map(runCheck));
-    const ok = dependencies.every((d) => d.status === 'ok');
-    return c.json({ status: ok ? ('ok' as const) : ('degraded' as const), dependencies }, ok ? 200 : 503);
-  });
+  app.openapi(healthRoute, (c) => c.json({ status: 'ok' as const }, 200, { 'cache-control': 'no-store' }));
 
   const document = () => buildOpenApiDocument(app, deps.title);
   app.get('/openapi.json', (c) => c.json(document()));
@@ -86,6 +101,30 @@ export function buildOpenApiDocument(app: PouchApp, title: string) {
         'Pouch: sealed exchange of mutual legal assistance requests and evidence between central authorities.',
     },
   });
+}
+
+/**
+ * Build the operator's per-dependency health route module. Register it after the auth middleware: it needs the
+ * operator's bearer token (anyone else gets the same 404 as a miss).
+ *
+ * @example
+ * createApp({ ..., modules: [registerAuthMiddleware(...), registerDependencyHealth({ health }), ...] });
+ */
+export function registerDependencyHealth(deps: { health: readonly HealthCheck[] }): (app: PouchApp) => void {
+  return (app) => {
+    app.openapi(dependencyHealthRoute, async (c) => {
+      authorize(canReadDependencyHealth(requirePrincipal(c)), {
+        rule: 'read-dependency-health',
+        attempt: 'read dependency health',
+        message: 'No such resource',
+      });
+      const dependencies = await Promise.all(deps.health.map(runCheck));
+      const ok = dependencies.every((d) => d.status === 'ok');
+      return c.json({ status: ok ? ('ok' as const) : ('degraded' as const), dependencies }, ok ? 200 : 503, {
+        'cache-control': 'no-store',
+      });
+    });
+  };
 }
 
 async function runCheck(check: HealthCheck) {

@@ -1,6 +1,13 @@
-// Wire schemas (core) of the system routes: /health and the exchange's two public key sets.
+// Wire schemas (core) of the system routes: /health, the operator's dependency health and the exchange's two
+// public key sets.
 import { z } from 'zod';
 
+/** Anonymous liveness: the API answers; no dependency is probed. */
+export const LivenessSchema = z
+  .object({ status: z.literal('ok') })
+  .meta({ id: 'Liveness', description: 'The API answers; dependencies are not probed.' });
+
+/** The operator's per-dependency health (/health/dependencies). */
 export const HealthSchema = z
   .object({
     status: z.enum(['ok', 'degraded']),
@@ -12,7 +19,7 @@ export const HealthSchema = z
       }),
     ),
   })
-  .meta({ id: 'Health' });
+  .meta({ id: 'DependencyHealth' });
 export type Health = z.output<typeof HealthSchema>;
 
 const jwkSet = () => z.object({ keys: z.array(z.record(z.string(), z.string())) });

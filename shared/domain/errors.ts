@@ -14,6 +14,9 @@ export type PouchErrorCode =
   | 'ERR_MESSAGE_IMMUTABLE'
   | 'ERR_IDEMPOTENCY_MISMATCH'
   | 'ERR_INVALID_STATE'
+  // bounded cost per caller (429, with Retry-After)
+  | 'ERR_RATE_LIMITED'
+  | 'ERR_QUOTA_EXCEEDED'
   // authentication and authorization
   | 'ERR_UNAUTHENTICATED'
   | 'ERR_TOKEN_INVALID'

@@ -109,6 +109,7 @@ export function createUploads(ctx: ExchangeContext) {
       } as const;
       let record: DocumentRecord;
       if (plan.kind === 'single') {
+        await deps.quotas.chargeDeclaredBytes(principal, input.sealedSize);
         record = { ...base, upload: { kind: 'single' } };
       } else {
         const partSize = input.partSize ?? plan.partSize;
@@ -122,6 +123,7 @@ export function createUploads(ctx: ExchangeContext) {
             },
           );
         }
+        await deps.quotas.chargeDeclaredBytes(principal, input.sealedSize);
         const { uploadId } = await deps.documents.createMultipart({
           key: objectKeys.document(exchangeId, documentId),
           size: input.sealedSize,

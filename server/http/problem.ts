@@ -43,6 +43,7 @@ export const statusByCode: Readonly<Record<PouchErrorCode, ContentfulStatusCode>
   ERR_MANIFEST_INVALID: 422,
   ERR_LEDGER_CONFLICT: 409,
   ERR_LEDGER_BROKEN: 500,
+  ERR_LEDGER_FORKED: 500,
   ERR_PROOF_INVALID: 422,
   ERR_DRAFT_INVALID: 422,
   ERR_INTERNAL: 500,

@@ -67,12 +67,12 @@ export function createBundles(deps: AuditServiceDeps) {
     const action = readsAsAuditor(principal) ? 'auditor.viewed' : 'custody.exported';
     await recordRead(deps.recorder, principal, recorded, action, 'bundle', ids);
     await deps.checkpoints.ensureCheckpointed(exchangeId);
-    const [label, receipts, manifests, exchangeKey, proof] = await Promise.all([
+    const [label, receipts, manifests, exchangeKey, logged] = await Promise.all([
       deps.exchanges.getExchange(exchangeId),
       deps.listReceipts(principal, exchangeId),
       manifestsOf(deps.exchanges, exchangeId),
       deps.signer.publicJwk(),
-      deps.checkpoints.inclusionProof(exchangeId),
+      deps.checkpoints.loggedHeads(exchangeId),
     ]);
     const material: BundleMaterial = {
       exchangeId,
@@ -80,13 +80,9 @@ export function createBundles(deps: AuditServiceDeps) {
       label: { ...(label ?? recorded), links: [...(label ?? recorded).links] },
       exchangeKey,
       memberKeys: await senderKeys(manifests),
-      checkpoint: proof.checkpoint.jws,
-      inclusion: {
-        leafIndex: proof.leafIndex,
-        treeSize: proof.treeSize,
-        head: proof.head,
-        proof: proof.proof,
-      },
+      checkpoint: logged.checkpoint.jws,
+      // Every head ever logged for the chain, so a deleted or rewritten checkpointed event shows (bundle v2).
+      loggedHeads: logged.heads.map((h) => ({ ...h, treeSize: logged.treeSize })),
       receipts: receipts.map((r) => ({ seq: r.seq, evidence: r.evidence, jws: r.jws })),
       manifests: manifests.map((m) => ({
         messageId: m.messageId,

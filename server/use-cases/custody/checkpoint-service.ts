@@ -34,7 +34,7 @@
 
 import type { Signer } from '../../../shared/crypto/signer.ts';
 import { signCheckpoint } from '../../../shared/custody/checkpoints.ts';
-import { PouchError } from '../../../shared/domain/errors.ts';
+import { PouchError, type PouchErrorCode } from '../../../shared/domain/errors.ts';
 import {
   type ChainHead,
   describeHeadRegression,
@@ -176,10 +176,11 @@ export function createCheckpointService(deps: CheckpointServiceDeps) {
   }
 
   function raiseAlarm(fork: ForkedChain): void {
+    const code: PouchErrorCode = 'ERR_LEDGER_FORKED';
     deps.logger?.error('security', {
       event: 'ledger.forked',
       outcome: 'refused',
-      code: 'ERR_LEDGER_FORKED',
+      code,
       chain: fork.chain,
       logged: fork.logged,
       found: fork.found,

@@ -19,7 +19,7 @@ export interface AuditServiceDeps {
   readonly recorder: LedgerRecorder;
   readonly directory: DirectoryRepository;
   readonly signer: Signer;
-  readonly checkpoints: Pick<CheckpointService, 'ensureCheckpointed' | 'inclusionProof'>;
+  readonly checkpoints: Pick<CheckpointService, 'ensureCheckpointed' | 'inclusionProof' | 'loggedHeads'>;
   /** The exchange's receipts, re-issuing any that failed earlier (ExchangeService.listReceipts). */
   readonly listReceipts: (principal: Principal, exchangeId: string) => Promise<readonly StoredReceipt[]>;
   /** Where bundles too large to answer inline are stored and presigned (the evidence bucket). */

@@ -60,7 +60,8 @@ const HEX64 = /^[0-9a-f]{64}$/;
  */
 export function describeHeadRegression(logged: ChainHead, found: ChainHead): string | undefined {
   if (found.chain !== logged.chain) return 'another chain';
-  if (found.seq === logged.seq && found.hash !== logged.hash) return 'rewritten: another event at the logged seq';
+  if (found.seq === logged.seq && found.hash !== logged.hash)
+    return 'rewritten: another event at the logged seq';
   if (found.seq < logged.seq) return 'truncated: the chain ends before the logged head';
   return undefined;
 }

@@ -287,6 +287,13 @@ async function verifyConsistencyAndReport(
     );
     return verifyExitCodes.broken;
   };
+  if (candidates.length === 0) {
+    // A fingerprint alone cannot check a signature; the key must come from a file that carries it, or --live.
+    return broken(
+      'old checkpoint: signature',
+      `neither file carries the pinned custody key ${pin.fingerprints.join(' or ')}: pin a JWK file or use --live`,
+    );
+  }
   const first = await open(older);
   if (!first)
     return broken('old checkpoint: signature', `${oldPath} is not signed by the pinned custody key`);

@@ -51,6 +51,11 @@ function describeApiError(error: PouchApiError): string {
         `that message was already sent with other contents${detail} — a sent message cannot change; send a new message instead`,
         error,
       );
+    case 'ERR_LEDGER_FORKED':
+      return withRequestId(
+        `the exchange's custody log forked${detail} — keep your saved bundles and checkpoints and tell the authorities' auditors`,
+        error,
+      );
     case 'ERR_CONFLICT':
     case 'ERR_LEDGER_CONFLICT':
       return withRequestId(`conflict${detail} — refresh and try again`, error);

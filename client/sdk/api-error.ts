@@ -41,6 +41,7 @@ const knownCodeTable: Readonly<Record<PouchErrorCode, true>> = {
   ERR_MANIFEST_INVALID: true,
   ERR_LEDGER_CONFLICT: true,
   ERR_LEDGER_BROKEN: true,
+  ERR_LEDGER_FORKED: true,
   ERR_PROOF_INVALID: true,
   ERR_DRAFT_INVALID: true,
   ERR_INTERNAL: true,

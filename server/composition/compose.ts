@@ -155,6 +155,7 @@ export async function composeRuntime(
     signer,
     publisher: createS3CheckpointPublisher(clients.s3, config.evidenceBucket),
     now: () => new Date(now()),
+    logger,
   });
   const audit = createAuditService({
     exchanges: exchangeRepository,

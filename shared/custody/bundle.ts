@@ -40,6 +40,14 @@ export interface BundleMemberKey {
   readonly revokedAt?: string;
 }
 
+/** An inclusion proof of one logged chain head in the bundle's checkpoint. */
+export interface BundleInclusion {
+  readonly leafIndex: number;
+  readonly treeSize: number;
+  readonly head: ChainHead;
+  readonly proof: readonly string[];
+}
+
 /** Everything a bundle holds; `eventLines` are the ledger's stored lines, byte for byte, in seq order. */
 export interface BundleMaterial {
   readonly exchangeId: string;
@@ -48,12 +56,10 @@ export interface BundleMaterial {
   readonly exchangeKey: PublicJwk;
   readonly memberKeys: readonly BundleMemberKey[];
   readonly checkpoint?: string;
-  readonly inclusion?: {
-    readonly leafIndex: number;
-    readonly treeSize: number;
-    readonly head: ChainHead;
-    readonly proof: readonly string[];
-  };
+  /** The latest logged head's proof (a v1 bundle); superseded by `loggedHeads`. */
+  readonly inclusion?: BundleInclusion;
+  /** Every head ever logged for the chain, by ascending leaf index (a v2 bundle: one inclusion record each). */
+  readonly loggedHeads?: readonly BundleInclusion[];
   readonly receipts: ReadonlyArray<{ readonly seq: number; readonly evidence: string; readonly jws: string }>;
   readonly manifests: ReadonlyArray<{
     readonly messageId: string;
@@ -77,7 +83,7 @@ export async function* writeBundleLines(
   yield JSON.stringify({
     type: 'header',
     format: BUNDLE_FORMAT,
-    v: 1,
+    v: material.loggedHeads ? 2 : 1,
     exchangeId: material.exchangeId,
     exportedAt: material.exportedAt,
   });
@@ -85,7 +91,10 @@ export async function* writeBundleLines(
   yield JSON.stringify({ type: 'exchange-key', jwk: material.exchangeKey });
   for (const key of material.memberKeys) yield JSON.stringify({ type: 'member-key', ...key });
   if (material.checkpoint) yield JSON.stringify({ type: 'checkpoint', jws: material.checkpoint });
-  if (material.inclusion) yield JSON.stringify({ type: 'inclusion', ...material.inclusion });
+  const inclusions = material.loggedHeads ?? (material.inclusion ? [material.inclusion] : []);
+  for (const proof of [...inclusions].sort((a, b) => a.leafIndex - b.leafIndex)) {
+    yield JSON.stringify({ type: 'inclusion', ...proof });
+  }
   for (const r of [...material.receipts].sort((a, b) => a.seq - b.seq)) {
     yield JSON.stringify({ type: 'receipt', seq: r.seq, evidence: r.evidence, jws: r.jws });
   }
@@ -117,8 +126,14 @@ export interface BundleSummary {
   readonly manifests: number;
   readonly head: ChainHead | undefined;
   readonly checkpoint: Checkpoint | undefined;
-  /** The checkpointed head that the inclusion proof anchors. */
+  /** The compact JWS of that checkpoint (what `pouch verify --save-checkpoint` keeps). */
+  readonly checkpointJws: string | undefined;
+  /** The latest logged head, proven in the checkpoint. */
   readonly checkpointedHead: ChainHead | undefined;
+  /** Format version: 2 carries every logged head of the chain, 1 only the latest. */
+  readonly version: number;
+  /** How many logged heads the bundle proves (each found in the chain with its hash). */
+  readonly loggedHeads: number;
 }
 
 export type BundleVerification =
@@ -219,6 +234,12 @@ function createState(options: VerifyBundleOptions) {
   const memberKeys = new Map<string, BundleMemberKey[]>();
   let checkpoint: Checkpoint | undefined;
   let checkpointedHead: ChainHead | undefined;
+  let checkpointJws: string | undefined;
+  let version = 0;
+  /** Every logged head the bundle proves, seq -> hash; each must be in the chain (a tail cannot vanish). */
+  const loggedHeads = new Map<number, string>();
+  let lastLeafIndex = -1;
+  let highestLoggedSeq = -1;
   const receipts = new Map<number, ReceiptPayload>();
   let lastReceiptSeq = -1;
   const manifestsBySeq = new Map<number, PendingManifest>();
@@ -260,8 +281,9 @@ function createState(options: VerifyBundleOptions) {
     switch (record.type) {
       case 'header': {
         enter('header', 'header', false);
-        if (record.format !== BUNDLE_FORMAT || record.v !== 1)
-          fail('header', 'format', 'Not a v1 custody bundle');
+        if (record.format !== BUNDLE_FORMAT || (record.v !== 1 && record.v !== 2))
+          fail('header', 'format', 'Not a v1 or v2 custody bundle');
+        version = record.v as number;
         if (typeof record.exchangeId !== 'string' || record.exchangeId.length === 0) {
           fail('header', 'format', 'The header names no exchange');
         }
@@ -313,13 +335,15 @@ function createState(options: VerifyBundleOptions) {
         if (!exchangeKey) return fail('exchange key', 'missing', 'The bundle carries no exchange key');
         try {
           checkpoint = await verifyCheckpoint(String(record.jws), exchangeKey);
+          checkpointJws = String(record.jws);
         } catch {
           fail('checkpoint', 'signature', 'The checkpoint signature does not verify with the exchange key');
         }
         return;
       }
       case 'inclusion': {
-        enter('inclusion', 'checkpoint', false);
+        // v2 carries one inclusion record per logged head of the chain, by ascending leaf index.
+        enter('inclusion', 'checkpoint', version >= 2);
         if (!checkpoint) return fail('checkpoint', 'missing', 'An inclusion proof without a checkpoint');
         const head = record.head as ChainHead | undefined;
         const proof = {
@@ -341,6 +365,16 @@ function createState(options: VerifyBundleOptions) {
           );
         }
         checkpointedHead = { chain: head?.chain ?? '', seq: head?.seq ?? 0, hash: head?.hash ?? '' };
+        if (!Number.isSafeInteger(proof.leafIndex) || proof.leafIndex <= lastLeafIndex) {
+          fail('checkpoint', 'order', 'The logged heads must come by ascending leaf index');
+        }
+        lastLeafIndex = proof.leafIndex;
+        const known = loggedHeads.get(checkpointedHead.seq);
+        if (known !== undefined && known !== checkpointedHead.hash) {
+          fail('checkpoint', 'fork', `The log holds two different heads at seq ${checkpointedHead.seq}`);
+        }
+        loggedHeads.set(checkpointedHead.seq, checkpointedHead.hash);
+        highestLoggedSeq = Math.max(highestLoggedSeq, checkpointedHead.seq);
         return;
       }
       case 'receipt': {
@@ -461,8 +495,9 @@ function createState(options: VerifyBundleOptions) {
       seq === 0 ||
       line.includes('"action":"message.sent"') ||
       hasReceiptAction(line);
-    if (checkpointedHead && checkpointedHead.seq === seq && checkpointedHead.hash !== hash) {
-      fail(`event seq ${seq}`, 'checkpoint', `event ${seq} is not the head the checkpoint commits to`);
+    const logged = loggedHeads.size > 0 ? loggedHeads.get(seq) : undefined;
+    if (logged !== undefined && logged !== hash) {
+      fail(`event seq ${seq}`, 'checkpoint', `event ${seq} is not the head the checkpoint log commits to`);
     }
     if (!needsDecode) return;
     const event = decodeEvent(line, seq);
@@ -556,11 +591,11 @@ function createState(options: VerifyBundleOptions) {
           result.broken.message,
         );
       }
-      if (checkpointedHead && checkpointedHead.seq >= events) {
+      if (highestLoggedSeq >= events) {
         fail(
-          `event seq ${checkpointedHead.seq}`,
+          `event seq ${highestLoggedSeq}`,
           'truncated',
-          `the chain ends at ${events} events, but the checkpoint commits to seq ${checkpointedHead.seq}`,
+          `the chain ends at ${events} events, but the checkpoint log commits to seq ${highestLoggedSeq}`,
         );
       }
       for (const seq of receipts.keys()) {
@@ -581,7 +616,10 @@ function createState(options: VerifyBundleOptions) {
         manifests: manifestCount,
         head: lastEvent ? { chain: exchangeId, seq: lastEvent.seq, hash: lastEvent.hash } : undefined,
         checkpoint,
+        checkpointJws,
         checkpointedHead,
+        version,
+        loggedHeads: loggedHeads.size,
       };
     },
   };

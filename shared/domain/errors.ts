@@ -45,6 +45,8 @@ export type PouchErrorCode =
   | 'ERR_MANIFEST_INVALID'
   | 'ERR_LEDGER_CONFLICT'
   | 'ERR_LEDGER_BROKEN'
+  /** A chain head that does not extend the head logged before for it, or two checkpoints that do not agree. */
+  | 'ERR_LEDGER_FORKED'
   | 'ERR_PROOF_INVALID'
   | 'ERR_DRAFT_INVALID'
   | 'ERR_INTERNAL';

@@ -68,11 +68,11 @@ export function createBundles(deps: AuditServiceDeps) {
    */
   async function chainProof(exchangeId: string) {
     try {
-      return await deps.checkpoints.inclusionProof(exchangeId);
+      return await deps.checkpoints.loggedHeads(exchangeId);
     } catch (error) {
       if (!isPouchError(error, 'ERR_NOT_FOUND')) throw error;
       await deps.checkpoints.ensureCheckpointed(exchangeId);
-      return deps.checkpoints.inclusionProof(exchangeId);
+      return deps.checkpoints.loggedHeads(exchangeId);
     }
   }
 
@@ -89,7 +89,7 @@ export function createBundles(deps: AuditServiceDeps) {
     const recorded = await access.load(principal, exchangeId, 'read-ledger');
     const action = readsAsAuditor(principal) ? 'auditor.viewed' : 'custody.exported';
     const record = await deps.reads.record(principal, recorded, action, 'bundle');
-    const [label, receipts, manifests, exchangeKey, proof] = await Promise.all([
+    const [label, receipts, manifests, exchangeKey, logged] = await Promise.all([
       deps.exchanges.getExchange(exchangeId),
       deps.listReceipts(principal, exchangeId),
       manifestsOf(deps.exchanges, exchangeId),
@@ -102,13 +102,9 @@ export function createBundles(deps: AuditServiceDeps) {
       label: { ...(label ?? recorded), links: [...(label ?? recorded).links] },
       exchangeKey,
       memberKeys: await senderKeys(manifests),
-      checkpoint: proof.checkpoint.jws,
-      inclusion: {
-        leafIndex: proof.leafIndex,
-        treeSize: proof.treeSize,
-        head: proof.head,
-        proof: proof.proof,
-      },
+      checkpoint: logged.checkpoint.jws,
+      // Every head ever logged for the chain, so a deleted or rewritten checkpointed event shows (bundle v2).
+      loggedHeads: logged.heads.map((h) => ({ ...h, treeSize: logged.treeSize })),
       receipts: receipts.map((r) => ({ seq: r.seq, evidence: r.evidence, jws: r.jws })),
       manifests: manifests.map((m) => ({
         messageId: m.messageId,

@@ -23,7 +23,7 @@ export interface AuditServiceDeps {
    * The checkpoint log. An export takes the latest checkpoint that covers the chain; it builds one only for a
    * chain that no checkpoint covers yet (once per exchange), never per request.
    */
-  readonly checkpoints: Pick<CheckpointService, 'ensureCheckpointed' | 'inclusionProof'>;
+  readonly checkpoints: Pick<CheckpointService, 'ensureCheckpointed' | 'inclusionProof' | 'loggedHeads'>;
   /** The exchange's receipts, re-issuing any that failed earlier (ExchangeService.listReceipts). */
   readonly listReceipts: (principal: Principal, exchangeId: string) => Promise<readonly StoredReceipt[]>;
   /** Where bundles too large to answer inline are stored and presigned (the evidence bucket). */

@@ -18,6 +18,7 @@ import { bootstrapStorage } from '../../server/local/bootstrap.ts';
 import { type EmbeddedServers, startEmbeddedServers } from '../../server/local/embedded-servers.ts';
 import type { Signer } from '../../shared/crypto/signer.ts';
 import { signManifest } from '../../shared/custody/manifest.ts';
+import { partsDigestOf } from '../../shared/custody/sealed-digest.ts';
 import { createCapturingLogger } from '../support/local-exchange.ts';
 
 /**
@@ -181,8 +182,15 @@ export function cutParts(bytes: Uint8Array, partSize: number): { slices: Uint8Ar
   return { slices, sha256s: slices.map(sha256Base64) };
 }
 
-/** A manifest entry for opaque "sealed" bytes (the exchange never opens them; the digests are what count). */
-export function manifestEntry(documentId: string, sealed: Uint8Array, name = 'evidence.bin') {
+/**
+ * A manifest entry for opaque "sealed" bytes (the exchange never opens them; the digests are what count). With
+ * `partSize` (a multipart upload) it also binds the parts' composite, as a multipart manifest entry must.
+ */
+export function manifestEntry(documentId: string, sealed: Uint8Array, name = 'evidence.bin', partSize?: number) {
+  const parts =
+    partSize === undefined
+      ? {}
+      : { sealedPartsSha256: partsDigestOf(cutParts(sealed, partSize).sha256s), partSize };
   return {
     documentId,
     name,
@@ -191,6 +199,7 @@ export function manifestEntry(documentId: string, sealed: Uint8Array, name = 'ev
     plaintextSha256: sha256Hex(Buffer.concat([Buffer.from('plain:'), sealed])),
     sealedSize: sealed.length,
     sealedSha256: sha256Hex(sealed),
+    ...parts,
   };
 }
 

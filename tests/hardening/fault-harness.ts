@@ -186,7 +186,12 @@ export function cutParts(bytes: Uint8Array, partSize: number): { slices: Uint8Ar
  * A manifest entry for opaque "sealed" bytes (the exchange never opens them; the digests are what count). With
  * `partSize` (a multipart upload) it also binds the parts' composite, as a multipart manifest entry must.
  */
-export function manifestEntry(documentId: string, sealed: Uint8Array, name = 'evidence.bin', partSize?: number) {
+export function manifestEntry(
+  documentId: string,
+  sealed: Uint8Array,
+  name = 'evidence.bin',
+  partSize?: number,
+) {
   const parts =
     partSize === undefined
       ? {}

@@ -4,20 +4,38 @@
 // composite that storage verified, never the claim; a manifest must bind that composite; the sender's check
 // result and `final` travel inside its signed manifest, recorded under `senderAssertions`, and a body that says
 // otherwise, or a profile version the recipient never published, is refused.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fetchExchange } from '../../client/exchange/fetch-documents.ts';
+import {
+  commitDocument,
+  createExchange as createExchangeApi,
+  declareDocument,
+  newIdempotencyKey,
+  postMessage as postMessageApi,
+} from '../../client/sdk/exchange-api.ts';
+import { createPouchClient } from '../../client/sdk/pouch-client.ts';
+import { objectKeys } from '../../server/config/storage-definitions.ts';
+import { deriveRecipient, generateIdentity } from '../../shared/crypto/age-keys.ts';
+import { sealStream } from '../../shared/crypto/age-native.ts';
 import { verifyBundle } from '../../shared/custody/bundle.ts';
 import { type ManifestDocument, signManifest } from '../../shared/custody/manifest.ts';
 import { verifyReceipt } from '../../shared/custody/receipts.ts';
 import { partsDigestOf } from '../../shared/custody/sealed-digest.ts';
+import { isPouchError } from '../../shared/domain/errors.ts';
 import type { LedgerEvent } from '../../shared/domain/ledger/event.ts';
+import { planUpload, uploadLimits } from '../../shared/domain/upload-plan.ts';
 import {
   createTokenClient,
   type SeededAuthority,
   seedTestAuthority,
   type TestPrincipal,
 } from '../support/identity.ts';
+import { startTestExchange } from '../support/local-exchange.ts';
 import {
   cutParts,
   type FaultyExchange,
@@ -308,5 +326,136 @@ describe('signed means verified (finding 2)', () => {
     expect(finalEvidence.body.status).toBe('executed');
     const last = (await eventsOf(exchangeId)).filter((e) => e.action === 'message.sent').at(-1);
     expect(last?.details?.senderAssertions).toEqual({ final: true });
+  });
+});
+
+describe('the recipient’s client holds the bytes to what the exchange signed (finding 2)', () => {
+  let exchange: Awaited<ReturnType<typeof startTestExchange>>;
+  let a2: SeededAuthority;
+  let b2: SeededAuthority;
+
+  beforeAll(async () => {
+    exchange = await startTestExchange();
+    const members = [{ role: 'admin' as const }, { role: 'officer' as const }];
+    a2 = await seedTestAuthority(exchange.runtime.directory, { country: 'XA', members });
+    b2 = await seedTestAuthority(exchange.runtime.directory, { country: 'XB', members });
+  });
+  afterAll(async () => {
+    await exchange?.stop();
+  });
+
+  const clientOf = (who: TestPrincipal) =>
+    createPouchClient({
+      baseUrl: exchange.url,
+      credentials: {
+        clientId: who.clientId,
+        kid: who.key.kid,
+        privateKey: who.key.privateKey,
+        alg: who.key.alg,
+      },
+    });
+  const seal = async (plaintext: Buffer, recipients: string[]) => {
+    const stream = sealStream(Readable.from([plaintext]), recipients);
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(Buffer.from(chunk));
+    return { bytes: Buffer.concat(chunks), digests: await stream.digests };
+  };
+
+  it('refuses a download whose whole-file digest matches the sender’s claim but not the composite the exchange signed', async () => {
+    const sender = a2.member('officer');
+    const identity = (await generateIdentity()).identity;
+    const recipients = [await deriveRecipient(identity)];
+    // A colluding sender and operator: the exchange confirms and signs X, the manifest's whole-file claim is Y,
+    // and the operator serves Y. Both are genuine age files for the recipient, above the multipart threshold.
+    const size = uploadLimits.singlePutMaxBytes + 1024;
+    const x = await seal(randomBytes(size), recipients);
+    const plainY = randomBytes(size);
+    const y = await seal(plainY, recipients);
+    expect(y.bytes.length).toBe(x.bytes.length);
+    const plan = planUpload(x.bytes.length, Number.MAX_SAFE_INTEGER);
+    if (plan.kind !== 'multipart') throw new Error('expected a multipart plan');
+    const client = clientOf(sender);
+
+    const created = await createExchangeApi(
+      client,
+      { kind: 'mla', urgency: 'normal', requestedId: b2.authorityId, requesterReference: 'COLLUDE-1' },
+      newIdempotencyKey(),
+    );
+    const { slices, sha256s } = cutParts(x.bytes, plan.partSize);
+    const declared = await declareDocument(
+      client,
+      created.id,
+      {
+        sealedSize: x.bytes.length,
+        sealedSha256: y.digests.sealedSha256,
+        partSize: plan.partSize,
+        partSha256s: sha256s,
+      },
+      newIdempotencyKey(),
+    );
+    const parts = [];
+    for (const [i, url] of declared.urls.entries()) {
+      const put = await fetch(url.url, {
+        method: 'PUT',
+        headers: url.headers,
+        body: Buffer.from(slices[i]!),
+      });
+      expect(put.status).toBe(200);
+      parts.push({ partNumber: i + 1, etag: put.headers.get('etag') ?? '', sha256: sha256s[i]! });
+    }
+    const documentId = declared.document.documentId;
+    await commitDocument(client, created.id, documentId, parts);
+    const messageId = newMessageId();
+    const manifest = await signManifest(
+      {
+        v: 1,
+        exchangeId: created.id,
+        messageId,
+        messageKind: 'request',
+        sender: sender.clientId,
+        iat: Math.floor(Date.now() / 1000),
+        documents: [
+          {
+            documentId,
+            name: 'image.bin',
+            mediaType: 'application/octet-stream',
+            size: plainY.length,
+            plaintextSha256: sha256Hex(plainY),
+            sealedSize: y.bytes.length,
+            sealedSha256: y.digests.sealedSha256,
+            sealedPartsSha256: partsDigestOf(sha256s),
+            partSize: plan.partSize,
+          },
+        ],
+      },
+      sender.key.privateKey,
+      { alg: 'ES256', kid: sender.key.kid },
+    );
+    await postMessageApi(
+      client,
+      created.id,
+      { messageId, kind: 'request', documentIds: [documentId], manifest },
+      newIdempotencyKey(),
+    );
+    await exchange.runtime.clients.s3.send(
+      new PutObjectCommand({
+        Bucket: exchange.runtime.config.evidenceBucket,
+        Key: objectKeys.document(created.id, documentId),
+        Body: y.bytes,
+        ChecksumSHA256: createHash('sha256').update(y.bytes).digest('base64'),
+      }),
+    );
+
+    const outDir = join(exchange.dataDir, `fetch-${randomBytes(4).toString('hex')}`);
+    const failure = await fetchExchange({
+      client: clientOf(b2.member('officer')),
+      exchangeId: created.id,
+      outDir,
+      identities: [identity],
+    }).catch((error: unknown) => error);
+    expect(isPouchError(failure, 'ERR_HASH_MISMATCH')).toBe(true);
+    expect((await readdir(outDir, { recursive: true })).filter((f) => !f.startsWith('.'))).toEqual([
+      '01-request',
+    ]);
   });
 });

@@ -4,8 +4,8 @@
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sealFile } from '../../shared/crypto/age-native.ts';
+import { partsDigestOf } from '../../shared/crypto/sealed-digest.ts';
 import { type Manifest, signManifest } from '../../shared/custody/manifest.ts';
-import { partsDigestOf } from '../../shared/custody/sealed-digest.ts';
 import { PouchError } from '../../shared/domain/errors.ts';
 import { planUpload, type UploadPlan } from '../../shared/domain/upload-plan.ts';
 import {

@@ -7,8 +7,8 @@ import { createReadStream } from 'node:fs';
 import { link, mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openFile } from '../../shared/crypto/age-native.ts';
+import { partsDigestOf } from '../../shared/crypto/sealed-digest.ts';
 import { type Manifest, readManifestKid, verifyManifest } from '../../shared/custody/manifest.ts';
-import { partsDigestOf } from '../../shared/custody/sealed-digest.ts';
 import { isPouchError, PouchError, type PouchErrorCode } from '../../shared/domain/errors.ts';
 import {
   type DirectoryEntry,

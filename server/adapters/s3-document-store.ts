@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { createPartHasher } from '../../shared/crypto/part-hasher.ts';
-import { partsDigestOf, storageChecksumOfPartsDigest } from '../../shared/custody/sealed-digest.ts';
+import { partsDigestOf, storageChecksumOfPartsDigest } from '../../shared/crypto/sealed-digest.ts';
 import { PouchError, StorageError } from '../../shared/domain/errors.ts';
 import { countParts, uploadLimits } from '../../shared/domain/upload-plan.ts';
 import { presignLimits } from '../config/storage-definitions.ts';

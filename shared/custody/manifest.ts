@@ -42,7 +42,7 @@ export const ManifestDocumentSchema = z
     sealedSha256: sha256Hex,
     /**
      * Multipart uploads only (required there): the composite storage verified (hex SHA-256 over the part
-     * digests, `-N`; shared/custody/sealed-digest.ts) and the part size. The exchange records and signs these.
+     * digests, `-N`; shared/crypto/sealed-digest.ts) and the part size. The exchange records and signs these.
      */
     sealedPartsSha256: z
       .string()

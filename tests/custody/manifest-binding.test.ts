@@ -3,12 +3,12 @@
 // the form storage verified and the sender's signed assertions; older events (whole-file digest for every upload,
 // unsigned `details.check` / `details.final`) still verify with their older manifests.
 import { describe, expect, it } from 'vitest';
-import { describeManifestMismatch, ledgerDigestOf, type Manifest } from '../../shared/custody/manifest.ts';
 import {
   partsDigestOf,
   partsDigestOfStorageChecksum,
   storageChecksumOfPartsDigest,
-} from '../../shared/custody/sealed-digest.ts';
+} from '../../shared/crypto/sealed-digest.ts';
+import { describeManifestMismatch, ledgerDigestOf, type Manifest } from '../../shared/custody/manifest.ts';
 import { createEvent, type LedgerEvent } from '../../shared/domain/ledger/event.ts';
 import { receiptPartiesOf } from '../../shared/domain/ledger/receipt.ts';
 import { hex64 } from '../ledger/ledger-fixtures.ts';

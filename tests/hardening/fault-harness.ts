@@ -16,9 +16,9 @@ import { composeRuntime, type Runtime } from '../../server/composition/compose.t
 import { loadConfig, localDefaults } from '../../server/config/config.ts';
 import { bootstrapStorage } from '../../server/local/bootstrap.ts';
 import { type EmbeddedServers, startEmbeddedServers } from '../../server/local/embedded-servers.ts';
+import { partsDigestOf } from '../../shared/crypto/sealed-digest.ts';
 import type { Signer } from '../../shared/crypto/signer.ts';
 import { signManifest } from '../../shared/custody/manifest.ts';
-import { partsDigestOf } from '../../shared/custody/sealed-digest.ts';
 import { createCapturingLogger } from '../support/local-exchange.ts';
 
 /**

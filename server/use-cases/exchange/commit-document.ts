@@ -1,7 +1,7 @@
 // Use cases, exchange: commit an uploaded document — complete the multipart upload, confirm size and checksum
 // against the declaration, then record `document.uploaded` (once per document) with the digest storage verified
 // (whole object for a single PUT, the parts' composite for multipart) and mark the record committed.
-import { partsDigestOf, partsDigestOfStorageChecksum } from '../../../shared/custody/sealed-digest.ts';
+import { partsDigestOf, partsDigestOfStorageChecksum } from '../../../shared/crypto/sealed-digest.ts';
 import { isPouchError, PouchError } from '../../../shared/domain/errors.ts';
 import type { Principal } from '../../../shared/domain/identity/types.ts';
 import { objectKeys } from '../../config/storage-definitions.ts';

@@ -1,4 +1,4 @@
-// Content integrity (shared by the client and the server): the multipart form of a sealed document's digest. For
+// Core crypto (shared by the client and the server): the multipart form of a sealed document's digest. For
 // a multipart upload storage verifies each part's SHA-256 and their composite, never the whole file, so that
 // composite is what the exchange records and signs, and what the sender's manifest binds (docs/custody-bundle.md).
 import { createHash } from 'node:crypto';

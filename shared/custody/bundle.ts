@@ -179,8 +179,8 @@ const SECTION = {
  * sender's key; then every event's hash and link (stream verifier), each receipt against its event
  * (describeReceiptMismatch, with the parties receiptPartiesOf names for it), each manifest against its
  * `message.sent` event (sender, key valid at the event time, then describeManifestMismatch: kind, digests in the
- * form storage verified them, the sender's assertions), that every receipt-earning event has its receipt and every sent message its manifest,
- * and that the chain reaches the checkpointed head with the same hash.
+ * form storage verified them, the sender's assertions), that every receipt-earning event has its receipt and
+ * every sent message its manifest, and that the chain reaches the checkpointed head with the same hash.
  *
  * @example
  * const verdict = await verifyBundle(createReadStream('exch_x.custody.jsonl'));
@@ -382,8 +382,8 @@ function createState(options: VerifyBundleOptions) {
         if (payload.evidence !== record.evidence)
           fail(element, 'evidence', `${element}: evidence type differs`);
         // Which party is which depends on the event (receiptPartiesOf); here, both must be parties at all.
-        const parties = label ? [label.requesterId, label.requestedId] : [];
-        if (!parties.includes(payload.sender) || !parties.includes(payload.recipient)) {
+        const parties = label ? [label.requesterId, label.requestedId] : undefined;
+        if (parties && (!parties.includes(payload.sender) || !parties.includes(payload.recipient))) {
           fail(element, 'parties', `${element} names other parties than the label`);
         }
         receipts.set(seq as number, payload);

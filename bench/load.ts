@@ -14,6 +14,7 @@ import { deriveRecipient, generateIdentity } from '../shared/crypto/age-keys.ts'
 import { sealStream } from '../shared/crypto/age-native.ts';
 import { signManifest } from '../shared/custody/manifest.ts';
 import { type MessageKind, projectState, type Side } from '../shared/domain/exchange/state-machine.ts';
+import type { LedgerEvent } from '../shared/domain/ledger/event.ts';
 import { verifyChain } from '../shared/domain/ledger/verify-chain.ts';
 import {
   type SeededAuthority,
@@ -278,6 +279,15 @@ const problems: string[] = [];
 const { ledger, clients, config } = exchange.runtime;
 const { createDynamoExchangeRepository } = await import('../server/adapters/dynamo-exchange-repository.ts');
 const repository = createDynamoExchangeRepository(clients.doc, config.tables.main);
+/** `final` is the sender's assertion (`details.senderAssertions`; bare `details.final` in older events). */
+const finalOf = (details: LedgerEvent['details']): { final?: boolean } => {
+  const asserted = details?.senderAssertions;
+  const final =
+    typeof asserted === 'object' && asserted !== null && !Array.isArray(asserted) && 'final' in asserted
+      ? asserted.final
+      : details?.final;
+  return typeof final === 'boolean' ? { final } : {};
+};
 for (const { exchangeId, documents } of created) {
   const events = await ledger.read(exchangeId);
   if (events.length === 0) continue; // the create itself failed (already counted as an error)
@@ -289,7 +299,7 @@ for (const { exchangeId, documents } of created) {
     .map((e) => ({
       kind: e.details?.messageKind as MessageKind,
       side: e.details?.side as Side,
-      ...(typeof e.details?.final === 'boolean' ? { final: e.details.final } : {}),
+      ...finalOf(e.details),
     }));
   const folded = projectState(moves);
   const label = await repository.getExchange(exchangeId);

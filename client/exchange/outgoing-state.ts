@@ -24,6 +24,16 @@ const documentSchema = z.object({
   mediaType: z.string().min(3),
   sealedPath: z.string().min(1),
   digests: digestsSchema.optional(),
+  /**
+   * A multipart upload's part size and the composite of its part digests (what storage verifies and the manifest
+   * binds); absent for a single PUT.
+   */
+  parts: z
+    .object({
+      partSize: z.number().int().positive(),
+      sealedPartsSha256: z.string().regex(/^[0-9a-f]{64}-[1-9][0-9]{0,4}$/),
+    })
+    .optional(),
   idempotencyKey: z.string().min(8),
   documentId: z.string().optional(),
   committed: z.boolean(),

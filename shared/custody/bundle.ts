@@ -6,14 +6,19 @@ import type { PublicJwk } from '../crypto/compact-jws.ts';
 import { PouchError } from '../domain/errors.ts';
 import { type ChainHead, type Checkpoint, verifyChainHeadProof } from '../domain/ledger/checkpoint.ts';
 import { decodeEventLine, type LedgerEvent } from '../domain/ledger/event.ts';
-import { describeReceiptMismatch, isReceiptAction, type ReceiptPayload } from '../domain/ledger/receipt.ts';
+import {
+  describeReceiptMismatch,
+  isReceiptAction,
+  type ReceiptPayload,
+  receiptPartiesOf,
+} from '../domain/ledger/receipt.ts';
 import {
   createStreamVerifier,
   type StreamVerifier,
   splitLineBatches,
 } from '../domain/ledger/stream-verifier.ts';
 import { verifyCheckpoint } from './checkpoints.ts';
-import { type Manifest, readManifestKid, verifyManifest } from './manifest.ts';
+import { describeManifestMismatch, type Manifest, readManifestKid, verifyManifest } from './manifest.ts';
 import { createReceiptVerifier } from './receipts.ts';
 
 /** `format` of the header line. */
@@ -187,9 +192,10 @@ const SECTION = {
  * header; the label against the genesis event; the checkpoint's signature; the inclusion proof of the chain head
  * against the checkpoint root; each receipt's signature (and parties); each manifest's signature with the
  * sender's key; then every event's hash and link (stream verifier), each receipt against its event
- * (describeReceiptMismatch), each manifest against its `message.sent` event (sender, key valid at the event
- * time, kind and digests), that every receipt-earning event has its receipt and every sent message its manifest,
- * and that the chain reaches the checkpointed head with the same hash.
+ * (describeReceiptMismatch, with the parties receiptPartiesOf names for it), each manifest against its
+ * `message.sent` event (sender, key valid at the event time, then describeManifestMismatch: kind, digests in the
+ * form storage verified them, the sender's assertions), that every receipt-earning event has its receipt and
+ * every sent message its manifest, and that the chain reaches the checkpointed head with the same hash.
  *
  * @example
  * const verdict = await verifyBundle(createReadStream('exch_x.custody.jsonl'));
@@ -244,6 +250,8 @@ function createState(options: VerifyBundleOptions) {
   let lastReceiptSeq = -1;
   const manifestsBySeq = new Map<number, PendingManifest>();
   const manifestIds = new Set<string>();
+  /** Message id → the authority that sent it (actor of its `message.sent`), for the parties of its receipts. */
+  const messageSenders = new Map<string, string>();
   let lastManifestSeq = -1;
   let receiptCount = 0;
   let manifestCount = 0;
@@ -399,7 +407,9 @@ function createState(options: VerifyBundleOptions) {
           fail(element, 'seq', `${element} names another event`);
         if (payload.evidence !== record.evidence)
           fail(element, 'evidence', `${element}: evidence type differs`);
-        if (label && (payload.sender !== label.requesterId || payload.recipient !== label.requestedId)) {
+        // Which party is which depends on the event (receiptPartiesOf); here, both must be parties at all.
+        const parties = label ? [label.requesterId, label.requestedId] : undefined;
+        if (parties && (!parties.includes(payload.sender) || !parties.includes(payload.recipient))) {
           fail(element, 'parties', `${element} names other parties than the label`);
         }
         receipts.set(seq as number, payload);
@@ -510,8 +520,23 @@ function createState(options: VerifyBundleOptions) {
     if (isReceiptAction(event.action)) {
       if (!receipt) fail(`receipt seq ${seq}`, 'missing', `event ${seq} (${event.action}) has no receipt`);
     }
+    if (event.action === 'message.sent' && event.subject?.messageId) {
+      messageSenders.set(event.subject.messageId, event.actor.authorityId);
+    }
     if (receipt) {
-      const mismatch = describeReceiptMismatch(receipt, event);
+      const parties =
+        label &&
+        receiptPartiesOf(
+          event,
+          label,
+          event.action === 'message.sent'
+            ? event.actor.authorityId
+            : messageSenders.get(event.subject?.messageId ?? ''),
+        );
+      if (!parties) {
+        fail(`receipt seq ${seq}`, 'parties', `event ${seq} names no sender and recipient of this exchange`);
+      }
+      const mismatch = describeReceiptMismatch(receipt, event, parties);
       if (mismatch)
         fail(`receipt seq ${seq}`, mismatch, `receipt ${seq} disagrees with its event on ${mismatch}`);
     }
@@ -546,24 +571,16 @@ function createState(options: VerifyBundleOptions) {
     ) {
       fail(element, 'key validity', `${element}: the key ${m.key.kid} was not valid at ${event.time}`);
     }
-    if (event.details?.messageKind !== m.manifest.messageKind) {
+    const mismatch = describeManifestMismatch(m.manifest, event);
+    if (mismatch === 'kind') {
       fail(element, 'kind', `${element} names another kind of message than event ${event.seq}`);
     }
-    const docs = event.documents ?? [];
-    const listed = m.manifest.documents;
-    const same =
-      docs.length === listed.length &&
-      listed.every((d, i) => {
-        const e = docs[i];
-        return (
-          e !== undefined &&
-          e.documentId === d.documentId &&
-          e.plaintextSha256 === d.plaintextSha256 &&
-          e.sealedSha256 === d.sealedSha256 &&
-          e.size === d.sealedSize
-        );
-      });
-    if (!same) fail(element, 'documents', `${element}: the digests differ from event ${event.seq}`);
+    if (mismatch === 'documents') {
+      fail(element, 'documents', `${element}: the digests differ from event ${event.seq}`);
+    }
+    if (mismatch === 'assertions') {
+      fail(element, 'assertions', `${element}: the sender's assertions differ from event ${event.seq}`);
+    }
   }
 
   return {

@@ -8,7 +8,7 @@ import {
 } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Signer } from '../../shared/crypto/signer.ts';
+import { publicMembersOf, type Signer } from '../../shared/crypto/signer.ts';
 import { PouchError } from '../../shared/domain/errors.ts';
 
 /** Load the key file, or create it (mode 0600) when it does not exist yet. */
@@ -44,7 +44,7 @@ export function createFileSigner(privateJwk: JsonWebKey): Signer {
       return new Uint8Array(signBytes('sha256', data, { key: privateKey, dsaEncoding: 'ieee-p1363' }));
     },
     async publicJwk() {
-      return { kty: pub.kty, crv: pub.crv, x: pub.x, y: pub.y, kid, alg: 'ES256', use: 'sig' };
+      return { ...publicMembersOf(pub), kid, alg: 'ES256', use: 'sig' };
     },
     async check() {},
   };

@@ -1,7 +1,7 @@
 // Secondary adapter: the AWS Signer, an ECC_NIST_P256 SIGN_VERIFY key that never leaves KMS.
 import { createHash, createPublicKey } from 'node:crypto';
 import { GetPublicKeyCommand, type KMSClient, SignCommand } from '@aws-sdk/client-kms';
-import type { Signer } from '../../shared/crypto/signer.ts';
+import { publicMembersOf, type Signer } from '../../shared/crypto/signer.ts';
 import { PouchError } from '../../shared/domain/errors.ts';
 import { thumbprint } from './file-signer.ts';
 
@@ -42,7 +42,7 @@ export async function createKmsSigner(kms: KMSClient, keyId: string): Promise<Si
       }
     },
     async publicJwk() {
-      return { kty: pub.kty, crv: pub.crv, x: pub.x, y: pub.y, kid, alg: 'ES256', use: 'sig' };
+      return { ...publicMembersOf(pub), kid, alg: 'ES256', use: 'sig' };
     },
     async check() {
       await kms.send(new GetPublicKeyCommand({ KeyId: keyId }));

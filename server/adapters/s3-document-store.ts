@@ -196,7 +196,11 @@ export function createS3DocumentStore(s3: S3Client, options: S3DocumentStoreOpti
 
     async confirmObject({ key, size, expected }) {
       const expectedChecksum = expectedChecksumOf(expected);
-      let head: { ContentLength?: number; ChecksumSHA256?: string; ETag?: string };
+      let head: {
+        ContentLength?: number | undefined;
+        ChecksumSHA256?: string | undefined;
+        ETag?: string | undefined;
+      };
       try {
         head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }));
       } catch (error) {

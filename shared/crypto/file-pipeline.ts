@@ -33,7 +33,7 @@ export interface PipelineInput {
   /** Input bytes before `offset` that the caller already consumed (a header): hashed, not transformed. */
   readonly prefix: Uint8Array;
   /** Called after each slot with the input bytes done so far, prefix included. */
-  readonly onProgress?: (inputBytes: number) => void;
+  readonly onProgress?: ((inputBytes: number) => void) | undefined;
 }
 
 export interface PipelineOutput {

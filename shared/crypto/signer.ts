@@ -13,3 +13,13 @@ export interface Signer {
   /** Cheap liveness check for /health. */
   check(): Promise<void>;
 }
+
+/** The public members of an EC JWK (`kty`, `crv`, `x`, `y`), leaving out any it lacks: never `d`. */
+export function publicMembersOf(jwk: JsonWebKey): JsonWebKey {
+  const out: JsonWebKey = {};
+  if (jwk.kty !== undefined) out.kty = jwk.kty;
+  if (jwk.crv !== undefined) out.crv = jwk.crv;
+  if (jwk.x !== undefined) out.x = jwk.x;
+  if (jwk.y !== undefined) out.y = jwk.y;
+  return out;
+}

@@ -166,7 +166,10 @@ describe('a checkpoint log that cannot fork or lose its tail (issue 12, finding 
       }),
     );
     await exchange.runtime.checkpoints.build();
-    // The export appends a new event at the deleted seq; its head extends the forged leaf, so it is logged.
+    // The export appends a new event at the deleted seq; the scheduled checkpoint then logs that head, which
+    // extends the forged leaf (exports do not checkpoint themselves), and the next export carries it.
+    await exportAndVerify(id);
+    await exchange.runtime.checkpoints.build();
     const verdict = await exportAndVerify(id);
     expect(verdict.ok).toBe(false);
     expect(pointerOf(verdict)).toBe('checkpoint: fork');

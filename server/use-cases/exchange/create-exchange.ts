@@ -14,8 +14,8 @@ export interface CreateExchangeInput {
   readonly urgency: Urgency;
   readonly requestedId: string;
   readonly requesterReference: string;
-  readonly links?: readonly string[];
-  readonly deadline?: string;
+  readonly links?: readonly string[] | undefined;
+  readonly deadline?: string | undefined;
 }
 
 /** Build the create use case. */

@@ -18,7 +18,11 @@ import {
 } from '../../../shared/domain/exchange/state-machine.ts';
 import type { Principal } from '../../../shared/domain/identity/types.ts';
 import { derivedId } from '../../../shared/domain/ids.ts';
-import { type DocumentDigest, sameDocumentDigest } from '../../../shared/domain/ledger/event.ts';
+import {
+  type DocumentDigest,
+  type JsonValue,
+  sameDocumentDigest,
+} from '../../../shared/domain/ledger/event.ts';
 import { canonicalJson } from '../../../shared/domain/ledger/jcs.ts';
 import { isOwnUpload } from '../../policy/policy.ts';
 import type { ExchangeLabel, MessageIntent } from '../../ports/exchange-repository.ts';
@@ -32,15 +36,17 @@ export interface PostMessageInput {
   readonly messageId: string;
   readonly kind: MessageKind;
   /** Must agree with the manifest's `senderAssertions.final`, which is what counts (signed by the sender). */
-  readonly final?: boolean;
-  readonly requestedReference?: string;
+  readonly final?: boolean | undefined;
+  readonly requestedReference?: string | undefined;
   readonly documentIds: readonly string[];
   readonly manifest: string;
   /**
    * The sender's completeness check of a request (pouch check). Must agree with the manifest's
    * `senderAssertions.check`, which is what is recorded, as the sender's assertion.
    */
-  readonly check?: { readonly profileVersion?: number; readonly errors: number; readonly forced: boolean };
+  readonly check?:
+    | { readonly profileVersion?: number | undefined; readonly errors: number; readonly forced: boolean }
+    | undefined;
 }
 
 /** Build the post use case. */
@@ -243,7 +249,7 @@ export function createMessages(ctx: ExchangeContext) {
               messageKind: input.kind,
               side,
               // Labelled as the sender's: signed in its manifest, checked by nobody else.
-              ...(assertions ? { senderAssertions: { ...assertions } } : {}),
+              ...(assertions ? { senderAssertions: assertionsJson(assertions) } : {}),
               from: status,
             },
           },
@@ -273,4 +279,14 @@ function sameMessage(a: MessageIntent, b: MessageIntent): boolean {
     a.senderClientId === b.senderClientId &&
     [...a.documentIds].sort().join(',') === [...b.documentIds].sort().join(',')
   );
+}
+
+/** The sender's assertions as ledger JSON: what it did not assert is left out, never written as undefined. */
+function assertionsJson(a: SenderAssertions): { readonly [key: string]: JsonValue } {
+  const check = a.check && {
+    errors: a.check.errors,
+    forced: a.check.forced,
+    ...(a.check.profileVersion === undefined ? {} : { profileVersion: a.check.profileVersion }),
+  };
+  return { ...(check ? { check } : {}), ...(a.final === undefined ? {} : { final: a.final }) };
 }

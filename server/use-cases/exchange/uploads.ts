@@ -15,8 +15,8 @@ export interface DeclareDocumentInput {
   readonly sealedSize: number;
   readonly sealedSha256: string;
   /** For multipart uploads: base64 SHA-256 of each part, in order, with the part size used to cut them. */
-  readonly partSize?: number;
-  readonly partSha256s?: readonly string[];
+  readonly partSize?: number | undefined;
+  readonly partSha256s?: readonly string[] | undefined;
 }
 
 /** The caller's own declared document, or the not-found of a miss (logged as a denial when it is another's). */

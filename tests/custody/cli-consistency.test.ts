@@ -146,6 +146,12 @@ describe('pouch verify --save-checkpoint and --consistency', () => {
 
   it('still reads a v1 bundle (only the latest logged head), and says what it does not prove', async () => {
     const file = path('v2.jsonl');
+    // Two logged heads at least: the scheduled checkpoint logs the chain, a party moves it on, and it logs again
+    // (exports do not checkpoint by themselves).
+    await exchange.runtime.checkpoints.build();
+    const shown = await runPouch(['--profile', 'officer', 'show', exchangeId], { POUCH_HOME: home });
+    expect(shown.code).toBe(0); // Southmark's first read records the delivery: the chain moves on
+    await exchange.runtime.checkpoints.build();
     expect((await pouch('audit', 'export', exchangeId, '--out', file)).code).toBe(0);
     const lines = (await readFile(file, 'utf8')).split('\n').filter(Boolean);
     const inclusions = lines.filter((l) => l.includes('"type":"inclusion"'));

@@ -14,6 +14,28 @@ export const Sha256HexSchema = z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase h
 /** A SHA-256 digest as base64 (S3's checksum form, one per uploaded part). */
 export const Sha256Base64Schema = z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'a base64 SHA-256 digest');
 
+/**
+ * Text a counterpart chooses and another party's terminal or browser shows (references): printable characters
+ * only. No control character (C0, C1, DEL: escape sequences, forged lines) and no format character (bidi
+ * overrides that reorder what is read), whatever the script.
+ */
+export const printableText = (min: number, max: number) =>
+  z
+    .string()
+    .min(min)
+    .max(max)
+    .regex(/^[^\p{Cc}\p{Cf}]*$/u, 'printable characters only (no control or format characters)');
+
+/** A media type as RFC 6838 names one (`type/subtype`, restricted-name characters, optional parameters). */
+export const MediaTypeSchema = z
+  .string()
+  .min(3)
+  .max(255)
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}(;[ -~]*)?$/,
+    'a media type such as application/pdf (RFC 6838)',
+  );
+
 export const UrgencySchema = z.enum(URGENCIES);
 export type { Urgency } from '../domain/exchange/urgency.ts';
 

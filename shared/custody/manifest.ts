@@ -11,6 +11,7 @@ import {
   type KeyObject,
 } from 'jose';
 import { z } from 'zod';
+import { MediaTypeSchema } from '../api/common.ts';
 import { PouchError } from '../domain/errors.ts';
 import {
   type DocumentDigest,
@@ -31,7 +32,7 @@ export const ManifestDocumentSchema = z
     documentId: z.string().min(16).max(64),
     /** The file name as the sender gave it. Display only: never used for storage keys or output paths. */
     name: z.string().min(1).max(255),
-    mediaType: z.string().min(3).max(255),
+    mediaType: MediaTypeSchema,
     size: z.number().int().nonnegative(),
     plaintextSha256: sha256Hex,
     sealedSize: z.number().int().nonnegative(),

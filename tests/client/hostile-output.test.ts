@@ -1,9 +1,13 @@
 // Issue 12, finding 9a: counterpart-chosen strings (the requester's reference, document names and media types)
-// never reach the recipient's terminal as control sequences. The exchange is created through the API with ESC
-// sequences (the server still accepts them; validating them there is another change), then `pouch inbox` and
-// `pouch show` run as the recipient's subprocess: human output carries no control character, `--json` stays exact.
+// never reach the recipient's terminal as control sequences. The exchange itself refuses control characters in
+// references and media types (tests/hardening/printable-text.test.ts), so the hostile reference is written straight
+// into the stored label here, as an older record or a hostile operator could hold it; document names stay free
+// text. Then `pouch inbox` and `pouch show` run as the recipient's subprocess: human output carries no control
+// character, `--json` stays exact.
+
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { terminalLine, terminalText } from '../../client/cli/terminal-text.ts';
 import { deliverMessage } from '../../client/exchange/deliver-message.ts';
@@ -16,7 +20,6 @@ type Exchange = Awaited<ReturnType<typeof startTestExchange>>;
 /** Clear the screen, set the window title, a hyperlink, a bidi override, and a forged line. */
 const hostileReference = 'NL-\u001b[2J\u001b]0;pwned\u0007\u001b]8;;https://evil.example\u0007x\u202E-1';
 const hostileName = 'annex\u001b[31m\r\nOK: forged line.txt';
-const hostileMediaType = 'text/plain\u001b[5m';
 /** Any C0/C1 control except the newlines we print ourselves, or a bidi/format character. */
 const controlOrFormat = /(?!\n)[\p{Cc}\p{Cf}]/u;
 
@@ -50,14 +53,35 @@ describe('hostile counterpart strings in pouch inbox and pouch show', () => {
           kind: 'mla',
           urgency: 'normal',
           requestedId: south.authorityId,
-          requesterReference: hostileReference,
+          requesterReference: 'NL-PLAIN-1',
         },
       },
       recipients: await sealingRecipients(north, south.authorityId),
       message: { kind: 'request' },
-      files: [{ path: file, name: hostileName, mediaType: hostileMediaType }],
+      files: [{ path: file, name: hostileName, mediaType: 'text/plain' }],
     });
     exchangeId = sent.exchangeId;
+    // Every stored copy of the label (one per party) gets the hostile reference.
+    const doc = exchange.runtime.clients.doc;
+    const TableName = exchange.runtime.config.tables.main;
+    const scanned = await doc.send(
+      new ScanCommand({
+        TableName,
+        FilterExpression: 'id = :id AND attribute_exists(requesterReference)',
+        ExpressionAttributeValues: { ':id': exchangeId },
+      }),
+    );
+    expect(scanned.Items?.length).toBeGreaterThan(0);
+    for (const item of scanned.Items ?? []) {
+      await doc.send(
+        new UpdateCommand({
+          TableName,
+          Key: { pk: item.pk, sk: item.sk },
+          UpdateExpression: 'SET requesterReference = :r',
+          ExpressionAttributeValues: { ':r': hostileReference },
+        }),
+      );
+    }
   });
   afterAll(async () => {
     await exchange?.stop();
@@ -74,12 +98,11 @@ describe('hostile counterpart strings in pouch inbox and pouch show', () => {
     expect(run.stdout).not.toMatch(controlOrFormat);
   });
 
-  it('pouch show prints the reference, name and media type without control characters or forged lines', async () => {
+  it('pouch show prints the reference and name without control characters or forged lines', async () => {
     const run = await south('show', exchangeId);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(exchangeId);
     expect(run.stdout).not.toMatch(controlOrFormat);
-    expect(run.stdout).toContain('text/plain?[5m');
     // The CR LF inside the name stays on the document's line: no line of output starts with the forged "OK:".
     expect(run.stdout.split('\n').some((line) => line.startsWith('OK:'))).toBe(false);
   });

@@ -4,7 +4,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { formatClientId, kidPattern } from '../../shared/domain/identity/ids.ts';
-import { AUTHORITY_ROLES, MEMBER_ROLES } from '../../shared/domain/identity/types.ts';
+import { AUTHORITY_ROLES, AUTHORITY_STATUSES, MEMBER_ROLES } from '../../shared/domain/identity/types.ts';
 import { languagePattern, treatyPattern } from '../../shared/domain/identity/validation.ts';
 import type { CallContext, DirectoryService } from '../use-cases/identity/directory-service.ts';
 import type { AppEnv, PouchApp } from './app-env.ts';
@@ -77,6 +77,7 @@ const AuthorityViewSchema = z
     country: z.string(),
     name: z.string(),
     roles: z.array(z.enum(AUTHORITY_ROLES)),
+    status: z.enum(AUTHORITY_STATUSES),
     recipients: z.array(z.string()),
     languages: z.array(z.string()),
     treaties: z.array(z.string()),
@@ -111,15 +112,22 @@ const CreateAuthoritySchema = z
   })
   .openapi('CreateAuthority');
 
+// Loose on purpose: a field inside the authority (recipients, members, keys, profile...) reaches the use case,
+// which refuses the whole change with ERR_DIRECTORY_SCOPE (403) rather than a generic validation error.
 const UpdateAuthoritySchema = z
-  .strictObject({
+  .looseObject({
     name: fields.name.optional(),
+    country: z
+      .string()
+      .regex(/^[A-Z]{2}$/)
+      .optional(),
     roles: fields.roles.optional(),
-    recipients: fields.recipients.optional(),
-    languages: fields.languages.optional(),
-    treaties: fields.treaties.optional(),
+    status: z.enum(AUTHORITY_STATUSES).optional(),
   })
-  .openapi('UpdateAuthority');
+  .openapi('UpdateAuthority', {
+    description:
+      "The operator's fields only. Recipients, members, keys, profile, languages and treaties are the authority's own admins' (403 ERR_DIRECTORY_SCOPE).",
+  });
 
 const AddMemberSchema = z
   .strictObject({ displayName: nonEmptyText(200), role: z.enum(MEMBER_ROLES), jwk: JwkInputSchema })
@@ -201,13 +209,61 @@ const createAuthorityRoute = createRoute({
   },
 });
 
+const scopeError = {
+  403: {
+    description: 'The change reaches inside the authority (ERR_DIRECTORY_SCOPE)',
+    content: { 'application/problem+json': { schema: ProblemSchema } },
+  },
+} as const;
+
 const updateAuthorityRoute = createRoute({
   method: 'patch',
   path: '/v1/directory/authorities/{id}',
   tags,
   security,
-  summary: "Operator: change an authority's name, roles, recipients, languages or treaties",
+  summary: "Operator: change an authority's name, country, roles or status (nothing inside it)",
   request: { params: z.object({ id: AuthorityIdParam }), ...jsonBody(UpdateAuthoritySchema) },
+  responses: {
+    200: { description: 'Updated', ...json(AuthorityViewSchema) },
+    ...validationError,
+    ...scopeError,
+    ...authenticatedErrors,
+    ...conflictError,
+  },
+});
+
+// ---- Admins' own entry: recipients, languages and treaties (issue 12, finding 3). Schemas stay here until the
+// ---- shared/api/ move; they are this block's only.
+const SetRecipientsSchema = z
+  .strictObject({ recipients: fields.recipients })
+  .openapi('SetRecipients', { description: 'The age recipients every sender seals to' });
+
+const UpdateDetailsSchema = z
+  .strictObject({ languages: fields.languages.optional(), treaties: fields.treaties.optional() })
+  .openapi('UpdateAuthorityDetails');
+
+const setRecipientsRoute = createRoute({
+  method: 'put',
+  path: '/v1/directory/authorities/{id}/recipients',
+  tags,
+  security,
+  summary: 'Admin of the authority: publish its age recipients (never the operator)',
+  request: { params: z.object({ id: AuthorityIdParam }), ...jsonBody(SetRecipientsSchema) },
+  responses: {
+    200: { description: 'Published', ...json(AuthorityViewSchema) },
+    ...validationError,
+    ...authenticatedErrors,
+    ...conflictError,
+  },
+});
+
+const updateDetailsRoute = createRoute({
+  method: 'patch',
+  path: '/v1/directory/authorities/{id}/details',
+  tags,
+  security,
+  summary: 'Admin of the authority: change its languages and treaties',
+  request: { params: z.object({ id: AuthorityIdParam }), ...jsonBody(UpdateDetailsSchema) },
   responses: {
     200: { description: 'Updated', ...json(AuthorityViewSchema) },
     ...validationError,
@@ -215,6 +271,7 @@ const updateAuthorityRoute = createRoute({
     ...conflictError,
   },
 });
+// ---- end of the admins' entry block.
 
 const addMemberRoute = createRoute({
   method: 'post',
@@ -339,6 +396,15 @@ export function registerDirectoryRoutes(deps: {
     app.openapi(updateAuthorityRoute, async (c) => {
       const result = await d.updateAuthority(call(c), c.req.valid('param').id, c.req.valid('json'));
       return c.json(plain(result), 200);
+    });
+
+    app.openapi(setRecipientsRoute, async (c) => {
+      const { recipients } = c.req.valid('json');
+      return c.json(plain(await d.setRecipients(call(c), c.req.valid('param').id, recipients)), 200);
+    });
+
+    app.openapi(updateDetailsRoute, async (c) => {
+      return c.json(plain(await d.updateDetails(call(c), c.req.valid('param').id, c.req.valid('json'))), 200);
     });
 
     app.openapi(addMemberRoute, async (c) => {

@@ -4,6 +4,7 @@
 // coded once in `directoryWrites`: the caller-facing service, the seed file and the operator bootstrap
 // (createDirectoryBootstrap) all write through them.
 
+import { createHash } from 'node:crypto';
 import { validateRecipients } from '../../../shared/crypto/age-keys.ts';
 import { NotFoundError, PouchError } from '../../../shared/domain/errors.ts';
 import { AccessDeniedError } from '../../../shared/domain/identity/errors.ts';
@@ -20,6 +21,8 @@ import type {
   Authority,
   AuthorityEntry,
   AuthorityRole,
+  AuthorityStatus,
+  FieldChange,
   Member,
   MemberKey,
   MemberRole,
@@ -27,19 +30,27 @@ import type {
   RequestOrigin,
 } from '../../../shared/domain/identity/types.ts';
 import { OPERATOR_ID } from '../../../shared/domain/identity/types.ts';
-import { validateCountry, validateSigningJwk } from '../../../shared/domain/identity/validation.ts';
+import {
+  computeJwkThumbprint,
+  validateCountry,
+  validateSigningJwk,
+} from '../../../shared/domain/identity/validation.ts';
+import { canonicalJson } from '../../../shared/domain/ledger/jcs.ts';
 import {
   canManageAuthority,
   canManageDirectory,
   canReadAuthorityAudit,
   canReadPublicDirectory,
+  OPERATOR_AUTHORITY_FIELDS,
+  type OperatorAuthorityField,
+  operatorScopeViolations,
 } from '../../policy/policy.ts';
 import type { AuditPage, DirectoryRepository } from '../../ports/directory-repository.ts';
 
 /** Most keys a member may hold (active and revoked): bounds the item and the public directory. */
 export const MAX_KEYS_PER_MEMBER = 20;
 
-/** The authority fields the operator sets. */
+/** The authority fields set at registration (the operator's onboarding; afterwards, see the two patches below). */
 export interface AuthorityFields {
   readonly country: string;
   readonly name: string;
@@ -47,6 +58,20 @@ export interface AuthorityFields {
   readonly recipients: readonly string[];
   readonly languages: readonly string[];
   readonly treaties: readonly string[];
+}
+
+/** What the operator may change after registration (policy: OPERATOR_AUTHORITY_FIELDS). */
+export interface OperatorAuthorityPatch {
+  readonly name?: string;
+  readonly country?: string;
+  readonly roles?: readonly AuthorityRole[];
+  readonly status?: AuthorityStatus;
+}
+
+/** What an authority's own admins change about it, besides recipients, members, keys and profile. */
+export interface AuthorityDetailsPatch {
+  readonly languages?: readonly string[];
+  readonly treaties?: readonly string[];
 }
 
 export interface NewMemberInput {
@@ -91,6 +116,7 @@ export interface PublicAuthorityView {
   readonly country: string;
   readonly name: string;
   readonly roles: readonly AuthorityRole[];
+  readonly status: AuthorityStatus;
   readonly recipients: readonly string[];
   readonly languages: readonly string[];
   readonly treaties: readonly string[];
@@ -99,11 +125,37 @@ export interface PublicAuthorityView {
   readonly updatedAt: string;
 }
 
-/** Build a new member key from a public JWK (validated). */
-export function buildMemberKey(jwk: unknown, at: string): MemberKey {
+/** Build a new member key from a public JWK (validated); `addedBy` is the client id that adds it. */
+export function buildMemberKey(jwk: unknown, at: string, addedBy: string): MemberKey {
   const { jwk: publicJwk, alg, kid } = validateSigningJwk(jwk);
-  return { kid, alg, jwk: publicJwk, status: 'active', createdAt: at };
+  return { kid, alg, jwk: publicJwk, status: 'active', createdAt: at, addedBy };
 }
+
+/** SHA-256 (hex) of a value's RFC 8785 canonical JSON: how audit records name keys, recipients and profiles. */
+export function auditDigest(value: unknown): string {
+  return createHash('sha256').update(canonicalJson(value)).digest('hex');
+}
+
+/** Old and new value of one field; undefined when it did not change. */
+function valueChange(field: string, from: unknown, to: unknown): FieldChange | undefined {
+  if (from !== undefined && canonicalJson(from) === canonicalJson(to)) return undefined;
+  return { field, ...(from === undefined ? {} : { from }), to };
+}
+
+/** SHA-256 of the old and new value of one field (keys, recipients, profiles); undefined when unchanged. */
+function digestChange(field: string, from: unknown, to: unknown): FieldChange | undefined {
+  const toSha256 = auditDigest(to);
+  if (from === undefined) return { field, toSha256 };
+  const fromSha256 = auditDigest(from);
+  return fromSha256 === toSha256 ? undefined : { field, fromSha256, toSha256 };
+}
+
+const changesOf = (...changes: Array<FieldChange | undefined>): FieldChange[] =>
+  changes.filter((c): c is FieldChange => c !== undefined);
+
+/** The public part of a key set, as audit digests cover it (what a verifier could recompute). */
+const keyDigestView = (keys: readonly MemberKey[]) =>
+  keys.map((k) => ({ kid: k.kid, alg: k.alg, jwk: k.jwk, status: k.status }));
 
 /** Validate authority fields; throws ERR_VALIDATION naming the field. */
 export function validateAuthorityFields(fields: Partial<AuthorityFields>): void {
@@ -141,6 +193,7 @@ export function toPublicAuthority(entry: AuthorityEntry): PublicAuthorityView {
     country: a.country,
     name: a.name,
     roles: a.roles,
+    status: a.status,
     recipients: a.recipients,
     languages: a.languages,
     treaties: a.treaties,
@@ -181,6 +234,7 @@ function directoryWrites(repo: DirectoryRepository) {
     id: m.id,
     displayName: m.displayName,
     role: m.role,
+    status: 'active',
     keys: [...m.keys],
     createdAt: change.at,
     updatedAt: change.at,
@@ -208,10 +262,16 @@ function directoryWrites(repo: DirectoryRepository) {
         action: 'authority.create',
         target: { authorityId: id, memberId: firstAdmin.id, kids: firstAdmin.keys.map((k) => k.kid) },
         summary: {
-          country: fields.country,
-          name: fields.name,
-          roles: fields.roles,
           firstAdminId: firstAdmin.id,
+          changes: changesOf(
+            valueChange('name', undefined, fields.name),
+            valueChange('country', undefined, fields.country),
+            valueChange('roles', undefined, [...new Set(fields.roles)]),
+            valueChange('status', undefined, 'active'),
+            digestChange('recipients', undefined, [...new Set(fields.recipients)]),
+            digestChange('profile', undefined, { ...(input.profile ?? {}), version: 1 }),
+            digestChange('keys', undefined, keyDigestView(firstAdmin.keys)),
+          ),
           ...input.summary,
         },
       });
@@ -220,6 +280,7 @@ function directoryWrites(repo: DirectoryRepository) {
         country: fields.country,
         name: fields.name,
         roles: [...new Set(fields.roles)],
+        status: 'active',
         recipients: [...new Set(fields.recipients)],
         languages: [...new Set(fields.languages)],
         treaties: [...new Set(fields.treaties)],
@@ -246,7 +307,16 @@ function directoryWrites(repo: DirectoryRepository) {
         ...change,
         action: 'member.create',
         target: { authorityId, memberId: input.id, kids: input.keys.map((k) => k.kid) },
-        summary: { role: input.role, ...summary },
+        summary: {
+          role: input.role,
+          changes: changesOf(
+            valueChange('displayName', undefined, input.displayName),
+            valueChange('role', undefined, input.role),
+            valueChange('status', undefined, 'active'),
+            digestChange('keys', undefined, keyDigestView(input.keys)),
+          ),
+          ...summary,
+        },
       });
       const member = newMember(change, authorityId, input, audit.id);
       await repo.putMember(member, audit);
@@ -269,6 +339,10 @@ function directoryWrites(repo: DirectoryRepository) {
       for (const kid of input.revoke) {
         if (!member.keys.some((k) => k.kid === kid)) throw new NotFoundError('Key not found');
       }
+      const keys = [
+        ...member.keys.map((k) => (input.revoke.has(k.kid) ? revokeKey(k, change.at, change.actor) : k)),
+        ...input.add,
+      ];
       const audit = buildAuditRecord({
         ...change,
         action: input.add.length > 0 ? 'key.add' : 'key.revoke',
@@ -277,14 +351,20 @@ function directoryWrites(repo: DirectoryRepository) {
           memberId: member.id,
           kids: [...input.add.map((k) => k.kid), ...input.revoke],
         },
-        summary,
+        summary: {
+          ...summary,
+          // The thumbprint of each added key is what the member compares with the keys it holds.
+          addedKeys: input.add.map((k) => ({
+            kid: k.kid,
+            alg: k.alg,
+            thumbprint: computeJwkThumbprint(k.jwk),
+          })),
+          changes: changesOf(digestChange('keys', keyDigestView(member.keys), keyDigestView(keys))),
+        },
       });
       const next: Member = {
         ...member,
-        keys: [
-          ...member.keys.map((k) => (input.revoke.has(k.kid) ? revokeKey(k, change.at) : k)),
-          ...input.add,
-        ],
+        keys,
         updatedAt: change.at,
         version: member.version + 1,
         auditId: audit.id,
@@ -424,6 +504,33 @@ export function createDirectoryService(repo: DirectoryRepository) {
     return member;
   }
 
+  /** Write a changed authority entry with its audit record (the summary says what changed). */
+  async function saveAuthority(
+    ctx: CallContext,
+    entry: AuthorityEntry,
+    changed: Authority,
+    action: AuditAction,
+    summary: Record<string, unknown>,
+  ): Promise<PublicAuthorityView> {
+    const at = iso(ctx.now);
+    const audit = buildAuditRecord({
+      actor: ctx.principal,
+      origin: ctx.origin,
+      at,
+      action,
+      target: { authorityId: entry.authority.id },
+      summary,
+    });
+    const next: Authority = {
+      ...changed,
+      updatedAt: at,
+      version: entry.authority.version + 1,
+      auditId: audit.id,
+    };
+    await repo.updateAuthority(next, audit);
+    return toPublicAuthority({ authority: next, members: entry.members });
+  }
+
   return {
     /** The public directory: every authority, with members' public keys. */
     async listAuthorities(ctx: CallContext): Promise<PublicAuthorityView[]> {
@@ -452,46 +559,92 @@ export function createDirectoryService(repo: DirectoryRepository) {
         firstAdmin: {
           id: generateMemberId(),
           displayName: input.firstAdmin.displayName,
-          keys: [buildMemberKey(input.firstAdmin.jwk, change.at)],
+          keys: [buildMemberKey(input.firstAdmin.jwk, change.at, ctx.principal.clientId)],
         },
         summary: {},
       });
       return { authority: toPublicAuthority({ authority, members: [admin] }), firstAdminId: admin.id };
     },
 
-    /** Operator: change an authority's name, roles, recipients, languages or treaties. */
+    /**
+     * Operator: change an authority's name, country, roles or status. A change that reaches inside the authority
+     * (recipients, members, keys, profile, languages, treaties) is refused whole with ERR_DIRECTORY_SCOPE:
+     * the operator registers authorities and nothing inside them.
+     */
     async updateAuthority(
       ctx: CallContext,
       authorityId: string,
-      patch: Partial<Omit<AuthorityFields, 'country'>>,
+      patch: OperatorAuthorityPatch & Readonly<Record<string, unknown>>,
     ): Promise<PublicAuthorityView> {
       if (!canManageDirectory(ctx.principal)) deny('authority.update', 'Authority not found');
+      const given = Object.keys(patch).filter((k) => patch[k] !== undefined);
+      const inside = operatorScopeViolations(given);
+      if (inside.length > 0) {
+        throw new PouchError(
+          'ERR_DIRECTORY_SCOPE',
+          `The operator does not set ${inside.join(', ')}: the authority's own admins manage them`,
+          { details: { fields: inside } },
+        );
+      }
+      const allowed: ReadonlySet<string> = new Set(OPERATOR_AUTHORITY_FIELDS);
+      const unknown = given.filter((k) => !allowed.has(k));
+      if (unknown.length > 0) {
+        throw new PouchError('ERR_VALIDATION', `Unknown fields: ${unknown.join(', ')}`, {
+          details: { errors: unknown.map((field) => ({ field, message: 'not a field of an authority' })) },
+        });
+      }
       validateAuthorityFields(patch);
       const entry = await loadEntry(authorityId);
-      const at = iso(ctx.now);
-      const changed = Object.keys(patch).filter((k) => patch[k as keyof typeof patch] !== undefined);
-      const audit = buildAuditRecord({
-        actor: ctx.principal,
-        origin: ctx.origin,
-        at,
-        action: 'authority.update',
-        target: { authorityId },
-        summary: { fields: changed },
+      const a = entry.authority;
+      const next = applyOperatorPatch(a, patch);
+      const changes = changesOf(
+        ...OPERATOR_AUTHORITY_FIELDS.map((field: OperatorAuthorityField) =>
+          patch[field] === undefined ? undefined : valueChange(field, a[field], next[field]),
+        ),
+      );
+      return saveAuthority(ctx, entry, next, 'authority.update', { changes });
+    },
+
+    /**
+     * Admin of the authority: publish its age recipients (what every sender seals to). Only the authority's own
+     * admins may: whoever sets them reads what is sealed to the authority.
+     */
+    async setRecipients(
+      ctx: CallContext,
+      authorityId: string,
+      recipients: readonly string[],
+    ): Promise<PublicAuthorityView> {
+      if (!canManageAuthority(ctx.principal, authorityId))
+        deny('authority.recipients', 'Authority not found');
+      validateAuthorityFields({ recipients });
+      const entry = await loadEntry(authorityId);
+      const next = [...new Set(recipients)];
+      const changes = changesOf(digestChange('recipients', entry.authority.recipients, next));
+      return saveAuthority(ctx, entry, { ...entry.authority, recipients: next }, 'authority.recipients', {
+        changes,
+        count: next.length,
       });
+    },
+
+    /** Admin of the authority: its languages and treaties. */
+    async updateDetails(
+      ctx: CallContext,
+      authorityId: string,
+      patch: AuthorityDetailsPatch,
+    ): Promise<PublicAuthorityView> {
+      if (!canManageAuthority(ctx.principal, authorityId)) deny('authority.details', 'Authority not found');
+      const entry = await loadEntry(authorityId);
       const a = entry.authority;
       const next: Authority = {
         ...a,
-        ...(patch.name !== undefined ? { name: patch.name } : {}),
-        ...(patch.roles !== undefined ? { roles: [...new Set(patch.roles)] } : {}),
-        ...(patch.recipients !== undefined ? { recipients: [...new Set(patch.recipients)] } : {}),
         ...(patch.languages !== undefined ? { languages: [...new Set(patch.languages)] } : {}),
         ...(patch.treaties !== undefined ? { treaties: [...new Set(patch.treaties)] } : {}),
-        updatedAt: at,
-        version: a.version + 1,
-        auditId: audit.id,
       };
-      await repo.updateAuthority(next, audit);
-      return toPublicAuthority({ authority: next, members: entry.members });
+      const changes = changesOf(
+        patch.languages === undefined ? undefined : valueChange('languages', a.languages, next.languages),
+        patch.treaties === undefined ? undefined : valueChange('treaties', a.treaties, next.treaties),
+      );
+      return saveAuthority(ctx, entry, next, 'authority.details', { changes });
     },
 
     /** Admin of the authority: publish a new requirement profile (its version increases by one). */
@@ -502,26 +655,13 @@ export function createDirectoryService(repo: DirectoryRepository) {
     ): Promise<PublicAuthorityView> {
       if (!canManageAuthority(ctx.principal, authorityId)) deny('profile.publish', 'Authority not found');
       const entry = await loadEntry(authorityId);
-      const at = iso(ctx.now);
       const a = entry.authority;
       const version = a.profile.version + 1;
-      const audit = buildAuditRecord({
-        actor: ctx.principal,
-        origin: ctx.origin,
-        at,
-        action: 'profile.publish',
-        target: { authorityId },
-        summary: { profileVersion: version },
+      const next = { ...profile, version };
+      return saveAuthority(ctx, entry, { ...a, profile: next }, 'profile.publish', {
+        profileVersion: version,
+        changes: changesOf(digestChange('profile', a.profile, next)),
       });
-      const next: Authority = {
-        ...a,
-        profile: { ...profile, version },
-        updatedAt: at,
-        version: a.version + 1,
-        auditId: audit.id,
-      };
-      await repo.updateAuthority(next, audit);
-      return toPublicAuthority({ authority: next, members: entry.members });
     },
 
     /** Admin of the authority: add a member with a first key. */
@@ -536,7 +676,7 @@ export function createDirectoryService(repo: DirectoryRepository) {
           id: generateMemberId(),
           displayName: input.displayName,
           role: input.role,
-          keys: [buildMemberKey(input.jwk, change.at)],
+          keys: [buildMemberKey(input.jwk, change.at, ctx.principal.clientId)],
         },
         {},
       );
@@ -553,7 +693,7 @@ export function createDirectoryService(repo: DirectoryRepository) {
       if (!canManageAuthority(ctx.principal, authorityId)) deny('key.add', 'Member not found');
       const member = await loadMember(authorityId, memberId);
       const change = changeOf(ctx);
-      const key = buildMemberKey(input.jwk, change.at);
+      const key = buildMemberKey(input.jwk, change.at, ctx.principal.clientId);
       const revoke = new Set(input.revoke ?? []);
       const next = await writes.changeKeys(
         change,
@@ -600,8 +740,21 @@ export function createDirectoryService(repo: DirectoryRepository) {
 
 export type DirectoryService = ReturnType<typeof createDirectoryService>;
 
-function revokeKey(key: MemberKey, at: string): MemberKey {
-  return key.status === 'revoked' ? key : { ...key, status: 'revoked', revokedAt: at };
+function revokeKey(key: MemberKey, at: string, by: AuditActor): MemberKey {
+  return key.status === 'revoked'
+    ? key
+    : { ...key, status: 'revoked', revokedAt: at, revokedBy: by.clientId };
+}
+
+/** The operator's patch applied to an authority (fields validated by the caller). */
+function applyOperatorPatch(a: Authority, patch: OperatorAuthorityPatch): Authority {
+  return {
+    ...a,
+    ...(patch.name !== undefined ? { name: patch.name } : {}),
+    ...(patch.country !== undefined ? { country: patch.country } : {}),
+    ...(patch.roles !== undefined ? { roles: [...new Set(patch.roles)] } : {}),
+    ...(patch.status !== undefined ? { status: patch.status } : {}),
+  };
 }
 
 /** A member's public view: id, name, role and public keys with their status. */

@@ -103,7 +103,7 @@ export async function seedDirectory(
   const operatorMembers = (file.operator?.members ?? []).map((op) => ({
     id: op.id,
     displayName: op.displayName,
-    keys: op.keys.map((k) => buildMemberKey(k, at)),
+    keys: op.keys.map((k) => buildMemberKey(k, at, 'system:seed')),
   }));
   const authorities: AuthoritySeed[] = file.authorities.map((a) => {
     validateAuthorityFields(a);
@@ -115,7 +115,7 @@ export async function seedDirectory(
         id: m.id ?? derive('mem_', id, m.role, m.displayName),
         displayName: m.displayName,
         role: m.role,
-        keys: m.keys.map((k) => buildMemberKey(k, at)),
+        keys: m.keys.map((k) => buildMemberKey(k, at, 'system:seed')),
       })),
     };
   });

@@ -273,6 +273,39 @@ const updateDetailsRoute = createRoute({
 });
 // ---- end of the admins' entry block.
 
+// ---- A member's key history (issue 12, finding 3): schemas local to this block until the shared/api/ move.
+const KeyHistoryEntrySchema = z
+  .object({
+    kid: z.string(),
+    alg: z.string(),
+    fingerprint: z.string().openapi({ description: 'RFC 7638 thumbprint (SHA-256, base64url)' }),
+    status: z.enum(['active', 'revoked']),
+    createdAt: z.string(),
+    addedBy: z.string().optional(),
+    revokedAt: z.string().optional(),
+    revokedBy: z.string().optional(),
+    jwk: z.record(z.string(), z.string()),
+  })
+  .openapi('KeyHistoryEntry');
+const MemberKeyHistorySchema = z
+  .object({ authorityId: z.string(), memberId: z.string(), keys: z.array(KeyHistoryEntrySchema) })
+  .openapi('MemberKeyHistory');
+
+/** Wire type of a member's key history (the SDK imports it). */
+export type MemberKeyHistoryWire = z.output<typeof MemberKeyHistorySchema>;
+
+const keyHistoryRoute = createRoute({
+  method: 'get',
+  path: '/v1/directory/authorities/{id}/members/{memberId}/keys',
+  tags,
+  security,
+  summary:
+    "The member itself, its authority's admins and auditors: every key ever registered under the member's name",
+  request: { params: z.object({ id: AuthorityIdParam, memberId: MemberIdParam }) },
+  responses: { 200: { description: 'Key history', ...json(MemberKeyHistorySchema) }, ...authenticatedErrors },
+});
+// ---- end of the key history block.
+
 const addMemberRoute = createRoute({
   method: 'post',
   path: '/v1/directory/authorities/{id}/members',
@@ -405,6 +438,11 @@ export function registerDirectoryRoutes(deps: {
 
     app.openapi(updateDetailsRoute, async (c) => {
       return c.json(plain(await d.updateDetails(call(c), c.req.valid('param').id, c.req.valid('json'))), 200);
+    });
+
+    app.openapi(keyHistoryRoute, async (c) => {
+      const { id, memberId } = c.req.valid('param');
+      return c.json(plain(await d.listMemberKeys(call(c), id, memberId)), 200);
     });
 
     app.openapi(addMemberRoute, async (c) => {

@@ -174,6 +174,15 @@ const matrix: Row[] = [
     expect: { ...denied, admin: 201 },
   },
   {
+    route: 'GET /v1/directory/authorities/{id}/members/{memberId}/keys',
+    build: (x) => ({
+      method: 'GET',
+      path: `/v1/directory/authorities/${x.a.authorityId}/members/${x.who.party.memberId}/keys`,
+    }),
+    // The member itself (here: the party officer), its authority's admins and auditors.
+    expect: { ...denied, party: 200, admin: 200, auditor: 200 },
+  },
+  {
     route: 'POST /v1/directory/authorities/{id}/members/{memberId}/keys',
     build: async (x) => ({
       method: 'POST',

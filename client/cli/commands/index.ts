@@ -5,6 +5,7 @@ import { checkCommand } from './check.ts';
 import { draftCommand } from './draft.ts';
 import { fetchCommand } from './fetch.ts';
 import { inboxCommand } from './inbox.ts';
+import { keysAuditCommand } from './keys-audit.ts';
 import { keysExportCommand } from './keys-export.ts';
 import { keysListCommand } from './keys-list.ts';
 import { keysNewCommand } from './keys-new.ts';
@@ -23,6 +24,7 @@ export const commands: readonly CommandDefinition<OptionSpecs>[] = [
   keysListCommand,
   keysShowCommand,
   keysExportCommand,
+  keysAuditCommand,
   loginCommand,
   whoamiCommand,
   draftCommand,

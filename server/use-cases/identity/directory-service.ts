@@ -40,6 +40,7 @@ import {
   canManageAuthority,
   canManageDirectory,
   canReadAuthorityAudit,
+  canReadMemberKeys,
   canReadPublicDirectory,
   OPERATOR_AUTHORITY_FIELDS,
   type OperatorAuthorityField,
@@ -101,6 +102,27 @@ export interface PublicKeyView {
   readonly createdAt: string;
   readonly revokedAt?: string;
   readonly jwk: Readonly<Record<string, string>>;
+}
+
+/** One entry of a member's key history: every key ever registered under its name, never deleted. */
+export interface KeyHistoryEntry {
+  readonly kid: string;
+  readonly alg: string;
+  /** RFC 7638 thumbprint (SHA-256, base64url) of the public key: what the member compares with its own keys. */
+  readonly fingerprint: string;
+  readonly status: 'active' | 'revoked';
+  readonly createdAt: string;
+  /** Who added the key (client id, or `system:<source>`); absent for keys added before this was kept. */
+  readonly addedBy?: string;
+  readonly revokedAt?: string;
+  readonly revokedBy?: string;
+  readonly jwk: Readonly<Record<string, string>>;
+}
+
+export interface MemberKeyHistory {
+  readonly authorityId: string;
+  readonly memberId: string;
+  readonly keys: readonly KeyHistoryEntry[];
 }
 
 export interface PublicMemberView {
@@ -723,6 +745,30 @@ export function createDirectoryService(repo: DirectoryRepository) {
         { revoked: kid },
       );
       return toPublicMember(next);
+    },
+
+    /**
+     * The member itself, and its authority's admins and auditors: every key ever registered under the member's
+     * name (keys are revoked, never deleted), with who added it and when.
+     */
+    async listMemberKeys(ctx: CallContext, authorityId: string, memberId: string): Promise<MemberKeyHistory> {
+      if (!canReadMemberKeys(ctx.principal, authorityId, memberId)) deny('key.history', 'Member not found');
+      const member = await loadMember(authorityId, memberId);
+      return {
+        authorityId,
+        memberId,
+        keys: member.keys.map((k) => ({
+          kid: k.kid,
+          alg: k.alg,
+          fingerprint: computeJwkThumbprint(k.jwk),
+          status: k.status,
+          createdAt: k.createdAt,
+          ...(k.addedBy ? { addedBy: k.addedBy } : {}),
+          ...(k.revokedAt ? { revokedAt: k.revokedAt } : {}),
+          ...(k.revokedBy ? { revokedBy: k.revokedBy } : {}),
+          jwk: { ...k.jwk, kid: k.kid, alg: k.alg, use: 'sig' },
+        })),
+      };
     },
 
     /** Admins and auditors of the authority: its directory audit log, newest first. */

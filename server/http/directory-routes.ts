@@ -4,7 +4,12 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { formatClientId, kidPattern } from '../../shared/domain/identity/ids.ts';
-import { AUTHORITY_ROLES, AUTHORITY_STATUSES, MEMBER_ROLES } from '../../shared/domain/identity/types.ts';
+import {
+  AUTHORITY_ROLES,
+  AUTHORITY_STATUSES,
+  MEMBER_ROLES,
+  MEMBER_STATUSES,
+} from '../../shared/domain/identity/types.ts';
 import { languagePattern, treatyPattern } from '../../shared/domain/identity/validation.ts';
 import type { CallContext, DirectoryService } from '../use-cases/identity/directory-service.ts';
 import type { AppEnv, PouchApp } from './app-env.ts';
@@ -66,7 +71,13 @@ const KeyViewSchema = z
   .openapi('MemberKey');
 
 const MemberViewSchema = z
-  .object({ id: z.string(), displayName: z.string(), role: z.string(), keys: z.array(KeyViewSchema) })
+  .object({
+    id: z.string(),
+    displayName: z.string(),
+    role: z.string(),
+    status: z.enum(MEMBER_STATUSES),
+    keys: z.array(KeyViewSchema),
+  })
   .openapi('Member');
 
 const ProfileSchema = z.looseObject({ version: z.number().int() }).openapi('RequirementProfile');
@@ -306,6 +317,35 @@ const keyHistoryRoute = createRoute({
 });
 // ---- end of the key history block.
 
+// ---- A member's role and status, by its authority's admins: schemas local to this block until shared/api/.
+const UpdateMemberSchema = z
+  .strictObject({
+    displayName: nonEmptyText(200).optional(),
+    role: z.enum(MEMBER_ROLES).optional(),
+    status: z.enum(MEMBER_STATUSES).optional(),
+  })
+  .openapi('UpdateMember');
+
+const updateMemberRoute = createRoute({
+  method: 'patch',
+  path: '/v1/directory/authorities/{id}/members/{memberId}',
+  tags,
+  security,
+  summary:
+    "Admin of the authority: change a member's name, role or status; a deactivated member's tokens stop at once",
+  request: {
+    params: z.object({ id: AuthorityIdParam, memberId: MemberIdParam }),
+    ...jsonBody(UpdateMemberSchema),
+  },
+  responses: {
+    200: { description: 'Updated', ...json(MemberViewSchema) },
+    ...validationError,
+    ...authenticatedErrors,
+    ...conflictError,
+  },
+});
+// ---- end of the member block.
+
 const addMemberRoute = createRoute({
   method: 'post',
   path: '/v1/directory/authorities/{id}/members',
@@ -438,6 +478,11 @@ export function registerDirectoryRoutes(deps: {
 
     app.openapi(updateDetailsRoute, async (c) => {
       return c.json(plain(await d.updateDetails(call(c), c.req.valid('param').id, c.req.valid('json'))), 200);
+    });
+
+    app.openapi(updateMemberRoute, async (c) => {
+      const { id, memberId } = c.req.valid('param');
+      return c.json(plain(await d.updateMember(call(c), id, memberId, c.req.valid('json'))), 200);
     });
 
     app.openapi(keyHistoryRoute, async (c) => {

@@ -174,6 +174,15 @@ const matrix: Row[] = [
     expect: { ...denied, admin: 201 },
   },
   {
+    route: 'PATCH /v1/directory/authorities/{id}/members/{memberId}',
+    build: (x) => ({
+      method: 'PATCH',
+      path: `/v1/directory/authorities/${x.a.authorityId}/members/${x.a.member('contact-247').memberId}`,
+      body: { displayName: 'Renamed 24/7 contact' },
+    }),
+    expect: { ...denied, admin: 200 },
+  },
+  {
     route: 'GET /v1/directory/authorities/{id}/members/{memberId}/keys',
     build: (x) => ({
       method: 'GET',
@@ -698,6 +707,39 @@ const changeRows: ChangeRow[] = [
       method: 'PATCH',
       path: `/v1/directory/authorities/${x.a.authorityId}`,
       body: { name: 'Renamed by its admin' },
+    }),
+    status: 404,
+    code: 'ERR_NOT_FOUND',
+  },
+  {
+    what: "the operator deactivates an authority's officer",
+    caller: 'operator',
+    build: (x) => ({
+      method: 'PATCH',
+      path: `/v1/directory/authorities/${x.a.authorityId}/members/${x.who.party.memberId}`,
+      body: { status: 'deactivated' },
+    }),
+    status: 404,
+    code: 'ERR_NOT_FOUND',
+  },
+  {
+    what: "another authority's admin promotes A's officer to admin",
+    caller: 'otherAdmin',
+    build: (x) => ({
+      method: 'PATCH',
+      path: `/v1/directory/authorities/${x.a.authorityId}/members/${x.who.party.memberId}`,
+      body: { role: 'admin' },
+    }),
+    status: 404,
+    code: 'ERR_NOT_FOUND',
+  },
+  {
+    what: "A's officer promotes itself to admin",
+    caller: 'party',
+    build: (x) => ({
+      method: 'PATCH',
+      path: `/v1/directory/authorities/${x.a.authorityId}/members/${x.who.party.memberId}`,
+      body: { role: 'admin' },
     }),
     status: 404,
     code: 'ERR_NOT_FOUND',

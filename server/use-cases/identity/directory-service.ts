@@ -26,6 +26,7 @@ import type {
   Member,
   MemberKey,
   MemberRole,
+  MemberStatus,
   Principal,
   RequestOrigin,
 } from '../../../shared/domain/identity/types.ts';
@@ -73,6 +74,13 @@ export interface OperatorAuthorityPatch {
 export interface AuthorityDetailsPatch {
   readonly languages?: readonly string[];
   readonly treaties?: readonly string[];
+}
+
+/** What an authority's admins change about one of its members. */
+export interface MemberPatch {
+  readonly displayName?: string;
+  readonly role?: MemberRole;
+  readonly status?: MemberStatus;
 }
 
 export interface NewMemberInput {
@@ -129,6 +137,7 @@ export interface PublicMemberView {
   readonly id: string;
   readonly displayName: string;
   readonly role: string;
+  readonly status: MemberStatus;
   readonly keys: readonly PublicKeyView[];
 }
 
@@ -705,6 +714,63 @@ export function createDirectoryService(repo: DirectoryRepository) {
       return toPublicMember(member);
     },
 
+    /**
+     * Admin of the authority: change a member's name, role or status. A deactivated member's keys stop
+     * authenticating at once (the token check reads the member on every request), and a new role applies to its
+     * next request. The last active admin cannot deactivate or demote itself: the authority would be orphaned,
+     * and only the operator (who must not manage what is inside an authority) could step in.
+     */
+    async updateMember(
+      ctx: CallContext,
+      authorityId: string,
+      memberId: string,
+      patch: MemberPatch,
+    ): Promise<PublicMemberView> {
+      if (!canManageAuthority(ctx.principal, authorityId)) deny('member.update', 'Member not found');
+      const entry = await loadEntry(authorityId);
+      const member = entry.members.find((m) => m.id === memberId);
+      if (!member) throw new NotFoundError('Member not found');
+      const next: Member = {
+        ...member,
+        ...(patch.displayName !== undefined ? { displayName: patch.displayName } : {}),
+        ...(patch.role !== undefined ? { role: patch.role } : {}),
+        ...(patch.status !== undefined ? { status: patch.status } : {}),
+      };
+      const isActiveAdmin = (m: Member) => m.role === 'admin' && m.status === 'active';
+      if (isActiveAdmin(member) && !isActiveAdmin(next)) {
+        const others = entry.members.filter((m) => m.id !== member.id && isActiveAdmin(m));
+        if (others.length === 0) {
+          throw new PouchError(
+            'ERR_INVALID_STATE',
+            'This is the last active admin of the authority: add another admin first',
+          );
+        }
+      }
+      const changes = changesOf(
+        patch.displayName === undefined
+          ? undefined
+          : valueChange('displayName', member.displayName, next.displayName),
+        patch.role === undefined ? undefined : valueChange('role', member.role, next.role),
+        patch.status === undefined ? undefined : valueChange('status', member.status, next.status),
+      );
+      if (changes.length === 0) return toPublicMember(member);
+      const change = changeOf(ctx);
+      const audit = buildAuditRecord({
+        ...change,
+        action: 'member.update',
+        target: { authorityId, memberId },
+        summary: { changes },
+      });
+      const saved: Member = {
+        ...next,
+        updatedAt: change.at,
+        version: member.version + 1,
+        auditId: audit.id,
+      };
+      await repo.putMember(saved, audit);
+      return toPublicMember(saved);
+    },
+
     /** Admin of the authority: add a key to a member; `revoke` lists kids to revoke in the same write (rotation). */
     async addKey(
       ctx: CallContext,
@@ -809,6 +875,7 @@ export function toPublicMember(m: Member): PublicMemberView {
     id: m.id,
     displayName: m.displayName,
     role: m.role,
+    status: m.status,
     keys: m.keys.map((k) => ({
       kid: k.kid,
       alg: k.alg,

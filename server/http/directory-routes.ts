@@ -90,6 +90,20 @@ const AuthorityViewSchema = z
     roles: z.array(z.enum(AUTHORITY_ROLES)),
     status: z.enum(AUTHORITY_STATUSES),
     recipients: z.array(z.string()),
+    authorityKey: z
+      .object({
+        fingerprint: z.string(),
+        jwk: z.record(z.string(), z.string()),
+        chain: z.object({ initial: z.record(z.string(), z.string()), rotations: z.array(z.string()) }),
+      })
+      .optional()
+      .openapi({
+        description:
+          'The authority key: compare its RFC 7638 fingerprint out of band and pin it; a rotation is a statement signed by the previous key',
+      }),
+    recipientsStatement: z.string().optional().openapi({
+      description: 'The recipients as the authority signed them (typ pouch-directory-statement+jwt)',
+    }),
     languages: z.array(z.string()),
     treaties: z.array(z.string()),
     profile: ProfileSchema,
@@ -120,6 +134,9 @@ const CreateAuthoritySchema = z
     ...fields,
     profile: z.record(z.string(), z.unknown()).optional(),
     firstAdmin: z.strictObject({ displayName: nonEmptyText(200), jwk: JwkInputSchema }),
+    authorityKey: JwkInputSchema.optional().openapi({
+      description: "The authority's own key, handed to the operator at onboarding",
+    }),
   })
   .openapi('CreateAuthority');
 
@@ -245,9 +262,59 @@ const updateAuthorityRoute = createRoute({
 
 // ---- Admins' own entry: recipients, languages and treaties (issue 12, finding 3). Schemas stay here until the
 // ---- shared/api/ move; they are this block's only.
+const compactJws = z
+  .string()
+  .max(16_384)
+  .regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
 const SetRecipientsSchema = z
-  .strictObject({ recipients: fields.recipients })
+  .strictObject({
+    statement: compactJws.optional().openapi({
+      description: 'A recipients statement signed by the authority key (the next version)',
+    }),
+    recipients: fields.recipients.optional().openapi({
+      description: 'Refused (422 ERR_STATEMENT_INVALID): recipients must be signed by the authority key',
+    }),
+  })
   .openapi('SetRecipients', { description: 'The age recipients every sender seals to' });
+
+const SetAuthorityKeySchema = z
+  .strictObject({
+    jwk: JwkInputSchema.optional().openapi({
+      description: 'Operator, at onboarding only: the authority key of an authority that has none',
+    }),
+    statement: compactJws.optional().openapi({
+      description: "Admins: a rotation, signed by the current authority key (kind 'authority-key')",
+    }),
+    recipientsStatement: compactJws.optional().openapi({
+      description: 'Recipients re-signed by the new key, published with the rotation',
+    }),
+  })
+  .openapi('SetAuthorityKey');
+
+const statementError = {
+  422: {
+    description: 'Not signed by the current authority key, or stale (ERR_STATEMENT_INVALID)',
+    content: { 'application/problem+json': { schema: ProblemSchema } },
+  },
+} as const;
+
+const setAuthorityKeyRoute = createRoute({
+  method: 'put',
+  path: '/v1/directory/authorities/{id}/authority-key',
+  tags,
+  security,
+  summary:
+    'Register (operator, onboarding, once) or rotate (admins, signed by the previous key) the authority key',
+  request: { params: z.object({ id: AuthorityIdParam }), ...jsonBody(SetAuthorityKeySchema) },
+  responses: {
+    200: { description: 'Registered or rotated', ...json(AuthorityViewSchema) },
+    ...validationError,
+    ...scopeError,
+    ...statementError,
+    ...authenticatedErrors,
+    ...conflictError,
+  },
+});
 
 const UpdateDetailsSchema = z
   .strictObject({ languages: fields.languages.optional(), treaties: fields.treaties.optional() })
@@ -258,11 +325,13 @@ const setRecipientsRoute = createRoute({
   path: '/v1/directory/authorities/{id}/recipients',
   tags,
   security,
-  summary: 'Admin of the authority: publish its age recipients (never the operator)',
+  summary:
+    'Admin of the authority: publish its age recipients, signed by the authority key (never the operator)',
   request: { params: z.object({ id: AuthorityIdParam }), ...jsonBody(SetRecipientsSchema) },
   responses: {
     200: { description: 'Published', ...json(AuthorityViewSchema) },
     ...validationError,
+    ...statementError,
     ...authenticatedErrors,
     ...conflictError,
   },
@@ -472,8 +541,14 @@ export function registerDirectoryRoutes(deps: {
     });
 
     app.openapi(setRecipientsRoute, async (c) => {
-      const { recipients } = c.req.valid('json');
-      return c.json(plain(await d.setRecipients(call(c), c.req.valid('param').id, recipients)), 200);
+      return c.json(plain(await d.setRecipients(call(c), c.req.valid('param').id, c.req.valid('json'))), 200);
+    });
+
+    app.openapi(setAuthorityKeyRoute, async (c) => {
+      return c.json(
+        plain(await d.setAuthorityKey(call(c), c.req.valid('param').id, c.req.valid('json'))),
+        200,
+      );
     });
 
     app.openapi(updateDetailsRoute, async (c) => {

@@ -83,6 +83,16 @@ const denied = {
   operator: 404,
 };
 const jwk = async () => (await generateMemberKey()).publicJwk;
+/** A public key's members only (what an authority-key statement carries). */
+const bareJwk = async () => {
+  const { kty, crv, x, y } = (await generateMemberKey()).publicJwk;
+  return { kty, crv, x, y } as { kty: 'EC'; crv: 'P-256'; x: string; y: string };
+};
+/** A recipients statement signed by A's authority key, with the version the exchange expects next. */
+async function nextRecipientsStatement(x: Ctx, recipients: string[]): Promise<string> {
+  const current = await exchange.runtime.directory.getAuthority(x.a.authorityId);
+  return x.a.signStatement('recipients', { recipients }, (current?.recipientsVersion ?? 0) + 1);
+}
 
 /** The matrix, as data. `route` is `METHOD path` with OpenAPI-style parameters. */
 const matrix: Row[] = [
@@ -147,13 +157,30 @@ const matrix: Row[] = [
   },
   {
     route: 'PUT /v1/directory/authorities/{id}/recipients',
-    build: (x) => ({
+    build: async (x) => ({
       method: 'PUT',
       path: `/v1/directory/authorities/${x.a.authorityId}/recipients`,
-      body: { recipients: [x.a.recipient] },
+      body: { statement: await nextRecipientsStatement(x, [x.a.recipient]) },
     }),
     // The authority's own admins only: never the operator (it would read what is sealed to the authority).
     expect: { ...denied, admin: 200 },
+  },
+  {
+    route: 'PUT /v1/directory/authorities/{id}/authority-key',
+    build: async (x) => ({
+      method: 'PUT',
+      path: `/v1/directory/authorities/${x.a.authorityId}/authority-key`,
+      // A rotation signed by a key that is not A's authority key: the admin passes the policy, not the check.
+      body: {
+        statement: await x.a.signStatement(
+          'authority-key',
+          { jwk: await bareJwk() },
+          1,
+          await generateMemberKey(),
+        ),
+      },
+    }),
+    expect: { ...denied, admin: 422 },
   },
   {
     route: 'PATCH /v1/directory/authorities/{id}/details',
@@ -621,7 +648,7 @@ const changeRows: ChangeRow[] = [
     status: 403,
     code: 'ERR_DIRECTORY_SCOPE',
   },
-  ...(['languages', 'treaties', 'profile', 'members', 'keys'] as const).map(
+  ...(['languages', 'treaties', 'profile', 'members', 'keys', 'authorityKey'] as const).map(
     (field): ChangeRow => ({
       what: `the operator sets an authority's ${field}`,
       caller: 'operator',
@@ -712,6 +739,101 @@ const changeRows: ChangeRow[] = [
     code: 'ERR_NOT_FOUND',
   },
   {
+    what: "A's admin publishes recipients that A's authority key did not sign (a bare list)",
+    caller: 'admin',
+    build: async (x) => ({
+      method: 'PUT',
+      path: `/v1/directory/authorities/${x.a.authorityId}/recipients`,
+      body: { recipients: [await operatorRecipient()] },
+    }),
+    status: 422,
+    code: 'ERR_STATEMENT_INVALID',
+  },
+  {
+    what: "A's admin publishes recipients signed by its own member key, not the authority key",
+    caller: 'admin',
+    build: async (x) => {
+      const current = await exchange.runtime.directory.getAuthority(x.a.authorityId);
+      return {
+        method: 'PUT',
+        path: `/v1/directory/authorities/${x.a.authorityId}/recipients`,
+        body: {
+          statement: await x.a.signStatement(
+            'recipients',
+            { recipients: [await operatorRecipient()] },
+            (current?.recipientsVersion ?? 0) + 1,
+            x.who.admin.key,
+          ),
+        },
+      };
+    },
+    status: 422,
+    code: 'ERR_STATEMENT_INVALID',
+  },
+  {
+    what: "A's admin replays A's current recipients statement (same version)",
+    caller: 'admin',
+    build: async (x) => ({
+      method: 'PUT',
+      path: `/v1/directory/authorities/${x.a.authorityId}/recipients`,
+      body: {
+        statement: (await exchange.runtime.directory.getAuthority(x.a.authorityId))!.recipientsStatement,
+      },
+    }),
+    status: 422,
+    code: 'ERR_STATEMENT_INVALID',
+  },
+  {
+    what: "A's admin publishes B's signed recipients statement as A's",
+    caller: 'admin',
+    build: async (x) => ({
+      method: 'PUT',
+      path: `/v1/directory/authorities/${x.a.authorityId}/recipients`,
+      body: {
+        statement: (await exchange.runtime.directory.getAuthority(x.otherAdmin.authorityId))!
+          .recipientsStatement,
+      },
+    }),
+    status: 422,
+    code: 'ERR_STATEMENT_INVALID',
+  },
+  {
+    what: "the operator replaces A's authority key",
+    caller: 'operator',
+    build: async (x) => ({
+      method: 'PUT',
+      path: `/v1/directory/authorities/${x.a.authorityId}/authority-key`,
+      body: { jwk: await jwk() },
+    }),
+    status: 403,
+    code: 'ERR_DIRECTORY_SCOPE',
+  },
+  {
+    what: "A's admin replaces A's authority key without the previous key's signature",
+    caller: 'admin',
+    build: async (x) => ({
+      method: 'PUT',
+      path: `/v1/directory/authorities/${x.a.authorityId}/authority-key`,
+      body: { jwk: await jwk() },
+    }),
+    status: 404,
+    code: 'ERR_NOT_FOUND',
+  },
+  {
+    what: "the operator rotates A's authority key with a statement signed by a key of its own",
+    caller: 'operator',
+    build: async (x) => {
+      const own = await generateMemberKey();
+      return {
+        method: 'PUT',
+        path: `/v1/directory/authorities/${x.a.authorityId}/authority-key`,
+        body: { statement: await x.a.signStatement('authority-key', { jwk: await bareJwk() }, 1, own) },
+      };
+    },
+    status: 404,
+    code: 'ERR_NOT_FOUND',
+  },
+  {
     what: "the operator deactivates an authority's officer",
     caller: 'operator',
     build: (x) => ({
@@ -779,10 +901,11 @@ describe('authorization matrix: what a change does', () => {
   it("A's admin publishes A's recipients; the audit record keeps the old and new recipients' SHA-256", async () => {
     const before = await entryOf();
     const next = await operatorRecipient();
+    const statement = await nextRecipientsStatement(ctx, [next]);
     const res = await callAs('admin', {
       method: 'PUT',
       path: `/v1/directory/authorities/${ctx.a.authorityId}/recipients`,
-      body: { recipients: [next] },
+      body: { statement },
     });
     expect(res.status, await res.clone().text()).toBe(200);
     expect((await entryOf()).authority.recipients).toEqual([next]);
@@ -795,6 +918,11 @@ describe('authorization matrix: what a change does', () => {
       summary: {
         changes: [
           { field: 'recipients', fromSha256: sha(before.authority.recipients), toSha256: sha([next]) },
+          {
+            field: 'recipientsStatement',
+            fromSha256: sha(before.authority.recipientsStatement),
+            toSha256: sha(statement),
+          },
         ],
       },
     });

@@ -282,7 +282,13 @@ describe('key validation', () => {
       await tokens.tokenFor(a.member('admin')),
       'PUT',
       `/v1/directory/authorities/${a.authorityId}/recipients`,
-      { recipients: ['age1pq1nope'] },
+      {
+        statement: await a.signStatement(
+          'recipients',
+          { recipients: ['age1pq1nope'] },
+          ((await exchange.runtime.directory.getAuthority(a.authorityId))?.recipientsVersion ?? 0) + 1,
+        ),
+      },
     );
     expect(patch.status).toBe(400);
     expect(patch.body.code).toBe('ERR_VALIDATION');

@@ -6,6 +6,7 @@
 
 import { createHash } from 'node:crypto';
 import { validateRecipients } from '../../../shared/crypto/age-keys.ts';
+import { verifyDirectoryStatement } from '../../../shared/directory/statements.ts';
 import { NotFoundError, PouchError } from '../../../shared/domain/errors.ts';
 import { AccessDeniedError } from '../../../shared/domain/identity/errors.ts';
 import {
@@ -20,6 +21,7 @@ import type {
   AuditRecord,
   Authority,
   AuthorityEntry,
+  AuthorityKeyRecord,
   AuthorityRole,
   AuthorityStatus,
   FieldChange,
@@ -92,6 +94,8 @@ export interface NewMemberInput {
 
 export interface CreateAuthorityInput extends AuthorityFields {
   readonly profile?: Readonly<Record<string, unknown>>;
+  /** The authority key (public JWK) the authority gave the operator at onboarding. */
+  readonly authorityKey?: unknown;
   readonly firstAdmin: { readonly displayName: string; readonly jwk: unknown };
 }
 
@@ -149,6 +153,17 @@ export interface PublicAuthorityView {
   readonly roles: readonly AuthorityRole[];
   readonly status: AuthorityStatus;
   readonly recipients: readonly string[];
+  /** The authority key: its current fingerprint and the chain a client walks from the key it pinned. */
+  readonly authorityKey?: {
+    readonly fingerprint: string;
+    readonly jwk: Readonly<Record<string, string>>;
+    readonly chain: {
+      readonly initial: Readonly<Record<string, string>>;
+      readonly rotations: readonly string[];
+    };
+  };
+  /** The recipients as the authority signed them: clients seal only to these, after verifying them. */
+  readonly recipientsStatement?: string;
   readonly languages: readonly string[];
   readonly treaties: readonly string[];
   readonly profile: Readonly<Record<string, unknown>> & { readonly version: number };
@@ -188,6 +203,55 @@ const changesOf = (...changes: Array<FieldChange | undefined>): FieldChange[] =>
 const keyDigestView = (keys: readonly MemberKey[]) =>
   keys.map((k) => ({ kid: k.kid, alg: k.alg, jwk: k.jwk, status: k.status }));
 
+const statementError = (message: string) => new PouchError('ERR_STATEMENT_INVALID', message);
+
+/** A new authority key record from a public JWK (validated like a member key: public, P-256 or Ed25519). */
+export function buildAuthorityKey(jwk: unknown): AuthorityKeyRecord {
+  const { jwk: key } = validateSigningJwk(stripKeyMetadata(jwk));
+  return { initial: key, rotations: [], current: key, fingerprint: computeJwkThumbprint(key) };
+}
+
+/** A JWK's key members only: an authority key's kid is its fingerprint, whatever the input says. */
+function stripKeyMetadata(jwk: unknown): unknown {
+  if (typeof jwk !== 'object' || jwk === null) return jwk;
+  const { kid: _kid, use: _use, alg: _alg, ...rest } = jwk as Record<string, unknown>;
+  return rest;
+}
+
+/** A signed recipients statement, verified against the authority's current key; it must be the next version. */
+export interface VerifiedRecipients {
+  readonly recipients: readonly string[];
+  readonly statement: string;
+  readonly version: number;
+}
+
+/**
+ * Verify a recipients statement for an authority: signed by its current authority key, about this authority,
+ * the next version (an old statement cannot be replayed), and age recipients the exchange can parse.
+ */
+export async function verifyRecipientsStatement(
+  authority: {
+    readonly id: string;
+    readonly authorityKey?: AuthorityKeyRecord;
+    readonly recipientsVersion?: number;
+  },
+  statement: string,
+): Promise<VerifiedRecipients> {
+  if (!authority.authorityKey) {
+    throw statementError('The authority has no authority key yet: the operator registers it at onboarding');
+  }
+  const verified = await verifyDirectoryStatement(statement, authority.authorityKey.current, {
+    authorityId: authority.id,
+    kind: 'recipients',
+  });
+  const expected = (authority.recipientsVersion ?? 0) + 1;
+  if (verified.version !== expected) {
+    throw statementError(`The recipients statement must be version ${expected}, not ${verified.version}`);
+  }
+  validateRecipients(verified.content.recipients);
+  return { recipients: [...new Set(verified.content.recipients)], statement, version: verified.version };
+}
+
 /** Validate authority fields; throws ERR_VALIDATION naming the field. */
 export function validateAuthorityFields(fields: Partial<AuthorityFields>): void {
   if (fields.country !== undefined) validateCountry(fields.country);
@@ -226,6 +290,16 @@ export function toPublicAuthority(entry: AuthorityEntry): PublicAuthorityView {
     roles: a.roles,
     status: a.status,
     recipients: a.recipients,
+    ...(a.authorityKey
+      ? {
+          authorityKey: {
+            fingerprint: a.authorityKey.fingerprint,
+            jwk: { ...a.authorityKey.current },
+            chain: { initial: { ...a.authorityKey.initial }, rotations: a.authorityKey.rotations },
+          },
+        }
+      : {}),
+    ...(a.recipientsStatement ? { recipientsStatement: a.recipientsStatement } : {}),
     languages: a.languages,
     treaties: a.treaties,
     profile: a.profile,
@@ -282,10 +356,16 @@ function directoryWrites(repo: DirectoryRepository) {
         readonly fields: AuthorityFields;
         readonly profile?: Readonly<Record<string, unknown>> | undefined;
         readonly firstAdmin: Omit<NewMember, 'role'>;
+        readonly authorityKey?: AuthorityKeyRecord | undefined;
+        /** Recipients the authority signed (verified by the caller); they replace `fields.recipients`. */
+        readonly signedRecipients?: VerifiedRecipients | undefined;
         readonly summary: Record<string, unknown>;
       },
     ): Promise<{ authority: Authority; admin: Member }> {
-      const { id, fields, firstAdmin } = input;
+      const { id, firstAdmin, authorityKey, signedRecipients } = input;
+      const fields = signedRecipients
+        ? { ...input.fields, recipients: signedRecipients.recipients }
+        : input.fields;
       validateAuthorityFields(fields);
       checkKeyCount(firstAdmin.keys.length);
       const audit = buildAuditRecord({
@@ -302,6 +382,10 @@ function directoryWrites(repo: DirectoryRepository) {
             digestChange('recipients', undefined, [...new Set(fields.recipients)]),
             digestChange('profile', undefined, { ...(input.profile ?? {}), version: 1 }),
             digestChange('keys', undefined, keyDigestView(firstAdmin.keys)),
+            authorityKey ? valueChange('authorityKey', undefined, authorityKey.fingerprint) : undefined,
+            signedRecipients
+              ? digestChange('recipientsStatement', undefined, signedRecipients.statement)
+              : undefined,
           ),
           ...input.summary,
         },
@@ -313,6 +397,10 @@ function directoryWrites(repo: DirectoryRepository) {
         roles: [...new Set(fields.roles)],
         status: 'active',
         recipients: [...new Set(fields.recipients)],
+        ...(authorityKey ? { authorityKey } : {}),
+        ...(signedRecipients
+          ? { recipientsStatement: signedRecipients.statement, recipientsVersion: signedRecipients.version }
+          : {}),
         languages: [...new Set(fields.languages)],
         treaties: [...new Set(fields.treaties)],
         profile: { ...(input.profile ?? {}), version: 1 },
@@ -324,6 +412,50 @@ function directoryWrites(repo: DirectoryRepository) {
       const admin = newMember(change, id, { ...firstAdmin, role: 'admin' }, audit.id);
       await repo.createAuthority(authority, admin, audit);
       return { authority, admin };
+    },
+
+    /**
+     * Give an authority registered before authority keys existed its key (and signed recipients): a system
+     * change only (seed, local bootstrap). Never replaces a key it already has, nor newer recipients.
+     */
+    async attachAuthorityKey(
+      change: Change,
+      authorityId: string,
+      key: AuthorityKeyRecord,
+      signed: VerifiedRecipients | undefined,
+    ): Promise<boolean> {
+      const a = await repo.getAuthority(authorityId);
+      if (!a || a.authorityKey) return false;
+      const useSigned = signed !== undefined && (a.recipientsVersion ?? 0) < signed.version;
+      const audit = buildAuditRecord({
+        ...change,
+        action: 'authority.key',
+        target: { authorityId },
+        summary: {
+          changes: changesOf(
+            valueChange('authorityKey', undefined, key.fingerprint),
+            useSigned ? digestChange('recipients', a.recipients, signed.recipients) : undefined,
+          ),
+        },
+      });
+      await repo.updateAuthority(
+        {
+          ...a,
+          authorityKey: key,
+          ...(useSigned
+            ? {
+                recipients: signed.recipients,
+                recipientsStatement: signed.statement,
+                recipientsVersion: signed.version,
+              }
+            : {}),
+          updatedAt: change.at,
+          version: a.version + 1,
+          auditId: audit.id,
+        },
+        audit,
+      );
+      return true;
     },
 
     /** Add a member with its first key(s). */
@@ -418,6 +550,9 @@ export interface SystemChange {
 export interface AuthoritySeed extends AuthorityFields {
   readonly id: string;
   readonly profile?: Readonly<Record<string, unknown>> | undefined;
+  readonly authorityKey?: AuthorityKeyRecord | undefined;
+  /** Recipients signed by the authority key, verified (verifyRecipientsStatement). */
+  readonly signedRecipients?: VerifiedRecipients | undefined;
   /** At least one admin; the first admin is created with the authority. */
   readonly members: readonly NewMember[];
 }
@@ -482,12 +617,16 @@ export function createDirectoryBootstrap(repo: DirectoryRepository) {
           fields: input,
           profile: input.profile,
           firstAdmin: first,
+          authorityKey: input.authorityKey,
+          signedRecipients: input.signedRecipients,
           summary: { seeded: true },
         });
         authorityCreated = true;
         membersCreated.push(first.id);
         keysAdded += first.keys.length;
         pending = input.members.filter((m) => m !== first);
+      } else if (input.authorityKey) {
+        await writes.attachAuthorityKey(change, input.id, input.authorityKey, input.signedRecipients);
       }
       for (const m of pending) {
         const done = await ensureMember(change, input.id, m, { seeded: true });
@@ -587,6 +726,7 @@ export function createDirectoryService(repo: DirectoryRepository) {
         id: generateAuthorityId(),
         fields: input,
         profile: input.profile,
+        authorityKey: input.authorityKey === undefined ? undefined : buildAuthorityKey(input.authorityKey),
         firstAdmin: {
           id: generateMemberId(),
           displayName: input.firstAdmin.displayName,
@@ -637,24 +777,121 @@ export function createDirectoryService(repo: DirectoryRepository) {
     },
 
     /**
-     * Admin of the authority: publish its age recipients (what every sender seals to). Only the authority's own
-     * admins may: whoever sets them reads what is sealed to the authority.
+     * Admin of the authority: publish its age recipients (what every sender seals to) as a statement signed by
+     * the authority key. Only the authority's own admins may call, and only a statement its key signed is
+     * accepted (ERR_STATEMENT_INVALID otherwise, including a bare list): whoever sets the recipients reads what
+     * is sealed to the authority, so neither the operator nor a stolen admin token alone can swap them.
      */
     async setRecipients(
       ctx: CallContext,
       authorityId: string,
-      recipients: readonly string[],
+      input: { readonly statement?: string; readonly recipients?: readonly string[] },
     ): Promise<PublicAuthorityView> {
       if (!canManageAuthority(ctx.principal, authorityId))
         deny('authority.recipients', 'Authority not found');
-      validateAuthorityFields({ recipients });
       const entry = await loadEntry(authorityId);
-      const next = [...new Set(recipients)];
-      const changes = changesOf(digestChange('recipients', entry.authority.recipients, next));
-      return saveAuthority(ctx, entry, { ...entry.authority, recipients: next }, 'authority.recipients', {
-        changes,
-        count: next.length,
+      if (input.statement === undefined) {
+        throw statementError(
+          'Recipients must be a statement signed by the authority key (field `statement`)',
+        );
+      }
+      const signed = await verifyRecipientsStatement(entry.authority, input.statement);
+      const a = entry.authority;
+      const changes = changesOf(
+        digestChange('recipients', a.recipients, signed.recipients),
+        digestChange('recipientsStatement', a.recipientsStatement ?? null, signed.statement),
+      );
+      return saveAuthority(
+        ctx,
+        entry,
+        {
+          ...a,
+          recipients: signed.recipients,
+          recipientsStatement: signed.statement,
+          recipientsVersion: signed.version,
+        },
+        'authority.recipients',
+        { changes, count: signed.recipients.length, statementVersion: signed.version },
+      );
+    },
+
+    /**
+     * The authority key. The operator registers it once, at onboarding (`jwk`, only while the authority has
+     * none: afterwards the operator is refused with ERR_DIRECTORY_SCOPE). The authority's admins rotate it with
+     * a statement signed by the current key (`statement`, kind `authority-key`, the next version), optionally
+     * with recipients re-signed by the new key in the same change, since clients accept recipients only from the
+     * current key.
+     */
+    async setAuthorityKey(
+      ctx: CallContext,
+      authorityId: string,
+      input: { readonly jwk?: unknown; readonly statement?: string; readonly recipientsStatement?: string },
+    ): Promise<PublicAuthorityView> {
+      if (input.jwk !== undefined) {
+        if (!canManageDirectory(ctx.principal)) deny('authority.key', 'Authority not found');
+        const entry = await loadEntry(authorityId);
+        if (entry.authority.authorityKey) {
+          throw new PouchError(
+            'ERR_DIRECTORY_SCOPE',
+            'The operator registers an authority key once, at onboarding; a rotation is signed by the previous key',
+            { details: { fields: ['authorityKey'] } },
+          );
+        }
+        const key = buildAuthorityKey(input.jwk);
+        return saveAuthority(ctx, entry, { ...entry.authority, authorityKey: key }, 'authority.key', {
+          changes: changesOf(valueChange('authorityKey', undefined, key.fingerprint)),
+          registered: true,
+        });
+      }
+      if (!canManageAuthority(ctx.principal, authorityId)) deny('authority.key', 'Authority not found');
+      const entry = await loadEntry(authorityId);
+      const a = entry.authority;
+      if (input.statement === undefined) {
+        throw statementError(
+          'A rotation is a statement signed by the current authority key (field `statement`)',
+        );
+      }
+      if (!a.authorityKey) throw statementError('The authority has no authority key to rotate');
+      const rotation = await verifyDirectoryStatement(input.statement, a.authorityKey.current, {
+        authorityId,
+        kind: 'authority-key',
       });
+      const expected = a.authorityKey.rotations.length + 1;
+      if (rotation.version !== expected) {
+        throw statementError(`The rotation must be version ${expected}, not ${rotation.version}`);
+      }
+      const next = buildAuthorityKey(rotation.content.jwk);
+      const authorityKey: AuthorityKeyRecord = {
+        initial: a.authorityKey.initial,
+        rotations: [...a.authorityKey.rotations, input.statement],
+        current: next.current,
+        fingerprint: next.fingerprint,
+      };
+      const rotated: Authority = { ...a, authorityKey };
+      const signed =
+        input.recipientsStatement === undefined
+          ? undefined
+          : await verifyRecipientsStatement(rotated, input.recipientsStatement);
+      return saveAuthority(
+        ctx,
+        entry,
+        signed
+          ? {
+              ...rotated,
+              recipients: signed.recipients,
+              recipientsStatement: signed.statement,
+              recipientsVersion: signed.version,
+            }
+          : rotated,
+        'authority.key',
+        {
+          changes: changesOf(
+            valueChange('authorityKey', a.authorityKey.fingerprint, next.fingerprint),
+            signed ? digestChange('recipients', a.recipients, signed.recipients) : undefined,
+          ),
+          rotation: expected,
+        },
+      );
     },
 
     /** Admin of the authority: its languages and treaties. */

@@ -69,6 +69,22 @@ export interface Member {
   readonly auditId: string;
 }
 
+/**
+ * An authority's own key (issue 12, finding 3): registered by the operator at onboarding, compared out of band
+ * by counterparts (its RFC 7638 fingerprint) and pinned. It signs the authority's directory statements
+ * (shared/directory/statements.ts); each rotation is a statement signed by the key before it.
+ */
+export interface AuthorityKeyRecord {
+  /** The key registered at onboarding. */
+  readonly initial: PublicSigningJwk;
+  /** Rotation statements (compact JWS), each signed by the key before it. */
+  readonly rotations: readonly string[];
+  /** The key that signs now (the last rotation's, else the initial one). */
+  readonly current: PublicSigningJwk;
+  /** RFC 7638 fingerprint of `current`. */
+  readonly fingerprint: string;
+}
+
 /** An authority's directory entry (without its members). */
 export interface Authority {
   readonly id: string;
@@ -77,7 +93,12 @@ export interface Authority {
   readonly roles: readonly AuthorityRole[];
   /** Set by the operator (stored items without it are active). */
   readonly status: AuthorityStatus;
+  /** The age recipients: those of `recipientsStatement` once the authority has signed them. */
   readonly recipients: readonly string[];
+  readonly authorityKey?: AuthorityKeyRecord;
+  /** The recipients as the authority signed them (compact JWS), and that statement's version. */
+  readonly recipientsStatement?: string;
+  readonly recipientsVersion?: number;
   readonly languages: readonly string[];
   readonly treaties: readonly string[];
   readonly profile: RequirementProfile;
@@ -116,8 +137,10 @@ export type AuditAction =
   | 'authority.create'
   /** The operator's change: name, country, roles, status. */
   | 'authority.update'
-  /** The authority's own admins: age recipients. */
+  /** The authority's own admins: age recipients (a statement signed by the authority key). */
   | 'authority.recipients'
+  /** The authority key: registered (operator, onboarding) or rotated (a statement signed by the previous key). */
+  | 'authority.key'
   /** The authority's own admins: languages and treaties. */
   | 'authority.details'
   | 'member.create'

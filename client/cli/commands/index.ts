@@ -2,6 +2,8 @@
 import type { CommandDefinition, OptionSpecs } from '../command.ts';
 import { auditExportCommand } from './audit-export.ts';
 import { checkCommand } from './check.ts';
+import { directoryPinCommand } from './directory-pin.ts';
+import { directoryShowCommand } from './directory-show.ts';
 import { draftCommand } from './draft.ts';
 import { fetchCommand } from './fetch.ts';
 import { inboxCommand } from './inbox.ts';
@@ -27,6 +29,8 @@ export const commands: readonly CommandDefinition<OptionSpecs>[] = [
   keysAuditCommand,
   loginCommand,
   whoamiCommand,
+  directoryShowCommand,
+  directoryPinCommand,
   draftCommand,
   checkCommand,
   sendCommand,

@@ -100,7 +100,7 @@ export async function run(): Promise<void> {
 
   // Receipts alone: the verifier verifyBundle uses vs raw node:crypto ES256 verify, interleaved in one run.
   const verifyOurs = createReceiptVerifier(jwk);
-  const key = createPublicKey({ key: jwk as unknown as import('node:crypto').JsonWebKey, format: 'jwk' });
+  const key = createPublicKey({ key: { ...jwk }, format: 'jwk' });
   const prepared = receipts.map((r) => {
     const dot = r.jws.lastIndexOf('.');
     return {

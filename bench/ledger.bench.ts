@@ -187,7 +187,7 @@ async function benchReceipts(): Promise<void> {
       await signReceipt(signer, buildReceiptPayload(prev, { sender: 'fr', recipient: 'de' }, new Date())),
     );
   }
-  const key = createPublicKey({ key: jwk as unknown as import('node:crypto').JsonWebKey, format: 'jwk' });
+  const key = createPublicKey({ key: { ...jwk }, format: 'jwk' });
   const prepared = receipts.map((jws) => {
     const dot = jws.lastIndexOf('.');
     return {

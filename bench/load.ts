@@ -14,6 +14,7 @@ import { deriveRecipient, generateIdentity } from '../shared/crypto/age-keys.ts'
 import { sealStream } from '../shared/crypto/age-native.ts';
 import { signManifest } from '../shared/custody/manifest.ts';
 import { type MessageKind, projectState, type Side } from '../shared/domain/exchange/state-machine.ts';
+import type { LedgerEvent } from '../shared/domain/ledger/event.ts';
 import { verifyChain } from '../shared/domain/ledger/verify-chain.ts';
 import {
   type SeededAuthority,
@@ -93,7 +94,18 @@ async function timed(route: string, run: () => Promise<Response>, expected: numb
 }
 
 const dataDir = await mkdtemp(join(tmpdir(), 'pouch-load-'));
-const exchange = await startLocalExchange({ dataDir, port: 0, env: { POUCH_LOG_LEVEL: 'silent' } });
+// Few authorities at full speed, a token per flow: the per-caller limits would cut the run short (they still count).
+const exchange = await startLocalExchange({
+  dataDir,
+  port: 0,
+  env: {
+    POUCH_LOG_LEVEL: 'silent',
+    POUCH_RATE_API_REQUESTS_PER_MINUTE: '100000000',
+    POUCH_RATE_TOKEN_REQUESTS_PER_CLIENT_PER_MINUTE: '100000000',
+    POUCH_RATE_TOKEN_REQUESTS_PER_AUTHORITY_PER_MINUTE: '100000000',
+    POUCH_QUOTA_EXCHANGES_PER_DAY: '100000000',
+  },
+});
 const base = exchange.url;
 if (!base.startsWith('http://127.0.0.1:')) throw new Error('load traffic must stay on 127.0.0.1');
 const audience = `${exchange.runtime.config.issuer.replace(/\/+$/, '')}/v1/token`;
@@ -267,6 +279,15 @@ const problems: string[] = [];
 const { ledger, clients, config } = exchange.runtime;
 const { createDynamoExchangeRepository } = await import('../server/adapters/dynamo-exchange-repository.ts');
 const repository = createDynamoExchangeRepository(clients.doc, config.tables.main);
+/** `final` is the sender's assertion (`details.senderAssertions`; bare `details.final` in older events). */
+const finalOf = (details: LedgerEvent['details']): { final?: boolean } => {
+  const asserted = details?.senderAssertions;
+  const final =
+    typeof asserted === 'object' && asserted !== null && !Array.isArray(asserted) && 'final' in asserted
+      ? asserted.final
+      : details?.final;
+  return typeof final === 'boolean' ? { final } : {};
+};
 for (const { exchangeId, documents } of created) {
   const events = await ledger.read(exchangeId);
   if (events.length === 0) continue; // the create itself failed (already counted as an error)
@@ -278,7 +299,7 @@ for (const { exchangeId, documents } of created) {
     .map((e) => ({
       kind: e.details?.messageKind as MessageKind,
       side: e.details?.side as Side,
-      ...(typeof e.details?.final === 'boolean' ? { final: e.details.final } : {}),
+      ...finalOf(e.details),
     }));
   const folded = projectState(moves);
   const label = await repository.getExchange(exchangeId);

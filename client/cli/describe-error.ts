@@ -31,6 +31,18 @@ function describeApiError(error: PouchApiError): string {
       return "the exchange does not know this key — register the public key from 'pouch keys show NAME' and check --client-id";
     case 'ERR_KEY_REVOKED':
       return "this signing key was revoked — create one with 'pouch keys new', register it, then 'pouch login' again";
+    case 'ERR_MEMBER_DEACTIVATED':
+      return "this member was deactivated by its authority's admins — none of its keys sign in; ask them to reactivate it";
+    case 'ERR_DIRECTORY_SCOPE':
+      return withRequestId(
+        `not yours to change${detail} — the operator registers authorities; what is inside one belongs to its own admins`,
+        error,
+      );
+    case 'ERR_STATEMENT_INVALID':
+      return withRequestId(
+        `the directory statement was refused${detail} — sign the next version with the authority's current key`,
+        error,
+      );
     case 'ERR_TOKEN_EXPIRED':
       return 'the exchange says our token or assertion expired — check this computer’s clock, then try again';
     case 'ERR_TOKEN_REPLAYED':
@@ -49,6 +61,11 @@ function describeApiError(error: PouchApiError): string {
     case 'ERR_MESSAGE_IMMUTABLE':
       return withRequestId(
         `that message was already sent with other contents${detail} — a sent message cannot change; send a new message instead`,
+        error,
+      );
+    case 'ERR_LEDGER_FORKED':
+      return withRequestId(
+        `the exchange's custody log forked${detail} — keep your saved bundles and checkpoints and tell the authorities' auditors`,
         error,
       );
     case 'ERR_CONFLICT':

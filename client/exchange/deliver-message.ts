@@ -4,6 +4,7 @@
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sealFile } from '../../shared/crypto/age-native.ts';
+import { partsDigestOf } from '../../shared/crypto/sealed-digest.ts';
 import { type Manifest, signManifest } from '../../shared/custody/manifest.ts';
 import { PouchError } from '../../shared/domain/errors.ts';
 import { planUpload, type UploadPlan } from '../../shared/domain/upload-plan.ts';
@@ -107,7 +108,11 @@ export interface DeliveredDocument {
   readonly size: number;
   readonly plaintextSha256: string;
   readonly sealedSize: number;
+  /** The sender's SHA-256 of the whole sealed file. */
   readonly sealedSha256: string;
+  /** Multipart uploads: the parts' composite that storage verified, and the part size. */
+  readonly sealedPartsSha256?: string;
+  readonly partSize?: number;
 }
 
 export interface DeliveryResult {
@@ -201,6 +206,12 @@ export async function deliverMessage(options: DeliverMessageOptions): Promise<De
   }
 
   if (!state.manifest) {
+    for (const doc of state.documents) await describeParts(doc);
+    const { check, final } = options.message;
+    const senderAssertions = {
+      ...(check ? { check: { ...check } } : {}),
+      ...(final === undefined ? {} : { final }),
+    };
     const manifest: Manifest = {
       v: 1,
       exchangeId,
@@ -209,6 +220,8 @@ export async function deliverMessage(options: DeliverMessageOptions): Promise<De
       sender: options.signer.clientId,
       iat: Math.floor(Date.now() / 1000),
       documents: state.documents.map(describeSealedDocument),
+      // The check result and `final` are the sender's word: signed here, recorded by the exchange as such.
+      ...(check || final !== undefined ? { senderAssertions } : {}),
     };
     state.manifest = await signManifest(manifest, options.signer.privateKey, {
       alg: options.signer.alg,
@@ -303,6 +316,15 @@ async function uploadDocument(
   const localPlan = planUpload(digests.sealedSize, Number.MAX_SAFE_INTEGER);
   const partSize = localPlan.kind === 'multipart' ? localPlan.partSize : Math.max(digests.sealedSize, 1);
   const hashes = await hashFileParts(doc.sealedPath, partSize);
+  if (hashes.sha256Hex !== digests.sealedSha256 || hashes.size !== digests.sealedSize) {
+    throw new PouchError('ERR_CONFLICT', `The sealed copy of ${doc.name} changed; delete the send state`, {
+      details: { path: doc.sealedPath },
+    });
+  }
+  doc.parts =
+    localPlan.kind === 'multipart'
+      ? { partSize, sealedPartsSha256: partsDigestOf(hashes.partSha256s) }
+      : undefined;
   const body = {
     sealedSize: digests.sealedSize,
     sealedSha256: digests.sealedSha256,
@@ -414,6 +436,18 @@ function summarize(
   };
 }
 
+/**
+ * Fill in a multipart document's part digests when the state lacks them (a state written by an earlier version
+ * that committed the upload without keeping them): the sealed copy is still there until the message is sent.
+ */
+async function describeParts(doc: OutgoingDocument): Promise<void> {
+  const digests = doc.digests as NonNullable<OutgoingDocument['digests']>;
+  const plan = planUpload(digests.sealedSize, Number.MAX_SAFE_INTEGER);
+  if (plan.kind !== 'multipart' || doc.parts) return;
+  const hashes = await hashFileParts(doc.sealedPath, plan.partSize);
+  doc.parts = { partSize: plan.partSize, sealedPartsSha256: partsDigestOf(hashes.partSha256s) };
+}
+
 /** A sealed, uploaded document as the manifest (and the command's result) lists it. */
 function describeSealedDocument(doc: OutgoingDocument) {
   const digests = doc.digests as NonNullable<OutgoingDocument['digests']>;
@@ -425,5 +459,7 @@ function describeSealedDocument(doc: OutgoingDocument) {
     plaintextSha256: digests.plaintextSha256,
     sealedSize: digests.sealedSize,
     sealedSha256: digests.sealedSha256,
+    // Multipart: what storage verifies (and the exchange signs) is this composite, not the whole-file digest.
+    ...(doc.parts ? { sealedPartsSha256: doc.parts.sealedPartsSha256, partSize: doc.parts.partSize } : {}),
   };
 }

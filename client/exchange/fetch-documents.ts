@@ -1,11 +1,13 @@
 // Client exchange workflows: fetches every document of an exchange and proves each one before it lands — the
-// manifest signature against the sender member's key in the directory, the sealed hash after download, then
-// the plaintext hash after opening with the authority's age identity. Only verified files reach the output.
+// manifest signature against the sender member's key in the directory, the sealed hash after download (and, for
+// a multipart upload, the parts' composite the exchange signed), then the plaintext hash after opening with the
+// authority's age identity. Only verified files reach the output.
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { link, mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openFile } from '../../shared/crypto/age-native.ts';
+import { partsDigestOf } from '../../shared/crypto/sealed-digest.ts';
 import { type Manifest, readManifestKid, verifyManifest } from '../../shared/custody/manifest.ts';
 import { isPouchError, PouchError, type PouchErrorCode } from '../../shared/domain/errors.ts';
 import {
@@ -17,7 +19,7 @@ import {
   requestDownload,
 } from '../sdk/exchange-api.ts';
 import type { PouchClient } from '../sdk/pouch-client.ts';
-import { downloadFile } from '../transfer/index.ts';
+import { downloadFile, hashFileParts } from '../transfer/index.ts';
 import { type UploadProgressSink, withCryptoProgress } from './deliver-message.ts';
 import { claimUniqueName, deriveSafeFileName } from './safe-file-name.ts';
 
@@ -226,6 +228,17 @@ async function fetchOne(
       );
     } finally {
       bar?.finish();
+    }
+    if (entry.sealedPartsSha256 !== undefined && entry.partSize !== undefined) {
+      // The exchange signed the parts' composite (what storage verified), not the whole-file digest checked
+      // above: make sure both name these very bytes, so its receipts attest what this client accepted.
+      const { partSha256s } = await hashFileParts(sealedPath, entry.partSize);
+      if (partsDigestOf(partSha256s) !== entry.sealedPartsSha256) {
+        throw new PouchError(
+          'ERR_HASH_MISMATCH',
+          `${describe}: the sealed bytes do not match the parts digest the exchange confirmed; nothing was saved`,
+        );
+      }
     }
     const plainPath = join(work, 'plain');
     let digests: Awaited<ReturnType<typeof openFile>>;

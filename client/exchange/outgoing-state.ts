@@ -5,6 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { MessageIdSchema } from '../../shared/api/common.ts';
 import { PouchError } from '../../shared/domain/errors.ts';
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
@@ -23,6 +24,16 @@ const documentSchema = z.object({
   mediaType: z.string().min(3),
   sealedPath: z.string().min(1),
   digests: digestsSchema.optional(),
+  /**
+   * A multipart upload's part size and the composite of its part digests (what storage verifies and the manifest
+   * binds); absent for a single PUT.
+   */
+  parts: z
+    .object({
+      partSize: z.number().int().positive(),
+      sealedPartsSha256: z.string().regex(/^[0-9a-f]{64}-[1-9][0-9]{0,4}$/),
+    })
+    .optional(),
   idempotencyKey: z.string().min(8),
   documentId: z.string().optional(),
   committed: z.boolean(),
@@ -34,7 +45,7 @@ const stateSchema = z.object({
   operation: z.enum(['send', 'reply']),
   exchangeId: z.string().optional(),
   createIdempotencyKey: z.string().min(8),
-  messageId: z.string().regex(/^msg_[A-Za-z0-9_-]{22}$/),
+  messageId: MessageIdSchema,
   messageIdempotencyKey: z.string().min(8),
   documents: z.array(documentSchema),
   /** The signed manifest, kept so a retry posts exactly the same body under the same Idempotency-Key. */

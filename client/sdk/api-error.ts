@@ -1,16 +1,8 @@
 // SDK (runtime-neutral): errors the client raises — problem+json answers from the exchange and network failures.
+import { type ProblemDetails, ReceivedProblemSchema } from '../../shared/api/common.ts';
 import { PouchError, type PouchErrorCode } from '../../shared/domain/errors.ts';
 
-/** The RFC 9457 problem body the exchange answers with (see server/http/problem.ts). */
-export interface ProblemDetails {
-  type?: string;
-  title?: string;
-  status?: number;
-  code?: string;
-  detail?: string;
-  requestId?: string;
-  [extension: string]: unknown;
-}
+export type { ProblemDetails };
 
 // A Record, not a list, so the compiler fails here when shared/domain/errors.ts gains a code.
 const knownCodeTable: Readonly<Record<PouchErrorCode, true>> = {
@@ -24,6 +16,8 @@ const knownCodeTable: Readonly<Record<PouchErrorCode, true>> = {
   ERR_MESSAGE_IMMUTABLE: true,
   ERR_IDEMPOTENCY_MISMATCH: true,
   ERR_INVALID_STATE: true,
+  ERR_RATE_LIMITED: true,
+  ERR_QUOTA_EXCEEDED: true,
   ERR_UNAUTHENTICATED: true,
   ERR_TOKEN_INVALID: true,
   ERR_TOKEN_EXPIRED: true,
@@ -52,6 +46,7 @@ const knownCodeTable: Readonly<Record<PouchErrorCode, true>> = {
   ERR_MANIFEST_INVALID: true,
   ERR_LEDGER_CONFLICT: true,
   ERR_LEDGER_BROKEN: true,
+  ERR_LEDGER_FORKED: true,
   ERR_PROOF_INVALID: true,
   ERR_DRAFT_INVALID: true,
   ERR_INTERNAL: true,
@@ -66,6 +61,7 @@ function codeForStatus(status: number): PouchErrorCode {
   if (status === 409) return 'ERR_CONFLICT';
   if (status === 413) return 'ERR_PAYLOAD_TOO_LARGE';
   if (status === 415) return 'ERR_UNSUPPORTED_MEDIA_TYPE';
+  if (status === 429) return 'ERR_RATE_LIMITED';
   if (status === 502 || status === 503 || status === 504) return 'ERR_DEPENDENCY_UNAVAILABLE';
   if (status >= 400 && status < 500) return 'ERR_VALIDATION';
   return 'ERR_INTERNAL';
@@ -119,9 +115,8 @@ export async function readApiError(response: Response): Promise<PouchApiError> {
   const text = await response.text().catch(() => '');
   if (text) {
     try {
-      const parsed: unknown = JSON.parse(text);
-      if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed))
-        problem = parsed as ProblemDetails;
+      const parsed = ReceivedProblemSchema.safeParse(JSON.parse(text));
+      if (parsed.success) problem = parsed.data;
     } catch {
       // Not JSON (a proxy's HTML page): keep the status only.
     }

@@ -1,5 +1,6 @@
 // SDK (runtime-neutral): signs the RFC 7523 client assertion that the token endpoint exchanges for a token.
 import { base64url, type CryptoKey, type KeyObject, SignJWT } from 'jose';
+import { CLIENT_ASSERTION_TYPE } from '../../shared/api/identity.ts';
 
 /** Signature algorithms the exchange accepts for member keys (its pinned allow-list). */
 export type SigningAlgorithm = 'ES256' | 'EdDSA';
@@ -10,7 +11,7 @@ export const signingAlgorithms: readonly SigningAlgorithm[] = ['ES256', 'EdDSA']
 export const assertionType = 'client-authentication+jwt';
 
 /** The OAuth `client_assertion_type` for a JWT bearer assertion (RFC 7523 §2.2). */
-export const jwtBearerAssertionType = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+export const jwtBearerAssertionType = CLIENT_ASSERTION_TYPE;
 
 /** Seconds an assertion stays valid. The server refuses more than 300. */
 export const assertionLifetimeSeconds = 60;

@@ -1,8 +1,7 @@
-// SDK (runtime-neutral): the custody bundle of one exchange (server/http/custody-routes.ts), whether the exchange
+// SDK (runtime-neutral): the custody bundle of one exchange (wire schemas: shared/api/custody.ts), whether the exchange
 // answers it inline or, when it is too large for one response, as a presigned download checked by size and hash.
 
-import type { BundleExportWire } from '../../server/http/custody-routes.ts';
-import { BUNDLE_MEDIA_TYPE } from '../../shared/custody/bundle.ts';
+import { BUNDLE_MEDIA_TYPE, type BundleExport, BundleExportSchema } from '../../shared/api/custody.ts';
 import { PouchError } from '../../shared/domain/errors.ts';
 import type { PouchClient } from './pouch-client.ts';
 
@@ -47,15 +46,8 @@ export async function fetchCustodyBundle(
   return new TextDecoder().decode(bytes);
 }
 
-function readExport(body: unknown): BundleExportWire['export'] {
-  const stored = (body as Partial<BundleExportWire> | undefined)?.export;
-  if (
-    typeof stored?.url !== 'string' ||
-    typeof stored.size !== 'number' ||
-    typeof stored.sha256 !== 'string' ||
-    typeof stored.expiresAt !== 'string'
-  ) {
-    throw new PouchError('ERR_INTERNAL', 'The exchange did not answer with a bundle');
-  }
-  return stored;
+function readExport(body: unknown): BundleExport['export'] {
+  const parsed = BundleExportSchema.safeParse(body);
+  if (!parsed.success) throw new PouchError('ERR_INTERNAL', 'The exchange did not answer with a bundle');
+  return parsed.data.export;
 }

@@ -1,7 +1,7 @@
 // SDK (runtime-neutral): the directory calls a member makes about itself — its key history — and the check that
 // tells it about an active key registered under its name that it does not hold (issue 12, finding 3).
 import { calculateJwkThumbprint, type JWK } from 'jose';
-import type { MemberKeyHistoryWire } from '../../server/http/directory-routes.ts';
+import type { MemberKeyHistoryWire } from '../../shared/api/directory.ts';
 import type { PouchClient } from './pouch-client.ts';
 
 /** Every key ever registered under a member's name, as the exchange answers it. */

@@ -1,44 +1,42 @@
-// SDK (runtime-neutral): typed wrappers over the exchange HTTP API (server/http/exchange-routes.ts) and the
+// SDK (runtime-neutral): typed wrappers over the exchange HTTP API (wire types: shared/api/exchange.ts) and the
 // directory entries the exchange workflows need — labels, messages, sealed documents, downloads, members' keys.
 
-import type { AuthorityWire, MemberKeyWire } from '../../server/http/directory-routes.ts';
+import type { AuthorityWire, MemberKeyWire } from '../../shared/api/directory.ts';
 import type {
   CreateExchangeRequest,
   DeclareDocumentRequest,
-  DocumentWire,
-  ExchangeLabelWire,
-  ListExchangesQueryWire,
-  MessageWire,
+  DeclaredDocument as DeclaredDocumentWire,
+  Download,
+  ExchangeDetail,
+  ExchangeLabel as ExchangeLabelWire,
+  ExchangeMessage as ExchangeMessageWire,
+  ExchangePage,
+  ListExchangesQuery as ListExchangesQueryWire,
   PostMessageRequest,
-  PresignedPartWire,
-} from '../../server/http/exchange-routes.ts';
+  PresignedPart,
+  Receipt,
+  SealedDocument,
+  SentMessage,
+} from '../../shared/api/exchange.ts';
+import type { PrincipalWire } from '../../shared/api/identity.ts';
 import type { PouchClient } from './pouch-client.ts';
 
-export type Urgency = CreateExchangeInput['urgency'];
+export type { Urgency } from '../../shared/api/common.ts';
 /** The routing label of an exchange, as the API answers it. */
 export type ExchangeLabel = ExchangeLabelWire;
 /** One message of an exchange, with its signed manifest (compact JWS). */
-export type ExchangeMessage = MessageWire;
+export type ExchangeMessage = ExchangeMessageWire;
 /** A sealed document's server record (public view). */
-export type SealedDocumentRecord = DocumentWire;
+export type SealedDocumentRecord = SealedDocument;
 /** A presigned storage request; `headers` must be sent exactly as given. */
-export type PresignedPartUrl = PresignedPartWire;
+export type PresignedPartUrl = PresignedPart;
 export type CreateExchangeInput = CreateExchangeRequest;
 export type DeclareDocumentInput = DeclareDocumentRequest;
 export type PostMessageInput = PostMessageRequest;
 /** The list query; `limit` is coerced from the query string on the server, a number here. */
-export type ListExchangesQuery = Omit<ListExchangesQueryWire, 'limit'> & { readonly limit?: number };
-
-export interface DeclaredDocument {
-  readonly document: SealedDocumentRecord;
-  readonly plan: {
-    readonly kind: 'single' | 'multipart';
-    readonly size: number;
-    readonly partSize?: number;
-    readonly partCount?: number;
-  };
-  readonly urls: readonly PresignedPartUrl[];
-}
+export type ListExchangesQuery = ListExchangesQueryWire;
+/** The answer to a declaration: the document, how to upload it, and where. */
+export type DeclaredDocument = DeclaredDocumentWire;
 
 /** A public signing key of a member, with its life cycle. */
 export type DirectoryMemberKey = MemberKeyWire;
@@ -76,18 +74,12 @@ export function createExchange(
 }
 
 /** One page of the caller's inbox or outbox, newest first. */
-export function listExchanges(
-  client: PouchClient,
-  query: ListExchangesQuery = {},
-): Promise<{ items: ExchangeLabel[]; nextCursor?: string }> {
+export function listExchanges(client: PouchClient, query: ListExchangesQuery = {}): Promise<ExchangePage> {
   return client.request('GET', '/v1/exchanges', { query: { ...query } });
 }
 
 /** One exchange with its messages. The recipient's first read records delivery. */
-export function getExchange(
-  client: PouchClient,
-  exchangeId: string,
-): Promise<{ label: ExchangeLabel; messages: ExchangeMessage[] }> {
+export function getExchange(client: PouchClient, exchangeId: string): Promise<ExchangeDetail> {
   return client.request('GET', path('v1', 'exchanges', exchangeId));
 }
 
@@ -110,8 +102,8 @@ export async function presignDocumentParts(
   exchangeId: string,
   documentId: string,
   partNumbers: readonly number[],
-): Promise<PresignedPartUrl[]> {
-  const answer = await client.request<{ urls: PresignedPartUrl[] }>(
+): Promise<readonly PresignedPartUrl[]> {
+  const answer = await client.request<{ urls: readonly PresignedPartUrl[] }>(
     'POST',
     path('v1', 'exchanges', exchangeId, 'documents', documentId, 'parts'),
     { json: { partNumbers } },
@@ -137,7 +129,7 @@ export function postMessage(
   exchangeId: string,
   input: PostMessageInput,
   idempotencyKey: string,
-): Promise<{ message: ExchangeMessage; status: string; seq: number }> {
+): Promise<SentMessage> {
   return client.request('POST', path('v1', 'exchanges', exchangeId, 'messages'), {
     json: input,
     idempotencyKey,
@@ -149,16 +141,13 @@ export function requestDownload(
   client: PouchClient,
   exchangeId: string,
   documentId: string,
-): Promise<{ url: string; expiresAt: string; expiresInSeconds: number; document: SealedDocumentRecord }> {
+): Promise<Download> {
   return client.request('POST', path('v1', 'exchanges', exchangeId, 'documents', documentId, 'download'));
 }
 
 /** The exchange's signed receipts (submission, delivery, retrieval). */
-export async function listReceipts(
-  client: PouchClient,
-  exchangeId: string,
-): Promise<Array<{ seq: number; evidence: string; jws: string }>> {
-  const answer = await client.request<{ receipts: Array<{ seq: number; evidence: string; jws: string }> }>(
+export async function listReceipts(client: PouchClient, exchangeId: string): Promise<readonly Receipt[]> {
+  const answer = await client.request<{ receipts: readonly Receipt[] }>(
     'GET',
     path('v1', 'exchanges', exchangeId, 'receipts'),
   );
@@ -171,8 +160,6 @@ export function fetchDirectoryEntry(client: PouchClient, authorityId: string): P
 }
 
 /** Who the caller is (GET /v1/me). */
-export function fetchMe(
-  client: PouchClient,
-): Promise<{ authorityId: string; clientId: string; [field: string]: unknown }> {
+export function fetchMe(client: PouchClient): Promise<PrincipalWire> {
   return client.request('GET', '/v1/me');
 }

@@ -4,9 +4,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { link, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { PouchError } from '../../shared/domain/errors.ts';
 
 export interface DownloadFileOptions {
@@ -71,7 +70,7 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
       },
     });
     await pipeline(
-      Readable.fromWeb(response.body as unknown as NodeReadableStream<Uint8Array>),
+      readChunks(response.body),
       verify,
       createWriteStream(tmp, { flags: 'wx', mode: 0o600 }),
       ...(options.signal ? [{ signal: options.signal }] : []),
@@ -152,4 +151,26 @@ async function moveIntoPlace(tmp: string, outputPath: string, overwrite: boolean
     throw error;
   }
   await rm(tmp, { force: true });
+}
+
+/**
+ * The chunks of a fetch body. Reading it through its reader, rather than `Readable.fromWeb`, needs no bridge
+ * between the DOM and node:stream/web stream types (two declarations of one runtime class). A body left
+ * unfinished (an abort, a size or write failure) is cancelled, so the connection is released.
+ */
+async function* readChunks(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const reader = body.getReader();
+  let finished = false;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) {
+        finished = true;
+        return;
+      }
+      yield value;
+    }
+  } finally {
+    if (!finished) await reader.cancel().catch(() => undefined);
+  }
 }

@@ -1,7 +1,7 @@
 // Client transfer engine: uploads a sealed file straight to storage through presigned URLs (one PUT, or
 // concurrent checksum-bound part PUTs), streaming from disk with constant memory and resuming after a crash.
 import { open, stat } from 'node:fs/promises';
-import type { PartToPresign, PresignedPart, UploadedPart } from '../../server/ports/document-store.ts';
+import type { PartToPresign, PresignedPart, UploadedPart } from '../../shared/api/exchange.ts';
 import { PouchError } from '../../shared/domain/errors.ts';
 import { listPartRanges, type PartRange, type UploadPlan } from '../../shared/domain/upload-plan.ts';
 import { type FileHashes, hashFileParts, transferChunkBytes } from './hash-file.ts';

@@ -94,7 +94,7 @@ export function createDynamoLedgerStore(options: DynamoLedgerStoreOptions): Ledg
     }
   }
 
-  async function* readItems(chain: string): AsyncGenerator<LedgerItem> {
+  async function* readItems(chain: string, fromSeq = 0): AsyncGenerator<LedgerItem> {
     let startKey: Record<string, unknown> | undefined;
     do {
       let out: QueryCommandOutput;
@@ -102,9 +102,9 @@ export function createDynamoLedgerStore(options: DynamoLedgerStoreOptions): Ledg
         out = await doc.send(
           new QueryCommand({
             TableName: tableName,
-            KeyConditionExpression: '#chain = :chain',
-            ExpressionAttributeNames: { '#chain': 'chain' },
-            ExpressionAttributeValues: { ':chain': chain },
+            KeyConditionExpression: '#chain = :chain AND #seq >= :from',
+            ExpressionAttributeNames: { '#chain': 'chain', '#seq': 'seq' },
+            ExpressionAttributeValues: { ':chain': chain, ':from': fromSeq },
             ConsistentRead: true,
             ...(startKey ? { ExclusiveStartKey: startKey } : {}),
           }),
@@ -156,8 +156,8 @@ export function createDynamoLedgerStore(options: DynamoLedgerStoreOptions): Ledg
       return events;
     },
 
-    async *readLines(chain: string): AsyncGenerator<string> {
-      for await (const item of readItems(chain)) yield formatEventLine(item.body, item.hash);
+    async *readLines(chain: string, fromSeq?: number): AsyncGenerator<string> {
+      for await (const item of readItems(chain, fromSeq)) yield formatEventLine(item.body, item.hash);
     },
 
     async heads(chains: Iterable<string>): Promise<ChainHead[]> {

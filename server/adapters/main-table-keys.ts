@@ -14,6 +14,7 @@
 //   idempotency record  IDEM#<scope>#<key> / IDEM
 //   checkpoint leaf     CKPT / LEAF#<index:12>
 //   signed checkpoint   CKPT / HEAD#<size:12>
+//   rate-limit counter  RATE#<key> / WIN#<windowStart:12>      (expiresAt: TTL, after the window ends)
 // The index name and key attribute names come from server/config/storage-definitions.ts, which CDK also reads.
 import { mainTable, mainTableIndex } from '../config/storage-definitions.ts';
 
@@ -113,3 +114,9 @@ export const checkpointKeys = {
   headSk: (size: number): string => `${HEAD}${pad(size, 12)}`,
   headPrefix: HEAD,
 } as const;
+
+/** Key of a fixed-window counter (server/ports/rate-limits.ts): one item per counted key and window. */
+export const rateLimitKey = (key: string, windowStart: number): { pk: string; sk: string } => ({
+  pk: `RATE#${key}`,
+  sk: `WIN#${pad(windowStart, 12)}`,
+});

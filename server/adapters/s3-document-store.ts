@@ -1,6 +1,5 @@
 // Secondary adapter: the DocumentStore port on S3 (and on s3rver locally). Presigns checksum-bound PUTs and
 // UploadParts, assembles multipart uploads, and confirms size and SHA-256 before the ledger commits a document.
-import { createHash } from 'node:crypto';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -13,6 +12,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { createPartHasher } from '../../shared/crypto/part-hasher.ts';
+import { partsDigestOf, storageChecksumOfPartsDigest } from '../../shared/crypto/sealed-digest.ts';
 import { PouchError, StorageError } from '../../shared/domain/errors.ts';
 import { countParts, uploadLimits } from '../../shared/domain/upload-plan.ts';
 import { presignLimits } from '../config/storage-definitions.ts';
@@ -288,9 +288,8 @@ export function createS3DocumentStore(s3: S3Client, options: S3DocumentStoreOpti
  * computeCompositeSha256(['<base64 part 1>', '<base64 part 2>']); // 'q1…=-2'
  */
 export function computeCompositeSha256(partSha256s: readonly string[]): string {
-  const outer = createHash('sha256');
-  for (const digest of partSha256s) outer.update(Buffer.from(digest, 'base64'));
-  return `${outer.digest('base64')}-${partSha256s.length}`;
+  // One definition of the composite, shared with the ledger and the sender's manifest (hex form there).
+  return storageChecksumOfPartsDigest(partsDigestOf(partSha256s));
 }
 
 /** Map an S3 SDK error to ERR_NOT_FOUND or ERR_STORAGE(_THROTTLED); PouchErrors pass through unchanged. */

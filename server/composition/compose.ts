@@ -10,6 +10,7 @@ import { createDynamoDirectoryRepository } from '../adapters/dynamo-directory-re
 import { createDynamoExchangeRepository } from '../adapters/dynamo-exchange-repository.ts';
 import { createDynamoIdempotencyStore } from '../adapters/dynamo-idempotency-store.ts';
 import { createDynamoLedgerStore } from '../adapters/dynamo-ledger-store.ts';
+import { createDynamoRateLimiter } from '../adapters/dynamo-rate-limits.ts';
 import { createDynamoReceiptStore } from '../adapters/dynamo-receipt-store.ts';
 import { createDynamoReplayStore } from '../adapters/dynamo-replay-store.ts';
 import { loadOrCreateFileSigner } from '../adapters/file-signer.ts';
@@ -23,13 +24,15 @@ import { createKmsSigner } from '../adapters/kms-signer.ts';
 import { createS3CheckpointPublisher } from '../adapters/s3-checkpoint-publisher.ts';
 import { createS3DocumentStore } from '../adapters/s3-document-store.ts';
 import type { Config, SignerConfig } from '../config/config.ts';
-import { createApp } from '../http/app.ts';
+import { createApp, type ResponseObserver } from '../http/app.ts';
 import type { PouchApp } from '../http/app-env.ts';
 import { registerAuthMiddleware } from '../http/auth-middleware.ts';
 import { registerCustodyRoutes } from '../http/custody-routes.ts';
 import { registerDirectoryRoutes } from '../http/directory-routes.ts';
 import { registerExchangeRoutes } from '../http/exchange-routes.ts';
 import { registerIdentityRoutes } from '../http/identity-routes.ts';
+import { registerRateLimits } from '../http/rate-limit.ts';
+import { registerDependencyHealth } from '../http/system-routes.ts';
 import type { DirectoryRepository } from '../ports/directory-repository.ts';
 import type { ExchangeRepository } from '../ports/exchange-repository.ts';
 import type { HealthCheck } from '../ports/health.ts';
@@ -42,6 +45,8 @@ import { createExchangeService, type ExchangeService } from '../use-cases/exchan
 import { createDirectoryService } from '../use-cases/identity/directory-service.ts';
 import { createTokenService, type TokenService } from '../use-cases/identity/token-service.ts';
 import { createLedgerRecorder } from '../use-cases/ledger-recorder.ts';
+import { createQuotas } from '../use-cases/quotas.ts';
+import { createReadRecords } from '../use-cases/read-records.ts';
 
 export interface Runtime {
   readonly config: Config;
@@ -77,6 +82,8 @@ export async function composeRuntime(
     now?: () => number;
     /** Tests only: lets small files exercise multipart uploads (see planUpload). */
     uploadPlanOptions?: PlanUploadOptions;
+    /** Tests only: sees every response (the contract check against /openapi.json). */
+    observeResponse?: ResponseObserver;
   } = {},
 ): Promise<Runtime> {
   const logger = options.logger ?? createJsonLogger(config.logLevel);
@@ -113,6 +120,16 @@ export async function composeRuntime(
     signer,
     now: () => new Date(now()),
   });
+  // What one caller may cost: counters for the rate limits, the quotas and the once-per-interval read records.
+  const limiter = createDynamoRateLimiter(clients.doc, config.tables.main);
+  const reads = createReadRecords({
+    recorder,
+    ledger,
+    limiter,
+    intervalSeconds: config.limits.readRecordIntervalSeconds,
+    now: () => new Date(now()),
+  });
+  const quotas = createQuotas({ limiter, limits: config.limits, now: () => new Date(now()) });
   const exchanges = createExchangeService(
     {
       exchanges: exchangeRepository,
@@ -123,6 +140,8 @@ export async function composeRuntime(
       signer,
       maxDocumentBytes: config.maxDocumentBytes,
       presignSeconds: config.presignSeconds,
+      reads,
+      quotas,
       now: () => new Date(now()),
       ...(options.uploadPlanOptions ? { uploadPlanOptions: options.uploadPlanOptions } : {}),
     },
@@ -136,11 +155,12 @@ export async function composeRuntime(
     signer,
     publisher: createS3CheckpointPublisher(clients.s3, config.evidenceBucket),
     now: () => new Date(now()),
+    logger,
   });
   const audit = createAuditService({
     exchanges: exchangeRepository,
     ledger,
-    recorder,
+    reads,
     directory,
     signer,
     checkpoints,
@@ -154,13 +174,15 @@ export async function composeRuntime(
   });
   const app = createApp({
     logger,
-    health,
     signer: tokenSigner,
     custodySigner: signer,
     maxBodyBytes: config.maxBodyBytes,
+    ...(options.observeResponse ? { observeResponse: options.observeResponse } : {}),
     modules: [
       // The auth middleware comes first: every route registered after it needs a bearer token.
       registerAuthMiddleware({ authenticate: tokens.authenticateBearer, logger }),
+      registerRateLimits({ limiter, ...config.limits, now: () => new Date(now()) }),
+      registerDependencyHealth({ health }),
       registerIdentityRoutes({ exchangeAssertion: tokens.exchangeAssertion, logger }),
       registerDirectoryRoutes({ directory: createDirectoryService(directory), now }),
       registerExchangeRoutes({

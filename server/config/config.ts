@@ -5,6 +5,9 @@ import { ConfigError } from '../../shared/domain/errors.ts';
 import { type EnvValues, envNames as n } from './environment.ts';
 import { evidenceBucket, ledgerTable, mainTable, presignLimits, replayTable } from './storage-definitions.ts';
 
+/** Window lengths of the limits, in seconds. */
+const limitWindows = { minute: 60, day: 86_400 } as const;
+
 const url = z.url({ protocol: /^https?$/ });
 const positiveInt = z.coerce.number().int().positive();
 
@@ -29,6 +32,12 @@ const schema = z
     [n.presignSeconds]: positiveInt.max(presignLimits.maxPresignSeconds),
     [n.bundleInlineMaxBytes]: positiveInt,
     [n.logLevel]: z.enum(['debug', 'info', 'warn', 'error', 'silent']),
+    [n.readRecordIntervalSeconds]: positiveInt.max(limitWindows.day),
+    [n.apiRequestsPerMinute]: positiveInt,
+    [n.tokenRequestsPerClientPerMinute]: positiveInt,
+    [n.tokenRequestsPerAuthorityPerMinute]: positiveInt,
+    [n.exchangesPerDay]: positiveInt,
+    [n.declaredBytesPerDay]: positiveInt,
   })
   .superRefine((v, ctx) => {
     const required =
@@ -69,6 +78,28 @@ export interface Config {
   readonly presignSeconds: number;
   readonly bundleInlineMaxBytes: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** What one caller may cost (server/ports/rate-limits.ts); each limit counts in fixed windows. */
+  readonly limits: Limits;
+}
+
+/** Per-caller limits: each is `limit` units per window of `windowSeconds`. */
+export interface Limits {
+  /** One recorded custody read per member, exchange and view per this many seconds. */
+  readonly readRecordIntervalSeconds: number;
+  /** Authenticated requests, per authority. */
+  readonly apiRequests: WindowLimit;
+  /** Token requests, per claimed client id and per claimed authority. */
+  readonly tokenRequestsPerClient: WindowLimit;
+  readonly tokenRequestsPerAuthority: WindowLimit;
+  /** Exchanges created, per authority. */
+  readonly exchangesCreated: WindowLimit;
+  /** Sealed bytes declared for upload, per authority. */
+  readonly bytesDeclared: WindowLimit;
+}
+
+export interface WindowLimit {
+  readonly limit: number;
+  readonly windowSeconds: number;
 }
 
 /** Defaults that apply everywhere unless overridden (they are limits, not secrets or endpoints). */
@@ -78,6 +109,13 @@ export const commonDefaults = {
   [n.presignSeconds]: String(presignLimits.maxPresignSeconds),
   [n.bundleInlineMaxBytes]: String(4 * 1024 ** 2),
   [n.logLevel]: 'info',
+  [n.readRecordIntervalSeconds]: String(15 * 60),
+  // Generous for people and their scripts; a loop or a stolen key meets them within a minute.
+  [n.apiRequestsPerMinute]: '1200',
+  [n.tokenRequestsPerClientPerMinute]: '60',
+  [n.tokenRequestsPerAuthorityPerMinute]: '600',
+  [n.exchangesPerDay]: '1000',
+  [n.declaredBytesPerDay]: String(1024 ** 4),
 } as const satisfies EnvValues;
 
 /**
@@ -148,5 +186,19 @@ function toConfig(v: RawConfig): Config {
     presignSeconds: v[n.presignSeconds],
     bundleInlineMaxBytes: v[n.bundleInlineMaxBytes],
     logLevel: v[n.logLevel],
+    limits: {
+      readRecordIntervalSeconds: v[n.readRecordIntervalSeconds],
+      apiRequests: { limit: v[n.apiRequestsPerMinute], windowSeconds: limitWindows.minute },
+      tokenRequestsPerClient: {
+        limit: v[n.tokenRequestsPerClientPerMinute],
+        windowSeconds: limitWindows.minute,
+      },
+      tokenRequestsPerAuthority: {
+        limit: v[n.tokenRequestsPerAuthorityPerMinute],
+        windowSeconds: limitWindows.minute,
+      },
+      exchangesCreated: { limit: v[n.exchangesPerDay], windowSeconds: limitWindows.day },
+      bytesDeclared: { limit: v[n.declaredBytesPerDay], windowSeconds: limitWindows.day },
+    },
   };
 }

@@ -35,6 +35,16 @@ export const envNames = {
   /** Larger custody bundles are stored and handed out by presigned URL (Lambda answers at most 6 MB). */
   bundleInlineMaxBytes: 'POUCH_BUNDLE_INLINE_MAX_BYTES',
   logLevel: 'POUCH_LOG_LEVEL',
+  /** Custody reads (`auditor.viewed`, `custody.exported`) are recorded once per member, exchange and view per interval. */
+  readRecordIntervalSeconds: 'POUCH_READ_RECORD_INTERVAL_SECONDS',
+  /** Authenticated API requests per authority per minute. */
+  apiRequestsPerMinute: 'POUCH_RATE_API_REQUESTS_PER_MINUTE',
+  /** Token requests per minute per client id, and per authority, as the assertion claims them. */
+  tokenRequestsPerClientPerMinute: 'POUCH_RATE_TOKEN_REQUESTS_PER_CLIENT_PER_MINUTE',
+  tokenRequestsPerAuthorityPerMinute: 'POUCH_RATE_TOKEN_REQUESTS_PER_AUTHORITY_PER_MINUTE',
+  /** Daily quotas per authority: exchanges created, sealed bytes declared for upload. */
+  exchangesPerDay: 'POUCH_QUOTA_EXCHANGES_PER_DAY',
+  declaredBytesPerDay: 'POUCH_QUOTA_DECLARED_BYTES_PER_DAY',
 } as const;
 
 /** Any environment variable the server's configuration reads. */

@@ -57,7 +57,9 @@ export const mainTable = {
   sortKey: sk,
   globalIndexes: [mainTableIndex],
   appendOnly: false,
-  purpose: 'directory, exchanges, messages, idempotency',
+  // Only the rate-limit counters carry it: DynamoDB deletes a counter once its window is over.
+  timeToLiveAttribute: 'expiresAt',
+  purpose: 'directory, exchanges, messages, idempotency, rate-limit counters',
 } as const satisfies TableDefinition;
 
 /** The custody ledger: one hash chain per exchange, keyed by exchange id and zero-padded sequence number. */
@@ -125,9 +127,12 @@ export const objectKeys = {
   document: (exchangeId: string, documentId: string): string =>
     `${objectPrefixes.exchanges}${exchangeId}/documents/${documentId}.age`,
   checkpoint: (size: number): string => `${objectPrefixes.checkpoints}${String(size).padStart(12, '0')}.jws`,
-  /** A custody bundle too large to answer inline; kept under the bucket's retention like the evidence. */
-  bundleExport: (exchangeId: string, exportId: string): string =>
-    `${objectPrefixes.exchanges}${exchangeId}/exports/${exportId}.jsonl`,
+  /**
+   * A custody bundle too large to answer inline, at its SHA-256 (hex): kept under the bucket's retention like the
+   * evidence, and stored once however often the same bundle is exported.
+   */
+  bundleExport: (exchangeId: string, sha256: string): string =>
+    `${objectPrefixes.exchanges}${exchangeId}/exports/${sha256}.jsonl`,
 } as const;
 
 /**

@@ -8,7 +8,7 @@ export interface AppVariables {
   /** The client's own X-Request-Id, when well-formed: logged apart, never used as the request id. */
   clientRequestId?: string;
   /** Set by the auth middleware on every authenticated route; absent on the public ones. */
-  principal: Principal;
+  principal: Principal | undefined;
 }
 
 export interface AppEnv {

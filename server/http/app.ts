@@ -5,17 +5,16 @@ import { randomUUID } from 'node:crypto';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { methodNotAllowed } from 'hono/method-not-allowed';
+import { matchedRoutes } from 'hono/route';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Signer } from '../../shared/crypto/signer.ts';
-import type { HealthCheck } from '../ports/health.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { AppEnv, PouchApp } from './app-env.ts';
 import { mapError, problem } from './problem.ts';
-import { registerSystemRoutes } from './system-routes.ts';
+import { buildOpenApiDocument, registerSystemRoutes } from './system-routes.ts';
 
 export interface AppDeps {
   readonly logger: Logger;
-  readonly health: readonly HealthCheck[];
   /** Largest JSON body accepted, in bytes; larger bodies get 413 before they are read. */
   readonly maxBodyBytes: number;
   /** The access-token signer: its public key is published at /.well-known/jwks.json. */
@@ -24,7 +23,24 @@ export interface AppDeps {
   readonly custodySigner?: Signer;
   /** Feature route modules, registered in order after the system routes. */
   readonly modules?: ReadonlyArray<(app: PouchApp) => void>;
+  /** Sees every response the app gives (tests check each one against /openapi.json); none by default. */
+  readonly observeResponse?: ResponseObserver;
 }
+
+/** One answer of the app, as a response observer sees it. */
+export interface ObservedResponse {
+  readonly method: string;
+  /** The OpenAPI path of the route that answered (`/v1/exchanges/{exchangeId}`); undefined when none did. */
+  readonly route: string | undefined;
+  /** A copy of the response: the observer may read its body. */
+  readonly response: Response;
+  /** The OpenAPI document the app serves at /openapi.json. */
+  readonly openApiDocument: () => ReturnType<typeof buildOpenApiDocument>;
+}
+
+export type ResponseObserver = (observed: ObservedResponse) => void;
+
+const APP_TITLE = 'Pouch exchange';
 
 const jsonType = /^application\/([\w.-]+\+)?json(\s*;.*)?$/i;
 /** What a client's own X-Request-Id may look like to be kept (apart) for correlation. */
@@ -34,7 +50,7 @@ const clientRequestIdPattern = /^[A-Za-z0-9._:-]{1,64}$/;
  * Build the Pouch HTTP app.
  *
  * @example
- * const app = createApp({ logger, health: [], maxBodyBytes: 262144 });
+ * const app = createApp({ logger, maxBodyBytes: 262144 });
  * const res = await app.request('/health');
  */
 export function createApp(deps: AppDeps): PouchApp {
@@ -53,6 +69,26 @@ export function createApp(deps: AppDeps): PouchApp {
     },
   });
 
+  const observe = deps.observeResponse;
+  if (observe) {
+    // First, so that it sees the final answer: error mapping, security headers and all.
+    let document: ReturnType<typeof buildOpenApiDocument> | undefined;
+    const openApiDocument = () => {
+      document ??= buildOpenApiDocument(app, APP_TITLE);
+      return document;
+    };
+    app.use(async (c, next) => {
+      await next();
+      // The first matching handler answers (handlers never call next); middleware are registered for ALL.
+      const handler = matchedRoutes(c).find((r) => r.method !== 'ALL');
+      observe({
+        method: c.req.method,
+        route: handler?.path.replace(/:(\w+)/g, '{$1}'),
+        response: c.res.clone(),
+        openApiDocument,
+      });
+    });
+  }
   // The request id in logs, problems and audit records is always ours: a client's X-Request-Id could otherwise
   // collide with, or impersonate, another request's. A well-formed client value is kept apart, for correlation.
   app.use(async (c, next) => {
@@ -114,8 +150,7 @@ export function createApp(deps: AppDeps): PouchApp {
     bearerFormat: 'JWT',
   });
   registerSystemRoutes(app, {
-    health: deps.health,
-    title: 'Pouch exchange',
+    title: APP_TITLE,
     ...(deps.signer ? { signer: deps.signer } : {}),
     ...(deps.custodySigner ? { custodySigner: deps.custodySigner } : {}),
   });

@@ -3,12 +3,13 @@
 // so it runs before every feature route.
 import type { Context, MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
+import { PROBLEM_MEDIA_TYPE } from '../../shared/api/common.ts';
 import { isPouchError } from '../../shared/domain/errors.ts';
 import { AuthenticationError, isAccessDenied } from '../../shared/domain/identity/errors.ts';
 import type { Principal, RequestOrigin } from '../../shared/domain/identity/types.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { AppEnv, PouchApp } from './app-env.ts';
-import { problem } from './problem.ts';
+import { problemBody } from './problem.ts';
 
 /** Routes anyone may call without a token: `METHOD path`. Everything else needs `Authorization: Bearer`. */
 export const publicRoutes: ReadonlySet<string> = new Set([
@@ -63,32 +64,36 @@ export function readOrigin(c: Context<AppEnv>): RequestOrigin {
 
 /** The authenticated principal; throws when a route forgot to sit behind the middleware. */
 export function requirePrincipal(c: Context<AppEnv>): Principal {
-  const principal = c.get('principal') as Principal | undefined;
+  const principal = c.get('principal');
   if (!principal) throw new AuthenticationError('ERR_UNAUTHENTICATED', 'Authentication required');
   return principal;
 }
 
 /** Write one structured security log line: who, what, when, where from, outcome, reason. Never a token. */
-export function logSecurityEvent(logger: Logger, c: Context, event: SecurityEvent): void {
+export function logSecurityEvent(logger: Logger, c: Context<AppEnv>, event: SecurityEvent): void {
   const fields = {
     ...event,
     at: new Date().toISOString(),
     sourceIp: readSourceIp(c),
-    requestId: c.get('requestId' as never) as string | undefined,
+    requestId: c.get('requestId'),
   };
   if (event.outcome === 'success') logger.info('security', fields);
   else logger.warn('security', fields);
 }
 
-/** A 401 problem for an authentication failure, with the OAuth error name as an extension member. */
+/**
+ * A 401 problem for an authentication failure, with the OAuth error name as an extension member. Every
+ * authentication failure is a 401 (RFC 6750 §3.1, RFC 6749 §5.2), whatever its code.
+ */
 export function authenticationProblem(
-  c: Context,
+  c: Context<AppEnv>,
   error: AuthenticationError,
   oauthError: 'invalid_client' | 'invalid_token',
-): Response {
+) {
   const challenge: Record<string, string> =
     oauthError === 'invalid_token' ? { 'WWW-Authenticate': 'Bearer error="invalid_token"' } : {};
-  return problem(c, error.code, error.message, { error: oauthError }, challenge);
+  const body = problemBody(c, error.code, 401, error.message, { error: oauthError });
+  return c.json(body, 401, { ...challenge, 'Content-Type': PROBLEM_MEDIA_TYPE });
 }
 
 /**

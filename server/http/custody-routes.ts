@@ -2,65 +2,53 @@
 // chain's inclusion proof, the auditor's timeline and the custody bundle export. Thin: zod validation, then one
 // use case call (server/use-cases/custody/checkpoint-access.ts, server/use-cases/custody/audit-service.ts), which
 // applies the policy.
-import { createRoute, z } from '@hono/zod-openapi';
-import { BUNDLE_MEDIA_TYPE } from '../../shared/custody/bundle.ts';
-import type { StoredCheckpoint } from '../ports/checkpoint-store.ts';
+import { createRoute } from '@hono/zod-openapi';
+import {
+  BUNDLE_MEDIA_TYPE,
+  BundleExportSchema,
+  BundleTextSchema,
+  CheckpointBuildSchema,
+  CheckpointParamsSchema,
+  CheckpointSchema,
+  type CheckpointWire,
+  ConsistencyProofSchema,
+  ConsistencyQuerySchema,
+  InclusionProofSchema,
+  TimelineSchema,
+} from '../../shared/api/custody.ts';
+import { ExchangeParamsSchema } from '../../shared/api/exchange.ts';
+import type { LedgerEvent } from '../../shared/domain/ledger/event.ts';
 import type { AuditService } from '../use-cases/custody/audit-service.ts';
 import type { CheckpointAccess } from '../use-cases/custody/checkpoint-access.ts';
 import type { PouchApp } from './app-env.ts';
 import { requirePrincipal } from './auth-middleware.ts';
 import { keyedReadIds } from './idempotency.ts';
+import {
+  bodyErrors,
+  jsonResponse,
+  problemResponse,
+  secured,
+  securedErrors,
+  validationErrors,
+} from './openapi-responses.ts';
 
-const problemContent = {
-  'application/problem+json': {
-    schema: z.object({ code: z.string(), title: z.string(), status: z.number() }),
-  },
-};
-const errors = {
-  400: { description: 'Invalid request', content: problemContent },
-  401: { description: 'Missing or invalid access token', content: problemContent },
-  404: { description: 'Not found (or not yours)', content: problemContent },
-};
-const secured = { security: [{ bearer: [] }] };
-const ExchangeParams = z.object({ exchangeId: z.string().min(10).max(64) });
-const Size = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
-
-const CheckpointSchema = z
-  .object({
-    size: z.number(),
-    rootHash: z.string(),
-    time: z.string(),
-    jws: z
-      .string()
-      .openapi({ description: 'Compact JWS, typ pouch-checkpoint+jwt, signed by the exchange key' }),
-  })
-  .openapi('Checkpoint');
-
-const HeadSchema = z.object({ chain: z.string(), seq: z.number(), hash: z.string() });
-/** The answer for a bundle too large to send inline (the SDK takes its type from here: one definition). */
-export const BundleExportSchema = z
-  .object({
-    export: z.object({
-      url: z.string().url(),
-      expiresAt: z.string(),
-      size: z.number().int().nonnegative(),
-      sha256: z.string().regex(/^[0-9a-f]{64}$/),
-    }),
-  })
-  .openapi('BundleExport');
-export type BundleExportWire = z.infer<typeof BundleExportSchema>;
-
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
+/** Reads an auditor makes are recorded in the ledger, and ledger writes race other writers. */
+const conflict = { 409: problemResponse('A concurrent change holds the ledger; try again') };
 
 export interface CustodyRouteDeps {
   readonly checkpoints: CheckpointAccess;
   readonly audit: AuditService;
 }
 
-const plain = (c: StoredCheckpoint) => ({ size: c.size, rootHash: c.rootHash, time: c.time, jws: c.jws });
+const plain = (c: CheckpointWire): CheckpointWire => ({
+  size: c.size,
+  rootHash: c.rootHash,
+  time: c.time,
+  jws: c.jws,
+});
+
+/** A ledger event as the open record the timeline schema describes (its members are JSON by construction). */
+const eventRecord = (event: LedgerEvent): Record<string, unknown> => ({ ...event });
 
 /** Register the custody routes (behind the auth middleware). */
 export function registerCustodyRoutes(deps: CustodyRouteDeps) {
@@ -73,11 +61,10 @@ export function registerCustodyRoutes(deps: CustodyRouteDeps) {
         summary: 'Operator: append the changed chain heads to the checkpoint log and sign a checkpoint now',
         ...secured,
         responses: {
-          200: json(
-            z.object({ checkpoint: CheckpointSchema.nullable(), created: z.boolean() }),
-            'The latest checkpoint, and whether this call signed it',
-          ),
-          ...errors,
+          200: jsonResponse(CheckpointBuildSchema, 'The latest checkpoint, and whether this call signed it'),
+          ...bodyErrors,
+          ...securedErrors,
+          ...conflict,
         },
       }),
       async (c) => {
@@ -97,7 +84,7 @@ export function registerCustodyRoutes(deps: CustodyRouteDeps) {
         tags: ['custody'],
         summary: 'The latest signed checkpoint of the log',
         ...secured,
-        responses: { 200: json(CheckpointSchema, 'The latest checkpoint'), ...errors },
+        responses: { 200: jsonResponse(CheckpointSchema, 'The latest checkpoint'), ...securedErrors },
       }),
       async (c) => {
         return c.json(plain(await deps.checkpoints.latest(requirePrincipal(c))), 200);
@@ -111,17 +98,14 @@ export function registerCustodyRoutes(deps: CustodyRouteDeps) {
         tags: ['custody'],
         summary: 'RFC 9162 consistency proof between two checkpoints of the log',
         ...secured,
-        request: { query: z.object({ first: Size, second: Size }) },
+        request: { query: ConsistencyQuerySchema },
         responses: {
-          200: json(
-            z.object({
-              first: CheckpointSchema,
-              second: CheckpointSchema,
-              proof: z.array(z.string()),
-            }),
+          200: jsonResponse(
+            ConsistencyProofSchema,
             'Both checkpoints and the proof (hex node hashes, RFC 9162 order)',
           ),
-          ...errors,
+          ...validationErrors,
+          ...securedErrors,
         },
       }),
       async (c) => {
@@ -138,8 +122,12 @@ export function registerCustodyRoutes(deps: CustodyRouteDeps) {
         tags: ['custody'],
         summary: 'The signed checkpoint over the first `size` leaves of the log',
         ...secured,
-        request: { params: z.object({ size: Size }) },
-        responses: { 200: json(CheckpointSchema, 'The checkpoint'), ...errors },
+        request: { params: CheckpointParamsSchema },
+        responses: {
+          200: jsonResponse(CheckpointSchema, 'The checkpoint'),
+          ...validationErrors,
+          ...securedErrors,
+        },
       }),
       async (c) => {
         const size = c.req.valid('param').size;
@@ -154,19 +142,11 @@ export function registerCustodyRoutes(deps: CustodyRouteDeps) {
         tags: ['custody'],
         summary: 'Inclusion of the exchange’s latest checkpointed chain head in the latest checkpoint',
         ...secured,
-        request: { params: ExchangeParams },
+        request: { params: ExchangeParamsSchema },
         responses: {
-          200: json(
-            z.object({
-              checkpoint: CheckpointSchema,
-              leafIndex: z.number(),
-              treeSize: z.number(),
-              head: HeadSchema,
-              proof: z.array(z.string()),
-            }),
-            'The proof (404 until the exchange is in a checkpoint)',
-          ),
-          ...errors,
+          200: jsonResponse(InclusionProofSchema, 'The proof (404 until the exchange is in a checkpoint)'),
+          ...validationErrors,
+          ...securedErrors,
         },
       }),
       async (c) => {
@@ -186,27 +166,12 @@ export function registerCustodyRoutes(deps: CustodyRouteDeps) {
         summary:
           'Custody timeline: ledger events, receipts and manifests, never content (auditor reads are recorded)',
         ...secured,
-        request: { params: ExchangeParams },
+        request: { params: ExchangeParamsSchema },
         responses: {
-          200: json(
-            z.object({
-              label: z.record(z.string(), z.unknown()),
-              events: z.array(z.record(z.string(), z.unknown())),
-              receipts: z.array(z.object({ seq: z.number(), evidence: z.string(), jws: z.string() })),
-              manifests: z.array(
-                z.object({
-                  messageId: z.string(),
-                  seq: z.number(),
-                  kind: z.string(),
-                  senderClientId: z.string(),
-                  sentAt: z.string(),
-                  manifest: z.string(),
-                }),
-              ),
-            }),
-            'The timeline',
-          ),
-          ...errors,
+          200: jsonResponse(TimelineSchema, 'The timeline'),
+          ...validationErrors,
+          ...securedErrors,
+          ...conflict,
         },
       }),
       async (c) => {
@@ -218,10 +183,10 @@ export function registerCustodyRoutes(deps: CustodyRouteDeps) {
         );
         return c.json(
           {
-            label: { ...t.label, links: [...t.label.links] } as Record<string, unknown>,
-            events: t.events as unknown as Record<string, unknown>[],
+            label: t.label,
+            events: t.events.map(eventRecord),
             receipts: t.receipts.map((r) => ({ seq: r.seq, evidence: r.evidence, jws: r.jws })),
-            manifests: t.manifests.map((m) => ({ ...m })),
+            manifests: t.manifests,
           },
           200,
         );
@@ -239,16 +204,18 @@ export function registerCustodyRoutes(deps: CustodyRouteDeps) {
           'the evidence bucket and the answer is JSON with a presigned URL (at most 5 minutes), its size and ' +
           'SHA-256, which the client checks after downloading.',
         ...secured,
-        request: { params: ExchangeParams },
+        request: { params: ExchangeParamsSchema },
         responses: {
           200: {
             description: 'The bundle, one JSON document per line; or, when too large, where to download it',
             content: {
-              [BUNDLE_MEDIA_TYPE]: { schema: z.string() },
+              [BUNDLE_MEDIA_TYPE]: { schema: BundleTextSchema },
               'application/json': { schema: BundleExportSchema },
             },
           },
-          ...errors,
+          ...validationErrors,
+          ...securedErrors,
+          ...conflict,
         },
       }),
       async (c) => {
@@ -259,7 +226,7 @@ export function registerCustodyRoutes(deps: CustodyRouteDeps) {
           keyedReadIds(c, principal),
         );
         if (delivery.kind === 'inline') {
-          return c.body(delivery.text, 200, { 'content-type': BUNDLE_MEDIA_TYPE }) as never;
+          return c.body(delivery.text, 200, { 'content-type': BUNDLE_MEDIA_TYPE });
         }
         const { url, expiresAt, size, sha256 } = delivery;
         return c.json({ export: { url, expiresAt, size, sha256 } }, 200);

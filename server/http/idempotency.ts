@@ -5,6 +5,7 @@
 // earlier effect, so nothing is done twice and no stale URL is ever served from the record.
 import { createHash } from 'node:crypto';
 import type { Context } from 'hono';
+import type { z } from 'zod';
 import { PouchError } from '../../shared/domain/errors.ts';
 import type { Principal } from '../../shared/domain/identity/types.ts';
 import { newId } from '../../shared/domain/ids.ts';
@@ -13,7 +14,10 @@ import type { AppEnv } from './app-env.ts';
 
 const KEY = /^[A-Za-z0-9_-]{8,128}$/;
 
-export interface IdempotencyOptions {
+/** The answer an idempotent route gives: its success status and the schema of its body. */
+export interface IdempotentAnswer<S extends 200 | 201, Z extends z.ZodType> {
+  readonly status: S;
+  readonly schema: Z;
   /**
    * The answer carries short-lived material (presigned URLs): record only the ids, and answer a retry by
    * running the action again with them. The action must find its earlier effect by those ids and not repeat it.
@@ -26,48 +30,58 @@ interface RederiveRecord {
   readonly rederive: Record<string, string>;
 }
 
+/** The ids of a re-derived record; undefined for a record that holds a whole answer. */
 function readRederiveRecord(body: unknown): Record<string, string> | undefined {
-  const ids = (body as Partial<RederiveRecord> | null | undefined)?.rederive;
+  if (typeof body !== 'object' || body === null || !('rederive' in body)) return undefined;
+  const ids: unknown = body.rederive;
   if (typeof ids !== 'object' || ids === null) return undefined;
-  return Object.values(ids).every((v) => typeof v === 'string') ? ids : undefined;
+  const read: Record<string, string> = {};
+  for (const [name, value] of Object.entries(ids)) {
+    if (typeof value !== 'string') return undefined;
+    read[name] = value;
+  }
+  return read;
 }
 
 /**
  * Run `action` at most once per (caller, Idempotency-Key). Without the header the action simply runs.
- * `ids` are the identifiers a fresh attempt would use; a resumed attempt gets the ones first chosen.
+ * `ids` are the identifiers a fresh attempt would use; a resumed attempt gets the ones first chosen. A replayed
+ * answer is parsed with the route's response schema: what the store hands back is checked, not trusted.
  */
-export async function runIdempotent<T extends Record<string, unknown>>(
+export async function runIdempotent<S extends 200 | 201, Z extends z.ZodType>(
   c: Context<AppEnv>,
   store: IdempotencyStore,
   principal: Principal,
   body: unknown,
   ids: Record<string, string>,
-  action: (ids: Record<string, string>) => Promise<{ status: 200 | 201; body: T }>,
-  options: IdempotencyOptions = {},
-): Promise<Response> {
+  answer: IdempotentAnswer<S, Z>,
+  action: (ids: Record<string, string>) => Promise<z.output<Z>>,
+) {
   const key = readKey(c);
-  if (key === undefined) {
-    const result = await action(ids);
-    return c.json(result.body, result.status);
-  }
+  if (key === undefined) return c.json(await action(ids), answer.status);
   const fingerprint = createHash('sha256')
     .update(`${c.req.method} ${c.req.path}\n${JSON.stringify(body ?? null)}`)
     .digest('hex');
   const begun = await store.begin(principal.clientId, key, fingerprint, ids);
   if (begun.state === 'done') {
-    const recorded = options.rederive ? readRederiveRecord(begun.body) : undefined;
-    if (recorded) {
-      const again = await action(recorded);
-      return c.json(again.body, again.status, { 'Idempotent-Replayed': 'true' });
-    }
+    const recorded = answer.rederive ? readRederiveRecord(begun.body) : undefined;
+    if (recorded) return c.json(await action(recorded), answer.status, { 'Idempotent-Replayed': 'true' });
     // A record written before the route was re-derived holds the whole answer: the only one there is.
-    return c.json(begun.body as T, begun.status as 200 | 201, { 'Idempotent-Replayed': 'true' });
+    const replayed: z.output<Z> = answer.schema.parse(begun.body);
+    return c.json(replayed, answer.status, { 'Idempotent-Replayed': 'true' });
   }
-  const chosen = begun.state === 'pending' ? (begun.data as Record<string, string>) : ids;
+  const chosen = begun.state === 'pending' ? resumedIds(begun.data) : ids;
   const result = await action(chosen);
-  const record: unknown = options.rederive ? ({ rederive: chosen } satisfies RederiveRecord) : result.body;
-  await store.complete(principal.clientId, key, result.status, record);
-  return c.json(result.body, result.status);
+  const record: unknown = answer.rederive ? ({ rederive: chosen } satisfies RederiveRecord) : result;
+  await store.complete(principal.clientId, key, answer.status, record);
+  return c.json(result, answer.status);
+}
+
+/** The ids a half-finished attempt stored (strings only: that is all `begin` is ever given). */
+function resumedIds(data: Record<string, unknown>): Record<string, string> {
+  const ids: Record<string, string> = {};
+  for (const [name, value] of Object.entries(data)) if (typeof value === 'string') ids[name] = value;
+  return ids;
 }
 
 /** The Idempotency-Key header, checked; undefined when absent. */

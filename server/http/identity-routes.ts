@@ -1,75 +1,27 @@
 // HTTP layer (primary adapter): the token endpoint (OAuth 2.0 client credentials with private_key_jwt client
 // authentication, RFC 6749 §4.4 + RFC 7523, as in SMART Backend Services) and "who am I".
-import { createRoute, z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
+import {
+  CLIENT_ASSERTION_TYPE,
+  PrincipalSchema,
+  TokenRequestSchema,
+  TokenResponseSchema,
+} from '../../shared/api/identity.ts';
 import { AuthenticationError } from '../../shared/domain/identity/errors.ts';
 import type { Principal } from '../../shared/domain/identity/types.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { IssuedToken } from '../use-cases/identity/token-service.ts';
-import { CLIENT_ASSERTION_TYPE } from '../use-cases/identity/token-service.ts';
 import type { PouchApp } from './app-env.ts';
 import { authenticationProblem, logSecurityEvent, requirePrincipal } from './auth-middleware.ts';
+import {
+  bodyErrors,
+  jsonResponse,
+  problemResponse,
+  secured,
+  securedErrors,
+  serverErrors,
+} from './openapi-responses.ts';
 import { problem } from './problem.ts';
-
-/** RFC 9457 problem details, as every error answers. */
-export const ProblemSchema = z
-  .object({
-    type: z.string(),
-    title: z.string(),
-    status: z.number().int(),
-    code: z.string().openapi({ description: 'Stable error code (ERR_...)' }),
-    detail: z.string().optional(),
-    instance: z.string().optional(),
-    requestId: z.string().optional(),
-    error: z.string().optional().openapi({ description: 'OAuth error name on authentication failures' }),
-  })
-  .openapi('Problem');
-
-/** Responses every authenticated route may give. */
-export const authenticatedErrors = {
-  401: {
-    description: 'Missing, invalid, expired or revoked access token',
-    content: { 'application/problem+json': { schema: ProblemSchema } },
-  },
-  404: {
-    description: 'Not found, or not yours (both answer the same)',
-    content: { 'application/problem+json': { schema: ProblemSchema } },
-  },
-} as const;
-
-const TokenRequestSchema = z
-  .object({
-    grant_type: z.string().optional().openapi({ example: 'client_credentials' }),
-    client_assertion_type: z.string().optional().openapi({ example: CLIENT_ASSERTION_TYPE }),
-    client_assertion: z
-      .string()
-      .optional()
-      .openapi({
-        description:
-          'JWT signed with the member key: header {alg: ES256|EdDSA, typ: client-authentication+jwt, kid}; ' +
-          'claims iss = sub = "<authorityId>:<memberId>", aud = "<issuer>/v1/token", iat, exp (at most 300 s ' +
-          'after iat), jti (16-256 chars, single use)',
-      }),
-    scope: z.string().optional(),
-  })
-  .openapi('TokenRequest');
-
-const TokenResponseSchema = z
-  .object({
-    access_token: z.string(),
-    token_type: z.literal('Bearer'),
-    expires_in: z.number().int(),
-  })
-  .openapi('TokenResponse');
-
-export const PrincipalSchema = z
-  .object({
-    kind: z.enum(['member', 'operator']),
-    clientId: z.string(),
-    authorityId: z.string(),
-    memberId: z.string(),
-    role: z.enum(['officer', 'contact-247', 'auditor', 'admin', 'operator']),
-  })
-  .openapi('Principal');
 
 const tokenRoute = createRoute({
   method: 'post',
@@ -87,15 +39,11 @@ const tokenRoute = createRoute({
     },
   },
   responses: {
-    200: { description: 'An access token', content: { 'application/json': { schema: TokenResponseSchema } } },
-    400: {
-      description: 'Unsupported grant type',
-      content: { 'application/problem+json': { schema: ProblemSchema } },
-    },
-    401: {
-      description: 'Client authentication failed (error: invalid_client)',
-      content: { 'application/problem+json': { schema: ProblemSchema } },
-    },
+    200: jsonResponse(TokenResponseSchema, 'An access token'),
+    ...bodyErrors,
+    400: problemResponse('Unsupported grant type, or an invalid form'),
+    401: problemResponse('Client authentication failed (error: invalid_client)'),
+    ...serverErrors,
   },
 });
 
@@ -104,11 +52,8 @@ const meRoute = createRoute({
   path: '/v1/me',
   tags: ['identity'],
   summary: 'Who am I: the principal of the access token',
-  security: [{ bearer: [] }],
-  responses: {
-    200: { description: 'The caller', content: { 'application/json': { schema: PrincipalSchema } } },
-    ...authenticatedErrors,
-  },
+  ...secured,
+  responses: { 200: jsonResponse(PrincipalSchema, 'The caller'), ...securedErrors },
 });
 
 /**
@@ -128,7 +73,7 @@ export function registerIdentityRoutes(deps: {
       if (form.grant_type !== 'client_credentials') {
         return problem(c, 'ERR_VALIDATION', 'grant_type must be client_credentials', {
           error: 'unsupported_grant_type',
-        }) as never;
+        });
       }
       let issued: IssuedToken;
       try {
@@ -148,7 +93,7 @@ export function registerIdentityRoutes(deps: {
           ...(error.clientId ? { clientId: error.clientId } : {}),
           action,
         });
-        return authenticationProblem(c, error, 'invalid_client') as never;
+        return authenticationProblem(c, error, 'invalid_client');
       }
       logSecurityEvent(deps.logger, c, {
         event: 'authentication',

@@ -3,13 +3,13 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { PROBLEM_MEDIA_TYPE, type ProblemBody } from '../../shared/api/common.ts';
 import { isPouchError, type PouchErrorCode } from '../../shared/domain/errors.ts';
 import type { Logger } from '../ports/logger.ts';
-
-export const problemMediaType = 'application/problem+json';
+import type { AppEnv } from './app-env.ts';
 
 /** The HTTP status for each stable code. One table, so the API's answers never drift. */
-export const statusByCode: Readonly<Record<PouchErrorCode, ContentfulStatusCode>> = {
+export const statusByCode = {
   ERR_VALIDATION: 400,
   ERR_MALFORMED_JSON: 400,
   ERR_PAYLOAD_TOO_LARGE: 413,
@@ -20,6 +20,8 @@ export const statusByCode: Readonly<Record<PouchErrorCode, ContentfulStatusCode>
   ERR_MESSAGE_IMMUTABLE: 409,
   ERR_IDEMPOTENCY_MISMATCH: 422,
   ERR_INVALID_STATE: 409,
+  ERR_RATE_LIMITED: 429,
+  ERR_QUOTA_EXCEEDED: 429,
   ERR_UNAUTHENTICATED: 401,
   ERR_TOKEN_INVALID: 401,
   ERR_TOKEN_EXPIRED: 401,
@@ -48,10 +50,14 @@ export const statusByCode: Readonly<Record<PouchErrorCode, ContentfulStatusCode>
   ERR_MANIFEST_INVALID: 422,
   ERR_LEDGER_CONFLICT: 409,
   ERR_LEDGER_BROKEN: 500,
+  ERR_LEDGER_FORKED: 500,
   ERR_PROOF_INVALID: 422,
   ERR_DRAFT_INVALID: 422,
   ERR_INTERNAL: 500,
-};
+} as const satisfies Readonly<Record<PouchErrorCode, ContentfulStatusCode>>;
+
+/** The status a code answers with, as a literal type: a route's declared responses are checked against it. */
+export type StatusOf<C extends PouchErrorCode> = (typeof statusByCode)[C];
 
 /** Codes whose message is safe to show: everything a caller caused. Server-side failures stay generic. */
 const publicDetail = (status: number): boolean => status < 500;
@@ -66,51 +72,65 @@ const titles: Partial<Record<number, string>> = {
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
+  429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
 
-export interface ProblemBody {
-  type: string;
-  title: string;
-  status: number;
-  code: PouchErrorCode;
-  detail?: string;
-  instance?: string;
-  requestId?: string;
-  [extension: string]: unknown;
-}
-
-/** Build a problem+json response. `extensions` carry safe structured details (field errors, state). */
-export function problem(
-  c: Context,
+/** The problem body of `code` (the `status` member is the HTTP status it is sent with). */
+export function problemBody(
+  c: Context<AppEnv>,
   code: PouchErrorCode,
+  status: ContentfulStatusCode,
   detail?: string,
   extensions: Record<string, unknown> = {},
-  headers: Record<string, string> = {},
-): Response {
-  const status = statusByCode[code];
-  const body: ProblemBody = {
+): ProblemBody & { code: PouchErrorCode } {
+  return {
     type: `https://pouch.example/problems/${code.toLowerCase().replace(/^err_/, '').replaceAll('_', '-')}`,
     title: titles[status] ?? 'Error',
     status,
     code,
     ...(detail ? { detail } : {}),
     instance: c.req.path,
-    requestId: c.get('requestId' as never) as string | undefined,
+    requestId: c.get('requestId'),
     ...extensions,
   };
-  return c.body(JSON.stringify(body), status, { 'content-type': problemMediaType, ...headers });
+}
+
+/**
+ * Build a problem+json response. `extensions` carry safe structured details (field errors, state). The status
+ * comes from {@link statusByCode}, typed per code, so a route that answers a problem must declare its status.
+ */
+export function problem<C extends PouchErrorCode>(
+  c: Context<AppEnv>,
+  code: C,
+  detail?: string,
+  extensions: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+) {
+  const status: StatusOf<C> = statusByCode[code];
+  return c.json(problemBody(c, code, status, detail, extensions), status, {
+    ...headers,
+    'Content-Type': PROBLEM_MEDIA_TYPE,
+  });
+}
+
+/** A 429's `Retry-After` (RFC 9110 §10.2.3), from the seconds the limit named in its details. */
+function retryAfter(error: {
+  details?: Readonly<Record<string, unknown>> | undefined;
+}): Record<string, string> {
+  const seconds = error.details?.retryAfterSeconds;
+  return typeof seconds === 'number' ? { 'Retry-After': String(seconds) } : {};
 }
 
 /** The app's onError: the one place where thrown things become responses. */
-export function mapError(error: unknown, c: Context, logger: Logger): Response {
+export function mapError(error: unknown, c: Context<AppEnv>, logger: Logger): Response {
   if (isPouchError(error)) {
     const status = statusByCode[error.code];
-    const fields = { requestId: c.get('requestId' as never), code: error.code, error };
+    const fields = { requestId: c.get('requestId'), code: error.code, error };
     if (status >= 500) logger.error('request failed', fields);
     return publicDetail(status)
-      ? problem(c, error.code, error.message, error.details ? { ...error.details } : {})
+      ? problem(c, error.code, error.message, error.details ? { ...error.details } : {}, retryAfter(error))
       : problem(c, error.code);
   }
   if (error instanceof HTTPException) {
@@ -121,6 +141,6 @@ export function mapError(error: unknown, c: Context, logger: Logger): Response {
     if (error.status === 401) return problem(c, 'ERR_UNAUTHENTICATED', 'Authentication required');
     if (error.status < 500) return problem(c, 'ERR_VALIDATION', error.message);
   }
-  logger.error('unhandled error', { requestId: c.get('requestId' as never), error });
+  logger.error('unhandled error', { requestId: c.get('requestId'), error });
   return problem(c, 'ERR_INTERNAL');
 }

@@ -1,37 +1,41 @@
-// HTTP layer (primary adapter): system routes — /health, /openapi.json and the offline /docs page.
-import { createRoute, z } from '@hono/zod-openapi';
+// HTTP layer (primary adapter): system routes — anonymous /health (liveness), the two public key sets,
+// /openapi.json and the offline /docs page — and the operator's per-dependency health check. Anonymous `/health`
+// touches nothing: each dependency probe is a DynamoDB, S3 or KMS call, so a public route that fans out would let
+// anyone multiply the exchange's cost. The probes sit behind the operator's token at `/health/dependencies`.
+import { createRoute } from '@hono/zod-openapi';
+import {
+  CustodyJwkSetSchema,
+  HealthSchema,
+  type JwkSet,
+  JwkSetSchema,
+  LivenessSchema,
+} from '../../shared/api/system.ts';
 import type { Signer } from '../../shared/crypto/signer.ts';
+import { authorize, canReadDependencyHealth } from '../policy/policy.ts';
 import type { HealthCheck } from '../ports/health.ts';
 import type { PouchApp } from './app-env.ts';
+import { requirePrincipal } from './auth-middleware.ts';
 import { renderDocsPage } from './docs-page.ts';
-
-const HealthSchema = z
-  .object({
-    status: z.enum(['ok', 'degraded']),
-    dependencies: z.array(
-      z.object({
-        name: z.string(),
-        status: z.enum(['ok', 'unavailable']),
-        latencyMs: z.number(),
-      }),
-    ),
-  })
-  .openapi('Health');
+import { jsonResponse, securedErrors, serverErrors } from './openapi-responses.ts';
 
 const healthRoute = createRoute({
   method: 'get',
   path: '/health',
   tags: ['system'],
-  summary: 'Report the state of every dependency',
+  summary: 'Liveness: the API answers (no dependency is probed; see /health/dependencies)',
+  responses: { 200: jsonResponse(LivenessSchema, 'The API is up'), 500: serverErrors[500] },
+});
+
+const dependencyHealthRoute = createRoute({
+  method: 'get',
+  path: '/health/dependencies',
+  tags: ['system'],
+  summary: 'Report the state of every dependency (operator only)',
+  security: [{ bearer: [] }],
   responses: {
-    200: {
-      description: 'All dependencies answer',
-      content: { 'application/json': { schema: HealthSchema } },
-    },
-    503: {
-      description: 'A dependency does not answer',
-      content: { 'application/json': { schema: HealthSchema } },
-    },
+    ...securedErrors,
+    200: jsonResponse(HealthSchema, 'All dependencies answer'),
+    503: jsonResponse(HealthSchema, 'A dependency does not answer'),
   },
 });
 
@@ -43,16 +47,7 @@ const jwksRoute = createRoute({
   path: '/.well-known/jwks.json',
   tags: ['system'],
   summary: 'The exchange’s access-token signing key',
-  responses: {
-    200: {
-      description: 'JWK Set',
-      content: {
-        'application/json': {
-          schema: z.object({ keys: z.array(z.record(z.string(), z.string())) }).openapi('JwkSet'),
-        },
-      },
-    },
-  },
+  responses: { 200: jsonResponse(JwkSetSchema, 'JWK Set'), ...serverErrors },
 });
 
 const custodyKeysRoute = createRoute({
@@ -61,28 +56,20 @@ const custodyKeysRoute = createRoute({
   tags: ['system'],
   summary:
     'The exchange’s custody key (receipts, checkpoints), as carried by custody bundles; `pouch verify --live` pins it',
-  responses: {
-    200: {
-      description: 'JWK Set',
-      content: {
-        'application/json': {
-          schema: z.object({ keys: z.array(z.record(z.string(), z.string())) }).openapi('CustodyJwkSet'),
-        },
-      },
-    },
-  },
+  responses: { 200: jsonResponse(CustodyJwkSetSchema, 'JWK Set'), ...serverErrors },
 });
 
 /** A public JWK Set of one signer: string members only, so nothing private can slip through. */
-async function publicJwkSet(signer: Signer): Promise<{ keys: Array<Record<string, string>> }> {
+async function publicJwkSet(signer: Signer): Promise<JwkSet> {
   const jwk = await signer.publicJwk();
-  const keys = [Object.fromEntries(Object.entries(jwk).filter(([, v]) => typeof v === 'string'))];
-  return { keys } as { keys: Array<Record<string, string>> };
+  const members: Record<string, string> = {};
+  for (const [name, value] of Object.entries(jwk)) if (typeof value === 'string') members[name] = value;
+  return { keys: [members] };
 }
 
 export function registerSystemRoutes(
   app: PouchApp,
-  deps: { health: readonly HealthCheck[]; title: string; signer?: Signer; custodySigner?: Signer },
+  deps: { title: string; signer?: Signer; custodySigner?: Signer },
 ) {
   const { signer, custodySigner } = deps;
   if (signer) {
@@ -96,24 +83,48 @@ export function registerSystemRoutes(
     );
   }
 
-  app.openapi(healthRoute, async (c) => {
-    const dependencies = await Promise.all(deps.health.map(runCheck));
-    const ok = dependencies.every((d) => d.status === 'ok');
-    return c.json({ status: ok ? ('ok' as const) : ('degraded' as const), dependencies }, ok ? 200 : 503);
-  });
+  app.openapi(healthRoute, (c) => c.json({ status: 'ok' as const }, 200, { 'cache-control': 'no-store' }));
 
-  const document = () =>
-    app.getOpenAPI31Document({
-      openapi: '3.1.0',
-      info: {
-        title: deps.title,
-        version: '1',
-        description:
-          'Pouch: sealed exchange of mutual legal assistance requests and evidence between central authorities.',
-      },
-    });
+  const document = () => buildOpenApiDocument(app, deps.title);
   app.get('/openapi.json', (c) => c.json(document()));
   app.get('/docs', (c) => c.html(renderDocsPage(document())));
+}
+
+/** The OpenAPI 3.1 document of every route registered on `app` (what /openapi.json serves). */
+export function buildOpenApiDocument(app: PouchApp, title: string) {
+  return app.getOpenAPI31Document({
+    openapi: '3.1.0',
+    info: {
+      title,
+      version: '1',
+      description:
+        'Pouch: sealed exchange of mutual legal assistance requests and evidence between central authorities.',
+    },
+  });
+}
+
+/**
+ * Build the operator's per-dependency health route module. Register it after the auth middleware: it needs the
+ * operator's bearer token (anyone else gets the same 404 as a miss).
+ *
+ * @example
+ * createApp({ ..., modules: [registerAuthMiddleware(...), registerDependencyHealth({ health }), ...] });
+ */
+export function registerDependencyHealth(deps: { health: readonly HealthCheck[] }): (app: PouchApp) => void {
+  return (app) => {
+    app.openapi(dependencyHealthRoute, async (c) => {
+      authorize(canReadDependencyHealth(requirePrincipal(c)), {
+        rule: 'read-dependency-health',
+        attempt: 'read dependency health',
+        message: 'No such resource',
+      });
+      const dependencies = await Promise.all(deps.health.map(runCheck));
+      const ok = dependencies.every((d) => d.status === 'ok');
+      return c.json({ status: ok ? ('ok' as const) : ('degraded' as const), dependencies }, ok ? 200 : 503, {
+        'cache-control': 'no-store',
+      });
+    });
+  };
 }
 
 async function runCheck(check: HealthCheck) {

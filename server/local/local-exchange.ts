@@ -6,6 +6,7 @@ import { PouchError } from '../../shared/domain/errors.ts';
 import { destroyAwsClients } from '../adapters/aws-clients.ts';
 import { composeRuntime, type Runtime } from '../composition/compose.ts';
 import { loadConfig, localDefaults } from '../config/config.ts';
+import type { ResponseObserver } from '../http/app.ts';
 import type { Logger } from '../ports/logger.ts';
 import { startCheckpointTimer } from '../use-cases/custody/checkpoint-service.ts';
 import { bootstrapLocalStorage } from './bootstrap.ts';
@@ -48,6 +49,8 @@ export async function startLocalExchange(options: {
   seedDemo?: DemoKeystores;
   /** Build a checkpoint this often when something changed (default 60 s; 0 turns the timer off). */
   checkpointIntervalMs?: number;
+  /** Tests only: sees every response of the app (the contract check against /openapi.json). */
+  observeResponse?: ResponseObserver;
 }): Promise<LocalExchange> {
   const host = options.host ?? '127.0.0.1';
   let ready:
@@ -83,7 +86,10 @@ export async function startLocalExchange(options: {
     });
     // Storage first, then one pass through the composition root, then the directory entries local mode needs.
     await bootstrapLocalStorage(config);
-    const composed = await composeRuntime(config, options.logger ? { logger: options.logger } : {});
+    const composed = await composeRuntime(config, {
+      ...(options.logger ? { logger: options.logger } : {}),
+      ...(options.observeResponse ? { observeResponse: options.observeResponse } : {}),
+    });
     const { s3Repair } = embedded;
     if (s3Repair.actions.length > 0) {
       // Not an error: the last run was killed mid-write and nothing half-written was ever acknowledged.

@@ -119,6 +119,11 @@ export function canBuildCheckpoints(principal: Principal): boolean {
   return canManageDirectory(principal);
 }
 
+/** The operator reads the per-dependency health check (each call fans out to every table, bucket and key). */
+export function canReadDependencyHealth(principal: Principal): boolean {
+  return canManageDirectory(principal);
+}
+
 /** Every authenticated principal reads the public directory (keys, recipients, profiles): nothing secret. */
 export function canReadPublicDirectory(principal: Principal): boolean {
   return principal.kind === 'operator' || principal.kind === 'member';

@@ -1,6 +1,10 @@
 // Port: where sealed document bytes live. The API's upload and download use cases hand out presigned URLs
 // through it and confirm an upload (size and SHA-256) before committing the document to the ledger; large
-// custody bundle exports are written here too and handed out the same way.
+// custody bundle exports are written here too and handed out the same way. The part shapes are wire shapes
+// (the client sends and receives them): they are defined once in shared/api/exchange.ts.
+import type { PartToPresign, PresignedPart, UploadedPart } from '../../shared/api/exchange.ts';
+
+export type { PartToPresign, PresignedPart, UploadedPart };
 
 /** A request the client makes straight to storage. `headers` must be sent exactly as given (they are signed). */
 export interface PresignedRequest {
@@ -9,26 +13,6 @@ export interface PresignedRequest {
   readonly headers: Readonly<Record<string, string>>;
   /** ISO 8601 UTC instant after which storage refuses the URL. */
   readonly expiresAt: string;
-}
-
-/** A presigned UploadPart request. */
-export interface PresignedPart extends PresignedRequest {
-  readonly method: 'PUT';
-  readonly partNumber: number;
-}
-
-/** A part to presign: its 1-based number, exact size and SHA-256 (base64 of the raw digest). */
-export interface PartToPresign {
-  readonly partNumber: number;
-  readonly size: number;
-  readonly sha256: string;
-}
-
-/** A part the client has uploaded: the ETag storage answered and the part's SHA-256 (base64). */
-export interface UploadedPart {
-  readonly partNumber: number;
-  readonly etag: string;
-  readonly sha256: string;
 }
 
 /**

@@ -1,28 +1,11 @@
 // Port: the exchange's label, documents and messages in the main table. The status held here is a
 // projection of the custody ledger (the source of truth) and can be rebuilt from it at any time.
-import type { ExchangeState, MessageKind, Side } from '../../shared/domain/exchange/state-machine.ts';
+import type { ExchangeLabel, ExchangeMessage, SealedDocument } from '../../shared/api/exchange.ts';
+import type { ExchangeState } from '../../shared/domain/exchange/state-machine.ts';
 
-export type Urgency = 'normal' | 'urgent' | 'emergency';
-
-/** The label: routing metadata the exchange must see. Never content. */
-export interface ExchangeLabel {
-  readonly id: string;
-  readonly kind: string;
-  readonly urgency: Urgency;
-  readonly requesterId: string;
-  readonly requestedId: string;
-  readonly requesterReference: string;
-  readonly requestedReference?: string;
-  /** Earlier exchanges this one follows (a preservation request followed by MLA, for example). */
-  readonly links: readonly string[];
-  readonly createdAt: string;
-  readonly createdBy: string;
-  /** Projection of the ledger: status after the event at `ledgerSeq`. */
-  readonly status: ExchangeState;
-  readonly ledgerSeq: number;
-  readonly updatedAt: string;
-  readonly deadline?: string;
-}
+export type { Urgency } from '../../shared/domain/exchange/urgency.ts';
+// The label and the message are stored exactly as the API shows them: one definition, in the wire schemas.
+export type { ExchangeLabel };
 
 export type UploadShape =
   | { readonly kind: 'single' }
@@ -33,36 +16,13 @@ export type UploadShape =
       readonly partSha256s: readonly string[];
     };
 
-export interface DocumentRecord {
-  readonly exchangeId: string;
-  readonly documentId: string;
-  readonly state: 'pending' | 'committed';
-  readonly sealedSize: number;
-  /** Hex SHA-256 of the sealed bytes, declared at presign time and confirmed at commit. */
-  readonly sealedSha256: string;
+/** A document as stored: its public record plus how it is being uploaded and by whom (never on the wire). */
+export interface DocumentRecord extends SealedDocument {
   readonly upload: UploadShape;
   readonly uploaderAuthorityId: string;
-  readonly createdAt: string;
-  readonly committedAt?: string;
-  readonly messageId?: string;
 }
 
-export interface MessageRecord {
-  readonly exchangeId: string;
-  readonly messageId: string;
-  readonly kind: MessageKind;
-  readonly side: Side;
-  readonly final?: boolean;
-  readonly senderAuthorityId: string;
-  readonly senderClientId: string;
-  /** The sender's signed manifest (JWS). */
-  readonly manifest: string;
-  readonly documentIds: readonly string[];
-  readonly sentAt: string;
-  /** Ledger sequence number of the `message.sent` event. */
-  readonly seq: number;
-  readonly deliveredAt?: string;
-}
+export type MessageRecord = ExchangeMessage;
 
 /** A message as it will be, before the ledger gives it a sequence number and a time. */
 export type MessageIntent = Omit<MessageRecord, 'sentAt' | 'seq' | 'deliveredAt'>;

@@ -23,8 +23,11 @@ export interface LedgerStore {
   head(chain: string): Promise<LedgerEvent | undefined>;
   /** Every event of `chain` in seq order, read consistently. Not verified: pass the result to verifyChain. */
   read(chain: string): Promise<LedgerEvent[]>;
-  /** The stored lines of `chain` (`{"body":...,"hash":"..."}`) in seq order, for bundles and the stream verifier. */
-  readLines(chain: string): AsyncIterable<string>;
+  /**
+   * The stored lines of `chain` (`{"body":...,"hash":"..."}`) in seq order, for bundles and the stream verifier;
+   * from `fromSeq` on when given (the checkpoint service reads only what follows the head it logged).
+   */
+  readLines(chain: string, fromSeq?: number): AsyncIterable<string>;
   /**
    * The heads of the given chains (unknown chains are left out), for checkpoints. The ledger cannot list its
    * chains itself (see the adapter), so the caller passes the exchange ids it knows from the main table.

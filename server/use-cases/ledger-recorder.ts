@@ -14,7 +14,11 @@ import {
   type LedgerEvent,
   type LedgerEventFields,
 } from '../../shared/domain/ledger/event.ts';
-import { buildReceiptPayload, isReceiptAction } from '../../shared/domain/ledger/receipt.ts';
+import {
+  buildReceiptPayload,
+  isReceiptAction,
+  receiptPartiesOf,
+} from '../../shared/domain/ledger/receipt.ts';
 import type { ExchangeLabel, ExchangeRepository } from '../ports/exchange-repository.ts';
 import type { LedgerStore } from '../ports/ledger-store.ts';
 import type { ReceiptStore } from '../ports/receipt-store.ts';
@@ -152,15 +156,29 @@ export function createLedgerRecorder(deps: LedgerRecorderDeps) {
     });
   }
 
+  /** The authority that sent message `messageId`: the actor of its `message.sent` event (the ledger says so). */
+  async function messageSenderOf(chain: string, messageId: string | undefined): Promise<string | undefined> {
+    if (messageId === undefined) return undefined;
+    const sent = (await deps.ledger.read(chain)).find(
+      (e) => e.action === 'message.sent' && e.subject?.messageId === messageId,
+    );
+    return sent?.actor.authorityId;
+  }
+
   /** Sign and keep the receipt of an event that earns one. A failure here is repaired on the next read. */
   async function issueReceipt(label: ExchangeLabel, event: LedgerEvent): Promise<void> {
     if (!isReceiptAction(event.action)) return;
     try {
-      const payload = buildReceiptPayload(
-        event,
-        { sender: label.requesterId, recipient: label.requestedId },
-        now(),
-      );
+      // A receipt names the side that sent and the side that received or read (receiptPartiesOf).
+      const messageSender =
+        event.action === 'message.sent'
+          ? event.actor.authorityId
+          : await messageSenderOf(label.id, event.subject?.messageId);
+      const parties = receiptPartiesOf(event, label, messageSender);
+      if (!parties) {
+        throw new PouchError('ERR_LEDGER_BROKEN', `Event ${event.seq} names no parties of the exchange`);
+      }
+      const payload = buildReceiptPayload(event, parties, now());
       await deps.receipts.put(label.id, event.seq, payload.evidence, await signReceipt(deps.signer, payload));
     } catch {
       // The event is in the ledger; listing the receipts re-issues any missing one (the store keeps the first).

@@ -62,7 +62,7 @@ export async function verifyCompactJwsWithJose(
   } catch (error) {
     throw new PouchError('ERR_SIGNATURE_INVALID', 'The signature does not verify', { cause: error });
   }
-  checkHeader(result.protectedHeader as unknown as Record<string, unknown>, publicJwk, typ);
+  checkHeader({ ...result.protectedHeader }, publicJwk, typ);
   return parsePayload(new TextDecoder().decode(result.payload));
 }
 

@@ -6,21 +6,26 @@ import type { PublicJwk } from '../crypto/compact-jws.ts';
 import { PouchError } from '../domain/errors.ts';
 import { type ChainHead, type Checkpoint, verifyChainHeadProof } from '../domain/ledger/checkpoint.ts';
 import { decodeEventLine, type LedgerEvent } from '../domain/ledger/event.ts';
-import { describeReceiptMismatch, isReceiptAction, type ReceiptPayload } from '../domain/ledger/receipt.ts';
+import {
+  describeReceiptMismatch,
+  isReceiptAction,
+  type ReceiptPayload,
+  receiptPartiesOf,
+} from '../domain/ledger/receipt.ts';
 import {
   createStreamVerifier,
   type StreamVerifier,
   splitLineBatches,
 } from '../domain/ledger/stream-verifier.ts';
 import { verifyCheckpoint } from './checkpoints.ts';
-import { type Manifest, readManifestKid, verifyManifest } from './manifest.ts';
+import { describeManifestMismatch, type Manifest, readManifestKid, verifyManifest } from './manifest.ts';
 import { createReceiptVerifier } from './receipts.ts';
 
 /** `format` of the header line. */
 export const BUNDLE_FORMAT = 'pouch-custody-bundle';
 
-/** Media type of a bundle served over HTTP (JSON Lines). */
-export const BUNDLE_MEDIA_TYPE = 'application/vnd.pouch.custody-bundle';
+/** Media type of a bundle served over HTTP (JSON Lines): a wire fact, defined with the custody wire schemas. */
+export { BUNDLE_MEDIA_TYPE } from '../api/custody.ts';
 
 /** The parties and identity of the exchange, as the label gives them (routing metadata, never content). */
 export interface BundleLabel {
@@ -40,6 +45,14 @@ export interface BundleMemberKey {
   readonly revokedAt?: string;
 }
 
+/** An inclusion proof of one logged chain head in the bundle's checkpoint. */
+export interface BundleInclusion {
+  readonly leafIndex: number;
+  readonly treeSize: number;
+  readonly head: ChainHead;
+  readonly proof: readonly string[];
+}
+
 /** Everything a bundle holds; `eventLines` are the ledger's stored lines, byte for byte, in seq order. */
 export interface BundleMaterial {
   readonly exchangeId: string;
@@ -48,12 +61,10 @@ export interface BundleMaterial {
   readonly exchangeKey: PublicJwk;
   readonly memberKeys: readonly BundleMemberKey[];
   readonly checkpoint?: string;
-  readonly inclusion?: {
-    readonly leafIndex: number;
-    readonly treeSize: number;
-    readonly head: ChainHead;
-    readonly proof: readonly string[];
-  };
+  /** The latest logged head's proof (a v1 bundle); superseded by `loggedHeads`. */
+  readonly inclusion?: BundleInclusion;
+  /** Every head ever logged for the chain, by ascending leaf index (a v2 bundle: one inclusion record each). */
+  readonly loggedHeads?: readonly BundleInclusion[];
   readonly receipts: ReadonlyArray<{ readonly seq: number; readonly evidence: string; readonly jws: string }>;
   readonly manifests: ReadonlyArray<{
     readonly messageId: string;
@@ -77,7 +88,7 @@ export async function* writeBundleLines(
   yield JSON.stringify({
     type: 'header',
     format: BUNDLE_FORMAT,
-    v: 1,
+    v: material.loggedHeads ? 2 : 1,
     exchangeId: material.exchangeId,
     exportedAt: material.exportedAt,
   });
@@ -85,7 +96,10 @@ export async function* writeBundleLines(
   yield JSON.stringify({ type: 'exchange-key', jwk: material.exchangeKey });
   for (const key of material.memberKeys) yield JSON.stringify({ type: 'member-key', ...key });
   if (material.checkpoint) yield JSON.stringify({ type: 'checkpoint', jws: material.checkpoint });
-  if (material.inclusion) yield JSON.stringify({ type: 'inclusion', ...material.inclusion });
+  const inclusions = material.loggedHeads ?? (material.inclusion ? [material.inclusion] : []);
+  for (const proof of [...inclusions].sort((a, b) => a.leafIndex - b.leafIndex)) {
+    yield JSON.stringify({ type: 'inclusion', ...proof });
+  }
   for (const r of [...material.receipts].sort((a, b) => a.seq - b.seq)) {
     yield JSON.stringify({ type: 'receipt', seq: r.seq, evidence: r.evidence, jws: r.jws });
   }
@@ -117,8 +131,14 @@ export interface BundleSummary {
   readonly manifests: number;
   readonly head: ChainHead | undefined;
   readonly checkpoint: Checkpoint | undefined;
-  /** The checkpointed head that the inclusion proof anchors. */
+  /** The compact JWS of that checkpoint (what `pouch verify --save-checkpoint` keeps). */
+  readonly checkpointJws: string | undefined;
+  /** The latest logged head, proven in the checkpoint. */
   readonly checkpointedHead: ChainHead | undefined;
+  /** Format version: 2 carries every logged head of the chain, 1 only the latest. */
+  readonly version: number;
+  /** How many logged heads the bundle proves (each found in the chain with its hash). */
+  readonly loggedHeads: number;
 }
 
 export type BundleVerification =
@@ -172,9 +192,10 @@ const SECTION = {
  * header; the label against the genesis event; the checkpoint's signature; the inclusion proof of the chain head
  * against the checkpoint root; each receipt's signature (and parties); each manifest's signature with the
  * sender's key; then every event's hash and link (stream verifier), each receipt against its event
- * (describeReceiptMismatch), each manifest against its `message.sent` event (sender, key valid at the event
- * time, kind and digests), that every receipt-earning event has its receipt and every sent message its manifest,
- * and that the chain reaches the checkpointed head with the same hash.
+ * (describeReceiptMismatch, with the parties receiptPartiesOf names for it), each manifest against its
+ * `message.sent` event (sender, key valid at the event time, then describeManifestMismatch: kind, digests in the
+ * form storage verified them, the sender's assertions), that every receipt-earning event has its receipt and
+ * every sent message its manifest, and that the chain reaches the checkpointed head with the same hash.
  *
  * @example
  * const verdict = await verifyBundle(createReadStream('exch_x.custody.jsonl'));
@@ -219,10 +240,18 @@ function createState(options: VerifyBundleOptions) {
   const memberKeys = new Map<string, BundleMemberKey[]>();
   let checkpoint: Checkpoint | undefined;
   let checkpointedHead: ChainHead | undefined;
+  let checkpointJws: string | undefined;
+  let version = 0;
+  /** Every logged head the bundle proves, seq -> hash; each must be in the chain (a tail cannot vanish). */
+  const loggedHeads = new Map<number, string>();
+  let lastLeafIndex = -1;
+  let highestLoggedSeq = -1;
   const receipts = new Map<number, ReceiptPayload>();
   let lastReceiptSeq = -1;
   const manifestsBySeq = new Map<number, PendingManifest>();
   const manifestIds = new Set<string>();
+  /** Message id → the authority that sent it (actor of its `message.sent`), for the parties of its receipts. */
+  const messageSenders = new Map<string, string>();
   let lastManifestSeq = -1;
   let receiptCount = 0;
   let manifestCount = 0;
@@ -260,8 +289,9 @@ function createState(options: VerifyBundleOptions) {
     switch (record.type) {
       case 'header': {
         enter('header', 'header', false);
-        if (record.format !== BUNDLE_FORMAT || record.v !== 1)
-          fail('header', 'format', 'Not a v1 custody bundle');
+        if (record.format !== BUNDLE_FORMAT || (record.v !== 1 && record.v !== 2))
+          fail('header', 'format', 'Not a v1 or v2 custody bundle');
+        version = record.v as number;
         if (typeof record.exchangeId !== 'string' || record.exchangeId.length === 0) {
           fail('header', 'format', 'The header names no exchange');
         }
@@ -303,16 +333,8 @@ function createState(options: VerifyBundleOptions) {
       case 'member-key': {
         const element = `member key ${String(record.kid)}`;
         enter('member-key', element, true);
-        if (
-          typeof record.clientId !== 'string' ||
-          typeof record.kid !== 'string' ||
-          typeof record.createdAt !== 'string' ||
-          typeof record.jwk !== 'object' ||
-          (record.revokedAt !== undefined && typeof record.revokedAt !== 'string')
-        ) {
-          fail(element, 'format', `${element} is malformed`);
-        }
-        const key = record as unknown as BundleMemberKey;
+        const key = readMemberKey(record);
+        if (!key) return fail(element, 'format', `${element} is malformed`);
         memberKeys.set(key.clientId, [...(memberKeys.get(key.clientId) ?? []), key]);
         return;
       }
@@ -321,13 +343,15 @@ function createState(options: VerifyBundleOptions) {
         if (!exchangeKey) return fail('exchange key', 'missing', 'The bundle carries no exchange key');
         try {
           checkpoint = await verifyCheckpoint(String(record.jws), exchangeKey);
+          checkpointJws = String(record.jws);
         } catch {
           fail('checkpoint', 'signature', 'The checkpoint signature does not verify with the exchange key');
         }
         return;
       }
       case 'inclusion': {
-        enter('inclusion', 'checkpoint', false);
+        // v2 carries one inclusion record per logged head of the chain, by ascending leaf index.
+        enter('inclusion', 'checkpoint', version >= 2);
         if (!checkpoint) return fail('checkpoint', 'missing', 'An inclusion proof without a checkpoint');
         const head = record.head as ChainHead | undefined;
         const proof = {
@@ -349,6 +373,16 @@ function createState(options: VerifyBundleOptions) {
           );
         }
         checkpointedHead = { chain: head?.chain ?? '', seq: head?.seq ?? 0, hash: head?.hash ?? '' };
+        if (!Number.isSafeInteger(proof.leafIndex) || proof.leafIndex <= lastLeafIndex) {
+          fail('checkpoint', 'order', 'The logged heads must come by ascending leaf index');
+        }
+        lastLeafIndex = proof.leafIndex;
+        const known = loggedHeads.get(checkpointedHead.seq);
+        if (known !== undefined && known !== checkpointedHead.hash) {
+          fail('checkpoint', 'fork', `The log holds two different heads at seq ${checkpointedHead.seq}`);
+        }
+        loggedHeads.set(checkpointedHead.seq, checkpointedHead.hash);
+        highestLoggedSeq = Math.max(highestLoggedSeq, checkpointedHead.seq);
         return;
       }
       case 'receipt': {
@@ -373,7 +407,9 @@ function createState(options: VerifyBundleOptions) {
           fail(element, 'seq', `${element} names another event`);
         if (payload.evidence !== record.evidence)
           fail(element, 'evidence', `${element}: evidence type differs`);
-        if (label && (payload.sender !== label.requesterId || payload.recipient !== label.requestedId)) {
+        // Which party is which depends on the event (receiptPartiesOf); here, both must be parties at all.
+        const parties = label ? [label.requesterId, label.requestedId] : undefined;
+        if (parties && (!parties.includes(payload.sender) || !parties.includes(payload.recipient))) {
           fail(element, 'parties', `${element} names other parties than the label`);
         }
         receipts.set(seq as number, payload);
@@ -431,6 +467,14 @@ function createState(options: VerifyBundleOptions) {
     }
   }
 
+  function decodeEvent(line: string, seq: number): LedgerEvent {
+    try {
+      return decodeEventLine(line);
+    } catch {
+      return fail(`event seq ${seq}`, 'format', `event ${seq} is not a well-formed ledger event`);
+    }
+  }
+
   function onEvent(line: string): void {
     if (section < SECTION.event) {
       enter('event', 'event seq 0', true);
@@ -461,11 +505,12 @@ function createState(options: VerifyBundleOptions) {
       seq === 0 ||
       line.includes('"action":"message.sent"') ||
       hasReceiptAction(line);
-    if (checkpointedHead && checkpointedHead.seq === seq && checkpointedHead.hash !== hash) {
-      fail(`event seq ${seq}`, 'checkpoint', `event ${seq} is not the head the checkpoint commits to`);
+    const logged = loggedHeads.size > 0 ? loggedHeads.get(seq) : undefined;
+    if (logged !== undefined && logged !== hash) {
+      fail(`event seq ${seq}`, 'checkpoint', `event ${seq} is not the head the checkpoint log commits to`);
     }
     if (!needsDecode) return;
-    const event = decodeEventLine(line);
+    const event = decodeEvent(line, seq);
     if (seq === 0 && label) {
       const d = event.details ?? {};
       if (d.requesterId !== label.requesterId || d.requestedId !== label.requestedId) {
@@ -475,8 +520,23 @@ function createState(options: VerifyBundleOptions) {
     if (isReceiptAction(event.action)) {
       if (!receipt) fail(`receipt seq ${seq}`, 'missing', `event ${seq} (${event.action}) has no receipt`);
     }
+    if (event.action === 'message.sent' && event.subject?.messageId) {
+      messageSenders.set(event.subject.messageId, event.actor.authorityId);
+    }
     if (receipt) {
-      const mismatch = describeReceiptMismatch(receipt, event);
+      const parties =
+        label &&
+        receiptPartiesOf(
+          event,
+          label,
+          event.action === 'message.sent'
+            ? event.actor.authorityId
+            : messageSenders.get(event.subject?.messageId ?? ''),
+        );
+      if (!parties) {
+        fail(`receipt seq ${seq}`, 'parties', `event ${seq} names no sender and recipient of this exchange`);
+      }
+      const mismatch = describeReceiptMismatch(receipt, event, parties);
       if (mismatch)
         fail(`receipt seq ${seq}`, mismatch, `receipt ${seq} disagrees with its event on ${mismatch}`);
     }
@@ -511,24 +571,16 @@ function createState(options: VerifyBundleOptions) {
     ) {
       fail(element, 'key validity', `${element}: the key ${m.key.kid} was not valid at ${event.time}`);
     }
-    if (event.details?.messageKind !== m.manifest.messageKind) {
+    const mismatch = describeManifestMismatch(m.manifest, event);
+    if (mismatch === 'kind') {
       fail(element, 'kind', `${element} names another kind of message than event ${event.seq}`);
     }
-    const docs = event.documents ?? [];
-    const listed = m.manifest.documents;
-    const same =
-      docs.length === listed.length &&
-      listed.every((d, i) => {
-        const e = docs[i];
-        return (
-          e !== undefined &&
-          e.documentId === d.documentId &&
-          e.plaintextSha256 === d.plaintextSha256 &&
-          e.sealedSha256 === d.sealedSha256 &&
-          e.size === d.sealedSize
-        );
-      });
-    if (!same) fail(element, 'documents', `${element}: the digests differ from event ${event.seq}`);
+    if (mismatch === 'documents') {
+      fail(element, 'documents', `${element}: the digests differ from event ${event.seq}`);
+    }
+    if (mismatch === 'assertions') {
+      fail(element, 'assertions', `${element}: the sender's assertions differ from event ${event.seq}`);
+    }
   }
 
   return {
@@ -556,11 +608,11 @@ function createState(options: VerifyBundleOptions) {
           result.broken.message,
         );
       }
-      if (checkpointedHead && checkpointedHead.seq >= events) {
+      if (highestLoggedSeq >= events) {
         fail(
-          `event seq ${checkpointedHead.seq}`,
+          `event seq ${highestLoggedSeq}`,
           'truncated',
-          `the chain ends at ${events} events, but the checkpoint commits to seq ${checkpointedHead.seq}`,
+          `the chain ends at ${events} events, but the checkpoint log commits to seq ${highestLoggedSeq}`,
         );
       }
       for (const seq of receipts.keys()) {
@@ -581,7 +633,10 @@ function createState(options: VerifyBundleOptions) {
         manifests: manifestCount,
         head: lastEvent ? { chain: exchangeId, seq: lastEvent.seq, hash: lastEvent.hash } : undefined,
         checkpoint,
+        checkpointJws,
         checkpointedHead,
+        version,
+        loggedHeads: loggedHeads.size,
       };
     },
   };
@@ -591,4 +646,22 @@ const RECEIPT_ACTION_MARKS = ['"action":"message.delivered"', '"action":"documen
 
 function hasReceiptAction(line: string): boolean {
   return RECEIPT_ACTION_MARKS.some((mark) => line.includes(mark));
+}
+
+/** A member-key record of a bundle, or undefined when a member is missing or of the wrong type. */
+function readMemberKey(record: Record<string, unknown>): BundleMemberKey | undefined {
+  const { clientId, kid, alg, jwk, createdAt, revokedAt } = record;
+  if (typeof clientId !== 'string' || typeof kid !== 'string' || typeof createdAt !== 'string')
+    return undefined;
+  if (typeof alg !== 'string' || typeof jwk !== 'object' || jwk === null || Array.isArray(jwk))
+    return undefined;
+  if (revokedAt !== undefined && typeof revokedAt !== 'string') return undefined;
+  return {
+    clientId,
+    kid,
+    alg,
+    jwk: { ...jwk },
+    createdAt,
+    ...(revokedAt !== undefined ? { revokedAt } : {}),
+  };
 }

@@ -1,5 +1,6 @@
 // Content integrity (shared by the client and the server): the sender's signed manifest, a JWS that lists
-// every document of one message with both digests, bound to the exchange and message ids.
+// every document of one message with both digests, bound to the exchange and message ids, and carries the
+// sender's own assertions (check result, `final`), which only the sender vouches for.
 import {
   CompactSign,
   type CryptoKey,
@@ -11,6 +12,13 @@ import {
 } from 'jose';
 import { z } from 'zod';
 import { PouchError } from '../domain/errors.ts';
+import {
+  type DocumentDigest,
+  type LedgerEvent,
+  PARTS_DIGEST_PATTERN,
+  sameDocumentDigest,
+} from '../domain/ledger/event.ts';
+import { canonicalJson } from '../domain/ledger/jcs.ts';
 
 /** Explicit JOSE `typ` for manifests, so that a manifest can never pass as a token or receipt (RFC 8725 §3.11). */
 export const MANIFEST_TYP = 'pouch-manifest+jwt';
@@ -18,17 +26,52 @@ export const MANIFEST_ALGORITHMS = ['ES256', 'EdDSA'] as const;
 
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex SHA-256 digest');
 
-export const ManifestDocumentSchema = z.object({
-  documentId: z.string().min(16).max(64),
-  /** The file name as the sender gave it. Display only: never used for storage keys or output paths. */
-  name: z.string().min(1).max(255),
-  mediaType: z.string().min(3).max(255),
-  size: z.number().int().nonnegative(),
-  plaintextSha256: sha256Hex,
-  sealedSize: z.number().int().nonnegative(),
-  sealedSha256: sha256Hex,
-});
+export const ManifestDocumentSchema = z
+  .object({
+    documentId: z.string().min(16).max(64),
+    /** The file name as the sender gave it. Display only: never used for storage keys or output paths. */
+    name: z.string().min(1).max(255),
+    mediaType: z.string().min(3).max(255),
+    size: z.number().int().nonnegative(),
+    plaintextSha256: sha256Hex,
+    sealedSize: z.number().int().nonnegative(),
+    /**
+     * The sender's SHA-256 of the whole sealed file. For a single-PUT upload storage verified this very digest;
+     * for a multipart upload it is the sender's claim alone, which the recipient's client checks after download.
+     */
+    sealedSha256: sha256Hex,
+    /**
+     * Multipart uploads only (required there): the composite storage verified (hex SHA-256 over the part
+     * digests, `-N`; shared/crypto/sealed-digest.ts) and the part size. The exchange records and signs these.
+     */
+    sealedPartsSha256: z
+      .string()
+      .regex(PARTS_DIGEST_PATTERN, 'hex SHA-256, "-" and the part count')
+      .optional(),
+    partSize: z.number().int().positive().optional(),
+  })
+  .refine((d) => (d.sealedPartsSha256 === undefined) === (d.partSize === undefined), {
+    message: 'sealedPartsSha256 and partSize come together',
+    path: ['partSize'],
+  });
 export type ManifestDocument = z.infer<typeof ManifestDocumentSchema>;
+
+/**
+ * What the sender asserts about the message and nobody else checks: the completeness check of a request
+ * (`pouch check`: the recipient's profile version, the error count, whether the send was forced despite errors)
+ * and whether evidence is final. Signed here by the sender; the exchange records it as the sender's.
+ */
+export const SenderAssertionsSchema = z.object({
+  check: z
+    .object({
+      profileVersion: z.number().int().positive().optional(),
+      errors: z.number().int().nonnegative(),
+      forced: z.boolean(),
+    })
+    .optional(),
+  final: z.boolean().optional(),
+});
+export type SenderAssertions = z.infer<typeof SenderAssertionsSchema>;
 
 export const ManifestSchema = z.object({
   v: z.literal(1),
@@ -39,6 +82,7 @@ export const ManifestSchema = z.object({
   sender: z.string().min(3).max(200),
   iat: z.number().int().positive(),
   documents: z.array(ManifestDocumentSchema).max(1000),
+  senderAssertions: SenderAssertionsSchema.optional(),
 });
 export type Manifest = z.infer<typeof ManifestSchema>;
 
@@ -104,4 +148,50 @@ export async function verifyManifest(
     );
   }
   return { manifest, kid: kid ?? '' };
+}
+
+/**
+ * The digest the ledger records for a manifest entry: the plaintext digest (the sender's claim) and the sealed
+ * digest storage verified, in the form of the upload: `sealedSha256` for a single PUT, `sealedPartsSha256` and
+ * `partSize` for multipart. The sender's whole-file `sealedSha256` of a multipart document stays in the manifest.
+ */
+export function ledgerDigestOf(entry: ManifestDocument): DocumentDigest {
+  const sealed =
+    entry.sealedPartsSha256 !== undefined && entry.partSize !== undefined
+      ? { sealedPartsSha256: entry.sealedPartsSha256, partSize: entry.partSize }
+      : { sealedSha256: entry.sealedSha256 };
+  return {
+    documentId: entry.documentId,
+    plaintextSha256: entry.plaintextSha256,
+    ...sealed,
+    size: entry.sealedSize,
+  };
+}
+
+/**
+ * The first way a (verified) manifest disagrees with its `message.sent` event, or undefined: `kind`; `documents`
+ * (each event digest must be {@link ledgerDigestOf} its entry, in order); `assertions` (the event's
+ * `details.senderAssertions` must be the manifest's `senderAssertions`, member for member, or both absent).
+ * Events written before sender assertions were signed carry `details.check` and `details.final` unsigned, and
+ * their manifests carry no assertions: they pass, and those fields are then the sender's unsigned word.
+ */
+export function describeManifestMismatch(
+  manifest: Manifest,
+  event: Pick<LedgerEvent, 'details' | 'documents'>,
+): 'kind' | 'documents' | 'assertions' | undefined {
+  if (event.details?.messageKind !== manifest.messageKind) return 'kind';
+  const docs = event.documents ?? [];
+  if (
+    docs.length !== manifest.documents.length ||
+    manifest.documents.some(
+      (entry, i) => !sameDocumentDigest(ledgerDigestOf(entry), docs[i] as DocumentDigest),
+    )
+  ) {
+    return 'documents';
+  }
+  const recorded = event.details?.senderAssertions;
+  const signed = manifest.senderAssertions;
+  if ((recorded === undefined) !== (signed === undefined)) return 'assertions';
+  if (signed !== undefined && canonicalJson(recorded) !== canonicalJson(signed)) return 'assertions';
+  return undefined;
 }

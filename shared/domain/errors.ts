@@ -14,6 +14,9 @@ export type PouchErrorCode =
   | 'ERR_MESSAGE_IMMUTABLE'
   | 'ERR_IDEMPOTENCY_MISMATCH'
   | 'ERR_INVALID_STATE'
+  // bounded cost per caller (429, with Retry-After)
+  | 'ERR_RATE_LIMITED'
+  | 'ERR_QUOTA_EXCEEDED'
   // authentication and authorization
   | 'ERR_UNAUTHENTICATED'
   | 'ERR_TOKEN_INVALID'
@@ -52,6 +55,8 @@ export type PouchErrorCode =
   | 'ERR_MANIFEST_INVALID'
   | 'ERR_LEDGER_CONFLICT'
   | 'ERR_LEDGER_BROKEN'
+  /** A chain head that does not extend the head logged before for it, or two checkpoints that do not agree. */
+  | 'ERR_LEDGER_FORKED'
   | 'ERR_PROOF_INVALID'
   | 'ERR_DRAFT_INVALID'
   | 'ERR_INTERNAL';

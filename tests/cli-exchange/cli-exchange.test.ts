@@ -271,6 +271,8 @@ describe('pouch send, inbox, show, reply, fetch and open against the local excha
     const events = await exchange.runtime.ledger.read(forced.exchangeId);
     const sent = events.find((e) => e.action === 'message.sent');
     expect(sent?.outcome).toBe('forced');
+    // The check result is the sender's, signed in its manifest and recorded as such.
+    expect(sent?.details?.senderAssertions).toEqual({ check: forced.check });
   });
 
   it('catches a sealed document altered in storage and leaves nothing at the output path', async () => {

@@ -59,9 +59,9 @@ describe('custody bundles above the inline limit', () => {
     expect(createHash('sha256').update(bytes).digest('hex')).toBe(stored.sha256);
     const verdict = await verifyBundle(Readable.from([bytes]));
     expect(verdict.ok).toBe(true);
-    // Kept under the exchange's prefix in the evidence bucket (so under its retention).
+    // Kept under the exchange's prefix in the evidence bucket (so under its retention), at its SHA-256.
     const key = new URL(stored.url).pathname.split('/').slice(-4).join('/');
-    expect(key).toMatch(new RegExp(`^exchanges/${exchangeId}/exports/exp_[A-Za-z0-9_-]{22}\\.jsonl$`));
+    expect(key).toBe(`exchanges/${exchangeId}/exports/${stored.sha256}.jsonl`);
     const object = await exchange.runtime.clients.s3.send(
       new GetObjectCommand({ Bucket: exchange.runtime.config.evidenceBucket, Key: key }),
     );

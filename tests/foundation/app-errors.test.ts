@@ -39,7 +39,7 @@ function testModule(app: PouchApp) {
 
 function build() {
   const logger = createCapturingLogger();
-  const app = createApp({ logger, health: [], maxBodyBytes: 1024, modules: [testModule] });
+  const app = createApp({ logger, maxBodyBytes: 1024, modules: [testModule] });
   return { app, logger };
 }
 
@@ -187,9 +187,7 @@ describe('request ids and logging', () => {
   });
 
   it('rejects a non-positive body limit at construction time', () => {
-    expect(() => createApp({ logger: createCapturingLogger(), health: [], maxBodyBytes: 0 })).toThrow(
-      TypeError,
-    );
+    expect(() => createApp({ logger: createCapturingLogger(), maxBodyBytes: 0 })).toThrow(TypeError);
   });
 });
 

@@ -16,8 +16,10 @@ import { composeRuntime, type Runtime } from '../../server/composition/compose.t
 import { loadConfig, localDefaults } from '../../server/config/config.ts';
 import { bootstrapStorage } from '../../server/local/bootstrap.ts';
 import { type EmbeddedServers, startEmbeddedServers } from '../../server/local/embedded-servers.ts';
+import { partsDigestOf } from '../../shared/crypto/sealed-digest.ts';
 import type { Signer } from '../../shared/crypto/signer.ts';
 import { signManifest } from '../../shared/custody/manifest.ts';
+import { createContractObserver } from '../support/contract.ts';
 import { createCapturingLogger } from '../support/local-exchange.ts';
 
 /**
@@ -150,6 +152,8 @@ export async function startFaultyExchange(options: { partSize?: number } = {}): 
   });
   const runtime = await composeRuntime(config, {
     logger: createCapturingLogger(),
+    // Every response, faulted or not, is checked against /openapi.json (tests/support/contract.ts).
+    observeResponse: createContractObserver(),
     ...(options.partSize ? { uploadPlanOptions: { testOnlyForcePartSize: options.partSize } } : {}),
   });
   await bootstrapStorage(runtime.clients, config);
@@ -181,8 +185,20 @@ export function cutParts(bytes: Uint8Array, partSize: number): { slices: Uint8Ar
   return { slices, sha256s: slices.map(sha256Base64) };
 }
 
-/** A manifest entry for opaque "sealed" bytes (the exchange never opens them; the digests are what count). */
-export function manifestEntry(documentId: string, sealed: Uint8Array, name = 'evidence.bin') {
+/**
+ * A manifest entry for opaque "sealed" bytes (the exchange never opens them; the digests are what count). With
+ * `partSize` (a multipart upload) it also binds the parts' composite, as a multipart manifest entry must.
+ */
+export function manifestEntry(
+  documentId: string,
+  sealed: Uint8Array,
+  name = 'evidence.bin',
+  partSize?: number,
+) {
+  const parts =
+    partSize === undefined
+      ? {}
+      : { sealedPartsSha256: partsDigestOf(cutParts(sealed, partSize).sha256s), partSize };
   return {
     documentId,
     name,
@@ -191,6 +207,7 @@ export function manifestEntry(documentId: string, sealed: Uint8Array, name = 'ev
     plaintextSha256: sha256Hex(Buffer.concat([Buffer.from('plain:'), sealed])),
     sealedSize: sealed.length,
     sealedSha256: sha256Hex(sealed),
+    ...parts,
   };
 }
 

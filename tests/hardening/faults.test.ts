@@ -142,7 +142,7 @@ async function commit(exchangeId: string, documentId: string, parts: unknown) {
 async function postBody(exchangeId: string, documentId: string, sealed: Uint8Array) {
   const messageId = newMessageId();
   const manifest = await signTestManifest(a.member('officer'), exchangeId, messageId, 'request', [
-    manifestEntry(documentId, sealed),
+    manifestEntry(documentId, sealed, undefined, PART_SIZE),
   ]);
   return { messageId, kind: 'request', documentIds: [documentId], manifest };
 }

@@ -216,7 +216,7 @@ describe('kill and restart', () => {
     expect(committed.status).toBe(200);
     const messageId = newMessageId();
     const manifest = await signTestManifest(officerA, exchangeId, messageId, 'request', [
-      manifestEntry(documentId, sealed),
+      manifestEntry(documentId, sealed, undefined, plan.partSize),
     ]);
     const sent = await call(officerA, 'POST', `/v1/exchanges/${exchangeId}/messages`, {
       messageId,

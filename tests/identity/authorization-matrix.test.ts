@@ -97,6 +97,12 @@ async function nextRecipientsStatement(x: Ctx, recipients: string[]): Promise<st
 /** The matrix, as data. `route` is `METHOD path` with OpenAPI-style parameters. */
 const matrix: Row[] = [
   { route: 'GET /health', build: () => ({ method: 'GET', path: '/health' }), expect: publicRoute },
+  // The per-dependency check fans out to every table, the bucket and the key: the operator's only.
+  {
+    route: 'GET /health/dependencies',
+    build: () => ({ method: 'GET', path: '/health/dependencies' }),
+    expect: { ...denied, operator: 200 },
+  },
   {
     route: 'GET /openapi.json',
     build: () => ({ method: 'GET', path: '/openapi.json' }),

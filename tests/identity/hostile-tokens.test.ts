@@ -42,7 +42,15 @@ const b64 = (value: unknown) =>
 const now = () => Math.floor(Date.now() / 1000);
 
 beforeAll(async () => {
-  exchange = await startTestExchange();
+  // This suite is about what the token checks refuse, not how often: its hundreds of assertions claiming one
+  // client would otherwise meet the token rate limit (tests/identity/rate-limits.test.ts covers that).
+  exchange = await startTestExchange({
+    env: {
+      POUCH_RATE_TOKEN_REQUESTS_PER_CLIENT_PER_MINUTE: '100000',
+      POUCH_RATE_TOKEN_REQUESTS_PER_AUTHORITY_PER_MINUTE: '100000',
+      POUCH_RATE_API_REQUESTS_PER_MINUTE: '100000',
+    },
+  });
   tokens = createTokenClient(exchange.runtime.app, exchange.runtime.config.issuer);
   a = await seedTestAuthority(exchange.runtime.directory, {
     members: [{ role: 'admin' }, { role: 'officer' }, { role: 'officer', alg: 'EdDSA' }],

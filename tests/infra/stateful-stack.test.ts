@@ -194,8 +194,11 @@ describe('tables', () => {
     },
   );
 
-  it('expires old replay ids by TTL, and nothing else', () => {
+  it('expires old replay ids and rate-limit counters by TTL, and never the ledger', () => {
     expect(replayTable.timeToLiveAttribute).toBe('expiresAt');
-    expect(tables.filter((t) => t.timeToLiveAttribute !== undefined).map((t) => t.id)).toEqual(['Replay']);
+    expect(tables.filter((t) => t.timeToLiveAttribute !== undefined).map((t) => t.id)).toEqual([
+      'Main',
+      'Replay',
+    ]);
   });
 });

@@ -7,7 +7,8 @@ import type { PouchApp } from '../../server/http/app-env.ts';
 import type { DirectoryRepository } from '../../server/ports/directory-repository.ts';
 import type { OperatorKeyFile } from '../../server/use-cases/identity/operator-bootstrap.ts';
 import { seedDirectory } from '../../server/use-cases/identity/seed.ts';
-import { ASSERTION_TYP, CLIENT_ASSERTION_TYPE } from '../../server/use-cases/identity/token-service.ts';
+import { ASSERTION_TYP } from '../../server/use-cases/identity/token-service.ts';
+import { CLIENT_ASSERTION_TYPE } from '../../shared/api/identity.ts';
 import { generateIdentity } from '../../shared/crypto/age-keys.ts';
 import {
   type DirectoryStatement,

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { openDemoKeystores } from '../../client/keystore/demo-keystores.ts';
 import { type LocalExchange, startLocalExchange } from '../../server/local/local-exchange.ts';
 import type { LogFields, Logger } from '../../server/ports/logger.ts';
+import { createContractObserver } from './contract.ts';
 
 export interface CapturedLog {
   level: 'debug' | 'info' | 'warn' | 'error';
@@ -36,6 +37,8 @@ export async function startTestExchange(
     env: { POUCH_LOG_LEVEL: 'silent', ...options.env },
     logger,
     ...(options.seedDemo ? { seedDemo: openDemoKeystores() } : {}),
+    // Every response is checked against /openapi.json; a mismatch fails the test that received it.
+    observeResponse: createContractObserver(),
   });
   return Object.assign(exchange, {
     logger,

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
+import { UrgencySchema } from '../../../shared/api/common.ts';
 import { parseRecipients } from '../../../shared/crypto/age-keys.ts';
 import { PouchError } from '../../../shared/domain/errors.ts';
 import { formatFindings, pruneBlank } from '../../../shared/domain/requests/check.ts';
@@ -15,7 +16,7 @@ import {
   type GeneratedDocument,
 } from '../../exchange/deliver-message.ts';
 import { loadManifestSigner, type ManifestSigner } from '../../exchange/member-signer.ts';
-import { type DirectoryEntry, fetchDirectoryEntry, type Urgency } from '../../sdk/exchange-api.ts';
+import { type DirectoryEntry, fetchDirectoryEntry } from '../../sdk/exchange-api.ts';
 import type { PouchClient } from '../../sdk/pouch-client.ts';
 import { CliUsageError } from '../cli-errors.ts';
 import { type CommandContext, defineCommand } from '../command.ts';
@@ -23,8 +24,6 @@ import { defaultProfileName } from '../command-context.ts';
 import { withVerifiedRecipients } from '../directory-context.ts';
 import { formatBytes } from '../progress.ts';
 import { checkDraftFile } from './check.ts';
-
-const urgencies = ['normal', 'urgent', 'emergency'] as const;
 
 /** The member's signer and a client, for the exchange commands. */
 export async function openSession(
@@ -140,8 +139,8 @@ export const sendCommand = defineCommand({
   async run(ctx, { values, positionals }) {
     if (!values.to) throw new CliUsageError('name the recipient with --to AUTHORITY', 'send');
     if (!values.reference) throw new CliUsageError('give your case reference with --reference REF', 'send');
-    const urgency = (values.urgency ?? 'normal') as Urgency;
-    if (!(urgencies as readonly string[]).includes(urgency)) {
+    const urgency = UrgencySchema.safeParse(values.urgency ?? 'normal');
+    if (!urgency.success) {
       throw new CliUsageError(
         `unknown urgency '${values.urgency}'; choose normal, urgent or emergency`,
         'send',
@@ -229,7 +228,7 @@ export const sendCommand = defineCommand({
       exchange: {
         create: {
           kind: kind as RequestKind,
-          urgency,
+          urgency: urgency.data,
           requestedId: values.to,
           requesterReference: values.reference,
           ...(values.link?.length ? { links: values.link } : {}),

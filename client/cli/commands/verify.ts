@@ -1,13 +1,19 @@
 // CLI command `pouch verify BUNDLE` / `pouch verify --live EXCHANGE`: checks a custody bundle offline (every
 // hash, link, signature and proof; shared/custody/bundle.ts) against a PINNED exchange custody key, prints a
 // human timeline and names the first broken element. Exit 0 only when everything holds and the key is pinned.
+// `--save-checkpoint FILE` keeps the checkpoint a verified bundle was checked against, and
+// `pouch verify --consistency OLD.json [NEW.json]` later proves (RFC 9162) that the log only grew from it: an
+// auditor who keeps OLD detects a log the operator rewrote or showed differently to someone else.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { PublicJwk } from '../../../shared/crypto/compact-jws.ts';
 import { type BundleVerification, verifyBundle } from '../../../shared/custody/bundle.ts';
+import { verifyCheckpoint } from '../../../shared/custody/checkpoints.ts';
+import type { Checkpoint } from '../../../shared/domain/ledger/checkpoint.ts';
 import type { LedgerEvent } from '../../../shared/domain/ledger/event.ts';
+import { fromHex, verifyConsistency } from '../../../shared/domain/ledger/merkle.ts';
 import { CliUsageError } from '../cli-errors.ts';
 import { type CommandContext, defineCommand } from '../command.ts';
 import { fetchBundleText } from './audit-export.ts';
@@ -59,12 +65,34 @@ export interface ExchangeKeyPin {
   readonly source: 'exchange-key' | 'live';
 }
 
+/** `type` of a checkpoint file written by `--save-checkpoint` and read by `--consistency`. */
+export const SAVED_CHECKPOINT_TYPE = 'pouch-checkpoint';
+
+/**
+ * A checkpoint kept for later: the signed JWS (what counts), the exchange key it verified with, and what it was
+ * verified for. `--consistency` also reads the API's checkpoint answer (`{size, rootHash, time, jws}`), and an
+ * optional `consistency: {first, proof}` (a proof from an older size to this one) for a fully offline check.
+ */
+export interface SavedCheckpoint {
+  readonly type: typeof SAVED_CHECKPOINT_TYPE;
+  readonly size: number;
+  readonly rootHash: string;
+  readonly time: string;
+  readonly jws: string;
+  readonly exchangeKey: PublicJwk;
+  readonly exchangeKeyFingerprint: string;
+  readonly exchangeId: string;
+  readonly checkpointedHead: { readonly chain: string; readonly seq: number; readonly hash: string } | null;
+  readonly savedAt: string;
+}
+
 /** Verify a bundle stream and print the outcome; returns the exit code (see verifyExitCodes). */
 export async function verifyAndReport(
   ctx: CommandContext,
   source: AsyncIterable<Uint8Array | string>,
   bundleKey: PublicJwk | undefined,
   pin: ExchangeKeyPin | undefined,
+  options: { readonly saveCheckpoint?: string } = {},
 ): Promise<number> {
   const fingerprint = bundleKey ? exchangeKeyFingerprint(bundleKey) : undefined;
   if (pin && fingerprint && !pin.fingerprints.includes(fingerprint)) {
@@ -100,6 +128,7 @@ export async function verifyAndReport(
     ]);
     return verifyExitCodes.broken;
   }
+  const uncheckpointed = verdict.events - 1 - (verdict.checkpointedHead?.seq ?? -1);
   const summary = {
     exchangeId: verdict.exchangeId,
     events: verdict.events,
@@ -108,7 +137,22 @@ export async function verifyAndReport(
     head: verdict.head ?? null,
     checkpoint: verdict.checkpoint ?? null,
     checkpointedHead: verdict.checkpointedHead ?? null,
+    uncheckpointedEvents: uncheckpointed,
+    bundleVersion: verdict.version,
+    loggedHeads: verdict.loggedHeads,
   };
+  // Exports do not force a checkpoint: the newest events wait for the scheduled one. Say so.
+  const pending =
+    uncheckpointed > 0
+      ? [
+          `Note: the ${uncheckpointed} newest event(s), after seq ${verdict.checkpointedHead?.seq ?? '-'}, are not in a checkpoint yet;` +
+            ' they are hash-linked to it, and a later export (or --live) proves them once the scheduled checkpoint covers them.',
+        ]
+      : [];
+  const legacy =
+    verdict.version < 2
+      ? ['NOTE: a v1 bundle proves only the latest logged head of its chain, not every head ever logged.']
+      : [];
   const counts =
     `${verdict.events} events (hashes and links), ${verdict.receipts} receipts, ${verdict.manifests} manifests;` +
     ` head seq ${verdict.checkpointedHead?.seq ?? '-'} is in checkpoint ${verdict.checkpoint?.size ?? '-'} (${verdict.checkpoint?.time ?? '-'})`;
@@ -130,13 +174,199 @@ export async function verifyAndReport(
     );
     return verifyExitCodes.unpinned;
   }
+  let saved: string[] = [];
+  if (options.saveCheckpoint && verdict.checkpoint && verdict.checkpointJws && bundleKey && fingerprint) {
+    const file: SavedCheckpoint = {
+      type: SAVED_CHECKPOINT_TYPE,
+      size: verdict.checkpoint.size,
+      rootHash: verdict.checkpoint.rootHash,
+      time: verdict.checkpoint.time,
+      jws: verdict.checkpointJws,
+      exchangeKey: bundleKey,
+      exchangeKeyFingerprint: fingerprint,
+      exchangeId: verdict.exchangeId,
+      checkpointedHead: verdict.checkpointedHead ?? null,
+      savedAt: new Date().toISOString(),
+    };
+    await writeFile(options.saveCheckpoint, `${JSON.stringify(file, null, 2)}\n`);
+    saved = [
+      `Saved checkpoint ${file.size} to ${options.saveCheckpoint}; later: pouch verify --consistency ${options.saveCheckpoint} --live`,
+    ];
+  }
   ctx.print(
-    { ok: true, pinned: true, pinnedBy: pin.source, exchangeKeyFingerprint: fingerprint ?? null, ...summary },
+    {
+      ok: true,
+      pinned: true,
+      pinnedBy: pin.source,
+      exchangeKeyFingerprint: fingerprint ?? null,
+      ...summary,
+      ...(saved.length > 0 ? { savedCheckpoint: options.saveCheckpoint } : {}),
+    },
     [
       `Exchange ${verdict.exchangeId}`,
       ...timeline,
-      `OK: ${counts}; all verified against the pinned exchange key ${fingerprint ?? pin.fingerprints.join(' or ')} (${pin.source === 'live' ? 'published by the exchange' : '--exchange-key'}).`,
+      `OK: ${counts} (${verdict.loggedHeads} logged head(s) found in the chain); all verified against the pinned exchange key ${fingerprint ?? pin.fingerprints.join(' or ')} (${pin.source === 'live' ? 'published by the exchange' : '--exchange-key'}).`,
+      ...legacy,
+      ...pending,
+      ...saved,
     ],
+  );
+  return verifyExitCodes.ok;
+}
+
+/** A checkpoint file as read for `--consistency`: the signed JWS, and what else the file offers. */
+interface CheckpointFile {
+  readonly jws: string;
+  readonly exchangeKey?: PublicJwk;
+  readonly consistency?: { readonly first: number; readonly proof: readonly string[] };
+}
+
+async function readCheckpointFile(path: string): Promise<CheckpointFile> {
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+  } catch {
+    throw new CliUsageError(`cannot read the checkpoint file ${path} (JSON with a "jws")`, 'verify');
+  }
+  if (typeof parsed !== 'object' || parsed === null || typeof parsed.jws !== 'string') {
+    throw new CliUsageError(`${path} holds no checkpoint (JSON with a "jws")`, 'verify');
+  }
+  const key = parsed.exchangeKey as PublicJwk | undefined;
+  const consistency = parsed.consistency as CheckpointFile['consistency'] | undefined;
+  return {
+    jws: parsed.jws,
+    ...(key && typeof key === 'object' && typeof key.x === 'string' ? { exchangeKey: key } : {}),
+    ...(consistency &&
+    Number.isSafeInteger(consistency.first) &&
+    Array.isArray(consistency.proof) &&
+    consistency.proof.every((p) => typeof p === 'string')
+      ? { consistency }
+      : {}),
+  };
+}
+
+/**
+ * `--consistency OLD [NEW]`: both checkpoints must be signed by the pinned custody key, and NEW must extend OLD
+ * (RFC 9162 consistency proof, from NEW's file or fetched from the exchange). NEW defaults, with --live, to the
+ * exchange's latest checkpoint. Returns the exit code.
+ */
+async function verifyConsistencyAndReport(
+  ctx: CommandContext,
+  oldPath: string,
+  newPath: string | undefined,
+  pin: ExchangeKeyPin | undefined,
+  live: boolean,
+): Promise<number> {
+  const older = await readCheckpointFile(oldPath);
+  let newer: CheckpointFile;
+  if (newPath) newer = await readCheckpointFile(newPath);
+  else if (live) {
+    const latest = await (await ctx.createClient()).request<{ jws?: unknown }>(
+      'GET',
+      '/v1/checkpoints/latest',
+    );
+    if (typeof latest.jws !== 'string') throw new CliUsageError('the exchange sent no checkpoint', 'verify');
+    newer = { jws: latest.jws };
+  } else {
+    throw new CliUsageError('name the newer checkpoint file (or use --live for the latest)', 'verify');
+  }
+  if (!pin) {
+    ctx.print(
+      { ok: false, pinned: false },
+      'NOT PINNED: a checkpoint only means something against the exchange custody key; add --exchange-key KEY or --live.',
+    );
+    return verifyExitCodes.unpinned;
+  }
+  // Only keys whose fingerprint is pinned: a key inside a file counts only when it is the pinned one.
+  const candidates = [...pin.keys, older.exchangeKey, newer.exchangeKey].filter(
+    (k): k is PublicJwk => k !== undefined && pin.fingerprints.includes(exchangeKeyFingerprint(k)),
+  );
+  const open = async (file: CheckpointFile): Promise<Checkpoint | undefined> => {
+    for (const key of candidates) {
+      try {
+        return await verifyCheckpoint(file.jws, key);
+      } catch {
+        // try the next pinned key
+      }
+    }
+    return undefined;
+  };
+  const broken = (pointer: string, message: string, code?: string): number => {
+    ctx.print(
+      { ok: false, pinned: true, ...(code ? { code } : {}), broken: { pointer, message } },
+      `BROKEN: ${pointer} — ${message}`,
+    );
+    return verifyExitCodes.broken;
+  };
+  if (candidates.length === 0) {
+    // A fingerprint alone cannot check a signature; the key must come from a file that carries it, or --live.
+    return broken(
+      'old checkpoint: signature',
+      `neither file carries the pinned custody key ${pin.fingerprints.join(' or ')}: pin a JWK file or use --live`,
+    );
+  }
+  const first = await open(older);
+  if (!first)
+    return broken('old checkpoint: signature', `${oldPath} is not signed by the pinned custody key`);
+  const second = await open(newer);
+  if (!second) {
+    return broken(
+      'new checkpoint: signature',
+      `${newPath ?? 'the latest checkpoint'} is not signed by the pinned custody key`,
+    );
+  }
+  if (first.size > second.size) {
+    throw new CliUsageError(
+      `the old checkpoint (size ${first.size}) is larger than the new one (size ${second.size}); swap them`,
+      'verify',
+    );
+  }
+  let proof: readonly string[] = [];
+  let proofFrom: 'none' | 'file' | 'exchange' = 'none';
+  if (first.size !== second.size && first.size > 0) {
+    if (newer.consistency?.first === first.size) {
+      proof = newer.consistency.proof;
+      proofFrom = 'file';
+    } else {
+      const answer = await (await ctx.createClient()).request<{ proof?: unknown }>(
+        'GET',
+        `/v1/checkpoints/consistency?first=${first.size}&second=${second.size}`,
+      );
+      proof = Array.isArray(answer.proof) ? answer.proof.filter((p) => typeof p === 'string') : [];
+      proofFrom = 'exchange';
+    }
+  }
+  let consistent: boolean;
+  try {
+    consistent = verifyConsistency(
+      first.size,
+      second.size,
+      fromHex(first.rootHash),
+      fromHex(second.rootHash),
+      proof.map(fromHex),
+    );
+  } catch {
+    consistent = false;
+  }
+  if (!consistent) {
+    return broken(
+      'checkpoint: consistency',
+      `checkpoint ${second.size} (${second.time}) does not extend checkpoint ${first.size} (${first.time}): the log forked or was rewritten`,
+      'ERR_LEDGER_FORKED',
+    );
+  }
+  const describe = (c: Checkpoint) => ({ size: c.size, rootHash: c.rootHash, time: c.time });
+  ctx.print(
+    {
+      ok: true,
+      pinned: true,
+      pinnedBy: pin.source,
+      consistent: true,
+      first: describe(first),
+      second: describe(second),
+      proofFrom,
+    },
+    `OK: checkpoint ${second.size} (${second.time}) extends checkpoint ${first.size} (${first.time}): the log only grew; both signed by the pinned custody key (${pin.source === 'live' ? 'published by the exchange' : '--exchange-key'}).`,
   );
   return verifyExitCodes.ok;
 }
@@ -222,6 +452,18 @@ export const verifyCommand = defineCommand({
       type: 'boolean',
       description: 'print the fingerprint of the bundle’s key (with --live: the exchange’s published key)',
     },
+    'save-checkpoint': {
+      type: 'string',
+      valueName: 'FILE',
+      description:
+        'after a pinned OK, keep the checkpoint the bundle was verified against (for --consistency)',
+    },
+    consistency: {
+      type: 'string',
+      valueName: 'OLD',
+      description:
+        'check that a saved checkpoint OLD is consistent with NEW (a file, or with --live the latest)',
+    },
   },
   details:
     'Checks every event hash and link, every receipt and manifest signature, the checkpoint signature and\n' +
@@ -232,10 +474,28 @@ export const verifyCommand = defineCommand({
     'Examples:\n' +
     '  pouch verify --show-key --live                       # the exchange’s custody key fingerprint\n' +
     '  pouch verify --show-key custody.jsonl                # the fingerprint the bundle carries\n' +
-    '  pouch verify --exchange-key FINGERPRINT custody.jsonl',
+    '  pouch verify --exchange-key FINGERPRINT custody.jsonl\n' +
+    '  pouch verify --live --save-checkpoint cp-old.json EXCHANGE   # keep the checkpoint for later\n' +
+    '  pouch verify --consistency cp-old.json --live                # the log only grew since\n' +
+    '  pouch verify --consistency cp-old.json --exchange-key FINGERPRINT cp-new.json',
   async run(ctx, { values, positionals }) {
     const target = positionals[0] ?? '';
     const pinned = values['exchange-key'] ? await readPin(values['exchange-key']) : undefined;
+    if (values.consistency) {
+      let pin = pinned;
+      if (!pin && values.live) {
+        const client = await ctx.createClient();
+        const keys = keysOf(await client.request<unknown>('GET', custodyKeysPath));
+        pin = { fingerprints: keys.map(exchangeKeyFingerprint), keys, source: 'live' };
+      }
+      return verifyConsistencyAndReport(
+        ctx,
+        values.consistency,
+        target || undefined,
+        pin,
+        values.live === true,
+      );
+    }
     if (values['show-key'] && values.live && !target) {
       const client = await ctx.createClient();
       const published = keysOf(await client.request<unknown>('GET', custodyKeysPath));
@@ -279,6 +539,8 @@ export const verifyCommand = defineCommand({
       return fingerprint ? verifyExitCodes.ok : verifyExitCodes.broken;
     }
     const source = text === undefined ? createReadStream(target) : fromText(text);
-    return verifyAndReport(ctx, source, bundleKey, pin);
+    return verifyAndReport(ctx, source, bundleKey, pin, {
+      ...(values['save-checkpoint'] ? { saveCheckpoint: values['save-checkpoint'] } : {}),
+    });
   },
 });

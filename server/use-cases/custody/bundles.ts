@@ -1,7 +1,12 @@
 // Use cases, custody: the custody bundle export of one exchange (docs/custody-bundle.md), answered inline or, when
 // too large for one response, stored in the evidence bucket and presigned. The export is recorded first (auditors:
-// `auditor.viewed`, parties: `custody.exported`, view `bundle`), then the chain head is checkpointed, so the
-// bundle's inclusion proof covers the whole chain including that record.
+// `auditor.viewed`, parties: `custody.exported`, view `bundle`), once per member and interval (../read-records.ts).
+//
+// Bounded cost: an export neither signs a checkpoint nor locks a new object per request. The bundle carries the
+// inclusion proof of the chain's head in the latest checkpoint that covers it (the scheduled checkpoint job
+// covers the newer events; the verifier says which head is checkpointed). Only a chain that no checkpoint
+// covers yet gets one built, once per exchange. A stored bundle's key is its SHA-256, so the same bytes are the
+// same object: repeated exports of an unchanged chain store nothing new under the bucket's Object Lock.
 import { createHash } from 'node:crypto';
 import {
   BUNDLE_MEDIA_TYPE,
@@ -9,18 +14,19 @@ import {
   type BundleMemberKey,
   writeBundleLines,
 } from '../../../shared/custody/bundle.ts';
+import { isPouchError } from '../../../shared/domain/errors.ts';
 import type { Principal } from '../../../shared/domain/identity/types.ts';
-import { newId } from '../../../shared/domain/ids.ts';
 import { objectKeys } from '../../config/storage-definitions.ts';
 import { readsAsAuditor } from '../../policy/policy.ts';
 import { createExchangeAccess } from '../exchange/exchange-access.ts';
 import type { EffectIds } from '../exchange/exchange-context.ts';
-import { type AuditServiceDeps, manifestsOf, recordRead, type TimelineManifest } from './custody-context.ts';
+import { type AuditServiceDeps, manifestsOf, type TimelineManifest } from './custody-context.ts';
 
 /**
  * A custody bundle as the API hands it out: inline, or, above the inline limit, stored under the exchange's
- * prefix (kept under the bucket's retention, so the very bundle handed out can be produced later) and
- * presigned, with the size and SHA-256 the client checks after downloading.
+ * prefix at its SHA-256 (kept under the bucket's retention, so the very bundle handed out can be produced later,
+ * and stored once however often it is exported) and presigned, with the size and SHA-256 the client checks after
+ * downloading.
  */
 export type BundleDelivery =
   | { readonly kind: 'inline'; readonly text: string }
@@ -34,7 +40,6 @@ export type BundleDelivery =
 
 /** Build the bundle use cases. */
 export function createBundles(deps: AuditServiceDeps) {
-  const now = deps.now ?? (() => new Date());
   const access = createExchangeAccess(deps.exchanges);
 
   /** The public keys of every sender (all of each sender's keys, with their validity), from the directory. */
@@ -57,36 +62,49 @@ export function createBundles(deps: AuditServiceDeps) {
     return out;
   }
 
-  /** The custody bundle as lines; the export is recorded and the chain checkpointed first. */
+  /**
+   * The proof of the chain's latest checkpointed head in the latest checkpoint. A chain that no checkpoint
+   * covers yet (a new exchange, before the scheduled job) is checkpointed now: once per exchange, never again.
+   */
+  async function chainProof(exchangeId: string) {
+    try {
+      return await deps.checkpoints.loggedHeads(exchangeId);
+    } catch (error) {
+      if (!isPouchError(error, 'ERR_NOT_FOUND')) throw error;
+      await deps.checkpoints.ensureCheckpointed(exchangeId);
+      return deps.checkpoints.loggedHeads(exchangeId);
+    }
+  }
+
+  /**
+   * The custody bundle as lines; the export is recorded first. `exportedAt` is the time of the export's ledger
+   * record, so every export a member makes in one interval of an unchanged chain is the same bytes.
+   * `_ids` (a keyed request's effect id) is not needed: the export's effect is its interval's event.
+   */
   async function exportBundle(
     principal: Principal,
     exchangeId: string,
-    ids: EffectIds = {},
+    _ids: EffectIds = {},
   ): Promise<AsyncGenerator<string>> {
     const recorded = await access.load(principal, exchangeId, 'read-ledger');
     const action = readsAsAuditor(principal) ? 'auditor.viewed' : 'custody.exported';
-    await recordRead(deps.recorder, principal, recorded, action, 'bundle', ids);
-    await deps.checkpoints.ensureCheckpointed(exchangeId);
-    const [label, receipts, manifests, exchangeKey, proof] = await Promise.all([
+    const record = await deps.reads.record(principal, recorded, action, 'bundle');
+    const [label, receipts, manifests, exchangeKey, logged] = await Promise.all([
       deps.exchanges.getExchange(exchangeId),
       deps.listReceipts(principal, exchangeId),
       manifestsOf(deps.exchanges, exchangeId),
       deps.signer.publicJwk(),
-      deps.checkpoints.inclusionProof(exchangeId),
+      chainProof(exchangeId),
     ]);
     const material: BundleMaterial = {
       exchangeId,
-      exportedAt: now().toISOString(),
+      exportedAt: record.time,
       label: { ...(label ?? recorded), links: [...(label ?? recorded).links] },
       exchangeKey,
       memberKeys: await senderKeys(manifests),
-      checkpoint: proof.checkpoint.jws,
-      inclusion: {
-        leafIndex: proof.leafIndex,
-        treeSize: proof.treeSize,
-        head: proof.head,
-        proof: proof.proof,
-      },
+      checkpoint: logged.checkpoint.jws,
+      // Every head ever logged for the chain, so a deleted or rewritten checkpointed event shows (bundle v2).
+      loggedHeads: logged.heads.map((h) => ({ ...h, treeSize: logged.treeSize })),
       receipts: receipts.map((r) => ({ seq: r.seq, evidence: r.evidence, jws: r.jws })),
       manifests: manifests.map((m) => ({
         messageId: m.messageId,
@@ -96,6 +114,18 @@ export function createBundles(deps: AuditServiceDeps) {
       })),
     };
     return writeBundleLines(material, deps.ledger.readLines(exchangeId));
+  }
+
+  /** Whether these very bytes are stored at `key` already (a miss, or other bytes, is stored again). */
+  async function isStored(key: string, size: number, sha256: string): Promise<boolean> {
+    try {
+      const base64 = Buffer.from(sha256, 'hex').toString('base64');
+      await deps.bundles.store.confirmObject({ key, size, expected: { kind: 'single', sha256: base64 } });
+      return true;
+    } catch (error) {
+      if (isPouchError(error, 'ERR_NOT_FOUND') || isPouchError(error, 'ERR_HASH_MISMATCH')) return false;
+      throw error;
+    }
   }
 
   return {
@@ -113,8 +143,10 @@ export function createBundles(deps: AuditServiceDeps) {
       const body = Buffer.from(text, 'utf8');
       if (body.length <= deps.bundles.inlineMaxBytes) return { kind: 'inline', text };
       const sha256 = createHash('sha256').update(body).digest('hex');
-      const key = objectKeys.bundleExport(exchangeId, newId('exp'));
-      await deps.bundles.store.putObject({ key, body, sha256, contentType: BUNDLE_MEDIA_TYPE });
+      const key = objectKeys.bundleExport(exchangeId, sha256);
+      if (!(await isStored(key, body.length, sha256))) {
+        await deps.bundles.store.putObject({ key, body, sha256, contentType: BUNDLE_MEDIA_TYPE });
+      }
       const presigned = await deps.bundles.store.presignGet({
         key,
         expiresInSeconds: deps.bundles.presignSeconds,

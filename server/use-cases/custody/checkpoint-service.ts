@@ -11,6 +11,14 @@
 // Transparency, Sigstore Rekor). A leaf is RFC 8785 JSON `{chain, hash, seq}` (encodeHeadLeaf); a chain appears
 // once per checkpoint in which its head moved, and its latest leaf is the one inclusion proofs use.
 //
+// Forks: a chain's leaves must only move forward along the chain. Before a new head of a chain is appended, the
+// service checks that it extends the chain's latest logged head: a higher seq, the event at the logged seq still
+// carrying the logged hash, and every link from there to the new head intact (read from the logged seq on, so the
+// cost is the events since). A head that does not is never logged; the service raises a security alarm
+// (ERR_LEDGER_FORKED on the `security` log channel, with the chain, the logged and the found head) and goes on
+// with the other chains. Someone who deleted, truncated or rewrote checkpointed events in the ledger table cannot
+// get the new history logged, and the bundle, which carries every logged head of its chain (loggedHeads), fails.
+//
 // Publication: a checkpoint is stored before it is published, so a failed publish would leave a gap in the
 // public record. Every build therefore first publishes the latest stored checkpoint if it is missing, and
 // signs no new one until that succeeds: each published checkpoint's predecessor is published too.
@@ -26,15 +34,21 @@
 
 import type { Signer } from '../../../shared/crypto/signer.ts';
 import { signCheckpoint } from '../../../shared/custody/checkpoints.ts';
-import { PouchError } from '../../../shared/domain/errors.ts';
-import { type ChainHead, encodeHeadLeaf } from '../../../shared/domain/ledger/checkpoint.ts';
+import { PouchError, type PouchErrorCode } from '../../../shared/domain/errors.ts';
+import {
+  type ChainHead,
+  describeHeadRegression,
+  encodeHeadLeaf,
+} from '../../../shared/domain/ledger/checkpoint.ts';
 import {
   computeRoot,
   consistencyProof,
   hashLeaf,
   inclusionProof,
+  inclusionProofs,
   toHex,
 } from '../../../shared/domain/ledger/merkle.ts';
+import { createStreamVerifier } from '../../../shared/domain/ledger/stream-verifier.ts';
 import type {
   ChainLister,
   CheckpointLeaf,
@@ -43,6 +57,7 @@ import type {
   StoredCheckpoint,
 } from '../../ports/checkpoint-store.ts';
 import type { LedgerStore } from '../../ports/ledger-store.ts';
+import type { Logger } from '../../ports/logger.ts';
 
 export interface CheckpointServiceDeps {
   readonly store: CheckpointStore;
@@ -53,12 +68,35 @@ export interface CheckpointServiceDeps {
   readonly now?: () => Date;
   /** Rounds before ERR_LEDGER_CONFLICT when other builders keep taking the next positions (default 20). */
   readonly maxAttempts?: number;
+  /** Where a refused (forked) chain head raises its security alarm. */
+  readonly logger?: Logger;
 }
 
-/** The result of a build: the latest checkpoint, and whether this call signed it. */
+/** A chain head refused because it does not extend the head logged before for its chain. */
+export interface ForkedChain {
+  readonly chain: string;
+  readonly logged: ChainHead & { readonly leafIndex: number };
+  readonly found: ChainHead;
+  readonly reason: string;
+}
+
+/** The result of a build: the latest checkpoint, whether this call signed it, and the heads it refused. */
 export interface BuildResult {
   readonly checkpoint: StoredCheckpoint | undefined;
   readonly created: boolean;
+  readonly refused?: readonly ForkedChain[];
+}
+
+/** Every logged head of one chain with its inclusion proof in the latest checkpoint, oldest first. */
+export interface ChainLoggedHeads {
+  readonly checkpoint: StoredCheckpoint;
+  readonly treeSize: number;
+  readonly heads: ReadonlyArray<{
+    readonly leafIndex: number;
+    readonly head: ChainHead;
+    /** Hex node hashes, RFC 9162 order. */
+    readonly proof: string[];
+  }>;
 }
 
 /** An inclusion proof of a chain's latest checkpointed head in a checkpoint. */
@@ -92,8 +130,12 @@ export function createCheckpointService(deps: CheckpointServiceDeps) {
   const maxAttempts = deps.maxAttempts ?? 20;
   const leaves: CheckpointLeaf[] = [];
   const leafHashes: Uint8Array[] = [];
-  /** Latest leaf index per chain. */
-  const latestByChain = new Map<string, number>();
+  /** Every leaf index per chain, ascending (the last is the chain's latest logged head). */
+  const byChain = new Map<string, number[]>();
+  const latestOf = (chain: string): CheckpointLeaf | undefined => {
+    const at = byChain.get(chain)?.at(-1);
+    return at === undefined ? undefined : leaves[at];
+  };
 
   /** Add a leaf to the cache; one already there must be the very same leaf (positions are write-once). */
   function remember(leaf: CheckpointLeaf): void {
@@ -107,7 +149,44 @@ export function createCheckpointService(deps: CheckpointServiceDeps) {
     }
     leaves.push(leaf);
     leafHashes.push(hashLeaf(encodeHeadLeaf(leaf)));
-    latestByChain.set(leaf.chain, leaf.index);
+    const indexes = byChain.get(leaf.chain);
+    if (indexes) indexes.push(leaf.index);
+    else byChain.set(leaf.chain, [leaf.index]);
+  }
+
+  /** Why `head` does not extend `logged`, read from the ledger at the logged seq on; undefined when it does. */
+  async function whyNotExtending(logged: CheckpointLeaf, head: ChainHead): Promise<string | undefined> {
+    const regression = describeHeadRegression(logged, head);
+    if (regression) return regression;
+    const verifier = createStreamVerifier({
+      chain: head.chain,
+      from: { seq: logged.seq, hash: logged.hash },
+    });
+    let seq = logged.seq - 1;
+    for await (const line of deps.ledger.readLines(head.chain, logged.seq)) {
+      seq++;
+      if (!verifier.push(line) || seq >= head.seq) break;
+    }
+    const verdict = verifier.result();
+    if (!verdict.ok) return `${verdict.broken.reason}: ${verdict.broken.message}`;
+    if (verdict.head?.seq !== head.seq || verdict.head.hash !== head.hash) {
+      return 'the chain read from the logged head does not reach the new head';
+    }
+    return undefined;
+  }
+
+  function raiseAlarm(fork: ForkedChain): void {
+    const code: PouchErrorCode = 'ERR_LEDGER_FORKED';
+    deps.logger?.error('security', {
+      event: 'ledger.forked',
+      outcome: 'refused',
+      code,
+      chain: fork.chain,
+      logged: fork.logged,
+      found: fork.found,
+      reason: fork.reason,
+      at: now().toISOString(),
+    });
   }
 
   async function refresh(): Promise<void> {
@@ -137,14 +216,32 @@ export function createCheckpointService(deps: CheckpointServiceDeps) {
       const latest = await deps.store.latestCheckpoint();
       await refresh();
       if (latest && !(await deps.publisher.isPublished(latest.size))) await deps.publisher.publish(latest);
-      const changed = (await pick())
-        .filter((head) => {
-          const at = latestByChain.get(head.chain);
-          return at === undefined || (leaves[at] as CheckpointLeaf).hash !== head.hash;
-        })
+      const moved = (await pick())
+        .filter((head) => latestOf(head.chain)?.hash !== head.hash)
         .sort((a, b) => (a.chain < b.chain ? -1 : a.chain > b.chain ? 1 : 0));
+      const changed: ChainHead[] = [];
+      const refused: ForkedChain[] = [];
+      for (const head of moved) {
+        const logged = latestOf(head.chain);
+        const reason = logged ? await whyNotExtending(logged, head) : undefined;
+        if (logged && reason) {
+          refused.push({
+            chain: head.chain,
+            logged: { chain: logged.chain, seq: logged.seq, hash: logged.hash, leafIndex: logged.index },
+            found: { chain: head.chain, seq: head.seq, hash: head.hash },
+            reason,
+          });
+        } else {
+          changed.push(head);
+        }
+      }
+      // Alarms only for the attempt that counts (a lost round is read again from scratch).
+      const done = (result: BuildResult): BuildResult => {
+        for (const fork of refused) raiseAlarm(fork);
+        return refused.length > 0 ? { ...result, refused } : result;
+      };
       if (changed.length === 0 && (leaves.length === 0 || latest?.size === leaves.length)) {
-        return { checkpoint: latest, created: false };
+        return done({ checkpoint: latest, created: false });
       }
       let lost = false;
       for (const head of changed) {
@@ -171,10 +268,10 @@ export function createCheckpointService(deps: CheckpointServiceDeps) {
         if (!existing || existing.rootHash !== rootHash) {
           throw new PouchError('ERR_LEDGER_BROKEN', `Checkpoint ${size} disagrees with the log`);
         }
-        return { checkpoint: existing, created: false };
+        return done({ checkpoint: existing, created: false });
       }
       await deps.publisher.publish(stored);
-      return { checkpoint: stored, created: true };
+      return done({ checkpoint: stored, created: true });
     }
     throw new PouchError('ERR_LEDGER_CONFLICT', 'Other checkpoint builders kept taking the next positions');
   }
@@ -227,6 +324,30 @@ export function createCheckpointService(deps: CheckpointServiceDeps) {
         treeSize: checkpoint.size,
         head: { chain: leaf.chain, seq: leaf.seq, hash: leaf.hash },
         proof: inclusionProof(leafHashes, index, checkpoint.size).map(toHex),
+      };
+    },
+
+    /**
+     * Every head ever logged for `chain` that the latest checkpoint covers, oldest first, each with its
+     * inclusion proof: a bundle carries them all, so a verifier finds each one in the chain. ERR_NOT_FOUND if none.
+     */
+    async loggedHeads(chain: string): Promise<ChainLoggedHeads> {
+      const checkpoint = await latestOrNotFound();
+      await refresh();
+      const indexes = (byChain.get(chain) ?? []).filter((i) => i < checkpoint.size);
+      if (indexes.length === 0) throw new PouchError('ERR_NOT_FOUND', 'The exchange is not checkpointed yet');
+      const proofs = inclusionProofs(leafHashes, indexes, checkpoint.size);
+      return {
+        checkpoint,
+        treeSize: checkpoint.size,
+        heads: indexes.map((index, i) => {
+          const leaf = leaves[index] as CheckpointLeaf;
+          return {
+            leafIndex: index,
+            head: { chain: leaf.chain, seq: leaf.seq, hash: leaf.hash },
+            proof: (proofs[i] as Uint8Array[]).map(toHex),
+          };
+        }),
       };
     },
 

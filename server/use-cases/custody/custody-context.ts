@@ -1,30 +1,34 @@
-// Use cases, custody: what the audit reads and the bundle export are built over — ports, the one ledger recorder
-// (which records every custody read before it is answered) and the policy-guarded label loader.
+// Use cases, custody: what the audit reads and the bundle export are built over — ports, the one read recorder
+// (which records every custody read before it is answered, once per member, exchange, view and interval:
+// ../read-records.ts) and the policy-guarded label loader.
 import type { Signer } from '../../../shared/crypto/signer.ts';
 import type { Principal } from '../../../shared/domain/identity/types.ts';
-import type { LedgerEvent } from '../../../shared/domain/ledger/event.ts';
 import type { DirectoryRepository } from '../../ports/directory-repository.ts';
 import type { DocumentStore } from '../../ports/document-store.ts';
-import type { ExchangeLabel, ExchangeRepository } from '../../ports/exchange-repository.ts';
+import type { ExchangeRepository } from '../../ports/exchange-repository.ts';
 import type { LedgerStore } from '../../ports/ledger-store.ts';
 import type { StoredReceipt } from '../../ports/receipt-store.ts';
-import type { EffectIds } from '../exchange/exchange-context.ts';
-import { actorOf, type LedgerRecorder } from '../ledger-recorder.ts';
+import type { ReadRecords } from '../read-records.ts';
 import type { CheckpointService } from './checkpoint-service.ts';
 
 export interface AuditServiceDeps {
   readonly exchanges: ExchangeRepository;
   /** Read only: every write goes through the recorder. */
   readonly ledger: LedgerStore;
-  readonly recorder: LedgerRecorder;
+  /** Records custody reads (once per member, exchange, view and interval) through the one ledger recorder. */
+  readonly reads: ReadRecords;
   readonly directory: DirectoryRepository;
   readonly signer: Signer;
-  readonly checkpoints: Pick<CheckpointService, 'ensureCheckpointed' | 'inclusionProof'>;
+  /**
+   * The checkpoint log. An export takes the latest checkpoint that covers the chain; it builds one only for a
+   * chain that no checkpoint covers yet (once per exchange), never per request.
+   */
+  readonly checkpoints: Pick<CheckpointService, 'ensureCheckpointed' | 'inclusionProof' | 'loggedHeads'>;
   /** The exchange's receipts, re-issuing any that failed earlier (ExchangeService.listReceipts). */
   readonly listReceipts: (principal: Principal, exchangeId: string) => Promise<readonly StoredReceipt[]>;
   /** Where bundles too large to answer inline are stored and presigned (the evidence bucket). */
   readonly bundles: {
-    readonly store: Pick<DocumentStore, 'putObject' | 'presignGet'>;
+    readonly store: Pick<DocumentStore, 'putObject' | 'presignGet' | 'confirmObject'>;
     readonly inlineMaxBytes: number;
     readonly presignSeconds: number;
   };
@@ -39,26 +43,6 @@ export interface TimelineManifest {
   readonly senderClientId: string;
   readonly sentAt: string;
   readonly manifest: string;
-}
-
-/** Record a custody read (fail closed: no answer without its event); the status is carried from the head. */
-export async function recordRead(
-  recorder: LedgerRecorder,
-  principal: Principal,
-  label: ExchangeLabel,
-  action: 'auditor.viewed' | 'custody.exported',
-  view: 'timeline' | 'bundle',
-  ids: EffectIds,
-): Promise<LedgerEvent> {
-  const recorded = await recorder.record(
-    label,
-    (status) => ({
-      status,
-      fields: { actor: actorOf(principal), action, outcome: 'success', details: { view } },
-    }),
-    { projection: 'best-effort', ...ids },
-  );
-  return recorded.event;
 }
 
 /** The manifests of an exchange's messages, as the timeline and the bundle show them. */

@@ -1,5 +1,7 @@
 // Use cases, exchange: commit an uploaded document — complete the multipart upload, confirm size and checksum
-// against the declaration, then record `document.uploaded` (once per document) and mark the record committed.
+// against the declaration, then record `document.uploaded` (once per document) with the digest storage verified
+// (whole object for a single PUT, the parts' composite for multipart) and mark the record committed.
+import { partsDigestOf, partsDigestOfStorageChecksum } from '../../../shared/crypto/sealed-digest.ts';
 import { isPouchError, PouchError } from '../../../shared/domain/errors.ts';
 import type { Principal } from '../../../shared/domain/identity/types.ts';
 import { objectKeys } from '../../config/storage-definitions.ts';
@@ -8,20 +10,42 @@ import { actorOf } from '../ledger-recorder.ts';
 import type { EffectIds, ExchangeContext } from './exchange-context.ts';
 import { requireOwnUpload } from './uploads.ts';
 
+/** The sealed digest storage verifies for a document, in the ledger's form (see DocumentDigest). */
+export type SealedDigest =
+  | { readonly sealedSha256: string }
+  | { readonly sealedPartsSha256: string; readonly partSize: number };
+
+/**
+ * What storage verified of a committed document, from its record (commit confirmed the object against exactly
+ * these): the whole-object SHA-256 of a single PUT, or the parts' composite and part size of a multipart upload.
+ * The declared whole-file `sealedSha256` of a multipart upload is the uploader's claim and is not part of it.
+ */
+export function sealedDigestOf(doc: DocumentRecord): SealedDigest {
+  if (doc.upload.kind !== 'multipart') return { sealedSha256: doc.sealedSha256 };
+  return { sealedPartsSha256: partsDigestOf(doc.upload.partSha256s), partSize: doc.upload.partSize };
+}
+
 /** Build the commit use case. */
 export function createCommitDocument(ctx: ExchangeContext) {
   const { deps, recorder, access } = ctx;
 
-  /** Make sure the declared object is in storage, whole: complete a multipart upload if needed, then confirm. */
+  /**
+   * Make sure the declared object is in storage, whole: complete a multipart upload if needed, then confirm.
+   * Resolves what storage confirmed, in the ledger's form (sealedDigestOf).
+   */
   async function confirmUpload(
     doc: DocumentRecord,
     parts: ReadonlyArray<{ partNumber: number; etag: string }>,
-  ): Promise<void> {
+  ): Promise<SealedDigest> {
     const key = objectKeys.document(doc.exchangeId, doc.documentId);
     if (doc.upload.kind !== 'multipart') {
       const sha256 = Buffer.from(doc.sealedSha256, 'hex').toString('base64');
-      await deps.documents.confirmObject({ key, size: doc.sealedSize, expected: { kind: 'single', sha256 } });
-      return;
+      const confirmed = await deps.documents.confirmObject({
+        key,
+        size: doc.sealedSize,
+        expected: { kind: 'single', sha256 },
+      });
+      return { sealedSha256: Buffer.from(confirmed.checksum, 'base64').toString('hex') };
     }
     const upload = doc.upload;
     if (parts.length !== upload.partSha256s.length) {
@@ -55,7 +79,9 @@ export function createCommitDocument(ctx: ExchangeContext) {
         .catch(() => false);
       if (!done) throw error;
     }
-    await deps.documents.confirmObject({ key, size: doc.sealedSize, expected });
+    const confirmed = await deps.documents.confirmObject({ key, size: doc.sealedSize, expected });
+    // Storage verified each part and their composite, never the whole file: that composite is what is recorded.
+    return { sealedPartsSha256: partsDigestOfStorageChecksum(confirmed.checksum), partSize: upload.partSize };
   }
 
   /** Commit an uploaded document: complete the multipart upload, confirm size and checksum, record it. */
@@ -76,7 +102,7 @@ export function createCommitDocument(ctx: ExchangeContext) {
     if (recorded) {
       await recorder.project(label, (await deps.ledger.head(exchangeId)) ?? recorded);
     } else {
-      await confirmUpload(doc, parts);
+      const sealed = await confirmUpload(doc, parts);
       await recorder.record(
         label,
         (status) => ({
@@ -86,7 +112,7 @@ export function createCommitDocument(ctx: ExchangeContext) {
             action: 'document.uploaded',
             outcome: 'success',
             subject: { documentId },
-            details: { sealedSha256: doc.sealedSha256, sealedSize: doc.sealedSize },
+            details: { ...sealed, sealedSize: doc.sealedSize },
           },
         }),
         ids,

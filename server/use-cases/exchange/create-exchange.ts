@@ -51,6 +51,7 @@ export function createCreateExchange(ctx: ExchangeContext) {
       });
     }
     for (const link of input.links ?? []) await access.load(principal, link, 'read-exchange');
+    await deps.quotas.chargeExchange(principal);
 
     const at = ctx.now().toISOString();
     const draft: ExchangeLabel = {

@@ -4,7 +4,6 @@
 import { PouchError } from '../../../shared/domain/errors.ts';
 import type { Principal } from '../../../shared/domain/identity/types.ts';
 import { objectKeys, presignLimits } from '../../config/storage-definitions.ts';
-import type { DocumentRecord } from '../../ports/exchange-repository.ts';
 import { actorOf } from '../ledger-recorder.ts';
 import type { EffectIds, ExchangeContext } from './exchange-context.ts';
 
@@ -12,14 +11,19 @@ import type { EffectIds, ExchangeContext } from './exchange-context.ts';
 export function createDownloads(ctx: ExchangeContext) {
   const { deps, recorder, access } = ctx;
 
-  /** The plaintext digest the sender's signed manifest gave the document (from its `message.sent` event). */
-  async function plaintextDigestOf(exchangeId: string, doc: DocumentRecord): Promise<string | undefined> {
-    const messages = await deps.exchanges.listMessages(exchangeId);
-    const message = messages.find((m) => m.messageId === doc.messageId);
-    if (!message) return undefined;
-    const events = await deps.ledger.read(exchangeId);
-    const sent = events.find((e) => e.seq === message.seq);
-    return sent?.documents?.find((d) => d.documentId === doc.documentId)?.plaintextSha256;
+  /**
+   * The document's digest as its `message.sent` event records it (the form storage verified, with the plaintext
+   * digest of the sender's signed manifest), so that the retrieval names exactly what the submission named.
+   */
+  async function sentDigestOf(exchangeId: string, messageId: string, documentId: string) {
+    const sent = (await deps.ledger.read(exchangeId)).find(
+      (e) => e.action === 'message.sent' && e.subject?.messageId === messageId,
+    );
+    const digest = sent?.documents?.find((d) => d.documentId === documentId);
+    // A document is attached to its message only after that event is in the ledger: fail closed, never guess.
+    if (!digest)
+      throw new PouchError('ERR_LEDGER_BROKEN', 'The sent message of this document is not in the ledger');
+    return digest;
   }
 
   /** A presigned GET for a sealed document, after its retrieval is in the ledger (fail closed). */
@@ -36,7 +40,7 @@ export function createDownloads(ctx: ExchangeContext) {
       throw new PouchError('ERR_NOT_FOUND', 'No such document');
     }
     const messageId = doc.messageId;
-    const plaintextSha256 = (await plaintextDigestOf(exchangeId, doc)) ?? doc.sealedSha256;
+    const digest = await sentDigestOf(exchangeId, messageId, documentId);
     // Signed first, handed out only once the retrieval is in the ledger: nothing can fail between the two.
     const seconds = Math.min(deps.presignSeconds, presignLimits.maxPresignSeconds);
     const presigned = await deps.documents.presignGet({
@@ -52,7 +56,7 @@ export function createDownloads(ctx: ExchangeContext) {
           action: 'document.retrieved',
           outcome: 'success',
           subject: { documentId, messageId },
-          documents: [{ documentId, plaintextSha256, sealedSha256: doc.sealedSha256, size: doc.sealedSize }],
+          documents: [digest],
         },
       }),
       { projection: 'best-effort', ...ids },

@@ -8,6 +8,8 @@ import type { ExchangeRepository } from '../../ports/exchange-repository.ts';
 import type { LedgerStore } from '../../ports/ledger-store.ts';
 import type { ReceiptStore } from '../../ports/receipt-store.ts';
 import type { LedgerRecorder } from '../ledger-recorder.ts';
+import type { Quotas } from '../quotas.ts';
+import type { ReadRecords } from '../read-records.ts';
 import type { ExchangeAccess } from './exchange-access.ts';
 
 export interface ExchangeServiceDeps {
@@ -20,6 +22,10 @@ export interface ExchangeServiceDeps {
   readonly signer: Signer;
   readonly maxDocumentBytes: number;
   readonly presignSeconds: number;
+  /** Records an auditor's read once per member, exchange and interval. */
+  readonly reads: ReadRecords;
+  /** Per-authority quotas: exchanges created, bytes declared. */
+  readonly quotas: Quotas;
   readonly now?: () => Date;
   /** Tests only: lets small files exercise multipart uploads (see planUpload). */
   readonly uploadPlanOptions?: PlanUploadOptions;

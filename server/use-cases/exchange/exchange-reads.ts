@@ -28,25 +28,19 @@ export function createExchangeReads(ctx: ExchangeContext) {
 
     /**
      * One exchange with its messages. The recipient's first sight of a message is recorded as delivered
-     * (with a receipt); an auditor's read is recorded as `auditor.viewed` (once per effect id when keyed).
+     * (with a receipt); an auditor's read is recorded as `auditor.viewed`, once per member and interval
+     * (../read-records.ts; that event is also what a keyed retry finds, so `ids` does not apply to it).
      */
     async getExchange(
       principal: Principal,
       exchangeId: string,
-      ids: EffectIds = {},
+      _ids: EffectIds = {},
     ): Promise<{ label: ExchangeLabel; messages: MessageRecord[] }> {
       let label = await access.load(principal, exchangeId, 'read-exchange-label');
       const events = await deps.ledger.read(exchangeId);
       const messages = await completeMessages(deps.exchanges, exchangeId, events);
       if (readsAsAuditor(principal)) {
-        await recorder.record(
-          label,
-          (status) => ({
-            status,
-            fields: { actor: actorOf(principal), action: 'auditor.viewed', outcome: 'success' },
-          }),
-          { projection: 'best-effort', ...ids },
-        );
+        await deps.reads.record(principal, label, 'auditor.viewed', 'exchange');
         return { label, messages };
       }
       const reader = sideOf(principal, label);

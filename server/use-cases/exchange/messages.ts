@@ -2,15 +2,28 @@
 // sender's own active key and match the committed uploads; the state machine decides whether the message may
 // come now; `message.sent` carries the new status, and the message record is a projection of it.
 import type { JWK } from 'jose';
-import { type Manifest, readManifestKid, verifyManifest } from '../../../shared/custody/manifest.ts';
+import {
+  ledgerDigestOf,
+  type Manifest,
+  readManifestKid,
+  type SenderAssertions,
+  verifyManifest,
+} from '../../../shared/custody/manifest.ts';
 import { isPouchError, PouchError } from '../../../shared/domain/errors.ts';
-import { applyMove, type MessageKind, type Move } from '../../../shared/domain/exchange/state-machine.ts';
+import {
+  applyMove,
+  type MessageKind,
+  type Move,
+  type Side,
+} from '../../../shared/domain/exchange/state-machine.ts';
 import type { Principal } from '../../../shared/domain/identity/types.ts';
 import { derivedId } from '../../../shared/domain/ids.ts';
-import type { DocumentDigest } from '../../../shared/domain/ledger/event.ts';
+import { type DocumentDigest, sameDocumentDigest } from '../../../shared/domain/ledger/event.ts';
+import { canonicalJson } from '../../../shared/domain/ledger/jcs.ts';
 import { isOwnUpload } from '../../policy/policy.ts';
 import type { ExchangeLabel, MessageIntent } from '../../ports/exchange-repository.ts';
 import { actorOf, statusAt } from '../ledger-recorder.ts';
+import { sealedDigestOf } from './commit-document.ts';
 import { sideOf } from './exchange-access.ts';
 import type { EffectIds, ExchangeContext } from './exchange-context.ts';
 import { completeMessage } from './message-records.ts';
@@ -18,13 +31,14 @@ import { completeMessage } from './message-records.ts';
 export interface PostMessageInput {
   readonly messageId: string;
   readonly kind: MessageKind;
+  /** Must agree with the manifest's `senderAssertions.final`, which is what counts (signed by the sender). */
   readonly final?: boolean;
   readonly requestedReference?: string;
   readonly documentIds: readonly string[];
   readonly manifest: string;
   /**
-   * The sender's completeness check of a request (pouch check): the recipient profile version it was checked
-   * against, how many errors it had, and whether the sender forced the send despite them. Recorded in the ledger.
+   * The sender's completeness check of a request (pouch check). Must agree with the manifest's
+   * `senderAssertions.check`, which is what is recorded, as the sender's assertion.
    */
   readonly check?: { readonly profileVersion?: number; readonly errors: number; readonly forced: boolean };
 }
@@ -66,7 +80,52 @@ export function createMessages(ctx: ExchangeContext) {
     return manifest;
   }
 
-  /** Every manifest entry must be a committed upload of the sender's, not yet sent with another message. */
+  /**
+   * The sender's assertions come from the signed manifest only: a body that says otherwise is refused, and a
+   * profile version the recipient never published is refused.
+   */
+  async function senderAssertionsOf(
+    label: ExchangeLabel,
+    side: Side,
+    input: PostMessageInput,
+    manifest: Manifest,
+  ): Promise<SenderAssertions | undefined> {
+    const signed = manifest.senderAssertions;
+    const disagrees = (field: 'final' | 'check', body: unknown, inManifest: unknown) => {
+      if (body === undefined || canonicalJson(body) === canonicalJson(inManifest ?? null)) return;
+      throw new PouchError(
+        'ERR_MANIFEST_INVALID',
+        `The ${field} in the request differs from the sender's signed manifest`,
+        { details: { field: `json.${field}`, reason: 'differs-from-manifest' } },
+      );
+    };
+    disagrees('final', input.final, signed?.final);
+    disagrees('check', input.check, signed?.check);
+    const version = signed?.check?.profileVersion;
+    if (version !== undefined) {
+      const recipientId = side === 'requester' ? label.requestedId : label.requesterId;
+      const current = (await deps.directory.getAuthority(recipientId))?.profile.version ?? 0;
+      if (version > current) {
+        throw new PouchError(
+          'ERR_MANIFEST_INVALID',
+          `The recipient has published no requirement profile version ${version}`,
+          {
+            details: {
+              field: 'manifest.senderAssertions.check.profileVersion',
+              reason: 'unknown-profile-version',
+              current,
+            },
+          },
+        );
+      }
+    }
+    return signed;
+  }
+
+  /**
+   * Every manifest entry must be a committed upload of the sender's, not yet sent with another message, and
+   * name the digest storage verified for it (sealedDigestOf): a multipart entry must bind the parts' composite.
+   */
   async function digestsOf(principal: Principal, exchangeId: string, messageId: string, manifest: Manifest) {
     const digests: DocumentDigest[] = [];
     for (const entry of manifest.documents) {
@@ -83,18 +142,27 @@ export function createMessages(ctx: ExchangeContext) {
           `Document ${entry.documentId} belongs to another message`,
         );
       }
-      if (doc.sealedSha256 !== entry.sealedSha256 || doc.sealedSize !== entry.sealedSize) {
+      const verified = sealedDigestOf(doc);
+      if ('sealedPartsSha256' in verified !== (entry.sealedPartsSha256 !== undefined)) {
+        throw new PouchError(
+          'ERR_MANIFEST_INVALID',
+          `The manifest must give ${entry.documentId} the digest form of its upload (${
+            'sealedPartsSha256' in verified
+              ? 'multipart: sealedPartsSha256 and partSize'
+              : 'single: sealedSha256'
+          })`,
+          { details: { documentId: entry.documentId, upload: doc.upload.kind } },
+        );
+      }
+      const digest = ledgerDigestOf(entry);
+      const expected = { ...digest, ...verified, size: doc.sealedSize };
+      if (doc.sealedSha256 !== entry.sealedSha256 || !sameDocumentDigest(digest, expected)) {
         throw new PouchError(
           'ERR_HASH_MISMATCH',
           `The manifest's digest of ${entry.documentId} does not match the upload`,
         );
       }
-      digests.push({
-        documentId: entry.documentId,
-        plaintextSha256: entry.plaintextSha256,
-        sealedSha256: entry.sealedSha256,
-        size: entry.sealedSize,
-      });
+      digests.push(digest);
     }
     return digests;
   }
@@ -132,7 +200,8 @@ export function createMessages(ctx: ExchangeContext) {
       throw new PouchError('ERR_CONFLICT', 'This message id is taken');
     }
     const digests = await digestsOf(principal, exchangeId, input.messageId, manifest);
-    const final = input.final === undefined ? {} : { final: input.final };
+    const assertions = await senderAssertionsOf(label, side, input, manifest);
+    const final = assertions?.final === undefined ? {} : { final: assertions.final };
     const move: Move = { kind: input.kind, side, ...final };
     const intent: MessageIntent = {
       exchangeId,
@@ -144,11 +213,6 @@ export function createMessages(ctx: ExchangeContext) {
       senderClientId: principal.clientId,
       manifest: input.manifest,
       documentIds: manifest.documents.map((d) => d.documentId),
-    };
-    const check = input.check && {
-      errors: input.check.errors,
-      forced: input.check.forced,
-      ...(input.check.profileVersion === undefined ? {} : { profileVersion: input.check.profileVersion }),
     };
     // A sent message never changes: a retry must be the same message, byte for byte, or it is refused.
     await refuseRewrite(exchangeId, intent);
@@ -172,14 +236,14 @@ export function createMessages(ctx: ExchangeContext) {
           fields: {
             actor: actorOf(principal),
             action: 'message.sent',
-            outcome: input.check?.forced ? 'forced' : 'success',
+            outcome: assertions?.check?.forced ? 'forced' : 'success',
             subject: { messageId: input.messageId },
             documents: digests,
             details: {
               messageKind: input.kind,
               side,
-              ...(input.final === undefined ? {} : { final: input.final }),
-              ...(check ? { check } : {}),
+              // Labelled as the sender's: signed in its manifest, checked by nobody else.
+              ...(assertions ? { senderAssertions: { ...assertions } } : {}),
               from: status,
             },
           },

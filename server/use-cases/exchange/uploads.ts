@@ -7,6 +7,7 @@ import { newId } from '../../../shared/domain/ids.ts';
 import { planUpload } from '../../../shared/domain/upload-plan.ts';
 import { objectKeys } from '../../config/storage-definitions.ts';
 import { authorize, isOwnUpload } from '../../policy/policy.ts';
+import type { PresignedPart } from '../../ports/document-store.ts';
 import type { DocumentRecord } from '../../ports/exchange-repository.ts';
 import type { ExchangeContext } from './exchange-context.ts';
 
@@ -56,7 +57,7 @@ export function createUploads(ctx: ExchangeContext) {
   }
 
   /** Fresh URLs for every part of a declared upload (a resumed declaration). */
-  async function urlsFor(doc: DocumentRecord) {
+  async function urlsFor(doc: DocumentRecord): Promise<PresignedPart[]> {
     const key = objectKeys.document(doc.exchangeId, doc.documentId);
     if (doc.upload.kind === 'multipart') {
       const { uploadId, partSize, partSha256s } = doc.upload;
@@ -108,6 +109,7 @@ export function createUploads(ctx: ExchangeContext) {
       } as const;
       let record: DocumentRecord;
       if (plan.kind === 'single') {
+        await deps.quotas.chargeDeclaredBytes(principal, input.sealedSize);
         record = { ...base, upload: { kind: 'single' } };
       } else {
         const partSize = input.partSize ?? plan.partSize;
@@ -121,6 +123,7 @@ export function createUploads(ctx: ExchangeContext) {
             },
           );
         }
+        await deps.quotas.chargeDeclaredBytes(principal, input.sealedSize);
         const { uploadId } = await deps.documents.createMultipart({
           key: objectKeys.document(exchangeId, documentId),
           size: input.sealedSize,

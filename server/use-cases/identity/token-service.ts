@@ -23,7 +23,6 @@ import type { ReplayStore } from '../../ports/replay-store.ts';
 /** `typ` of client assertions (draft-ietf-oauth-rfc7523bis); access tokens use `at+jwt` (RFC 9068). */
 export const ASSERTION_TYP = 'client-authentication+jwt';
 export const ACCESS_TOKEN_TYP = 'at+jwt';
-export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 /** An assertion may live at most this long (exp - iat), in seconds. */
 export const MAX_ASSERTION_SECONDS = 300;
 /** Clock skew tolerated on exp, nbf and iat, in seconds. */

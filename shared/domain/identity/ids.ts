@@ -1,13 +1,14 @@
 // Domain layer (identity): id generation and parsing for authorities, members, client ids and audit records.
 import { randomBytes } from 'node:crypto';
+import { kidPattern } from './patterns.ts';
 import { OPERATOR_ID } from './types.ts';
+
+export { kidPattern };
 
 /** `auth_` + at least 22 base64url characters (128 random bits when generated). */
 export const authorityIdPattern = /^auth_[A-Za-z0-9_-]{22,64}$/;
 /** Member ids: generated as `mem_` + 22 base64url characters; seeds may choose readable ones. */
 export const memberIdPattern = /^[A-Za-z0-9][A-Za-z0-9_-]{2,63}$/;
-/** Key ids we accept from clients: URL-safe, bounded. Anything else is computed (RFC 7638 thumbprint). */
-export const kidPattern = /^[A-Za-z0-9._~-]{1,128}$/;
 
 const random128 = (): string => randomBytes(16).toString('base64url');
 

@@ -4,7 +4,10 @@
 import { createHash, createPublicKey } from 'node:crypto';
 import { PouchError } from '../errors.ts';
 import { kidPattern } from './ids.ts';
+import { languagePattern, treatyPattern } from './patterns.ts';
 import type { MemberKeyAlg, PublicSigningJwk } from './types.ts';
+
+export { languagePattern, treatyPattern };
 
 /** JWK members that only private or symmetric keys have. Any of them present means "not a public key". */
 const privateMembers = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
@@ -96,8 +99,3 @@ export function isCountryCode(value: string): boolean {
 export function validateCountry(country: string): void {
   if (!isCountryCode(country)) throw invalid('country must be an ISO 3166-1 alpha-2 code', 'country');
 }
-
-/** BCP 47 language tags as the directory accepts them (`en`, `fr`, `pt-BR`). */
-export const languagePattern = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$/;
-/** Treaty ids (`budapest`, `bilateral:XA-XB`). */
-export const treatyPattern = /^[a-z0-9][A-Za-z0-9:._-]{0,63}$/;

@@ -6,7 +6,9 @@
 //
 // The exchange's published checkpoints are an append-only log of such leaves (server/use-cases/custody/checkpoint-service.ts
 // appends the heads that changed since the last checkpoint), so RFC 9162 consistency proofs relate any two
-// checkpoints. `buildCheckpointTree` below is the snapshot form over one set of heads, sorted by chain id: the
+// checkpoints. A chain's leaves only ever move forward along the chain (describeHeadRegression): each logged
+// head is an ancestor of the next, so a bundle that proves every logged head of its chain proves that no
+// checkpointed event was since deleted or rewritten. `buildCheckpointTree` below is the snapshot form over one set of heads, sorted by chain id: the
 // bundle verifier checks inclusion proofs with `verifyChainHeadProof`, and the benches time tree building with it.
 import { PouchError } from '../errors.ts';
 import { canonicalJson } from './jcs.ts';
@@ -49,6 +51,20 @@ export interface ChainHeadProof {
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
+
+/**
+ * Why `found` cannot extend `logged` (a head logged before for the same chain), judged from the heads alone:
+ * a chain only grows, so a head at the logged seq with another hash is a rewritten history and a head below it
+ * a lost tail. Undefined when `found` is further along; the caller must then still check that the logged head
+ * is its ancestor (the event at the logged seq unchanged and every link from there to `found`).
+ */
+export function describeHeadRegression(logged: ChainHead, found: ChainHead): string | undefined {
+  if (found.chain !== logged.chain) return 'another chain';
+  if (found.seq === logged.seq && found.hash !== logged.hash)
+    return 'rewritten: another event at the logged seq';
+  if (found.seq < logged.seq) return 'truncated: the chain ends before the logged head';
+  return undefined;
+}
 
 /** The leaf data of a chain head: UTF-8 of JCS `{chain, hash, seq}`. */
 export function encodeHeadLeaf(head: ChainHead): Uint8Array {

@@ -49,15 +49,46 @@ export interface LedgerSubject {
   readonly to?: string;
 }
 
-/** The digests of one sealed document, as the sender's manifest lists them and HeadObject confirmed them. */
+/**
+ * The digests of one sealed document. The sealed digest is the one storage verified, in one of two forms: a
+ * single-PUT upload carries `sealedSha256` (storage checked the whole object against it); a multipart upload
+ * carries `sealedPartsSha256` and `partSize` (storage checked each part, and the object's composite checksum,
+ * never the whole-file digest). Events written before the two forms were told apart carry `sealedSha256` for
+ * every upload; verifiers accept them as they are.
+ */
 export interface DocumentDigest {
   readonly documentId: string;
-  /** Hex SHA-256 of the plaintext (from the signed manifest; the exchange never sees the plaintext). */
+  /**
+   * Hex SHA-256 of the plaintext: the SENDER's claim, copied from its signed manifest (the exchange never sees
+   * the plaintext). The recipient's client checks it after opening.
+   */
   readonly plaintextSha256: string;
-  /** Hex SHA-256 of the sealed (age) bytes stored in S3. */
-  readonly sealedSha256: string;
+  /** Single-PUT upload: hex SHA-256 of the whole sealed (age) object, as storage verified it. */
+  readonly sealedSha256?: string;
+  /**
+   * Multipart upload: storage's composite checksum, hex SHA-256 over the raw SHA-256 digests of the parts in
+   * order, followed by `-` and the part count (S3 reports the same value as base64 `…-N`).
+   */
+  readonly sealedPartsSha256?: string;
+  /** Multipart upload: the size every part but the last was cut to. */
+  readonly partSize?: number;
   /** Size of the sealed bytes. */
   readonly size: number;
+}
+
+/** `sealedPartsSha256`: 64 lowercase hex digits, `-`, the part count (1 to 10,000). */
+export const PARTS_DIGEST_PATTERN = /^[0-9a-f]{64}-[1-9][0-9]{0,4}$/;
+
+/** Whether two document digests name the same document with the same digests, in the same form. */
+export function sameDocumentDigest(a: DocumentDigest, b: DocumentDigest): boolean {
+  return (
+    a.documentId === b.documentId &&
+    a.plaintextSha256 === b.plaintextSha256 &&
+    a.sealedSha256 === b.sealedSha256 &&
+    a.sealedPartsSha256 === b.sealedPartsSha256 &&
+    a.partSize === b.partSize &&
+    a.size === b.size
+  );
 }
 
 /** A JSON value as RFC 8785 can canonicalize it (finite numbers only). */
@@ -251,8 +282,22 @@ export function describeBodyProblem(value: unknown): string | undefined {
       if (typeof d.plaintextSha256 !== 'string' || !HEX64.test(d.plaintextSha256)) {
         return `documents[${i}].plaintextSha256 must be 64 lowercase hex digits`;
       }
-      if (typeof d.sealedSha256 !== 'string' || !HEX64.test(d.sealedSha256)) {
-        return `documents[${i}].sealedSha256 must be 64 lowercase hex digits`;
+      if (d.sealedPartsSha256 === undefined) {
+        if (typeof d.sealedSha256 !== 'string' || !HEX64.test(d.sealedSha256)) {
+          return `documents[${i}].sealedSha256 must be 64 lowercase hex digits`;
+        }
+        if (d.partSize !== undefined) return `documents[${i}].partSize belongs to a multipart digest`;
+      } else {
+        // One sealed digest per document: the one storage verified, never a second, unverified one beside it.
+        if (d.sealedSha256 !== undefined) {
+          return `documents[${i}] carries both sealedSha256 and sealedPartsSha256`;
+        }
+        if (typeof d.sealedPartsSha256 !== 'string' || !PARTS_DIGEST_PATTERN.test(d.sealedPartsSha256)) {
+          return `documents[${i}].sealedPartsSha256 must be 64 lowercase hex digits, '-' and the part count`;
+        }
+        if (!Number.isSafeInteger(d.partSize) || (d.partSize as number) <= 0) {
+          return `documents[${i}].partSize must be a positive integer`;
+        }
       }
       if (!Number.isSafeInteger(d.size) || (d.size as number) < 0)
         return `documents[${i}].size must be an integer`;
@@ -277,7 +322,10 @@ export function formatEventLine(canonicalBody: string, hash: string): string {
   return `{"body":${canonicalBody},"hash":"${hash}"}`;
 }
 
-/** Parse a line back into an event. Throws ERR_LEDGER_BROKEN on anything that is not `{ body, hash }`. */
+/**
+ * Parse a line back into an event. Throws ERR_LEDGER_BROKEN on anything that is not `{ body, hash }` with a
+ * well-formed event body (details.problem names the first fault).
+ */
 export function decodeEventLine(line: string): LedgerEvent {
   let parsed: unknown;
   try {
@@ -288,7 +336,18 @@ export function decodeEventLine(line: string): LedgerEvent {
   if (!isRecord(parsed) || !isRecord(parsed.body) || typeof parsed.hash !== 'string') {
     throw new PouchError('ERR_LEDGER_BROKEN', 'A ledger line must be {"body":{...},"hash":"..."}');
   }
-  return { ...(parsed.body as unknown as LedgerEventBody), hash: parsed.hash };
+  if (!isEventBody(parsed.body)) {
+    const problem = describeBodyProblem(parsed.body);
+    throw new PouchError('ERR_LEDGER_BROKEN', `A ledger line's body is malformed: ${problem}`, {
+      details: { problem },
+    });
+  }
+  return { ...parsed.body, hash: parsed.hash };
+}
+
+/** True when `value` is a well-formed event body ({@link describeBodyProblem} finds nothing). */
+export function isEventBody(value: unknown): value is LedgerEventBody {
+  return describeBodyProblem(value) === undefined;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

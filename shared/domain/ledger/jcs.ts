@@ -4,8 +4,23 @@ import canonicalizeModule from 'canonicalize';
 import { PouchError } from '../errors.ts';
 
 // `canonicalize` is CommonJS (`module.exports = serialize`) with an ESM-style `export default` in its typings;
-// under NodeNext TypeScript types the default import as the module record, while Node hands over the function.
-const serialize = canonicalizeModule as unknown as (input: unknown) => string | undefined;
+// under NodeNext TypeScript types the default import as the module record, while Node hands over the function
+// (and a bundler may hand over either). Find the function at run time instead of trusting either typing.
+const serialize = findSerializer(canonicalizeModule);
+
+function findSerializer(imported: unknown): (input: unknown) => string | undefined {
+  const candidate: unknown =
+    typeof imported === 'function'
+      ? imported
+      : typeof imported === 'object' && imported !== null && 'default' in imported
+        ? imported.default
+        : undefined;
+  if (typeof candidate !== 'function') throw new TypeError('canonicalize: the module exports no function');
+  return (input) => {
+    const json: unknown = Reflect.apply(candidate, undefined, [input]);
+    return typeof json === 'string' ? json : undefined;
+  };
+}
 
 /**
  * RFC 8785 canonical JSON of `value`: members sorted by UTF-16 code units, no whitespace, ECMAScript number

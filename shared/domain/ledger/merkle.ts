@@ -49,9 +49,41 @@ export function inclusionProof(
   index: number,
   size = leafHashes.length,
 ): Uint8Array[] {
+  return pathOf(leafHashes, index, size, undefined);
+}
+
+/**
+ * Inclusion proofs of several leaves in the same tree (a chain's every logged head). The sibling subtree roots
+ * are shared between the proofs, so the large subtrees near the root are hashed once rather than once per leaf.
+ */
+export function inclusionProofs(
+  leafHashes: readonly Uint8Array[],
+  indexes: readonly number[],
+  size = leafHashes.length,
+): Uint8Array[][] {
+  const cache = new Map<string, Uint8Array>();
+  return indexes.map((index) => pathOf(leafHashes, index, size, cache));
+}
+
+function pathOf(
+  leafHashes: readonly Uint8Array[],
+  index: number,
+  size: number,
+  cache: Map<string, Uint8Array> | undefined,
+): Uint8Array[] {
   checkSize(size, leafHashes.length);
   if (!Number.isSafeInteger(index) || index < 0 || index >= size)
     throw new RangeError('leaf index out of range');
+  const root = (lo: number, hi: number): Uint8Array => {
+    if (!cache) return subtreeRoot(leafHashes, lo, hi);
+    const key = `${lo}:${hi}`;
+    let found = cache.get(key);
+    if (!found) {
+      found = subtreeRoot(leafHashes, lo, hi);
+      cache.set(key, found);
+    }
+    return found;
+  };
   const path: Uint8Array[] = [];
   let lo = 0;
   let hi = size;
@@ -60,10 +92,10 @@ export function inclusionProof(
   while (hi - lo > 1) {
     const k = largestPowerOfTwoBelow(hi - lo);
     if (m < k) {
-      path.push(subtreeRoot(leafHashes, lo + k, hi));
+      path.push(root(lo + k, hi));
       hi = lo + k;
     } else {
-      path.push(subtreeRoot(leafHashes, lo, lo + k));
+      path.push(root(lo, lo + k));
       lo += k;
       m -= k;
     }

@@ -8,7 +8,13 @@
 //   which Pouch records when the recipient first sees the message;
 // - `document.retrieved` → ContentHandover: the recipient took the content (downloaded the sealed document).
 import { PouchError } from '../errors.ts';
-import type { DocumentDigest, LedgerAction, LedgerEvent, LedgerOutcome } from './event.ts';
+import {
+  type DocumentDigest,
+  type LedgerAction,
+  type LedgerEvent,
+  type LedgerOutcome,
+  sameDocumentDigest,
+} from './event.ts';
 
 /** The EN 319 522 evidence Pouch issues, by the ledger action that triggers it. */
 export const EVIDENCE_BY_ACTION = {
@@ -42,7 +48,10 @@ export interface ReceiptPayload {
   readonly eventTime: string;
   readonly action: ReceiptAction;
   readonly outcome: LedgerOutcome;
-  /** Authority ids of the two parties. */
+  /**
+   * Authority ids of the two parties, named by what they did (see {@link receiptPartiesOf}): `sender` sent the
+   * message, `recipient` is the other party (submission) or the party that read or took it (delivery, retrieval).
+   */
   readonly sender: string;
   readonly recipient: string;
   /** Message or document the event concerns, when it has one. */
@@ -58,12 +67,51 @@ export function isReceiptAction(action: LedgerAction): action is ReceiptAction {
   return Object.hasOwn(EVIDENCE_BY_ACTION, action);
 }
 
+/** The two parties a receipt names. */
+export interface ReceiptParties {
+  readonly sender: string;
+  readonly recipient: string;
+}
+
+/**
+ * The parties a receipt of `event` must name: the ONE rule, used by the exchange when it issues a receipt and by
+ * every verifier when it checks one.
+ * - `message.sent`: the sender is the acting authority (the side that sent this message), the recipient the
+ *   other party of the exchange;
+ * - `message.delivered`, `document.retrieved`: the recipient is the acting authority (the reader, the
+ *   retriever), the sender is the authority that sent the message (`messageSender`, the actor of that message's
+ *   `message.sent` event). A party retrieving its own document is both.
+ * Undefined when the event does not say (an actor outside the exchange, an unknown message).
+ *
+ * Receipts issued before this rule always named the requester as sender and the requested authority as
+ * recipient. For a message the requester sent that is the same answer, so those receipts still verify; for a
+ * message the requested authority sent it was wrong, and a verifier rejects it (docs/custody-bundle.md).
+ */
+export function receiptPartiesOf(
+  event: Pick<LedgerEvent, 'action' | 'actor'>,
+  exchange: { readonly requesterId: string; readonly requestedId: string },
+  messageSender: string | undefined,
+): ReceiptParties | undefined {
+  const actor = event.actor.authorityId;
+  if (actor !== exchange.requesterId && actor !== exchange.requestedId) return undefined;
+  if (event.action === 'message.sent') {
+    const recipient = actor === exchange.requesterId ? exchange.requestedId : exchange.requesterId;
+    return { sender: actor, recipient };
+  }
+  if (event.action === 'message.delivered' || event.action === 'document.retrieved') {
+    if (messageSender !== exchange.requesterId && messageSender !== exchange.requestedId) return undefined;
+    return { sender: messageSender, recipient: actor };
+  }
+  return undefined;
+}
+
 /**
  * Build the receipt for an appended event. Throws ERR_VALIDATION when the action earns no receipt.
  *
  * @example
  * const event = await ledger.append(exchangeId, () => fields);
- * const jws = await signReceipt(signer, buildReceiptPayload(event, { sender, recipient }, new Date()));
+ * const parties = receiptPartiesOf(event, label, messageSender);
+ * const jws = await signReceipt(signer, buildReceiptPayload(event, parties, new Date()));
  */
 export function buildReceiptPayload(
   event: LedgerEvent,
@@ -95,9 +143,13 @@ export function buildReceiptPayload(
 
 /**
  * The first way a (signature-verified) receipt disagrees with the ledger event it names, or undefined when it
- * matches. Sender and recipient are checked by the caller against the exchange label.
+ * matches. With `parties` (from {@link receiptPartiesOf}), the receipt must name exactly those (`parties`).
  */
-export function describeReceiptMismatch(receipt: ReceiptPayload, event: LedgerEvent): string | undefined {
+export function describeReceiptMismatch(
+  receipt: ReceiptPayload,
+  event: LedgerEvent,
+  parties?: ReceiptParties,
+): string | undefined {
   if (receipt.chain !== event.chain) return 'chain';
   if (receipt.seq !== event.seq) return 'seq';
   if (receipt.eventHash !== event.hash) return 'eventHash';
@@ -106,17 +158,13 @@ export function describeReceiptMismatch(receipt: ReceiptPayload, event: LedgerEv
   if (!isReceiptAction(event.action) || receipt.evidence !== EVIDENCE_BY_ACTION[event.action])
     return 'evidence';
   if (receipt.outcome !== event.outcome) return 'outcome';
+  if (parties && (receipt.sender !== parties.sender || receipt.recipient !== parties.recipient)) {
+    return 'parties';
+  }
   const docs = event.documents ?? [];
   if (receipt.documents.length !== docs.length) return 'documents';
   for (let i = 0; i < docs.length; i++) {
-    const a = receipt.documents[i] as DocumentDigest;
-    const b = docs[i] as DocumentDigest;
-    if (
-      a.documentId !== b.documentId ||
-      a.plaintextSha256 !== b.plaintextSha256 ||
-      a.sealedSha256 !== b.sealedSha256 ||
-      a.size !== b.size
-    ) {
+    if (!sameDocumentDigest(receipt.documents[i] as DocumentDigest, docs[i] as DocumentDigest)) {
       return 'documents';
     }
   }

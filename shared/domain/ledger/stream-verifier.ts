@@ -43,6 +43,16 @@ export interface StreamVerifier {
   result(): ChainVerification;
 }
 
+/** Options of a stream verifier: those of verifyChain, and optionally where a segment of the chain starts. */
+export interface StreamVerifierOptions extends VerifyChainOptions {
+  /**
+   * Verify a segment that starts at a trusted head instead of at genesis: the first line must be event
+   * `from.seq` and hash to exactly `from.hash` (its own link is outside the segment; the trusted hash covers it).
+   * The checkpoint service uses this to check that a new head extends the head it logged before.
+   */
+  readonly from?: ChainAnchor;
+}
+
 /**
  * Create a stream verifier. Options are those of verifyChain; anchors are kept in a map of their own size,
  * so memory stays constant in the length of the chain.
@@ -52,10 +62,11 @@ export interface StreamVerifier {
  * for await (const line of splitLines(file)) if (!verifier.push(line)) break;
  * const verdict = verifier.result();
  */
-export function createStreamVerifier(options: VerifyChainOptions = {}): StreamVerifier {
+export function createStreamVerifier(options: StreamVerifierOptions = {}): StreamVerifier {
   let chain = options.chain;
+  const from = options.from;
   let prevHash = GENESIS_PREV_HASH;
-  let index = 0;
+  let index = from?.seq ?? 0;
   let broken: BrokenLink | undefined;
   let anchorBroken: BrokenLink | undefined;
   const anchors = new Map<number, string>();
@@ -95,10 +106,14 @@ export function createStreamVerifier(options: VerifyChainOptions = {}): StreamVe
       if (scan.chain !== chain)
         return fail('chain', seq, `event ${index} belongs to chain ${scan.chain}, not ${chain}`);
       if (seq !== index) return fail('seq', seq, `event ${index} claims seq ${seq}`);
-      if (scan.prevHash !== prevHash)
+      const first = from !== undefined && seq === from.seq;
+      if (!first && scan.prevHash !== prevHash)
         return fail('link', seq, `event ${index} does not link to the event before it`);
       if (hashOnce('sha256', EVENT_HASH_PREFIX + body, 'hex') !== claimed) {
         return fail('hash', seq, `event ${index} does not match its hash`);
+      }
+      if (first && claimed !== from.hash) {
+        return fail('anchor', seq, `event ${seq} is no longer the event with the trusted hash`);
       }
       if (!anchorBroken && anchors.size > 0) {
         const anchored = anchors.get(seq);
@@ -122,6 +137,12 @@ export function createStreamVerifier(options: VerifyChainOptions = {}): StreamVe
       for (const [seq, h] of anchors) if (seq >= index) beyond.push({ seq, hash: h });
       const truncated = checkAnchors(beyond, index, () => undefined);
       if (truncated) return { ok: false, broken: truncated };
+      if (from && index === from.seq) {
+        return {
+          ok: false,
+          broken: { index, seq: from.seq, reason: 'truncated', message: `event ${from.seq} is missing` },
+        };
+      }
       return {
         ok: true,
         length: index,

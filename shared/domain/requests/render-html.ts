@@ -87,7 +87,7 @@ export function renderRequestHtml(
   const kind = KINDS[request.kind];
   const elements = listElements(request.kind);
   const byPath = new Map(elements.map((e) => [e.path, e]));
-  const record = request as unknown as Record<string, unknown>;
+  const record: Record<string, unknown> = { ...request };
   const sections = elements
     .filter((e) => !e.path.includes('.') && !HIDDEN.has(e.path) && record[e.path] !== undefined)
     .map(

@@ -1,6 +1,7 @@
 // Domain layer, "right first time": zod templates of every kind of request. Each field carries its citation
 // in `elementRegistry`; `listElements` reads it back, so draft, check and render share one source of truth.
 import { z } from 'zod';
+import { URGENCIES } from '../exchange/urgency.ts';
 import {
   formatCitation,
   isTreatyId,
@@ -279,7 +280,7 @@ export function dataSoughtBlock(
 
 /** Urgency: its level and, unless normal, the reasons and the deadline. */
 export const urgencyBlock = z.object({
-  level: el(z.enum(['normal', 'urgent', 'emergency']), { explanation: 'How fast an answer is needed.' }),
+  level: el(z.enum(URGENCIES), { explanation: 'How fast an answer is needed.' }),
   reasons: conditional(
     text,
     ['untoc-18-24'],
@@ -1064,7 +1065,7 @@ export type PouchRequest = { [K in RequestKind]: RequestOf<K> }[RequestKind];
 export const requestSchema = z.discriminatedUnion('kind', [
   REQUEST_SCHEMAS.mla,
   ...REQUEST_KINDS.filter((k) => k !== 'mla').map((k) => REQUEST_SCHEMAS[k]),
-] as unknown as [typeof REQUEST_SCHEMAS.mla, ...(typeof REQUEST_SCHEMAS)[RequestKind][]]);
+]);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Reading the catalogue back
@@ -1112,15 +1113,20 @@ interface Unwrapped {
   meta: ElementMeta;
 }
 
+/** The templates are built with classic zod, so the children zod types as core schemas are classic too. */
+function classic(schema: z.core.$ZodType): z.ZodType {
+  if (schema instanceof z.ZodType) return schema;
+  throw new TypeError('Request templates must be built with classic zod');
+}
+
 function unwrapSchema(schema: z.ZodType): Unwrapped {
   let node: z.ZodType = schema;
   let optional = false;
   let meta: ElementMeta = { ...elementRegistry.get(node) };
   for (;;) {
-    const t = node.def.type;
-    if (t === 'optional' || t === 'nullable' || t === 'default') {
+    if (node instanceof z.ZodOptional || node instanceof z.ZodNullable || node instanceof z.ZodDefault) {
       optional = true;
-      node = (node.def as unknown as { innerType: z.ZodType }).innerType;
+      node = classic(node.def.innerType);
       meta = { ...elementRegistry.get(node), ...meta };
     } else {
       return { inner: node, optional, meta };
@@ -1141,15 +1147,20 @@ function typeOf(schema: z.ZodType): { type: ElementType; values?: (string | numb
     case 'record':
       return { type: t };
     case 'enum':
-      return { type: 'enum', values: (schema as unknown as { options: string[] }).options };
+      return { type: 'enum', values: schema instanceof z.ZodEnum ? [...schema.options] : [] };
     case 'literal':
       return {
         type: 'literal',
-        values: [...(schema.def as unknown as { values: (string | number | boolean)[] }).values],
+        values: schema instanceof z.ZodLiteral ? schema.def.values.filter(isPlainLiteral) : [],
       };
     default:
       return { type: 'other' };
   }
+}
+
+/** Literal values the element list can show (zod literals may also be bigint, null or undefined). */
+function isPlainLiteral(value: unknown): value is string | number | boolean {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
 }
 
 /** Humanise a key: 'relationToOffence' -> 'Relation to offence'. */
@@ -1161,9 +1172,8 @@ function humanize(key: string): string {
 /** Children of an object or array-of-object schema, for walking. */
 export function childShape(schema: z.ZodType): Record<string, z.ZodType> | undefined {
   const { inner } = unwrapSchema(schema);
-  if (inner.def.type === 'object')
-    return (inner as unknown as z.ZodObject).shape as Record<string, z.ZodType>;
-  if (inner.def.type === 'array') return childShape((inner as unknown as z.ZodArray<z.ZodType>).element);
+  if (inner instanceof z.ZodObject) return inner.shape;
+  if (inner instanceof z.ZodArray) return childShape(classic(inner.element));
   return undefined;
 }
 
@@ -1183,14 +1193,14 @@ function walk(
     let objectNode: z.ZodObject | undefined;
     let childPrefix = path;
     if (type === 'array') {
-      const item = unwrapSchema((inner as unknown as z.ZodArray<z.ZodType>).element).inner;
+      const item = inner instanceof z.ZodArray ? unwrapSchema(classic(inner.element)).inner : inner;
       const it = typeOf(item);
       itemType = it.type;
       itemValues = it.values;
       childPrefix = `${path}[]`;
-      if (item.def.type === 'object') objectNode = item as unknown as z.ZodObject;
-    } else if (type === 'object') {
-      objectNode = inner as unknown as z.ZodObject;
+      if (item instanceof z.ZodObject) objectNode = item;
+    } else if (inner instanceof z.ZodObject) {
+      objectNode = inner;
     }
     const level = meta.level ?? (optional ? 'optional' : 'mandatory');
     const vals = values ?? itemValues;
@@ -1224,7 +1234,7 @@ export function listElements(kind: RequestKind): readonly ElementInfo[] {
   let list = elementCache.get(kind);
   if (!list) {
     const out: ElementInfo[] = [];
-    walk(REQUEST_SCHEMAS[kind] as unknown as z.ZodObject, '', KINDS[kind].basis, out);
+    walk(REQUEST_SCHEMAS[kind], '', KINDS[kind].basis, out);
     list = out;
     elementCache.set(kind, list);
   }

@@ -31,6 +31,18 @@ function describeApiError(error: PouchApiError): string {
       return "the exchange does not know this key — register the public key from 'pouch keys show NAME' and check --client-id";
     case 'ERR_KEY_REVOKED':
       return "this signing key was revoked — create one with 'pouch keys new', register it, then 'pouch login' again";
+    case 'ERR_MEMBER_DEACTIVATED':
+      return "this member was deactivated by its authority's admins — none of its keys sign in; ask them to reactivate it";
+    case 'ERR_DIRECTORY_SCOPE':
+      return withRequestId(
+        `not yours to change${detail} — the operator registers authorities; what is inside one belongs to its own admins`,
+        error,
+      );
+    case 'ERR_STATEMENT_INVALID':
+      return withRequestId(
+        `the directory statement was refused${detail} — sign the next version with the authority's current key`,
+        error,
+      );
     case 'ERR_TOKEN_EXPIRED':
       return 'the exchange says our token or assertion expired — check this computer’s clock, then try again';
     case 'ERR_TOKEN_REPLAYED':

@@ -1,8 +1,15 @@
-// Client keystore, for the local demo: provisions a demo authority's keystore (member signing keys, the sealing
-// identity, CLI profiles) without passphrases. The local entry point and test support hand it to the server's
+// Client keystore, for the local demo: provisions a demo authority's keystore (member signing keys, the authority
+// key that signs its directory statements, the sealing identity, CLI profiles, pins of the demo authorities)
+// without passphrases. The local entry point and test support hand it to the server's
 // demo seed (server/local/demo-seed.ts, DemoKeystores), so server code never imports the client.
+import {
+  type DirectoryStatement,
+  type StatementKind,
+  signDirectoryStatement,
+} from '../../shared/directory/statements.ts';
 import { type Keystore, openKeystore } from './keystore.ts';
 import { isKeystoreError } from './keystore-error.ts';
+import { savePin } from './pins.ts';
 
 /**
  * Keystores under any `home`, creating keys only when absent so the demo survives restarts.
@@ -38,6 +45,21 @@ export function openDemoKeystores() {
       profile: { name: string; baseUrl: string; clientId: string; key: string },
     ): Promise<void> {
       await openKeystore({ home }).saveProfile(profile);
+    },
+
+    /** Sign a directory statement with signing key `name` (the demo authority's key). */
+    async signStatement<K extends StatementKind>(
+      home: string,
+      name: string,
+      statement: DirectoryStatement<K>,
+    ): Promise<string> {
+      const { info, privateKey } = await openKeystore({ home }).unlockSigningKey(name);
+      return signDirectoryStatement(statement, privateKey, info.publicJwk);
+    },
+
+    /** Pin an authority's key fingerprint, as if compared out of band (the demo's stand-in). */
+    async pinAuthority(home: string, authorityId: string, fingerprint: string): Promise<void> {
+      await savePin(home, { authorityId, fingerprint, note: 'demo seed' });
     },
   };
 }

@@ -12,6 +12,14 @@ export {
   tokenEndpoint,
 } from './client-assertion.ts';
 export {
+  type AuditedKey,
+  auditMemberKeys,
+  describeUnheldKeys,
+  type KeyAudit,
+  listMemberKeys,
+  type MemberKeyHistory,
+} from './directory-api.ts';
+export {
   createPouchClient,
   type FetchFunction,
   type HttpMethod,

@@ -34,6 +34,15 @@ const auditSk = (record: AuditRecord) => directoryKeys.auditSk(record.at, record
 
 /** A directory record from its item: without the keys and the item type tag. */
 const strip = <T>(item: Record<string, unknown>): T => withoutKeys<T>(item, ['type']);
+/** Items written before authorities and members had a status are active. */
+const toAuthority = (item: Record<string, unknown>): Authority => ({
+  status: 'active',
+  ...strip<Omit<Authority, 'status'> & Partial<Pick<Authority, 'status'>>>(item),
+});
+const toMember = (item: Record<string, unknown>): Member => ({
+  status: 'active',
+  ...strip<Omit<Member, 'status'> & Partial<Pick<Member, 'status'>>>(item),
+});
 
 /** Build the DynamoDB directory repository on the shared document client. */
 export function createDynamoDirectoryRepository(
@@ -144,9 +153,9 @@ export function createDynamoDirectoryRepository(
     const authorities = new Map<string, Authority>();
     const members = new Map<string, Member[]>();
     for (const item of items) {
-      if (item.type === 'authority') authorities.set(String(item.id), strip<Authority>(item));
+      if (item.type === 'authority') authorities.set(String(item.id), toAuthority(item));
       else if (item.type === 'member') {
-        const m = strip<Member>(item);
+        const m = toMember(item);
         members.set(m.authorityId, [...(members.get(m.authorityId) ?? []), m]);
       }
     }
@@ -163,7 +172,7 @@ export function createDynamoDirectoryRepository(
           new GetCommand({ TableName: tableName, Key: { pk: authorityPk(authorityId), sk: AUTHORITY_SK } }),
         ),
       );
-      return out.Item ? strip<Authority>(out.Item) : undefined;
+      return out.Item ? toAuthority(out.Item) : undefined;
     },
 
     async getAuthorityEntry(authorityId) {
@@ -200,7 +209,7 @@ export function createDynamoDirectoryRepository(
           }),
         ),
       );
-      return out.Item ? strip<Member>(out.Item) : undefined;
+      return out.Item ? toMember(out.Item) : undefined;
     },
 
     async createAuthority(authority, firstAdmin, audit) {

@@ -15,10 +15,15 @@ import {
   CreateAuthoritySchema,
   CreatedAuthoritySchema,
   KeyParamsSchema,
+  MemberKeyHistorySchema,
   MemberParamsSchema,
   MemberSchema,
   RequirementProfileInputSchema,
+  SetAuthorityKeySchema,
+  SetRecipientsSchema,
   UpdateAuthoritySchema,
+  UpdateDetailsSchema,
+  UpdateMemberSchema,
 } from '../../shared/api/directory.ts';
 import { formatClientId } from '../../shared/domain/identity/ids.ts';
 import type { CallContext, DirectoryService } from '../use-cases/identity/directory-service.ts';
@@ -35,6 +40,14 @@ import {
 
 const tags = ['directory'];
 const conflictError = { 409: problemResponse('Concurrent change or duplicate key') };
+const scopeError = {
+  403: problemResponse(
+    "The change is not the caller's to make: the operator registers authorities and nothing inside them (ERR_DIRECTORY_SCOPE)",
+  ),
+};
+const statementError = {
+  422: problemResponse('Not signed by the current authority key, or stale (ERR_STATEMENT_INVALID)'),
+};
 const jsonBody = <T>(schema: T) => ({
   body: { required: true, content: { 'application/json': { schema } } },
 });
@@ -81,10 +94,92 @@ const updateAuthorityRoute = createRoute({
   path: '/v1/directory/authorities/{id}',
   tags,
   ...secured,
-  summary: "Operator: change an authority's name, roles, recipients, languages or treaties",
+  summary: "Operator: change an authority's name, country, roles or status (nothing inside it)",
   request: { params: AuthorityParamsSchema, ...jsonBody(UpdateAuthoritySchema) },
   responses: {
     200: jsonResponse(AuthoritySchema, 'Updated'),
+    ...bodyErrors,
+    ...scopeError,
+    ...securedErrors,
+    ...conflictError,
+  },
+});
+
+const setAuthorityKeyRoute = createRoute({
+  method: 'put',
+  path: '/v1/directory/authorities/{id}/authority-key',
+  tags,
+  ...secured,
+  summary:
+    'Register (operator, onboarding, once) or rotate (admins, signed by the previous key) the authority key',
+  request: { params: AuthorityParamsSchema, ...jsonBody(SetAuthorityKeySchema) },
+  responses: {
+    200: jsonResponse(AuthoritySchema, 'Registered or rotated'),
+    ...bodyErrors,
+    ...scopeError,
+    ...statementError,
+    ...securedErrors,
+    ...conflictError,
+  },
+});
+
+const setRecipientsRoute = createRoute({
+  method: 'put',
+  path: '/v1/directory/authorities/{id}/recipients',
+  tags,
+  ...secured,
+  summary:
+    'Admin of the authority: publish its age recipients, signed by the authority key (never the operator)',
+  request: { params: AuthorityParamsSchema, ...jsonBody(SetRecipientsSchema) },
+  responses: {
+    200: jsonResponse(AuthoritySchema, 'Published'),
+    ...bodyErrors,
+    ...statementError,
+    ...securedErrors,
+    ...conflictError,
+  },
+});
+
+const updateDetailsRoute = createRoute({
+  method: 'patch',
+  path: '/v1/directory/authorities/{id}/details',
+  tags,
+  ...secured,
+  summary: 'Admin of the authority: change its languages and treaties',
+  request: { params: AuthorityParamsSchema, ...jsonBody(UpdateDetailsSchema) },
+  responses: {
+    200: jsonResponse(AuthoritySchema, 'Updated'),
+    ...bodyErrors,
+    ...securedErrors,
+    ...conflictError,
+  },
+});
+
+const keyHistoryRoute = createRoute({
+  method: 'get',
+  path: '/v1/directory/authorities/{id}/members/{memberId}/keys',
+  tags,
+  ...secured,
+  summary:
+    "The member itself, its authority's admins and auditors: every key ever registered under the member's name",
+  request: { params: MemberParamsSchema },
+  responses: {
+    200: jsonResponse(MemberKeyHistorySchema, 'Key history'),
+    ...validationErrors,
+    ...securedErrors,
+  },
+});
+
+const updateMemberRoute = createRoute({
+  method: 'patch',
+  path: '/v1/directory/authorities/{id}/members/{memberId}',
+  tags,
+  ...secured,
+  summary:
+    "Admin of the authority: change a member's name, role or status; a deactivated member's tokens stop at once",
+  request: { params: MemberParamsSchema, ...jsonBody(UpdateMemberSchema) },
+  responses: {
+    200: jsonResponse(MemberSchema, 'Updated'),
     ...bodyErrors,
     ...securedErrors,
     ...conflictError,
@@ -196,6 +291,28 @@ export function registerDirectoryRoutes(deps: {
     app.openapi(updateAuthorityRoute, async (c) => {
       const result = await d.updateAuthority(call(c), c.req.valid('param').id, c.req.valid('json'));
       return c.json(result, 200);
+    });
+
+    app.openapi(setRecipientsRoute, async (c) =>
+      c.json(await d.setRecipients(call(c), c.req.valid('param').id, c.req.valid('json')), 200),
+    );
+
+    app.openapi(setAuthorityKeyRoute, async (c) =>
+      c.json(await d.setAuthorityKey(call(c), c.req.valid('param').id, c.req.valid('json')), 200),
+    );
+
+    app.openapi(updateDetailsRoute, async (c) =>
+      c.json(await d.updateDetails(call(c), c.req.valid('param').id, c.req.valid('json')), 200),
+    );
+
+    app.openapi(updateMemberRoute, async (c) => {
+      const { id, memberId } = c.req.valid('param');
+      return c.json(await d.updateMember(call(c), id, memberId, c.req.valid('json')), 200);
+    });
+
+    app.openapi(keyHistoryRoute, async (c) => {
+      const { id, memberId } = c.req.valid('param');
+      return c.json(await d.listMemberKeys(call(c), id, memberId), 200);
     });
 
     app.openapi(addMemberRoute, async (c) => {

@@ -5,6 +5,11 @@
 // demo-keystores.ts), so server code never imports the client.
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import {
+  authorityKeyFingerprint,
+  type DirectoryStatement,
+  type StatementKind,
+} from '../../shared/directory/statements.ts';
 import type { DirectoryRepository } from '../ports/directory-repository.ts';
 import { seedDirectory } from '../use-cases/identity/seed.ts';
 import { DEMO_AUTHORITIES, type DemoAuthority } from './demo-profiles.ts';
@@ -17,6 +22,8 @@ export interface DemoAuthoritySeeded {
   /** Keystore folder (POUCH_HOME) holding the members' keys and CLI profiles. */
   readonly home: string;
   readonly recipient: string;
+  /** RFC 7638 fingerprint of the authority key: every demo keystore pins it. */
+  readonly authorityKeyFingerprint: string;
 }
 
 /** Where the demo's member keys, sealing identities and CLI profiles are kept, one keystore per `home`. */
@@ -32,7 +39,18 @@ export interface DemoKeystores {
     home: string,
     profile: { name: string; baseUrl: string; clientId: string; key: string },
   ): Promise<void>;
+  /** Sign a directory statement with signing key `name` (the authority key) of the keystore at `home`. */
+  signStatement<K extends StatementKind>(
+    home: string,
+    name: string,
+    statement: DirectoryStatement<K>,
+  ): Promise<string>;
+  /** Pin an authority's key fingerprint in the keystore at `home`. */
+  pinAuthority(home: string, authorityId: string, fingerprint: string): Promise<void>;
 }
+
+/** The signing key of each demo keystore that is its authority's key (it signs the directory statements). */
+const AUTHORITY_KEY_NAME = 'authority';
 
 /** Members every demo authority gets; each is also the name of its key and its CLI profile. */
 const DEMO_MEMBERS = [
@@ -68,21 +86,44 @@ export async function seedDemoAuthorities(
       members.push({ id: member.id, displayName: member.displayName, role: member.role, keys: [key] });
     }
     const recipient = await keystores.ensureSealingKey(home, 'seal');
+    const authorityKey = await keystores.ensureSigningKey(home, AUTHORITY_KEY_NAME);
+    const recipientsStatement = await keystores.signStatement(home, AUTHORITY_KEY_NAME, {
+      authorityId,
+      kind: 'recipients',
+      content: { recipients: [recipient] },
+      version: 1,
+      iat: Math.floor(Date.now() / 1000),
+    });
     authorities.push({
       id: authorityId,
       country: demo.country,
       name: demo.name,
       roles: ['central-authority', 'contact-247'] as Array<'central-authority' | 'contact-247'>,
       recipients: [recipient],
+      authorityKey,
+      recipientsStatement,
       languages: [...demo.profile.languages],
       treaties: [...demo.treaties],
       profile: { ...demo.profile, authorityId },
       members,
     });
-    seeded.push({ slug, authorityId, name: demo.name, country: demo.country, home, recipient });
+    seeded.push({
+      slug,
+      authorityId,
+      name: demo.name,
+      country: demo.country,
+      home,
+      recipient,
+      authorityKeyFingerprint: await authorityKeyFingerprint(authorityKey),
+    });
   }
   await seedDirectory(directory, { authorities });
+  // The demo stands in for the out-of-band comparison: each demo keystore pins every demo authority's key from
+  // the keystore that holds it, never from the directory's answer.
   for (const s of seeded) {
+    for (const other of seeded) {
+      await keystores.pinAuthority(s.home, other.authorityId, other.authorityKeyFingerprint);
+    }
     for (const member of DEMO_MEMBERS) {
       await keystores.saveProfile(s.home, {
         name: member.id,

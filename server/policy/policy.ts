@@ -69,14 +69,49 @@ export function canReadLedger(principal: Principal, label: ExchangePartiesLabel)
   return canReadExchangeLabel(principal, label);
 }
 
-/** An authority's admins manage its members, keys and requirement profile. Nobody else. */
+/**
+ * An authority's admins manage everything inside it: members (their role and status), keys, age recipients,
+ * languages, treaties and the requirement profile. Nobody else, and never the operator.
+ */
 export function canManageAuthority(principal: Principal, authorityId: string): boolean {
   return isMemberOf(principal, authorityId) && principal.role === 'admin';
 }
 
-/** The operator registers authorities (with their first admin) and edits their directory entries. */
+/**
+ * The operator registers authorities (with their first admin) and sets what the network needs to know about
+ * them: {@link OPERATOR_AUTHORITY_FIELDS}. Nothing inside an authority is the operator's (see
+ * {@link operatorScopeViolations}).
+ */
 export function canManageDirectory(principal: Principal): boolean {
   return principal.kind === 'operator' && principal.role === 'operator';
+}
+
+/** The fields of an authority's entry the operator may change after registration. */
+export const OPERATOR_AUTHORITY_FIELDS = ['name', 'country', 'roles', 'status'] as const;
+export type OperatorAuthorityField = (typeof OPERATOR_AUTHORITY_FIELDS)[number];
+
+/**
+ * What lives inside an authority and is managed only by its own admins: whoever sets the recipients reads what
+ * is sealed to the authority, and whoever sets members and keys signs as its officers.
+ */
+export const ADMIN_AUTHORITY_FIELDS = [
+  'recipients',
+  'languages',
+  'treaties',
+  'profile',
+  'members',
+  'keys',
+  'authorityKey',
+] as const;
+
+/**
+ * The fields of an operator's change that reach inside the authority (recipients, members, keys, profile...),
+ * in the order given; empty when the change stays within {@link OPERATOR_AUTHORITY_FIELDS}. A non-empty answer
+ * refuses the whole change (ERR_DIRECTORY_SCOPE), so nothing is half applied.
+ */
+export function operatorScopeViolations(fields: readonly string[]): string[] {
+  const inside: ReadonlySet<string> = new Set(ADMIN_AUTHORITY_FIELDS);
+  return fields.filter((field) => inside.has(field));
 }
 
 /** The operator appends chain heads to the checkpoint log and signs checkpoints on demand. */
@@ -92,6 +127,15 @@ export function canReadDependencyHealth(principal: Principal): boolean {
 /** Every authenticated principal reads the public directory (keys, recipients, profiles): nothing secret. */
 export function canReadPublicDirectory(principal: Principal): boolean {
   return principal.kind === 'operator' || principal.kind === 'member';
+}
+
+/**
+ * A member's key history (every key ever registered under its name, who added it and when): the member
+ * itself, so that it sees a key it does not hold, and its authority's admins and auditors.
+ */
+export function canReadMemberKeys(principal: Principal, authorityId: string, memberId: string): boolean {
+  if (!isMemberOf(principal, authorityId)) return false;
+  return principal.memberId === memberId || principal.role === 'admin' || principal.role === 'auditor';
 }
 
 /** An authority's directory audit log: its admins and its auditors. */

@@ -2,7 +2,12 @@
 // operator's and admins' changes, and the directory audit log.
 import { z } from 'zod';
 import { kidPattern, languagePattern, treatyPattern } from '../domain/identity/patterns.ts';
-import { AUTHORITY_ROLES, MEMBER_ROLES } from '../domain/identity/types.ts';
+import {
+  AUTHORITY_ROLES,
+  AUTHORITY_STATUSES,
+  MEMBER_ROLES,
+  MEMBER_STATUSES,
+} from '../domain/identity/types.ts';
 
 export const AuthorityIdParamSchema = z
   .string()
@@ -61,6 +66,7 @@ export const MemberSchema = z
     id: z.string(),
     displayName: z.string(),
     role: z.string(),
+    status: z.enum(MEMBER_STATUSES),
     keys: z.array(MemberKeySchema).readonly(),
   })
   .meta({ id: 'Member' });
@@ -73,13 +79,32 @@ export const RequirementProfileSchema = z
   .looseObject({ version: z.number().int() })
   .meta({ id: 'RequirementProfile' });
 
+const jwkView = z.record(z.string(), z.string());
+
+export const AuthorityKeyViewSchema = z
+  .object({
+    fingerprint: z.string(),
+    jwk: jwkView,
+    chain: z.object({ initial: jwkView, rotations: z.array(z.string()).readonly() }),
+  })
+  .meta({
+    id: 'AuthorityKey',
+    description:
+      'The authority key: compare its RFC 7638 fingerprint out of band and pin it; a rotation is a statement signed by the previous key',
+  });
+
 export const AuthoritySchema = z
   .object({
     id: z.string(),
     country: z.string(),
     name: z.string(),
     roles: z.array(z.enum(AUTHORITY_ROLES)).readonly(),
+    status: z.enum(AUTHORITY_STATUSES),
     recipients: z.array(z.string()).readonly(),
+    authorityKey: AuthorityKeyViewSchema.optional(),
+    recipientsStatement: z.string().optional().meta({
+      description: 'The recipients as the authority signed them (typ pouch-directory-statement+jwt)',
+    }),
     languages: z.array(z.string()).readonly(),
     treaties: z.array(z.string()).readonly(),
     profile: RequirementProfileSchema,
@@ -109,6 +134,9 @@ export const CreateAuthoritySchema = z
     ...authorityFields,
     profile: z.record(z.string(), z.unknown()).optional(),
     firstAdmin: z.strictObject({ displayName: nonEmptyText(200), jwk: JwkInputSchema }),
+    authorityKey: JwkInputSchema.optional().meta({
+      description: "The authority's own key, handed to the operator at onboarding",
+    }),
   })
   .meta({ id: 'CreateAuthority' });
 export type CreateAuthorityRequest = z.input<typeof CreateAuthoritySchema>;
@@ -118,15 +146,95 @@ export const CreatedAuthoritySchema = z.object({
   firstAdmin: z.object({ id: z.string(), clientId: z.string() }),
 });
 
+// Loose on purpose: a field inside the authority (recipients, members, keys, profile...) reaches the use case,
+// which refuses the whole change with ERR_DIRECTORY_SCOPE (403) rather than a generic validation error.
 export const UpdateAuthoritySchema = z
-  .strictObject({
+  .looseObject({
     name: authorityFields.name.optional(),
+    country: z
+      .string()
+      .regex(/^[A-Z]{2}$/)
+      .optional(),
     roles: authorityFields.roles.optional(),
-    recipients: authorityFields.recipients.optional(),
+    status: z.enum(AUTHORITY_STATUSES).optional(),
+  })
+  .meta({
+    id: 'UpdateAuthority',
+    description:
+      "The operator's fields only. Recipients, members, keys, profile, languages and treaties are the authority's own admins' (403 ERR_DIRECTORY_SCOPE).",
+  });
+
+const compactJws = z
+  .string()
+  .max(16_384)
+  .regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+
+export const SetRecipientsSchema = z
+  .strictObject({
+    statement: compactJws.optional().meta({
+      description: 'A recipients statement signed by the authority key (the next version)',
+    }),
+    recipients: authorityFields.recipients.optional().meta({
+      description: 'Refused (422 ERR_STATEMENT_INVALID): recipients must be signed by the authority key',
+    }),
+  })
+  .meta({ id: 'SetRecipients', description: 'The age recipients every sender seals to' });
+export type SetRecipientsRequest = z.input<typeof SetRecipientsSchema>;
+
+export const SetAuthorityKeySchema = z
+  .strictObject({
+    jwk: JwkInputSchema.optional().meta({
+      description: 'Operator, at onboarding only: the authority key of an authority that has none',
+    }),
+    statement: compactJws.optional().meta({
+      description: "Admins: a rotation, signed by the current authority key (kind 'authority-key')",
+    }),
+    recipientsStatement: compactJws.optional().meta({
+      description: 'Recipients re-signed by the new key, published with the rotation',
+    }),
+  })
+  .meta({ id: 'SetAuthorityKey' });
+export type SetAuthorityKeyRequest = z.input<typeof SetAuthorityKeySchema>;
+
+export const UpdateDetailsSchema = z
+  .strictObject({
     languages: authorityFields.languages.optional(),
     treaties: authorityFields.treaties.optional(),
   })
-  .meta({ id: 'UpdateAuthority' });
+  .meta({ id: 'UpdateAuthorityDetails' });
+export type UpdateDetailsRequest = z.input<typeof UpdateDetailsSchema>;
+
+export const UpdateMemberSchema = z
+  .strictObject({
+    displayName: nonEmptyText(200).optional(),
+    role: z.enum(MEMBER_ROLES).optional(),
+    status: z.enum(MEMBER_STATUSES).optional(),
+  })
+  .meta({ id: 'UpdateMember' });
+export type UpdateMemberRequest = z.input<typeof UpdateMemberSchema>;
+
+export const KeyHistoryEntrySchema = z
+  .object({
+    kid: z.string(),
+    alg: z.string(),
+    fingerprint: z.string().meta({ description: 'RFC 7638 thumbprint (SHA-256, base64url)' }),
+    status: z.enum(['active', 'revoked']),
+    createdAt: z.string(),
+    addedBy: z.string().optional(),
+    revokedAt: z.string().optional(),
+    revokedBy: z.string().optional(),
+    jwk: jwkView,
+  })
+  .meta({ id: 'KeyHistoryEntry' });
+
+export const MemberKeyHistorySchema = z
+  .object({
+    authorityId: z.string(),
+    memberId: z.string(),
+    keys: z.array(KeyHistoryEntrySchema).readonly(),
+  })
+  .meta({ id: 'MemberKeyHistory' });
+export type MemberKeyHistoryWire = z.output<typeof MemberKeyHistorySchema>;
 
 export const AddMemberSchema = z
   .strictObject({ displayName: nonEmptyText(200), role: z.enum(MEMBER_ROLES), jwk: JwkInputSchema })

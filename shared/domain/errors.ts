@@ -25,6 +25,16 @@ export type PouchErrorCode =
   | 'ERR_KEY_UNKNOWN'
   | 'ERR_KEY_REVOKED'
   | 'ERR_FORBIDDEN'
+  /** A directory change reaches inside an authority the caller does not administer (the operator's recipients). */
+  | 'ERR_DIRECTORY_SCOPE'
+  /** The member was deactivated by its authority's admins: none of its keys authenticate. */
+  | 'ERR_MEMBER_DEACTIVATED'
+  /** A directory statement is not signed by the authority's current key, or is malformed or stale. */
+  | 'ERR_STATEMENT_INVALID'
+  /** The client holds no pinned fingerprint for an authority it must trust (seal to, verify). */
+  | 'ERR_AUTHORITY_NOT_PINNED'
+  /** The authority key the directory serves does not chain to the fingerprint the client pinned. */
+  | 'ERR_AUTHORITY_PIN_MISMATCH'
   // configuration and infrastructure
   | 'ERR_CONFIG'
   /** A client was pointed at plain http:// on a host that is not loopback. */

@@ -134,6 +134,22 @@ describe('contract: every response matches /openapi.json', () => {
     ok(await call(admin, 'DELETE', `${base}/members/${memberId}/keys/${second.kid}`), 200);
     ok(await call(admin, 'PUT', `${base}/profile`, { note: 'contract' }), 200);
     ok(await call(admin, 'GET', `${base}/audit?limit=5`), 200);
+    // Issue 12 finding 3: the operator registers the authority key once and nothing inside the authority (403);
+    // its admins publish recipients only as a statement signed by that key (a bare list is 422), change details,
+    // members' status and role, and read a member's key history.
+    const authorityKey = await generateMemberKey();
+    ok(await call(operator, 'PUT', `${base}/authority-key`, { jwk: authorityKey.publicJwk }), 200);
+    const inside = await call(operator, 'PATCH', base, { recipients: [a.recipient] });
+    expect([inside.status, inside.body.code]).toEqual([403, 'ERR_DIRECTORY_SCOPE']);
+    const aAdmin = a.member('admin');
+    const aBase = `/v1/directory/authorities/${a.authorityId}`;
+    const bare = await call(aAdmin, 'PUT', `${aBase}/recipients`, { recipients: [a.recipient] });
+    expect([bare.status, bare.body.code]).toEqual([422, 'ERR_STATEMENT_INVALID']);
+    const statement = await a.signStatement('recipients', { recipients: [a.recipient] }, 2);
+    ok(await call(aAdmin, 'PUT', `${aBase}/recipients`, { statement }), 200);
+    ok(await call(admin, 'PATCH', `${base}/details`, { languages: ['en', 'fr'] }), 200);
+    ok(await call(admin, 'PATCH', `${base}/members/${memberId}`, { status: 'deactivated' }), 200);
+    ok(await call(admin, 'GET', `${base}/members/${memberId}/keys`), 200);
 
     // Exchange: open, upload and commit a document, send it, the recipient downloads it.
     const opened = await call(officer, 'POST', '/v1/exchanges', {
@@ -332,7 +348,7 @@ describe('contract: every response matches /openapi.json', () => {
   it('exercised exactly the operations of /openapi.json, each with a success and an error', async () => {
     const document = (await (await exchange.runtime.app.request('/openapi.json')).json()) as OpenApiDocument;
     const operations = listOperations(document);
-    expect(operations.length).toBe(31);
+    expect(operations.length).toBe(36);
     expect([...seen.keys()].sort()).toEqual(operations);
     // Anonymous liveness has no failure of its own to provoke (it touches nothing); only its success is required.
     const withoutErrors = new Set(['GET /health']);

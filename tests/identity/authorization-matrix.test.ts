@@ -5,7 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoReplayStore } from '../../server/adapters/dynamo-replay-store.ts';
 import { buildAuditRecord } from '../../server/use-cases/identity/directory-service.ts';
 import { createTokenService } from '../../server/use-cases/identity/token-service.ts';
+import { generateIdentity } from '../../shared/crypto/age-keys.ts';
 import { signManifest } from '../../shared/custody/manifest.ts';
+import type { AuthorityEntry } from '../../shared/domain/identity/types.ts';
+import { canonicalJson } from '../../shared/domain/ledger/jcs.ts';
 import {
   createTokenClient,
   generateMemberKey,
@@ -41,6 +44,8 @@ interface Ctx {
   /** A consultation note from A's officer, with its signed manifest. */
   consultation(): Promise<unknown>;
   who: Record<Exclude<Caller, 'none' | 'expired'>, TestPrincipal>;
+  /** The admin of another authority (B): an admin, but not A's. */
+  otherAdmin: TestPrincipal;
   audience: string;
   /** Put a fresh active key on A's spare member and return its kid (for the revoke route). */
   freshKid(): Promise<string>;
@@ -78,6 +83,16 @@ const denied = {
   operator: 404,
 };
 const jwk = async () => (await generateMemberKey()).publicJwk;
+/** A public key's members only (what an authority-key statement carries). */
+const bareJwk = async () => {
+  const { kty, crv, x, y } = (await generateMemberKey()).publicJwk;
+  return { kty, crv, x, y } as { kty: 'EC'; crv: 'P-256'; x: string; y: string };
+};
+/** A recipients statement signed by A's authority key, with the version the exchange expects next. */
+async function nextRecipientsStatement(x: Ctx, recipients: string[]): Promise<string> {
+  const current = await exchange.runtime.directory.getAuthority(x.a.authorityId);
+  return x.a.signStatement('recipients', { recipients }, (current?.recipientsVersion ?? 0) + 1);
+}
 
 /** The matrix, as data. `route` is `METHOD path` with OpenAPI-style parameters. */
 const matrix: Row[] = [
@@ -147,6 +162,42 @@ const matrix: Row[] = [
     expect: { ...denied, operator: 200 },
   },
   {
+    route: 'PUT /v1/directory/authorities/{id}/recipients',
+    build: async (x) => ({
+      method: 'PUT',
+      path: `/v1/directory/authorities/${x.a.authorityId}/recipients`,
+      body: { statement: await nextRecipientsStatement(x, [x.a.recipient]) },
+    }),
+    // The authority's own admins only: never the operator (it would read what is sealed to the authority).
+    expect: { ...denied, admin: 200 },
+  },
+  {
+    route: 'PUT /v1/directory/authorities/{id}/authority-key',
+    build: async (x) => ({
+      method: 'PUT',
+      path: `/v1/directory/authorities/${x.a.authorityId}/authority-key`,
+      // A rotation signed by a key that is not A's authority key: the admin passes the policy, not the check.
+      body: {
+        statement: await x.a.signStatement(
+          'authority-key',
+          { jwk: await bareJwk() },
+          1,
+          await generateMemberKey(),
+        ),
+      },
+    }),
+    expect: { ...denied, admin: 422 },
+  },
+  {
+    route: 'PATCH /v1/directory/authorities/{id}/details',
+    build: () => ({
+      method: 'PATCH',
+      path: `/v1/directory/authorities/${ctx.a.authorityId}/details`,
+      body: { languages: ['en'] },
+    }),
+    expect: { ...denied, admin: 200 },
+  },
+  {
     route: 'POST /v1/directory/authorities/{id}/members',
     build: async (x) => ({
       method: 'POST',
@@ -154,6 +205,24 @@ const matrix: Row[] = [
       body: { displayName: 'New officer', role: 'officer', jwk: await jwk() },
     }),
     expect: { ...denied, admin: 201 },
+  },
+  {
+    route: 'PATCH /v1/directory/authorities/{id}/members/{memberId}',
+    build: (x) => ({
+      method: 'PATCH',
+      path: `/v1/directory/authorities/${x.a.authorityId}/members/${x.a.member('contact-247').memberId}`,
+      body: { displayName: 'Renamed 24/7 contact' },
+    }),
+    expect: { ...denied, admin: 200 },
+  },
+  {
+    route: 'GET /v1/directory/authorities/{id}/members/{memberId}/keys',
+    build: (x) => ({
+      method: 'GET',
+      path: `/v1/directory/authorities/${x.a.authorityId}/members/${x.who.party.memberId}/keys`,
+    }),
+    // The member itself (here: the party officer), its authority's admins and auditors.
+    expect: { ...denied, party: 200, admin: 200, auditor: 200 },
   },
   {
     route: 'POST /v1/directory/authorities/{id}/members/{memberId}/keys',
@@ -312,7 +381,7 @@ const matrix: Row[] = [
 
 let exchange: Awaited<ReturnType<typeof startTestExchange>>;
 let ctx: Ctx;
-const bearer: Partial<Record<Caller, string>> = {};
+const bearer: Partial<Record<Caller | 'otherAdmin', string>> = {};
 
 beforeAll(async () => {
   exchange = await startTestExchange();
@@ -415,6 +484,7 @@ beforeAll(async () => {
       admin: a.member('admin'),
       operator,
     },
+    otherAdmin: b.member('admin'),
     async freshKid() {
       const key = await generateMemberKey();
       const current = (await runtime.directory.getMember(a.authorityId, spare.memberId))!;
@@ -448,6 +518,7 @@ beforeAll(async () => {
     },
   };
   for (const [caller, who] of Object.entries(ctx.who)) bearer[caller as Caller] = await tokens.tokenFor(who);
+  bearer.otherAdmin = await tokens.tokenFor(ctx.otherAdmin);
   // An access token that expired an hour ago: issued by the same exchange key, with the clock an hour back.
   const past = createTokenService({
     signer: runtime.tokenSigner,
@@ -467,7 +538,7 @@ afterAll(async () => {
   await exchange?.stop();
 });
 
-async function callAs(caller: Caller, call: Call): Promise<Response> {
+async function callAs(caller: Caller | 'otherAdmin', call: Call): Promise<Response> {
   const { app } = exchange.runtime;
   if (call.assertionFor) {
     const params = new URLSearchParams({
@@ -481,7 +552,8 @@ async function callAs(caller: Caller, call: Call): Promise<Response> {
         await signClientAssertion(ctx.who.party, { audience: ctx.audience, iat, lifetimeSeconds: 120 }),
       );
     } else if (caller !== 'none') {
-      params.set('client_assertion', await signClientAssertion(ctx.who[caller], { audience: ctx.audience }));
+      const who = caller === 'otherAdmin' ? ctx.otherAdmin : ctx.who[caller];
+      params.set('client_assertion', await signClientAssertion(who, { audience: ctx.audience }));
     }
     return app.request(call.path, {
       method: call.method,
@@ -544,4 +616,347 @@ describe('authorization matrix', () => {
       });
     }
   }
+});
+
+// What a change does, not only who may call: each row is a change attempted by one caller, the answer it gets,
+// and what A's directory entry holds afterwards. A refused change leaves the entry exactly as it was.
+interface ChangeRow {
+  readonly what: string;
+  readonly caller: Caller | 'otherAdmin';
+  build(ctx: Ctx): Promise<Call> | Call;
+  readonly status: number;
+  readonly code?: string;
+  /** Checks on the entry after the change; absent means "exactly as before". */
+  after?(before: AuthorityEntry, after: AuthorityEntry): void;
+}
+
+const operatorRecipient = async () => (await generateIdentity()).recipient;
+const changeRows: ChangeRow[] = [
+  {
+    what: "the operator sets an authority's age recipients",
+    caller: 'operator',
+    build: async (x) => ({
+      method: 'PATCH',
+      path: `/v1/directory/authorities/${x.a.authorityId}`,
+      body: { recipients: [await operatorRecipient()] },
+    }),
+    status: 403,
+    code: 'ERR_DIRECTORY_SCOPE',
+  },
+  {
+    what: 'the operator renames an authority and slips its recipients into the same change',
+    caller: 'operator',
+    build: async (x) => ({
+      method: 'PATCH',
+      path: `/v1/directory/authorities/${x.a.authorityId}`,
+      body: { name: 'Renamed with keys', recipients: [await operatorRecipient()] },
+    }),
+    status: 403,
+    code: 'ERR_DIRECTORY_SCOPE',
+  },
+  ...(['languages', 'treaties', 'profile', 'members', 'keys', 'authorityKey'] as const).map(
+    (field): ChangeRow => ({
+      what: `the operator sets an authority's ${field}`,
+      caller: 'operator',
+      build: (x) => ({
+        method: 'PATCH',
+        path: `/v1/directory/authorities/${x.a.authorityId}`,
+        body: {
+          [field]: field === 'profile' ? { note: 'operator' } : field === 'languages' ? ['fr'] : ['x'],
+        },
+      }),
+      status: 403,
+      code: 'ERR_DIRECTORY_SCOPE',
+    }),
+  ),
+  {
+    what: "the operator sets an authority's name, country, roles and status",
+    caller: 'operator',
+    build: (x) => ({
+      method: 'PATCH',
+      path: `/v1/directory/authorities/${x.a.authorityId}`,
+      body: { name: 'Renamed by the operator', country: 'XE', roles: ['contact-247'], status: 'active' },
+    }),
+    status: 200,
+    after(before, after) {
+      expect(after.authority).toMatchObject({
+        name: 'Renamed by the operator',
+        country: 'XE',
+        roles: ['contact-247'],
+      });
+      expect(after.authority.recipients).toEqual(before.authority.recipients);
+      expect(after.authority.languages).toEqual(before.authority.languages);
+      expect(after.members).toEqual(before.members);
+    },
+  },
+  {
+    what: "the operator publishes an authority's recipients through the admins' route",
+    caller: 'operator',
+    build: async (x) => ({
+      method: 'PUT',
+      path: `/v1/directory/authorities/${x.a.authorityId}/recipients`,
+      body: { recipients: [await operatorRecipient()] },
+    }),
+    status: 404,
+    code: 'ERR_NOT_FOUND',
+  },
+  {
+    what: "the operator adds a key to an authority's officer",
+    caller: 'operator',
+    build: async (x) => ({
+      method: 'POST',
+      path: `/v1/directory/authorities/${x.a.authorityId}/members/${x.who.party.memberId}/keys`,
+      body: { jwk: await jwk() },
+    }),
+    status: 404,
+    code: 'ERR_NOT_FOUND',
+  },
+  {
+    what: "another authority's admin publishes A's recipients",
+    caller: 'otherAdmin',
+    build: async (x) => ({
+      method: 'PUT',
+      path: `/v1/directory/authorities/${x.a.authorityId}/recipients`,
+      body: { recipients: [await operatorRecipient()] },
+    }),
+    status: 404,
+    code: 'ERR_NOT_FOUND',
+  },
+  {
+    what: "A's officer publishes A's recipients",
+    caller: 'party',
+    build: async (x) => ({
+      method: 'PUT',
+      path: `/v1/directory/authorities/${x.a.authorityId}/recipients`,
+      body: { recipients: [await operatorRecipient()] },
+    }),
+    status: 404,
+    code: 'ERR_NOT_FOUND',
+  },
+  {
+    what: "A's admin renames A through the operator's route",
+    caller: 'admin',
+    build: (x) => ({
+      method: 'PATCH',
+      path: `/v1/directory/authorities/${x.a.authorityId}`,
+      body: { name: 'Renamed by its admin' },
+    }),
+    status: 404,
+    code: 'ERR_NOT_FOUND',
+  },
+  {
+    what: "A's admin publishes recipients that A's authority key did not sign (a bare list)",
+    caller: 'admin',
+    build: async (x) => ({
+      method: 'PUT',
+      path: `/v1/directory/authorities/${x.a.authorityId}/recipients`,
+      body: { recipients: [await operatorRecipient()] },
+    }),
+    status: 422,
+    code: 'ERR_STATEMENT_INVALID',
+  },
+  {
+    what: "A's admin publishes recipients signed by its own member key, not the authority key",
+    caller: 'admin',
+    build: async (x) => {
+      const current = await exchange.runtime.directory.getAuthority(x.a.authorityId);
+      return {
+        method: 'PUT',
+        path: `/v1/directory/authorities/${x.a.authorityId}/recipients`,
+        body: {
+          statement: await x.a.signStatement(
+            'recipients',
+            { recipients: [await operatorRecipient()] },
+            (current?.recipientsVersion ?? 0) + 1,
+            x.who.admin.key,
+          ),
+        },
+      };
+    },
+    status: 422,
+    code: 'ERR_STATEMENT_INVALID',
+  },
+  {
+    what: "A's admin replays A's current recipients statement (same version)",
+    caller: 'admin',
+    build: async (x) => ({
+      method: 'PUT',
+      path: `/v1/directory/authorities/${x.a.authorityId}/recipients`,
+      body: {
+        statement: (await exchange.runtime.directory.getAuthority(x.a.authorityId))!.recipientsStatement,
+      },
+    }),
+    status: 422,
+    code: 'ERR_STATEMENT_INVALID',
+  },
+  {
+    what: "A's admin publishes B's signed recipients statement as A's",
+    caller: 'admin',
+    build: async (x) => ({
+      method: 'PUT',
+      path: `/v1/directory/authorities/${x.a.authorityId}/recipients`,
+      body: {
+        statement: (await exchange.runtime.directory.getAuthority(x.otherAdmin.authorityId))!
+          .recipientsStatement,
+      },
+    }),
+    status: 422,
+    code: 'ERR_STATEMENT_INVALID',
+  },
+  {
+    what: "the operator replaces A's authority key",
+    caller: 'operator',
+    build: async (x) => ({
+      method: 'PUT',
+      path: `/v1/directory/authorities/${x.a.authorityId}/authority-key`,
+      body: { jwk: await jwk() },
+    }),
+    status: 403,
+    code: 'ERR_DIRECTORY_SCOPE',
+  },
+  {
+    what: "A's admin replaces A's authority key without the previous key's signature",
+    caller: 'admin',
+    build: async (x) => ({
+      method: 'PUT',
+      path: `/v1/directory/authorities/${x.a.authorityId}/authority-key`,
+      body: { jwk: await jwk() },
+    }),
+    status: 404,
+    code: 'ERR_NOT_FOUND',
+  },
+  {
+    what: "the operator rotates A's authority key with a statement signed by a key of its own",
+    caller: 'operator',
+    build: async (x) => {
+      const own = await generateMemberKey();
+      return {
+        method: 'PUT',
+        path: `/v1/directory/authorities/${x.a.authorityId}/authority-key`,
+        body: { statement: await x.a.signStatement('authority-key', { jwk: await bareJwk() }, 1, own) },
+      };
+    },
+    status: 404,
+    code: 'ERR_NOT_FOUND',
+  },
+  {
+    what: "the operator deactivates an authority's officer",
+    caller: 'operator',
+    build: (x) => ({
+      method: 'PATCH',
+      path: `/v1/directory/authorities/${x.a.authorityId}/members/${x.who.party.memberId}`,
+      body: { status: 'deactivated' },
+    }),
+    status: 404,
+    code: 'ERR_NOT_FOUND',
+  },
+  {
+    what: "another authority's admin promotes A's officer to admin",
+    caller: 'otherAdmin',
+    build: (x) => ({
+      method: 'PATCH',
+      path: `/v1/directory/authorities/${x.a.authorityId}/members/${x.who.party.memberId}`,
+      body: { role: 'admin' },
+    }),
+    status: 404,
+    code: 'ERR_NOT_FOUND',
+  },
+  {
+    what: "A's officer promotes itself to admin",
+    caller: 'party',
+    build: (x) => ({
+      method: 'PATCH',
+      path: `/v1/directory/authorities/${x.a.authorityId}/members/${x.who.party.memberId}`,
+      body: { role: 'admin' },
+    }),
+    status: 404,
+    code: 'ERR_NOT_FOUND',
+  },
+  {
+    what: "A's admin publishes A's languages and treaties",
+    caller: 'admin',
+    build: (x) => ({
+      method: 'PATCH',
+      path: `/v1/directory/authorities/${x.a.authorityId}/details`,
+      body: { languages: ['en', 'fr'], treaties: ['budapest', 'bilateral:XA-XB'] },
+    }),
+    status: 200,
+    after(before, after) {
+      expect(after.authority.languages).toEqual(['en', 'fr']);
+      expect(after.authority.treaties).toEqual(['budapest', 'bilateral:XA-XB']);
+      expect(after.authority.recipients).toEqual(before.authority.recipients);
+    },
+  },
+];
+
+describe('authorization matrix: what a change does', () => {
+  const entryOf = async () => (await exchange.runtime.directory.getAuthorityEntry(ctx.a.authorityId))!;
+  for (const row of changeRows) {
+    it(`${row.what} → ${row.status}${row.code ? ` ${row.code}` : ''}`, async () => {
+      const before = await entryOf();
+      const res = await callAs(row.caller, await row.build(ctx));
+      const body = await res.text();
+      expect(res.status, body).toBe(row.status);
+      if (row.code) expect(JSON.parse(body).code).toBe(row.code);
+      const after = await entryOf();
+      if (row.after) row.after(before, after);
+      else expect(after).toEqual(before);
+    });
+  }
+
+  it("A's admin publishes A's recipients; the audit record keeps the old and new recipients' SHA-256", async () => {
+    const before = await entryOf();
+    const next = await operatorRecipient();
+    const statement = await nextRecipientsStatement(ctx, [next]);
+    const res = await callAs('admin', {
+      method: 'PUT',
+      path: `/v1/directory/authorities/${ctx.a.authorityId}/recipients`,
+      body: { statement },
+    });
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect((await entryOf()).authority.recipients).toEqual([next]);
+    const { records } = await exchange.runtime.directory.listAudit(ctx.a.authorityId, { limit: 1 });
+    const sha = (value: unknown) => createHash('sha256').update(canonicalJson(value)).digest('hex');
+    expect(records[0]).toMatchObject({
+      action: 'authority.recipients',
+      outcome: 'succeeded',
+      actor: { clientId: ctx.who.admin.clientId },
+      summary: {
+        changes: [
+          { field: 'recipients', fromSha256: sha(before.authority.recipients), toSha256: sha([next]) },
+          {
+            field: 'recipientsStatement',
+            fromSha256: sha(before.authority.recipientsStatement),
+            toSha256: sha(statement),
+          },
+        ],
+      },
+    });
+  });
+
+  it("the operator's change is audited with the old and new values of each field", async () => {
+    const before = await entryOf();
+    const res = await callAs('operator', {
+      method: 'PATCH',
+      path: `/v1/directory/authorities/${ctx.a.authorityId}`,
+      body: { name: 'Audited rename', status: 'suspended' },
+    });
+    expect(res.status, await res.clone().text()).toBe(200);
+    const { records } = await exchange.runtime.directory.listAudit(ctx.a.authorityId, { limit: 1 });
+    expect(records[0]).toMatchObject({
+      action: 'authority.update',
+      summary: {
+        changes: [
+          { field: 'name', from: before.authority.name, to: 'Audited rename' },
+          { field: 'status', from: 'active', to: 'suspended' },
+        ],
+      },
+    });
+    // Put it back, so the order of these tests does not matter to others.
+    await callAs('operator', {
+      method: 'PATCH',
+      path: `/v1/directory/authorities/${ctx.a.authorityId}`,
+      body: { status: 'active' },
+    });
+  });
 });

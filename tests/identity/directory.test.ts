@@ -169,10 +169,15 @@ describe('operator registers an authority; its admin manages members and keys', 
     });
     expect(p2.body.profile.version).toBe(3);
 
-    // Operator edits the entry.
-    const patched = await call(opToken, 'PATCH', `/v1/directory/authorities/${id}`, { languages: ['fr'] });
+    // The operator edits what it registered; the authority's admin edits what is inside it.
+    const patched = await call(opToken, 'PATCH', `/v1/directory/authorities/${id}`, { name: 'BEPI' });
     expect(patched.status).toBe(200);
-    expect(patched.body.languages).toEqual(['fr']);
+    expect(patched.body.name).toBe('BEPI');
+    const details = await call(adminToken, 'PATCH', `/v1/directory/authorities/${id}/details`, {
+      languages: ['fr'],
+    });
+    expect(details.status).toBe(200);
+    expect(details.body.languages).toEqual(['fr']);
 
     // Every change is in the audit log, settled, with who/what/when/where.
     const audit = await call(adminToken, 'GET', `/v1/directory/authorities/${id}/audit`);
@@ -187,6 +192,7 @@ describe('operator registers an authority; its admin manages members and keys', 
         'profile.publish',
         'profile.publish',
         'authority.update',
+        'authority.details',
       ].sort(),
     );
     for (const r of records) {
@@ -272,10 +278,24 @@ describe('key validation', () => {
       const res = await call(op, 'POST', '/v1/directory/authorities', { ...base, ...bad });
       expect(res.status, JSON.stringify(bad)).toBe(400);
     }
-    const patch = await call(op, 'PATCH', `/v1/directory/authorities/${a.authorityId}`, {
-      recipients: ['age1pq1nope'],
-    });
+    const patch = await call(
+      await tokens.tokenFor(a.member('admin')),
+      'PUT',
+      `/v1/directory/authorities/${a.authorityId}/recipients`,
+      {
+        statement: await a.signStatement(
+          'recipients',
+          { recipients: ['age1pq1nope'] },
+          ((await exchange.runtime.directory.getAuthority(a.authorityId))?.recipientsVersion ?? 0) + 1,
+        ),
+      },
+    );
     expect(patch.status).toBe(400);
+    expect(patch.body.code).toBe('ERR_VALIDATION');
+    const unknownField = await call(op, 'PATCH', `/v1/directory/authorities/${a.authorityId}`, {
+      motto: 'x',
+    });
+    expect(unknownField.status).toBe(400);
   });
 });
 

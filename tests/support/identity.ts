@@ -10,6 +10,11 @@ import { seedDirectory } from '../../server/use-cases/identity/seed.ts';
 import { ASSERTION_TYP } from '../../server/use-cases/identity/token-service.ts';
 import { CLIENT_ASSERTION_TYPE } from '../../shared/api/identity.ts';
 import { generateIdentity } from '../../shared/crypto/age-keys.ts';
+import {
+  type DirectoryStatement,
+  type StatementKind,
+  signDirectoryStatement,
+} from '../../shared/directory/statements.ts';
 import { generateAuthorityId, generateMemberId } from '../../shared/domain/identity/ids.ts';
 import type { AuthorityRole, MemberRole, PublicSigningJwk } from '../../shared/domain/identity/types.ts';
 import { computeJwkThumbprint } from '../../shared/domain/identity/validation.ts';
@@ -92,6 +97,15 @@ export interface SeedAuthorityOptions {
 export interface SeededAuthority {
   readonly authorityId: string;
   readonly recipient: string;
+  /** The authority key: it signed the seeded recipients statement (version 1). */
+  readonly authorityKey: MemberKeyPair;
+  /** Sign a statement about this authority with `key` (default: the authority key). */
+  signStatement<K extends StatementKind>(
+    kind: K,
+    content: DirectoryStatement<K>['content'],
+    version: number,
+    key?: MemberKeyPair,
+  ): Promise<string>;
   readonly members: TestPrincipal[];
   /** The first member with this role. */
   member(role: MemberRole): TestPrincipal;
@@ -104,6 +118,18 @@ export async function seedTestAuthority(
 ): Promise<SeededAuthority> {
   const authorityId = generateAuthorityId();
   const { recipient } = await generateIdentity();
+  const authorityKey = await generateMemberKey();
+  const signStatement = <K extends StatementKind>(
+    kind: K,
+    content: DirectoryStatement<K>['content'],
+    version: number,
+    key: MemberKeyPair = authorityKey,
+  ) =>
+    signDirectoryStatement(
+      { authorityId, kind, content, version, iat: Math.floor(Date.now() / 1000) } as DirectoryStatement<K>,
+      key.privateKey,
+      key.publicJwk,
+    );
   const members: TestPrincipal[] = [];
   const seeded = [];
   for (const m of options.members) {
@@ -125,6 +151,8 @@ export async function seedTestAuthority(
         name: options.name ?? `Test authority ${authorityId.slice(5, 11)}`,
         roles: options.roles ?? ['central-authority'],
         recipients: [recipient],
+        authorityKey: authorityKey.publicJwk,
+        recipientsStatement: await signStatement('recipients', { recipients: [recipient] }, 1),
         languages: ['en'],
         treaties: ['budapest'],
         members: seeded,
@@ -134,6 +162,8 @@ export async function seedTestAuthority(
   return {
     authorityId,
     recipient,
+    authorityKey,
+    signStatement,
     members,
     member(role) {
       const found = members.find((m) => m.role === role);

@@ -2,9 +2,12 @@
 import type { CommandDefinition, OptionSpecs } from '../command.ts';
 import { auditExportCommand } from './audit-export.ts';
 import { checkCommand } from './check.ts';
+import { directoryPinCommand } from './directory-pin.ts';
+import { directoryShowCommand } from './directory-show.ts';
 import { draftCommand } from './draft.ts';
 import { fetchCommand } from './fetch.ts';
 import { inboxCommand } from './inbox.ts';
+import { keysAuditCommand } from './keys-audit.ts';
 import { keysExportCommand } from './keys-export.ts';
 import { keysListCommand } from './keys-list.ts';
 import { keysNewCommand } from './keys-new.ts';
@@ -23,8 +26,11 @@ export const commands: readonly CommandDefinition<OptionSpecs>[] = [
   keysListCommand,
   keysShowCommand,
   keysExportCommand,
+  keysAuditCommand,
   loginCommand,
   whoamiCommand,
+  directoryShowCommand,
+  directoryPinCommand,
   draftCommand,
   checkCommand,
   sendCommand,

@@ -5,6 +5,7 @@ import { createPouchClient } from '../../sdk/pouch-client.ts';
 import { CliUsageError } from '../cli-errors.ts';
 import { defineCommand } from '../command.ts';
 import { defaultProfileName } from '../command-context.ts';
+import { warnAboutUnheldKeys } from './keys-audit.ts';
 
 const clientIdPattern = /^[A-Za-z0-9][A-Za-z0-9._-]*:[A-Za-z0-9][A-Za-z0-9._@-]*$/;
 
@@ -51,6 +52,7 @@ export const loginCommand = defineCommand({
 
     const { info, privateKey } = await ctx.keystore.unlockSigningKey(keyName, ctx.passphrase);
     let verified = false;
+    let unheldActiveKeys: readonly string[] | undefined;
     if (values.offline !== true) {
       const client = createPouchClient({
         baseUrl,
@@ -59,10 +61,19 @@ export const loginCommand = defineCommand({
       });
       await client.getAccessToken({ forceRefresh: true });
       verified = true;
+      unheldActiveKeys = await warnAboutUnheldKeys(ctx, client, clientId);
     }
     const profile = await ctx.keystore.saveProfile({ name: profileName, baseUrl, clientId, key: keyName });
     ctx.print(
-      { profile: profile.name, baseUrl: profile.baseUrl, clientId, key: keyName, kid: profile.kid, verified },
+      {
+        profile: profile.name,
+        baseUrl: profile.baseUrl,
+        clientId,
+        key: keyName,
+        kid: profile.kid,
+        verified,
+        ...(unheldActiveKeys === undefined ? {} : { unheldActiveKeys }),
+      },
       verified
         ? `Logged in to ${profile.baseUrl} as ${clientId} (key '${keyName}'); saved profile '${profile.name}'.`
         : `Saved profile '${profile.name}' for ${profile.baseUrl} as ${clientId} (not checked: --offline).`,

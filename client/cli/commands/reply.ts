@@ -5,6 +5,7 @@ import { findSide, isReplyVerb, REPLY_VERBS, type ReplyVerb } from '../../exchan
 import { fetchDirectoryEntry, getExchange } from '../../sdk/exchange-api.ts';
 import { CliUsageError } from '../cli-errors.ts';
 import { defineCommand } from '../command.ts';
+import { withVerifiedRecipients } from '../directory-context.ts';
 import {
   buildUploadHooks,
   collectRecipients,
@@ -77,8 +78,15 @@ export const replyCommand = defineCommand({
       );
     }
     const counterpartId = side === 'requester' ? label.requestedId : label.requesterId;
-    const counterpart = await fetchDirectoryEntry(client, counterpartId);
-    const own = await fetchDirectoryEntry(client, signer.authorityId);
+    // Only recipients the authorities signed, checked against this keystore's pins, are ever sealed to.
+    const counterpart = await withVerifiedRecipients(
+      ctx.keystore.home,
+      await fetchDirectoryEntry(client, counterpartId),
+    );
+    const own = await withVerifiedRecipients(
+      ctx.keystore.home,
+      await fetchDirectoryEntry(client, signer.authorityId),
+    );
     const generated: GeneratedDocument[] = [];
     if (values.grounds) {
       generated.push({ name: 'grounds.txt', mediaType: 'text/plain', content: `${values.grounds}\n` });

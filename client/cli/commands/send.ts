@@ -21,6 +21,7 @@ import type { PouchClient } from '../../sdk/pouch-client.ts';
 import { CliUsageError } from '../cli-errors.ts';
 import { type CommandContext, defineCommand } from '../command.ts';
 import { defaultProfileName } from '../command-context.ts';
+import { withVerifiedRecipients } from '../directory-context.ts';
 import { formatBytes } from '../progress.ts';
 import { checkDraftFile } from './check.ts';
 
@@ -152,8 +153,15 @@ export const sendCommand = defineCommand({
     let check: { profileVersion?: number; errors: number; forced: boolean } | undefined;
     let draftHash: string | undefined;
     const { client, signer } = await openSession(ctx);
-    const recipient = await fetchDirectoryEntry(client, values.to);
-    const own = await fetchDirectoryEntry(client, signer.authorityId);
+    // Only recipients the authorities signed, checked against this keystore's pins, are ever sealed to.
+    const recipient = await withVerifiedRecipients(
+      ctx.keystore.home,
+      await fetchDirectoryEntry(client, values.to),
+    );
+    const own = await withVerifiedRecipients(
+      ctx.keystore.home,
+      await fetchDirectoryEntry(client, signer.authorityId),
+    );
 
     if (values.draft) {
       const text = await readFile(values.draft).catch(() => {

@@ -1,5 +1,7 @@
-// CLI command `pouch whoami`: asks the exchange who the current profile authenticates as (GET /v1/me).
+// CLI command `pouch whoami`: asks the exchange who the current profile authenticates as (GET /v1/me), and warns
+// about any active key under that name this keystore does not hold.
 import { defineCommand } from '../command.ts';
+import { warnAboutUnheldKeys } from './keys-audit.ts';
 
 export const whoamiCommand = defineCommand({
   name: 'whoami',
@@ -12,6 +14,7 @@ export const whoamiCommand = defineCommand({
       ([name, value]) => `${name}: ${typeof value === 'string' ? value : JSON.stringify(value)}`,
     );
     ctx.print(me, lines);
+    if (typeof me?.clientId === 'string') await warnAboutUnheldKeys(ctx, client, me.clientId);
     return 0;
   },
 });

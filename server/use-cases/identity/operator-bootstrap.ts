@@ -40,7 +40,11 @@ export async function loadOrCreateOperatorKey(path: string): Promise<OperatorKey
     }
   }
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const { kid } = buildMemberKey(publicKey.export({ format: 'jwk' }), new Date(0).toISOString());
+  const { kid } = buildMemberKey(
+    publicKey.export({ format: 'jwk' }),
+    new Date(0).toISOString(),
+    'system:local-bootstrap',
+  );
   const file: OperatorKeyFile = {
     clientId: formatClientId(OPERATOR_ID, LOCAL_OPERATOR_MEMBER_ID),
     kid,
@@ -73,7 +77,7 @@ export async function registerOperatorMember(
     {
       id: input.memberId,
       displayName: input.displayName,
-      keys: input.jwks.map((jwk) => buildMemberKey(jwk, at)),
+      keys: input.jwks.map((jwk) => buildMemberKey(jwk, at, `system:${input.source}`)),
     },
   );
   return member;

@@ -12,9 +12,11 @@ import { languagePattern, treatyPattern } from '../../../shared/domain/identity/
 import type { DirectoryRepository } from '../../ports/directory-repository.ts';
 import {
   type AuthoritySeed,
+  buildAuthorityKey,
   buildMemberKey,
   createDirectoryBootstrap,
   validateAuthorityFields,
+  verifyRecipientsStatement,
 } from './directory-service.ts';
 
 const jwk = z.looseObject({ kty: z.string(), kid: z.string().regex(kidPattern).optional() });
@@ -37,6 +39,10 @@ const seedAuthority = z.strictObject({
   languages: z.array(z.string().regex(languagePattern)).default([]),
   treaties: z.array(z.string().regex(treatyPattern)).default([]),
   profile: z.record(z.string(), z.unknown()).optional(),
+  /** The authority key (public JWK); its fingerprint is what counterparts pin. */
+  authorityKey: jwk.optional(),
+  /** The recipients signed by the authority key (version 1); needs `authorityKey` and a fixed `id`. */
+  recipientsStatement: z.string().max(16_384).optional(),
   members: z
     .array(seedMember)
     .min(1)
@@ -103,22 +109,34 @@ export async function seedDirectory(
   const operatorMembers = (file.operator?.members ?? []).map((op) => ({
     id: op.id,
     displayName: op.displayName,
-    keys: op.keys.map((k) => buildMemberKey(k, at)),
+    keys: op.keys.map((k) => buildMemberKey(k, at, 'system:seed')),
   }));
-  const authorities: AuthoritySeed[] = file.authorities.map((a) => {
+  const authorities: AuthoritySeed[] = [];
+  for (const a of file.authorities) {
     validateAuthorityFields(a);
     const id = a.id ?? derive('auth_', a.country, a.name);
-    return {
-      ...a,
+    const { authorityKey: authorityJwk, recipientsStatement, ...fields } = a;
+    const authorityKey = authorityJwk === undefined ? undefined : buildAuthorityKey(authorityJwk);
+    if (recipientsStatement !== undefined && authorityKey === undefined) {
+      throw new PouchError('ERR_VALIDATION', 'A recipients statement needs the authority key that signed it');
+    }
+    const signedRecipients =
+      recipientsStatement === undefined || authorityKey === undefined
+        ? undefined
+        : await verifyRecipientsStatement({ id, authorityKey }, recipientsStatement);
+    authorities.push({
+      ...fields,
       id,
+      authorityKey,
+      signedRecipients,
       members: a.members.map((m) => ({
         id: m.id ?? derive('mem_', id, m.role, m.displayName),
         displayName: m.displayName,
         role: m.role,
-        keys: m.keys.map((k) => buildMemberKey(k, at)),
+        keys: m.keys.map((k) => buildMemberKey(k, at, 'system:seed')),
       })),
-    };
-  });
+    });
+  }
 
   const bootstrap = createDirectoryBootstrap(repo);
   const change = { source: 'seed', now };

@@ -132,6 +132,10 @@ function activeKey(member: Member | undefined, kid: string, clientId: string): M
     throw fail('ERR_KEY_UNKNOWN', 'Unknown client or key', clientId);
   }
   if (key.status !== 'active') throw fail('ERR_KEY_REVOKED', 'The key has been revoked', clientId);
+  // Read on every request (assertion and bearer alike), so a deactivation takes effect at once.
+  if (member.status === 'deactivated') {
+    throw fail('ERR_MEMBER_DEACTIVATED', 'The member has been deactivated by its authority', clientId);
+  }
   return key;
 }
 

@@ -16,6 +16,7 @@ export class AuthenticationError extends PouchError {
       | 'ERR_TOKEN_REPLAYED'
       | 'ERR_KEY_UNKNOWN'
       | 'ERR_KEY_REVOKED'
+      | 'ERR_MEMBER_DEACTIVATED'
     >,
     message: string,
     options: { clientId?: string; cause?: unknown } = {},

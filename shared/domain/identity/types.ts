@@ -25,14 +25,25 @@ export interface PublicSigningJwk {
 
 export type KeyStatus = 'active' | 'revoked';
 
-/** One key of a member, with its life cycle. */
+/** Whether an authority takes part in the network; the operator sets it (registration, suspension). */
+export const AUTHORITY_STATUSES = ['active', 'suspended'] as const;
+export type AuthorityStatus = (typeof AUTHORITY_STATUSES)[number];
+
+/** Whether a member may authenticate; its authority's admins set it. */
+export const MEMBER_STATUSES = ['active', 'deactivated'] as const;
+export type MemberStatus = (typeof MEMBER_STATUSES)[number];
+
+/** One key of a member, with its life cycle and who changed it (so the member can see who added a key). */
 export interface MemberKey {
   readonly kid: string;
   readonly alg: MemberKeyAlg;
   readonly jwk: PublicSigningJwk;
   readonly status: KeyStatus;
   readonly createdAt: string;
+  /** Client id of whoever added the key (`system:seed` for seeded keys); absent on keys added before it was kept. */
+  readonly addedBy?: string;
   readonly revokedAt?: string;
+  readonly revokedBy?: string;
 }
 
 /** Free-form requirement profile (shaped by another issue); `version` increases on every publication. */
@@ -47,6 +58,8 @@ export interface Member {
   readonly id: string;
   readonly displayName: string;
   readonly role: MemberRole | 'operator';
+  /** A deactivated member's keys stop authenticating at once (stored items without it are active). */
+  readonly status: MemberStatus;
   readonly keys: readonly MemberKey[];
   readonly createdAt: string;
   readonly updatedAt: string;
@@ -56,13 +69,36 @@ export interface Member {
   readonly auditId: string;
 }
 
+/**
+ * An authority's own key (issue 12, finding 3): registered by the operator at onboarding, compared out of band
+ * by counterparts (its RFC 7638 fingerprint) and pinned. It signs the authority's directory statements
+ * (shared/directory/statements.ts); each rotation is a statement signed by the key before it.
+ */
+export interface AuthorityKeyRecord {
+  /** The key registered at onboarding. */
+  readonly initial: PublicSigningJwk;
+  /** Rotation statements (compact JWS), each signed by the key before it. */
+  readonly rotations: readonly string[];
+  /** The key that signs now (the last rotation's, else the initial one). */
+  readonly current: PublicSigningJwk;
+  /** RFC 7638 fingerprint of `current`. */
+  readonly fingerprint: string;
+}
+
 /** An authority's directory entry (without its members). */
 export interface Authority {
   readonly id: string;
   readonly country: string;
   readonly name: string;
   readonly roles: readonly AuthorityRole[];
+  /** Set by the operator (stored items without it are active). */
+  readonly status: AuthorityStatus;
+  /** The age recipients: those of `recipientsStatement` once the authority has signed them. */
   readonly recipients: readonly string[];
+  readonly authorityKey?: AuthorityKeyRecord;
+  /** The recipients as the authority signed them (compact JWS), and that statement's version. */
+  readonly recipientsStatement?: string;
+  readonly recipientsVersion?: number;
   readonly languages: readonly string[];
   readonly treaties: readonly string[];
   readonly profile: RequirementProfile;
@@ -99,11 +135,32 @@ export type AuditActor = Principal | { readonly kind: 'system'; readonly clientI
 
 export type AuditAction =
   | 'authority.create'
+  /** The operator's change: name, country, roles, status. */
   | 'authority.update'
+  /** The authority's own admins: age recipients (a statement signed by the authority key). */
+  | 'authority.recipients'
+  /** The authority key: registered (operator, onboarding) or rotated (a statement signed by the previous key). */
+  | 'authority.key'
+  /** The authority's own admins: languages and treaties. */
+  | 'authority.details'
   | 'member.create'
+  /** The authority's own admins: a member's role or status. */
+  | 'member.update'
   | 'key.add'
   | 'key.revoke'
   | 'profile.publish';
+
+/**
+ * One changed field of an audited change: the old and new values, or (for keys, recipients and profiles, which
+ * are long or key material) the SHA-256 of their canonical JSON, so a reader can tell exactly what changed.
+ */
+export interface FieldChange {
+  readonly field: string;
+  readonly from?: unknown;
+  readonly to?: unknown;
+  readonly fromSha256?: string;
+  readonly toSha256?: string;
+}
 
 /**
  * One directory change: who (actor), what (action, target, summary), when (at), from where (origin) and
@@ -120,8 +177,10 @@ export interface AuditRecord {
     readonly memberId?: string;
     readonly kids?: readonly string[];
   };
-  /** Names of the changed fields and other safe facts; never key material beyond public kids. */
-  readonly summary: Readonly<Record<string, unknown>>;
+  /**
+   * What changed (`changes`: one FieldChange per field) and other safe facts; never private key material.
+   */
+  readonly summary: Readonly<Record<string, unknown>> & { readonly changes?: readonly FieldChange[] };
   readonly origin: RequestOrigin;
   readonly outcome: 'pending' | 'succeeded' | 'failed';
   readonly reason?: string;

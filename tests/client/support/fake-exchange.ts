@@ -1,4 +1,4 @@
-// Test support: a tiny HTTP stand-in for the exchange's /v1/token and /v1/me, verifying assertions with jose
+// Test support: a tiny HTTP stand-in for the exchange's /v1/token, /v1/me and a member's key history, verifying assertions with jose
 // exactly as the protocol says, so the CLI and SDK are tested over real HTTP until the real server lands.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -81,6 +81,26 @@ export async function startFakeExchange(options: { expiresIn?: number } = {}): P
           if (!sub) return unauthorized(res, 'ERR_TOKEN_INVALID');
           const [authorityId, memberId] = sub.split(':');
           return sendJson(res, 200, { sub, authorityId, memberId });
+        }
+        const history = /^\/v1\/directory\/authorities\/([^/]+)\/members\/([^/]+)\/keys$/.exec(req.url ?? '');
+        if (req.method === 'GET' && history) {
+          // The member's key history (login and whoami check it): every registered key of that client id.
+          const sub = tokens.get((req.headers.authorization ?? '').replace(/^Bearer /, ''));
+          const clientId = `${decodeURIComponent(history[1]!)}:${decodeURIComponent(history[2]!)}`;
+          if (!sub) return unauthorized(res, 'ERR_TOKEN_INVALID');
+          const own = [...keys.values()].filter((k) => k.clientId === clientId && sub === clientId);
+          return sendJson(res, 200, {
+            authorityId: decodeURIComponent(history[1]!),
+            memberId: decodeURIComponent(history[2]!),
+            keys: own.map((k) => ({
+              kid: String(k.jwk.kid),
+              alg: String(k.jwk.alg ?? 'ES256'),
+              fingerprint: '',
+              status: 'active',
+              createdAt: '2026-01-01T00:00:00.000Z',
+              jwk: k.jwk,
+            })),
+          });
         }
         sendJson(res, 404, { status: 404, code: 'ERR_NOT_FOUND', title: 'Not Found' }, true);
       })();

@@ -1,0 +1,221 @@
+// Core (shared by the exchange, the CLI and the browser portal): directory statements — what an authority says
+// about itself (its age recipients, the rotation of its authority key), signed by its authority key as a compact
+// JWS. The exchange verifies and stores them; every client verifies them again against the fingerprint it pinned
+// out of band, so the operator, who serves the directory, cannot swap an authority's keys unseen (issue 12,
+// finding 3). Web-standard only (jose over Web Crypto).
+import {
+  CompactSign,
+  type CryptoKey,
+  calculateJwkThumbprint,
+  compactVerify,
+  decodeProtectedHeader,
+  importJWK,
+  type KeyObject,
+} from 'jose';
+import { z } from 'zod';
+import { PouchError } from '../domain/errors.ts';
+
+/** Explicit JOSE `typ`, so a statement can never pass as a token, receipt or manifest (RFC 8725 §3.11). */
+export const DIRECTORY_STATEMENT_TYP = 'pouch-directory-statement+jwt';
+
+/** What a statement is about. */
+export const STATEMENT_KINDS = ['recipients', 'authority-key'] as const;
+export type StatementKind = (typeof STATEMENT_KINDS)[number];
+
+const b64url32 = z.string().regex(/^[A-Za-z0-9_-]{43}$/);
+
+/** A public authority key: ES256 (EC P-256) or EdDSA (Ed25519), public members only. */
+export const AuthorityJwkSchema = z.union([
+  z.strictObject({ kty: z.literal('EC'), crv: z.literal('P-256'), x: b64url32, y: b64url32 }),
+  z.strictObject({ kty: z.literal('OKP'), crv: z.literal('Ed25519'), x: b64url32 }),
+]);
+export type AuthorityJwk = z.infer<typeof AuthorityJwkSchema>;
+
+const contentSchemas = {
+  recipients: z.strictObject({ recipients: z.array(z.string().min(1).max(4096)).min(1).max(16) }),
+  /** The next authority key, signed by the current one. */
+  'authority-key': z.strictObject({ jwk: AuthorityJwkSchema }),
+} as const;
+export type StatementContent<K extends StatementKind> = z.infer<(typeof contentSchemas)[K]>;
+
+const payloadSchema = z.strictObject({
+  authorityId: z.string().min(1).max(80),
+  kind: z.enum(STATEMENT_KINDS),
+  content: z.unknown(),
+  /** Increases by one with every statement of this kind for this authority: an old statement cannot come back. */
+  version: z.number().int().positive(),
+  /** Epoch seconds, the signer's clock. */
+  iat: z.number().int().positive(),
+});
+
+export interface DirectoryStatement<K extends StatementKind = StatementKind> {
+  readonly authorityId: string;
+  readonly kind: K;
+  readonly content: StatementContent<K>;
+  readonly version: number;
+  readonly iat: number;
+}
+
+const invalid = (message: string, cause?: unknown) =>
+  new PouchError('ERR_STATEMENT_INVALID', message, cause === undefined ? {} : { cause });
+
+/** Only the public members of a key, in a fixed shape (a served JWK may carry kid, alg, use). */
+export function toAuthorityJwk(jwk: unknown): AuthorityJwk {
+  if (typeof jwk !== 'object' || jwk === null) throw invalid('The authority key must be a JWK');
+  const raw = jwk as Record<string, unknown>;
+  if ('d' in raw) throw invalid('The authority key must be a public key');
+  const parsed = AuthorityJwkSchema.safeParse(
+    raw.kty === 'EC'
+      ? { kty: raw.kty, crv: raw.crv, x: raw.x, y: raw.y }
+      : { kty: raw.kty, crv: raw.crv, x: raw.x },
+  );
+  if (!parsed.success)
+    throw invalid('The authority key must be a public ES256 (P-256) or EdDSA (Ed25519) JWK');
+  return parsed.data;
+}
+
+const algOf = (jwk: AuthorityJwk): 'ES256' | 'EdDSA' => (jwk.kty === 'EC' ? 'ES256' : 'EdDSA');
+
+/**
+ * The RFC 7638 fingerprint (SHA-256, base64url) of an authority key: what counterparts compare out of band and
+ * pin (`pouch directory pin AUTHORITY FINGERPRINT`).
+ */
+export function authorityKeyFingerprint(jwk: unknown): Promise<string> {
+  return calculateJwkThumbprint(toAuthorityJwk(jwk), 'sha256');
+}
+
+/**
+ * Sign a statement with the authority's private key. The header names the key by its fingerprint.
+ *
+ * @example
+ * const jws = await signDirectoryStatement(
+ *   { authorityId, kind: 'recipients', content: { recipients: ['age1…'] }, version: 2, iat: now },
+ *   authorityPrivateKey, authorityPublicJwk);
+ */
+export async function signDirectoryStatement<K extends StatementKind>(
+  statement: DirectoryStatement<K>,
+  privateKey: CryptoKey | KeyObject | Uint8Array,
+  publicJwk: unknown,
+): Promise<string> {
+  const jwk = toAuthorityJwk(publicJwk);
+  const checked = readStatement(statement);
+  const payload = new TextEncoder().encode(JSON.stringify(checked));
+  return new CompactSign(payload)
+    .setProtectedHeader({
+      alg: algOf(jwk),
+      kid: await authorityKeyFingerprint(jwk),
+      typ: DIRECTORY_STATEMENT_TYP,
+    })
+    .sign(privateKey);
+}
+
+/**
+ * Verify a statement against an authority key (never a key the JWS names itself): the signature with the
+ * algorithm pinned by the key type, the `typ`, the shape of its content, its authority and its kind. Throws
+ * ERR_STATEMENT_INVALID.
+ */
+export async function verifyDirectoryStatement<K extends StatementKind>(
+  jws: string,
+  authorityJwk: unknown,
+  expected: { readonly authorityId: string; readonly kind: K },
+): Promise<DirectoryStatement<K>> {
+  const jwk = toAuthorityJwk(authorityJwk);
+  const alg = algOf(jwk);
+  let payload: Uint8Array;
+  try {
+    const header = decodeProtectedHeader(jws);
+    if (header.typ !== DIRECTORY_STATEMENT_TYP) throw invalid('Not a directory statement (typ)');
+    const key = await importJWK(jwk, alg);
+    ({ payload } = await compactVerify(jws, key, { algorithms: [alg] }));
+  } catch (error) {
+    if (error instanceof PouchError) throw error;
+    throw invalid('The statement is not signed by the authority key', error);
+  }
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(new TextDecoder().decode(payload));
+  } catch (error) {
+    throw invalid('The statement payload is not JSON', error);
+  }
+  const statement = readStatement(decoded);
+  if (statement.authorityId !== expected.authorityId)
+    throw invalid('The statement is about another authority');
+  if (statement.kind !== expected.kind) throw invalid(`The statement is not a ${expected.kind} statement`);
+  return statement as DirectoryStatement<K>;
+}
+
+function readStatement(value: unknown): DirectoryStatement {
+  const parsed = payloadSchema.safeParse(value);
+  if (!parsed.success) throw invalid('The statement does not have the statement shape');
+  const content = contentSchemas[parsed.data.kind].safeParse(parsed.data.content);
+  if (!content.success) throw invalid(`The ${parsed.data.kind} statement's content is not valid`);
+  return { ...parsed.data, content: content.data } as DirectoryStatement;
+}
+
+/** The authority-key chain as the directory serves it: the key registered at onboarding, then each rotation. */
+export interface AuthorityKeyChain {
+  /** The key the operator registered at onboarding. */
+  readonly initial: unknown;
+  /** Rotation statements (`authority-key`), each signed by the key before it, versions 1, 2, 3... */
+  readonly rotations: readonly string[];
+}
+
+/**
+ * Walk an authority-key chain: every rotation must be signed by the key before it, with versions 1, 2, 3...
+ * Returns the current key and the fingerprint of every key in the chain, oldest first.
+ */
+export async function resolveAuthorityKeyChain(
+  authorityId: string,
+  chain: AuthorityKeyChain,
+): Promise<{ current: AuthorityJwk; fingerprints: string[] }> {
+  let current = toAuthorityJwk(chain.initial);
+  const fingerprints = [await authorityKeyFingerprint(current)];
+  for (const [index, rotation] of chain.rotations.entries()) {
+    const statement = await verifyDirectoryStatement(rotation, current, {
+      authorityId,
+      kind: 'authority-key',
+    });
+    if (statement.version !== index + 1) throw invalid('The authority key rotations are out of order');
+    current = statement.content.jwk;
+    fingerprints.push(await authorityKeyFingerprint(current));
+  }
+  return { current, fingerprints };
+}
+
+/** What a client needs from a directory entry to trust its recipients. */
+export interface SignedRecipientsEntry {
+  readonly id: string;
+  readonly authorityKey?: { readonly chain: AuthorityKeyChain } | undefined;
+  readonly recipientsStatement?: string | undefined;
+}
+
+/**
+ * The age recipients an authority signed, checked against the fingerprint the client pinned: the pinned key
+ * must be in the authority-key chain (a pin taken before a rotation follows the rotations the pinned key
+ * signed), and the recipients statement must be signed by the chain's current key. Throws
+ * ERR_AUTHORITY_PIN_MISMATCH when the pinned key is not in the chain, ERR_STATEMENT_INVALID when anything is
+ * missing or does not verify.
+ *
+ * @example
+ * const recipients = await verifyPinnedRecipients(entry, pins.get(entry.id));
+ */
+export async function verifyPinnedRecipients(
+  entry: SignedRecipientsEntry,
+  pinnedFingerprint: string,
+): Promise<string[]> {
+  if (!entry.authorityKey) throw invalid(`Authority ${entry.id} has no authority key in the directory`);
+  const { current, fingerprints } = await resolveAuthorityKeyChain(entry.id, entry.authorityKey.chain);
+  if (!fingerprints.includes(pinnedFingerprint)) {
+    throw new PouchError(
+      'ERR_AUTHORITY_PIN_MISMATCH',
+      `The directory serves an authority key for ${entry.id} (${fingerprints.at(-1)}) that does not chain to the pinned ${pinnedFingerprint}: do not send; ask the authority out of band`,
+      { details: { authorityId: entry.id, pinned: pinnedFingerprint, served: fingerprints.at(-1) } },
+    );
+  }
+  if (!entry.recipientsStatement) throw invalid(`Authority ${entry.id} publishes no signed recipients`);
+  const statement = await verifyDirectoryStatement(entry.recipientsStatement, current, {
+    authorityId: entry.id,
+    kind: 'recipients',
+  });
+  return [...statement.content.recipients];
+}

@@ -98,7 +98,13 @@ export function describeUnheldKeys(audit: KeyAudit): string | undefined {
 
 async function thumbprintOf(jwk: JWK | Readonly<Record<string, string>>): Promise<string> {
   const { kty, crv, x, y } = jwk as JWK;
-  const members: JWK = { kty, crv, x, ...(y === undefined ? {} : { y }) };
+  // The RFC 7638 members of an EC or OKP key, each only when present.
+  const members: JWK = {
+    ...(kty === undefined ? {} : { kty }),
+    ...(crv === undefined ? {} : { crv }),
+    ...(x === undefined ? {} : { x }),
+    ...(y === undefined ? {} : { y }),
+  };
   return calculateJwkThumbprint(members, 'sha256');
 }
 

@@ -66,23 +66,23 @@ export interface AuthorityFields {
 
 /** What the operator may change after registration (policy: OPERATOR_AUTHORITY_FIELDS). */
 export interface OperatorAuthorityPatch {
-  readonly name?: string;
-  readonly country?: string;
-  readonly roles?: readonly AuthorityRole[];
-  readonly status?: AuthorityStatus;
+  readonly name?: string | undefined;
+  readonly country?: string | undefined;
+  readonly roles?: readonly AuthorityRole[] | undefined;
+  readonly status?: AuthorityStatus | undefined;
 }
 
 /** What an authority's own admins change about it, besides recipients, members, keys and profile. */
 export interface AuthorityDetailsPatch {
-  readonly languages?: readonly string[];
-  readonly treaties?: readonly string[];
+  readonly languages?: readonly string[] | undefined;
+  readonly treaties?: readonly string[] | undefined;
 }
 
 /** What an authority's admins change about one of its members. */
 export interface MemberPatch {
-  readonly displayName?: string;
-  readonly role?: MemberRole;
-  readonly status?: MemberStatus;
+  readonly displayName?: string | undefined;
+  readonly role?: MemberRole | undefined;
+  readonly status?: MemberStatus | undefined;
 }
 
 export interface NewMemberInput {
@@ -93,9 +93,9 @@ export interface NewMemberInput {
 }
 
 export interface CreateAuthorityInput extends AuthorityFields {
-  readonly profile?: Readonly<Record<string, unknown>>;
+  readonly profile?: Readonly<Record<string, unknown>> | undefined;
   /** The authority key (public JWK) the authority gave the operator at onboarding. */
-  readonly authorityKey?: unknown;
+  readonly authorityKey?: unknown | undefined;
   readonly firstAdmin: { readonly displayName: string; readonly jwk: unknown };
 }
 
@@ -253,7 +253,11 @@ export async function verifyRecipientsStatement(
 }
 
 /** Validate authority fields; throws ERR_VALIDATION naming the field. */
-export function validateAuthorityFields(fields: Partial<AuthorityFields>): void {
+export function validateAuthorityFields(
+  fields: {
+    readonly [K in keyof AuthorityFields]?: AuthorityFields[K] | undefined;
+  },
+): void {
   if (fields.country !== undefined) validateCountry(fields.country);
   if (fields.recipients !== undefined) validateRecipients(fields.recipients);
 }
@@ -785,7 +789,7 @@ export function createDirectoryService(repo: DirectoryRepository) {
     async setRecipients(
       ctx: CallContext,
       authorityId: string,
-      input: { readonly statement?: string; readonly recipients?: readonly string[] },
+      input: { readonly statement?: string | undefined; readonly recipients?: readonly string[] | undefined },
     ): Promise<PublicAuthorityView> {
       if (!canManageAuthority(ctx.principal, authorityId))
         deny('authority.recipients', 'Authority not found');
@@ -825,7 +829,11 @@ export function createDirectoryService(repo: DirectoryRepository) {
     async setAuthorityKey(
       ctx: CallContext,
       authorityId: string,
-      input: { readonly jwk?: unknown; readonly statement?: string; readonly recipientsStatement?: string },
+      input: {
+        readonly jwk?: unknown;
+        readonly statement?: string | undefined;
+        readonly recipientsStatement?: string | undefined;
+      },
     ): Promise<PublicAuthorityView> {
       if (input.jwk !== undefined) {
         if (!canManageDirectory(ctx.principal)) deny('authority.key', 'Authority not found');
@@ -1013,7 +1021,7 @@ export function createDirectoryService(repo: DirectoryRepository) {
       ctx: CallContext,
       authorityId: string,
       memberId: string,
-      input: { jwk: unknown; revoke?: readonly string[] },
+      input: { jwk: unknown; revoke?: readonly string[] | undefined },
     ): Promise<PublicMemberView> {
       if (!canManageAuthority(ctx.principal, authorityId)) deny('key.add', 'Member not found');
       const member = await loadMember(authorityId, memberId);

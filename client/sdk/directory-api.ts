@@ -1,11 +1,27 @@
 // SDK (runtime-neutral): the directory calls a member makes about itself — its key history — and the check that
 // tells it about an active key registered under its name that it does not hold (issue 12, finding 3).
 import { calculateJwkThumbprint, type JWK } from 'jose';
-import type { MemberKeyHistoryWire } from '../../server/http/directory-routes.ts';
 import type { PouchClient } from './pouch-client.ts';
 
-/** Every key ever registered under a member's name, as the exchange answers it. */
-export type MemberKeyHistory = MemberKeyHistoryWire;
+/**
+ * Every key ever registered under a member's name, as the exchange answers it (MemberKeyHistory in
+ * /openapi.json; written out here because the client never imports server code).
+ */
+export interface MemberKeyHistory {
+  readonly authorityId: string;
+  readonly memberId: string;
+  readonly keys: ReadonlyArray<{
+    readonly kid: string;
+    readonly alg: string;
+    readonly fingerprint: string;
+    readonly status: 'active' | 'revoked';
+    readonly createdAt: string;
+    readonly addedBy?: string;
+    readonly revokedAt?: string;
+    readonly revokedBy?: string;
+    readonly jwk: Readonly<Record<string, string>>;
+  }>;
+}
 
 /** One key of the history, its fingerprint recomputed here and whether the caller holds it. */
 export interface AuditedKey {

@@ -4,7 +4,7 @@ import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { MemberKeyHistoryWire } from '../../shared/api/directory.ts';
 import type { PouchClient } from './pouch-client.ts';
 
-/** Every key ever registered under a member's name, as the exchange answers it. */
+/** Every key ever registered under a member's name, as the exchange answers it (one wire definition). */
 export type MemberKeyHistory = MemberKeyHistoryWire;
 
 /** One key of the history, its fingerprint recomputed here and whether the caller holds it. */

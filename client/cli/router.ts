@@ -39,6 +39,36 @@ function toParseOptions(specs: OptionSpecs): ParseOptions {
   return options;
 }
 
+/**
+ * Join every value-taking option with the argument after it (`--exchange-key -Xy…` → `--exchange-key=-Xy…`).
+ * parseArgs refuses a value that starts with a dash as ambiguous, yet a key fingerprint (base64url) starts with
+ * one in 1 case of 64: an option that takes a value always takes the next argument.
+ */
+function bindOptionValues(args: readonly string[], specs: OptionSpecs): string[] {
+  const takesValue = new Set<string>();
+  for (const [name, spec] of Object.entries(specs)) {
+    if (spec.type !== 'string') continue;
+    takesValue.add(`--${name}`);
+    if (spec.short) takesValue.add(`-${spec.short}`);
+  }
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === '--') {
+      out.push(...args.slice(i));
+      break;
+    }
+    const next = args[i + 1];
+    if (takesValue.has(arg) && next !== undefined && next.startsWith('-') && next !== '--') {
+      out.push(arg.startsWith('--') ? `${arg}=${next}` : `${arg}${next}`);
+      i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
+}
+
 /** Check a registry once: unique names, no clash with global options. Throws on a programming error. */
 export function validateRegistry(commands: readonly AnyCommand[]): void {
   const seen = new Set<string>();
@@ -181,9 +211,10 @@ export async function runCli(
     const rest = argv.filter((_, index) => !resolved.wordIndexes.includes(index));
     let parsed: { values: Record<string, unknown>; positionals: string[] };
     try {
+      const specs = { ...globalOptions, ...command.options };
       parsed = parseArgs({
-        args: rest,
-        options: toParseOptions({ ...globalOptions, ...command.options }),
+        args: bindOptionValues(rest, specs),
+        options: toParseOptions(specs),
         strict: true,
         allowPositionals: true,
       });

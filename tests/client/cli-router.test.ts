@@ -95,6 +95,18 @@ describe('runCli', () => {
     expect(out.join('')).toBe('word hello\n');
   });
 
+  it('gives a value-taking option the next argument even when it starts with a dash (a key fingerprint)', async () => {
+    const { io } = createIo({ POUCH_HOME: home, POUCH_URL: 'http://env' });
+    // One base64url fingerprint in 64 starts with '-': parseArgs alone calls that ambiguous and exits 2.
+    const code = await runCli(
+      ['demo', 'echo', 'hello', '--count', '-7Qx_fingerprint', '--loud'],
+      registry,
+      io,
+    );
+    expect(code).toBe(3);
+    expect(seen.at(-1)).toMatchObject({ values: { count: '-7Qx_fingerprint', loud: true } });
+  });
+
   it('prints JSON with --json', async () => {
     const { io, out } = createIo({ POUCH_HOME: home });
     expect(await runCli(['demo', 'echo', 'w', '--json'], registry, io)).toBe(0);

@@ -26,7 +26,8 @@ import {
   UpdateMemberSchema,
 } from '../../shared/api/directory.ts';
 import { formatClientId } from '../../shared/domain/identity/ids.ts';
-import type { CallContext, DirectoryService } from '../use-cases/identity/directory-service.ts';
+import type { CallContext } from '../use-cases/identity/directory-model.ts';
+import type { DirectoryService } from '../use-cases/identity/directory-service.ts';
 import type { AppEnv, PouchApp } from './app-env.ts';
 import { readOrigin, requirePrincipal } from './auth-middleware.ts';
 import {

@@ -10,7 +10,7 @@ import { CompactSign, calculateJwkThumbprint, exportJWK, generateKeyPair } from 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openKeystore } from '../../client/keystore/keystore.ts';
 import { readPins } from '../../client/keystore/pins.ts';
-import { buildAuditRecord } from '../../server/use-cases/identity/directory-service.ts';
+import { buildAuditRecord } from '../../server/use-cases/identity/directory-model.ts';
 import { generateIdentity } from '../../shared/crypto/age-keys.ts';
 import {
   authorityKeyFingerprint,

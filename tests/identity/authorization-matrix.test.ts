@@ -3,7 +3,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoReplayStore } from '../../server/adapters/dynamo-replay-store.ts';
-import { buildAuditRecord } from '../../server/use-cases/identity/directory-service.ts';
+import { buildAuditRecord } from '../../server/use-cases/identity/directory-model.ts';
 import { createTokenService } from '../../server/use-cases/identity/token-service.ts';
 import { generateIdentity } from '../../shared/crypto/age-keys.ts';
 import { signManifest } from '../../shared/custody/manifest.ts';

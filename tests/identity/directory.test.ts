@@ -6,7 +6,7 @@ import { exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoDirectoryRepository } from '../../server/adapters/dynamo-directory-repository.ts';
 import { createDynamoReplayStore } from '../../server/adapters/dynamo-replay-store.ts';
-import { buildAuditRecord } from '../../server/use-cases/identity/directory-service.ts';
+import { buildAuditRecord } from '../../server/use-cases/identity/directory-model.ts';
 import { describeSeedFileJsonSchema, seedDirectory } from '../../server/use-cases/identity/seed.ts';
 import { isPouchError } from '../../shared/domain/errors.ts';
 import type { AuditRecord } from '../../shared/domain/identity/types.ts';

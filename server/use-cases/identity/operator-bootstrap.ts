@@ -10,7 +10,8 @@ import { PouchError } from '../../../shared/domain/errors.ts';
 import { formatClientId } from '../../../shared/domain/identity/ids.ts';
 import { type Member, OPERATOR_ID } from '../../../shared/domain/identity/types.ts';
 import type { DirectoryRepository } from '../../ports/directory-repository.ts';
-import { buildMemberKey, createDirectoryBootstrap } from './directory-service.ts';
+import { createDirectoryBootstrap } from './directory-bootstrap.ts';
+import { buildMemberKey } from './directory-model.ts';
 
 /** The local operator's member id: its client id is `operator:local-operator`. */
 export const LOCAL_OPERATOR_MEMBER_ID = 'local-operator';

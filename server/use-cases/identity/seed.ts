@@ -10,14 +10,13 @@ import { authorityIdPattern, kidPattern, memberIdPattern } from '../../../shared
 import { AUTHORITY_ROLES, MEMBER_ROLES, OPERATOR_ID } from '../../../shared/domain/identity/types.ts';
 import { languagePattern, treatyPattern } from '../../../shared/domain/identity/validation.ts';
 import type { DirectoryRepository } from '../../ports/directory-repository.ts';
+import { type AuthoritySeed, createDirectoryBootstrap } from './directory-bootstrap.ts';
 import {
-  type AuthoritySeed,
   buildAuthorityKey,
   buildMemberKey,
-  createDirectoryBootstrap,
   validateAuthorityFields,
   verifyRecipientsStatement,
-} from './directory-service.ts';
+} from './directory-model.ts';
 
 const jwk = z.looseObject({ kty: z.string(), kid: z.string().regex(kidPattern).optional() });
 

@@ -1,0 +1,327 @@
+// Use cases (identity): the directory's model as the use cases see it: inputs, public views, and the pure
+// builders and checks (keys, authority keys, recipients statements, audit records) every directory writer shares.
+
+import { createHash } from 'node:crypto';
+import { validateRecipients } from '../../../shared/crypto/age-keys.ts';
+import { verifyDirectoryStatement } from '../../../shared/directory/statements.ts';
+import { PouchError } from '../../../shared/domain/errors.ts';
+import { generateAuditId } from '../../../shared/domain/identity/ids.ts';
+import type {
+  AuditAction,
+  AuditActor,
+  AuditRecord,
+  Authority,
+  AuthorityEntry,
+  AuthorityKeyRecord,
+  AuthorityRole,
+  AuthorityStatus,
+  FieldChange,
+  Member,
+  MemberKey,
+  MemberRole,
+  MemberStatus,
+  Principal,
+  RequestOrigin,
+} from '../../../shared/domain/identity/types.ts';
+import {
+  computeJwkThumbprint,
+  validateCountry,
+  validateSigningJwk,
+} from '../../../shared/domain/identity/validation.ts';
+import { canonicalJson } from '../../../shared/domain/ledger/jcs.ts';
+
+/** Most keys a member may hold (active and revoked): bounds the item and the public directory. */
+export const MAX_KEYS_PER_MEMBER = 20;
+
+/** The authority fields set at registration (the operator's onboarding; afterwards, see the two patches below). */
+export interface AuthorityFields {
+  readonly country: string;
+  readonly name: string;
+  readonly roles: readonly AuthorityRole[];
+  readonly recipients: readonly string[];
+  readonly languages: readonly string[];
+  readonly treaties: readonly string[];
+}
+
+/** What the operator may change after registration (policy: OPERATOR_AUTHORITY_FIELDS). */
+export interface OperatorAuthorityPatch {
+  readonly name?: string | undefined;
+  readonly country?: string | undefined;
+  readonly roles?: readonly AuthorityRole[] | undefined;
+  readonly status?: AuthorityStatus | undefined;
+}
+
+/** What an authority's own admins change about it, besides recipients, members, keys and profile. */
+export interface AuthorityDetailsPatch {
+  readonly languages?: readonly string[] | undefined;
+  readonly treaties?: readonly string[] | undefined;
+}
+
+/** What an authority's admins change about one of its members. */
+export interface MemberPatch {
+  readonly displayName?: string | undefined;
+  readonly role?: MemberRole | undefined;
+  readonly status?: MemberStatus | undefined;
+}
+
+export interface NewMemberInput {
+  readonly displayName: string;
+  readonly role: MemberRole;
+  /** The member's first public signing key (JWK). */
+  readonly jwk: unknown;
+}
+
+export interface CreateAuthorityInput extends AuthorityFields {
+  readonly profile?: Readonly<Record<string, unknown>> | undefined;
+  /** The authority key (public JWK) the authority gave the operator at onboarding. */
+  readonly authorityKey?: unknown | undefined;
+  readonly firstAdmin: { readonly displayName: string; readonly jwk: unknown };
+}
+
+/** Who asks, from where, and when (epoch milliseconds). */
+export interface CallContext {
+  readonly principal: Principal;
+  readonly origin: RequestOrigin;
+  readonly now: number;
+}
+
+/** What the public directory shows of a key. */
+export interface PublicKeyView {
+  readonly kid: string;
+  readonly alg: string;
+  readonly status: 'active' | 'revoked';
+  readonly createdAt: string;
+  readonly revokedAt?: string;
+  readonly jwk: Readonly<Record<string, string>>;
+}
+
+/** One entry of a member's key history: every key ever registered under its name, never deleted. */
+export interface KeyHistoryEntry {
+  readonly kid: string;
+  readonly alg: string;
+  /** RFC 7638 thumbprint (SHA-256, base64url) of the public key: what the member compares with its own keys. */
+  readonly fingerprint: string;
+  readonly status: 'active' | 'revoked';
+  readonly createdAt: string;
+  /** Who added the key (client id, or `system:<source>`); absent for keys added before this was kept. */
+  readonly addedBy?: string;
+  readonly revokedAt?: string;
+  readonly revokedBy?: string;
+  readonly jwk: Readonly<Record<string, string>>;
+}
+
+export interface MemberKeyHistory {
+  readonly authorityId: string;
+  readonly memberId: string;
+  readonly keys: readonly KeyHistoryEntry[];
+}
+
+export interface PublicMemberView {
+  readonly id: string;
+  readonly displayName: string;
+  readonly role: string;
+  readonly status: MemberStatus;
+  readonly keys: readonly PublicKeyView[];
+}
+
+/** The public directory entry of an authority: never anything secret. */
+export interface PublicAuthorityView {
+  readonly id: string;
+  readonly country: string;
+  readonly name: string;
+  readonly roles: readonly AuthorityRole[];
+  readonly status: AuthorityStatus;
+  readonly recipients: readonly string[];
+  /** The authority key: its current fingerprint and the chain a client walks from the key it pinned. */
+  readonly authorityKey?: {
+    readonly fingerprint: string;
+    readonly jwk: Readonly<Record<string, string>>;
+    readonly chain: {
+      readonly initial: Readonly<Record<string, string>>;
+      readonly rotations: readonly string[];
+    };
+  };
+  /** The recipients as the authority signed them: clients seal only to these, after verifying them. */
+  readonly recipientsStatement?: string;
+  readonly languages: readonly string[];
+  readonly treaties: readonly string[];
+  readonly profile: Readonly<Record<string, unknown>> & { readonly version: number };
+  readonly members: readonly PublicMemberView[];
+  readonly updatedAt: string;
+}
+
+/** Build a new member key from a public JWK (validated); `addedBy` is the client id that adds it. */
+export function buildMemberKey(jwk: unknown, at: string, addedBy: string): MemberKey {
+  const { jwk: publicJwk, alg, kid } = validateSigningJwk(jwk);
+  return { kid, alg, jwk: publicJwk, status: 'active', createdAt: at, addedBy };
+}
+
+/** SHA-256 (hex) of a value's RFC 8785 canonical JSON: how audit records name keys, recipients and profiles. */
+export function auditDigest(value: unknown): string {
+  return createHash('sha256').update(canonicalJson(value)).digest('hex');
+}
+
+/** Old and new value of one field; undefined when it did not change. */
+export function valueChange(field: string, from: unknown, to: unknown): FieldChange | undefined {
+  if (from !== undefined && canonicalJson(from) === canonicalJson(to)) return undefined;
+  return { field, ...(from === undefined ? {} : { from }), to };
+}
+
+/** SHA-256 of the old and new value of one field (keys, recipients, profiles); undefined when unchanged. */
+export function digestChange(field: string, from: unknown, to: unknown): FieldChange | undefined {
+  const toSha256 = auditDigest(to);
+  if (from === undefined) return { field, toSha256 };
+  const fromSha256 = auditDigest(from);
+  return fromSha256 === toSha256 ? undefined : { field, fromSha256, toSha256 };
+}
+
+export const changesOf = (...changes: Array<FieldChange | undefined>): FieldChange[] =>
+  changes.filter((c): c is FieldChange => c !== undefined);
+
+/** The public part of a key set, as audit digests cover it (what a verifier could recompute). */
+export const keyDigestView = (keys: readonly MemberKey[]) =>
+  keys.map((k) => ({ kid: k.kid, alg: k.alg, jwk: k.jwk, status: k.status }));
+
+export const statementError = (message: string) => new PouchError('ERR_STATEMENT_INVALID', message);
+
+/** A new authority key record from a public JWK (validated like a member key: public, P-256 or Ed25519). */
+export function buildAuthorityKey(jwk: unknown): AuthorityKeyRecord {
+  const { jwk: key } = validateSigningJwk(stripKeyMetadata(jwk));
+  return { initial: key, rotations: [], current: key, fingerprint: computeJwkThumbprint(key) };
+}
+
+/** A JWK's key members only: an authority key's kid is its fingerprint, whatever the input says. */
+function stripKeyMetadata(jwk: unknown): unknown {
+  if (typeof jwk !== 'object' || jwk === null) return jwk;
+  const { kid: _kid, use: _use, alg: _alg, ...rest } = jwk as Record<string, unknown>;
+  return rest;
+}
+
+/** A signed recipients statement, verified against the authority's current key; it must be the next version. */
+export interface VerifiedRecipients {
+  readonly recipients: readonly string[];
+  readonly statement: string;
+  readonly version: number;
+}
+
+/**
+ * Verify a recipients statement for an authority: signed by its current authority key, about this authority,
+ * the next version (an old statement cannot be replayed), and age recipients the exchange can parse.
+ */
+export async function verifyRecipientsStatement(
+  authority: {
+    readonly id: string;
+    readonly authorityKey?: AuthorityKeyRecord;
+    readonly recipientsVersion?: number;
+  },
+  statement: string,
+): Promise<VerifiedRecipients> {
+  if (!authority.authorityKey) {
+    throw statementError('The authority has no authority key yet: the operator registers it at onboarding');
+  }
+  const verified = await verifyDirectoryStatement(statement, authority.authorityKey.current, {
+    authorityId: authority.id,
+    kind: 'recipients',
+  });
+  const expected = (authority.recipientsVersion ?? 0) + 1;
+  if (verified.version !== expected) {
+    throw statementError(`The recipients statement must be version ${expected}, not ${verified.version}`);
+  }
+  validateRecipients(verified.content.recipients);
+  return { recipients: [...new Set(verified.content.recipients)], statement, version: verified.version };
+}
+
+/** Validate authority fields; throws ERR_VALIDATION naming the field. */
+export function validateAuthorityFields(
+  fields: {
+    readonly [K in keyof AuthorityFields]?: AuthorityFields[K] | undefined;
+  },
+): void {
+  if (fields.country !== undefined) validateCountry(fields.country);
+  if (fields.recipients !== undefined) validateRecipients(fields.recipients);
+}
+
+/** Build an audit record for a change about to be made. */
+export function buildAuditRecord(input: {
+  actor: AuditActor;
+  origin: RequestOrigin;
+  at: string;
+  action: AuditAction;
+  target: AuditRecord['target'];
+  summary?: Record<string, unknown>;
+}): AuditRecord {
+  return {
+    id: generateAuditId(),
+    authorityId: input.target.authorityId,
+    at: input.at,
+    actor: input.actor,
+    action: input.action,
+    target: input.target,
+    summary: input.summary ?? {},
+    origin: input.origin,
+    outcome: 'pending',
+  };
+}
+
+/** Turn an entry into its public view. */
+export function toPublicAuthority(entry: AuthorityEntry): PublicAuthorityView {
+  const a = entry.authority;
+  return {
+    id: a.id,
+    country: a.country,
+    name: a.name,
+    roles: a.roles,
+    status: a.status,
+    recipients: a.recipients,
+    ...(a.authorityKey
+      ? {
+          authorityKey: {
+            fingerprint: a.authorityKey.fingerprint,
+            jwk: { ...a.authorityKey.current },
+            chain: { initial: { ...a.authorityKey.initial }, rotations: a.authorityKey.rotations },
+          },
+        }
+      : {}),
+    ...(a.recipientsStatement ? { recipientsStatement: a.recipientsStatement } : {}),
+    languages: a.languages,
+    treaties: a.treaties,
+    profile: a.profile,
+    updatedAt: a.updatedAt,
+    members: entry.members.map(toPublicMember),
+  };
+}
+
+export function revokeKey(key: MemberKey, at: string, by: AuditActor): MemberKey {
+  return key.status === 'revoked'
+    ? key
+    : { ...key, status: 'revoked', revokedAt: at, revokedBy: by.clientId };
+}
+
+/** The operator's patch applied to an authority (fields validated by the caller). */
+export function applyOperatorPatch(a: Authority, patch: OperatorAuthorityPatch): Authority {
+  return {
+    ...a,
+    ...(patch.name !== undefined ? { name: patch.name } : {}),
+    ...(patch.country !== undefined ? { country: patch.country } : {}),
+    ...(patch.roles !== undefined ? { roles: [...new Set(patch.roles)] } : {}),
+    ...(patch.status !== undefined ? { status: patch.status } : {}),
+  };
+}
+
+/** A member's public view: id, name, role and public keys with their status. */
+export function toPublicMember(m: Member): PublicMemberView {
+  return {
+    id: m.id,
+    displayName: m.displayName,
+    role: m.role,
+    status: m.status,
+    keys: m.keys.map((k) => ({
+      kid: k.kid,
+      alg: k.alg,
+      status: k.status,
+      createdAt: k.createdAt,
+      ...(k.revokedAt ? { revokedAt: k.revokedAt } : {}),
+      jwk: { ...k.jwk, kid: k.kid, alg: k.alg, use: 'sig' },
+    })),
+  };
+}

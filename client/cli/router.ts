@@ -59,7 +59,7 @@ function bindOptionValues(args: readonly string[], specs: OptionSpecs): string[]
       break;
     }
     const next = args[i + 1];
-    if (takesValue.has(arg) && next !== undefined && next.startsWith('-') && next !== '--') {
+    if (takesValue.has(arg) && next?.startsWith('-') && next !== '--') {
       out.push(arg.startsWith('--') ? `${arg}=${next}` : `${arg}${next}`);
       i++;
     } else {

@@ -174,17 +174,14 @@ export function createMessages(ctx: ExchangeContext) {
   }
 
   /**
-   * Refuse a second, different message under a message id already used in this exchange (an intent written, or a
-   * message recorded): the recipient may already have read the first one, and its `message.sent` names it.
+   * Refuse a second, different message under a message id already used in this exchange: the recipient may already
+   * have read the first one, and its `message.sent` names it. Every message record is written from its intent (and
+   * conditionally on the same manifest), so the intent is the one thing to compare with.
    */
   async function refuseRewrite(exchangeId: string, intent: MessageIntent): Promise<void> {
-    const [intents, messages] = await Promise.all([
-      deps.exchanges.listMessageIntents(exchangeId),
-      deps.exchanges.listMessages(exchangeId),
-    ]);
-    const earlier: MessageIntent | undefined =
-      intents.find((i) => i.messageId === intent.messageId) ??
-      messages.find((m) => m.messageId === intent.messageId);
+    const earlier = (await deps.exchanges.listMessageIntents(exchangeId)).find(
+      (i) => i.messageId === intent.messageId,
+    );
     if (earlier && !sameMessage(earlier, intent)) throw immutable();
   }
 

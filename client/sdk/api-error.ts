@@ -48,6 +48,7 @@ const knownCodeTable: Readonly<Record<PouchErrorCode, true>> = {
   ERR_LEDGER_BROKEN: true,
   ERR_LEDGER_FORKED: true,
   ERR_PROOF_INVALID: true,
+  ERR_LABEL_MISMATCH: true,
   ERR_DRAFT_INVALID: true,
   ERR_INTERNAL: true,
 };

@@ -4,10 +4,11 @@
 import { z } from 'zod';
 import { EXCHANGE_STATES, MESSAGE_KINDS } from '../domain/exchange/state-machine.ts';
 import {
+  DeadlineSchema,
   ExchangeKindSchema,
   IdSchema,
   MessageIdSchema,
-  printableText,
+  ReferenceSchema,
   Sha256Base64Schema,
   Sha256HexSchema,
   UrgencySchema,
@@ -114,9 +115,9 @@ export const CreateExchangeSchema = z
     kind: ExchangeKindSchema,
     urgency: UrgencySchema,
     requestedId: IdSchema,
-    requesterReference: printableText(1, 100),
+    requesterReference: ReferenceSchema,
     links: z.array(IdSchema).max(20).optional(),
-    deadline: z.iso.datetime().optional(),
+    deadline: DeadlineSchema.optional(),
   })
   .meta({ id: 'CreateExchange' });
 export type CreateExchangeRequest = z.input<typeof CreateExchangeSchema>;
@@ -168,7 +169,11 @@ export const PostMessageSchema = z
     messageId: MessageIdSchema,
     kind: z.enum(MESSAGE_KINDS),
     final: z.boolean().optional(),
-    requestedReference: printableText(1, 100).optional(),
+    /**
+     * The requested authority's own reference (its acknowledgement, usually). Only the requested side may give
+     * it; when the manifest carries label claims it must be the claims' `requestedReference`.
+     */
+    requestedReference: ReferenceSchema.optional(),
     documentIds: z.array(IdSchema).max(1000),
     manifest: z.string().min(20).max(200_000),
     check: CompletenessCheckSchema,

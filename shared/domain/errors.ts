@@ -53,6 +53,11 @@ export type PouchErrorCode =
   | 'ERR_HASH_MISMATCH'
   | 'ERR_SIGNATURE_INVALID'
   | 'ERR_MANIFEST_INVALID'
+  /**
+   * What a label says (recipient, kind, urgency, deadline, references) disagrees with what the sender sealed:
+   * the checked draft, the label claims signed in the manifest, or the opened request.
+   */
+  | 'ERR_LABEL_MISMATCH'
   | 'ERR_LEDGER_CONFLICT'
   | 'ERR_LEDGER_BROKEN'
   /** A chain head that does not extend the head logged before for it, or two checkpoints that do not agree. */

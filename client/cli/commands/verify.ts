@@ -9,7 +9,7 @@ import { createReadStream } from 'node:fs';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { PublicJwk } from '../../../shared/crypto/compact-jws.ts';
-import { type BundleVerification, verifyBundle } from '../../../shared/custody/bundle.ts';
+import { type BundleLabel, type BundleVerification, verifyBundle } from '../../../shared/custody/bundle.ts';
 import { verifyCheckpoint } from '../../../shared/custody/checkpoints.ts';
 import type { Checkpoint } from '../../../shared/domain/ledger/checkpoint.ts';
 import type { LedgerEvent } from '../../../shared/domain/ledger/event.ts';
@@ -140,7 +140,10 @@ export async function verifyAndReport(
     uncheckpointedEvents: uncheckpointed,
     bundleVersion: verdict.version,
     loggedHeads: verdict.loggedHeads,
+    label: verdict.label ?? null,
   };
+  // The label, checked against the ledger and the manifests' signed claims: references are what a reader asks for.
+  const labelLine = verdict.label ? [describeVerifiedLabel(verdict.label)] : [];
   // Exports do not force a checkpoint: the newest events wait for the scheduled one. Say so.
   const pending =
     uncheckpointed > 0
@@ -204,6 +207,7 @@ export async function verifyAndReport(
     },
     [
       `Exchange ${verdict.exchangeId}`,
+      ...labelLine,
       ...timeline,
       `OK: ${counts} (${verdict.loggedHeads} logged head(s) found in the chain); all verified against the pinned exchange key ${fingerprint ?? pin.fingerprints.join(' or ')} (${pin.source === 'live' ? 'published by the exchange' : '--exchange-key'}).`,
       ...legacy,
@@ -212,6 +216,18 @@ export async function verifyAndReport(
     ],
   );
   return verifyExitCodes.ok;
+}
+
+/** One line of the verified label: kind, urgency, deadline and both parties with their references. */
+function describeVerifiedLabel(label: BundleLabel): string {
+  const text = (value: unknown) => (typeof value === 'string' ? value : '-');
+  const deadline = typeof label.deadline === 'string' ? `, deadline ${label.deadline}` : '';
+  const requested =
+    typeof label.requestedReference === 'string' ? ` (ref ${label.requestedReference})` : ' (no ref yet)';
+  return (
+    `Label: ${text(label.kind)}, ${text(label.urgency)}${deadline}; from ${label.requesterId} (ref ${text(label.requesterReference)})` +
+    ` to ${label.requestedId}${requested}`
+  );
 }
 
 /** A checkpoint file as read for `--consistency`: the signed JWS, and what else the file offers. */

@@ -2,6 +2,7 @@
 // can record: the recipient's first sight of a message is `message.delivered` (with a receipt), an auditor's read
 // is `auditor.viewed`; and any read catches a lagging label up from the chain head.
 import type { Principal } from '../../../shared/domain/identity/types.ts';
+import { latestRequestedReference } from '../../../shared/domain/ledger/label-projection.ts';
 import { isReceiptAction } from '../../../shared/domain/ledger/receipt.ts';
 import { authorize, canListExchanges, readsAsAuditor } from '../../policy/policy.ts';
 import type { ExchangeLabel, ListFilter, MessageRecord } from '../../ports/exchange-repository.ts';
@@ -76,7 +77,8 @@ export function createExchangeReads(ctx: ExchangeContext) {
       // The label is a projection of the ledger: if an earlier write of it failed, catch it up now.
       const head = events.at(-1);
       if (head && head.seq > label.ledgerSeq) {
-        await recorder.project(label, head);
+        const reference = latestRequestedReference(events.filter((e) => e.seq > label.ledgerSeq));
+        await recorder.project(label, head, reference === undefined ? {} : { requestedReference: reference });
         changed = true;
       }
       if (changed) label = (await deps.exchanges.getExchange(exchangeId)) ?? label;

@@ -5,7 +5,7 @@ import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sealFile } from '../../shared/crypto/age-native.ts';
 import { partsDigestOf } from '../../shared/crypto/sealed-digest.ts';
-import { type Manifest, signManifest } from '../../shared/custody/manifest.ts';
+import { type Manifest, type ManifestLabel, signManifest } from '../../shared/custody/manifest.ts';
 import { PouchError } from '../../shared/domain/errors.ts';
 import { planUpload, type UploadPlan } from '../../shared/domain/upload-plan.ts';
 import {
@@ -88,6 +88,12 @@ export interface DeliverMessageOptions {
   /** age recipients to seal to: the counterpart's and the sender's own authority's. */
   readonly recipients: readonly string[];
   readonly message: Omit<PostMessageInput, 'messageId' | 'documentIds' | 'manifest'>;
+  /**
+   * The label the message is sealed under (signed in the manifest as the sender's claims; the exchange and the
+   * recipient's client compare it with the label they see). Derived from what the state key already holds: the
+   * create input (send) or the exchange's fixed label fields and the message's requested reference (reply).
+   */
+  readonly label?: ManifestLabel;
   readonly files?: readonly AttachedFile[];
   readonly generated?: readonly GeneratedDocument[];
   /**
@@ -222,6 +228,7 @@ export async function deliverMessage(options: DeliverMessageOptions): Promise<De
       documents: state.documents.map(describeSealedDocument),
       // The check result and `final` are the sender's word: signed here, recorded by the exchange as such.
       ...(check || final !== undefined ? { senderAssertions } : {}),
+      ...(options.label ? { label: options.label } : {}),
     };
     state.manifest = await signManifest(manifest, options.signer.privateKey, {
       alg: options.signer.alg,

@@ -3,7 +3,6 @@
 // with a label. `pouch send` builds the label from the checked draft with it; the recipient's client checks the
 // opened request against the label with it.
 import type { Urgency } from '../exchange/urgency.ts';
-import { URGENCIES } from '../exchange/urgency.ts';
 
 /** The label fields a request speaks for. Absent: the request says nothing about it (a blank draft element). */
 export interface RequestLabelClaims {
@@ -89,9 +88,4 @@ export function describeRequestLabelMismatch(
   if ((claims.deadline ?? null) !== (label.deadline ?? null)) return 'deadline';
   if (claims.reference !== undefined && claims.reference !== label.requesterReference) return 'reference';
   return undefined;
-}
-
-/** Whether a string is one of the urgency levels (a draft may say anything). */
-export function isUrgency(value: string): value is Urgency {
-  return (URGENCIES as readonly string[]).includes(value);
 }

@@ -1,15 +1,22 @@
 // Client exchange workflows: fetches every document of an exchange and proves each one before it lands — the
 // manifest signature against the sender member's key in the directory, the sealed hash after download (and, for
 // a multipart upload, the parts' composite the exchange signed), then the plaintext hash after opening with the
-// authority's age identity. Only verified files reach the output.
+// authority's age identity. Only verified files reach the output. The label shown must be the one the sender
+// signed (its manifest's label claims), and an opened request.json must say what the label says.
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { link, mkdir, rm, stat } from 'node:fs/promises';
+import { link, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openFile } from '../../shared/crypto/age-native.ts';
 import { partsDigestOf } from '../../shared/crypto/sealed-digest.ts';
-import { type Manifest, readManifestKid, verifyManifest } from '../../shared/custody/manifest.ts';
+import {
+  describeLabelMismatch,
+  type Manifest,
+  readManifestKid,
+  verifyManifest,
+} from '../../shared/custody/manifest.ts';
 import { isPouchError, PouchError, type PouchErrorCode } from '../../shared/domain/errors.ts';
+import { describeRequestLabelMismatch } from '../../shared/domain/requests/request-label.ts';
 import {
   type DirectoryEntry,
   type ExchangeLabel,
@@ -62,6 +69,11 @@ export interface FetchExchangeResult {
     readonly sender: string;
     readonly kid: string;
     readonly signatureVerified: true;
+    /**
+     * `verified`: the manifest signs the label the message was sealed under, and it is the label shown.
+     * `absent`: the manifest predates label claims, so the label is the exchange's word alone.
+     */
+    readonly labelClaims: 'verified' | 'absent';
   }>;
   readonly documents: readonly FetchedDocument[];
 }
@@ -93,6 +105,8 @@ export async function fetchExchange(options: FetchExchangeOptions): Promise<Fetc
 
   await mkdir(options.outDir, { recursive: true });
   const verifiedMessages: Array<FetchExchangeResult['messages'][number]> = [];
+  /** The latest requested reference a verified manifest claims (messages go in seq order). */
+  let claimedReference: string | undefined;
   const documents: FetchedDocument[] = [];
   for (const message of chosen) {
     const { manifest, kid } = await verifyMessageManifest(
@@ -106,7 +120,10 @@ export async function fetchExchange(options: FetchExchangeOptions): Promise<Fetc
       sender: message.senderClientId,
       kid,
       signatureVerified: true,
+      labelClaims: manifest.label ? 'verified' : 'absent',
     });
+    if (manifest.label?.requestedReference !== undefined)
+      claimedReference = manifest.label.requestedReference;
     if (manifest.documents.length === 0) continue;
     const folderName = `${String(ordered.indexOf(message) + 1).padStart(2, '0')}-${deriveSafeFileName(message.kind, 'message')}`;
     const folder = join(options.outDir, folderName);
@@ -114,8 +131,20 @@ export async function fetchExchange(options: FetchExchangeOptions): Promise<Fetc
     const taken = new Set<string>();
     for (const entry of manifest.documents) {
       const name = claimUniqueName(deriveSafeFileName(entry.name, entry.documentId), taken);
-      documents.push(await fetchOne(options, label.id, message, entry, join(folder, name)));
+      documents.push(await fetchOne(options, label, message, entry, join(folder, name)));
     }
+  }
+  // The requested reference shown must be the latest one its authority signed (when all messages were read).
+  if (
+    chosen.length === ordered.length &&
+    claimedReference !== undefined &&
+    label.requestedReference !== claimedReference
+  ) {
+    throw new PouchError(
+      'ERR_LABEL_MISMATCH',
+      `The label of ${label.id} shows the requested reference '${label.requestedReference ?? ''}', but the requested authority signed '${claimedReference}'`,
+      { details: { field: 'requestedReference' } },
+    );
   }
   return { label, outDir: options.outDir, messages: verifiedMessages, documents };
 }
@@ -166,12 +195,64 @@ export async function verifyMessageManifest(
       `The signed manifest of message ${message.messageId} does not match the message`,
     );
   }
+  if (manifest.label) {
+    // The label the sender sealed under must be the label the exchange shows: the operator cannot bend it.
+    const side = authorityId === label.requesterId ? 'requester' : 'requested';
+    const field = describeLabelMismatch(manifest.label, label, side);
+    if (field) {
+      throw new PouchError(
+        'ERR_LABEL_MISMATCH',
+        `The label of ${label.id} differs from the one message ${message.messageId} was signed and sealed under (${field})`,
+        { details: { field, messageId: message.messageId } },
+      );
+    }
+  }
   return { manifest, kid };
+}
+
+/** A request.json larger than this is not a request the CLI wrote; it is saved, not parsed. */
+const REQUEST_JSON_MAX_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The opened request must say what the label says: its addressee, kind, urgency, deadline and reference. A
+ * request.json of a request message that is not JSON (or not an object) is an attachment like any other.
+ */
+async function checkOpenedRequest(
+  plainPath: string,
+  label: ExchangeLabel,
+  message: ExchangeMessage,
+  entry: Manifest['documents'][number],
+  describe: string,
+): Promise<void> {
+  if (message.kind !== 'request' || entry.name !== 'request.json' || entry.size > REQUEST_JSON_MAX_BYTES)
+    return;
+  let request: unknown;
+  try {
+    request = JSON.parse(await readFile(plainPath, 'utf8'));
+  } catch {
+    return;
+  }
+  if (typeof request !== 'object' || request === null || Array.isArray(request)) return;
+  const recipientId = message.senderAuthorityId === label.requesterId ? label.requestedId : label.requesterId;
+  const field = describeRequestLabelMismatch(request, {
+    recipientId,
+    kind: label.kind,
+    urgency: label.urgency,
+    deadline: label.deadline,
+    requesterReference: label.requesterReference,
+  });
+  if (field) {
+    throw new PouchError(
+      'ERR_LABEL_MISMATCH',
+      `${describe}: the sealed request says another ${field} than the label; nothing was saved`,
+      { details: { field, messageId: message.messageId, documentId: entry.documentId } },
+    );
+  }
 }
 
 async function fetchOne(
   options: FetchExchangeOptions,
-  exchangeId: string,
+  label: ExchangeLabel,
   message: ExchangeMessage,
   entry: Manifest['documents'][number],
   outputPath: string,
@@ -190,6 +271,7 @@ async function fetchOne(
   const existing = await stat(outputPath).catch(() => undefined);
   if (existing) {
     if (existing.size === entry.size && (await hashFile(outputPath)) === entry.plaintextSha256) {
+      await checkOpenedRequest(outputPath, label, message, entry, `${outputPath}`);
       return { ...base, outcome: 'present' };
     }
     throw new PouchError('ERR_CONFLICT', `${outputPath} exists with other content; choose another --out`, {
@@ -200,7 +282,7 @@ async function fetchOne(
   const work = join(options.outDir, `.pouch-fetch-${randomBytes(6).toString('hex')}`);
   await mkdir(work, { mode: 0o700 });
   try {
-    const download = await requestDownload(options.client, exchangeId, entry.documentId);
+    const download = await requestDownload(options.client, label.id, entry.documentId);
     if (
       download.document.sealedSha256 !== entry.sealedSha256 ||
       download.document.sealedSize !== entry.sealedSize
@@ -256,6 +338,7 @@ async function fetchOne(
         `${describe}: the opened content does not match the signed manifest; nothing was saved`,
       );
     }
+    await checkOpenedRequest(plainPath, label, message, entry, describe);
     await placeFile(plainPath, outputPath);
     let keptSealed: string | undefined;
     if (options.keepSealed) {

@@ -6,6 +6,7 @@ import type { PublicJwk } from '../crypto/compact-jws.ts';
 import { PouchError } from '../domain/errors.ts';
 import { type ChainHead, type Checkpoint, verifyChainHeadProof } from '../domain/ledger/checkpoint.ts';
 import { decodeEventLine, type LedgerEvent } from '../domain/ledger/event.ts';
+import { requestedReferenceSetBy } from '../domain/ledger/label-projection.ts';
 import {
   describeReceiptMismatch,
   isReceiptAction,
@@ -18,7 +19,6 @@ import {
   splitLineBatches,
 } from '../domain/ledger/stream-verifier.ts';
 import { verifyCheckpoint } from './checkpoints.ts';
-import { requestedReferenceSetBy } from '../domain/ledger/label-projection.ts';
 import {
   type ClaimedLabelView,
   describeLabelMismatch,
@@ -537,7 +537,8 @@ function createState(options: VerifyBundleOptions) {
       const field = (['kind', 'urgency', 'requesterReference', 'deadline'] as const).find(
         (f) => (d[f] ?? null) !== (label?.[f] ?? null),
       );
-      if (field) fail('label', field, `The label's ${field} is not the one the exchange.created event records`);
+      if (field)
+        fail('label', field, `The label's ${field} is not the one the exchange.created event records`);
     }
     const setsReference = requestedReferenceSetBy(event);
     if (setsReference !== undefined && (!label || !(seq > Number(label.ledgerSeq)))) {
@@ -615,7 +616,11 @@ function createState(options: VerifyBundleOptions) {
       const side = event.actor.authorityId === label.requesterId ? 'requester' : 'requested';
       const field = describeLabelMismatch(claims, claimedViewOf(label), side);
       if (field) {
-        fail(element, 'label', `${element}: the label the sender sealed under differs from the label (${field})`);
+        fail(
+          element,
+          'label',
+          `${element}: the label the sender sealed under differs from the label (${field})`,
+        );
       }
     }
   }

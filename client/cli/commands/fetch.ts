@@ -43,6 +43,7 @@ export const fetchCommand = defineCommand({
       createProgress: (label, total) => ctx.createProgress({ label, total }),
     });
     const fetched = result.documents.filter((d) => d.outcome === 'fetched').length;
+    const unbound = result.messages.filter((m) => m.labelClaims === 'absent').length;
     ctx.print(
       {
         exchangeId: result.label.id,
@@ -57,6 +58,11 @@ export const fetchCommand = defineCommand({
             `${d.outcome === 'fetched' ? 'verified' : 'present '}  ${d.path}  ${formatBytes(d.size)}  sha256 ${d.plaintextSha256.slice(0, 16)}…`,
         ),
         `${fetched} document(s) fetched, ${result.documents.length - fetched} already present; ${result.messages.length} signed manifest(s) verified. Output: ${result.outDir}`,
+        ...(unbound > 0
+          ? [
+              `Note: ${unbound} manifest(s) sign no label (an older client sent them): their label is the exchange's word, checked only against an opened request.`,
+            ]
+          : []),
       ],
     );
     return 0;

@@ -66,7 +66,10 @@ export const inboxCommand = defineCommand({
       label.urgency,
       label.status,
       label.requesterId === me.authorityId ? `to ${label.requestedId}` : `from ${label.requesterId}`,
-      label.requesterReference,
+      // Both parties' references: the requester's, then the requested authority's once it gave one.
+      label.requestedReference
+        ? `${label.requesterReference} / ${label.requestedReference}`
+        : label.requesterReference,
       label.updatedAt.replace(/\.\d+Z$/, 'Z'),
     ]);
     const human =

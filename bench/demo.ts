@@ -146,17 +146,7 @@ try {
   );
   const mla = (await step('Northland sends the MLA request, linked to the preservation request', () =>
     north(
-      [
-        'send',
-        '--to',
-        southmark.authorityId,
-        '--reference',
-        'NL-2026-0042',
-        '--link',
-        preservation.exchangeId,
-        '--draft',
-        draftPath,
-      ],
+      ['send', '--to', southmark.authorityId, '--link', preservation.exchangeId, '--draft', draftPath],
       true,
     ),
   )) as Sent;

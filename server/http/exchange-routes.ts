@@ -289,7 +289,8 @@ export function registerExchangeRoutes(deps: ExchangeRouteDeps) {
               'sent with other contents (ERR_MESSAGE_IMMUTABLE: a sent message never changes), or a concurrent change',
           ),
           422: problemResponse(
-            'The manifest does not verify or does not match the uploads, or the Idempotency-Key was used with another request',
+            'The manifest does not verify or does not match the uploads, its signed label claims differ from the label ' +
+              '(ERR_LABEL_MISMATCH), or the Idempotency-Key was used with another request',
           ),
         },
       }),

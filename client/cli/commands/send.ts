@@ -151,7 +151,11 @@ export function refuseLabelMismatch(draft: unknown, label: RequestLabel, flags: 
   const field = describeRequestLabelMismatch(draft, label);
   if (!field) return;
   const claims = labelClaimsOfRequest(draft);
-  const { flag, path } = LABEL_SOURCES[field];
+  const { flag } = LABEL_SOURCES[field];
+  // Spontaneous information names its addressee `receivingAuthority`; every other kind `requestedAuthority`.
+  const receiving = typeof draft === 'object' && draft !== null && 'receivingAuthority' in draft;
+  const path =
+    field === 'recipient' && receiving ? 'receivingAuthority.authorityId' : LABEL_SOURCES[field].path;
   const said = {
     recipient: claims.recipientId ?? `an authority in ${claims.recipientCountry ?? '?'}`,
     kind: claims.kind,

@@ -135,9 +135,11 @@ export async function fetchExchange(options: FetchExchangeOptions): Promise<Fetc
     }
   }
   // The requested reference shown must be the latest one its authority signed (when all messages were read).
+  // With every manifest signing its label, a reference no manifest claims was not given by the requested side.
+  const allSigned = verifiedMessages.every((m) => m.labelClaims === 'verified');
   if (
     chosen.length === ordered.length &&
-    claimedReference !== undefined &&
+    (claimedReference !== undefined || allSigned) &&
     label.requestedReference !== claimedReference
   ) {
     throw new PouchError(

@@ -197,8 +197,13 @@ describe('the label comes from the checked draft (finding 7)', () => {
       (await readdir(out, { recursive: true }).catch(() => [])).filter((n) => n.endsWith('.json')),
     ).toEqual([]);
 
+    // Nor can it give the requested authority a reference it never signed.
+    const moved = (await repo.getExchange(exchangeId))!;
+    await repo.putExchange({ ...moved, urgency: honest.urgency, requestedReference: 'SM-INVENTED' });
+    expect(errorCode(await south(['--json', 'fetch', exchangeId, '--out', out]))).toBe('ERR_LABEL_MISMATCH');
+
     // Put back (the read recorded a delivery since, so the label moved on): the same fetch now passes.
-    const current = (await repo.getExchange(exchangeId))!;
+    const { requestedReference: _invented, ...current } = (await repo.getExchange(exchangeId))!;
     await repo.putExchange({ ...current, urgency: honest.urgency });
     const fetched = await south(['--json', 'fetch', exchangeId, '--out', out]);
     expect(fetched.code, fetched.stderr).toBe(0);

@@ -2,6 +2,7 @@
 // the stateless stack wired to both. infra/app.ts (the `cdk` entry) and tests/infra build the app through this.
 import type { App, aws_lambda as lambda, StackProps } from 'aws-cdk-lib';
 import { EdgeStack, edgeRegion } from './edge-stack.ts';
+import { acknowledgeStackWide } from './nag.ts';
 import { readSettings } from './settings.ts';
 import { StatefulStack } from './stateful-stack.ts';
 import { StatelessStack } from './stateless-stack.ts';
@@ -53,5 +54,6 @@ export function buildPouchApp(app: App, options: PouchAppOptions = {}): PouchSta
     webAclArn: edge.webAcl.attrArn,
     ...(options.apiCode ? { apiCode: options.apiCode } : {}),
   });
+  for (const stack of [stateful, edge, stateless]) acknowledgeStackWide(stack);
   return { stateful, edge, stateless };
 }

@@ -31,6 +31,8 @@ export interface PouchSettings {
   /** WAF rate-based rules: requests per client IP per 5 minutes, overall and on the token endpoint. */
   readonly wafRateLimitPerIp: number;
   readonly wafTokenRateLimitPerIp: number;
+  /** Generation of the origin-verify secret; a new number makes a new secret (rotation, docs/operations.md). */
+  readonly originVerifyGeneration: number;
   /** The portal's Vite build output, relative to the repository root; a placeholder is served when absent. */
   readonly portalDistDir: string;
   readonly apiThrottleBurstLimit: number;
@@ -143,6 +145,7 @@ export function readSettings(node: Node): PouchSettings {
     wafRateLimitPerIp: int('wafRateLimitPerIp', 10, 2_000_000_000),
     wafTokenRateLimitPerIp: int('wafTokenRateLimitPerIp', 10, 2_000_000_000),
     portalDistDir,
+    originVerifyGeneration: int('originVerifyGeneration', 1, 1_000_000, raw('originVerifyGeneration') ?? 1),
     apiThrottleBurstLimit: int('apiThrottleBurstLimit', 1, 5000),
     apiThrottleRateLimit: int('apiThrottleRateLimit', 1, 10000),
     logRetention: retentionDays as logs.RetentionDays,

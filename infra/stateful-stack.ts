@@ -55,6 +55,12 @@ export class StatefulStack extends Stack {
         'This is the server access log destination; logging it to itself would create a log loop, ' +
         'and S3 delivers logs to it with its own service principal under the bucket policy.',
     });
+    Validations.of(accessLogs.bucket).acknowledge({
+      id: 'NIST.800.53.R5-S3DefaultEncryptionKMS',
+      reason:
+        'S3 server access logs can only be delivered to a bucket encrypted with SSE-S3; they hold request ' +
+        'metadata, never object contents.',
+    });
 
     const evidence = new SecureBucket(this, evidenceBucket.id, {
       encryptionKey: this.dataKey,

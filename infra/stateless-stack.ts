@@ -47,7 +47,7 @@ import {
 import { EdgeDistribution } from './constructs/edge-distribution.ts';
 import { PouchHttpApi } from './constructs/http-api.ts';
 import { SecureBucket } from './constructs/secure-bucket.ts';
-import { acknowledgeWildcardResource } from './nag.ts';
+import { acknowledgeRules, acknowledgeWildcardResource } from './nag.ts';
 import type { PouchSettings } from './settings.ts';
 import type { DefinedTable } from './stateful-stack.ts';
 
@@ -58,6 +58,9 @@ import type { DefinedTable } from './stateful-stack.ts';
 export const evidenceCorsAllowedHeaders = ['content-type', 'content-length', 'content-md5', 'x-amz-*'];
 /** Response headers the client must read: ETag for multipart completion, the checksum to verify the upload. */
 export const evidenceCorsExposedHeaders = ['ETag', 'x-amz-checksum-sha256', 'x-amz-version-id'];
+
+/** The construct id CDK gives the AwsCustomResource provider function (a singleton per stack). */
+const awsCustomResourceProviderId = 'AWS679f53fac002430cb0da5b7982bd2287';
 
 export interface StatelessStackProps extends StackProps {
   readonly settings: PouchSettings;
@@ -126,11 +129,20 @@ export class StatelessStack extends Stack {
     // The shared secret CloudFront sends to the API and the app checks (server/http/origin-verify.ts): without
     // it, the execute-api endpoint would let anyone go around the WAF. An HTTP API's default endpoint cannot be
     // turned off without an API Gateway custom domain, which CloudFront would then need as its origin anyway.
-    const originVerify = new secretsmanager.Secret(this, 'OriginVerify', {
+    // A new generation is a new secret, hence a new value in CloudFront and the API at the next deploy.
+    const generation = settings.originVerifyGeneration;
+    const originVerify = new secretsmanager.Secret(this, generation === 1 ? 'OriginVerify' : `OriginVerify${generation}`, {
       description: 'Pouch: header value CloudFront adds to API requests; the API refuses requests without it',
       encryptionKey: opsKey,
       generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
     });
+    acknowledgeRules(
+      originVerify,
+      ['AwsSolutions-SMG4', 'NIST.800.53.R5-SecretsManagerRotationEnabled'],
+      'The value is read at deploy time into the CloudFront origin header and the API environment, so a ' +
+        'rotation Lambda could not reach either; it is rotated by redeploying with a new generation ' +
+        '(-c originVerifyGeneration=N, docs/operations.md). It guards a path to the API, not data.',
+    );
     // A deploy-time dynamic reference ({{resolve:secretsmanager:...}}), never a literal in the template.
     const originVerifyValue = originVerify.secretValue.unsafeUnwrap();
 
@@ -141,7 +153,13 @@ export class StatelessStack extends Stack {
       id: 'AwsSolutions-S1',
       reason:
         'This is the CloudFront and portal-bucket log destination; logging it to itself would create a log ' +
-        'loop. The evidence access logs go to the stateful stack\'s log bucket, which cannot take ACL deliveries.',
+        "loop. The evidence access logs go to the stateful stack's log bucket, which cannot take ACL deliveries.",
+    });
+    Validations.of(edgeLogs.bucket).acknowledge({
+      id: 'NIST.800.53.R5-S3DefaultEncryptionKMS',
+      reason:
+        'CloudFront standard logs and S3 server access logs are delivered by AWS services that write to SSE-S3 ' +
+        'targets; the logs hold request metadata only (the Authorization header is never logged by CloudFront).',
     });
 
     this.edge = new EdgeDistribution(this, 'Edge', {
@@ -172,7 +190,7 @@ export class StatelessStack extends Stack {
       parameters: { Bucket: props.evidenceBucket.bucketName, CORSConfiguration: { CORSRules: [corsRule] } },
       physicalResourceId: cr.PhysicalResourceId.of(`pouch-evidence-cors`),
     };
-    this.evidenceCors = new cr.AwsCustomResource(this, 'EvidenceCors', {
+    const corsProvider = new cr.AwsCustomResource(this, 'EvidenceCors', {
       onCreate: putCors,
       onUpdate: putCors,
       onDelete: {
@@ -189,6 +207,15 @@ export class StatelessStack extends Stack {
         retention: settings.logRetention,
         removalPolicy: RemovalPolicy.DESTROY,
       }),
+    });
+    this.evidenceCors = corsProvider;
+    const sdkProvider = this.node.tryFindChild(awsCustomResourceProviderId);
+    if (!sdkProvider) throw new Error('AwsCustomResource provider not found; its acknowledgement needs updating');
+    Validations.of(sdkProvider).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason:
+        "CDK's AwsCustomResource provider (one per stack) sets the evidence bucket's CORS rule during deployments; " +
+        'its only other statement is s3:PutBucketCORS on that one bucket. The managed policy lets it write its logs.',
     });
 
     // Environment after the API and the distribution exist: the issuer defaults to the public origin (portal and

@@ -15,9 +15,7 @@ import {
   aws_sns_subscriptions as subscriptions,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-
-/** The namespace of Pouch's own metrics: business metrics (Powertools) and the security metric filter. */
-export const metricsNamespace = 'Pouch';
+import { metricsNamespace } from '../../server/config/observability.ts';
 
 /** The metric the `ledger.forked` security log line increments (server/use-cases/custody/checkpoint-service.ts). */
 export const ledgerForkedMetric = 'LedgerForked';

@@ -10,13 +10,17 @@ import {
   aws_certificatemanager as acm,
   aws_cloudfront as cloudfront,
   aws_cloudfront_origins as origins,
+  Aws,
+  DefaultStackSynthesizer,
   RemovalPolicy,
   aws_s3_deployment as s3deploy,
   Stack,
+  Validations,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { originVerifyHeader } from '../../server/config/environment.ts';
 import { projectRoot } from '../bundle.ts';
+import { acknowledgeRules, acknowledgeWildcardResource } from '../nag.ts';
 import { SecureBucket } from './secure-bucket.ts';
 
 /**
@@ -115,6 +119,12 @@ export class EdgeDistribution extends Construct {
     this.portalBucket = new SecureBucket(this, 'Portal', {
       accessLogs: { bucket: props.accessLogs, prefix: 'portal-bucket/' },
     }).bucket;
+    Validations.of(this.portalBucket).acknowledge({
+      id: 'NIST.800.53.R5-S3DefaultEncryptionKMS',
+      reason:
+        'The portal bucket holds the built single-page app, public code that every visitor downloads; it is ' +
+        'encrypted with SSE-S3 and readable only by this distribution through origin access control.',
+    });
 
     const hsts = {
       accessControlMaxAge: Duration.days(730),
@@ -214,6 +224,21 @@ export class EdgeDistribution extends Construct {
           }
         : {}),
     });
+    Validations.of(this.distribution).acknowledge({
+      id: 'AwsSolutions-CFR1',
+      reason:
+        'Central authorities of any State party to the treaties may use the exchange, so no country can be ' +
+        'excluded by geography; the WAF web ACL blocks known-bad addresses (Amazon IP reputation list) instead.',
+    });
+    if (!props.customDomain) {
+      Validations.of(this.distribution).acknowledge({
+        id: 'AwsSolutions-CFR4',
+        reason:
+          "Without a custom domain the distribution uses CloudFront's *.cloudfront.net certificate, whose " +
+          'viewer security policy CloudFront fixes; with -c domainName and -c certificateArn the distribution ' +
+          'requires TLSv1.2_2021 (docs/operations.md). Every client of Pouch (CLI, SDK, browsers) uses TLS 1.2+.',
+      });
+    }
     this.origin = `https://${props.customDomain?.domainName ?? this.distribution.distributionDomainName}`;
 
     const dist = join(projectRoot, props.portalDistDir);
@@ -233,5 +258,37 @@ export class EdgeDistribution extends Construct {
       prune: true,
     });
     this.portalBucket.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    this.acknowledgeDeploymentProvider();
+  }
+
+  /** The BucketDeployment's provider function is CDK's (one per stack); what it is granted is fixed by CDK. */
+  private acknowledgeDeploymentProvider(): void {
+    const stack = Stack.of(this);
+    const provider = stack.node.children.find((c) => c.node.id.startsWith('Custom::CDKBucketDeployment'));
+    if (!provider) throw new Error('BucketDeployment provider not found; its acknowledgements need updating');
+    const why =
+      "CDK's BucketDeployment provider copies the portal build from the CDK asset bucket into the portal " +
+      'bucket and invalidates the distribution, only during a deployment; its role and runtime are set by CDK.';
+    acknowledgeRules(
+      provider,
+      [
+        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        'AwsSolutions-IAM5[Action::s3:Abort*]',
+        'AwsSolutions-IAM5[Action::s3:DeleteObject*]',
+        'AwsSolutions-IAM5[Action::s3:GetBucket*]',
+        'AwsSolutions-IAM5[Action::s3:GetObject*]',
+        'AwsSolutions-IAM5[Action::s3:List*]',
+        // cloudfront:CreateInvalidation and GetInvalidation, which CDK grants on every distribution.
+        'AwsSolutions-IAM5[Resource::*]',
+        'AwsSolutions-L1',
+      ],
+      `${why} The S3 action families are CDK's grantRead/grantWrite on exactly these two buckets.`,
+    );
+    acknowledgeWildcardResource(provider, `${this.portalBucket.bucketArn}/*`, `${why} Object keys are the build's files.`);
+    acknowledgeWildcardResource(
+      provider,
+      `arn:${stack.partition}:s3:::cdk-${DefaultStackSynthesizer.DEFAULT_QUALIFIER}-assets-${Aws.ACCOUNT_ID}-${stack.region}/*`,
+      `${why} It reads the portal asset from the CDK bootstrap asset bucket.`,
+    );
   }
 }

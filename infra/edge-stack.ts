@@ -2,7 +2,14 @@
 // ACL can only be created in us-east-1, so it lives apart; the stateless stack reads its ARN through a weak
 // cross-region reference (Fn::GetStackOutput, cdk.json's defaultCrossStackReferences), which is why
 // `cdk deploy --all` deploys this stack before the stateless one.
-import { ArnFormat, aws_logs as logs, RemovalPolicy, Stack, type StackProps, aws_wafv2 as wafv2 } from 'aws-cdk-lib';
+import {
+  ArnFormat,
+  aws_logs as logs,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  aws_wafv2 as wafv2,
+} from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { PouchSettings } from './settings.ts';
 
@@ -49,7 +56,8 @@ export class EdgeStack extends Stack {
     };
 
     this.webAcl = new wafv2.CfnWebACL(this, 'WebAcl', {
-      description: 'Pouch: rate limits per client IP and AWS managed rules in front of the portal and the API',
+      description:
+        'Pouch: rate limits per client IP and AWS managed rules in front of the portal and the API',
       scope: 'CLOUDFRONT',
       defaultAction: { allow: {} },
       visibilityConfig: visibility('pouch-edge'),
@@ -94,7 +102,11 @@ export class EdgeStack extends Stack {
           priority: 1,
           action: tooMany,
           statement: {
-            rateBasedStatement: { aggregateKeyType: 'IP', limit: settings.wafRateLimitPerIp, evaluationWindowSec: 300 },
+            rateBasedStatement: {
+              aggregateKeyType: 'IP',
+              limit: settings.wafRateLimitPerIp,
+              evaluationWindowSec: 300,
+            },
           },
           visibilityConfig: visibility('pouch-rate-per-ip'),
         },
@@ -107,7 +119,9 @@ export class EdgeStack extends Stack {
               vendorName: 'AWS',
               name: group.name,
               ...(group.excluded.length > 0
-                ? { ruleActionOverrides: group.excluded.map((name) => ({ name, actionToUse: { count: {} } })) }
+                ? {
+                    ruleActionOverrides: group.excluded.map((name) => ({ name, actionToUse: { count: {} } })),
+                  }
                 : {}),
             },
           },

@@ -1,6 +1,7 @@
 // Composition of the CDK app: settings from context, the stateful stack, the edge stack (WAF, us-east-1), then
 // the stateless stack wired to both. infra/app.ts (the `cdk` entry) and tests/infra build the app through this.
 import type { App, aws_lambda as lambda, StackProps } from 'aws-cdk-lib';
+import { stackNames } from '../server/config/deployment-outputs.ts';
 import { EdgeStack, edgeRegion } from './edge-stack.ts';
 import { acknowledgeStackWide } from './nag.ts';
 import { readSettings } from './settings.ts';
@@ -29,19 +30,19 @@ export interface PouchStacks {
 export function buildPouchApp(app: App, options: PouchAppOptions = {}): PouchStacks {
   const settings = readSettings(app.node);
   const common: StackProps = { tags: { application: 'pouch' } };
-  const stateful = new StatefulStack(app, 'PouchStateful', {
+  const stateful = new StatefulStack(app, stackNames.stateful, {
     ...common,
     env: { region: settings.region },
     description: 'Pouch: keys, evidence bucket and custody tables (retained)',
     settings,
   });
-  const edge = new EdgeStack(app, 'PouchEdge', {
+  const edge = new EdgeStack(app, stackNames.edge, {
     ...common,
     env: { region: edgeRegion },
     description: 'Pouch: WAF web ACL of the CloudFront distribution (us-east-1)',
     settings,
   });
-  const stateless = new StatelessStack(app, 'PouchStateless', {
+  const stateless = new StatelessStack(app, stackNames.stateless, {
     ...common,
     env: { region: settings.region },
     description: 'Pouch: API Lambda, HTTP API, portal, CloudFront distribution and alarms',

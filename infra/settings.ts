@@ -102,13 +102,21 @@ export function readSettings(node: Node): PouchSettings {
   const domainName = optionalString('domainName');
   const certificateArn = optionalString('certificateArn');
   if ((domainName === undefined) !== (certificateArn === undefined)) {
-    throw new SettingsError('CDK context "domainName" and "certificateArn" go together: give both or neither');
+    throw new SettingsError(
+      'CDK context "domainName" and "certificateArn" go together: give both or neither',
+    );
   }
-  if (domainName !== undefined && !/^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(domainName)) {
+  if (
+    domainName !== undefined &&
+    !/^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(domainName)
+  ) {
     throw new SettingsError(`CDK context "domainName" must be a lower-case host name, got ${domainName}`);
   }
   // CloudFront only accepts certificates from ACM in us-east-1, whatever the stacks' region.
-  if (certificateArn !== undefined && !/^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[\w-]+$/.test(certificateArn)) {
+  if (
+    certificateArn !== undefined &&
+    !/^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[\w-]+$/.test(certificateArn)
+  ) {
     throw new SettingsError(
       `CDK context "certificateArn" must be an ACM certificate ARN in us-east-1 (CloudFront's region), got ${certificateArn}`,
     );
@@ -168,7 +176,6 @@ export function readSettings(node: Node): PouchSettings {
     ),
   };
 }
-
 
 /**
  * The context block of cdk.json. Tests pass it to `new App({ context })` so in-process synths see the same

@@ -4,6 +4,7 @@
 import type { aws_dynamodb as dynamodb, aws_kms as kms } from 'aws-cdk-lib';
 import { CfnOutput, Duration, Stack, type StackProps, type aws_s3 as s3, Validations } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { statefulOutputs } from '../server/config/deployment-outputs.ts';
 import { evidenceBucket, type TableDefinition, tables } from '../server/config/storage-definitions.ts';
 import { PouchKeys } from './constructs/keys.ts';
 import { SecureBucket } from './constructs/secure-bucket.ts';
@@ -19,13 +20,6 @@ export interface DefinedTable {
   readonly definition: TableDefinition;
   readonly table: dynamodb.ITable;
 }
-
-/** Stack output ids `npm run seed` and operators read (functions/seed-directory.ts, docs/operations.md). */
-export const statefulOutputs = {
-  region: 'Region',
-  evidenceBucket: 'EvidenceBucketName',
-  tables: { Main: 'MainTableName', Ledger: 'LedgerTableName', Replay: 'ReplayTableName' },
-} as const;
 
 export class StatefulStack extends Stack {
   readonly dataKey: kms.IKey;
@@ -85,13 +79,16 @@ export class StatefulStack extends Stack {
     }
     this.tables = built;
 
-    new CfnOutput(this, statefulOutputs.region, { description: 'Region of the data and the API', value: this.region });
+    new CfnOutput(this, statefulOutputs.region, {
+      description: 'Region of the data and the API',
+      value: this.region,
+    });
     new CfnOutput(this, statefulOutputs.evidenceBucket, {
       description: 'Evidence bucket (sealed documents, checkpoints; Object Lock COMPLIANCE)',
       value: this.evidenceBucket.bucketName,
     });
     for (const [id, { table }] of built) {
-      const outputId = statefulOutputs.tables[id as keyof typeof statefulOutputs.tables];
+      const outputId = (statefulOutputs.tables as Readonly<Record<string, string>>)[id];
       if (!outputId) throw new Error(`No output named for table ${id}`);
       new CfnOutput(this, outputId, { description: `DynamoDB table ${id}`, value: table.tableName });
     }

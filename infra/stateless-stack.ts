@@ -12,12 +12,13 @@ import {
   aws_lambda as lambda,
   aws_logs as logs,
   RemovalPolicy,
-  aws_secretsmanager as secretsmanager,
   Stack,
   type StackProps,
+  aws_secretsmanager as secretsmanager,
   Validations,
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { statelessOutputs } from '../server/config/deployment-outputs.ts';
 import { type EnvValues, envNames } from '../server/config/environment.ts';
 import {
   ledgerTable,
@@ -29,6 +30,7 @@ import {
 import { PouchAlarms } from './constructs/alarms.ts';
 import { ApiFunction } from './constructs/api-function.ts';
 import { CheckpointFunction } from './constructs/checkpoint-function.ts';
+import { EdgeDistribution } from './constructs/edge-distribution.ts';
 import {
   appendOnlyTableActions,
   checkpointMainTableActions,
@@ -44,7 +46,6 @@ import {
   tokenPublicKeyStatement,
   tokenSigningKeyStatements,
 } from './constructs/grants.ts';
-import { EdgeDistribution } from './constructs/edge-distribution.ts';
 import { PouchHttpApi } from './constructs/http-api.ts';
 import { SecureBucket } from './constructs/secure-bucket.ts';
 import { acknowledgeRules, acknowledgeWildcardResource } from './nag.ts';
@@ -131,11 +132,16 @@ export class StatelessStack extends Stack {
     // turned off without an API Gateway custom domain, which CloudFront would then need as its origin anyway.
     // A new generation is a new secret, hence a new value in CloudFront and the API at the next deploy.
     const generation = settings.originVerifyGeneration;
-    const originVerify = new secretsmanager.Secret(this, generation === 1 ? 'OriginVerify' : `OriginVerify${generation}`, {
-      description: 'Pouch: header value CloudFront adds to API requests; the API refuses requests without it',
-      encryptionKey: opsKey,
-      generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
-    });
+    const originVerify = new secretsmanager.Secret(
+      this,
+      generation === 1 ? 'OriginVerify' : `OriginVerify${generation}`,
+      {
+        description:
+          'Pouch: header value CloudFront adds to API requests; the API refuses requests without it',
+        encryptionKey: opsKey,
+        generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
+      },
+    );
     acknowledgeRules(
       originVerify,
       ['AwsSolutions-SMG4', 'NIST.800.53.R5-SecretsManagerRotationEnabled'],
@@ -200,7 +206,10 @@ export class StatelessStack extends Stack {
       },
       policy: cr.AwsCustomResourcePolicy.fromStatements([
         // DeleteBucketCors is authorised by s3:PutBucketCORS too.
-        new iam.PolicyStatement({ actions: ['s3:PutBucketCORS'], resources: [props.evidenceBucket.bucketArn] }),
+        new iam.PolicyStatement({
+          actions: ['s3:PutBucketCORS'],
+          resources: [props.evidenceBucket.bucketArn],
+        }),
       ]),
       installLatestAwsSdk: false,
       logGroup: new logs.LogGroup(this, 'EvidenceCorsLogs', {
@@ -210,7 +219,8 @@ export class StatelessStack extends Stack {
     });
     this.evidenceCors = corsProvider;
     const sdkProvider = this.node.tryFindChild(awsCustomResourceProviderId);
-    if (!sdkProvider) throw new Error('AwsCustomResource provider not found; its acknowledgement needs updating');
+    if (!sdkProvider)
+      throw new Error('AwsCustomResource provider not found; its acknowledgement needs updating');
     Validations.of(sdkProvider).acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
       reason:
@@ -316,16 +326,19 @@ export class StatelessStack extends Stack {
     });
 
     // What an operator and `npm run seed` need (cdk deploy --outputs-file; docs/operations.md).
-    new CfnOutput(this, 'ApiUrl', {
+    new CfnOutput(this, statelessOutputs.apiUrl, {
       description: 'Base URL of the exchange API (POUCH_URL for the CLI); also the token issuer',
       value: settings.issuer ?? this.publicUrl,
     });
-    new CfnOutput(this, 'PortalUrl', { description: 'The officers\' portal', value: `${this.publicUrl}/` });
-    new CfnOutput(this, 'DistributionDomainName', {
+    new CfnOutput(this, statelessOutputs.portalUrl, {
+      description: "The officers' portal",
+      value: `${this.publicUrl}/`,
+    });
+    new CfnOutput(this, statelessOutputs.distributionDomainName, {
       description: 'Point the custom domain (CNAME or alias) here',
       value: this.edge.distribution.distributionDomainName,
     });
-    new CfnOutput(this, 'AlarmTopicArn', {
+    new CfnOutput(this, statelessOutputs.alarmTopicArn, {
       description: 'SNS topic of every Pouch alarm: subscribe the on-call address',
       value: this.alarms.topic.topicArn,
     });

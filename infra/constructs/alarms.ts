@@ -4,12 +4,12 @@
 // encrypted with a key CloudWatch may use. docs/operations.md says what to do for each.
 import type { aws_apigatewayv2 as apigwv2, aws_lambda as lambda } from 'aws-cdk-lib';
 import {
-  Duration,
-  aws_cloudwatch as cloudwatch,
   aws_cloudwatch_actions as actions,
+  aws_cloudwatch as cloudwatch,
+  Duration,
   aws_dynamodb as dynamodb,
   aws_iam as iam,
-  aws_kms as kms,
+  type aws_kms as kms,
   aws_logs as logs,
   aws_sns as sns,
   aws_sns_subscriptions as subscriptions,

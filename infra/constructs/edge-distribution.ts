@@ -6,15 +6,15 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { aws_apigatewayv2 as apigwv2, aws_s3 as s3 } from 'aws-cdk-lib';
 import {
-  Duration,
+  Aws,
   aws_certificatemanager as acm,
   aws_cloudfront as cloudfront,
-  aws_cloudfront_origins as origins,
-  Aws,
   DefaultStackSynthesizer,
+  Duration,
+  aws_cloudfront_origins as origins,
   RemovalPolicy,
-  aws_s3_deployment as s3deploy,
   Stack,
+  aws_s3_deployment as s3deploy,
   Validations,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
@@ -284,7 +284,11 @@ export class EdgeDistribution extends Construct {
       ],
       `${why} The S3 action families are CDK's grantRead/grantWrite on exactly these two buckets.`,
     );
-    acknowledgeWildcardResource(provider, `${this.portalBucket.bucketArn}/*`, `${why} Object keys are the build's files.`);
+    acknowledgeWildcardResource(
+      provider,
+      `${this.portalBucket.bucketArn}/*`,
+      `${why} Object keys are the build's files.`,
+    );
     acknowledgeWildcardResource(
       provider,
       `arn:${stack.partition}:s3:::cdk-${DefaultStackSynthesizer.DEFAULT_QUALIFIER}-assets-${Aws.ACCOUNT_ID}-${stack.region}/*`,

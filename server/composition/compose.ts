@@ -185,7 +185,9 @@ export async function composeRuntime(
     custodySigner: signer,
     maxBodyBytes: config.maxBodyBytes,
     ...(options.observeResponse ? { observeResponse: options.observeResponse } : {}),
-    ...(config.originVerify ? { originVerify: { header: originVerifyHeader, value: config.originVerify } } : {}),
+    ...(config.originVerify
+      ? { originVerify: { header: originVerifyHeader, value: config.originVerify } }
+      : {}),
     modules: [
       // The auth middleware comes first: every route registered after it needs a bearer token.
       registerAuthMiddleware({ authenticate: tokens.authenticateBearer, logger }),

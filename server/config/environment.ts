@@ -40,6 +40,8 @@ export const envNames = {
    * set, the app refuses any request without it, so nobody reaches the API around the WAF. Unset locally.
    */
   originVerify: 'POUCH_ORIGIN_VERIFY',
+  /** Operator tools: the `cdk deploy --outputs-file` JSON to read names from (default cdk-outputs.json). */
+  cdkOutputsFile: 'POUCH_CDK_OUTPUTS',
   /** Custody reads (`auditor.viewed`, `custody.exported`) are recorded once per member, exchange and view per interval. */
   readRecordIntervalSeconds: 'POUCH_READ_RECORD_INTERVAL_SECONDS',
   /** Authenticated API requests per authority per minute. */

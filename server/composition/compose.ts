@@ -225,7 +225,7 @@ export async function composeRuntime(
  * The exchange use cases, counting the business events the operator watches: documents committed and messages
  * sent. A keyed retry that returns the earlier result is counted again; the ledger, not this metric, is the record.
  */
-function countBusinessEvents(exchanges: ExchangeService, metrics: Metrics): ExchangeService {
+export function countBusinessEvents(exchanges: ExchangeService, metrics: Metrics): ExchangeService {
   return {
     ...exchanges,
     commitDocument: async (...args) => {

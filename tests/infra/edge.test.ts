@@ -217,6 +217,7 @@ describe('CloudFront distribution', () => {
     const config = distributionOf(pouch);
     expect(render(config.Logging?.Bucket)).toMatch(/^<EdgeLogsBucket[0-9A-F]+\.RegionalDomainName>$/);
     expect(config.Logging?.Prefix).toBe('cloudfront/');
+    expect((config as unknown as { HttpVersion: string }).HttpVersion).toBe('http2and3');
   });
 });
 

@@ -21,9 +21,11 @@ import {
 } from '../adapters/health-checks.ts';
 import { createJsonLogger } from '../adapters/json-logger.ts';
 import { createKmsSigner } from '../adapters/kms-signer.ts';
+import { createPowertoolsMetrics } from '../adapters/powertools-metrics.ts';
 import { createS3CheckpointPublisher } from '../adapters/s3-checkpoint-publisher.ts';
 import { createS3DocumentStore } from '../adapters/s3-document-store.ts';
 import type { Config, SignerConfig } from '../config/config.ts';
+import { originVerifyHeader } from '../config/environment.ts';
 import { createApp, type ResponseObserver } from '../http/app.ts';
 import type { PouchApp } from '../http/app-env.ts';
 import { registerAuthMiddleware } from '../http/auth-middleware.ts';
@@ -38,6 +40,7 @@ import type { ExchangeRepository } from '../ports/exchange-repository.ts';
 import type { HealthCheck } from '../ports/health.ts';
 import type { LedgerStore } from '../ports/ledger-store.ts';
 import type { Logger } from '../ports/logger.ts';
+import { type Metrics, noMetrics } from '../ports/metrics.ts';
 import { createAuditService } from '../use-cases/custody/audit-service.ts';
 import { createCheckpointAccess } from '../use-cases/custody/checkpoint-access.ts';
 import { type CheckpointService, createCheckpointService } from '../use-cases/custody/checkpoint-service.ts';
@@ -84,6 +87,8 @@ export async function composeRuntime(
     uploadPlanOptions?: PlanUploadOptions;
     /** Tests only: sees every response (the contract check against /openapi.json). */
     observeResponse?: ResponseObserver;
+    /** Business metrics; default: Powertools (EMF) on AWS, none locally. */
+    metrics?: Metrics;
   } = {},
 ): Promise<Runtime> {
   const logger = options.logger ?? createJsonLogger(config.logLevel);
@@ -147,6 +152,8 @@ export async function composeRuntime(
     },
     { recorder },
   );
+  const metrics = options.metrics ?? (config.mode === 'aws' ? createPowertoolsMetrics() : noMetrics);
+  const counted = countBusinessEvents(exchanges, metrics);
   const checkpointStore = createDynamoCheckpointStore(clients.doc, config.tables.main);
   const checkpoints = createCheckpointService({
     store: checkpointStore,
@@ -178,6 +185,9 @@ export async function composeRuntime(
     custodySigner: signer,
     maxBodyBytes: config.maxBodyBytes,
     ...(options.observeResponse ? { observeResponse: options.observeResponse } : {}),
+    ...(config.originVerify
+      ? { originVerify: { header: originVerifyHeader, value: config.originVerify } }
+      : {}),
     modules: [
       // The auth middleware comes first: every route registered after it needs a bearer token.
       registerAuthMiddleware({ authenticate: tokens.authenticateBearer, logger }),
@@ -186,7 +196,7 @@ export async function composeRuntime(
       registerIdentityRoutes({ exchangeAssertion: tokens.exchangeAssertion, logger }),
       registerDirectoryRoutes({ directory: createDirectoryService(directory), now }),
       registerExchangeRoutes({
-        exchanges,
+        exchanges: counted,
         idempotency: createDynamoIdempotencyStore(clients.doc, config.tables.main),
       }),
       registerCustodyRoutes({
@@ -208,6 +218,26 @@ export async function composeRuntime(
     exchanges,
     exchangeRepository,
     checkpoints,
+  };
+}
+
+/**
+ * The exchange use cases, counting the business events the operator watches: documents committed and messages
+ * sent. A keyed retry that returns the earlier result is counted again; the ledger, not this metric, is the record.
+ */
+export function countBusinessEvents(exchanges: ExchangeService, metrics: Metrics): ExchangeService {
+  return {
+    ...exchanges,
+    commitDocument: async (...args) => {
+      const result = await exchanges.commitDocument(...args);
+      metrics.count('DocumentsCommitted');
+      return result;
+    },
+    postMessage: async (...args) => {
+      const result = await exchanges.postMessage(...args);
+      metrics.count('MessagesSent');
+      return result;
+    },
   };
 }
 

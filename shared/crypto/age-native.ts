@@ -31,7 +31,7 @@ import {
   parseAgeHeader,
 } from './age-header.ts';
 import { type AgeIdentity, type AgeRecipient, parseIdentity, parseRecipients } from './age-keys.ts';
-import { type SlotTransform, transformFile } from './file-pipeline.ts';
+import { type OutputPart, type SlotTransform, transformFile } from './file-pipeline.ts';
 
 /** Plaintext bytes per STREAM chunk. */
 export const CHUNK_SIZE = 64 * 1024;
@@ -201,6 +201,101 @@ export async function sealFile(
       };
     },
   });
+}
+
+/** What {@link prepareSeal} returns: the sealed size, known before a byte is sealed, and the sealing itself. */
+export interface PreparedSeal {
+  /** The exact size of the sealed output for the planned plaintext size. */
+  readonly sealedSize: number;
+  /**
+   * Seal the input to `outputPath` on three threads, hashing the output in `partSize` slices on the same pass
+   * and reporting each slice once it is written (see transformFile). Reads at most the planned size; a file
+   * that is shorter or longer than planned is ERR_CONFLICT. A partial output is removed on failure.
+   */
+  run(
+    inputPath: string,
+    outputPath: string,
+    options: {
+      readonly partSize: number;
+      readonly onPart: (part: OutputPart) => void;
+      readonly onProgress?: (inputBytes: number) => void;
+      readonly mode?: number;
+    },
+  ): Promise<SealDigests & { readonly partSha256s: readonly string[] }>;
+}
+
+/**
+ * Prepare to seal a plaintext of `plaintextSize` bytes: the header (with its fresh file key) is built now, so
+ * the sealed size is known before sealing starts, and an upload of it can be declared first.
+ *
+ * @example
+ * const seal = await prepareSeal(recipients, (await stat(path)).size);
+ * await declare(seal.sealedSize);
+ * await seal.run(path, spool, { partSize, onPart: (part) => queue.push(part) });
+ */
+export async function prepareSeal(
+  recipients: readonly string[],
+  plaintextSize: number,
+): Promise<PreparedSeal> {
+  const { fileKey, header } = await buildHeader(parseRecipients(recipients));
+  const nonce = randomBytes(NONCE_SIZE);
+  const prefix = Buffer.concat([header, nonce]);
+  // Every chunk carries a tag, and an empty plaintext still has its one (empty, final) chunk.
+  const chunks = Math.max(1, Math.ceil(plaintextSize / CHUNK_SIZE));
+  const sealedSize = prefix.length + plaintextSize + chunks * TAG_SIZE;
+  let used = false;
+  return {
+    sealedSize,
+    async run(inputPath, outputPath, options) {
+      // One header, one file key, one nonce: a second run would reuse the STREAM nonces under the same key.
+      if (used) throw new PouchError('ERR_INVALID_STATE', 'A prepared seal runs once');
+      used = true;
+      const cipher = new PayloadCipher(derivePayloadKey(fileKey, nonce));
+      const partSha256s: string[] = [];
+      const input = await open(inputPath, 'r');
+      try {
+        const sides = await removeOnFailure(outputPath, () =>
+          transformFile(
+            {
+              handle: input,
+              offset: 0,
+              prefix: new Uint8Array(0),
+              onProgress: options.onProgress,
+              end: plaintextSize,
+            },
+            {
+              path: outputPath,
+              prefix,
+              ...(options.mode === undefined ? {} : { mode: options.mode }),
+              parts: {
+                size: options.partSize,
+                onPart(part) {
+                  partSha256s.push(part.sha256);
+                  options.onPart(part);
+                },
+              },
+            },
+            sealSlots(cipher),
+          ),
+        );
+        if (sides.input.size !== plaintextSize || sides.output.size !== sealedSize) {
+          await rm(outputPath, { force: true });
+          throw new PouchError('ERR_CONFLICT', 'The file changed while it was being sealed', {
+            details: { expectedSize: plaintextSize, actualSize: sides.input.size },
+          });
+        }
+        return {
+          plaintextSha256: sides.input.sha256,
+          plaintextSize: sides.input.size,
+          sealedSha256: sides.output.sha256,
+          sealedSize: sides.output.size,
+          partSha256s,
+        };
+      } finally {
+        await input.close();
+      }
+    },
+  };
 }
 
 /**

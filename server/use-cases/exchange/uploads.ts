@@ -110,9 +110,13 @@ export function createUploads(ctx: ExchangeContext) {
       }
       const streamed = plan.kind === 'multipart' && input.partSha256s === undefined;
       if (!streamed && input.sealedSha256 === undefined) {
-        throw new PouchError('ERR_VALIDATION', 'Give the sealed SHA-256 (only a streamed multipart upload may not)', {
-          details: { field: 'json.sealedSha256' },
-        });
+        throw new PouchError(
+          'ERR_VALIDATION',
+          'Give the sealed SHA-256 (only a streamed multipart upload may not)',
+          {
+            details: { field: 'json.sealedSha256' },
+          },
+        );
       }
       const base = {
         exchangeId: label.id,
@@ -175,9 +179,13 @@ export function createUploads(ctx: ExchangeContext) {
       let checksums: readonly string[] = doc.upload.partSha256s;
       if (isStreamedUpload(doc)) {
         if (partSha256s?.length !== partNumbers.length) {
-          throw new PouchError('ERR_VALIDATION', 'A streamed upload names the SHA-256 of every part it presigns', {
-            details: { field: 'json.partSha256s' },
-          });
+          throw new PouchError(
+            'ERR_VALIDATION',
+            'A streamed upload names the SHA-256 of every part it presigns',
+            {
+              details: { field: 'json.partSha256s' },
+            },
+          );
         }
         const named: string[] = [];
         partNumbers.forEach((n, i) => {
@@ -191,7 +199,9 @@ export function createUploads(ctx: ExchangeContext) {
       }
       const partCount = Math.ceil(doc.sealedSize / doc.upload.partSize);
       if (partNumbers.some((n) => n > partCount)) {
-        throw new PouchError('ERR_VALIDATION', 'There is no such part', { details: { field: 'json.partNumbers' } });
+        throw new PouchError('ERR_VALIDATION', 'There is no such part', {
+          details: { field: 'json.partNumbers' },
+        });
       }
       return presignPartUrls(
         objectKeys.document(exchangeId, documentId),

@@ -3,6 +3,13 @@ export { type DownloadFileOptions, type DownloadResult, downloadFile } from './d
 export { type FileHashes, hashFileParts, transferChunkBytes } from './hash-file.ts';
 export { deleteResumeState, type ResumeState, readResumeState, writeResumeState } from './resume-state.ts';
 export {
+  type SealUploadOptions,
+  type SealUploadProgress,
+  type SealUploadResult,
+  type StreamedDeclaration,
+  sealAndUpload,
+} from './seal-upload.ts';
+export {
   type RetryPolicy,
   type UploadFileOptions,
   type UploadProgress,

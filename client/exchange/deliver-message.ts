@@ -439,7 +439,12 @@ async function sendStreamed(
   abort: AbortController,
   budget: { partsLeft: number; skipped: number },
 ): Promise<void> {
-  const bar = options.createProgress?.(doc.name, (await stat(doc.source)).size);
+  const { size } = await stat(doc.source);
+  // Two bars, as before: the sealing (plaintext) and the upload (sealed bytes); now they move together.
+  const sealingBar =
+    size >= CRYPTO_PROGRESS_MIN_BYTES ? options.createProgress?.(`sealing ${doc.name}`, size) : undefined;
+  let bar: UploadProgressSink | undefined;
+  let sealedShown = 0;
   let baseline: number | undefined;
   try {
     const result = await sealAndUpload({
@@ -484,13 +489,12 @@ async function sendStreamed(
       },
       signal: abort.signal,
       onProgress: (progress) => {
-        // The bar follows the slower side: the sealing on a fast link, the upload on a slow one.
-        bar?.update(
-          Math.min(
-            progress.sealedInput,
-            Math.round((progress.bytesDone / progress.totalBytes) * progress.sealedInput),
-          ),
-        );
+        if (progress.sealedInput > sealedShown) {
+          sealedShown = progress.sealedInput;
+          sealingBar?.update(sealedShown);
+        }
+        bar ??= options.createProgress?.(doc.name, progress.totalBytes);
+        bar?.update(progress.bytesDone);
         baseline ??= progress.partsDone;
         if (progress.partsDone - baseline >= budget.partsLeft && !abort.signal.aborted) {
           abort.abort(new Error('POUCH_TEST_ABORT_AFTER_PARTS'));
@@ -516,6 +520,7 @@ async function sendStreamed(
     }
     throw error;
   } finally {
+    sealingBar?.finish();
     bar?.finish();
   }
 }

@@ -18,7 +18,7 @@ import {
 } from '../sdk/exchange-api.ts';
 import type { PouchClient } from '../sdk/pouch-client.ts';
 import { fetchAndOpen, isInterruption } from '../transfer/index.ts';
-import type { UploadProgressSink } from './deliver-message.ts';
+import { CRYPTO_PROGRESS_MIN_BYTES, type UploadProgressSink } from './deliver-message.ts';
 import { claimUniqueName, deriveSafeFileName } from './safe-file-name.ts';
 
 export interface FetchExchangeOptions {
@@ -212,6 +212,13 @@ async function fetchOne(
       );
     }
     const bar = options.createProgress?.(deriveSafeFileName(entry.name, entry.documentId), entry.sealedSize);
+    const opening =
+      entry.sealedSize >= CRYPTO_PROGRESS_MIN_BYTES
+        ? options.createProgress?.(
+            `opening ${deriveSafeFileName(entry.name, entry.documentId)}`,
+            entry.sealedSize,
+          )
+        : undefined;
     let fetched: Awaited<ReturnType<typeof fetchAndOpen>>;
     try {
       // Download, the sealed digests (whole file and, for multipart, the parts' composite the exchange signed)
@@ -228,7 +235,8 @@ async function fetchOne(
           plaintextSha256: entry.plaintextSha256,
           plaintextSize: entry.size,
         },
-        ...(bar ? { onProgress: (p: { bytesDone: number }) => bar.update(p.bytesDone) } : {}),
+        ...(bar ? { onDownloadProgress: (p: { bytesDone: number }) => bar.update(p.bytesDone) } : {}),
+        ...(opening ? { onProgress: (p: { bytesDone: number }) => opening.update(p.bytesDone) } : {}),
       });
     } catch (error) {
       interrupted = isInterruption(error, undefined);
@@ -241,6 +249,7 @@ async function fetchOne(
       );
     } finally {
       bar?.finish();
+      opening?.finish();
     }
     const plainPath = fetched.plaintextPath;
     const sealedPath = fetched.sealedPath;

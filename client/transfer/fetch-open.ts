@@ -38,6 +38,8 @@ export interface FetchOpenOptions {
   readonly signal?: AbortSignal;
   /** Sealed bytes verified and opened so far. */
   readonly onProgress?: (progress: { bytesDone: number; totalBytes: number }) => void;
+  /** Sealed bytes downloaded so far (ahead of, or equal to, the verified ones). */
+  readonly onDownloadProgress?: (progress: { bytesDone: number; totalBytes: number }) => void;
 }
 
 export interface FetchOpenResult {
@@ -102,6 +104,11 @@ export async function fetchAndOpen(options: FetchOpenOptions): Promise<FetchOpen
     return open(sealedPath, 'w+', 0o600);
   });
   const reused = done.size;
+  let downloaded = [...done].reduce((n, i) => n + Math.min(rangeBytes, size - i * rangeBytes), 0);
+  const onBytes = (n: number): void => {
+    downloaded += n;
+    options.onDownloadProgress?.({ bytesDone: downloaded, totalBytes: size });
+  };
   const writer = createStateWriter<Journal>(journalPath, writeJournal, () => ({
     version: 1,
     sealedSize: size,
@@ -130,7 +137,7 @@ export async function fetchAndOpen(options: FetchOpenOptions): Promise<FetchOpen
       const index = queue.shift();
       if (index === undefined || failure !== undefined) return;
       try {
-        await fetchRange(options, spool, index, rangeBytes, size, signal);
+        await fetchRange(options, spool, index, rangeBytes, size, signal, onBytes);
         done.add(index);
         writer.schedule();
         waiting.get(index)?.();
@@ -248,6 +255,7 @@ async function fetchRange(
   rangeBytes: number,
   size: number,
   signal: AbortSignal,
+  onBytes: (n: number) => void,
 ): Promise<void> {
   const fetchImpl = options.fetch ?? globalThis.fetch;
   const attempts = Math.max(1, options.retry?.attempts ?? 4);
@@ -257,6 +265,8 @@ async function fetchRange(
   const end = Math.min(size, start + rangeBytes);
   for (let attempt = 1; ; attempt++) {
     signal.throwIfAborted();
+    // A retried range counts again from its start.
+    let counted = 0;
     try {
       if (end === start) return;
       const response = await fetchImpl(options.url, {
@@ -289,6 +299,8 @@ async function fetchRange(
               .bytesWritten;
           }
           position += value.length;
+          counted += value.length;
+          onBytes(value.length);
         }
       } finally {
         await reader.cancel().catch(() => undefined);
@@ -297,6 +309,7 @@ async function fetchRange(
         throw new PouchError('ERR_STORAGE', 'The range ended early', { details: { range: index } });
       return;
     } catch (error) {
+      onBytes(-counted);
       const retry = error instanceof RangeHttpError ? error.retryable : isRetryable(error);
       if (
         signal.aborted ||

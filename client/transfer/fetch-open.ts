@@ -5,8 +5,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { type FileHandle, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { openStream } from '../../shared/crypto/age-native.ts';
-import { createPartHasher } from '../../shared/crypto/part-hasher.ts';
+import { openFromReader } from '../../shared/crypto/age-native.ts';
+import type { PositionalReader } from '../../shared/crypto/file-pipeline.ts';
 import { partsDigestOf } from '../../shared/crypto/sealed-digest.ts';
 import { isPouchError, PouchError } from '../../shared/domain/errors.ts';
 import { transferChunkBytes } from './hash-file.ts';
@@ -117,9 +117,15 @@ export async function fetchAndOpen(options: FetchOpenOptions): Promise<FetchOpen
     done: [...done].sort((a, b) => a - b),
   }));
 
-  const waiting = new Map<number, () => void>();
+  const waiting = new Map<number, (() => void)[]>();
   const arrived = (index: number): Promise<void> =>
-    done.has(index) ? Promise.resolve() : new Promise((resolve) => waiting.set(index, resolve));
+    done.has(index)
+      ? Promise.resolve()
+      : new Promise((resolve) => waiting.set(index, [...(waiting.get(index) ?? []), resolve]));
+  const wake = (index: number): void => {
+    for (const resolve of waiting.get(index) ?? []) resolve();
+    waiting.delete(index);
+  };
   const abort = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, abort.signal]) : abort.signal;
 
@@ -127,8 +133,7 @@ export async function fetchAndOpen(options: FetchOpenOptions): Promise<FetchOpen
   const fail = (error: unknown): void => {
     failure ??= error;
     if (!abort.signal.aborted) abort.abort(error);
-    for (const wake of waiting.values()) wake();
-    waiting.clear();
+    for (const index of [...waiting.keys()]) wake(index);
   };
   const queue = Array.from({ length: rangeCount }, (_, i) => i).filter((i) => !done.has(i));
   const fetched = queue.length;
@@ -140,8 +145,7 @@ export async function fetchAndOpen(options: FetchOpenOptions): Promise<FetchOpen
         await fetchRange(options, spool, index, rangeBytes, size, signal, onBytes);
         done.add(index);
         writer.schedule();
-        waiting.get(index)?.();
-        waiting.delete(index);
+        wake(index);
       } catch (error) {
         fail(error);
         return;
@@ -154,64 +158,51 @@ export async function fetchAndOpen(options: FetchOpenOptions): Promise<FetchOpen
     ),
   );
 
-  const sealedHash = createHash('sha256');
-  const parts = expected.partSize ? createPartHasher(expected.partSize) : undefined;
-  let verified = 0;
-  /** The sealed bytes in order from `verified` on, hashed on the way (each byte exactly once). */
-  async function* inOrder(): AsyncGenerator<Buffer> {
-    for (let index = Math.floor(verified / rangeBytes); index < rangeCount; index++) {
+  /**
+   * The spool as the opener reads it: a read waits until its range has arrived and never crosses into one that
+   * has not, so the three-thread opener (sealed hash and parts on one worker, plaintext hash and writes on
+   * another) follows the download.
+   */
+  const reader: PositionalReader = {
+    async read(buffer, offset, length, position) {
+      if (position >= size) return { bytesRead: 0 };
+      const index = Math.floor(position / rangeBytes);
       await arrived(index);
       if (failure !== undefined) throw failure;
-      const start = index * rangeBytes;
-      const end = Math.min(size, start + rangeBytes);
-      for (let position = Math.max(start, verified); position < end; ) {
-        const piece = Buffer.allocUnsafe(Math.min(transferChunkBytes, end - position));
-        const { bytesRead } = await spool.read(piece, 0, piece.length, position);
-        if (bytesRead === 0)
-          throw new PouchError('ERR_HASH_MISMATCH', 'The downloaded copy is shorter than announced');
-        const bytes = piece.subarray(0, bytesRead);
-        sealedHash.update(bytes);
-        parts?.update(bytes);
-        position += bytesRead;
-        verified += bytesRead;
-        options.onProgress?.({ bytesDone: verified, totalBytes: size });
-        yield bytes;
-      }
-    }
-  }
-
+      const end = Math.min(size, (index + 1) * rangeBytes);
+      return spool.read(buffer, offset, Math.min(length, end - position), position);
+    },
+  };
   const mismatch = (field: string): PouchError =>
     new PouchError('ERR_HASH_MISMATCH', `The downloaded document's ${field} does not match the manifest`, {
       details: { field },
     });
   try {
-    const opened = openStream(inOrder(), options.identities);
-    const plain = await open(plaintextPath, 'w', 0o600);
+    const partSha256s: string[] = [];
+    let digests: Awaited<ReturnType<typeof openFromReader>>;
     try {
-      for await (const chunk of opened) {
-        for (let offset = 0; offset < chunk.length; ) {
-          offset += (await plain.write(chunk, offset, chunk.length - offset)).bytesWritten;
-        }
-      }
-      await plain.sync();
+      digests = await openFromReader(reader, plaintextPath, options.identities, {
+        onProgress: (bytesDone) => options.onProgress?.({ bytesDone, totalBytes: size }),
+        ...(expected.partSize
+          ? { parts: { size: expected.partSize, onPart: (part) => partSha256s.push(part.sha256) } }
+          : {}),
+      });
     } catch (error) {
-      if (!isPouchError(error, 'ERR_SEAL_INTEGRITY') || failure !== undefined) throw error;
-      // Bytes that fail to open were most likely altered: hash the rest, so that a copy which is not the one
-      // the manifest names is reported as such (ERR_HASH_MISMATCH), and a genuine bad seal as what it is.
-      for await (const _ of inOrder());
-      if (sealedHash.digest('hex') !== expected.sealedSha256) throw mismatch('sealed SHA-256');
+      if (failure !== undefined || !(isPouchError(error) && error.code.startsWith('ERR_SEAL_'))) throw error;
+      // Bytes that fail to open were most likely altered: finish the download and hash it, so that a copy which
+      // is not the one the manifest names is reported as such (ERR_HASH_MISMATCH), and a bad seal as what it is.
+      await downloads;
+      if (failure === undefined && (await hashSpool(spool, size)) !== expected.sealedSha256) {
+        throw mismatch('sealed SHA-256');
+      }
       throw error;
-    } finally {
-      await plain.close();
     }
-    const digests = await opened.digests;
     await downloads;
     if (failure !== undefined) throw failure;
     if (digests.sealedSize !== size) throw mismatch('sealed size');
-    if (sealedHash.digest('hex') !== expected.sealedSha256) throw mismatch('sealed SHA-256');
-    if (parts && expected.sealedPartsSha256 !== undefined) {
-      const composite = partsDigestOf(parts.digest().parts.map((d) => d.toString('base64')));
-      if (composite !== expected.sealedPartsSha256) throw mismatch('parts digest');
+    if (digests.sealedSha256 !== expected.sealedSha256) throw mismatch('sealed SHA-256');
+    if (expected.partSize && expected.sealedPartsSha256 !== undefined) {
+      if (partsDigestOf(partSha256s) !== expected.sealedPartsSha256) throw mismatch('parts digest');
     }
     if (
       digests.plaintextSha256 !== expected.plaintextSha256 ||
@@ -219,6 +210,7 @@ export async function fetchAndOpen(options: FetchOpenOptions): Promise<FetchOpen
     ) {
       throw mismatch('plaintext SHA-256');
     }
+    await syncFile(plaintextPath);
   } catch (error) {
     fail(error);
     await downloads;
@@ -236,6 +228,29 @@ export async function fetchAndOpen(options: FetchOpenOptions): Promise<FetchOpen
   await spool.close();
   await rm(journalPath, { force: true });
   return { plaintextPath, sealedPath, rangesFetched: fetched, rangesReused: reused };
+}
+
+/** SHA-256 (hex) of the whole spool: only after a failed open, to tell altered bytes from a bad seal. */
+async function hashSpool(spool: FileHandle, size: number): Promise<string> {
+  const hash = createHash('sha256');
+  const piece = Buffer.allocUnsafe(transferChunkBytes);
+  for (let position = 0; position < size; ) {
+    const { bytesRead } = await spool.read(piece, 0, Math.min(piece.length, size - position), position);
+    if (bytesRead === 0) break;
+    hash.update(piece.subarray(0, bytesRead));
+    position += bytesRead;
+  }
+  return hash.digest('hex');
+}
+
+/** Make the verified plaintext durable before it takes its name. */
+async function syncFile(path: string): Promise<void> {
+  const handle = await open(path, 'r+');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
 
 /** A failure that leaves good bytes behind (an abort, or storage that stayed unreachable): worth resuming. */

@@ -31,7 +31,12 @@ import {
   parseAgeHeader,
 } from './age-header.ts';
 import { type AgeIdentity, type AgeRecipient, parseIdentity, parseRecipients } from './age-keys.ts';
-import { type OutputPart, type SlotTransform, transformFile } from './file-pipeline.ts';
+import {
+  type OutputPart,
+  type PositionalReader,
+  type SlotTransform,
+  transformFile,
+} from './file-pipeline.ts';
 
 /** Plaintext bytes per STREAM chunk. */
 export const CHUNK_SIZE = 64 * 1024;
@@ -309,36 +314,53 @@ export async function openFile(
   identities: readonly string[],
   options: FileOptions = {},
 ): Promise<SealDigests> {
-  const keys = prepareIdentities(identities);
+  prepareIdentities(identities);
   return withInputFile(inputPath, options, {
     stream: (source) => writeDigested(openStream(source, identities), outputPath, PLAINTEXT_MODE),
-    async threads(input) {
-      const { header } = await readHeader(readPieces(input, 0));
-      const fileKey = await unlockHeader(header, keys);
-      const nonce = Buffer.alloc(NONCE_SIZE);
-      const { bytesRead } = await input.read(nonce, 0, NONCE_SIZE, header.raw.length);
-      if (bytesRead < NONCE_SIZE) throw integrityError('file ends before the payload nonce');
-      const cipher = new PayloadCipher(derivePayloadKey(fileKey, nonce));
-      const sides = await removeOnFailure(outputPath, () =>
-        transformFile(
-          {
-            handle: input,
-            offset: header.raw.length + NONCE_SIZE,
-            prefix: Buffer.concat([header.raw, nonce]),
-            onProgress: options.onProgress,
-          },
-          { path: outputPath, prefix: new Uint8Array(0), mode: PLAINTEXT_MODE },
-          openSlots(cipher),
-        ),
-      );
-      return {
-        plaintextSha256: sides.output.sha256,
-        plaintextSize: sides.output.size,
-        sealedSha256: sides.input.sha256,
-        sealedSize: sides.input.size,
-      };
-    },
+    threads: (input) => openFromReader(input, outputPath, identities, options),
   });
+}
+
+/**
+ * Open sealed bytes read with positional reads (a file, or a download that is still arriving: the reader may
+ * wait) on three threads, as {@link openFile} does for large files. With `parts`, the sealed input is also
+ * hashed in `parts.size` slices on the same pass. The partial plaintext is removed on failure.
+ */
+export async function openFromReader(
+  input: PositionalReader,
+  outputPath: string,
+  identities: readonly string[],
+  options: {
+    readonly onProgress?: ((inputBytes: number) => void) | undefined;
+    readonly parts?: { readonly size: number; readonly onPart: (part: OutputPart) => void } | undefined;
+  } = {},
+): Promise<SealDigests> {
+  const keys = prepareIdentities(identities);
+  const { header } = await readHeader(readPieces(input, 0));
+  const fileKey = await unlockHeader(header, keys);
+  const nonce = Buffer.alloc(NONCE_SIZE);
+  const { bytesRead } = await input.read(nonce, 0, NONCE_SIZE, header.raw.length);
+  if (bytesRead < NONCE_SIZE) throw integrityError('file ends before the payload nonce');
+  const cipher = new PayloadCipher(derivePayloadKey(fileKey, nonce));
+  const sides = await removeOnFailure(outputPath, () =>
+    transformFile(
+      {
+        handle: input,
+        offset: header.raw.length + NONCE_SIZE,
+        prefix: Buffer.concat([header.raw, nonce]),
+        onProgress: options.onProgress,
+        parts: options.parts,
+      },
+      { path: outputPath, prefix: new Uint8Array(0), mode: PLAINTEXT_MODE },
+      openSlots(cipher),
+    ),
+  );
+  return {
+    plaintextSha256: sides.output.sha256,
+    plaintextSize: sides.output.size,
+    sealedSha256: sides.input.sha256,
+    sealedSize: sides.input.size,
+  };
 }
 
 /** Run one of the two file paths over the open input: by its size, unless `parallel` forces one. */
@@ -390,7 +412,7 @@ async function removeOnFailure<T>(outputPath: string, work: () => Promise<T>): P
 }
 
 /** Reads a file from `position` in 64 KiB pieces, for the header parser. */
-async function* readPieces(handle: FileHandle, position: number): AsyncGenerator<Buffer> {
+async function* readPieces(handle: PositionalReader, position: number): AsyncGenerator<Buffer> {
   for (;;) {
     const piece = Buffer.allocUnsafe(CHUNK_SIZE);
     const { bytesRead } = await handle.read(piece, 0, piece.length, position);

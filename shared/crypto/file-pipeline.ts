@@ -1,5 +1,4 @@
 // Crypto layer (Node fast path): a file-to-file slot transform over three threads, used to seal and open large files.
-import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 
@@ -26,9 +25,14 @@ export interface SideDigest {
   readonly size: number;
 }
 
+/** Positional reads, as a FileHandle does them; a reader may wait for bytes still arriving (a download). */
+export interface PositionalReader {
+  read(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+}
+
 export interface PipelineInput {
-  /** An open input file; it is read from `offset` with positional reads and not closed here. */
-  readonly handle: FileHandle;
+  /** An open input file (or a reader like one); it is read from `offset` with positional reads and not closed here. */
+  readonly handle: PositionalReader;
   readonly offset: number;
   /** Input bytes before `offset` that the caller already consumed (a header): hashed, not transformed. */
   readonly prefix: Uint8Array;
@@ -36,6 +40,8 @@ export interface PipelineInput {
   readonly onProgress?: ((inputBytes: number) => void) | undefined;
   /** Read no further than this position (the size a caller planned for; a file that grew is cut here). */
   readonly end?: number | undefined;
+  /** Also hash the input (prefix included) in slices of `size` bytes, as {@link PipelineOutput.parts} does. */
+  readonly parts?: { readonly size: number; readonly onPart: (part: OutputPart) => void } | undefined;
 }
 
 /** One `size`-byte slice of the output, hashed and written; the last one may be shorter. */
@@ -81,7 +87,7 @@ export async function transformFile(
   work: SlotTransform,
 ): Promise<{ input: SideDigest; output: SideDigest }> {
   const output = await open(target.path, 'w', target.mode);
-  const reads = new SlotRing(work.inputSlotBytes);
+  const reads = new SlotRing(work.inputSlotBytes, undefined, source.parts);
   const writes = new SlotRing(work.outputSlotBytes, output.fd, target.parts);
   try {
     reads.sendBytes(source.prefix);

@@ -1,14 +1,12 @@
 // Client exchange workflows: fetches every document of an exchange and proves each one before it lands — the
 // manifest signature against the sender member's key in the directory, the sealed hash after download (and, for
 // a multipart upload, the parts' composite the exchange signed), then the plaintext hash after opening with the
-// authority's age identity. Only verified files reach the output. The label shown must be the one the sender
-// signed (its manifest's label claims), and an opened request.json must say what the label says.
-import { createHash, randomBytes } from 'node:crypto';
+// authority's age identity, all in one pass. Only verified files reach the output. The label shown must be the one
+// the sender signed (its manifest's label claims), and an opened request.json must say what the label says.
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { link, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { openFile } from '../../shared/crypto/age-native.ts';
-import { partsDigestOf } from '../../shared/crypto/sealed-digest.ts';
 import {
   describeLabelMismatch,
   type Manifest,
@@ -26,8 +24,8 @@ import {
   requestDownload,
 } from '../sdk/exchange-api.ts';
 import type { PouchClient } from '../sdk/pouch-client.ts';
-import { downloadFile, hashFileParts } from '../transfer/index.ts';
-import { type UploadProgressSink, withCryptoProgress } from './deliver-message.ts';
+import { fetchAndOpen, isInterruption } from '../transfer/index.ts';
+import { CRYPTO_PROGRESS_MIN_BYTES, type UploadProgressSink } from './deliver-message.ts';
 import { claimUniqueName, deriveSafeFileName } from './safe-file-name.ts';
 
 export interface FetchExchangeOptions {
@@ -281,8 +279,11 @@ async function fetchOne(
     });
   }
   const describe = `document '${deriveSafeFileName(entry.name, entry.documentId)}' (${entry.documentId})`;
-  const work = join(options.outDir, `.pouch-fetch-${randomBytes(6).toString('hex')}`);
-  await mkdir(work, { mode: 0o700 });
+  // One work folder per document: an interrupted fetch finds its downloaded ranges there and resumes.
+  const work = join(options.outDir, `.pouch-fetch-${entry.documentId.replace(/[^A-Za-z0-9_-]/g, '_')}`);
+  await mkdir(work, { recursive: true, mode: 0o700 });
+  let finished = false;
+  let interrupted = false;
   try {
     const download = await requestDownload(options.client, label.id, entry.documentId);
     if (
@@ -294,52 +295,48 @@ async function fetchOne(
         `${describe}: the exchange's record differs from the signed manifest; nothing was saved`,
       );
     }
-    const sealedPath = join(work, 'sealed.age');
     const bar = options.createProgress?.(deriveSafeFileName(entry.name, entry.documentId), entry.sealedSize);
+    const opening =
+      entry.sealedSize >= CRYPTO_PROGRESS_MIN_BYTES
+        ? options.createProgress?.(
+            `opening ${deriveSafeFileName(entry.name, entry.documentId)}`,
+            entry.sealedSize,
+          )
+        : undefined;
+    let fetched: Awaited<ReturnType<typeof fetchAndOpen>>;
     try {
-      await downloadFile({
+      // Download, the sealed digests (whole file and, for multipart, the parts' composite the exchange signed)
+      // and opening run in one pass; the plaintext stays in the work folder until every digest matched.
+      fetched = await fetchAndOpen({
         url: download.url,
-        outputPath: sealedPath,
-        expectedSize: entry.sealedSize,
-        expectedSha256: entry.sealedSha256,
-        ...(bar ? { onProgress: (p: { bytesDone: number }) => bar.update(p.bytesDone) } : {}),
+        workDir: work,
+        identities: options.identities,
+        expected: {
+          sealedSize: entry.sealedSize,
+          sealedSha256: entry.sealedSha256,
+          sealedPartsSha256: entry.sealedPartsSha256,
+          partSize: entry.partSize,
+          plaintextSha256: entry.plaintextSha256,
+          plaintextSize: entry.size,
+        },
+        ...(bar ? { onDownloadProgress: (p: { bytesDone: number }) => bar.update(p.bytesDone) } : {}),
+        ...(opening ? { onProgress: (p: { bytesDone: number }) => opening.update(p.bytesDone) } : {}),
       });
     } catch (error) {
+      interrupted = isInterruption(error, undefined);
       throw explain(
         error,
         describe,
-        'the sealed bytes do not match the signed manifest (altered in storage or transit)',
+        isPouchError(error, 'ERR_SEAL_INTEGRITY')
+          ? 'it cannot be opened with this authority’s sealing identity'
+          : 'the sealed bytes or the opened content do not match the signed manifest (altered in storage or transit)',
       );
     } finally {
       bar?.finish();
+      opening?.finish();
     }
-    if (entry.sealedPartsSha256 !== undefined && entry.partSize !== undefined) {
-      // The exchange signed the parts' composite (what storage verified), not the whole-file digest checked
-      // above: make sure both name these very bytes, so its receipts attest what this client accepted.
-      const { partSha256s } = await hashFileParts(sealedPath, entry.partSize);
-      if (partsDigestOf(partSha256s) !== entry.sealedPartsSha256) {
-        throw new PouchError(
-          'ERR_HASH_MISMATCH',
-          `${describe}: the sealed bytes do not match the parts digest the exchange confirmed; nothing was saved`,
-        );
-      }
-    }
-    const plainPath = join(work, 'plain');
-    let digests: Awaited<ReturnType<typeof openFile>>;
-    try {
-      const label = `opening ${deriveSafeFileName(entry.name, entry.documentId)}`;
-      digests = await withCryptoProgress(options.createProgress, label, entry.sealedSize, (progress) =>
-        openFile(sealedPath, plainPath, options.identities, progress),
-      );
-    } catch (error) {
-      throw explain(error, describe, 'it cannot be opened with this authority’s sealing identity');
-    }
-    if (digests.plaintextSha256 !== entry.plaintextSha256 || digests.plaintextSize !== entry.size) {
-      throw new PouchError(
-        'ERR_HASH_MISMATCH',
-        `${describe}: the opened content does not match the signed manifest; nothing was saved`,
-      );
-    }
+    const plainPath = fetched.plaintextPath;
+    const sealedPath = fetched.sealedPath;
     await checkOpenedRequest(plainPath, label, message, entry, describe);
     await placeFile(plainPath, outputPath);
     let keptSealed: string | undefined;
@@ -347,9 +344,11 @@ async function fetchOne(
       keptSealed = `${outputPath}.age`;
       await placeFile(sealedPath, keptSealed);
     }
+    finished = true;
     return { ...base, outcome: 'fetched', ...(keptSealed ? { sealedPath: keptSealed } : {}) };
   } finally {
-    await rm(work, { recursive: true, force: true });
+    // Kept after an interruption (the downloaded ranges resume); fetchAndOpen already dropped unverified bytes.
+    if (finished || !interrupted) await rm(work, { recursive: true, force: true });
   }
 }
 

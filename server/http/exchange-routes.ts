@@ -211,11 +211,13 @@ export function registerExchangeRoutes(deps: ExchangeRouteDeps) {
       }),
       async (c) => {
         const { exchangeId, documentId } = c.req.valid('param');
+        const { partNumbers, partSha256s } = c.req.valid('json');
         const urls = await deps.exchanges.presignParts(
           requirePrincipal(c),
           exchangeId,
           documentId,
-          c.req.valid('json').partNumbers,
+          partNumbers,
+          partSha256s,
         );
         return c.json({ urls }, 200);
       },
@@ -262,6 +264,7 @@ export function registerExchangeRoutes(deps: ExchangeRouteDeps) {
                 documentId,
                 body.parts,
                 effectIdsOf(ids),
+                body.sealedSha256,
               ),
             ),
         );

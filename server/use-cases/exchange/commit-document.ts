@@ -8,7 +8,7 @@ import { objectKeys } from '../../config/storage-definitions.ts';
 import type { DocumentRecord } from '../../ports/exchange-repository.ts';
 import { actorOf } from '../ledger-recorder.ts';
 import type { EffectIds, ExchangeContext } from './exchange-context.ts';
-import { requireOwnUpload } from './uploads.ts';
+import { isStreamedUpload, requireOwnUpload } from './uploads.ts';
 
 /** The sealed digest storage verifies for a document, in the ledger's form (see DocumentDigest). */
 export type SealedDigest =
@@ -23,6 +23,39 @@ export type SealedDigest =
 export function sealedDigestOf(doc: DocumentRecord): SealedDigest {
   if (doc.upload.kind !== 'multipart') return { sealedSha256: doc.sealedSha256 };
   return { sealedPartsSha256: partsDigestOf(doc.upload.partSha256s), partSize: doc.upload.partSize };
+}
+
+/**
+ * A streamed upload's record as the commit completes it: the part checksums and the whole-file digest the
+ * client names now. Nothing here is trusted more than a declaration: storage checks every part against its
+ * checksum and confirmUpload checks their composite before anything is recorded.
+ */
+function withStreamedDigests(
+  doc: DocumentRecord,
+  parts: ReadonlyArray<{ partNumber: number; sha256?: string | undefined }>,
+  sealedSha256: string | undefined,
+): DocumentRecord {
+  if (doc.upload.kind !== 'multipart') return doc;
+  const partCount = Math.ceil(doc.sealedSize / doc.upload.partSize);
+  const sorted = [...parts].sort((a, b) => a.partNumber - b.partNumber);
+  const partSha256s = sorted.map((p) => p.sha256);
+  if (
+    sealedSha256 === undefined ||
+    sorted.length !== partCount ||
+    sorted.some((p, i) => p.partNumber !== i + 1) ||
+    partSha256s.some((sha) => sha === undefined)
+  ) {
+    throw new PouchError(
+      'ERR_VALIDATION',
+      `A streamed upload commits all ${partCount} parts with their SHA-256, and the sealed SHA-256`,
+      { details: { field: 'json.parts' } },
+    );
+  }
+  return {
+    ...doc,
+    sealedSha256,
+    upload: { ...doc.upload, partSha256s: partSha256s as string[] },
+  };
 }
 
 /** Build the commit use case. */
@@ -89,12 +122,14 @@ export function createCommitDocument(ctx: ExchangeContext) {
     principal: Principal,
     exchangeId: string,
     documentId: string,
-    parts: ReadonlyArray<{ partNumber: number; etag: string }>,
+    parts: ReadonlyArray<{ partNumber: number; etag: string; sha256?: string | undefined }>,
     ids: EffectIds = {},
+    sealedSha256?: string,
   ): Promise<DocumentRecord> {
     const label = await access.load(principal, exchangeId, 'act-on-exchange');
-    const doc = requireOwnUpload(principal, await deps.exchanges.getDocument(exchangeId, documentId));
-    if (doc.state === 'committed') return doc;
+    const stored = requireOwnUpload(principal, await deps.exchanges.getDocument(exchangeId, documentId));
+    if (stored.state === 'committed') return stored;
+    const doc = isStreamedUpload(stored) ? withStreamedDigests(stored, parts, sealedSha256) : stored;
     // One upload event per document: after a retry whose event landed (a later write failed), finish the record.
     const recorded = (await deps.ledger.read(exchangeId)).find(
       (e) => e.action === 'document.uploaded' && e.subject?.documentId === documentId,

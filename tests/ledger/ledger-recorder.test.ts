@@ -2,6 +2,7 @@
 // on every event, its own id, keyed effects recorded once, lost answers settled by the event id (never by
 // comparing fields), unknown actions refused; and LEDGER_ACTIONS is exactly what the code writes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDynamoEffectIndex } from '../../server/adapters/dynamo-effect-index.ts';
 import { createDynamoExchangeRepository } from '../../server/adapters/dynamo-exchange-repository.ts';
 import type { ExchangeLabel, ExchangeRepository } from '../../server/ports/exchange-repository.ts';
 import type { LedgerStore } from '../../server/ports/ledger-store.ts';
@@ -33,6 +34,7 @@ const asPrincipal = (who: SeededAuthority['members'][number]): Principal => ({
 function recorderOver(ledger: LedgerStore): LedgerRecorder {
   return createLedgerRecorder({
     ledger,
+    effects: createDynamoEffectIndex(x.runtime.clients.doc, x.runtime.config.tables.main),
     exchanges: repo,
     receipts: { put: async () => {}, list: async () => [] },
     signer: x.runtime.signer,

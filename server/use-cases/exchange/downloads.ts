@@ -4,7 +4,7 @@
 import { PouchError } from '../../../shared/domain/errors.ts';
 import type { Principal } from '../../../shared/domain/identity/types.ts';
 import { objectKeys, presignLimits } from '../../config/storage-definitions.ts';
-import { actorOf } from '../ledger-recorder.ts';
+import { actorOf, naturalEventIds } from '../ledger-recorder.ts';
 import type { EffectIds, ExchangeContext } from './exchange-context.ts';
 
 /** Build the download use case. */
@@ -16,10 +16,11 @@ export function createDownloads(ctx: ExchangeContext) {
    * digest of the sender's signed manifest), so that the retrieval names exactly what the submission named.
    */
   async function sentDigestOf(exchangeId: string, messageId: string, documentId: string) {
-    const sent = (await deps.ledger.read(exchangeId)).find(
-      (e) => e.action === 'message.sent' && e.subject?.messageId === messageId,
-    );
-    const digest = sent?.documents?.find((d) => d.documentId === documentId);
+    const sent = await recorder.find(exchangeId, naturalEventIds.messageSent(exchangeId, messageId));
+    const digest =
+      sent?.action === 'message.sent' && sent.subject?.messageId === messageId
+        ? sent.documents?.find((d) => d.documentId === documentId)
+        : undefined;
     // A document is attached to its message only after that event is in the ledger: fail closed, never guess.
     if (!digest)
       throw new PouchError('ERR_LEDGER_BROKEN', 'The sent message of this document is not in the ledger');

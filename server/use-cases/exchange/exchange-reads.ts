@@ -6,7 +6,7 @@ import { isReceiptAction } from '../../../shared/domain/ledger/receipt.ts';
 import { authorize, canListExchanges, readsAsAuditor } from '../../policy/policy.ts';
 import type { ExchangeLabel, ListFilter, MessageRecord } from '../../ports/exchange-repository.ts';
 import type { StoredReceipt } from '../../ports/receipt-store.ts';
-import { actorOf } from '../ledger-recorder.ts';
+import { actorOf, naturalEventIds } from '../ledger-recorder.ts';
 import { sideOf } from './exchange-access.ts';
 import type { EffectIds, ExchangeContext } from './exchange-context.ts';
 import { completeMessages } from './message-records.ts';
@@ -37,50 +37,50 @@ export function createExchangeReads(ctx: ExchangeContext) {
       _ids: EffectIds = {},
     ): Promise<{ label: ExchangeLabel; messages: MessageRecord[] }> {
       let label = await access.load(principal, exchangeId, 'read-exchange-label');
-      const events = await deps.ledger.read(exchangeId);
-      const messages = await completeMessages(deps.exchanges, exchangeId, events);
+      const messages = await completeMessages(deps.exchanges, exchangeId, (messageId) =>
+        recorder.find(exchangeId, naturalEventIds.messageSent(exchangeId, messageId)),
+      );
       if (readsAsAuditor(principal)) {
         await deps.reads.record(principal, label, 'auditor.viewed', 'exchange');
         return { label, messages };
       }
       const reader = sideOf(principal, label);
       const undelivered = messages.filter((m) => m.side !== reader && !m.deliveredAt);
-      const delivered = new Map(
-        events
-          .filter((e) => e.action === 'message.delivered')
-          .map((e) => [e.subject?.messageId ?? '', e] as const),
-      );
       let changed = false;
       for (const message of undelivered) {
-        // Delivered earlier but the message record missed it (a failed write): repair it, record nothing new.
-        const event =
-          delivered.get(message.messageId) ??
-          (
-            await recorder.record(
-              label,
-              (status) => ({
-                status,
-                fields: {
-                  actor: actorOf(principal),
-                  action: 'message.delivered',
-                  outcome: 'success',
-                  subject: { messageId: message.messageId },
-                },
-              }),
-              { projection: 'best-effort' },
-            )
-          ).event;
+        // One delivery per message (its id is derived from the message): delivered earlier but the message
+        // record missed it (a failed write), the recorder hands back that event and nothing new is recorded.
+        const { event } = await recorder.record(
+          label,
+          (status) => ({
+            status,
+            fields: {
+              actor: actorOf(principal),
+              action: 'message.delivered',
+              outcome: 'success',
+              subject: { messageId: message.messageId },
+            },
+          }),
+          {
+            projection: 'best-effort',
+            eventId: naturalEventIds.messageDelivered(exchangeId, message.messageId),
+          },
+        );
         await deps.exchanges.putMessage({ ...message, deliveredAt: event.time });
         changed = true;
       }
-      // The label is a projection of the ledger: if an earlier write of it failed, catch it up now.
-      const head = events.at(-1);
+      // The label is a projection of the ledger: if an earlier write of it failed, catch it up from the head.
+      const head = await deps.ledger.head(exchangeId);
       if (head && head.seq > label.ledgerSeq) {
         await recorder.project(label, head);
         changed = true;
       }
       if (changed) label = (await deps.exchanges.getExchange(exchangeId)) ?? label;
-      return { label, messages: await deps.exchanges.listMessages(exchangeId) };
+      // Only a delivery changes the message records read above.
+      return {
+        label,
+        messages: undelivered.length > 0 ? await deps.exchanges.listMessages(exchangeId) : messages,
+      };
     },
 
     /** The exchange's signed receipts; any receipt that failed to be issued earlier is issued now. */

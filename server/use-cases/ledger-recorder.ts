@@ -59,6 +59,11 @@ export interface RecordOptions {
   readonly projection?: 'required' | 'best-effort';
   /** Label fields that change with this event, projected in the same guarded write. */
   readonly labelChange?: LabelChange;
+  /**
+   * The authority that sent the message this event is about, when the caller has just read it from that
+   * message's `message.sent` event (its receipt names it); otherwise the recorder looks that event up.
+   */
+  readonly messageSender?: string;
 }
 
 export interface LabelChange {
@@ -214,14 +219,14 @@ export function createLedgerRecorder(deps: LedgerRecorderDeps) {
   }
 
   /** Sign and keep the receipt of an event that earns one. A failure here is repaired on the next read. */
-  async function issueReceipt(label: ExchangeLabel, event: LedgerEvent): Promise<void> {
+  async function issueReceipt(label: ExchangeLabel, event: LedgerEvent, sender?: string): Promise<void> {
     if (!isReceiptAction(event.action)) return;
     try {
       // A receipt names the side that sent and the side that received or read (receiptPartiesOf).
       const messageSender =
         event.action === 'message.sent'
           ? event.actor.authorityId
-          : await messageSenderOf(label.id, event.subject?.messageId);
+          : (sender ?? (await messageSenderOf(label.id, event.subject?.messageId)));
       const parties = receiptPartiesOf(event, label, messageSender);
       if (!parties) {
         throw new PouchError('ERR_LEDGER_BROKEN', `Event ${event.seq} names no parties of the exchange`);
@@ -237,14 +242,14 @@ export function createLedgerRecorder(deps: LedgerRecorderDeps) {
   async function settle(
     label: ExchangeLabel,
     event: LedgerEvent,
-    options: Pick<RecordOptions, 'projection' | 'labelChange'> = {},
+    options: Pick<RecordOptions, 'projection' | 'labelChange' | 'messageSender'> = {},
   ): Promise<void> {
     try {
       await project(label, event, options.labelChange);
     } catch (error) {
       if (options.projection !== 'best-effort') throw error;
     }
-    await issueReceipt(label, event);
+    await issueReceipt(label, event, options.messageSender);
   }
 
   return {

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { PouchError } from '../../shared/domain/errors.ts';
+import { ConditionFailedError, PouchError } from '../../shared/domain/errors.ts';
 import type { EffectIndex, EffectRecord } from '../ports/effect-index.ts';
 import { translateDynamoError } from './dynamo-errors.ts';
 import { exchangeKeys } from './main-table-keys.ts';
@@ -43,7 +43,7 @@ export function createDynamoEffectIndex(doc: DynamoDBDocumentClient, tableName: 
       }
       const record = toRecord(item, chain, id);
       if (!record) throw new PouchError('ERR_STORAGE', 'Effect claim answered without the item');
-      return { ...record, fresh: item?.claim === nonce };
+      return { ...record, fresh: item?.claim === nonce, token: nonce };
     },
 
     async get(chain, id) {
@@ -72,6 +72,26 @@ export function createDynamoEffectIndex(doc: DynamoDBDocumentClient, tableName: 
         );
       } catch (error) {
         throw translateDynamoError(error, 'Effect note');
+      }
+    },
+
+    async advance(chain, id, fromSeq, token) {
+      try {
+        await doc.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: key(chain, id),
+            UpdateExpression: 'SET #from = :from',
+            ConditionExpression: '#claim = :claim AND attribute_not_exists(#seq) AND #from < :from',
+            ExpressionAttributeNames: { '#from': 'fromSeq', '#claim': 'claim', '#seq': 'seq' },
+            ExpressionAttributeValues: { ':from': fromSeq, ':claim': token },
+          }),
+        );
+      } catch (error) {
+        const translated = translateDynamoError(error, 'Effect bound');
+        // Another attempt's claim or note: it stays as it is.
+        if (translated instanceof ConditionFailedError) return;
+        throw translated;
       }
     },
   };

@@ -17,6 +17,8 @@ export interface EffectRecord {
 /** A claim's answer: the record as stored, and whether this call made it (no attempt came before). */
 export interface EffectClaim extends EffectRecord {
   readonly fresh: boolean;
+  /** Names this call's claim (for `advance`). */
+  readonly token: string;
 }
 
 export interface EffectIndex {
@@ -29,4 +31,10 @@ export interface EffectIndex {
   get(chain: string, id: string): Promise<EffectRecord | undefined>;
   /** Note the seq the event of `id` landed at. The first note stays: an event is written once. */
   settle(chain: string, id: string, seq: number): Promise<void>;
+  /**
+   * The attempt that made claim `token` was refused (it appended nothing) with the chain at `fromSeq - 1`: move
+   * the bound there, so that later lookups of an effect that never happened do not search the events since the
+   * claim. Only that claim moves, and only while no event has been noted for it.
+   */
+  advance(chain: string, id: string, fromSeq: number, token: string): Promise<void>;
 }

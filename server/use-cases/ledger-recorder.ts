@@ -23,7 +23,7 @@ import {
   isReceiptAction,
   receiptPartiesOf,
 } from '../../shared/domain/ledger/receipt.ts';
-import type { EffectIndex, EffectRecord } from '../ports/effect-index.ts';
+import type { EffectClaim, EffectIndex, EffectRecord } from '../ports/effect-index.ts';
 import type { ExchangeLabel, ExchangeRepository } from '../ports/exchange-repository.ts';
 import type { LedgerStore } from '../ports/ledger-store.ts';
 import type { ReceiptStore } from '../ports/receipt-store.ts';
@@ -161,8 +161,9 @@ export function createLedgerRecorder(deps: LedgerRecorderDeps) {
     eventId: string | undefined,
     fromSeq: number,
   ): Promise<Recorded> {
+    let claim: EffectClaim | undefined;
     if (eventId !== undefined) {
-      const claim = await deps.effects.claim(chain, eventId, fromSeq);
+      claim = await deps.effects.claim(chain, eventId, fromSeq);
       if (!claim.fresh) {
         const earlier = await located(chain, eventId, claim);
         if (earlier) return noted(chain, eventId, { event: earlier, replayed: true });
@@ -170,11 +171,15 @@ export function createLedgerRecorder(deps: LedgerRecorderDeps) {
     }
     const id = eventId ?? newId('evt');
     let built: { seq: number } | undefined;
+    // The head `decide` last refused at; undefined once it accepted.
+    let refusedAt: number | undefined;
     try {
       const event = await deps.ledger.append(chain, (head) => {
         // A concurrent attempt of the same effect won the race: that event is ours.
         if (head?.id === id) throw new AlreadyRecorded(head);
+        refusedAt = head?.seq ?? -1;
         const decided = decide(head);
+        refusedAt = undefined;
         if (!isKnownLedgerAction(decided.fields.action)) {
           throw new PouchError('ERR_INTERNAL', `Unknown ledger action: ${decided.fields.action}`);
         }
@@ -189,6 +194,10 @@ export function createLedgerRecorder(deps: LedgerRecorderDeps) {
     } catch (error) {
       if (error instanceof AlreadyRecorded)
         return noted(chain, eventId, { event: error.event, replayed: true });
+      if (refusedAt !== undefined && claim?.fresh && eventId !== undefined) {
+        // Refused: nothing was appended. Later lookups of this effect need not search what came before.
+        await deps.effects.advance(chain, eventId, refusedAt + 1, claim.token).catch(() => undefined);
+      }
       const storage = isPouchError(error, 'ERR_STORAGE') || isPouchError(error, 'ERR_STORAGE_THROTTLED');
       if (!storage || !built) throw error;
       // A lost answer: the put may have landed. It did iff its seq carries our id (fail closed otherwise).

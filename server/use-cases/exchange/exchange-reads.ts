@@ -46,8 +46,16 @@ export function createExchangeReads(ctx: ExchangeContext) {
       }
       const reader = sideOf(principal, label);
       const undelivered = messages.filter((m) => m.side !== reader && !m.deliveredAt);
+      // The head before this read's own deliveries (those project themselves): is the label lagging?
+      const head = await deps.ledger.head(exchangeId);
       let changed = false;
       for (const message of undelivered) {
+        // The receipt names the message's sender, as its `message.sent` says (at the seq the record keeps).
+        const sent = await deps.ledger.at(exchangeId, message.seq);
+        const messageSender =
+          sent?.action === 'message.sent' && sent.subject?.messageId === message.messageId
+            ? { messageSender: sent.actor.authorityId }
+            : {};
         // One delivery per message (its id is derived from the message): delivered earlier but the message
         // record missed it (a failed write), the recorder hands back that event and nothing new is recorded.
         const { event } = await recorder.record(
@@ -64,13 +72,13 @@ export function createExchangeReads(ctx: ExchangeContext) {
           {
             projection: 'best-effort',
             eventId: naturalEventIds.messageDelivered(exchangeId, message.messageId),
+            ...messageSender,
           },
         );
         await deps.exchanges.putMessage({ ...message, deliveredAt: event.time });
         changed = true;
       }
       // The label is a projection of the ledger: if an earlier write of it failed, catch it up from the head.
-      const head = await deps.ledger.head(exchangeId);
       if (head && head.seq > label.ledgerSeq) {
         await recorder.project(label, head);
         changed = true;

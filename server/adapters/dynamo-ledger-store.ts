@@ -6,11 +6,10 @@
 // stored, so there is nothing that could disagree with the hashed body.
 //
 // Writers of one exchange: within a process, appends to one chain run one at a time (a queue per chain), so they
-// never race each other for the next seq; and the store remembers the head it last wrote or read, so the next
-// append of that chain is one conditional put. The remembered head is only a guess: the put is conditional on the
-// slot after it being free, and a chain has no gaps (every put is at head + 1), so a free slot proves the guess was
-// the head. When another process wrote meanwhile, the put fails and the head is read again; only then do writers
-// back off (full jitter) and re-read nothing but the head.
+// never race each other for the next seq. Each append reads the head (one Query, Limit 1) and puts after it; only
+// another process's append makes the put fail, and only then do writers back off (full jitter) and re-read the
+// head, nothing else. The head is never remembered between appends: the table is the truth, and a tail deleted
+// out of band must be refilled at its seq (a fork the checkpoint log exposes), never skipped over.
 //
 // Listing chain heads: the ledger table is append-only (no role may update an item), so it cannot hold a
 // per-chain head pointer, and a Scan would read every event of every chain. The exchange records in the main
@@ -40,8 +39,6 @@ export interface DynamoLedgerStoreOptions {
   readonly maxDelayMs?: number;
   /** Concurrent queries in `heads` (default 16). */
   readonly headConcurrency?: number;
-  /** Chains whose head is remembered between appends (default 1024, least recently written dropped first). */
-  readonly rememberedHeads?: number;
   readonly now?: () => Date;
   readonly random?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
@@ -70,7 +67,6 @@ export function createDynamoLedgerStore(options: DynamoLedgerStoreOptions): Ledg
   const now = options.now ?? (() => new Date());
   const random = options.random ?? Math.random;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const remembered = createHeadMemory(options.rememberedHeads ?? 1024);
   const queue = createChainQueue();
 
   async function readHead(chain: string): Promise<LedgerEvent | undefined> {
@@ -129,19 +125,9 @@ export function createDynamoLedgerStore(options: DynamoLedgerStoreOptions): Ledg
   }
 
   async function appendNow(chain: string, build: BuildEventFields): Promise<LedgerEvent> {
-    let guess = remembered.get(chain);
-    for (let attempt = 1; ; ) {
-      const head = guess ?? (await readHead(chain));
-      let event: LedgerEvent;
-      try {
-        event = createEvent(head, build(head), { chain, now: now() });
-      } catch (error) {
-        // `build` decided against a remembered head: decide again against the real one before refusing.
-        if (!guess) throw error;
-        remembered.forget(chain);
-        guess = undefined;
-        continue;
-      }
+    for (let attempt = 1; ; attempt++) {
+      const head = await readHead(chain);
+      const event = createEvent(head, build(head), { chain, now: now() });
       try {
         await doc.send(
           new PutCommand({
@@ -151,22 +137,12 @@ export function createDynamoLedgerStore(options: DynamoLedgerStoreOptions): Ledg
             ExpressionAttributeNames: { '#seq': 'seq' },
           }),
         );
-        remembered.set(event);
         return event;
       } catch (error) {
-        remembered.forget(chain);
         const translated = translateDynamoError(error, 'Ledger append');
         if (!(translated instanceof ConditionFailedError)) throw translated;
         // The SDK retried the put (a lost response): the item in the way may be our own first try.
-        if (sdkAttempts(error) > 1 && (await readItem(chain, event.seq))?.hash === event.hash) {
-          remembered.set(event);
-          return event;
-        }
-        // A remembered head that another process has moved past: read the real one, no race lost yet.
-        if (guess) {
-          guess = undefined;
-          continue;
-        }
+        if (sdkAttempts(error) > 1 && (await readItem(chain, event.seq))?.hash === event.hash) return event;
         if (attempt >= maxAttempts) {
           throw new PouchError('ERR_LEDGER_CONFLICT', 'The ledger append lost the race too many times', {
             cause: error,
@@ -174,7 +150,6 @@ export function createDynamoLedgerStore(options: DynamoLedgerStoreOptions): Ledg
           });
         }
         await sleep(random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1)));
-        attempt++;
       }
     }
   }
@@ -214,20 +189,6 @@ export function createDynamoLedgerStore(options: DynamoLedgerStoreOptions): Ledg
       await Promise.all(Array.from({ length: Math.min(headConcurrency, ids.length) }, worker));
       return found;
     },
-  };
-}
-
-/** The last head each chain was seen at (written or read by this store), bounded, least recently set dropped. */
-function createHeadMemory(capacity: number) {
-  const known = new Map<string, LedgerEvent>();
-  return {
-    get: (chain: string): LedgerEvent | undefined => known.get(chain),
-    set(event: LedgerEvent): void {
-      known.delete(event.chain);
-      known.set(event.chain, event);
-      if (known.size > capacity) known.delete(known.keys().next().value as string);
-    },
-    forget: (chain: string): void => void known.delete(chain),
   };
 }
 

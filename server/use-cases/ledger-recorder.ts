@@ -117,22 +117,22 @@ class AlreadyRecorded extends Error {
 export function createLedgerRecorder(deps: LedgerRecorderDeps) {
   const now = deps.now ?? (() => new Date());
 
-  /** The event `record` points at: at its seq when noted, else searched from its bound (an attempt stopped). */
+  /**
+   * The event `record` points at: at its seq when noted, else searched from its bound (an attempt stopped). The
+   * chain is the truth and the index only a way into it: an entry whose seq does not hold the id (the main table
+   * or the ledger edited out of band) is not followed, and the chain is searched from the bound instead, so an
+   * auditor can still export, and the checkpoint log exposes the edit.
+   */
   async function located(chain: string, id: string, record: EffectRecord): Promise<LedgerEvent | undefined> {
     if (record.seq !== undefined) {
       const event = await deps.ledger.at(chain, record.seq);
-      // The index lives in a mutable table: an entry that names another event is refused, never followed.
-      if (event?.id !== id) {
-        throw new PouchError('ERR_LEDGER_BROKEN', 'The effect index names an event the chain does not hold', {
-          details: { chain, seq: record.seq },
-        });
-      }
-      return event;
+      if (event?.id === id) return event;
     }
     // Claimed, never noted: the attempt stopped after its append or is still running. Only the events since the
     // claim can be it; once found, the note spares every later lookup the search.
     const event = (await deps.ledger.read(chain, record.fromSeq)).find((e) => e.id === id);
-    if (event) await deps.effects.settle(chain, id, event.seq).catch(() => undefined);
+    if (event && record.seq === undefined)
+      await deps.effects.settle(chain, id, event.seq).catch(() => undefined);
     return event;
   }
 

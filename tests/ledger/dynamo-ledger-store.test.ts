@@ -52,12 +52,12 @@ describe('DynamoDB ledger store', () => {
     expect((await store.head(chain))?.hash).toBe(events[4]?.hash);
   });
 
-  it('appends after another process moved the chain: the remembered head is re-read, and decided on afresh', async () => {
+  it('appends after another process moved the chain: it decides against the real head, never one it saw before', async () => {
     const chain = 'ex-two-processes';
     const other = createDynamoLedgerStore({ doc: exchange.runtime.clients.doc, tableName });
     await store.append(chain, () => fieldsFor(0));
     await other.append(chain, () => fieldsFor(1));
-    // `store` remembers seq 0; a build that accepts only the real head must still be given it.
+    // `store` last wrote seq 0; a build that accepts only the real head must be given it.
     const event = await store.append(chain, (head) => {
       if (head?.seq !== 1) throw new PouchError('ERR_INVALID_STATE', 'decided against a stale head');
       return fieldsFor(2);

@@ -8,6 +8,7 @@
 //   message             EXCH#<id> / MSG#<seq:10>
 //   message intent      EXCH#<id> / INTENT#<messageId>
 //   receipt             EXCH#<id> / RCPT#<seq:10>
+//   keyed effect        EXCH#<id> / EFFECT#<eventId>           (where the effect's ledger event is: dynamo-effect-index.ts)
 //   authority           AUTHORITY#<id> / DIR#AUTHORITY         DIRECTORY / AUTHORITY#<id>#
 //   member              AUTHORITY#<id> / DIR#MEMBER#<memberId> DIRECTORY / AUTHORITY#<id>#MEMBER#<memberId>
 //   directory audit     AUTHORITY#<id> / AUDIT#<at>#<auditId>  (never indexed: not public)
@@ -53,6 +54,7 @@ const DOCUMENT = 'DOC#';
 const MESSAGE = 'MSG#';
 const INTENT = 'INTENT#';
 const RECEIPT = 'RCPT#';
+const EFFECT = 'EFFECT#';
 
 /** Keys of an exchange's items: its label (once per party), documents, messages, intents and receipts. */
 export const exchangeKeys = {
@@ -69,6 +71,8 @@ export const exchangeKeys = {
   intentPrefix: INTENT,
   receiptSk: (seq: number): string => `${RECEIPT}${pad(seq, 10)}`,
   receiptPrefix: RECEIPT,
+  /** A keyed effect's claim and the seq its event landed at (the ledger itself cannot be searched by id). */
+  effectSk: (eventId: string): string => `${EFFECT}${eventId}`,
   /** gsi1 keys of a label item: each party lists its exchanges newest first without a scan. */
   partyIndexPk: (authorityId: string): string => `${PARTY}${authorityId}`,
   partyIndexSk: (createdAt: string, exchangeId: string): string => `${createdAt}#${exchangeId}`,

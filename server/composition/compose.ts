@@ -7,6 +7,7 @@ import type { PlanUploadOptions } from '../../shared/domain/upload-plan.ts';
 import { type AwsClients, createAwsClients } from '../adapters/aws-clients.ts';
 import { createDynamoCheckpointStore } from '../adapters/dynamo-checkpoint-store.ts';
 import { createDynamoDirectoryRepository } from '../adapters/dynamo-directory-repository.ts';
+import { createDynamoEffectIndex } from '../adapters/dynamo-effect-index.ts';
 import { createDynamoExchangeRepository } from '../adapters/dynamo-exchange-repository.ts';
 import { createDynamoIdempotencyStore } from '../adapters/dynamo-idempotency-store.ts';
 import { createDynamoLedgerStore } from '../adapters/dynamo-ledger-store.ts';
@@ -120,6 +121,7 @@ export async function composeRuntime(
   // The one writer of the ledger, shared by the exchange and custody use cases.
   const recorder = createLedgerRecorder({
     ledger,
+    effects: createDynamoEffectIndex(clients.doc, config.tables.main),
     exchanges: exchangeRepository,
     receipts,
     signer,
@@ -129,7 +131,6 @@ export async function composeRuntime(
   const limiter = createDynamoRateLimiter(clients.doc, config.tables.main);
   const reads = createReadRecords({
     recorder,
-    ledger,
     limiter,
     intervalSeconds: config.limits.readRecordIntervalSeconds,
     now: () => new Date(now()),

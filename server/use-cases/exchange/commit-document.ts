@@ -6,7 +6,7 @@ import { isPouchError, PouchError } from '../../../shared/domain/errors.ts';
 import type { Principal } from '../../../shared/domain/identity/types.ts';
 import { objectKeys } from '../../config/storage-definitions.ts';
 import type { DocumentRecord } from '../../ports/exchange-repository.ts';
-import { actorOf } from '../ledger-recorder.ts';
+import { actorOf, naturalEventIds } from '../ledger-recorder.ts';
 import type { EffectIds, ExchangeContext } from './exchange-context.ts';
 import { isStreamedUpload, requireOwnUpload } from './uploads.ts';
 
@@ -117,23 +117,26 @@ export function createCommitDocument(ctx: ExchangeContext) {
     return { sealedPartsSha256: partsDigestOfStorageChecksum(confirmed.checksum), partSize: upload.partSize };
   }
 
-  /** Commit an uploaded document: complete the multipart upload, confirm size and checksum, record it. */
+  /**
+   * Commit an uploaded document: complete the multipart upload, confirm size and checksum, record it. The upload
+   * event's id is derived from the document (one upload event per document), so whatever key a retry carries,
+   * its earlier event is found by that id and never appended twice.
+   */
   return async function commitDocument(
     principal: Principal,
     exchangeId: string,
     documentId: string,
     parts: ReadonlyArray<{ partNumber: number; etag: string; sha256?: string | undefined }>,
-    ids: EffectIds = {},
+    _ids: EffectIds = {},
     sealedSha256?: string,
   ): Promise<DocumentRecord> {
     const label = await access.load(principal, exchangeId, 'act-on-exchange');
     const stored = requireOwnUpload(principal, await deps.exchanges.getDocument(exchangeId, documentId));
     if (stored.state === 'committed') return stored;
     const doc = isStreamedUpload(stored) ? withStreamedDigests(stored, parts, sealedSha256) : stored;
-    // One upload event per document: after a retry whose event landed (a later write failed), finish the record.
-    const recorded = (await deps.ledger.read(exchangeId)).find(
-      (e) => e.action === 'document.uploaded' && e.subject?.documentId === documentId,
-    );
+    const eventId = naturalEventIds.documentUploaded(exchangeId, documentId);
+    // After a retry whose event landed (a later write failed), finish the record without confirming again.
+    const recorded = await recorder.find(exchangeId, eventId);
     if (recorded) {
       await recorder.project(label, (await deps.ledger.head(exchangeId)) ?? recorded);
     } else {
@@ -150,7 +153,7 @@ export function createCommitDocument(ctx: ExchangeContext) {
             details: { ...sealed, sealedSize: doc.sealedSize },
           },
         }),
-        ids,
+        { eventId },
       );
     }
     const committed: DocumentRecord = { ...doc, state: 'committed', committedAt: ctx.now().toISOString() };

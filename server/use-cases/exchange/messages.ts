@@ -19,7 +19,6 @@ import {
   type Side,
 } from '../../../shared/domain/exchange/state-machine.ts';
 import type { Principal } from '../../../shared/domain/identity/types.ts';
-import { derivedId } from '../../../shared/domain/ids.ts';
 import {
   type DocumentDigest,
   type JsonValue,
@@ -28,7 +27,7 @@ import {
 import { canonicalJson } from '../../../shared/domain/ledger/jcs.ts';
 import { isOwnUpload } from '../../policy/policy.ts';
 import type { ExchangeLabel, MessageIntent } from '../../ports/exchange-repository.ts';
-import { actorOf, statusAt } from '../ledger-recorder.ts';
+import { actorOf, naturalEventIds, statusAt } from '../ledger-recorder.ts';
 import { sealedDigestOf } from './commit-document.ts';
 import { sideOf } from './exchange-access.ts';
 import type { EffectIds, ExchangeContext } from './exchange-context.ts';
@@ -242,9 +241,8 @@ export function createMessages(ctx: ExchangeContext) {
     const manifest = await checkManifest(principal, label, input);
     const requestedReference = requestedReferenceOf(label, side, input, manifest);
     // One message per id: a retry after the ledger append completes the projection only.
-    const already = (await deps.ledger.read(exchangeId)).find(
-      (e) => e.action === 'message.sent' && e.subject?.messageId === input.messageId,
-    );
+    const sentEventId = naturalEventIds.messageSent(exchangeId, input.messageId);
+    const already = await recorder.find(exchangeId, sentEventId);
     if (already && already.actor.authorityId !== principal.authorityId) {
       throw new PouchError('ERR_CONFLICT', 'This message id is taken');
     }
@@ -298,7 +296,7 @@ export function createMessages(ctx: ExchangeContext) {
         }),
         // The message id is this effect's natural key: whatever Idempotency-Key a retry carries (or none), its
         // event is recognised and never appended twice.
-        { ...ids, eventId: derivedId('evt', 'message.sent', exchangeId, input.messageId), labelChange },
+        { ...ids, eventId: sentEventId, labelChange },
       );
       event = recorded.event;
     }

@@ -3,13 +3,15 @@
 // file; the plaintext takes its name only after every digest matched. A journal makes the download resumable.
 import { createHash, randomBytes } from 'node:crypto';
 import { type FileHandle, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { openFromReader } from '../../shared/crypto/age-native.ts';
+import { openFile, openFromReader, PARALLEL_MIN_BYTES } from '../../shared/crypto/age-native.ts';
 import type { PositionalReader } from '../../shared/crypto/file-pipeline.ts';
 import { partsDigestOf } from '../../shared/crypto/sealed-digest.ts';
 import { isPouchError, PouchError } from '../../shared/domain/errors.ts';
-import { transferChunkBytes } from './hash-file.ts';
+import { hashFileParts, transferChunkBytes } from './hash-file.ts';
 import { createStateWriter, isRetryable, type RetryPolicy, sleep } from './part-sender.ts';
 
 export interface FetchOpenOptions {
@@ -31,9 +33,12 @@ export interface FetchOpenOptions {
   };
   /** Bytes per ranged GET (default 8 MiB). */
   readonly rangeBytes?: number;
+  /** Open on three threads as the ranges arrive (true), or after the download on this thread (false); by size by default. */
+  readonly parallel?: boolean;
   /** Ranged GETs in flight at once (default 4). */
   readonly concurrency?: number;
   readonly retry?: RetryPolicy;
+  /** A fetch for the ranged GETs instead of node:http(s) (tests inject faults through it). */
   readonly fetch?: typeof fetch;
   readonly signal?: AbortSignal;
   /** Sealed bytes verified and opened so far. */
@@ -181,12 +186,24 @@ export async function fetchAndOpen(options: FetchOpenOptions): Promise<FetchOpen
     const partSha256s: string[] = [];
     let digests: Awaited<ReturnType<typeof openFromReader>>;
     try {
-      digests = await openFromReader(reader, plaintextPath, options.identities, {
-        onProgress: (bytesDone) => options.onProgress?.({ bytesDone, totalBytes: size }),
-        ...(expected.partSize
-          ? { parts: { size: expected.partSize, onPart: (part) => partSha256s.push(part.sha256) } }
-          : {}),
-      });
+      if (options.parallel ?? size >= PARALLEL_MIN_BYTES) {
+        digests = await openFromReader(reader, plaintextPath, options.identities, {
+          onProgress: (bytesDone) => options.onProgress?.({ bytesDone, totalBytes: size }),
+          ...(expected.partSize
+            ? { parts: { size: expected.partSize, onPart: (part) => partSha256s.push(part.sha256) } }
+            : {}),
+        });
+      } else {
+        // A small document is not worth two worker threads: download it, then open it on this thread.
+        await downloads;
+        if (failure !== undefined) throw failure;
+        digests = await openFile(sealedPath, plaintextPath, options.identities, {
+          parallel: false,
+          onProgress: (bytesDone) => options.onProgress?.({ bytesDone, totalBytes: size }),
+        });
+        if (expected.partSize)
+          partSha256s.push(...(await hashFileParts(sealedPath, expected.partSize)).partSha256s);
+      }
     } catch (error) {
       if (failure !== undefined || !(isPouchError(error) && error.code.startsWith('ERR_SEAL_'))) throw error;
       // Bytes that fail to open were most likely altered: finish the download and hash it, so that a copy which
@@ -228,6 +245,57 @@ export async function fetchAndOpen(options: FetchOpenOptions): Promise<FetchOpen
   await spool.close();
   await rm(journalPath, { force: true });
   return { plaintextPath, sealedPath, rangesFetched: fetched, rangesReused: reused };
+}
+
+/** One answer to a ranged GET: its status and its body, which `cancel` releases when left unread. */
+interface RangeAnswer {
+  readonly status: number;
+  readonly body: AsyncIterable<Uint8Array>;
+  cancel(): void;
+}
+
+/**
+ * Ranged GETs on node:http(s): on this machine a fetch body, read through its web stream, came in at a fifth of
+ * the speed of the same bytes read from an IncomingMessage (22 vs 110 MB/s from the embedded S3).
+ */
+function nodeGet(url: string, range: string, signal: AbortSignal): Promise<RangeAnswer> {
+  return new Promise((resolve, reject) => {
+    const target = new URL(url);
+    const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+    const request = send(target, { method: 'GET', headers: { range }, signal }, (response) => {
+      resolve({ status: response.statusCode ?? 0, body: response, cancel: () => response.destroy() });
+    });
+    request.on('error', reject);
+    request.end();
+  });
+}
+
+/** Ranged GETs through a fetch (tests inject faults through it). */
+function viaFetch(
+  fetchImpl: typeof fetch,
+): (url: string, range: string, signal: AbortSignal) => Promise<RangeAnswer> {
+  return async (url, range, signal) => {
+    const response = await fetchImpl(url, { headers: { range }, signal });
+    const body = response.body;
+    return {
+      status: response.status,
+      body: body ? readChunks(body) : (async function* () {})(),
+      cancel: () => void body?.cancel().catch(() => undefined),
+    };
+  };
+}
+
+async function* readChunks(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    reader.releaseLock();
+  }
 }
 
 /** SHA-256 (hex) of the whole spool: only after a failed open, to tell altered bytes from a bad seal. */
@@ -272,7 +340,7 @@ async function fetchRange(
   signal: AbortSignal,
   onBytes: (n: number) => void,
 ): Promise<void> {
-  const fetchImpl = options.fetch ?? globalThis.fetch;
+  const get = options.fetch ? viaFetch(options.fetch) : nodeGet;
   const attempts = Math.max(1, options.retry?.attempts ?? 4);
   const baseDelayMs = options.retry?.baseDelayMs ?? 250;
   const maxDelayMs = options.retry?.maxDelayMs ?? 8000;
@@ -284,12 +352,9 @@ async function fetchRange(
     let counted = 0;
     try {
       if (end === start) return;
-      const response = await fetchImpl(options.url, {
-        headers: { range: `bytes=${start}-${end - 1}` },
-        signal,
-      });
+      const response = await get(options.url, `bytes=${start}-${end - 1}`, signal);
       if (response.status !== 206 && !(response.status === 200 && start === 0 && end === size)) {
-        await response.body?.cancel();
+        response.cancel();
         if (response.status === 200 || response.status === 416) {
           throw new PouchError('ERR_HASH_MISMATCH', 'Storage holds another size than the manifest says', {
             details: { status: response.status, range: index },
@@ -297,13 +362,10 @@ async function fetchRange(
         }
         throw new RangeHttpError(response.status, index);
       }
-      if (!response.body) throw new RangeHttpError(response.status, index);
       let position = start;
-      const reader = response.body.getReader();
+      let finished = false;
       try {
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
+        for await (const value of response.body) {
           if (position + value.length > end) {
             throw new PouchError('ERR_HASH_MISMATCH', 'Storage sent more bytes than the range holds', {
               details: { range: index },
@@ -317,8 +379,10 @@ async function fetchRange(
           counted += value.length;
           onBytes(value.length);
         }
+        finished = true;
       } finally {
-        await reader.cancel().catch(() => undefined);
+        // A body read to its end keeps its connection for the next range; one left unread is released.
+        if (!finished) response.cancel();
       }
       if (position !== end)
         throw new PouchError('ERR_STORAGE', 'The range ended early', { details: { range: index } });

@@ -271,6 +271,7 @@ describe('one-pass transfer engine on s3rver', () => {
     const result = await fetchAndOpen({
       ...doc,
       identities: [identity],
+      parallel: true,
       rangeBytes: 32 * KiB,
       fetch: gets.fetch,
     });
@@ -279,6 +280,16 @@ describe('one-pass transfer engine on s3rver', () => {
     expect((await stat(result.plaintextPath)).mode & 0o777).toBe(0o600);
     expect(hex(await readFile(result.sealedPath))).toBe(doc.expected.sealedSha256);
     expect(await readdir(doc.workDir)).not.toContain('fetch.json');
+
+    // The same document on the small-file path (downloaded first, opened on this thread).
+    await mkdir(join(doc.workDir, 'small'), { mode: 0o700 });
+    const small = await fetchAndOpen({
+      ...doc,
+      workDir: join(doc.workDir, 'small'),
+      identities: [identity],
+      parallel: false,
+    });
+    expect((await readFile(small.plaintextPath)).equals(doc.bytes)).toBe(true);
   });
 
   it('detects a corrupt range, keeps nothing it opened, and downloads afresh next time (fault injected through fetch)', async () => {
@@ -292,6 +303,7 @@ describe('one-pass transfer engine on s3rver', () => {
     const failed = fetchAndOpen({
       ...doc,
       identities: [identity],
+      parallel: true,
       rangeBytes: 32 * KiB,
       fetch: corrupt.fetch,
     });
@@ -299,7 +311,12 @@ describe('one-pass transfer engine on s3rver', () => {
     // Unverified bytes are never kept: no plaintext, no spool, no journal to resume them from.
     expect(await readdir(doc.workDir)).toEqual([]);
 
-    const healthy = await fetchAndOpen({ ...doc, identities: [identity], rangeBytes: 32 * KiB });
+    const healthy = await fetchAndOpen({
+      ...doc,
+      identities: [identity],
+      parallel: true,
+      rangeBytes: 32 * KiB,
+    });
     expect(healthy.rangesReused).toBe(0);
     expect((await readFile(healthy.plaintextPath)).equals(doc.bytes)).toBe(true);
   });
@@ -310,9 +327,9 @@ describe('one-pass transfer engine on s3rver', () => {
       ...doc.expected,
       sealedPartsSha256: `${'0'.repeat(64)}-${doc.expected.sealedPartsSha256.split('-')[1]}`,
     };
-    expect(await codeOf(fetchAndOpen({ ...doc, expected: wrongParts, identities: [identity] }))).toBe(
-      'ERR_HASH_MISMATCH',
-    );
+    expect(
+      await codeOf(fetchAndOpen({ ...doc, expected: wrongParts, identities: [identity], parallel: true })),
+    ).toBe('ERR_HASH_MISMATCH');
     expect(await readdir(doc.workDir)).toEqual([]);
   });
 
@@ -331,6 +348,7 @@ describe('one-pass transfer engine on s3rver', () => {
     const result = await fetchAndOpen({
       ...doc,
       identities: [identity],
+      parallel: true,
       rangeBytes: 32 * KiB,
       retry: { baseDelayMs: 1 },
       fetch: flaky.fetch,
@@ -350,6 +368,7 @@ describe('one-pass transfer engine on s3rver', () => {
     const failed = fetchAndOpen({
       ...doc,
       identities: [identity],
+      parallel: true,
       rangeBytes,
       concurrency: 1,
       retry: { attempts: 1 },
@@ -359,7 +378,13 @@ describe('one-pass transfer engine on s3rver', () => {
     expect((await readdir(doc.workDir)).sort()).toEqual(['fetch.json', 'sealed.age']);
 
     const again = faultyGets();
-    const result = await fetchAndOpen({ ...doc, identities: [identity], rangeBytes, fetch: again.fetch });
+    const result = await fetchAndOpen({
+      ...doc,
+      identities: [identity],
+      parallel: true,
+      rangeBytes,
+      fetch: again.fetch,
+    });
     expect(result.rangesReused).toBe(4);
     expect(again.counter.gets).toBe(rangeCount - 4);
     expect((await readFile(result.plaintextPath)).equals(doc.bytes)).toBe(true);

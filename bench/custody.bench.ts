@@ -57,7 +57,7 @@ export async function run(): Promise<void> {
       { chain: CHAIN, now: new Date(t0 + i) },
     );
     lines.push(encodeEventLine(prev));
-    if (delivered) {
+    if (delivered || sent) {
       const payload = buildReceiptPayload(prev, { sender: 'auth_a', recipient: 'auth_b' }, new Date(t0));
       receipts.push({ seq: prev.seq, evidence: payload.evidence, jws: await signReceipt(signer, payload) });
     }

@@ -160,6 +160,19 @@ async function benchCommitCost(scenario: Awaited<ReturnType<typeof startCostScen
     higherIsBetter: false,
     target: Number((1 / 1.2).toFixed(2)),
   });
+  // What the commit's one head read costs on each (the embedded DynamoDB may walk the partition to answer a
+  // reverse Query with Limit 1; DynamoDB reads one item): explains a time ratio below target with equal calls.
+  const ledger = scenario.exchange.runtime.ledger;
+  const [headFresh, headGrown] = await timeInterleaved(rounds, [
+    { run: () => ledger.head(fresh) },
+    { run: () => ledger.head(grown) },
+  ]);
+  printFigure(
+    'ledger head read (Query, Limit 1), 2,000-event exchange vs fresh',
+    median(headGrown),
+    'ms',
+    `(fresh ${median(headFresh).toFixed(2)} ms)`,
+  );
   printComparison({
     bench: 'commit, 2,000-event exchange vs fresh (storage calls; target: the same)',
     unit: 'calls',

@@ -14,6 +14,7 @@ import { verifyCheckpoint } from '../../../shared/custody/checkpoints.ts';
 import type { Checkpoint } from '../../../shared/domain/ledger/checkpoint.ts';
 import type { LedgerEvent } from '../../../shared/domain/ledger/event.ts';
 import { fromHex, verifyConsistency } from '../../../shared/domain/ledger/merkle.ts';
+import { fetchCustodyKeys } from '../../sdk/custody-api.ts';
 import { CliUsageError } from '../cli-errors.ts';
 import { type CommandContext, defineCommand } from '../command.ts';
 import { fetchBundleText } from './audit-export.ts';
@@ -24,8 +25,6 @@ import { fetchBundleText } from './audit-export.ts';
  */
 export const verifyExitCodes = { ok: 0, broken: 1, usage: 2, unpinned: 3 } as const;
 
-/** Where the exchange publishes its custody (receipt and checkpoint) key; /.well-known/jwks.json is the token key. */
-export const custodyKeysPath = '/.well-known/pouch-custody-keys.json';
 
 /** An RFC 7638 SHA-256 thumbprint, base64url: what `--exchange-key` accepts besides a JWK file. */
 const thumbprintPattern = /^[A-Za-z0-9_-]{43}$/;
@@ -485,7 +484,7 @@ export const verifyCommand = defineCommand({
       let pin = pinned;
       if (!pin && values.live) {
         const client = await ctx.createClient();
-        const keys = keysOf(await client.request<unknown>('GET', custodyKeysPath));
+        const keys = await fetchCustodyKeys(client);
         pin = { fingerprints: keys.map(exchangeKeyFingerprint), keys, source: 'live' };
       }
       return verifyConsistencyAndReport(
@@ -498,7 +497,7 @@ export const verifyCommand = defineCommand({
     }
     if (values['show-key'] && values.live && !target) {
       const client = await ctx.createClient();
-      const published = keysOf(await client.request<unknown>('GET', custodyKeysPath));
+      const published = await fetchCustodyKeys(client);
       const fingerprints = published.map(exchangeKeyFingerprint);
       ctx.print(
         { source: 'live', baseUrl: client.baseUrl, keys: published, fingerprints },
@@ -515,7 +514,7 @@ export const verifyCommand = defineCommand({
       if (!pin) {
         // Live: pin the custody key the exchange publishes, rather than the copy inside the bundle.
         const client = await ctx.createClient();
-        const keys = keysOf(await client.request<unknown>('GET', custodyKeysPath));
+        const keys = await fetchCustodyKeys(client);
         pin = { fingerprints: keys.map(exchangeKeyFingerprint), keys, source: 'live' };
       }
     } else {

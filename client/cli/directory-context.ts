@@ -1,15 +1,31 @@
-// CLI support: what the CLI takes from the public directory — a recipient's published requirement profile (for
-// the request checks: pouch draft, check, send --draft) and, before anything is sealed, the age recipients each
-// authority signed, verified against the fingerprint the user pinned (`pouch directory pin`).
-import { verifyPinnedRecipients } from '../../shared/directory/statements.ts';
+// CLI support: what the CLI takes from the public directory, verified against the fingerprint the user pinned
+// (`pouch directory pin`) whenever the authority is pinned — a recipient's requirement profile (for the request
+// checks: pouch draft, check, send --draft), the age recipients each authority signed (before anything is
+// sealed), and the member keys a manifest may be signed with (pouch fetch).
+import {
+  resolvePinnedAuthorityKey,
+  type SignedMemberKey,
+  verifyPinnedMemberKeys,
+  verifyPinnedProfile,
+  verifyPinnedRecipients,
+} from '../../shared/directory/statements.ts';
 import { PouchError } from '../../shared/domain/errors.ts';
 import { type Profile, parseProfile } from '../../shared/domain/requests/profile.ts';
 import { readPins } from '../keystore/pins.ts';
 import type { DirectoryEntry } from '../sdk/exchange-api.ts';
 
-/** The authority's published profile, or undefined when it has not published a valid one yet. */
-export function readPublishedProfile(authority: DirectoryEntry): Profile | undefined {
-  const raw = authority.profile;
+/**
+ * The authority's published profile, or undefined when it has not published a valid one yet. When this keystore
+ * pinned the authority, only the profile its authority key signed is read (ERR_STATEMENT_INVALID when there is
+ * none or it does not verify, ERR_AUTHORITY_PIN_MISMATCH when the key does not chain to the pin): a draft is
+ * never checked against requirements the operator wrote.
+ */
+export async function readPublishedProfile(
+  home: string,
+  authority: DirectoryEntry,
+): Promise<Profile | undefined> {
+  const pin = (await readPins(home)).get(authority.id);
+  const raw = pin ? await verifyPinnedProfile(authority, pin.fingerprint) : authority.profile;
   if (!raw || Object.keys(raw).filter((k) => k !== 'version').length === 0) return undefined;
   try {
     return parseProfile({ authorityId: authority.id, ...raw });
@@ -44,4 +60,57 @@ export async function withVerifiedRecipients(home: string, entry: DirectoryEntry
   }
   const recipients = await verifyPinnedRecipients(entry, pin.fingerprint);
   return { ...entry, recipients };
+}
+
+type DirectoryKey = DirectoryEntry['members'][number]['keys'][number];
+
+/** A served key restricted by what the authority signed: revoked when either says so, at the earlier time. */
+function signedKeyView(signed: SignedMemberKey, served: DirectoryKey | undefined): DirectoryKey {
+  const revokedAt = [signed.revokedAt, served?.revokedAt]
+    .filter((t): t is string => t !== undefined)
+    .sort((x, y) => Date.parse(x) - Date.parse(y))[0];
+  const revoked = signed.revokedAt !== undefined || served?.status === 'revoked';
+  const alg = signed.jwk.kty === 'EC' ? 'ES256' : 'EdDSA';
+  return {
+    kid: signed.kid,
+    alg,
+    status: revoked ? 'revoked' : 'active',
+    createdAt: served?.createdAt ?? new Date(0).toISOString(),
+    ...(revokedAt === undefined ? {} : { revokedAt }),
+    jwk: { ...signed.jwk, kid: signed.kid, alg, use: 'sig' },
+  };
+}
+
+/**
+ * The entry with each member's `keys` replaced by the keys its authority signed (member-keys statements),
+ * verified against this keystore's pin for the authority, when there is one. A key the exchange lists but no
+ * statement signs is dropped (an admin token or the operator planted it), and so are the keys of a member whose
+ * statement is missing or does not verify. Unpinned authorities are returned as served. Throws
+ * ERR_AUTHORITY_PIN_MISMATCH or ERR_STATEMENT_INVALID when the authority key chain itself does not verify.
+ *
+ * @example
+ * await fetchExchange({ ..., trustEntry: (entry) => withSignedMemberKeys(ctx.keystore.home, entry) });
+ */
+export async function withSignedMemberKeys(home: string, entry: DirectoryEntry): Promise<DirectoryEntry> {
+  const pin = (await readPins(home)).get(entry.id);
+  if (!pin) return entry;
+  // The authority-key chain first: a pin mismatch is reported as such, not as keys that do not verify.
+  await resolvePinnedAuthorityKey(entry, pin.fingerprint);
+  const members = [];
+  for (const member of entry.members) {
+    let keys: DirectoryKey[] = [];
+    try {
+      const signed = await verifyPinnedMemberKeys(entry, pin.fingerprint, member.id);
+      keys = signed.keys.map((k) =>
+        signedKeyView(
+          k,
+          member.keys.find((s) => s.kid === k.kid),
+        ),
+      );
+    } catch (error) {
+      if (!(error instanceof PouchError && error.code === 'ERR_STATEMENT_INVALID')) throw error;
+    }
+    members.push({ ...member, keys });
+  }
+  return { ...entry, members };
 }

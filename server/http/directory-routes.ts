@@ -18,8 +18,9 @@ import {
   MemberKeyHistorySchema,
   MemberParamsSchema,
   MemberSchema,
-  RequirementProfileInputSchema,
+  PublishProfileSchema,
   SetAuthorityKeySchema,
+  SetMemberKeysSchema,
   SetRecipientsSchema,
   UpdateAuthoritySchema,
   UpdateDetailsSchema,
@@ -237,13 +238,32 @@ const profileRoute = createRoute({
   path: '/v1/directory/authorities/{id}/profile',
   tags,
   ...secured,
-  summary: 'Admin of the authority: publish its requirement profile (the version increases by one)',
-  request: { params: AuthorityParamsSchema, ...jsonBody(RequirementProfileInputSchema) },
+  summary:
+    'Admin of the authority: publish its requirement profile, signed by the authority key (the version increases by one)',
+  request: { params: AuthorityParamsSchema, ...jsonBody(PublishProfileSchema) },
   responses: {
     200: jsonResponse(AuthoritySchema, 'Published'),
     ...bodyErrors,
     ...securedErrors,
     ...conflictError,
+    ...statementError,
+  },
+});
+
+const memberKeysRoute = createRoute({
+  method: 'put',
+  path: '/v1/directory/authorities/{id}/members/{memberId}/keys-statement',
+  tags,
+  ...secured,
+  summary:
+    "Admin of the authority: publish a member's keys signed by the authority key; pinned clients trust only these",
+  request: { params: MemberParamsSchema, ...jsonBody(SetMemberKeysSchema) },
+  responses: {
+    200: jsonResponse(MemberSchema, 'Published'),
+    ...bodyErrors,
+    ...securedErrors,
+    ...conflictError,
+    ...statementError,
   },
 });
 
@@ -332,9 +352,14 @@ export function registerDirectoryRoutes(deps: {
       return c.json(await d.revokeKey(call(c), id, memberId, kid), 200);
     });
 
-    app.openapi(profileRoute, async (c) => {
-      const { version: _ignored, ...profile } = c.req.valid('json');
-      return c.json(await d.publishProfile(call(c), c.req.valid('param').id, profile), 200);
+    app.openapi(profileRoute, async (c) =>
+      c.json(await d.publishProfile(call(c), c.req.valid('param').id, c.req.valid('json')), 200),
+    );
+
+    app.openapi(memberKeysRoute, async (c) => {
+      const { id, memberId } = c.req.valid('param');
+      const member = await d.setMemberKeys(call(c), id, memberId, c.req.valid('json').statement);
+      return c.json(member, 200);
     });
 
     app.openapi(auditRoute, async (c) => {

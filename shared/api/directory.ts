@@ -1,6 +1,7 @@
 // Wire schemas (core) of the directory of authorities: the public entries (members, keys, profile), the
 // operator's and admins' changes, and the directory audit log.
 import { z } from 'zod';
+import { BoundedProfileSchema, PROFILE_LIMITS } from '../directory/bounded-json.ts';
 import { kidPattern, languagePattern, treatyPattern } from '../domain/identity/patterns.ts';
 import {
   AUTHORITY_ROLES,
@@ -68,6 +69,10 @@ export const MemberSchema = z
     role: z.string(),
     status: z.enum(MEMBER_STATUSES),
     keys: z.array(MemberKeySchema).readonly(),
+    keysStatement: z.string().optional().meta({
+      description:
+        "The member's keys as its authority signed them (kind member-keys): pinned clients trust only these",
+    }),
   })
   .meta({ id: 'Member' });
 export type MemberWire = z.output<typeof MemberSchema>;
@@ -108,6 +113,9 @@ export const AuthoritySchema = z
     languages: z.array(z.string()).readonly(),
     treaties: z.array(z.string()).readonly(),
     profile: RequirementProfileSchema,
+    profileStatement: z.string().optional().meta({
+      description: 'The requirement profile as the authority signed it (kind profile)',
+    }),
     members: z.array(MemberSchema).readonly(),
     updatedAt: z.string(),
   })
@@ -132,7 +140,7 @@ export const CreateAuthoritySchema = z
       .regex(/^[A-Z]{2}$/)
       .meta({ example: 'XA' }),
     ...authorityFields,
-    profile: z.record(z.string(), z.unknown()).optional(),
+    profile: BoundedProfileSchema.optional(),
     firstAdmin: z.strictObject({ displayName: nonEmptyText(200), jwk: JwkInputSchema }),
     authorityKey: JwkInputSchema.optional().meta({
       description: "The authority's own key, handed to the operator at onboarding",
@@ -236,6 +244,16 @@ export const MemberKeyHistorySchema = z
   .meta({ id: 'MemberKeyHistory' });
 export type MemberKeyHistoryWire = z.output<typeof MemberKeyHistorySchema>;
 
+export const SetMemberKeysSchema = z
+  .strictObject({
+    statement: compactJws.meta({
+      description:
+        "The member's keys signed by the authority key (kind member-keys, the next version); each listed key must be one the member holds",
+    }),
+  })
+  .meta({ id: 'SetMemberKeys' });
+export type SetMemberKeysRequest = z.input<typeof SetMemberKeysSchema>;
+
 export const AddMemberSchema = z
   .strictObject({ displayName: nonEmptyText(200), role: z.enum(MEMBER_ROLES), jwk: JwkInputSchema })
   .meta({ id: 'AddMember' });
@@ -251,9 +269,28 @@ export const AddKeySchema = z
   })
   .meta({ id: 'AddKey' });
 
-export const RequirementProfileInputSchema = z
-  .record(z.string(), z.unknown())
-  .meta({ id: 'RequirementProfileInput' });
+export const RequirementProfileInputSchema = BoundedProfileSchema.meta({
+  id: 'RequirementProfileInput',
+  description: `A bare profile (only for an authority without an authority key), at most ${PROFILE_LIMITS.maxDepth} levels deep and ${PROFILE_LIMITS.maxBytes} bytes`,
+});
+
+export const PublishProfileSchema = z
+  .union([
+    z.strictObject({
+      statement: z
+        .string()
+        .max(96 * 1024)
+        .regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/)
+        .meta({ description: 'A profile statement signed by the authority key (the next version)' }),
+    }),
+    RequirementProfileInputSchema,
+  ])
+  .meta({
+    id: 'PublishProfile',
+    description:
+      'The requirement profile as a statement signed by the authority key; a bare profile is refused (422 ERR_STATEMENT_INVALID) once the authority has an authority key',
+  });
+export type PublishProfileRequest = z.input<typeof PublishProfileSchema>;
 
 export const AuditRecordSchema = z
   .object({

@@ -25,7 +25,6 @@ import { fetchBundleText } from './audit-export.ts';
  */
 export const verifyExitCodes = { ok: 0, broken: 1, usage: 2, unpinned: 3 } as const;
 
-
 /** An RFC 7638 SHA-256 thumbprint, base64url: what `--exchange-key` accepts besides a JWK file. */
 const thumbprintPattern = /^[A-Za-z0-9_-]{43}$/;
 

@@ -50,9 +50,16 @@ import {
   toPublicMember,
   validateAuthorityFields,
   valueChange,
+  verifyProfileStatement,
   verifyRecipientsStatement,
 } from './directory-model.ts';
 import { type Change, directoryWrites } from './directory-writes.ts';
+
+const isStatementInput = (input: unknown): input is { readonly statement: string } =>
+  typeof input === 'object' &&
+  input !== null &&
+  Object.keys(input).length === 1 &&
+  typeof (input as { statement?: unknown }).statement === 'string';
 
 const deny = (action: string, message = 'Not found'): never => {
   throw new AccessDeniedError(action, message);
@@ -325,21 +332,61 @@ export function createDirectoryService(repo: DirectoryRepository) {
       return saveAuthority(ctx, entry, next, 'authority.details', { changes });
     },
 
-    /** Admin of the authority: publish a new requirement profile (its version increases by one). */
+    /**
+     * Admin of the authority: publish a new requirement profile (its version increases by one). Once the
+     * authority has an authority key, the profile is a statement that key signed (the next version); a bare
+     * profile is then refused with ERR_STATEMENT_INVALID, since senders check their drafts against it. A bare
+     * profile is still taken from an authority registered without a key (nothing could sign it).
+     */
     async publishProfile(
       ctx: CallContext,
       authorityId: string,
-      profile: Readonly<Record<string, unknown>>,
+      input: { readonly statement: string } | Readonly<Record<string, unknown>>,
     ): Promise<PublicAuthorityView> {
       if (!canManageAuthority(ctx.principal, authorityId)) deny('profile.publish', 'Authority not found');
       const entry = await loadEntry(authorityId);
       const a = entry.authority;
-      const version = a.profile.version + 1;
-      const next = { ...profile, version };
-      return saveAuthority(ctx, entry, { ...a, profile: next }, 'profile.publish', {
-        profileVersion: version,
-        changes: changesOf(digestChange('profile', a.profile, next)),
-      });
+      const statement = isStatementInput(input) ? input.statement : undefined;
+      if (statement === undefined && a.authorityKey) {
+        throw statementError(
+          'The profile must be a statement signed by the authority key (field `statement`, kind profile)',
+        );
+      }
+      const signed = statement === undefined ? undefined : await verifyProfileStatement(a, statement);
+      const { version: _ignored, ...bare } = input as Readonly<Record<string, unknown>>;
+      const next = signed ? signed.profile : { ...bare, version: a.profile.version + 1 };
+      const { profileStatement: _previous, ...rest } = a;
+      return saveAuthority(
+        ctx,
+        entry,
+        { ...rest, profile: next, ...(signed ? { profileStatement: signed.statement } : {}) },
+        'profile.publish',
+        {
+          profileVersion: next.version,
+          signed: signed !== undefined,
+          changes: changesOf(digestChange('profile', a.profile, next)),
+        },
+      );
+    },
+
+    /**
+     * Admin of the authority: publish a member's keys as the authority key signed them (kind member-keys, the
+     * next version for this member). Pinned clients trust a manifest only under a key such a statement lists,
+     * so a key added at the exchange by an admin token alone (or written into the table by the operator) signs
+     * nothing they accept. ERR_STATEMENT_INVALID when it does not verify or lists a key the member lacks.
+     */
+    async setMemberKeys(
+      ctx: CallContext,
+      authorityId: string,
+      memberId: string,
+      statement: string,
+    ): Promise<PublicMemberView> {
+      if (!canManageAuthority(ctx.principal, authorityId)) deny('member.keys', 'Member not found');
+      const entry = await loadEntry(authorityId);
+      const member = entry.members.find((m) => m.id === memberId);
+      if (!member) throw new NotFoundError('Member not found');
+      const saved = await writes.publishMemberKeys(changeOf(ctx), entry.authority, member, statement);
+      return toPublicMember(saved);
     },
 
     /** Admin of the authority: add a member with a first key. */

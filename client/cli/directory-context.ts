@@ -9,7 +9,19 @@ import {
   verifyPinnedProfile,
   verifyPinnedRecipients,
 } from '../../shared/directory/statements.ts';
+import {
+  type AuthorityLogState,
+  authorityLogState,
+  checkServedAgainstLog,
+  latestLoggedStates,
+  type MemberLogState,
+  memberLogState,
+  verifyDirectoryLog,
+} from '../../shared/directory/directory-log.ts';
 import { PouchError } from '../../shared/domain/errors.ts';
+import { fetchCustodyKeys } from '../sdk/custody-api.ts';
+import { fetchDirectoryLog } from '../sdk/directory-api.ts';
+import type { PouchClient } from '../sdk/pouch-client.ts';
 import { type Profile, parseProfile } from '../../shared/domain/requests/profile.ts';
 import { readPins } from '../keystore/pins.ts';
 import type { DirectoryEntry } from '../sdk/exchange-api.ts';
@@ -113,4 +125,54 @@ export async function withSignedMemberKeys(home: string, entry: DirectoryEntry):
     members.push({ ...member, keys });
   }
   return { ...entry, members };
+}
+
+/** What the exchange served about an authority, as the directory log records it. */
+export function servedLogStates(entry: DirectoryEntry): {
+  authority: AuthorityLogState;
+  members: MemberLogState[];
+} {
+  return {
+    authority: authorityLogState({
+      id: entry.id,
+      status: entry.status,
+      fingerprint: entry.authorityKey?.fingerprint,
+      rotations: entry.authorityKey?.chain.rotations.length,
+      recipientsStatement: entry.recipientsStatement,
+      profileStatement: entry.profileStatement,
+    }),
+    members: entry.members.map((m) => memberLogState(entry.id, m)),
+  };
+}
+
+/** Where a served entry stands in the directory log. */
+export interface LogCheck {
+  /** Seq of the latest log entry about the authority. */
+  readonly loggedAt: number | undefined;
+  /** Seq of the latest directory head a signed checkpoint covers (undefined before the first). */
+  readonly checkpointedSeq: number | undefined;
+  /** Whether the authority's latest entry is covered by that checkpoint. */
+  readonly checkpointed: boolean;
+}
+
+/**
+ * Check that what the exchange served about an authority is its latest state in the directory log: the whole
+ * log is read and verified (an intact chain; every logged head in the latest checkpoint, signed by the custody
+ * key the exchange publishes), then compared with the served entry. Throws ERR_PROOF_INVALID (the log or its
+ * proofs do not verify) or ERR_DIRECTORY_LOG_MISMATCH (a rolled-back or different statement, key or status).
+ *
+ * @example
+ * const where = await checkEntryAgainstLog(client, await fetchDirectoryEntry(client, id));
+ */
+export async function checkEntryAgainstLog(client: PouchClient, entry: DirectoryEntry): Promise<LogCheck> {
+  const log = await fetchDirectoryLog(client);
+  const keys = await fetchCustodyKeys(client);
+  const { events, checkpointedSeq } = await verifyDirectoryLog(log.entries, log.checkpoint ?? undefined, keys);
+  const logged = latestLoggedStates(events, entry.id);
+  checkServedAgainstLog(servedLogStates(entry), logged);
+  return {
+    loggedAt: logged.seq,
+    checkpointedSeq,
+    checkpointed: logged.seq !== undefined && checkpointedSeq !== undefined && logged.seq <= checkpointedSeq,
+  };
 }

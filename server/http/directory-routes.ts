@@ -14,6 +14,8 @@ import {
   AuthoritySchema,
   CreateAuthoritySchema,
   CreatedAuthoritySchema,
+  DirectoryLogQuerySchema,
+  DirectoryLogSchema,
   KeyParamsSchema,
   MemberKeyHistorySchema,
   MemberParamsSchema,
@@ -267,6 +269,21 @@ const memberKeysRoute = createRoute({
   },
 });
 
+const logRoute = createRoute({
+  method: 'get',
+  path: '/v1/directory/log',
+  tags,
+  ...secured,
+  summary:
+    'The directory log: every directory change, hash-chained, with proofs that its heads are in the latest signed checkpoint',
+  request: { query: DirectoryLogQuerySchema },
+  responses: {
+    200: jsonResponse(DirectoryLogSchema, 'A page of the log'),
+    ...validationErrors,
+    ...securedErrors,
+  },
+});
+
 const auditRoute = createRoute({
   method: 'get',
   path: '/v1/directory/authorities/{id}/audit',
@@ -360,6 +377,11 @@ export function registerDirectoryRoutes(deps: {
       const { id, memberId } = c.req.valid('param');
       const member = await d.setMemberKeys(call(c), id, memberId, c.req.valid('json').statement);
       return c.json(member, 200);
+    });
+
+    app.openapi(logRoute, async (c) => {
+      const query = c.req.valid('query');
+      return c.json(await d.readLog(call(c), { from: query.from, limit: query.limit }), 200);
     });
 
     app.openapi(auditRoute, async (c) => {

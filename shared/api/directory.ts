@@ -2,6 +2,7 @@
 // operator's and admins' changes, and the directory audit log.
 import { z } from 'zod';
 import { BoundedProfileSchema, PROFILE_LIMITS } from '../directory/bounded-json.ts';
+import { ChainHeadSchema, CheckpointSchema } from './custody.ts';
 import { kidPattern, languagePattern, treatyPattern } from '../domain/identity/patterns.ts';
 import {
   AUTHORITY_ROLES,
@@ -320,3 +321,30 @@ export const AuditPageSchema = z.object({
   records: z.array(AuditRecordSchema).readonly(),
   cursor: z.string().optional(),
 });
+
+export const DirectoryLogQuerySchema = z.object({
+  from: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+});
+
+export const DirectoryLogSchema = z
+  .object({
+    entries: z.array(z.string()).readonly().meta({
+      description:
+        'Log lines {"body":...,"hash":"..."} in seq order (the ledger event format, chain `directory`)',
+    }),
+    next: z.number().optional().meta({ description: 'The `from` of the next page, when there is one' }),
+    head: ChainHeadSchema.nullable(),
+    checkpoint: z
+      .object({
+        checkpoint: CheckpointSchema,
+        treeSize: z.number(),
+        heads: z
+          .array(z.object({ leafIndex: z.number(), head: ChainHeadSchema, proof: z.array(z.string()).readonly() }))
+          .readonly(),
+      })
+      .nullable()
+      .meta({ description: 'Every logged directory head with its inclusion proof in the latest checkpoint' }),
+  })
+  .meta({ id: 'DirectoryLog' });
+export type DirectoryLogWire = z.output<typeof DirectoryLogSchema>;

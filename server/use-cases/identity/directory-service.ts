@@ -2,6 +2,7 @@
 // principal, and turns "no" into AccessDeniedError (answered as 404); every change carries its audit record.
 // Writes go through `directoryWrites` (directory-writes.ts); the model and its checks are in directory-model.ts.
 
+import { DIRECTORY_CHAIN } from '../../../shared/directory/directory-log.ts';
 import { verifyDirectoryStatement } from '../../../shared/directory/statements.ts';
 import { NotFoundError, PouchError } from '../../../shared/domain/errors.ts';
 import { AccessDeniedError } from '../../../shared/domain/identity/errors.ts';
@@ -18,6 +19,7 @@ import type {
   Member,
 } from '../../../shared/domain/identity/types.ts';
 import { computeJwkThumbprint } from '../../../shared/domain/identity/validation.ts';
+import type { ChainHead } from '../../../shared/domain/ledger/checkpoint.ts';
 import {
   canManageAuthority,
   canManageDirectory,
@@ -28,7 +30,7 @@ import {
   type OperatorAuthorityField,
   operatorScopeViolations,
 } from '../../policy/policy.ts';
-import type { AuditPage, DirectoryRepository } from '../../ports/directory-repository.ts';
+import type { AuditPage, DirectoryLog, DirectoryRepository } from '../../ports/directory-repository.ts';
 import {
   type AuthorityDetailsPatch,
   applyOperatorPatch,
@@ -65,8 +67,18 @@ const deny = (action: string, message = 'Not found'): never => {
   throw new AccessDeniedError(action, message);
 };
 
+/** Where the directory log is read, and the checkpoints that logged its heads (both optional in unit set-ups). */
+export interface DirectoryLogAccess {
+  readonly log: DirectoryLog;
+  readonly loggedHeads: (chain: string) => Promise<{
+    readonly checkpoint: { readonly size: number; readonly rootHash: string; readonly time: string; readonly jws: string };
+    readonly treeSize: number;
+    readonly heads: ReadonlyArray<{ readonly leafIndex: number; readonly head: ChainHead; readonly proof: string[] }>;
+  }>;
+}
+
 /** Directory use cases over a repository. */
-export function createDirectoryService(repo: DirectoryRepository) {
+export function createDirectoryService(repo: DirectoryRepository, logAccess?: DirectoryLogAccess) {
   const iso = (now: number) => new Date(now).toISOString();
   const writes = directoryWrites(repo);
   const changeOf = (ctx: CallContext): Change => ({
@@ -528,6 +540,31 @@ export function createDirectoryService(repo: DirectoryRepository) {
           ...(k.revokedBy ? { revokedBy: k.revokedBy } : {}),
           jwk: { ...k.jwk, kid: k.kid, alg: k.alg, use: 'sig' },
         })),
+      };
+    },
+
+    /**
+     * Every authenticated caller: a page of the directory log, with the latest checkpoint's proofs of every
+     * logged directory head, so a client can check that what it was served is what was logged.
+     */
+    async readLog(ctx: CallContext, options: { from?: number | undefined; limit?: number | undefined } = {}) {
+      if (!canReadPublicDirectory(ctx.principal)) deny('directory.log');
+      if (!logAccess) throw new NotFoundError('The directory log is not kept here');
+      const from = options.from ?? 0;
+      const limit = options.limit ?? 500;
+      const entries: string[] = [];
+      for await (const line of logAccess.log.readLines(from, limit + 1)) entries.push(line);
+      const more = entries.length > limit;
+      const head = (await logAccess.log.head()) ?? null;
+      const checkpoint = await logAccess.loggedHeads(DIRECTORY_CHAIN).catch((error: unknown) => {
+        if (error instanceof PouchError && error.code === 'ERR_NOT_FOUND') return null;
+        throw error;
+      });
+      return {
+        entries: more ? entries.slice(0, limit) : entries,
+        ...(more ? { next: from + limit } : {}),
+        head,
+        checkpoint,
       };
     },
 

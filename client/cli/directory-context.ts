@@ -2,13 +2,7 @@
 // (`pouch directory pin`) whenever the authority is pinned — a recipient's requirement profile (for the request
 // checks: pouch draft, check, send --draft), the age recipients each authority signed (before anything is
 // sealed), and the member keys a manifest may be signed with (pouch fetch).
-import {
-  resolvePinnedAuthorityKey,
-  type SignedMemberKey,
-  verifyPinnedMemberKeys,
-  verifyPinnedProfile,
-  verifyPinnedRecipients,
-} from '../../shared/directory/statements.ts';
+
 import {
   type AuthorityLogState,
   authorityLogState,
@@ -18,13 +12,20 @@ import {
   memberLogState,
   verifyDirectoryLog,
 } from '../../shared/directory/directory-log.ts';
+import {
+  resolvePinnedAuthorityKey,
+  type SignedMemberKey,
+  verifyPinnedMemberKeys,
+  verifyPinnedProfile,
+  verifyPinnedRecipients,
+} from '../../shared/directory/statements.ts';
 import { PouchError } from '../../shared/domain/errors.ts';
-import { fetchCustodyKeys } from '../sdk/custody-api.ts';
-import { fetchDirectoryLog } from '../sdk/directory-api.ts';
-import type { PouchClient } from '../sdk/pouch-client.ts';
 import { type Profile, parseProfile } from '../../shared/domain/requests/profile.ts';
 import { readPins } from '../keystore/pins.ts';
+import { fetchCustodyKeys } from '../sdk/custody-api.ts';
+import { fetchDirectoryLog } from '../sdk/directory-api.ts';
 import type { DirectoryEntry } from '../sdk/exchange-api.ts';
+import type { PouchClient } from '../sdk/pouch-client.ts';
 
 /**
  * The authority's published profile, or undefined when it has not published a valid one yet. When this keystore
@@ -167,7 +168,11 @@ export interface LogCheck {
 export async function checkEntryAgainstLog(client: PouchClient, entry: DirectoryEntry): Promise<LogCheck> {
   const log = await fetchDirectoryLog(client);
   const keys = await fetchCustodyKeys(client);
-  const { events, checkpointedSeq } = await verifyDirectoryLog(log.entries, log.checkpoint ?? undefined, keys);
+  const { events, checkpointedSeq } = await verifyDirectoryLog(
+    log.entries,
+    log.checkpoint ?? undefined,
+    keys,
+  );
   const logged = latestLoggedStates(events, entry.id);
   checkServedAgainstLog(servedLogStates(entry), logged);
   return {

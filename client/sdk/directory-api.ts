@@ -3,8 +3,8 @@
 // directory log, read whole, with the proofs of its checkpointed heads.
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import {
-  type DirectoryLogWire,
   DirectoryLogSchema,
+  type DirectoryLogWire,
   type MemberKeyHistoryWire,
 } from '../../shared/api/directory.ts';
 import { PouchError } from '../../shared/domain/errors.ts';
@@ -135,7 +135,8 @@ export async function fetchDirectoryLog(client: PouchClient): Promise<DirectoryL
     const parsed = DirectoryLogSchema.safeParse(
       await client.request<unknown>('GET', `/v1/directory/log?from=${from}&limit=1000`),
     );
-    if (!parsed.success) throw new PouchError('ERR_PROOF_INVALID', 'The exchange did not answer with a directory log');
+    if (!parsed.success)
+      throw new PouchError('ERR_PROOF_INVALID', 'The exchange did not answer with a directory log');
     last = parsed.data;
     entries.push(...last.entries);
     from = last.next;

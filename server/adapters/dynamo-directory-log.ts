@@ -93,7 +93,10 @@ export function createDynamoDirectoryLog(
           if (!(translated instanceof ConditionFailedError)) throw translated;
         }
       }
-      throw new PouchError('ERR_LEDGER_CONFLICT', 'Other directory writers kept taking the next log position');
+      throw new PouchError(
+        'ERR_LEDGER_CONFLICT',
+        'Other directory writers kept taking the next log position',
+      );
     },
 
     async head(): Promise<ChainHead | undefined> {

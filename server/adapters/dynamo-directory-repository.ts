@@ -26,15 +26,15 @@ import {
   type QueryCommandOutput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { PouchError } from '../../shared/domain/errors.ts';
 import {
   authorityLogState,
   directoryLogDetails,
   memberLogState,
 } from '../../shared/directory/directory-log.ts';
+import { PouchError } from '../../shared/domain/errors.ts';
 import type { AuditRecord, Authority, AuthorityEntry, Member } from '../../shared/domain/identity/types.ts';
-import type { LedgerEventFields } from '../../shared/domain/ledger/event.ts';
 import { OPERATOR_ID } from '../../shared/domain/identity/types.ts';
+import type { LedgerEventFields } from '../../shared/domain/ledger/event.ts';
 import type { AuditPage, DirectoryRepository } from '../ports/directory-repository.ts';
 import { createDynamoDirectoryLog } from './dynamo-directory-log.ts';
 import { translateDynamoError } from './dynamo-errors.ts';
@@ -234,46 +234,58 @@ export function createDynamoDirectoryRepository(
 
     async createAuthority(authority, firstAdmin, audit) {
       const left = { authority, members: [firstAdmin] };
-      await audited(audit, async () => {
-        await send('create authority', () =>
-          doc.send(
-            new PutCommand({ TableName: tableName, Item: authorityItem(authority), ...versionCondition(1) }),
-          ),
-        );
-        await send('create first admin', () =>
-          doc.send(
-            new PutCommand({ TableName: tableName, Item: memberItem(firstAdmin), ...versionCondition(1) }),
-          ),
-        );
-      }, left);
+      await audited(
+        audit,
+        async () => {
+          await send('create authority', () =>
+            doc.send(
+              new PutCommand({
+                TableName: tableName,
+                Item: authorityItem(authority),
+                ...versionCondition(1),
+              }),
+            ),
+          );
+          await send('create first admin', () =>
+            doc.send(
+              new PutCommand({ TableName: tableName, Item: memberItem(firstAdmin), ...versionCondition(1) }),
+            ),
+          );
+        },
+        left,
+      );
     },
 
     async updateAuthority(authority, audit) {
-      await audited(audit, () =>
-        send('update authority', async () => {
-          await doc.send(
-            new PutCommand({
-              TableName: tableName,
-              Item: authorityItem(authority),
-              ...versionCondition(Math.max(2, authority.version)),
-            }),
-          );
-        }),
+      await audited(
+        audit,
+        () =>
+          send('update authority', async () => {
+            await doc.send(
+              new PutCommand({
+                TableName: tableName,
+                Item: authorityItem(authority),
+                ...versionCondition(Math.max(2, authority.version)),
+              }),
+            );
+          }),
         { authority },
       );
     },
 
     async putMember(member, audit) {
-      await audited(audit, () =>
-        send('put member', async () => {
-          await doc.send(
-            new PutCommand({
-              TableName: tableName,
-              Item: memberItem(member),
-              ...versionCondition(member.version),
-            }),
-          );
-        }),
+      await audited(
+        audit,
+        () =>
+          send('put member', async () => {
+            await doc.send(
+              new PutCommand({
+                TableName: tableName,
+                Item: memberItem(member),
+                ...versionCondition(member.version),
+              }),
+            );
+          }),
         { members: [member] },
       );
     },

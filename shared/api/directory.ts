@@ -2,7 +2,6 @@
 // operator's and admins' changes, and the directory audit log.
 import { z } from 'zod';
 import { BoundedProfileSchema, PROFILE_LIMITS } from '../directory/bounded-json.ts';
-import { ChainHeadSchema, CheckpointSchema } from './custody.ts';
 import { kidPattern, languagePattern, treatyPattern } from '../domain/identity/patterns.ts';
 import {
   AUTHORITY_ROLES,
@@ -10,6 +9,7 @@ import {
   MEMBER_ROLES,
   MEMBER_STATUSES,
 } from '../domain/identity/types.ts';
+import { ChainHeadSchema, CheckpointSchema } from './custody.ts';
 
 export const AuthorityIdParamSchema = z
   .string()
@@ -340,7 +340,9 @@ export const DirectoryLogSchema = z
         checkpoint: CheckpointSchema,
         treeSize: z.number(),
         heads: z
-          .array(z.object({ leafIndex: z.number(), head: ChainHeadSchema, proof: z.array(z.string()).readonly() }))
+          .array(
+            z.object({ leafIndex: z.number(), head: ChainHeadSchema, proof: z.array(z.string()).readonly() }),
+          )
           .readonly(),
       })
       .nullable()

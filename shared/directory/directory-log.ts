@@ -11,8 +11,9 @@
 // one party an older (rolled-back) or another statement, the operator must either leave the log unchanged (the
 // comparison fails) or log a different history (the chain no longer contains the checkpointed head, or the next
 // head does not extend the logged one and the checkpoint service refuses it).
-import { verifyCheckpoint } from '../custody/checkpoints.ts';
+
 import type { PublicJwk } from '../crypto/compact-jws.ts';
+import { verifyCheckpoint } from '../custody/checkpoints.ts';
 import { PouchError } from '../domain/errors.ts';
 import { type ChainHead, verifyChainHeadProof } from '../domain/ledger/checkpoint.ts';
 import { decodeEventLine, type JsonValue, type LedgerEvent } from '../domain/ledger/event.ts';
@@ -70,12 +71,15 @@ export function authorityLogState(a: {
 }
 
 /** The state of a member as the log keeps it. */
-export function memberLogState(authorityId: string, m: {
-  readonly id: string;
-  readonly status: string;
-  readonly role: string;
-  readonly keysStatement?: string | undefined;
-}): MemberLogState {
+export function memberLogState(
+  authorityId: string,
+  m: {
+    readonly id: string;
+    readonly status: string;
+    readonly role: string;
+    readonly keysStatement?: string | undefined;
+  },
+): MemberLogState {
   return {
     authorityId,
     memberId: m.id,

@@ -34,7 +34,9 @@ export const directoryShowCommand = defineCommand({
       problem = `${error.code}: ${error.message}`;
     }
     // Fails (non-zero) when the log or its proofs do not verify, or the entry differs from the logged one.
-    const logCheck: LogCheck | undefined = values.verify ? await checkEntryAgainstLog(client, entry) : undefined;
+    const logCheck: LogCheck | undefined = values.verify
+      ? await checkEntryAgainstLog(client, entry)
+      : undefined;
     const served = entry.authorityKey?.fingerprint;
     ctx.print(
       {

@@ -71,9 +71,18 @@ const deny = (action: string, message = 'Not found'): never => {
 export interface DirectoryLogAccess {
   readonly log: DirectoryLog;
   readonly loggedHeads: (chain: string) => Promise<{
-    readonly checkpoint: { readonly size: number; readonly rootHash: string; readonly time: string; readonly jws: string };
+    readonly checkpoint: {
+      readonly size: number;
+      readonly rootHash: string;
+      readonly time: string;
+      readonly jws: string;
+    };
     readonly treeSize: number;
-    readonly heads: ReadonlyArray<{ readonly leafIndex: number; readonly head: ChainHead; readonly proof: string[] }>;
+    readonly heads: ReadonlyArray<{
+      readonly leafIndex: number;
+      readonly head: ChainHead;
+      readonly proof: string[];
+    }>;
   }>;
 }
 

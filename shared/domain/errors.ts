@@ -29,7 +29,10 @@ export type PouchErrorCode =
   | 'ERR_DIRECTORY_SCOPE'
   /** The member was deactivated by its authority's admins: none of its keys authenticate. */
   | 'ERR_MEMBER_DEACTIVATED'
-  /** The operator suspended the authority: its members do not authenticate and no exchange may be opened to it. */
+  /**
+   * The operator suspended the authority: its members do not authenticate (401) and no exchange may be opened
+   * to it (409).
+   */
   | 'ERR_AUTHORITY_SUSPENDED'
   /** A directory statement is not signed by the authority's current key, or is malformed or stale. */
   | 'ERR_STATEMENT_INVALID'

@@ -3,6 +3,7 @@
 // checks: pouch draft, check, send --draft), the age recipients each authority signed (before anything is
 // sealed), and the member keys a manifest may be signed with (pouch fetch).
 
+import { readManifestKid } from '../../shared/custody/manifest.ts';
 import {
   type AuthorityLogState,
   authorityLogState,
@@ -13,6 +14,7 @@ import {
   verifyDirectoryLog,
 } from '../../shared/directory/directory-log.ts';
 import {
+  authorityKeyFingerprint,
   resolvePinnedAuthorityKey,
   type SignedMemberKey,
   verifyPinnedMemberKeys,
@@ -24,7 +26,7 @@ import { type Profile, parseProfile } from '../../shared/domain/requests/profile
 import { readPins } from '../keystore/pins.ts';
 import { fetchCustodyKeys } from '../sdk/custody-api.ts';
 import { fetchDirectoryLog } from '../sdk/directory-api.ts';
-import type { DirectoryEntry } from '../sdk/exchange-api.ts';
+import { type DirectoryEntry, fetchDirectoryEntry } from '../sdk/exchange-api.ts';
 import type { PouchClient } from '../sdk/pouch-client.ts';
 
 /**
@@ -180,4 +182,71 @@ export async function checkEntryAgainstLog(client: PouchClient, entry: Directory
     checkpointedSeq,
     checkpointed: logged.seq !== undefined && checkpointedSeq !== undefined && logged.seq <= checkpointedSeq,
   };
+}
+
+/** A manifest of a bundle signed with a key its pinned authority never signed. */
+export interface UnsignedSenderKey {
+  readonly messageId: string;
+  readonly senderClientId: string;
+  readonly kid: string;
+}
+
+/**
+ * The manifests of a custody bundle (its JSON lines) whose signing key is not one the sender's authority signed,
+ * for every sender authority this keystore pinned: the bundle's `member-key` record for the manifest's kid must
+ * be the same public key as a key of the sender's current `member-keys` statement. Senders of unpinned
+ * authorities are not checked. `pouch verify --live` runs it, since it reads the live directory.
+ */
+export async function findUnsignedSenderKeys(
+  client: PouchClient,
+  home: string,
+  lines: Iterable<string>,
+): Promise<UnsignedSenderKey[]> {
+  const pins = await readPins(home);
+  const bundleKeys = new Map<string, unknown>();
+  const manifests: Array<{ messageId: string; senderClientId: string; jws: string }> = [];
+  for (const line of lines) {
+    if (!line.includes('"member-key"') && !line.includes('"manifest"')) continue;
+    let record: Record<string, unknown>;
+    try {
+      record = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      continue; // the bundle verifier reports malformed lines
+    }
+    if (record.type === 'member-key')
+      bundleKeys.set(`${String(record.clientId)} ${String(record.kid)}`, record.jwk);
+    if (record.type === 'manifest') {
+      manifests.push({
+        messageId: String(record.messageId),
+        senderClientId: String(record.senderClientId),
+        jws: String(record.jws),
+      });
+    }
+  }
+  const entries = new Map<string, Promise<DirectoryEntry>>();
+  const unsigned: UnsignedSenderKey[] = [];
+  for (const m of manifests) {
+    const [authorityId = '', memberId = ''] = m.senderClientId.split(':');
+    if (!pins.has(authorityId)) continue;
+    let kid: string;
+    try {
+      kid = readManifestKid(m.jws);
+    } catch {
+      continue; // the bundle verifier reports it
+    }
+    let entry = entries.get(authorityId);
+    if (!entry) {
+      entry = fetchDirectoryEntry(client, authorityId).then((e) => withSignedMemberKeys(home, e));
+      entries.set(authorityId, entry);
+    }
+    const signed = (await entry).members.find((x) => x.id === memberId)?.keys.find((k) => k.kid === kid);
+    const inBundle = bundleKeys.get(`${m.senderClientId} ${kid}`);
+    const same =
+      signed !== undefined &&
+      inBundle !== undefined &&
+      (await authorityKeyFingerprint(signed.jwk).catch(() => 'a')) ===
+        (await authorityKeyFingerprint(inBundle).catch(() => 'b'));
+    if (!same) unsigned.push({ messageId: m.messageId, senderClientId: m.senderClientId, kid });
+  }
+  return unsigned;
 }

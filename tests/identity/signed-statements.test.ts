@@ -138,10 +138,22 @@ describe("pinned clients trust a manifest only under a key the sender's authorit
     const forged = await sendFrom(home, 'as-officer', south.authorityId);
     expect(forged.code, forged.stderr).toBe(0);
 
-    const refused = await fetchAsSouth((JSON.parse(forged.stdout) as { exchangeId: string }).exchangeId);
+    const forgedId = (JSON.parse(forged.stdout) as { exchangeId: string }).exchangeId;
+    const refused = await fetchAsSouth(forgedId);
     expect(refused.code).not.toBe(0);
     expect(lastError(refused)).toBe('ERR_SIGNATURE_INVALID');
-  });
+
+    // pouch verify --live reads the live directory too: the honest exchange verifies, the forged one does not.
+    const verifyLive = (exchangeId: string) =>
+      runPouch(['--profile', 'auditor', '--json', 'verify', '--live', exchangeId], {
+        POUCH_HOME: south.home,
+      });
+    const honestVerdict = await verifyLive((JSON.parse(honest.stdout) as { exchangeId: string }).exchangeId);
+    expect(honestVerdict.code, honestVerdict.stderr + honestVerdict.stdout).toBe(0);
+    const forgedVerdict = await verifyLive(forgedId);
+    expect(forgedVerdict.code).toBe(1);
+    expect(JSON.parse(forgedVerdict.stdout)).toMatchObject({ ok: false, broken: { check: 'sender-key' } });
+  }, 240_000);
 });
 
 describe('the exchange takes member keys only as a statement of the authority key', () => {

@@ -17,6 +17,7 @@ import { fromHex, verifyConsistency } from '../../../shared/domain/ledger/merkle
 import { fetchCustodyKeys } from '../../sdk/custody-api.ts';
 import { CliUsageError } from '../cli-errors.ts';
 import { type CommandContext, defineCommand } from '../command.ts';
+import { findUnsignedSenderKeys } from '../directory-context.ts';
 import { fetchBundleText } from './audit-export.ts';
 
 /**
@@ -535,6 +536,29 @@ export const verifyCommand = defineCommand({
           : 'The bundle carries no readable exchange key.',
       );
       return fingerprint ? verifyExitCodes.ok : verifyExitCodes.broken;
+    }
+    if (text !== undefined) {
+      // Live, the directory is at hand: a pinned sender's manifest must be signed with a key its authority
+      // signed (a member-keys statement), not only one the exchange lists.
+      const unsigned = await findUnsignedSenderKeys(
+        await ctx.createClient(),
+        ctx.keystore.home,
+        text.split('\n'),
+      );
+      if (unsigned.length > 0) {
+        const first = unsigned[0] as (typeof unsigned)[number];
+        const message = `manifest ${first.messageId} is signed with key ${first.kid}, which ${first.senderClientId}'s pinned authority key never signed`;
+        ctx.print(
+          {
+            ok: false,
+            pinned: true,
+            broken: { element: `manifest ${first.messageId}`, check: 'sender-key', message },
+            unsigned,
+          },
+          `BROKEN: manifest ${first.messageId}: sender-key — ${message}`,
+        );
+        return verifyExitCodes.broken;
+      }
     }
     const source = text === undefined ? createReadStream(target) : fromText(text);
     return verifyAndReport(ctx, source, bundleKey, pin, {

@@ -33,6 +33,11 @@ function describeApiError(error: PouchApiError): string {
       return "this signing key was revoked — create one with 'pouch keys new', register it, then 'pouch login' again";
     case 'ERR_MEMBER_DEACTIVATED':
       return "this member was deactivated by its authority's admins — none of its keys sign in; ask them to reactivate it";
+    case 'ERR_AUTHORITY_SUSPENDED':
+      return withRequestId(
+        `the authority is suspended by the operator${detail} — no one signs in for it and no exchange opens to it; ask the operator`,
+        error,
+      );
     case 'ERR_DIRECTORY_SCOPE':
       return withRequestId(
         `not yours to change${detail} — the operator registers authorities; what is inside one belongs to its own admins`,

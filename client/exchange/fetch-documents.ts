@@ -40,6 +40,11 @@ export interface FetchExchangeOptions {
   /** Also keep the verified sealed file beside the plaintext, as `<name>.age`. */
   readonly keepSealed?: boolean;
   readonly createProgress?: (label: string, totalBytes: number) => UploadProgressSink;
+  /**
+   * What the sender's directory entry is trusted for, before any manifest is checked against it: the CLI
+   * replaces a pinned authority's member keys with those its authority key signed (withSignedMemberKeys).
+   */
+  readonly trustEntry?: (entry: DirectoryEntry) => Promise<DirectoryEntry>;
 }
 
 export interface FetchedDocument {
@@ -95,7 +100,8 @@ export async function fetchExchange(options: FetchExchangeOptions): Promise<Fetc
   const lookUp = (authorityId: string) => {
     let entry = directory.get(authorityId);
     if (!entry) {
-      entry = fetchDirectoryEntry(options.client, authorityId);
+      const trust = options.trustEntry;
+      entry = fetchDirectoryEntry(options.client, authorityId).then((e) => (trust ? trust(e) : e));
       directory.set(authorityId, entry);
     }
     return entry;

@@ -12,6 +12,7 @@
 //   authority           AUTHORITY#<id> / DIR#AUTHORITY         DIRECTORY / AUTHORITY#<id>#
 //   member              AUTHORITY#<id> / DIR#MEMBER#<memberId> DIRECTORY / AUTHORITY#<id>#MEMBER#<memberId>
 //   directory audit     AUTHORITY#<id> / AUDIT#<at>#<auditId>  (never indexed: not public)
+//   directory log entry DIRLOG / SEQ#<seq:12>                  (one chain of every directory change)
 //   idempotency record  IDEM#<scope>#<key> / IDEM
 //   checkpoint leaf     CKPT / LEAF#<index:12>
 //   signed checkpoint   CKPT / HEAD#<size:12>
@@ -99,6 +100,15 @@ export const directoryKeys = {
   authorityIndexSk: (authorityId: string): string => `${AUTHORITY}${authorityId}#`,
   memberIndexSk: (authorityId: string, memberId: string): string =>
     `${AUTHORITY}${authorityId}#MEMBER#${memberId}`,
+} as const;
+
+const DIRECTORY_LOG_ENTRY = 'SEQ#';
+
+/** Keys of the directory log: one partition, one item per entry, written once at the next seq (conditional put). */
+export const directoryLogKeys = {
+  pk: 'DIRLOG',
+  entrySk: (seq: number): string => `${DIRECTORY_LOG_ENTRY}${pad(seq, 12)}`,
+  entryPrefix: DIRECTORY_LOG_ENTRY,
 } as const;
 
 /** Key of an idempotency record: one item per scope and Idempotency-Key. */

@@ -6,6 +6,7 @@ import { PouchError } from '../../shared/domain/errors.ts';
 import type { PlanUploadOptions } from '../../shared/domain/upload-plan.ts';
 import { type AwsClients, createAwsClients } from '../adapters/aws-clients.ts';
 import { createDynamoCheckpointStore } from '../adapters/dynamo-checkpoint-store.ts';
+import { createDynamoDirectoryLog } from '../adapters/dynamo-directory-log.ts';
 import { createDynamoDirectoryRepository } from '../adapters/dynamo-directory-repository.ts';
 import { createDynamoEffectIndex } from '../adapters/dynamo-effect-index.ts';
 import { createDynamoExchangeRepository } from '../adapters/dynamo-exchange-repository.ts';
@@ -107,6 +108,7 @@ export async function composeRuntime(
     createSignerHealthCheck(tokenSigner, config.tokenSigner.kind, 'token'),
   ];
   const directory = createDynamoDirectoryRepository(clients.doc, config.tables.main);
+  const directoryLog = createDynamoDirectoryLog(clients.doc, config.tables.main);
   const replay = createDynamoReplayStore(clients.doc, config.tables.replay);
   const tokens = createTokenService({ signer: tokenSigner, directory, replay, issuer: config.issuer, now });
   const ledger = createDynamoLedgerStore({ doc: clients.doc, tableName: config.tables.ledger });
@@ -164,6 +166,7 @@ export async function composeRuntime(
     publisher: createS3CheckpointPublisher(clients.s3, config.evidenceBucket),
     now: () => new Date(now()),
     logger,
+    directoryLog,
   });
   const audit = createAuditService({
     exchanges: exchangeRepository,
@@ -195,7 +198,13 @@ export async function composeRuntime(
       registerRateLimits({ limiter, ...config.limits, now: () => new Date(now()) }),
       registerDependencyHealth({ health }),
       registerIdentityRoutes({ exchangeAssertion: tokens.exchangeAssertion, logger }),
-      registerDirectoryRoutes({ directory: createDirectoryService(directory), now }),
+      registerDirectoryRoutes({
+        directory: createDirectoryService(directory, {
+          log: directoryLog,
+          loggedHeads: (chain) => checkpoints.loggedHeads(chain),
+        }),
+        now,
+      }),
       registerExchangeRoutes({
         exchanges: counted,
         idempotency: createDynamoIdempotencyStore(clients.doc, config.tables.main),

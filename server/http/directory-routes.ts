@@ -14,12 +14,15 @@ import {
   AuthoritySchema,
   CreateAuthoritySchema,
   CreatedAuthoritySchema,
+  DirectoryLogQuerySchema,
+  DirectoryLogSchema,
   KeyParamsSchema,
   MemberKeyHistorySchema,
   MemberParamsSchema,
   MemberSchema,
-  RequirementProfileInputSchema,
+  PublishProfileSchema,
   SetAuthorityKeySchema,
+  SetMemberKeysSchema,
   SetRecipientsSchema,
   UpdateAuthoritySchema,
   UpdateDetailsSchema,
@@ -237,13 +240,47 @@ const profileRoute = createRoute({
   path: '/v1/directory/authorities/{id}/profile',
   tags,
   ...secured,
-  summary: 'Admin of the authority: publish its requirement profile (the version increases by one)',
-  request: { params: AuthorityParamsSchema, ...jsonBody(RequirementProfileInputSchema) },
+  summary:
+    'Admin of the authority: publish its requirement profile, signed by the authority key (the version increases by one)',
+  request: { params: AuthorityParamsSchema, ...jsonBody(PublishProfileSchema) },
   responses: {
     200: jsonResponse(AuthoritySchema, 'Published'),
     ...bodyErrors,
     ...securedErrors,
     ...conflictError,
+    ...statementError,
+  },
+});
+
+const memberKeysRoute = createRoute({
+  method: 'put',
+  path: '/v1/directory/authorities/{id}/members/{memberId}/keys-statement',
+  tags,
+  ...secured,
+  summary:
+    "Admin of the authority: publish a member's keys signed by the authority key; pinned clients trust only these",
+  request: { params: MemberParamsSchema, ...jsonBody(SetMemberKeysSchema) },
+  responses: {
+    200: jsonResponse(MemberSchema, 'Published'),
+    ...bodyErrors,
+    ...securedErrors,
+    ...conflictError,
+    ...statementError,
+  },
+});
+
+const logRoute = createRoute({
+  method: 'get',
+  path: '/v1/directory/log',
+  tags,
+  ...secured,
+  summary:
+    'The directory log: every directory change, hash-chained, with proofs that its heads are in the latest signed checkpoint',
+  request: { query: DirectoryLogQuerySchema },
+  responses: {
+    200: jsonResponse(DirectoryLogSchema, 'A page of the log'),
+    ...validationErrors,
+    ...securedErrors,
   },
 });
 
@@ -332,9 +369,19 @@ export function registerDirectoryRoutes(deps: {
       return c.json(await d.revokeKey(call(c), id, memberId, kid), 200);
     });
 
-    app.openapi(profileRoute, async (c) => {
-      const { version: _ignored, ...profile } = c.req.valid('json');
-      return c.json(await d.publishProfile(call(c), c.req.valid('param').id, profile), 200);
+    app.openapi(profileRoute, async (c) =>
+      c.json(await d.publishProfile(call(c), c.req.valid('param').id, c.req.valid('json')), 200),
+    );
+
+    app.openapi(memberKeysRoute, async (c) => {
+      const { id, memberId } = c.req.valid('param');
+      const member = await d.setMemberKeys(call(c), id, memberId, c.req.valid('json').statement);
+      return c.json(member, 200);
+    });
+
+    app.openapi(logRoute, async (c) => {
+      const query = c.req.valid('query');
+      return c.json(await d.readLog(call(c), { from: query.from, limit: query.limit }), 200);
     });
 
     app.openapi(auditRoute, async (c) => {

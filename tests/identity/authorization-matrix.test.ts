@@ -7,6 +7,7 @@ import { buildAuditRecord } from '../../server/use-cases/identity/directory-mode
 import { createTokenService } from '../../server/use-cases/identity/token-service.ts';
 import { generateIdentity } from '../../shared/crypto/age-keys.ts';
 import { signManifest } from '../../shared/custody/manifest.ts';
+import { signedMemberKeyOf } from '../../shared/directory/statements.ts';
 import type { AuthorityEntry } from '../../shared/domain/identity/types.ts';
 import { canonicalJson } from '../../shared/domain/ledger/jcs.ts';
 import {
@@ -243,12 +244,43 @@ const matrix: Row[] = [
   },
   {
     route: 'PUT /v1/directory/authorities/{id}/profile',
-    build: (x) => ({
-      method: 'PUT',
-      path: `/v1/directory/authorities/${x.a.authorityId}/profile`,
-      body: { languagesOfRequest: ['en'], note: 'matrix' },
-    }),
+    build: async (x) => {
+      const current = await exchange.runtime.directory.getAuthority(x.a.authorityId);
+      const profile = { languagesOfRequest: ['en'], note: 'matrix' };
+      return {
+        method: 'PUT',
+        path: `/v1/directory/authorities/${x.a.authorityId}/profile`,
+        body: {
+          statement: await x.a.signStatement('profile', { profile }, (current?.profile.version ?? 0) + 1),
+        },
+      };
+    },
     expect: { ...denied, admin: 200 },
+  },
+  {
+    route: 'PUT /v1/directory/authorities/{id}/members/{memberId}/keys-statement',
+    build: async (x) => {
+      const member = x.who.party;
+      const stored = await exchange.runtime.directory.getMember(x.a.authorityId, member.memberId);
+      const keys = [await signedMemberKeyOf(member.key.publicJwk)];
+      return {
+        method: 'PUT',
+        path: `/v1/directory/authorities/${x.a.authorityId}/members/${member.memberId}/keys-statement`,
+        body: {
+          statement: await x.a.signStatement(
+            'member-keys',
+            { memberId: member.memberId, keys },
+            (stored?.keysVersion ?? 0) + 1,
+          ),
+        },
+      };
+    },
+    expect: { ...denied, admin: 200 },
+  },
+  {
+    route: 'GET /v1/directory/log',
+    build: () => ({ method: 'GET', path: '/v1/directory/log?limit=2' }),
+    expect: anyAuthenticated,
   },
   {
     route: 'GET /v1/directory/authorities/{id}/audit',

@@ -25,7 +25,7 @@ export async function checkDraftFile(ctx: CommandContext, path: string, to: stri
   const client = await ctx.createClient();
   const recipient = await fetchDirectoryEntry(client, to);
   const sender = await fetchDirectoryEntry(client, (await fetchMe(client)).authorityId);
-  const profile = readPublishedProfile(recipient);
+  const profile = await readPublishedProfile(ctx.keystore.home, recipient);
   return checkDraft(draft, {
     ...(profile ? { recipientProfile: profile } : {}),
     senderTreaties: sender.treaties,

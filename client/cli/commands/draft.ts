@@ -26,10 +26,10 @@ export const draftCommand = defineCommand({
     if (!(REQUEST_KINDS as readonly string[]).includes(kind)) {
       throw new CliUsageError(`unknown kind '${kind}'; choose one of ${REQUEST_KINDS.join(', ')}`, 'draft');
     }
-    let profile: ReturnType<typeof readPublishedProfile>;
+    let profile: Awaited<ReturnType<typeof readPublishedProfile>>;
     if (values.to) {
       const client = await ctx.createClient();
-      profile = readPublishedProfile(await fetchDirectoryEntry(client, values.to));
+      profile = await readPublishedProfile(ctx.keystore.home, await fetchDirectoryEntry(client, values.to));
       if (!profile)
         ctx.note(
           `${values.to} has published no requirement profile: the skeleton covers the instrument only.`,

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { fetchExchange } from '../../exchange/fetch-documents.ts';
 import { loadSealingIdentity } from '../../exchange/member-signer.ts';
 import { defineCommand } from '../command.ts';
+import { withSignedMemberKeys } from '../directory-context.ts';
 import { formatBytes } from '../progress.ts';
 
 export const fetchCommand = defineCommand({
@@ -41,6 +42,8 @@ export const fetchCommand = defineCommand({
       ...(values.message ? { messageId: values.message } : {}),
       ...(values['keep-sealed'] ? { keepSealed: true } : {}),
       createProgress: (label, total) => ctx.createProgress({ label, total }),
+      // A pinned sender's manifests verify only under the member keys its authority key signed.
+      trustEntry: (entry) => withSignedMemberKeys(ctx.keystore.home, entry),
     });
     const fetched = result.documents.filter((d) => d.outcome === 'fetched').length;
     const unbound = result.messages.filter((m) => m.labelClaims === 'absent').length;

@@ -14,8 +14,10 @@ import { verifyCheckpoint } from '../../../shared/custody/checkpoints.ts';
 import type { Checkpoint } from '../../../shared/domain/ledger/checkpoint.ts';
 import type { LedgerEvent } from '../../../shared/domain/ledger/event.ts';
 import { fromHex, verifyConsistency } from '../../../shared/domain/ledger/merkle.ts';
+import { fetchCustodyKeys } from '../../sdk/custody-api.ts';
 import { CliUsageError } from '../cli-errors.ts';
 import { type CommandContext, defineCommand } from '../command.ts';
+import { findUnsignedSenderKeys } from '../directory-context.ts';
 import { fetchBundleText } from './audit-export.ts';
 
 /**
@@ -23,9 +25,6 @@ import { fetchBundleText } from './audit-export.ts';
  * against whatever key the bundle carries" (which a forger controls) for "verified".
  */
 export const verifyExitCodes = { ok: 0, broken: 1, usage: 2, unpinned: 3 } as const;
-
-/** Where the exchange publishes its custody (receipt and checkpoint) key; /.well-known/jwks.json is the token key. */
-export const custodyKeysPath = '/.well-known/pouch-custody-keys.json';
 
 /** An RFC 7638 SHA-256 thumbprint, base64url: what `--exchange-key` accepts besides a JWK file. */
 const thumbprintPattern = /^[A-Za-z0-9_-]{43}$/;
@@ -501,7 +500,7 @@ export const verifyCommand = defineCommand({
       let pin = pinned;
       if (!pin && values.live) {
         const client = await ctx.createClient();
-        const keys = keysOf(await client.request<unknown>('GET', custodyKeysPath));
+        const keys = await fetchCustodyKeys(client);
         pin = { fingerprints: keys.map(exchangeKeyFingerprint), keys, source: 'live' };
       }
       return verifyConsistencyAndReport(
@@ -514,7 +513,7 @@ export const verifyCommand = defineCommand({
     }
     if (values['show-key'] && values.live && !target) {
       const client = await ctx.createClient();
-      const published = keysOf(await client.request<unknown>('GET', custodyKeysPath));
+      const published = await fetchCustodyKeys(client);
       const fingerprints = published.map(exchangeKeyFingerprint);
       ctx.print(
         { source: 'live', baseUrl: client.baseUrl, keys: published, fingerprints },
@@ -531,7 +530,7 @@ export const verifyCommand = defineCommand({
       if (!pin) {
         // Live: pin the custody key the exchange publishes, rather than the copy inside the bundle.
         const client = await ctx.createClient();
-        const keys = keysOf(await client.request<unknown>('GET', custodyKeysPath));
+        const keys = await fetchCustodyKeys(client);
         pin = { fingerprints: keys.map(exchangeKeyFingerprint), keys, source: 'live' };
       }
     } else {
@@ -553,6 +552,29 @@ export const verifyCommand = defineCommand({
           : 'The bundle carries no readable exchange key.',
       );
       return fingerprint ? verifyExitCodes.ok : verifyExitCodes.broken;
+    }
+    if (text !== undefined) {
+      // Live, the directory is at hand: a pinned sender's manifest must be signed with a key its authority
+      // signed (a member-keys statement), not only one the exchange lists.
+      const unsigned = await findUnsignedSenderKeys(
+        await ctx.createClient(),
+        ctx.keystore.home,
+        text.split('\n'),
+      );
+      if (unsigned.length > 0) {
+        const first = unsigned[0] as (typeof unsigned)[number];
+        const message = `manifest ${first.messageId} is signed with key ${first.kid}, which ${first.senderClientId}'s pinned authority key never signed`;
+        ctx.print(
+          {
+            ok: false,
+            pinned: true,
+            broken: { element: `manifest ${first.messageId}`, check: 'sender-key', message },
+            unsigned,
+          },
+          `BROKEN: manifest ${first.messageId}: sender-key — ${message}`,
+        );
+        return verifyExitCodes.broken;
+      }
     }
     const source = text === undefined ? createReadStream(target) : fromText(text);
     return verifyAndReport(ctx, source, bundleKey, pin, {

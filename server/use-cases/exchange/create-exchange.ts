@@ -50,6 +50,15 @@ export function createCreateExchange(ctx: ExchangeContext) {
         details: { field: 'json.requestedId' },
       });
     }
+    if (requested.status !== 'active') {
+      throw new PouchError(
+        'ERR_AUTHORITY_SUSPENDED',
+        'The requested authority is suspended by the operator',
+        {
+          details: { field: 'json.requestedId' },
+        },
+      );
+    }
     for (const link of input.links ?? []) await access.load(principal, link, 'read-exchange');
     await deps.quotas.chargeExchange(principal);
 

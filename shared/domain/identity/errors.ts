@@ -17,6 +17,7 @@ export class AuthenticationError extends PouchError {
       | 'ERR_KEY_UNKNOWN'
       | 'ERR_KEY_REVOKED'
       | 'ERR_MEMBER_DEACTIVATED'
+      | 'ERR_AUTHORITY_SUSPENDED'
     >,
     message: string,
     options: { clientId?: string; cause?: unknown } = {},

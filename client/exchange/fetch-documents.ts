@@ -8,7 +8,8 @@ import { link, mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openFile } from '../../shared/crypto/age-native.ts';
 import { partsDigestOf } from '../../shared/crypto/sealed-digest.ts';
-import { type Manifest, readManifestKid, verifyManifest } from '../../shared/custody/manifest.ts';
+import type { Manifest } from '../../shared/custody/manifest.ts';
+import { verifyMessageManifest } from '../../shared/custody/message-manifest.ts';
 import { isPouchError, PouchError, type PouchErrorCode } from '../../shared/domain/errors.ts';
 import {
   type DirectoryEntry,
@@ -118,55 +119,6 @@ export async function fetchExchange(options: FetchExchangeOptions): Promise<Fetc
     }
   }
   return { label, outDir: options.outDir, messages: verifiedMessages, documents };
-}
-
-/**
- * Verify a message's manifest: the signing key is looked up by `kid` among the sender member's keys in the
- * directory (never taken from the JWS), must have been active when the message was sent, and the manifest must
- * be bound to this exchange, message, kind, sender and document list.
- */
-export async function verifyMessageManifest(
-  label: ExchangeLabel,
-  message: ExchangeMessage,
-  sender: DirectoryEntry,
-): Promise<{ manifest: Manifest; kid: string }> {
-  const kid = readManifestKid(message.manifest);
-  const separator = message.senderClientId.indexOf(':');
-  const authorityId = message.senderClientId.slice(0, separator);
-  const memberId = message.senderClientId.slice(separator + 1);
-  if (separator < 1 || authorityId !== message.senderAuthorityId || sender.id !== authorityId) {
-    throw new PouchError('ERR_MANIFEST_INVALID', `Message ${message.messageId} names an unexpected sender`);
-  }
-  const key = sender.members.find((m) => m.id === memberId)?.keys.find((k) => k.kid === kid);
-  if (!key) {
-    throw new PouchError(
-      'ERR_SIGNATURE_INVALID',
-      `The manifest of message ${message.messageId} is signed with key ${kid}, which the directory does not list for ${message.senderClientId}`,
-    );
-  }
-  if (key.status !== 'active' && !(key.revokedAt && Date.parse(key.revokedAt) > Date.parse(message.sentAt))) {
-    throw new PouchError(
-      'ERR_SIGNATURE_INVALID',
-      `The manifest of message ${message.messageId} is signed with key ${kid}, revoked before the message was sent`,
-    );
-  }
-  const { manifest } = await verifyManifest(message.manifest, key.jwk, {
-    exchangeId: label.id,
-    messageId: message.messageId,
-    sender: message.senderClientId,
-  });
-  const listed = manifest.documents.map((d) => d.documentId);
-  if (
-    manifest.messageKind !== message.kind ||
-    listed.length !== message.documentIds.length ||
-    listed.some((id, i) => id !== message.documentIds[i])
-  ) {
-    throw new PouchError(
-      'ERR_MANIFEST_INVALID',
-      `The signed manifest of message ${message.messageId} does not match the message`,
-    );
-  }
-  return { manifest, kid };
 }
 
 async function fetchOne(

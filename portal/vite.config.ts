@@ -39,6 +39,15 @@ export default defineConfig({
     modulePreload: { polyfill: false },
     sourcemap: false,
     reportCompressedSize: true,
+    // The request templates (zod schemas with their citations) are most of the app; one chunk is fine locally.
+    chunkSizeWarningLimit: 1024,
+    rollupOptions: {
+      onwarn(warning, warn) {
+        // Libraries' misplaced /* @__PURE__ */ comments: harmless, and not ours to fix.
+        if (warning.code === 'INVALID_ANNOTATION') return;
+        warn(warning);
+      },
+    },
   },
   logLevel: 'warn',
 });

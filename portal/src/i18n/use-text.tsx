@@ -33,8 +33,12 @@ export function TextProvider({ children }: { children: ReactNode }) {
   const value = useMemo<Text>(() => {
     const catalogue: Catalogue = catalogues[language];
     const dateFormat = new Intl.DateTimeFormat(language === 'fr' ? 'fr-FR' : 'en-GB', {
-      dateStyle: 'medium',
-      timeStyle: 'short',
+      // dateStyle/timeStyle cannot name the zone; these fields can.
+      year: 'numeric',
+      month: 'short',
+      day: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
       timeZoneName: 'short',
     });
     const numberFormat = new Intl.NumberFormat(language === 'fr' ? 'fr-FR' : 'en-GB', {

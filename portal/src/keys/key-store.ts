@@ -75,7 +75,9 @@ export async function forgetBrowser(): Promise<void> {
   sessionStorage.clear();
   const root = await navigator.storage?.getDirectory?.().catch(() => undefined);
   if (root) {
-    for await (const name of root.keys()) await root.removeEntry(name, { recursive: true });
+    // Sealed and opened files of unfinished transfers (the DOM lib does not type the directory iterator).
+    const names = (root as FileSystemDirectoryHandle & { keys(): AsyncIterable<string> }).keys();
+    for await (const name of names) await root.removeEntry(name, { recursive: true });
   }
 }
 

@@ -122,6 +122,7 @@ const en = {
   'request.format': 'Format: {hint}.',
   'request.annexes': 'Annexes (sealed in this browser)',
   'request.exportYaml': 'Export the draft as YAML (for the CLI)',
+  'request.importYaml': 'Start from a YAML draft (pouch draft)',
   'request.preview': 'Preview the printable letter',
   'request.send': 'Seal and send the request',
 
@@ -204,6 +205,7 @@ const en = {
   'error.ERR_STATEMENT_INVALID': 'The authority’s signed keys do not verify: do not send.',
   'error.ERR_DEPENDENCY_UNAVAILABLE': 'Storage or the exchange is unavailable. Try again shortly.',
   'error.ERR_RATE_LIMITED': 'Too many requests: wait a moment and try again.',
+  'error.ERR_DRAFT_INVALID': 'The draft is not valid: fix what the check lists.',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -332,6 +334,7 @@ const fr: Catalogue = {
   'request.format': 'Format : {hint}.',
   'request.annexes': 'Annexes (scellées dans ce navigateur)',
   'request.exportYaml': 'Exporter le projet en YAML (pour la ligne de commande)',
+  'request.importYaml': 'Partir d’un projet YAML (pouch draft)',
   'request.preview': 'Aperçu de la lettre imprimable',
   'request.send': 'Sceller et envoyer la demande',
 
@@ -414,6 +417,7 @@ const fr: Catalogue = {
   'error.ERR_STATEMENT_INVALID': 'Les clés signées de l’autorité ne se vérifient pas : n’envoyez rien.',
   'error.ERR_DEPENDENCY_UNAVAILABLE': 'Le stockage ou la plateforme est indisponible. Réessayez dans un instant.',
   'error.ERR_RATE_LIMITED': 'Trop de requêtes : patientez un instant puis réessayez.',
+  'error.ERR_DRAFT_INVALID': 'Le projet n’est pas valide : corrigez ce que le contrôle signale.',
 };
 
 export const catalogues: Readonly<Record<Language, Catalogue>> = { en, fr };

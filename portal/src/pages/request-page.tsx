@@ -3,7 +3,7 @@
 // against the recipient's published profile; the legal bases both States share; a preview of the printable
 // letter; the draft kept in this browser and exported as the YAML `pouch check` and `pouch send --draft` read.
 import { useEffect, useMemo, useState } from 'react';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import type { AuthorityWire } from '../../../shared/api/directory.ts';
 import { URGENCIES, type Urgency } from '../../../shared/domain/exchange/urgency.ts';
 import { checkDraft, pruneBlank } from '../../../shared/domain/requests/check.ts';
@@ -12,6 +12,7 @@ import { findLegalBases } from '../../../shared/domain/requests/legal-basis.ts';
 import { type Profile, parseProfile } from '../../../shared/domain/requests/profile.ts';
 import { renderRequestHtml } from '../../../shared/domain/requests/render-html.ts';
 import { type ElementInfo, listElements } from '../../../shared/domain/requests/schemas.ts';
+import { PouchError } from '../../../shared/domain/errors.ts';
 import type { MessageKey } from '../i18n/catalogue.ts';
 import { useText } from '../i18n/use-text.tsx';
 import type { Session } from '../session.ts';
@@ -141,6 +142,23 @@ export function RequestPage({ session }: { session: Session }) {
         )
       : undefined;
 
+  /** Read a YAML draft (what `pouch draft` writes and `pouch check` reads) into the form. */
+  async function importYaml(file: File | undefined) {
+    if (!file) return;
+    setError(undefined);
+    try {
+      const parsed: unknown = parse(await file.text());
+      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not a mapping');
+      const { kind: draftKind, ...rest } = parsed as Draft;
+      if (typeof draftKind === 'string' && (REQUEST_KINDS as readonly string[]).includes(draftKind)) {
+        setKind(draftKind as RequestKind);
+      }
+      setDraft(rest);
+    } catch (cause) {
+      setError(new PouchError('ERR_DRAFT_INVALID', 'The file is not a YAML request draft', { cause }));
+    }
+  }
+
   async function send(event: React.FormEvent) {
     event.preventDefault();
     if (!recipient || !own || errors.length > 0) return;
@@ -228,6 +246,11 @@ export function RequestPage({ session }: { session: Session }) {
             <input id="request-reference" value={reference} onChange={(e) => setReference(e.target.value)} required maxLength={100} />
           </div>
         </fieldset>
+
+        <div className="field">
+          <label htmlFor="request-import">{t('request.importYaml')}</label>
+          <input id="request-import" type="file" accept=".yaml,.yml,application/yaml,text/yaml" onChange={(e) => importYaml(e.target.files?.[0])} />
+        </div>
 
         {recipient && (
           <section aria-labelledby="bases-title" className="bases">

@@ -77,7 +77,8 @@ try {
             '  Try: POUCH_HOME=<one of the above> npm run pouch -- --profile officer whoami',
             'Portal sign-in (member keystore files, demo passphrase "<authority> demo", e.g. "northland demo"):',
             ...portalKeystores.map(
-              (k) => `  ${k.files.map((f) => f.path).join('  ')}  passphrase "${demoKeystorePassphrase(k.slug)}"`,
+              (k) =>
+                `  ${k.files.map((f) => f.path).join('  ')}  passphrase "${demoKeystorePassphrase(k.slug)}"`,
             ),
           ]
         : []),

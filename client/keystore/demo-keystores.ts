@@ -11,8 +11,8 @@ import {
 } from '../../shared/directory/statements.ts';
 import { MEMBER_KEYSTORE_EXTENSION } from '../../shared/keystore/member-keystore.ts';
 import { type Keystore, openKeystore } from './keystore.ts';
-import { exportMemberKeystore } from './member-keystore-file.ts';
 import { isKeystoreError } from './keystore-error.ts';
+import { exportMemberKeystore } from './member-keystore-file.ts';
 import { savePin } from './pins.ts';
 
 /**

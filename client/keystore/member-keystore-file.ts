@@ -1,14 +1,15 @@
 // Keystore (Node): writes the member keystore file (shared/keystore/member-keystore.ts) that carries one CLI
 // profile's signing key, the authority's sealing identity and the pins to the portal, passphrase-protected.
-import { readPins } from './pins.ts';
-import type { Keystore, PassphraseSource } from './keystore.ts';
-import { KeystoreError } from './keystore-error.ts';
+
 import {
-  encodeMemberKeystore,
   EcPrivateJwkSchema,
+  encodeMemberKeystore,
   MEMBER_KEYSTORE_FORMAT,
   type MemberKeystore,
 } from '../../shared/keystore/member-keystore.ts';
+import type { Keystore, PassphraseSource } from './keystore.ts';
+import { KeystoreError } from './keystore-error.ts';
+import { readPins } from './pins.ts';
 
 /**
  * The member keystore of profile `profileName`, sealed with `passphrase`. The portal signs ES256 only (Web
@@ -26,7 +27,10 @@ export async function exportMemberKeystore(
   const { info, privateJwk } = await keystore.unlockSigningKey(profile.key, options.unlock);
   const jwk = EcPrivateJwkSchema.safeParse(privateJwk);
   if (info.alg !== 'ES256' || !jwk.success) {
-    throw new KeystoreError('key-wrong-kind', `The portal signs with ES256 keys; '${profile.key}' is ${info.alg}`);
+    throw new KeystoreError(
+      'key-wrong-kind',
+      `The portal signs with ES256 keys; '${profile.key}' is ${info.alg}`,
+    );
   }
   let sealing: MemberKeystore['sealing'];
   if (options.sealingKey) {

@@ -67,19 +67,23 @@ export function App() {
   const isAuditor = session.member.clientId.endsWith(':auditor');
   return (
     <>
-      <a className="skip" href="#main" onClick={(e) => {
-        e.preventDefault();
-        document.getElementById('main')?.focus();
-      }}>
+      {/* A button, not a #main link: the hash is the route. */}
+      <button type="button" className="skip" onClick={() => document.getElementById('main')?.focus()}>
         {t('nav.skip')}
-      </a>
+      </button>
       <header className="top">
         <span className="brand">Pouch</span>
         <nav aria-label={t('nav.label')}>
-          <a href="#/inbox" aria-current={route.page === 'boxes' && route.box === 'inbox' ? 'page' : undefined}>
+          <a
+            href="#/inbox"
+            aria-current={route.page === 'boxes' && route.box === 'inbox' ? 'page' : undefined}
+          >
             {t('nav.inbox')}
           </a>
-          <a href="#/outbox" aria-current={route.page === 'boxes' && route.box === 'outbox' ? 'page' : undefined}>
+          <a
+            href="#/outbox"
+            aria-current={route.page === 'boxes' && route.box === 'outbox' ? 'page' : undefined}
+          >
             {t('nav.outbox')}
           </a>
           {!isAuditor && (
@@ -101,8 +105,12 @@ export function App() {
       </header>
       <main id="main" tabIndex={-1}>
         {route.page === 'boxes' && <BoxesPage key={route.box} session={session} box={route.box} />}
-        {route.page === 'exchange' && <ExchangePage key={route.exchangeId} session={session} exchangeId={route.exchangeId} />}
-        {route.page === 'audit' && <AuditPage key={route.exchangeId} session={session} exchangeId={route.exchangeId} />}
+        {route.page === 'exchange' && (
+          <ExchangePage key={route.exchangeId} session={session} exchangeId={route.exchangeId} />
+        )}
+        {route.page === 'audit' && (
+          <AuditPage key={route.exchangeId} session={session} exchangeId={route.exchangeId} />
+        )}
         {route.page === 'request' && <RequestPage session={session} />}
         {route.page === 'keys' && <BoxesPage session={session} box="inbox" />}
       </main>

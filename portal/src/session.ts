@@ -24,7 +24,12 @@ export interface Session {
 export function openSession(member: StoredMember, baseUrl: string = window.location.origin): Session {
   const client = createPouchClient({
     baseUrl,
-    credentials: { clientId: member.clientId, kid: member.kid, alg: member.alg, privateKey: member.signingKey },
+    credentials: {
+      clientId: member.clientId,
+      kid: member.kid,
+      alg: member.alg,
+      privateKey: member.signingKey,
+    },
   });
   let directory: Promise<readonly AuthorityWire[]> | undefined;
   return {

@@ -50,7 +50,9 @@ export function portalContentSecurityPolicy(connectOrigins: readonly string[]): 
  * const portal = createPortalHandler({ dir: 'portal/dist', connectOrigins: [s3Endpoint] });
  * const answer = (await portal(request)) ?? (await app.fetch(request));
  */
-export function createPortalHandler(options: PortalStaticOptions): (request: Request) => Promise<Response | undefined> {
+export function createPortalHandler(
+  options: PortalStaticOptions,
+): (request: Request) => Promise<Response | undefined> {
   const headers = {
     'content-security-policy': portalContentSecurityPolicy(options.connectOrigins),
     'x-content-type-options': 'nosniff',

@@ -41,5 +41,9 @@ export function createPartHasher(partSize: number, options: { whole?: boolean } 
 }
 
 function nodeHash(hash: Hash): IncrementalHash<Buffer> {
-  return { update: (chunk) => hash.update(chunk), digest: () => hash.digest(), copy: () => nodeHash(hash.copy()) };
+  return {
+    update: (chunk) => hash.update(chunk),
+    digest: () => hash.digest(),
+    copy: () => nodeHash(hash.copy()),
+  };
 }

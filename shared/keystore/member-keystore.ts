@@ -27,7 +27,11 @@ export const MemberKeystoreSchema = z.object({
   version: z.literal(1),
   /** `<authorityId>:<memberId>`: the client id the exchange knows the member by. */
   clientId: z.string().regex(/^[A-Za-z0-9_-]{1,64}:[A-Za-z0-9._-]{1,64}$/),
-  signing: z.object({ alg: z.literal('ES256'), kid: z.string().min(1).max(200), privateJwk: EcPrivateJwkSchema }),
+  signing: z.object({
+    alg: z.literal('ES256'),
+    kid: z.string().min(1).max(200),
+    privateJwk: EcPrivateJwkSchema,
+  }),
   /** The authority's age identity: documents are sealed to the authority, so every member holds it. */
   sealing: z
     .object({
@@ -37,7 +41,12 @@ export const MemberKeystoreSchema = z.object({
     .optional(),
   /** Authority key fingerprints compared out of band: only recipients these authorities signed are sealed to. */
   pins: z
-    .array(z.object({ authorityId: z.string().min(1).max(64), fingerprint: z.string().regex(/^[A-Za-z0-9_-]{43}$/) }))
+    .array(
+      z.object({
+        authorityId: z.string().min(1).max(64),
+        fingerprint: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
+      }),
+    )
     .max(1000),
   createdAt: z.string(),
 });
@@ -91,7 +100,9 @@ export async function decodeMemberKeystore(file: string, passphrase: string): Pr
   }
   const result = MemberKeystoreSchema.safeParse(parsed);
   if (!result.success) {
-    throw new PouchError('ERR_VALIDATION', 'This file is not a Pouch member keystore', { cause: result.error });
+    throw new PouchError('ERR_VALIDATION', 'This file is not a Pouch member keystore', {
+      cause: result.error,
+    });
   }
   return result.data;
 }

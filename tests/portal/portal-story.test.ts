@@ -14,14 +14,19 @@ import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { writeDemoMemberKeystores, demoKeystorePassphrase } from '../../client/keystore/demo-keystores.ts';
+import { demoKeystorePassphrase, writeDemoMemberKeystores } from '../../client/keystore/demo-keystores.ts';
 import { openKeystore } from '../../client/keystore/keystore.ts';
 import { buildSampleFor } from '../../server/local/demo-profiles.ts';
 import { pruneBlank } from '../../shared/domain/requests/check.ts';
 import { parseProfile } from '../../shared/domain/requests/profile.ts';
 import { runPouch } from '../client/support/run-pouch.ts';
 import { startTestExchange } from '../support/local-exchange.ts';
-import { launchChromium, openActor, type RecordedRequest, seriousViolations } from '../support/portal-browser.ts';
+import {
+  launchChromium,
+  openActor,
+  type RecordedRequest,
+  seriousViolations,
+} from '../support/portal-browser.ts';
 
 const run = promisify(execFile);
 const MiB = 1024 * 1024;
@@ -32,7 +37,9 @@ const TEST_WORK_FACTOR = 15;
 type Exchange = Awaited<ReturnType<typeof startTestExchange>>;
 
 async function sha256File(path: string): Promise<string> {
-  return createHash('sha256').update(await readFile(path)).digest('hex');
+  return createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex');
 }
 
 /** A large evidence file, written in 1 MiB blocks (pseudo-random, so it does not compress away). */
@@ -78,7 +85,8 @@ describe('the officers’ portal in chromium', () => {
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'pouch-portal-'));
     exchange = await startTestExchange({ seedDemo: true, portalDir: resolve('portal/dist') });
-    for (const d of exchange.demo) await writeDemoMemberKeystores(d.home, d.slug, { workFactor: TEST_WORK_FACTOR });
+    for (const d of exchange.demo)
+      await writeDemoMemberKeystores(d.home, d.slug, { workFactor: TEST_WORK_FACTOR });
     browser = await launchChromium();
   });
 
@@ -114,7 +122,11 @@ describe('the officers’ portal in chromium', () => {
           const open = indexedDB.open('pouch-portal');
           open.onsuccess = () => {
             const get = open.result.transaction('keys').objectStore('keys').get('member');
-            get.onsuccess = () => done({ sign: get.result.signingKey.extractable, seal: get.result.sealing.identity.extractable });
+            get.onsuccess = () =>
+              done({
+                sign: get.result.signingKey.extractable,
+                seal: get.result.sealing.identity.extractable,
+              });
             get.onerror = () => fail(get.error);
           };
         }),
@@ -123,7 +135,10 @@ describe('the officers’ portal in chromium', () => {
     axe.push({ page: 'inbox', violations: await seriousViolations(north.page) });
 
     const entry = await exchange.runtime.directory.getAuthority(southmark.authorityId);
-    const draft = buildSampleFor('mla', parseProfile({ ...entry?.profile, authorityId: southmark.authorityId }));
+    const draft = buildSampleFor(
+      'mla',
+      parseProfile({ ...entry?.profile, authorityId: southmark.authorityId }),
+    );
     (draft.requestingAuthority as Record<string, unknown>).authorityId = northland.authorityId;
     const draftPath = join(work, 'request.yaml');
     await writeFile(draftPath, stringify(draft));
@@ -162,7 +177,9 @@ describe('the officers’ portal in chromium', () => {
     await south.page.getByRole('button', { name: 'Seal and send' }).click();
     await expectStatus(south.page, 'Acknowledged');
     await south.page.getByRole('button', { name: 'Ask for information' }).click();
-    await south.page.getByLabel('Message (sent sealed)').fill('Please give the account holder’s date of birth.');
+    await south.page
+      .getByLabel('Message (sent sealed)')
+      .fill('Please give the account holder’s date of birth.');
     await south.page.getByRole('button', { name: 'Seal and send' }).click();
     await expectStatus(south.page, 'Information requested');
 
@@ -175,9 +192,12 @@ describe('the officers’ portal in chromium', () => {
     await expectStatus(north.page, 'Acknowledged');
 
     // A note sealed by the CLI, which the portal must open.
-    const cliNote = await runPouch(['--profile', 'officer', 'reply', exchangeId, 'note', '--text', 'Sealed by the CLI.'], {
-      POUCH_HOME: home('southmark'),
-    });
+    const cliNote = await runPouch(
+      ['--profile', 'officer', 'reply', exchangeId, 'note', '--text', 'Sealed by the CLI.'],
+      {
+        POUCH_HOME: home('southmark'),
+      },
+    );
     expect(cliNote.code, cliNote.stderr).toBe(0);
 
     // Southmark sends the final evidence package, sealed and uploaded from the browser.
@@ -214,23 +234,36 @@ describe('the officers’ portal in chromium', () => {
 
     // The annex sealed in the portal opens with the CLI, and its sealed copy with the `age` CLI.
     const out = join(work, 'cli-fetch');
-    const fetched = await runPouch(['--profile', 'officer', '--json', 'fetch', exchangeId, '--out', out, '--keep-sealed'], {
-      POUCH_HOME: home('northland'),
-    });
+    const fetched = await runPouch(
+      ['--profile', 'officer', '--json', 'fetch', exchangeId, '--out', out, '--keep-sealed'],
+      {
+        POUCH_HOME: home('northland'),
+      },
+    );
     expect(fetched.code, fetched.stderr).toBe(0);
-    const docs = (JSON.parse(fetched.stdout) as { documents: Array<{ name: string; path: string; sealedPath?: string }> })
-      .documents;
+    const docs = (
+      JSON.parse(fetched.stdout) as { documents: Array<{ name: string; path: string; sealedPath?: string }> }
+    ).documents;
     const annex = docs.find((d) => d.name === 'annex-statement.txt');
     expect(await readFile(annex?.path ?? '', 'utf8')).toBe(await readFile(annexPath, 'utf8'));
     const identityFile = join(work, 'northland.age-identity');
-    await writeFile(identityFile, await openKeystore({ home: home('northland') }).exportAgeIdentityFile('seal'), { mode: 0o600 });
+    await writeFile(
+      identityFile,
+      await openKeystore({ home: home('northland') }).exportAgeIdentityFile('seal'),
+      { mode: 0o600 },
+    );
     const aged = await run('age', ['-d', '-i', identityFile, annex?.sealedPath ?? '']);
     expect(aged.stdout).toBe(await readFile(annexPath, 'utf8'));
 
     // Northland's auditor: the custody timeline and the bundle export.
     const auditor = await openActor(browser);
     requests.push(auditor.requests);
-    await signIn(auditor.page, url, keystoreFile('northland', 'auditor'), demoKeystorePassphrase('northland'));
+    await signIn(
+      auditor.page,
+      url,
+      keystoreFile('northland', 'auditor'),
+      demoKeystorePassphrase('northland'),
+    );
     await auditor.page.goto(`${url}/#/audit/${exchangeId}`);
     await auditor.page.getByTestId('timeline').waitFor();
     await auditor.page.getByRole('button', { name: 'Export and verify the bundle' }).click();
@@ -267,7 +300,11 @@ describe('the officers’ portal in chromium', () => {
     expect(offOrigin.map((r) => r.url)).toEqual([]);
     const leaks = all.filter((r) => {
       const text = `${r.url}\n${JSON.stringify(r.headers)}\n${r.body ?? ''}`;
-      return secrets.some((s) => text.includes(s)) || /AGE-SECRET-KEY-1/i.test(text) || /BEGIN AGE ENCRYPTED/.test(text);
+      return (
+        secrets.some((s) => text.includes(s)) ||
+        /AGE-SECRET-KEY-1/i.test(text) ||
+        /BEGIN AGE ENCRYPTED/.test(text)
+      );
     });
     expect(leaks.map((r) => r.url)).toEqual([]);
   });

@@ -27,7 +27,11 @@ export async function openActor(
   browser: Browser,
   options: { downloads?: boolean } = {},
 ): Promise<{ context: BrowserContext; page: Page; requests: RecordedRequest[] }> {
-  const context = await browser.newContext({ acceptDownloads: options.downloads ?? true, locale: 'en-GB', timezoneId: 'Europe/Paris' });
+  const context = await browser.newContext({
+    acceptDownloads: options.downloads ?? true,
+    locale: 'en-GB',
+    timezoneId: 'Europe/Paris',
+  });
   const requests: RecordedRequest[] = [];
   const record = (request: Request) => {
     const type = request.headers()['content-type'] ?? '';
@@ -47,8 +51,12 @@ export async function openActor(
 }
 
 /** The axe-core violations of the current page that are serious or critical. */
-export async function seriousViolations(page: Page): Promise<Array<{ id: string; impact: string; nodes: number }>> {
-  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
+export async function seriousViolations(
+  page: Page,
+): Promise<Array<{ id: string; impact: string; nodes: number }>> {
+  const results = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'])
+    .analyze();
   return results.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => ({ id: v.id, impact: v.impact ?? '', nodes: v.nodes.length }));

@@ -144,7 +144,8 @@ const en = {
   'audit.allPassed': 'Every check passed.',
   'audit.broken': 'Verification failed: the first broken element is {pointer}.',
   'audit.keyFingerprint': 'Exchange custody key fingerprint (compare it out of band):',
-  'audit.summary': '{events} events, {receipts} receipts, {manifests} manifests; checkpoint of {checkpoint} heads.',
+  'audit.summary':
+    '{events} events, {receipts} receipts, {manifests} manifests; checkpoint of {checkpoint} heads.',
   'check.header': 'Bundle header',
   'check.label': 'Label against the first event',
   'check.exchange-key': 'Exchange custody key',
@@ -187,9 +188,11 @@ const en = {
   'kind.joint-investigation-team': 'Joint investigation team',
 
   'error.code': 'Problem code:',
-  'error.generic': 'Something went wrong. Try again; if it persists, give the problem code to your administrator.',
+  'error.generic':
+    'Something went wrong. Try again; if it persists, give the problem code to your administrator.',
   'error.ERR_SEAL_NO_IDENTITY': 'The passphrase is wrong, or this file is not sealed to your authority.',
-  'error.ERR_VALIDATION': 'Something given is not valid (for a keystore: this file is not a Pouch member keystore).',
+  'error.ERR_VALIDATION':
+    'Something given is not valid (for a keystore: this file is not a Pouch member keystore).',
   'error.ERR_NOT_FOUND': 'Not found, or not yours to see.',
   'error.ERR_INVALID_STATE': 'The exchange has moved on: this step is no longer allowed. Reload the page.',
   'error.ERR_KEY_UNKNOWN': 'The exchange does not know this key: ask your admin to register it.',
@@ -200,8 +203,10 @@ const en = {
   'error.ERR_SIGNATURE_INVALID': 'A signature does not verify: do not rely on this message.',
   'error.ERR_MANIFEST_INVALID': 'The signed manifest does not match the message: do not rely on it.',
   'error.ERR_SEAL_INTEGRITY': 'The sealed file is damaged: it was not saved.',
-  'error.ERR_AUTHORITY_NOT_PINNED': 'That authority is not pinned in your keystore: nothing was sealed to it.',
-  'error.ERR_AUTHORITY_PIN_MISMATCH': 'The directory serves a key that does not match your pin: do not send; call the authority.',
+  'error.ERR_AUTHORITY_NOT_PINNED':
+    'That authority is not pinned in your keystore: nothing was sealed to it.',
+  'error.ERR_AUTHORITY_PIN_MISMATCH':
+    'The directory serves a key that does not match your pin: do not send; call the authority.',
   'error.ERR_STATEMENT_INVALID': 'The authority’s signed keys do not verify: do not send.',
   'error.ERR_DEPENDENCY_UNAVAILABLE': 'Storage or the exchange is unavailable. Try again shortly.',
   'error.ERR_RATE_LIMITED': 'Too many requests: wait a moment and try again.',
@@ -228,7 +233,8 @@ const fr: Catalogue = {
   'signIn.intro':
     'Ouvrez votre trousseau de membre avec sa phrase secrète. Vos clés privées restent dans ce navigateur, utilisables mais jamais relisibles ; rien de secret n’est envoyé à la plateforme d’échange.',
   'signIn.file': 'Fichier du trousseau de membre',
-  'signIn.fileHelp': 'Le fichier {extension} exporté de votre trousseau (la démonstration en écrit un par membre).',
+  'signIn.fileHelp':
+    'Le fichier {extension} exporté de votre trousseau (la démonstration en écrit un par membre).',
   'signIn.passphrase': 'Phrase secrète',
   'signIn.submit': 'Se connecter',
   'signIn.opening': 'Ouverture du trousseau…',
@@ -355,8 +361,10 @@ const fr: Catalogue = {
   'audit.report': 'Rapport de vérification',
   'audit.allPassed': 'Tous les contrôles sont réussis.',
   'audit.broken': 'Échec de la vérification : le premier élément rompu est {pointer}.',
-  'audit.keyFingerprint': 'Empreinte de la clé de traçabilité de la plateforme (à comparer par un autre canal) :',
-  'audit.summary': '{events} événements, {receipts} accusés, {manifests} manifestes ; point de contrôle de {checkpoint} têtes.',
+  'audit.keyFingerprint':
+    'Empreinte de la clé de traçabilité de la plateforme (à comparer par un autre canal) :',
+  'audit.summary':
+    '{events} événements, {receipts} accusés, {manifests} manifestes ; point de contrôle de {checkpoint} têtes.',
   'check.header': 'En-tête du dossier',
   'check.label': 'Étiquette et premier événement',
   'check.exchange-key': 'Clé de traçabilité de la plateforme',
@@ -399,23 +407,32 @@ const fr: Catalogue = {
   'kind.joint-investigation-team': 'Équipe commune d’enquête',
 
   'error.code': 'Code du problème :',
-  'error.generic': 'Une erreur est survenue. Réessayez ; si elle persiste, communiquez le code du problème à votre administrateur.',
-  'error.ERR_SEAL_NO_IDENTITY': 'La phrase secrète est erronée, ou ce fichier n’est pas scellé pour votre autorité.',
-  'error.ERR_VALIDATION': 'Une donnée n’est pas valide (pour un trousseau : ce fichier n’est pas un trousseau de membre Pouch).',
+  'error.generic':
+    'Une erreur est survenue. Réessayez ; si elle persiste, communiquez le code du problème à votre administrateur.',
+  'error.ERR_SEAL_NO_IDENTITY':
+    'La phrase secrète est erronée, ou ce fichier n’est pas scellé pour votre autorité.',
+  'error.ERR_VALIDATION':
+    'Une donnée n’est pas valide (pour un trousseau : ce fichier n’est pas un trousseau de membre Pouch).',
   'error.ERR_NOT_FOUND': 'Introuvable, ou vous n’y avez pas accès.',
   'error.ERR_INVALID_STATE': 'L’échange a évolué : cette étape n’est plus permise. Rechargez la page.',
-  'error.ERR_KEY_UNKNOWN': 'La plateforme ne connaît pas cette clé : demandez à votre administrateur de l’enregistrer.',
+  'error.ERR_KEY_UNKNOWN':
+    'La plateforme ne connaît pas cette clé : demandez à votre administrateur de l’enregistrer.',
   'error.ERR_KEY_REVOKED': 'Cette clé a été révoquée : demandez-en une nouvelle à votre administrateur.',
-  'error.ERR_UNAUTHENTICATED': 'La plateforme n’a pas accepté votre connexion. Déconnectez-vous puis reconnectez-vous.',
+  'error.ERR_UNAUTHENTICATED':
+    'La plateforme n’a pas accepté votre connexion. Déconnectez-vous puis reconnectez-vous.',
   'error.ERR_FORBIDDEN': 'Votre rôle ne le permet pas.',
-  'error.ERR_HASH_MISMATCH': 'Le fichier ne correspond pas à son empreinte signée : il n’a pas été enregistré.',
+  'error.ERR_HASH_MISMATCH':
+    'Le fichier ne correspond pas à son empreinte signée : il n’a pas été enregistré.',
   'error.ERR_SIGNATURE_INVALID': 'Une signature n’est pas valide : ne vous fiez pas à ce message.',
   'error.ERR_MANIFEST_INVALID': 'Le manifeste signé ne correspond pas au message : ne vous y fiez pas.',
   'error.ERR_SEAL_INTEGRITY': 'Le fichier scellé est endommagé : il n’a pas été enregistré.',
-  'error.ERR_AUTHORITY_NOT_PINNED': 'Cette autorité n’est pas épinglée dans votre trousseau : rien ne lui a été scellé.',
-  'error.ERR_AUTHORITY_PIN_MISMATCH': 'L’annuaire sert une clé qui ne correspond pas à votre épingle : n’envoyez rien ; appelez l’autorité.',
+  'error.ERR_AUTHORITY_NOT_PINNED':
+    'Cette autorité n’est pas épinglée dans votre trousseau : rien ne lui a été scellé.',
+  'error.ERR_AUTHORITY_PIN_MISMATCH':
+    'L’annuaire sert une clé qui ne correspond pas à votre épingle : n’envoyez rien ; appelez l’autorité.',
   'error.ERR_STATEMENT_INVALID': 'Les clés signées de l’autorité ne se vérifient pas : n’envoyez rien.',
-  'error.ERR_DEPENDENCY_UNAVAILABLE': 'Le stockage ou la plateforme est indisponible. Réessayez dans un instant.',
+  'error.ERR_DEPENDENCY_UNAVAILABLE':
+    'Le stockage ou la plateforme est indisponible. Réessayez dans un instant.',
   'error.ERR_RATE_LIMITED': 'Trop de requêtes : patientez un instant puis réessayez.',
   'error.ERR_DRAFT_INVALID': 'Le projet n’est pas valide : corrigez ce que le contrôle signale.',
 };

@@ -86,7 +86,9 @@ export async function createBrowserKeys(): Promise<{
   const { kty, crv, x, y } = publicJwk;
   const cleanJwk: JWK = { kty, crv, x, y } as JWK;
   const kid = await calculateJwkThumbprint(cleanJwk);
-  const sealing = (await crypto.subtle.generateKey({ name: 'X25519' }, false, ['deriveBits'])) as CryptoKeyPair;
+  const sealing = (await crypto.subtle.generateKey({ name: 'X25519' }, false, [
+    'deriveBits',
+  ])) as CryptoKeyPair;
   const rawPublic = new Uint8Array(await crypto.subtle.exportKey('raw', sealing.publicKey));
   const recipient = bech32.encodeFromBytes('age', rawPublic);
   return {

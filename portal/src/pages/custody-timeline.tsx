@@ -28,15 +28,25 @@ function readEvent(raw: Record<string, unknown>): TimelineEvent {
   };
 }
 
-export function CustodyTimeline({ session, exchangeId, refresh }: { session: Session; exchangeId: string; refresh?: number }) {
+export function CustodyTimeline({
+  session,
+  exchangeId,
+  refresh,
+}: {
+  session: Session;
+  exchangeId: string;
+  refresh?: number;
+}) {
   const { t, dateTime } = useText();
   const [timeline, setTimeline] = useState<Timeline>();
   const [error, setError] = useState<unknown>();
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `refresh` is the reload trigger after a reply.
   useEffect(() => {
     let live = true;
-    session.client
-      .request<Timeline>('GET', `/v1/exchanges/${encodeURIComponent(exchangeId)}/timeline`)
-      .then((answer) => live && setTimeline(answer), (caught: unknown) => live && setError(caught));
+    session.client.request<Timeline>('GET', `/v1/exchanges/${encodeURIComponent(exchangeId)}/timeline`).then(
+      (answer) => live && setTimeline(answer),
+      (caught: unknown) => live && setError(caught),
+    );
     return () => {
       live = false;
     };

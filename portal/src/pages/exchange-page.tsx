@@ -6,7 +6,11 @@ import { getExchange, requestDownload } from '../../../client/sdk/exchange-api.t
 import type { ExchangeDetail, ExchangeMessage } from '../../../shared/api/exchange.ts';
 import type { Manifest } from '../../../shared/custody/manifest.ts';
 import { verifyMessageManifest } from '../../../shared/custody/message-manifest.ts';
-import { listAllowedMoves, type ExchangeState, type MessageKind } from '../../../shared/domain/exchange/state-machine.ts';
+import {
+  type ExchangeState,
+  listAllowedMoves,
+  type MessageKind,
+} from '../../../shared/domain/exchange/state-machine.ts';
 import type { MessageKey } from '../i18n/catalogue.ts';
 import { useText } from '../i18n/use-text.tsx';
 import type { Session } from '../session.ts';
@@ -29,6 +33,7 @@ export function ExchangePage({ session, exchangeId }: { session: Session; exchan
   const [move, setMove] = useState<{ kind: MessageKind; final: boolean }>();
   const [refresh, setRefresh] = useState(0);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `refresh` is the reload trigger after a reply.
   useEffect(() => {
     let live = true;
     (async () => {
@@ -103,10 +108,18 @@ export function ExchangePage({ session, exchangeId }: { session: Session; exchan
         {moves.flatMap((m) =>
           m.kind === 'evidence'
             ? [
-                <button key="evidence-partial" type="button" onClick={() => setMove({ kind: 'evidence', final: false })}>
+                <button
+                  key="evidence-partial"
+                  type="button"
+                  onClick={() => setMove({ kind: 'evidence', final: false })}
+                >
                   {t('move.evidence-partial')}
                 </button>,
-                <button key="evidence-final" type="button" onClick={() => setMove({ kind: 'evidence', final: true })}>
+                <button
+                  key="evidence-final"
+                  type="button"
+                  onClick={() => setMove({ kind: 'evidence', final: true })}
+                >
                   {t('move.evidence-final')}
                 </button>,
               ]
@@ -139,11 +152,13 @@ export function ExchangePage({ session, exchangeId }: { session: Session; exchan
           <li key={message.messageId} data-testid="message">
             <h3>
               {t(`messageKind.${message.kind}` as MessageKey)}
-              {message.kind === 'evidence' && ` (${message.final ? t('exchange.final') : t('exchange.partial')})`}
+              {message.kind === 'evidence' &&
+                ` (${message.final ? t('exchange.final') : t('exchange.partial')})`}
             </h3>
             <p>
               {t('exchange.sentBy', { sender: message.senderClientId, time: dateTime(message.sentAt) })}
-              {message.deliveredAt && ` · ${t('exchange.delivered', { time: dateTime(message.deliveredAt) })}`}
+              {message.deliveredAt &&
+                ` · ${t('exchange.delivered', { time: dateTime(message.deliveredAt) })}`}
             </p>
             {problem !== undefined ? (
               <ProblemView error={problem} />
@@ -153,7 +168,12 @@ export function ExchangePage({ session, exchangeId }: { session: Session; exchan
                 <ul className="documents">
                   {manifest?.documents.map((doc) => (
                     <li key={doc.documentId}>
-                      <DocumentRow session={session} exchangeId={label.id} document={doc} sizeText={bytes(doc.size)} />
+                      <DocumentRow
+                        session={session}
+                        exchangeId={label.id}
+                        document={doc}
+                        sizeText={bytes(doc.size)}
+                      />
                     </li>
                   ))}
                 </ul>
@@ -256,7 +276,10 @@ function ReplyForm(props: {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
   const needsGrounds = NEEDS_GROUNDS.has(props.kind);
-  const title = props.kind === 'evidence' ? t(props.final ? 'move.evidence-final' : 'move.evidence-partial') : t(`move.${props.kind}` as MessageKey);
+  const title =
+    props.kind === 'evidence'
+      ? t(props.final ? 'move.evidence-final' : 'move.evidence-partial')
+      : t(`move.${props.kind}` as MessageKey);
 
   async function submit(event: React.FormEvent) {
     event.preventDefault();
@@ -284,7 +307,8 @@ function ReplyForm(props: {
           ...(reference.trim() ? { requestedReference: reference.trim() } : {}),
         },
         files: outgoing,
-        onProgress: (name, stage, done, total) => setProgress({ label: `${t(`progress.${stage}`)}: ${name}`, done, total }),
+        onProgress: (name, stage, done, total) =>
+          setProgress({ label: `${t(`progress.${stage}`)}: ${name}`, done, total }),
       });
       props.onDone();
     } catch (caught) {
@@ -300,7 +324,13 @@ function ReplyForm(props: {
       <h3 id="reply-title">{title}</h3>
       <div className="field">
         <label htmlFor="reply-text">{needsGrounds ? t('reply.grounds') : t('reply.text')}</label>
-        <textarea id="reply-text" value={text} onChange={(e) => setText(e.target.value)} required={needsGrounds} rows={4} />
+        <textarea
+          id="reply-text"
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+          required={needsGrounds}
+          rows={4}
+        />
       </div>
       {props.askReference && (
         <div className="field">
@@ -310,7 +340,12 @@ function ReplyForm(props: {
       )}
       <div className="field">
         <label htmlFor="reply-files">{t('reply.files')}</label>
-        <input id="reply-files" type="file" multiple onChange={(e) => setFiles([...(e.target.files ?? [])])} />
+        <input
+          id="reply-files"
+          type="file"
+          multiple
+          onChange={(e) => setFiles([...(e.target.files ?? [])])}
+        />
       </div>
       <button type="submit" disabled={busy}>
         {busy ? t('reply.sending') : t('reply.send')}

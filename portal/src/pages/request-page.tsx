@@ -5,6 +5,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { parse, stringify } from 'yaml';
 import type { AuthorityWire } from '../../../shared/api/directory.ts';
+import { PouchError } from '../../../shared/domain/errors.ts';
 import { URGENCIES, type Urgency } from '../../../shared/domain/exchange/urgency.ts';
 import { checkDraft, pruneBlank } from '../../../shared/domain/requests/check.ts';
 import { KINDS, REQUEST_KINDS, type RequestKind } from '../../../shared/domain/requests/instruments.ts';
@@ -12,7 +13,6 @@ import { findLegalBases } from '../../../shared/domain/requests/legal-basis.ts';
 import { type Profile, parseProfile } from '../../../shared/domain/requests/profile.ts';
 import { renderRequestHtml } from '../../../shared/domain/requests/render-html.ts';
 import { type ElementInfo, listElements } from '../../../shared/domain/requests/schemas.ts';
-import { PouchError } from '../../../shared/domain/errors.ts';
 import type { MessageKey } from '../i18n/catalogue.ts';
 import { useText } from '../i18n/use-text.tsx';
 import type { Session } from '../session.ts';
@@ -110,7 +110,10 @@ export function RequestPage({ session }: { session: Session }) {
   const recipient = authorities.find((a) => a.id === to);
   const own = authorities.find((a) => a.id === session.member.authorityId);
   const profile = profileOf(recipient);
-  const elements = useMemo(() => listElements(kind).filter((e) => !SKIPPED.has(e.path.split('.')[0] ?? '')), [kind]);
+  const elements = useMemo(
+    () => listElements(kind).filter((e) => !SKIPPED.has(e.path.split('.')[0] ?? '')),
+    [kind],
+  );
   const fullDraft = useMemo<Draft>(() => ({ ...draft, kind }), [draft, kind]);
   const check = useMemo(
     () =>
@@ -167,10 +170,16 @@ export function RequestPage({ session }: { session: Session }) {
     try {
       const request = {
         ...(check.request ?? fullDraft),
-        ...(check.profileVersion ? { checkedAgainst: { authorityId: recipient.id, profileVersion: check.profileVersion } } : {}),
+        ...(check.profileVersion
+          ? { checkedAgainst: { authorityId: recipient.id, profileVersion: check.profileVersion } }
+          : {}),
       };
       const files: OutgoingFile[] = [
-        { name: 'request.json', mediaType: 'application/json', content: new Blob([`${JSON.stringify(request, null, 2)}\n`]) },
+        {
+          name: 'request.json',
+          mediaType: 'application/json',
+          content: new Blob([`${JSON.stringify(request, null, 2)}\n`]),
+        },
       ];
       if (check.request) {
         const html = renderRequestHtml({ ...check.request, ...request } as typeof check.request, {
@@ -179,17 +188,23 @@ export function RequestPage({ session }: { session: Session }) {
         });
         files.push({ name: 'request.html', mediaType: 'text/html', content: new Blob([html]) });
       }
-      for (const file of annexes) files.push({ name: file.name, mediaType: file.type || 'application/octet-stream', content: file });
+      for (const file of annexes)
+        files.push({ name: file.name, mediaType: file.type || 'application/octet-stream', content: file });
       const sent = await deliverFromBrowser({
         session,
         exchange: { create: { kind, urgency, requestedId: recipient.id, requesterReference: reference } },
         counterpartId: recipient.id,
         message: {
           kind: 'request',
-          check: { ...(check.profileVersion ? { profileVersion: check.profileVersion } : {}), errors: 0, forced: false },
+          check: {
+            ...(check.profileVersion ? { profileVersion: check.profileVersion } : {}),
+            errors: 0,
+            forced: false,
+          },
         },
         files,
-        onProgress: (name, stage, done, total) => setProgress({ label: `${t(`progress.${stage}`)}: ${name}`, done, total }),
+        onProgress: (name, stage, done, total) =>
+          setProgress({ label: `${t(`progress.${stage}`)}: ${name}`, done, total }),
       });
       localStorage.removeItem(draftKey(session.member.clientId));
       window.location.hash = `#/exchange/${sent.message.exchangeId}`;
@@ -233,7 +248,11 @@ export function RequestPage({ session }: { session: Session }) {
           </div>
           <div className="field">
             <label htmlFor="request-urgency">{t('boxes.urgency')}</label>
-            <select id="request-urgency" value={urgency} onChange={(e) => setUrgency(e.target.value as Urgency)}>
+            <select
+              id="request-urgency"
+              value={urgency}
+              onChange={(e) => setUrgency(e.target.value as Urgency)}
+            >
               {URGENCIES.map((u) => (
                 <option key={u} value={u}>
                   {t(`urgency.${u}` as MessageKey)}
@@ -243,13 +262,24 @@ export function RequestPage({ session }: { session: Session }) {
           </div>
           <div className="field">
             <label htmlFor="request-reference">{t('request.reference')}</label>
-            <input id="request-reference" value={reference} onChange={(e) => setReference(e.target.value)} required maxLength={100} />
+            <input
+              id="request-reference"
+              value={reference}
+              onChange={(e) => setReference(e.target.value)}
+              required
+              maxLength={100}
+            />
           </div>
         </fieldset>
 
         <div className="field">
           <label htmlFor="request-import">{t('request.importYaml')}</label>
-          <input id="request-import" type="file" accept=".yaml,.yml,application/yaml,text/yaml" onChange={(e) => importYaml(e.target.files?.[0])} />
+          <input
+            id="request-import"
+            type="file"
+            accept=".yaml,.yml,application/yaml,text/yaml"
+            onChange={(e) => importYaml(e.target.files?.[0])}
+          />
         </div>
 
         {recipient && (
@@ -295,10 +325,10 @@ export function RequestPage({ session }: { session: Session }) {
               : t('request.checkErrors', { count: errors.length })}
           </p>
           <ul>
-            {check.findings.map((f, i) => (
-              <li key={`${f.path}-${f.rule}-${i}`} className={`finding ${f.severity}`}>
-                <strong>{t(`severity.${f.severity}` as MessageKey)}</strong> <code>{f.path}</code>: {f.message}{' '}
-                <span className="source">[{f.source}]</span>
+            {check.findings.map((f) => (
+              <li key={`${f.path}-${f.rule}-${f.message}`} className={`finding ${f.severity}`}>
+                <strong>{t(`severity.${f.severity}` as MessageKey)}</strong> <code>{f.path}</code>:{' '}
+                {f.message} <span className="source">[{f.source}]</span>
               </li>
             ))}
           </ul>
@@ -306,7 +336,12 @@ export function RequestPage({ session }: { session: Session }) {
 
         <div className="field">
           <label htmlFor="request-annexes">{t('request.annexes')}</label>
-          <input id="request-annexes" type="file" multiple onChange={(e) => setAnnexes([...(e.target.files ?? [])])} />
+          <input
+            id="request-annexes"
+            type="file"
+            multiple
+            onChange={(e) => setAnnexes([...(e.target.files ?? [])])}
+          />
         </div>
         <p className="actions">
           <a href={yamlHref} download={`${reference || 'request'}.yaml`} data-testid="export-yaml">
@@ -346,10 +381,21 @@ function ElementField(props: {
   const common = { id, 'aria-describedby': helpId, 'aria-invalid': invalid || undefined };
   let input: React.ReactNode;
   if (element.type === 'boolean' || (element.type === 'literal' && element.values?.[0] === true)) {
-    input = <input {...common} type="checkbox" checked={value === true} onChange={(e) => props.onChange(e.target.checked ? true : null)} />;
+    input = (
+      <input
+        {...common}
+        type="checkbox"
+        checked={value === true}
+        onChange={(e) => props.onChange(e.target.checked ? true : null)}
+      />
+    );
   } else if ((element.type === 'enum' || element.type === 'literal') && element.values) {
     input = (
-      <select {...common} value={value === undefined || value === null ? '' : String(value)} onChange={(e) => props.onChange(e.target.value || null)}>
+      <select
+        {...common}
+        value={value === undefined || value === null ? '' : String(value)}
+        onChange={(e) => props.onChange(e.target.value || null)}
+      >
         <option value="">{t('request.choose')}</option>
         {element.values.map((v) => (
           <option key={String(v)} value={String(v)}>
@@ -368,12 +414,29 @@ function ElementField(props: {
       />
     );
   } else if (element.type === 'number') {
-    input = <input {...common} type="number" value={typeof value === 'number' ? value : ''} onChange={(e) => props.onChange(e.target.value === '' ? null : Number(e.target.value))} />;
+    input = (
+      <input
+        {...common}
+        type="number"
+        value={typeof value === 'number' ? value : ''}
+        onChange={(e) => props.onChange(e.target.value === '' ? null : Number(e.target.value))}
+      />
+    );
   } else {
     input = element.hint ? (
-      <input {...common} value={typeof value === 'string' ? value : ''} placeholder={element.hint} onChange={(e) => props.onChange(e.target.value || null)} />
+      <input
+        {...common}
+        value={typeof value === 'string' ? value : ''}
+        placeholder={element.hint}
+        onChange={(e) => props.onChange(e.target.value || null)}
+      />
     ) : (
-      <textarea {...common} rows={2} value={typeof value === 'string' ? value : ''} onChange={(e) => props.onChange(e.target.value || null)} />
+      <textarea
+        {...common}
+        rows={2}
+        value={typeof value === 'string' ? value : ''}
+        onChange={(e) => props.onChange(e.target.value || null)}
+      />
     );
   }
   return (
@@ -385,8 +448,8 @@ function ElementField(props: {
       <p id={helpId} className="help">
         {element.explanation} <span className="source">[{element.source}]</span>
         {element.hint ? ` ${t('request.format', { hint: element.hint })}` : ''}
-        {props.findings.map((f, i) => (
-          <span key={i} className={`inline-finding ${f.severity}`}>
+        {props.findings.map((f) => (
+          <span key={`${f.severity}-${f.message}`} className={`inline-finding ${f.severity}`}>
             {' '}
             {f.message}
           </span>

@@ -4,7 +4,7 @@ import { type FormEvent, useState } from 'react';
 import { MEMBER_KEYSTORE_EXTENSION } from '../../../shared/keystore/member-keystore.ts';
 import { useText } from '../i18n/use-text.tsx';
 import { createBrowserKeys, importMemberKeystore, type PublicKeyExport } from '../keys/key-import.ts';
-import { saveMember, type StoredMember } from '../keys/key-store.ts';
+import { type StoredMember, saveMember } from '../keys/key-store.ts';
 import { ProblemView } from '../ui/problem-view.tsx';
 
 export function SignInPage({ onSignedIn }: { onSignedIn: (member: StoredMember) => void }) {
@@ -13,7 +13,10 @@ export function SignInPage({ onSignedIn }: { onSignedIn: (member: StoredMember) 
   const [passphrase, setPassphrase] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
-  const [created, setCreated] = useState<{ member: Omit<StoredMember, 'clientId' | 'authorityId'>; export: PublicKeyExport }>();
+  const [created, setCreated] = useState<{
+    member: Omit<StoredMember, 'clientId' | 'authorityId'>;
+    export: PublicKeyExport;
+  }>();
   const [clientId, setClientId] = useState('');
 
   async function signIn(event: FormEvent) {
@@ -53,7 +56,7 @@ export function SignInPage({ onSignedIn }: { onSignedIn: (member: StoredMember) 
     }
   }
 
-  async function useCreatedKeys(event: FormEvent) {
+  async function signInWithCreatedKeys(event: FormEvent) {
     event.preventDefault();
     if (!created || !/^[A-Za-z0-9_-]{1,64}:[A-Za-z0-9._-]{1,64}$/.test(clientId)) return;
     const member: StoredMember = { ...created.member, clientId, authorityId: clientId.split(':')[0] ?? '' };
@@ -62,7 +65,9 @@ export function SignInPage({ onSignedIn }: { onSignedIn: (member: StoredMember) 
   }
 
   const exportHref = created
-    ? URL.createObjectURL(new Blob([`${JSON.stringify(created.export, null, 2)}\n`], { type: 'application/json' }))
+    ? URL.createObjectURL(
+        new Blob([`${JSON.stringify(created.export, null, 2)}\n`], { type: 'application/json' }),
+      )
     : undefined;
 
   return (
@@ -114,7 +119,7 @@ export function SignInPage({ onSignedIn }: { onSignedIn: (member: StoredMember) 
           <a href={exportHref} download="pouch-public-keys.json">
             {t('signIn.downloadPublic')}
           </a>
-          <form onSubmit={useCreatedKeys}>
+          <form onSubmit={signInWithCreatedKeys}>
             <div className="field">
               <label htmlFor="client-id">{t('signIn.clientId')}</label>
               <input id="client-id" value={clientId} onChange={(e) => setClientId(e.target.value)} required />

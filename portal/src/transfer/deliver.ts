@@ -16,7 +16,13 @@ import type { SentMessage } from '../../../shared/api/exchange.ts';
 import { partsDigestOf } from '../../../shared/crypto/sealed-digest.ts';
 import { type Manifest, type ManifestDocument, signManifest } from '../../../shared/custody/manifest.ts';
 import type { Session } from '../session.ts';
-import { type ProgressListener, readPrivateFile, removePrivateFile, sealInWorker, uploadParts } from './transfer-client.ts';
+import {
+  type ProgressListener,
+  readPrivateFile,
+  removePrivateFile,
+  sealInWorker,
+  uploadParts,
+} from './transfer-client.ts';
 
 /** One file to send: picked by the officer, or written by the portal (message.txt, the request letter). */
 export interface OutgoingFile {
@@ -32,7 +38,12 @@ export interface DeliverOptions {
   readonly counterpartId: string;
   readonly message: Omit<PostMessageInput, 'messageId' | 'documentIds' | 'manifest'>;
   readonly files: readonly OutgoingFile[];
-  readonly onProgress?: (file: string, stage: Parameters<ProgressListener>[0], done: number, total: number) => void;
+  readonly onProgress?: (
+    file: string,
+    stage: Parameters<ProgressListener>[0],
+    done: number,
+    total: number,
+  ) => void;
 }
 
 /**
@@ -53,7 +64,8 @@ export async function deliverFromBrowser(options: DeliverOptions): Promise<SentM
   const documents: ManifestDocument[] = [];
   for (const [index, file] of options.files.entries()) {
     const target = `out-${messageId}-${index}.age`;
-    const report: ProgressListener = (stage, done, total) => options.onProgress?.(file.name, stage, done, total);
+    const report: ProgressListener = (stage, done, total) =>
+      options.onProgress?.(file.name, stage, done, total);
     try {
       const digests = await sealInWorker(file.content, recipients, target, report);
       const declared = await declareDocument(
@@ -62,7 +74,9 @@ export async function deliverFromBrowser(options: DeliverOptions): Promise<SentM
         {
           sealedSize: digests.sealedSize,
           sealedSha256: digests.sealedSha256,
-          ...(digests.parts ? { partSize: digests.parts.partSize, partSha256s: [...digests.parts.partSha256s] } : {}),
+          ...(digests.parts
+            ? { partSize: digests.parts.partSize, partSha256s: [...digests.parts.partSha256s] }
+            : {}),
         },
         newIdempotencyKey(),
       );
@@ -110,7 +124,12 @@ export async function deliverFromBrowser(options: DeliverOptions): Promise<SentM
     iat: Math.floor(Date.now() / 1000),
     documents,
     ...(check || final !== undefined
-      ? { senderAssertions: { ...(check ? { check: { ...check } } : {}), ...(final === undefined ? {} : { final }) } }
+      ? {
+          senderAssertions: {
+            ...(check ? { check: { ...check } } : {}),
+            ...(final === undefined ? {} : { final }),
+          },
+        }
       : {}),
   };
   const signed = await signManifest(manifest, session.member.signingKey, {

@@ -5,9 +5,17 @@ import type { PresignedPart } from '../../../shared/api/exchange.ts';
 import { PouchError, type PouchErrorCode } from '../../../shared/domain/errors.ts';
 import type { ExpectedDocument, SealedDigests, TransferEvent, TransferRequest } from './transfer-protocol.ts';
 
-export type ProgressListener = (stage: 'seal' | 'download' | 'open' | 'upload', done: number, total: number) => void;
+export type ProgressListener = (
+  stage: 'seal' | 'download' | 'open' | 'upload',
+  done: number,
+  total: number,
+) => void;
 
-type Pending = { resolve: (value: TransferEvent) => void; reject: (error: unknown) => void; progress?: ProgressListener };
+type Pending = {
+  resolve: (value: TransferEvent) => void;
+  reject: (error: unknown) => void;
+  progress?: ProgressListener;
+};
 
 let worker: Worker | undefined;
 let nextId = 1;
@@ -15,7 +23,10 @@ const pending = new Map<number, Pending>();
 
 function transferWorker(): Worker {
   if (worker) return worker;
-  worker = new Worker(new URL('./transfer-worker.ts', import.meta.url), { type: 'module', name: 'pouch-transfer' });
+  worker = new Worker(new URL('./transfer-worker.ts', import.meta.url), {
+    type: 'module',
+    name: 'pouch-transfer',
+  });
   worker.addEventListener('message', (event: MessageEvent<TransferEvent>) => {
     const message = event.data;
     const waiting = pending.get(message.id);
@@ -34,7 +45,11 @@ function transferWorker(): Worker {
   return worker;
 }
 
-type RequestBody = TransferRequest extends infer R ? (R extends TransferRequest ? Omit<R, 'id'> : never) : never;
+type RequestBody = TransferRequest extends infer R
+  ? R extends TransferRequest
+    ? Omit<R, 'id'>
+    : never
+  : never;
 
 function send(request: RequestBody, progress?: ProgressListener): Promise<TransferEvent> {
   const id = nextId++;
@@ -52,7 +67,8 @@ export async function sealInWorker(
   progress?: ProgressListener,
 ): Promise<SealedDigests> {
   const answer = await send({ type: 'seal', file, recipients, target }, progress);
-  if (answer.type !== 'sealed') throw new PouchError('ERR_INTERNAL', 'Unexpected answer from the transfer worker');
+  if (answer.type !== 'sealed')
+    throw new PouchError('ERR_INTERNAL', 'Unexpected answer from the transfer worker');
   return answer.digests;
 }
 
@@ -104,7 +120,10 @@ export async function uploadParts(
       referrerPolicy: 'no-referrer',
     });
     if (!response.ok) {
-      throw new PouchError('ERR_DEPENDENCY_UNAVAILABLE', `Storage refused part ${part.partNumber} (HTTP ${response.status})`);
+      throw new PouchError(
+        'ERR_DEPENDENCY_UNAVAILABLE',
+        `Storage refused part ${part.partNumber} (HTTP ${response.status})`,
+      );
     }
     const etag = response.headers.get('etag');
     if (!etag) throw new PouchError('ERR_DEPENDENCY_UNAVAILABLE', 'Storage answered without an ETag');

@@ -43,7 +43,13 @@ export type TransferRequest =
     };
 
 export type TransferEvent =
-  | { readonly type: 'progress'; readonly id: number; readonly stage: 'seal' | 'download' | 'open'; readonly done: number; readonly total: number }
+  | {
+      readonly type: 'progress';
+      readonly id: number;
+      readonly stage: 'seal' | 'download' | 'open';
+      readonly done: number;
+      readonly total: number;
+    }
   | { readonly type: 'sealed'; readonly id: number; readonly digests: SealedDigests }
   | { readonly type: 'fetched'; readonly id: number; readonly size: number }
   | { readonly type: 'failed'; readonly id: number; readonly code: string; readonly message: string };

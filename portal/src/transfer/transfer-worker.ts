@@ -92,9 +92,11 @@ async function seal(request: Extract<TransferRequest, { type: 'seal' }>): Promis
       sealed,
       access,
       (chunk) => hasher.update(chunk),
-      (done) => scope.postMessage({ type: 'progress', id: request.id, stage: 'seal', done, total: sealedSize }),
+      (done) =>
+        scope.postMessage({ type: 'progress', id: request.id, stage: 'seal', done, total: sealedSize }),
     );
-    if (written !== sealedSize) throw new PouchError('ERR_INTERNAL', 'The sealed size is not the one planned');
+    if (written !== sealedSize)
+      throw new PouchError('ERR_INTERNAL', 'The sealed size is not the one planned');
   } finally {
     access.close();
   }
@@ -112,7 +114,11 @@ async function seal(request: Extract<TransferRequest, { type: 'seal' }>): Promis
 
 async function fetchAndOpen(request: Extract<TransferRequest, { type: 'fetch' }>): Promise<number> {
   const expected: ExpectedDocument = request.expected;
-  const response = await fetch(request.url, { credentials: 'omit', cache: 'no-store', referrerPolicy: 'no-referrer' });
+  const response = await fetch(request.url, {
+    credentials: 'omit',
+    cache: 'no-store',
+    referrerPolicy: 'no-referrer',
+  });
   if (!response.ok || !response.body) {
     throw new PouchError('ERR_DEPENDENCY_UNAVAILABLE', `Storage answered HTTP ${response.status}`);
   }
@@ -125,7 +131,13 @@ async function fetchAndOpen(request: Extract<TransferRequest, { type: 'fetch' }>
       sealedFile.access,
       (chunk) => hasher.update(chunk),
       (done) =>
-        scope.postMessage({ type: 'progress', id: request.id, stage: 'download', done, total: expected.sealedSize }),
+        scope.postMessage({
+          type: 'progress',
+          id: request.id,
+          stage: 'download',
+          done,
+          total: expected.sealedSize,
+        }),
     );
   } finally {
     sealedFile.access.close();
@@ -148,7 +160,8 @@ async function fetchAndOpen(request: Extract<TransferRequest, { type: 'fetch' }>
       opened,
       openedFile.access,
       (chunk) => plain.update(chunk),
-      (done) => scope.postMessage({ type: 'progress', id: request.id, stage: 'open', done, total: expected.size }),
+      (done) =>
+        scope.postMessage({ type: 'progress', id: request.id, stage: 'open', done, total: expected.size }),
     );
   } catch (error) {
     openedFile.access.close();
@@ -156,7 +169,10 @@ async function fetchAndOpen(request: Extract<TransferRequest, { type: 'fetch' }>
     throw error;
   }
   openedFile.access.close();
-  if (size !== expected.size || hex.encode(plain.digest().whole ?? new Uint8Array()) !== expected.plaintextSha256) {
+  if (
+    size !== expected.size ||
+    hex.encode(plain.digest().whole ?? new Uint8Array()) !== expected.plaintextSha256
+  ) {
     await removeTarget(request.openedTarget);
     throw new PouchError('ERR_HASH_MISMATCH', 'The opened file does not match the sender’s signed digest');
   }

@@ -3,7 +3,6 @@ import { isPouchError } from '../../../shared/domain/errors.ts';
 import { catalogues, type MessageKey } from '../i18n/catalogue.ts';
 import { useText } from '../i18n/use-text.tsx';
 
-
 /** The stable code of any error the portal meets (ERR_INTERNAL when it has none). */
 export function codeOf(error: unknown): string {
   return isPouchError(error) ? error.code : 'ERR_INTERNAL';

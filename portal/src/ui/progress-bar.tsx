@@ -9,7 +9,8 @@ export interface ProgressState {
 
 export function ProgressBar({ progress }: { progress: ProgressState }) {
   const { bytes } = useText();
-  const percent = progress.total > 0 ? Math.min(100, Math.floor((progress.done / progress.total) * 100)) : 100;
+  const percent =
+    progress.total > 0 ? Math.min(100, Math.floor((progress.done / progress.total) * 100)) : 100;
   return (
     <div className="progress">
       <label>

@@ -7,6 +7,7 @@ import { useText } from '../i18n/use-text.tsx';
 import type { Session } from '../session.ts';
 import { ProblemView } from '../ui/problem-view.tsx';
 import { CustodyTimeline } from './custody-timeline.tsx';
+import { VerificationReport } from './verification-report.tsx';
 
 export function AuditPage({ session, exchangeId }: { session: Session; exchangeId: string }) {
   const { t } = useText();
@@ -47,6 +48,7 @@ export function AuditPage({ session, exchangeId }: { session: Session; exchangeI
         </p>
       )}
       {error !== undefined && <ProblemView error={error} />}
+      {bundle && <VerificationReport bundle={bundle} />}
     </section>
   );
 }

@@ -1,7 +1,6 @@
 // Domain layer, custody ledger: the event type, its canonical hash and its one-line wire form. Use cases build
 // fields, the ledger store (server/ports/ledger-store.ts) appends them; verifiers re-hash what was stored.
-import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex } from '@noble/hashes/utils.js';
+import { sha256Hex } from '#sha256';
 import { PouchError } from '../errors.ts';
 import { canonicalJson } from './jcs.ts';
 
@@ -192,7 +191,7 @@ export function hashEvent(event: LedgerEventBody | LedgerEvent): string {
 
 /** SHA-256 over the prefix and an already-canonical body string. */
 export function hashCanonicalBody(canonicalBody: string): string {
-  return bytesToHex(sha256(new TextEncoder().encode(EVENT_HASH_PREFIX + canonicalBody)));
+  return sha256Hex(EVENT_HASH_PREFIX + canonicalBody);
 }
 
 /** RFC 8785 canonical JSON of the event without `hash`. */

@@ -9,8 +9,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'vite';
-import { sealFile } from '../shared/crypto/age-native.ts';
 import { startLocalExchange } from '../server/local/local-exchange.ts';
+import { sealFile } from '../shared/crypto/age-native.ts';
 import { launchChromium } from '../tests/support/portal-browser.ts';
 import { median, printComparison, printFigure, timeInterleaved } from './report.ts';
 

@@ -1,9 +1,10 @@
 // Crypto layer: the exchange's compact JWS (ES256) for access tokens, receipts and checkpoints, built by hand over the Signer port (KMS or key file) and
 // verified either with jose (reference path) or with a key imported once (bulk path: `#es256`, node:crypto in
 // Node, @noble/curves in the portal's build).
-import { type Es256PublicKey, importEs256PublicKey, verifyEs256 } from '#es256';
+
 import { base64urlnopad } from '@scure/base';
 import { compactVerify, type JWK } from 'jose';
+import { type Es256PublicKey, importEs256PublicKey, verifyEs256 } from '#es256';
 import { PouchError } from '../domain/errors.ts';
 import { canonicalJson } from '../domain/ledger/jcs.ts';
 import type { Signer } from './signer.ts';

@@ -6,7 +6,10 @@ import { createPublicKey, type JsonWebKey, type KeyObject, verify } from 'node:c
 export type Es256PublicKey = KeyObject;
 
 /** Import a public P-256 key from its JWK coordinates; throws when they are not a point of the curve. */
-export function importEs256PublicKey(jwk: { x?: string | undefined; y?: string | undefined }): Es256PublicKey {
+export function importEs256PublicKey(jwk: {
+  x?: string | undefined;
+  y?: string | undefined;
+}): Es256PublicKey {
   const key: JsonWebKey = {
     kty: 'EC',
     crv: 'P-256',

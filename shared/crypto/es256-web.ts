@@ -6,7 +6,10 @@ import { base64urlnopad } from '@scure/base';
 export type Es256PublicKey = Uint8Array;
 
 /** Import a public P-256 key from its JWK coordinates; throws when they are not a point of the curve. */
-export function importEs256PublicKey(jwk: { x?: string | undefined; y?: string | undefined }): Es256PublicKey {
+export function importEs256PublicKey(jwk: {
+  x?: string | undefined;
+  y?: string | undefined;
+}): Es256PublicKey {
   const x = base64urlnopad.decode(jwk.x ?? '');
   const y = base64urlnopad.decode(jwk.y ?? '');
   if (x.length !== 32 || y.length !== 32) throw new Error('not a P-256 point');

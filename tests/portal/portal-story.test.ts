@@ -268,8 +268,28 @@ describe('the officers’ portal in chromium', () => {
     await auditor.page.getByTestId('timeline').waitFor();
     await auditor.page.getByRole('button', { name: 'Export and verify the bundle' }).click();
     await auditor.page.getByTestId('bundle-link').waitFor({ timeout: 60_000 });
+    await expect
+      .poll(() => auditor.page.getByTestId('verdict').textContent(), { timeout: 60_000 })
+      .toBe('Every check passed.');
+    expect(await auditor.page.getByTestId('custody-fingerprint').textContent()).toBe(
+      exchange.runtime.signer.kid,
+    );
     axe.push({ page: 'audit', violations: await seriousViolations(auditor.page) });
     await shot(auditor.page, 'audit');
+    // The same verifier on a tampered copy names the first broken element.
+    const [bundleDownload] = await Promise.all([
+      auditor.page.waitForEvent('download'),
+      auditor.page.getByTestId('bundle-link').click(),
+    ]);
+    const bundleText = await readFile(await bundleDownload.path(), 'utf8');
+    const tampered = bundleText.replace('"action":"message.sent"', '"action":"message.sEnt"');
+    expect(tampered).not.toBe(bundleText);
+    const tamperedPath = join(work, 'tampered.custody.jsonl');
+    await writeFile(tamperedPath, tampered);
+    await auditor.page.getByLabel('Or verify a saved bundle file').setInputFiles(tamperedPath);
+    await expect
+      .poll(() => auditor.page.getByTestId('verdict').textContent(), { timeout: 60_000 })
+      .toMatch(/^Verification failed: the first broken element is event seq \d+: hash\.$/);
 
     // Forget this browser: the keys and the database are gone.
     await north.page.getByRole('button', { name: 'Forget this browser' }).click();

@@ -47,8 +47,20 @@ export function AuditPage({ session, exchangeId }: { session: Session; exchangeI
           </a>
         </p>
       )}
+      <div className="field">
+        <label htmlFor="bundle-file">{t('audit.verifyFile')}</label>
+        <input
+          id="bundle-file"
+          type="file"
+          accept=".jsonl,application/jsonl,text/plain"
+          onChange={async (e) => {
+            const file = e.target.files?.[0];
+            if (file) setBundle(await file.text());
+          }}
+        />
+      </div>
       {error !== undefined && <ProblemView error={error} />}
-      {bundle && <VerificationReport bundle={bundle} />}
+      {bundle && <VerificationReport key={bundle.length + bundle.slice(-64)} bundle={bundle} />}
     </section>
   );
 }

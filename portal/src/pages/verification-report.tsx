@@ -64,7 +64,8 @@ export function VerificationReport({ bundle }: { bundle: string }) {
           return (
             <li key={check} className={`check ${state}`}>
               <span aria-hidden="true">{state === 'passed' ? '✔' : state === 'failed' ? '✘' : '–'}</span>{' '}
-              {t(`check.${check.replace(' ', '-')}` as MessageKey)}: <strong>{t(`check.${state}` as MessageKey)}</strong>
+              {t(`check.${check.replace(' ', '-')}` as MessageKey)}:{' '}
+              <strong>{t(`check.${state}` as MessageKey)}</strong>
             </li>
           );
         })}

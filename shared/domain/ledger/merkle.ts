@@ -1,7 +1,8 @@
 // Domain layer, custody ledger: the RFC 9162 (Certificate Transparency v2, §2.1) Merkle tree: tree head, inclusion
 // and consistency proofs and their verification. Checkpoints (checkpoint.ts) build their tree with it.
-import { sha256Bytes } from '#sha256';
+
 import { hex as hexCodec } from '@scure/base';
+import { sha256Bytes } from '#sha256';
 
 /** Length of every node hash (SHA-256). */
 export const HASH_BYTES = 32;

@@ -1,15 +1,18 @@
 // Portal shell: signed out, the sign-in page; signed in, the navigation (boxes, new request, language, sign-out,
 // forget this browser) around the page the hash route names.
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
 import { useText } from './i18n/use-text.tsx';
 import { forgetBrowser, forgetMember, loadMember, type StoredMember } from './keys/key-store.ts';
-import { AuditPage } from './pages/audit-page.tsx';
 import { BoxesPage } from './pages/boxes-page.tsx';
 import { ExchangePage } from './pages/exchange-page.tsx';
-import { RequestPage } from './pages/request-page.tsx';
 import { SignInPage } from './pages/sign-in-page.tsx';
 import { openSession } from './session.ts';
 import { useHashRoute } from './ui/use-hash-route.ts';
+
+// The request templates and the custody verifier are most of the code: loaded when their page opens, so the
+// sign-in page and the boxes render first.
+const RequestPage = lazy(() => import('./pages/request-page.tsx').then((m) => ({ default: m.RequestPage })));
+const AuditPage = lazy(() => import('./pages/audit-page.tsx').then((m) => ({ default: m.AuditPage })));
 
 export function App() {
   const { t, language, setLanguage } = useText();
@@ -104,15 +107,17 @@ export function App() {
         </button>
       </header>
       <main id="main" tabIndex={-1}>
-        {route.page === 'boxes' && <BoxesPage key={route.box} session={session} box={route.box} />}
-        {route.page === 'exchange' && (
-          <ExchangePage key={route.exchangeId} session={session} exchangeId={route.exchangeId} />
-        )}
-        {route.page === 'audit' && (
-          <AuditPage key={route.exchangeId} session={session} exchangeId={route.exchangeId} />
-        )}
-        {route.page === 'request' && <RequestPage session={session} />}
-        {route.page === 'keys' && <BoxesPage session={session} box="inbox" />}
+        <Suspense fallback={<p aria-busy="true">{t('app.loading')}</p>}>
+          {route.page === 'boxes' && <BoxesPage key={route.box} session={session} box={route.box} />}
+          {route.page === 'exchange' && (
+            <ExchangePage key={route.exchangeId} session={session} exchangeId={route.exchangeId} />
+          )}
+          {route.page === 'audit' && (
+            <AuditPage key={route.exchangeId} session={session} exchangeId={route.exchangeId} />
+          )}
+          {route.page === 'request' && <RequestPage session={session} />}
+          {route.page === 'keys' && <BoxesPage session={session} box="inbox" />}
+        </Suspense>
       </main>
     </>
   );

@@ -34,7 +34,10 @@ export const layers = [
     from: '^shared/domain/',
     mayImport: [
       DOMAIN,
-      { label: 'zod, yaml, canonicalize', path: npm('zod', 'yaml', 'canonicalize') },
+      {
+        label: 'zod, yaml, canonicalize, @noble/hashes, @scure/base',
+        path: npm('zod', 'yaml', 'canonicalize', '@noble/hashes', '@scure/base'),
+      },
       // Debt, recorded rather than hidden: ids, ledger hashing and JWK checks still call node:crypto. The
       // browser core (STYLE.md, habit 12) needs them on Web Crypto; until then no other built-in may come in.
       { label: '`node:crypto` (hashing and ids, until they move to Web Crypto)', path: '^crypto$' },
@@ -131,6 +134,20 @@ export const layers = [
       PURE_LIBRARIES,
       { label: 'tsx (the CLI launcher)', path: npm('tsx') },
       NODE,
+    ],
+  },
+  {
+    name: 'portal',
+    role: 'the officers’ portal (browser): pages, keys in IndexedDB, the transfer worker',
+    from: '^portal/',
+    // The Vite build configuration is build tooling run by Node, not part of the app.
+    except: '^portal/vite[.]config[.]ts$',
+    mayImport: [
+      SHARED,
+      { label: '`client/sdk/` (the runtime-neutral SDK)', path: '^client/sdk/' },
+      { label: '`portal/`', path: '^portal/' },
+      PURE_LIBRARIES,
+      { label: 'react, react-dom', path: npm('react', 'react-dom') },
     ],
   },
   {

@@ -44,7 +44,23 @@ export default defineConfig({
       { extends: true, test: { name: 'unit', include: unitSuites } },
       {
         extends: true,
-        test: { name: 'integration', include: ['tests/**/*.test.ts'], exclude: unitSuites },
+        test: {
+          name: 'integration',
+          include: ['tests/**/*.test.ts'],
+          exclude: [...unitSuites, 'tests/portal/**'],
+        },
+      },
+      {
+        // The officers' portal in Debian's chromium (playwright-core, no browser download): the suite's setup
+        // builds the app once; each file starts its own exchange serving it.
+        extends: true,
+        test: {
+          name: 'browser',
+          include: ['tests/portal/**/*.test.ts'],
+          globalSetup: ['tests/portal/build-portal.setup.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 300_000,
+        },
       },
     ],
   },

@@ -7,12 +7,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { link, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  describeLabelMismatch,
-  type Manifest,
-  readManifestKid,
-  verifyManifest,
-} from '../../shared/custody/manifest.ts';
+import type { Manifest } from '../../shared/custody/manifest.ts';
+import { verifyMessageManifest } from '../../shared/custody/message-manifest.ts';
 import { isPouchError, PouchError, type PouchErrorCode } from '../../shared/domain/errors.ts';
 import { describeRequestLabelMismatch } from '../../shared/domain/requests/request-label.ts';
 import {
@@ -153,67 +149,6 @@ export async function fetchExchange(options: FetchExchangeOptions): Promise<Fetc
     );
   }
   return { label, outDir: options.outDir, messages: verifiedMessages, documents };
-}
-
-/**
- * Verify a message's manifest: the signing key is looked up by `kid` among the sender member's keys in the
- * directory (never taken from the JWS), must have been active when the message was sent, and the manifest must
- * be bound to this exchange, message, kind, sender and document list.
- */
-export async function verifyMessageManifest(
-  label: ExchangeLabel,
-  message: ExchangeMessage,
-  sender: DirectoryEntry,
-): Promise<{ manifest: Manifest; kid: string }> {
-  const kid = readManifestKid(message.manifest);
-  const separator = message.senderClientId.indexOf(':');
-  const authorityId = message.senderClientId.slice(0, separator);
-  const memberId = message.senderClientId.slice(separator + 1);
-  if (separator < 1 || authorityId !== message.senderAuthorityId || sender.id !== authorityId) {
-    throw new PouchError('ERR_MANIFEST_INVALID', `Message ${message.messageId} names an unexpected sender`);
-  }
-  const key = sender.members.find((m) => m.id === memberId)?.keys.find((k) => k.kid === kid);
-  if (!key) {
-    throw new PouchError(
-      'ERR_SIGNATURE_INVALID',
-      `The manifest of message ${message.messageId} is signed with key ${kid}, which the directory does not list for ${message.senderClientId}`,
-    );
-  }
-  if (key.status !== 'active' && !(key.revokedAt && Date.parse(key.revokedAt) > Date.parse(message.sentAt))) {
-    throw new PouchError(
-      'ERR_SIGNATURE_INVALID',
-      `The manifest of message ${message.messageId} is signed with key ${kid}, revoked before the message was sent`,
-    );
-  }
-  const { manifest } = await verifyManifest(message.manifest, key.jwk, {
-    exchangeId: label.id,
-    messageId: message.messageId,
-    sender: message.senderClientId,
-  });
-  const listed = manifest.documents.map((d) => d.documentId);
-  if (
-    manifest.messageKind !== message.kind ||
-    listed.length !== message.documentIds.length ||
-    listed.some((id, i) => id !== message.documentIds[i])
-  ) {
-    throw new PouchError(
-      'ERR_MANIFEST_INVALID',
-      `The signed manifest of message ${message.messageId} does not match the message`,
-    );
-  }
-  if (manifest.label) {
-    // The label the sender sealed under must be the label the exchange shows: the operator cannot bend it.
-    const side = authorityId === label.requesterId ? 'requester' : 'requested';
-    const field = describeLabelMismatch(manifest.label, label, side);
-    if (field) {
-      throw new PouchError(
-        'ERR_LABEL_MISMATCH',
-        `The label of ${label.id} differs from the one message ${message.messageId} was signed and sealed under (${field})`,
-        { details: { field, messageId: message.messageId } },
-      );
-    }
-  }
-  return { manifest, kid };
 }
 
 /** A request.json larger than this is not a request the CLI wrote; it is saved, not parsed. */

@@ -7,6 +7,7 @@ import { destroyAwsClients } from '../adapters/aws-clients.ts';
 import { composeRuntime, type Runtime } from '../composition/compose.ts';
 import { loadConfig, localDefaults } from '../config/config.ts';
 import type { ResponseObserver } from '../http/app.ts';
+import { createPortalHandler } from '../http/portal-static.ts';
 import type { Logger } from '../ports/logger.ts';
 import { startCheckpointTimer } from '../use-cases/custody/checkpoint-service.ts';
 import { bootstrapLocalStorage } from './bootstrap.ts';
@@ -51,6 +52,8 @@ export async function startLocalExchange(options: {
   checkpointIntervalMs?: number;
   /** Tests only: sees every response of the app (the contract check against /openapi.json). */
   observeResponse?: ResponseObserver;
+  /** Serve the built portal (portal/dist) at `/`, and let it reach the embedded bucket (CORS). */
+  portalDir?: string;
 }): Promise<LocalExchange> {
   const host = options.host ?? '127.0.0.1';
   let ready:
@@ -85,7 +88,9 @@ export async function startLocalExchange(options: {
       ...(options.env ?? {}),
     });
     // Storage first, then one pass through the composition root, then the directory entries local mode needs.
-    await bootstrapLocalStorage(config);
+    // The portal's origin, as the browser names it: the bucket lets exactly these through CORS.
+    const portalOrigins = options.portalDir ? [url, `http://localhost:${port}`] : [];
+    await bootstrapLocalStorage(config, { browserOrigins: portalOrigins });
     const composed = await composeRuntime(config, {
       ...(options.logger ? { logger: options.logger } : {}),
       ...(options.observeResponse ? { observeResponse: options.observeResponse } : {}),
@@ -104,7 +109,13 @@ export async function startLocalExchange(options: {
     const demo = options.seedDemo
       ? await seedDemoAuthorities(runtime.directory, options.dataDir, url, options.seedDemo)
       : [];
-    ready = getRequestListener(runtime.app.fetch);
+    const portal = options.portalDir
+      ? createPortalHandler({ dir: options.portalDir, connectOrigins: [embedded.s3Endpoint] })
+      : undefined;
+    const appFetch = runtime.app.fetch;
+    ready = getRequestListener(
+      portal ? async (request: Request) => (await portal(request)) ?? appFetch(request) : appFetch,
+    );
     const started = embedded;
     const intervalMs = options.checkpointIntervalMs ?? 60_000;
     const checkpointTimer =

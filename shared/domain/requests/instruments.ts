@@ -245,6 +245,7 @@ export const PROVISIONS = {
     'art. 18(15)(f)',
     'the purpose for which the evidence, information or action is sought',
   ),
+  'untoc-18-16': p('untoc', 'art. 18(16)', 'the requested State may request additional information'),
   'untoc-18-18': p('untoc', 'art. 18(18)', 'hearing of a witness or expert by video conference'),
   'untoc-18-20': p('untoc', 'art. 18(20)', 'confidentiality of the fact and substance of the request'),
   'untoc-18-24': p(
@@ -449,8 +450,8 @@ export const KINDS: Readonly<Record<RequestKind, KindInfo>> = {
     basis: ['untoc-18-1', 'budapest-27-2', 'uncac-46'],
     notes: [
       {
-        text: 'The requested State may ask for additional information (art. 18(16)).',
-        cite: ['untoc-18-15-d'],
+        text: 'The requested State may ask for additional information.',
+        cite: ['untoc-18-16'],
       },
     ],
   },

@@ -43,7 +43,7 @@ const tags = ['directory'];
 const conflictError = { 409: problemResponse('Concurrent change or duplicate key') };
 const scopeError = {
   403: problemResponse(
-    "The change is not the caller's to make: the operator registers authorities and nothing inside them (ERR_DIRECTORY_SCOPE)",
+    "The change is not the caller's to make: the operator registers authorities and nothing inside them (ERR_DIRECTORY_SCOPE), or the caller's role does not permit it (ERR_FORBIDDEN)",
   ),
 };
 const statementError = {

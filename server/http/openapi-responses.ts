@@ -22,7 +22,10 @@ export const rateLimitErrors = {
 /** Every route behind the bearer-token gate (the rate limits apply to each). */
 export const securedErrors = {
   401: problemResponse('Missing, invalid, expired or revoked access token'),
-  404: problemResponse('Not found, or not yours (both answer the same)'),
+  403: problemResponse(
+    "Not permitted for the caller's role (ERR_FORBIDDEN): the thing is its own authority's, or no hidden object is at stake",
+  ),
+  404: problemResponse("Not found, or another authority's (both answer the same)"),
   ...rateLimitErrors,
   ...serverErrors,
 };

@@ -117,6 +117,8 @@ export function registerDependencyHealth(deps: { health: readonly HealthCheck[] 
         rule: 'read-dependency-health',
         attempt: 'read dependency health',
         message: 'No such resource',
+        // No hidden object is at stake: the caller is told its role falls short.
+        kind: 'role',
       });
       const dependencies = await Promise.all(deps.health.map(runCheck));
       const ok = dependencies.every((d) => d.status === 'ok');

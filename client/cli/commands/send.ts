@@ -83,7 +83,10 @@ export function describeDelivery(result: DeliveryResult, what: string): string[]
       (d) =>
         `  ${d.documentId}  ${d.name}  ${formatBytes(d.size)}  sha256 ${d.plaintextSha256.slice(0, 16)}…`,
     ),
-    `Exchange ${result.exchangeId} is now ${result.status}.`,
+    // An earlier run's status is history: the exchange may have moved on (closed) since, so it is not "now".
+    result.alreadySent
+      ? `That message took exchange ${result.exchangeId} to ${result.status} when it was sent; 'pouch show ${result.exchangeId}' says where it stands now.`
+      : `Exchange ${result.exchangeId} is now ${result.status}.`,
   ];
 }
 

@@ -16,13 +16,19 @@ import type { LedgerEvent } from '../../../shared/domain/ledger/event.ts';
 import { fromHex, verifyConsistency } from '../../../shared/domain/ledger/merkle.ts';
 import { CliUsageError } from '../cli-errors.ts';
 import { type CommandContext, defineCommand } from '../command.ts';
+import { EXIT } from '../exit-codes.ts';
 import { fetchBundleText } from './audit-export.ts';
 
 /**
  * Exit codes of `pouch verify`. `unpinned` is distinct so a script can never mistake "the signatures hold
  * against whatever key the bundle carries" (which a forger controls) for "verified".
  */
-export const verifyExitCodes = { ok: 0, broken: 1, usage: 2, unpinned: 3 } as const;
+export const verifyExitCodes = {
+  ok: EXIT.ok,
+  broken: EXIT.failed,
+  usage: EXIT.usage,
+  unpinned: EXIT.notPinned,
+} as const;
 
 /** Where the exchange publishes its custody (receipt and checkpoint) key; /.well-known/jwks.json is the token key. */
 export const custodyKeysPath = '/.well-known/pouch-custody-keys.json';

@@ -4,7 +4,6 @@
 
 import { verifyDirectoryStatement } from '../../../shared/directory/statements.ts';
 import { NotFoundError, PouchError } from '../../../shared/domain/errors.ts';
-import { AccessDeniedError } from '../../../shared/domain/identity/errors.ts';
 import {
   authorityIdPattern,
   generateAuthorityId,
@@ -19,11 +18,14 @@ import type {
 } from '../../../shared/domain/identity/types.ts';
 import { computeJwkThumbprint } from '../../../shared/domain/identity/validation.ts';
 import {
+  authorityDenialKind,
   canManageAuthority,
   canManageDirectory,
   canReadAuthorityAudit,
   canReadMemberKeys,
   canReadPublicDirectory,
+  type DenialKind,
+  denial,
   OPERATOR_AUTHORITY_FIELDS,
   type OperatorAuthorityField,
   operatorScopeViolations,
@@ -54,8 +56,9 @@ import {
 } from './directory-model.ts';
 import { type Change, directoryWrites } from './directory-writes.ts';
 
-const deny = (action: string, message = 'Not found'): never => {
-  throw new AccessDeniedError(action, message);
+/** Throw the policy's "no": the 404 of a miss unless `kind` says the caller's own role falls short (403). */
+const deny = (action: string, message = 'Not found', kind: DenialKind = 'hidden'): never => {
+  throw denial({ rule: action, attempt: action, message, kind });
 };
 
 /** Directory use cases over a repository. */
@@ -126,7 +129,7 @@ export function createDirectoryService(repo: DirectoryRepository) {
       ctx: CallContext,
       input: CreateAuthorityInput,
     ): Promise<{ authority: PublicAuthorityView; firstAdminId: string }> {
-      if (!canManageDirectory(ctx.principal)) deny('authority.create');
+      if (!canManageDirectory(ctx.principal)) deny('authority.create', 'Not found', 'role');
       const change = changeOf(ctx);
       const { authority, admin } = await writes.createAuthority(change, {
         id: generateAuthorityId(),
@@ -153,7 +156,7 @@ export function createDirectoryService(repo: DirectoryRepository) {
       authorityId: string,
       patch: OperatorAuthorityPatch & Readonly<Record<string, unknown>>,
     ): Promise<PublicAuthorityView> {
-      if (!canManageDirectory(ctx.principal)) deny('authority.update', 'Authority not found');
+      if (!canManageDirectory(ctx.principal)) deny('authority.update', 'Authority not found', 'role');
       const given = Object.keys(patch).filter((k) => patch[k] !== undefined);
       const inside = operatorScopeViolations(given);
       if (inside.length > 0) {
@@ -194,7 +197,7 @@ export function createDirectoryService(repo: DirectoryRepository) {
       input: { readonly statement?: string | undefined; readonly recipients?: readonly string[] | undefined },
     ): Promise<PublicAuthorityView> {
       if (!canManageAuthority(ctx.principal, authorityId))
-        deny('authority.recipients', 'Authority not found');
+        deny('authority.recipients', 'Authority not found', authorityDenialKind(ctx.principal, authorityId));
       const entry = await loadEntry(authorityId);
       if (input.statement === undefined) {
         throw statementError(
@@ -238,7 +241,7 @@ export function createDirectoryService(repo: DirectoryRepository) {
       },
     ): Promise<PublicAuthorityView> {
       if (input.jwk !== undefined) {
-        if (!canManageDirectory(ctx.principal)) deny('authority.key', 'Authority not found');
+        if (!canManageDirectory(ctx.principal)) deny('authority.key', 'Authority not found', 'role');
         const entry = await loadEntry(authorityId);
         if (entry.authority.authorityKey) {
           throw new PouchError(
@@ -253,7 +256,8 @@ export function createDirectoryService(repo: DirectoryRepository) {
           registered: true,
         });
       }
-      if (!canManageAuthority(ctx.principal, authorityId)) deny('authority.key', 'Authority not found');
+      if (!canManageAuthority(ctx.principal, authorityId))
+        deny('authority.key', 'Authority not found', authorityDenialKind(ctx.principal, authorityId));
       const entry = await loadEntry(authorityId);
       const a = entry.authority;
       if (input.statement === undefined) {
@@ -310,7 +314,8 @@ export function createDirectoryService(repo: DirectoryRepository) {
       authorityId: string,
       patch: AuthorityDetailsPatch,
     ): Promise<PublicAuthorityView> {
-      if (!canManageAuthority(ctx.principal, authorityId)) deny('authority.details', 'Authority not found');
+      if (!canManageAuthority(ctx.principal, authorityId))
+        deny('authority.details', 'Authority not found', authorityDenialKind(ctx.principal, authorityId));
       const entry = await loadEntry(authorityId);
       const a = entry.authority;
       const next: Authority = {
@@ -331,7 +336,8 @@ export function createDirectoryService(repo: DirectoryRepository) {
       authorityId: string,
       profile: Readonly<Record<string, unknown>>,
     ): Promise<PublicAuthorityView> {
-      if (!canManageAuthority(ctx.principal, authorityId)) deny('profile.publish', 'Authority not found');
+      if (!canManageAuthority(ctx.principal, authorityId))
+        deny('profile.publish', 'Authority not found', authorityDenialKind(ctx.principal, authorityId));
       const entry = await loadEntry(authorityId);
       const a = entry.authority;
       const version = a.profile.version + 1;
@@ -344,7 +350,8 @@ export function createDirectoryService(repo: DirectoryRepository) {
 
     /** Admin of the authority: add a member with a first key. */
     async addMember(ctx: CallContext, authorityId: string, input: NewMemberInput): Promise<PublicMemberView> {
-      if (!canManageAuthority(ctx.principal, authorityId)) deny('member.create', 'Authority not found');
+      if (!canManageAuthority(ctx.principal, authorityId))
+        deny('member.create', 'Authority not found', authorityDenialKind(ctx.principal, authorityId));
       await loadEntry(authorityId);
       const change = changeOf(ctx);
       const member = await writes.createMember(
@@ -373,7 +380,8 @@ export function createDirectoryService(repo: DirectoryRepository) {
       memberId: string,
       patch: MemberPatch,
     ): Promise<PublicMemberView> {
-      if (!canManageAuthority(ctx.principal, authorityId)) deny('member.update', 'Member not found');
+      if (!canManageAuthority(ctx.principal, authorityId))
+        deny('member.update', 'Member not found', authorityDenialKind(ctx.principal, authorityId));
       const entry = await loadEntry(authorityId);
       const member = entry.members.find((m) => m.id === memberId);
       if (!member) throw new NotFoundError('Member not found');
@@ -425,7 +433,8 @@ export function createDirectoryService(repo: DirectoryRepository) {
       memberId: string,
       input: { jwk: unknown; revoke?: readonly string[] | undefined },
     ): Promise<PublicMemberView> {
-      if (!canManageAuthority(ctx.principal, authorityId)) deny('key.add', 'Member not found');
+      if (!canManageAuthority(ctx.principal, authorityId))
+        deny('key.add', 'Member not found', authorityDenialKind(ctx.principal, authorityId));
       const member = await loadMember(authorityId, memberId);
       const change = changeOf(ctx);
       const key = buildMemberKey(input.jwk, change.at, ctx.principal.clientId);
@@ -446,7 +455,8 @@ export function createDirectoryService(repo: DirectoryRepository) {
       memberId: string,
       kid: string,
     ): Promise<PublicMemberView> {
-      if (!canManageAuthority(ctx.principal, authorityId)) deny('key.revoke', 'Member not found');
+      if (!canManageAuthority(ctx.principal, authorityId))
+        deny('key.revoke', 'Member not found', authorityDenialKind(ctx.principal, authorityId));
       const member = await loadMember(authorityId, memberId);
       const key = member.keys.find((k) => k.kid === kid);
       if (!key) throw new NotFoundError('Key not found');
@@ -465,7 +475,8 @@ export function createDirectoryService(repo: DirectoryRepository) {
      * name (keys are revoked, never deleted), with who added it and when.
      */
     async listMemberKeys(ctx: CallContext, authorityId: string, memberId: string): Promise<MemberKeyHistory> {
-      if (!canReadMemberKeys(ctx.principal, authorityId, memberId)) deny('key.history', 'Member not found');
+      if (!canReadMemberKeys(ctx.principal, authorityId, memberId))
+        deny('key.history', 'Member not found', authorityDenialKind(ctx.principal, authorityId));
       const member = await loadMember(authorityId, memberId);
       return {
         authorityId,
@@ -490,7 +501,8 @@ export function createDirectoryService(repo: DirectoryRepository) {
       authorityId: string,
       options: { limit?: number; cursor?: string } = {},
     ): Promise<AuditPage> {
-      if (!canReadAuthorityAudit(ctx.principal, authorityId)) deny('audit.read', 'Authority not found');
+      if (!canReadAuthorityAudit(ctx.principal, authorityId))
+        deny('audit.read', 'Authority not found', authorityDenialKind(ctx.principal, authorityId));
       await loadEntry(authorityId);
       return repo.listAudit(authorityId, options);
     },

@@ -116,7 +116,7 @@ describe('denials: one 404 on the wire, who/what/why in the security log', () =>
     const mark = x.logger.lines.length;
     const read = await request(admin, 'GET', `/v1/exchanges/${exchangeId}`);
     expect(read.status).toBe(403);
-    expect((await problemOf(read)).code).toBe('ERR_FORBIDDEN');
+    expect(((await read.json()) as { code: string }).code).toBe('ERR_FORBIDDEN');
     expect((await request(admin, 'GET', '/v1/exchanges')).status).toBe(403);
     expect((await request(a.member('officer'), 'POST', '/v1/checkpoints')).status).toBe(403);
     const logged = denialsSince(mark);

@@ -81,7 +81,7 @@ describe('pouch CLI (subprocess)', () => {
     const run = await runPouch(['login', '--url', url, '--client-id', 'FR-MOJ:alice', '--key', 'alice'], {
       POUCH_HOME: home,
     });
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(8);
     expect(run.stderr).toBe(
       `pouch: cannot reach ${url} — is 'npm start' running? (set --url or POUCH_URL)\n`,
     );
@@ -123,7 +123,7 @@ describe('pouch CLI (subprocess)', () => {
 
   it('explains a missing profile on one line', async () => {
     const run = await runPouch(['whoami', '--profile', 'nobody'], { POUCH_HOME: home });
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(2);
     expect(run.stderr).toMatch(
       /^pouch: no profile named 'nobody' in .* — run 'pouch login --profile nobody [^\n]*\n$/,
     );
@@ -171,7 +171,7 @@ describe('pouch CLI (subprocess)', () => {
       ...env,
       POUCH_PASSPHRASE: 'wrong',
     });
-    expect(wrong.code).toBe(1);
+    expect(wrong.code).toBe(7);
     expect(wrong.stderr).toBe(
       "pouch: wrong passphrase for key 'locked' — check POUCH_PASSPHRASE or type it again\n",
     );

@@ -66,7 +66,13 @@ export function buildUploadHooks(ctx: CommandContext) {
     throw new CliUsageError('POUCH_TEST_ABORT_AFTER_PARTS must be a whole number');
   }
   return {
-    createProgress: (label: string, total: number) => ctx.createProgress({ label, total }),
+    // After an upload's last byte the exchange still commits it (storage assembles the parts): say so.
+    createProgress: (label: string, total: number) =>
+      ctx.createProgress({
+        label,
+        total,
+        ...(label.startsWith('sealing ') ? {} : { closingPhase: 'committing' }),
+      }),
     note: (message: string) => ctx.note(message),
     ...(abortAfterParts === undefined ? {} : { abortAfterParts }),
   };

@@ -56,6 +56,7 @@ const jsonBody = <T>(schema: T) => ({
 const listRoute = createRoute({
   method: 'get',
   path: '/v1/directory/authorities',
+  operationId: 'listAuthorities',
   tags,
   ...secured,
   summary: 'The public directory: every authority with its keys, recipients, profile, languages and treaties',
@@ -68,6 +69,7 @@ const listRoute = createRoute({
 const getRoute = createRoute({
   method: 'get',
   path: '/v1/directory/authorities/{id}',
+  operationId: 'getAuthority',
   tags,
   ...secured,
   summary: "One authority's public directory entry",
@@ -78,6 +80,7 @@ const getRoute = createRoute({
 const createAuthorityRoute = createRoute({
   method: 'post',
   path: '/v1/directory/authorities',
+  operationId: 'createAuthority',
   tags,
   ...secured,
   summary: 'Operator: register an authority and its first admin',
@@ -93,6 +96,7 @@ const createAuthorityRoute = createRoute({
 const updateAuthorityRoute = createRoute({
   method: 'patch',
   path: '/v1/directory/authorities/{id}',
+  operationId: 'updateAuthority',
   tags,
   ...secured,
   summary: "Operator: change an authority's name, country, roles or status (nothing inside it)",
@@ -109,6 +113,7 @@ const updateAuthorityRoute = createRoute({
 const setAuthorityKeyRoute = createRoute({
   method: 'put',
   path: '/v1/directory/authorities/{id}/authority-key',
+  operationId: 'setAuthorityKey',
   tags,
   ...secured,
   summary:
@@ -127,6 +132,7 @@ const setAuthorityKeyRoute = createRoute({
 const setRecipientsRoute = createRoute({
   method: 'put',
   path: '/v1/directory/authorities/{id}/recipients',
+  operationId: 'setRecipients',
   tags,
   ...secured,
   summary:
@@ -144,6 +150,7 @@ const setRecipientsRoute = createRoute({
 const updateDetailsRoute = createRoute({
   method: 'patch',
   path: '/v1/directory/authorities/{id}/details',
+  operationId: 'updateAuthorityDetails',
   tags,
   ...secured,
   summary: 'Admin of the authority: change its languages and treaties',
@@ -159,6 +166,7 @@ const updateDetailsRoute = createRoute({
 const keyHistoryRoute = createRoute({
   method: 'get',
   path: '/v1/directory/authorities/{id}/members/{memberId}/keys',
+  operationId: 'listMemberKeys',
   tags,
   ...secured,
   summary:
@@ -174,6 +182,7 @@ const keyHistoryRoute = createRoute({
 const updateMemberRoute = createRoute({
   method: 'patch',
   path: '/v1/directory/authorities/{id}/members/{memberId}',
+  operationId: 'updateMember',
   tags,
   ...secured,
   summary:
@@ -190,6 +199,7 @@ const updateMemberRoute = createRoute({
 const addMemberRoute = createRoute({
   method: 'post',
   path: '/v1/directory/authorities/{id}/members',
+  operationId: 'addMember',
   tags,
   ...secured,
   summary: 'Admin of the authority: add a member with its first public key',
@@ -205,6 +215,7 @@ const addMemberRoute = createRoute({
 const addKeyRoute = createRoute({
   method: 'post',
   path: '/v1/directory/authorities/{id}/members/{memberId}/keys',
+  operationId: 'addMemberKey',
   tags,
   ...secured,
   summary: 'Admin of the authority: add a key to a member, optionally revoking others (rotation)',
@@ -220,6 +231,7 @@ const addKeyRoute = createRoute({
 const revokeKeyRoute = createRoute({
   method: 'delete',
   path: '/v1/directory/authorities/{id}/members/{memberId}/keys/{kid}',
+  operationId: 'revokeMemberKey',
   tags,
   ...secured,
   summary: 'Admin of the authority: revoke a key; it stops working at once, including issued access tokens',
@@ -235,6 +247,7 @@ const revokeKeyRoute = createRoute({
 const profileRoute = createRoute({
   method: 'put',
   path: '/v1/directory/authorities/{id}/profile',
+  operationId: 'publishProfile',
   tags,
   ...secured,
   summary: 'Admin of the authority: publish its requirement profile (the version increases by one)',
@@ -250,6 +263,7 @@ const profileRoute = createRoute({
 const auditRoute = createRoute({
   method: 'get',
   path: '/v1/directory/authorities/{id}/audit',
+  operationId: 'listDirectoryAudit',
   tags,
   ...secured,
   summary: 'Admins and auditors of the authority: its directory audit log, newest first',

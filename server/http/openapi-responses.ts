@@ -49,6 +49,17 @@ export const idempotencyErrors = {
 
 export const secured = { security: [{ bearer: [] }] };
 
+/** A route anyone may call: declared with an empty security requirement, so "public" is explicit. */
+export const publicRoute = { security: [] };
+
+/**
+ * Every route, public ones included: a request body above the exchange's limit is refused (413) before any
+ * handler runs, whatever the method.
+ */
+export const oversizedBodyError = {
+  413: problemResponse('The request body is larger than the exchange accepts (on any route)'),
+};
+
 /** One declared JSON response. */
 export const jsonResponse = <T>(schema: T, description: string) => ({
   description,

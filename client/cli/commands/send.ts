@@ -3,11 +3,12 @@
 
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { parse } from 'yaml';
 import { UrgencySchema } from '../../../shared/api/common.ts';
 import { parseRecipients } from '../../../shared/crypto/age-keys.ts';
 import { PouchError } from '../../../shared/domain/errors.ts';
-import { formatFindings, pruneBlank } from '../../../shared/domain/requests/check.ts';
+import { formatFindings, listTranslations, pruneBlank } from '../../../shared/domain/requests/check.ts';
 import { REQUEST_KINDS, type RequestKind } from '../../../shared/domain/requests/instruments.ts';
 import { renderRequestHtml } from '../../../shared/domain/requests/render-html.ts';
 import {
@@ -185,6 +186,16 @@ export const sendCommand = defineCommand({
         throw new CliUsageError(`--kind ${kind} differs from the draft's kind '${draftKind}'`, 'send');
       }
       kind ??= draftKind;
+      // A translation the check counted on must travel with the request.
+      const unattached = listTranslations(draft).filter(
+        (t) => !positionals.some((path) => basename(path) === t.file),
+      );
+      if (unattached.length > 0) {
+        throw new CliUsageError(
+          `the draft lists the translation ${unattached.map((t) => t.file).join(', ')} but it is not attached; add the file after the options`,
+          'send',
+        );
+      }
       if (!result.ok) {
         ctx.note(formatFindings(result.findings));
         if (!values.force) {

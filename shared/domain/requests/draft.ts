@@ -160,7 +160,11 @@ function headerFor(kind: RequestKind, profile?: Profile): string {
  * `prefill` fills what is already known (the two authorities, see {@link partiesPrefill}).
  * @example writeFileSync('draft.yaml', renderDraftSkeleton('preservation', recipientProfile));
  */
-export function renderDraftSkeleton(kind: RequestKind, profile?: Profile, prefill: DraftPrefill = {}): string {
+export function renderDraftSkeleton(
+  kind: RequestKind,
+  profile?: Profile,
+  prefill: DraftPrefill = {},
+): string {
   const root = buildMap(listElements(kind), '', kind, prefill);
   if (profile) for (const req of listProfileRequirements(profile, kind)) addRequirement(root, req, profile);
   const doc = new Document(root);

@@ -27,9 +27,7 @@ describe('npm run demo', () => {
     });
     await access(dataDir);
     child.kill('SIGINT');
-    const [code] = (await new Promise((resolve) => child.once('exit', (...args) => resolve(args)))) as [
-      number | null,
-    ];
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (exit) => resolve(exit)));
     expect(code).toBe(130);
     await expect(access(dataDir)).rejects.toThrow();
     expect(out).toContain('1. Start a local exchange');

@@ -2,6 +2,7 @@
 // with --draft, the checked request as JSON and as a printable letter — sealed, uploaded, signed and resumable.
 
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parse } from 'yaml';
@@ -10,7 +11,7 @@ import { parseRecipients } from '../../../shared/crypto/age-keys.ts';
 import { PouchError } from '../../../shared/domain/errors.ts';
 import { formatFindings, listTranslations, pruneBlank } from '../../../shared/domain/requests/check.ts';
 import { REQUEST_KINDS, type RequestKind } from '../../../shared/domain/requests/instruments.ts';
-import { renderRequestHtml } from '../../../shared/domain/requests/render-html.ts';
+import { type LetterAnnex, renderRequestHtml } from '../../../shared/domain/requests/render-html.ts';
 import {
   type DeliveryResult,
   deliverMessage,
@@ -25,6 +26,21 @@ import { defaultProfileName } from '../command-context.ts';
 import { withVerifiedRecipients } from '../directory-context.ts';
 import { formatBytes } from '../progress.ts';
 import { checkDraftFile } from './check.ts';
+
+/** The attached files as the letter lists them: name, size and SHA-256 of the plaintext. */
+async function describeAnnexes(paths: readonly string[]): Promise<LetterAnnex[]> {
+  return Promise.all(
+    paths.map(async (path) => {
+      const hash = createHash('sha256');
+      let size = 0;
+      for await (const chunk of createReadStream(path)) {
+        hash.update(chunk as Buffer);
+        size += (chunk as Buffer).byteLength;
+      }
+      return { name: basename(path), size, sha256: hash.digest('hex') };
+    }),
+  );
+}
 
 /** The member's signer and a client, for the exchange commands. */
 export async function openSession(
@@ -223,10 +239,14 @@ export const sendCommand = defineCommand({
         content: `${JSON.stringify(request, null, 2)}\n`,
       });
       if (result.request) {
-        const html = renderRequestHtml({ ...result.request, ...request } as typeof result.request, {
-          sender: { name: own.name, country: own.country, id: own.id },
-          recipient: { name: recipient.name, country: recipient.country, id: recipient.id },
-        });
+        const html = renderRequestHtml(
+          { ...result.request, ...request } as typeof result.request,
+          {
+            sender: { name: own.name, country: own.country, id: own.id },
+            recipient: { name: recipient.name, country: recipient.country, id: recipient.id },
+          },
+          await describeAnnexes(positionals),
+        );
         generated.push({ name: 'request.html', mediaType: 'text/html', content: html });
       } else {
         ctx.note('The draft does not validate, so no printable letter is attached (the JSON is).');

@@ -26,6 +26,7 @@ const unitSuites = [
   'tests/ledger/rfc8785.test.ts',
   'tests/requests/check.test.ts',
   'tests/requests/draft.test.ts',
+  'tests/requests/instruments.test.ts',
   'tests/requests/legal-basis.test.ts',
   'tests/requests/profile.test.ts',
   'tests/requests/properties.test.ts',

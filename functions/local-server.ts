@@ -1,5 +1,6 @@
 // Primary adapter (local entry): `npm start`. Runs the whole exchange on embedded servers in this process,
 // prints what runs where, and shuts down cleanly on Ctrl-C. Data persists under POUCH_DATA_DIR (.pouch/).
+// stdout carries only the human banner and notices; every JSON log line goes to stderr (`2>exchange.log`).
 
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -8,6 +9,7 @@ import {
   openDemoKeystores,
   writeDemoMemberKeystores,
 } from '../client/keystore/demo-keystores.ts';
+import { createJsonLogger } from '../server/adapters/json-logger.ts';
 import { envNames } from '../server/config/environment.ts';
 import { startLocalExchange } from '../server/local/local-exchange.ts';
 import { seedDirectory } from '../server/use-cases/identity/seed.ts';
@@ -31,6 +33,13 @@ const portalBuilt = await stat(resolve(portalDir, 'index.html')).then(
   () => true,
   () => false,
 );
+const logLevelText = process.env[envNames.logLevel] ?? 'warn';
+const logLevels = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+const logLevel = logLevels.find((level) => level === logLevelText);
+if (!logLevel) {
+  console.error(`pouch: ${envNames.logLevel} must be one of ${logLevels.join(', ')}, got "${logLevelText}"`);
+  process.exit(1);
+}
 
 try {
   const exchange = await startLocalExchange({
@@ -38,6 +47,7 @@ try {
     dataDir,
     port,
     env: { [envNames.logLevel]: 'warn', ...process.env },
+    logger: createJsonLogger(logLevel, { stream: process.stderr }),
     ...(process.env.POUCH_DEMO !== 'off' ? { seedDemo: openDemoKeystores() } : {}),
   });
   const { config } = exchange.runtime;
@@ -74,7 +84,7 @@ try {
             ...exchange.demo.map(
               (d) => `  ${d.name.split(' — ')[0]} (${d.country})  ${d.authorityId}  POUCH_HOME=${d.home}`,
             ),
-            '  Try: POUCH_HOME=<one of the above> npm run pouch -- --profile officer whoami',
+            '  Try: POUCH_HOME=<one of the above> npx pouch --profile officer whoami',
             'Portal sign-in (member keystore files, demo passphrase "<authority> demo", e.g. "northland demo"):',
             ...portalKeystores.map(
               (k) =>
@@ -82,6 +92,7 @@ try {
             ),
           ]
         : []),
+      'Logs (JSON lines) go to stderr: npm start 2>exchange.log keeps them apart.',
       'Press Ctrl-C to stop; data is kept for the next start.',
     ].join('\n'),
   );

@@ -46,7 +46,7 @@ const tags = ['directory'];
 const conflictError = { 409: problemResponse('Concurrent change or duplicate key') };
 const scopeError = {
   403: problemResponse(
-    "The change is not the caller's to make: the operator registers authorities and nothing inside them (ERR_DIRECTORY_SCOPE)",
+    "The change is not the caller's to make: the operator registers authorities and nothing inside them (ERR_DIRECTORY_SCOPE), or the caller's role does not permit it (ERR_FORBIDDEN)",
   ),
 };
 const statementError = {
@@ -59,6 +59,7 @@ const jsonBody = <T>(schema: T) => ({
 const listRoute = createRoute({
   method: 'get',
   path: '/v1/directory/authorities',
+  operationId: 'listAuthorities',
   tags,
   ...secured,
   summary: 'The public directory: every authority with its keys, recipients, profile, languages and treaties',
@@ -71,6 +72,7 @@ const listRoute = createRoute({
 const getRoute = createRoute({
   method: 'get',
   path: '/v1/directory/authorities/{id}',
+  operationId: 'getAuthority',
   tags,
   ...secured,
   summary: "One authority's public directory entry",
@@ -81,6 +83,7 @@ const getRoute = createRoute({
 const createAuthorityRoute = createRoute({
   method: 'post',
   path: '/v1/directory/authorities',
+  operationId: 'createAuthority',
   tags,
   ...secured,
   summary: 'Operator: register an authority and its first admin',
@@ -96,6 +99,7 @@ const createAuthorityRoute = createRoute({
 const updateAuthorityRoute = createRoute({
   method: 'patch',
   path: '/v1/directory/authorities/{id}',
+  operationId: 'updateAuthority',
   tags,
   ...secured,
   summary: "Operator: change an authority's name, country, roles or status (nothing inside it)",
@@ -112,6 +116,7 @@ const updateAuthorityRoute = createRoute({
 const setAuthorityKeyRoute = createRoute({
   method: 'put',
   path: '/v1/directory/authorities/{id}/authority-key',
+  operationId: 'setAuthorityKey',
   tags,
   ...secured,
   summary:
@@ -130,6 +135,7 @@ const setAuthorityKeyRoute = createRoute({
 const setRecipientsRoute = createRoute({
   method: 'put',
   path: '/v1/directory/authorities/{id}/recipients',
+  operationId: 'setRecipients',
   tags,
   ...secured,
   summary:
@@ -147,6 +153,7 @@ const setRecipientsRoute = createRoute({
 const updateDetailsRoute = createRoute({
   method: 'patch',
   path: '/v1/directory/authorities/{id}/details',
+  operationId: 'updateAuthorityDetails',
   tags,
   ...secured,
   summary: 'Admin of the authority: change its languages and treaties',
@@ -162,6 +169,7 @@ const updateDetailsRoute = createRoute({
 const keyHistoryRoute = createRoute({
   method: 'get',
   path: '/v1/directory/authorities/{id}/members/{memberId}/keys',
+  operationId: 'listMemberKeys',
   tags,
   ...secured,
   summary:
@@ -177,6 +185,7 @@ const keyHistoryRoute = createRoute({
 const updateMemberRoute = createRoute({
   method: 'patch',
   path: '/v1/directory/authorities/{id}/members/{memberId}',
+  operationId: 'updateMember',
   tags,
   ...secured,
   summary:
@@ -193,6 +202,7 @@ const updateMemberRoute = createRoute({
 const addMemberRoute = createRoute({
   method: 'post',
   path: '/v1/directory/authorities/{id}/members',
+  operationId: 'addMember',
   tags,
   ...secured,
   summary: 'Admin of the authority: add a member with its first public key',
@@ -208,6 +218,7 @@ const addMemberRoute = createRoute({
 const addKeyRoute = createRoute({
   method: 'post',
   path: '/v1/directory/authorities/{id}/members/{memberId}/keys',
+  operationId: 'addMemberKey',
   tags,
   ...secured,
   summary: 'Admin of the authority: add a key to a member, optionally revoking others (rotation)',
@@ -223,6 +234,7 @@ const addKeyRoute = createRoute({
 const revokeKeyRoute = createRoute({
   method: 'delete',
   path: '/v1/directory/authorities/{id}/members/{memberId}/keys/{kid}',
+  operationId: 'revokeMemberKey',
   tags,
   ...secured,
   summary: 'Admin of the authority: revoke a key; it stops working at once, including issued access tokens',
@@ -238,6 +250,7 @@ const revokeKeyRoute = createRoute({
 const profileRoute = createRoute({
   method: 'put',
   path: '/v1/directory/authorities/{id}/profile',
+  operationId: 'publishProfile',
   tags,
   ...secured,
   summary:
@@ -287,6 +300,7 @@ const logRoute = createRoute({
 const auditRoute = createRoute({
   method: 'get',
   path: '/v1/directory/authorities/{id}/audit',
+  operationId: 'listDirectoryAudit',
   tags,
   ...secured,
   summary: 'Admins and auditors of the authority: its directory audit log, newest first',

@@ -3,15 +3,22 @@
 // With a draft the label comes from it (a disagreeing flag is refused), and the label is signed in the manifest.
 
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { parse } from 'yaml';
 import { DeadlineSchema, UrgencySchema } from '../../../shared/api/common.ts';
 import { parseRecipients } from '../../../shared/crypto/age-keys.ts';
 import type { ManifestLabel } from '../../../shared/custody/manifest.ts';
 import { PouchError } from '../../../shared/domain/errors.ts';
-import { type Finding, formatFindings, pruneBlank } from '../../../shared/domain/requests/check.ts';
+import {
+  type Finding,
+  formatFindings,
+  listTranslations,
+  pruneBlank,
+} from '../../../shared/domain/requests/check.ts';
 import { REQUEST_KINDS, type RequestKind } from '../../../shared/domain/requests/instruments.ts';
-import { renderRequestHtml } from '../../../shared/domain/requests/render-html.ts';
+import { type LetterAnnex, renderRequestHtml } from '../../../shared/domain/requests/render-html.ts';
 import {
   describeRequestLabelMismatch,
   labelClaimsOfRequest,
@@ -32,6 +39,21 @@ import { defaultProfileName } from '../command-context.ts';
 import { withVerifiedRecipients } from '../directory-context.ts';
 import { formatBytes } from '../progress.ts';
 import { checkDraftFile } from './check.ts';
+
+/** The attached files as the letter lists them: name, size and SHA-256 of the plaintext. */
+async function describeAnnexes(paths: readonly string[]): Promise<LetterAnnex[]> {
+  return Promise.all(
+    paths.map(async (path) => {
+      const hash = createHash('sha256');
+      let size = 0;
+      for await (const chunk of createReadStream(path)) {
+        hash.update(chunk as Buffer);
+        size += (chunk as Buffer).byteLength;
+      }
+      return { name: basename(path), size, sha256: hash.digest('hex') };
+    }),
+  );
+}
 
 /** The member's signer and a client, for the exchange commands. */
 export async function openSession(
@@ -74,7 +96,13 @@ export function buildUploadHooks(ctx: CommandContext) {
     throw new CliUsageError('POUCH_TEST_ABORT_AFTER_PARTS must be a whole number');
   }
   return {
-    createProgress: (label: string, total: number) => ctx.createProgress({ label, total }),
+    // After an upload's last byte the exchange still commits it (storage assembles the parts): say so.
+    createProgress: (label: string, total: number) =>
+      ctx.createProgress({
+        label,
+        total,
+        ...(label.startsWith('sealing ') ? {} : { closingPhase: 'committing' }),
+      }),
     note: (message: string) => ctx.note(message),
     ...(abortAfterParts === undefined ? {} : { abortAfterParts }),
   };
@@ -91,7 +119,10 @@ export function describeDelivery(result: DeliveryResult, what: string): string[]
       (d) =>
         `  ${d.documentId}  ${d.name}  ${formatBytes(d.size)}  sha256 ${d.plaintextSha256.slice(0, 16)}…`,
     ),
-    `Exchange ${result.exchangeId} is now ${result.status}.`,
+    // An earlier run's status is history: the exchange may have moved on (closed) since, so it is not "now".
+    result.alreadySent
+      ? `That message took exchange ${result.exchangeId} to ${result.status} when it was sent; 'pouch show ${result.exchangeId}' says where it stands now.`
+      : `Exchange ${result.exchangeId} is now ${result.status}.`,
   ];
 }
 
@@ -328,6 +359,16 @@ export const sendCommand = defineCommand({
       const result = await checkDraftFile(ctx, values.draft, to);
       findings = result.findings;
       const errors = result.findings.filter((f) => f.severity === 'error').length;
+      // A translation the check counted on must travel with the request.
+      const unattached = listTranslations(draft).filter(
+        (t) => !positionals.some((path) => basename(path) === t.file),
+      );
+      if (unattached.length > 0) {
+        throw new CliUsageError(
+          `the draft lists the translation ${unattached.map((t) => t.file).join(', ')} but it is not attached; add the file after the options`,
+          'send',
+        );
+      }
       if (!result.ok) {
         ctx.note(formatFindings(result.findings));
         if (!values.force) {
@@ -358,10 +399,14 @@ export const sendCommand = defineCommand({
         content: `${JSON.stringify(request, null, 2)}\n`,
       });
       if (result.request) {
-        const html = renderRequestHtml({ ...result.request, ...request } as typeof result.request, {
-          sender: { name: own.name, country: own.country, id: own.id },
-          recipient: { name: recipient.name, country: recipient.country, id: recipient.id },
-        });
+        const html = renderRequestHtml(
+          { ...result.request, ...request } as typeof result.request,
+          {
+            sender: { name: own.name, country: own.country, id: own.id },
+            recipient: { name: recipient.name, country: recipient.country, id: recipient.id },
+          },
+          await describeAnnexes(positionals),
+        );
         generated.push({ name: 'request.html', mediaType: 'text/html', content: html });
       } else {
         ctx.note('The draft does not validate, so no printable letter is attached (the JSON is).');

@@ -18,13 +18,19 @@ import { fetchCustodyKeys } from '../../sdk/custody-api.ts';
 import { CliUsageError } from '../cli-errors.ts';
 import { type CommandContext, defineCommand } from '../command.ts';
 import { findUnsignedSenderKeys } from '../directory-context.ts';
+import { EXIT } from '../exit-codes.ts';
 import { fetchBundleText } from './audit-export.ts';
 
 /**
  * Exit codes of `pouch verify`. `unpinned` is distinct so a script can never mistake "the signatures hold
  * against whatever key the bundle carries" (which a forger controls) for "verified".
  */
-export const verifyExitCodes = { ok: 0, broken: 1, usage: 2, unpinned: 3 } as const;
+export const verifyExitCodes = {
+  ok: EXIT.ok,
+  broken: EXIT.failed,
+  usage: EXIT.usage,
+  unpinned: EXIT.notPinned,
+} as const;
 
 /** An RFC 7638 SHA-256 thumbprint, base64url: what `--exchange-key` accepts besides a JWK file. */
 const thumbprintPattern = /^[A-Za-z0-9_-]{43}$/;

@@ -33,6 +33,8 @@ export function createCreateExchange(ctx: ExchangeContext) {
       rule: 'create-exchange',
       attempt: 'create exchange',
       message: 'No such resource',
+      // No hidden object is at stake: the caller is told its role falls short.
+      kind: 'role',
     });
     if (!(REQUEST_KINDS as readonly string[]).includes(input.kind)) {
       throw new PouchError('ERR_VALIDATION', `Unknown kind of request: ${input.kind}`, {

@@ -23,6 +23,8 @@ export function createExchangeReads(ctx: ExchangeContext) {
         rule: 'list-exchanges',
         attempt: 'list exchanges',
         message: 'No such resource',
+        // No hidden object is at stake: the caller is told its role falls short.
+        kind: 'role',
       });
       return deps.exchanges.listForAuthority(principal.authorityId, filter);
     },

@@ -5,7 +5,6 @@
 import { DIRECTORY_CHAIN } from '../../../shared/directory/directory-log.ts';
 import { verifyDirectoryStatement } from '../../../shared/directory/statements.ts';
 import { NotFoundError, PouchError } from '../../../shared/domain/errors.ts';
-import { AccessDeniedError } from '../../../shared/domain/identity/errors.ts';
 import {
   authorityIdPattern,
   generateAuthorityId,
@@ -21,11 +20,14 @@ import type {
 import { computeJwkThumbprint } from '../../../shared/domain/identity/validation.ts';
 import type { ChainHead } from '../../../shared/domain/ledger/checkpoint.ts';
 import {
+  authorityDenialKind,
   canManageAuthority,
   canManageDirectory,
   canReadAuthorityAudit,
   canReadMemberKeys,
   canReadPublicDirectory,
+  type DenialKind,
+  denial,
   OPERATOR_AUTHORITY_FIELDS,
   type OperatorAuthorityField,
   operatorScopeViolations,
@@ -63,8 +65,9 @@ const isStatementInput = (input: unknown): input is { readonly statement: string
   Object.keys(input).length === 1 &&
   typeof (input as { statement?: unknown }).statement === 'string';
 
-const deny = (action: string, message = 'Not found'): never => {
-  throw new AccessDeniedError(action, message);
+/** Throw the policy's "no": the 404 of a miss unless `kind` says the caller's own role falls short (403). */
+const deny = (action: string, message = 'Not found', kind: DenialKind = 'hidden'): never => {
+  throw denial({ rule: action, attempt: action, message, kind });
 };
 
 /** Where the directory log is read, and the checkpoints that logged its heads (both optional in unit set-ups). */
@@ -154,7 +157,7 @@ export function createDirectoryService(repo: DirectoryRepository, logAccess?: Di
       ctx: CallContext,
       input: CreateAuthorityInput,
     ): Promise<{ authority: PublicAuthorityView; firstAdminId: string }> {
-      if (!canManageDirectory(ctx.principal)) deny('authority.create');
+      if (!canManageDirectory(ctx.principal)) deny('authority.create', 'Not found', 'role');
       const change = changeOf(ctx);
       const { authority, admin } = await writes.createAuthority(change, {
         id: generateAuthorityId(),
@@ -181,7 +184,7 @@ export function createDirectoryService(repo: DirectoryRepository, logAccess?: Di
       authorityId: string,
       patch: OperatorAuthorityPatch & Readonly<Record<string, unknown>>,
     ): Promise<PublicAuthorityView> {
-      if (!canManageDirectory(ctx.principal)) deny('authority.update', 'Authority not found');
+      if (!canManageDirectory(ctx.principal)) deny('authority.update', 'Authority not found', 'role');
       const given = Object.keys(patch).filter((k) => patch[k] !== undefined);
       const inside = operatorScopeViolations(given);
       if (inside.length > 0) {
@@ -222,7 +225,7 @@ export function createDirectoryService(repo: DirectoryRepository, logAccess?: Di
       input: { readonly statement?: string | undefined; readonly recipients?: readonly string[] | undefined },
     ): Promise<PublicAuthorityView> {
       if (!canManageAuthority(ctx.principal, authorityId))
-        deny('authority.recipients', 'Authority not found');
+        deny('authority.recipients', 'Authority not found', authorityDenialKind(ctx.principal, authorityId));
       const entry = await loadEntry(authorityId);
       if (input.statement === undefined) {
         throw statementError(
@@ -266,7 +269,7 @@ export function createDirectoryService(repo: DirectoryRepository, logAccess?: Di
       },
     ): Promise<PublicAuthorityView> {
       if (input.jwk !== undefined) {
-        if (!canManageDirectory(ctx.principal)) deny('authority.key', 'Authority not found');
+        if (!canManageDirectory(ctx.principal)) deny('authority.key', 'Authority not found', 'role');
         const entry = await loadEntry(authorityId);
         if (entry.authority.authorityKey) {
           throw new PouchError(
@@ -281,7 +284,8 @@ export function createDirectoryService(repo: DirectoryRepository, logAccess?: Di
           registered: true,
         });
       }
-      if (!canManageAuthority(ctx.principal, authorityId)) deny('authority.key', 'Authority not found');
+      if (!canManageAuthority(ctx.principal, authorityId))
+        deny('authority.key', 'Authority not found', authorityDenialKind(ctx.principal, authorityId));
       const entry = await loadEntry(authorityId);
       const a = entry.authority;
       if (input.statement === undefined) {
@@ -338,7 +342,8 @@ export function createDirectoryService(repo: DirectoryRepository, logAccess?: Di
       authorityId: string,
       patch: AuthorityDetailsPatch,
     ): Promise<PublicAuthorityView> {
-      if (!canManageAuthority(ctx.principal, authorityId)) deny('authority.details', 'Authority not found');
+      if (!canManageAuthority(ctx.principal, authorityId))
+        deny('authority.details', 'Authority not found', authorityDenialKind(ctx.principal, authorityId));
       const entry = await loadEntry(authorityId);
       const a = entry.authority;
       const next: Authority = {
@@ -364,7 +369,8 @@ export function createDirectoryService(repo: DirectoryRepository, logAccess?: Di
       authorityId: string,
       input: { readonly statement: string } | Readonly<Record<string, unknown>>,
     ): Promise<PublicAuthorityView> {
-      if (!canManageAuthority(ctx.principal, authorityId)) deny('profile.publish', 'Authority not found');
+      if (!canManageAuthority(ctx.principal, authorityId))
+        deny('profile.publish', 'Authority not found', authorityDenialKind(ctx.principal, authorityId));
       const entry = await loadEntry(authorityId);
       const a = entry.authority;
       const statement = isStatementInput(input) ? input.statement : undefined;
@@ -402,7 +408,8 @@ export function createDirectoryService(repo: DirectoryRepository, logAccess?: Di
       memberId: string,
       statement: string,
     ): Promise<PublicMemberView> {
-      if (!canManageAuthority(ctx.principal, authorityId)) deny('member.keys', 'Member not found');
+      if (!canManageAuthority(ctx.principal, authorityId))
+        deny('member.keys', 'Member not found', authorityDenialKind(ctx.principal, authorityId));
       const entry = await loadEntry(authorityId);
       const member = entry.members.find((m) => m.id === memberId);
       if (!member) throw new NotFoundError('Member not found');
@@ -412,7 +419,8 @@ export function createDirectoryService(repo: DirectoryRepository, logAccess?: Di
 
     /** Admin of the authority: add a member with a first key. */
     async addMember(ctx: CallContext, authorityId: string, input: NewMemberInput): Promise<PublicMemberView> {
-      if (!canManageAuthority(ctx.principal, authorityId)) deny('member.create', 'Authority not found');
+      if (!canManageAuthority(ctx.principal, authorityId))
+        deny('member.create', 'Authority not found', authorityDenialKind(ctx.principal, authorityId));
       await loadEntry(authorityId);
       const change = changeOf(ctx);
       const member = await writes.createMember(
@@ -441,7 +449,8 @@ export function createDirectoryService(repo: DirectoryRepository, logAccess?: Di
       memberId: string,
       patch: MemberPatch,
     ): Promise<PublicMemberView> {
-      if (!canManageAuthority(ctx.principal, authorityId)) deny('member.update', 'Member not found');
+      if (!canManageAuthority(ctx.principal, authorityId))
+        deny('member.update', 'Member not found', authorityDenialKind(ctx.principal, authorityId));
       const entry = await loadEntry(authorityId);
       const member = entry.members.find((m) => m.id === memberId);
       if (!member) throw new NotFoundError('Member not found');
@@ -493,7 +502,8 @@ export function createDirectoryService(repo: DirectoryRepository, logAccess?: Di
       memberId: string,
       input: { jwk: unknown; revoke?: readonly string[] | undefined },
     ): Promise<PublicMemberView> {
-      if (!canManageAuthority(ctx.principal, authorityId)) deny('key.add', 'Member not found');
+      if (!canManageAuthority(ctx.principal, authorityId))
+        deny('key.add', 'Member not found', authorityDenialKind(ctx.principal, authorityId));
       const member = await loadMember(authorityId, memberId);
       const change = changeOf(ctx);
       const key = buildMemberKey(input.jwk, change.at, ctx.principal.clientId);
@@ -514,7 +524,8 @@ export function createDirectoryService(repo: DirectoryRepository, logAccess?: Di
       memberId: string,
       kid: string,
     ): Promise<PublicMemberView> {
-      if (!canManageAuthority(ctx.principal, authorityId)) deny('key.revoke', 'Member not found');
+      if (!canManageAuthority(ctx.principal, authorityId))
+        deny('key.revoke', 'Member not found', authorityDenialKind(ctx.principal, authorityId));
       const member = await loadMember(authorityId, memberId);
       const key = member.keys.find((k) => k.kid === kid);
       if (!key) throw new NotFoundError('Key not found');
@@ -533,7 +544,8 @@ export function createDirectoryService(repo: DirectoryRepository, logAccess?: Di
      * name (keys are revoked, never deleted), with who added it and when.
      */
     async listMemberKeys(ctx: CallContext, authorityId: string, memberId: string): Promise<MemberKeyHistory> {
-      if (!canReadMemberKeys(ctx.principal, authorityId, memberId)) deny('key.history', 'Member not found');
+      if (!canReadMemberKeys(ctx.principal, authorityId, memberId))
+        deny('key.history', 'Member not found', authorityDenialKind(ctx.principal, authorityId));
       const member = await loadMember(authorityId, memberId);
       return {
         authorityId,
@@ -583,7 +595,8 @@ export function createDirectoryService(repo: DirectoryRepository, logAccess?: Di
       authorityId: string,
       options: { limit?: number; cursor?: string } = {},
     ): Promise<AuditPage> {
-      if (!canReadAuthorityAudit(ctx.principal, authorityId)) deny('audit.read', 'Authority not found');
+      if (!canReadAuthorityAudit(ctx.principal, authorityId))
+        deny('audit.read', 'Authority not found', authorityDenialKind(ctx.principal, authorityId));
       await loadEntry(authorityId);
       return repo.listAudit(authorityId, options);
     },

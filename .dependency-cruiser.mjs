@@ -212,6 +212,8 @@ export default {
   ],
   options: {
     doNotFollow: { path: '^node_modules/' },
+    // The portal's build output (bundled chunks), not source.
+    exclude: { path: '^portal/dist/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: {

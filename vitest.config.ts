@@ -42,11 +42,12 @@ export default defineConfig({
     // Pinned SDK versions on the Node 20 dev machine: the SDK's future-support notice is noise in test output.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     projects: [
-      { extends: true, test: { name: 'unit', include: unitSuites } },
+      { extends: true, test: { name: 'unit', include: unitSuites, sequence: { groupOrder: 0 } } },
       {
         extends: true,
         test: {
           name: 'integration',
+          sequence: { groupOrder: 0 },
           include: ['tests/**/*.test.ts'],
           exclude: [...unitSuites, 'tests/portal/**'],
         },
@@ -58,6 +59,9 @@ export default defineConfig({
         test: {
           name: 'browser',
           include: ['tests/portal/**/*.test.ts'],
+          // After the other projects, not beside them: chromium sealing 100 MiB takes a whole core, and on two
+          // cores it would push the CLI suites' subprocesses past their time limits.
+          sequence: { groupOrder: 1 },
           globalSetup: ['tests/portal/build-portal.setup.ts'],
           testTimeout: 600_000,
           hookTimeout: 300_000,

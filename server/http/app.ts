@@ -120,7 +120,7 @@ export function createApp(deps: AppDeps): PouchApp {
           path: c.req.path,
         });
         // The same answer as anything that does not exist: the way around the edge shows nothing.
-        return problem(c, 'ERR_FORBIDDEN', 'No such resource');
+        return problem(c, 'ERR_NOT_FOUND', 'No such resource');
       }
       return next();
     });

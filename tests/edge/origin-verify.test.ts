@@ -39,7 +39,7 @@ describe('origin verification (CloudFront in front of the API)', () => {
       const res = await get(path);
       expect(res.status, path).toBe(404);
       expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-      expect(((await res.json()) as { code: string }).code).toBe('ERR_FORBIDDEN');
+      expect(((await res.json()) as { code: string }).code).toBe('ERR_NOT_FOUND');
     }
     const token = await fetch(`${exchange.url}/v1/token`, {
       method: 'POST',
@@ -47,7 +47,7 @@ describe('origin verification (CloudFront in front of the API)', () => {
       body: 'grant_type=client_credentials',
     });
     expect(token.status).toBe(404);
-    expect(((await token.json()) as { code: string }).code).toBe('ERR_FORBIDDEN');
+    expect(((await token.json()) as { code: string }).code).toBe('ERR_NOT_FOUND');
     const events = logger.lines.filter(
       (l) => l.message === 'security' && l.fields.event === 'origin.unverified',
     );
@@ -59,7 +59,7 @@ describe('origin verification (CloudFront in front of the API)', () => {
     for (const wrong of [`${secret.slice(0, -1)}x`, secret.slice(0, 32), `${secret}x`, '']) {
       const res = await get('/health', { [originVerifyHeader]: wrong });
       expect(res.status, wrong).toBe(404);
-      expect(((await res.json()) as { code: string }).code).toBe('ERR_FORBIDDEN');
+      expect(((await res.json()) as { code: string }).code).toBe('ERR_NOT_FOUND');
     }
   });
 

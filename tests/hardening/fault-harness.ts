@@ -1,5 +1,6 @@
 // Test support (hardening): a real local exchange (dynalite + s3rver over loopback, real adapters) whose AWS SDK
 // clients and signer are wrapped so that the Nth call of a chosen operation fails, in turn, on any write path.
+
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,7 @@ import type {
 import { type AwsClients, destroyAwsClients } from '../../server/adapters/aws-clients.ts';
 import { composeRuntime, type Runtime } from '../../server/composition/compose.ts';
 import { loadConfig, localDefaults } from '../../server/config/config.ts';
+import { envNames } from '../../server/config/environment.ts';
 import { bootstrapStorage } from '../../server/local/bootstrap.ts';
 import { type EmbeddedServers, startEmbeddedServers } from '../../server/local/embedded-servers.ts';
 import { partsDigestOf } from '../../shared/crypto/sealed-digest.ts';
@@ -149,6 +151,10 @@ export async function startFaultyExchange(options: { partSize?: number } = {}): 
   const config = loadConfig({
     ...localDefaults(dataDir, { http: 8787, dynamodb: embedded.dynamodbPort, s3: embedded.s3Port }),
     POUCH_LOG_LEVEL: 'silent',
+    // Each fault plan replays its requests as fast as the machine allows: on a quiet machine one authority passes
+    // the default 1,200 requests a minute, and the rate limit (tested in tests/identity/rate-limits.test.ts)
+    // would answer 429 where this suite studies faults.
+    [envNames.apiRequestsPerMinute]: '1000000',
   });
   const runtime = await composeRuntime(config, {
     logger: createCapturingLogger(),

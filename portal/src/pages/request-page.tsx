@@ -12,6 +12,10 @@ import { KINDS, REQUEST_KINDS, type RequestKind } from '../../../shared/domain/r
 import { findLegalBases } from '../../../shared/domain/requests/legal-basis.ts';
 import { type Profile, parseProfile } from '../../../shared/domain/requests/profile.ts';
 import { renderRequestHtml } from '../../../shared/domain/requests/render-html.ts';
+import {
+  describeRequestLabelMismatch,
+  labelClaimsOfRequest,
+} from '../../../shared/domain/requests/request-label.ts';
 import { type ElementInfo, listElements } from '../../../shared/domain/requests/schemas.ts';
 import type { MessageKey } from '../i18n/catalogue.ts';
 import { useText } from '../i18n/use-text.tsx';
@@ -174,6 +178,31 @@ export function RequestPage({ session }: { session: Session }) {
           ? { checkedAgainst: { authorityId: recipient.id, profileVersion: check.profileVersion } }
           : {}),
       };
+      // The label comes from the request itself (issue 12, finding 7): its deadline and reference travel on the
+      // label, and a form field that contradicts the request is refused before anything is sealed or sent.
+      const claims = labelClaimsOfRequest(request);
+      const create = {
+        kind,
+        urgency,
+        requestedId: recipient.id,
+        requesterReference: reference || claims.reference || '',
+        ...(claims.deadline === undefined ? {} : { deadline: claims.deadline }),
+      };
+      const field = describeRequestLabelMismatch(request, {
+        recipientId: recipient.id,
+        recipientCountry: recipient.country,
+        kind: create.kind,
+        urgency: create.urgency,
+        deadline: create.deadline,
+        requesterReference: create.requesterReference,
+      });
+      if (field) {
+        throw new PouchError(
+          'ERR_LABEL_MISMATCH',
+          `The request says another ${field} than the form: make them agree before sending`,
+          { details: { field } },
+        );
+      }
       const files: OutgoingFile[] = [
         {
           name: 'request.json',
@@ -192,7 +221,7 @@ export function RequestPage({ session }: { session: Session }) {
         files.push({ name: file.name, mediaType: file.type || 'application/octet-stream', content: file });
       const sent = await deliverFromBrowser({
         session,
-        exchange: { create: { kind, urgency, requestedId: recipient.id, requesterReference: reference } },
+        exchange: { create },
         counterpartId: recipient.id,
         message: {
           kind: 'request',

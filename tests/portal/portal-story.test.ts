@@ -140,6 +140,9 @@ describe('the officers’ portal in chromium', () => {
       parseProfile({ ...entry?.profile, authorityId: southmark.authorityId }),
     );
     (draft.requestingAuthority as Record<string, unknown>).authorityId = northland.authorityId;
+    // The label comes from the request (issue 12, finding 7): the form's reference and urgency must be the draft's.
+    draft.caseReference = { ...(draft.caseReference as Record<string, unknown>), reference: 'NL-2026-0100' };
+    draft.urgency = { ...(draft.urgency as Record<string, unknown>), level: 'urgent' };
     const draftPath = join(work, 'request.yaml');
     await writeFile(draftPath, stringify(draft));
     const annexPath = join(work, 'annex-statement.txt');

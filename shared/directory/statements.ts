@@ -163,6 +163,28 @@ export async function verifyDirectoryStatement<K extends StatementKind>(
   return statement as DirectoryStatement<K>;
 }
 
+/**
+ * Read a statement the exchange verified when it stored it, without verifying its signature again (the key that
+ * signed it may have rotated since). Only for the exchange's own stored copies; clients verify against the pin.
+ * Throws ERR_STATEMENT_INVALID when it is not a statement of this authority and kind.
+ */
+export function readStoredStatement<K extends StatementKind>(
+  jws: string,
+  expected: { readonly authorityId: string; readonly kind: K },
+): DirectoryStatement<K> {
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(jws.split('.')[1] ?? '', 'base64url').toString('utf8'));
+  } catch (error) {
+    throw invalid('The stored statement payload is not JSON', error);
+  }
+  const statement = readStatement(decoded);
+  if (statement.authorityId !== expected.authorityId || statement.kind !== expected.kind) {
+    throw invalid(`The stored statement is not this authority's ${expected.kind} statement`);
+  }
+  return statement as DirectoryStatement<K>;
+}
+
 function readStatement(value: unknown): DirectoryStatement {
   const parsed = payloadSchema.safeParse(value);
   if (!parsed.success) throw invalid('The statement does not have the statement shape');

@@ -321,6 +321,32 @@ describe('a member key authenticates only once a statement of the authority key 
     expect(stale.status).toBe(401);
     expect(((await stale.json()) as { code: string }).code).toBe('ERR_KEY_UNSIGNED');
   });
+
+  it('lets a member its admin just created sign in with its first key; a key added later waits for a statement', async () => {
+    const admin = a.member('admin');
+    const first = await generateMemberKey();
+    const created = await call(admin, 'POST', `/v1/directory/authorities/${a.authorityId}/members`, {
+      displayName: 'New officer',
+      role: 'officer',
+      jwk: first.publicJwk,
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const fresh: TestPrincipal = {
+      clientId: `${a.authorityId}:${created.body.id}`,
+      authorityId: a.authorityId,
+      memberId: String(created.body.id),
+      role: 'officer',
+      key: first,
+    };
+    expect((await call(fresh, 'GET', '/v1/exchanges')).status).toBe(200);
+    const later = await generateMemberKey();
+    expect((await call(admin, 'POST', keysPath(fresh.memberId), { jwk: later.publicJwk })).status).toBe(201);
+    const refused = await tokens.requestToken(
+      await signClientAssertion({ ...fresh, key: later }, { audience: tokens.audience }),
+    );
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as { code: string }).code).toBe('ERR_KEY_UNSIGNED');
+  });
 });
 
 describe('requirement profiles: signed, and within limits', () => {

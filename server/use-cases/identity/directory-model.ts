@@ -283,10 +283,12 @@ export async function verifyMemberKeysStatement(
 }
 
 /**
- * Whether a member key may authenticate at the exchange. Once the authority has an authority key, only a key the
- * member's latest `member-keys` statement lists as active does: a key an admin registers without the authority
- * key's signature is held but pending, so an admin cannot sign in as another member with a key of its own. An
- * authority without an authority key (registered before they existed) is unpinned: its keys work as registered.
+ * Whether a member key may authenticate at the exchange. Once the authority has an authority key, a member with a
+ * `member-keys` statement authenticates only with a key its latest statement lists as active; a member without
+ * one (a first admin at onboarding, a member its admins just created, a member from before authority keys) only
+ * with keys that are not `pending`. So a key an admin adds to an existing member is held but does not sign in
+ * until the authority key signs it: an admin cannot act as an officer with a key of its own. An authority without
+ * an authority key (registered before they existed) is unpinned: its keys work as registered.
  */
 export function isKeySigned(
   authority: { readonly id: string; readonly authorityKey?: AuthorityKeyRecord } | undefined,
@@ -294,7 +296,7 @@ export function isKeySigned(
   key: MemberKey,
 ): boolean {
   if (!authority?.authorityKey) return true;
-  if (!member.keysStatement) return false;
+  if (!member.keysStatement) return key.pending !== true;
   // Stored only after verifyMemberKeysStatement passed; a rotated authority key must not unsign it.
   const { content } = readStoredStatement(member.keysStatement, {
     authorityId: authority.id,

@@ -4,6 +4,7 @@
 // out of band, so the operator, who serves the directory, cannot swap an authority's keys unseen (issue 12,
 // finding 3). Web-standard only (jose over Web Crypto).
 import {
+  base64url,
   CompactSign,
   type CryptoKey,
   calculateJwkThumbprint,
@@ -174,7 +175,7 @@ export function readStoredStatement<K extends StatementKind>(
 ): DirectoryStatement<K> {
   let decoded: unknown;
   try {
-    decoded = JSON.parse(Buffer.from(jws.split('.')[1] ?? '', 'base64url').toString('utf8'));
+    decoded = JSON.parse(new TextDecoder().decode(base64url.decode(jws.split('.')[1] ?? '')));
   } catch (error) {
     throw invalid('The stored statement payload is not JSON', error);
   }

@@ -32,6 +32,8 @@ function describeApiError(error: PouchApiError): string {
       return "the exchange does not know this key — register the public key from 'pouch keys show NAME' and check --client-id";
     case 'ERR_KEY_REVOKED':
       return "this signing key was revoked — create one with 'pouch keys new', register it, then 'pouch login' again";
+    case 'ERR_KEY_UNSIGNED':
+      return "the authority key has not signed this key yet — ask your authority's admin to publish a keys statement that lists it (pouch keys show NAME gives its fingerprint)";
     case 'ERR_MEMBER_DEACTIVATED':
       return "this member was deactivated by its authority's admins — none of its keys sign in; ask them to reactivate it";
     case 'ERR_AUTHORITY_SUSPENDED':

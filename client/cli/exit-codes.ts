@@ -49,6 +49,7 @@ export const exitKindByCode: Readonly<Record<PouchErrorCode, ExitKind>> = {
   ERR_TOKEN_REPLAYED: 'authentication',
   ERR_KEY_UNKNOWN: 'authentication',
   ERR_KEY_REVOKED: 'authentication',
+  ERR_KEY_UNSIGNED: 'authentication',
   ERR_MEMBER_DEACTIVATED: 'authentication',
   ERR_AUTHORITY_SUSPENDED: 'authentication',
   ERR_FORBIDDEN: 'permission',

@@ -24,6 +24,7 @@ const knownCodeTable: Readonly<Record<PouchErrorCode, true>> = {
   ERR_TOKEN_REPLAYED: true,
   ERR_KEY_UNKNOWN: true,
   ERR_KEY_REVOKED: true,
+  ERR_KEY_UNSIGNED: true,
   ERR_FORBIDDEN: true,
   ERR_DIRECTORY_SCOPE: true,
   ERR_MEMBER_DEACTIVATED: true,

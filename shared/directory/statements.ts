@@ -4,6 +4,7 @@
 // out of band, so the operator, who serves the directory, cannot swap an authority's keys unseen (issue 12,
 // finding 3). Web-standard only (jose over Web Crypto).
 import {
+  base64url,
   CompactSign,
   type CryptoKey,
   calculateJwkThumbprint,
@@ -160,6 +161,28 @@ export async function verifyDirectoryStatement<K extends StatementKind>(
   if (statement.authorityId !== expected.authorityId)
     throw invalid('The statement is about another authority');
   if (statement.kind !== expected.kind) throw invalid(`The statement is not a ${expected.kind} statement`);
+  return statement as DirectoryStatement<K>;
+}
+
+/**
+ * Read a statement the exchange verified when it stored it, without verifying its signature again (the key that
+ * signed it may have rotated since). Only for the exchange's own stored copies; clients verify against the pin.
+ * Throws ERR_STATEMENT_INVALID when it is not a statement of this authority and kind.
+ */
+export function readStoredStatement<K extends StatementKind>(
+  jws: string,
+  expected: { readonly authorityId: string; readonly kind: K },
+): DirectoryStatement<K> {
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(new TextDecoder().decode(base64url.decode(jws.split('.')[1] ?? '')));
+  } catch (error) {
+    throw invalid('The stored statement payload is not JSON', error);
+  }
+  const statement = readStatement(decoded);
+  if (statement.authorityId !== expected.authorityId || statement.kind !== expected.kind) {
+    throw invalid(`The stored statement is not this authority's ${expected.kind} statement`);
+  }
   return statement as DirectoryStatement<K>;
 }
 

@@ -24,6 +24,11 @@ export type PouchErrorCode =
   | 'ERR_TOKEN_REPLAYED'
   | 'ERR_KEY_UNKNOWN'
   | 'ERR_KEY_REVOKED'
+  /**
+   * The key is registered at the exchange, but its authority has an authority key and the member's latest
+   * `member-keys` statement does not list it as active: it does not authenticate until one does.
+   */
+  | 'ERR_KEY_UNSIGNED'
   | 'ERR_FORBIDDEN'
   /** A directory change reaches inside an authority the caller does not administer (the operator's recipients). */
   | 'ERR_DIRECTORY_SCOPE'

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { statusByCode } from '../../server/http/problem.ts';
 import { generateIdentity } from '../../shared/crypto/age-keys.ts';
 import { openStream } from '../../shared/crypto/age-native.ts';
+import { signedMemberKeyOf } from '../../shared/directory/statements.ts';
 import { isPouchError } from '../../shared/domain/errors.ts';
 import {
   createTokenClient,
@@ -463,6 +464,26 @@ describe('hostile input', () => {
       { jwk: newKey.publicJwk, revoke: [oldKey.kid] },
     );
     expect(rotated.status).toBeLessThan(300);
+    // The new key signs in only once the authority key lists it (issue 12 finding 3).
+    const signed = await call(
+      a.member('admin'),
+      'PUT',
+      `/v1/directory/authorities/${a.authorityId}/members/${officer.memberId}/keys-statement`,
+      {
+        statement: await a.signStatement(
+          'member-keys',
+          {
+            memberId: officer.memberId,
+            keys: [
+              await signedMemberKeyOf(oldKey.publicJwk, new Date().toISOString()),
+              await signedMemberKeyOf(newKey.publicJwk),
+            ],
+          },
+          2,
+        ),
+      },
+    );
+    expect(signed.status).toBe(200);
     officer.key = newKey;
     bearer.set(officer, await tokens.tokenFor(officer));
     const id2 = newMessageId();

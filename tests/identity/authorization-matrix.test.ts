@@ -918,6 +918,23 @@ const changeRows: ChangeRow[] = [
     code: 'ERR_FORBIDDEN',
   },
   {
+    what: "A's admin adds a key of its own to A's officer without a keys statement: held, pending (no sign-in)",
+    caller: 'admin',
+    build: async (x) => ({
+      method: 'POST',
+      path: `/v1/directory/authorities/${x.a.authorityId}/members/${x.who.party.memberId}/keys`,
+      body: { jwk: await jwk() },
+    }),
+    status: 201,
+    after(before, after) {
+      const officerOf = (entry: typeof before) => entry.members.find((m) => m.id === ctx.who.party.memberId)!;
+      const known = new Set(officerOf(before).keys.map((k) => k.kid));
+      const added = officerOf(after).keys.filter((k) => !known.has(k.kid));
+      expect(added.map((k) => k.pending)).toEqual([true]);
+      expect(officerOf(after).keysStatement).toBe(officerOf(before).keysStatement);
+    },
+  },
+  {
     what: "A's admin publishes A's languages and treaties",
     caller: 'admin',
     build: (x) => ({

@@ -7,11 +7,15 @@
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CompactSign } from 'jose';
+import { CompactSign, decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openKeystore } from '../../client/keystore/keystore.ts';
 import { buildAuditRecord } from '../../server/use-cases/identity/directory-model.ts';
-import { DIRECTORY_STATEMENT_TYP, signedMemberKeyOf } from '../../shared/directory/statements.ts';
+import {
+  DIRECTORY_STATEMENT_TYP,
+  signDirectoryStatement,
+  signedMemberKeyOf,
+} from '../../shared/directory/statements.ts';
 import type { Authority } from '../../shared/domain/identity/types.ts';
 import { type PouchRun, runPouch } from '../client/support/run-pouch.ts';
 import {
@@ -19,6 +23,7 @@ import {
   generateMemberKey,
   type SeededAuthority,
   seedTestAuthority,
+  signClientAssertion,
   type TestPrincipal,
 } from '../support/identity.ts';
 import { startTestExchange } from '../support/local-exchange.ts';
@@ -108,12 +113,18 @@ async function fetchAsSouth(exchangeId: string): Promise<PouchRun> {
 }
 
 describe("pinned clients trust a manifest only under a key the sender's authority key signed", () => {
-  it("refuses a manifest signed with a key an admin planted on an officer (fetch); the officer's own key passes", async () => {
+  it('refuses a key an admin planted on an officer (sign-in), and its manifest if the operator forces it in (fetch)', async () => {
     // The control: the officer's own key is in the signed statement the demo seed published.
     const honest = await sendFrom(north.home, 'officer', south.authorityId);
     expect(honest.code, honest.stderr).toBe(0);
     const fetched = await fetchAsSouth((JSON.parse(honest.stdout) as { exchangeId: string }).exchangeId);
     expect(fetched.code, fetched.stderr).toBe(0);
+    const verifyLive = (exchangeId: string) =>
+      runPouch(['--profile', 'auditor', '--json', 'verify', '--live', exchangeId], {
+        POUCH_HOME: south.home,
+      });
+    const honestVerdict = await verifyLive((JSON.parse(honest.stdout) as { exchangeId: string }).exchangeId);
+    expect(honestVerdict.code, honestVerdict.stderr + honestVerdict.stdout).toBe(0);
 
     // The attack: Northland's admin adds a key of its own to the officer, through the API as it may.
     const home = await mkdtemp(join(tmpdir(), 'pouch-planted-'));
@@ -135,6 +146,49 @@ describe("pinned clients trust a manifest only under a key the sender's authorit
       clientId: `${north.authorityId}:officer`,
       key: 'planted',
     });
+    // The exchange refuses to sign the admin in as the officer with a key the authority key never signed.
+    const unsigned = await sendFrom(home, 'as-officer', south.authorityId);
+    expect(unsigned.code).not.toBe(0);
+    expect(lastError(unsigned)).toBe('ERR_KEY_UNSIGNED');
+
+    // The operator writing the table can still get past the exchange (it stores a statement under a key of its
+    // own, which the exchange does not re-verify on every sign-in): the pinned recipient is the check that holds.
+    const repo = exchange.runtime.directory;
+    const stored = (await repo.getMember(north.authorityId, 'officer'))!;
+    const operatorKey = await generateMemberKey();
+    const listed = await Promise.all(
+      stored.keys
+        .filter((k) => k.status === 'active')
+        .map((k) => signedMemberKeyOf({ ...k.jwk, kid: k.kid })),
+    );
+    const fakeStatement = await signDirectoryStatement(
+      {
+        authorityId: north.authorityId,
+        kind: 'member-keys',
+        content: { memberId: 'officer', keys: listed },
+        version: (stored.keysVersion ?? 0) + 1,
+        iat: Math.floor(Date.now() / 1000),
+      },
+      operatorKey.privateKey,
+      operatorKey.publicJwk,
+    );
+    const audit = buildAuditRecord({
+      actor: { kind: 'system', clientId: 'system:rogue-operator' },
+      origin: { sourceIp: 'test', requestId: 'rogue' },
+      at: new Date().toISOString(),
+      action: 'member.keys',
+      target: { authorityId: north.authorityId, memberId: 'officer' },
+    });
+    await repo.putMember(
+      {
+        ...stored,
+        keysStatement: fakeStatement,
+        keysVersion: (stored.keysVersion ?? 0) + 1,
+        version: stored.version + 1,
+        auditId: audit.id,
+      },
+      audit,
+    );
     const forged = await sendFrom(home, 'as-officer', south.authorityId);
     expect(forged.code, forged.stderr).toBe(0);
 
@@ -143,16 +197,21 @@ describe("pinned clients trust a manifest only under a key the sender's authorit
     expect(refused.code).not.toBe(0);
     expect(lastError(refused)).toBe('ERR_SIGNATURE_INVALID');
 
-    // pouch verify --live reads the live directory too: the honest exchange verifies, the forged one does not.
-    const verifyLive = (exchangeId: string) =>
-      runPouch(['--profile', 'auditor', '--json', 'verify', '--live', exchangeId], {
-        POUCH_HOME: south.home,
-      });
-    const honestVerdict = await verifyLive((JSON.parse(honest.stdout) as { exchangeId: string }).exchangeId);
-    expect(honestVerdict.code, honestVerdict.stderr + honestVerdict.stdout).toBe(0);
+    // pouch verify --live reads the live directory too: the forged exchange does not verify.
     const forgedVerdict = await verifyLive(forgedId);
     expect(forgedVerdict.code).toBe(1);
     expect(JSON.parse(forgedVerdict.stdout)).toMatchObject({ ok: false, broken: { check: 'sender-key' } });
+
+    // Put the officer's signed statement back for the suites after this one.
+    const restore = buildAuditRecord({
+      actor: { kind: 'system', clientId: 'system:test' },
+      origin: { sourceIp: 'test', requestId: 'restore' },
+      at: new Date().toISOString(),
+      action: 'member.keys',
+      target: { authorityId: north.authorityId, memberId: 'officer' },
+    });
+    const tampered = (await repo.getMember(north.authorityId, 'officer'))!;
+    await repo.putMember({ ...stored, version: tampered.version + 1, auditId: restore.id }, restore);
   }, 240_000);
 });
 
@@ -209,6 +268,84 @@ describe('the exchange takes member keys only as a statement of the authority ke
       expect(res.status).toBe(422);
       expect(res.body.code).toBe('ERR_STATEMENT_INVALID');
     }
+  });
+});
+
+describe('a member key authenticates only once a statement of the authority key lists it', () => {
+  const keysPath = (memberId: string) =>
+    `/v1/directory/authorities/${a.authorityId}/members/${memberId}/keys`;
+  const statementPath = (memberId: string) =>
+    `/v1/directory/authorities/${a.authorityId}/members/${memberId}/keys-statement`;
+
+  it('refuses a key an admin added to an officer without a statement (ERR_KEY_UNSIGNED), until one lists it', async () => {
+    const officer = a.member('officer');
+    const admin = a.member('admin');
+    const planted = await generateMemberKey();
+    expect((await call(admin, 'POST', keysPath(officer.memberId), { jwk: planted.publicJwk })).status).toBe(
+      201,
+    );
+    const asOfficer: TestPrincipal = { ...officer, key: planted };
+    // The attack: the admin obtains a token as the officer with its own key and reads the officer's exchanges.
+    const refused = await tokens.requestToken(
+      await signClientAssertion(asOfficer, { audience: tokens.audience }),
+    );
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as { code: string }).code).toBe('ERR_KEY_UNSIGNED');
+    // The officer's own, signed key still works; once the authority key signs the new key, it works too.
+    expect((await call(officer, 'GET', '/v1/exchanges')).status).toBe(200);
+    const current = await call(officer, 'GET', `/v1/directory/authorities/${a.authorityId}`);
+    const served = current.body.members.find((m: { id: string }) => m.id === officer.memberId);
+    const version = decodeJwt(served.keysStatement as string).version as number;
+    const keys = [await signedMemberKeyOf(officer.key.publicJwk), await signedMemberKeyOf(planted.publicJwk)];
+    const statement = await a.signStatement('member-keys', { memberId: officer.memberId, keys }, version + 1);
+    const published = await call(admin, 'PUT', statementPath(officer.memberId), { statement });
+    expect(published.status, JSON.stringify(published.body)).toBe(200);
+    expect((await call(asOfficer, 'GET', '/v1/exchanges')).status).toBe(200);
+    // A statement that lists the key as revoked withdraws it again, for tokens already issued as well.
+    const bearer = await tokens.tokenFor(asOfficer);
+    const withdrawn = [
+      await signedMemberKeyOf(officer.key.publicJwk),
+      await signedMemberKeyOf(planted.publicJwk, new Date().toISOString()),
+    ];
+    const again = await a.signStatement(
+      'member-keys',
+      { memberId: officer.memberId, keys: withdrawn },
+      version + 2,
+    );
+    expect((await call(admin, 'PUT', statementPath(officer.memberId), { statement: again })).status).toBe(
+      200,
+    );
+    const stale = await exchange.runtime.app.request('/v1/exchanges', {
+      headers: { authorization: `Bearer ${bearer}` },
+    });
+    expect(stale.status).toBe(401);
+    expect(((await stale.json()) as { code: string }).code).toBe('ERR_KEY_UNSIGNED');
+  });
+
+  it('lets a member its admin just created sign in with its first key; a key added later waits for a statement', async () => {
+    const admin = a.member('admin');
+    const first = await generateMemberKey();
+    const created = await call(admin, 'POST', `/v1/directory/authorities/${a.authorityId}/members`, {
+      displayName: 'New officer',
+      role: 'officer',
+      jwk: first.publicJwk,
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const fresh: TestPrincipal = {
+      clientId: `${a.authorityId}:${created.body.id}`,
+      authorityId: a.authorityId,
+      memberId: String(created.body.id),
+      role: 'officer',
+      key: first,
+    };
+    expect((await call(fresh, 'GET', '/v1/exchanges')).status).toBe(200);
+    const later = await generateMemberKey();
+    expect((await call(admin, 'POST', keysPath(fresh.memberId), { jwk: later.publicJwk })).status).toBe(201);
+    const refused = await tokens.requestToken(
+      await signClientAssertion({ ...fresh, key: later }, { audience: tokens.audience }),
+    );
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as { code: string }).code).toBe('ERR_KEY_UNSIGNED');
   });
 });
 

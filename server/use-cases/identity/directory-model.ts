@@ -3,7 +3,7 @@
 
 import { createHash } from 'node:crypto';
 import { validateRecipients } from '../../../shared/crypto/age-keys.ts';
-import { verifyDirectoryStatement } from '../../../shared/directory/statements.ts';
+import { readStoredStatement, verifyDirectoryStatement } from '../../../shared/directory/statements.ts';
 import { PouchError } from '../../../shared/domain/errors.ts';
 import { generateAuditId } from '../../../shared/domain/identity/ids.ts';
 import type {
@@ -280,6 +280,33 @@ export async function verifyMemberKeysStatement(
     kids.add(signed.kid);
   }
   return { statement, version: verified.version, kids: [...kids] };
+}
+
+/**
+ * Whether a member key may authenticate at the exchange. Once the authority has an authority key, a member with a
+ * `member-keys` statement authenticates only with a key its latest statement lists as active; a member without
+ * one (a first admin at onboarding, a member its admins just created, a member from before authority keys) only
+ * with keys that are not `pending`. So a key an admin adds to an existing member is held but does not sign in
+ * until the authority key signs it: an admin cannot act as an officer with a key of its own. An authority without
+ * an authority key (registered before they existed) is unpinned: its keys work as registered.
+ */
+export function isKeySigned(
+  authority: { readonly id: string; readonly authorityKey?: AuthorityKeyRecord } | undefined,
+  member: Member,
+  key: MemberKey,
+): boolean {
+  if (!authority?.authorityKey) return true;
+  if (!member.keysStatement) return key.pending !== true;
+  // Stored only after verifyMemberKeysStatement passed; a rotated authority key must not unsign it.
+  const { content } = readStoredStatement(member.keysStatement, {
+    authorityId: authority.id,
+    kind: 'member-keys',
+  });
+  if (content.memberId !== member.id) return false;
+  const thumbprint = computeJwkThumbprint(key.jwk);
+  return content.keys.some(
+    (k) => k.kid === key.kid && k.revokedAt === undefined && computeJwkThumbprint(k.jwk) === thumbprint,
+  );
 }
 
 /** A profile statement, verified: the profile it signs (with its version) and the statement. */

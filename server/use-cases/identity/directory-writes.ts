@@ -242,7 +242,11 @@ export function directoryWrites(repo: DirectoryRepository) {
       return saved;
     },
 
-    /** Add keys to a member and revoke others in the same write (a rotation); a revoked key stays revoked. */
+    /**
+     * Add keys to a member and revoke others in the same write (a rotation); a revoked key stays revoked. Once the
+     * authority has an authority key, an added key is `pending`: it authenticates only when a `member-keys`
+     * statement lists it (isKeySigned), so an admin cannot sign in as the member with a key of its own.
+     */
     async changeKeys(
       change: Change,
       member: Member,
@@ -258,9 +262,12 @@ export function directoryWrites(repo: DirectoryRepository) {
       for (const kid of input.revoke) {
         if (!member.keys.some((k) => k.kid === kid)) throw new NotFoundError('Key not found');
       }
+      const signedAuthority =
+        input.add.length > 0 && (await repo.getAuthority(member.authorityId))?.authorityKey !== undefined;
+      const added = signedAuthority ? input.add.map((k): MemberKey => ({ ...k, pending: true })) : input.add;
       const keys = [
         ...member.keys.map((k) => (input.revoke.has(k.kid) ? revokeKey(k, change.at, change.actor) : k)),
-        ...input.add,
+        ...added,
       ];
       const audit = buildAuditRecord({
         ...change,
@@ -273,10 +280,11 @@ export function directoryWrites(repo: DirectoryRepository) {
         summary: {
           ...summary,
           // The thumbprint of each added key is what the member compares with the keys it holds.
-          addedKeys: input.add.map((k) => ({
+          addedKeys: added.map((k) => ({
             kid: k.kid,
             alg: k.alg,
             thumbprint: computeJwkThumbprint(k.jwk),
+            ...(k.pending ? { pending: true } : {}),
           })),
           changes: changesOf(digestChange('keys', keyDigestView(member.keys), keyDigestView(keys))),
         },

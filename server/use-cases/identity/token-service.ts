@@ -20,6 +20,7 @@ import {
 } from '../../../shared/domain/identity/types.ts';
 import type { DirectoryRepository } from '../../ports/directory-repository.ts';
 import type { ReplayStore } from '../../ports/replay-store.ts';
+import { isKeySigned } from './directory-model.ts';
 
 /** `typ` of client assertions (draft-ietf-oauth-rfc7523bis); access tokens use `at+jwt` (RFC 9068). */
 export const ASSERTION_TYP = 'client-authentication+jwt';
@@ -127,11 +128,12 @@ function principalOf(member: Member): Principal {
 
 /**
  * A usable key of a member, or the reason why not. Members of the operator must hold role `operator`; members of
- * an authority the operator suspended do not authenticate (ERR_AUTHORITY_SUSPENDED).
+ * an authority the operator suspended do not authenticate (ERR_AUTHORITY_SUSPENDED); a key the authority key has
+ * not signed does not either (ERR_KEY_UNSIGNED, isKeySigned).
  */
 function activeKey(
   member: Member | undefined,
-  authority: Pick<Authority, 'status'> | undefined,
+  authority: Pick<Authority, 'id' | 'status' | 'authorityKey'> | undefined,
   kid: string,
   clientId: string,
 ): MemberKey {
@@ -147,6 +149,13 @@ function activeKey(
   }
   if (member.authorityId !== OPERATOR_ID && authority?.status !== 'active') {
     throw fail('ERR_AUTHORITY_SUSPENDED', 'The authority has been suspended by the operator', clientId);
+  }
+  if (!isKeySigned(authority, member, key)) {
+    throw fail(
+      'ERR_KEY_UNSIGNED',
+      'The authority key has not signed this key (member-keys statement)',
+      clientId,
+    );
   }
   return key;
 }

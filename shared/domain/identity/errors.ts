@@ -16,6 +16,7 @@ export class AuthenticationError extends PouchError {
       | 'ERR_TOKEN_REPLAYED'
       | 'ERR_KEY_UNKNOWN'
       | 'ERR_KEY_REVOKED'
+      | 'ERR_KEY_UNSIGNED'
       | 'ERR_MEMBER_DEACTIVATED'
       | 'ERR_AUTHORITY_SUSPENDED'
     >,

@@ -44,6 +44,11 @@ export interface MemberKey {
   readonly addedBy?: string;
   readonly revokedAt?: string;
   readonly revokedBy?: string;
+  /**
+   * Added to an existing member while its authority had an authority key: it authenticates only once a
+   * `member-keys` statement lists it (absent on a member's first keys and on keys added before the authority key).
+   */
+  readonly pending?: true;
 }
 
 /** Free-form requirement profile (shaped by another issue); `version` increases on every publication. */

@@ -33,11 +33,14 @@ import { registerExchangeRoutes } from '../http/exchange-routes.ts';
 import { registerIdentityRoutes } from '../http/identity-routes.ts';
 import { registerRateLimits } from '../http/rate-limit.ts';
 import { registerDependencyHealth } from '../http/system-routes.ts';
+import type { ClockStore } from '../ports/clock-store.ts';
 import type { DirectoryRepository } from '../ports/directory-repository.ts';
 import type { ExchangeRepository } from '../ports/exchange-repository.ts';
 import type { HealthCheck } from '../ports/health.ts';
 import type { LedgerStore } from '../ports/ledger-store.ts';
 import type { Logger } from '../ports/logger.ts';
+import type { ClockSweep } from '../use-cases/clocks/clock-sweep.ts';
+import type { Tracker } from '../use-cases/clocks/tracker.ts';
 import { createAuditService } from '../use-cases/custody/audit-service.ts';
 import { createCheckpointAccess } from '../use-cases/custody/checkpoint-access.ts';
 import { type CheckpointService, createCheckpointService } from '../use-cases/custody/checkpoint-service.ts';
@@ -47,6 +50,7 @@ import { createTokenService, type TokenService } from '../use-cases/identity/tok
 import { createLedgerRecorder } from '../use-cases/ledger-recorder.ts';
 import { createQuotas } from '../use-cases/quotas.ts';
 import { createReadRecords } from '../use-cases/read-records.ts';
+import { composeClockTracker, composeClockUseCases } from './compose-clocks.ts';
 
 export interface Runtime {
   readonly config: Config;
@@ -69,6 +73,12 @@ export interface Runtime {
   readonly exchangeRepository: ExchangeRepository;
   /** The checkpoint log (timer, scheduled function, routes). */
   readonly checkpoints: CheckpointService;
+  /** The clocks: the sweep (timer, scheduled function) and the tracker (tests, repairs). */
+  readonly clocks: {
+    readonly sweep: ClockSweep;
+    readonly tracker: Tracker;
+    readonly store: ClockStore;
+  };
 }
 
 /**
@@ -103,7 +113,12 @@ export async function composeRuntime(
   const directory = createDynamoDirectoryRepository(clients.doc, config.tables.main);
   const replay = createDynamoReplayStore(clients.doc, config.tables.replay);
   const tokens = createTokenService({ signer: tokenSigner, directory, replay, issuer: config.issuer, now });
-  const ledger = createDynamoLedgerStore({ doc: clients.doc, tableName: config.tables.ledger });
+  // Event times follow the runtime's clock, which the clocks fold (tests drive it).
+  const ledger = createDynamoLedgerStore({
+    doc: clients.doc,
+    tableName: config.tables.ledger,
+    now: () => new Date(now()),
+  });
   const exchangeRepository = createDynamoExchangeRepository(clients.doc, config.tables.main);
   const documents = createS3DocumentStore(clients.s3, {
     bucket: config.evidenceBucket,
@@ -112,12 +127,26 @@ export async function composeRuntime(
     verifyByReadingWhenNoChecksum: config.mode === 'local',
   });
   const receipts = createDynamoReceiptStore(clients.doc, config.tables.main);
+  // The clocks observe every event the recorder lands (lineage, due lists, figures).
+  const clockTracking = composeClockTracker(clients.doc, config.tables.main, ledger);
   // The one writer of the ledger, shared by the exchange and custody use cases.
   const recorder = createLedgerRecorder({
     ledger,
     exchanges: exchangeRepository,
     receipts,
     signer,
+    now: () => new Date(now()),
+    observers: [clockTracking.tracker.observe],
+    onObserverError: (error, event) =>
+      logger.warn('ledger observer failed; the next event of the chain catches up', {
+        chain: event.chain,
+        seq: event.seq,
+        error: String(error),
+      }),
+  });
+  const clockUseCases = composeClockUseCases(clockTracking, {
+    recorder,
+    exchanges: exchangeRepository,
     now: () => new Date(now()),
   });
   // What one caller may cost: counters for the rate limits, the quotas and the once-per-interval read records.
@@ -189,6 +218,7 @@ export async function composeRuntime(
         exchanges,
         idempotency: createDynamoIdempotencyStore(clients.doc, config.tables.main),
       }),
+      clockUseCases.routes,
       registerCustodyRoutes({
         checkpoints: createCheckpointAccess({ checkpoints, exchanges: exchangeRepository }),
         audit,
@@ -208,6 +238,7 @@ export async function composeRuntime(
     exchanges,
     exchangeRepository,
     checkpoints,
+    clocks: { sweep: clockUseCases.sweep, tracker: clockTracking.tracker, store: clockTracking.clocks },
   };
 }
 

@@ -8,6 +8,7 @@ import { composeRuntime, type Runtime } from '../composition/compose.ts';
 import { loadConfig, localDefaults } from '../config/config.ts';
 import type { ResponseObserver } from '../http/app.ts';
 import type { Logger } from '../ports/logger.ts';
+import { startClockTimer } from '../use-cases/clocks/clock-sweep.ts';
 import { startCheckpointTimer } from '../use-cases/custody/checkpoint-service.ts';
 import { bootstrapLocalStorage } from './bootstrap.ts';
 import { type DemoAuthoritySeeded, type DemoKeystores, seedDemoAuthorities } from './demo-seed.ts';
@@ -49,6 +50,8 @@ export async function startLocalExchange(options: {
   seedDemo?: DemoKeystores;
   /** Build a checkpoint this often when something changed (default 60 s; 0 turns the timer off). */
   checkpointIntervalMs?: number;
+  /** Sweep the clocks (reminders, escalations, lapses) this often (default 60 s; 0 turns the timer off). */
+  clockIntervalMs?: number;
   /** Tests only: sees every response of the app (the contract check against /openapi.json). */
   observeResponse?: ResponseObserver;
 }): Promise<LocalExchange> {
@@ -113,6 +116,13 @@ export async function startLocalExchange(options: {
             runtime.logger.error('checkpoint build failed', { error: String(error) }),
           )
         : undefined;
+    const clockIntervalMs = options.clockIntervalMs ?? 60_000;
+    const clockTimer =
+      clockIntervalMs > 0
+        ? startClockTimer(runtime.clocks.sweep, clockIntervalMs, (error) =>
+            runtime.logger.error('clock sweep failed', { error: String(error) }),
+          )
+        : undefined;
     return {
       url,
       port,
@@ -122,6 +132,7 @@ export async function startLocalExchange(options: {
       demo,
       async close() {
         await checkpointTimer?.stop();
+        await clockTimer?.stop();
         await closeServer(server);
         destroyAwsClients(runtime.clients);
         await started.close();

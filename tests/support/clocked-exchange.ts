@@ -37,6 +37,7 @@ export async function startClockedExchange(env: Record<string, string> = {}): Pr
     env: { POUCH_LOG_LEVEL: 'silent', ...env },
     logger,
     checkpointIntervalMs: 0,
+    clockIntervalMs: 0,
   });
   let clock = (Math.floor(Date.now() / 60_000) + 1) * 60_000 + 1_000;
   const runtime = await composeRuntime(exchange.runtime.config, { now: () => clock, logger });

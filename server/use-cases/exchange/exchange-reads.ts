@@ -3,7 +3,7 @@
 // is `auditor.viewed`; and any read catches a lagging label up from the chain head.
 import type { Principal } from '../../../shared/domain/identity/types.ts';
 import { isReceiptAction } from '../../../shared/domain/ledger/receipt.ts';
-import { authorize, canListExchanges, readsAsAuditor } from '../../policy/policy.ts';
+import { authorize, canListExchanges, canReadExchangeLabel, readsAsAuditor } from '../../policy/policy.ts';
 import type { ExchangeLabel, ListFilter, MessageRecord } from '../../ports/exchange-repository.ts';
 import type { StoredReceipt } from '../../ports/receipt-store.ts';
 import { actorOf } from '../ledger-recorder.ts';
@@ -23,7 +23,9 @@ export function createExchangeReads(ctx: ExchangeContext) {
         attempt: 'list exchanges',
         message: 'No such resource',
       });
-      return deps.exchanges.listForAuthority(principal.authorityId, filter);
+      const page = await deps.exchanges.listForAuthority(principal.authorityId, filter);
+      // A 24/7 contact lists only the matters it works (preservation, emergencies).
+      return { ...page, items: page.items.filter((label) => canReadExchangeLabel(principal, label)) };
     },
 
     /**

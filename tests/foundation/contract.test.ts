@@ -249,6 +249,12 @@ describe('contract: every response matches /openapi.json', () => {
     ok(await call(auditor, 'GET', `/v1/exchanges/${exchangeId}/timeline`), 200);
     ok(await call(auditor, 'GET', `/v1/exchanges/${exchangeId}/bundle`), 200);
 
+    // Clocks (issue 14): lineage, clocks, the due list and the figures.
+    ok(await call(officer, 'GET', `/v1/exchanges/${exchangeId}/lineage`), 200);
+    ok(await call(officer, 'GET', `/v1/exchanges/${exchangeId}/clocks`), 200);
+    ok(await call(recipient, 'GET', '/v1/clocks/due'), 200);
+    ok(await call(auditor, 'GET', '/v1/figures'), 200);
+
     const checks = await collect();
     expect(checks.filter((c) => c.status < 300).length).toBeGreaterThanOrEqual(30);
   });
@@ -348,7 +354,7 @@ describe('contract: every response matches /openapi.json', () => {
   it('exercised exactly the operations of /openapi.json, each with a success and an error', async () => {
     const document = (await (await exchange.runtime.app.request('/openapi.json')).json()) as OpenApiDocument;
     const operations = listOperations(document);
-    expect(operations.length).toBe(36);
+    expect(operations.length).toBe(40);
     expect([...seen.keys()].sort()).toEqual(operations);
     // Anonymous liveness has no failure of its own to provoke (it touches nothing); only its success is required.
     const withoutErrors = new Set(['GET /health']);

@@ -377,6 +377,29 @@ const matrix: Row[] = [
     build: (x) => ({ method: 'GET', path: `/v1/exchanges/${x.exchangeId}/bundle` }),
     expect: { ...denied, party: 200, auditor: 200 },
   },
+  {
+    route: 'GET /v1/exchanges/{exchangeId}/lineage',
+    build: (x) => ({ method: 'GET', path: `/v1/exchanges/${x.exchangeId}/lineage` }),
+    // Routing metadata like the label: the parties' working members and auditors.
+    expect: { ...denied, party: 200, auditor: 200 },
+  },
+  {
+    route: 'GET /v1/exchanges/{exchangeId}/clocks',
+    build: (x) => ({ method: 'GET', path: `/v1/exchanges/${x.exchangeId}/clocks` }),
+    expect: { ...denied, party: 200, auditor: 200 },
+  },
+  {
+    route: 'GET /v1/clocks/due',
+    build: () => ({ method: 'GET', path: '/v1/clocks/due' }),
+    // Like the list of exchanges: each authority's own, for its working members and auditors.
+    expect: { ...denied, party: 200, otherAuthority: 200, auditor: 200, thirdAuditor: 200 },
+  },
+  {
+    route: 'GET /v1/figures',
+    build: () => ({ method: 'GET', path: '/v1/figures' }),
+    // An authority's officers and auditors, each reading its own authority's figures only.
+    expect: { ...denied, party: 200, otherAuthority: 200, auditor: 200, thirdAuditor: 200 },
+  },
 ];
 
 let exchange: Awaited<ReturnType<typeof startTestExchange>>;

@@ -3,7 +3,7 @@
 // MLA that keeps it in force, an emergency's escalation, a lapse, the due lists, and a sweep that records nothing
 // twice. Every clock stage lands in the ledger through the one recorder.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DueList, ExchangeClocks, Lineage } from '../../shared/api/clocks.ts';
+import type { DueList, ExchangeClocks, Figures, Lineage } from '../../shared/api/clocks.ts';
 import { CLOCK_ACTIONS, LINKED_ACTION, PRESERVATION_DAYS } from '../../shared/domain/clocks/track.ts';
 import { LEDGER_ACTIONS } from '../../shared/domain/ledger/event.ts';
 import { asPrincipal } from '../custody/custody-fixture.ts';
@@ -235,5 +235,27 @@ describe('LEDGER_ACTIONS (lineage and clocks)', () => {
       for (const e of await t.events(label.id)) seen.add(e.action);
     }
     for (const action of wanted) expect(seen).toContain(action);
+  });
+});
+
+describe('delay figures through the API', () => {
+  it('shows each authority its own figures per counterpart: acknowledgement times, lapses; nobody else’s', async () => {
+    const mine = await t.json<Figures>(t.a.member('auditor'), '/v1/figures');
+    expect(mine.status).toBe(200);
+    expect(mine.body.authorityId).toBe(t.a.authorityId);
+    const preservations = mine.body.figures.filter(
+      (f) => f.kind === 'preservation' && f.side === 'sent' && f.counterpart === t.b.authorityId,
+    );
+    expect(preservations.reduce((n, f) => n + f.requests, 0)).toBe(2);
+    expect(preservations.reduce((n, f) => n + f.lapsedPreservations, 0)).toBe(1);
+    const acknowledged = preservations.find((f) => f.acknowledge.count === 1);
+    expect(acknowledged?.acknowledge.median).toBe(3600);
+    const theirs = await t.json<Figures>(t.b.member('officer'), '/v1/figures');
+    expect(theirs.body.figures.every((f) => f.counterpart === t.a.authorityId)).toBe(true);
+    expect(theirs.body.figures.some((f) => f.side === 'received' && f.kind === 'preservation')).toBe(true);
+    const outsider = await t.json<Figures>(t.c.member('officer'), '/v1/figures');
+    expect(outsider.body.figures).toEqual([]);
+    const contact = await t.json<{ code: string }>(t.a.member('contact-247'), '/v1/figures');
+    expect([contact.status, contact.body.code]).toEqual([404, 'ERR_NOT_FOUND']);
   });
 });

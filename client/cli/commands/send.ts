@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
 import { UrgencySchema } from '../../../shared/api/common.ts';
 import { parseRecipients } from '../../../shared/crypto/age-keys.ts';
+import { isLinkKind, LINK_KINDS } from '../../../shared/domain/clocks/lineage.ts';
 import { PouchError } from '../../../shared/domain/errors.ts';
 import { formatFindings, pruneBlank } from '../../../shared/domain/requests/check.ts';
 import { REQUEST_KINDS, type RequestKind } from '../../../shared/domain/requests/instruments.ts';
@@ -118,8 +119,8 @@ export const sendCommand = defineCommand({
     link: {
       type: 'string',
       multiple: true,
-      valueName: 'EXCHANGE',
-      description: 'an earlier exchange this one follows up (repeatable)',
+      valueName: 'EXCHANGE[:KIND]',
+      description: `an earlier exchange this one follows (repeatable); KIND is ${LINK_KINDS.join(', ')} (default follow-up)`,
     },
     draft: {
       type: 'string',
@@ -231,7 +232,7 @@ export const sendCommand = defineCommand({
           urgency: urgency.data,
           requestedId: values.to,
           requesterReference: values.reference,
-          ...(values.link?.length ? { links: values.link } : {}),
+          ...(values.link?.length ? { links: values.link.map(parseLink) } : {}),
         },
       },
       recipients: collectRecipients(recipient, own),
@@ -248,3 +249,14 @@ export const sendCommand = defineCommand({
     return 0;
   },
 });
+
+/** `--link EXCHANGE[:KIND]`: a bare id is a follow-up. */
+function parseLink(text: string): string | { exchangeId: string; kind: (typeof LINK_KINDS)[number] } {
+  const at = text.indexOf(':');
+  if (at < 0) return text;
+  const kind = text.slice(at + 1);
+  if (!isLinkKind(kind)) {
+    throw new CliUsageError(`unknown link kind '${kind}'; choose one of ${LINK_KINDS.join(', ')}`, 'send');
+  }
+  return { exchangeId: text.slice(0, at), kind };
+}

@@ -1,29 +1,56 @@
-// Composition root, clocks: builds the clocks' stores, the tracker (the recorder's observer), the sweep, the read
-// use cases and their routes. compose.ts calls it once: the tracker must exist before the recorder it observes,
-// and the sweep needs that recorder, hence two steps.
+// Composition root, clocks: builds the clocks' stores, the notifications, the tracker (the recorder's observer),
+// the sweep, the read use cases and their routes. compose.ts calls it once: the tracker must exist before the
+// recorder it observes, and the sweep needs that recorder, hence two steps.
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PouchError } from '../../shared/domain/errors.ts';
 import { createDynamoClockStore } from '../adapters/dynamo-clock-store.ts';
 import { createDynamoFigureStore } from '../adapters/dynamo-figure-store.ts';
+import { createDynamoNotificationStore } from '../adapters/dynamo-notification-store.ts';
+import { createWebhookTransport } from '../adapters/webhook-transport.ts';
 import { registerClockRoutes } from '../http/clock-routes.ts';
+import { registerNotificationRoutes } from '../http/notification-routes.ts';
 import type { ExchangeRepository } from '../ports/exchange-repository.ts';
 import type { LedgerStore } from '../ports/ledger-store.ts';
+import type { Mailer } from '../ports/notifications.ts';
 import { createClockReads } from '../use-cases/clocks/clock-reads.ts';
 import { createClockSweep } from '../use-cases/clocks/clock-sweep.ts';
-import { createTracker, type TrackListener } from '../use-cases/clocks/tracker.ts';
+import { createNotifications } from '../use-cases/clocks/notifications.ts';
+import { createTracker } from '../use-cases/clocks/tracker.ts';
 import { createExchangeAccess } from '../use-cases/exchange/exchange-access.ts';
 import type { LedgerRecorder } from '../use-cases/ledger-recorder.ts';
 
-/** Step 1: the stores and the tracker (before the recorder, which it observes). */
+/** Where e-mail goes when nothing was configured: nowhere, and each attempt says so in the delivery log. */
+const noMailer: Mailer = {
+  async send() {
+    throw new PouchError('ERR_CONFIG', 'No mail relay is configured for e-mail notifications');
+  },
+};
+
+/** Step 1: the stores, the notifications and the tracker (before the recorder, which it observes). */
 export function composeClockTracker(
   doc: DynamoDBDocumentClient,
   mainTable: string,
   ledger: LedgerStore,
-  listeners: readonly TrackListener[] = [],
+  options: { now: () => Date; mailer?: Mailer | undefined },
 ) {
   const clocks = createDynamoClockStore(doc, mainTable);
   const figures = createDynamoFigureStore(doc, mainTable);
-  const tracker = createTracker({ clocks, lineage: clocks, figures, ledger, listeners });
-  return { clocks, figures, tracker };
+  const notificationStore = createDynamoNotificationStore(doc, mainTable);
+  const notifications = createNotifications({
+    subscriptions: notificationStore,
+    outbox: notificationStore,
+    webhooks: createWebhookTransport(),
+    mailer: options.mailer ?? noMailer,
+    now: options.now,
+  });
+  const tracker = createTracker({
+    clocks,
+    lineage: clocks,
+    figures,
+    ledger,
+    listeners: [notifications.listen],
+  });
+  return { clocks, figures, tracker, notifications };
 }
 
 /** Step 2: the sweep (over the shared recorder), the reads and their routes. */
@@ -46,5 +73,18 @@ export function composeClockUseCases(
     access: createExchangeAccess(deps.exchanges),
     now: deps.now,
   });
-  return { sweep, reads, routes: registerClockRoutes({ reads }) };
+  return {
+    sweep,
+    reads,
+    /** One scheduled run: record what is due, then deliver the notifications that causes (and any retries). */
+    async run() {
+      const swept = await sweep.sweep();
+      const delivered = await step1.notifications.deliver();
+      return { ...swept, ...delivered };
+    },
+    routes: [
+      registerClockRoutes({ reads }),
+      registerNotificationRoutes({ notifications: step1.notifications }),
+    ] as const,
+  };
 }

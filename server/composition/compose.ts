@@ -39,7 +39,9 @@ import type { ExchangeRepository } from '../ports/exchange-repository.ts';
 import type { HealthCheck } from '../ports/health.ts';
 import type { LedgerStore } from '../ports/ledger-store.ts';
 import type { Logger } from '../ports/logger.ts';
+import type { Mailer } from '../ports/notifications.ts';
 import type { ClockSweep } from '../use-cases/clocks/clock-sweep.ts';
+import type { Notifications } from '../use-cases/clocks/notifications.ts';
 import type { Tracker } from '../use-cases/clocks/tracker.ts';
 import { createAuditService } from '../use-cases/custody/audit-service.ts';
 import { createCheckpointAccess } from '../use-cases/custody/checkpoint-access.ts';
@@ -78,6 +80,9 @@ export interface Runtime {
     readonly sweep: ClockSweep;
     readonly tracker: Tracker;
     readonly store: ClockStore;
+    readonly notifications: Notifications;
+    /** One scheduled run: the sweep, then notification delivery. */
+    run(): Promise<{ due: number; recorded: number; attempted: number; delivered: number }>;
   };
 }
 
@@ -94,6 +99,8 @@ export async function composeRuntime(
     uploadPlanOptions?: PlanUploadOptions;
     /** Tests only: sees every response (the contract check against /openapi.json). */
     observeResponse?: ResponseObserver;
+    /** Where e-mail notifications go (SES on AWS, the SMTP catcher locally); unset: nowhere (logged as failed). */
+    mailer?: Mailer;
   } = {},
 ): Promise<Runtime> {
   const logger = options.logger ?? createJsonLogger(config.logLevel);
@@ -128,7 +135,10 @@ export async function composeRuntime(
   });
   const receipts = createDynamoReceiptStore(clients.doc, config.tables.main);
   // The clocks observe every event the recorder lands (lineage, due lists, figures).
-  const clockTracking = composeClockTracker(clients.doc, config.tables.main, ledger);
+  const clockTracking = composeClockTracker(clients.doc, config.tables.main, ledger, {
+    now: () => new Date(now()),
+    mailer: options.mailer,
+  });
   // The one writer of the ledger, shared by the exchange and custody use cases.
   const recorder = createLedgerRecorder({
     ledger,
@@ -218,7 +228,7 @@ export async function composeRuntime(
         exchanges,
         idempotency: createDynamoIdempotencyStore(clients.doc, config.tables.main),
       }),
-      clockUseCases.routes,
+      ...clockUseCases.routes,
       registerCustodyRoutes({
         checkpoints: createCheckpointAccess({ checkpoints, exchanges: exchangeRepository }),
         audit,
@@ -238,7 +248,13 @@ export async function composeRuntime(
     exchanges,
     exchangeRepository,
     checkpoints,
-    clocks: { sweep: clockUseCases.sweep, tracker: clockTracking.tracker, store: clockTracking.clocks },
+    clocks: {
+      sweep: clockUseCases.sweep,
+      tracker: clockTracking.tracker,
+      store: clockTracking.clocks,
+      notifications: clockTracking.notifications,
+      run: clockUseCases.run,
+    },
   };
 }
 

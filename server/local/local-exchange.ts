@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import { PouchError } from '../../shared/domain/errors.ts';
 import { destroyAwsClients } from '../adapters/aws-clients.ts';
+import { createSmtpMailer } from '../adapters/smtp-mailer.ts';
 import { composeRuntime, type Runtime } from '../composition/compose.ts';
 import { loadConfig, localDefaults } from '../config/config.ts';
 import type { ResponseObserver } from '../http/app.ts';
@@ -14,6 +15,7 @@ import { bootstrapLocalStorage } from './bootstrap.ts';
 import { type DemoAuthoritySeeded, type DemoKeystores, seedDemoAuthorities } from './demo-seed.ts';
 import { type EmbeddedServers, startEmbeddedServers } from './embedded-servers.ts';
 import { bootstrapLocalOperator } from './local-operator.ts';
+import { type SmtpCatcher, startSmtpCatcher } from './smtp-catcher.ts';
 
 /** The runtime of a local exchange: the composed one, plus the operator key file the local start created. */
 export interface LocalRuntime extends Runtime {
@@ -29,6 +31,8 @@ export interface LocalExchange {
   readonly runtime: LocalRuntime;
   /** The demo authorities, when started with `seedDemo`. */
   readonly demo: readonly DemoAuthoritySeeded[];
+  /** The SMTP catcher that receives every e-mail notification (local mode sends none out). */
+  readonly mail: SmtpCatcher;
   close(): Promise<void>;
 }
 
@@ -78,6 +82,7 @@ export async function startLocalExchange(options: {
   const url = `http://${host}:${port}`;
 
   let embedded: EmbeddedServers | undefined;
+  let mail: SmtpCatcher | undefined;
   try {
     embedded = await startEmbeddedServers({
       dataDir: options.dataDir,
@@ -89,7 +94,9 @@ export async function startLocalExchange(options: {
     });
     // Storage first, then one pass through the composition root, then the directory entries local mode needs.
     await bootstrapLocalStorage(config);
+    mail = await startSmtpCatcher();
     const composed = await composeRuntime(config, {
+      mailer: createSmtpMailer({ host: '127.0.0.1', port: mail.port, from: 'notifications@pouch.local' }),
       ...(options.logger ? { logger: options.logger } : {}),
       ...(options.observeResponse ? { observeResponse: options.observeResponse } : {}),
     });
@@ -119,7 +126,7 @@ export async function startLocalExchange(options: {
     const clockIntervalMs = options.clockIntervalMs ?? 60_000;
     const clockTimer =
       clockIntervalMs > 0
-        ? startClockTimer(runtime.clocks.sweep, clockIntervalMs, (error) =>
+        ? startClockTimer(runtime.clocks.run, clockIntervalMs, (error) =>
             runtime.logger.error('clock sweep failed', { error: String(error) }),
           )
         : undefined;
@@ -130,17 +137,20 @@ export async function startLocalExchange(options: {
       embedded: started,
       runtime,
       demo,
+      mail,
       async close() {
         await checkpointTimer?.stop();
         await clockTimer?.stop();
         await closeServer(server);
         destroyAwsClients(runtime.clients);
         await started.close();
+        await mail?.close();
       },
     };
   } catch (error) {
     await closeServer(server);
     await embedded?.close();
+    await mail?.close();
     throw error;
   }
 }

@@ -395,6 +395,32 @@ const matrix: Row[] = [
     expect: { ...denied, party: 200, otherAuthority: 200, auditor: 200, thirdAuditor: 200 },
   },
   {
+    route: 'POST /v1/subscriptions',
+    build: () => ({
+      method: 'POST',
+      path: '/v1/subscriptions',
+      body: { channel: 'email', target: 'desk@matrix.example', topics: ['message'] },
+    }),
+    // An authority's admins subscribe it (each admin its own authority): nobody else.
+    expect: { ...denied, admin: 201 },
+  },
+  {
+    route: 'GET /v1/subscriptions',
+    build: () => ({ method: 'GET', path: '/v1/subscriptions' }),
+    expect: { ...denied, admin: 200 },
+  },
+  {
+    route: 'DELETE /v1/subscriptions/{subscriptionId}',
+    build: async (x) => {
+      const created = await exchange.runtime.clocks.notifications.subscribe(
+        { kind: 'member', ...x.who.admin, role: 'admin' },
+        { channel: 'email', target: 'desk@matrix.example', topics: ['message'] },
+      );
+      return { method: 'DELETE', path: `/v1/subscriptions/${created.id}` };
+    },
+    expect: { ...denied, admin: 200 },
+  },
+  {
     route: 'GET /v1/figures',
     build: () => ({ method: 'GET', path: '/v1/figures' }),
     // An authority's officers and auditors, each reading its own authority's figures only.

@@ -80,21 +80,26 @@ export function createClockSweep(deps: ClockSweepDeps) {
 
 export type ClockSweep = ReturnType<typeof createClockSweep>;
 
-/** Run the sweep every `intervalMs` locally (like the checkpoint timer): a run still going skips a tick. */
+/** Run the clocks every `intervalMs` locally (like the checkpoint timer): a run still going skips a tick. */
 export function startClockTimer(
-  sweep: Pick<ClockSweep, 'sweep'>,
+  run: () => Promise<unknown>,
   intervalMs: number,
   onError: (error: unknown) => void,
 ): { stop(): Promise<void> } {
-  let running: Promise<void> | undefined;
+  let busy = false;
+  let running: Promise<void> = Promise.resolve();
   const timer = setInterval(() => {
-    if (running) return;
-    running = sweep
-      .sweep()
-      .then(() => undefined, onError)
-      .finally(() => {
-        running = undefined;
-      });
+    if (busy) return;
+    busy = true;
+    running = run().then(
+      () => {
+        busy = false;
+      },
+      (error: unknown) => {
+        busy = false;
+        onError(error);
+      },
+    );
   }, intervalMs);
   timer.unref();
   return {

@@ -21,6 +21,7 @@ import {
 } from '../server/config/storage-definitions.ts';
 import { ApiFunction } from './constructs/api-function.ts';
 import { CheckpointFunction } from './constructs/checkpoint-function.ts';
+import { addClockSchedule, type ClockSchedule } from './constructs/clock-schedule.ts';
 import {
   appendOnlyTableActions,
   checkpointMainTableActions,
@@ -64,6 +65,7 @@ export class StatelessStack extends Stack {
   readonly api: ApiFunction;
   readonly httpApi: PouchHttpApi;
   readonly checkpoint: CheckpointFunction;
+  readonly clocks: ClockSchedule;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -175,6 +177,19 @@ export class StatelessStack extends Stack {
     Validations.of(this.checkpoint.function).acknowledge({
       id: 'AwsSolutions-L1',
       reason: 'nodejs22.x is the runtime DESIGN.md fixes, as for the API function.',
+    });
+
+    // The clocks (issue 14): schedule → queue (with DLQ and alarm) → function; see constructs/clock-schedule.ts.
+    this.clocks = addClockSchedule(this, {
+      environment,
+      logRetention: settings.logRetention,
+      mainTable: table(mainTable.id).table,
+      ledgerTable: table(ledgerTable.id).table,
+      dataKey: props.dataKey,
+      signingKey: props.signingKey,
+      tokenSigningKey: props.tokenSigningKey,
+      mailFrom: this.node.tryGetContext('mailFrom') as string | undefined,
+      ...(props.apiCode ? { code: lambda.Code.fromInline('export const handler = async () => ({});') } : {}),
     });
   }
 }

@@ -2,7 +2,7 @@
 // main-table-keys.ts (clockKeys): the track is indexed by its next stage's time only while one is open, so the
 // sweep's query returns what is due and nothing else; due views are indexed per party, emergencies first.
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { URGENCY_RANK } from '../../shared/domain/clocks/clocks.ts';
 import { type ExchangeLink, isLinkKind } from '../../shared/domain/clocks/lineage.ts';
 import type { Track } from '../../shared/domain/clocks/track.ts';
@@ -84,7 +84,8 @@ export function createDynamoClockStore(
     async putDueView(authorityId, exchangeId, view) {
       const Key = { pk: exchangeKeys.pk(exchangeId), sk: clockKeys.dueViewSk(authorityId) };
       if (!view) {
-        await run('delete due view', () => doc.send(new DeleteCommand({ TableName: tableName, Key })));
+        // Out of the party's list: the item stays without index keys (the functions hold no DeleteItem grant).
+        await run('clear due view', () => doc.send(new PutCommand({ TableName: tableName, Item: Key })));
         return;
       }
       await run('put due view', () =>

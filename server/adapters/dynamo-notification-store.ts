@@ -2,7 +2,7 @@
 // Keys come from main-table-keys.ts (notificationKeys): a pending notification is indexed by its next attempt's
 // time, so delivery reads only what is due; each attempt is one item of its delivery log.
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { PouchError, StorageError } from '../../shared/domain/errors.ts';
 import type {
   DeliveryAttempt,
@@ -65,7 +65,7 @@ export function createDynamoNotificationStore(
           }),
         ),
       );
-      return out.Item ? parse<Subscription>(out.Item.subscription, 'subscription') : undefined;
+      return out.Item?.subscription ? parse<Subscription>(out.Item.subscription, 'subscription') : undefined;
     },
 
     async listSubscriptions(authorityId) {
@@ -81,20 +81,28 @@ export function createDynamoNotificationStore(
           }),
         ),
       );
-      return (out.Items ?? []).map((i) => parse<Subscription>(i.subscription, 'subscription'));
+      return (out.Items ?? [])
+        .filter((i) => i.subscription !== undefined)
+        .map((i) => parse<Subscription>(i.subscription, 'subscription'));
     },
 
     async deleteSubscription(authorityId, id) {
-      const out = await run('delete subscription', () =>
-        doc.send(
-          new DeleteCommand({
-            TableName: tableName,
-            Key: { pk: keys.subscriptionPk(authorityId), sk: keys.subscriptionSk(id) },
-            ReturnValues: 'ALL_OLD',
-          }),
-        ),
-      );
-      return out.Attributes !== undefined;
+      // A removed subscription keeps its key with no subscription in it (the functions hold no DeleteItem grant).
+      try {
+        await run('delete subscription', () =>
+          doc.send(
+            new PutCommand({
+              TableName: tableName,
+              Item: { pk: keys.subscriptionPk(authorityId), sk: keys.subscriptionSk(id), removed: true },
+              ConditionExpression: 'attribute_exists(subscription)',
+            }),
+          ),
+        );
+        return true;
+      } catch (error) {
+        if (error instanceof PouchError && error.code === 'ERR_CONFLICT') return false;
+        throw error;
+      }
     },
 
     async addNotification(item) {

@@ -40,6 +40,7 @@ describe('cdk-nag AwsSolutions', () => {
       'AwsSolutions-APIG4',
       'AwsSolutions-L1',
       'AwsSolutions-S1',
+      'AwsSolutions-SQS3',
     ]);
     for (const a of acknowledged) expect(a.reason.length).toBeGreaterThan(60);
   });

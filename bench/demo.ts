@@ -153,7 +153,7 @@ try {
         '--reference',
         'NL-2026-0042',
         '--link',
-        preservation.exchangeId,
+        `${preservation.exchangeId}:preservation-to-mla`,
         '--draft',
         draftPath,
       ],
@@ -201,7 +201,11 @@ try {
   const received = await stat(join(out, '05-evidence', 'evidence-package.img')).catch(() => undefined);
   console.log(`    evidence received and verified: ${received ? `${received.size} bytes` : 'missing!'}`);
   await step('Northland closes the exchange', () => north(['reply', mla.exchangeId, 'close']));
-  await step('The exchange as Northland sees it now', () => north(['show', mla.exchangeId]));
+  await step('The exchange as Northland sees it now (its clocks and its lineage)', () =>
+    north(['show', mla.exchangeId]),
+  );
+  await step('Southmark’s due list, emergencies first', () => south(['inbox', '--due']));
+  await step('Northland’s delay figures per counterpart', () => north(['stats']));
 
   const bundle = join(dataDir, 'custody.jsonl');
   await step('Northland’s auditor exports the custody bundle', () =>

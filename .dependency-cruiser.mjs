@@ -34,7 +34,10 @@ export const layers = [
     from: '^shared/domain/',
     mayImport: [
       DOMAIN,
-      { label: 'zod, yaml, canonicalize', path: npm('zod', 'yaml', 'canonicalize') },
+      {
+        label: 'zod, yaml, canonicalize, @noble/hashes, @scure/base',
+        path: npm('zod', 'yaml', 'canonicalize', '@noble/hashes', '@scure/base'),
+      },
       // Debt, recorded rather than hidden: ids, ledger hashing and JWK checks still call node:crypto. The
       // browser core (STYLE.md, habit 12) needs them on Web Crypto; until then no other built-in may come in.
       { label: '`node:crypto` (hashing and ids, until they move to Web Crypto)', path: '^crypto$' },
@@ -135,6 +138,20 @@ export const layers = [
     ],
   },
   {
+    name: 'portal',
+    role: 'the officers’ portal (browser): pages, keys in IndexedDB, the transfer worker',
+    from: '^portal/',
+    // The Vite build configuration is build tooling run by Node, not part of the app.
+    except: '^portal/vite[.]config[.]ts$',
+    mayImport: [
+      SHARED,
+      { label: '`client/sdk/` (the runtime-neutral SDK)', path: '^client/sdk/' },
+      { label: '`portal/`', path: '^portal/' },
+      PURE_LIBRARIES,
+      { label: 'react, react-dom', path: npm('react', 'react-dom') },
+    ],
+  },
+  {
     name: 'infra',
     role: 'infrastructure as code (CDK) and the Lambda bundler',
     from: '^infra/',
@@ -196,6 +213,8 @@ export default {
   ],
   options: {
     doNotFollow: { path: '^node_modules/' },
+    // The portal's build output (bundled chunks), not source.
+    exclude: { path: '^portal/dist/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: {

@@ -26,6 +26,7 @@ const unitSuites = [
   'tests/ledger/rfc8785.test.ts',
   'tests/requests/check.test.ts',
   'tests/requests/draft.test.ts',
+  'tests/requests/instruments.test.ts',
   'tests/requests/legal-basis.test.ts',
   'tests/requests/profile.test.ts',
   'tests/requests/properties.test.ts',
@@ -41,10 +42,30 @@ export default defineConfig({
     // Pinned SDK versions on the Node 20 dev machine: the SDK's future-support notice is noise in test output.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     projects: [
-      { extends: true, test: { name: 'unit', include: unitSuites } },
+      { extends: true, test: { name: 'unit', include: unitSuites, sequence: { groupOrder: 0 } } },
       {
         extends: true,
-        test: { name: 'integration', include: ['tests/**/*.test.ts'], exclude: unitSuites },
+        test: {
+          name: 'integration',
+          sequence: { groupOrder: 0 },
+          include: ['tests/**/*.test.ts'],
+          exclude: [...unitSuites, 'tests/portal/**'],
+        },
+      },
+      {
+        // The officers' portal in Debian's chromium (playwright-core, no browser download): the suite's setup
+        // builds the app once; each file starts its own exchange serving it.
+        extends: true,
+        test: {
+          name: 'browser',
+          include: ['tests/portal/**/*.test.ts'],
+          // After the other projects, not beside them: chromium sealing 100 MiB takes a whole core, and on two
+          // cores it would push the CLI suites' subprocesses past their time limits.
+          sequence: { groupOrder: 1 },
+          globalSetup: ['tests/portal/build-portal.setup.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 300_000,
+        },
       },
     ],
   },

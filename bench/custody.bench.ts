@@ -27,14 +27,28 @@ export async function run(): Promise<void> {
   let prev: LedgerEvent | undefined;
   const t0 = Date.UTC(2026, 0, 1);
   for (let i = 0; i < n; i++) {
-    const delivered = i > 0 && i % receiptEvery === 0;
+    // Deliveries (every `receiptEvery` events, by auth_b) of the one message auth_a sent at seq 1: a receipt
+    // names the message's sender, which the verifier takes from that `message.sent`.
+    const delivered = i > 1 && i % receiptEvery === 0;
+    const sent = i === 1;
     prev = createEvent(
       prev,
       {
-        actor: { authorityId: i % 2 ? 'auth_a' : 'auth_b', memberId: `mem_${i % 7}`, role: 'officer' },
-        action: i === 0 ? 'exchange.created' : delivered ? 'message.delivered' : 'auditor.viewed',
+        actor: {
+          authorityId: sent || (!delivered && i % 2) ? 'auth_a' : 'auth_b',
+          memberId: `mem_${i % 7}`,
+          role: 'officer',
+        },
+        action:
+          i === 0
+            ? 'exchange.created'
+            : sent
+              ? 'message.sent'
+              : delivered
+                ? 'message.delivered'
+                : 'auditor.viewed',
         outcome: 'success',
-        ...(delivered ? { subject: { messageId: `msg_${i}` } } : {}),
+        ...(delivered || sent ? { subject: { messageId: 'msg_1' } } : {}),
         details:
           i === 0
             ? { status: 'open', requesterId: 'auth_a', requestedId: 'auth_b' }
@@ -43,7 +57,7 @@ export async function run(): Promise<void> {
       { chain: CHAIN, now: new Date(t0 + i) },
     );
     lines.push(encodeEventLine(prev));
-    if (delivered) {
+    if (delivered || sent) {
       const payload = buildReceiptPayload(prev, { sender: 'auth_a', recipient: 'auth_b' }, new Date(t0));
       receipts.push({ seq: prev.seq, evidence: payload.evidence, jws: await signReceipt(signer, payload) });
     }

@@ -42,14 +42,19 @@ async function writeEvidenceFile(path: string, size: number): Promise<void> {
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
+// Colour only for a person at a terminal: a pipe or a log file gets plain text (and NO_COLOR is honoured).
+const colour = process.stdout.isTTY === true && !process.env.NO_COLOR;
+const bold = (text: string) => (colour ? `\x1b[1m${text}\x1b[0m` : text);
+const dim = (text: string) => (colour ? `\x1b[2m${text}\x1b[0m` : text);
+
 let stepNumber = 0;
 /** Print a step, run it, and print how long it took. */
 async function step<T>(title: string, action: () => Promise<T>): Promise<T> {
   stepNumber++;
-  console.log(`\n\x1b[1m${String(stepNumber).padStart(2)}. ${title}\x1b[0m`);
+  console.log(`\n${bold(`${String(stepNumber).padStart(2)}. ${title}`)}`);
   const started = performance.now();
   const result = await action();
-  console.log(`    \x1b[2m(${seconds(performance.now() - started)})\x1b[0m`);
+  console.log(`    ${dim(`(${seconds(performance.now() - started)})`)}`);
   return result;
 }
 
@@ -84,6 +89,17 @@ interface Sent {
 }
 
 const dataDir = await mkdtemp(join(tmpdir(), 'pouch-demo-'));
+// Ctrl-C (or a kill) mid-demo: stop the exchange and remove the temporary folder, then exit as a shell would.
+let closeExchange: (() => Promise<void>) | undefined;
+const interrupted = (signal: NodeJS.Signals) => {
+  console.log(`\nInterrupted (${signal}): stopping the exchange and removing ${dataDir}`);
+  void (closeExchange?.() ?? Promise.resolve())
+    .catch(() => undefined)
+    .then(() => rm(dataDir, { recursive: true, force: true }))
+    .finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+};
+process.once('SIGINT', interrupted);
+process.once('SIGTERM', interrupted);
 const evidenceSize = readEvidenceSize(process.env.POUCH_DEMO_SIZE);
 const demoStarted = performance.now();
 const exchange = await step(
@@ -96,6 +112,7 @@ const exchange = await step(
       seedDemo: openDemoKeystores(),
     }),
 );
+closeExchange = () => exchange.close();
 try {
   console.log(`    API ${exchange.url}; data in ${dataDir}`);
   const northland = exchange.demo.find((d) => d.slug === 'northland');
@@ -150,8 +167,6 @@ try {
         'send',
         '--to',
         southmark.authorityId,
-        '--reference',
-        'NL-2026-0042',
         '--link',
         `${preservation.exchangeId}:preservation-to-mla`,
         '--draft',

@@ -1,9 +1,15 @@
 // Primary adapter (local entry): `npm start`. Runs the whole exchange on embedded servers in this process,
 // prints what runs where, and shuts down cleanly on Ctrl-C. Data persists under POUCH_DATA_DIR (.pouch/).
+// stdout carries only the human banner and notices; every JSON log line goes to stderr (`2>exchange.log`).
 
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { openDemoKeystores } from '../client/keystore/demo-keystores.ts';
+import {
+  demoKeystorePassphrase,
+  openDemoKeystores,
+  writeDemoMemberKeystores,
+} from '../client/keystore/demo-keystores.ts';
+import { createJsonLogger } from '../server/adapters/json-logger.ts';
 import { envNames } from '../server/config/environment.ts';
 import { startLocalExchange } from '../server/local/local-exchange.ts';
 import { seedDirectory } from '../server/use-cases/identity/seed.ts';
@@ -21,14 +27,35 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(1);
 }
 
+// The portal's build output (`npm run build:portal`, which `npm start` runs first).
+const portalDir = resolve(process.env.POUCH_PORTAL_DIR ?? 'portal/dist');
+const portalBuilt = await stat(resolve(portalDir, 'index.html')).then(
+  () => true,
+  () => false,
+);
+const logLevelText = process.env[envNames.logLevel] ?? 'warn';
+const logLevels = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+const logLevel = logLevels.find((level) => level === logLevelText);
+if (!logLevel) {
+  console.error(`pouch: ${envNames.logLevel} must be one of ${logLevels.join(', ')}, got "${logLevelText}"`);
+  process.exit(1);
+}
+
 try {
   const exchange = await startLocalExchange({
+    ...(portalBuilt ? { portalDir } : {}),
     dataDir,
     port,
     env: { [envNames.logLevel]: 'warn', ...process.env },
+    logger: createJsonLogger(logLevel, { stream: process.stderr }),
     ...(process.env.POUCH_DEMO !== 'off' ? { seedDemo: openDemoKeystores() } : {}),
   });
   const { config } = exchange.runtime;
+  const portalKeystores = [];
+  for (const d of exchange.demo) {
+    const files = await writeDemoMemberKeystores(d.home, d.slug);
+    portalKeystores.push({ slug: d.slug, files });
+  }
   const seedFile = process.env.POUCH_SEED_FILE;
   if (seedFile) {
     const seeded = await seedDirectory(
@@ -42,6 +69,7 @@ try {
   console.log(
     [
       'Pouch local exchange is running.',
+      `  Portal     ${portalBuilt ? `${exchange.url}/` : '(not built: run npm run build:portal)'}`,
       `  API        ${exchange.url}`,
       `  API docs   ${exchange.url}/docs  (OpenAPI: ${exchange.url}/openapi.json)`,
       `  Health     ${exchange.url}/health`,
@@ -56,9 +84,15 @@ try {
             ...exchange.demo.map(
               (d) => `  ${d.name.split(' — ')[0]} (${d.country})  ${d.authorityId}  POUCH_HOME=${d.home}`,
             ),
-            '  Try: POUCH_HOME=<one of the above> npm run pouch -- --profile officer whoami',
+            '  Try: POUCH_HOME=<one of the above> npx pouch --profile officer whoami',
+            'Portal sign-in (member keystore files, demo passphrase "<authority> demo", e.g. "northland demo"):',
+            ...portalKeystores.map(
+              (k) =>
+                `  ${k.files.map((f) => f.path).join('  ')}  passphrase "${demoKeystorePassphrase(k.slug)}"`,
+            ),
           ]
         : []),
+      'Logs (JSON lines) go to stderr: npm start 2>exchange.log keeps them apart.',
       'Press Ctrl-C to stop; data is kept for the next start.',
     ].join('\n'),
   );

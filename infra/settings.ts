@@ -13,13 +13,28 @@ import { projectRoot } from './bundle.ts';
 export interface PouchSettings {
   /** Default Object Lock retention (COMPLIANCE mode) of the evidence bucket, in days. */
   readonly objectLockRetentionDays: number;
+  /** The region of the stateful and stateless stacks (the edge stack is always in us-east-1). */
+  readonly region: string;
   /**
-   * Public URL of the exchange, used as token issuer and audience. `undefined` means "auto": the HTTP API's
-   * default execute-api endpoint, for deployments without a custom domain.
+   * Public URL of the exchange, used as token issuer and audience. `undefined` means "auto": the portal's
+   * origin, which is `https://<domainName>` with a custom domain and the CloudFront distribution's own
+   * `https://dxxxx.cloudfront.net` without one (portal and API share that origin).
    */
   readonly issuer: string | undefined;
-  /** Browser origins allowed to PUT/GET presigned evidence URLs. */
-  readonly corsAllowedOrigins: readonly string[];
+  /**
+   * Optional custom domain of the distribution, with its ACM certificate (which CloudFront requires in
+   * us-east-1). Both or neither.
+   */
+  readonly customDomain: { readonly domainName: string; readonly certificateArn: string } | undefined;
+  /** Where the alarm topic sends e-mail, if anywhere (the subscription must be confirmed by its owner). */
+  readonly alarmEmail: string | undefined;
+  /** WAF rate-based rules: requests per client IP per 5 minutes, overall and on the token endpoint. */
+  readonly wafRateLimitPerIp: number;
+  readonly wafTokenRateLimitPerIp: number;
+  /** Generation of the origin-verify secret; a new number makes a new secret (rotation, docs/operations.md). */
+  readonly originVerifyGeneration: number;
+  /** The portal's Vite build output, relative to the repository root; a placeholder is served when absent. */
+  readonly portalDistDir: string;
   readonly apiThrottleBurstLimit: number;
   readonly apiThrottleRateLimit: number;
   readonly logRetention: logs.RetentionDays;
@@ -62,6 +77,12 @@ export function readSettings(node: Node): PouchSettings {
     }
     return n;
   };
+  const optionalString = (key: string): string | undefined => {
+    const value = raw(key);
+    if (value === undefined || value === '') return undefined;
+    if (typeof value !== 'string') throw new SettingsError(`CDK context "${key}" must be a string`);
+    return value;
+  };
   const optionalInt = (key: string, fallback: string, min: number, max: number): string =>
     String(int(key, min, max, raw(key) ?? fallback));
 
@@ -73,17 +94,40 @@ export function readSettings(node: Node): PouchSettings {
     throw new SettingsError(`CDK context "issuer" must be "auto" or an https URL, got ${String(issuerRaw)}`);
   }
 
-  const originsRaw = required('corsAllowedOrigins');
-  const origins =
-    typeof originsRaw === 'string' ? parseJsonArray('corsAllowedOrigins', originsRaw) : originsRaw;
+  const region = required('region');
+  if (typeof region !== 'string' || !/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) {
+    throw new SettingsError(`CDK context "region" must be an AWS region name, got ${String(region)}`);
+  }
+
+  const domainName = optionalString('domainName');
+  const certificateArn = optionalString('certificateArn');
+  if ((domainName === undefined) !== (certificateArn === undefined)) {
+    throw new SettingsError(
+      'CDK context "domainName" and "certificateArn" go together: give both or neither',
+    );
+  }
   if (
-    !Array.isArray(origins) ||
-    origins.length === 0 ||
-    !origins.every((o) => typeof o === 'string' && /^https?:\/\/[^\s/*]+$/.test(o))
+    domainName !== undefined &&
+    !/^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(domainName)
+  ) {
+    throw new SettingsError(`CDK context "domainName" must be a lower-case host name, got ${domainName}`);
+  }
+  // CloudFront only accepts certificates from ACM in us-east-1, whatever the stacks' region.
+  if (
+    certificateArn !== undefined &&
+    !/^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[\w-]+$/.test(certificateArn)
   ) {
     throw new SettingsError(
-      'CDK context "corsAllowedOrigins" must be a non-empty list of origins (no wildcards)',
+      `CDK context "certificateArn" must be an ACM certificate ARN in us-east-1 (CloudFront's region), got ${certificateArn}`,
     );
+  }
+  const alarmEmail = optionalString('alarmEmail');
+  if (alarmEmail !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(alarmEmail)) {
+    throw new SettingsError(`CDK context "alarmEmail" must be an e-mail address, got ${alarmEmail}`);
+  }
+  const portalDistDir = required('portalDistDir');
+  if (typeof portalDistDir !== 'string' || portalDistDir.length === 0 || portalDistDir.startsWith('/')) {
+    throw new SettingsError('CDK context "portalDistDir" must be a path relative to the repository root');
   }
 
   const retentionDays = int('logRetentionDays', 1, 3653);
@@ -99,9 +143,17 @@ export function readSettings(node: Node): PouchSettings {
   }
 
   return {
+    region,
     objectLockRetentionDays: int('objectLockRetentionDays', 1, 36500),
     issuer: issuerRaw === 'auto' ? undefined : issuerRaw,
-    corsAllowedOrigins: origins as string[],
+    customDomain:
+      domainName !== undefined && certificateArn !== undefined ? { domainName, certificateArn } : undefined,
+    alarmEmail,
+    // WAF's own bounds for a rate-based rule's limit (per 5-minute window).
+    wafRateLimitPerIp: int('wafRateLimitPerIp', 10, 2_000_000_000),
+    wafTokenRateLimitPerIp: int('wafTokenRateLimitPerIp', 10, 2_000_000_000),
+    portalDistDir,
+    originVerifyGeneration: int('originVerifyGeneration', 1, 1_000_000, raw('originVerifyGeneration') ?? 1),
     apiThrottleBurstLimit: int('apiThrottleBurstLimit', 1, 5000),
     apiThrottleRateLimit: int('apiThrottleRateLimit', 1, 10000),
     logRetention: retentionDays as logs.RetentionDays,
@@ -123,16 +175,6 @@ export function readSettings(node: Node): PouchSettings {
       presignLimits.maxPresignSeconds,
     ),
   };
-}
-
-function parseJsonArray(key: string, text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new SettingsError(`CDK context "${key}" must be a JSON list when given on the command line`, {
-      cause: error,
-    });
-  }
 }
 
 /**

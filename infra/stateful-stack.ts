@@ -2,8 +2,9 @@
 // termination-protected and retained; the stateless stack receives these resources through props.
 
 import type { aws_dynamodb as dynamodb, aws_kms as kms } from 'aws-cdk-lib';
-import { Duration, Stack, type StackProps, aws_s3 as s3, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps, type aws_s3 as s3, Validations } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { statefulOutputs } from '../server/config/deployment-outputs.ts';
 import { evidenceBucket, type TableDefinition, tables } from '../server/config/storage-definitions.ts';
 import { PouchKeys } from './constructs/keys.ts';
 import { SecureBucket } from './constructs/secure-bucket.ts';
@@ -19,14 +20,6 @@ export interface DefinedTable {
   readonly definition: TableDefinition;
   readonly table: dynamodb.ITable;
 }
-
-/**
- * Headers a browser or CLI sends with a presigned PUT/GET (the signature, not CORS, is the access control;
- * the SDK adds varying x-amz-* headers, hence the prefix wildcard S3 supports).
- */
-const corsAllowedHeaders = ['content-type', 'content-length', 'content-md5', 'x-amz-*'];
-/** Response headers the client must read: ETag for multipart completion, the checksum to verify the upload. */
-const corsExposedHeaders = ['ETag', 'x-amz-checksum-sha256', 'x-amz-version-id'];
 
 export class StatefulStack extends Stack {
   readonly dataKey: kms.IKey;
@@ -56,6 +49,12 @@ export class StatefulStack extends Stack {
         'This is the server access log destination; logging it to itself would create a log loop, ' +
         'and S3 delivers logs to it with its own service principal under the bucket policy.',
     });
+    Validations.of(accessLogs.bucket).acknowledge({
+      id: 'NIST.800.53.R5-S3DefaultEncryptionKMS',
+      reason:
+        'S3 server access logs can only be delivered to a bucket encrypted with SSE-S3; they hold request ' +
+        'metadata, never object contents.',
+    });
 
     const evidence = new SecureBucket(this, evidenceBucket.id, {
       encryptionKey: this.dataKey,
@@ -68,15 +67,8 @@ export class StatefulStack extends Stack {
           abortIncompleteMultipartUploadAfter: Duration.days(evidenceBucket.abortIncompleteMultipartDays),
         },
       ],
-      cors: [
-        {
-          allowedMethods: [s3.HttpMethods.PUT, s3.HttpMethods.GET],
-          allowedOrigins: [...settings.corsAllowedOrigins],
-          allowedHeaders: corsAllowedHeaders,
-          exposedHeaders: corsExposedHeaders,
-          maxAge: 3000,
-        },
-      ],
+      // No CORS rule here: the portal's origin is the distribution's domain, known only to the stateless stack,
+      // which sets the one rule (StatelessStack.evidenceCors).
     });
     this.evidenceBucket = evidence.bucket;
 
@@ -86,6 +78,20 @@ export class StatefulStack extends Stack {
       built.set(definition.id, { definition, table });
     }
     this.tables = built;
+
+    new CfnOutput(this, statefulOutputs.region, {
+      description: 'Region of the data and the API',
+      value: this.region,
+    });
+    new CfnOutput(this, statefulOutputs.evidenceBucket, {
+      description: 'Evidence bucket (sealed documents, checkpoints; Object Lock COMPLIANCE)',
+      value: this.evidenceBucket.bucketName,
+    });
+    for (const [id, { table }] of built) {
+      const outputId = (statefulOutputs.tables as Readonly<Record<string, string>>)[id];
+      if (!outputId) throw new Error(`No output named for table ${id}`);
+      new CfnOutput(this, outputId, { description: `DynamoDB table ${id}`, value: table.tableName });
+    }
   }
 
   /** The table built from `definition`; throws if the definitions and the stack ever disagree. */

@@ -7,7 +7,7 @@ import { KeystoreError } from '../keystore/keystore-error.ts';
 import { createPouchClient } from '../sdk/pouch-client.ts';
 import type { CommandContext, OutputStream } from './command.ts';
 import { createPassphraseSource, type PromptInput } from './passphrase-prompt.ts';
-import { createProgressBar } from './progress.ts';
+import { createProgressBar, PROGRESS_MIN_BYTES } from './progress.ts';
 import { terminalLine, terminalText } from './terminal-text.ts';
 
 /** The process pieces the CLI touches; tests pass captures instead. */
@@ -89,7 +89,13 @@ export function createCommandContext(globals: GlobalValues, io: CliIo): CommandC
     createProgress(options) {
       // A progress label can be a counterpart's file name; the bar itself adds its own cursor controls.
       const label = options.label === undefined ? {} : { label: terminalLine(options.label) };
-      return createProgressBar({ ...options, ...label, stream: io.stderr, enabled: !globals.json });
+      return createProgressBar({
+        minTotalBytes: PROGRESS_MIN_BYTES,
+        ...options,
+        ...label,
+        stream: io.stderr,
+        enabled: !globals.json,
+      });
     },
   };
 }

@@ -3,6 +3,7 @@ import { isPouchError } from '../../shared/domain/errors.ts';
 import { isKeystoreError } from '../keystore/keystore-error.ts';
 import { PouchApiError, PouchNetworkError } from '../sdk/api-error.ts';
 import { CliCancelledError, CliUsageError } from './cli-errors.ts';
+import { EXIT, type ExitKind, exitCodeOf } from './exit-codes.ts';
 
 export interface CliFailure {
   /** One line, no trailing newline, no secrets. */
@@ -33,6 +34,11 @@ function describeApiError(error: PouchApiError): string {
       return "this signing key was revoked — create one with 'pouch keys new', register it, then 'pouch login' again";
     case 'ERR_MEMBER_DEACTIVATED':
       return "this member was deactivated by its authority's admins — none of its keys sign in; ask them to reactivate it";
+    case 'ERR_AUTHORITY_SUSPENDED':
+      return withRequestId(
+        `the authority is suspended by the operator${detail} — no one signs in for it and no exchange opens to it; ask the operator`,
+        error,
+      );
     case 'ERR_DIRECTORY_SCOPE':
       return withRequestId(
         `not yours to change${detail} — the operator registers authorities; what is inside one belongs to its own admins`,
@@ -54,8 +60,12 @@ function describeApiError(error: PouchApiError): string {
         error,
       );
     case 'ERR_NOT_FOUND':
-    case 'ERR_FORBIDDEN':
       return withRequestId(`not found${detail} (or not visible to your authority)`, error);
+    case 'ERR_FORBIDDEN':
+      return withRequestId(
+        `not permitted for your role${detail} — sign in with a profile whose member has the role for it ('pouch whoami' shows yours)`,
+        error,
+      );
     case 'ERR_INVALID_STATE':
       return withRequestId(`not allowed now${detail} — 'pouch show EXCHANGE' lists the moves allowed`, error);
     case 'ERR_MESSAGE_IMMUTABLE':
@@ -98,18 +108,19 @@ function describeApiError(error: PouchApiError): string {
 export function describeError(error: unknown): CliFailure {
   if (error instanceof CliUsageError) {
     const help = error.command ? `pouch ${error.command} --help` : 'pouch --help';
-    return { message: `${error.message} (see '${help}')`, exitCode: 2, code: error.code };
+    return { message: `${error.message} (see '${help}')`, exitCode: EXIT.usage, code: error.code };
   }
-  if (error instanceof CliCancelledError) return { message: 'cancelled', exitCode: 130, code: error.code };
+  if (error instanceof CliCancelledError)
+    return { message: 'cancelled', exitCode: EXIT.cancelled, code: error.code };
   if (error instanceof PouchNetworkError) {
     return {
       message: `cannot reach ${originOf(error.url)} — is 'npm start' running? (set --url or POUCH_URL)`,
-      exitCode: 1,
+      exitCode: EXIT.unavailable,
       code: error.code,
     };
   }
   if (error instanceof PouchApiError)
-    return { message: describeApiError(error), exitCode: 1, code: error.code };
+    return { message: describeApiError(error), exitCode: exitCodeOf(error.code), code: error.code };
   if (isKeystoreError(error)) {
     const name = typeof error.details?.name === 'string' ? error.details.name : 'NAME';
     const advice: Record<typeof error.reason, string> = {
@@ -124,17 +135,26 @@ export function describeError(error: unknown): CliFailure {
       'keystore-corrupt': `${error.message} — restore it from a backup or create a new key`,
       'permissions-too-open': error.message,
     };
-    return {
-      message: advice[error.reason],
-      exitCode: error.code === 'ERR_VALIDATION' ? 2 : 1,
-      code: error.code,
+    // A name this keystore lacks is a mistake in what was typed (usage), not something the exchange lacks.
+    const kind: Record<typeof error.reason, ExitKind> = {
+      'invalid-name': 'usage',
+      'key-not-found': 'usage',
+      'key-exists': 'usage',
+      'key-wrong-kind': 'usage',
+      'profile-not-found': 'usage',
+      'passphrase-required': 'usage',
+      'passphrase-wrong': 'authentication',
+      'passphrase-mismatch': 'usage',
+      'keystore-corrupt': 'failed',
+      'permissions-too-open': 'failed',
     };
+    return { message: advice[error.reason], exitCode: EXIT[kind[error.reason]], code: error.code };
   }
   if (isPouchError(error) && error.code === 'ERR_INSECURE_URL') {
     const origin = typeof error.details?.origin === 'string' ? error.details.origin : 'the exchange URL';
     return {
       message: `${origin} is plain http: use https:// (http only for 127.0.0.1, ::1 or localhost) with --url, POUCH_URL or 'pouch login --url'`,
-      exitCode: 2,
+      exitCode: EXIT.usage,
       code: error.code,
     };
   }
@@ -142,15 +162,16 @@ export function describeError(error: unknown): CliFailure {
     return {
       message:
         'the recipients mix post-quantum (age1pq1...) and classic (age1...) keys, which would drop post-quantum protection — ask the admins of both authorities to publish only age1pq1 recipients (or only classic ones), then send again',
-      exitCode: 1,
+      exitCode: exitCodeOf(error.code),
       code: error.code,
     };
   }
-  if (isPouchError(error)) return { message: error.message, exitCode: 1, code: error.code };
+  if (isPouchError(error))
+    return { message: error.message, exitCode: exitCodeOf(error.code), code: error.code };
   const text = error instanceof Error ? error.message : String(error);
   return {
     message: `unexpected error: ${text.split('\n')[0]} (set POUCH_DEBUG=1 for details)`,
-    exitCode: 1,
+    exitCode: EXIT.failed,
     code: 'ERR_INTERNAL',
   };
 }

@@ -1,4 +1,9 @@
-// CLI (primary adapter): a progress bar for long transfers — bytes, MB/s and ETA on a TTY's stderr, else silent.
+// CLI (primary adapter): a progress bar for long transfers — bytes, MB/s and ETA on a TTY's stderr, else silent;
+// none for small files, speed measured from where this run started (a resume does not count what it skipped), and
+// a closing phase ("committing") drawn after the bytes are done, so a long commit is not silence at 100%.
+
+/** Below this many bytes a transfer takes a moment: no bar (one for a 351-byte file is noise). */
+export const PROGRESS_MIN_BYTES = 4 * 1000 * 1000;
 
 /** Where the bar is drawn (normally `process.stderr`). */
 export interface ProgressStream {
@@ -18,6 +23,13 @@ export interface ProgressOptions {
   now?: () => number;
   /** Redraw at most this often. Default 100 ms. */
   minIntervalMs?: number;
+  /** Draw nothing when `total` is known and below this (default 0: always draw). */
+  minTotalBytes?: number;
+  /**
+   * What happens once every byte is done, before `finish()` (e.g. `committing`): shown with the seconds it has
+   * taken, redrawn each second, so a long final step is visible.
+   */
+  closingPhase?: string;
 }
 
 export interface ProgressBar {
@@ -37,6 +49,14 @@ export interface ProgressState {
   label?: string;
   /** Terminal width; the bar shrinks to fit and disappears below ~60 columns. */
   columns?: number;
+  /**
+   * The bytes and time the speed is measured over, when not all of `done` was moved by this run (a resume starts
+   * with the parts an earlier run stored). Default: `done` over `elapsedMs`. `null`: nothing measurable yet
+   * (speed and ETA are left out).
+   */
+  measured?: { bytes: number; elapsedMs: number } | null;
+  /** A closing phase under way, and for how long: replaces speed and ETA. */
+  phase?: { name: string; elapsedMs: number };
 }
 
 /** Bytes in SI units (1 kB = 1000 B), as transfer speeds are quoted: `999 B`, `1.5 kB`, `2.75 GB`. */
@@ -78,8 +98,10 @@ export function formatDuration(seconds: number | undefined): string {
  * // '[##########----------]  50%  500 MB / 1.00 GB  50.0 MB/s  ETA 0:10'
  */
 export function formatProgressLine(state: ProgressState): string {
-  const seconds = state.elapsedMs / 1000;
-  const rate = seconds > 0 ? state.done / seconds : 0;
+  const measured =
+    state.measured === undefined ? { bytes: state.done, elapsedMs: state.elapsedMs } : state.measured;
+  const seconds = (measured?.elapsedMs ?? 0) / 1000;
+  const rate = measured && seconds > 0 ? measured.bytes / seconds : 0;
   const parts: string[] = [];
   if (state.label) parts.push(state.label);
   const known = state.total !== undefined && state.total > 0;
@@ -98,8 +120,11 @@ export function formatProgressLine(state: ProgressState): string {
   const tail = [
     ...(fraction === undefined ? [] : [`${String(Math.floor(fraction * 100)).padStart(3)}%`]),
     size,
-    formatRate(rate),
-    ...(fraction === undefined ? [] : [`ETA ${formatDuration(eta)}`]),
+    ...(state.phase
+      ? [`${state.phase.name}… ${Math.floor(state.phase.elapsedMs / 1000)}s`]
+      : measured === null
+        ? []
+        : [formatRate(rate), ...(fraction === undefined ? [] : [`ETA ${formatDuration(eta)}`])]),
   ].join('  ');
   if (fraction !== undefined) {
     const columns = state.columns ?? 80;
@@ -127,11 +152,17 @@ const clearLine = '\r\x1b[2K';
 export function createProgressBar(options: ProgressOptions): ProgressBar {
   const now = options.now ?? Date.now;
   const minIntervalMs = options.minIntervalMs ?? 100;
-  const active = options.enabled && options.stream.isTTY === true;
+  const small = options.total !== undefined && options.total < (options.minTotalBytes ?? 0);
+  const active = options.enabled && options.stream.isTTY === true && !small;
   const startedAt = now();
   let done = 0;
   let lastDrawAt = Number.NEGATIVE_INFINITY;
   let finished = false;
+  // Speed counts from the first report: a resumed transfer's first report already holds the bytes an earlier
+  // run moved, which took no time now (8,504 MB/s otherwise).
+  let first: { at: number; done: number } | undefined;
+  let phaseStartedAt: number | undefined;
+  let ticker: ReturnType<typeof setInterval> | undefined;
 
   const draw = (force: boolean): void => {
     if (!active || finished) return;
@@ -141,11 +172,32 @@ export function createProgressBar(options: ProgressOptions): ProgressBar {
     const line = formatProgressLine({
       done,
       elapsedMs: at - startedAt,
+      ...(first
+        ? {
+            measured: done > first.done ? { bytes: done - first.done, elapsedMs: at - first.at } : null,
+          }
+        : {}),
+      ...(phaseStartedAt !== undefined && options.closingPhase
+        ? { phase: { name: options.closingPhase, elapsedMs: at - phaseStartedAt } }
+        : {}),
       ...(options.total === undefined ? {} : { total: options.total }),
       ...(options.label === undefined ? {} : { label: options.label }),
       ...(options.stream.columns === undefined ? {} : { columns: options.stream.columns }),
     });
     options.stream.write(`${clearLine}${line}`);
+  };
+
+  const reported = (): void => {
+    first ??= { at: now(), done };
+    const complete = options.total !== undefined && done >= options.total;
+    if (complete && options.closingPhase && phaseStartedAt === undefined && active) {
+      phaseStartedAt = now();
+      ticker = setInterval(() => draw(true), 1000);
+      ticker.unref?.();
+      draw(true);
+      return;
+    }
+    draw(false);
   };
 
   return {
@@ -154,13 +206,18 @@ export function createProgressBar(options: ProgressOptions): ProgressBar {
     },
     update(value) {
       done = Math.max(0, value);
-      draw(false);
+      reported();
     },
     advance(bytes) {
+      // The first report is the baseline the speed is measured from (see `first`).
+      if (first === undefined) first = { at: now(), done };
       done += Math.max(0, bytes);
-      draw(false);
+      reported();
     },
     finish() {
+      if (ticker) clearInterval(ticker);
+      ticker = undefined;
+      phaseStartedAt = undefined;
       draw(true);
       if (active && !finished) options.stream.write('\n');
       finished = true;

@@ -134,6 +134,26 @@ function rewordParseError(error: unknown): string {
   return first.charAt(0).toLowerCase() + first.slice(1).replace(/\.$/, '');
 }
 
+/** What an exchange id looks like (`exch_` and 22 base64url characters), checked before any request is made. */
+const EXCHANGE_ID = /^exch_[A-Za-z0-9_-]{22}$/;
+
+/**
+ * A positional named EXCHANGE must be an exchange id: a typo is a usage mistake (exit 2) said in plain words,
+ * not a 404 or a schema message from the exchange.
+ */
+function checkIdArguments(command: AnyCommand, positionals: readonly string[]): void {
+  const names = command.positionals?.names ?? [];
+  names.forEach((name, index) => {
+    const value = positionals[index];
+    if (name === 'EXCHANGE' && value !== undefined && !EXCHANGE_ID.test(value)) {
+      throw new CliUsageError(
+        `'${value}' is not an exchange id: one looks like exch_ and 22 letters, digits, - or _ ('pouch inbox' lists yours)`,
+        command.name,
+      );
+    }
+  });
+}
+
 interface Resolved {
   command: AnyCommand | undefined;
   /** Indexes in argv of the words that named the command (removed before the strict parse). */
@@ -236,6 +256,7 @@ export async function runCli(
     if (!command.positionals?.variadic && parsed.positionals.length > names.length) {
       throw new CliUsageError(`unexpected argument '${parsed.positionals[names.length]}'`, command.name);
     }
+    checkIdArguments(command, parsed.positionals);
     const { json: jsonValue, profile, url, help: _help, ...values } = parsed.values;
     const ctx = createCommandContext(
       {

@@ -1,11 +1,11 @@
 // Client exchange workflows: delivers one outgoing message end to end — seal each file to both authorities,
 // hash it, upload it through the transfer engine (resumable), commit it, sign the manifest with the member's
 // key and post the message — keeping a local state so an interrupted run resumes and a finished one is not redone.
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sealFile } from '../../shared/crypto/age-native.ts';
+import { prepareSeal, sealFile } from '../../shared/crypto/age-native.ts';
 import { partsDigestOf } from '../../shared/crypto/sealed-digest.ts';
-import { type Manifest, signManifest } from '../../shared/custody/manifest.ts';
+import { type Manifest, type ManifestLabel, signManifest } from '../../shared/custody/manifest.ts';
 import { PouchError } from '../../shared/domain/errors.ts';
 import { planUpload, type UploadPlan } from '../../shared/domain/upload-plan.ts';
 import {
@@ -20,7 +20,7 @@ import {
   presignDocumentParts,
 } from '../sdk/exchange-api.ts';
 import type { PouchClient } from '../sdk/pouch-client.ts';
-import { hashFileParts, uploadFile } from '../transfer/index.ts';
+import { hashFileParts, sealAndUpload, uploadFile } from '../transfer/index.ts';
 import type { ManifestSigner } from './member-signer.ts';
 import {
   deriveOutgoingKey,
@@ -88,6 +88,12 @@ export interface DeliverMessageOptions {
   /** age recipients to seal to: the counterpart's and the sender's own authority's. */
   readonly recipients: readonly string[];
   readonly message: Omit<PostMessageInput, 'messageId' | 'documentIds' | 'manifest'>;
+  /**
+   * The label the message is sealed under (signed in the manifest as the sender's claims; the exchange and the
+   * recipient's client compare it with the label they see). Derived from what the state key already holds: the
+   * create input (send) or the exchange's fixed label fields and the message's requested reference (reply).
+   */
+  readonly label?: ManifestLabel;
   readonly files?: readonly AttachedFile[];
   readonly generated?: readonly GeneratedDocument[];
   /**
@@ -188,6 +194,13 @@ export async function deliverMessage(options: DeliverMessageOptions): Promise<De
   const abort = new AbortController();
   const budget = { partsLeft: options.abortAfterParts ?? Number.POSITIVE_INFINITY, skipped: 0 };
   for (const doc of state.documents) {
+    if (!doc.committed && !doc.digests && (await streamsInParts(doc, options.recipients))) {
+      // Large files seal straight into a multipart upload: one pass, parts leave while later ones seal.
+      await sendStreamed(options, exchangeId, doc, save, abort, budget);
+      doc.committed = true;
+      await save();
+      continue;
+    }
     if (!doc.digests) {
       const { size } = await stat(doc.source);
       doc.digests = await withCryptoProgress(
@@ -222,6 +235,7 @@ export async function deliverMessage(options: DeliverMessageOptions): Promise<De
       documents: state.documents.map(describeSealedDocument),
       // The check result and `final` are the sender's word: signed here, recorded by the exchange as such.
       ...(check || final !== undefined ? { senderAssertions } : {}),
+      ...(options.label ? { label: options.label } : {}),
     };
     state.manifest = await signManifest(manifest, options.signer.privateKey, {
       alg: options.signer.alg,
@@ -400,6 +414,8 @@ async function uploadDocument(
     });
     budget.skipped += result.partsSkipped;
     if (Number.isFinite(budget.partsLeft)) budget.partsLeft -= result.partsUploaded;
+    // Committed: the sealed copy has done its work (the state keeps its digests for the manifest).
+    await rm(doc.sealedPath, { force: true });
   } catch (error) {
     if (abort.signal.aborted) {
       throw new PouchError(
@@ -410,6 +426,108 @@ async function uploadDocument(
     }
     throw error;
   } finally {
+    bar?.finish();
+  }
+}
+
+/** Whether a document is large enough for a multipart upload, which is then sealed and sent in one pass. */
+async function streamsInParts(doc: OutgoingDocument, recipients: readonly string[]): Promise<boolean> {
+  const { size } = await stat(doc.source);
+  const { sealedSize } = await prepareSeal(recipients, size);
+  return planUpload(sealedSize, Number.MAX_SAFE_INTEGER).kind === 'multipart';
+}
+
+/** Declare a streamed upload, seal into it while its parts go up (resumable), and commit it. */
+async function sendStreamed(
+  options: DeliverMessageOptions,
+  exchangeId: string,
+  doc: OutgoingDocument,
+  save: () => Promise<void>,
+  abort: AbortController,
+  budget: { partsLeft: number; skipped: number },
+): Promise<void> {
+  const { size } = await stat(doc.source);
+  // Two bars, as before: the sealing (plaintext) and the upload (sealed bytes); now they move together.
+  const sealingBar =
+    size >= CRYPTO_PROGRESS_MIN_BYTES ? options.createProgress?.(`sealing ${doc.name}`, size) : undefined;
+  let bar: UploadProgressSink | undefined;
+  let sealedShown = 0;
+  let baseline: number | undefined;
+  try {
+    const result = await sealAndUpload({
+      source: doc.source,
+      recipients: options.recipients,
+      spoolPath: doc.sealedPath,
+      journalPath: `${doc.sealedPath}.journal.json`,
+      declare: async (sealedSize, attempt) => {
+        if (attempt > 1) {
+          // The earlier declaration has another size: this one is a new document.
+          doc.idempotencyKey = newIdempotencyKey();
+          await save();
+        }
+        const declared = await declareDocument(
+          options.client,
+          exchangeId,
+          { sealedSize },
+          doc.idempotencyKey,
+        );
+        if (declared.plan.kind !== 'multipart' || !declared.plan.partSize) {
+          throw new PouchError('ERR_INTERNAL', 'The exchange planned no multipart upload for a large file', {
+            details: { sealedSize },
+          });
+        }
+        const documentId = declared.document.documentId;
+        if (doc.documentId !== documentId) {
+          doc.documentId = documentId;
+          await save();
+        }
+        return { documentId, uploadId: `${documentId}-multipart`, partSize: declared.plan.partSize };
+      },
+      presign: (documentId, parts) =>
+        presignDocumentParts(
+          options.client,
+          exchangeId,
+          documentId,
+          parts.map((p) => p.partNumber),
+          parts.map((p) => p.sha256),
+        ),
+      complete: async (documentId, parts, sealedSha256) => {
+        await commitDocument(options.client, exchangeId, documentId, parts, { sealedSha256 });
+      },
+      signal: abort.signal,
+      onProgress: (progress) => {
+        if (progress.sealedInput > sealedShown) {
+          sealedShown = progress.sealedInput;
+          sealingBar?.update(sealedShown);
+        }
+        bar ??= options.createProgress?.(doc.name, progress.totalBytes);
+        bar?.update(progress.bytesDone);
+        baseline ??= progress.partsDone;
+        if (progress.partsDone - baseline >= budget.partsLeft && !abort.signal.aborted) {
+          abort.abort(new Error('POUCH_TEST_ABORT_AFTER_PARTS'));
+        }
+      },
+    });
+    doc.digests = {
+      plaintextSha256: result.plaintextSha256,
+      plaintextSize: result.plaintextSize,
+      sealedSha256: result.sealedSha256,
+      sealedSize: result.sealedSize,
+    };
+    doc.parts = { partSize: result.partSize, sealedPartsSha256: partsDigestOf(result.partSha256s) };
+    budget.skipped += result.partsSkipped;
+    if (Number.isFinite(budget.partsLeft)) budget.partsLeft -= result.partsUploaded;
+  } catch (error) {
+    if (abort.signal.aborted) {
+      throw new PouchError(
+        'ERR_DEPENDENCY_UNAVAILABLE',
+        'Upload interrupted (POUCH_TEST_ABORT_AFTER_PARTS); run the same command again to resume',
+        { cause: error },
+      );
+    }
+    throw error;
+  } finally {
+    sealingBar?.finish();
     bar?.finish();
   }
 }

@@ -1,15 +1,16 @@
 // Client exchange workflows: fetches every document of an exchange and proves each one before it lands — the
 // manifest signature against the sender member's key in the directory, the sealed hash after download (and, for
 // a multipart upload, the parts' composite the exchange signed), then the plaintext hash after opening with the
-// authority's age identity. Only verified files reach the output.
-import { createHash, randomBytes } from 'node:crypto';
+// authority's age identity, all in one pass. Only verified files reach the output. The label shown must be the one
+// the sender signed (its manifest's label claims), and an opened request.json must say what the label says.
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { link, mkdir, rm, stat } from 'node:fs/promises';
+import { link, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { openFile } from '../../shared/crypto/age-native.ts';
-import { partsDigestOf } from '../../shared/crypto/sealed-digest.ts';
-import { type Manifest, readManifestKid, verifyManifest } from '../../shared/custody/manifest.ts';
+import type { Manifest } from '../../shared/custody/manifest.ts';
+import { verifyMessageManifest } from '../../shared/custody/message-manifest.ts';
 import { isPouchError, PouchError, type PouchErrorCode } from '../../shared/domain/errors.ts';
+import { describeRequestLabelMismatch } from '../../shared/domain/requests/request-label.ts';
 import {
   type DirectoryEntry,
   type ExchangeLabel,
@@ -19,8 +20,8 @@ import {
   requestDownload,
 } from '../sdk/exchange-api.ts';
 import type { PouchClient } from '../sdk/pouch-client.ts';
-import { downloadFile, hashFileParts } from '../transfer/index.ts';
-import { type UploadProgressSink, withCryptoProgress } from './deliver-message.ts';
+import { fetchAndOpen, isInterruption } from '../transfer/index.ts';
+import { CRYPTO_PROGRESS_MIN_BYTES, type UploadProgressSink } from './deliver-message.ts';
 import { claimUniqueName, deriveSafeFileName } from './safe-file-name.ts';
 
 export interface FetchExchangeOptions {
@@ -35,6 +36,11 @@ export interface FetchExchangeOptions {
   /** Also keep the verified sealed file beside the plaintext, as `<name>.age`. */
   readonly keepSealed?: boolean;
   readonly createProgress?: (label: string, totalBytes: number) => UploadProgressSink;
+  /**
+   * What the sender's directory entry is trusted for, before any manifest is checked against it: the CLI
+   * replaces a pinned authority's member keys with those its authority key signed (withSignedMemberKeys).
+   */
+  readonly trustEntry?: (entry: DirectoryEntry) => Promise<DirectoryEntry>;
 }
 
 export interface FetchedDocument {
@@ -62,6 +68,11 @@ export interface FetchExchangeResult {
     readonly sender: string;
     readonly kid: string;
     readonly signatureVerified: true;
+    /**
+     * `verified`: the manifest signs the label the message was sealed under, and it is the label shown.
+     * `absent`: the manifest predates label claims, so the label is the exchange's word alone.
+     */
+    readonly labelClaims: 'verified' | 'absent';
   }>;
   readonly documents: readonly FetchedDocument[];
 }
@@ -85,7 +96,8 @@ export async function fetchExchange(options: FetchExchangeOptions): Promise<Fetc
   const lookUp = (authorityId: string) => {
     let entry = directory.get(authorityId);
     if (!entry) {
-      entry = fetchDirectoryEntry(options.client, authorityId);
+      const trust = options.trustEntry;
+      entry = fetchDirectoryEntry(options.client, authorityId).then((e) => (trust ? trust(e) : e));
       directory.set(authorityId, entry);
     }
     return entry;
@@ -93,6 +105,8 @@ export async function fetchExchange(options: FetchExchangeOptions): Promise<Fetc
 
   await mkdir(options.outDir, { recursive: true });
   const verifiedMessages: Array<FetchExchangeResult['messages'][number]> = [];
+  /** The latest requested reference a verified manifest claims (messages go in seq order). */
+  let claimedReference: string | undefined;
   const documents: FetchedDocument[] = [];
   for (const message of chosen) {
     const { manifest, kid } = await verifyMessageManifest(
@@ -106,7 +120,10 @@ export async function fetchExchange(options: FetchExchangeOptions): Promise<Fetc
       sender: message.senderClientId,
       kid,
       signatureVerified: true,
+      labelClaims: manifest.label ? 'verified' : 'absent',
     });
+    if (manifest.label?.requestedReference !== undefined)
+      claimedReference = manifest.label.requestedReference;
     if (manifest.documents.length === 0) continue;
     const folderName = `${String(ordered.indexOf(message) + 1).padStart(2, '0')}-${deriveSafeFileName(message.kind, 'message')}`;
     const folder = join(options.outDir, folderName);
@@ -114,64 +131,69 @@ export async function fetchExchange(options: FetchExchangeOptions): Promise<Fetc
     const taken = new Set<string>();
     for (const entry of manifest.documents) {
       const name = claimUniqueName(deriveSafeFileName(entry.name, entry.documentId), taken);
-      documents.push(await fetchOne(options, label.id, message, entry, join(folder, name)));
+      documents.push(await fetchOne(options, label, message, entry, join(folder, name)));
     }
+  }
+  // The requested reference shown must be the latest one its authority signed (when all messages were read).
+  // With every manifest signing its label, a reference no manifest claims was not given by the requested side.
+  const allSigned = verifiedMessages.every((m) => m.labelClaims === 'verified');
+  if (
+    chosen.length === ordered.length &&
+    (claimedReference !== undefined || allSigned) &&
+    label.requestedReference !== claimedReference
+  ) {
+    throw new PouchError(
+      'ERR_LABEL_MISMATCH',
+      `The label of ${label.id} shows the requested reference '${label.requestedReference ?? ''}', but the requested authority signed '${claimedReference}'`,
+      { details: { field: 'requestedReference' } },
+    );
   }
   return { label, outDir: options.outDir, messages: verifiedMessages, documents };
 }
 
+/** A request.json larger than this is not a request the CLI wrote; it is saved, not parsed. */
+const REQUEST_JSON_MAX_BYTES = 4 * 1024 * 1024;
+
 /**
- * Verify a message's manifest: the signing key is looked up by `kid` among the sender member's keys in the
- * directory (never taken from the JWS), must have been active when the message was sent, and the manifest must
- * be bound to this exchange, message, kind, sender and document list.
+ * The opened request must say what the label says: its addressee, kind, urgency, deadline and reference. A
+ * request.json of a request message that is not JSON (or not an object) is an attachment like any other.
  */
-export async function verifyMessageManifest(
+async function checkOpenedRequest(
+  plainPath: string,
   label: ExchangeLabel,
   message: ExchangeMessage,
-  sender: DirectoryEntry,
-): Promise<{ manifest: Manifest; kid: string }> {
-  const kid = readManifestKid(message.manifest);
-  const separator = message.senderClientId.indexOf(':');
-  const authorityId = message.senderClientId.slice(0, separator);
-  const memberId = message.senderClientId.slice(separator + 1);
-  if (separator < 1 || authorityId !== message.senderAuthorityId || sender.id !== authorityId) {
-    throw new PouchError('ERR_MANIFEST_INVALID', `Message ${message.messageId} names an unexpected sender`);
+  entry: Manifest['documents'][number],
+  describe: string,
+): Promise<void> {
+  if (message.kind !== 'request' || entry.name !== 'request.json' || entry.size > REQUEST_JSON_MAX_BYTES)
+    return;
+  let request: unknown;
+  try {
+    request = JSON.parse(await readFile(plainPath, 'utf8'));
+  } catch {
+    return;
   }
-  const key = sender.members.find((m) => m.id === memberId)?.keys.find((k) => k.kid === kid);
-  if (!key) {
-    throw new PouchError(
-      'ERR_SIGNATURE_INVALID',
-      `The manifest of message ${message.messageId} is signed with key ${kid}, which the directory does not list for ${message.senderClientId}`,
-    );
-  }
-  if (key.status !== 'active' && !(key.revokedAt && Date.parse(key.revokedAt) > Date.parse(message.sentAt))) {
-    throw new PouchError(
-      'ERR_SIGNATURE_INVALID',
-      `The manifest of message ${message.messageId} is signed with key ${kid}, revoked before the message was sent`,
-    );
-  }
-  const { manifest } = await verifyManifest(message.manifest, key.jwk, {
-    exchangeId: label.id,
-    messageId: message.messageId,
-    sender: message.senderClientId,
+  if (typeof request !== 'object' || request === null || Array.isArray(request)) return;
+  const recipientId = message.senderAuthorityId === label.requesterId ? label.requestedId : label.requesterId;
+  const field = describeRequestLabelMismatch(request, {
+    recipientId,
+    kind: label.kind,
+    urgency: label.urgency,
+    deadline: label.deadline,
+    requesterReference: label.requesterReference,
   });
-  const listed = manifest.documents.map((d) => d.documentId);
-  if (
-    manifest.messageKind !== message.kind ||
-    listed.length !== message.documentIds.length ||
-    listed.some((id, i) => id !== message.documentIds[i])
-  ) {
+  if (field) {
     throw new PouchError(
-      'ERR_MANIFEST_INVALID',
-      `The signed manifest of message ${message.messageId} does not match the message`,
+      'ERR_LABEL_MISMATCH',
+      `${describe}: the sealed request says another ${field} than the label; nothing was saved`,
+      { details: { field, messageId: message.messageId, documentId: entry.documentId } },
     );
   }
-  return { manifest, kid };
 }
 
 async function fetchOne(
   options: FetchExchangeOptions,
-  exchangeId: string,
+  label: ExchangeLabel,
   message: ExchangeMessage,
   entry: Manifest['documents'][number],
   outputPath: string,
@@ -190,6 +212,7 @@ async function fetchOne(
   const existing = await stat(outputPath).catch(() => undefined);
   if (existing) {
     if (existing.size === entry.size && (await hashFile(outputPath)) === entry.plaintextSha256) {
+      await checkOpenedRequest(outputPath, label, message, entry, `${outputPath}`);
       return { ...base, outcome: 'present' };
     }
     throw new PouchError('ERR_CONFLICT', `${outputPath} exists with other content; choose another --out`, {
@@ -197,10 +220,13 @@ async function fetchOne(
     });
   }
   const describe = `document '${deriveSafeFileName(entry.name, entry.documentId)}' (${entry.documentId})`;
-  const work = join(options.outDir, `.pouch-fetch-${randomBytes(6).toString('hex')}`);
-  await mkdir(work, { mode: 0o700 });
+  // One work folder per document: an interrupted fetch finds its downloaded ranges there and resumes.
+  const work = join(options.outDir, `.pouch-fetch-${entry.documentId.replace(/[^A-Za-z0-9_-]/g, '_')}`);
+  await mkdir(work, { recursive: true, mode: 0o700 });
+  let finished = false;
+  let interrupted = false;
   try {
-    const download = await requestDownload(options.client, exchangeId, entry.documentId);
+    const download = await requestDownload(options.client, label.id, entry.documentId);
     if (
       download.document.sealedSha256 !== entry.sealedSha256 ||
       download.document.sealedSize !== entry.sealedSize
@@ -210,61 +236,60 @@ async function fetchOne(
         `${describe}: the exchange's record differs from the signed manifest; nothing was saved`,
       );
     }
-    const sealedPath = join(work, 'sealed.age');
     const bar = options.createProgress?.(deriveSafeFileName(entry.name, entry.documentId), entry.sealedSize);
+    const opening =
+      entry.sealedSize >= CRYPTO_PROGRESS_MIN_BYTES
+        ? options.createProgress?.(
+            `opening ${deriveSafeFileName(entry.name, entry.documentId)}`,
+            entry.sealedSize,
+          )
+        : undefined;
+    let fetched: Awaited<ReturnType<typeof fetchAndOpen>>;
     try {
-      await downloadFile({
+      // Download, the sealed digests (whole file and, for multipart, the parts' composite the exchange signed)
+      // and opening run in one pass; the plaintext stays in the work folder until every digest matched.
+      fetched = await fetchAndOpen({
         url: download.url,
-        outputPath: sealedPath,
-        expectedSize: entry.sealedSize,
-        expectedSha256: entry.sealedSha256,
-        ...(bar ? { onProgress: (p: { bytesDone: number }) => bar.update(p.bytesDone) } : {}),
+        workDir: work,
+        identities: options.identities,
+        expected: {
+          sealedSize: entry.sealedSize,
+          sealedSha256: entry.sealedSha256,
+          sealedPartsSha256: entry.sealedPartsSha256,
+          partSize: entry.partSize,
+          plaintextSha256: entry.plaintextSha256,
+          plaintextSize: entry.size,
+        },
+        ...(bar ? { onDownloadProgress: (p: { bytesDone: number }) => bar.update(p.bytesDone) } : {}),
+        ...(opening ? { onProgress: (p: { bytesDone: number }) => opening.update(p.bytesDone) } : {}),
       });
     } catch (error) {
+      interrupted = isInterruption(error, undefined);
       throw explain(
         error,
         describe,
-        'the sealed bytes do not match the signed manifest (altered in storage or transit)',
+        isPouchError(error, 'ERR_SEAL_INTEGRITY')
+          ? 'it cannot be opened with this authority’s sealing identity'
+          : 'the sealed bytes or the opened content do not match the signed manifest (altered in storage or transit)',
       );
     } finally {
       bar?.finish();
+      opening?.finish();
     }
-    if (entry.sealedPartsSha256 !== undefined && entry.partSize !== undefined) {
-      // The exchange signed the parts' composite (what storage verified), not the whole-file digest checked
-      // above: make sure both name these very bytes, so its receipts attest what this client accepted.
-      const { partSha256s } = await hashFileParts(sealedPath, entry.partSize);
-      if (partsDigestOf(partSha256s) !== entry.sealedPartsSha256) {
-        throw new PouchError(
-          'ERR_HASH_MISMATCH',
-          `${describe}: the sealed bytes do not match the parts digest the exchange confirmed; nothing was saved`,
-        );
-      }
-    }
-    const plainPath = join(work, 'plain');
-    let digests: Awaited<ReturnType<typeof openFile>>;
-    try {
-      const label = `opening ${deriveSafeFileName(entry.name, entry.documentId)}`;
-      digests = await withCryptoProgress(options.createProgress, label, entry.sealedSize, (progress) =>
-        openFile(sealedPath, plainPath, options.identities, progress),
-      );
-    } catch (error) {
-      throw explain(error, describe, 'it cannot be opened with this authority’s sealing identity');
-    }
-    if (digests.plaintextSha256 !== entry.plaintextSha256 || digests.plaintextSize !== entry.size) {
-      throw new PouchError(
-        'ERR_HASH_MISMATCH',
-        `${describe}: the opened content does not match the signed manifest; nothing was saved`,
-      );
-    }
+    const plainPath = fetched.plaintextPath;
+    const sealedPath = fetched.sealedPath;
+    await checkOpenedRequest(plainPath, label, message, entry, describe);
     await placeFile(plainPath, outputPath);
     let keptSealed: string | undefined;
     if (options.keepSealed) {
       keptSealed = `${outputPath}.age`;
       await placeFile(sealedPath, keptSealed);
     }
+    finished = true;
     return { ...base, outcome: 'fetched', ...(keptSealed ? { sealedPath: keptSealed } : {}) };
   } finally {
-    await rm(work, { recursive: true, force: true });
+    // Kept after an interruption (the downloaded ranges resume); fetchAndOpen already dropped unverified bytes.
+    if (finished || !interrupted) await rm(work, { recursive: true, force: true });
   }
 }
 

@@ -144,6 +144,7 @@ export async function pruneOutgoingFolder(folder: OutgoingFolder, state: Outgoin
   for (const doc of state.documents) {
     await rm(doc.sealedPath, { force: true });
     await rm(`${doc.sealedPath}.upload.json`, { force: true });
+    await rm(`${doc.sealedPath}.journal.json`, { force: true });
     if (doc.source.startsWith(`${folder.dir}/`)) await rm(doc.source, { force: true });
   }
 }

@@ -2,6 +2,8 @@
 // answers it inline or, when it is too large for one response, as a presigned download checked by size and hash.
 
 import { BUNDLE_MEDIA_TYPE, type BundleExport, BundleExportSchema } from '../../shared/api/custody.ts';
+import { CustodyJwkSetSchema } from '../../shared/api/system.ts';
+import type { PublicJwk } from '../../shared/crypto/compact-jws.ts';
 import { PouchError } from '../../shared/domain/errors.ts';
 import type { PouchClient } from './pouch-client.ts';
 
@@ -50,4 +52,23 @@ function readExport(body: unknown): BundleExport['export'] {
   const parsed = BundleExportSchema.safeParse(body);
   if (!parsed.success) throw new PouchError('ERR_INTERNAL', 'The exchange did not answer with a bundle');
   return parsed.data.export;
+}
+
+/** Where the exchange publishes its custody (receipt and checkpoint) key; /.well-known/jwks.json is the token key. */
+export const custodyKeysPath = '/.well-known/pouch-custody-keys.json';
+
+/**
+ * The custody keys the exchange publishes now, read with the wire schema that the exchange's route declares
+ * (CustodyJwkSetSchema). Throws ERR_PROOF_INVALID when the answer is not a JWK Set or holds no public key.
+ *
+ * @example
+ * const keys = await fetchCustodyKeys(client);
+ */
+export async function fetchCustodyKeys(client: PouchClient): Promise<PublicJwk[]> {
+  const parsed = CustodyJwkSetSchema.safeParse(await client.request<unknown>('GET', custodyKeysPath));
+  const keys = parsed.success ? parsed.data.keys.filter((k) => typeof k.x === 'string' && !('d' in k)) : [];
+  if (keys.length === 0) {
+    throw new PouchError('ERR_PROOF_INVALID', 'The exchange did not publish a custody key set (JWK Set)');
+  }
+  return keys;
 }

@@ -1,7 +1,13 @@
 // SDK (runtime-neutral): the directory calls a member makes about itself — its key history — and the check that
-// tells it about an active key registered under its name that it does not hold (issue 12, finding 3).
+// tells it about an active key registered under its name that it does not hold (issue 12, finding 3); and the
+// directory log, read whole, with the proofs of its checkpointed heads.
 import { calculateJwkThumbprint, type JWK } from 'jose';
-import type { MemberKeyHistoryWire } from '../../shared/api/directory.ts';
+import {
+  DirectoryLogSchema,
+  type DirectoryLogWire,
+  type MemberKeyHistoryWire,
+} from '../../shared/api/directory.ts';
+import { PouchError } from '../../shared/domain/errors.ts';
 import type { PouchClient } from './pouch-client.ts';
 
 /** Every key ever registered under a member's name, as the exchange answers it (one wire definition). */
@@ -111,4 +117,29 @@ async function thumbprintOf(jwk: JWK | Readonly<Record<string, string>>): Promis
 function splitClientId(clientId: string): [string, string] {
   const at = clientId.indexOf(':');
   return [clientId.slice(0, at), clientId.slice(at + 1)];
+}
+
+/**
+ * The whole directory log (every page), with the proofs of its logged heads in the latest checkpoint as the last
+ * page carries them. Not verified here: pass it to verifyDirectoryLog (shared/directory/directory-log.ts).
+ *
+ * @example
+ * const log = await fetchDirectoryLog(client);
+ */
+export async function fetchDirectoryLog(client: PouchClient): Promise<DirectoryLogWire> {
+  const entries: string[] = [];
+  let from: number | undefined = 0;
+  let last: DirectoryLogWire | undefined;
+  for (let pages = 0; from !== undefined; pages++) {
+    if (pages > 10_000) throw new PouchError('ERR_PROOF_INVALID', 'The directory log does not end');
+    const parsed = DirectoryLogSchema.safeParse(
+      await client.request<unknown>('GET', `/v1/directory/log?from=${from}&limit=1000`),
+    );
+    if (!parsed.success)
+      throw new PouchError('ERR_PROOF_INVALID', 'The exchange did not answer with a directory log');
+    last = parsed.data;
+    entries.push(...last.entries);
+    from = last.next;
+  }
+  return { ...(last as DirectoryLogWire), entries };
 }

@@ -102,11 +102,13 @@ export async function presignDocumentParts(
   exchangeId: string,
   documentId: string,
   partNumbers: readonly number[],
+  /** A streamed upload: the SHA-256 (base64) of each part, in the order of `partNumbers`. */
+  partSha256s?: readonly string[],
 ): Promise<readonly PresignedPartUrl[]> {
   const answer = await client.request<{ urls: readonly PresignedPartUrl[] }>(
     'POST',
     path('v1', 'exchanges', exchangeId, 'documents', documentId, 'parts'),
-    { json: { partNumbers } },
+    { json: { partNumbers, ...(partSha256s ? { partSha256s } : {}) } },
   );
   return answer.urls;
 }
@@ -116,10 +118,17 @@ export function commitDocument(
   client: PouchClient,
   exchangeId: string,
   documentId: string,
-  parts: ReadonlyArray<{ partNumber: number; etag: string }>,
+  parts: ReadonlyArray<{ partNumber: number; etag: string; sha256?: string }>,
+  /** A streamed upload names its part checksums and its whole-file sealed SHA-256 (hex) at commit. */
+  streamed?: { readonly sealedSha256: string },
 ): Promise<SealedDocumentRecord> {
   return client.request('POST', path('v1', 'exchanges', exchangeId, 'documents', documentId, 'commit'), {
-    json: { parts: parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag })) },
+    json: streamed
+      ? {
+          parts: parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag, sha256: p.sha256 })),
+          sealedSha256: streamed.sealedSha256,
+        }
+      : { parts: parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag })) },
   });
 }
 

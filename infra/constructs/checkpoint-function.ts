@@ -36,6 +36,7 @@ export class CheckpointFunction extends Construct {
   readonly function: lambda.Function;
   readonly role: iam.Role;
   readonly rule: events.Rule;
+  readonly logGroup: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: CheckpointFunctionProps) {
     super(scope, id);
@@ -43,6 +44,7 @@ export class CheckpointFunction extends Construct {
       retention: props.logRetention,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    this.logGroup = logGroup;
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'Pouch: scheduled checkpoint function (execution role)',

@@ -14,6 +14,11 @@ export interface SecureBucketProps {
   readonly objectLockRetentionDays?: number;
   readonly lifecycleRules?: s3.LifecycleRule[];
   readonly cors?: s3.CorsRule[];
+  /**
+   * Keep ACLs usable (bucket owner preferred) for a log target that only delivers through ACLs (CloudFront
+   * standard logs). Public access stays blocked either way.
+   */
+  readonly aclLogDelivery?: boolean;
 }
 
 /** An S3 bucket that cannot be made public, rejects plain HTTP, and survives stack deletion. */
@@ -28,7 +33,9 @@ export class SecureBucket extends Construct {
       enforceSSL: true,
       minimumTLSVersion: 1.2,
       versioned: true,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      objectOwnership: props.aclLogDelivery
+        ? s3.ObjectOwnership.BUCKET_OWNER_PREFERRED
+        : s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       removalPolicy: RemovalPolicy.RETAIN,
       ...(props.encryptionKey
         ? { encryption: s3.BucketEncryption.KMS, encryptionKey: props.encryptionKey, bucketKeyEnabled: true }

@@ -12,6 +12,12 @@
 // `failed`. No change is ever visible without its audit record (step 1 must succeed before step 2 runs). If the
 // process dies between 2 and 3 the record stays `pending`; the item's `auditId` then tells whether it applied.
 // There are no transactions (dynalite has none), hence this ordering instead of TransactWriteItems.
+//
+// Directory log: once the change stands, and before the audit record is settled, the state it left (the
+// authority's statements, key fingerprint and status; the member's status, role and signed keys) is appended to
+// the directory log (dynamo-directory-log.ts), whose head the checkpoint service logs. If the process dies before
+// that append, the change is served but not logged: a client that checks the served entry against the log
+// (`pouch directory show --verify`) then reports a mismatch, which fails closed.
 import {
   type DynamoDBDocumentClient,
   GetCommand,
@@ -20,10 +26,17 @@ import {
   type QueryCommandOutput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import {
+  authorityLogState,
+  directoryLogDetails,
+  memberLogState,
+} from '../../shared/directory/directory-log.ts';
 import { PouchError } from '../../shared/domain/errors.ts';
 import type { AuditRecord, Authority, AuthorityEntry, Member } from '../../shared/domain/identity/types.ts';
 import { OPERATOR_ID } from '../../shared/domain/identity/types.ts';
+import type { LedgerEventFields } from '../../shared/domain/ledger/event.ts';
 import type { AuditPage, DirectoryRepository } from '../ports/directory-repository.ts';
+import { createDynamoDirectoryLog } from './dynamo-directory-log.ts';
 import { translateDynamoError } from './dynamo-errors.ts';
 import { directoryKeys, mainIndexName, withoutKeys } from './main-table-keys.ts';
 
@@ -90,7 +103,13 @@ export function createDynamoDirectoryRepository(
     }
   }
 
-  async function audited(record: AuditRecord, change: () => Promise<void>): Promise<void> {
+  const log = createDynamoDirectoryLog(doc, tableName);
+
+  async function audited(
+    record: AuditRecord,
+    change: () => Promise<void>,
+    left: { readonly authority?: Authority; readonly members?: readonly Member[] },
+  ): Promise<void> {
     await putAudit(record);
     try {
       await change();
@@ -99,6 +118,7 @@ export function createDynamoDirectoryRepository(
       await settleAudit(record, 'failed', code);
       throw error;
     }
+    await log.append(logEntryOf(record, left));
     await settleAudit(record, 'succeeded');
   }
 
@@ -213,45 +233,60 @@ export function createDynamoDirectoryRepository(
     },
 
     async createAuthority(authority, firstAdmin, audit) {
-      await audited(audit, async () => {
-        await send('create authority', () =>
-          doc.send(
-            new PutCommand({ TableName: tableName, Item: authorityItem(authority), ...versionCondition(1) }),
-          ),
-        );
-        await send('create first admin', () =>
-          doc.send(
-            new PutCommand({ TableName: tableName, Item: memberItem(firstAdmin), ...versionCondition(1) }),
-          ),
-        );
-      });
+      const left = { authority, members: [firstAdmin] };
+      await audited(
+        audit,
+        async () => {
+          await send('create authority', () =>
+            doc.send(
+              new PutCommand({
+                TableName: tableName,
+                Item: authorityItem(authority),
+                ...versionCondition(1),
+              }),
+            ),
+          );
+          await send('create first admin', () =>
+            doc.send(
+              new PutCommand({ TableName: tableName, Item: memberItem(firstAdmin), ...versionCondition(1) }),
+            ),
+          );
+        },
+        left,
+      );
     },
 
     async updateAuthority(authority, audit) {
-      await audited(audit, () =>
-        send('update authority', async () => {
-          await doc.send(
-            new PutCommand({
-              TableName: tableName,
-              Item: authorityItem(authority),
-              ...versionCondition(Math.max(2, authority.version)),
-            }),
-          );
-        }),
+      await audited(
+        audit,
+        () =>
+          send('update authority', async () => {
+            await doc.send(
+              new PutCommand({
+                TableName: tableName,
+                Item: authorityItem(authority),
+                ...versionCondition(Math.max(2, authority.version)),
+              }),
+            );
+          }),
+        { authority },
       );
     },
 
     async putMember(member, audit) {
-      await audited(audit, () =>
-        send('put member', async () => {
-          await doc.send(
-            new PutCommand({
-              TableName: tableName,
-              Item: memberItem(member),
-              ...versionCondition(member.version),
-            }),
-          );
-        }),
+      await audited(
+        audit,
+        () =>
+          send('put member', async () => {
+            await doc.send(
+              new PutCommand({
+                TableName: tableName,
+                Item: memberItem(member),
+                ...versionCondition(member.version),
+              }),
+            );
+          }),
+        { members: [member] },
       );
     },
 
@@ -277,6 +312,41 @@ export function createDynamoDirectoryRepository(
         ? { records, cursor: Buffer.from(JSON.stringify(next)).toString('base64url') }
         : { records };
     },
+  };
+}
+
+/** The directory log entry of an audited change: who made it, and the state it left. */
+function logEntryOf(
+  record: AuditRecord,
+  left: { readonly authority?: Authority; readonly members?: readonly Member[] },
+): LedgerEventFields & { readonly id: string } {
+  const actor =
+    record.actor.kind === 'system'
+      ? { authorityId: 'system', memberId: record.actor.clientId, role: 'system' }
+      : { authorityId: record.actor.authorityId, memberId: record.actor.memberId, role: record.actor.role };
+  const a = left.authority;
+  return {
+    id: `dirlog_${record.id}`,
+    actor,
+    action: `directory.${record.action}`,
+    outcome: 'success',
+    details: directoryLogDetails({
+      auditId: record.id,
+      authorityId: record.authorityId,
+      ...(a
+        ? {
+            authority: authorityLogState({
+              id: a.id,
+              status: a.status,
+              fingerprint: a.authorityKey?.fingerprint,
+              rotations: a.authorityKey?.rotations.length,
+              recipientsStatement: a.recipientsStatement,
+              profileStatement: a.profileStatement,
+            }),
+          }
+        : {}),
+      ...(left.members ? { members: left.members.map((m) => memberLogState(m.authorityId, m)) } : {}),
+    }),
   };
 }
 

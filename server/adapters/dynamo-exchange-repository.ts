@@ -239,10 +239,12 @@ export function createDynamoExchangeRepository(
               sk: exchangeKeys.documentSk(record.documentId),
               ...record,
             },
-            ConditionExpression: `attribute_not_exists(pk) OR (sealedSha256 = :sha AND sealedSize = :size AND uploaderAuthorityId = :uploader AND ${forward} AND ${message})`,
+            ConditionExpression: `attribute_not_exists(pk) OR ((sealedSha256 = :sha OR sealedSha256 = :unset) AND sealedSize = :size AND uploaderAuthorityId = :uploader AND ${forward} AND ${message})`,
             ExpressionAttributeNames: { '#state': 'state' },
             ExpressionAttributeValues: {
               ':sha': record.sealedSha256,
+              // A streamed upload's record gets its digest once, at commit.
+              ':unset': '',
               ':size': record.sealedSize,
               ':uploader': record.uploaderAuthorityId,
               ':pending': 'pending',

@@ -5,6 +5,12 @@
 // a string so that a read gives back the very bytes that were hashed, and `hash` is the event hash. Nothing else is
 // stored, so there is nothing that could disagree with the hashed body.
 //
+// Writers of one exchange: within a process, appends to one chain run one at a time (a queue per chain), so they
+// never race each other for the next seq. Each append reads the head (one Query, Limit 1) and puts after it; only
+// another process's append makes the put fail, and only then do writers back off (full jitter) and re-read the
+// head, nothing else. The head is never remembered between appends: the table is the truth, and a tail deleted
+// out of band must be refilled at its seq (a fork the checkpoint log exposes), never skipped over.
+//
 // Listing chain heads: the ledger table is append-only (no role may update an item), so it cannot hold a
 // per-chain head pointer, and a Scan would read every event of every chain. The exchange records in the main
 // table already list every exchange id; the checkpoint job reads them there and passes them to `heads`, which
@@ -61,6 +67,7 @@ export function createDynamoLedgerStore(options: DynamoLedgerStoreOptions): Ledg
   const now = options.now ?? (() => new Date());
   const random = options.random ?? Math.random;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const queue = createChainQueue();
 
   async function readHead(chain: string): Promise<LedgerEvent | undefined> {
     let out: QueryCommandOutput;
@@ -117,42 +124,50 @@ export function createDynamoLedgerStore(options: DynamoLedgerStoreOptions): Ledg
     } while (startKey);
   }
 
-  return {
-    async append(chain: string, build: BuildEventFields): Promise<LedgerEvent> {
-      for (let attempt = 1; ; attempt++) {
-        const head = await readHead(chain);
-        const event = createEvent(head, build(head), { chain, now: now() });
-        try {
-          await doc.send(
-            new PutCommand({
-              TableName: tableName,
-              Item: toItem(event),
-              ConditionExpression: 'attribute_not_exists(#seq)',
-              ExpressionAttributeNames: { '#seq': 'seq' },
-            }),
-          );
-          return event;
-        } catch (error) {
-          const translated = translateDynamoError(error, 'Ledger append');
-          if (!(translated instanceof ConditionFailedError)) throw translated;
-          // The SDK retried the put (a lost response): the item in the way may be our own first try.
-          if (sdkAttempts(error) > 1 && (await readItem(chain, event.seq))?.hash === event.hash) return event;
-          if (attempt >= maxAttempts) {
-            throw new PouchError('ERR_LEDGER_CONFLICT', 'The ledger append lost the race too many times', {
-              cause: error,
-              details: { chain, attempts: attempt },
-            });
-          }
-          await sleep(random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1)));
+  async function appendNow(chain: string, build: BuildEventFields): Promise<LedgerEvent> {
+    for (let attempt = 1; ; attempt++) {
+      const head = await readHead(chain);
+      const event = createEvent(head, build(head), { chain, now: now() });
+      try {
+        await doc.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: toItem(event),
+            ConditionExpression: 'attribute_not_exists(#seq)',
+            ExpressionAttributeNames: { '#seq': 'seq' },
+          }),
+        );
+        return event;
+      } catch (error) {
+        const translated = translateDynamoError(error, 'Ledger append');
+        if (!(translated instanceof ConditionFailedError)) throw translated;
+        // The SDK retried the put (a lost response): the item in the way may be our own first try.
+        if (sdkAttempts(error) > 1 && (await readItem(chain, event.seq))?.hash === event.hash) return event;
+        if (attempt >= maxAttempts) {
+          throw new PouchError('ERR_LEDGER_CONFLICT', 'The ledger append lost the race too many times', {
+            cause: error,
+            details: { chain, attempts: attempt },
+          });
         }
+        await sleep(random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1)));
       }
-    },
+    }
+  }
+
+  return {
+    append: (chain: string, build: BuildEventFields): Promise<LedgerEvent> =>
+      queue.run(chain, () => appendNow(chain, build)),
 
     head: readHead,
 
-    async read(chain: string): Promise<LedgerEvent[]> {
+    async at(chain: string, seq: number): Promise<LedgerEvent | undefined> {
+      const item = await readItem(chain, seq);
+      return item ? toEvent(item) : undefined;
+    },
+
+    async read(chain: string, fromSeq?: number): Promise<LedgerEvent[]> {
       const events: LedgerEvent[] = [];
-      for await (const item of readItems(chain)) events.push(toEvent(item));
+      for await (const item of readItems(chain, fromSeq)) events.push(toEvent(item));
       return events;
     },
 
@@ -173,6 +188,26 @@ export function createDynamoLedgerStore(options: DynamoLedgerStoreOptions): Ledg
       };
       await Promise.all(Array.from({ length: Math.min(headConcurrency, ids.length) }, worker));
       return found;
+    },
+  };
+}
+
+/** One task at a time per chain, in arrival order; a failed task does not stop the ones queued behind it. */
+function createChainQueue() {
+  const tails = new Map<string, Promise<void>>();
+  return {
+    run<T>(chain: string, task: () => Promise<T>): Promise<T> {
+      const before = tails.get(chain) ?? Promise.resolve();
+      const result = before.then(task);
+      const tail = result.then(
+        () => undefined,
+        () => undefined,
+      );
+      tails.set(chain, tail);
+      void tail.then(() => {
+        if (tails.get(chain) === tail) tails.delete(chain);
+      });
+      return result;
     },
   };
 }

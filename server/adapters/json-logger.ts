@@ -1,4 +1,5 @@
 // Secondary adapter: the Logger port on AWS Lambda Powertools, which writes one JSON object per line.
+import { Console } from 'node:console';
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import type { LogFields, Logger } from '../ports/logger.ts';
 
@@ -6,12 +7,24 @@ import type { LogFields, Logger } from '../ports/logger.ts';
 const redacted =
   /^(authorization|cookie|token|access_token|client_assertion|assertion|password|passphrase|secret|d|privateKey|identity)$/i;
 
-/** Build the process logger. `silent` drops everything (tests). */
-export function createJsonLogger(level: 'debug' | 'info' | 'warn' | 'error' | 'silent'): Logger {
+/**
+ * Build the process logger. `silent` drops everything (tests). `stream`: write every line there instead of
+ * Powertools' stdout/stderr split — the local exchange sends its log to stderr so that stdout carries only the
+ * human banner.
+ */
+export function createJsonLogger(
+  level: 'debug' | 'info' | 'warn' | 'error' | 'silent',
+  options: { readonly stream?: NodeJS.WritableStream } = {},
+): Logger {
   const logger = new PowertoolsLogger({
     serviceName: 'pouch',
     logLevel: level === 'silent' ? 'SILENT' : (level.toUpperCase() as 'DEBUG' | 'INFO' | 'WARN' | 'ERROR'),
   });
+  // Powertools prints through its own Console over process.stdout/stderr and has no option for another stream;
+  // its `console` member is a plain property at run time, so a Console over the one stream replaces it.
+  if (options.stream) {
+    Reflect.set(logger, 'console', new Console({ stdout: options.stream, stderr: options.stream }));
+  }
   return {
     debug: (message, fields) => logger.debug(message, redact(fields)),
     info: (message, fields) => logger.info(message, redact(fields)),

@@ -8,9 +8,11 @@
 //   message             EXCH#<id> / MSG#<seq:10>
 //   message intent      EXCH#<id> / INTENT#<messageId>
 //   receipt             EXCH#<id> / RCPT#<seq:10>
+//   keyed effect        EXCH#<id> / EFFECT#<eventId>           (where the effect's ledger event is: dynamo-effect-index.ts)
 //   authority           AUTHORITY#<id> / DIR#AUTHORITY         DIRECTORY / AUTHORITY#<id>#
 //   member              AUTHORITY#<id> / DIR#MEMBER#<memberId> DIRECTORY / AUTHORITY#<id>#MEMBER#<memberId>
 //   directory audit     AUTHORITY#<id> / AUDIT#<at>#<auditId>  (never indexed: not public)
+//   directory log entry DIRLOG / SEQ#<seq:12>                  (one chain of every directory change)
 //   idempotency record  IDEM#<scope>#<key> / IDEM
 //   checkpoint leaf     CKPT / LEAF#<index:12>
 //   signed checkpoint   CKPT / HEAD#<size:12>
@@ -61,6 +63,7 @@ const DOCUMENT = 'DOC#';
 const MESSAGE = 'MSG#';
 const INTENT = 'INTENT#';
 const RECEIPT = 'RCPT#';
+const EFFECT = 'EFFECT#';
 
 /** Keys of an exchange's items: its label (once per party), documents, messages, intents and receipts. */
 export const exchangeKeys = {
@@ -77,6 +80,8 @@ export const exchangeKeys = {
   intentPrefix: INTENT,
   receiptSk: (seq: number): string => `${RECEIPT}${pad(seq, 10)}`,
   receiptPrefix: RECEIPT,
+  /** A keyed effect's claim and the seq its event landed at (the ledger itself cannot be searched by id). */
+  effectSk: (eventId: string): string => `${EFFECT}${eventId}`,
   /** gsi1 keys of a label item: each party lists its exchanges newest first without a scan. */
   partyIndexPk: (authorityId: string): string => `${PARTY}${authorityId}`,
   partyIndexSk: (createdAt: string, exchangeId: string): string => `${createdAt}#${exchangeId}`,
@@ -103,6 +108,15 @@ export const directoryKeys = {
   authorityIndexSk: (authorityId: string): string => `${AUTHORITY}${authorityId}#`,
   memberIndexSk: (authorityId: string, memberId: string): string =>
     `${AUTHORITY}${authorityId}#MEMBER#${memberId}`,
+} as const;
+
+const DIRECTORY_LOG_ENTRY = 'SEQ#';
+
+/** Keys of the directory log: one partition, one item per entry, written once at the next seq (conditional put). */
+export const directoryLogKeys = {
+  pk: 'DIRLOG',
+  entrySk: (seq: number): string => `${DIRECTORY_LOG_ENTRY}${pad(seq, 12)}`,
+  entryPrefix: DIRECTORY_LOG_ENTRY,
 } as const;
 
 /** Key of an idempotency record: one item per scope and Idempotency-Key. */

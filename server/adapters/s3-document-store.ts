@@ -119,7 +119,8 @@ export function createS3DocumentStore(s3: S3Client, options: S3DocumentStoreOpti
     async createMultipart({ key, size, partSize, partSha256s }) {
       checkSize(size, Number.MAX_SAFE_INTEGER);
       checkSize(partSize, uploadLimits.s3MaxPartBytes);
-      if (partSize === 0 || partSha256s.length !== countParts(size, partSize)) {
+      // No checksums at all: a streamed upload, whose parts are bound to theirs one by one as they are presigned.
+      if (partSize === 0 || (partSha256s.length > 0 && partSha256s.length !== countParts(size, partSize))) {
         throw new PouchError('ERR_VALIDATION', 'Part checksums do not match the size and part size', {
           details: { field: 'partSha256s', expectedCount: countParts(size, Math.max(partSize, 1)) },
         });

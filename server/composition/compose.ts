@@ -6,7 +6,9 @@ import { PouchError } from '../../shared/domain/errors.ts';
 import type { PlanUploadOptions } from '../../shared/domain/upload-plan.ts';
 import { type AwsClients, createAwsClients } from '../adapters/aws-clients.ts';
 import { createDynamoCheckpointStore } from '../adapters/dynamo-checkpoint-store.ts';
+import { createDynamoDirectoryLog } from '../adapters/dynamo-directory-log.ts';
 import { createDynamoDirectoryRepository } from '../adapters/dynamo-directory-repository.ts';
+import { createDynamoEffectIndex } from '../adapters/dynamo-effect-index.ts';
 import { createDynamoExchangeRepository } from '../adapters/dynamo-exchange-repository.ts';
 import { createDynamoIdempotencyStore } from '../adapters/dynamo-idempotency-store.ts';
 import { createDynamoLedgerStore } from '../adapters/dynamo-ledger-store.ts';
@@ -21,9 +23,11 @@ import {
 } from '../adapters/health-checks.ts';
 import { createJsonLogger } from '../adapters/json-logger.ts';
 import { createKmsSigner } from '../adapters/kms-signer.ts';
+import { createPowertoolsMetrics } from '../adapters/powertools-metrics.ts';
 import { createS3CheckpointPublisher } from '../adapters/s3-checkpoint-publisher.ts';
 import { createS3DocumentStore } from '../adapters/s3-document-store.ts';
 import type { Config, SignerConfig } from '../config/config.ts';
+import { originVerifyHeader } from '../config/environment.ts';
 import { createApp, type ResponseObserver } from '../http/app.ts';
 import type { PouchApp } from '../http/app-env.ts';
 import { registerAuthMiddleware } from '../http/auth-middleware.ts';
@@ -39,6 +43,7 @@ import type { ExchangeRepository } from '../ports/exchange-repository.ts';
 import type { HealthCheck } from '../ports/health.ts';
 import type { LedgerStore } from '../ports/ledger-store.ts';
 import type { Logger } from '../ports/logger.ts';
+import { type Metrics, noMetrics } from '../ports/metrics.ts';
 import type { Mailer } from '../ports/notifications.ts';
 import type { ClockSweep } from '../use-cases/clocks/clock-sweep.ts';
 import type { Notifications } from '../use-cases/clocks/notifications.ts';
@@ -101,6 +106,8 @@ export async function composeRuntime(
     observeResponse?: ResponseObserver;
     /** Where e-mail notifications go (SES on AWS, the SMTP catcher locally); unset: nowhere (logged as failed). */
     mailer?: Mailer;
+    /** Business metrics; default: Powertools (EMF) on AWS, none locally. */
+    metrics?: Metrics;
   } = {},
 ): Promise<Runtime> {
   const logger = options.logger ?? createJsonLogger(config.logLevel);
@@ -118,6 +125,7 @@ export async function composeRuntime(
     createSignerHealthCheck(tokenSigner, config.tokenSigner.kind, 'token'),
   ];
   const directory = createDynamoDirectoryRepository(clients.doc, config.tables.main);
+  const directoryLog = createDynamoDirectoryLog(clients.doc, config.tables.main);
   const replay = createDynamoReplayStore(clients.doc, config.tables.replay);
   const tokens = createTokenService({ signer: tokenSigner, directory, replay, issuer: config.issuer, now });
   // Event times follow the runtime's clock, which the clocks fold (tests drive it).
@@ -142,6 +150,7 @@ export async function composeRuntime(
   // The one writer of the ledger, shared by the exchange and custody use cases.
   const recorder = createLedgerRecorder({
     ledger,
+    effects: createDynamoEffectIndex(clients.doc, config.tables.main),
     exchanges: exchangeRepository,
     receipts,
     signer,
@@ -163,7 +172,6 @@ export async function composeRuntime(
   const limiter = createDynamoRateLimiter(clients.doc, config.tables.main);
   const reads = createReadRecords({
     recorder,
-    ledger,
     limiter,
     intervalSeconds: config.limits.readRecordIntervalSeconds,
     now: () => new Date(now()),
@@ -186,6 +194,8 @@ export async function composeRuntime(
     },
     { recorder },
   );
+  const metrics = options.metrics ?? (config.mode === 'aws' ? createPowertoolsMetrics() : noMetrics);
+  const counted = countBusinessEvents(exchanges, metrics);
   const checkpointStore = createDynamoCheckpointStore(clients.doc, config.tables.main);
   const checkpoints = createCheckpointService({
     store: checkpointStore,
@@ -195,6 +205,7 @@ export async function composeRuntime(
     publisher: createS3CheckpointPublisher(clients.s3, config.evidenceBucket),
     now: () => new Date(now()),
     logger,
+    directoryLog,
   });
   const audit = createAuditService({
     exchanges: exchangeRepository,
@@ -217,15 +228,24 @@ export async function composeRuntime(
     custodySigner: signer,
     maxBodyBytes: config.maxBodyBytes,
     ...(options.observeResponse ? { observeResponse: options.observeResponse } : {}),
+    ...(config.originVerify
+      ? { originVerify: { header: originVerifyHeader, value: config.originVerify } }
+      : {}),
     modules: [
       // The auth middleware comes first: every route registered after it needs a bearer token.
       registerAuthMiddleware({ authenticate: tokens.authenticateBearer, logger }),
       registerRateLimits({ limiter, ...config.limits, now: () => new Date(now()) }),
       registerDependencyHealth({ health }),
       registerIdentityRoutes({ exchangeAssertion: tokens.exchangeAssertion, logger }),
-      registerDirectoryRoutes({ directory: createDirectoryService(directory), now }),
+      registerDirectoryRoutes({
+        directory: createDirectoryService(directory, {
+          log: directoryLog,
+          loggedHeads: (chain) => checkpoints.loggedHeads(chain),
+        }),
+        now,
+      }),
       registerExchangeRoutes({
-        exchanges,
+        exchanges: counted,
         idempotency: createDynamoIdempotencyStore(clients.doc, config.tables.main),
       }),
       ...clockUseCases.routes,
@@ -254,6 +274,26 @@ export async function composeRuntime(
       store: clockTracking.clocks,
       notifications: clockTracking.notifications,
       run: clockUseCases.run,
+    },
+  };
+}
+
+/**
+ * The exchange use cases, counting the business events the operator watches: documents committed and messages
+ * sent. A keyed retry that returns the earlier result is counted again; the ledger, not this metric, is the record.
+ */
+export function countBusinessEvents(exchanges: ExchangeService, metrics: Metrics): ExchangeService {
+  return {
+    ...exchanges,
+    commitDocument: async (...args) => {
+      const result = await exchanges.commitDocument(...args);
+      metrics.count('DocumentsCommitted');
+      return result;
+    },
+    postMessage: async (...args) => {
+      const result = await exchanges.postMessage(...args);
+      metrics.count('MessagesSent');
+      return result;
     },
   };
 }

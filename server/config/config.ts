@@ -32,6 +32,8 @@ const schema = z
     [n.presignSeconds]: positiveInt.max(presignLimits.maxPresignSeconds),
     [n.bundleInlineMaxBytes]: positiveInt,
     [n.logLevel]: z.enum(['debug', 'info', 'warn', 'error', 'silent']),
+    // At least 32 characters: the value is a shared secret (the CDK app generates 48).
+    [n.originVerify]: z.string().min(32).optional(),
     [n.readRecordIntervalSeconds]: positiveInt.max(limitWindows.day),
     [n.apiRequestsPerMinute]: positiveInt,
     [n.tokenRequestsPerClientPerMinute]: positiveInt,
@@ -78,6 +80,8 @@ export interface Config {
   readonly presignSeconds: number;
   readonly bundleInlineMaxBytes: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** The secret CloudFront adds to every request it forwards (AWS only); when set, requests without it are refused. */
+  readonly originVerify?: string;
   /** What one caller may cost (server/ports/rate-limits.ts); each limit counts in fixed windows. */
   readonly limits: Limits;
 }
@@ -168,6 +172,7 @@ function toConfig(v: RawConfig): Config {
   const keyFile = v[n.signingKeyFile];
   const dynamodb = v[n.dynamodbEndpoint];
   const s3 = v[n.s3Endpoint];
+  const originVerify = v[n.originVerify];
   return {
     mode: v[n.mode],
     region: v[n.region],
@@ -186,6 +191,7 @@ function toConfig(v: RawConfig): Config {
     presignSeconds: v[n.presignSeconds],
     bundleInlineMaxBytes: v[n.bundleInlineMaxBytes],
     logLevel: v[n.logLevel],
+    ...(originVerify ? { originVerify } : {}),
     limits: {
       readRecordIntervalSeconds: v[n.readRecordIntervalSeconds],
       apiRequests: { limit: v[n.apiRequestsPerMinute], windowSeconds: limitWindows.minute },

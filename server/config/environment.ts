@@ -35,6 +35,13 @@ export const envNames = {
   /** Larger custody bundles are stored and handed out by presigned URL (Lambda answers at most 6 MB). */
   bundleInlineMaxBytes: 'POUCH_BUNDLE_INLINE_MAX_BYTES',
   logLevel: 'POUCH_LOG_LEVEL',
+  /**
+   * On AWS, the secret CloudFront adds to every request it forwards to the API (header {@link originVerifyHeader});
+   * set, the app refuses any request without it, so nobody reaches the API around the WAF. Unset locally.
+   */
+  originVerify: 'POUCH_ORIGIN_VERIFY',
+  /** Operator tools: the `cdk deploy --outputs-file` JSON to read names from (default cdk-outputs.json). */
+  cdkOutputsFile: 'POUCH_CDK_OUTPUTS',
   /** Custody reads (`auditor.viewed`, `custody.exported`) are recorded once per member, exchange and view per interval. */
   readRecordIntervalSeconds: 'POUCH_READ_RECORD_INTERVAL_SECONDS',
   /** Authenticated API requests per authority per minute. */
@@ -46,6 +53,9 @@ export const envNames = {
   exchangesPerDay: 'POUCH_QUOTA_EXCHANGES_PER_DAY',
   declaredBytesPerDay: 'POUCH_QUOTA_DECLARED_BYTES_PER_DAY',
 } as const;
+
+/** The header that carries the origin-verify secret from CloudFront to the API (infra/constructs/edge-distribution.ts). */
+export const originVerifyHeader = 'x-pouch-origin-verify';
 
 /** Any environment variable the server's configuration reads. */
 export type EnvName = (typeof envNames)[keyof typeof envNames];

@@ -1,7 +1,7 @@
 // HTTP layer (primary adapter): createApp(deps) builds the whole Hono app. The Lambda entry and the local
 // server only wire dependencies and call this; tests call it through app.request().
 
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { methodNotAllowed } from 'hono/method-not-allowed';
@@ -25,6 +25,11 @@ export interface AppDeps {
   readonly modules?: ReadonlyArray<(app: PouchApp) => void>;
   /** Sees every response the app gives (tests check each one against /openapi.json); none by default. */
   readonly observeResponse?: ResponseObserver;
+  /**
+   * On AWS, the header and secret value CloudFront adds to every request it forwards. When set, a request
+   * without it came around the edge (straight to the execute-api endpoint, past the WAF) and is refused.
+   */
+  readonly originVerify?: { readonly header: string; readonly value: string };
 }
 
 /** One answer of the app, as a response observer sees it. */
@@ -99,6 +104,27 @@ export function createApp(deps: AppDeps): PouchApp {
     c.header('X-Request-Id', id);
     await next();
   });
+  const originVerify = deps.originVerify;
+  if (originVerify) {
+    // Compared as digests: equal lengths for timingSafeEqual, and no timing hint about the secret.
+    const digest = (value: string) => createHash('sha256').update(value).digest();
+    const expected = digest(originVerify.value);
+    app.use(async (c, next) => {
+      const presented = c.req.header(originVerify.header);
+      if (presented === undefined || !timingSafeEqual(digest(presented), expected)) {
+        deps.logger.warn('security', {
+          event: 'origin.unverified',
+          outcome: 'refused',
+          requestId: c.get('requestId'),
+          method: c.req.method,
+          path: c.req.path,
+        });
+        // The same answer as anything that does not exist: the way around the edge shows nothing.
+        return problem(c, 'ERR_FORBIDDEN', 'No such resource');
+      }
+      return next();
+    });
+  }
   app.use(async (c, next) => {
     const start = performance.now();
     await next();

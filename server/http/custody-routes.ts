@@ -57,6 +57,7 @@ export function registerCustodyRoutes(deps: CustodyRouteDeps) {
       createRoute({
         method: 'post',
         path: '/v1/checkpoints',
+        operationId: 'buildCheckpoint',
         tags: ['custody'],
         summary: 'Operator: append the changed chain heads to the checkpoint log and sign a checkpoint now',
         ...secured,
@@ -81,6 +82,7 @@ export function registerCustodyRoutes(deps: CustodyRouteDeps) {
       createRoute({
         method: 'get',
         path: '/v1/checkpoints/latest',
+        operationId: 'getLatestCheckpoint',
         tags: ['custody'],
         summary: 'The latest signed checkpoint of the log',
         ...secured,
@@ -95,6 +97,7 @@ export function registerCustodyRoutes(deps: CustodyRouteDeps) {
       createRoute({
         method: 'get',
         path: '/v1/checkpoints/consistency',
+        operationId: 'getConsistencyProof',
         tags: ['custody'],
         summary: 'RFC 9162 consistency proof between two checkpoints of the log',
         ...secured,
@@ -119,6 +122,7 @@ export function registerCustodyRoutes(deps: CustodyRouteDeps) {
       createRoute({
         method: 'get',
         path: '/v1/checkpoints/{size}',
+        operationId: 'getCheckpoint',
         tags: ['custody'],
         summary: 'The signed checkpoint over the first `size` leaves of the log',
         ...secured,
@@ -139,6 +143,7 @@ export function registerCustodyRoutes(deps: CustodyRouteDeps) {
       createRoute({
         method: 'get',
         path: '/v1/exchanges/{exchangeId}/inclusion-proof',
+        operationId: 'getInclusionProof',
         tags: ['custody'],
         summary: 'Inclusion of the exchange’s latest checkpointed chain head in the latest checkpoint',
         ...secured,
@@ -162,6 +167,7 @@ export function registerCustodyRoutes(deps: CustodyRouteDeps) {
       createRoute({
         method: 'get',
         path: '/v1/exchanges/{exchangeId}/timeline',
+        operationId: 'getTimeline',
         tags: ['custody'],
         summary:
           'Custody timeline: ledger events, receipts and manifests, never content (auditor reads are recorded)',
@@ -197,6 +203,7 @@ export function registerCustodyRoutes(deps: CustodyRouteDeps) {
       createRoute({
         method: 'get',
         path: '/v1/exchanges/{exchangeId}/bundle',
+        operationId: 'exportBundle',
         tags: ['custody'],
         summary: 'Export the custody bundle (JSON Lines, docs/custody-bundle.md); the export is recorded',
         description:

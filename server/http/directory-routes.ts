@@ -14,12 +14,15 @@ import {
   AuthoritySchema,
   CreateAuthoritySchema,
   CreatedAuthoritySchema,
+  DirectoryLogQuerySchema,
+  DirectoryLogSchema,
   KeyParamsSchema,
   MemberKeyHistorySchema,
   MemberParamsSchema,
   MemberSchema,
-  RequirementProfileInputSchema,
+  PublishProfileSchema,
   SetAuthorityKeySchema,
+  SetMemberKeysSchema,
   SetRecipientsSchema,
   UpdateAuthoritySchema,
   UpdateDetailsSchema,
@@ -43,7 +46,7 @@ const tags = ['directory'];
 const conflictError = { 409: problemResponse('Concurrent change or duplicate key') };
 const scopeError = {
   403: problemResponse(
-    "The change is not the caller's to make: the operator registers authorities and nothing inside them (ERR_DIRECTORY_SCOPE)",
+    "The change is not the caller's to make: the operator registers authorities and nothing inside them (ERR_DIRECTORY_SCOPE), or the caller's role does not permit it (ERR_FORBIDDEN)",
   ),
 };
 const statementError = {
@@ -56,6 +59,7 @@ const jsonBody = <T>(schema: T) => ({
 const listRoute = createRoute({
   method: 'get',
   path: '/v1/directory/authorities',
+  operationId: 'listAuthorities',
   tags,
   ...secured,
   summary: 'The public directory: every authority with its keys, recipients, profile, languages and treaties',
@@ -68,6 +72,7 @@ const listRoute = createRoute({
 const getRoute = createRoute({
   method: 'get',
   path: '/v1/directory/authorities/{id}',
+  operationId: 'getAuthority',
   tags,
   ...secured,
   summary: "One authority's public directory entry",
@@ -78,6 +83,7 @@ const getRoute = createRoute({
 const createAuthorityRoute = createRoute({
   method: 'post',
   path: '/v1/directory/authorities',
+  operationId: 'createAuthority',
   tags,
   ...secured,
   summary: 'Operator: register an authority and its first admin',
@@ -93,6 +99,7 @@ const createAuthorityRoute = createRoute({
 const updateAuthorityRoute = createRoute({
   method: 'patch',
   path: '/v1/directory/authorities/{id}',
+  operationId: 'updateAuthority',
   tags,
   ...secured,
   summary: "Operator: change an authority's name, country, roles or status (nothing inside it)",
@@ -109,6 +116,7 @@ const updateAuthorityRoute = createRoute({
 const setAuthorityKeyRoute = createRoute({
   method: 'put',
   path: '/v1/directory/authorities/{id}/authority-key',
+  operationId: 'setAuthorityKey',
   tags,
   ...secured,
   summary:
@@ -127,6 +135,7 @@ const setAuthorityKeyRoute = createRoute({
 const setRecipientsRoute = createRoute({
   method: 'put',
   path: '/v1/directory/authorities/{id}/recipients',
+  operationId: 'setRecipients',
   tags,
   ...secured,
   summary:
@@ -144,6 +153,7 @@ const setRecipientsRoute = createRoute({
 const updateDetailsRoute = createRoute({
   method: 'patch',
   path: '/v1/directory/authorities/{id}/details',
+  operationId: 'updateAuthorityDetails',
   tags,
   ...secured,
   summary: 'Admin of the authority: change its languages and treaties',
@@ -159,6 +169,7 @@ const updateDetailsRoute = createRoute({
 const keyHistoryRoute = createRoute({
   method: 'get',
   path: '/v1/directory/authorities/{id}/members/{memberId}/keys',
+  operationId: 'listMemberKeys',
   tags,
   ...secured,
   summary:
@@ -174,6 +185,7 @@ const keyHistoryRoute = createRoute({
 const updateMemberRoute = createRoute({
   method: 'patch',
   path: '/v1/directory/authorities/{id}/members/{memberId}',
+  operationId: 'updateMember',
   tags,
   ...secured,
   summary:
@@ -190,6 +202,7 @@ const updateMemberRoute = createRoute({
 const addMemberRoute = createRoute({
   method: 'post',
   path: '/v1/directory/authorities/{id}/members',
+  operationId: 'addMember',
   tags,
   ...secured,
   summary: 'Admin of the authority: add a member with its first public key',
@@ -205,6 +218,7 @@ const addMemberRoute = createRoute({
 const addKeyRoute = createRoute({
   method: 'post',
   path: '/v1/directory/authorities/{id}/members/{memberId}/keys',
+  operationId: 'addMemberKey',
   tags,
   ...secured,
   summary: 'Admin of the authority: add a key to a member, optionally revoking others (rotation)',
@@ -220,6 +234,7 @@ const addKeyRoute = createRoute({
 const revokeKeyRoute = createRoute({
   method: 'delete',
   path: '/v1/directory/authorities/{id}/members/{memberId}/keys/{kid}',
+  operationId: 'revokeMemberKey',
   tags,
   ...secured,
   summary: 'Admin of the authority: revoke a key; it stops working at once, including issued access tokens',
@@ -235,21 +250,57 @@ const revokeKeyRoute = createRoute({
 const profileRoute = createRoute({
   method: 'put',
   path: '/v1/directory/authorities/{id}/profile',
+  operationId: 'publishProfile',
   tags,
   ...secured,
-  summary: 'Admin of the authority: publish its requirement profile (the version increases by one)',
-  request: { params: AuthorityParamsSchema, ...jsonBody(RequirementProfileInputSchema) },
+  summary:
+    'Admin of the authority: publish its requirement profile, signed by the authority key (the version increases by one)',
+  request: { params: AuthorityParamsSchema, ...jsonBody(PublishProfileSchema) },
   responses: {
     200: jsonResponse(AuthoritySchema, 'Published'),
     ...bodyErrors,
     ...securedErrors,
     ...conflictError,
+    ...statementError,
+  },
+});
+
+const memberKeysRoute = createRoute({
+  method: 'put',
+  path: '/v1/directory/authorities/{id}/members/{memberId}/keys-statement',
+  tags,
+  ...secured,
+  summary:
+    "Admin of the authority: publish a member's keys signed by the authority key; pinned clients trust only these",
+  request: { params: MemberParamsSchema, ...jsonBody(SetMemberKeysSchema) },
+  responses: {
+    200: jsonResponse(MemberSchema, 'Published'),
+    ...bodyErrors,
+    ...securedErrors,
+    ...conflictError,
+    ...statementError,
+  },
+});
+
+const logRoute = createRoute({
+  method: 'get',
+  path: '/v1/directory/log',
+  tags,
+  ...secured,
+  summary:
+    'The directory log: every directory change, hash-chained, with proofs that its heads are in the latest signed checkpoint',
+  request: { query: DirectoryLogQuerySchema },
+  responses: {
+    200: jsonResponse(DirectoryLogSchema, 'A page of the log'),
+    ...validationErrors,
+    ...securedErrors,
   },
 });
 
 const auditRoute = createRoute({
   method: 'get',
   path: '/v1/directory/authorities/{id}/audit',
+  operationId: 'listDirectoryAudit',
   tags,
   ...secured,
   summary: 'Admins and auditors of the authority: its directory audit log, newest first',
@@ -332,9 +383,19 @@ export function registerDirectoryRoutes(deps: {
       return c.json(await d.revokeKey(call(c), id, memberId, kid), 200);
     });
 
-    app.openapi(profileRoute, async (c) => {
-      const { version: _ignored, ...profile } = c.req.valid('json');
-      return c.json(await d.publishProfile(call(c), c.req.valid('param').id, profile), 200);
+    app.openapi(profileRoute, async (c) =>
+      c.json(await d.publishProfile(call(c), c.req.valid('param').id, c.req.valid('json')), 200),
+    );
+
+    app.openapi(memberKeysRoute, async (c) => {
+      const { id, memberId } = c.req.valid('param');
+      const member = await d.setMemberKeys(call(c), id, memberId, c.req.valid('json').statement);
+      return c.json(member, 200);
+    });
+
+    app.openapi(logRoute, async (c) => {
+      const query = c.req.valid('query');
+      return c.json(await d.readLog(call(c), { from: query.from, limit: query.limit }), 200);
     });
 
     app.openapi(auditRoute, async (c) => {

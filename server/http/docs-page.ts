@@ -34,9 +34,39 @@ export function escapeHtml(value: string): string {
     .replaceAll("'", '&#39;');
 }
 
+const REF_PREFIX = '#/components/schemas/';
+
+/**
+ * A schema with every `$ref` to a component replaced by the component itself, so a reader sees the fields of a
+ * request body instead of a pointer. A schema that refers to itself (directly or not) keeps that one `$ref`.
+ */
+export function resolveSchemaRefs(
+  value: unknown,
+  schemas: Readonly<Record<string, unknown>>,
+  open: ReadonlySet<string> = new Set(),
+): unknown {
+  if (Array.isArray(value)) return value.map((item) => resolveSchemaRefs(item, schemas, open));
+  if (value === null || typeof value !== 'object') return value;
+  const ref = (value as { $ref?: unknown }).$ref;
+  if (typeof ref === 'string' && ref.startsWith(REF_PREFIX)) {
+    const name = ref.slice(REF_PREFIX.length);
+    const target = schemas[name];
+    if (target === undefined || open.has(name)) return value;
+    const { $ref: _ref, ...siblings } = value as Record<string, unknown>;
+    const resolved = resolveSchemaRefs(target, schemas, new Set([...open, name]));
+    return Object.keys(siblings).length === 0 || typeof resolved !== 'object' || resolved === null
+      ? resolved
+      : { ...(resolved as Record<string, unknown>), ...siblings };
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, member] of Object.entries(value)) out[key] = resolveSchemaRefs(member, schemas, open);
+  return out;
+}
+
 /** Render the API reference page from the OpenAPI document. */
 export function renderDocsPage(document: object): string {
   const doc = document as OpenApiLike;
+  const components = doc.components?.schemas ?? {};
   const title = escapeHtml(doc.info?.title ?? 'API');
   const ops: string[] = [];
   const toc: string[] = [];
@@ -48,7 +78,7 @@ export function renderDocsPage(document: object): string {
       toc.push(
         `<li><a href="#${id}"><code class="m ${method}">${method.toUpperCase()}</code> ${escapeHtml(path)}</a></li>`,
       );
-      ops.push(renderOperation(id, method, path, op));
+      ops.push(renderOperation(id, method, path, op, components));
     }
   }
   const schemas = Object.entries(doc.components?.schemas ?? {})
@@ -74,7 +104,13 @@ table{border-collapse:collapse}td,th{border:1px solid #d8dee4;padding:.2rem .5re
 <h2>Schemas</h2>${schemas}</main></body></html>`;
 }
 
-function renderOperation(id: string, method: string, path: string, op: OperationLike): string {
+function renderOperation(
+  id: string,
+  method: string,
+  path: string,
+  op: OperationLike,
+  components: Readonly<Record<string, unknown>>,
+): string {
   const params = (op.parameters ?? [])
     .map(
       (p) =>
@@ -82,7 +118,7 @@ function renderOperation(id: string, method: string, path: string, op: Operation
     )
     .join('');
   const body = Object.entries(op.requestBody?.content ?? {})
-    .map(([type, c]) => `<h4>Body (${escapeHtml(type)})</h4>${json(c.schema)}`)
+    .map(([type, c]) => `<h4>Body (${escapeHtml(type)})</h4>${json(resolveSchemaRefs(c.schema, components))}`)
     .join('');
   const responses = Object.entries(op.responses ?? {})
     .map(

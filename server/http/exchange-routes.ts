@@ -54,6 +54,7 @@ export function registerExchangeRoutes(deps: ExchangeRouteDeps) {
       createRoute({
         method: 'post',
         path: '/v1/exchanges',
+        operationId: 'createExchange',
         tags: ['exchanges'],
         summary: 'Open an exchange with a requested authority',
         ...secured,
@@ -92,6 +93,7 @@ export function registerExchangeRoutes(deps: ExchangeRouteDeps) {
       createRoute({
         method: 'get',
         path: '/v1/exchanges',
+        operationId: 'listExchanges',
         tags: ['exchanges'],
         summary: 'Inbox and outbox of the caller’s authority, filtered and paginated',
         ...secured,
@@ -125,6 +127,7 @@ export function registerExchangeRoutes(deps: ExchangeRouteDeps) {
       createRoute({
         method: 'get',
         path: '/v1/exchanges/{exchangeId}',
+        operationId: 'getExchange',
         tags: ['exchanges'],
         summary: 'One exchange with its messages (the recipient’s first read records delivery)',
         ...secured,
@@ -151,6 +154,7 @@ export function registerExchangeRoutes(deps: ExchangeRouteDeps) {
       createRoute({
         method: 'post',
         path: '/v1/exchanges/{exchangeId}/documents',
+        operationId: 'declareDocument',
         tags: ['documents'],
         summary: 'Declare a sealed document and get presigned upload URLs (413 above the maximum size)',
         ...secured,
@@ -195,6 +199,7 @@ export function registerExchangeRoutes(deps: ExchangeRouteDeps) {
       createRoute({
         method: 'post',
         path: '/v1/exchanges/{exchangeId}/documents/{documentId}/parts',
+        operationId: 'presignDocumentParts',
         tags: ['documents'],
         summary: 'Presign parts of a multipart upload again, to resume it',
         ...secured,
@@ -211,11 +216,13 @@ export function registerExchangeRoutes(deps: ExchangeRouteDeps) {
       }),
       async (c) => {
         const { exchangeId, documentId } = c.req.valid('param');
+        const { partNumbers, partSha256s } = c.req.valid('json');
         const urls = await deps.exchanges.presignParts(
           requirePrincipal(c),
           exchangeId,
           documentId,
-          c.req.valid('json').partNumbers,
+          partNumbers,
+          partSha256s,
         );
         return c.json({ urls }, 200);
       },
@@ -225,6 +232,7 @@ export function registerExchangeRoutes(deps: ExchangeRouteDeps) {
       createRoute({
         method: 'post',
         path: '/v1/exchanges/{exchangeId}/documents/{documentId}/commit',
+        operationId: 'commitDocument',
         tags: ['documents'],
         summary: 'Commit an uploaded document once its size and checksum are confirmed',
         ...secured,
@@ -262,6 +270,7 @@ export function registerExchangeRoutes(deps: ExchangeRouteDeps) {
                 documentId,
                 body.parts,
                 effectIdsOf(ids),
+                body.sealedSha256,
               ),
             ),
         );
@@ -272,6 +281,7 @@ export function registerExchangeRoutes(deps: ExchangeRouteDeps) {
       createRoute({
         method: 'post',
         path: '/v1/exchanges/{exchangeId}/messages',
+        operationId: 'postMessage',
         tags: ['messages'],
         summary: 'Post a message with its signed manifest (409 when the exchange’s state does not allow it)',
         ...secured,
@@ -289,7 +299,8 @@ export function registerExchangeRoutes(deps: ExchangeRouteDeps) {
               'sent with other contents (ERR_MESSAGE_IMMUTABLE: a sent message never changes), or a concurrent change',
           ),
           422: problemResponse(
-            'The manifest does not verify or does not match the uploads, or the Idempotency-Key was used with another request',
+            'The manifest does not verify or does not match the uploads, its signed label claims differ from the label ' +
+              '(ERR_LABEL_MISMATCH), or the Idempotency-Key was used with another request',
           ),
         },
       }),
@@ -321,6 +332,7 @@ export function registerExchangeRoutes(deps: ExchangeRouteDeps) {
       createRoute({
         method: 'post',
         path: '/v1/exchanges/{exchangeId}/documents/{documentId}/download',
+        operationId: 'requestDownload',
         tags: ['documents'],
         summary: 'Record a retrieval in the ledger and get a presigned download URL (at most 5 minutes)',
         ...secured,
@@ -362,6 +374,7 @@ export function registerExchangeRoutes(deps: ExchangeRouteDeps) {
       createRoute({
         method: 'get',
         path: '/v1/exchanges/{exchangeId}/receipts',
+        operationId: 'listReceipts',
         tags: ['custody'],
         summary: 'The exchange’s signed receipts (submission, delivery, retrieval)',
         ...secured,

@@ -26,8 +26,11 @@ import { problem } from './problem.ts';
 const tokenRoute = createRoute({
   method: 'post',
   path: '/v1/token',
+  operationId: 'exchangeClientAssertion',
   tags: ['identity'],
   summary: 'Exchange a signed client assertion for an access token',
+  // Public: the client authenticates inside the body (private_key_jwt), not with a bearer token.
+  security: [],
   description:
     'OAuth 2.0 client credentials grant with private_key_jwt client authentication (RFC 7523). The access ' +
     'token is an at+jwt (RFC 9068) signed ES256 by the exchange; its claims: iss = aud = issuer, sub = ' +
@@ -50,6 +53,7 @@ const tokenRoute = createRoute({
 const meRoute = createRoute({
   method: 'get',
   path: '/v1/me',
+  operationId: 'getCaller',
   tags: ['identity'],
   summary: 'Who am I: the principal of the access token',
   ...secured,

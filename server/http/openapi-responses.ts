@@ -22,7 +22,10 @@ export const rateLimitErrors = {
 /** Every route behind the bearer-token gate (the rate limits apply to each). */
 export const securedErrors = {
   401: problemResponse('Missing, invalid, expired or revoked access token'),
-  404: problemResponse('Not found, or not yours (both answer the same)'),
+  403: problemResponse(
+    "Not permitted for the caller's role (ERR_FORBIDDEN): the thing is its own authority's, or no hidden object is at stake",
+  ),
+  404: problemResponse("Not found, or another authority's (both answer the same)"),
   ...rateLimitErrors,
   ...serverErrors,
 };
@@ -45,6 +48,17 @@ export const idempotencyErrors = {
 };
 
 export const secured = { security: [{ bearer: [] }] };
+
+/** A route anyone may call: declared with an empty security requirement, so "public" is explicit. */
+export const publicRoute = { security: [] };
+
+/**
+ * Every route, public ones included: a request body above the exchange's limit is refused (413) before any
+ * handler runs, whatever the method.
+ */
+export const oversizedBodyError = {
+  413: problemResponse('The request body is larger than the exchange accepts (on any route)'),
+};
 
 /** One declared JSON response. */
 export const jsonResponse = <T>(schema: T, description: string) => ({

@@ -16,19 +16,32 @@ import type { HealthCheck } from '../ports/health.ts';
 import type { PouchApp } from './app-env.ts';
 import { requirePrincipal } from './auth-middleware.ts';
 import { renderDocsPage } from './docs-page.ts';
-import { jsonResponse, securedErrors, serverErrors } from './openapi-responses.ts';
+import {
+  jsonResponse,
+  oversizedBodyError,
+  publicRoute,
+  securedErrors,
+  serverErrors,
+} from './openapi-responses.ts';
 
 const healthRoute = createRoute({
   method: 'get',
   path: '/health',
+  operationId: 'getLiveness',
   tags: ['system'],
   summary: 'Liveness: the API answers (no dependency is probed; see /health/dependencies)',
-  responses: { 200: jsonResponse(LivenessSchema, 'The API is up'), 500: serverErrors[500] },
+  ...publicRoute,
+  responses: {
+    200: jsonResponse(LivenessSchema, 'The API is up'),
+    ...oversizedBodyError,
+    500: serverErrors[500],
+  },
 });
 
 const dependencyHealthRoute = createRoute({
   method: 'get',
   path: '/health/dependencies',
+  operationId: 'getDependencyHealth',
   tags: ['system'],
   summary: 'Report the state of every dependency (operator only)',
   security: [{ bearer: [] }],
@@ -45,18 +58,22 @@ const checkTimeoutMs = 2_000;
 const jwksRoute = createRoute({
   method: 'get',
   path: '/.well-known/jwks.json',
+  operationId: 'getTokenSigningKeys',
   tags: ['system'],
   summary: 'The exchange’s access-token signing key',
-  responses: { 200: jsonResponse(JwkSetSchema, 'JWK Set'), ...serverErrors },
+  ...publicRoute,
+  responses: { 200: jsonResponse(JwkSetSchema, 'JWK Set'), ...oversizedBodyError, ...serverErrors },
 });
 
 const custodyKeysRoute = createRoute({
   method: 'get',
   path: '/.well-known/pouch-custody-keys.json',
+  operationId: 'getCustodyKeys',
   tags: ['system'],
   summary:
     'The exchange’s custody key (receipts, checkpoints), as carried by custody bundles; `pouch verify --live` pins it',
-  responses: { 200: jsonResponse(CustodyJwkSetSchema, 'JWK Set'), ...serverErrors },
+  ...publicRoute,
+  responses: { 200: jsonResponse(CustodyJwkSetSchema, 'JWK Set'), ...oversizedBodyError, ...serverErrors },
 });
 
 /** A public JWK Set of one signer: string members only, so nothing private can slip through. */
@@ -92,7 +109,7 @@ export function registerSystemRoutes(
 
 /** The OpenAPI 3.1 document of every route registered on `app` (what /openapi.json serves). */
 export function buildOpenApiDocument(app: PouchApp, title: string) {
-  return app.getOpenAPI31Document({
+  const document = app.getOpenAPI31Document({
     openapi: '3.1.0',
     info: {
       title,
@@ -100,7 +117,16 @@ export function buildOpenApiDocument(app: PouchApp, title: string) {
       description:
         'Pouch: sealed exchange of mutual legal assistance requests and evidence between central authorities.',
     },
+    // Relative to where the document is served: the same exchange answers every path below.
+    servers: [{ url: '/', description: 'The exchange that serves this document' }],
   });
+  // The package grants no licence (it is private): say so rather than leave integrators guessing. An SPDX
+  // LicenseRef names it (the route library's input type predates OpenAPI 3.1's `identifier`).
+  document.info.license = {
+    name: 'Proprietary: no licence is granted',
+    identifier: 'LicenseRef-Proprietary',
+  };
+  return document;
 }
 
 /**
@@ -117,6 +143,8 @@ export function registerDependencyHealth(deps: { health: readonly HealthCheck[] 
         rule: 'read-dependency-health',
         attempt: 'read dependency health',
         message: 'No such resource',
+        // No hidden object is at stake: the caller is told its role falls short.
+        kind: 'role',
       });
       const dependencies = await Promise.all(deps.health.map(runCheck));
       const ok = dependencies.every((d) => d.status === 'ok');

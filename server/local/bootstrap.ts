@@ -7,7 +7,12 @@ import {
   type DynamoDBClient,
   type KeySchemaElement,
 } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  HeadBucketCommand,
+  PutBucketCorsCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { createAwsClients, destroyAwsClients } from '../adapters/aws-clients.ts';
 import type { Config } from '../config/config.ts';
 import {
@@ -39,10 +44,15 @@ export async function bootstrapStorage(clients: { dynamo: DynamoDBClient; s3: S3
  * The local start's storage step, run before the composition root: bootstrap with clients of its own, released
  * at once, so composing never has to create anything.
  */
-export async function bootstrapLocalStorage(config: Config): Promise<void> {
+export async function bootstrapLocalStorage(
+  config: Config,
+  options: { browserOrigins?: readonly string[] } = {},
+): Promise<void> {
   const clients = createAwsClients(config);
   try {
     await bootstrapStorage(clients, config);
+    const origins = options.browserOrigins ?? [];
+    if (origins.length > 0) await allowBrowserOrigins(clients.s3, config.evidenceBucket, origins);
   } finally {
     destroyAwsClients(clients);
   }
@@ -106,4 +116,27 @@ async function ensureBucket(s3: S3Client, name: string): Promise<void> {
     const code = (error as { name?: string }).name;
     if (code !== 'BucketAlreadyOwnedByYou' && code !== 'BucketAlreadyExists') throw error;
   }
+}
+
+/**
+ * Let the portal's origins (and no other) PUT and GET the evidence bucket through presigned URLs: the browser
+ * uploads sealed parts and downloads sealed documents directly, and reads each part's ETag.
+ */
+async function allowBrowserOrigins(s3: S3Client, bucket: string, origins: readonly string[]): Promise<void> {
+  await s3.send(
+    new PutBucketCorsCommand({
+      Bucket: bucket,
+      CORSConfiguration: {
+        CORSRules: [
+          {
+            AllowedOrigins: [...origins],
+            AllowedMethods: ['GET', 'PUT', 'HEAD'],
+            AllowedHeaders: ['*'],
+            ExposeHeaders: ['ETag', 'Content-Length'],
+            MaxAgeSeconds: 600,
+          },
+        ],
+      },
+    }),
+  );
 }

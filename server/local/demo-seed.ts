@@ -9,6 +9,7 @@ import {
   authorityKeyFingerprint,
   type DirectoryStatement,
   type StatementKind,
+  signedMemberKeyOf,
 } from '../../shared/directory/statements.ts';
 import type { DirectoryRepository } from '../ports/directory-repository.ts';
 import { seedDirectory } from '../use-cases/identity/seed.ts';
@@ -80,19 +81,43 @@ export async function seedDemoAuthorities(
     const slug = SLUGS[demo.country] ?? demo.id;
     const home = join(dataDir, 'demo', slug);
     const authorityId = demoAuthorityId(demo);
+    const iat = Math.floor(Date.now() / 1000);
+    const authorityKey = await keystores.ensureSigningKey(home, AUTHORITY_KEY_NAME);
+    // Every member's key and the profile are signed by the authority key, as the recipients are: a client that
+    // pinned the authority trusts a manifest or a profile only through these statements.
     const members = [];
     for (const member of DEMO_MEMBERS) {
       const key = await keystores.ensureSigningKey(home, member.id);
-      members.push({ id: member.id, displayName: member.displayName, role: member.role, keys: [key] });
+      const keysStatement = await keystores.signStatement(home, AUTHORITY_KEY_NAME, {
+        authorityId,
+        kind: 'member-keys',
+        content: { memberId: member.id, keys: [await signedMemberKeyOf(key)] },
+        version: 1,
+        iat,
+      });
+      members.push({
+        id: member.id,
+        displayName: member.displayName,
+        role: member.role,
+        keys: [key],
+        keysStatement,
+      });
     }
     const recipient = await keystores.ensureSealingKey(home, 'seal');
-    const authorityKey = await keystores.ensureSigningKey(home, AUTHORITY_KEY_NAME);
     const recipientsStatement = await keystores.signStatement(home, AUTHORITY_KEY_NAME, {
       authorityId,
       kind: 'recipients',
       content: { recipients: [recipient] },
       version: 1,
-      iat: Math.floor(Date.now() / 1000),
+      iat,
+    });
+    const profile = { ...demo.profile, authorityId };
+    const profileStatement = await keystores.signStatement(home, AUTHORITY_KEY_NAME, {
+      authorityId,
+      kind: 'profile',
+      content: { profile },
+      version: 1,
+      iat,
     });
     authorities.push({
       id: authorityId,
@@ -104,7 +129,8 @@ export async function seedDemoAuthorities(
       recipientsStatement,
       languages: [...demo.profile.languages],
       treaties: [...demo.treaties],
-      profile: { ...demo.profile, authorityId },
+      profile,
+      profileStatement,
       members,
     });
     seeded.push({

@@ -8,6 +8,7 @@ import { createSmtpMailer } from '../adapters/smtp-mailer.ts';
 import { composeRuntime, type Runtime } from '../composition/compose.ts';
 import { loadConfig, localDefaults } from '../config/config.ts';
 import type { ResponseObserver } from '../http/app.ts';
+import { createPortalHandler } from '../http/portal-static.ts';
 import type { Logger } from '../ports/logger.ts';
 import { startClockTimer } from '../use-cases/clocks/clock-sweep.ts';
 import { startCheckpointTimer } from '../use-cases/custody/checkpoint-service.ts';
@@ -58,6 +59,8 @@ export async function startLocalExchange(options: {
   clockIntervalMs?: number;
   /** Tests only: sees every response of the app (the contract check against /openapi.json). */
   observeResponse?: ResponseObserver;
+  /** Serve the built portal (portal/dist) at `/`, and let it reach the embedded bucket (CORS). */
+  portalDir?: string;
 }): Promise<LocalExchange> {
   const host = options.host ?? '127.0.0.1';
   let ready:
@@ -93,7 +96,9 @@ export async function startLocalExchange(options: {
       ...(options.env ?? {}),
     });
     // Storage first, then one pass through the composition root, then the directory entries local mode needs.
-    await bootstrapLocalStorage(config);
+    // The portal's origin, as the browser names it: the bucket lets exactly these through CORS.
+    const portalOrigins = options.portalDir ? [url, `http://localhost:${port}`] : [];
+    await bootstrapLocalStorage(config, { browserOrigins: portalOrigins });
     mail = await startSmtpCatcher();
     const composed = await composeRuntime(config, {
       mailer: createSmtpMailer({ host: '127.0.0.1', port: mail.port, from: 'notifications@pouch.local' }),
@@ -114,7 +119,13 @@ export async function startLocalExchange(options: {
     const demo = options.seedDemo
       ? await seedDemoAuthorities(runtime.directory, options.dataDir, url, options.seedDemo)
       : [];
-    ready = getRequestListener(runtime.app.fetch);
+    const portal = options.portalDir
+      ? createPortalHandler({ dir: options.portalDir, connectOrigins: [embedded.s3Endpoint] })
+      : undefined;
+    const appFetch = runtime.app.fetch;
+    ready = getRequestListener(
+      portal ? async (request: Request) => (await portal(request)) ?? appFetch(request) : appFetch,
+    );
     const started = embedded;
     const intervalMs = options.checkpointIntervalMs ?? 60_000;
     const checkpointTimer =

@@ -1,8 +1,9 @@
 // Policy: the ONE authorization policy. Pure functions over a principal and the thing it wants, and `authorize`,
-// which use cases call where data is read or changed: a "no" becomes a not-found answer (404) that names its rule
-// for the security log (the auth middleware writes it). Anything not allowed here is denied.
+// which use cases call where data is read or changed: a "no" becomes a not-found answer (404) — or, when the
+// caller may know the thing exists and only its role falls short, a 403 — that names its rule for the security
+// log (the auth middleware writes it). Anything not allowed here is denied.
 import { isTwentyFourSevenMatter } from '../../shared/domain/clocks/channel.ts';
-import { AccessDeniedError } from '../../shared/domain/identity/errors.ts';
+import { AccessDeniedError, RoleDeniedError } from '../../shared/domain/identity/errors.ts';
 import type { Principal } from '../../shared/domain/identity/types.ts';
 
 /**
@@ -197,6 +198,24 @@ export const EXCHANGE_RULES = {
 
 export type ExchangeRule = keyof typeof EXCHANGE_RULES;
 
+/**
+ * How a "no" answers. `hidden`: the same 404 as a miss, so nobody learns what another authority holds. `role`:
+ * 403 ERR_FORBIDDEN, "not permitted for your role", when the caller may know the thing exists (its own
+ * authority's exchange or entry, or an action that concerns no hidden object) and only its role falls short —
+ * telling it "not found" would send it looking for a typo.
+ */
+export type DenialKind = 'hidden' | 'role';
+
+/** A no on an exchange: a party's member is told its role falls short; anyone else gets the miss. */
+export function exchangeDenialKind(principal: Principal, label: ExchangePartiesLabel): DenialKind {
+  return isPartyTo(principal, label) ? 'role' : 'hidden';
+}
+
+/** A no inside an authority: its own members are told their role falls short; other authorities get the miss. */
+export function authorityDenialKind(principal: Principal, authorityId: string): DenialKind {
+  return isMemberOf(principal, authorityId) ? 'role' : 'hidden';
+}
+
 /** Why a "no": the rule that said it, what was attempted, on which resource, and the (not-found) message. */
 export interface DenialReason {
   readonly rule: string;
@@ -204,6 +223,8 @@ export interface DenialReason {
   readonly attempt: string;
   readonly resourceId?: string;
   readonly message?: string;
+  /** How the no answers (default `hidden`, the 404 of a miss). */
+  readonly kind?: DenialKind;
 }
 
 /**
@@ -215,9 +236,11 @@ export function authorize(allowed: boolean, why: DenialReason): void {
 }
 
 /** The error of a "no" (or of a miss that must look the same and still be logged as a probe). */
-export function denial(why: DenialReason): AccessDeniedError {
-  return new AccessDeniedError(why.attempt, why.message ?? 'Not found', {
+export function denial(why: DenialReason): AccessDeniedError | RoleDeniedError {
+  const logged = {
     rule: why.rule,
     ...(why.resourceId === undefined ? {} : { resourceId: why.resourceId }),
-  });
+  };
+  if (why.kind === 'role') return new RoleDeniedError(why.attempt, logged);
+  return new AccessDeniedError(why.attempt, why.message ?? 'Not found', logged);
 }

@@ -1,6 +1,7 @@
 // Port: the directory of authorities (authorities, members, keys) and its audit log. The use cases in
 // server/use-cases/identity/directory-service.ts call it after the policy has said yes.
 import type { AuditRecord, Authority, AuthorityEntry, Member } from '../../shared/domain/identity/types.ts';
+import type { ChainHead } from '../../shared/domain/ledger/checkpoint.ts';
 
 /** A page of audit records, newest first, with an opaque cursor for the next page. */
 export interface AuditPage {
@@ -30,4 +31,16 @@ export interface DirectoryRepository {
   putMember(member: Member, audit: AuditRecord): Promise<void>;
   /** The audit log of one authority (or of `operator`), newest first. */
   listAudit(authorityId: string, options?: { limit?: number; cursor?: string }): Promise<AuditPage>;
+}
+
+/**
+ * The directory log (shared/directory/directory-log.ts): every change the repository writes is appended to it,
+ * after the change, at the next seq. Read by the checkpoint service (its head, the lines after a logged head)
+ * and served to clients.
+ */
+export interface DirectoryLog {
+  /** The head of the chain; undefined before the first change. */
+  head(): Promise<ChainHead | undefined>;
+  /** The stored lines (`{"body":...,"hash":"..."}`) in seq order, from `fromSeq` on, at most `limit`. */
+  readLines(fromSeq?: number, limit?: number): AsyncIterable<string>;
 }

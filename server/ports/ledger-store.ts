@@ -13,7 +13,8 @@ export type BuildEventFields = (head: LedgerEvent | undefined) => LedgerEventFie
 /** Append-only, per-chain storage of hash-chained events. */
 export interface LedgerStore {
   /**
-   * Append the next event of `chain`, exactly once, at `head.seq + 1`. Resolves with the stored event. Rejects
+   * Append the next event of `chain`, exactly once, at `head.seq + 1`. Resolves with the stored event. Appends to
+   * one chain are serialised within a process, so writers of one exchange queue instead of racing. Rejects
    * with a PouchError when nothing could be appended: ERR_LEDGER_CONFLICT (lost the race too often),
    * ERR_STORAGE / ERR_STORAGE_THROTTLED (storage failed), or whatever `build` threw. Callers must treat a
    * rejection as failure of their whole action (fail closed).
@@ -21,8 +22,13 @@ export interface LedgerStore {
   append(chain: string, build: BuildEventFields): Promise<LedgerEvent>;
   /** The last event of `chain`, read consistently; undefined for an unknown chain. */
   head(chain: string): Promise<LedgerEvent | undefined>;
-  /** Every event of `chain` in seq order, read consistently. Not verified: pass the result to verifyChain. */
-  read(chain: string): Promise<LedgerEvent[]>;
+  /** The event at `seq` of `chain`, read consistently (one item, whatever the chain's length). */
+  at(chain: string, seq: number): Promise<LedgerEvent | undefined>;
+  /**
+   * Every event of `chain` in seq order (from `fromSeq` on when given), read consistently. Not verified: pass
+   * the result to verifyChain. Its cost grows with the chain: no per-action path reads the whole chain.
+   */
+  read(chain: string, fromSeq?: number): Promise<LedgerEvent[]>;
   /**
    * The stored lines of `chain` (`{"body":...,"hash":"..."}`) in seq order, for bundles and the stream verifier;
    * from `fromSeq` on when given (the checkpoint service reads only what follows the head it logged).

@@ -2,12 +2,16 @@
 // the only caller of LedgerStore.append. It carries the exchange status on every event, gives every event its own
 // id, recognises an event it already wrote (a keyed retry, a lost answer) by that id instead of writing it twice,
 // projects the label from the event (guarded) and issues the receipt of a receipt action.
+//
+// Constant cost per action: nothing here reads the chain. A keyed effect claims its id in the effect index before
+// the append and notes the seq after it, so a retry finds its earlier event with two point reads; a lost answer
+// is settled by reading the one seq the put aimed at; the store appends against the chain head only.
 import type { Signer } from '../../shared/crypto/signer.ts';
 import { signReceipt } from '../../shared/custody/receipts.ts';
 import { isPouchError, PouchError } from '../../shared/domain/errors.ts';
 import { EXCHANGE_STATES, type ExchangeState } from '../../shared/domain/exchange/state-machine.ts';
 import type { Principal } from '../../shared/domain/identity/types.ts';
-import { newId } from '../../shared/domain/ids.ts';
+import { derivedId, newId } from '../../shared/domain/ids.ts';
 import {
   isKnownLedgerAction,
   type LedgerActor,
@@ -19,12 +23,15 @@ import {
   isReceiptAction,
   receiptPartiesOf,
 } from '../../shared/domain/ledger/receipt.ts';
+import type { EffectClaim, EffectIndex, EffectRecord } from '../ports/effect-index.ts';
 import type { ExchangeLabel, ExchangeRepository } from '../ports/exchange-repository.ts';
 import type { LedgerStore } from '../ports/ledger-store.ts';
 import type { ReceiptStore } from '../ports/receipt-store.ts';
 
 export interface LedgerRecorderDeps {
   readonly ledger: LedgerStore;
+  /** Where each keyed effect's event is (claimed before the append, noted after it). */
+  readonly effects: EffectIndex;
   readonly exchanges: Pick<ExchangeRepository, 'updateProjection'>;
   readonly receipts: ReceiptStore;
   readonly signer: Signer;
@@ -62,6 +69,11 @@ export interface RecordOptions {
   readonly projection?: 'required' | 'best-effort';
   /** Label fields that change with this event, projected in the same guarded write. */
   readonly labelChange?: LabelChange;
+  /**
+   * The authority that sent the message this event is about, when the caller has just read it from that
+   * message's `message.sent` event (its receipt names it); otherwise the recorder looks that event up.
+   */
+  readonly messageSender?: string;
 }
 
 export interface LabelChange {
@@ -73,6 +85,20 @@ export interface Recorded {
   readonly event: LedgerEvent;
   readonly replayed: boolean;
 }
+
+/**
+ * The ids of effects with one natural key: whatever Idempotency-Key a retry carries (or none), the effect is
+ * recognised by this id and never appended twice. One message is sent once, delivered once; one document is
+ * uploaded once.
+ */
+export const naturalEventIds = {
+  messageSent: (exchangeId: string, messageId: string): string =>
+    derivedId('evt', 'message.sent', exchangeId, messageId),
+  messageDelivered: (exchangeId: string, messageId: string): string =>
+    derivedId('evt', 'message.delivered', exchangeId, messageId),
+  documentUploaded: (exchangeId: string, documentId: string): string =>
+    derivedId('evt', 'document.uploaded', exchangeId, documentId),
+} as const;
 
 /** Who acted, as the ledger records it. */
 export const actorOf = (p: Principal): LedgerActor => ({
@@ -101,31 +127,69 @@ class AlreadyRecorded extends Error {
 export function createLedgerRecorder(deps: LedgerRecorderDeps) {
   const now = deps.now ?? (() => new Date());
 
-  /** An event of `chain` with the id `id`, if there is one. */
-  async function findById(chain: string, id: string): Promise<LedgerEvent | undefined> {
-    return (await deps.ledger.read(chain)).find((e) => e.id === id);
+  /**
+   * The event `record` points at: at its seq when noted, else searched from its bound (an attempt stopped). The
+   * chain is the truth and the index only a way into it: an entry whose seq does not hold the id (the main table
+   * or the ledger edited out of band) is not followed, and the chain is searched from the bound instead, so an
+   * auditor can still export, and the checkpoint log exposes the edit.
+   */
+  async function located(chain: string, id: string, record: EffectRecord): Promise<LedgerEvent | undefined> {
+    if (record.seq !== undefined) {
+      const event = await deps.ledger.at(chain, record.seq);
+      if (event?.id === id) return event;
+    }
+    // Claimed, never noted: the attempt stopped after its append or is still running. Only the events since the
+    // claim can be it; once found, the note spares every later lookup the search.
+    const event = (await deps.ledger.read(chain, record.fromSeq)).find((e) => e.id === id);
+    if (event && record.seq === undefined)
+      await deps.effects.settle(chain, id, event.seq).catch(() => undefined);
+    return event;
+  }
+
+  /** The event of `chain` with the id `id` of a keyed effect, if it was recorded. */
+  async function find(chain: string, id: string): Promise<LedgerEvent | undefined> {
+    const record = await deps.effects.get(chain, id);
+    return record ? located(chain, id, record) : undefined;
+  }
+
+  /** Note where a keyed effect's event landed; a failed note only makes the next lookup search from the claim. */
+  async function noted(chain: string, eventId: string | undefined, recorded: Recorded): Promise<Recorded> {
+    if (eventId !== undefined)
+      await deps.effects.settle(chain, eventId, recorded.event.seq).catch(() => undefined);
+    return recorded;
   }
 
   /**
    * Append once. The id is fixed before the first attempt, so every retry of the store's race loop writes the same
-   * id, and the answer to "did it land?" after a storage error is simply whether the chain carries it.
+   * id, and the answer to "did it land?" after a storage error is whether the seq the put aimed at carries it.
+   * A keyed effect claims its id first (`fromSeq`: the chain is known to be at least that long), so a later
+   * attempt finds the event through the index instead of the chain.
    */
   async function appendOnce(
     chain: string,
     decide: (head: LedgerEvent | undefined) => Decided,
     eventId: string | undefined,
+    fromSeq: number,
   ): Promise<Recorded> {
+    let claim: EffectClaim | undefined;
     if (eventId !== undefined) {
-      const earlier = await findById(chain, eventId);
-      if (earlier) return { event: earlier, replayed: true };
+      claim = await deps.effects.claim(chain, eventId, fromSeq);
+      if (!claim.fresh) {
+        const earlier = await located(chain, eventId, claim);
+        if (earlier) return noted(chain, eventId, { event: earlier, replayed: true });
+      }
     }
     const id = eventId ?? newId('evt');
     let built: { seq: number } | undefined;
+    // The head `decide` last refused at; undefined once it accepted.
+    let refusedAt: number | undefined;
     try {
       const event = await deps.ledger.append(chain, (head) => {
         // A concurrent attempt of the same effect won the race: that event is ours.
         if (head?.id === id) throw new AlreadyRecorded(head);
+        refusedAt = head?.seq ?? -1;
         const decided = decide(head);
+        refusedAt = undefined;
         if (!isKnownLedgerAction(decided.fields.action)) {
           throw new PouchError('ERR_INTERNAL', `Unknown ledger action: ${decided.fields.action}`);
         }
@@ -136,24 +200,22 @@ export function createLedgerRecorder(deps: LedgerRecorderDeps) {
           details: { ...(decided.fields.details ?? {}), status: decided.status },
         };
       });
-      return { event, replayed: false };
+      return noted(chain, eventId, { event, replayed: false });
     } catch (error) {
-      if (error instanceof AlreadyRecorded) return { event: error.event, replayed: true };
+      if (error instanceof AlreadyRecorded)
+        return noted(chain, eventId, { event: error.event, replayed: true });
+      if (refusedAt !== undefined && claim?.fresh && eventId !== undefined) {
+        // Refused: nothing was appended. Later lookups of this effect need not search what came before.
+        await deps.effects.advance(chain, eventId, refusedAt + 1, claim.token).catch(() => undefined);
+      }
       const storage = isPouchError(error, 'ERR_STORAGE') || isPouchError(error, 'ERR_STORAGE_THROTTLED');
       if (!storage || !built) throw error;
-      // A lost answer: the put may have landed. It did iff the chain carries our id (fail closed otherwise).
-      const landed = await settleLost(chain, id, built.seq).catch(() => undefined);
-      if (!landed) throw error;
-      return { event: landed, replayed: false };
+      // A lost answer: the put may have landed. It did iff its seq carries our id (fail closed otherwise).
+      const seq = built.seq;
+      const landed = await deps.ledger.at(chain, seq).catch(() => undefined);
+      if (landed?.id !== id) throw error;
+      return noted(chain, eventId, { event: landed, replayed: false });
     }
-  }
-
-  async function settleLost(chain: string, id: string, seq: number): Promise<LedgerEvent | undefined> {
-    const head = await deps.ledger.head(chain);
-    if (!head || head.seq < seq) return undefined;
-    if (head.id === id) return head;
-    // Others appended after ours: look for it where it would be.
-    return head.seq > seq ? findById(chain, id) : undefined;
   }
 
   /** Move the label forward to `event` (never backwards: the repository guards on the ledger seq). */
@@ -169,21 +231,21 @@ export function createLedgerRecorder(deps: LedgerRecorderDeps) {
   /** The authority that sent message `messageId`: the actor of its `message.sent` event (the ledger says so). */
   async function messageSenderOf(chain: string, messageId: string | undefined): Promise<string | undefined> {
     if (messageId === undefined) return undefined;
-    const sent = (await deps.ledger.read(chain)).find(
-      (e) => e.action === 'message.sent' && e.subject?.messageId === messageId,
-    );
-    return sent?.actor.authorityId;
+    const sent = await find(chain, naturalEventIds.messageSent(chain, messageId));
+    return sent?.action === 'message.sent' && sent.subject?.messageId === messageId
+      ? sent.actor.authorityId
+      : undefined;
   }
 
   /** Sign and keep the receipt of an event that earns one. A failure here is repaired on the next read. */
-  async function issueReceipt(label: ExchangeLabel, event: LedgerEvent): Promise<void> {
+  async function issueReceipt(label: ExchangeLabel, event: LedgerEvent, sender?: string): Promise<void> {
     if (!isReceiptAction(event.action)) return;
     try {
       // A receipt names the side that sent and the side that received or read (receiptPartiesOf).
       const messageSender =
         event.action === 'message.sent'
           ? event.actor.authorityId
-          : await messageSenderOf(label.id, event.subject?.messageId);
+          : (sender ?? (await messageSenderOf(label.id, event.subject?.messageId)));
       const parties = receiptPartiesOf(event, label, messageSender);
       if (!parties) {
         throw new PouchError('ERR_LEDGER_BROKEN', `Event ${event.seq} names no parties of the exchange`);
@@ -210,14 +272,14 @@ export function createLedgerRecorder(deps: LedgerRecorderDeps) {
   async function settle(
     label: ExchangeLabel,
     event: LedgerEvent,
-    options: Pick<RecordOptions, 'projection' | 'labelChange'> = {},
+    options: Pick<RecordOptions, 'projection' | 'labelChange' | 'messageSender'> = {},
   ): Promise<void> {
     try {
       await project(label, event, options.labelChange);
     } catch (error) {
       if (options.projection !== 'best-effort') throw error;
     }
-    await issueReceipt(label, event);
+    await issueReceipt(label, event, options.messageSender);
     await observe(event);
   }
 
@@ -234,6 +296,7 @@ export function createLedgerRecorder(deps: LedgerRecorderDeps) {
           return decided;
         },
         options.eventId,
+        0,
       );
       await observe(recorded.event);
       return recorded;
@@ -249,11 +312,22 @@ export function createLedgerRecorder(deps: LedgerRecorderDeps) {
       decide: (status: ExchangeState) => Decided,
       options: RecordOptions = {},
     ): Promise<Recorded> {
-      const recorded = await appendOnce(label.id, (head) => decide(statusAt(head)), options.eventId);
+      // The label never runs ahead of the chain, so the next event is at least one past the seq it shows.
+      const recorded = await appendOnce(
+        label.id,
+        (head) => decide(statusAt(head)),
+        options.eventId,
+        label.ledgerSeq + 1,
+      );
       await settle(label, recorded.event, options);
       return recorded;
     },
 
+    /**
+     * The event of a keyed effect (recorded with `eventId: id`), found through the effect index: two point reads,
+     * whatever the chain's length. Undefined when the effect was never recorded.
+     */
+    find,
     settle,
     project,
     issueReceipt,

@@ -16,7 +16,6 @@ import { createHash } from 'node:crypto';
 import type { Principal } from '../../shared/domain/identity/types.ts';
 import type { LedgerEvent } from '../../shared/domain/ledger/event.ts';
 import type { ExchangeLabel } from '../ports/exchange-repository.ts';
-import type { LedgerStore } from '../ports/ledger-store.ts';
 import { type RateLimiter, windowStartOf } from '../ports/rate-limits.ts';
 import { actorOf, type LedgerRecorder } from './ledger-recorder.ts';
 
@@ -25,9 +24,8 @@ export type ReadAction = 'auditor.viewed' | 'custody.exported';
 export type ReadView = 'exchange' | 'timeline' | 'bundle';
 
 export interface ReadRecordsDeps {
+  /** Records the window's event, and finds it by its id (the effect index: no chain read). */
   readonly recorder: LedgerRecorder;
-  /** Read only: the window's event is looked up by id. */
-  readonly ledger: Pick<LedgerStore, 'read'>;
   readonly limiter: RateLimiter;
   readonly intervalSeconds: number;
   readonly now?: () => Date;
@@ -61,10 +59,6 @@ export function createReadRecords(deps: ReadRecordsDeps) {
   const delays = deps.settleDelaysMs ?? defaultSettleDelaysMs;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
 
-  async function findEvent(chain: string, id: string): Promise<LedgerEvent | undefined> {
-    return (await deps.ledger.read(chain)).find((e) => e.id === id);
-  }
-
   return {
     /**
      * Record `principal`'s read of `label` unless this window already holds it; resolves with the window's
@@ -87,7 +81,7 @@ export function createReadRecords(deps: ReadRecordsDeps) {
       if (!first.allowed) {
         for (const delay of [0, ...delays]) {
           if (delay > 0) await sleep(delay);
-          const recorded = await findEvent(label.id, eventId);
+          const recorded = await deps.recorder.find(label.id, eventId);
           if (recorded) return recorded;
         }
       }

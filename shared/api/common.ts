@@ -37,6 +37,15 @@ export const MediaTypeSchema = z
   );
 
 export const UrgencySchema = z.enum(URGENCIES);
+
+/**
+ * A label's deadline: the date by which the answer is needed, as the request form gives it (`2026-04-01`), or an
+ * instant (`2026-04-01T12:00:00Z`). Kept as given, so that the label and the sealed request say the same thing.
+ */
+export const DeadlineSchema = z.union([z.iso.date(), z.iso.datetime()]);
+
+/** A reference of either party for the case (`--reference`): printable, at most 100 characters. */
+export const ReferenceSchema = printableText(1, 100);
 export type { Urgency } from '../domain/exchange/urgency.ts';
 
 /** Every message id: `msg_` and 22 base64url characters (128 random bits), chosen by the sender. */

@@ -1,6 +1,7 @@
 // Wire schemas (core) of the directory of authorities: the public entries (members, keys, profile), the
 // operator's and admins' changes, and the directory audit log.
 import { z } from 'zod';
+import { BoundedProfileSchema, PROFILE_LIMITS } from '../directory/bounded-json.ts';
 import { kidPattern, languagePattern, treatyPattern } from '../domain/identity/patterns.ts';
 import {
   AUTHORITY_ROLES,
@@ -8,6 +9,7 @@ import {
   MEMBER_ROLES,
   MEMBER_STATUSES,
 } from '../domain/identity/types.ts';
+import { ChainHeadSchema, CheckpointSchema } from './custody.ts';
 
 export const AuthorityIdParamSchema = z
   .string()
@@ -68,6 +70,10 @@ export const MemberSchema = z
     role: z.string(),
     status: z.enum(MEMBER_STATUSES),
     keys: z.array(MemberKeySchema).readonly(),
+    keysStatement: z.string().optional().meta({
+      description:
+        "The member's keys as its authority signed them (kind member-keys): pinned clients trust only these",
+    }),
   })
   .meta({ id: 'Member' });
 export type MemberWire = z.output<typeof MemberSchema>;
@@ -108,6 +114,9 @@ export const AuthoritySchema = z
     languages: z.array(z.string()).readonly(),
     treaties: z.array(z.string()).readonly(),
     profile: RequirementProfileSchema,
+    profileStatement: z.string().optional().meta({
+      description: 'The requirement profile as the authority signed it (kind profile)',
+    }),
     members: z.array(MemberSchema).readonly(),
     updatedAt: z.string(),
   })
@@ -132,7 +141,7 @@ export const CreateAuthoritySchema = z
       .regex(/^[A-Z]{2}$/)
       .meta({ example: 'XA' }),
     ...authorityFields,
-    profile: z.record(z.string(), z.unknown()).optional(),
+    profile: BoundedProfileSchema.optional(),
     firstAdmin: z.strictObject({ displayName: nonEmptyText(200), jwk: JwkInputSchema }),
     authorityKey: JwkInputSchema.optional().meta({
       description: "The authority's own key, handed to the operator at onboarding",
@@ -236,6 +245,16 @@ export const MemberKeyHistorySchema = z
   .meta({ id: 'MemberKeyHistory' });
 export type MemberKeyHistoryWire = z.output<typeof MemberKeyHistorySchema>;
 
+export const SetMemberKeysSchema = z
+  .strictObject({
+    statement: compactJws.meta({
+      description:
+        "The member's keys signed by the authority key (kind member-keys, the next version); each listed key must be one the member holds",
+    }),
+  })
+  .meta({ id: 'SetMemberKeys' });
+export type SetMemberKeysRequest = z.input<typeof SetMemberKeysSchema>;
+
 export const AddMemberSchema = z
   .strictObject({ displayName: nonEmptyText(200), role: z.enum(MEMBER_ROLES), jwk: JwkInputSchema })
   .meta({ id: 'AddMember' });
@@ -251,9 +270,28 @@ export const AddKeySchema = z
   })
   .meta({ id: 'AddKey' });
 
-export const RequirementProfileInputSchema = z
-  .record(z.string(), z.unknown())
-  .meta({ id: 'RequirementProfileInput' });
+export const RequirementProfileInputSchema = BoundedProfileSchema.meta({
+  id: 'RequirementProfileInput',
+  description: `A bare profile (only for an authority without an authority key), at most ${PROFILE_LIMITS.maxDepth} levels deep and ${PROFILE_LIMITS.maxBytes} bytes`,
+});
+
+export const PublishProfileSchema = z
+  .union([
+    z.strictObject({
+      statement: z
+        .string()
+        .max(96 * 1024)
+        .regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/)
+        .meta({ description: 'A profile statement signed by the authority key (the next version)' }),
+    }),
+    RequirementProfileInputSchema,
+  ])
+  .meta({
+    id: 'PublishProfile',
+    description:
+      'The requirement profile as a statement signed by the authority key; a bare profile is refused (422 ERR_STATEMENT_INVALID) once the authority has an authority key',
+  });
+export type PublishProfileRequest = z.input<typeof PublishProfileSchema>;
 
 export const AuditRecordSchema = z
   .object({
@@ -283,3 +321,32 @@ export const AuditPageSchema = z.object({
   records: z.array(AuditRecordSchema).readonly(),
   cursor: z.string().optional(),
 });
+
+export const DirectoryLogQuerySchema = z.object({
+  from: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+});
+
+export const DirectoryLogSchema = z
+  .object({
+    entries: z.array(z.string()).readonly().meta({
+      description:
+        'Log lines {"body":...,"hash":"..."} in seq order (the ledger event format, chain `directory`)',
+    }),
+    next: z.number().optional().meta({ description: 'The `from` of the next page, when there is one' }),
+    head: ChainHeadSchema.nullable(),
+    checkpoint: z
+      .object({
+        checkpoint: CheckpointSchema,
+        treeSize: z.number(),
+        heads: z
+          .array(
+            z.object({ leafIndex: z.number(), head: ChainHeadSchema, proof: z.array(z.string()).readonly() }),
+          )
+          .readonly(),
+      })
+      .nullable()
+      .meta({ description: 'Every logged directory head with its inclusion proof in the latest checkpoint' }),
+  })
+  .meta({ id: 'DirectoryLog' });
+export type DirectoryLogWire = z.output<typeof DirectoryLogSchema>;

@@ -5,10 +5,11 @@ import { z } from 'zod';
 import { LINK_KINDS } from '../domain/clocks/lineage.ts';
 import { EXCHANGE_STATES, MESSAGE_KINDS } from '../domain/exchange/state-machine.ts';
 import {
+  DeadlineSchema,
   ExchangeKindSchema,
   IdSchema,
   MessageIdSchema,
-  printableText,
+  ReferenceSchema,
   Sha256Base64Schema,
   Sha256HexSchema,
   UrgencySchema,
@@ -74,7 +75,10 @@ export const SealedDocumentSchema = z
     documentId: z.string(),
     state: z.enum(['pending', 'committed']),
     sealedSize: z.number(),
-    /** Hex SHA-256 of the sealed bytes, declared at presign time and confirmed at commit. */
+    /**
+     * Hex SHA-256 of the sealed bytes, declared at presign time and confirmed at commit. Empty while a streamed
+     * upload is pending (it is given with the commit).
+     */
     sealedSha256: z.string(),
     createdAt: z.string(),
     committedAt: z.string().optional(),
@@ -108,6 +112,8 @@ export interface PartToPresign {
 export const CommittedPartSchema = z.object({
   partNumber: z.number().int().min(1).max(10_000),
   etag: z.string().min(1).max(200),
+  /** The part's SHA-256 (base64): required for a streamed upload, whose parts were not declared up front. */
+  sha256: Sha256Base64Schema.optional(),
 });
 
 /** A part the client has uploaded: the ETag storage answered and the part's SHA-256 (base64). */
@@ -127,12 +133,12 @@ export const CreateExchangeSchema = z
     kind: ExchangeKindSchema,
     urgency: UrgencySchema,
     requestedId: IdSchema,
-    requesterReference: printableText(1, 100),
+    requesterReference: ReferenceSchema,
     links: z
       .array(z.union([IdSchema, ExchangeLinkSchema]))
       .max(20)
       .optional(),
-    deadline: z.iso.datetime().optional(),
+    deadline: DeadlineSchema.optional(),
   })
   .meta({ id: 'CreateExchange' });
 export type CreateExchangeRequest = z.input<typeof CreateExchangeSchema>;
@@ -140,7 +146,11 @@ export type CreateExchangeRequest = z.input<typeof CreateExchangeSchema>;
 export const DeclareDocumentSchema = z
   .object({
     sealedSize: z.number().int().nonnegative(),
-    sealedSha256: Sha256HexSchema,
+    /**
+     * Required, except for a streamed multipart upload (no `partSha256s`): its bytes are sealed while they are
+     * uploaded, so each part's checksum comes with its presign and the whole-file digest with the commit.
+     */
+    sealedSha256: Sha256HexSchema.optional(),
     partSize: z.number().int().positive().optional(),
     partSha256s: z.array(Sha256Base64Schema).max(10_000).optional(),
   })
@@ -164,10 +174,16 @@ export type DeclaredDocument = z.output<typeof DeclaredDocumentSchema>;
 
 export const PresignPartsSchema = z.object({
   partNumbers: z.array(z.number().int().min(1).max(10_000)).min(1).max(10_000),
+  /** A streamed upload: each named part's SHA-256 (base64), in the order of `partNumbers`; the URL is bound to it. */
+  partSha256s: z.array(Sha256Base64Schema).min(1).max(10_000).optional(),
 });
 export const PresignedPartsSchema = z.object({ urls: z.array(PresignedPartSchema).readonly() });
 
-export const CommitDocumentSchema = z.object({ parts: z.array(CommittedPartSchema).max(10_000) });
+export const CommitDocumentSchema = z.object({
+  parts: z.array(CommittedPartSchema).max(10_000),
+  /** A streamed upload: the sender's whole-file SHA-256 (hex), known once the last part was sealed. */
+  sealedSha256: Sha256HexSchema.optional(),
+});
 export type CommitDocumentRequest = z.input<typeof CommitDocumentSchema>;
 
 export const CompletenessCheckSchema = z
@@ -184,7 +200,11 @@ export const PostMessageSchema = z
     messageId: MessageIdSchema,
     kind: z.enum(MESSAGE_KINDS),
     final: z.boolean().optional(),
-    requestedReference: printableText(1, 100).optional(),
+    /**
+     * The requested authority's own reference (its acknowledgement, usually). Only the requested side may give
+     * it; when the manifest carries label claims it must be the claims' `requestedReference`.
+     */
+    requestedReference: ReferenceSchema.optional(),
     documentIds: z.array(IdSchema).max(1000),
     manifest: z.string().min(20).max(200_000),
     check: CompletenessCheckSchema,

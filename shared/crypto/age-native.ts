@@ -31,7 +31,12 @@ import {
   parseAgeHeader,
 } from './age-header.ts';
 import { type AgeIdentity, type AgeRecipient, parseIdentity, parseRecipients } from './age-keys.ts';
-import { type SlotTransform, transformFile } from './file-pipeline.ts';
+import {
+  type OutputPart,
+  type PositionalReader,
+  type SlotTransform,
+  transformFile,
+} from './file-pipeline.ts';
 
 /** Plaintext bytes per STREAM chunk. */
 export const CHUNK_SIZE = 64 * 1024;
@@ -203,6 +208,101 @@ export async function sealFile(
   });
 }
 
+/** What {@link prepareSeal} returns: the sealed size, known before a byte is sealed, and the sealing itself. */
+export interface PreparedSeal {
+  /** The exact size of the sealed output for the planned plaintext size. */
+  readonly sealedSize: number;
+  /**
+   * Seal the input to `outputPath` on three threads, hashing the output in `partSize` slices on the same pass
+   * and reporting each slice once it is written (see transformFile). Reads at most the planned size; a file
+   * that is shorter or longer than planned is ERR_CONFLICT. A partial output is removed on failure.
+   */
+  run(
+    inputPath: string,
+    outputPath: string,
+    options: {
+      readonly partSize: number;
+      readonly onPart: (part: OutputPart) => void;
+      readonly onProgress?: (inputBytes: number) => void;
+      readonly mode?: number;
+    },
+  ): Promise<SealDigests & { readonly partSha256s: readonly string[] }>;
+}
+
+/**
+ * Prepare to seal a plaintext of `plaintextSize` bytes: the header (with its fresh file key) is built now, so
+ * the sealed size is known before sealing starts, and an upload of it can be declared first.
+ *
+ * @example
+ * const seal = await prepareSeal(recipients, (await stat(path)).size);
+ * await declare(seal.sealedSize);
+ * await seal.run(path, spool, { partSize, onPart: (part) => queue.push(part) });
+ */
+export async function prepareSeal(
+  recipients: readonly string[],
+  plaintextSize: number,
+): Promise<PreparedSeal> {
+  const { fileKey, header } = await buildHeader(parseRecipients(recipients));
+  const nonce = randomBytes(NONCE_SIZE);
+  const prefix = Buffer.concat([header, nonce]);
+  // Every chunk carries a tag, and an empty plaintext still has its one (empty, final) chunk.
+  const chunks = Math.max(1, Math.ceil(plaintextSize / CHUNK_SIZE));
+  const sealedSize = prefix.length + plaintextSize + chunks * TAG_SIZE;
+  let used = false;
+  return {
+    sealedSize,
+    async run(inputPath, outputPath, options) {
+      // One header, one file key, one nonce: a second run would reuse the STREAM nonces under the same key.
+      if (used) throw new PouchError('ERR_INVALID_STATE', 'A prepared seal runs once');
+      used = true;
+      const cipher = new PayloadCipher(derivePayloadKey(fileKey, nonce));
+      const partSha256s: string[] = [];
+      const input = await open(inputPath, 'r');
+      try {
+        const sides = await removeOnFailure(outputPath, () =>
+          transformFile(
+            {
+              handle: input,
+              offset: 0,
+              prefix: new Uint8Array(0),
+              onProgress: options.onProgress,
+              end: plaintextSize,
+            },
+            {
+              path: outputPath,
+              prefix,
+              ...(options.mode === undefined ? {} : { mode: options.mode }),
+              parts: {
+                size: options.partSize,
+                onPart(part) {
+                  partSha256s.push(part.sha256);
+                  options.onPart(part);
+                },
+              },
+            },
+            sealSlots(cipher),
+          ),
+        );
+        if (sides.input.size !== plaintextSize || sides.output.size !== sealedSize) {
+          await rm(outputPath, { force: true });
+          throw new PouchError('ERR_CONFLICT', 'The file changed while it was being sealed', {
+            details: { expectedSize: plaintextSize, actualSize: sides.input.size },
+          });
+        }
+        return {
+          plaintextSha256: sides.input.sha256,
+          plaintextSize: sides.input.size,
+          sealedSha256: sides.output.sha256,
+          sealedSize: sides.output.size,
+          partSha256s,
+        };
+      } finally {
+        await input.close();
+      }
+    },
+  };
+}
+
 /**
  * Open a sealed file into a plaintext file and return the digests. On any failure the partial plaintext is
  * removed, so unauthenticated or truncated content never stays on disk. A new plaintext file is created 0600:
@@ -214,36 +314,53 @@ export async function openFile(
   identities: readonly string[],
   options: FileOptions = {},
 ): Promise<SealDigests> {
-  const keys = prepareIdentities(identities);
+  prepareIdentities(identities);
   return withInputFile(inputPath, options, {
     stream: (source) => writeDigested(openStream(source, identities), outputPath, PLAINTEXT_MODE),
-    async threads(input) {
-      const { header } = await readHeader(readPieces(input, 0));
-      const fileKey = await unlockHeader(header, keys);
-      const nonce = Buffer.alloc(NONCE_SIZE);
-      const { bytesRead } = await input.read(nonce, 0, NONCE_SIZE, header.raw.length);
-      if (bytesRead < NONCE_SIZE) throw integrityError('file ends before the payload nonce');
-      const cipher = new PayloadCipher(derivePayloadKey(fileKey, nonce));
-      const sides = await removeOnFailure(outputPath, () =>
-        transformFile(
-          {
-            handle: input,
-            offset: header.raw.length + NONCE_SIZE,
-            prefix: Buffer.concat([header.raw, nonce]),
-            onProgress: options.onProgress,
-          },
-          { path: outputPath, prefix: new Uint8Array(0), mode: PLAINTEXT_MODE },
-          openSlots(cipher),
-        ),
-      );
-      return {
-        plaintextSha256: sides.output.sha256,
-        plaintextSize: sides.output.size,
-        sealedSha256: sides.input.sha256,
-        sealedSize: sides.input.size,
-      };
-    },
+    threads: (input) => openFromReader(input, outputPath, identities, options),
   });
+}
+
+/**
+ * Open sealed bytes read with positional reads (a file, or a download that is still arriving: the reader may
+ * wait) on three threads, as {@link openFile} does for large files. With `parts`, the sealed input is also
+ * hashed in `parts.size` slices on the same pass. The partial plaintext is removed on failure.
+ */
+export async function openFromReader(
+  input: PositionalReader,
+  outputPath: string,
+  identities: readonly string[],
+  options: {
+    readonly onProgress?: ((inputBytes: number) => void) | undefined;
+    readonly parts?: { readonly size: number; readonly onPart: (part: OutputPart) => void } | undefined;
+  } = {},
+): Promise<SealDigests> {
+  const keys = prepareIdentities(identities);
+  const { header } = await readHeader(readPieces(input, 0));
+  const fileKey = await unlockHeader(header, keys);
+  const nonce = Buffer.alloc(NONCE_SIZE);
+  const { bytesRead } = await input.read(nonce, 0, NONCE_SIZE, header.raw.length);
+  if (bytesRead < NONCE_SIZE) throw integrityError('file ends before the payload nonce');
+  const cipher = new PayloadCipher(derivePayloadKey(fileKey, nonce));
+  const sides = await removeOnFailure(outputPath, () =>
+    transformFile(
+      {
+        handle: input,
+        offset: header.raw.length + NONCE_SIZE,
+        prefix: Buffer.concat([header.raw, nonce]),
+        onProgress: options.onProgress,
+        parts: options.parts,
+      },
+      { path: outputPath, prefix: new Uint8Array(0), mode: PLAINTEXT_MODE },
+      openSlots(cipher),
+    ),
+  );
+  return {
+    plaintextSha256: sides.output.sha256,
+    plaintextSize: sides.output.size,
+    sealedSha256: sides.input.sha256,
+    sealedSize: sides.input.size,
+  };
 }
 
 /** Run one of the two file paths over the open input: by its size, unless `parallel` forces one. */
@@ -295,7 +412,7 @@ async function removeOnFailure<T>(outputPath: string, work: () => Promise<T>): P
 }
 
 /** Reads a file from `position` in 64 KiB pieces, for the header parser. */
-async function* readPieces(handle: FileHandle, position: number): AsyncGenerator<Buffer> {
+async function* readPieces(handle: PositionalReader, position: number): AsyncGenerator<Buffer> {
   for (;;) {
     const piece = Buffer.allocUnsafe(CHUNK_SIZE);
     const { bytesRead } = await handle.read(piece, 0, piece.length, position);

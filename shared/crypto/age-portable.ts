@@ -1,5 +1,5 @@
 // Crypto layer (runtime-neutral): age v1 seal/open over bytes and Web Streams via age-encryption, for browsers.
-import { Decrypter, Encrypter } from 'age-encryption';
+import { Decrypter, Encrypter, type ReadableStreamWithSize } from 'age-encryption';
 import { PouchError } from '../domain/errors.ts';
 import {
   concatBytes,
@@ -36,11 +36,14 @@ export async function openBytes(sealed: Uint8Array, identities: readonly string[
   }
 }
 
-/** Seal a Web stream of bytes; the result streams as it is read, in constant memory. */
+/**
+ * Seal a Web stream of bytes; the result streams as it is read, in constant memory, and tells the sealed size
+ * of a plaintext size (`size(n)`) before a byte is read, so an upload can be planned while it seals.
+ */
 export async function sealWebStream(
   plaintext: ReadableStream<Uint8Array>,
   recipients: readonly string[],
-): Promise<ReadableStream<Uint8Array>> {
+): Promise<ReadableStreamWithSize> {
   return createEncrypter(recipients).encrypt(plaintext);
 }
 
@@ -50,7 +53,7 @@ export async function sealWebStream(
  */
 export async function openWebStream(
   sealed: ReadableStream<Uint8Array>,
-  identities: readonly string[],
+  identities: readonly AgeIdentity[],
 ): Promise<ReadableStream<Uint8Array>> {
   const decrypter = createDecrypter(identities);
   const reader = sealed.getReader();
@@ -84,10 +87,18 @@ function createEncrypter(recipients: readonly string[]): Encrypter {
   return encrypter;
 }
 
-function createDecrypter(identities: readonly string[]): Decrypter {
+/**
+ * An age identity: its text (`AGE-SECRET-KEY-1…`), or, in a browser, a non-extractable X25519 CryptoKey
+ * (Web Crypto deriveBits), so the portal opens files without the identity ever being readable as bytes.
+ */
+export type AgeIdentity = string | CryptoKey;
+
+function createDecrypter(identities: readonly AgeIdentity[]): Decrypter {
   if (identities.length === 0) throw new PouchError('ERR_SEAL_NO_IDENTITY', 'No identity was given');
   const decrypter = new Decrypter();
-  for (const identity of identities) decrypter.addIdentity(parseIdentity(identity).text);
+  for (const identity of identities) {
+    decrypter.addIdentity(typeof identity === 'string' ? parseIdentity(identity).text : identity);
+  }
   return decrypter;
 }
 

@@ -1,7 +1,10 @@
 // Crypto layer: the exchange's compact JWS (ES256) for access tokens, receipts and checkpoints, built by hand over the Signer port (KMS or key file) and
-// verified either with jose (reference path) or with node:crypto and a key imported once (bulk path).
-import { createPublicKey, type KeyObject, verify as verifySignature } from 'node:crypto';
+// verified either with jose (reference path) or with a key imported once (bulk path: `#es256`, node:crypto in
+// Node, @noble/curves in the portal's build).
+
+import { base64urlnopad } from '@scure/base';
 import { compactVerify, type JWK } from 'jose';
+import { type Es256PublicKey, importEs256PublicKey, verifyEs256 } from '#es256';
 import { PouchError } from '../domain/errors.ts';
 import { canonicalJson } from '../domain/ledger/jcs.ts';
 import type { Signer } from './signer.ts';
@@ -35,7 +38,7 @@ export async function signCompactJws(signer: Signer, typ: string, payload: unkno
   const signingInput = `${encodeSegment(JSON.stringify(header))}.${encodeSegment(json)}`;
   let signature: Uint8Array;
   try {
-    signature = await signer.sign(Buffer.from(signingInput, 'ascii'));
+    signature = await signer.sign(new TextEncoder().encode(signingInput));
   } catch (error) {
     throw error instanceof PouchError
       ? error
@@ -43,7 +46,7 @@ export async function signCompactJws(signer: Signer, typ: string, payload: unkno
   }
   if (signature.length !== 64)
     throw new PouchError('ERR_SIGNER', 'An ES256 signature must be 64 bytes (r||s)');
-  return `${signingInput}.${Buffer.from(signature).toString('base64url')}`;
+  return `${signingInput}.${base64urlnopad.encode(signature)}`;
 }
 
 /**
@@ -68,7 +71,7 @@ export async function verifyCompactJwsWithJose(
 
 /**
  * A synchronous verifier for many tokens under one key: the JWK is imported once as a KeyObject and every token
- * is checked with node:crypto `verify` (no WebCrypto promise per token). Same checks as the jose path.
+ * is checked synchronously through `#es256` (no WebCrypto promise per token). Same checks as the jose path.
  *
  * @example
  * const verify = createCompactJwsVerifier(await signer.publicJwk(), RECEIPT_TYP);
@@ -100,31 +103,25 @@ export function createCompactJwsVerifier(publicJwk: PublicJwk, typ: string): (jw
     if (s.length !== 86 || !B64URL.test(s) || !CANONICAL_LAST_64.includes(s.charAt(85))) {
       throw invalid('The signature is not 64 bytes of canonical base64url');
     }
-    const signature = Buffer.from(s, 'base64url');
-    if (signature.length !== 64) {
+    const payload = jws.slice(first + 1, second);
+    const signature = decodeSegment(s);
+    if (signature?.length !== 64 || !B64URL.test(payload)) {
       throw invalid('The signature is not 64 bytes of canonical base64url');
     }
-    const ok = verifySignature(
-      'sha256',
-      Buffer.from(jws.slice(0, second), 'latin1'),
-      { key, dsaEncoding: 'ieee-p1363' },
-      signature,
-    );
-    if (!ok) throw invalid('The signature does not verify');
-    return parsePayload(Buffer.from(jws.slice(first + 1, second), 'base64url').toString('utf8'));
+    if (!verifyEs256(key, new TextEncoder().encode(jws.slice(0, second)), signature)) {
+      throw invalid('The signature does not verify');
+    }
+    return parsePayload(new TextDecoder().decode(decodeSegment(payload)));
   };
 }
 
-/** Import an EC P-256 public JWK as a node:crypto KeyObject; private members are refused. */
-export function importPublicKey(publicJwk: PublicJwk): KeyObject {
+/** Import an EC P-256 public JWK once for the bulk path (`#es256`); private members are refused. */
+export function importPublicKey(publicJwk: PublicJwk): Es256PublicKey {
   if (publicJwk.kty !== 'EC' || publicJwk.crv !== 'P-256' || publicJwk.d !== undefined) {
     throw invalid('The verification key must be a public EC P-256 JWK');
   }
   try {
-    return createPublicKey({
-      key: { kty: 'EC', crv: 'P-256', x: publicJwk.x, y: publicJwk.y } as import('node:crypto').JsonWebKey,
-      format: 'jwk',
-    });
+    return importEs256PublicKey(publicJwk);
   } catch (error) {
     throw new PouchError('ERR_SIGNATURE_INVALID', 'The verification key is not usable', { cause: error });
   }
@@ -138,7 +135,7 @@ function checkSegments(jws: string): [string, string, string] {
     if (
       part.length === 0 ||
       !B64URL.test(part) ||
-      Buffer.from(part, 'base64url').toString('base64url') !== part
+      base64urlnopad.encode(decodeSegment(part) ?? new Uint8Array()) !== part
     ) {
       throw invalid('A JWS segment is not canonical base64url');
     }
@@ -157,7 +154,7 @@ function checkHeader(header: Record<string, unknown>, publicJwk: PublicJwk, typ:
 }
 
 function parseSegment(segment: string, what: string): Record<string, unknown> {
-  const value = parseJson(Buffer.from(segment, 'base64url').toString('utf8'), what);
+  const value = parseJson(new TextDecoder().decode(decodeSegment(segment)), what);
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw invalid(`The ${what} is not an object`);
   return value as Record<string, unknown>;
@@ -176,7 +173,16 @@ function parseJson(text: string, what: string): unknown {
 }
 
 function encodeSegment(text: string): string {
-  return Buffer.from(text, 'utf8').toString('base64url');
+  return base64urlnopad.encode(new TextEncoder().encode(text));
+}
+
+/** The bytes of a base64url segment, or undefined when it is not base64url (the callers then refuse it). */
+function decodeSegment(segment: string): Uint8Array | undefined {
+  try {
+    return base64urlnopad.decode(segment);
+  } catch {
+    return undefined;
+  }
 }
 
 function invalid(message: string): PouchError {

@@ -1,5 +1,4 @@
 // Crypto layer (Node fast path): a file-to-file slot transform over three threads, used to seal and open large files.
-import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 
@@ -26,14 +25,33 @@ export interface SideDigest {
   readonly size: number;
 }
 
+/** Positional reads, as a FileHandle does them; a reader may wait for bytes still arriving (a download). */
+export interface PositionalReader {
+  read(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+}
+
 export interface PipelineInput {
-  /** An open input file; it is read from `offset` with positional reads and not closed here. */
-  readonly handle: FileHandle;
+  /** An open input file (or a reader like one); it is read from `offset` with positional reads and not closed here. */
+  readonly handle: PositionalReader;
   readonly offset: number;
   /** Input bytes before `offset` that the caller already consumed (a header): hashed, not transformed. */
   readonly prefix: Uint8Array;
   /** Called after each slot with the input bytes done so far, prefix included. */
   readonly onProgress?: ((inputBytes: number) => void) | undefined;
+  /** Read no further than this position (the size a caller planned for; a file that grew is cut here). */
+  readonly end?: number | undefined;
+  /** Also hash the input (prefix included) in slices of `size` bytes, as {@link PipelineOutput.parts} does. */
+  readonly parts?: { readonly size: number; readonly onPart: (part: OutputPart) => void } | undefined;
+}
+
+/** One `size`-byte slice of the output, hashed and written; the last one may be shorter. */
+export interface OutputPart {
+  /** 1-based, as storage numbers parts. */
+  readonly partNumber: number;
+  /** SHA-256 of the slice, base64 (storage's checksum form). */
+  readonly sha256: string;
+  /** Output bytes written so far: the slice ends here, and everything before it is in the file. */
+  readonly end: number;
 }
 
 export interface PipelineOutput {
@@ -43,6 +61,11 @@ export interface PipelineOutput {
   readonly prefix: Uint8Array;
   /** File mode if the file is created (before the umask); 0o666 when absent. */
   readonly mode?: number;
+  /**
+   * Also hash the output in slices of `size` bytes (the multipart upload's parts), on the same pass; each slice
+   * is reported once its bytes are written, so an uploader can send it while later slices are being sealed.
+   */
+  readonly parts?: { readonly size: number; readonly onPart: (part: OutputPart) => void } | undefined;
 }
 
 /** Slots per side: enough that reading, transforming, hashing and writing all overlap; memory stays fixed. */
@@ -64,8 +87,8 @@ export async function transformFile(
   work: SlotTransform,
 ): Promise<{ input: SideDigest; output: SideDigest }> {
   const output = await open(target.path, 'w', target.mode);
-  const reads = new SlotRing(work.inputSlotBytes);
-  const writes = new SlotRing(work.outputSlotBytes, output.fd);
+  const reads = new SlotRing(work.inputSlotBytes, undefined, source.parts);
+  const writes = new SlotRing(work.outputSlotBytes, output.fd, target.parts);
   try {
     reads.sendBytes(source.prefix);
     writes.sendBytes(target.prefix);
@@ -74,8 +97,9 @@ export async function transformFile(
       await reads.whenFree(slot);
       const buffer = reads.slot(slot);
       let length = 0;
-      while (length < buffer.length) {
-        const { bytesRead } = await source.handle.read(buffer, length, buffer.length - length, position);
+      const room = Math.min(buffer.length, (source.end ?? Number.POSITIVE_INFINITY) - position);
+      while (length < room) {
+        const { bytesRead } = await source.handle.read(buffer, length, room - length, position);
         if (bytesRead === 0) break;
         length += bytesRead;
         position += bytesRead;
@@ -123,19 +147,44 @@ const SLOT_WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
 const { writeSync } = require('node:fs');
-const { memory, slotBytes, fd } = workerData;
+const { memory, slotBytes, fd, partSize } = workerData;
 const hash = createHash('sha256');
 let size = 0;
+let part = partSize ? createHash('sha256') : undefined;
+let inPart = 0;
+let partNumber = 0;
+function endPart() {
+  partNumber += 1;
+  parentPort.postMessage({ type: 'part', partNumber, sha256: part.digest('base64'), end: size });
+  part = createHash('sha256');
+  inPart = 0;
+}
 function take(view) {
   hash.update(view);
-  size += view.length;
-  if (fd === undefined) return;
-  for (let done = 0; done < view.length; ) done += writeSync(fd, view, done, view.length - done);
+  if (fd !== undefined) {
+    for (let done = 0; done < view.length; ) done += writeSync(fd, view, done, view.length - done);
+  }
+  if (part === undefined) {
+    size += view.length;
+    return;
+  }
+  // Parts are reported only after their bytes are written, so a reader of the file sees them whole.
+  for (let offset = 0; offset < view.length; ) {
+    const n = Math.min(view.length - offset, partSize - inPart);
+    part.update(view.subarray(offset, offset + n));
+    offset += n;
+    inPart += n;
+    size += n;
+    if (inPart === partSize) endPart();
+  }
 }
 parentPort.on('message', (message) => {
   try {
     if (message.type === 'bytes') return take(message.bytes);
-    if (message.type === 'finish') return parentPort.postMessage({ type: 'digest', sha256: hash.digest('hex'), size });
+    if (message.type === 'finish') {
+      if (part !== undefined && (inPart > 0 || partNumber === 0)) endPart();
+      return parentPort.postMessage({ type: 'digest', sha256: hash.digest('hex'), size });
+    }
     take(new Uint8Array(memory, message.slot * slotBytes, message.length));
     parentPort.postMessage({ type: 'free', slot: message.slot });
   } catch (error) {
@@ -145,6 +194,7 @@ parentPort.on('message', (message) => {
 
 type WorkerReply =
   | { type: 'free'; slot: number }
+  | ({ type: 'part' } & OutputPart)
   | { type: 'digest'; sha256: string; size: number }
   | { type: 'error'; message: string; code?: string };
 
@@ -161,12 +211,22 @@ class SlotRing {
   constructor(
     private readonly slotBytes: number,
     fd?: number,
+    parts?: PipelineOutput['parts'],
   ) {
     this.memory = new SharedArrayBuffer(slotBytes * SLOTS);
-    this.worker = new Worker(SLOT_WORKER, { eval: true, workerData: { memory: this.memory, slotBytes, fd } });
+    this.worker = new Worker(SLOT_WORKER, {
+      eval: true,
+      workerData: { memory: this.memory, slotBytes, fd, partSize: parts?.size },
+    });
     this.worker.on('message', (reply: WorkerReply) => {
       if (reply.type === 'free') this.settle(reply.slot);
-      else if (reply.type === 'digest') this.digest?.resolve({ sha256: reply.sha256, size: reply.size });
+      else if (reply.type === 'part') {
+        try {
+          parts?.onPart({ partNumber: reply.partNumber, sha256: reply.sha256, end: reply.end });
+        } catch (error) {
+          this.fail(error instanceof Error ? error : new Error(String(error)));
+        }
+      } else if (reply.type === 'digest') this.digest?.resolve({ sha256: reply.sha256, size: reply.size });
       else this.fail(Object.assign(new Error(reply.message), reply.code ? { code: reply.code } : {}));
     });
     this.worker.on('error', (error) => this.fail(error));

@@ -1,7 +1,8 @@
 // Core crypto (shared by the client and the server): the multipart form of a sealed document's digest. For
 // a multipart upload storage verifies each part's SHA-256 and their composite, never the whole file, so that
 // composite is what the exchange records and signs, and what the sender's manifest binds (docs/custody-bundle.md).
-import { createHash } from 'node:crypto';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { base64, hex } from '@scure/base';
 import { PouchError } from '../domain/errors.ts';
 import { PARTS_DIGEST_PATTERN } from '../domain/ledger/event.ts';
 
@@ -20,17 +21,17 @@ export function partsDigestOf(partSha256s: readonly string[]): string {
       details: { field: 'partSha256s' },
     });
   }
-  const outer = createHash('sha256');
+  const outer = sha256.create();
   for (const digest of partSha256s) {
-    const raw = Buffer.from(digest, 'base64');
-    if (raw.length !== 32) {
+    const raw = decodeBase64(digest);
+    if (raw?.length !== 32) {
       throw new PouchError('ERR_VALIDATION', 'A part digest is not a base64 SHA-256', {
         details: { field: 'partSha256s' },
       });
     }
     outer.update(raw);
   }
-  return `${outer.digest('hex')}-${partSha256s.length}`;
+  return `${hex.encode(outer.digest())}-${partSha256s.length}`;
 }
 
 /** The same composite as storage reports it (S3 `ChecksumSHA256` of a multipart object: base64 `…-N`). */
@@ -38,8 +39,8 @@ export function storageChecksumOfPartsDigest(partsDigest: string): string {
   if (!PARTS_DIGEST_PATTERN.test(partsDigest)) {
     throw new PouchError('ERR_VALIDATION', 'Not a multipart digest', { details: { field: 'partsDigest' } });
   }
-  const [hex, count] = partsDigest.split('-') as [string, string];
-  return `${Buffer.from(hex, 'hex').toString('base64')}-${count}`;
+  const [digestHex, count] = partsDigest.split('-') as [string, string];
+  return `${base64.encode(hex.decode(digestHex))}-${count}`;
 }
 
 /** The ledger form of a composite checksum storage reported (base64 `…-N` → hex `…-N`). */
@@ -50,5 +51,14 @@ export function partsDigestOfStorageChecksum(checksum: string): string {
       details: { field: 'sha256', actual: checksum },
     });
   }
-  return `${Buffer.from(match[1] as string, 'base64').toString('hex')}-${match[2]}`;
+  return `${hex.encode(base64.decode(match[1] as string))}-${match[2]}`;
+}
+
+/** Strict base64 (storage's checksum form); undefined when `text` is not base64. */
+function decodeBase64(text: string): Uint8Array | undefined {
+  try {
+    return base64.decode(text);
+  } catch {
+    return undefined;
+  }
 }

@@ -6,6 +6,7 @@ import type { PublicJwk } from '../crypto/compact-jws.ts';
 import { PouchError } from '../domain/errors.ts';
 import { type ChainHead, type Checkpoint, verifyChainHeadProof } from '../domain/ledger/checkpoint.ts';
 import { decodeEventLine, type LedgerEvent } from '../domain/ledger/event.ts';
+import { requestedReferenceSetBy } from '../domain/ledger/label-projection.ts';
 import {
   describeReceiptMismatch,
   isReceiptAction,
@@ -18,7 +19,14 @@ import {
   splitLineBatches,
 } from '../domain/ledger/stream-verifier.ts';
 import { verifyCheckpoint } from './checkpoints.ts';
-import { describeManifestMismatch, type Manifest, readManifestKid, verifyManifest } from './manifest.ts';
+import {
+  type ClaimedLabelView,
+  describeLabelMismatch,
+  describeManifestMismatch,
+  type Manifest,
+  readManifestKid,
+  verifyManifest,
+} from './manifest.ts';
 import { createReceiptVerifier } from './receipts.ts';
 
 /** `format` of the header line. */
@@ -139,6 +147,12 @@ export interface BundleSummary {
   readonly version: number;
   /** How many logged heads the bundle proves (each found in the chain with its hash). */
   readonly loggedHeads: number;
+  /**
+   * The exchange's label as the bundle carries it: once verified, its parties, kind, urgency, deadline and
+   * requester reference are the genesis event's, its requested reference the latest the ledger records, and
+   * every manifest's label claims agree with it.
+   */
+  readonly label: BundleLabel | undefined;
 }
 
 export type BundleVerification =
@@ -189,12 +203,14 @@ const SECTION = {
 
 /**
  * Verify a custody bundle offline, streaming, and name the first broken element. Checks, in bundle order: the
- * header; the label against the genesis event; the checkpoint's signature; the inclusion proof of the chain head
+ * header; the label against the genesis event (parties, kind, urgency, deadline, requester reference) and its
+ * requested reference against the latest one a `message.sent` set; the checkpoint's signature; the inclusion proof of the chain head
  * against the checkpoint root; each receipt's signature (and parties); each manifest's signature with the
  * sender's key; then every event's hash and link (stream verifier), each receipt against its event
  * (describeReceiptMismatch, with the parties receiptPartiesOf names for it), each manifest against its
  * `message.sent` event (sender, key valid at the event time, then describeManifestMismatch: kind, digests in the
- * form storage verified them, the sender's assertions), that every receipt-earning event has its receipt and
+ * form storage verified them, the sender's assertions, the requested reference) and its label claims against the
+ * label (describeLabelMismatch), that every receipt-earning event has its receipt and
  * every sent message its manifest, and that the chain reaches the checkpointed head with the same hash.
  *
  * @example
@@ -258,6 +274,8 @@ function createState(options: VerifyBundleOptions) {
   let verifier: StreamVerifier | undefined;
   let events = 0;
   let lastEvent: { seq: number; hash: string } | undefined;
+  /** The latest requested reference a `message.sent` set, up to the label's `ledgerSeq`. */
+  let requestedReference: string | undefined;
 
   const fail = (element: string, check: string, message: string): never => {
     throw new Broken(element, check, message);
@@ -516,6 +534,15 @@ function createState(options: VerifyBundleOptions) {
       if (d.requesterId !== label.requesterId || d.requestedId !== label.requestedId) {
         fail('label', 'parties', 'The label names other parties than the exchange.created event');
       }
+      const field = (['kind', 'urgency', 'requesterReference', 'deadline'] as const).find(
+        (f) => (d[f] ?? null) !== (label?.[f] ?? null),
+      );
+      if (field)
+        fail('label', field, `The label's ${field} is not the one the exchange.created event records`);
+    }
+    const setsReference = requestedReferenceSetBy(event);
+    if (setsReference !== undefined && (!label || !(seq > Number(label.ledgerSeq)))) {
+      requestedReference = setsReference;
     }
     if (isReceiptAction(event.action)) {
       if (!receipt) fail(`receipt seq ${seq}`, 'missing', `event ${seq} (${event.action}) has no receipt`);
@@ -581,6 +608,21 @@ function createState(options: VerifyBundleOptions) {
     if (mismatch === 'assertions') {
       fail(element, 'assertions', `${element}: the sender's assertions differ from event ${event.seq}`);
     }
+    if (mismatch === 'requestedReference') {
+      fail(element, 'label', `${element}: the requested reference differs from event ${event.seq}`);
+    }
+    const claims = m.manifest.label;
+    if (claims && label) {
+      const side = event.actor.authorityId === label.requesterId ? 'requester' : 'requested';
+      const field = describeLabelMismatch(claims, claimedViewOf(label), side);
+      if (field) {
+        fail(
+          element,
+          'label',
+          `${element}: the label the sender sealed under differs from the label (${field})`,
+        );
+      }
+    }
   }
 
   return {
@@ -615,6 +657,13 @@ function createState(options: VerifyBundleOptions) {
           `the chain ends at ${events} events, but the checkpoint log commits to seq ${highestLoggedSeq}`,
         );
       }
+      if (label && (label.requestedReference ?? undefined) !== requestedReference) {
+        fail(
+          'label',
+          'requestedReference',
+          "The label's requested reference is not the latest one the ledger records",
+        );
+      }
       for (const seq of receipts.keys()) {
         if (seq >= events)
           fail(`receipt seq ${seq}`, 'no event', `receipt ${seq} names an event the bundle lacks`);
@@ -637,8 +686,22 @@ function createState(options: VerifyBundleOptions) {
         checkpointedHead,
         version,
         loggedHeads: loggedHeads.size,
+        label,
       };
     },
+  };
+}
+
+/** The label fields label claims are compared with, read from a bundle's (loosely typed) label record. */
+function claimedViewOf(label: BundleLabel): ClaimedLabelView {
+  const text = (value: unknown) => (typeof value === 'string' ? value : '');
+  return {
+    requesterId: label.requesterId,
+    requestedId: label.requestedId,
+    kind: text(label.kind),
+    urgency: text(label.urgency),
+    ...(typeof label.deadline === 'string' ? { deadline: label.deadline } : {}),
+    requesterReference: text(label.requesterReference),
   };
 }
 

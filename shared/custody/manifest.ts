@@ -1,6 +1,7 @@
 // Content integrity (shared by the client and the server): the sender's signed manifest, a JWS that lists
 // every document of one message with both digests, bound to the exchange and message ids, and carries the
-// sender's own assertions (check result, `final`), which only the sender vouches for.
+// sender's own assertions (check result, `final`), which only the sender vouches for, and the label the sender
+// sealed the message under, which the exchange and the recipient's client compare with the label they see.
 import {
   CompactSign,
   type CryptoKey,
@@ -11,7 +12,13 @@ import {
   type KeyObject,
 } from 'jose';
 import { z } from 'zod';
-import { MediaTypeSchema } from '../api/common.ts';
+import {
+  DeadlineSchema,
+  ExchangeKindSchema,
+  MediaTypeSchema,
+  ReferenceSchema,
+  UrgencySchema,
+} from '../api/common.ts';
 import { PouchError } from '../domain/errors.ts';
 import {
   type DocumentDigest,
@@ -74,6 +81,25 @@ export const SenderAssertionsSchema = z.object({
 });
 export type SenderAssertions = z.infer<typeof SenderAssertionsSchema>;
 
+/**
+ * The label the sender sealed the message under, as the sender saw it: the counterpart it addressed and sealed to,
+ * and the exchange's kind, urgency, deadline and requester reference. The sender's claim, signed: the exchange
+ * refuses a post whose claims differ from its label (ERR_LABEL_MISMATCH), and the recipient's client and the
+ * bundle verifier compare them with the label they are shown. `requestedReference` appears only in a message of
+ * the requested side that sets it (`pouch reply … --reference`). Manifests written before claims were signed
+ * carry none.
+ */
+export const ManifestLabelSchema = z.object({
+  /** The authority the contents are addressed and sealed to: the other party of the exchange. */
+  recipientId: z.string().min(10).max(64),
+  kind: ExchangeKindSchema,
+  urgency: UrgencySchema,
+  deadline: DeadlineSchema.optional(),
+  requesterReference: ReferenceSchema,
+  requestedReference: ReferenceSchema.optional(),
+});
+export type ManifestLabel = z.infer<typeof ManifestLabelSchema>;
+
 export const ManifestSchema = z.object({
   v: z.literal(1),
   exchangeId: z.string().min(16).max(64),
@@ -84,8 +110,50 @@ export const ManifestSchema = z.object({
   iat: z.number().int().positive(),
   documents: z.array(ManifestDocumentSchema).max(1000),
   senderAssertions: SenderAssertionsSchema.optional(),
+  label: ManifestLabelSchema.optional(),
 });
 export type Manifest = z.infer<typeof ManifestSchema>;
+
+/** The label as the exchange keeps it (the fields label claims are compared with). */
+export interface ClaimedLabelView {
+  readonly requesterId: string;
+  readonly requestedId: string;
+  readonly kind: string;
+  readonly urgency: string;
+  readonly deadline?: string | undefined;
+  readonly requesterReference: string;
+}
+
+/** The label fields a manifest's claims can disagree on. */
+export type LabelClaimField =
+  | 'recipient'
+  | 'kind'
+  | 'urgency'
+  | 'deadline'
+  | 'requesterReference'
+  | 'requestedReference';
+
+/**
+ * The first field where a manifest's label claims disagree with a label, or undefined. `senderSide` is the side
+ * of the authority that signed the manifest: its recipient is the other party. The requester never claims the
+ * requested side's reference. (Whether the label's `requestedReference` is the latest one claimed is a question
+ * of the whole exchange, asked by its readers: fetch and the bundle verifier.)
+ * @example describeLabelMismatch(manifest.label, label, 'requester') // 'urgency' when the label was bent
+ */
+export function describeLabelMismatch(
+  claims: ManifestLabel,
+  label: ClaimedLabelView,
+  senderSide: 'requester' | 'requested',
+): LabelClaimField | undefined {
+  const recipient = senderSide === 'requester' ? label.requestedId : label.requesterId;
+  if (claims.recipientId !== recipient) return 'recipient';
+  if (claims.kind !== label.kind) return 'kind';
+  if (claims.urgency !== label.urgency) return 'urgency';
+  if ((claims.deadline ?? null) !== (label.deadline ?? null)) return 'deadline';
+  if (claims.requesterReference !== label.requesterReference) return 'requesterReference';
+  if (claims.requestedReference !== undefined && senderSide !== 'requested') return 'requestedReference';
+  return undefined;
+}
 
 /** Sign a manifest with the member's private key. */
 export async function signManifest(
@@ -175,11 +243,13 @@ export function ledgerDigestOf(entry: ManifestDocument): DocumentDigest {
  * `details.senderAssertions` must be the manifest's `senderAssertions`, member for member, or both absent).
  * Events written before sender assertions were signed carry `details.check` and `details.final` unsigned, and
  * their manifests carry no assertions: they pass, and those fields are then the sender's unsigned word.
+ * `requestedReference` (a manifest with label claims): the reference the event records as set by the message
+ * must be the one the claims give, or both absent.
  */
 export function describeManifestMismatch(
   manifest: Manifest,
   event: Pick<LedgerEvent, 'details' | 'documents'>,
-): 'kind' | 'documents' | 'assertions' | undefined {
+): 'kind' | 'documents' | 'assertions' | 'requestedReference' | undefined {
   if (event.details?.messageKind !== manifest.messageKind) return 'kind';
   const docs = event.documents ?? [];
   if (
@@ -194,5 +264,11 @@ export function describeManifestMismatch(
   const signed = manifest.senderAssertions;
   if ((recorded === undefined) !== (signed === undefined)) return 'assertions';
   if (signed !== undefined && canonicalJson(recorded) !== canonicalJson(signed)) return 'assertions';
+  if (
+    manifest.label !== undefined &&
+    (manifest.label.requestedReference ?? null) !== (event.details?.requestedReference ?? null)
+  ) {
+    return 'requestedReference';
+  }
   return undefined;
 }

@@ -1,6 +1,6 @@
 // Core (shared by the exchange, the CLI and the browser portal): directory statements — what an authority says
-// about itself (its age recipients, the rotation of its authority key), signed by its authority key as a compact
-// JWS. The exchange verifies and stores them; every client verifies them again against the fingerprint it pinned
+// about itself (its age recipients, its members' signing keys, its requirement profile, the rotation of its
+// authority key), signed by its authority key as a compact JWS. The exchange verifies and stores them; every client verifies them again against the fingerprint it pinned
 // out of band, so the operator, who serves the directory, cannot swap an authority's keys unseen (issue 12,
 // finding 3). Web-standard only (jose over Web Crypto).
 import {
@@ -14,12 +14,13 @@ import {
 } from 'jose';
 import { z } from 'zod';
 import { PouchError } from '../domain/errors.ts';
+import { BoundedProfileSchema } from './bounded-json.ts';
 
 /** Explicit JOSE `typ`, so a statement can never pass as a token, receipt or manifest (RFC 8725 §3.11). */
 export const DIRECTORY_STATEMENT_TYP = 'pouch-directory-statement+jwt';
 
 /** What a statement is about. */
-export const STATEMENT_KINDS = ['recipients', 'authority-key'] as const;
+export const STATEMENT_KINDS = ['recipients', 'authority-key', 'member-keys', 'profile'] as const;
 export type StatementKind = (typeof STATEMENT_KINDS)[number];
 
 const b64url32 = z.string().regex(/^[A-Za-z0-9_-]{43}$/);
@@ -31,10 +32,28 @@ export const AuthorityJwkSchema = z.union([
 ]);
 export type AuthorityJwk = z.infer<typeof AuthorityJwkSchema>;
 
+/** One member key as its authority signs it: the public key, and when it was revoked (absent while active). */
+const SignedMemberKeySchema = z.strictObject({
+  kid: z.string().min(1).max(128),
+  jwk: AuthorityJwkSchema,
+  revokedAt: z.iso.datetime().optional(),
+});
+export type SignedMemberKey = z.infer<typeof SignedMemberKeySchema>;
+
 const contentSchemas = {
   recipients: z.strictObject({ recipients: z.array(z.string().min(1).max(4096)).min(1).max(16) }),
   /** The next authority key, signed by the current one. */
   'authority-key': z.strictObject({ jwk: AuthorityJwkSchema }),
+  /**
+   * The signing keys of one member that clients may trust for its manifests (versions count per member). A key
+   * an admin added at the exchange but the authority key never signed is not among them.
+   */
+  'member-keys': z.strictObject({
+    memberId: z.string().min(1).max(80),
+    keys: z.array(SignedMemberKeySchema).max(20),
+  }),
+  /** The requirement profile; the statement's version is the profile's version. */
+  profile: z.strictObject({ profile: BoundedProfileSchema }),
 } as const;
 export type StatementContent<K extends StatementKind> = z.infer<(typeof contentSchemas)[K]>;
 
@@ -182,27 +201,26 @@ export async function resolveAuthorityKeyChain(
   return { current, fingerprints };
 }
 
-/** What a client needs from a directory entry to trust its recipients. */
-export interface SignedRecipientsEntry {
+/** What a client needs from a directory entry to trust what its authority signed. */
+export interface SignedDirectoryEntry {
   readonly id: string;
   readonly authorityKey?: { readonly chain: AuthorityKeyChain } | undefined;
   readonly recipientsStatement?: string | undefined;
+  readonly profileStatement?: string | undefined;
+  readonly members?:
+    | ReadonlyArray<{ readonly id: string; readonly keysStatement?: string | undefined }>
+    | undefined;
 }
 
 /**
- * The age recipients an authority signed, checked against the fingerprint the client pinned: the pinned key
- * must be in the authority-key chain (a pin taken before a rotation follows the rotations the pinned key
- * signed), and the recipients statement must be signed by the chain's current key. Throws
- * ERR_AUTHORITY_PIN_MISMATCH when the pinned key is not in the chain, ERR_STATEMENT_INVALID when anything is
- * missing or does not verify.
- *
- * @example
- * const recipients = await verifyPinnedRecipients(entry, pins.get(entry.id));
+ * The authority's current key, once the pinned fingerprint is found in its authority-key chain (a pin taken
+ * before a rotation follows the rotations the pinned key signed). Throws ERR_AUTHORITY_PIN_MISMATCH when the
+ * pinned key is not in the chain, ERR_STATEMENT_INVALID when there is no chain or a rotation does not verify.
  */
-export async function verifyPinnedRecipients(
-  entry: SignedRecipientsEntry,
+export async function resolvePinnedAuthorityKey(
+  entry: SignedDirectoryEntry,
   pinnedFingerprint: string,
-): Promise<string[]> {
+): Promise<AuthorityJwk> {
   if (!entry.authorityKey) throw invalid(`Authority ${entry.id} has no authority key in the directory`);
   const { current, fingerprints } = await resolveAuthorityKeyChain(entry.id, entry.authorityKey.chain);
   if (!fingerprints.includes(pinnedFingerprint)) {
@@ -212,10 +230,84 @@ export async function verifyPinnedRecipients(
       { details: { authorityId: entry.id, pinned: pinnedFingerprint, served: fingerprints.at(-1) } },
     );
   }
+  return current;
+}
+
+/**
+ * The age recipients an authority signed, checked against the fingerprint the client pinned
+ * (resolvePinnedAuthorityKey), signed by the chain's current key. Throws ERR_AUTHORITY_PIN_MISMATCH or
+ * ERR_STATEMENT_INVALID.
+ *
+ * @example
+ * const recipients = await verifyPinnedRecipients(entry, pins.get(entry.id));
+ */
+export async function verifyPinnedRecipients(
+  entry: SignedDirectoryEntry,
+  pinnedFingerprint: string,
+): Promise<string[]> {
+  const current = await resolvePinnedAuthorityKey(entry, pinnedFingerprint);
   if (!entry.recipientsStatement) throw invalid(`Authority ${entry.id} publishes no signed recipients`);
   const statement = await verifyDirectoryStatement(entry.recipientsStatement, current, {
     authorityId: entry.id,
     kind: 'recipients',
   });
   return [...statement.content.recipients];
+}
+
+/**
+ * The signing keys of one member as its authority signed them, checked against the pinned fingerprint: only
+ * these may verify a manifest that member signed. A key the exchange lists but no statement signs (an admin
+ * planted it, or the operator wrote it into the table) is not returned. Throws ERR_AUTHORITY_PIN_MISMATCH or
+ * ERR_STATEMENT_INVALID (no statement, or one that does not verify or names another member).
+ *
+ * @example
+ * const keys = await verifyPinnedMemberKeys(entry, pin.fingerprint, memberId);
+ */
+export async function verifyPinnedMemberKeys(
+  entry: SignedDirectoryEntry,
+  pinnedFingerprint: string,
+  memberId: string,
+): Promise<{ keys: SignedMemberKey[]; version: number }> {
+  const current = await resolvePinnedAuthorityKey(entry, pinnedFingerprint);
+  const jws = entry.members?.find((m) => m.id === memberId)?.keysStatement;
+  if (!jws) throw invalid(`Authority ${entry.id} has signed no keys for member ${memberId}`);
+  const statement = await verifyDirectoryStatement(jws, current, {
+    authorityId: entry.id,
+    kind: 'member-keys',
+  });
+  if (statement.content.memberId !== memberId) {
+    throw invalid(`The keys statement served for member ${memberId} is about another member`);
+  }
+  return { keys: [...statement.content.keys], version: statement.version };
+}
+
+/**
+ * The requirement profile as its authority signed it, checked against the pinned fingerprint, with its version.
+ * Throws ERR_AUTHORITY_PIN_MISMATCH or ERR_STATEMENT_INVALID.
+ */
+export async function verifyPinnedProfile(
+  entry: SignedDirectoryEntry,
+  pinnedFingerprint: string,
+): Promise<Record<string, unknown> & { version: number }> {
+  const current = await resolvePinnedAuthorityKey(entry, pinnedFingerprint);
+  if (!entry.profileStatement) throw invalid(`Authority ${entry.id} publishes no signed requirement profile`);
+  const statement = await verifyDirectoryStatement(entry.profileStatement, current, {
+    authorityId: entry.id,
+    kind: 'profile',
+  });
+  return { ...statement.content.profile, version: statement.version };
+}
+
+/**
+ * A member key as a `member-keys` statement lists it: its public members and its kid (the JWK's own `kid`, else
+ * its RFC 7638 fingerprint, as the exchange assigns it).
+ *
+ * @example
+ * const content = { memberId, keys: [await signedMemberKeyOf(officerPublicJwk)] };
+ */
+export async function signedMemberKeyOf(publicJwk: unknown, revokedAt?: string): Promise<SignedMemberKey> {
+  const jwk = toAuthorityJwk(publicJwk);
+  const given = (publicJwk as { kid?: unknown }).kid;
+  const kid = typeof given === 'string' ? given : await authorityKeyFingerprint(jwk);
+  return { kid, jwk, ...(revokedAt === undefined ? {} : { revokedAt }) };
 }

@@ -29,12 +29,19 @@ export type PouchErrorCode =
   | 'ERR_DIRECTORY_SCOPE'
   /** The member was deactivated by its authority's admins: none of its keys authenticate. */
   | 'ERR_MEMBER_DEACTIVATED'
+  /**
+   * The operator suspended the authority: its members do not authenticate (401) and no exchange may be opened
+   * to it (409).
+   */
+  | 'ERR_AUTHORITY_SUSPENDED'
   /** A directory statement is not signed by the authority's current key, or is malformed or stale. */
   | 'ERR_STATEMENT_INVALID'
   /** The client holds no pinned fingerprint for an authority it must trust (seal to, verify). */
   | 'ERR_AUTHORITY_NOT_PINNED'
   /** The authority key the directory serves does not chain to the fingerprint the client pinned. */
   | 'ERR_AUTHORITY_PIN_MISMATCH'
+  /** The directory serves an authority or member differently from the logged (checkpointed) directory history. */
+  | 'ERR_DIRECTORY_LOG_MISMATCH'
   // configuration and infrastructure
   | 'ERR_CONFIG'
   /** A client was pointed at plain http:// on a host that is not loopback. */
@@ -53,6 +60,11 @@ export type PouchErrorCode =
   | 'ERR_HASH_MISMATCH'
   | 'ERR_SIGNATURE_INVALID'
   | 'ERR_MANIFEST_INVALID'
+  /**
+   * What a label says (recipient, kind, urgency, deadline, references) disagrees with what the sender sealed:
+   * the checked draft, the label claims signed in the manifest, or the opened request.
+   */
+  | 'ERR_LABEL_MISMATCH'
   | 'ERR_LEDGER_CONFLICT'
   | 'ERR_LEDGER_BROKEN'
   /** A chain head that does not extend the head logged before for it, or two checkpoints that do not agree. */

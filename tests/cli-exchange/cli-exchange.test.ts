@@ -102,13 +102,12 @@ describe('pouch send, inbox, show, reply, fetch and open against the local excha
     const annex = join(work, 'annex.bin');
     const annexBytes = randomBytes(20 * 1024 * 1024);
     await writeFile(annex, annexBytes);
+    // The recipient, kind, urgency, deadline and reference come from the checked draft (finding 7).
     const sendArgs = [
       '--json',
       'send',
       '--to',
       southmark.authorityId,
-      '--reference',
-      'NL-2026-0042',
       '--link',
       preservation.exchangeId,
       '--draft',
@@ -140,7 +139,7 @@ describe('pouch send, inbox, show, reply, fetch and open against the local excha
     const inbox = await south(['inbox']);
     expect(inbox.code).toBe(0);
     expect(inbox.stdout).toContain(mla.exchangeId);
-    expect(inbox.stdout).toContain('NL-2026-0042');
+    expect(inbox.stdout).toContain('NL-MJ-2025-0042');
     const shown = json<{
       label: { status: string };
       side: string;

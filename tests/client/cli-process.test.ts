@@ -1,7 +1,7 @@
 // End-to-end tests of the `pouch` CLI as a subprocess: keys, one-line errors and exit codes, login and whoami
 // over real HTTP (against a protocol-exact fake until the real server lands), and age CLI interoperability.
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -81,7 +81,7 @@ describe('pouch CLI (subprocess)', () => {
     const run = await runPouch(['login', '--url', url, '--client-id', 'FR-MOJ:alice', '--key', 'alice'], {
       POUCH_HOME: home,
     });
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(8);
     expect(run.stderr).toBe(
       `pouch: cannot reach ${url} — is 'npm start' running? (set --url or POUCH_URL)\n`,
     );
@@ -123,7 +123,7 @@ describe('pouch CLI (subprocess)', () => {
 
   it('explains a missing profile on one line', async () => {
     const run = await runPouch(['whoami', '--profile', 'nobody'], { POUCH_HOME: home });
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(2);
     expect(run.stderr).toMatch(
       /^pouch: no profile named 'nobody' in .* — run 'pouch login --profile nobody [^\n]*\n$/,
     );
@@ -158,6 +158,35 @@ describe('pouch CLI (subprocess)', () => {
     expect(keygenRecipient.trim()).toBe(recipient);
   });
 
+  it('pouch open accepts ASCII-armoured age (age -a) as well as binary, and refuses damaged armour as a seal format error', async () => {
+    const run = await runPouch(['keys', 'new', '--seal', '--json', '--name', 'armoured'], {
+      POUCH_HOME: home,
+    });
+    const { recipient } = JSON.parse(run.stdout) as { recipient: string };
+    const plaintext = new TextEncoder().encode('evidence sealed with age -a');
+    const armoured = join(root, 'evidence.age.asc');
+    await writeFile(armoured, await runAge(['-a', '-r', recipient], plaintext));
+    expect((await readFile(armoured, 'utf8')).startsWith('-----BEGIN AGE ENCRYPTED FILE-----')).toBe(true);
+    const out = join(root, 'evidence.txt');
+    const opened = await runPouch(['open', armoured, '--identity', 'armoured', '--out', out], {
+      POUCH_HOME: home,
+    });
+    expect(opened.stderr).toBe('');
+    expect(opened.code).toBe(0);
+    expect(await readFile(out, 'utf8')).toBe('evidence sealed with age -a');
+    expect((await readdir(root)).filter((name) => name.startsWith('.evidence.txt'))).toEqual([]);
+
+    const damaged = join(root, 'damaged.age.asc');
+    const text = await readFile(armoured, 'utf8');
+    await writeFile(damaged, text.replace(/\n([A-Za-z0-9+/]{10})/, '\n!!!!!!!!!!'));
+    const refused = await runPouch(
+      ['--json', 'open', damaged, '--identity', 'armoured', '--out', join(root, 'damaged.txt')],
+      { POUCH_HOME: home },
+    );
+    expect(refused.code).toBe(1);
+    expect(JSON.parse(refused.stderr).error.code).toBe('ERR_SEAL_FORMAT');
+  });
+
   it('unlocks a protected identity with POUCH_PASSPHRASE and refuses a wrong one', async () => {
     const env = { POUCH_HOME: home, POUCH_PASSPHRASE: 'right passphrase' };
     // Created in-process with a low scrypt work factor to keep the test fast; the CLI reads the factor from the file.
@@ -171,7 +200,7 @@ describe('pouch CLI (subprocess)', () => {
       ...env,
       POUCH_PASSPHRASE: 'wrong',
     });
-    expect(wrong.code).toBe(1);
+    expect(wrong.code).toBe(7);
     expect(wrong.stderr).toBe(
       "pouch: wrong passphrase for key 'locked' — check POUCH_PASSPHRASE or type it again\n",
     );

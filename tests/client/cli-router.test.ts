@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineCommand } from '../../client/cli/command.ts';
 import { commands } from '../../client/cli/commands/index.ts';
+import { EXIT } from '../../client/cli/exit-codes.ts';
 import { runCli, validateRegistry } from '../../client/cli/router.ts';
 import { PouchApiError } from '../../client/sdk/api-error.ts';
 import { PouchError } from '../../shared/domain/errors.ts';
@@ -142,15 +143,15 @@ describe('runCli', () => {
     }
   });
 
-  it('maps failures to one plain line, exit 1, and a stack only with POUCH_DEBUG=1', async () => {
-    const cases: [string, RegExp][] = [
-      ['api', /^pouch: this signing key was revoked — .*\n$/],
-      ['pouch', /^pouch: something is off\n$/],
-      ['other', /^pouch: unexpected error: boom \(set POUCH_DEBUG=1 for details\)\n$/],
+  it('maps failures to one plain line, the exit code of their kind, and a stack only with POUCH_DEBUG=1', async () => {
+    const cases: [string, RegExp, number][] = [
+      ['api', /^pouch: this signing key was revoked — .*\n$/, EXIT.authentication],
+      ['pouch', /^pouch: something is off\n$/, EXIT.usage],
+      ['other', /^pouch: unexpected error: boom \(set POUCH_DEBUG=1 for details\)\n$/, EXIT.failed],
     ];
-    for (const [kind, pattern] of cases) {
+    for (const [kind, pattern, exitCode] of cases) {
       const { io, err } = createIo({ POUCH_HOME: home });
-      expect(await runCli(['fail', '--kind', kind], registry, io)).toBe(1);
+      expect(await runCli(['fail', '--kind', kind], registry, io)).toBe(exitCode);
       expect(err.join('')).toMatch(pattern);
     }
     const debug = createIo({ POUCH_HOME: home, POUCH_DEBUG: '1' });
@@ -160,14 +161,14 @@ describe('runCli', () => {
 
   it('reports errors as one JSON line on stderr with --json', async () => {
     const { io, err } = createIo({ POUCH_HOME: home });
-    expect(await runCli(['fail', '--kind', 'api', '--json'], registry, io)).toBe(1);
+    expect(await runCli(['fail', '--kind', 'api', '--json'], registry, io)).toBe(EXIT.authentication);
     expect(err).toHaveLength(1);
     expect(JSON.parse(err[0] ?? '')).toMatchObject({ error: { code: 'ERR_KEY_REVOKED' } });
   });
 
   it('asks for POUCH_PASSPHRASE instead of hanging when there is no terminal', async () => {
     const { io, err } = createIo({ POUCH_HOME: home });
-    expect(await runCli(['keys', 'new', '--name', 'p', '--passphrase'], registry, io)).toBe(1);
+    expect(await runCli(['keys', 'new', '--name', 'p', '--passphrase'], registry, io)).toBe(EXIT.usage);
     expect(err.join('')).toMatch(
       /^pouch: key 'p' needs a passphrase and there is no terminal — set POUCH_PASSPHRASE/,
     );

@@ -1,11 +1,13 @@
 // Tests for the CLI progress bar: number formatting, the line layout, and silence off a TTY or with --json.
 import { describe, expect, it } from 'vitest';
+import { createCommandContext } from '../../client/cli/command-context.ts';
 import {
   createProgressBar,
   formatBytes,
   formatDuration,
   formatProgressLine,
   formatRate,
+  PROGRESS_MIN_BYTES,
 } from '../../client/cli/progress.ts';
 
 function captureStream(isTTY: boolean) {
@@ -86,5 +88,70 @@ describe('createProgressBar', () => {
     json.advance(5);
     json.finish();
     expect([...pipe.chunks, ...tty.chunks]).toEqual([]);
+  });
+});
+
+describe('progress bar: threshold, resume speed and closing phase (issue 15)', () => {
+  it('draws no bar for a transfer below the threshold, and does for one above it', () => {
+    const small = captureStream(true);
+    const bar = createProgressBar({ total: 351, stream: small.stream, enabled: true, minTotalBytes: 4e6 });
+    bar.update(351);
+    bar.finish();
+    expect(small.chunks).toEqual([]);
+    const large = captureStream(true);
+    const big = createProgressBar({ total: 5e6, stream: large.stream, enabled: true, minTotalBytes: 4e6 });
+    big.update(5e6);
+    big.finish();
+    expect(large.chunks.length).toBeGreaterThan(0);
+  });
+
+  it('the CLI context applies the threshold to every bar (PROGRESS_MIN_BYTES)', () => {
+    expect(PROGRESS_MIN_BYTES).toBeGreaterThan(351);
+    const stderr = captureStream(true);
+    const ctx = createCommandContext(
+      { json: false, profile: undefined, url: undefined },
+      { stdout: captureStream(true).stream, stderr: stderr.stream, stdin: process.stdin, env: {} },
+    );
+    const bar = ctx.createProgress({ label: 'request.json', total: 351 });
+    bar.update(351);
+    bar.finish();
+    expect(stderr.chunks).toEqual([]);
+  });
+
+  it('measures speed from where a resumed transfer started, not over the bytes an earlier run stored', () => {
+    let clock = 0;
+    const { chunks, stream } = captureStream(true);
+    const bar = createProgressBar({ total: 10e9, stream, enabled: true, now: () => clock, minIntervalMs: 0 });
+    clock = 5;
+    bar.update(8.5e9); // parts stored by an earlier run, reported at once
+    clock = 2005;
+    bar.update(8.5e9 + 100e6); // 100 MB in 2 s
+    bar.finish();
+    const speeds = chunks.join('').match(/\d+(?:\.\d)? MB\/s/g) ?? [];
+    expect(speeds.length).toBeGreaterThan(0);
+    for (const speed of speeds) expect(Number.parseFloat(speed)).toBeLessThanOrEqual(50);
+    expect(chunks.join('')).toContain('50.0 MB/s');
+  });
+
+  it('shows the closing phase ("committing… Ns") once every byte is sent, until finish', () => {
+    let clock = 0;
+    const { chunks, stream } = captureStream(true);
+    const bar = createProgressBar({
+      total: 300e6,
+      stream,
+      enabled: true,
+      now: () => clock,
+      minIntervalMs: 0,
+      closingPhase: 'committing',
+    });
+    clock = 1000;
+    bar.update(150e6);
+    expect(chunks.at(-1)).not.toContain('committing');
+    clock = 2000;
+    bar.update(300e6);
+    expect(chunks.at(-1)).toContain('committing… 0s');
+    bar.finish();
+    expect(chunks.at(-1)).toBe('\n');
+    expect(chunks.at(-2)).not.toContain('committing');
   });
 });

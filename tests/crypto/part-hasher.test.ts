@@ -61,3 +61,28 @@ describe('createPartHasher', () => {
     expect(isPouchError(caught, 'ERR_VALIDATION')).toBe(true);
   });
 });
+
+describe('the browser binding (portal)', () => {
+  it('cuts and hashes exactly as the Node binding, whole digest included', async () => {
+    const { createWebPartHasher } = await import('../../shared/crypto/part-hasher-web.ts');
+    const bytes = randomBytes(3 * 1024 + 17);
+    for (const [chunkSize, partSize] of [
+      [100, 1024],
+      [1024, 1024],
+      [5000, 999],
+      [7, Number.POSITIVE_INFINITY],
+    ] as const) {
+      const node = feed(bytes, chunkSize, partSize, true);
+      const web = createWebPartHasher(partSize, { whole: true });
+      for (let offset = 0; offset < bytes.length; offset += chunkSize) {
+        web.update(bytes.subarray(offset, offset + chunkSize));
+      }
+      const digests = web.digest();
+      expect(digests.size).toBe(bytes.length);
+      expect(digests.parts.map((p) => Buffer.from(p).toString('hex'))).toEqual(
+        node.parts.map((p) => Buffer.from(p).toString('hex')),
+      );
+      expect(Buffer.from(digests.whole ?? []).toString('hex')).toBe(sha256(bytes));
+    }
+  });
+});

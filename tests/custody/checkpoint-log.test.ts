@@ -227,6 +227,6 @@ describe('checkpoint log', () => {
     const id = ids[0]!;
     expect((await call(a.member('auditor'), 'GET', `/v1/exchanges/${id}/inclusion-proof`)).status).toBe(200);
     expect((await call(c.member('auditor'), 'GET', `/v1/exchanges/${id}/inclusion-proof`)).status).toBe(404);
-    expect((await call(a.member('officer'), 'POST', '/v1/checkpoints')).status).toBe(404);
+    expect((await call(a.member('officer'), 'POST', '/v1/checkpoints')).status).toBe(403);
   });
 });

@@ -111,12 +111,14 @@ describe('denials: one 404 on the wire, who/what/why in the security log', () =>
     },
   );
 
-  it('a party’s admin is denied the exchange, its list and creating one; an officer is denied building a checkpoint', async () => {
+  it('a party’s admin is told its role falls short for the exchange and its list (403 ERR_FORBIDDEN), an officer for building a checkpoint; each is logged', async () => {
     const admin = a.member('admin');
     const mark = x.logger.lines.length;
-    expect((await request(admin, 'GET', `/v1/exchanges/${exchangeId}`)).status).toBe(404);
-    expect((await request(admin, 'GET', '/v1/exchanges')).status).toBe(404);
-    expect((await request(a.member('officer'), 'POST', '/v1/checkpoints')).status).toBe(404);
+    const read = await request(admin, 'GET', `/v1/exchanges/${exchangeId}`);
+    expect(read.status).toBe(403);
+    expect(((await read.json()) as { code: string }).code).toBe('ERR_FORBIDDEN');
+    expect((await request(admin, 'GET', '/v1/exchanges')).status).toBe(403);
+    expect((await request(a.member('officer'), 'POST', '/v1/checkpoints')).status).toBe(403);
     const logged = denialsSince(mark);
     expect(logged.map((l) => l.rule)).toEqual(['read-exchange-label', 'list-exchanges', 'build-checkpoints']);
     expect(logged[2]).toMatchObject({ who: whoOf(a.member('officer')) });

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../server/http/app.ts';
 import { ExchangeLabelSchema } from '../../shared/api/exchange.ts';
 import { signManifest } from '../../shared/custody/manifest.ts';
+import { signedMemberKeyOf } from '../../shared/directory/statements.ts';
 import { PouchError } from '../../shared/domain/errors.ts';
 import {
   assertNoContractViolations,
@@ -150,6 +151,20 @@ describe('contract: every response matches /openapi.json', () => {
     ok(await call(admin, 'PATCH', `${base}/details`, { languages: ['en', 'fr'] }), 200);
     ok(await call(admin, 'PATCH', `${base}/members/${memberId}`, { status: 'deactivated' }), 200);
     ok(await call(admin, 'GET', `${base}/members/${memberId}/keys`), 200);
+    // Member keys signed by the authority key; the directory log with its checkpoint proofs.
+    const aOfficer = a.member('officer');
+    const keysStatement = await a.signStatement(
+      'member-keys',
+      { memberId: aOfficer.memberId, keys: [await signedMemberKeyOf(aOfficer.key.publicJwk)] },
+      2,
+    );
+    ok(
+      await call(aAdmin, 'PUT', `${aBase}/members/${aOfficer.memberId}/keys-statement`, {
+        statement: keysStatement,
+      }),
+      200,
+    );
+    ok(await call(officer, 'GET', '/v1/directory/log?limit=5'), 200);
 
     // Exchange: open, upload and commit a document, send it, the recipient downloads it.
     const opened = await call(officer, 'POST', '/v1/exchanges', {
@@ -362,7 +377,7 @@ describe('contract: every response matches /openapi.json', () => {
   it('exercised exactly the operations of /openapi.json, each with a success and an error', async () => {
     const document = (await (await exchange.runtime.app.request('/openapi.json')).json()) as OpenApiDocument;
     const operations = listOperations(document);
-    expect(operations.length).toBe(43);
+    expect(operations.length).toBe(45);
     expect([...seen.keys()].sort()).toEqual(operations);
     // Anonymous liveness has no failure of its own to provoke (it touches nothing); only its success is required.
     const withoutErrors = new Set(['GET /health']);

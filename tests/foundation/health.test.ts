@@ -66,8 +66,8 @@ describe('/health', () => {
     const officer = await app.request('/health/dependencies', {
       headers: { authorization: `Bearer ${await bearer('officer')}` },
     });
-    expect(officer.status).toBe(404);
-    expect(((await officer.json()) as { code: string }).code).toBe('ERR_NOT_FOUND');
+    expect(officer.status).toBe(403);
+    expect(((await officer.json()) as { code: string }).code).toBe('ERR_FORBIDDEN');
     const res = await app.request('/health/dependencies', {
       headers: { authorization: `Bearer ${await bearer('operator')}` },
     });

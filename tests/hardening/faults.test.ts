@@ -451,7 +451,8 @@ describe('write paths under faults', () => {
   for (const [name, scenario] of Object.entries(scenarios)) {
     it(`${name} is all-or-nothing and completes once on retry (fault injected by wrapped SDK clients)`, async () => {
       expect(await runPath(name, scenario)).toEqual([]);
-    });
+      // Each path replays a dozen fault plans, each with its retries: 45 s on a loaded 2-core machine.
+    }, 240_000);
   }
 
   it('fails a download closed when its retrieval event cannot be appended (fault injected by wrapped SDK clients)', async () => {

@@ -64,7 +64,7 @@ describe('request ids are the server’s own', () => {
       a.member('admin'),
       'PUT',
       `/v1/directory/authorities/${a.authorityId}/profile`,
-      { formats: ['pdf'] },
+      { statement: await a.signStatement('profile', { profile: { formats: ['pdf'] } }, 2) },
       { 'x-request-id': forged },
     );
     expect(published.status).toBe(200);

@@ -7,6 +7,7 @@ import { buildAuditRecord } from '../../server/use-cases/identity/directory-mode
 import { createTokenService } from '../../server/use-cases/identity/token-service.ts';
 import { generateIdentity } from '../../shared/crypto/age-keys.ts';
 import { signManifest } from '../../shared/custody/manifest.ts';
+import { signedMemberKeyOf } from '../../shared/directory/statements.ts';
 import type { AuthorityEntry } from '../../shared/domain/identity/types.ts';
 import { canonicalJson } from '../../shared/domain/ledger/jcs.ts';
 import {
@@ -82,6 +83,18 @@ const denied = {
   admin: 404,
   operator: 404,
 };
+/** No hidden object at stake (operator-only routes, opening or listing exchanges): a role that falls short is told so. */
+const forbidden = {
+  ...denied,
+  otherAuthority: 403,
+  party: 403,
+  auditor: 403,
+  thirdAuditor: 403,
+  admin: 403,
+  operator: 403,
+};
+/** A's own entry or exchange: A's members whose role falls short get 403; everyone else the 404 of a miss. */
+const deniedInA = { ...denied, party: 403, auditor: 403, admin: 403 };
 const jwk = async () => (await generateMemberKey()).publicJwk;
 /** A public key's members only (what an authority-key statement carries). */
 const bareJwk = async () => {
@@ -101,7 +114,7 @@ const matrix: Row[] = [
   {
     route: 'GET /health/dependencies',
     build: () => ({ method: 'GET', path: '/health/dependencies' }),
-    expect: { ...denied, operator: 200 },
+    expect: { ...forbidden, operator: 200 },
   },
   {
     route: 'GET /openapi.json',
@@ -150,7 +163,7 @@ const matrix: Row[] = [
         firstAdmin: { displayName: 'First admin', jwk: await jwk() },
       },
     }),
-    expect: { ...denied, operator: 201 },
+    expect: { ...forbidden, operator: 201 },
   },
   {
     route: 'PATCH /v1/directory/authorities/{id}',
@@ -159,7 +172,7 @@ const matrix: Row[] = [
       path: `/v1/directory/authorities/${x.a.authorityId}`,
       body: { name: 'Renamed by the matrix' },
     }),
-    expect: { ...denied, operator: 200 },
+    expect: { ...forbidden, operator: 200 },
   },
   {
     route: 'PUT /v1/directory/authorities/{id}/recipients',
@@ -169,7 +182,7 @@ const matrix: Row[] = [
       body: { statement: await nextRecipientsStatement(x, [x.a.recipient]) },
     }),
     // The authority's own admins only: never the operator (it would read what is sealed to the authority).
-    expect: { ...denied, admin: 200 },
+    expect: { ...deniedInA, admin: 200 },
   },
   {
     route: 'PUT /v1/directory/authorities/{id}/authority-key',
@@ -186,7 +199,7 @@ const matrix: Row[] = [
         ),
       },
     }),
-    expect: { ...denied, admin: 422 },
+    expect: { ...deniedInA, admin: 422 },
   },
   {
     route: 'PATCH /v1/directory/authorities/{id}/details',
@@ -195,7 +208,7 @@ const matrix: Row[] = [
       path: `/v1/directory/authorities/${ctx.a.authorityId}/details`,
       body: { languages: ['en'] },
     }),
-    expect: { ...denied, admin: 200 },
+    expect: { ...deniedInA, admin: 200 },
   },
   {
     route: 'POST /v1/directory/authorities/{id}/members',
@@ -204,7 +217,7 @@ const matrix: Row[] = [
       path: `/v1/directory/authorities/${x.a.authorityId}/members`,
       body: { displayName: 'New officer', role: 'officer', jwk: await jwk() },
     }),
-    expect: { ...denied, admin: 201 },
+    expect: { ...deniedInA, admin: 201 },
   },
   {
     route: 'PATCH /v1/directory/authorities/{id}/members/{memberId}',
@@ -213,7 +226,7 @@ const matrix: Row[] = [
       path: `/v1/directory/authorities/${x.a.authorityId}/members/${x.a.member('contact-247').memberId}`,
       body: { displayName: 'Renamed 24/7 contact' },
     }),
-    expect: { ...denied, admin: 200 },
+    expect: { ...deniedInA, admin: 200 },
   },
   {
     route: 'GET /v1/directory/authorities/{id}/members/{memberId}/keys',
@@ -222,7 +235,7 @@ const matrix: Row[] = [
       path: `/v1/directory/authorities/${x.a.authorityId}/members/${x.who.party.memberId}/keys`,
     }),
     // The member itself (here: the party officer), its authority's admins and auditors.
-    expect: { ...denied, party: 200, admin: 200, auditor: 200 },
+    expect: { ...deniedInA, party: 200, admin: 200, auditor: 200 },
   },
   {
     route: 'POST /v1/directory/authorities/{id}/members/{memberId}/keys',
@@ -231,7 +244,7 @@ const matrix: Row[] = [
       path: `/v1/directory/authorities/${x.a.authorityId}/members/${x.who.party.memberId}/keys`,
       body: { jwk: await jwk() },
     }),
-    expect: { ...denied, admin: 201 },
+    expect: { ...deniedInA, admin: 201 },
   },
   {
     route: 'DELETE /v1/directory/authorities/{id}/members/{memberId}/keys/{kid}',
@@ -239,21 +252,52 @@ const matrix: Row[] = [
       method: 'DELETE',
       path: `/v1/directory/authorities/${x.a.authorityId}/members/${x.a.member('contact-247').memberId}/keys/${await x.freshKid()}`,
     }),
-    expect: { ...denied, admin: 200 },
+    expect: { ...deniedInA, admin: 200 },
   },
   {
     route: 'PUT /v1/directory/authorities/{id}/profile',
-    build: (x) => ({
-      method: 'PUT',
-      path: `/v1/directory/authorities/${x.a.authorityId}/profile`,
-      body: { languagesOfRequest: ['en'], note: 'matrix' },
-    }),
-    expect: { ...denied, admin: 200 },
+    build: async (x) => {
+      const current = await exchange.runtime.directory.getAuthority(x.a.authorityId);
+      const profile = { languagesOfRequest: ['en'], note: 'matrix' };
+      return {
+        method: 'PUT',
+        path: `/v1/directory/authorities/${x.a.authorityId}/profile`,
+        body: {
+          statement: await x.a.signStatement('profile', { profile }, (current?.profile.version ?? 0) + 1),
+        },
+      };
+    },
+    expect: { ...deniedInA, admin: 200 },
+  },
+  {
+    route: 'PUT /v1/directory/authorities/{id}/members/{memberId}/keys-statement',
+    build: async (x) => {
+      const member = x.who.party;
+      const stored = await exchange.runtime.directory.getMember(x.a.authorityId, member.memberId);
+      const keys = [await signedMemberKeyOf(member.key.publicJwk)];
+      return {
+        method: 'PUT',
+        path: `/v1/directory/authorities/${x.a.authorityId}/members/${member.memberId}/keys-statement`,
+        body: {
+          statement: await x.a.signStatement(
+            'member-keys',
+            { memberId: member.memberId, keys },
+            (stored?.keysVersion ?? 0) + 1,
+          ),
+        },
+      };
+    },
+    expect: { ...deniedInA, admin: 200 },
+  },
+  {
+    route: 'GET /v1/directory/log',
+    build: () => ({ method: 'GET', path: '/v1/directory/log?limit=2' }),
+    expect: anyAuthenticated,
   },
   {
     route: 'GET /v1/directory/authorities/{id}/audit',
     build: (x) => ({ method: 'GET', path: `/v1/directory/authorities/${x.a.authorityId}/audit` }),
-    expect: { ...denied, admin: 200, auditor: 200 },
+    expect: { ...deniedInA, admin: 200, auditor: 200 },
   },
   {
     route: 'POST /v1/exchanges',
@@ -263,17 +307,17 @@ const matrix: Row[] = [
       body: { kind: 'mla', urgency: 'normal', requestedId: x.dId, requesterReference: 'M-1' },
     }),
     // Any working member of any authority may open an exchange; auditors, admins and the operator may not.
-    expect: { ...denied, party: 201, otherAuthority: 201 },
+    expect: { ...forbidden, party: 201, otherAuthority: 201 },
   },
   {
     route: 'GET /v1/exchanges',
     build: () => ({ method: 'GET', path: '/v1/exchanges' }),
-    expect: { ...denied, party: 200, otherAuthority: 200, auditor: 200, thirdAuditor: 200 },
+    expect: { ...forbidden, party: 200, otherAuthority: 200, auditor: 200, thirdAuditor: 200 },
   },
   {
     route: 'GET /v1/exchanges/{exchangeId}',
     build: (x) => ({ method: 'GET', path: `/v1/exchanges/${x.exchangeId}` }),
-    expect: { ...denied, party: 200, auditor: 200 },
+    expect: { ...deniedInA, party: 200, auditor: 200 },
   },
   {
     route: 'POST /v1/exchanges/{exchangeId}/documents',
@@ -282,7 +326,7 @@ const matrix: Row[] = [
       path: `/v1/exchanges/${x.exchangeId}/documents`,
       body: { sealedSize: 10, sealedSha256: 'a'.repeat(64) },
     }),
-    expect: { ...denied, party: 201 },
+    expect: { ...deniedInA, party: 201 },
   },
   {
     route: 'POST /v1/exchanges/{exchangeId}/documents/{documentId}/parts',
@@ -291,7 +335,7 @@ const matrix: Row[] = [
       path: `/v1/exchanges/${x.exchangeId}/documents/${x.multipartDocumentId}/parts`,
       body: { partNumbers: [2] },
     }),
-    expect: { ...denied, party: 200 },
+    expect: { ...deniedInA, party: 200 },
   },
   {
     route: 'POST /v1/exchanges/{exchangeId}/documents/{documentId}/commit',
@@ -300,7 +344,7 @@ const matrix: Row[] = [
       path: `/v1/exchanges/${x.exchangeId}/documents/${await x.uploadedDocumentId()}/commit`,
       body: { parts: [] },
     }),
-    expect: { ...denied, party: 200 },
+    expect: { ...deniedInA, party: 200 },
   },
   {
     route: 'POST /v1/exchanges/{exchangeId}/messages',
@@ -309,7 +353,7 @@ const matrix: Row[] = [
       path: `/v1/exchanges/${x.exchangeId}/messages`,
       body: await x.consultation(),
     }),
-    expect: { ...denied, party: 201 },
+    expect: { ...deniedInA, party: 201 },
   },
   {
     route: 'POST /v1/exchanges/{exchangeId}/documents/{documentId}/download',
@@ -318,18 +362,18 @@ const matrix: Row[] = [
       path: `/v1/exchanges/${x.exchangeId}/documents/${x.sentDocumentId}/download`,
     }),
     // Contents are for the parties' working members only: never auditors.
-    expect: { ...denied, party: 200 },
+    expect: { ...deniedInA, party: 200 },
   },
   {
     route: 'GET /v1/exchanges/{exchangeId}/receipts',
     build: (x) => ({ method: 'GET', path: `/v1/exchanges/${x.exchangeId}/receipts` }),
-    expect: { ...denied, party: 200, auditor: 200 },
+    expect: { ...deniedInA, party: 200, auditor: 200 },
   },
   {
     route: 'POST /v1/checkpoints',
     build: () => ({ method: 'POST', path: '/v1/checkpoints' }),
     // Only the operator builds a checkpoint on demand; the log itself is public to every authenticated caller.
-    expect: { ...denied, operator: 200 },
+    expect: { ...forbidden, operator: 200 },
   },
   {
     route: 'GET /v1/checkpoints/latest',
@@ -364,18 +408,18 @@ const matrix: Row[] = [
       await exchange.runtime.checkpoints.ensureCheckpointed(x.exchangeId);
       return { method: 'GET', path: `/v1/exchanges/${x.exchangeId}/inclusion-proof` };
     },
-    expect: { ...denied, party: 200, auditor: 200 },
+    expect: { ...deniedInA, party: 200, auditor: 200 },
   },
   {
     route: 'GET /v1/exchanges/{exchangeId}/timeline',
     build: (x) => ({ method: 'GET', path: `/v1/exchanges/${x.exchangeId}/timeline` }),
     // The ledger, receipts and manifests: the parties' working members and the parties' auditors.
-    expect: { ...denied, party: 200, auditor: 200 },
+    expect: { ...deniedInA, party: 200, auditor: 200 },
   },
   {
     route: 'GET /v1/exchanges/{exchangeId}/bundle',
     build: (x) => ({ method: 'GET', path: `/v1/exchanges/${x.exchangeId}/bundle` }),
-    expect: { ...denied, party: 200, auditor: 200 },
+    expect: { ...deniedInA, party: 200, auditor: 200 },
   },
   {
     route: 'GET /v1/exchanges/{exchangeId}/lineage',
@@ -662,6 +706,7 @@ describe('authorization matrix', () => {
         expect(res.status, body).toBe(row.expect[caller]);
         if (res.status === 401) expect(JSON.parse(body).code).toMatch(/^ERR_(UNAUTHENTICATED|TOKEN_|KEY_)/);
         if (res.status === 404) expect(JSON.parse(body).code).toBe('ERR_NOT_FOUND');
+        if (res.status === 403) expect(JSON.parse(body).code).toBe('ERR_FORBIDDEN');
       });
     }
   }
@@ -779,8 +824,8 @@ const changeRows: ChangeRow[] = [
       path: `/v1/directory/authorities/${x.a.authorityId}/recipients`,
       body: { recipients: [await operatorRecipient()] },
     }),
-    status: 404,
-    code: 'ERR_NOT_FOUND',
+    status: 403,
+    code: 'ERR_FORBIDDEN',
   },
   {
     what: "A's admin renames A through the operator's route",
@@ -790,8 +835,8 @@ const changeRows: ChangeRow[] = [
       path: `/v1/directory/authorities/${x.a.authorityId}`,
       body: { name: 'Renamed by its admin' },
     }),
-    status: 404,
-    code: 'ERR_NOT_FOUND',
+    status: 403,
+    code: 'ERR_FORBIDDEN',
   },
   {
     what: "A's admin publishes recipients that A's authority key did not sign (a bare list)",
@@ -871,8 +916,8 @@ const changeRows: ChangeRow[] = [
       path: `/v1/directory/authorities/${x.a.authorityId}/authority-key`,
       body: { jwk: await jwk() },
     }),
-    status: 404,
-    code: 'ERR_NOT_FOUND',
+    status: 403,
+    code: 'ERR_FORBIDDEN',
   },
   {
     what: "the operator rotates A's authority key with a statement signed by a key of its own",
@@ -918,8 +963,8 @@ const changeRows: ChangeRow[] = [
       path: `/v1/directory/authorities/${x.a.authorityId}/members/${x.who.party.memberId}`,
       body: { role: 'admin' },
     }),
-    status: 404,
-    code: 'ERR_NOT_FOUND',
+    status: 403,
+    code: 'ERR_FORBIDDEN',
   },
   {
     what: "A's admin publishes A's languages and treaties",

@@ -300,15 +300,32 @@ describe('key validation', () => {
 });
 
 describe('denials look like misses', () => {
-  it('a denied change answers exactly like an unknown authority, and the denial is logged', async () => {
+  it("a denied change to another authority's entry answers exactly like an unknown authority, and the denial is logged", async () => {
+    const operatorToken = await tokens.tokenFor(operator);
+    const denied = await call(operatorToken, 'PATCH', `/v1/directory/authorities/${a.authorityId}/details`, {
+      languages: ['en'],
+    });
+    const missing = await call(operatorToken, 'GET', '/v1/directory/authorities/auth_AAAAAAAAAAAAAAAAAAAAAA');
+    expect(denied.status).toBe(404);
+    const strip = (b: Record<string, unknown>) => ({ ...b, instance: undefined, requestId: undefined });
+    expect(strip(denied.body)).toEqual(strip(missing.body));
+    const line = exchange.logger.lines.find(
+      (l) =>
+        l.message === 'security' &&
+        l.fields.outcome === 'denied' &&
+        l.fields.clientId === operator.clientId &&
+        String(l.fields.action).includes('authority.details'),
+    );
+    expect(line?.fields).toMatchObject({ event: 'authorization', reason: 'ERR_FORBIDDEN' });
+  });
+
+  it("the authority's own officer is told its role falls short (403 ERR_FORBIDDEN), and the denial is logged", async () => {
     const officerToken = await tokens.tokenFor(a.member('officer'));
     const denied = await call(officerToken, 'PATCH', `/v1/directory/authorities/${a.authorityId}`, {
       name: 'Mine',
     });
-    const missing = await call(officerToken, 'GET', '/v1/directory/authorities/auth_AAAAAAAAAAAAAAAAAAAAAA');
-    expect(denied.status).toBe(404);
-    const strip = (b: Record<string, unknown>) => ({ ...b, instance: undefined, requestId: undefined });
-    expect(strip(denied.body)).toEqual(strip(missing.body));
+    expect(denied.status).toBe(403);
+    expect(denied.body.code).toBe('ERR_FORBIDDEN');
     const line = exchange.logger.lines.find(
       (l) =>
         l.message === 'security' &&

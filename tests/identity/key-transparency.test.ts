@@ -88,7 +88,11 @@ describe('a member sees every key registered under its name', () => {
     expect((await call(a.member('admin'), 'GET', path)).status).toBe(200);
     expect((await call(a.member('auditor'), 'GET', path)).status).toBe(200);
     const otherOfficer = a.members[2]!;
-    for (const who of [otherOfficer, b.member('admin'), b.member('officer')]) {
+    // Another member of the same authority is told its role falls short; outsiders get the 404 of a miss.
+    const colleague = await call(otherOfficer, 'GET', path);
+    expect(colleague.status).toBe(403);
+    expect(colleague.body.code).toBe('ERR_FORBIDDEN');
+    for (const who of [b.member('admin'), b.member('officer')]) {
       const res = await call(who, 'GET', path);
       expect(res.status).toBe(404);
       expect(res.body.code).toBe('ERR_NOT_FOUND');

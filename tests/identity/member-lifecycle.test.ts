@@ -107,21 +107,25 @@ describe("an authority's admins deactivate members and change their role", () =>
     expect(changed.status).toBe(200);
     expect(changed.body.role).toBe('auditor');
     expect((await call(officerToken, 'GET', '/v1/me')).body.role).toBe('auditor');
-    expect((await open()).status).toBe(404);
+    // Its own role now falls short: told so (403), not sent looking for a typo.
+    expect((await open()).status).toBe(403);
     const { records } = await exchange.runtime.directory.listAudit(a.authorityId, { limit: 1 });
     expect(records[0]?.summary).toMatchObject({
       changes: [{ field: 'role', from: 'officer', to: 'auditor' }],
     });
   });
 
-  it('nobody but the authority’s own admins may: the operator, another admin and the member itself get 404', async () => {
+  it('nobody but the authority’s own admins may: the operator and another admin get 404, the member itself 403', async () => {
     const officer = a.members[1]!;
     const path = memberPath(a.authorityId, officer.memberId);
-    for (const who of [operator, b.member('admin'), officer]) {
+    for (const who of [operator, b.member('admin')]) {
       const res = await call(await tokens.tokenFor(who), 'PATCH', path, { role: 'admin' });
       expect(res.status).toBe(404);
       expect(res.body.code).toBe('ERR_NOT_FOUND');
     }
+    const own = await call(await tokens.tokenFor(officer), 'PATCH', path, { role: 'admin' });
+    expect(own.status).toBe(403);
+    expect(own.body.code).toBe('ERR_FORBIDDEN');
     expect((await exchange.runtime.directory.getMember(a.authorityId, officer.memberId))?.role).toBe(
       'officer',
     );

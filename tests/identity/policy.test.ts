@@ -2,6 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  authorityDenialKind,
   authorize,
   canActOnExchange,
   canBuildCheckpoints,
@@ -15,7 +16,9 @@ import {
   canReadLedger,
   canReadPublicDirectory,
   canSeeLinkedExchange,
+  denial,
   EXCHANGE_RULES,
+  exchangeDenialKind,
   isOwnUpload,
   readsAsAuditor,
 } from '../../server/policy/policy.ts';
@@ -280,6 +283,39 @@ describe('exchange policy: new rules (properties)', () => {
         expect(canBuildCheckpoints(p)).toBe(p.kind === 'operator');
       }),
       { numRuns: 500 },
+    );
+  });
+});
+
+describe('how a "no" answers: 403 for a role of your own, 404 for another authority (issue 15)', () => {
+  it('a party member whose role falls short gets a role denial; anyone else a hidden one', () => {
+    expect(exchangeDenialKind(member('A', 'admin'), label)).toBe('role');
+    expect(exchangeDenialKind(member('B', 'auditor'), label)).toBe('role');
+    expect(exchangeDenialKind(member('C', 'officer'), label)).toBe('hidden');
+    expect(exchangeDenialKind(operator, label)).toBe('hidden');
+    expect(authorityDenialKind(member('A', 'officer'), 'A')).toBe('role');
+    expect(authorityDenialKind(member('B', 'admin'), 'A')).toBe('hidden');
+    expect(authorityDenialKind(operator, 'A')).toBe('hidden');
+  });
+
+  it('a role denial is ERR_FORBIDDEN (403), a hidden one the ERR_NOT_FOUND of a miss; both are logged denials', () => {
+    const role = denial({ rule: 'read-exchange', attempt: 'read-exchange', kind: 'role' });
+    const hidden = denial({ rule: 'read-exchange', attempt: 'read-exchange' });
+    expect(role.code).toBe('ERR_FORBIDDEN');
+    expect(hidden.code).toBe('ERR_NOT_FOUND');
+    expect(isAccessDenied(role)).toBe(true);
+    expect(isAccessDenied(hidden)).toBe(true);
+  });
+
+  it('property: never a role denial for a caller outside both parties', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('C', 'D', 'operator'),
+        fc.constantFrom(...(['officer', 'admin', 'auditor', 'contact-247'] as const)),
+        (authority, role) => {
+          expect(exchangeDenialKind(member(authority, role), label)).toBe('hidden');
+        },
+      ),
     );
   });
 });

@@ -35,6 +35,25 @@ const WILDCARD_ALLOW_LIST: ReadonlyArray<{ action: RegExp; resource: RegExp; rea
       'CDK grant idiom for SSE-KMS: the action family is needed by S3/DynamoDB envelope encryption, on one key',
   },
   {
+    action: /^s3:(GetBucket\*|GetObject\*|List\*)$/,
+    resource: /^arn:aws:s3:::.*cdk-hnb659fds-assets-.*$/,
+    reason:
+      "CDK's BucketDeployment provider reads the portal build (an asset) from the bootstrap asset bucket during deploys",
+  },
+  {
+    action:
+      /^s3:(Abort\*|DeleteObject\*|GetBucket\*|GetObject\*|List\*|PutObject|PutObjectLegalHold|PutObjectRetention|PutObjectTagging|PutObjectVersionTagging)$/,
+    resource: /^EdgePortalBucket[0-9A-F]+\.Arn(\/\*)?$/,
+    reason:
+      "CDK's BucketDeployment provider replaces the portal's files (prune) in the portal bucket only, never the evidence bucket",
+  },
+  {
+    action: /^cloudfront:(CreateInvalidation|GetInvalidation)$/,
+    resource: /^\*$/,
+    reason:
+      'The BucketDeployment provider invalidates the distribution after a deploy; CDK grants it on any distribution',
+  },
+  {
     action: /^(logs:|xray:|cloudwatch:PutMetricData)/,
     resource: /^\*$/,
     reason: 'Lambda logging/tracing actions do not support resource-level permissions',
@@ -47,6 +66,16 @@ const SSE_S3_BUCKETS: ReadonlyArray<{ id: RegExp; reason: string }> = [
     id: /^AccessLogsBucket/,
     reason:
       'S3 server access logs can only be delivered to a bucket encrypted with SSE-S3 (AES256), not SSE-KMS',
+  },
+  {
+    id: /^EdgeLogsBucket/,
+    reason:
+      'CloudFront standard logs and S3 server access logs of the portal bucket: SSE-S3 delivery targets',
+  },
+  {
+    id: /^EdgePortalBucket/,
+    reason:
+      'The built portal is public app code served to every visitor through CloudFront origin access control',
   },
 ];
 

@@ -67,16 +67,8 @@ describe('evidence bucket', () => {
     });
   });
 
-  it('allows browser PUT/GET from the configured origins and exposes ETag and the checksum', () => {
-    expect(evidenceProps().Properties.CorsConfiguration).toEqual({
-      CorsRules: [
-        expect.objectContaining({
-          AllowedMethods: ['PUT', 'GET'],
-          AllowedOrigins: ['https://portal.example.invalid'],
-          ExposedHeaders: expect.arrayContaining(['ETag', 'x-amz-checksum-sha256']),
-        }),
-      ],
-    });
+  it('declares no CORS rule: the stateless stack sets the one rule for the portal origin (tests/infra/edge.test.ts)', () => {
+    expect(evidenceProps().Properties.CorsConfiguration).toBeUndefined();
   });
 });
 

@@ -10,6 +10,7 @@ export interface SynthesizedPouch extends PouchStacks {
   readonly app: App;
   readonly statefulTemplate: Template;
   readonly statelessTemplate: Template;
+  readonly edgeTemplate: Template;
 }
 
 /** Inline code stands in for the bundle so template tests take milliseconds, not an esbuild run each. */
@@ -17,13 +18,17 @@ export const stubApiCode = (): lambda.Code =>
   lambda.Code.fromInline('export const handler = async () => ({ statusCode: 503 });');
 
 /**
- * Synthesize both stacks. `context` overrides cdk.json values; `apiCode` replaces the stub (e.g. the real
+ * Synthesize the three stacks. `context` overrides cdk.json values; `apiCode` replaces the stub (e.g. the real
  * bundle); `nag` registers cdk-nag exactly as infra/app.ts does.
  */
 export function synthPouch(
   options: { context?: Record<string, unknown>; apiCode?: lambda.Code; nag?: boolean } = {},
 ): SynthesizedPouch {
-  const app = new App({ context: { ...readCdkJsonContext(), ...options.context } });
+  // Assets are not copied into the assembly (their metadata names the source folder): the awscli layer of
+  // the portal deployment alone would otherwise be copied on every synth.
+  const app = new App({
+    context: { ...readCdkJsonContext(), 'aws:cdk:disable-asset-staging': true, ...options.context },
+  });
   const stacks = buildPouchApp(app, { apiCode: options.apiCode ?? stubApiCode() });
   if (options.nag) applyNagChecks(app);
   return {
@@ -31,6 +36,7 @@ export function synthPouch(
     ...stacks,
     statefulTemplate: Template.fromStack(stacks.stateful),
     statelessTemplate: Template.fromStack(stacks.stateless),
+    edgeTemplate: Template.fromStack(stacks.edge),
   };
 }
 

@@ -5,6 +5,7 @@ import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDynamoLedgerStore } from '../../server/adapters/dynamo-ledger-store.ts';
 import type { LedgerStore } from '../../server/ports/ledger-store.ts';
+import { PouchError } from '../../shared/domain/errors.ts';
 import {
   buildCheckpointTree,
   proveChainHead,
@@ -49,6 +50,32 @@ describe('DynamoDB ledger store', () => {
       verifyChain(events, { chain }),
     );
     expect((await store.head(chain))?.hash).toBe(events[4]?.hash);
+  });
+
+  it('appends after another process moved the chain: it decides against the real head, never one it saw before', async () => {
+    const chain = 'ex-two-processes';
+    const other = createDynamoLedgerStore({ doc: exchange.runtime.clients.doc, tableName });
+    await store.append(chain, () => fieldsFor(0));
+    await other.append(chain, () => fieldsFor(1));
+    // `store` last wrote seq 0; a build that accepts only the real head must be given it.
+    const event = await store.append(chain, (head) => {
+      if (head?.seq !== 1) throw new PouchError('ERR_INVALID_STATE', 'decided against a stale head');
+      return fieldsFor(2);
+    });
+    expect(event.seq).toBe(2);
+    const events = await store.read(chain);
+    expect(verifyChain(events, { chain })).toMatchObject({ ok: true, length: 3 });
+    expect((await store.at(chain, 1))?.hash).toBe(events[1]?.hash);
+    expect(await store.at(chain, 3)).toBeUndefined();
+  });
+
+  it('queues the writers of one chain in a process: 16 concurrent appends never lose a race', async () => {
+    const chain = 'ex-queued';
+    const sleep = vi.fn(async () => {});
+    const queued = createDynamoLedgerStore({ doc: exchange.runtime.clients.doc, tableName, sleep });
+    await Promise.all(Array.from({ length: 16 }, (_, i) => queued.append(chain, () => fieldsFor(i))));
+    expect(sleep).not.toHaveBeenCalled();
+    expect(verifyChain(await queued.read(chain), { chain })).toMatchObject({ ok: true, length: 16 });
   });
 
   it('reads chains longer than one DynamoDB page', async () => {

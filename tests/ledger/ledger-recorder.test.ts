@@ -1,8 +1,12 @@
 // Ledger recorder (server/use-cases/ledger-recorder.ts), the one writer of the ledger, over real dynalite: status
 // on every event, its own id, keyed effects recorded once, lost answers settled by the event id (never by
 // comparing fields), unknown actions refused; and LEDGER_ACTIONS is exactly what the code writes.
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDynamoEffectIndex } from '../../server/adapters/dynamo-effect-index.ts';
 import { createDynamoExchangeRepository } from '../../server/adapters/dynamo-exchange-repository.ts';
+import { exchangeKeys } from '../../server/adapters/main-table-keys.ts';
+import type { EffectIndex } from '../../server/ports/effect-index.ts';
 import type { ExchangeLabel, ExchangeRepository } from '../../server/ports/exchange-repository.ts';
 import type { LedgerStore } from '../../server/ports/ledger-store.ts';
 import { createLedgerRecorder, type LedgerRecorder } from '../../server/use-cases/ledger-recorder.ts';
@@ -31,9 +35,12 @@ const asPrincipal = (who: SeededAuthority['members'][number]): Principal => ({
   role: who.role,
 });
 
-function recorderOver(ledger: LedgerStore): LedgerRecorder {
+const effectIndex = () => createDynamoEffectIndex(x.runtime.clients.doc, x.runtime.config.tables.main);
+
+function recorderOver(ledger: LedgerStore, effects: EffectIndex = effectIndex()): LedgerRecorder {
   return createLedgerRecorder({
     ledger,
+    effects,
     exchanges: repo,
     receipts: { put: async () => {}, list: async () => [] },
     signer: x.runtime.signer,
@@ -173,6 +180,72 @@ describe('ledger recorder', () => {
     expect(await recorder.open(chain, genesis, { eventId })).toEqual({ event: first.event, replayed: true });
     await expect(recorder.open(chain, genesis)).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
     expect(await x.runtime.ledger.read(chain)).toHaveLength(1);
+  });
+});
+
+describe('ledger recorder: the effect index', () => {
+  const keyed = (recorder: LedgerRecorder, label: ExchangeLabel, eventId: string) =>
+    recorder.record(label, (status) => ({ status, fields: viewed(auditor) }), { eventId });
+
+  it('finds an event whose note was lost (a kill between append and note) from the claim, and appends nothing (fault injected on the port)', async () => {
+    const label = await newExchange();
+    const real = effectIndex();
+    const lostNotes = recorderOver(x.runtime.ledger, {
+      ...real,
+      settle: async () => {
+        throw new PouchError('ERR_STORAGE', 'injected: the note was lost');
+      },
+    });
+    const eventId = newId('evt');
+    const first = await keyed(lostNotes, label, eventId);
+    expect(await real.get(label.id, eventId)).toEqual({ fromSeq: 1 });
+    // Others write after it; the retry finds it among the events since the claim, and notes it.
+    await keyed(recorderOver(x.runtime.ledger), label, newId('evt'));
+    const again = await keyed(recorderOver(x.runtime.ledger), label, eventId);
+    expect(again).toEqual({ event: first.event, replayed: true });
+    expect(await real.get(label.id, eventId)).toEqual({ fromSeq: 1, seq: first.event.seq });
+    expect((await x.runtime.ledger.read(label.id)).filter((e) => e.id === eventId)).toHaveLength(1);
+  });
+
+  it('does not follow an index entry that points at another event (tampered main table): the chain decides', async () => {
+    const label = await newExchange();
+    const recorder = recorderOver(x.runtime.ledger);
+    const eventId = newId('evt');
+    const first = await keyed(recorder, label, eventId);
+    await x.runtime.clients.doc.send(
+      new UpdateCommand({
+        TableName: x.runtime.config.tables.main,
+        Key: { pk: exchangeKeys.pk(label.id), sk: exchangeKeys.effectSk(eventId) },
+        UpdateExpression: 'SET #seq = :zero',
+        ExpressionAttributeNames: { '#seq': 'seq' },
+        ExpressionAttributeValues: { ':zero': 0 },
+      }),
+    );
+    const before = await x.runtime.ledger.read(label.id);
+    expect(await recorder.find(label.id, eventId)).toEqual(first.event);
+    expect(await keyed(recorder, label, eventId)).toEqual({ event: first.event, replayed: true });
+    expect(await x.runtime.ledger.read(label.id)).toHaveLength(before.length);
+  });
+
+  it('moves the bound of a refused effect past the head it was refused at, so no lookup searches older events', async () => {
+    const label = await newExchange();
+    const recorder = recorderOver(x.runtime.ledger);
+    for (let i = 0; i < 3; i++) await keyed(recorder, label, newId('evt'));
+    const eventId = newId('evt');
+    await expect(
+      recorder.record(
+        label,
+        () => {
+          throw new PouchError('ERR_INVALID_STATE', 'refused');
+        },
+        { eventId },
+      ),
+    ).rejects.toMatchObject({ code: 'ERR_INVALID_STATE' });
+    expect(await effectIndex().get(label.id, eventId)).toEqual({ fromSeq: 4 });
+    expect(await recorder.find(label.id, eventId)).toBeUndefined();
+    // Allowed later: recorded once, at the head.
+    const later = await keyed(recorder, label, eventId);
+    expect(later).toMatchObject({ replayed: false, event: { seq: 4 } });
   });
 });
 

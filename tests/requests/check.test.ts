@@ -116,13 +116,19 @@ describe('profile rules', () => {
     expect(result.ok).toBe(false);
   });
 
-  it('warns when the recipient does not accept the language', () => {
+  it('refuses a language the recipient does not accept, unless a translation into an accepted one is attached', () => {
     const draft = { ...buildSampleFor('mla', SOUTHMARK.profile), language: 'fr' };
     const result = checkDraft(draft, toSouthmark);
     expect(result.findings).toContainEqual(
-      expect.objectContaining({ path: 'language', severity: 'warning', rule: 'profile.language' }),
+      expect.objectContaining({ path: 'language', severity: 'error', rule: 'profile.language' }),
     );
-    expect(result.ok).toBe(true);
+    expect(result.ok).toBe(false);
+    const wrongTranslation = { ...draft, translations: [{ language: 'es', file: 'request-es.pdf' }] };
+    expect(checkDraft(wrongTranslation, toSouthmark).ok).toBe(false);
+    const translated = { ...draft, translations: [{ language: 'en', file: 'request-en.pdf' }] };
+    const accepted = checkDraft(translated, toSouthmark);
+    expect(accepted.findings.some((f) => f.rule === 'profile.language')).toBe(false);
+    expect(accepted.ok).toBe(true);
   });
 
   it('accepts a regional variant of an accepted language', () => {

@@ -3,7 +3,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { buildSampleFor } from '../../server/local/demo-profiles.ts';
 import { parseProfile } from '../../shared/domain/requests/profile.ts';
 import { runPouch } from '../client/support/run-pouch.ts';
@@ -26,6 +26,24 @@ describe('pouch draft and pouch check against the local exchange', () => {
 
   const pouch = (...args: string[]) =>
     runPouch(['--profile', 'officer', ...args], { POUCH_HOME: northland.home });
+
+  it('pre-fills both authorities in the skeleton: the recipient from --to, the sender from the signed-in profile', async () => {
+    const draftPath = join(exchange.dataDir, 'prefilled.yaml');
+    expect((await pouch('draft', 'mla', '--to', southmark.authorityId, '--out', draftPath)).code).toBe(0);
+    const draft = parse(await readFile(draftPath, 'utf8')) as Record<string, Record<string, unknown>>;
+    const south = (await exchange.runtime.directory.getAuthority(southmark.authorityId))!;
+    const north = (await exchange.runtime.directory.getAuthority(northland.authorityId))!;
+    expect(draft.requestedAuthority).toMatchObject({
+      authorityId: southmark.authorityId,
+      name: south.name,
+      country: south.country,
+    });
+    expect(draft.requestingAuthority).toMatchObject({
+      authorityId: northland.authorityId,
+      name: north.name,
+      country: north.country,
+    });
+  });
 
   it('writes a skeleton with the recipient’s requirements that fails its check, then passes when completed', async () => {
     const draftPath = join(exchange.dataDir, 'request.yaml');

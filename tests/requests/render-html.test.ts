@@ -3,8 +3,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { NORTHLAND, SAMPLE_REQUESTS, SOUTHMARK } from '../../server/local/demo-profiles.ts';
 import { checkDraft } from '../../shared/domain/requests/check.ts';
-import { REQUEST_KINDS } from '../../shared/domain/requests/instruments.ts';
-import { escapeHtml, renderRequestHtml } from '../../shared/domain/requests/render-html.ts';
+import {
+  formatLetterCitation,
+  PROVISIONS,
+  REQUEST_KINDS,
+  TREATIES,
+} from '../../shared/domain/requests/instruments.ts';
+import { escapeHtml, renderRequestHtml, spellOutCode } from '../../shared/domain/requests/render-html.ts';
 import type { PouchRequest } from '../../shared/domain/requests/schemas.ts';
 import { buildContext } from './helpers.ts';
 
@@ -67,5 +72,48 @@ describe('renderRequestHtml', () => {
       }),
       { numRuns: 50 },
     );
+  });
+});
+
+describe('the letter reads as a letter (issue 15)', () => {
+  it.each(REQUEST_KINDS)('%s: no "(verify)" mark and no unverified provision cited as law', (kind) => {
+    const html = renderRequestHtml(validated(SAMPLE_REQUESTS[kind]), parties);
+    expect(html).not.toContain('verify');
+    const unverified = Object.values(PROVISIONS)
+      .filter((p) => 'verify' in p && p.verify)
+      .map((p) => p.article);
+    const cites = [...html.matchAll(/<span class="cite">([^<]*)<\/span>/g)].map((m) => m[1] ?? '');
+    for (const cite of cites) {
+      for (const article of unverified)
+        expect(cite.split(/[,;]| and /).map((s) => s.trim())).not.toContain(article);
+    }
+  });
+
+  it('names the treaty in full with its articles, spells codes out, lists annexes with sizes and SHA-256, numbers pages', () => {
+    const request = validated(SAMPLE_REQUESTS.mla);
+    const sha256 = 'a'.repeat(64);
+    const html = renderRequestHtml(request, parties, [{ name: 'statements.pdf', size: 1536, sha256 }]);
+    const title = TREATIES[request.legalBasis as 'untoc' | 'budapest' | 'uncac']?.title;
+    if (title) expect(html).toContain(escapeHtml(title));
+    expect(html).toMatch(/This request is made under art\. /);
+    expect(html).not.toContain('Legal basis: UNTOC');
+    for (const code of ['providing-records', 'earlier-preservation']) expect(html).not.toContain(`>${code}<`);
+    expect(html).toContain('statements.pdf');
+    expect(html).toContain('1.5 KiB');
+    expect(html).toContain(sha256);
+    expect(html).toContain('counter(page)');
+    expect(html).toContain('counter(pages)');
+  });
+
+  it('spells a code out', () => {
+    expect(spellOutCode('providing-records')).toBe('Providing records');
+    expect(spellOutCode('earlier-preservation')).toBe('Earlier preservation');
+  });
+
+  it('cites with full instrument names and leaves unverified provisions out', () => {
+    expect(formatLetterCitation(['untoc-18-15-a', 'untoc-18-15-b'])).toBe(
+      `art. 18(15)(a) and art. 18(15)(b) of the ${TREATIES.untoc.title}`,
+    );
+    expect(formatLetterCitation(['untoc-18-24'])).toBe('');
   });
 });

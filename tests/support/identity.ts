@@ -14,6 +14,7 @@ import {
   type DirectoryStatement,
   type StatementKind,
   signDirectoryStatement,
+  signedMemberKeyOf,
 } from '../../shared/directory/statements.ts';
 import { generateAuthorityId, generateMemberId } from '../../shared/domain/identity/ids.ts';
 import type { AuthorityRole, MemberRole, PublicSigningJwk } from '../../shared/domain/identity/types.ts';
@@ -143,6 +144,11 @@ export async function seedTestAuthority(
       displayName: m.displayName ?? `Test ${m.role}`,
       role: m.role,
       keys: [key.publicJwk],
+      keysStatement: await signStatement(
+        'member-keys',
+        { memberId, keys: [await signedMemberKeyOf(key.publicJwk)] },
+        1,
+      ),
     });
   }
   await seedDirectory(directory, {

@@ -26,7 +26,14 @@ export function createCapturingLogger(): Logger & { lines: CapturedLog[] } {
 
 /** Start an exchange on free ports with its data in a fresh temp folder. Call `stop()` in afterAll. */
 export async function startTestExchange(
-  options: { env?: Record<string, string>; dataDir?: string; logger?: Logger; seedDemo?: boolean } = {},
+  options: {
+    env?: Record<string, string>;
+    dataDir?: string;
+    logger?: Logger;
+    seedDemo?: boolean;
+    /** Serve the built portal at `/` (tests/portal: the suite's global setup builds it). */
+    portalDir?: string;
+  } = {},
 ): Promise<LocalExchange & { stop(): Promise<void>; logger: Logger & { lines: CapturedLog[] } }> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'pouch-test-')));
   const logger =
@@ -37,6 +44,7 @@ export async function startTestExchange(
     env: { POUCH_LOG_LEVEL: 'silent', ...options.env },
     logger,
     ...(options.seedDemo ? { seedDemo: openDemoKeystores() } : {}),
+    ...(options.portalDir ? { portalDir: options.portalDir } : {}),
     // Every response is checked against /openapi.json; a mismatch fails the test that received it.
     observeResponse: createContractObserver(),
   });

@@ -7,6 +7,7 @@ import { fetchDirectoryEntry, fetchMe } from '../../sdk/exchange-api.ts';
 import { CliUsageError } from '../cli-errors.ts';
 import { type CommandContext, defineCommand } from '../command.ts';
 import { readPublishedProfile } from '../directory-context.ts';
+import { EXIT } from '../exit-codes.ts';
 
 /** Read a draft file (YAML or JSON) and check it against the recipient's requirements. */
 export async function checkDraftFile(ctx: CommandContext, path: string, to: string): Promise<CheckResult> {
@@ -25,7 +26,7 @@ export async function checkDraftFile(ctx: CommandContext, path: string, to: stri
   const client = await ctx.createClient();
   const recipient = await fetchDirectoryEntry(client, to);
   const sender = await fetchDirectoryEntry(client, (await fetchMe(client)).authorityId);
-  const profile = readPublishedProfile(recipient);
+  const profile = await readPublishedProfile(ctx.keystore.home, recipient);
   return checkDraft(draft, {
     ...(profile ? { recipientProfile: profile } : {}),
     senderTreaties: sender.treaties,
@@ -54,6 +55,6 @@ export const checkCommand = defineCommand({
       ...formatFindings(result.findings).split('\n'),
       summary,
     ]);
-    return result.ok ? 0 : 1;
+    return result.ok ? EXIT.ok : EXIT.failed;
   },
 });

@@ -1,9 +1,13 @@
 // CLI command `pouch draft KIND`: writes a commented YAML skeleton of a request, with the instrument's mandatory
 // elements and the recipient's published requirements, each explained and cited.
 import { writeFile } from 'node:fs/promises';
-import { renderDraftSkeleton } from '../../../shared/domain/requests/draft.ts';
+import {
+  type DraftParty,
+  partiesPrefill,
+  renderDraftSkeleton,
+} from '../../../shared/domain/requests/draft.ts';
 import { REQUEST_KINDS, type RequestKind } from '../../../shared/domain/requests/instruments.ts';
-import { fetchDirectoryEntry } from '../../sdk/exchange-api.ts';
+import { fetchDirectoryEntry, fetchMe } from '../../sdk/exchange-api.ts';
 import { CliUsageError } from '../cli-errors.ts';
 import { defineCommand } from '../command.ts';
 import { readPublishedProfile } from '../directory-context.ts';
@@ -26,16 +30,29 @@ export const draftCommand = defineCommand({
     if (!(REQUEST_KINDS as readonly string[]).includes(kind)) {
       throw new CliUsageError(`unknown kind '${kind}'; choose one of ${REQUEST_KINDS.join(', ')}`, 'draft');
     }
-    let profile: ReturnType<typeof readPublishedProfile>;
+    let profile: Awaited<ReturnType<typeof readPublishedProfile>>;
+    let requesting: DraftParty | undefined;
+    let requested: DraftParty | undefined;
     if (values.to) {
       const client = await ctx.createClient();
-      profile = readPublishedProfile(await fetchDirectoryEntry(client, values.to));
+      const recipient = await fetchDirectoryEntry(client, values.to);
+      requested = recipient;
+      profile = await readPublishedProfile(ctx.keystore.home, recipient);
       if (!profile)
         ctx.note(
           `${values.to} has published no requirement profile: the skeleton covers the instrument only.`,
         );
+      // Both parties come from the directory: the recipient named by --to, the sender by the signed-in profile.
+      requesting = await fetchDirectoryEntry(client, (await fetchMe(client)).authorityId);
     }
-    const yaml = renderDraftSkeleton(kind as RequestKind, profile);
+    const yaml = renderDraftSkeleton(
+      kind as RequestKind,
+      profile,
+      partiesPrefill({
+        ...(requesting ? { requesting } : {}),
+        ...(requested ? { requested } : {}),
+      }),
+    );
     if (values.out) {
       await writeFile(values.out, yaml, { flag: 'wx' }).catch((error: NodeJS.ErrnoException) => {
         if (error.code === 'EEXIST')

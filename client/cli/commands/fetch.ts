@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { fetchExchange } from '../../exchange/fetch-documents.ts';
 import { loadSealingIdentity } from '../../exchange/member-signer.ts';
 import { defineCommand } from '../command.ts';
+import { withSignedMemberKeys } from '../directory-context.ts';
 import { formatBytes } from '../progress.ts';
 
 export const fetchCommand = defineCommand({
@@ -41,8 +42,11 @@ export const fetchCommand = defineCommand({
       ...(values.message ? { messageId: values.message } : {}),
       ...(values['keep-sealed'] ? { keepSealed: true } : {}),
       createProgress: (label, total) => ctx.createProgress({ label, total }),
+      // A pinned sender's manifests verify only under the member keys its authority key signed.
+      trustEntry: (entry) => withSignedMemberKeys(ctx.keystore.home, entry),
     });
     const fetched = result.documents.filter((d) => d.outcome === 'fetched').length;
+    const unbound = result.messages.filter((m) => m.labelClaims === 'absent').length;
     ctx.print(
       {
         exchangeId: result.label.id,
@@ -57,6 +61,11 @@ export const fetchCommand = defineCommand({
             `${d.outcome === 'fetched' ? 'verified' : 'present '}  ${d.path}  ${formatBytes(d.size)}  sha256 ${d.plaintextSha256.slice(0, 16)}…`,
         ),
         `${fetched} document(s) fetched, ${result.documents.length - fetched} already present; ${result.messages.length} signed manifest(s) verified. Output: ${result.outDir}`,
+        ...(unbound > 0
+          ? [
+              `Note: ${unbound} manifest(s) sign no label (an older client sent them): their label is the exchange's word, checked only against an opened request.`,
+            ]
+          : []),
       ],
     );
     return 0;

@@ -5,6 +5,7 @@ import { listDue } from '../../sdk/clock-api.ts';
 import { fetchMe, listExchanges } from '../../sdk/exchange-api.ts';
 import { CliUsageError } from '../cli-errors.ts';
 import { type CommandContext, defineCommand } from '../command.ts';
+import { loadPartyNames, localTime } from '../output-format.ts';
 
 /** Render rows as left-aligned columns separated by two spaces. */
 export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
@@ -67,19 +68,31 @@ export const inboxCommand = defineCommand({
       ...(limit ? { limit } : {}),
       ...(values.cursor ? { cursor: values.cursor } : {}),
     });
+    const names = ctx.json ? undefined : await loadPartyNames(client);
+    const party = (id: string) => names?.authority(id) ?? id;
     const rows = page.items.map((label) => [
       label.id,
       label.kind,
       label.urgency,
       label.status,
-      label.requesterId === me.authorityId ? `to ${label.requestedId}` : `from ${label.requesterId}`,
-      label.requesterReference,
-      label.updatedAt.replace(/\.\d+Z$/, 'Z'),
+      label.requesterId === me.authorityId
+        ? `to ${party(label.requestedId)}`
+        : `from ${party(label.requesterId)}`,
+      // Both parties' references: the requester's, then the requested authority's once it gave one.
+      label.requestedReference
+        ? `${label.requesterReference} / ${label.requestedReference}`
+        : label.requesterReference,
+      localTime(label.updatedAt),
     ]);
+    const filtered = Boolean(values.status || values.kind || values.counterpart);
     const human =
       rows.length === 0
         ? [
-            `No exchanges in your ${box}${values.status || values.kind || values.counterpart ? ' match' : ''}.`,
+            `No exchanges in your ${box}${filtered ? ' match' : ''}.`,
+            // The requests an authority sent are in its outbox: the first thing a sender looks for after sending.
+            ...(box === 'inbox'
+              ? ["Exchanges your authority opened are in 'pouch inbox --box outbox'."]
+              : []),
           ]
         : formatTable(['EXCHANGE', 'KIND', 'URGENCY', 'STATUS', 'COUNTERPART', 'REFERENCE', 'UPDATED'], rows);
     if (page.nextCursor) human.push(`More: pouch inbox --box ${box} --cursor ${page.nextCursor}`);

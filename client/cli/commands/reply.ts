@@ -1,5 +1,9 @@
 // CLI command `pouch reply EXCHANGE MOVE`: answers within an exchange — acknowledge, ask, answer, send evidence,
-// postpone or refuse with grounds, withdraw, close or add a note — with files sealed, uploaded and signed as in send.
+// postpone or refuse with grounds, withdraw, close or add a note — with files sealed, uploaded and signed as in send,
+// and the label it answers under (with the requested authority's reference, when given) signed in the manifest.
+import { ReferenceSchema } from '../../../shared/api/common.ts';
+import { ManifestLabelSchema } from '../../../shared/custody/manifest.ts';
+import { PouchError } from '../../../shared/domain/errors.ts';
 import { deliverMessage, type GeneratedDocument } from '../../exchange/deliver-message.ts';
 import { findSide, isReplyVerb, REPLY_VERBS, type ReplyVerb } from '../../exchange/exchange-moves.ts';
 import { fetchDirectoryEntry, getExchange } from '../../sdk/exchange-api.ts';
@@ -77,7 +81,25 @@ export const replyCommand = defineCommand({
         'reply',
       );
     }
+    if (values.reference !== undefined && !ReferenceSchema.safeParse(values.reference).success) {
+      throw new CliUsageError('--reference takes 1 to 100 printable characters', 'reply');
+    }
     const counterpartId = side === 'requester' ? label.requestedId : label.requesterId;
+    // The label this reply answers under, signed as the sender's claim (the exchange refuses it if it differs).
+    const claims = ManifestLabelSchema.safeParse({
+      recipientId: counterpartId,
+      kind: label.kind,
+      urgency: label.urgency,
+      ...(label.deadline === undefined ? {} : { deadline: label.deadline }),
+      requesterReference: label.requesterReference,
+      ...(values.reference ? { requestedReference: values.reference } : {}),
+    });
+    if (!claims.success) {
+      throw new PouchError(
+        'ERR_LABEL_MISMATCH',
+        `The label of ${exchangeId} is not one a reply can be sealed under`,
+      );
+    }
     // Only recipients the authorities signed, checked against this keystore's pins, are ever sealed to.
     const counterpart = await withVerifiedRecipients(
       ctx.keystore.home,
@@ -106,6 +128,7 @@ export const replyCommand = defineCommand({
         ...(kind === 'evidence' ? { final: values.final === true } : {}),
         ...(values.reference ? { requestedReference: values.reference } : {}),
       },
+      label: claims.data,
       files: files.map((path) => ({ path })),
       generated,
       distinctBy: { grounds: values.grounds ?? null, text: values.text ?? null },

@@ -1,16 +1,31 @@
 // CLI command `pouch send`: opens an exchange with a recipient authority and sends the request — files and,
 // with --draft, the checked request as JSON and as a printable letter — sealed, uploaded, signed and resumable.
+// With a draft the label comes from it (a disagreeing flag is refused), and the label is signed in the manifest.
 
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { parse } from 'yaml';
-import { UrgencySchema } from '../../../shared/api/common.ts';
+import { DeadlineSchema, UrgencySchema } from '../../../shared/api/common.ts';
 import { parseRecipients } from '../../../shared/crypto/age-keys.ts';
+import type { ManifestLabel } from '../../../shared/custody/manifest.ts';
 import { isLinkKind, LINK_KINDS } from '../../../shared/domain/clocks/lineage.ts';
 import { PouchError } from '../../../shared/domain/errors.ts';
-import { formatFindings, pruneBlank } from '../../../shared/domain/requests/check.ts';
+import {
+  type Finding,
+  formatFindings,
+  listTranslations,
+  pruneBlank,
+} from '../../../shared/domain/requests/check.ts';
 import { REQUEST_KINDS, type RequestKind } from '../../../shared/domain/requests/instruments.ts';
-import { renderRequestHtml } from '../../../shared/domain/requests/render-html.ts';
+import { type LetterAnnex, renderRequestHtml } from '../../../shared/domain/requests/render-html.ts';
+import {
+  describeRequestLabelMismatch,
+  labelClaimsOfRequest,
+  type RequestLabel,
+  type RequestLabelField,
+} from '../../../shared/domain/requests/request-label.ts';
 import {
   type DeliveryResult,
   deliverMessage,
@@ -25,6 +40,21 @@ import { defaultProfileName } from '../command-context.ts';
 import { withVerifiedRecipients } from '../directory-context.ts';
 import { formatBytes } from '../progress.ts';
 import { checkDraftFile } from './check.ts';
+
+/** The attached files as the letter lists them: name, size and SHA-256 of the plaintext. */
+async function describeAnnexes(paths: readonly string[]): Promise<LetterAnnex[]> {
+  return Promise.all(
+    paths.map(async (path) => {
+      const hash = createHash('sha256');
+      let size = 0;
+      for await (const chunk of createReadStream(path)) {
+        hash.update(chunk as Buffer);
+        size += (chunk as Buffer).byteLength;
+      }
+      return { name: basename(path), size, sha256: hash.digest('hex') };
+    }),
+  );
+}
 
 /** The member's signer and a client, for the exchange commands. */
 export async function openSession(
@@ -67,7 +97,13 @@ export function buildUploadHooks(ctx: CommandContext) {
     throw new CliUsageError('POUCH_TEST_ABORT_AFTER_PARTS must be a whole number');
   }
   return {
-    createProgress: (label: string, total: number) => ctx.createProgress({ label, total }),
+    // After an upload's last byte the exchange still commits it (storage assembles the parts): say so.
+    createProgress: (label: string, total: number) =>
+      ctx.createProgress({
+        label,
+        total,
+        ...(label.startsWith('sealing ') ? {} : { closingPhase: 'committing' }),
+      }),
     note: (message: string) => ctx.note(message),
     ...(abortAfterParts === undefined ? {} : { abortAfterParts }),
   };
@@ -84,7 +120,10 @@ export function describeDelivery(result: DeliveryResult, what: string): string[]
       (d) =>
         `  ${d.documentId}  ${d.name}  ${formatBytes(d.size)}  sha256 ${d.plaintextSha256.slice(0, 16)}…`,
     ),
-    `Exchange ${result.exchangeId} is now ${result.status}.`,
+    // An earlier run's status is history: the exchange may have moved on (closed) since, so it is not "now".
+    result.alreadySent
+      ? `That message took exchange ${result.exchangeId} to ${result.status} when it was sent; 'pouch show ${result.exchangeId}' says where it stands now.`
+      : `Exchange ${result.exchangeId} is now ${result.status}.`,
   ];
 }
 
@@ -103,19 +142,115 @@ export function summarizeDelivery(result: DeliveryResult) {
   };
 }
 
+/** Each label field, the flag that sets it and where a draft says it (for a one-line refusal). */
+const LABEL_SOURCES: Record<RequestLabelField, { flag: string; path: string }> = {
+  recipient: { flag: '--to', path: 'requestedAuthority.authorityId' },
+  kind: { flag: '--kind', path: 'kind' },
+  urgency: { flag: '--urgency', path: 'urgency.level' },
+  deadline: { flag: '--deadline', path: 'urgency.deadline' },
+  reference: { flag: '--reference', path: 'caseReference.reference' },
+};
+
+/** What a send's label is built from: the flags, and the checked draft when there is one. */
+interface LabelInputs {
+  readonly to?: string | undefined;
+  readonly kind?: string | undefined;
+  readonly urgency?: string | undefined;
+  readonly deadline?: string | undefined;
+  readonly reference?: string | undefined;
+}
+
+/**
+ * The label of a send: each field from its flag, else from the draft (its addressee, kind, urgency block and case
+ * reference). Without a draft, urgency defaults to normal. Fields still missing stay undefined (the caller asks).
+ */
+export function buildSendLabel(flags: LabelInputs, draft: unknown | undefined) {
+  const claims = draft === undefined ? undefined : labelClaimsOfRequest(draft);
+  return {
+    recipientId: flags.to ?? claims?.recipientId,
+    kind: flags.kind ?? claims?.kind,
+    urgency: flags.urgency ?? claims?.urgency ?? 'normal',
+    deadline: flags.deadline ?? claims?.deadline,
+    requesterReference: flags.reference ?? claims?.reference,
+  };
+}
+
+/**
+ * Refuse a label that says something else than the draft sealed with it: a flag that contradicts the draft, or a
+ * draft addressed to another authority than the recipient (by directory id, or by country when it names none).
+ */
+export function refuseLabelMismatch(draft: unknown, label: RequestLabel, flags: LabelInputs): void {
+  const field = describeRequestLabelMismatch(draft, label);
+  if (!field) return;
+  const claims = labelClaimsOfRequest(draft);
+  const { flag } = LABEL_SOURCES[field];
+  // Spontaneous information names its addressee `receivingAuthority`; every other kind `requestedAuthority`.
+  const receiving = typeof draft === 'object' && draft !== null && 'receivingAuthority' in draft;
+  const path =
+    field === 'recipient' && receiving ? 'receivingAuthority.authorityId' : LABEL_SOURCES[field].path;
+  const said = {
+    recipient: claims.recipientId ?? `an authority in ${claims.recipientCountry ?? '?'}`,
+    kind: claims.kind,
+    urgency: claims.urgency,
+    deadline: claims.deadline ?? 'none',
+    reference: claims.reference,
+  }[field];
+  const given = {
+    recipient: `${label.recipientId}${claims.recipientId ? '' : ` (in ${label.recipientCountry ?? '?'})`}`,
+    kind: label.kind,
+    urgency: label.urgency,
+    deadline: label.deadline ?? 'none',
+    reference: label.requesterReference,
+  }[field];
+  const fromFlag =
+    {
+      recipient: flags.to,
+      kind: flags.kind,
+      urgency: flags.urgency,
+      deadline: flags.deadline,
+      reference: flags.reference,
+    }[field] !== undefined;
+  const message =
+    field === 'recipient'
+      ? `The draft is addressed to ${said} (${path}), not to ${given}: send it to its addressee, or fix the draft and check it again`
+      : fromFlag
+        ? `${flag} ${given} disagrees with the draft's ${path} (${said}): drop ${flag} or fix the draft`
+        : `The draft's ${path} is ${said}, but the label would say ${given}: fix the draft`;
+  throw new PouchError('ERR_LABEL_MISMATCH', message, {
+    details: { field, flag, draftPath: path, draft: said ?? null, label: given ?? null },
+  });
+}
+
 export const sendCommand = defineCommand({
   name: 'send',
   summary: 'Open an exchange and send a sealed request (files, and a checked draft with --draft)',
   positionals: { names: ['FILE'], optional: 1, variadic: true },
   options: {
-    to: { type: 'string', valueName: 'AUTHORITY', description: 'recipient authority id (required)' },
+    to: {
+      type: 'string',
+      valueName: 'AUTHORITY',
+      description: 'recipient authority id (required unless --draft names it)',
+    },
     kind: {
       type: 'string',
       valueName: 'KIND',
       description: 'kind of request (required unless --draft says it)',
     },
-    reference: { type: 'string', valueName: 'REF', description: 'your reference for the case (required)' },
-    urgency: { type: 'string', valueName: 'LEVEL', description: 'normal (default), urgent or emergency' },
+    reference: {
+      type: 'string',
+      valueName: 'REF',
+      description: 'your reference for the case (required unless --draft gives it)',
+    },
+    urgency: {
+      type: 'string',
+      valueName: 'LEVEL',
+      description: 'normal (default), urgent or emergency (default with --draft: its urgency)',
+    },
+    deadline: {
+      type: 'string',
+      valueName: 'DATE',
+      description: 'answer needed by (YYYY-MM-DD; default with --draft: its urgency deadline)',
+    },
     link: {
       type: 'string',
       multiple: true,
@@ -132,60 +267,121 @@ export const sendCommand = defineCommand({
   details: [
     'FILE...: the files to attach. Every file is sealed to the recipient and to your own authority, uploaded with a checksum per part, and',
     'listed with both SHA-256 digests in a manifest you sign. Prints the exchange id.',
+    'With --draft, the label (recipient, kind, urgency, deadline, reference) comes from the checked draft; a flag',
+    'that says otherwise, or a draft addressed to another authority, is refused (ERR_LABEL_MISMATCH). The label is',
+    'signed in the manifest, so the exchange and the recipient can check it. The check’s warnings are shown.',
     'Interrupted? Run the same command again: it resumes the upload and reuses the same exchange. Run after',
     'success, it answers with the earlier result and sends nothing twice.',
     `Kinds: ${REQUEST_KINDS.join(', ')}.`,
-    'Example: pouch send --to auth_... --kind mla --reference NL-2026-0042 --draft request.yaml annex.pdf',
+    'Example: pouch send --draft request.yaml annex.pdf',
   ].join('\n'),
   async run(ctx, { values, positionals }) {
-    if (!values.to) throw new CliUsageError('name the recipient with --to AUTHORITY', 'send');
-    if (!values.reference) throw new CliUsageError('give your case reference with --reference REF', 'send');
-    const urgency = UrgencySchema.safeParse(values.urgency ?? 'normal');
-    if (!urgency.success) {
+    if (values.force && !values.draft) throw new CliUsageError('--force only applies with --draft', 'send');
+    if (values.urgency !== undefined && !UrgencySchema.safeParse(values.urgency).success) {
       throw new CliUsageError(
         `unknown urgency '${values.urgency}'; choose normal, urgent or emergency`,
         'send',
       );
     }
-    if (values.force && !values.draft) throw new CliUsageError('--force only applies with --draft', 'send');
+    if (values.deadline !== undefined && !DeadlineSchema.safeParse(values.deadline).success) {
+      throw new CliUsageError(`--deadline '${values.deadline}' is not a date (YYYY-MM-DD)`, 'send');
+    }
+    let text: Buffer | undefined;
+    let draft: Record<string, unknown> | undefined;
+    if (values.draft) {
+      text = await readFile(values.draft).catch(() => {
+        throw new CliUsageError(`cannot read ${values.draft}; check the path`, 'send');
+      });
+      try {
+        draft = pruneBlank(parse(text.toString('utf8'))) as Record<string, unknown> | undefined;
+      } catch (error) {
+        throw new CliUsageError(
+          `${values.draft} is not valid YAML: ${(error as Error).message.split('\n')[0]}`,
+          'send',
+        );
+      }
+    }
+    const flags: LabelInputs = values;
+    const wanted = buildSendLabel(flags, draft);
+    if (!wanted.recipientId) {
+      throw new CliUsageError('name the recipient with --to AUTHORITY (or in the draft)', 'send');
+    }
+    if (!wanted.requesterReference) {
+      throw new CliUsageError('give your case reference with --reference REF (or in the draft)', 'send');
+    }
+    if (!wanted.kind) {
+      throw new CliUsageError('name the kind of request with --kind KIND (or use --draft)', 'send');
+    }
+    if (!(REQUEST_KINDS as readonly string[]).includes(wanted.kind)) {
+      throw new CliUsageError(
+        `unknown kind '${wanted.kind}'; choose one of ${REQUEST_KINDS.join(', ')}`,
+        'send',
+      );
+    }
+    const urgency = UrgencySchema.safeParse(wanted.urgency);
+    if (!urgency.success) {
+      throw new CliUsageError(
+        `the draft's urgency.level '${wanted.urgency}' is not normal, urgent or emergency; fix the draft`,
+        'send',
+      );
+    }
+    if (wanted.deadline !== undefined && !DeadlineSchema.safeParse(wanted.deadline).success) {
+      throw new CliUsageError(
+        `the draft's urgency.deadline '${wanted.deadline}' is not a date; fix the draft`,
+        'send',
+      );
+    }
+    const to = wanted.recipientId;
+    const kind = wanted.kind as RequestKind;
+    const label: ManifestLabel = {
+      recipientId: to,
+      kind,
+      urgency: urgency.data,
+      ...(wanted.deadline === undefined ? {} : { deadline: wanted.deadline }),
+      requesterReference: wanted.requesterReference,
+    };
 
-    let kind = values.kind;
     const generated: GeneratedDocument[] = [];
     let check: { profileVersion?: number; errors: number; forced: boolean } | undefined;
+    let findings: readonly Finding[] | undefined;
     let draftHash: string | undefined;
     const { client, signer } = await openSession(ctx);
     // Only recipients the authorities signed, checked against this keystore's pins, are ever sealed to.
-    const recipient = await withVerifiedRecipients(
-      ctx.keystore.home,
-      await fetchDirectoryEntry(client, values.to),
-    );
+    const recipient = await withVerifiedRecipients(ctx.keystore.home, await fetchDirectoryEntry(client, to));
     const own = await withVerifiedRecipients(
       ctx.keystore.home,
       await fetchDirectoryEntry(client, signer.authorityId),
     );
 
-    if (values.draft) {
-      const text = await readFile(values.draft).catch(() => {
-        throw new CliUsageError(`cannot read ${values.draft}; check the path`, 'send');
-      });
+    if (values.draft && text) {
+      // What the label says is what the pouch holds: refused before anything is opened, sealed or sent.
+      refuseLabelMismatch(draft, { ...label, recipientCountry: recipient.country }, flags);
       draftHash = createHash('sha256').update(text).digest('hex');
-      const result = await checkDraftFile(ctx, values.draft, values.to);
+      const result = await checkDraftFile(ctx, values.draft, to);
+      findings = result.findings;
       const errors = result.findings.filter((f) => f.severity === 'error').length;
-      const draft = pruneBlank(parse(text.toString('utf8'))) as Record<string, unknown> | undefined;
-      const draftKind = typeof draft?.kind === 'string' ? draft.kind : undefined;
-      if (kind && draftKind && kind !== draftKind) {
-        throw new CliUsageError(`--kind ${kind} differs from the draft's kind '${draftKind}'`, 'send');
+      // A translation the check counted on must travel with the request.
+      const unattached = listTranslations(draft).filter(
+        (t) => !positionals.some((path) => basename(path) === t.file),
+      );
+      if (unattached.length > 0) {
+        throw new CliUsageError(
+          `the draft lists the translation ${unattached.map((t) => t.file).join(', ')} but it is not attached; add the file after the options`,
+          'send',
+        );
       }
-      kind ??= draftKind;
       if (!result.ok) {
         ctx.note(formatFindings(result.findings));
         if (!values.force) {
           throw new PouchError(
             'ERR_DRAFT_INVALID',
-            `The draft has ${errors} error(s): fix them ('pouch check ${values.draft} --to ${values.to}') or send anyway with --force (recorded)`,
+            `The draft has ${errors} error(s): fix them ('pouch check ${values.draft} --to ${to}') or send anyway with --force (recorded)`,
           );
         }
         ctx.note(`Sending despite ${errors} error(s) (--force): the exchange records this as a forced send.`);
+      } else if (result.findings.length > 0) {
+        // A passing check may still warn (a legal basis that does not apply, a country that differs): say so.
+        ctx.note(formatFindings(result.findings));
       }
       check = {
         ...(result.profileVersion ? { profileVersion: result.profileVersion } : {}),
@@ -195,7 +391,7 @@ export const sendCommand = defineCommand({
       const request = {
         ...(result.request ?? draft ?? {}),
         ...(result.profileVersion
-          ? { checkedAgainst: { authorityId: values.to, profileVersion: result.profileVersion } }
+          ? { checkedAgainst: { authorityId: to, profileVersion: result.profileVersion } }
           : {}),
       };
       generated.push({
@@ -204,18 +400,18 @@ export const sendCommand = defineCommand({
         content: `${JSON.stringify(request, null, 2)}\n`,
       });
       if (result.request) {
-        const html = renderRequestHtml({ ...result.request, ...request } as typeof result.request, {
-          sender: { name: own.name, country: own.country, id: own.id },
-          recipient: { name: recipient.name, country: recipient.country, id: recipient.id },
-        });
+        const html = renderRequestHtml(
+          { ...result.request, ...request } as typeof result.request,
+          {
+            sender: { name: own.name, country: own.country, id: own.id },
+            recipient: { name: recipient.name, country: recipient.country, id: recipient.id },
+          },
+          await describeAnnexes(positionals),
+        );
         generated.push({ name: 'request.html', mediaType: 'text/html', content: html });
       } else {
         ctx.note('The draft does not validate, so no printable letter is attached (the JSON is).');
       }
-    }
-    if (!kind) throw new CliUsageError('name the kind of request with --kind KIND (or use --draft)', 'send');
-    if (!(REQUEST_KINDS as readonly string[]).includes(kind)) {
-      throw new CliUsageError(`unknown kind '${kind}'; choose one of ${REQUEST_KINDS.join(', ')}`, 'send');
     }
     if (generated.length === 0 && positionals.length === 0) {
       throw new CliUsageError('nothing to send: give FILES, or a --draft', 'send');
@@ -228,24 +424,31 @@ export const sendCommand = defineCommand({
       operation: 'send',
       exchange: {
         create: {
-          kind: kind as RequestKind,
+          kind,
           urgency: urgency.data,
-          requestedId: values.to,
-          requesterReference: values.reference,
+          requestedId: to,
+          requesterReference: label.requesterReference,
+          ...(label.deadline === undefined ? {} : { deadline: label.deadline }),
           ...(values.link?.length ? { links: values.link.map(parseLink) } : {}),
         },
       },
       recipients: collectRecipients(recipient, own),
       message: { kind: 'request', ...(check ? { check } : {}) },
+      label,
       files: positionals.map((path) => ({ path })),
       generated,
       distinctBy: { draftHash: draftHash ?? null },
       ...buildUploadHooks(ctx),
     });
-    ctx.print({ ...summarizeDelivery(result), ...(check ? { check } : {}) }, [
-      ...describeDelivery(result, 'request'),
-      result.exchangeId,
-    ]);
+    ctx.print(
+      {
+        ...summarizeDelivery(result),
+        label,
+        ...(check ? { check } : {}),
+        ...(findings ? { findings } : {}),
+      },
+      [...describeDelivery(result, 'request'), result.exchangeId],
+    );
     return 0;
   },
 });

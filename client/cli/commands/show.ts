@@ -6,6 +6,7 @@ import { getClocks, getLineage } from '../../sdk/clock-api.ts';
 import { fetchMe, getExchange } from '../../sdk/exchange-api.ts';
 import { formatClock, formatLineage } from '../clock-lines.ts';
 import { defineCommand } from '../command.ts';
+import { loadPartyNames, localTime } from '../output-format.ts';
 import { formatBytes } from '../progress.ts';
 
 interface ListedDocument {
@@ -60,25 +61,28 @@ export const showCommand = defineCommand({
     const linked = lineage.roots.length > 1 || (lineage.roots[0]?.followers.length ?? 0) > 0;
     const side = findSide(label, me.authorityId);
     const next = listNextMoves(label.status, side);
+    const names = await loadPartyNames(client);
     const listed = [...messages]
       .sort((a, b) => a.seq - b.seq)
       .map((m) => ({ ...m, documents: readManifestDocuments(m.manifest, m.documentIds) }));
     const lines = [
       `Exchange ${label.id}  ${label.kind}  ${label.urgency}  ${label.status}`,
-      `  from ${label.requesterId} (ref ${label.requesterReference}) to ${label.requestedId}${
+      `  from ${names.authority(label.requesterId)} (ref ${label.requesterReference}) to ${names.authority(label.requestedId)}${
         label.requestedReference ? ` (ref ${label.requestedReference})` : ''
       }`,
-      `  you are the ${side ?? 'reader'}; opened ${label.createdAt} by ${label.createdBy}; updated ${label.updatedAt}`,
+      `  you are the ${side ?? 'reader'}; opened ${localTime(label.createdAt)} by ${names.member(label.createdBy)}; updated ${localTime(label.updatedAt)}`,
       ...(label.links.length ? [`  follows up ${label.links.join(', ')}`] : []),
-      ...(label.deadline ? [`  deadline ${label.deadline}`] : []),
-      ...(label.preservationExpiresAt ? [`  preservation expires ${label.preservationExpiresAt}`] : []),
+      ...(label.deadline ? [`  deadline ${localTime(label.deadline)}`] : []),
+      ...(label.preservationExpiresAt
+        ? [`  preservation expires ${localTime(label.preservationExpiresAt)}`]
+        : []),
       ...(clocks.clocks.length ? ['', 'Clocks:', ...clocks.clocks.map((c) => `  ${formatClock(c)}`)] : []),
       ...(linked ? ['', 'Lineage:', ...formatLineage(lineage.roots, label.id)] : []),
       '',
       `Messages (${listed.length}):`,
       ...listed.flatMap((m) => [
-        `  ${m.sentAt}  ${m.kind}${m.final ? ' (final)' : m.kind === 'evidence' ? ' (partial)' : ''}  from ${m.senderClientId}${
-          m.deliveredAt ? `  delivered ${m.deliveredAt}` : ''
+        `  ${localTime(m.sentAt)}  ${m.kind}${m.final ? ' (final)' : m.kind === 'evidence' ? ' (partial)' : ''}  from ${names.member(m.senderClientId)}${
+          m.deliveredAt ? `  delivered ${localTime(m.deliveredAt)}` : ''
         }`,
         ...m.documents.map((d) =>
           `      ${d.documentId}  ${shortName(d.name ?? '?')}  ${d.size === undefined ? '' : formatBytes(d.size)}  ${d.mediaType ?? ''}`.trimEnd(),

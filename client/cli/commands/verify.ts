@@ -9,23 +9,28 @@ import { createReadStream } from 'node:fs';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { PublicJwk } from '../../../shared/crypto/compact-jws.ts';
-import { type BundleVerification, verifyBundle } from '../../../shared/custody/bundle.ts';
+import { type BundleLabel, type BundleVerification, verifyBundle } from '../../../shared/custody/bundle.ts';
 import { verifyCheckpoint } from '../../../shared/custody/checkpoints.ts';
 import type { Checkpoint } from '../../../shared/domain/ledger/checkpoint.ts';
 import type { LedgerEvent } from '../../../shared/domain/ledger/event.ts';
 import { fromHex, verifyConsistency } from '../../../shared/domain/ledger/merkle.ts';
+import { fetchCustodyKeys } from '../../sdk/custody-api.ts';
 import { CliUsageError } from '../cli-errors.ts';
 import { type CommandContext, defineCommand } from '../command.ts';
+import { findUnsignedSenderKeys } from '../directory-context.ts';
+import { EXIT } from '../exit-codes.ts';
 import { fetchBundleText } from './audit-export.ts';
 
 /**
  * Exit codes of `pouch verify`. `unpinned` is distinct so a script can never mistake "the signatures hold
  * against whatever key the bundle carries" (which a forger controls) for "verified".
  */
-export const verifyExitCodes = { ok: 0, broken: 1, usage: 2, unpinned: 3 } as const;
-
-/** Where the exchange publishes its custody (receipt and checkpoint) key; /.well-known/jwks.json is the token key. */
-export const custodyKeysPath = '/.well-known/pouch-custody-keys.json';
+export const verifyExitCodes = {
+  ok: EXIT.ok,
+  broken: EXIT.failed,
+  usage: EXIT.usage,
+  unpinned: EXIT.notPinned,
+} as const;
 
 /** An RFC 7638 SHA-256 thumbprint, base64url: what `--exchange-key` accepts besides a JWK file. */
 const thumbprintPattern = /^[A-Za-z0-9_-]{43}$/;
@@ -140,7 +145,10 @@ export async function verifyAndReport(
     uncheckpointedEvents: uncheckpointed,
     bundleVersion: verdict.version,
     loggedHeads: verdict.loggedHeads,
+    label: verdict.label ?? null,
   };
+  // The label, checked against the ledger and the manifests' signed claims: references are what a reader asks for.
+  const labelLine = verdict.label ? [describeVerifiedLabel(verdict.label)] : [];
   // Exports do not force a checkpoint: the newest events wait for the scheduled one. Say so.
   const pending =
     uncheckpointed > 0
@@ -204,6 +212,7 @@ export async function verifyAndReport(
     },
     [
       `Exchange ${verdict.exchangeId}`,
+      ...labelLine,
       ...timeline,
       `OK: ${counts} (${verdict.loggedHeads} logged head(s) found in the chain); all verified against the pinned exchange key ${fingerprint ?? pin.fingerprints.join(' or ')} (${pin.source === 'live' ? 'published by the exchange' : '--exchange-key'}).`,
       ...legacy,
@@ -212,6 +221,18 @@ export async function verifyAndReport(
     ],
   );
   return verifyExitCodes.ok;
+}
+
+/** One line of the verified label: kind, urgency, deadline and both parties with their references. */
+function describeVerifiedLabel(label: BundleLabel): string {
+  const text = (value: unknown) => (typeof value === 'string' ? value : '-');
+  const deadline = typeof label.deadline === 'string' ? `, deadline ${label.deadline}` : '';
+  const requested =
+    typeof label.requestedReference === 'string' ? ` (ref ${label.requestedReference})` : ' (no ref yet)';
+  return (
+    `Label: ${text(label.kind)}, ${text(label.urgency)}${deadline}; from ${label.requesterId} (ref ${text(label.requesterReference)})` +
+    ` to ${label.requestedId}${requested}`
+  );
 }
 
 /** A checkpoint file as read for `--consistency`: the signed JWS, and what else the file offers. */
@@ -485,7 +506,7 @@ export const verifyCommand = defineCommand({
       let pin = pinned;
       if (!pin && values.live) {
         const client = await ctx.createClient();
-        const keys = keysOf(await client.request<unknown>('GET', custodyKeysPath));
+        const keys = await fetchCustodyKeys(client);
         pin = { fingerprints: keys.map(exchangeKeyFingerprint), keys, source: 'live' };
       }
       return verifyConsistencyAndReport(
@@ -498,7 +519,7 @@ export const verifyCommand = defineCommand({
     }
     if (values['show-key'] && values.live && !target) {
       const client = await ctx.createClient();
-      const published = keysOf(await client.request<unknown>('GET', custodyKeysPath));
+      const published = await fetchCustodyKeys(client);
       const fingerprints = published.map(exchangeKeyFingerprint);
       ctx.print(
         { source: 'live', baseUrl: client.baseUrl, keys: published, fingerprints },
@@ -515,7 +536,7 @@ export const verifyCommand = defineCommand({
       if (!pin) {
         // Live: pin the custody key the exchange publishes, rather than the copy inside the bundle.
         const client = await ctx.createClient();
-        const keys = keysOf(await client.request<unknown>('GET', custodyKeysPath));
+        const keys = await fetchCustodyKeys(client);
         pin = { fingerprints: keys.map(exchangeKeyFingerprint), keys, source: 'live' };
       }
     } else {
@@ -537,6 +558,29 @@ export const verifyCommand = defineCommand({
           : 'The bundle carries no readable exchange key.',
       );
       return fingerprint ? verifyExitCodes.ok : verifyExitCodes.broken;
+    }
+    if (text !== undefined) {
+      // Live, the directory is at hand: a pinned sender's manifest must be signed with a key its authority
+      // signed (a member-keys statement), not only one the exchange lists.
+      const unsigned = await findUnsignedSenderKeys(
+        await ctx.createClient(),
+        ctx.keystore.home,
+        text.split('\n'),
+      );
+      if (unsigned.length > 0) {
+        const first = unsigned[0] as (typeof unsigned)[number];
+        const message = `manifest ${first.messageId} is signed with key ${first.kid}, which ${first.senderClientId}'s pinned authority key never signed`;
+        ctx.print(
+          {
+            ok: false,
+            pinned: true,
+            broken: { element: `manifest ${first.messageId}`, check: 'sender-key', message },
+            unsigned,
+          },
+          `BROKEN: manifest ${first.messageId}: sender-key — ${message}`,
+        );
+        return verifyExitCodes.broken;
+      }
     }
     const source = text === undefined ? createReadStream(target) : fromText(text);
     return verifyAndReport(ctx, source, bundleKey, pin, {

@@ -19,6 +19,8 @@ export function createCheckpointAccess(deps: {
         rule: 'build-checkpoints',
         attempt: 'build a checkpoint',
         message: 'No such resource',
+        // No hidden object is at stake: the caller is told its role falls short.
+        kind: 'role',
       });
       return deps.checkpoints.build();
     },

@@ -19,6 +19,10 @@
 // with the other chains. Someone who deleted, truncated or rewrote checkpointed events in the ledger table cannot
 // get the new history logged, and the bundle, which carries every logged head of its chain (loggedHeads), fails.
 //
+// The directory log: when a DirectoryLog is given, `build` also logs the head of the directory chain under its
+// reserved chain id (DIRECTORY_CHAIN), with the same extend-only rule (read from the directory log instead of the
+// ledger), so showing different directory histories to different parties is detectable against checkpoints.
+//
 // Publication: a checkpoint is stored before it is published, so a failed publish would leave a gap in the
 // public record. Every build therefore first publishes the latest stored checkpoint if it is missing, and
 // signs no new one until that succeeds: each published checkpoint's predecessor is published too.
@@ -34,6 +38,7 @@
 
 import type { Signer } from '../../../shared/crypto/signer.ts';
 import { signCheckpoint } from '../../../shared/custody/checkpoints.ts';
+import { DIRECTORY_CHAIN } from '../../../shared/directory/directory-log.ts';
 import { PouchError, type PouchErrorCode } from '../../../shared/domain/errors.ts';
 import {
   type ChainHead,
@@ -56,6 +61,7 @@ import type {
   CheckpointStore,
   StoredCheckpoint,
 } from '../../ports/checkpoint-store.ts';
+import type { DirectoryLog } from '../../ports/directory-repository.ts';
 import type { LedgerStore } from '../../ports/ledger-store.ts';
 import type { Logger } from '../../ports/logger.ts';
 
@@ -70,6 +76,8 @@ export interface CheckpointServiceDeps {
   readonly maxAttempts?: number;
   /** Where a refused (forked) chain head raises its security alarm. */
   readonly logger?: Logger;
+  /** The directory log, whose head `build` logs under DIRECTORY_CHAIN. */
+  readonly directoryLog?: DirectoryLog;
 }
 
 /** A chain head refused because it does not extend the head logged before for its chain. */
@@ -163,7 +171,11 @@ export function createCheckpointService(deps: CheckpointServiceDeps) {
       from: { seq: logged.seq, hash: logged.hash },
     });
     let seq = logged.seq - 1;
-    for await (const line of deps.ledger.readLines(head.chain, logged.seq)) {
+    const lines =
+      head.chain === DIRECTORY_CHAIN && deps.directoryLog
+        ? deps.directoryLog.readLines(logged.seq)
+        : deps.ledger.readLines(head.chain, logged.seq);
+    for await (const line of lines) {
       seq++;
       if (!verifier.push(line) || seq >= head.seq) break;
     }
@@ -285,7 +297,13 @@ export function createCheckpointService(deps: CheckpointServiceDeps) {
   return {
     /** Append every changed chain head (all exchanges) and sign a checkpoint, if anything changed. */
     async build(): Promise<BuildResult> {
-      return oneAtATime(() => appendAndSign(async () => deps.ledger.heads(await deps.chains.listChains())));
+      return oneAtATime(() =>
+        appendAndSign(async () => {
+          const heads = await deps.ledger.heads(await deps.chains.listChains());
+          const directory = await deps.directoryLog?.head();
+          return directory ? [...heads, directory] : heads;
+        }),
+      );
     },
 
     /**

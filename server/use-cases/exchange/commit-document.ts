@@ -6,9 +6,9 @@ import { isPouchError, PouchError } from '../../../shared/domain/errors.ts';
 import type { Principal } from '../../../shared/domain/identity/types.ts';
 import { objectKeys } from '../../config/storage-definitions.ts';
 import type { DocumentRecord } from '../../ports/exchange-repository.ts';
-import { actorOf } from '../ledger-recorder.ts';
+import { actorOf, naturalEventIds } from '../ledger-recorder.ts';
 import type { EffectIds, ExchangeContext } from './exchange-context.ts';
-import { requireOwnUpload } from './uploads.ts';
+import { isStreamedUpload, requireOwnUpload } from './uploads.ts';
 
 /** The sealed digest storage verifies for a document, in the ledger's form (see DocumentDigest). */
 export type SealedDigest =
@@ -23,6 +23,39 @@ export type SealedDigest =
 export function sealedDigestOf(doc: DocumentRecord): SealedDigest {
   if (doc.upload.kind !== 'multipart') return { sealedSha256: doc.sealedSha256 };
   return { sealedPartsSha256: partsDigestOf(doc.upload.partSha256s), partSize: doc.upload.partSize };
+}
+
+/**
+ * A streamed upload's record as the commit completes it: the part checksums and the whole-file digest the
+ * client names now. Nothing here is trusted more than a declaration: storage checks every part against its
+ * checksum and confirmUpload checks their composite before anything is recorded.
+ */
+function withStreamedDigests(
+  doc: DocumentRecord,
+  parts: ReadonlyArray<{ partNumber: number; sha256?: string | undefined }>,
+  sealedSha256: string | undefined,
+): DocumentRecord {
+  if (doc.upload.kind !== 'multipart') return doc;
+  const partCount = Math.ceil(doc.sealedSize / doc.upload.partSize);
+  const sorted = [...parts].sort((a, b) => a.partNumber - b.partNumber);
+  const partSha256s = sorted.map((p) => p.sha256);
+  if (
+    sealedSha256 === undefined ||
+    sorted.length !== partCount ||
+    sorted.some((p, i) => p.partNumber !== i + 1) ||
+    partSha256s.some((sha) => sha === undefined)
+  ) {
+    throw new PouchError(
+      'ERR_VALIDATION',
+      `A streamed upload commits all ${partCount} parts with their SHA-256, and the sealed SHA-256`,
+      { details: { field: 'json.parts' } },
+    );
+  }
+  return {
+    ...doc,
+    sealedSha256,
+    upload: { ...doc.upload, partSha256s: partSha256s as string[] },
+  };
 }
 
 /** Build the commit use case. */
@@ -84,21 +117,26 @@ export function createCommitDocument(ctx: ExchangeContext) {
     return { sealedPartsSha256: partsDigestOfStorageChecksum(confirmed.checksum), partSize: upload.partSize };
   }
 
-  /** Commit an uploaded document: complete the multipart upload, confirm size and checksum, record it. */
+  /**
+   * Commit an uploaded document: complete the multipart upload, confirm size and checksum, record it. The upload
+   * event's id is derived from the document (one upload event per document), so whatever key a retry carries,
+   * its earlier event is found by that id and never appended twice.
+   */
   return async function commitDocument(
     principal: Principal,
     exchangeId: string,
     documentId: string,
-    parts: ReadonlyArray<{ partNumber: number; etag: string }>,
-    ids: EffectIds = {},
+    parts: ReadonlyArray<{ partNumber: number; etag: string; sha256?: string | undefined }>,
+    _ids: EffectIds = {},
+    sealedSha256?: string,
   ): Promise<DocumentRecord> {
     const label = await access.load(principal, exchangeId, 'act-on-exchange');
-    const doc = requireOwnUpload(principal, await deps.exchanges.getDocument(exchangeId, documentId));
-    if (doc.state === 'committed') return doc;
-    // One upload event per document: after a retry whose event landed (a later write failed), finish the record.
-    const recorded = (await deps.ledger.read(exchangeId)).find(
-      (e) => e.action === 'document.uploaded' && e.subject?.documentId === documentId,
-    );
+    const stored = requireOwnUpload(principal, await deps.exchanges.getDocument(exchangeId, documentId));
+    if (stored.state === 'committed') return stored;
+    const doc = isStreamedUpload(stored) ? withStreamedDigests(stored, parts, sealedSha256) : stored;
+    const eventId = naturalEventIds.documentUploaded(exchangeId, documentId);
+    // After a retry whose event landed (a later write failed), finish the record without confirming again.
+    const recorded = await recorder.find(exchangeId, eventId);
     if (recorded) {
       await recorder.project(label, (await deps.ledger.head(exchangeId)) ?? recorded);
     } else {
@@ -115,7 +153,7 @@ export function createCommitDocument(ctx: ExchangeContext) {
             details: { ...sealed, sealedSize: doc.sealedSize },
           },
         }),
-        ids,
+        { eventId },
       );
     }
     const committed: DocumentRecord = { ...doc, state: 'committed', committedAt: ctx.now().toISOString() };

@@ -36,6 +36,8 @@ export function createCreateExchange(ctx: ExchangeContext) {
       rule: 'create-exchange',
       attempt: 'create exchange',
       message: 'No such resource',
+      // No hidden object is at stake: the caller is told its role falls short.
+      kind: 'role',
     });
     if (!(REQUEST_KINDS as readonly string[]).includes(input.kind)) {
       throw new PouchError('ERR_VALIDATION', `Unknown kind of request: ${input.kind}`, {
@@ -52,6 +54,15 @@ export function createCreateExchange(ctx: ExchangeContext) {
       throw new PouchError('ERR_VALIDATION', 'The requested authority is not in the directory', {
         details: { field: 'json.requestedId' },
       });
+    }
+    if (requested.status !== 'active') {
+      throw new PouchError(
+        'ERR_AUTHORITY_SUSPENDED',
+        'The requested authority is suspended by the operator',
+        {
+          details: { field: 'json.requestedId' },
+        },
+      );
     }
     // Lineage: the caller must see each earlier exchange, and each must join the same two authorities.
     const links = (input.links ?? []).map(

@@ -4,7 +4,7 @@
 import { PouchError } from '../../../shared/domain/errors.ts';
 import type { Principal } from '../../../shared/domain/identity/types.ts';
 import { objectKeys, presignLimits } from '../../config/storage-definitions.ts';
-import { actorOf } from '../ledger-recorder.ts';
+import { actorOf, naturalEventIds } from '../ledger-recorder.ts';
 import type { EffectIds, ExchangeContext } from './exchange-context.ts';
 
 /** Build the download use case. */
@@ -13,17 +13,19 @@ export function createDownloads(ctx: ExchangeContext) {
 
   /**
    * The document's digest as its `message.sent` event records it (the form storage verified, with the plaintext
-   * digest of the sender's signed manifest), so that the retrieval names exactly what the submission named.
+   * digest of the sender's signed manifest), so that the retrieval names exactly what the submission named; and
+   * the authority that sent it, which the retrieval's receipt names.
    */
   async function sentDigestOf(exchangeId: string, messageId: string, documentId: string) {
-    const sent = (await deps.ledger.read(exchangeId)).find(
-      (e) => e.action === 'message.sent' && e.subject?.messageId === messageId,
-    );
-    const digest = sent?.documents?.find((d) => d.documentId === documentId);
+    const sent = await recorder.find(exchangeId, naturalEventIds.messageSent(exchangeId, messageId));
+    const digest =
+      sent?.action === 'message.sent' && sent.subject?.messageId === messageId
+        ? sent.documents?.find((d) => d.documentId === documentId)
+        : undefined;
     // A document is attached to its message only after that event is in the ledger: fail closed, never guess.
-    if (!digest)
+    if (!sent || !digest)
       throw new PouchError('ERR_LEDGER_BROKEN', 'The sent message of this document is not in the ledger');
-    return digest;
+    return { digest, sender: sent.actor.authorityId };
   }
 
   /** A presigned GET for a sealed document, after its retrieval is in the ledger (fail closed). */
@@ -40,7 +42,7 @@ export function createDownloads(ctx: ExchangeContext) {
       throw new PouchError('ERR_NOT_FOUND', 'No such document');
     }
     const messageId = doc.messageId;
-    const digest = await sentDigestOf(exchangeId, messageId, documentId);
+    const { digest, sender } = await sentDigestOf(exchangeId, messageId, documentId);
     // Signed first, handed out only once the retrieval is in the ledger: nothing can fail between the two.
     const seconds = Math.min(deps.presignSeconds, presignLimits.maxPresignSeconds);
     const presigned = await deps.documents.presignGet({
@@ -59,7 +61,7 @@ export function createDownloads(ctx: ExchangeContext) {
           documents: [digest],
         },
       }),
-      { projection: 'best-effort', ...ids },
+      { projection: 'best-effort', ...ids, messageSender: sender },
     );
     return { url: presigned.url, expiresAt: presigned.expiresAt, expiresInSeconds: seconds, document: doc };
   };

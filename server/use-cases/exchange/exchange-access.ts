@@ -1,9 +1,16 @@
-// Use cases, exchange: load an exchange label the caller may see under a policy rule. A miss and a "no" answer
-// alike (404 ERR_NOT_FOUND, same body); both are denials in the security log, so probing leaves a trace.
+// Use cases, exchange: load an exchange label the caller may see under a policy rule. A miss and an outsider's
+// "no" answer alike (404 ERR_NOT_FOUND, same body); a party's member whose role falls short gets 403. All are
+// denials in the security log, so probing leaves a trace.
 import { PouchError } from '../../../shared/domain/errors.ts';
 import type { Principal } from '../../../shared/domain/identity/types.ts';
 import { ID_PATTERN } from '../../../shared/domain/ids.ts';
-import { authorize, denial, EXCHANGE_RULES, type ExchangeRule } from '../../policy/policy.ts';
+import {
+  authorize,
+  denial,
+  EXCHANGE_RULES,
+  type ExchangeRule,
+  exchangeDenialKind,
+} from '../../policy/policy.ts';
 import type { ExchangeLabel, ExchangeRepository } from '../../ports/exchange-repository.ts';
 
 const NO_SUCH_EXCHANGE = 'No such exchange';
@@ -18,7 +25,11 @@ export function createExchangeAccess(exchanges: Pick<ExchangeRepository, 'getExc
       const label = await exchanges.getExchange(exchangeId);
       const why = { attempt: rule, resourceId: exchangeId, message: NO_SUCH_EXCHANGE };
       if (!label) throw denial({ ...why, rule: 'exchange-exists' });
-      authorize(EXCHANGE_RULES[rule](principal, label), { ...why, rule });
+      authorize(EXCHANGE_RULES[rule](principal, label), {
+        ...why,
+        rule,
+        kind: exchangeDenialKind(principal, label),
+      });
       return label;
     },
   };

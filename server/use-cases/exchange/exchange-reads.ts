@@ -2,11 +2,12 @@
 // can record: the recipient's first sight of a message is `message.delivered` (with a receipt), an auditor's read
 // is `auditor.viewed`; and any read catches a lagging label up from the chain head.
 import type { Principal } from '../../../shared/domain/identity/types.ts';
+import { latestRequestedReference } from '../../../shared/domain/ledger/label-projection.ts';
 import { isReceiptAction } from '../../../shared/domain/ledger/receipt.ts';
 import { authorize, canListExchanges, canReadExchangeLabel, readsAsAuditor } from '../../policy/policy.ts';
 import type { ExchangeLabel, ListFilter, MessageRecord } from '../../ports/exchange-repository.ts';
 import type { StoredReceipt } from '../../ports/receipt-store.ts';
-import { actorOf } from '../ledger-recorder.ts';
+import { actorOf, naturalEventIds } from '../ledger-recorder.ts';
 import { sideOf } from './exchange-access.ts';
 import type { EffectIds, ExchangeContext } from './exchange-context.ts';
 import { completeMessages } from './message-records.ts';
@@ -22,6 +23,8 @@ export function createExchangeReads(ctx: ExchangeContext) {
         rule: 'list-exchanges',
         attempt: 'list exchanges',
         message: 'No such resource',
+        // No hidden object is at stake: the caller is told its role falls short.
+        kind: 'role',
       });
       const page = await deps.exchanges.listForAuthority(principal.authorityId, filter);
       // A 24/7 contact lists only the matters it works (preservation, emergencies).
@@ -39,50 +42,60 @@ export function createExchangeReads(ctx: ExchangeContext) {
       _ids: EffectIds = {},
     ): Promise<{ label: ExchangeLabel; messages: MessageRecord[] }> {
       let label = await access.load(principal, exchangeId, 'read-exchange-label');
-      const events = await deps.ledger.read(exchangeId);
-      const messages = await completeMessages(deps.exchanges, exchangeId, events);
+      const messages = await completeMessages(deps.exchanges, exchangeId, (messageId) =>
+        recorder.find(exchangeId, naturalEventIds.messageSent(exchangeId, messageId)),
+      );
       if (readsAsAuditor(principal)) {
         await deps.reads.record(principal, label, 'auditor.viewed', 'exchange');
         return { label, messages };
       }
       const reader = sideOf(principal, label);
       const undelivered = messages.filter((m) => m.side !== reader && !m.deliveredAt);
-      const delivered = new Map(
-        events
-          .filter((e) => e.action === 'message.delivered')
-          .map((e) => [e.subject?.messageId ?? '', e] as const),
-      );
+      // The head before this read's own deliveries (those project themselves): is the label lagging?
+      const head = await deps.ledger.head(exchangeId);
       let changed = false;
       for (const message of undelivered) {
-        // Delivered earlier but the message record missed it (a failed write): repair it, record nothing new.
-        const event =
-          delivered.get(message.messageId) ??
-          (
-            await recorder.record(
-              label,
-              (status) => ({
-                status,
-                fields: {
-                  actor: actorOf(principal),
-                  action: 'message.delivered',
-                  outcome: 'success',
-                  subject: { messageId: message.messageId },
-                },
-              }),
-              { projection: 'best-effort' },
-            )
-          ).event;
+        // The receipt names the message's sender, as its `message.sent` says (at the seq the record keeps).
+        const sent = await deps.ledger.at(exchangeId, message.seq);
+        const messageSender =
+          sent?.action === 'message.sent' && sent.subject?.messageId === message.messageId
+            ? { messageSender: sent.actor.authorityId }
+            : {};
+        // One delivery per message (its id is derived from the message): delivered earlier but the message
+        // record missed it (a failed write), the recorder hands back that event and nothing new is recorded.
+        const { event } = await recorder.record(
+          label,
+          (status) => ({
+            status,
+            fields: {
+              actor: actorOf(principal),
+              action: 'message.delivered',
+              outcome: 'success',
+              subject: { messageId: message.messageId },
+            },
+          }),
+          {
+            projection: 'best-effort',
+            eventId: naturalEventIds.messageDelivered(exchangeId, message.messageId),
+            ...messageSender,
+          },
+        );
         await deps.exchanges.putMessage({ ...message, deliveredAt: event.time });
         changed = true;
       }
-      // The label is a projection of the ledger: if an earlier write of it failed, catch it up now.
-      const head = events.at(-1);
+      // The label is a projection of the ledger: if an earlier write of it failed, catch it up from the head.
       if (head && head.seq > label.ledgerSeq) {
-        await recorder.project(label, head);
+        // Only the events the label has not caught up with are read: the cost follows the gap, not the chain.
+        const reference = latestRequestedReference(await deps.ledger.read(exchangeId, label.ledgerSeq + 1));
+        await recorder.project(label, head, reference === undefined ? {} : { requestedReference: reference });
         changed = true;
       }
       if (changed) label = (await deps.exchanges.getExchange(exchangeId)) ?? label;
-      return { label, messages: await deps.exchanges.listMessages(exchangeId) };
+      // Only a delivery changes the message records read above.
+      return {
+        label,
+        messages: undelivered.length > 0 ? await deps.exchanges.listMessages(exchangeId) : messages,
+      };
     },
 
     /** The exchange's signed receipts; any receipt that failed to be issued earlier is issued now. */

@@ -3,7 +3,7 @@
 // custody ledger first (fail closed) through the one recorder (../ledger-recorder.ts); the label in the main table
 // is a projection of the ledger. Policy is enforced in the use cases, where data is read, so a route cannot
 // forget it.
-import { createLedgerRecorder, type LedgerRecorder } from '../ledger-recorder.ts';
+import type { LedgerRecorder } from '../ledger-recorder.ts';
 import { createCommitDocument } from './commit-document.ts';
 import { createCreateExchange } from './create-exchange.ts';
 import { createDownloads } from './downloads.ts';
@@ -18,18 +18,10 @@ export type { EffectIds, ExchangeServiceDeps } from './exchange-context.ts';
 export type { PostMessageInput } from './messages.ts';
 export type { DeclareDocumentInput } from './uploads.ts';
 
-/** Build the use cases over their ports (and the recorder, when the caller shares one). */
-export function createExchangeService(deps: ExchangeServiceDeps, shared: { recorder?: LedgerRecorder } = {}) {
+/** Build the use cases over their ports and the one recorder (shared with the custody use cases). */
+export function createExchangeService(deps: ExchangeServiceDeps, shared: { recorder: LedgerRecorder }) {
   const now = deps.now ?? (() => new Date());
-  const recorder =
-    shared.recorder ??
-    createLedgerRecorder({
-      ledger: deps.ledger,
-      exchanges: deps.exchanges,
-      receipts: deps.receipts,
-      signer: deps.signer,
-      now,
-    });
+  const { recorder } = shared;
   const ctx: ExchangeContext = { deps, recorder, access: createExchangeAccess(deps.exchanges), now };
   const reads = createExchangeReads(ctx);
   const uploads = createUploads(ctx);

@@ -22,22 +22,24 @@ export async function completeMessage(
 
 /**
  * The exchange's messages, completing any whose `message.sent` event is in the ledger but whose record was
- * never written (the sender's request failed after the append). Intents without an event stay invisible.
+ * never written (the sender's request failed after the append). Intents without an event stay invisible. Only
+ * intents without a record are looked up (`sentEventOf`, by the message's event id), never the whole chain.
  */
 export async function completeMessages(
   exchanges: ExchangeRepository,
   exchangeId: string,
-  events: readonly LedgerEvent[],
+  sentEventOf: (messageId: string) => Promise<LedgerEvent | undefined>,
 ): Promise<MessageRecord[]> {
-  const messages = await exchanges.listMessages(exchangeId);
-  const sent = events.filter((e) => e.action === 'message.sent');
-  if (sent.length === messages.length) return messages;
+  const [messages, intents] = await Promise.all([
+    exchanges.listMessages(exchangeId),
+    exchanges.listMessageIntents(exchangeId),
+  ]);
   const known = new Set(messages.map((m) => m.messageId));
-  const intents = new Map((await exchanges.listMessageIntents(exchangeId)).map((i) => [i.messageId, i]));
   let completed = false;
-  for (const event of sent) {
-    const intent = intents.get(event.subject?.messageId ?? '');
-    if (!intent || known.has(intent.messageId)) continue;
+  for (const intent of intents) {
+    if (known.has(intent.messageId)) continue;
+    const event = await sentEventOf(intent.messageId);
+    if (event?.action !== 'message.sent' || event.subject?.messageId !== intent.messageId) continue;
     await completeMessage(exchanges, intent, event);
     completed = true;
   }

@@ -1,8 +1,10 @@
 // Use cases, exchange: post a message with the sender's signed manifest. The manifest must verify with the
-// sender's own active key and match the committed uploads; the state machine decides whether the message may
-// come now; `message.sent` carries the new status, and the message record is a projection of it.
+// sender's own active key, match the committed uploads and claim the label the exchange holds; the state machine
+// decides whether the message may come now; `message.sent` carries the new status (and a requested reference the
+// message sets), and the message record and the label are projections of it.
 import type { JWK } from 'jose';
 import {
+  describeLabelMismatch,
   ledgerDigestOf,
   type Manifest,
   readManifestKid,
@@ -18,7 +20,6 @@ import {
   type Side,
 } from '../../../shared/domain/exchange/state-machine.ts';
 import type { Principal } from '../../../shared/domain/identity/types.ts';
-import { derivedId } from '../../../shared/domain/ids.ts';
 import {
   type DocumentDigest,
   type JsonValue,
@@ -27,7 +28,7 @@ import {
 import { canonicalJson } from '../../../shared/domain/ledger/jcs.ts';
 import { isOwnUpload } from '../../policy/policy.ts';
 import type { ExchangeLabel, MessageIntent } from '../../ports/exchange-repository.ts';
-import { actorOf, statusAt } from '../ledger-recorder.ts';
+import { actorOf, naturalEventIds, statusAt } from '../ledger-recorder.ts';
 import { sealedDigestOf } from './commit-document.ts';
 import { sideOf } from './exchange-access.ts';
 import type { EffectIds, ExchangeContext } from './exchange-context.ts';
@@ -38,6 +39,10 @@ export interface PostMessageInput {
   readonly kind: MessageKind;
   /** Must agree with the manifest's `senderAssertions.final`, which is what counts (signed by the sender). */
   readonly final?: boolean | undefined;
+  /**
+   * The requested side's own reference, projected onto the label and recorded in `message.sent`. Only the requested
+   * side gives one; a manifest with label claims must claim the same (`label.requestedReference`).
+   */
   readonly requestedReference?: string | undefined;
   readonly documentIds: readonly string[];
   readonly manifest: string;
@@ -130,6 +135,45 @@ export function createMessages(ctx: ExchangeContext) {
   }
 
   /**
+   * The label the sender sealed under (its signed claims) must be the exchange's label: a bent label — another
+   * recipient, kind, urgency, deadline or reference — is refused before anything is recorded. Returns the
+   * requested reference this message sets: the signed claim, or (a manifest without claims, written by an older
+   * client) the body's, unsigned.
+   */
+  function requestedReferenceOf(
+    label: ExchangeLabel,
+    side: Side,
+    input: PostMessageInput,
+    manifest: Manifest,
+  ): string | undefined {
+    if (input.requestedReference !== undefined && side !== 'requested') {
+      throw new PouchError(
+        'ERR_VALIDATION',
+        'Only the requested authority gives a requested reference; yours is the requester reference',
+        { details: { field: 'json.requestedReference', reason: 'requested-side-only' } },
+      );
+    }
+    const claims = manifest.label;
+    if (!claims) return input.requestedReference;
+    const field = describeLabelMismatch(claims, label, side);
+    if (field) {
+      throw new PouchError(
+        'ERR_LABEL_MISMATCH',
+        `The label the message was sealed under differs from this exchange's label (${field})`,
+        { details: { field: `manifest.label.${field}`, reason: 'differs-from-label' } },
+      );
+    }
+    if (input.requestedReference !== undefined && input.requestedReference !== claims.requestedReference) {
+      throw new PouchError(
+        'ERR_LABEL_MISMATCH',
+        "The requested reference in the request differs from the sender's signed manifest",
+        { details: { field: 'json.requestedReference', reason: 'differs-from-manifest' } },
+      );
+    }
+    return claims.requestedReference;
+  }
+
+  /**
    * Every manifest entry must be a committed upload of the sender's, not yet sent with another message, and
    * name the digest storage verified for it (sealedDigestOf): a multipart entry must bind the parts' composite.
    */
@@ -197,10 +241,10 @@ export function createMessages(ctx: ExchangeContext) {
     const side = sideOf(principal, label);
     checkMessageFitsRequest(label.kind, input.kind);
     const manifest = await checkManifest(principal, label, input);
+    const requestedReference = requestedReferenceOf(label, side, input, manifest);
     // One message per id: a retry after the ledger append completes the projection only.
-    const already = (await deps.ledger.read(exchangeId)).find(
-      (e) => e.action === 'message.sent' && e.subject?.messageId === input.messageId,
-    );
+    const sentEventId = naturalEventIds.messageSent(exchangeId, input.messageId);
+    const already = await recorder.find(exchangeId, sentEventId);
     if (already && already.actor.authorityId !== principal.authorityId) {
       throw new PouchError('ERR_CONFLICT', 'This message id is taken');
     }
@@ -221,10 +265,7 @@ export function createMessages(ctx: ExchangeContext) {
     };
     // A sent message never changes: a retry must be the same message, byte for byte, or it is refused.
     await refuseRewrite(exchangeId, intent);
-    const labelChange =
-      input.requestedReference && side === 'requested'
-        ? { requestedReference: input.requestedReference }
-        : {};
+    const labelChange = requestedReference === undefined ? {} : { requestedReference };
     let event = already;
     if (event) {
       await recorder.settle(label, event, { labelChange });
@@ -247,6 +288,8 @@ export function createMessages(ctx: ExchangeContext) {
             details: {
               messageKind: input.kind,
               side,
+              // The requested authority's reference, set by this message: the label shows the latest one.
+              ...(requestedReference === undefined ? {} : { requestedReference }),
               // Labelled as the sender's: signed in its manifest, checked by nobody else.
               ...(assertions ? { senderAssertions: assertionsJson(assertions) } : {}),
               from: status,
@@ -255,7 +298,7 @@ export function createMessages(ctx: ExchangeContext) {
         }),
         // The message id is this effect's natural key: whatever Idempotency-Key a retry carries (or none), its
         // event is recognised and never appended twice.
-        { ...ids, eventId: derivedId('evt', 'message.sent', exchangeId, input.messageId), labelChange },
+        { ...ids, eventId: sentEventId, labelChange },
       );
       event = recorded.event;
     }

@@ -13,10 +13,19 @@ import type { ExchangeContext } from './exchange-context.ts';
 
 export interface DeclareDocumentInput {
   readonly sealedSize: number;
-  readonly sealedSha256: string;
+  /** Absent only for a streamed multipart upload (no `partSha256s`): it is given with the commit. */
+  readonly sealedSha256?: string | undefined;
   /** For multipart uploads: base64 SHA-256 of each part, in order, with the part size used to cut them. */
   readonly partSize?: number | undefined;
   readonly partSha256s?: readonly string[] | undefined;
+}
+
+/**
+ * A streamed multipart upload: declared without part checksums, because the client seals while it uploads.
+ * Each part's checksum arrives with its presign (the URL is bound to it), and all of them with the commit.
+ */
+export function isStreamedUpload(doc: DocumentRecord): boolean {
+  return doc.upload.kind === 'multipart' && doc.upload.partSha256s.length === 0;
 }
 
 /** The caller's own declared document, or the not-found of a miss (logged as a denial when it is another's). */
@@ -56,9 +65,10 @@ export function createUploads(ctx: ExchangeContext) {
     return deps.documents.presignParts({ key, uploadId, parts });
   }
 
-  /** Fresh URLs for every part of a declared upload (a resumed declaration). */
+  /** Fresh URLs for every part of a declared upload (a resumed declaration); none yet for a streamed one. */
   async function urlsFor(doc: DocumentRecord): Promise<PresignedPart[]> {
     const key = objectKeys.document(doc.exchangeId, doc.documentId);
+    if (isStreamedUpload(doc)) return [];
     if (doc.upload.kind === 'multipart') {
       const { uploadId, partSize, partSha256s } = doc.upload;
       return presignPartUrls(
@@ -98,12 +108,23 @@ export function createUploads(ctx: ExchangeContext) {
         requireOwnUpload(principal, earlier);
         return { document: earlier, plan, urls: await urlsFor(earlier) };
       }
+      const streamed = plan.kind === 'multipart' && input.partSha256s === undefined;
+      if (!streamed && input.sealedSha256 === undefined) {
+        throw new PouchError(
+          'ERR_VALIDATION',
+          'Give the sealed SHA-256 (only a streamed multipart upload may not)',
+          {
+            details: { field: 'json.sealedSha256' },
+          },
+        );
+      }
       const base = {
         exchangeId: label.id,
         documentId,
         state: 'pending',
         sealedSize: input.sealedSize,
-        sealedSha256: input.sealedSha256,
+        // A streamed upload names its whole-file digest at commit.
+        sealedSha256: streamed ? '' : (input.sealedSha256 ?? ''),
         uploaderAuthorityId: principal.authorityId,
         createdAt: ctx.now().toISOString(),
       } as const;
@@ -114,7 +135,7 @@ export function createUploads(ctx: ExchangeContext) {
       } else {
         const partSize = input.partSize ?? plan.partSize;
         const parts = input.partSha256s ?? [];
-        if (partSize !== plan.partSize || parts.length !== plan.partCount) {
+        if (partSize !== plan.partSize || (!streamed && parts.length !== plan.partCount)) {
           throw new PouchError(
             'ERR_VALIDATION',
             `Cut the file into ${plan.partCount} parts of ${plan.partSize} bytes`,
@@ -143,6 +164,7 @@ export function createUploads(ctx: ExchangeContext) {
       exchangeId: string,
       documentId: string,
       partNumbers: readonly number[],
+      partSha256s?: readonly string[],
     ) {
       await access.load(principal, exchangeId, 'act-on-exchange');
       const doc = requireOwnUpload(principal, await deps.exchanges.getDocument(exchangeId, documentId));
@@ -152,12 +174,41 @@ export function createUploads(ctx: ExchangeContext) {
           details: { field: 'json.partNumbers' },
         });
       }
+      // A streamed upload binds each URL to the checksum the client names now; storage verifies the part
+      // against it, and the commit checks the parts' composite against the checksums it is given then.
+      let checksums: readonly string[] = doc.upload.partSha256s;
+      if (isStreamedUpload(doc)) {
+        if (partSha256s?.length !== partNumbers.length) {
+          throw new PouchError(
+            'ERR_VALIDATION',
+            'A streamed upload names the SHA-256 of every part it presigns',
+            {
+              details: { field: 'json.partSha256s' },
+            },
+          );
+        }
+        const named: string[] = [];
+        partNumbers.forEach((n, i) => {
+          named[n - 1] = partSha256s[i] as string;
+        });
+        checksums = named;
+      } else if (partSha256s?.some((sha, i) => sha !== checksums[(partNumbers[i] ?? 0) - 1])) {
+        throw new PouchError('ERR_VALIDATION', 'These part checksums differ from the declared ones', {
+          details: { field: 'json.partSha256s' },
+        });
+      }
+      const partCount = Math.ceil(doc.sealedSize / doc.upload.partSize);
+      if (partNumbers.some((n) => n > partCount)) {
+        throw new PouchError('ERR_VALIDATION', 'There is no such part', {
+          details: { field: 'json.partNumbers' },
+        });
+      }
       return presignPartUrls(
         objectKeys.document(exchangeId, documentId),
         doc.upload.uploadId,
         doc.sealedSize,
         doc.upload.partSize,
-        doc.upload.partSha256s,
+        checksums,
         partNumbers,
       );
     },

@@ -5,7 +5,7 @@ import { PouchError } from '../../../shared/domain/errors.ts';
 import type { AuthorityKeyRecord, Member, MemberKey } from '../../../shared/domain/identity/types.ts';
 import { OPERATOR_ID } from '../../../shared/domain/identity/types.ts';
 import type { DirectoryRepository } from '../../ports/directory-repository.ts';
-import type { AuthorityFields, VerifiedRecipients } from './directory-model.ts';
+import type { AuthorityFields, VerifiedProfile, VerifiedRecipients } from './directory-model.ts';
 import { type Change, directoryWrites, type NewMember } from './directory-writes.ts';
 
 /** A change the exchange makes itself at start-up or from a seed file; audited as `system:<source>`. */
@@ -23,8 +23,10 @@ export interface AuthoritySeed extends AuthorityFields {
   readonly authorityKey?: AuthorityKeyRecord | undefined;
   /** Recipients signed by the authority key, verified (verifyRecipientsStatement). */
   readonly signedRecipients?: VerifiedRecipients | undefined;
+  /** The profile signed by the authority key (version 1, verified); used when the authority is created. */
+  readonly signedProfile?: VerifiedProfile | undefined;
   /** At least one admin; the first admin is created with the authority. */
-  readonly members: readonly NewMember[];
+  readonly members: ReadonlyArray<NewMember & { readonly keysStatement?: string | undefined }>;
 }
 
 /** What an idempotent bootstrap change did. */
@@ -89,6 +91,7 @@ export function createDirectoryBootstrap(repo: DirectoryRepository) {
           firstAdmin: first,
           authorityKey: input.authorityKey,
           signedRecipients: input.signedRecipients,
+          signedProfile: input.signedProfile,
           summary: { seeded: true },
         });
         authorityCreated = true;
@@ -102,6 +105,14 @@ export function createDirectoryBootstrap(repo: DirectoryRepository) {
         const done = await ensureMember(change, input.id, m, { seeded: true });
         if (done.created) membersCreated.push(m.id);
         keysAdded += done.keysAdded;
+      }
+      // Signed member keys: published once (a member that already has a keys statement keeps its own).
+      const authority = await repo.getAuthority(input.id);
+      for (const m of input.members) {
+        if (m.keysStatement === undefined || !authority) continue;
+        const member = await repo.getMember(input.id, m.id);
+        if (!member || member.keysStatement !== undefined) continue;
+        await writes.publishMemberKeys(change, authority, member, m.keysStatement);
       }
       return { authorityCreated, membersCreated, keysAdded };
     },

@@ -122,6 +122,8 @@ export interface PublicMemberView {
   readonly role: string;
   readonly status: MemberStatus;
   readonly keys: readonly PublicKeyView[];
+  /** The member's keys as its authority signed them: pinned clients trust a manifest only under these. */
+  readonly keysStatement?: string;
 }
 
 /** The public directory entry of an authority: never anything secret. */
@@ -146,6 +148,8 @@ export interface PublicAuthorityView {
   readonly languages: readonly string[];
   readonly treaties: readonly string[];
   readonly profile: Readonly<Record<string, unknown>> & { readonly version: number };
+  /** The profile as the authority signed it. */
+  readonly profileStatement?: string;
   readonly members: readonly PublicMemberView[];
   readonly updatedAt: string;
 }
@@ -231,6 +235,87 @@ export async function verifyRecipientsStatement(
   return { recipients: [...new Set(verified.content.recipients)], statement, version: verified.version };
 }
 
+/** A member-keys statement, verified against the authority key and the keys the member holds. */
+export interface VerifiedMemberKeys {
+  readonly statement: string;
+  readonly version: number;
+  readonly kids: readonly string[];
+}
+
+/**
+ * Verify a member-keys statement: signed by the authority's current key, about this member, the next version,
+ * and listing only keys the member holds at the exchange (same kid, same public key), none of them signed as
+ * active while the exchange has revoked it. It may leave keys out: those stay unsigned, and pinned clients do
+ * not trust them.
+ */
+export async function verifyMemberKeysStatement(
+  authority: { readonly id: string; readonly authorityKey?: AuthorityKeyRecord },
+  member: Member,
+  statement: string,
+): Promise<VerifiedMemberKeys> {
+  if (!authority.authorityKey) {
+    throw statementError('The authority has no authority key yet: the operator registers it at onboarding');
+  }
+  const verified = await verifyDirectoryStatement(statement, authority.authorityKey.current, {
+    authorityId: authority.id,
+    kind: 'member-keys',
+  });
+  if (verified.content.memberId !== member.id) {
+    throw statementError('The keys statement is about another member');
+  }
+  const expected = (member.keysVersion ?? 0) + 1;
+  if (verified.version !== expected) {
+    throw statementError(`The keys statement must be version ${expected}, not ${verified.version}`);
+  }
+  const kids = new Set<string>();
+  for (const signed of verified.content.keys) {
+    const held = member.keys.find((k) => k.kid === signed.kid);
+    if (!held || computeJwkThumbprint(held.jwk) !== computeJwkThumbprint(signed.jwk)) {
+      throw statementError(`The keys statement lists key ${signed.kid}, which the member does not hold`);
+    }
+    if (signed.revokedAt === undefined && held.status === 'revoked') {
+      throw statementError(`The keys statement lists key ${signed.kid} as active; it is revoked`);
+    }
+    if (kids.has(signed.kid)) throw statementError(`The keys statement lists key ${signed.kid} twice`);
+    kids.add(signed.kid);
+  }
+  return { statement, version: verified.version, kids: [...kids] };
+}
+
+/** A profile statement, verified: the profile it signs (with its version) and the statement. */
+export interface VerifiedProfile {
+  readonly profile: Readonly<Record<string, unknown>> & { readonly version: number };
+  readonly statement: string;
+}
+
+/**
+ * Verify a profile statement: signed by the authority's current key, about this authority, and the next
+ * version of its profile (an old profile cannot be replayed). Its content passed the profile limits when the
+ * statement was read (BoundedProfileSchema).
+ */
+export async function verifyProfileStatement(
+  authority: {
+    readonly id: string;
+    readonly authorityKey?: AuthorityKeyRecord;
+    readonly profile?: { readonly version: number };
+  },
+  statement: string,
+): Promise<VerifiedProfile> {
+  if (!authority.authorityKey) {
+    throw statementError('The authority has no authority key yet: the operator registers it at onboarding');
+  }
+  const verified = await verifyDirectoryStatement(statement, authority.authorityKey.current, {
+    authorityId: authority.id,
+    kind: 'profile',
+  });
+  const expected = (authority.profile?.version ?? 0) + 1;
+  if (verified.version !== expected) {
+    throw statementError(`The profile statement must be version ${expected}, not ${verified.version}`);
+  }
+  const { version: _ignored, ...profile } = verified.content.profile;
+  return { profile: { ...profile, version: verified.version }, statement };
+}
+
 /** Validate authority fields; throws ERR_VALIDATION naming the field. */
 export function validateAuthorityFields(
   fields: {
@@ -286,6 +371,7 @@ export function toPublicAuthority(entry: AuthorityEntry): PublicAuthorityView {
     languages: a.languages,
     treaties: a.treaties,
     profile: a.profile,
+    ...(a.profileStatement ? { profileStatement: a.profileStatement } : {}),
     updatedAt: a.updatedAt,
     members: entry.members.map(toPublicMember),
   };
@@ -323,5 +409,6 @@ export function toPublicMember(m: Member): PublicMemberView {
       ...(k.revokedAt ? { revokedAt: k.revokedAt } : {}),
       jwk: { ...k.jwk, kid: k.kid, alg: k.alg, use: 'sig' },
     })),
+    ...(m.keysStatement ? { keysStatement: m.keysStatement } : {}),
   };
 }

@@ -2,9 +2,9 @@
 // principal, and turns "no" into AccessDeniedError (answered as 404); every change carries its audit record.
 // Writes go through `directoryWrites` (directory-writes.ts); the model and its checks are in directory-model.ts.
 
+import { DIRECTORY_CHAIN } from '../../../shared/directory/directory-log.ts';
 import { verifyDirectoryStatement } from '../../../shared/directory/statements.ts';
 import { NotFoundError, PouchError } from '../../../shared/domain/errors.ts';
-import { AccessDeniedError } from '../../../shared/domain/identity/errors.ts';
 import {
   authorityIdPattern,
   generateAuthorityId,
@@ -18,17 +18,21 @@ import type {
   Member,
 } from '../../../shared/domain/identity/types.ts';
 import { computeJwkThumbprint } from '../../../shared/domain/identity/validation.ts';
+import type { ChainHead } from '../../../shared/domain/ledger/checkpoint.ts';
 import {
+  authorityDenialKind,
   canManageAuthority,
   canManageDirectory,
   canReadAuthorityAudit,
   canReadMemberKeys,
   canReadPublicDirectory,
+  type DenialKind,
+  denial,
   OPERATOR_AUTHORITY_FIELDS,
   type OperatorAuthorityField,
   operatorScopeViolations,
 } from '../../policy/policy.ts';
-import type { AuditPage, DirectoryRepository } from '../../ports/directory-repository.ts';
+import type { AuditPage, DirectoryLog, DirectoryRepository } from '../../ports/directory-repository.ts';
 import {
   type AuthorityDetailsPatch,
   applyOperatorPatch,
@@ -50,16 +54,43 @@ import {
   toPublicMember,
   validateAuthorityFields,
   valueChange,
+  verifyProfileStatement,
   verifyRecipientsStatement,
 } from './directory-model.ts';
 import { type Change, directoryWrites } from './directory-writes.ts';
 
-const deny = (action: string, message = 'Not found'): never => {
-  throw new AccessDeniedError(action, message);
+const isStatementInput = (input: unknown): input is { readonly statement: string } =>
+  typeof input === 'object' &&
+  input !== null &&
+  Object.keys(input).length === 1 &&
+  typeof (input as { statement?: unknown }).statement === 'string';
+
+/** Throw the policy's "no": the 404 of a miss unless `kind` says the caller's own role falls short (403). */
+const deny = (action: string, message = 'Not found', kind: DenialKind = 'hidden'): never => {
+  throw denial({ rule: action, attempt: action, message, kind });
 };
 
+/** Where the directory log is read, and the checkpoints that logged its heads (both optional in unit set-ups). */
+export interface DirectoryLogAccess {
+  readonly log: DirectoryLog;
+  readonly loggedHeads: (chain: string) => Promise<{
+    readonly checkpoint: {
+      readonly size: number;
+      readonly rootHash: string;
+      readonly time: string;
+      readonly jws: string;
+    };
+    readonly treeSize: number;
+    readonly heads: ReadonlyArray<{
+      readonly leafIndex: number;
+      readonly head: ChainHead;
+      readonly proof: string[];
+    }>;
+  }>;
+}
+
 /** Directory use cases over a repository. */
-export function createDirectoryService(repo: DirectoryRepository) {
+export function createDirectoryService(repo: DirectoryRepository, logAccess?: DirectoryLogAccess) {
   const iso = (now: number) => new Date(now).toISOString();
   const writes = directoryWrites(repo);
   const changeOf = (ctx: CallContext): Change => ({
@@ -126,7 +157,7 @@ export function createDirectoryService(repo: DirectoryRepository) {
       ctx: CallContext,
       input: CreateAuthorityInput,
     ): Promise<{ authority: PublicAuthorityView; firstAdminId: string }> {
-      if (!canManageDirectory(ctx.principal)) deny('authority.create');
+      if (!canManageDirectory(ctx.principal)) deny('authority.create', 'Not found', 'role');
       const change = changeOf(ctx);
       const { authority, admin } = await writes.createAuthority(change, {
         id: generateAuthorityId(),
@@ -153,7 +184,7 @@ export function createDirectoryService(repo: DirectoryRepository) {
       authorityId: string,
       patch: OperatorAuthorityPatch & Readonly<Record<string, unknown>>,
     ): Promise<PublicAuthorityView> {
-      if (!canManageDirectory(ctx.principal)) deny('authority.update', 'Authority not found');
+      if (!canManageDirectory(ctx.principal)) deny('authority.update', 'Authority not found', 'role');
       const given = Object.keys(patch).filter((k) => patch[k] !== undefined);
       const inside = operatorScopeViolations(given);
       if (inside.length > 0) {
@@ -194,7 +225,7 @@ export function createDirectoryService(repo: DirectoryRepository) {
       input: { readonly statement?: string | undefined; readonly recipients?: readonly string[] | undefined },
     ): Promise<PublicAuthorityView> {
       if (!canManageAuthority(ctx.principal, authorityId))
-        deny('authority.recipients', 'Authority not found');
+        deny('authority.recipients', 'Authority not found', authorityDenialKind(ctx.principal, authorityId));
       const entry = await loadEntry(authorityId);
       if (input.statement === undefined) {
         throw statementError(
@@ -238,7 +269,7 @@ export function createDirectoryService(repo: DirectoryRepository) {
       },
     ): Promise<PublicAuthorityView> {
       if (input.jwk !== undefined) {
-        if (!canManageDirectory(ctx.principal)) deny('authority.key', 'Authority not found');
+        if (!canManageDirectory(ctx.principal)) deny('authority.key', 'Authority not found', 'role');
         const entry = await loadEntry(authorityId);
         if (entry.authority.authorityKey) {
           throw new PouchError(
@@ -253,7 +284,8 @@ export function createDirectoryService(repo: DirectoryRepository) {
           registered: true,
         });
       }
-      if (!canManageAuthority(ctx.principal, authorityId)) deny('authority.key', 'Authority not found');
+      if (!canManageAuthority(ctx.principal, authorityId))
+        deny('authority.key', 'Authority not found', authorityDenialKind(ctx.principal, authorityId));
       const entry = await loadEntry(authorityId);
       const a = entry.authority;
       if (input.statement === undefined) {
@@ -310,7 +342,8 @@ export function createDirectoryService(repo: DirectoryRepository) {
       authorityId: string,
       patch: AuthorityDetailsPatch,
     ): Promise<PublicAuthorityView> {
-      if (!canManageAuthority(ctx.principal, authorityId)) deny('authority.details', 'Authority not found');
+      if (!canManageAuthority(ctx.principal, authorityId))
+        deny('authority.details', 'Authority not found', authorityDenialKind(ctx.principal, authorityId));
       const entry = await loadEntry(authorityId);
       const a = entry.authority;
       const next: Authority = {
@@ -325,26 +358,69 @@ export function createDirectoryService(repo: DirectoryRepository) {
       return saveAuthority(ctx, entry, next, 'authority.details', { changes });
     },
 
-    /** Admin of the authority: publish a new requirement profile (its version increases by one). */
+    /**
+     * Admin of the authority: publish a new requirement profile (its version increases by one). Once the
+     * authority has an authority key, the profile is a statement that key signed (the next version); a bare
+     * profile is then refused with ERR_STATEMENT_INVALID, since senders check their drafts against it. A bare
+     * profile is still taken from an authority registered without a key (nothing could sign it).
+     */
     async publishProfile(
       ctx: CallContext,
       authorityId: string,
-      profile: Readonly<Record<string, unknown>>,
+      input: { readonly statement: string } | Readonly<Record<string, unknown>>,
     ): Promise<PublicAuthorityView> {
-      if (!canManageAuthority(ctx.principal, authorityId)) deny('profile.publish', 'Authority not found');
+      if (!canManageAuthority(ctx.principal, authorityId))
+        deny('profile.publish', 'Authority not found', authorityDenialKind(ctx.principal, authorityId));
       const entry = await loadEntry(authorityId);
       const a = entry.authority;
-      const version = a.profile.version + 1;
-      const next = { ...profile, version };
-      return saveAuthority(ctx, entry, { ...a, profile: next }, 'profile.publish', {
-        profileVersion: version,
-        changes: changesOf(digestChange('profile', a.profile, next)),
-      });
+      const statement = isStatementInput(input) ? input.statement : undefined;
+      if (statement === undefined && a.authorityKey) {
+        throw statementError(
+          'The profile must be a statement signed by the authority key (field `statement`, kind profile)',
+        );
+      }
+      const signed = statement === undefined ? undefined : await verifyProfileStatement(a, statement);
+      const { version: _ignored, ...bare } = input as Readonly<Record<string, unknown>>;
+      const next = signed ? signed.profile : { ...bare, version: a.profile.version + 1 };
+      const { profileStatement: _previous, ...rest } = a;
+      return saveAuthority(
+        ctx,
+        entry,
+        { ...rest, profile: next, ...(signed ? { profileStatement: signed.statement } : {}) },
+        'profile.publish',
+        {
+          profileVersion: next.version,
+          signed: signed !== undefined,
+          changes: changesOf(digestChange('profile', a.profile, next)),
+        },
+      );
+    },
+
+    /**
+     * Admin of the authority: publish a member's keys as the authority key signed them (kind member-keys, the
+     * next version for this member). Pinned clients trust a manifest only under a key such a statement lists,
+     * so a key added at the exchange by an admin token alone (or written into the table by the operator) signs
+     * nothing they accept. ERR_STATEMENT_INVALID when it does not verify or lists a key the member lacks.
+     */
+    async setMemberKeys(
+      ctx: CallContext,
+      authorityId: string,
+      memberId: string,
+      statement: string,
+    ): Promise<PublicMemberView> {
+      if (!canManageAuthority(ctx.principal, authorityId))
+        deny('member.keys', 'Member not found', authorityDenialKind(ctx.principal, authorityId));
+      const entry = await loadEntry(authorityId);
+      const member = entry.members.find((m) => m.id === memberId);
+      if (!member) throw new NotFoundError('Member not found');
+      const saved = await writes.publishMemberKeys(changeOf(ctx), entry.authority, member, statement);
+      return toPublicMember(saved);
     },
 
     /** Admin of the authority: add a member with a first key. */
     async addMember(ctx: CallContext, authorityId: string, input: NewMemberInput): Promise<PublicMemberView> {
-      if (!canManageAuthority(ctx.principal, authorityId)) deny('member.create', 'Authority not found');
+      if (!canManageAuthority(ctx.principal, authorityId))
+        deny('member.create', 'Authority not found', authorityDenialKind(ctx.principal, authorityId));
       await loadEntry(authorityId);
       const change = changeOf(ctx);
       const member = await writes.createMember(
@@ -373,7 +449,8 @@ export function createDirectoryService(repo: DirectoryRepository) {
       memberId: string,
       patch: MemberPatch,
     ): Promise<PublicMemberView> {
-      if (!canManageAuthority(ctx.principal, authorityId)) deny('member.update', 'Member not found');
+      if (!canManageAuthority(ctx.principal, authorityId))
+        deny('member.update', 'Member not found', authorityDenialKind(ctx.principal, authorityId));
       const entry = await loadEntry(authorityId);
       const member = entry.members.find((m) => m.id === memberId);
       if (!member) throw new NotFoundError('Member not found');
@@ -425,7 +502,8 @@ export function createDirectoryService(repo: DirectoryRepository) {
       memberId: string,
       input: { jwk: unknown; revoke?: readonly string[] | undefined },
     ): Promise<PublicMemberView> {
-      if (!canManageAuthority(ctx.principal, authorityId)) deny('key.add', 'Member not found');
+      if (!canManageAuthority(ctx.principal, authorityId))
+        deny('key.add', 'Member not found', authorityDenialKind(ctx.principal, authorityId));
       const member = await loadMember(authorityId, memberId);
       const change = changeOf(ctx);
       const key = buildMemberKey(input.jwk, change.at, ctx.principal.clientId);
@@ -446,7 +524,8 @@ export function createDirectoryService(repo: DirectoryRepository) {
       memberId: string,
       kid: string,
     ): Promise<PublicMemberView> {
-      if (!canManageAuthority(ctx.principal, authorityId)) deny('key.revoke', 'Member not found');
+      if (!canManageAuthority(ctx.principal, authorityId))
+        deny('key.revoke', 'Member not found', authorityDenialKind(ctx.principal, authorityId));
       const member = await loadMember(authorityId, memberId);
       const key = member.keys.find((k) => k.kid === kid);
       if (!key) throw new NotFoundError('Key not found');
@@ -465,7 +544,8 @@ export function createDirectoryService(repo: DirectoryRepository) {
      * name (keys are revoked, never deleted), with who added it and when.
      */
     async listMemberKeys(ctx: CallContext, authorityId: string, memberId: string): Promise<MemberKeyHistory> {
-      if (!canReadMemberKeys(ctx.principal, authorityId, memberId)) deny('key.history', 'Member not found');
+      if (!canReadMemberKeys(ctx.principal, authorityId, memberId))
+        deny('key.history', 'Member not found', authorityDenialKind(ctx.principal, authorityId));
       const member = await loadMember(authorityId, memberId);
       return {
         authorityId,
@@ -484,13 +564,39 @@ export function createDirectoryService(repo: DirectoryRepository) {
       };
     },
 
+    /**
+     * Every authenticated caller: a page of the directory log, with the latest checkpoint's proofs of every
+     * logged directory head, so a client can check that what it was served is what was logged.
+     */
+    async readLog(ctx: CallContext, options: { from?: number | undefined; limit?: number | undefined } = {}) {
+      if (!canReadPublicDirectory(ctx.principal)) deny('directory.log');
+      if (!logAccess) throw new NotFoundError('The directory log is not kept here');
+      const from = options.from ?? 0;
+      const limit = options.limit ?? 500;
+      const entries: string[] = [];
+      for await (const line of logAccess.log.readLines(from, limit + 1)) entries.push(line);
+      const more = entries.length > limit;
+      const head = (await logAccess.log.head()) ?? null;
+      const checkpoint = await logAccess.loggedHeads(DIRECTORY_CHAIN).catch((error: unknown) => {
+        if (error instanceof PouchError && error.code === 'ERR_NOT_FOUND') return null;
+        throw error;
+      });
+      return {
+        entries: more ? entries.slice(0, limit) : entries,
+        ...(more ? { next: from + limit } : {}),
+        head,
+        checkpoint,
+      };
+    },
+
     /** Admins and auditors of the authority: its directory audit log, newest first. */
     async readAudit(
       ctx: CallContext,
       authorityId: string,
       options: { limit?: number; cursor?: string } = {},
     ): Promise<AuditPage> {
-      if (!canReadAuthorityAudit(ctx.principal, authorityId)) deny('audit.read', 'Authority not found');
+      if (!canReadAuthorityAudit(ctx.principal, authorityId))
+        deny('audit.read', 'Authority not found', authorityDenialKind(ctx.principal, authorityId));
       await loadEntry(authorityId);
       return repo.listAudit(authorityId, options);
     },

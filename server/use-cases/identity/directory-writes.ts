@@ -21,9 +21,11 @@ import {
   keyDigestView,
   MAX_KEYS_PER_MEMBER,
   revokeKey,
+  type VerifiedProfile,
   type VerifiedRecipients,
   validateAuthorityFields,
   valueChange,
+  verifyMemberKeysStatement,
 } from './directory-model.ts';
 
 /** Who makes a change, from where, and when (ISO time): the audit record's actor, origin and time. */
@@ -77,10 +79,13 @@ export function directoryWrites(repo: DirectoryRepository) {
         readonly authorityKey?: AuthorityKeyRecord | undefined;
         /** Recipients the authority signed (verified by the caller); they replace `fields.recipients`. */
         readonly signedRecipients?: VerifiedRecipients | undefined;
+        /** The profile the authority signed (version 1, verified by the caller); it replaces `profile`. */
+        readonly signedProfile?: VerifiedProfile | undefined;
         readonly summary: Record<string, unknown>;
       },
     ): Promise<{ authority: Authority; admin: Member }> {
-      const { id, firstAdmin, authorityKey, signedRecipients } = input;
+      const { id, firstAdmin, authorityKey, signedRecipients, signedProfile } = input;
+      const profile = signedProfile ? signedProfile.profile : { ...(input.profile ?? {}), version: 1 };
       const fields = signedRecipients
         ? { ...input.fields, recipients: signedRecipients.recipients }
         : input.fields;
@@ -98,7 +103,7 @@ export function directoryWrites(repo: DirectoryRepository) {
             valueChange('roles', undefined, [...new Set(fields.roles)]),
             valueChange('status', undefined, 'active'),
             digestChange('recipients', undefined, [...new Set(fields.recipients)]),
-            digestChange('profile', undefined, { ...(input.profile ?? {}), version: 1 }),
+            digestChange('profile', undefined, profile),
             digestChange('keys', undefined, keyDigestView(firstAdmin.keys)),
             authorityKey ? valueChange('authorityKey', undefined, authorityKey.fingerprint) : undefined,
             signedRecipients
@@ -121,7 +126,8 @@ export function directoryWrites(repo: DirectoryRepository) {
           : {}),
         languages: [...new Set(fields.languages)],
         treaties: [...new Set(fields.treaties)],
-        profile: { ...(input.profile ?? {}), version: 1 },
+        profile,
+        ...(signedProfile ? { profileStatement: signedProfile.statement } : {}),
         createdAt: change.at,
         updatedAt: change.at,
         version: 1,
@@ -202,6 +208,38 @@ export function directoryWrites(repo: DirectoryRepository) {
       const member = newMember(change, authorityId, input, audit.id);
       await repo.putMember(member, audit);
       return member;
+    },
+
+    /**
+     * Publish a member's keys as the authority key signed them (verifyMemberKeysStatement: the next version,
+     * only keys the member holds). Pinned clients trust a manifest only under a key such a statement lists.
+     */
+    async publishMemberKeys(
+      change: Change,
+      authority: Authority,
+      member: Member,
+      statement: string,
+    ): Promise<Member> {
+      const signed = await verifyMemberKeysStatement(authority, member, statement);
+      const audit = buildAuditRecord({
+        ...change,
+        action: 'member.keys',
+        target: { authorityId: member.authorityId, memberId: member.id, kids: signed.kids },
+        summary: {
+          statementVersion: signed.version,
+          changes: changesOf(digestChange('keysStatement', member.keysStatement ?? null, signed.statement)),
+        },
+      });
+      const saved: Member = {
+        ...member,
+        keysStatement: signed.statement,
+        keysVersion: signed.version,
+        updatedAt: change.at,
+        version: member.version + 1,
+        auditId: audit.id,
+      };
+      await repo.putMember(saved, audit);
+      return saved;
     },
 
     /** Add keys to a member and revoke others in the same write (a rotation); a revoked key stays revoked. */

@@ -15,6 +15,7 @@ import {
   buildAuthorityKey,
   buildMemberKey,
   validateAuthorityFields,
+  verifyProfileStatement,
   verifyRecipientsStatement,
 } from './directory-model.ts';
 
@@ -26,6 +27,8 @@ const seedMember = z.strictObject({
   displayName: z.string().min(1).max(200),
   role: z.enum(MEMBER_ROLES),
   keys: z.array(jwk).min(1).max(20),
+  /** The member's keys signed by the authority key (kind member-keys, version 1); needs `authorityKey` and `id`. */
+  keysStatement: z.string().max(16_384).optional(),
 });
 
 const seedAuthority = z.strictObject({
@@ -42,6 +45,11 @@ const seedAuthority = z.strictObject({
   authorityKey: jwk.optional(),
   /** The recipients signed by the authority key (version 1); needs `authorityKey` and a fixed `id`. */
   recipientsStatement: z.string().max(16_384).optional(),
+  /** The profile signed by the authority key (kind profile, version 1); it replaces `profile`. */
+  profileStatement: z
+    .string()
+    .max(96 * 1024)
+    .optional(),
   members: z
     .array(seedMember)
     .min(1)
@@ -114,11 +122,19 @@ export async function seedDirectory(
   for (const a of file.authorities) {
     validateAuthorityFields(a);
     const id = a.id ?? derive('auth_', a.country, a.name);
-    const { authorityKey: authorityJwk, recipientsStatement, ...fields } = a;
+    const { authorityKey: authorityJwk, recipientsStatement, profileStatement, ...fields } = a;
     const authorityKey = authorityJwk === undefined ? undefined : buildAuthorityKey(authorityJwk);
-    if (recipientsStatement !== undefined && authorityKey === undefined) {
-      throw new PouchError('ERR_VALIDATION', 'A recipients statement needs the authority key that signed it');
+    const signs =
+      recipientsStatement !== undefined ||
+      profileStatement !== undefined ||
+      a.members.some((m) => m.keysStatement !== undefined);
+    if (signs && authorityKey === undefined) {
+      throw new PouchError('ERR_VALIDATION', 'A statement needs the authority key that signed it');
     }
+    const signedProfile =
+      profileStatement === undefined || authorityKey === undefined
+        ? undefined
+        : await verifyProfileStatement({ id, authorityKey }, profileStatement);
     const signedRecipients =
       recipientsStatement === undefined || authorityKey === undefined
         ? undefined
@@ -128,11 +144,13 @@ export async function seedDirectory(
       id,
       authorityKey,
       signedRecipients,
+      signedProfile,
       members: a.members.map((m) => ({
         id: m.id ?? derive('mem_', id, m.role, m.displayName),
         displayName: m.displayName,
         role: m.role,
         keys: m.keys.map((k) => buildMemberKey(k, at, 'system:seed')),
+        ...(m.keysStatement === undefined ? {} : { keysStatement: m.keysStatement }),
       })),
     });
   }

@@ -12,6 +12,7 @@ import {
   parseClientId,
 } from '../../../shared/domain/identity/ids.ts';
 import {
+  type Authority,
   type Member,
   type MemberKey,
   OPERATOR_ID,
@@ -124,8 +125,16 @@ function principalOf(member: Member): Principal {
   };
 }
 
-/** A usable key of a member, or the reason why not. Members of the operator must hold role `operator`. */
-function activeKey(member: Member | undefined, kid: string, clientId: string): MemberKey {
+/**
+ * A usable key of a member, or the reason why not. Members of the operator must hold role `operator`; members of
+ * an authority the operator suspended do not authenticate (ERR_AUTHORITY_SUSPENDED).
+ */
+function activeKey(
+  member: Member | undefined,
+  authority: Pick<Authority, 'status'> | undefined,
+  kid: string,
+  clientId: string,
+): MemberKey {
   const key = member?.keys.find((k) => k.kid === kid);
   if (!member || !key) throw fail('ERR_KEY_UNKNOWN', 'Unknown client or key', clientId);
   if ((member.authorityId === OPERATOR_ID) !== (member.role === 'operator')) {
@@ -135,6 +144,9 @@ function activeKey(member: Member | undefined, kid: string, clientId: string): M
   // Read on every request (assertion and bearer alike), so a deactivation takes effect at once.
   if (member.status === 'deactivated') {
     throw fail('ERR_MEMBER_DEACTIVATED', 'The member has been deactivated by its authority', clientId);
+  }
+  if (member.authorityId !== OPERATOR_ID && authority?.status !== 'active') {
+    throw fail('ERR_AUTHORITY_SUSPENDED', 'The authority has been suspended by the operator', clientId);
   }
   return key;
 }
@@ -158,6 +170,13 @@ export function createTokenService(deps: TokenServiceDeps) {
     return signerKey;
   };
 
+  /** The member and its authority (read together on every request, so a suspension takes effect at once). */
+  const readCaller = (parsed: { authorityId: string; memberId: string }) =>
+    Promise.all([
+      deps.directory.getMember(parsed.authorityId, parsed.memberId),
+      parsed.authorityId === OPERATOR_ID ? undefined : deps.directory.getAuthority(parsed.authorityId),
+    ]);
+
   /** Verify a client assertion and return the member and key it authenticates; consumes its jti. */
   async function verifyAssertion(assertion: string): Promise<{ member: Member; key: MemberKey }> {
     const { kid } = readHeader(assertion, ASSERTION_TYP, ['ES256', 'EdDSA']);
@@ -173,8 +192,8 @@ export function createTokenService(deps: TokenServiceDeps) {
     const clientId = claimed.iss;
     const parsed = parseClientId(clientId);
     if (!parsed) throw fail('ERR_TOKEN_INVALID', 'iss is not a client id');
-    const member = await deps.directory.getMember(parsed.authorityId, parsed.memberId);
-    const key = activeKey(member, kid, clientId);
+    const [member, authority] = await readCaller(parsed);
+    const key = activeKey(member, authority, kid, clientId);
     const nowSeconds = Math.floor(now() / 1000);
     let payload: JWTPayload;
     try {
@@ -259,8 +278,8 @@ export function createTokenService(deps: TokenServiceDeps) {
       if (!parsed || payload.client_id !== clientId || typeof keyId !== 'string') {
         throw fail('ERR_TOKEN_INVALID', 'Malformed access token claims');
       }
-      const member = await deps.directory.getMember(parsed.authorityId, parsed.memberId);
-      activeKey(member, keyId, clientId!);
+      const [member, authority] = await readCaller(parsed);
+      activeKey(member, authority, keyId, clientId!);
       return principalOf(member!);
     },
   };

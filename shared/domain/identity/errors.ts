@@ -17,6 +17,7 @@ export class AuthenticationError extends PouchError {
       | 'ERR_KEY_UNKNOWN'
       | 'ERR_KEY_REVOKED'
       | 'ERR_MEMBER_DEACTIVATED'
+      | 'ERR_AUTHORITY_SUSPENDED'
     >,
     message: string,
     options: { clientId?: string; cause?: unknown } = {},
@@ -45,7 +46,24 @@ export class AccessDeniedError extends NotFoundError {
   }
 }
 
-/** True when a thrown value is a policy denial. */
-export function isAccessDenied(value: unknown): value is AccessDeniedError {
-  return value instanceof AccessDeniedError;
+/**
+ * The policy said no to a caller who may know the thing exists (its own authority's) because its role does not
+ * permit the action: 403 ERR_FORBIDDEN, "not permitted for your role". Logged like any other denial.
+ */
+export class RoleDeniedError extends PouchError {
+  override readonly name = 'RoleDeniedError';
+  readonly action: string;
+  readonly rule: string | undefined;
+  readonly resourceId: string | undefined;
+  constructor(action: string, why: { rule?: string; resourceId?: string } = {}) {
+    super('ERR_FORBIDDEN', 'Not permitted for your role');
+    this.action = action;
+    this.rule = why.rule;
+    this.resourceId = why.resourceId;
+  }
+}
+
+/** True when a thrown value is a policy denial (answered 404 or, for the caller's own role, 403). */
+export function isAccessDenied(value: unknown): value is AccessDeniedError | RoleDeniedError {
+  return value instanceof AccessDeniedError || value instanceof RoleDeniedError;
 }

@@ -61,6 +61,12 @@ export interface Member {
   /** A deactivated member's keys stop authenticating at once (stored items without it are active). */
   readonly status: MemberStatus;
   readonly keys: readonly MemberKey[];
+  /**
+   * The member's keys as its authority signed them (a `member-keys` statement, compact JWS) and its version:
+   * pinned clients trust a manifest only under a key listed here.
+   */
+  readonly keysStatement?: string;
+  readonly keysVersion?: number;
   readonly createdAt: string;
   readonly updatedAt: string;
   /** Optimistic-concurrency version of the stored item. */
@@ -102,6 +108,8 @@ export interface Authority {
   readonly languages: readonly string[];
   readonly treaties: readonly string[];
   readonly profile: RequirementProfile;
+  /** The profile as the authority signed it (a `profile` statement whose version is `profile.version`). */
+  readonly profileStatement?: string;
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly version: number;
@@ -146,6 +154,8 @@ export type AuditAction =
   | 'member.create'
   /** The authority's own admins: a member's role or status. */
   | 'member.update'
+  /** The authority's own admins: a member's keys as the authority key signed them. */
+  | 'member.keys'
   | 'key.add'
   | 'key.revoke'
   | 'profile.publish';

@@ -1,6 +1,6 @@
 // Domain layer, custody ledger: the event type, its canonical hash and its one-line wire form. Use cases build
 // fields, the ledger store (server/ports/ledger-store.ts) appends them; verifiers re-hash what was stored.
-import { createHash, randomUUID } from 'node:crypto';
+import { sha256Hex } from '#sha256';
 import { PouchError } from '../errors.ts';
 import { canonicalJson } from './jcs.ts';
 
@@ -197,7 +197,7 @@ export function hashEvent(event: LedgerEventBody | LedgerEvent): string {
 
 /** SHA-256 over the prefix and an already-canonical body string. */
 export function hashCanonicalBody(canonicalBody: string): string {
-  return createHash('sha256').update(EVENT_HASH_PREFIX).update(canonicalBody).digest('hex');
+  return sha256Hex(EVENT_HASH_PREFIX + canonicalBody);
 }
 
 /** RFC 8785 canonical JSON of the event without `hash`. */
@@ -227,7 +227,7 @@ export function createEvent(
   }
   const body: LedgerEventBody = {
     v: 1,
-    id: fields.id ?? options.id ?? randomUUID(),
+    id: fields.id ?? options.id ?? crypto.randomUUID(),
     chain,
     seq: prev ? prev.seq + 1 : 0,
     prevHash: prev ? prev.hash : GENESIS_PREV_HASH,

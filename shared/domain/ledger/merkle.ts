@@ -1,6 +1,8 @@
 // Domain layer, custody ledger: the RFC 9162 (Certificate Transparency v2, §2.1) Merkle tree: tree head, inclusion
 // and consistency proofs and their verification. Checkpoints (checkpoint.ts) build their tree with it.
-import { createHash } from 'node:crypto';
+
+import { hex as hexCodec } from '@scure/base';
+import { sha256Bytes } from '#sha256';
 
 /** Length of every node hash (SHA-256). */
 export const HASH_BYTES = 32;
@@ -13,12 +15,12 @@ const NODE_PREFIX = new Uint8Array([0x01]);
 
 /** Leaf hash: SHA-256(0x00 || data). */
 export function hashLeaf(data: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(LEAF_PREFIX).update(data).digest());
+  return sha256Bytes(LEAF_PREFIX, data);
 }
 
 /** Interior node hash: SHA-256(0x01 || left || right). */
 export function hashChildren(left: Uint8Array, right: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest());
+  return sha256Bytes(NODE_PREFIX, left, right);
 }
 
 /**
@@ -252,13 +254,13 @@ export function verifyConsistency(
 
 /** Lowercase hex of bytes. */
 export function toHex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+  return hexCodec.encode(bytes);
 }
 
 /** Bytes of a hex string; throws RangeError on odd length or non-hex digits. */
 export function fromHex(hex: string): Uint8Array {
   if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) throw new RangeError('not a hex string');
-  return new Uint8Array(Buffer.from(hex, 'hex'));
+  return hexCodec.decode(hex.toLowerCase());
 }
 
 /** Constant-length byte comparison (the values compared are public; this is about correctness, not timing). */
@@ -289,5 +291,5 @@ function checkSize(size: number, available: number): void {
 }
 
 function sha256(data: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(data).digest());
+  return sha256Bytes(data);
 }

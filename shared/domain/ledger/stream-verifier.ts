@@ -19,7 +19,7 @@
 // Worker threads were considered (hash on the second core, link in order afterwards): at ~1.5 µs per event the
 // structured clone of each batch to a worker costs about as much as the hashing it would offload, so the single
 // thread path is both simpler and as fast on two cores.
-import { hash as hashOnce } from 'node:crypto';
+import { sha256Hex } from '#sha256';
 import { EVENT_HASH_PREFIX, GENESIS_PREV_HASH } from './event.ts';
 import {
   type BrokenLink,
@@ -109,7 +109,7 @@ export function createStreamVerifier(options: StreamVerifierOptions = {}): Strea
       const first = from !== undefined && seq === from.seq;
       if (!first && scan.prevHash !== prevHash)
         return fail('link', seq, `event ${index} does not link to the event before it`);
-      if (hashOnce('sha256', EVENT_HASH_PREFIX + body, 'hex') !== claimed) {
+      if (sha256Hex(EVENT_HASH_PREFIX + body) !== claimed) {
         return fail('hash', seq, `event ${index} does not match its hash`);
       }
       if (first && claimed !== from.hash) {

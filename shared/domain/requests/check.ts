@@ -237,6 +237,18 @@ function checkInstrument(kind: RequestKind, input: Json, findings: Finding[]): P
   return parsed.success ? (parsed.data as PouchRequest) : undefined;
 }
 
+/** The translations a draft declares (`translations: [{ language, file }]`), ignoring malformed entries. */
+export function listTranslations(input: unknown): { language: string; file: string }[] {
+  const list = (input as { translations?: unknown } | null)?.translations;
+  if (!Array.isArray(list)) return [];
+  return list.flatMap((entry: unknown) => {
+    const t = entry as { language?: unknown; file?: unknown } | null;
+    return typeof t?.language === 'string' && typeof t.file === 'string'
+      ? [{ language: t.language, file: t.file }]
+      : [];
+  });
+}
+
 function checkProfile(kind: RequestKind, input: Json, profile: Profile, findings: Finding[]): void {
   const source = formatProfileSource(profile);
   for (const req of listProfileRequirements(profile, kind)) {
@@ -268,13 +280,18 @@ function checkProfile(kind: RequestKind, input: Json, profile: Profile, findings
     }
   }
   if (typeof input.language === 'string' && !acceptsLanguage(profile, input.language)) {
-    findings.push({
-      path: 'language',
-      severity: 'warning',
-      rule: 'profile.language',
-      source,
-      message: `The recipient does not accept requests in "${input.language}"; accepted: ${profile.languages.join(', ')}. Attach a translation.`,
-    });
+    // The requested State reads the request only in a language it accepts (UNTOC art. 18(14)): a request in
+    // another language goes only with a translation into one of them, listed under `translations`.
+    const translated = listTranslations(input).some((t) => acceptsLanguage(profile, t.language));
+    if (!translated) {
+      findings.push({
+        path: 'language',
+        severity: 'error',
+        rule: 'profile.language',
+        source,
+        message: `The recipient does not accept requests in "${input.language}"; accepted: ${profile.languages.join(', ')}. Write it in one of them, or attach a translation (list it under translations with its language and file, and attach the file to pouch send).`,
+      });
+    }
   }
   if (typeof input.legalBasis === 'string') {
     const accepted = profile.acceptedBases.map(normalizeTreatyId);

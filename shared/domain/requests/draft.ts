@@ -32,11 +32,45 @@ function describeElement(e: ElementInfo): string {
   return lines.join('\n');
 }
 
-function placeholderFor(e: ElementInfo, kind: RequestKind): unknown {
-  return e.path === 'kind' ? kind : null;
+/** Values known before the officer writes anything, by element path (e.g. `requestedAuthority.name`). */
+export type DraftPrefill = Readonly<Record<string, string>>;
+
+/** A party of the request as the directory knows it. */
+export interface DraftParty {
+  readonly id: string;
+  readonly name: string;
+  readonly country: string;
 }
 
-function buildMap(elements: readonly ElementInfo[], prefix: string, kind: RequestKind): YAMLMap {
+/**
+ * The prefill for the two authorities: the sender (the officer's own authority) and the recipient (`--to`), so
+ * neither is typed by hand. Either may be missing (no `--to`, or no profile).
+ */
+export function partiesPrefill(parties: { requesting?: DraftParty; requested?: DraftParty }): DraftPrefill {
+  const out: Record<string, string> = {};
+  for (const [block, party] of [
+    ['requestingAuthority', parties.requesting],
+    ['requestedAuthority', parties.requested],
+  ] as const) {
+    if (!party) continue;
+    out[`${block}.authorityId`] = party.id;
+    out[`${block}.name`] = party.name;
+    out[`${block}.country`] = party.country;
+  }
+  return out;
+}
+
+function placeholderFor(e: ElementInfo, kind: RequestKind, prefill: DraftPrefill): unknown {
+  if (e.path === 'kind') return kind;
+  return prefill[e.path] ?? null;
+}
+
+function buildMap(
+  elements: readonly ElementInfo[],
+  prefix: string,
+  kind: RequestKind,
+  prefill: DraftPrefill,
+): YAMLMap {
   const map = new YAMLMap();
   for (const e of elements) {
     const parent = e.path.includes('.') ? e.path.slice(0, e.path.lastIndexOf('.')) : '';
@@ -44,12 +78,14 @@ function buildMap(elements: readonly ElementInfo[], prefix: string, kind: Reques
     const key = new Scalar(e.key);
     key.commentBefore = describeElement(e);
     let value: unknown;
-    if (e.type === 'object') value = buildMap(elements, e.path, kind);
+    if (e.type === 'object') value = buildMap(elements, e.path, kind, prefill);
     else if (e.type === 'array') {
       const seq = new YAMLSeq();
-      seq.items.push(e.itemType === 'object' ? buildMap(elements, `${e.path}[]`, kind) : new Scalar(null));
+      seq.items.push(
+        e.itemType === 'object' ? buildMap(elements, `${e.path}[]`, kind, prefill) : new Scalar(null),
+      );
       value = seq;
-    } else value = new Scalar(placeholderFor(e, kind));
+    } else value = new Scalar(placeholderFor(e, kind, prefill));
     map.items.push(new Pair(key, value));
   }
   return map;
@@ -121,10 +157,15 @@ function headerFor(kind: RequestKind, profile?: Profile): string {
  * Render a commented YAML skeleton of a request: every template element with its explanation and citation,
  * plus the recipient profile's extra requirements. Placeholders are empty, so checking the untouched
  * skeleton gives errors; filling them in makes it pass.
+ * `prefill` fills what is already known (the two authorities, see {@link partiesPrefill}).
  * @example writeFileSync('draft.yaml', renderDraftSkeleton('preservation', recipientProfile));
  */
-export function renderDraftSkeleton(kind: RequestKind, profile?: Profile): string {
-  const root = buildMap(listElements(kind), '', kind);
+export function renderDraftSkeleton(
+  kind: RequestKind,
+  profile?: Profile,
+  prefill: DraftPrefill = {},
+): string {
+  const root = buildMap(listElements(kind), '', kind, prefill);
   if (profile) for (const req of listProfileRequirements(profile, kind)) addRequirement(root, req, profile);
   const doc = new Document(root);
   doc.commentBefore = headerFor(kind, profile);

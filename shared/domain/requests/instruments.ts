@@ -245,6 +245,7 @@ export const PROVISIONS = {
     'art. 18(15)(f)',
     'the purpose for which the evidence, information or action is sought',
   ),
+  'untoc-18-16': p('untoc', 'art. 18(16)', 'the requested State may request additional information'),
   'untoc-18-18': p('untoc', 'art. 18(18)', 'hearing of a witness or expert by video conference'),
   'untoc-18-20': p('untoc', 'art. 18(20)', 'confidentiality of the fact and substance of the request'),
   'untoc-18-24': p(
@@ -427,6 +428,42 @@ export function formatCitation(ids: readonly ProvisionId[]): string {
     .join('; ');
 }
 
+/** Full names of the instruments, as a letter to another State writes them. */
+const INSTRUMENT_TITLE: Readonly<Record<InstrumentId, string>> = {
+  untoc: TREATIES.untoc.title,
+  budapest: TREATIES.budapest.title,
+  'budapest-p2': TREATIES['budapest-p2'].title,
+  uncac: TREATIES.uncac.title,
+  bilateral: 'the bilateral mutual legal assistance treaty',
+  't-cy-2018-10': 'the T-CY(2018)10 template for requests under art. 31 of the Convention on Cybercrime',
+};
+
+/**
+ * Provisions as a letter cites them: each article with its instrument's full name, grouped by instrument. A
+ * provision marked (verify) in INSTRUMENTS.md is left out: nothing unverified is presented as law to another
+ * State (the officer's own `pouch check` still shows it, marked).
+ *
+ * @example formatLetterCitation(['untoc-18-15-a', 'untoc-18-15-b'])
+ * // 'art. 18(15)(a) and art. 18(15)(b) of the United Nations Convention against Transnational Organized Crime (Palermo, 2000)'
+ */
+export function formatLetterCitation(ids: readonly ProvisionId[]): string {
+  const byInstrument = new Map<InstrumentId, string[]>();
+  for (const id of ids) {
+    const prov: Provision = PROVISIONS[id];
+    if (prov.verify) continue;
+    const articles = byInstrument.get(prov.instrument) ?? [];
+    if (!articles.includes(prov.article)) articles.push(prov.article);
+    byInstrument.set(prov.instrument, articles);
+  }
+  return [...byInstrument]
+    .map(([instrument, articles]) => {
+      const list =
+        articles.length === 1 ? articles[0] : `${articles.slice(0, -1).join(', ')} and ${articles.at(-1)}`;
+      return `${list} of the ${INSTRUMENT_TITLE[instrument].replace(/^the /, '')}`;
+    })
+    .join('; ');
+}
+
 /** What the catalogue says about a kind of request. */
 export interface KindInfo {
   readonly id: RequestKind;
@@ -449,8 +486,8 @@ export const KINDS: Readonly<Record<RequestKind, KindInfo>> = {
     basis: ['untoc-18-1', 'budapest-27-2', 'uncac-46'],
     notes: [
       {
-        text: 'The requested State may ask for additional information (art. 18(16)).',
-        cite: ['untoc-18-15-d'],
+        text: 'The requested State may ask for additional information.',
+        cite: ['untoc-18-16'],
       },
     ],
   },

@@ -325,6 +325,22 @@ function baseShape<K extends RequestKind>(kind: K, dateCite?: readonly Provision
       title: 'Language',
       explanation: 'Language the request is written in; it must be acceptable to the requested State.',
     }),
+    translations: el(
+      z.array(
+        z.object({
+          language: el(languageTag, { explanation: 'Language of the translation.' }),
+          file: el(text, {
+            explanation: 'Name of the attached file that holds it (attach it to pouch send).',
+          }),
+        }),
+      ),
+      {
+        title: 'Translations',
+        explanation:
+          'Translations attached to the request; needed when the request is not in a language the recipient accepts.',
+        cite: ['untoc-18-14'],
+      },
+    ).optional(),
     legalBasis: cite(treatyId, basis, {
       title: 'Legal basis',
       explanation: 'The treaty (or reciprocity) the request is made under; both States must be bound by it.',

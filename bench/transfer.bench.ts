@@ -1,0 +1,385 @@
+// Benchmark (issue 16): `pouch send` and `pouch fetch` end to end against a local exchange and its embedded S3,
+// each against a plain transfer of the same sealed file (lib-storage Upload, GetObject to disk) and against the
+// sequential way (`age -r` then that upload; that download then `age -d`), plus the peak RSS of both commands.
+// POUCH_BENCH_TRANSFER_SIZE (e.g. 256M, 1G; default 1G) and POUCH_BENCH_RUNS (default 3) shrink it.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import { DeleteObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { deliverMessage } from '../client/exchange/deliver-message.ts';
+import { fetchExchange } from '../client/exchange/fetch-documents.ts';
+import { loadManifestSigner } from '../client/exchange/member-signer.ts';
+import { openDemoKeystores } from '../client/keystore/demo-keystores.ts';
+import { openKeystore } from '../client/keystore/keystore.ts';
+import { fetchDirectoryEntry } from '../client/sdk/exchange-api.ts';
+import { createPouchClient, type PouchClient } from '../client/sdk/pouch-client.ts';
+import { createAwsClients, destroyAwsClients } from '../server/adapters/aws-clients.ts';
+import { loadConfig, localDefaults } from '../server/config/config.ts';
+import { startLocalExchange } from '../server/local/local-exchange.ts';
+import { planUpload } from '../shared/domain/upload-plan.ts';
+import { median, printComparison, printFigure } from './report.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const thisFile = fileURLToPath(import.meta.url);
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+const CHILD_FLAG = '--transfer-rss-child';
+
+/** `256M`, `1G`, or a byte count. */
+function parseSize(text: string | undefined, fallback: number): number {
+  if (!text) return fallback;
+  const match = /^(\d+)([KMG]?)$/i.exec(text.trim());
+  if (!match) throw new Error(`bad size ${text}`);
+  const unit = { '': 1, K: 1024, M: MiB, G: GiB }[(match[2] ?? '').toUpperCase()] ?? 1;
+  return Number(match[1]) * unit;
+}
+
+function label(bytes: number): string {
+  return bytes >= GiB ? `${bytes / GiB} GiB` : `${bytes / MiB} MiB`;
+}
+
+/** Runs the transfer benchmark. */
+export async function run(): Promise<void> {
+  const size = parseSize(process.env.POUCH_BENCH_TRANSFER_SIZE, GiB);
+  const runs = Math.max(1, Number(process.env.POUCH_BENCH_RUNS ?? 3));
+  const dir = join(here, '.tmp', `transfer-${process.pid}`);
+  await mkdir(dir, { recursive: true });
+  const exchange = await startLocalExchange({
+    dataDir: join(dir, 'exchange'),
+    port: 0,
+    seedDemo: openDemoKeystores(),
+    checkpointIntervalMs: 0,
+    env: { POUCH_LOG_LEVEL: 'silent' },
+  });
+  const config = loadConfig({
+    ...localDefaults(join(dir, 'exchange'), {
+      http: 0,
+      dynamodb: exchange.embedded.dynamodbPort,
+      s3: exchange.embedded.s3Port,
+    }),
+    POUCH_LOG_LEVEL: 'silent',
+  });
+  const clients = createAwsClients(config);
+  const bucket = config.evidenceBucket;
+  try {
+    const north = await openOfficer(exchange, 'northland');
+    const south = await openOfficer(exchange, 'southmark');
+    const recipients = [
+      ...(await fetchDirectoryEntry(north.client, south.authorityId)).recipients,
+      ...(await fetchDirectoryEntry(north.client, north.authorityId)).recipients,
+    ];
+    const identity = await south.keystore.unlockSealingIdentity('seal');
+    const plaintext = join(dir, 'evidence.img');
+    await writeRepeatedRandom(plaintext, size);
+    const sealedByAge = join(dir, 'evidence.img.age');
+    const identityFile = join(dir, 'identity.txt');
+    await writeFile(identityFile, `${identity}\n`, { mode: 0o600 });
+    const partSize = (() => {
+      const plan = planUpload(size + Math.ceil(size / 65536) * 16 + 4096, Number.MAX_SAFE_INTEGER);
+      return plan.kind === 'multipart' ? plan.partSize : 8 * MiB;
+    })();
+
+    const send: number[] = [];
+    const commit: number[] = [];
+    const plainUpload: number[] = [];
+    const ageSeal: number[] = [];
+    const fetchOurs: number[] = [];
+    const plainGet: number[] = [];
+    const ageOpen: number[] = [];
+    let exchangeId = '';
+    for (let round = 0; round < runs; round++) {
+      // Sequential baseline, step 1: `age -r` to a file (that file is also what the plain transfers move).
+      ageSeal.push(
+        await timed(() =>
+          runAge(['-e', ...recipients.flatMap((r) => ['-r', r]), '-o', sealedByAge, plaintext]),
+        ),
+      );
+      const key = `bench/plain-${round}.age`;
+      plainUpload.push(
+        await timed(() =>
+          new Upload({
+            client: clients.s3,
+            params: { Bucket: bucket, Key: key, Body: createReadStream(sealedByAge) },
+            partSize,
+            queueSize: 4,
+          }).done(),
+        ),
+      );
+
+      const timing = timedCommits(north.client);
+      const started = performance.now();
+      const sent = await deliverMessage({
+        client: timing.client,
+        signer: north.signer,
+        home: north.keystore.home,
+        operation: 'send',
+        exchange: {
+          create: {
+            kind: 'mla',
+            urgency: 'normal',
+            requestedId: south.authorityId,
+            requesterReference: `BENCH-${process.pid}-${round}`,
+          },
+        },
+        recipients,
+        message: { kind: 'request' },
+        files: [{ path: plaintext }],
+      });
+      send.push(performance.now() - started);
+      commit.push(timing.commitMs());
+      exchangeId = sent.exchangeId;
+
+      const out = join(dir, `received-${round}`);
+      fetchOurs.push(
+        await timed(() =>
+          fetchExchange({ client: south.client, exchangeId, outDir: out, identities: [identity] }),
+        ),
+      );
+      await rm(out, { recursive: true, force: true });
+
+      const downloaded = join(dir, `downloaded-${round}.age`);
+      plainGet.push(
+        await timed(async () => {
+          const answer = await clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+          await pipeline(answer.Body as Readable, createWriteStream(downloaded));
+        }),
+      );
+      const opened = join(dir, `opened-${round}`);
+      ageOpen.push(await timed(() => runAge(['-d', '-i', identityFile, '-o', opened, downloaded])));
+      await rm(opened, { force: true });
+      await rm(downloaded, { force: true });
+      await clients.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+    }
+
+    const mbps = (ms: number): number => size / 1e6 / (ms / 1000);
+    const sequentialSend = plainUpload.map((ms, i) => ms + (ageSeal[i] as number));
+    const sequentialFetch = plainGet.map((ms, i) => ms + (ageOpen[i] as number));
+    const spread = (values: number[]): string =>
+      `(runs ${values.map((v) => mbps(v).toFixed(0)).join('/')} MB/s)`;
+    console.log(`transfer ${label(size)}, ${runs} rounds, medians; part size ${partSize / MiB} MiB`);
+    printComparison({
+      bench: `send ${label(size)} end to end (seal + upload + commit) ${spread(send)}`,
+      unit: 'MB/s',
+      ours: mbps(median(send)),
+      baseline: mbps(median(plainUpload)),
+      baselineName: 'lib-storage Upload of the sealed file',
+      higherIsBetter: true,
+      target: 0.9,
+    });
+    printComparison({
+      bench: `send ${label(size)} end to end vs sequential`,
+      unit: 'MB/s',
+      ours: mbps(median(send)),
+      baseline: mbps(median(sequentialSend)),
+      baselineName: '`age -r` to a file, then lib-storage Upload',
+      higherIsBetter: true,
+    });
+    printComparison({
+      bench: `send ${label(size)} without the commit (the local store confirms by reading the object back; on AWS one HeadObject)`,
+      unit: 'MB/s',
+      ours: mbps(median(send.map((ms, i) => ms - (commit[i] as number)))),
+      baseline: mbps(median(plainUpload)),
+      baselineName: 'lib-storage Upload of the sealed file',
+      higherIsBetter: true,
+      target: 0.9,
+    });
+    printFigure(`send ${label(size)} commit (median)`, median(commit), 'ms');
+    printComparison({
+      bench: `fetch ${label(size)} end to end (download + verify + open) ${spread(fetchOurs)}`,
+      unit: 'MB/s',
+      ours: mbps(median(fetchOurs)),
+      baseline: mbps(median(plainGet)),
+      baselineName: 'GetObject of the sealed file to disk',
+      higherIsBetter: true,
+      target: 0.9,
+    });
+    printComparison({
+      bench: `fetch ${label(size)} end to end vs sequential`,
+      unit: 'MB/s',
+      ours: mbps(median(fetchOurs)),
+      baseline: mbps(median(sequentialFetch)),
+      baselineName: 'GetObject to disk, then `age -d`',
+      higherIsBetter: true,
+    });
+
+    // Peak RSS, each command in a fresh process, at this size and at four times it (4 GiB for the 1 GiB default).
+    const large = Number(process.env.POUCH_BENCH_RSS_FACTOR ?? 4) * size;
+    const bigInput = join(dir, 'evidence-large.img');
+    await writeRepeatedRandom(bigInput, large);
+    for (const [bytes, input] of [
+      [size, plaintext],
+      [large, bigInput],
+    ] as const) {
+      const sendRss = await childRss([
+        'send',
+        exchange.url,
+        homeOf(exchange, 'northland'),
+        south.authorityId,
+        input,
+      ]);
+      const fetchRss = await childRss([
+        'fetch',
+        exchange.url,
+        homeOf(exchange, 'southmark'),
+        sendRss.exchangeId ?? '',
+        join(dir, `rss-out-${bytes}`),
+      ]);
+      const before = (rss: { startMb: number }) =>
+        `(target <= 200; ${rss.startMb.toFixed(0)} MB of it is the process before the transfer: Node + tsx + modules)`;
+      printFigure(`send ${label(bytes)} peak RSS (child process)`, sendRss.peakMb, 'MB', before(sendRss));
+      printFigure(`fetch ${label(bytes)} peak RSS (child process)`, fetchRss.peakMb, 'MB', before(fetchRss));
+      await rm(join(dir, `rss-out-${bytes}`), { recursive: true, force: true });
+    }
+  } finally {
+    destroyAwsClients(clients);
+    await exchange.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function homeOf(exchange: { demo: readonly { slug: string; home: string }[] }, slug: string): string {
+  const found = exchange.demo.find((d) => d.slug === slug);
+  if (!found) throw new Error(`no demo authority ${slug}`);
+  return found.home;
+}
+
+/** A demo authority's officer (demo keys have no passphrase). */
+async function openOfficer(
+  exchange: { url: string; demo: readonly { slug: string; home: string; authorityId: string }[] },
+  slug: string,
+) {
+  const authority = exchange.demo.find((d) => d.slug === slug);
+  if (!authority) throw new Error(`no demo authority ${slug}`);
+  return openOfficerAt(exchange.url, authority.home, authority.authorityId);
+}
+
+async function openOfficerAt(url: string, home: string, authorityId: string) {
+  const noPassphrase = async (): Promise<string> => {
+    throw new Error('demo keys need no passphrase');
+  };
+  const keystore = openKeystore({ home });
+  const profile = await keystore.unlockProfile('officer', noPassphrase);
+  const client = createPouchClient({ baseUrl: url, credentials: profile.credentials });
+  const signer = await loadManifestSigner(keystore, 'officer', noPassphrase);
+  return { authorityId, keystore, client, signer };
+}
+
+/** The client, with the time its commit calls took (the local exchange confirms an upload by reading it). */
+function timedCommits(client: PouchClient): { client: PouchClient; commitMs: () => number } {
+  let total = 0;
+  const wrapped: PouchClient = {
+    ...client,
+    getAccessToken: (options) => client.getAccessToken(options),
+    clearToken: () => client.clearToken(),
+    request: (async (method: string, path: string, options?: object) => {
+      const started = performance.now();
+      try {
+        return await client.request(method as 'POST', path, options);
+      } finally {
+        if (path.endsWith('/commit')) total += performance.now() - started;
+      }
+    }) as PouchClient['request'],
+  };
+  return { client: wrapped, commitMs: () => total };
+}
+
+async function timed(work: () => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  await work();
+  return performance.now() - started;
+}
+
+function runAge(args: readonly string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('age', args, { stdio: ['ignore', 'ignore', 'inherit'] });
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`age exited with ${code}`))));
+  });
+}
+
+/** Write `size` bytes made of one random 64 MiB block repeated. */
+async function writeRepeatedRandom(path: string, size: number): Promise<void> {
+  const block = randomBytes(Math.min(64 * MiB, Math.max(size, 1)));
+  async function* generate(): AsyncGenerator<Buffer> {
+    for (let written = 0; written < size; ) {
+      const offset = written % block.length;
+      const n = Math.min(4 * MiB, size - written, block.length - offset);
+      yield block.subarray(offset, offset + n);
+      written += n;
+    }
+  }
+  await pipeline(generate(), createWriteStream(path));
+}
+
+/** Run one send or fetch in a fresh Node process and return its peak RSS (and the exchange a send opened). */
+async function childRss(
+  args: readonly string[],
+): Promise<{ peakMb: number; startMb: number; exchangeId?: string }> {
+  const child = spawn(process.execPath, [...process.execArgv, thisFile, CHILD_FLAG, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let stdout = '';
+  child.stdout.setEncoding('utf8').on('data', (text: string) => {
+    stdout += text;
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  if (code !== 0) throw new Error(`RSS child exited with ${code}`);
+  const { maxRssKb, startRssBytes, exchangeId } = JSON.parse(stdout) as {
+    maxRssKb: number;
+    startRssBytes: number;
+    exchangeId?: string;
+  };
+  return {
+    peakMb: (maxRssKb * 1024) / 1e6,
+    startMb: startRssBytes / 1e6,
+    ...(exchangeId ? { exchangeId } : {}),
+  };
+}
+
+/** Child side of {@link childRss}. */
+async function runRssChild(args: readonly string[]): Promise<void> {
+  const [mode, url, home, target, path] = args as [string, string, string, string, string];
+  const startRssBytes = process.memoryUsage().rss;
+  const officer = await openOfficerAt(url, home, '');
+  let exchangeId: string | undefined;
+  if (mode === 'send') {
+    const recipients = [
+      ...(await fetchDirectoryEntry(officer.client, target)).recipients,
+      ...(await fetchDirectoryEntry(officer.client, officer.signer.authorityId)).recipients,
+    ];
+    const sent = await deliverMessage({
+      client: officer.client,
+      signer: officer.signer,
+      home,
+      operation: 'send',
+      exchange: {
+        create: {
+          kind: 'mla',
+          urgency: 'normal',
+          requestedId: target,
+          requesterReference: `RSS-${process.pid}`,
+        },
+      },
+      recipients,
+      message: { kind: 'request' },
+      files: [{ path }],
+    });
+    exchangeId = sent.exchangeId;
+  } else {
+    const identity = await officer.keystore.unlockSealingIdentity('seal');
+    await fetchExchange({ client: officer.client, exchangeId: target, outDir: path, identities: [identity] });
+  }
+  process.stdout.write(
+    JSON.stringify({ maxRssKb: process.resourceUsage().maxRSS, startRssBytes, exchangeId }),
+  );
+}
+
+if (process.argv[1] === thisFile && process.argv[2] === CHILD_FLAG) {
+  await runRssChild(process.argv.slice(3));
+}

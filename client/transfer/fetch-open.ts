@@ -1,0 +1,430 @@
+// Client transfer engine: `pouch fetch` in one pass. Ranges of a sealed document download in parallel into a
+// private spool while, in order, the bytes are hashed (whole file and parts) and opened into a private temp
+// file; the plaintext takes its name only after every digest matched. A journal makes the download resumable.
+import { createHash, randomBytes } from 'node:crypto';
+import { type FileHandle, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { openFile, openFromReader, PARALLEL_MIN_BYTES } from '../../shared/crypto/age-native.ts';
+import type { PositionalReader } from '../../shared/crypto/file-pipeline.ts';
+import { partsDigestOf } from '../../shared/crypto/sealed-digest.ts';
+import { isPouchError, PouchError } from '../../shared/domain/errors.ts';
+import { hashFileParts, transferChunkBytes } from './hash-file.ts';
+import { createStateWriter, isRetryable, type RetryPolicy, sleep } from './part-sender.ts';
+
+export interface FetchOpenOptions {
+  /** Presigned GET URL of the sealed object (ranged GETs are sent to it). */
+  readonly url: string;
+  /** A private folder (0700) for the spool, the journal and the plaintext until it is verified. Same folder, same document: resumes. */
+  readonly workDir: string;
+  readonly identities: readonly string[];
+  /** What the signed manifest says; every one is checked before anything is returned. */
+  readonly expected: {
+    readonly sealedSize: number;
+    /** Hex SHA-256 of the whole sealed file. */
+    readonly sealedSha256: string;
+    /** Multipart: the parts' composite the exchange confirmed, and the part size. */
+    readonly sealedPartsSha256?: string | undefined;
+    readonly partSize?: number | undefined;
+    readonly plaintextSha256: string;
+    readonly plaintextSize: number;
+  };
+  /** Bytes per ranged GET (default 8 MiB). */
+  readonly rangeBytes?: number;
+  /** Open on three threads as the ranges arrive (true), or after the download on this thread (false); by size by default. */
+  readonly parallel?: boolean;
+  /** Ranged GETs in flight at once (default 4). */
+  readonly concurrency?: number;
+  readonly retry?: RetryPolicy;
+  /** A fetch for the ranged GETs instead of node:http(s) (tests inject faults through it). */
+  readonly fetch?: typeof fetch;
+  readonly signal?: AbortSignal;
+  /** Sealed bytes verified and opened so far. */
+  readonly onProgress?: (progress: { bytesDone: number; totalBytes: number }) => void;
+  /** Sealed bytes downloaded so far (ahead of, or equal to, the verified ones). */
+  readonly onDownloadProgress?: (progress: { bytesDone: number; totalBytes: number }) => void;
+}
+
+export interface FetchOpenResult {
+  /** The verified plaintext, inside `workDir`: the caller moves it to its name. */
+  readonly plaintextPath: string;
+  /** The verified sealed copy, inside `workDir`. */
+  readonly sealedPath: string;
+  /** Ranges this call downloaded; the others came from an interrupted earlier call. */
+  readonly rangesFetched: number;
+  readonly rangesReused: number;
+}
+
+const journalSchema = z.object({
+  version: z.literal(1),
+  sealedSize: z.number().int().nonnegative(),
+  sealedSha256: z.string(),
+  rangeBytes: z.number().int().positive(),
+  done: z.array(z.number().int().nonnegative()),
+});
+type Journal = z.infer<typeof journalSchema>;
+
+/** A storage answer to a ranged GET. */
+class RangeHttpError extends PouchError {
+  readonly retryable: boolean;
+  constructor(status: number, index: number) {
+    super(
+      status === 404 ? 'ERR_NOT_FOUND' : 'ERR_STORAGE',
+      `Storage answered HTTP ${status} for range ${index}`,
+      {
+        details: { status, range: index },
+      },
+    );
+    this.retryable = status >= 500 || status === 408 || status === 429;
+  }
+}
+
+/**
+ * Download, verify and open a sealed document. Ranges download `concurrency` at a time into the spool, and
+ * each is written as its bytes arrive; the opener follows the contiguous prefix, so the cryptography runs
+ * behind the transfer. A range that fails is retried with backoff; an interrupted call leaves the spool and
+ * the journal, and the next call with the same `workDir` downloads only the missing ranges.
+ * On a digest or integrity failure the spool is deleted (the next try downloads afresh) and the error thrown.
+ */
+export async function fetchAndOpen(options: FetchOpenOptions): Promise<FetchOpenResult> {
+  const { expected } = options;
+  const size = expected.sealedSize;
+  const rangeBytes = Math.max(1, options.rangeBytes ?? 8 * 1024 * 1024);
+  const rangeCount = Math.max(1, Math.ceil(size / rangeBytes));
+  const sealedPath = join(options.workDir, 'sealed.age');
+  const plaintextPath = join(options.workDir, 'plain');
+  const journalPath = join(options.workDir, 'fetch.json');
+  const previous = await readJournal(journalPath);
+  const reusable =
+    previous !== undefined &&
+    previous.sealedSize === size &&
+    previous.sealedSha256 === expected.sealedSha256 &&
+    previous.rangeBytes === rangeBytes;
+  const done = new Set<number>(reusable ? previous.done.filter((i) => i < rangeCount) : []);
+  // Positional writes: never 'a' (O_APPEND ignores the offset).
+  const spool = await open(sealedPath, reusable ? 'r+' : 'w+', 0o600).catch(async (error) => {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    return open(sealedPath, 'w+', 0o600);
+  });
+  const reused = done.size;
+  let downloaded = [...done].reduce((n, i) => n + Math.min(rangeBytes, size - i * rangeBytes), 0);
+  const onBytes = (n: number): void => {
+    downloaded += n;
+    options.onDownloadProgress?.({ bytesDone: downloaded, totalBytes: size });
+  };
+  const writer = createStateWriter<Journal>(journalPath, writeJournal, () => ({
+    version: 1,
+    sealedSize: size,
+    sealedSha256: expected.sealedSha256,
+    rangeBytes,
+    done: [...done].sort((a, b) => a - b),
+  }));
+
+  const waiting = new Map<number, (() => void)[]>();
+  const arrived = (index: number): Promise<void> =>
+    done.has(index)
+      ? Promise.resolve()
+      : new Promise((resolve) => waiting.set(index, [...(waiting.get(index) ?? []), resolve]));
+  const wake = (index: number): void => {
+    for (const resolve of waiting.get(index) ?? []) resolve();
+    waiting.delete(index);
+  };
+  const abort = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, abort.signal]) : abort.signal;
+
+  let failure: unknown;
+  const fail = (error: unknown): void => {
+    failure ??= error;
+    if (!abort.signal.aborted) abort.abort(error);
+    for (const index of [...waiting.keys()]) wake(index);
+  };
+  const queue = Array.from({ length: rangeCount }, (_, i) => i).filter((i) => !done.has(i));
+  const fetched = queue.length;
+  async function worker(): Promise<void> {
+    for (;;) {
+      const index = queue.shift();
+      if (index === undefined || failure !== undefined) return;
+      try {
+        await fetchRange(options, spool, index, rangeBytes, size, signal, onBytes);
+        done.add(index);
+        writer.schedule();
+        wake(index);
+      } catch (error) {
+        fail(error);
+        return;
+      }
+    }
+  }
+  const downloads = Promise.all(
+    Array.from({ length: Math.min(Math.max(1, options.concurrency ?? 4), Math.max(1, queue.length)) }, () =>
+      worker(),
+    ),
+  );
+
+  /**
+   * The spool as the opener reads it: a read waits until its range has arrived and never crosses into one that
+   * has not, so the three-thread opener (sealed hash and parts on one worker, plaintext hash and writes on
+   * another) follows the download.
+   */
+  const reader: PositionalReader = {
+    async read(buffer, offset, length, position) {
+      if (position >= size) return { bytesRead: 0 };
+      const index = Math.floor(position / rangeBytes);
+      await arrived(index);
+      if (failure !== undefined) throw failure;
+      const end = Math.min(size, (index + 1) * rangeBytes);
+      return spool.read(buffer, offset, Math.min(length, end - position), position);
+    },
+  };
+  const mismatch = (field: string): PouchError =>
+    new PouchError('ERR_HASH_MISMATCH', `The downloaded document's ${field} does not match the manifest`, {
+      details: { field },
+    });
+  try {
+    const partSha256s: string[] = [];
+    let digests: Awaited<ReturnType<typeof openFromReader>>;
+    try {
+      if (options.parallel ?? size >= PARALLEL_MIN_BYTES) {
+        digests = await openFromReader(reader, plaintextPath, options.identities, {
+          onProgress: (bytesDone) => options.onProgress?.({ bytesDone, totalBytes: size }),
+          ...(expected.partSize
+            ? { parts: { size: expected.partSize, onPart: (part) => partSha256s.push(part.sha256) } }
+            : {}),
+        });
+      } else {
+        // A small document is not worth two worker threads: download it, then open it on this thread.
+        await downloads;
+        if (failure !== undefined) throw failure;
+        digests = await openFile(sealedPath, plaintextPath, options.identities, {
+          parallel: false,
+          onProgress: (bytesDone) => options.onProgress?.({ bytesDone, totalBytes: size }),
+        });
+        if (expected.partSize)
+          partSha256s.push(...(await hashFileParts(sealedPath, expected.partSize)).partSha256s);
+      }
+    } catch (error) {
+      if (failure !== undefined || !(isPouchError(error) && error.code.startsWith('ERR_SEAL_'))) throw error;
+      // Bytes that fail to open were most likely altered: finish the download and hash it, so that a copy which
+      // is not the one the manifest names is reported as such (ERR_HASH_MISMATCH), and a bad seal as what it is.
+      await downloads;
+      if (failure === undefined && (await hashSpool(spool, size)) !== expected.sealedSha256) {
+        throw mismatch('sealed SHA-256');
+      }
+      throw error;
+    }
+    await downloads;
+    if (failure !== undefined) throw failure;
+    if (digests.sealedSize !== size) throw mismatch('sealed size');
+    if (digests.sealedSha256 !== expected.sealedSha256) throw mismatch('sealed SHA-256');
+    if (expected.partSize && expected.sealedPartsSha256 !== undefined) {
+      if (partsDigestOf(partSha256s) !== expected.sealedPartsSha256) throw mismatch('parts digest');
+    }
+    if (
+      digests.plaintextSha256 !== expected.plaintextSha256 ||
+      digests.plaintextSize !== expected.plaintextSize
+    ) {
+      throw mismatch('plaintext SHA-256');
+    }
+    await syncFile(plaintextPath);
+  } catch (error) {
+    fail(error);
+    await downloads;
+    await writer.flush().catch(() => undefined);
+    await spool.close();
+    await rm(plaintextPath, { force: true });
+    // Bytes that failed verification are never reused; an interrupted download is.
+    if (!isInterruption(error, options.signal)) {
+      await rm(sealedPath, { force: true });
+      await rm(journalPath, { force: true });
+    }
+    throw error;
+  }
+  await writer.flush();
+  await spool.close();
+  await rm(journalPath, { force: true });
+  return { plaintextPath, sealedPath, rangesFetched: fetched, rangesReused: reused };
+}
+
+/** One answer to a ranged GET: its status and its body, which `cancel` releases when left unread. */
+interface RangeAnswer {
+  readonly status: number;
+  readonly body: AsyncIterable<Uint8Array>;
+  cancel(): void;
+}
+
+/**
+ * Ranged GETs on node:http(s): on this machine a fetch body, read through its web stream, came in at a fifth of
+ * the speed of the same bytes read from an IncomingMessage (22 vs 110 MB/s from the embedded S3).
+ */
+function nodeGet(url: string, range: string, signal: AbortSignal): Promise<RangeAnswer> {
+  return new Promise((resolve, reject) => {
+    const target = new URL(url);
+    const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+    const request = send(target, { method: 'GET', headers: { range }, signal }, (response) => {
+      resolve({ status: response.statusCode ?? 0, body: response, cancel: () => response.destroy() });
+    });
+    request.on('error', reject);
+    request.end();
+  });
+}
+
+/** Ranged GETs through a fetch (tests inject faults through it). */
+function viaFetch(
+  fetchImpl: typeof fetch,
+): (url: string, range: string, signal: AbortSignal) => Promise<RangeAnswer> {
+  return async (url, range, signal) => {
+    const response = await fetchImpl(url, { headers: { range }, signal });
+    const body = response.body;
+    return {
+      status: response.status,
+      body: body ? readChunks(body) : (async function* () {})(),
+      cancel: () => void body?.cancel().catch(() => undefined),
+    };
+  };
+}
+
+async function* readChunks(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+/** SHA-256 (hex) of the whole spool: only after a failed open, to tell altered bytes from a bad seal. */
+async function hashSpool(spool: FileHandle, size: number): Promise<string> {
+  const hash = createHash('sha256');
+  const piece = Buffer.allocUnsafe(transferChunkBytes);
+  for (let position = 0; position < size; ) {
+    const { bytesRead } = await spool.read(piece, 0, Math.min(piece.length, size - position), position);
+    if (bytesRead === 0) break;
+    hash.update(piece.subarray(0, bytesRead));
+    position += bytesRead;
+  }
+  return hash.digest('hex');
+}
+
+/** Make the verified plaintext durable before it takes its name. */
+async function syncFile(path: string): Promise<void> {
+  const handle = await open(path, 'r+');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** A failure that leaves good bytes behind (an abort, or storage that stayed unreachable): worth resuming. */
+export function isInterruption(error: unknown, signal: AbortSignal | undefined): boolean {
+  if (signal?.aborted) return true;
+  if (error instanceof PouchError) {
+    return error.code === 'ERR_STORAGE' || error.code === 'ERR_DEPENDENCY_UNAVAILABLE';
+  }
+  return !(error instanceof PouchError);
+}
+
+/** GET one range with retries, writing its bytes into the spool at their offset as they arrive. */
+async function fetchRange(
+  options: FetchOpenOptions,
+  spool: FileHandle,
+  index: number,
+  rangeBytes: number,
+  size: number,
+  signal: AbortSignal,
+  onBytes: (n: number) => void,
+): Promise<void> {
+  const get = options.fetch ? viaFetch(options.fetch) : nodeGet;
+  const attempts = Math.max(1, options.retry?.attempts ?? 4);
+  const baseDelayMs = options.retry?.baseDelayMs ?? 250;
+  const maxDelayMs = options.retry?.maxDelayMs ?? 8000;
+  const start = index * rangeBytes;
+  const end = Math.min(size, start + rangeBytes);
+  for (let attempt = 1; ; attempt++) {
+    signal.throwIfAborted();
+    // A retried range counts again from its start.
+    let counted = 0;
+    try {
+      if (end === start) return;
+      const response = await get(options.url, `bytes=${start}-${end - 1}`, signal);
+      if (response.status !== 206 && !(response.status === 200 && start === 0 && end === size)) {
+        response.cancel();
+        if (response.status === 200 || response.status === 416) {
+          throw new PouchError('ERR_HASH_MISMATCH', 'Storage holds another size than the manifest says', {
+            details: { status: response.status, range: index },
+          });
+        }
+        throw new RangeHttpError(response.status, index);
+      }
+      let position = start;
+      let finished = false;
+      try {
+        for await (const value of response.body) {
+          if (position + value.length > end) {
+            throw new PouchError('ERR_HASH_MISMATCH', 'Storage sent more bytes than the range holds', {
+              details: { range: index },
+            });
+          }
+          for (let offset = 0; offset < value.length; ) {
+            offset += (await spool.write(value, offset, value.length - offset, position + offset))
+              .bytesWritten;
+          }
+          position += value.length;
+          counted += value.length;
+          onBytes(value.length);
+        }
+        finished = true;
+      } finally {
+        // A body read to its end keeps its connection for the next range; one left unread is released.
+        if (!finished) response.cancel();
+      }
+      if (position !== end)
+        throw new PouchError('ERR_STORAGE', 'The range ended early', { details: { range: index } });
+      return;
+    } catch (error) {
+      onBytes(-counted);
+      const retry = error instanceof RangeHttpError ? error.retryable : isRetryable(error);
+      if (
+        signal.aborted ||
+        !retry ||
+        attempt >= attempts ||
+        (error instanceof PouchError && error.code === 'ERR_HASH_MISMATCH')
+      ) {
+        throw error instanceof PouchError || (error as { name?: string }).name === 'AbortError'
+          ? error
+          : new PouchError('ERR_STORAGE', `Downloading range ${index} failed`, {
+              cause: error,
+              details: { range: index },
+            });
+      }
+      const delay = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
+      await sleep(delay / 2 + Math.random() * (delay / 2), signal);
+    }
+  }
+}
+
+async function readJournal(path: string): Promise<Journal | undefined> {
+  try {
+    const parsed = journalSchema.safeParse(JSON.parse(await readFile(path, 'utf8')));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function writeJournal(path: string, journal: Journal): Promise<void> {
+  const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    await writeFile(tmp, `${JSON.stringify(journal)}\n`, { mode: 0o600, flag: 'wx' });
+    await rename(tmp, path);
+  } catch (error) {
+    await rm(tmp, { force: true });
+    throw error;
+  }
+}

@@ -1,0 +1,247 @@
+// Client transfer engine: sends one part (or a single PUT) to its presigned URL with bounded, jittered retries,
+// streaming it from a file on disk. Shared by uploadFile (a sealed file) and sealAndUpload (parts as they seal).
+import { open } from 'node:fs/promises';
+import type { PartToPresign, PresignedPart } from '../../shared/api/exchange.ts';
+import { PouchError } from '../../shared/domain/errors.ts';
+import type { PartRange } from '../../shared/domain/upload-plan.ts';
+import { transferChunkBytes } from './hash-file.ts';
+
+/** Retries of one part. */
+export interface RetryPolicy {
+  /** Tries per part, including the first (default 4). */
+  readonly attempts?: number;
+  /** First backoff in ms, doubled per try with jitter (default 250). */
+  readonly baseDelayMs?: number;
+  /** Longest backoff in ms (default 8000). */
+  readonly maxDelayMs?: number;
+}
+
+/**
+ * A sender of parts read from `path`: presigned URLs come from `urls` (asked again after a failed try),
+ * each failure that may pass is retried with exponential backoff, and anything else is thrown at once.
+ * `onBytes` reports bytes handed to the network; `onRetry` a part whose try failed (its bytes start over).
+ */
+export function createPartSender(deps: {
+  readonly path: string;
+  readonly urls: { get(partNumber: number): Promise<PresignedPart>; forget(partNumber: number): void };
+  readonly fetch?: typeof fetch | undefined;
+  readonly retry?: RetryPolicy | undefined;
+  readonly signal?: AbortSignal | undefined;
+  readonly onBytes?: ((partNumber: number, bytes: number) => void) | undefined;
+  readonly onRetry?: ((partNumber: number) => void) | undefined;
+}): (range: PartRange) => Promise<string> {
+  const fetchImpl = deps.fetch ?? globalThis.fetch;
+  const attempts = Math.max(1, deps.retry?.attempts ?? 4);
+  const baseDelayMs = deps.retry?.baseDelayMs ?? 250;
+  const maxDelayMs = deps.retry?.maxDelayMs ?? 8000;
+  const { signal } = deps;
+  return async function sendPart(range) {
+    for (let attempt = 1; ; attempt++) {
+      signal?.throwIfAborted();
+      try {
+        const presigned = await deps.urls.get(range.partNumber);
+        return await putRange(fetchImpl, presigned, deps.path, range, signal, (n) =>
+          deps.onBytes?.(range.partNumber, n),
+        );
+      } catch (error) {
+        deps.onRetry?.(range.partNumber);
+        deps.urls.forget(range.partNumber);
+        if (signal?.aborted || !isRetryable(error) || attempt >= attempts) throw asPouchError(error, range);
+        const delay = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
+        await sleep(delay / 2 + Math.random() * (delay / 2), signal);
+      }
+    }
+  };
+}
+
+/** A presigned URL this close to expiry is not used for a new request. */
+const expiryMarginMs = 30_000;
+
+/** A storage answer with its retry verdict. */
+export class TransferHttpError extends PouchError {
+  override readonly name = 'TransferHttpError';
+  readonly retryable: boolean;
+  constructor(
+    code: 'ERR_STORAGE' | 'ERR_NOT_FOUND' | 'ERR_HASH_MISMATCH',
+    status: number,
+    partNumber: number,
+  ) {
+    super(code, `Storage answered HTTP ${status} for part ${partNumber}`, {
+      details: { status, partNumber },
+    });
+    this.retryable =
+      code === 'ERR_STORAGE' && (status >= 500 || status === 403 || status === 408 || status === 429);
+  }
+}
+
+/** PUT one byte range to its presigned URL, streaming it from disk. Resolves the ETag. */
+export async function putRange(
+  fetchImpl: typeof fetch,
+  presigned: PresignedPart,
+  path: string,
+  range: PartRange,
+  signal: AbortSignal | undefined,
+  onBytes: (n: number) => void,
+): Promise<string> {
+  const handle = await open(path, 'r');
+  try {
+    let position = range.start;
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        const want = Math.min(transferChunkBytes, range.end - position);
+        if (want <= 0) return controller.close();
+        const buffer = Buffer.allocUnsafe(want);
+        const { bytesRead } = await handle.read(buffer, 0, want, position);
+        if (bytesRead === 0) return controller.error(new PouchError('ERR_CONFLICT', 'The file got shorter'));
+        position += bytesRead;
+        onBytes(bytesRead);
+        controller.enqueue(buffer.subarray(0, bytesRead));
+      },
+    });
+    const response = await fetchImpl(presigned.url, {
+      method: 'PUT',
+      // Sealed bytes are opaque; the exchange signs this type into single PUTs (the signed headers win).
+      headers: { 'content-type': 'application/octet-stream', ...presigned.headers },
+      body,
+      // Node's fetch needs half duplex for a stream body; DOM typings do not know the option yet.
+      duplex: 'half',
+      ...(signal ? { signal } : {}),
+    } as RequestInit);
+    if (!response.ok) {
+      const text = await response.text().catch(() => '');
+      throw new TransferHttpError(codeForStatus(response.status, text), response.status, range.partNumber);
+    }
+    await response.body?.cancel();
+    const etag = response.headers.get('etag');
+    if (!etag) {
+      throw new PouchError('ERR_STORAGE', 'Storage returned no ETag (is ETag an exposed CORS header?)', {
+        details: { partNumber: range.partNumber },
+      });
+    }
+    return etag;
+  } finally {
+    await handle.close();
+  }
+}
+
+function codeForStatus(status: number, body: string): 'ERR_STORAGE' | 'ERR_NOT_FOUND' | 'ERR_HASH_MISMATCH' {
+  if (status === 404) return 'ERR_NOT_FOUND';
+  if (status === 400 && /BadDigest|InvalidDigest|XAmzContentChecksumMismatch/.test(body))
+    return 'ERR_HASH_MISMATCH';
+  return 'ERR_STORAGE';
+}
+
+export function isRetryable(error: unknown): boolean {
+  if (error instanceof TransferHttpError) return error.retryable;
+  if (error instanceof PouchError) {
+    return (
+      error.code === 'ERR_STORAGE_THROTTLED' ||
+      error.code === 'ERR_DEPENDENCY_UNAVAILABLE' ||
+      error.code === 'ERR_STORAGE'
+    );
+  }
+  // Network failures (fetch rejects with TypeError) and other unexpected errors: try again.
+  return true;
+}
+
+export function asPouchError(error: unknown, range: PartRange): unknown {
+  if (error instanceof PouchError || (error as { name?: string } | null)?.name === 'AbortError') return error;
+  return new PouchError('ERR_STORAGE', `Uploading part ${range.partNumber} failed`, {
+    cause: error,
+    details: { partNumber: range.partNumber },
+  });
+}
+
+export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      signal?.removeEventListener('abort', aborted);
+      resolve();
+    }
+    function aborted(): void {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    }
+    signal?.addEventListener('abort', aborted, { once: true });
+  });
+}
+
+/**
+ * Presigned URLs by part number, fetched in batches of the parts about to go, and fetched again when close
+ * to expiry or after a failed attempt.
+ */
+export function createUrlCache(deps: {
+  presign: (parts: readonly PartToPresign[]) => Promise<readonly PresignedPart[]>;
+  batchSize: number;
+  upcoming: () => number[];
+  describe: (partNumber: number) => PartToPresign;
+}): { get(partNumber: number): Promise<PresignedPart>; forget(partNumber: number): void } {
+  const cache = new Map<number, Promise<PresignedPart>>();
+  function request(partNumbers: number[]): void {
+    const batch = deps.presign(partNumbers.map(deps.describe));
+    for (const n of partNumbers) {
+      const one = batch.then((list) => {
+        const found = list.find((p) => p.partNumber === n);
+        if (!found) throw new PouchError('ERR_STORAGE', 'The API presigned a different set of parts');
+        return found;
+      });
+      // Parts fetched ahead may never be awaited (an earlier part failed): keep their rejection handled.
+      one.catch(() => undefined);
+      cache.set(n, one);
+    }
+  }
+  return {
+    async get(partNumber) {
+      const cached = cache.get(partNumber);
+      if (cached !== undefined) {
+        const presigned = await cached;
+        if (Date.parse(presigned.expiresAt) - Date.now() > expiryMarginMs) return presigned;
+        cache.delete(partNumber);
+      }
+      const ahead = deps.upcoming().filter((n) => n !== partNumber && !cache.has(n));
+      request([partNumber, ...ahead.slice(0, deps.batchSize - 1)]);
+      return cache.get(partNumber)!;
+    },
+    forget(partNumber) {
+      cache.delete(partNumber);
+    },
+  };
+}
+
+/**
+ * Serialised, coalescing writer of the resume state: at most one write runs at a time, and parts that
+ * finish during a write are saved by the next one.
+ */
+export function createStateWriter<S>(
+  path: string | undefined,
+  write: (path: string, state: S) => Promise<void>,
+  snapshot: () => S,
+): { schedule(): void; flush(): Promise<void> } {
+  let running: Promise<void> | undefined;
+  let dirty = false;
+  let error: unknown;
+  function schedule(): void {
+    if (!path) return;
+    dirty = true;
+    if (running !== undefined) return;
+    running = (async () => {
+      while (dirty) {
+        dirty = false;
+        try {
+          await write(path, snapshot());
+        } catch (e) {
+          error ??= e;
+        }
+      }
+      running = undefined;
+    })();
+  }
+  return {
+    schedule,
+    async flush() {
+      while (running !== undefined) await running;
+      if (error !== undefined) throw error;
+    },
+  };
+}

@@ -1,0 +1,392 @@
+// Tests (integration): the one-pass transfer engine (issue 16) against a real s3rver through the real S3
+// DocumentStore adapter and real age crypto: sealAndUpload (seal while the parts go up, resumable) and
+// fetchAndOpen (parallel ranged GETs, hashed and opened in order, resumable). Faults are injected only by
+// wrapping `fetch`, as each test's name says.
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fetchAndOpen } from '../../client/transfer/fetch-open.ts';
+import { type SealUploadOptions, sealAndUpload } from '../../client/transfer/seal-upload.ts';
+import { createS3DocumentStore } from '../../server/adapters/s3-document-store.ts';
+import { objectKeys } from '../../server/config/storage-definitions.ts';
+import type { DocumentStore } from '../../server/ports/document-store.ts';
+import { generateIdentity } from '../../shared/crypto/age-keys.ts';
+import { openFile } from '../../shared/crypto/age-native.ts';
+import { partsDigestOf, partsDigestOfStorageChecksum } from '../../shared/crypto/sealed-digest.ts';
+import { isPouchError, type PouchErrorCode } from '../../shared/domain/errors.ts';
+import { startTestExchange } from '../support/local-exchange.ts';
+
+type Exchange = Awaited<ReturnType<typeof startTestExchange>>;
+
+const KiB = 1024;
+const hex = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+async function codeOf(promise: Promise<unknown>): Promise<PouchErrorCode | 'resolved' | 'not a PouchError'> {
+  try {
+    await promise;
+    return 'resolved';
+  } catch (error) {
+    return isPouchError(error) ? error.code : 'not a PouchError';
+  }
+}
+
+describe('one-pass transfer engine on s3rver', () => {
+  let exchange: Exchange;
+  let store: DocumentStore;
+  let dir: string;
+  let identity: string;
+  let recipient: string;
+  let n = 0;
+
+  beforeAll(async () => {
+    exchange = await startTestExchange();
+    store = createS3DocumentStore(exchange.runtime.clients.s3, {
+      bucket: exchange.runtime.config.evidenceBucket,
+      presignSeconds: exchange.runtime.config.presignSeconds,
+      verifyByReadingWhenNoChecksum: true,
+    });
+    dir = await mkdtemp(join(exchange.dataDir, 'one-pass-'));
+    ({ identity, recipient } = await generateIdentity());
+  });
+  afterAll(async () => {
+    await exchange?.stop();
+  });
+
+  /** A plaintext file and a private folder for its spool and journal. */
+  async function prepare(size: number) {
+    const bytes = randomBytes(size);
+    const id = ++n;
+    const work = join(dir, `send-${id}`);
+    await mkdir(work, { mode: 0o700 });
+    const source = join(dir, `plain-${id}.bin`);
+    await writeFile(source, bytes);
+    return { bytes, source, work, key: objectKeys.document('ex-one-pass', `doc-${id}`) };
+  }
+
+  /**
+   * What the API does for a streamed document, wired straight to the adapter: a multipart upload created
+   * without checksums, parts presigned with the checksums the client names, completed with them.
+   */
+  function streamedTarget(key: string, partSize: number) {
+    let uploadId: string | undefined;
+    const calls = { declared: 0, presigned: [] as number[], completed: 0 };
+    const options: Pick<SealUploadOptions, 'declare' | 'presign' | 'complete'> = {
+      declare: async (sealedSize) => {
+        calls.declared++;
+        uploadId ??= (await store.createMultipart({ key, size: sealedSize, partSize, partSha256s: [] }))
+          .uploadId;
+        return { documentId: key, uploadId, partSize };
+      },
+      presign: async (_documentId, parts) => {
+        calls.presigned.push(...parts.map((p) => p.partNumber));
+        return store.presignParts({ key, uploadId: uploadId as string, parts });
+      },
+      complete: async (_documentId, parts) => {
+        calls.completed++;
+        await store.completeMultipart({ key, uploadId: uploadId as string, parts });
+      },
+    };
+    return { options, calls };
+  }
+
+  /** A fetch that counts storage PUTs, and fails (as a network error) those `failWhen` picks. */
+  function faultyPuts(failWhen: (put: number) => boolean = () => false) {
+    const counter = { puts: 0 };
+    const wrapped: typeof fetch = async (input, init) => {
+      if (init?.method === 'PUT' && failWhen(++counter.puts))
+        throw new TypeError('fetch failed (fault injected)');
+      return fetch(input, init);
+    };
+    return { fetch: wrapped, counter };
+  }
+
+  async function openStored(
+    key: string,
+    size: number,
+    plaintext: Buffer,
+    partSize: number,
+    partSha256s: readonly string[],
+  ) {
+    const confirmed = await store.confirmObject({
+      key,
+      size,
+      expected: { kind: 'multipart', partSha256s, partSize },
+    });
+    expect(partsDigestOfStorageChecksum(confirmed.checksum)).toBe(partsDigestOf(partSha256s));
+    const url = (await store.presignGet({ key, expiresInSeconds: 300 })).url;
+    const sealed = Buffer.from(await (await fetch(url)).arrayBuffer());
+    const sealedPath = join(dir, `stored-${++n}.age`);
+    await writeFile(sealedPath, sealed);
+    const digests = await openFile(sealedPath, `${sealedPath}.opened`, [identity]);
+    expect((await readFile(`${sealedPath}.opened`)).equals(plaintext)).toBe(true);
+    return { sealed, digests };
+  }
+
+  it('seals into the multipart upload in one pass: parts leave while later ones seal, digests come from the sealing', async () => {
+    const { bytes, source, work, key } = await prepare(8 * 1024 * KiB + 123);
+    const partSize = 64 * KiB;
+    const target = streamedTarget(key, partSize);
+    let sealedInput = 0;
+    let presignedBeforeSealed: boolean | undefined;
+    const result = await sealAndUpload({
+      source,
+      recipients: [recipient],
+      spoolPath: join(work, 'doc.age'),
+      journalPath: join(work, 'doc.journal.json'),
+      ...target.options,
+      presign: (documentId, parts) => {
+        presignedBeforeSealed ??= sealedInput < bytes.length;
+        return target.options.presign(documentId, parts);
+      },
+      onProgress: (progress) => {
+        sealedInput = progress.sealedInput;
+      },
+    });
+    expect(presignedBeforeSealed).toBe(true);
+    expect(result.plaintextSha256).toBe(hex(bytes));
+    expect(result.plaintextSize).toBe(bytes.length);
+    expect(result.partSha256s).toHaveLength(Math.ceil(result.sealedSize / partSize));
+    expect(result.partsUploaded).toBe(result.partSha256s.length);
+    const { sealed, digests } = await openStored(key, result.sealedSize, bytes, partSize, result.partSha256s);
+    expect(hex(sealed)).toBe(result.sealedSha256);
+    expect(digests).toMatchObject({
+      plaintextSha256: result.plaintextSha256,
+      sealedSha256: result.sealedSha256,
+    });
+    // The journal is gone once committed; the spool is private until the caller drops it.
+    expect(await readdir(work)).toEqual(['doc.age']);
+    expect((await stat(join(work, 'doc.age'))).mode & 0o777).toBe(0o600);
+  });
+
+  it('resumes an interrupted send without uploading the stored parts again (fault injected through fetch)', async () => {
+    const { bytes, source, work, key } = await prepare(40 * 16 * KiB);
+    const partSize = 16 * KiB;
+    const target = streamedTarget(key, partSize);
+    const paths = { spoolPath: join(work, 'doc.age'), journalPath: join(work, 'doc.journal.json') };
+    const first = faultyPuts((put) => put > 3);
+    const failed = sealAndUpload({
+      source,
+      recipients: [recipient],
+      ...paths,
+      ...target.options,
+      concurrency: 1,
+      retry: { attempts: 1 },
+      fetch: first.fetch,
+    });
+    expect(await codeOf(failed)).toBe('ERR_STORAGE');
+    // Sealing ran to its end despite the failure, so the journal can vouch for the three stored parts.
+    const journal = JSON.parse(await readFile(paths.journalPath, 'utf8')) as {
+      sealed?: unknown;
+      stored: unknown[];
+    };
+    expect(journal.sealed).toBeDefined();
+    expect(journal.stored).toHaveLength(3);
+    expect((await stat(paths.journalPath)).mode & 0o777).toBe(0o600);
+
+    const second = faultyPuts();
+    const result = await sealAndUpload({
+      source,
+      recipients: [recipient],
+      ...paths,
+      ...target.options,
+      fetch: second.fetch,
+    });
+    expect(result.partsSkipped).toBe(3);
+    expect(second.counter.puts).toBe(result.partSha256s.length - 3);
+    expect(target.calls.declared).toBe(1);
+    await openStored(key, result.sealedSize, bytes, partSize, result.partSha256s);
+  });
+
+  it('retries a part that storage answers with 503, and one whose connection fails (faults injected through fetch)', async () => {
+    const { bytes, source, work, key } = await prepare(5 * 16 * KiB);
+    const partSize = 16 * KiB;
+    const target = streamedTarget(key, partSize);
+    let puts = 0;
+    const flaky: typeof fetch = async (input, init) => {
+      if (init?.method === 'PUT') {
+        puts++;
+        if (puts === 1) return new Response('<Error><Code>SlowDown</Code></Error>', { status: 503 });
+        if (puts === 2) throw new TypeError('fetch failed (fault injected)');
+      }
+      return fetch(input, init);
+    };
+    const result = await sealAndUpload({
+      source,
+      recipients: [recipient],
+      spoolPath: join(work, 'doc.age'),
+      journalPath: join(work, 'doc.journal.json'),
+      ...target.options,
+      retry: { baseDelayMs: 1 },
+      fetch: flaky,
+    });
+    expect(puts).toBe(result.partSha256s.length + 2);
+    await openStored(key, result.sealedSize, bytes, partSize, result.partSha256s);
+  });
+
+  /** Send a file (streamed) and describe it as a manifest would, with a presigned GET. */
+  async function stored(size: number, partSize = 16 * KiB) {
+    const { bytes, source, work, key } = await prepare(size);
+    const target = streamedTarget(key, partSize);
+    const result = await sealAndUpload({
+      source,
+      recipients: [recipient],
+      spoolPath: join(work, 'doc.age'),
+      journalPath: join(work, 'doc.journal.json'),
+      ...target.options,
+    });
+    const url = (await store.presignGet({ key, expiresInSeconds: 300 })).url;
+    const fetchDir = join(dir, `fetch-${++n}`);
+    await mkdir(fetchDir, { mode: 0o700 });
+    return {
+      bytes,
+      url,
+      workDir: fetchDir,
+      expected: {
+        sealedSize: result.sealedSize,
+        sealedSha256: result.sealedSha256,
+        sealedPartsSha256: partsDigestOf(result.partSha256s),
+        partSize: result.partSize,
+        plaintextSha256: result.plaintextSha256,
+        plaintextSize: result.plaintextSize,
+      },
+    };
+  }
+
+  /** A fetch that counts ranged GETs and lets a test fail, slow or alter some of them. */
+  function faultyGets(
+    fault: (get: number, response: Response) => Promise<Response> | Response = (_, r) => r,
+  ) {
+    const counter = { gets: 0 };
+    const wrapped: typeof fetch = async (input, init) => {
+      const get = ++counter.gets;
+      return fault(get, await fetch(input, init));
+    };
+    return { fetch: wrapped, counter };
+  }
+
+  it('fetches with parallel ranged GETs, verifies both digests and the parts composite, and opens in the same pass', async () => {
+    const doc = await stored(300 * KiB + 5);
+    const gets = faultyGets();
+    const result = await fetchAndOpen({
+      ...doc,
+      identities: [identity],
+      parallel: true,
+      rangeBytes: 32 * KiB,
+      fetch: gets.fetch,
+    });
+    expect(gets.counter.gets).toBe(Math.ceil(doc.expected.sealedSize / (32 * KiB)));
+    expect((await readFile(result.plaintextPath)).equals(doc.bytes)).toBe(true);
+    expect((await stat(result.plaintextPath)).mode & 0o777).toBe(0o600);
+    expect(hex(await readFile(result.sealedPath))).toBe(doc.expected.sealedSha256);
+    expect(await readdir(doc.workDir)).not.toContain('fetch.json');
+
+    // The same document on the small-file path (downloaded first, opened on this thread).
+    await mkdir(join(doc.workDir, 'small'), { mode: 0o700 });
+    const small = await fetchAndOpen({
+      ...doc,
+      workDir: join(doc.workDir, 'small'),
+      identities: [identity],
+      parallel: false,
+    });
+    expect((await readFile(small.plaintextPath)).equals(doc.bytes)).toBe(true);
+  });
+
+  it('detects a corrupt range, keeps nothing it opened, and downloads afresh next time (fault injected through fetch)', async () => {
+    const doc = await stored(200 * KiB);
+    const corrupt = faultyGets(async (get, response) => {
+      if (get !== 3) return response;
+      const body = Buffer.from(await response.arrayBuffer());
+      body[body.length - 1] = (body[body.length - 1] as number) ^ 1;
+      return new Response(body, { status: response.status, headers: response.headers });
+    });
+    const failed = fetchAndOpen({
+      ...doc,
+      identities: [identity],
+      parallel: true,
+      rangeBytes: 32 * KiB,
+      fetch: corrupt.fetch,
+    });
+    expect(await codeOf(failed)).toBe('ERR_HASH_MISMATCH');
+    // Unverified bytes are never kept: no plaintext, no spool, no journal to resume them from.
+    expect(await readdir(doc.workDir)).toEqual([]);
+
+    const healthy = await fetchAndOpen({
+      ...doc,
+      identities: [identity],
+      parallel: true,
+      rangeBytes: 32 * KiB,
+    });
+    expect(healthy.rangesReused).toBe(0);
+    expect((await readFile(healthy.plaintextPath)).equals(doc.bytes)).toBe(true);
+  });
+
+  it('refuses a copy whose parts composite differs from the one the exchange signed', async () => {
+    const doc = await stored(100 * KiB);
+    const wrongParts = {
+      ...doc.expected,
+      sealedPartsSha256: `${'0'.repeat(64)}-${doc.expected.sealedPartsSha256.split('-')[1]}`,
+    };
+    expect(
+      await codeOf(fetchAndOpen({ ...doc, expected: wrongParts, identities: [identity], parallel: true })),
+    ).toBe('ERR_HASH_MISMATCH');
+    expect(await readdir(doc.workDir)).toEqual([]);
+  });
+
+  it('retries a slow range and a failed one (faults injected through fetch)', async () => {
+    const doc = await stored(160 * KiB);
+    let failedOnce = false;
+    const flaky = faultyGets(async (get, response) => {
+      if (get === 1) await new Promise((resolve) => setTimeout(resolve, 300));
+      if (get === 2 && !failedOnce) {
+        failedOnce = true;
+        await response.body?.cancel();
+        return new Response('slow down', { status: 503 });
+      }
+      return response;
+    });
+    const result = await fetchAndOpen({
+      ...doc,
+      identities: [identity],
+      parallel: true,
+      rangeBytes: 32 * KiB,
+      retry: { baseDelayMs: 1 },
+      fetch: flaky.fetch,
+    });
+    expect(flaky.counter.gets).toBe(Math.ceil(doc.expected.sealedSize / (32 * KiB)) + 1);
+    expect((await readFile(result.plaintextPath)).equals(doc.bytes)).toBe(true);
+  });
+
+  it('resumes an interrupted fetch, downloading only the missing ranges (fault injected through fetch)', async () => {
+    const doc = await stored(320 * KiB);
+    const rangeBytes = 32 * KiB;
+    const rangeCount = Math.ceil(doc.expected.sealedSize / rangeBytes);
+    const broken = faultyGets((get, response) => {
+      if (get <= 4) return response;
+      throw new TypeError('fetch failed (fault injected)');
+    });
+    const failed = fetchAndOpen({
+      ...doc,
+      identities: [identity],
+      parallel: true,
+      rangeBytes,
+      concurrency: 1,
+      retry: { attempts: 1 },
+      fetch: broken.fetch,
+    });
+    expect(await codeOf(failed)).toBe('ERR_STORAGE');
+    expect((await readdir(doc.workDir)).sort()).toEqual(['fetch.json', 'sealed.age']);
+
+    const again = faultyGets();
+    const result = await fetchAndOpen({
+      ...doc,
+      identities: [identity],
+      parallel: true,
+      rangeBytes,
+      fetch: again.fetch,
+    });
+    expect(result.rangesReused).toBe(4);
+    expect(again.counter.gets).toBe(rangeCount - 4);
+    expect((await readFile(result.plaintextPath)).equals(doc.bytes)).toBe(true);
+  });
+});

@@ -81,7 +81,8 @@ export class ClockSchedule extends Construct {
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 3 },
     });
     this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
-      alarmDescription: 'Pouch: a clock run (sweep and notification delivery) failed three times',
+      alarmDescription:
+        'Pouch: a clock run (sweep and notification delivery) failed three times (docs/operations.md, "What to watch")',
       metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
       threshold: 1,
       evaluationPeriods: 1,

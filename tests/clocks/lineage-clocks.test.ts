@@ -255,7 +255,8 @@ describe('delay figures through the API', () => {
     expect(theirs.body.figures.some((f) => f.side === 'received' && f.kind === 'preservation')).toBe(true);
     const outsider = await t.json<Figures>(t.c.member('officer'), '/v1/figures');
     expect(outsider.body.figures).toEqual([]);
+    // A's own 24/7 contact, whose role falls short, is told so (403): no hidden object is at stake.
     const contact = await t.json<{ code: string }>(t.a.member('contact-247'), '/v1/figures');
-    expect([contact.status, contact.body.code]).toEqual([404, 'ERR_NOT_FOUND']);
+    expect([contact.status, contact.body.code]).toEqual([403, 'ERR_FORBIDDEN']);
   });
 });

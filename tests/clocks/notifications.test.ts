@@ -61,7 +61,7 @@ describe('notifications', () => {
       target: receiverUrl,
       topics: ['message'],
     });
-    expect([officer.status, officer.body.code]).toEqual([404, 'ERR_NOT_FOUND']);
+    expect([officer.status, officer.body.code]).toEqual([403, 'ERR_FORBIDDEN']);
     const bad = await post(t.b.member('admin'), {
       channel: 'webhook',
       target: 'http://example.test/x',

@@ -425,18 +425,18 @@ const matrix: Row[] = [
     route: 'GET /v1/exchanges/{exchangeId}/lineage',
     build: (x) => ({ method: 'GET', path: `/v1/exchanges/${x.exchangeId}/lineage` }),
     // Routing metadata like the label: the parties' working members and auditors.
-    expect: { ...denied, party: 200, auditor: 200 },
+    expect: { ...deniedInA, party: 200, auditor: 200 },
   },
   {
     route: 'GET /v1/exchanges/{exchangeId}/clocks',
     build: (x) => ({ method: 'GET', path: `/v1/exchanges/${x.exchangeId}/clocks` }),
-    expect: { ...denied, party: 200, auditor: 200 },
+    expect: { ...deniedInA, party: 200, auditor: 200 },
   },
   {
     route: 'GET /v1/clocks/due',
     build: () => ({ method: 'GET', path: '/v1/clocks/due' }),
     // Like the list of exchanges: each authority's own, for its working members and auditors.
-    expect: { ...denied, party: 200, otherAuthority: 200, auditor: 200, thirdAuditor: 200 },
+    expect: { ...forbidden, party: 200, otherAuthority: 200, auditor: 200, thirdAuditor: 200 },
   },
   {
     route: 'POST /v1/subscriptions',
@@ -446,12 +446,12 @@ const matrix: Row[] = [
       body: { channel: 'email', target: 'desk@matrix.example', topics: ['message'] },
     }),
     // An authority's admins subscribe it (each admin its own authority): nobody else.
-    expect: { ...denied, admin: 201 },
+    expect: { ...forbidden, admin: 201 },
   },
   {
     route: 'GET /v1/subscriptions',
     build: () => ({ method: 'GET', path: '/v1/subscriptions' }),
-    expect: { ...denied, admin: 200 },
+    expect: { ...forbidden, admin: 200 },
   },
   {
     route: 'DELETE /v1/subscriptions/{subscriptionId}',
@@ -462,13 +462,13 @@ const matrix: Row[] = [
       );
       return { method: 'DELETE', path: `/v1/subscriptions/${created.id}` };
     },
-    expect: { ...denied, admin: 200 },
+    expect: { ...forbidden, admin: 200 },
   },
   {
     route: 'GET /v1/figures',
     build: () => ({ method: 'GET', path: '/v1/figures' }),
     // An authority's officers and auditors, each reading its own authority's figures only.
-    expect: { ...denied, party: 200, otherAuthority: 200, auditor: 200, thirdAuditor: 200 },
+    expect: { ...forbidden, party: 200, otherAuthority: 200, auditor: 200, thirdAuditor: 200 },
   },
 ];
 

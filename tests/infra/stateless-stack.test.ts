@@ -116,7 +116,8 @@ describe('API Lambda', () => {
         .flat()
         .map(([, f]) => (f.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]),
     );
-    expect(pouchRoles.size).toBe(2);
+    // The API, the checkpoint and the clocks functions.
+    expect(pouchRoles.size).toBe(3);
     for (const [id, role] of Object.entries(resourcesOf(pouch.statelessTemplate, 'AWS::IAM::Role'))) {
       if (pouchRoles.has(id)) {
         expect(role.Properties.ManagedPolicyArns, id).toBeUndefined();

@@ -126,6 +126,8 @@ export function createClockReads(deps: ClockReadsDeps) {
         rule: 'list-exchanges',
         attempt: 'list due clocks',
         message: 'No such resource',
+        // No hidden object is at stake (the caller's own authority): the caller is told its role falls short.
+        kind: 'role',
       });
       const now = deps.now();
       const views = await deps.clocks.listDueViews(principal.authorityId, limit);
@@ -154,6 +156,8 @@ export function createClockReads(deps: ClockReadsDeps) {
         rule: 'read-figures',
         attempt: 'read figures',
         message: 'No such resource',
+        // No hidden object is at stake (the caller's own authority): the caller is told its role falls short.
+        kind: 'role',
       });
       const contributions = await deps.figures.listContributions(principal.authorityId, period);
       return { authorityId: principal.authorityId, figures: figuresOf(contributions) };

@@ -178,6 +178,8 @@ export function createNotifications(deps: NotificationDeps) {
         rule: 'manage-subscriptions',
         attempt: 'create subscription',
         message: 'No such resource',
+        // No hidden object is at stake (the caller's own authority): the caller is told its role falls short.
+        kind: 'role',
       });
       checkTarget(input.channel, input.target);
       const subscription: Subscription = {
@@ -200,6 +202,8 @@ export function createNotifications(deps: NotificationDeps) {
         rule: 'manage-subscriptions',
         attempt: 'list subscriptions',
         message: 'No such resource',
+        // No hidden object is at stake (the caller's own authority): the caller is told its role falls short.
+        kind: 'role',
       });
       return (await deps.subscriptions.listSubscriptions(principal.authorityId)).map(withoutSecret);
     },
@@ -210,6 +214,8 @@ export function createNotifications(deps: NotificationDeps) {
         attempt: 'delete subscription',
         resourceId: id,
         message: 'No such subscription',
+        // No hidden object is at stake (the caller's own authority): the caller is told its role falls short.
+        kind: 'role',
       });
       if (!(await deps.subscriptions.deleteSubscription(principal.authorityId, id))) {
         throw new PouchError('ERR_NOT_FOUND', 'No such subscription');

@@ -26,6 +26,7 @@ export function registerClockRoutes(deps: ClockRouteDeps) {
       createRoute({
         method: 'get',
         path: '/v1/exchanges/{exchangeId}/lineage',
+        operationId: 'getExchangeLineage',
         tags: ['clocks'],
         summary: 'The lineage of an exchange: the earlier and later exchanges linked to it that you may see',
         ...secured,
@@ -46,6 +47,7 @@ export function registerClockRoutes(deps: ClockRouteDeps) {
       createRoute({
         method: 'get',
         path: '/v1/exchanges/{exchangeId}/clocks',
+        operationId: 'getExchangeClocks',
         tags: ['clocks'],
         summary: 'The clocks of an exchange: acknowledgement, deadline, preservation',
         ...secured,
@@ -66,6 +68,7 @@ export function registerClockRoutes(deps: ClockRouteDeps) {
       createRoute({
         method: 'get',
         path: '/v1/clocks/due',
+        operationId: 'listDueClocks',
         tags: ['clocks'],
         summary: 'What is due for your authority: emergencies first, then by due time',
         ...secured,
@@ -86,6 +89,7 @@ export function registerClockRoutes(deps: ClockRouteDeps) {
       createRoute({
         method: 'get',
         path: '/v1/figures',
+        operationId: 'getFigures',
         tags: ['clocks'],
         summary: 'Delay figures of your authority per counterpart, side, kind and month',
         ...secured,

@@ -268,6 +268,7 @@ const profileRoute = createRoute({
 const memberKeysRoute = createRoute({
   method: 'put',
   path: '/v1/directory/authorities/{id}/members/{memberId}/keys-statement',
+  operationId: 'putMemberKeysStatement',
   tags,
   ...secured,
   summary:
@@ -285,6 +286,7 @@ const memberKeysRoute = createRoute({
 const logRoute = createRoute({
   method: 'get',
   path: '/v1/directory/log',
+  operationId: 'getDirectoryLog',
   tags,
   ...secured,
   summary:

@@ -19,6 +19,7 @@ export function registerNotificationRoutes(deps: { readonly notifications: Notif
       createRoute({
         method: 'post',
         path: '/v1/subscriptions',
+        operationId: 'createSubscription',
         tags: ['notifications'],
         summary: 'Subscribe your authority to notifications (admins); a webhook’s secret is shown once',
         ...secured,
@@ -37,6 +38,7 @@ export function registerNotificationRoutes(deps: { readonly notifications: Notif
       createRoute({
         method: 'get',
         path: '/v1/subscriptions',
+        operationId: 'listSubscriptions',
         tags: ['notifications'],
         summary: 'Your authority’s subscriptions (admins; never the secrets)',
         ...secured,
@@ -50,6 +52,7 @@ export function registerNotificationRoutes(deps: { readonly notifications: Notif
       createRoute({
         method: 'delete',
         path: '/v1/subscriptions/{subscriptionId}',
+        operationId: 'deleteSubscription',
         tags: ['notifications'],
         summary: 'Remove a subscription (admins)',
         ...secured,

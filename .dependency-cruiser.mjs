@@ -82,7 +82,7 @@ export const layers = [
   },
   {
     name: 'adapters',
-    role: 'secondary adapters: DynamoDB, S3, KMS, file signer, logger',
+    role: 'secondary adapters: DynamoDB, S3, KMS, SES, file signer, logger, webhooks',
     from: '^server/adapters/',
     mayImport: [
       SHARED,
@@ -92,6 +92,7 @@ export const layers = [
         label: 'AWS SDK v3, Powertools',
         path: npm('@aws-sdk/[^/]+', '@smithy/[^/]+', '@aws-lambda-powertools/[^/]+'),
       },
+      { label: 'standardwebhooks (webhook signing)', path: npm('standardwebhooks') },
       NODE,
     ],
   },

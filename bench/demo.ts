@@ -163,7 +163,15 @@ try {
   );
   const mla = (await step('Northland sends the MLA request, linked to the preservation request', () =>
     north(
-      ['send', '--to', southmark.authorityId, '--link', preservation.exchangeId, '--draft', draftPath],
+      [
+        'send',
+        '--to',
+        southmark.authorityId,
+        '--link',
+        `${preservation.exchangeId}:preservation-to-mla`,
+        '--draft',
+        draftPath,
+      ],
       true,
     ),
   )) as Sent;
@@ -208,7 +216,11 @@ try {
   const received = await stat(join(out, '05-evidence', 'evidence-package.img')).catch(() => undefined);
   console.log(`    evidence received and verified: ${received ? `${received.size} bytes` : 'missing!'}`);
   await step('Northland closes the exchange', () => north(['reply', mla.exchangeId, 'close']));
-  await step('The exchange as Northland sees it now', () => north(['show', mla.exchangeId]));
+  await step('The exchange as Northland sees it now (its clocks and its lineage)', () =>
+    north(['show', mla.exchangeId]),
+  );
+  await step('Southmark’s due list, emergencies first', () => south(['inbox', '--due']));
+  await step('Northland’s delay figures per counterpart', () => north(['stats']));
 
   const bundle = join(dataDir, 'custody.jsonl');
   await step('Northland’s auditor exports the custody bundle', () =>

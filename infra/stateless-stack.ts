@@ -1,10 +1,12 @@
 // Stateless stack: the API Lambda, the HTTP API, the portal and the CloudFront distribution in front of both,
-// the alarms. It can be destroyed and redeployed at will; everything it touches comes from the stateful stack
-// (and the WAF web ACL from the edge stack in us-east-1) through props and is granted statement by statement.
+// the clock schedule, the alarms. It can be destroyed and redeployed at will; everything it touches comes from the
+// stateful stack (and the WAF web ACL from the edge stack in us-east-1) through props and is granted statement by
+// statement.
 
 import type { aws_s3 as s3 } from 'aws-cdk-lib';
 import {
   CfnOutput,
+  aws_cloudwatch_actions as cloudwatchActions,
   custom_resources as cr,
   Duration,
   aws_iam as iam,
@@ -30,6 +32,7 @@ import {
 import { PouchAlarms } from './constructs/alarms.ts';
 import { ApiFunction } from './constructs/api-function.ts';
 import { CheckpointFunction } from './constructs/checkpoint-function.ts';
+import { addClockSchedule, type ClockSchedule } from './constructs/clock-schedule.ts';
 import { EdgeDistribution } from './constructs/edge-distribution.ts';
 import {
   appendOnlyTableActions,
@@ -88,6 +91,7 @@ export class StatelessStack extends Stack {
   readonly api: ApiFunction;
   readonly httpApi: PouchHttpApi;
   readonly checkpoint: CheckpointFunction;
+  readonly clocks: ClockSchedule;
   readonly edge: EdgeDistribution;
   readonly evidenceCors: cr.AwsCustomResource;
   readonly alarms: PouchAlarms;
@@ -316,6 +320,19 @@ export class StatelessStack extends Stack {
       reason: 'nodejs22.x is the runtime DESIGN.md fixes, as for the API function.',
     });
 
+    // The clocks (issue 14): schedule → queue (with DLQ and alarm) → function; see constructs/clock-schedule.ts.
+    this.clocks = addClockSchedule(this, {
+      environment,
+      logRetention: settings.logRetention,
+      mainTable: table(mainTable.id).table,
+      ledgerTable: table(ledgerTable.id).table,
+      dataKey: props.dataKey,
+      signingKey: props.signingKey,
+      tokenSigningKey: props.tokenSigningKey,
+      mailFrom: this.node.tryGetContext('mailFrom') as string | undefined,
+      ...(props.apiCode ? { code: lambda.Code.fromInline('export const handler = async () => ({});') } : {}),
+    });
+
     this.alarms = new PouchAlarms(this, 'Alarms', {
       httpApi: this.httpApi.api,
       api: { function: this.api.function, logGroup: this.api.logGroup },
@@ -324,6 +341,10 @@ export class StatelessStack extends Stack {
       alarmEmail: settings.alarmEmail,
       topicKey: opsKey,
     });
+    // A failed clock run reaches the same on-call topic as every other alarm.
+    const clockAlarmAction = new cloudwatchActions.SnsAction(this.alarms.topic);
+    this.clocks.deadLetterAlarm.addAlarmAction(clockAlarmAction);
+    this.clocks.deadLetterAlarm.addOkAction(clockAlarmAction);
 
     // What an operator and `npm run seed` need (cdk deploy --outputs-file; docs/operations.md).
     new CfnOutput(this, statelessOutputs.apiUrl, {

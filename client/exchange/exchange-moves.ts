@@ -19,6 +19,7 @@ export const REPLY_VERBS = {
   withdraw: 'withdrawal',
   close: 'closure',
   note: 'consultation',
+  extend: 'extension',
 } as const satisfies Record<string, MessageKind>;
 
 export type ReplyVerb = keyof typeof REPLY_VERBS;

@@ -138,6 +138,11 @@ export function tokenPublicKeyStatement(key: kms.IKey): iam.PolicyStatement {
   return publicKeyStatement(key, 'AccessTokens');
 }
 
+/** The custody key's public half only (the clocks function loads it and signs nothing). */
+export function custodyPublicKeyStatement(key: kms.IKey): iam.PolicyStatement {
+  return publicKeyStatement(key, 'Custody');
+}
+
 /** Checkpoint function, main table: list exchanges (Query), write CKPT items once (PutItem), read one back. */
 export const checkpointMainTableActions = ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem'] as const;
 

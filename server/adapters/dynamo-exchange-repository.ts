@@ -41,6 +41,8 @@ function toLabel(item: Record<string, unknown>): ExchangeLabel {
   const ledgerSeq = item.ledgerSeq;
   const requestedReference = optionalText('requestedReference');
   const deadline = optionalText('deadline');
+  // Written by the clocks' tracker (dynamo-clock-store.ts) from the preservation clock.
+  const preservationExpiresAt = optionalText('preservationExpiresAt');
   return {
     id: text('id'),
     kind: text('kind'),
@@ -60,6 +62,7 @@ function toLabel(item: Record<string, unknown>): ExchangeLabel {
       typeof ledgerSeq === 'number' && Number.isSafeInteger(ledgerSeq) ? ledgerSeq : broken('ledgerSeq'),
     updatedAt: text('updatedAt'),
     ...(deadline !== undefined ? { deadline } : {}),
+    ...(preservationExpiresAt !== undefined ? { preservationExpiresAt } : {}),
   };
 }
 

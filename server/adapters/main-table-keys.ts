@@ -17,6 +17,14 @@
 //   checkpoint leaf     CKPT / LEAF#<index:12>
 //   signed checkpoint   CKPT / HEAD#<size:12>
 //   rate-limit counter  RATE#<key> / WIN#<windowStart:12>      (expiresAt: TTL, after the window ends)
+//   clock track         EXCH#<id> / TRACK                      DUE / <nextStageAt>#<id>  (indexed only while a
+//                                                              clock stage is open: the sweep reads what is due)
+//   due view            EXCH#<id> / DUEVIEW#<authorityId>      DUES#<authorityId> / <rank>#<earliestDue>#<id>
+//   lineage link        EXCH#<id> / LINK#UP#<earlierId>, LINK#DOWN#<laterId>
+//   figure contribution FIG#<authorityId> / <period>#<exchangeId>
+//   subscription        SUBS#<authorityId> / SUB#<subscriptionId>
+//   notification        NOTE#<notificationId> / NOTE            OUTBOX / <nextAttemptAt>#<id> (while undelivered)
+//   delivery attempt    NOTE#<notificationId> / TRY#<attempt:4>
 // The index name and key attribute names come from server/config/storage-definitions.ts, which CDK also reads.
 import { mainTable, mainTableIndex } from '../config/storage-definitions.ts';
 
@@ -134,3 +142,58 @@ export const rateLimitKey = (key: string, windowStart: number): { pk: string; sk
   pk: `RATE#${key}`,
   sk: `WIN#${pad(windowStart, 12)}`,
 });
+
+const TRACK = 'TRACK';
+const DUE = 'DUE';
+const DUE_VIEW = 'DUEVIEW#';
+const DUES = 'DUES#';
+const LINK = 'LINK#';
+
+/**
+ * Keys of the clocks (server/adapters/dynamo-clock-store.ts): one track per exchange, indexed by the time its next
+ * clock stage opens (so a sweep reads only what is due, never every exchange), and one due view per party, indexed
+ * so that a party's list comes back emergencies first and then by due time.
+ */
+export const clockKeys = {
+  trackSk: TRACK,
+  sweepIndexPk: DUE,
+  sweepIndexSk: (nextStageAt: string, exchangeId: string): string => `${nextStageAt}#${exchangeId}`,
+  /** Every sweep key at or before `now` sorts at or below this. */
+  sweepUpTo: (now: string): string => `${now}#~`,
+  dueViewSk: (authorityId: string): string => `${DUE_VIEW}${authorityId}`,
+  dueViewIndexPk: (authorityId: string): string => `${DUES}${authorityId}`,
+  dueViewIndexSk: (rank: number, earliestDue: string, exchangeId: string): string =>
+    `${rank}#${earliestDue}#${exchangeId}`,
+  linkUpSk: (earlierId: string): string => `${LINK}UP#${earlierId}`,
+  linkDownSk: (laterId: string): string => `${LINK}DOWN#${laterId}`,
+  linkPrefix: LINK,
+  /** The direction and other exchange of a link item's sk. */
+  parseLinkSk: (sk: unknown): { up: boolean; exchangeId: string } | undefined => {
+    if (typeof sk !== 'string' || !sk.startsWith(LINK)) return undefined;
+    const rest = sk.slice(LINK.length);
+    if (rest.startsWith('UP#')) return { up: true, exchangeId: rest.slice(3) };
+    if (rest.startsWith('DOWN#')) return { up: false, exchangeId: rest.slice(5) };
+    return undefined;
+  },
+} as const;
+
+/** Keys of the delay figures: one contribution per exchange and party, grouped by period (YYYY-MM). */
+export const figureKeys = {
+  pk: (authorityId: string): string => `FIG#${authorityId}`,
+  sk: (period: string, exchangeId: string): string => `${period}#${exchangeId}`,
+} as const;
+
+/** Keys of notifications: subscriptions per authority, and an outbox indexed by the next attempt's time. */
+export const notificationKeys = {
+  subscriptionPk: (authorityId: string): string => `SUBS#${authorityId}`,
+  subscriptionSk: (subscriptionId: string): string => `SUB#${subscriptionId}`,
+  subscriptionPrefix: 'SUB#',
+  notePk: (notificationId: string): string => `NOTE#${notificationId}`,
+  noteSk: 'NOTE',
+  attemptSk: (attempt: number): string => `TRY#${pad(attempt, 4)}`,
+  attemptPrefix: 'TRY#',
+  outboxIndexPk: 'OUTBOX',
+  outboxIndexSk: (nextAttemptAt: string, notificationId: string): string =>
+    `${nextAttemptAt}#${notificationId}`,
+  outboxUpTo: (now: string): string => `${now}#~`,
+} as const;

@@ -37,12 +37,17 @@ import { registerExchangeRoutes } from '../http/exchange-routes.ts';
 import { registerIdentityRoutes } from '../http/identity-routes.ts';
 import { registerRateLimits } from '../http/rate-limit.ts';
 import { registerDependencyHealth } from '../http/system-routes.ts';
+import type { ClockStore } from '../ports/clock-store.ts';
 import type { DirectoryRepository } from '../ports/directory-repository.ts';
 import type { ExchangeRepository } from '../ports/exchange-repository.ts';
 import type { HealthCheck } from '../ports/health.ts';
 import type { LedgerStore } from '../ports/ledger-store.ts';
 import type { Logger } from '../ports/logger.ts';
 import { type Metrics, noMetrics } from '../ports/metrics.ts';
+import type { Mailer } from '../ports/notifications.ts';
+import type { ClockSweep } from '../use-cases/clocks/clock-sweep.ts';
+import type { Notifications } from '../use-cases/clocks/notifications.ts';
+import type { Tracker } from '../use-cases/clocks/tracker.ts';
 import { createAuditService } from '../use-cases/custody/audit-service.ts';
 import { createCheckpointAccess } from '../use-cases/custody/checkpoint-access.ts';
 import { type CheckpointService, createCheckpointService } from '../use-cases/custody/checkpoint-service.ts';
@@ -52,6 +57,7 @@ import { createTokenService, type TokenService } from '../use-cases/identity/tok
 import { createLedgerRecorder } from '../use-cases/ledger-recorder.ts';
 import { createQuotas } from '../use-cases/quotas.ts';
 import { createReadRecords } from '../use-cases/read-records.ts';
+import { composeClockTracker, composeClockUseCases } from './compose-clocks.ts';
 
 export interface Runtime {
   readonly config: Config;
@@ -74,6 +80,15 @@ export interface Runtime {
   readonly exchangeRepository: ExchangeRepository;
   /** The checkpoint log (timer, scheduled function, routes). */
   readonly checkpoints: CheckpointService;
+  /** The clocks: the sweep (timer, scheduled function) and the tracker (tests, repairs). */
+  readonly clocks: {
+    readonly sweep: ClockSweep;
+    readonly tracker: Tracker;
+    readonly store: ClockStore;
+    readonly notifications: Notifications;
+    /** One scheduled run: the sweep, then notification delivery. */
+    run(): Promise<{ due: number; recorded: number; attempted: number; delivered: number }>;
+  };
 }
 
 /**
@@ -89,6 +104,8 @@ export async function composeRuntime(
     uploadPlanOptions?: PlanUploadOptions;
     /** Tests only: sees every response (the contract check against /openapi.json). */
     observeResponse?: ResponseObserver;
+    /** Where e-mail notifications go (SES on AWS, the SMTP catcher locally); unset: nowhere (logged as failed). */
+    mailer?: Mailer;
     /** Business metrics; default: Powertools (EMF) on AWS, none locally. */
     metrics?: Metrics;
   } = {},
@@ -111,7 +128,12 @@ export async function composeRuntime(
   const directoryLog = createDynamoDirectoryLog(clients.doc, config.tables.main);
   const replay = createDynamoReplayStore(clients.doc, config.tables.replay);
   const tokens = createTokenService({ signer: tokenSigner, directory, replay, issuer: config.issuer, now });
-  const ledger = createDynamoLedgerStore({ doc: clients.doc, tableName: config.tables.ledger });
+  // Event times follow the runtime's clock, which the clocks fold (tests drive it).
+  const ledger = createDynamoLedgerStore({
+    doc: clients.doc,
+    tableName: config.tables.ledger,
+    now: () => new Date(now()),
+  });
   const exchangeRepository = createDynamoExchangeRepository(clients.doc, config.tables.main);
   const documents = createS3DocumentStore(clients.s3, {
     bucket: config.evidenceBucket,
@@ -120,6 +142,11 @@ export async function composeRuntime(
     verifyByReadingWhenNoChecksum: config.mode === 'local',
   });
   const receipts = createDynamoReceiptStore(clients.doc, config.tables.main);
+  // The clocks observe every event the recorder lands (lineage, due lists, figures).
+  const clockTracking = composeClockTracker(clients.doc, config.tables.main, ledger, {
+    now: () => new Date(now()),
+    mailer: options.mailer,
+  });
   // The one writer of the ledger, shared by the exchange and custody use cases.
   const recorder = createLedgerRecorder({
     ledger,
@@ -127,6 +154,18 @@ export async function composeRuntime(
     exchanges: exchangeRepository,
     receipts,
     signer,
+    now: () => new Date(now()),
+    observers: [clockTracking.tracker.observe],
+    onObserverError: (error, event) =>
+      logger.warn('ledger observer failed; the next event of the chain catches up', {
+        chain: event.chain,
+        seq: event.seq,
+        error: String(error),
+      }),
+  });
+  const clockUseCases = composeClockUseCases(clockTracking, {
+    recorder,
+    exchanges: exchangeRepository,
     now: () => new Date(now()),
   });
   // What one caller may cost: counters for the rate limits, the quotas and the once-per-interval read records.
@@ -209,6 +248,7 @@ export async function composeRuntime(
         exchanges: counted,
         idempotency: createDynamoIdempotencyStore(clients.doc, config.tables.main),
       }),
+      ...clockUseCases.routes,
       registerCustodyRoutes({
         checkpoints: createCheckpointAccess({ checkpoints, exchanges: exchangeRepository }),
         audit,
@@ -228,6 +268,13 @@ export async function composeRuntime(
     exchanges,
     exchangeRepository,
     checkpoints,
+    clocks: {
+      sweep: clockUseCases.sweep,
+      tracker: clockTracking.tracker,
+      store: clockTracking.clocks,
+      notifications: clockTracking.notifications,
+      run: clockUseCases.run,
+    },
   };
 }
 

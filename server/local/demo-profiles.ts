@@ -54,6 +54,7 @@ export const NORTHLAND: DemoAuthority = {
       { channel: '24-7-network', kinds: ['preservation', 'emergency-disclosure'] },
     ],
     notes: ['Fictional demo authority. Requests in English or French are answered fastest.'],
+    acknowledgeWithinHours: { emergency: 4, urgent: 48, normal: 240 },
   }),
 };
 
@@ -121,6 +122,7 @@ export const SOUTHMARK: DemoAuthority = {
       'Fictional demo authority.',
       'Requests for content data must meet the probable-cause standard of the Southmark Code of Criminal Procedure.',
     ],
+    acknowledgeWithinHours: { emergency: 2, urgent: 24, normal: 120 },
   }),
 };
 
@@ -152,6 +154,7 @@ export const EASTMERE: DemoAuthority = {
       { channel: 'diplomatic', note: 'Originals of court orders by post.' },
     ],
     notes: ['Fictional demo authority. Not a Party to the Budapest Convention.'],
+    acknowledgeWithinHours: { emergency: 6, urgent: 72, normal: 480 },
   }),
 };
 

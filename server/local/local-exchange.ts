@@ -4,16 +4,19 @@ import { createServer, type Server } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import { PouchError } from '../../shared/domain/errors.ts';
 import { destroyAwsClients } from '../adapters/aws-clients.ts';
+import { createSmtpMailer } from '../adapters/smtp-mailer.ts';
 import { composeRuntime, type Runtime } from '../composition/compose.ts';
 import { loadConfig, localDefaults } from '../config/config.ts';
 import type { ResponseObserver } from '../http/app.ts';
 import { createPortalHandler } from '../http/portal-static.ts';
 import type { Logger } from '../ports/logger.ts';
+import { startClockTimer } from '../use-cases/clocks/clock-sweep.ts';
 import { startCheckpointTimer } from '../use-cases/custody/checkpoint-service.ts';
 import { bootstrapLocalStorage } from './bootstrap.ts';
 import { type DemoAuthoritySeeded, type DemoKeystores, seedDemoAuthorities } from './demo-seed.ts';
 import { type EmbeddedServers, startEmbeddedServers } from './embedded-servers.ts';
 import { bootstrapLocalOperator } from './local-operator.ts';
+import { type SmtpCatcher, startSmtpCatcher } from './smtp-catcher.ts';
 
 /** The runtime of a local exchange: the composed one, plus the operator key file the local start created. */
 export interface LocalRuntime extends Runtime {
@@ -29,6 +32,8 @@ export interface LocalExchange {
   readonly runtime: LocalRuntime;
   /** The demo authorities, when started with `seedDemo`. */
   readonly demo: readonly DemoAuthoritySeeded[];
+  /** The SMTP catcher that receives every e-mail notification (local mode sends none out). */
+  readonly mail: SmtpCatcher;
   close(): Promise<void>;
 }
 
@@ -50,6 +55,8 @@ export async function startLocalExchange(options: {
   seedDemo?: DemoKeystores;
   /** Build a checkpoint this often when something changed (default 60 s; 0 turns the timer off). */
   checkpointIntervalMs?: number;
+  /** Sweep the clocks (reminders, escalations, lapses) this often (default 60 s; 0 turns the timer off). */
+  clockIntervalMs?: number;
   /** Tests only: sees every response of the app (the contract check against /openapi.json). */
   observeResponse?: ResponseObserver;
   /** Serve the built portal (portal/dist) at `/`, and let it reach the embedded bucket (CORS). */
@@ -78,6 +85,7 @@ export async function startLocalExchange(options: {
   const url = `http://${host}:${port}`;
 
   let embedded: EmbeddedServers | undefined;
+  let mail: SmtpCatcher | undefined;
   try {
     embedded = await startEmbeddedServers({
       dataDir: options.dataDir,
@@ -91,7 +99,9 @@ export async function startLocalExchange(options: {
     // The portal's origin, as the browser names it: the bucket lets exactly these through CORS.
     const portalOrigins = options.portalDir ? [url, `http://localhost:${port}`] : [];
     await bootstrapLocalStorage(config, { browserOrigins: portalOrigins });
+    mail = await startSmtpCatcher();
     const composed = await composeRuntime(config, {
+      mailer: createSmtpMailer({ host: '127.0.0.1', port: mail.port, from: 'notifications@pouch.local' }),
       ...(options.logger ? { logger: options.logger } : {}),
       ...(options.observeResponse ? { observeResponse: options.observeResponse } : {}),
     });
@@ -124,6 +134,13 @@ export async function startLocalExchange(options: {
             runtime.logger.error('checkpoint build failed', { error: String(error) }),
           )
         : undefined;
+    const clockIntervalMs = options.clockIntervalMs ?? 60_000;
+    const clockTimer =
+      clockIntervalMs > 0
+        ? startClockTimer(runtime.clocks.run, clockIntervalMs, (error) =>
+            runtime.logger.error('clock sweep failed', { error: String(error) }),
+          )
+        : undefined;
     return {
       url,
       port,
@@ -131,16 +148,20 @@ export async function startLocalExchange(options: {
       embedded: started,
       runtime,
       demo,
+      mail,
       async close() {
         await checkpointTimer?.stop();
+        await clockTimer?.stop();
         await closeServer(server);
         destroyAwsClients(runtime.clients);
         await started.close();
+        await mail?.close();
       },
     };
   } catch (error) {
     await closeServer(server);
     await embedded?.close();
+    await mail?.close();
     throw error;
   }
 }

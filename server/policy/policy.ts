@@ -2,17 +2,30 @@
 // which use cases call where data is read or changed: a "no" becomes a not-found answer (404) — or, when the
 // caller may know the thing exists and only its role falls short, a 403 — that names its rule for the security
 // log (the auth middleware writes it). Anything not allowed here is denied.
+import { isTwentyFourSevenMatter } from '../../shared/domain/clocks/channel.ts';
 import { AccessDeniedError, RoleDeniedError } from '../../shared/domain/identity/errors.ts';
 import type { Principal } from '../../shared/domain/identity/types.ts';
 
-/** The minimal view of an exchange that its access rules need: its two parties. */
+/**
+ * The minimal view of an exchange that its access rules need: its two parties, and its kind and urgency (a 24/7
+ * contact works only 24/7 matters; a view without them is no 24/7 matter).
+ */
 export interface ExchangePartiesLabel {
   readonly requesterId: string;
   readonly requestedId: string;
+  readonly kind?: string;
+  readonly urgency?: string;
 }
 
 /** Roles that work cases: they create, read, send and retrieve. */
 const WORKING_ROLES: ReadonlySet<string> = new Set(['officer', 'contact-247']);
+
+/**
+ * Whether a working role may work this matter: an officer any, a 24/7 contact only preservation and emergency
+ * matters (Budapest art. 35; shared/domain/clocks/channel.ts), no longer an officer's full rights.
+ */
+const worksMatter = (p: Principal, matter: { readonly kind?: string; readonly urgency?: string }): boolean =>
+  p.role === 'officer' || (p.role === 'contact-247' && isTwentyFourSevenMatter(matter));
 
 const isMemberOf = (p: Principal, authorityId: string): boolean =>
   p.kind === 'member' && p.authorityId === authorityId;
@@ -26,12 +39,18 @@ const isPartyTo = (p: Principal, label: ExchangePartiesLabel): boolean =>
  * a party.
  */
 export function canReadExchange(principal: Principal, label: ExchangePartiesLabel): boolean {
-  return isPartyTo(principal, label) && WORKING_ROLES.has(principal.role);
+  return isPartyTo(principal, label) && WORKING_ROLES.has(principal.role) && worksMatter(principal, label);
 }
 
-/** Opening an exchange: a working member of any authority (the requested party is checked as input). */
-export function canCreateExchange(principal: Principal): boolean {
-  return principal.kind === 'member' && WORKING_ROLES.has(principal.role);
+/**
+ * Opening an exchange: a working member of any authority (the requested party is checked as input), for a
+ * matter its role works (a 24/7 contact opens only preservation and emergency requests).
+ */
+export function canCreateExchange(
+  principal: Principal,
+  request: { readonly kind: string; readonly urgency: string },
+): boolean {
+  return principal.kind === 'member' && WORKING_ROLES.has(principal.role) && worksMatter(principal, request);
 }
 
 /** Listing the caller's own authority's exchanges (labels only): its working members and its auditors. */
@@ -58,6 +77,30 @@ export function readsAsAuditor(principal: Principal): boolean {
 /** Acting on an exchange (send, acknowledge, answer, upload) follows the same rule as reading it. */
 export function canActOnExchange(principal: Principal, label: ExchangePartiesLabel): boolean {
   return canReadExchange(principal, label);
+}
+
+/**
+ * An exchange linked to one the caller reads (lineage): shown only when the caller may read its label, so a link
+ * never reveals an exchange the caller cannot see.
+ */
+export function canSeeLinkedExchange(principal: Principal, linked: ExchangePartiesLabel): boolean {
+  return canReadExchangeLabel(principal, linked);
+}
+
+/**
+ * Delay figures: an authority's officers and auditors, for their own authority's exchanges only (the figures
+ * are read from the caller's own partition, never another's).
+ */
+export function canReadFigures(principal: Principal): boolean {
+  return principal.kind === 'member' && (principal.role === 'officer' || principal.role === 'auditor');
+}
+
+/**
+ * Subscribing the authority to notifications (webhooks, e-mail): its admins, who manage what leaves it. Nobody
+ * else, and never the operator.
+ */
+export function canManageSubscriptions(principal: Principal, authorityId: string): boolean {
+  return canManageAuthority(principal, authorityId);
 }
 
 /** The label (routing metadata, never contents): the parties' working members and their auditors. */
@@ -150,6 +193,7 @@ export const EXCHANGE_RULES = {
   'act-on-exchange': canActOnExchange,
   'read-exchange-label': canReadExchangeLabel,
   'read-ledger': canReadLedger,
+  'see-linked-exchange': canSeeLinkedExchange,
 } as const satisfies Record<string, (p: Principal, l: ExchangePartiesLabel) => boolean>;
 
 export type ExchangeRule = keyof typeof EXCHANGE_RULES;

@@ -36,7 +36,17 @@ export interface LedgerRecorderDeps {
   readonly receipts: ReceiptStore;
   readonly signer: Signer;
   readonly now?: () => Date;
+  /**
+   * Projections beyond the label (the clocks' tracker): told of every event once it is in the ledger and settled.
+   * Each must be idempotent; a failing one never fails the action (the event has happened) and catches up on the
+   * next event of the chain. `onObserverError` hears of the failure.
+   */
+  readonly observers?: readonly LedgerObserver[];
+  readonly onObserverError?: (error: unknown, event: LedgerEvent) => void;
 }
+
+/** A projection of the ledger that hears of each event after it lands. */
+export type LedgerObserver = (event: LedgerEvent) => Promise<void>;
 
 /** What a use case decides against the current status: the event's fields and the status after it. */
 export interface Decided {
@@ -247,6 +257,17 @@ export function createLedgerRecorder(deps: LedgerRecorderDeps) {
     }
   }
 
+  /** Tell the observers (never fails the action; see LedgerRecorderDeps.observers). */
+  async function observe(event: LedgerEvent): Promise<void> {
+    for (const observer of deps.observers ?? []) {
+      try {
+        await observer(event);
+      } catch (error) {
+        deps.onObserverError?.(error, event);
+      }
+    }
+  }
+
   /** Project and receipt an event that is in the ledger (fresh, or found again on a retry). */
   async function settle(
     label: ExchangeLabel,
@@ -259,6 +280,7 @@ export function createLedgerRecorder(deps: LedgerRecorderDeps) {
       if (options.projection !== 'best-effort') throw error;
     }
     await issueReceipt(label, event, options.messageSender);
+    await observe(event);
   }
 
   return {
@@ -267,7 +289,7 @@ export function createLedgerRecorder(deps: LedgerRecorderDeps) {
      * unless its event with `eventId` is the one asked for (a resumed create).
      */
     async open(chain: string, decided: Decided, options: Pick<RecordOptions, 'eventId'> = {}) {
-      return appendOnce(
+      const recorded = await appendOnce(
         chain,
         (head) => {
           if (head) throw new PouchError('ERR_CONFLICT', 'The exchange already exists');
@@ -276,6 +298,8 @@ export function createLedgerRecorder(deps: LedgerRecorderDeps) {
         options.eventId,
         0,
       );
+      await observe(recorded.event);
+      return recorded;
     },
 
     /**
@@ -307,6 +331,7 @@ export function createLedgerRecorder(deps: LedgerRecorderDeps) {
     settle,
     project,
     issueReceipt,
+    observe,
   };
 }
 

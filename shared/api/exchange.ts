@@ -2,6 +2,7 @@
 // transfers, downloads and receipts. The routes (server/http/exchange-routes.ts) validate and document with
 // them; the SDK and the transfer engine take their types from them; the storage port reuses the part types.
 import { z } from 'zod';
+import { LINK_KINDS } from '../domain/clocks/lineage.ts';
 import { EXCHANGE_STATES, MESSAGE_KINDS } from '../domain/exchange/state-machine.ts';
 import {
   DeadlineSchema,
@@ -35,6 +36,11 @@ export const ExchangeLabelSchema = z
     ledgerSeq: z.number(),
     updatedAt: z.string(),
     deadline: z.string().optional(),
+    /**
+     * A preservation request: when the preservation lapses unless extended or followed by a formal request
+     * (Budapest art. 29(7): at least 60 days). Projected from the ledger by the clocks.
+     */
+    preservationExpiresAt: z.string().optional(),
   })
   .readonly()
   .meta({ id: 'ExchangeLabel' });
@@ -115,13 +121,23 @@ export interface UploadedPart extends Readonly<z.output<typeof CommittedPartSche
   readonly sha256: string;
 }
 
+export const LinkKindSchema = z.enum(LINK_KINDS);
+
+/** A link to an earlier exchange: its id and why this one follows it (a bare id is a follow-up). */
+export const ExchangeLinkSchema = z
+  .object({ exchangeId: IdSchema, kind: LinkKindSchema })
+  .meta({ id: 'ExchangeLink' });
+
 export const CreateExchangeSchema = z
   .object({
     kind: ExchangeKindSchema,
     urgency: UrgencySchema,
     requestedId: IdSchema,
     requesterReference: ReferenceSchema,
-    links: z.array(IdSchema).max(20).optional(),
+    links: z
+      .array(z.union([IdSchema, ExchangeLinkSchema]))
+      .max(20)
+      .optional(),
     deadline: DeadlineSchema.optional(),
   })
   .meta({ id: 'CreateExchange' });

@@ -264,6 +264,20 @@ describe('contract: every response matches /openapi.json', () => {
     ok(await call(auditor, 'GET', `/v1/exchanges/${exchangeId}/timeline`), 200);
     ok(await call(auditor, 'GET', `/v1/exchanges/${exchangeId}/bundle`), 200);
 
+    // Clocks (issue 14): lineage, clocks, the due list and the figures.
+    ok(await call(officer, 'GET', `/v1/exchanges/${exchangeId}/lineage`), 200);
+    ok(await call(officer, 'GET', `/v1/exchanges/${exchangeId}/clocks`), 200);
+    ok(await call(recipient, 'GET', '/v1/clocks/due'), 200);
+    ok(await call(auditor, 'GET', '/v1/figures'), 200);
+    const subscribed = await call(aAdmin, 'POST', '/v1/subscriptions', {
+      channel: 'email',
+      target: 'desk@contract.example',
+      topics: ['message'],
+    });
+    ok(subscribed, 201);
+    ok(await call(aAdmin, 'GET', '/v1/subscriptions'), 200);
+    ok(await call(aAdmin, 'DELETE', `/v1/subscriptions/${String(subscribed.body.id)}`), 200);
+
     const checks = await collect();
     expect(checks.filter((c) => c.status < 300).length).toBeGreaterThanOrEqual(30);
   });
@@ -363,7 +377,7 @@ describe('contract: every response matches /openapi.json', () => {
   it('exercised exactly the operations of /openapi.json, each with a success and an error', async () => {
     const document = (await (await exchange.runtime.app.request('/openapi.json')).json()) as OpenApiDocument;
     const operations = listOperations(document);
-    expect(operations.length).toBe(38);
+    expect(operations.length).toBe(45);
     expect([...seen.keys()].sort()).toEqual(operations);
     // Anonymous liveness has no failure of its own to provoke (it touches nothing); only its success is required.
     const withoutErrors = new Set(['GET /health']);

@@ -421,6 +421,55 @@ const matrix: Row[] = [
     build: (x) => ({ method: 'GET', path: `/v1/exchanges/${x.exchangeId}/bundle` }),
     expect: { ...deniedInA, party: 200, auditor: 200 },
   },
+  {
+    route: 'GET /v1/exchanges/{exchangeId}/lineage',
+    build: (x) => ({ method: 'GET', path: `/v1/exchanges/${x.exchangeId}/lineage` }),
+    // Routing metadata like the label: the parties' working members and auditors.
+    expect: { ...deniedInA, party: 200, auditor: 200 },
+  },
+  {
+    route: 'GET /v1/exchanges/{exchangeId}/clocks',
+    build: (x) => ({ method: 'GET', path: `/v1/exchanges/${x.exchangeId}/clocks` }),
+    expect: { ...deniedInA, party: 200, auditor: 200 },
+  },
+  {
+    route: 'GET /v1/clocks/due',
+    build: () => ({ method: 'GET', path: '/v1/clocks/due' }),
+    // Like the list of exchanges: each authority's own, for its working members and auditors.
+    expect: { ...forbidden, party: 200, otherAuthority: 200, auditor: 200, thirdAuditor: 200 },
+  },
+  {
+    route: 'POST /v1/subscriptions',
+    build: () => ({
+      method: 'POST',
+      path: '/v1/subscriptions',
+      body: { channel: 'email', target: 'desk@matrix.example', topics: ['message'] },
+    }),
+    // An authority's admins subscribe it (each admin its own authority): nobody else.
+    expect: { ...forbidden, admin: 201 },
+  },
+  {
+    route: 'GET /v1/subscriptions',
+    build: () => ({ method: 'GET', path: '/v1/subscriptions' }),
+    expect: { ...forbidden, admin: 200 },
+  },
+  {
+    route: 'DELETE /v1/subscriptions/{subscriptionId}',
+    build: async (x) => {
+      const created = await exchange.runtime.clocks.notifications.subscribe(
+        { kind: 'member', ...x.who.admin, role: 'admin' },
+        { channel: 'email', target: 'desk@matrix.example', topics: ['message'] },
+      );
+      return { method: 'DELETE', path: `/v1/subscriptions/${created.id}` };
+    },
+    expect: { ...forbidden, admin: 200 },
+  },
+  {
+    route: 'GET /v1/figures',
+    build: () => ({ method: 'GET', path: '/v1/figures' }),
+    // An authority's officers and auditors, each reading its own authority's figures only.
+    expect: { ...forbidden, party: 200, otherAuthority: 200, auditor: 200, thirdAuditor: 200 },
+  },
 ];
 
 let exchange: Awaited<ReturnType<typeof startTestExchange>>;

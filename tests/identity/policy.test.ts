@@ -15,6 +15,7 @@ import {
   canReadExchangeLabel,
   canReadLedger,
   canReadPublicDirectory,
+  canSeeLinkedExchange,
   denial,
   EXCHANGE_RULES,
   exchangeDenialKind,
@@ -43,7 +44,13 @@ const label = { requesterId: 'A', requestedId: 'B' };
 describe('exchange policy (examples)', () => {
   it.each([
     ['officer of requester', member('A', 'officer'), true, true, true],
-    ['24/7 contact of requested', member('B', 'contact-247'), true, true, true],
+    [
+      '24/7 contact of requested (an MLA: not a 24/7 matter)',
+      member('B', 'contact-247'),
+      false,
+      false,
+      false,
+    ],
     ['auditor of requester', member('A', 'auditor'), false, true, true],
     ['auditor of requested', member('B', 'auditor'), false, true, true],
     ['admin of a party', member('A', 'admin'), false, false, false],
@@ -107,7 +114,13 @@ const anyPrincipal: fc.Arbitrary<Principal> = fc.oneof(
     })
     .map((p) => ({ ...p, clientId: `${p.authorityId}:${p.memberId}` })),
 );
-const anyLabel = fc.record({ requesterId: ids, requestedId: ids });
+const anyMatter = fc.record({
+  kind: fc.constantFrom('mla', 'preservation', 'stored-data', 'emergency-disclosure'),
+  urgency: fc.constantFrom('normal', 'urgent', 'emergency'),
+});
+const anyLabel = fc
+  .tuple(fc.record({ requesterId: ids, requestedId: ids }), anyMatter)
+  .map(([parties, matter]) => ({ ...parties, ...matter }));
 
 describe('exchange policy (properties)', () => {
   it('whoever reads an exchange is a working member of one of its two parties', () => {
@@ -137,7 +150,7 @@ describe('exchange policy (properties)', () => {
   it('the ledger is visible only to members of a party, and symmetric in the two parties', () => {
     fc.assert(
       fc.property(anyPrincipal, anyLabel, (p, l) => {
-        const swapped = { requesterId: l.requestedId, requestedId: l.requesterId };
+        const swapped = { ...l, requesterId: l.requestedId, requestedId: l.requesterId };
         expect(canReadLedger(p, l)).toBe(canReadLedger(p, swapped));
         expect(canReadExchange(p, l)).toBe(canReadExchange(p, swapped));
         if (canReadLedger(p, l)) expect([l.requesterId, l.requestedId]).toContain(p.authorityId);
@@ -161,13 +174,33 @@ describe('exchange policy (properties)', () => {
 describe('exchange policy: creating, listing, uploads, checkpoints', () => {
   it.each([
     ['officer', member('A', 'officer'), true, true],
-    ['24/7 contact', member('A', 'contact-247'), true, true],
+    ['24/7 contact', member('A', 'contact-247'), false, true],
     ['auditor', member('A', 'auditor'), false, true],
     ['admin', member('A', 'admin'), false, false],
     ['the operator', operator, false, false],
-  ])('%s: create=%s list=%s', (_name, p, create, list) => {
-    expect(canCreateExchange(p)).toBe(create);
+  ])('%s: create an MLA=%s list=%s', (_name, p, create, list) => {
+    expect(canCreateExchange(p, { kind: 'mla', urgency: 'normal' })).toBe(create);
     expect(canListExchanges(p)).toBe(list);
+  });
+
+  it('confines a 24/7 contact to preservation and emergency matters (Budapest art. 35), an officer to none', () => {
+    const contact = member('B', 'contact-247');
+    const officer = member('B', 'officer');
+    const matters = [
+      [{ kind: 'preservation', urgency: 'urgent' }, true],
+      [{ kind: 'emergency-disclosure', urgency: 'emergency' }, true],
+      [{ kind: 'mla', urgency: 'emergency' }, true],
+      [{ kind: 'mla', urgency: 'urgent' }, false],
+      [{ kind: 'stored-data', urgency: 'normal' }, false],
+    ] as const;
+    for (const [matter, allowed] of matters) {
+      const l = { ...label, ...matter };
+      expect(canCreateExchange(contact, matter)).toBe(allowed);
+      expect(canReadExchange(contact, l)).toBe(allowed);
+      expect(canReadExchangeLabel(contact, l)).toBe(allowed);
+      expect(canCreateExchange(officer, matter)).toBe(true);
+      expect(canReadExchange(officer, l)).toBe(true);
+    }
   });
 
   it('a declared document is its uploader’s alone; only the operator builds checkpoints', () => {
@@ -204,12 +237,12 @@ describe('exchange policy: creating, listing, uploads, checkpoints', () => {
 describe('exchange policy: new rules (properties)', () => {
   it('whoever creates or lists exchanges is a member; creators work cases; admins and the operator do neither', () => {
     fc.assert(
-      fc.property(anyPrincipal, (p) => {
-        if (canCreateExchange(p))
+      fc.property(anyPrincipal, anyMatter, (p, m) => {
+        if (canCreateExchange(p, m))
           expect(p.kind === 'member' && ['officer', 'contact-247'].includes(p.role)).toBe(true);
-        if (canCreateExchange(p)) expect(canListExchanges(p)).toBe(true);
+        if (canCreateExchange(p, m)) expect(canListExchanges(p)).toBe(true);
         if (p.role === 'admin' || p.kind === 'operator')
-          expect(canCreateExchange(p) || canListExchanges(p)).toBe(false);
+          expect(canCreateExchange(p, m) || canListExchanges(p)).toBe(false);
         expect(readsAsAuditor(p)).toBe(p.kind === 'member' && p.role === 'auditor');
       }),
       { numRuns: 1000 },
@@ -232,6 +265,7 @@ describe('exchange policy: new rules (properties)', () => {
       'act-on-exchange': canActOnExchange,
       'read-exchange-label': canReadExchangeLabel,
       'read-ledger': canReadLedger,
+      'see-linked-exchange': canSeeLinkedExchange,
     });
     fc.assert(
       fc.property(anyPrincipal, anyLabel, (p, l) => {

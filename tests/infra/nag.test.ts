@@ -81,6 +81,7 @@ describe('cdk-nag AwsSolutions and NIST 800-53 rev 5', () => {
         'AwsSolutions-L1',
         'AwsSolutions-S1',
         'AwsSolutions-SMG4',
+        'AwsSolutions-SQS3',
         'NIST.800.53.R5-DynamoDBInBackupPlan',
         'NIST.800.53.R5-S3DefaultEncryptionKMS',
         'NIST.800.53.R5-SecretsManagerRotationEnabled',

@@ -98,7 +98,7 @@ describe('alarms', () => {
 
   it('alarms on the API 5xx, API errors and throttles, checkpoint errors and throttles, and table throttles', () => {
     const all = Object.values(alarms(pouch));
-    const apiId = functionId(pouch, (d) => !d.includes('checkpoint'));
+    const apiId = functionId(pouch, (d) => !d.includes('checkpoint') && !d.includes('clocks'));
     const checkpointId = functionId(pouch, (d) => d.includes('checkpoint'));
     const lambdaAlarm = (metric: string, fn: string) =>
       all.filter(

@@ -362,7 +362,7 @@ describe('infrastructure policy (synthesized templates)', () => {
       const env = Object.values(resourcesOf(pouch.statelessTemplate, 'AWS::Lambda::Function'))
         .map((f) => (f.Properties.Environment as { Variables?: Record<string, unknown> })?.Variables)
         .filter((v): v is Record<string, unknown> => Boolean(v?.POUCH_SIGNING_KEY_ID));
-      expect(env.length).toBe(2);
+      expect(env.length).toBe(3); // the API, the checkpoint and the clocks functions
       for (const v of env) {
         expect(readable(v.POUCH_SIGNING_KEY_ID)).toBe('custody key');
         expect(readable(v.POUCH_TOKEN_SIGNING_KEY_ID)).toBe('token key');

@@ -46,8 +46,10 @@ function functionsByRole() {
     ([, f]) => (f.Properties.Environment as { Variables?: Record<string, unknown> })?.Variables?.POUCH_MODE,
   );
   const checkpoint = all.filter(([, f]) => String(f.Properties.Description).includes('checkpoint'));
-  const api = all.filter(([, f]) => !String(f.Properties.Description).includes('checkpoint'));
-  return { api, checkpoint };
+  // The clocks function has its own suite (clock-schedule.test.ts).
+  const clocks = all.filter(([, f]) => String(f.Properties.Description).includes('sweep the clocks'));
+  const api = all.filter(([id]) => ![...checkpoint, ...clocks].some(([other]) => other === id));
+  return { api, checkpoint, clocks };
 }
 
 /** The statements of the policy attached to the role of a function. */
@@ -114,7 +116,8 @@ describe('API Lambda', () => {
         .flat()
         .map(([, f]) => (f.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]),
     );
-    expect(pouchRoles.size).toBe(2);
+    // The API, the checkpoint and the clocks functions.
+    expect(pouchRoles.size).toBe(3);
     for (const [id, role] of Object.entries(resourcesOf(pouch.statelessTemplate, 'AWS::IAM::Role'))) {
       if (pouchRoles.has(id)) {
         expect(role.Properties.ManagedPolicyArns, id).toBeUndefined();
@@ -163,8 +166,9 @@ describe('IAM', () => {
     for (const s of sign) {
       expect(s.Condition).toEqual({ StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256' } });
     }
+    // The data key for the API, the checkpoint and the clocks functions.
     const data = statements.filter((s) => actionsOf(s).includes('kms:GenerateDataKey'));
-    expect(data).toHaveLength(2);
+    expect(data).toHaveLength(3);
     for (const s of data) expect(JSON.stringify(s.Condition)).toContain('kms:ViaService');
   });
 
@@ -196,7 +200,9 @@ describe('checkpoint function', () => {
   });
 
   it('is invoked by an EventBridge schedule every 5 minutes', () => {
-    const rules = Object.values(resourcesOf(pouch.statelessTemplate, 'AWS::Events::Rule'));
+    const rules = Object.values(resourcesOf(pouch.statelessTemplate, 'AWS::Events::Rule')).filter((r) =>
+      String(r.Properties.Description).includes('checkpoint'),
+    );
     expect(rules).toHaveLength(1);
     expect(rules[0]!.Properties.ScheduleExpression).toBe('rate(5 minutes)');
     const fnId = functionsByRole().checkpoint[0]![0];

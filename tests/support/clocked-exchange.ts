@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { destroyAwsClients } from '../../server/adapters/aws-clients.ts';
+import { createSmtpMailer } from '../../server/adapters/smtp-mailer.ts';
 import { composeRuntime, type Runtime } from '../../server/composition/compose.ts';
 import { type LocalExchange, startLocalExchange } from '../../server/local/local-exchange.ts';
 import { signClientAssertion, type TestPrincipal, tokenRequestBody } from './identity.ts';
@@ -37,9 +38,19 @@ export async function startClockedExchange(env: Record<string, string> = {}): Pr
     env: { POUCH_LOG_LEVEL: 'silent', ...env },
     logger,
     checkpointIntervalMs: 0,
+    clockIntervalMs: 0,
   });
   let clock = (Math.floor(Date.now() / 60_000) + 1) * 60_000 + 1_000;
-  const runtime = await composeRuntime(exchange.runtime.config, { now: () => clock, logger });
+  const runtime = await composeRuntime(exchange.runtime.config, {
+    now: () => clock,
+    logger,
+    // E-mail notifications go to the local exchange's SMTP catcher (exchange.mail), as local mode sends them.
+    mailer: createSmtpMailer({
+      host: '127.0.0.1',
+      port: exchange.mail.port,
+      from: 'notifications@pouch.local',
+    }),
+  });
   const audience = `${runtime.config.issuer.replace(/\/+$/, '')}/v1/token`;
   const bearers = new Map<string, string>();
 

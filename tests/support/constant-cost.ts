@@ -129,8 +129,10 @@ export async function growExchange(s: CostScenario, exchangeId: string, total: n
       details: { status: String(at?.details?.status ?? 'open') },
     }));
   }
-  // The label catches up from the chain head on a read (what follows is then the same on both exchanges).
+  // The label catches up from the chain head on a read, and the clocks' track as the sweep would (the events above
+  // bypassed the recorder and its observers), so what follows is the same on both exchanges.
   await exchanges.getExchange(asPrincipal(s.sender), exchangeId);
+  await s.exchange.runtime.clocks.tracker.catchUp(exchangeId);
 }
 
 /** Declare a small sealed document and put its bytes through the presigned URL; resolves its id. */

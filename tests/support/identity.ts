@@ -93,6 +93,8 @@ export interface SeedAuthorityOptions {
   readonly roles?: AuthorityRole[];
   /** Members to create; the first admin (there must be one) becomes the authority's first admin. */
   readonly members: ReadonlyArray<{ role: MemberRole; displayName?: string; alg?: KeyAlg }>;
+  /** The published requirement profile (free-form here; `version` is required). */
+  readonly profile?: Readonly<Record<string, unknown>> & { readonly version: number };
 }
 
 export interface SeededAuthority {
@@ -162,6 +164,7 @@ export async function seedTestAuthority(
         languages: ['en'],
         treaties: ['budapest'],
         members: seeded,
+        ...(options.profile ? { profile: options.profile } : {}),
       },
     ],
   });

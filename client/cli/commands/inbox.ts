@@ -1,9 +1,10 @@
 // CLI command `pouch inbox`: lists the exchanges of the caller's authority (inbox or outbox), filtered and
 // paginated, as a table for people or JSON for scripts.
 import { EXCHANGE_STATES, type ExchangeState } from '../../../shared/domain/exchange/state-machine.ts';
+import { listDue } from '../../sdk/clock-api.ts';
 import { fetchMe, listExchanges } from '../../sdk/exchange-api.ts';
 import { CliUsageError } from '../cli-errors.ts';
-import { defineCommand } from '../command.ts';
+import { type CommandContext, defineCommand } from '../command.ts';
 import { loadPartyNames, localTime } from '../output-format.ts';
 
 /** Render rows as left-aligned columns separated by two spaces. */
@@ -35,8 +36,14 @@ export const inboxCommand = defineCommand({
     },
     limit: { type: 'string', valueName: 'N', description: 'at most N exchanges (1-100, default 25)' },
     cursor: { type: 'string', valueName: 'CURSOR', description: 'the next page, from an earlier answer' },
+    due: {
+      type: 'boolean',
+      description:
+        'what is due instead: overdue, due soon, about to lapse (emergencies first, then by due time)',
+    },
   },
   async run(ctx, { values }) {
+    if (values.due) return printDue(ctx, values.limit);
     const box = values.box ?? 'inbox';
     if (box !== 'inbox' && box !== 'outbox') {
       throw new CliUsageError(`unknown box '${box}'; choose inbox or outbox`, 'inbox');
@@ -93,3 +100,28 @@ export const inboxCommand = defineCommand({
     return 0;
   },
 });
+
+/** `pouch inbox --due`: exchanges with a running clock, emergencies first, then by the earliest due time. */
+async function printDue(ctx: CommandContext, limitText: string | undefined): Promise<number> {
+  const limit = limitText === undefined ? undefined : Number(limitText);
+  if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1 && limit <= 200)) {
+    throw new CliUsageError('--limit must be a whole number from 1 to 200 with --due', 'inbox');
+  }
+  const client = await ctx.createClient();
+  const due = await listDue(client, limit);
+  const rows = due.items.map((item) => [
+    item.exchangeId,
+    item.kind,
+    item.urgency,
+    item.due,
+    item.counterpart,
+    item.earliestDue.replace(/\.\d+Z$/, 'Z'),
+    item.clocks.map((c) => `${c.name}${c.due && c.due !== 'running' ? ` ${c.due}` : ''}`).join(', '),
+  ]);
+  const human =
+    rows.length === 0
+      ? ['Nothing is due.']
+      : formatTable(['EXCHANGE', 'KIND', 'URGENCY', 'DUE', 'COUNTERPART', 'DUE AT', 'CLOCKS'], rows);
+  ctx.print(due, human);
+  return 0;
+}

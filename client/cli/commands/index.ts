@@ -17,6 +17,7 @@ import { openCommand } from './open.ts';
 import { replyCommand } from './reply.ts';
 import { sendCommand } from './send.ts';
 import { showCommand } from './show.ts';
+import { statsCommand } from './stats.ts';
 import { verifyCommand } from './verify.ts';
 import { whoamiCommand } from './whoami.ts';
 
@@ -36,6 +37,7 @@ export const commands: readonly CommandDefinition<OptionSpecs>[] = [
   sendCommand,
   inboxCommand,
   showCommand,
+  statsCommand,
   fetchCommand,
   replyCommand,
   openCommand,

@@ -10,6 +10,7 @@ import { parse } from 'yaml';
 import { DeadlineSchema, UrgencySchema } from '../../../shared/api/common.ts';
 import { parseRecipients } from '../../../shared/crypto/age-keys.ts';
 import type { ManifestLabel } from '../../../shared/custody/manifest.ts';
+import { isLinkKind, LINK_KINDS } from '../../../shared/domain/clocks/lineage.ts';
 import { PouchError } from '../../../shared/domain/errors.ts';
 import {
   type Finding,
@@ -253,8 +254,8 @@ export const sendCommand = defineCommand({
     link: {
       type: 'string',
       multiple: true,
-      valueName: 'EXCHANGE',
-      description: 'an earlier exchange this one follows up (repeatable)',
+      valueName: 'EXCHANGE[:KIND]',
+      description: `an earlier exchange this one follows (repeatable); KIND is ${LINK_KINDS.join(', ')} (default follow-up)`,
     },
     draft: {
       type: 'string',
@@ -428,7 +429,7 @@ export const sendCommand = defineCommand({
           requestedId: to,
           requesterReference: label.requesterReference,
           ...(label.deadline === undefined ? {} : { deadline: label.deadline }),
-          ...(values.link?.length ? { links: values.link } : {}),
+          ...(values.link?.length ? { links: values.link.map(parseLink) } : {}),
         },
       },
       recipients: collectRecipients(recipient, own),
@@ -451,3 +452,14 @@ export const sendCommand = defineCommand({
     return 0;
   },
 });
+
+/** `--link EXCHANGE[:KIND]`: a bare id is a follow-up. */
+function parseLink(text: string): string | { exchangeId: string; kind: (typeof LINK_KINDS)[number] } {
+  const at = text.indexOf(':');
+  if (at < 0) return text;
+  const kind = text.slice(at + 1);
+  if (!isLinkKind(kind)) {
+    throw new CliUsageError(`unknown link kind '${kind}'; choose one of ${LINK_KINDS.join(', ')}`, 'send');
+  }
+  return { exchangeId: text.slice(0, at), kind };
+}

@@ -1,8 +1,10 @@
-// CLI command `pouch show EXCHANGE`: one exchange — its label, its messages with their documents (as the signed
-// manifests list them; `pouch fetch` verifies them) and the moves allowed next. Reading it records delivery.
+// CLI command `pouch show EXCHANGE`: one exchange — its label, clocks and lineage, its messages with their documents
+// (as the signed manifests list them; `pouch fetch` verifies them) and the moves allowed next. Reading it records delivery.
 import { decodeJwt } from 'jose';
 import { findSide, listNextMoves } from '../../exchange/exchange-moves.ts';
+import { getClocks, getLineage } from '../../sdk/clock-api.ts';
 import { fetchMe, getExchange } from '../../sdk/exchange-api.ts';
+import { formatClock, formatLineage } from '../clock-lines.ts';
 import { defineCommand } from '../command.ts';
 import { loadPartyNames, localTime } from '../output-format.ts';
 import { formatBytes } from '../progress.ts';
@@ -52,6 +54,11 @@ export const showCommand = defineCommand({
     const client = await ctx.createClient();
     const me = await fetchMe(client);
     const { label, messages } = await getExchange(client, exchangeId);
+    const [lineage, clocks] = await Promise.all([
+      getLineage(client, exchangeId),
+      getClocks(client, exchangeId),
+    ]);
+    const linked = lineage.roots.length > 1 || (lineage.roots[0]?.followers.length ?? 0) > 0;
     const side = findSide(label, me.authorityId);
     const next = listNextMoves(label.status, side);
     const names = await loadPartyNames(client);
@@ -66,6 +73,11 @@ export const showCommand = defineCommand({
       `  you are the ${side ?? 'reader'}; opened ${localTime(label.createdAt)} by ${names.member(label.createdBy)}; updated ${localTime(label.updatedAt)}`,
       ...(label.links.length ? [`  follows up ${label.links.join(', ')}`] : []),
       ...(label.deadline ? [`  deadline ${localTime(label.deadline)}`] : []),
+      ...(label.preservationExpiresAt
+        ? [`  preservation expires ${localTime(label.preservationExpiresAt)}`]
+        : []),
+      ...(clocks.clocks.length ? ['', 'Clocks:', ...clocks.clocks.map((c) => `  ${formatClock(c)}`)] : []),
+      ...(linked ? ['', 'Lineage:', ...formatLineage(lineage.roots, label.id)] : []),
       '',
       `Messages (${listed.length}):`,
       ...listed.flatMap((m) => [
@@ -85,7 +97,17 @@ export const showCommand = defineCommand({
               `  ${m.kind} by ${m.side}${m.yours ? `  → pouch ${m.verb ? `reply ${label.id} ${m.verb}` : 'send'}` : ''}`,
           )),
     ];
-    ctx.print({ label, side: side ?? null, messages: listed, nextMoves: next }, lines);
+    ctx.print(
+      {
+        label,
+        side: side ?? null,
+        messages: listed,
+        nextMoves: next,
+        clocks: clocks.clocks,
+        lineage: lineage.roots,
+      },
+      lines,
+    );
     return 0;
   },
 });

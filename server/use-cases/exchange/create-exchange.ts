@@ -1,9 +1,11 @@
 // Use cases, exchange: open an exchange between the caller's authority and a requested authority. The genesis
 // event (`exchange.created`, status `open`) goes in the ledger first, then the label is written once per party.
+import { checkLink, type ExchangeLink } from '../../../shared/domain/clocks/lineage.ts';
 import { PouchError } from '../../../shared/domain/errors.ts';
 import type { Principal } from '../../../shared/domain/identity/types.ts';
-import { newId } from '../../../shared/domain/ids.ts';
+import { derivedId, newId } from '../../../shared/domain/ids.ts';
 import { REQUEST_KINDS } from '../../../shared/domain/requests/instruments.ts';
+import { acknowledgeWithinHoursOf } from '../../../shared/domain/requests/profile.ts';
 import { authorize, canCreateExchange } from '../../policy/policy.ts';
 import type { ExchangeLabel, Urgency } from '../../ports/exchange-repository.ts';
 import { actorOf } from '../ledger-recorder.ts';
@@ -14,7 +16,8 @@ export interface CreateExchangeInput {
   readonly urgency: Urgency;
   readonly requestedId: string;
   readonly requesterReference: string;
-  readonly links?: readonly string[] | undefined;
+  /** Earlier exchanges this one follows: a bare id is a follow-up. */
+  readonly links?: readonly (string | ExchangeLink)[] | undefined;
   readonly deadline?: string | undefined;
 }
 
@@ -29,7 +32,7 @@ export function createCreateExchange(ctx: ExchangeContext) {
     ids: EffectIds & { readonly exchangeId?: string } = {},
   ): Promise<ExchangeLabel> {
     const exchangeId = ids.exchangeId ?? newId('exch');
-    authorize(canCreateExchange(principal), {
+    authorize(canCreateExchange(principal, input), {
       rule: 'create-exchange',
       attempt: 'create exchange',
       message: 'No such resource',
@@ -61,8 +64,18 @@ export function createCreateExchange(ctx: ExchangeContext) {
         },
       );
     }
-    for (const link of input.links ?? []) await access.load(principal, link, 'read-exchange');
+    // Lineage: the caller must see each earlier exchange, and each must join the same two authorities.
+    const links = (input.links ?? []).map(
+      (l): ExchangeLink => (typeof l === 'string' ? { exchangeId: l, kind: 'follow-up' } : l),
+    );
+    const earlier: ExchangeLabel[] = [];
+    for (const link of links) {
+      const target = await access.load(principal, link.exchangeId, 'read-exchange');
+      checkLink({ ...input, requesterId: principal.authorityId }, link.kind, target);
+      earlier.push(target);
+    }
     await deps.quotas.chargeExchange(principal);
+    const promised = acknowledgeWithinHoursOf(requested.profile, input.urgency);
 
     const at = ctx.now().toISOString();
     const draft: ExchangeLabel = {
@@ -72,7 +85,7 @@ export function createCreateExchange(ctx: ExchangeContext) {
       requesterId: principal.authorityId,
       requestedId: input.requestedId,
       requesterReference: input.requesterReference,
-      links: [...(input.links ?? [])],
+      links: links.map((l) => l.exchangeId),
       createdAt: at,
       createdBy: principal.clientId,
       status: 'open',
@@ -94,8 +107,12 @@ export function createCreateExchange(ctx: ExchangeContext) {
             requesterId: draft.requesterId,
             requestedId: draft.requestedId,
             requesterReference: draft.requesterReference,
-            links: [...draft.links],
+            links: links.map((l) => ({ exchangeId: l.exchangeId, kind: l.kind })),
             ...(draft.deadline ? { deadline: draft.deadline } : {}),
+            // The recipient's published promise in force now: the acknowledgement clock runs on it.
+            ...(promised === undefined
+              ? {}
+              : { acknowledgeWithinHours: promised, profileVersion: requested.profile.version }),
           },
         },
       },
@@ -103,6 +120,23 @@ export function createCreateExchange(ctx: ExchangeContext) {
     );
     const label: ExchangeLabel = { ...draft, createdAt: genesis.time, updatedAt: genesis.time };
     await deps.exchanges.putExchange(label);
+    // Each earlier chain records its follower (the preservation's clock reads it), once per pair.
+    for (const [i, target] of earlier.entries()) {
+      const link = links[i] as ExchangeLink;
+      await recorder.record(
+        target,
+        (status) => ({
+          status,
+          fields: {
+            actor: actorOf(principal),
+            action: 'exchange.linked',
+            outcome: 'success',
+            details: { followedBy: exchangeId, linkKind: link.kind },
+          },
+        }),
+        { eventId: derivedId('evt', 'exchange.linked', target.id, exchangeId), projection: 'best-effort' },
+      );
+    }
     return label;
   };
 }

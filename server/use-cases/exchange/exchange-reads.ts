@@ -4,7 +4,7 @@
 import type { Principal } from '../../../shared/domain/identity/types.ts';
 import { latestRequestedReference } from '../../../shared/domain/ledger/label-projection.ts';
 import { isReceiptAction } from '../../../shared/domain/ledger/receipt.ts';
-import { authorize, canListExchanges, readsAsAuditor } from '../../policy/policy.ts';
+import { authorize, canListExchanges, canReadExchangeLabel, readsAsAuditor } from '../../policy/policy.ts';
 import type { ExchangeLabel, ListFilter, MessageRecord } from '../../ports/exchange-repository.ts';
 import type { StoredReceipt } from '../../ports/receipt-store.ts';
 import { actorOf, naturalEventIds } from '../ledger-recorder.ts';
@@ -26,7 +26,9 @@ export function createExchangeReads(ctx: ExchangeContext) {
         // No hidden object is at stake: the caller is told its role falls short.
         kind: 'role',
       });
-      return deps.exchanges.listForAuthority(principal.authorityId, filter);
+      const page = await deps.exchanges.listForAuthority(principal.authorityId, filter);
+      // A 24/7 contact lists only the matters it works (preservation, emergencies).
+      return { ...page, items: page.items.filter((label) => canReadExchangeLabel(principal, label)) };
     },
 
     /**

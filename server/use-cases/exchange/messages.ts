@@ -11,6 +11,7 @@ import {
   type SenderAssertions,
   verifyManifest,
 } from '../../../shared/custody/manifest.ts';
+import { checkMessageFitsRequest } from '../../../shared/domain/clocks/track.ts';
 import { isPouchError, PouchError } from '../../../shared/domain/errors.ts';
 import {
   applyMove,
@@ -238,6 +239,7 @@ export function createMessages(ctx: ExchangeContext) {
   ) {
     const label = await access.load(principal, exchangeId, 'act-on-exchange');
     const side = sideOf(principal, label);
+    checkMessageFitsRequest(label.kind, input.kind);
     const manifest = await checkManifest(principal, label, input);
     const requestedReference = requestedReferenceOf(label, side, input, manifest);
     // One message per id: a retry after the ledger append completes the projection only.

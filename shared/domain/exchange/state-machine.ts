@@ -14,6 +14,7 @@ export const MESSAGE_KINDS = [
   'withdrawal',
   'closure',
   'consultation',
+  'extension',
 ] as const;
 export type MessageKind = (typeof MESSAGE_KINDS)[number];
 
@@ -60,28 +61,37 @@ const requestedWork: Partial<Record<MessageKind, Rule>> = {
  * The transition table: for each state, the messages allowed and who may send them. Consultation notes are
  * allowed in every state but `closed` and change nothing; they are handled apart from this table.
  */
+/**
+ * The requester asks to extend a preservation while the request is live (the clocks read it; the status stays).
+ * Only a preservation may be extended: the exchange use case checks the kind of request.
+ */
+const extension = (state: ExchangeState): Rule => ({ side: 'requester', to: state });
+
 const transitions: Readonly<Record<ExchangeState, Partial<Record<MessageKind, Rule>>>> = {
   open: {
     request: { side: 'requester', to: 'submitted' },
     withdrawal: { side: 'requester', to: 'withdrawn' },
   },
-  submitted: requestedWork,
-  acknowledged: requestedWork,
+  submitted: { ...requestedWork, extension: extension('submitted') },
+  acknowledged: { ...requestedWork, extension: extension('acknowledged') },
   'information-requested': {
     'info-reply': { side: 'requester', to: 'acknowledged' },
     refusal: { side: 'requested', to: 'refused' },
     withdrawal: { side: 'requester', to: 'withdrawn' },
+    extension: extension('information-requested'),
   },
-  postponed: requestedWork,
+  postponed: { ...requestedWork, extension: extension('postponed') },
   executing: {
     evidence: { side: 'requested', to: evidenceTo },
     'info-request': { side: 'requested', to: 'information-requested' },
     postponement: { side: 'requested', to: 'postponed' },
     withdrawal: { side: 'requester', to: 'withdrawn' },
+    extension: extension('executing'),
   },
   executed: {
     evidence: { side: 'requested', to: 'executed' },
     closure: { side: 'either', to: 'closed' },
+    extension: extension('executed'),
   },
   refused: { closure: { side: 'either', to: 'closed' } },
   withdrawn: { closure: { side: 'either', to: 'closed' } },

@@ -17,6 +17,12 @@ export const LEDGER_ACTIONS = [
   'document.retrieved',
   'auditor.viewed',
   'custody.exported',
+  // Lineage and clocks (shared/domain/clocks/): a later exchange linked to this one; a clock's reminder, an
+  // emergency's escalation, a preservation's lapse, each recorded by the clock sweep.
+  'exchange.linked',
+  'clock.reminded',
+  'clock.escalated',
+  'clock.lapsed',
 ] as const;
 
 /** An action named in {@link LEDGER_ACTIONS}. */

@@ -2,6 +2,7 @@
 // applied by check and draft on top of the instrument's mandatory elements. Profiles are versioned.
 import { z } from 'zod';
 import { PouchError } from '../errors.ts';
+import { URGENCIES } from '../exchange/urgency.ts';
 import { isTreatyId, REQUEST_KINDS, type RequestKind, type TreatyId } from './instruments.ts';
 
 /** Channels an authority may prefer for receiving requests. */
@@ -52,7 +53,27 @@ export const profileSchema = z.object({
     )
     .default([]),
   notes: z.array(z.string()).default([]),
+  /**
+   * How many hours the authority promises to take, at most, to acknowledge a request of each urgency (for
+   * example 4 for emergencies). The exchange starts an acknowledgement clock from the promise in force when the
+   * exchange is created.
+   */
+  acknowledgeWithinHours: z.partialRecord(z.enum(URGENCIES), z.number().int().min(1).max(8760)).optional(),
 });
+
+const acknowledgePromiseSchema = profileSchema.shape.acknowledgeWithinHours;
+
+/**
+ * The hours a published profile (as the directory stores it) promises for acknowledging a request of `urgency`;
+ * undefined when it promises nothing or the promise is malformed.
+ */
+export function acknowledgeWithinHoursOf(
+  profile: { readonly [field: string]: unknown },
+  urgency: (typeof URGENCIES)[number],
+): number | undefined {
+  const parsed = acknowledgePromiseSchema.safeParse(profile.acknowledgeWithinHours);
+  return parsed.success ? parsed.data?.[urgency] : undefined;
+}
 /** A requirement profile as published. */
 export type Profile = z.infer<typeof profileSchema>;
 /** A requirement profile as written by admins (defaults not yet applied). */

@@ -61,6 +61,7 @@ async function writeLargeFile(path: string, mib: number): Promise<string> {
 }
 
 async function signIn(page: Page, url: string, file: string, passphrase: string): Promise<void> {
+  page.on('pageerror', (error) => console.error(`portal page error: ${error.message}`));
   await page.goto(`${url}/`);
   await page.getByLabel('Member keystore file').setInputFiles(file);
   await page.getByLabel('Passphrase').fill(passphrase);
@@ -69,7 +70,20 @@ async function signIn(page: Page, url: string, file: string, passphrase: string)
 }
 
 async function expectStatus(page: Page, text: string): Promise<void> {
-  await expect.poll(() => page.getByTestId('exchange-status').textContent(), { timeout: 120_000 }).toBe(text);
+  try {
+    await expect
+      .poll(() => page.getByTestId('exchange-status').textContent(), { timeout: 120_000 })
+      .toBe(text);
+  } catch (error) {
+    // Say what the page shows instead (an error panel names its problem code), not only that the wait ran out.
+    const shown = (
+      await page
+        .locator('body')
+        .innerText()
+        .catch(() => '')
+    ).slice(0, 2000);
+    throw new Error(`exchange status never became "${text}"; the page shows:\n${shown}`, { cause: error });
+  }
 }
 
 describe('the officers’ portal in chromium', () => {

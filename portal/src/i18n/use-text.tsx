@@ -51,7 +51,8 @@ export function TextProvider({ children }: { children: ReactNode }) {
         document.documentElement.lang = next;
         setLanguageState(next);
       },
-      t: (key, params) => format(catalogue[key], params),
+      // A key the catalogue lacks (an event action or status newer than this build) shows as itself, never a crash.
+      t: (key, params) => format(catalogue[key] ?? key, params),
       dateTime: (iso) => (iso ? dateFormat.format(new Date(iso)) : '–'),
       bytes(count) {
         const units = ['B', 'KiB', 'MiB', 'GiB'];

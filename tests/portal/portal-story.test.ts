@@ -79,8 +79,11 @@ async function expectStatus(page: Page, text: string): Promise<void> {
     const shown = (
       await page
         .locator('body')
-        .innerText()
-        .catch(() => '')
+        .textContent()
+        .then(
+          (text) => text ?? '',
+          () => '',
+        )
     ).slice(0, 2000);
     throw new Error(`exchange status never became "${text}"; the page shows:\n${shown}`, { cause: error });
   }

@@ -151,7 +151,11 @@ function partyLabel(id: string, parties: Readonly<Record<string, ReportParty>>):
   return name ? `${name} (${id})` : id;
 }
 
-const STYLE = `
+/**
+ * The report's style sheet. Exported for a page that opens the report under a stricter policy than its own (the
+ * portal's `style-src 'self'` blocks the inline copy): it applies this one through the CSSOM instead.
+ */
+export const CUSTODY_REPORT_STYLE = `
 :root { color-scheme: light; }
 body { font-family: Georgia, 'Times New Roman', serif; font-size: 10pt; line-height: 1.35; color: #111;
   max-width: 60rem; margin: 2rem auto; padding: 0 1.5rem; }
@@ -285,7 +289,7 @@ export function renderCustodyReportHtml(
 <meta name="referrer" content="no-referrer">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Custody report — ${e(verdict.exchangeId)}</title>
-<style>${STYLE}</style>
+<style>${CUSTODY_REPORT_STYLE}</style>
 </head>
 <body>
 <header><h1>Custody report</h1><div>Exchange <strong>${e(verdict.exchangeId)}</strong>${

@@ -19,8 +19,62 @@ export const LETTER_SECTIONS = [
 ] as const;
 export type LetterSection = (typeof LETTER_SECTIONS)[number];
 
+/**
+ * The sentences of the prose sections. Every argument is already escaped HTML (the renderer escapes request text
+ * before it reaches a sentence), so a sentence may wrap it in markup but never escapes or unescapes it.
+ */
+export interface LetterProse {
+  readonly and: string;
+  readonly concerns: (nature: string, description: string) => string;
+  readonly conductedBy: (name: string, functions: string | undefined) => string;
+  readonly registeredUnder: (numbers: string, count: number) => string;
+  readonly status: (status: string) => string;
+  readonly follows: (
+    relation: string,
+    reference: string,
+    date?: string,
+    means?: string,
+    contact?: string,
+  ) => string;
+  readonly emergency: string;
+  readonly personsIntro: string;
+  readonly aliases: (list: string) => string;
+  readonly born: (date: string) => string;
+  readonly nationality: (country: string) => string;
+  readonly location: (place: string) => string;
+  readonly offencesIntro: (count: number) => string;
+  readonly definedBy: (provisions: string) => string;
+  readonly punishableBy: (penalty: string) => string;
+  readonly measuresIntro: (count: number) => string;
+  readonly measuresList: (list: string) => string;
+  readonly dataIntro: string;
+  readonly identifiers: (list: string) => string;
+  readonly observed: (time: string) => string;
+  readonly period: (from: string, to: string, timeZone: string) => string;
+  readonly relation: (text: string) => string;
+  readonly intentToRequestMla: string;
+  readonly confidential: (reasons: string | undefined) => string;
+  readonly notConfidential: string;
+  readonly additionalIntro: string;
+  readonly notUrgent: string;
+  readonly urgent: (level: string, reasons: string | undefined) => string;
+  readonly deadline: (date: string) => string;
+  readonly procedure: (text: string) => string;
+  readonly personInCharge: (name: string) => string;
+  readonly ourContact: string;
+  readonly orderContact: string;
+  readonly confirmationContact: string;
+  readonly telephone: (phone: string) => string;
+  readonly email: (email: string) => string;
+  readonly officeHours: (hours: string, timeZone: string | undefined) => string;
+  readonly timesIn: (timeZone: string) => string;
+  readonly replyBy: (means: string) => string;
+  readonly tel: string;
+}
+
 /** Everything a letter says that does not come from the request itself. */
 export interface LetterText {
+  readonly prose: LetterProse;
   readonly months: readonly string[];
   readonly sections: Readonly<Record<LetterSection, string>>;
   /** Template codes (enum values) in words, as they read inside a sentence. */
@@ -47,7 +101,59 @@ export interface LetterText {
   readonly footer: string;
 }
 
+const EN_PROSE: LetterProse = {
+  and: 'and',
+  concerns: (nature, description) => `This request concerns ${nature}: ${description}`,
+  conductedBy: (name, functions) => `The case is conducted by ${name}${functions ? ` (${functions})` : ''}.`,
+  registeredUnder: (numbers, count) =>
+    `The case is registered under ${count === 1 ? 'number' : 'numbers'} ${numbers}.`,
+  status: (status) => `This request is ${status}.`,
+  follows: (relation, reference, date, means, contact) =>
+    `This request follows ${relation}, reference ${reference}${date ? ` of ${date}` : ''}${
+      means ? `, sent via ${means}` : ''
+    }${contact ? `, handled by ${contact}` : ''}.`,
+  emergency: 'Emergency',
+  personsIntro: 'The persons concerned are:',
+  aliases: (list) => `also known as ${list}`,
+  born: (date) => `born ${date}`,
+  nationality: (country) => `nationality ${country}`,
+  location: (place) => `location: ${place}`,
+  offencesIntro: (count) =>
+    `The facts constitute the following ${count === 1 ? 'offence' : 'offences'} under our law:`,
+  definedBy: (provisions) => `defined by ${provisions}`,
+  punishableBy: (penalty) => `and punishable by ${penalty}`,
+  measuresIntro: (count) => `We request the following ${count === 1 ? 'measure' : 'measures'}:`,
+  measuresList: (list) => `We request the following measures: ${list}.`,
+  dataIntro: 'The data sought are:',
+  identifiers: (list) => `Identifiers: ${list}.`,
+  observed: (time) => `(observed ${time})`,
+  period: (from, to, timeZone) => `Period: from ${from} to ${to} (${timeZone}).`,
+  relation: (text) => `Relation to the offence: ${text}`,
+  intentToRequestMla:
+    'We intend to submit a request for mutual legal assistance for the search or similar access, seizure or similar securing, or disclosure of the data.',
+  confidential: (reasons) =>
+    `We ask that the fact and the substance of this request be kept confidential${reasons ? `: ${reasons}` : '.'}`,
+  notConfidential: 'This request need not be kept confidential.',
+  additionalIntro: 'In answer to your published requirements:',
+  notUrgent: 'This request is not urgent.',
+  urgent: (level, reasons) => `This request is ${level}${reasons ? `: ${reasons}` : '.'}`,
+  deadline: (date) =>
+    `We would be grateful for the assistance by <strong>${date}</strong>, and ask that this deadline be taken into account in its execution.`,
+  procedure: (text) => `We ask that the following procedure be followed: ${text}`,
+  personInCharge: (name) => `The person in charge of this request is ${name}.`,
+  ourContact: 'Our contact for this request is',
+  orderContact: 'For this order, please contact',
+  confirmationContact: 'For confirmation, please contact',
+  telephone: (phone) => `telephone ${phone}`,
+  email: (email) => `e-mail ${email}`,
+  officeHours: (hours, timeZone) => `office hours ${hours}${timeZone ? ` (${timeZone})` : ''}`,
+  timesIn: (timeZone) => `Times are in ${timeZone}.`,
+  replyBy: (means) => `Please reply ${means}.`,
+  tel: 'Tel.',
+};
+
 const EN: LetterText = {
+  prose: EN_PROSE,
   months: [
     'January',
     'February',

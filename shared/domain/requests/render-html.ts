@@ -151,6 +151,7 @@ const SECTION_OF: Readonly<Record<string, LetterSection | 'letterhead'>> = {
   domesticLegalGrounds: 'offences',
   assistanceSought: 'assistance',
   measures: 'assistance',
+  purpose: 'assistance',
   dataSought: 'assistance',
   targetCommunications: 'assistance',
   period: 'assistance',
@@ -163,7 +164,6 @@ const SECTION_OF: Readonly<Record<string, LetterSection | 'letterhead'>> = {
   trafficDataDisclosed: 'assistance',
   hearing: 'assistance',
   reasonForVideo: 'assistance',
-  purpose: 'assistance',
   necessity: 'assistance',
   intentToRequestMla: 'assistance',
   procedure: 'procedure',
@@ -211,6 +211,10 @@ class Letter {
     readonly request: PouchRequest,
   ) {
     this.byPath = new Map(listElements(request.kind).map((e) => [e.path, e]));
+  }
+
+  get prose() {
+    return this.text.prose;
   }
 
   /** A code in words: the letter's phrase, else the code spelled out. */
@@ -286,7 +290,7 @@ class Letter {
   /** `a, b and c` (already escaped items). */
   list(items: readonly string[]): string {
     if (items.length <= 1) return items[0] ?? '';
-    return `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+    return `${items.slice(0, -1).join(', ')} ${this.text.prose.and} ${items.at(-1)}`;
   }
 
   title(path: string, key: string): string {
@@ -315,22 +319,23 @@ const sentence = (parts: readonly (string | undefined | false)[]): string =>
 const PROSE: Readonly<Record<string, Prose>> = {
   subject: (l, v) => {
     const s = isRow(v) ? v : {};
-    return `<p>This request concerns ${escapeHtml(l.words(String(s.nature ?? '')))}: ${escapeHtml(String(s.description ?? ''))}</p>`;
+    return `<p>${l.prose.concerns(escapeHtml(l.words(String(s.nature ?? ''))), escapeHtml(String(s.description ?? '')))}</p>`;
   },
   conductingAuthority: (l, v) => {
     const c = isRow(v) ? v : {};
-    return `<p>The case is conducted by ${l.inline(c.name, 'conductingAuthority.name')}${
-      str(c.functions) ? ` (${l.inline(c.functions, 'conductingAuthority.functions')})` : ''
-    }.</p>`;
+    return `<p>${l.prose.conductedBy(
+      l.inline(c.name, 'conductingAuthority.name'),
+      str(c.functions) ? l.inline(c.functions, 'conductingAuthority.functions') : undefined,
+    )}</p>`;
   },
-  status: (l, v) => `<p>This request is ${escapeHtml(l.words(String(v)))}.</p>`,
+  status: (l, v) => `<p>${l.prose.status(escapeHtml(l.words(String(v))))}</p>`,
   relatedRequests: (l, v) => related(l, v),
   earlierMlaRequests: (l, v) => related(l, v),
   earlierPreservationRequests: (l, v) => related(l, v),
   facts: (l, v, path) => `<p>${l.inline(v, path)}</p>`,
   emergency: (l, v) => {
     const e = isRow(v) ? v : {};
-    return `<p><span class="run-in">Emergency.</span> ${l.inline(e.facts, 'emergency.facts')} ${l.inline(e.relation, 'emergency.relation')}</p>`;
+    return `<p><span class="run-in">${escapeHtml(l.prose.emergency)}.</span> ${l.inline(e.facts, 'emergency.facts')} ${l.inline(e.relation, 'emergency.relation')}</p>`;
   },
   personsConcerned: (l, v) => {
     const persons = Array.isArray(v) ? v.filter(isRow) : [];
@@ -339,14 +344,14 @@ const PROSE: Readonly<Record<string, Prose>> = {
         str(p.role) && escapeHtml(l.words(String(p.role))),
         Array.isArray(p.aliases) &&
           p.aliases.length > 0 &&
-          `also known as ${l.inline(p.aliases, 'personsConcerned[].aliases')}`,
-        str(p.dateOfBirth) && `born ${escapeHtml(l.date(String(p.dateOfBirth)))}`,
-        str(p.nationality) && `nationality ${escapeHtml(l.country(String(p.nationality)))}`,
-        str(p.location) && `location: ${escapeHtml(String(p.location))}`,
+          l.prose.aliases(l.inline(p.aliases, 'personsConcerned[].aliases')),
+        str(p.dateOfBirth) && l.prose.born(escapeHtml(l.date(String(p.dateOfBirth)))),
+        str(p.nationality) && l.prose.nationality(escapeHtml(l.country(String(p.nationality)))),
+        str(p.location) && l.prose.location(escapeHtml(String(p.location))),
       ].filter(Boolean);
       return `<li>${escapeHtml(String(p.name ?? ''))}${details.length ? `, ${details.join(', ')}` : ''}.</li>`;
     });
-    return `<p>The persons concerned are:</p><ul>${items.join('')}</ul>`;
+    return `<p>${l.prose.personsIntro}</p><ul>${items.join('')}</ul>`;
   },
   offences: (l, v) => {
     const offences = Array.isArray(v) ? v.filter(isRow) : [];
@@ -355,80 +360,75 @@ const PROSE: Readonly<Record<string, Prose>> = {
         ? l.list(o.legalProvisions.map((x) => escapeHtml(String(x))))
         : '';
       return `<p><strong>${escapeHtml(String(o.name ?? ''))}</strong>, ${sentence([
-        provisions && `defined by ${provisions}`,
-        str(o.penalty) && `and punishable by ${escapeHtml(lowerFirst(String(o.penalty)))}`,
+        provisions && l.prose.definedBy(provisions),
+        str(o.penalty) && l.prose.punishableBy(escapeHtml(lowerFirst(String(o.penalty)))),
       ])}.</p>`;
     });
-    return `<p>The facts constitute the following ${offences.length === 1 ? 'offence' : 'offences'} under our law:</p>${items.join('')}`;
+    return `<p>${l.prose.offencesIntro(offences.length)}</p>${items.join('')}`;
   },
   assistanceSought: (l, v) => {
     const a = isRow(v) ? v : {};
     const measures = Array.isArray(a.measures) ? a.measures.filter(isRow) : [];
-    return `<p>We request the following ${measures.length === 1 ? 'measure' : 'measures'}:</p><ol>${measures
+    return `<p>${l.prose.measuresIntro(measures.length)}</p><ol>${measures
       .map(
         (m) =>
           `<li><span class="run-in">${escapeHtml(upperFirst(l.words(String(m.type ?? ''))))}:</span> ${l.inline(m.description, 'assistanceSought.measures[].description')}</li>`,
       )
       .join('')}</ol>`;
   },
-  measures: (l, v, path) => `<p>We request the following measures: ${l.inline(v, path)}.</p>`,
+  measures: (l, v, path) => `<p>${l.prose.measuresList(l.inline(v, path))}</p>`,
   dataSought: (l, v) => {
     const items = Array.isArray(v) ? v.filter(isRow) : [];
-    return `<p>The data sought are:</p><ol>${items
+    return `<p>${l.prose.dataIntro}</p><ol>${items
       .map((d) => {
         const ids = Array.isArray(d.identifiers) ? d.identifiers.filter(isRow) : [];
         const idText = l.list(
           ids.map(
             (i) =>
               `${escapeHtml(l.words(String(i.type ?? '')))} ${escapeHtml(String(i.value ?? ''))}${
-                str(i.observedAt) ? ` (observed ${escapeHtml(l.date(String(i.observedAt)))})` : ''
+                str(i.observedAt) ? ` ${l.prose.observed(escapeHtml(l.date(String(i.observedAt))))}` : ''
               }`,
           ),
         );
         const range = isRow(d.timeRange) ? d.timeRange : undefined;
         return `<li><span class="run-in">${escapeHtml(upperFirst(l.words(String(d.category ?? ''))))}:</span> ${sentence(
           [
-            `${escapeHtml(String(d.description ?? ''))}`,
-            idText && `Identifiers: ${idText}.`,
+            escapeHtml(String(d.description ?? '')),
+            idText && l.prose.identifiers(idText),
             range &&
-              `Period: from ${escapeHtml(l.date(String(range.from)))} to ${escapeHtml(l.date(String(range.to)))} (${escapeHtml(String(range.timeZone ?? ''))}).`,
-            str(d.relationToOffence) && `Relation to the offence: ${escapeHtml(String(d.relationToOffence))}`,
+              l.prose.period(
+                escapeHtml(l.date(String(range.from))),
+                escapeHtml(l.date(String(range.to))),
+                escapeHtml(String(range.timeZone ?? '')),
+              ),
+            str(d.relationToOffence) && l.prose.relation(escapeHtml(String(d.relationToOffence))),
           ],
         )}</li>`;
       })
       .join('')}</ol>`;
   },
-  intentToRequestMla: (_l, v) =>
-    v === true
-      ? '<p>We intend to submit a request for mutual legal assistance for the search or similar access, seizure or similar securing, or disclosure of the data.</p>'
-      : '',
+  intentToRequestMla: (l, v) => (v === true ? `<p>${l.prose.intentToRequestMla}</p>` : ''),
   confidentiality: (l, v) => {
     const c = isRow(v) ? v : {};
     return c.required === true
-      ? `<p>We ask that the fact and the substance of this request be kept confidential${
-          str(c.reasons) ? `: ${l.inline(c.reasons, 'confidentiality.reasons')}` : '.'
-        }</p>`
-      : '<p>This request need not be kept confidential.</p>';
+      ? `<p>${l.prose.confidential(str(c.reasons) ? l.inline(c.reasons, 'confidentiality.reasons') : undefined)}</p>`
+      : `<p>${l.prose.notConfidential}</p>`;
   },
   additional: (l, v) => {
     const a = isRow(v) ? v : {};
     const rows = Object.entries(a)
       .filter(([, value]) => value !== undefined && value !== null && value !== '')
       .map(([k, value]) => l.runIn(l.title(`additional.${k}`, k), value, `additional.${k}`));
-    return rows.length ? `<p>In answer to your published requirements:</p>${rows.join('')}` : '';
+    return rows.length ? `<p>${l.prose.additionalIntro}</p>${rows.join('')}` : '';
   },
   urgency: (l, v) => {
     const u = isRow(v) ? v : {};
     const level = String(u.level ?? 'normal');
-    const reasons = str(u.reasons) ? `: ${l.inline(u.reasons, 'urgency.reasons')}` : '.';
-    return sentence([
-      level === 'normal'
-        ? '<p>This request is not urgent.'
-        : `<p>This request is ${escapeHtml(l.words(level))}${reasons}`,
-      str(u.deadline)
-        ? `We would be grateful for the assistance by <strong>${escapeHtml(l.date(String(u.deadline)))}</strong>, and ask that this deadline be taken into account in its execution.</p>`
-        : '</p>',
-    ]);
+    const reasons = str(u.reasons) ? l.inline(u.reasons, 'urgency.reasons') : undefined;
+    return `<p>${sentence([
+      level === 'normal' ? l.prose.notUrgent : l.prose.urgent(escapeHtml(l.words(level)), reasons),
+      str(u.deadline) && l.prose.deadline(escapeHtml(l.date(String(u.deadline)))),
+    ])}</p>`;
   },
 };
 
@@ -437,11 +437,13 @@ function related(l: Letter, value: unknown): string {
   return items
     .map(
       (r) =>
-        `<p>${sentence([
-          `This request follows ${escapeHtml(l.words(String(r.relation ?? 'linked')))}, reference ${escapeHtml(String(r.reference ?? ''))}${
-            str(r.date) ? ` of ${escapeHtml(l.date(String(r.date)))}` : ''
-          }${str(r.means) ? `, sent via ${escapeHtml(String(r.means))}` : ''}${str(r.contact) ? `, handled by ${escapeHtml(String(r.contact))}` : ''}.`,
-        ])}</p>`,
+        `<p>${l.prose.follows(
+          escapeHtml(l.words(String(r.relation ?? 'linked'))),
+          escapeHtml(String(r.reference ?? '')),
+          str(r.date) ? escapeHtml(l.date(String(r.date))) : undefined,
+          str(r.means) ? escapeHtml(String(r.means)) : undefined,
+          str(r.contact) ? escapeHtml(String(r.contact)) : undefined,
+        )}</p>`,
     )
     .join('');
 }
@@ -455,21 +457,18 @@ function upperFirst(s: string): string {
 
 /** A contact as one sentence: name, function, phone, e-mail, office hours with their time zone, how to reply. */
 function contactSentence(l: Letter, lead: string, contact: Row): string {
+  const zone = str(contact.timeZone) ? escapeHtml(String(contact.timeZone)) : undefined;
   const parts = [
     `${escapeHtml(String(contact.name ?? ''))}${str(contact.role) ? `, ${escapeHtml(String(contact.role))}` : ''}`,
-    str(contact.phone) && `telephone ${escapeHtml(String(contact.phone))}`,
-    str(contact.email) && `e-mail ${escapeHtml(String(contact.email))}`,
-    str(contact.officeHours) &&
-      `office hours ${escapeHtml(String(contact.officeHours))}${str(contact.timeZone) ? ` (${escapeHtml(String(contact.timeZone))})` : ''}`,
+    str(contact.phone) && l.prose.telephone(escapeHtml(String(contact.phone))),
+    str(contact.email) && l.prose.email(escapeHtml(String(contact.email))),
+    str(contact.officeHours) && l.prose.officeHours(escapeHtml(String(contact.officeHours)), zone),
   ].filter(Boolean);
-  const zone =
-    !str(contact.officeHours) && str(contact.timeZone)
-      ? ` Times are in ${escapeHtml(String(contact.timeZone))}.`
-      : '';
-  const reply = str(contact.preferredReply)
-    ? ` Please reply ${escapeHtml(l.words(String(contact.preferredReply)))}.`
-    : '';
-  return `<p>${lead} ${parts.join(', ')}.${zone}${reply}</p>`;
+  return `<p>${sentence([
+    `${lead} ${parts.join(', ')}.`,
+    !str(contact.officeHours) && zone && l.prose.timesIn(zone),
+    str(contact.preferredReply) && l.prose.replyBy(escapeHtml(l.words(String(contact.preferredReply)))),
+  ])}</p>`;
 }
 
 function renderContacts(l: Letter, record: Row): string {
@@ -480,12 +479,12 @@ function renderContacts(l: Letter, record: Row): string {
       ? record.providingAuthority
       : undefined;
   if (own && str(own.personInCharge)) {
-    out.push(`<p>The person in charge of this request is ${escapeHtml(String(own.personInCharge))}.</p>`);
+    out.push(`<p>${l.prose.personInCharge(escapeHtml(String(own.personInCharge)))}</p>`);
   }
-  if (own && isRow(own.contact)) out.push(contactSentence(l, 'Our contact for this request is', own.contact));
-  if (isRow(record.contact)) out.push(contactSentence(l, 'For this order, please contact', record.contact));
+  if (own && isRow(own.contact)) out.push(contactSentence(l, l.prose.ourContact, own.contact));
+  if (isRow(record.contact)) out.push(contactSentence(l, l.prose.orderContact, record.contact));
   if (isRow(record.confirmationContact)) {
-    out.push(contactSentence(l, 'For confirmation, please contact', record.confirmationContact));
+    out.push(contactSentence(l, l.prose.confirmationContact, record.confirmationContact));
   }
   return out.join('');
 }
@@ -551,9 +550,10 @@ export function renderRequestHtml(
     add(
       'case',
       'caseNumbers',
-      `<p>The case is registered under ${caseNumbers.length === 1 ? 'number' : 'numbers'} ${l.list(
-        caseNumbers.map((c) => `${escapeHtml(c.number)} (${escapeHtml(c.authority)})`),
-      )}.</p>`,
+      `<p>${l.prose.registeredUnder(
+        l.list(caseNumbers.map((c) => `${escapeHtml(c.number)} (${escapeHtml(c.authority)})`)),
+        caseNumbers.length,
+      )}</p>`,
     );
   }
   for (const element of listElements(request.kind)) {
@@ -576,7 +576,7 @@ export function renderRequestHtml(
       add(
         'procedure',
         'procedure',
-        `<p>We ask that the following procedure be followed: ${l.inline(value.procedure, 'assistanceSought.procedure')}</p>`,
+        `<p>${l.prose.procedure(l.inline(value.procedure, 'assistanceSought.procedure'))}</p>`,
       );
     }
   }
@@ -633,7 +633,9 @@ export function renderRequestHtml(
 <body>
 <header class="letterhead"><div><div class="from">${escapeHtml(parties.sender.name)}</div><div class="sender">${[
     senderAddress,
-    [str(ownContact.phone) && `Tel. ${ownContact.phone}`, str(ownContact.email)].filter(Boolean).join(' · '),
+    [str(ownContact.phone) && `${text.prose.tel} ${ownContact.phone}`, str(ownContact.email)]
+      .filter(Boolean)
+      .join(' · '),
   ]
     .filter((x): x is string => Boolean(x))
     .map(escapeHtml)

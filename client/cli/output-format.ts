@@ -32,6 +32,11 @@ export interface PartyNames {
 
 /** Names from the public directory (one read); a directory that cannot be read leaves the ids as they are. */
 export async function loadPartyNames(client: PouchClient): Promise<PartyNames> {
+  return partyNames(await loadAuthorityNames(client));
+}
+
+/** Authority id → name, from the public directory (one read); empty when the directory cannot be read. */
+export async function loadAuthorityNames(client: PouchClient): Promise<Map<string, string>> {
   const names = new Map<string, string>();
   try {
     const answer = await client.request<{ authorities: readonly { id: string; name: string }[] }>(
@@ -42,7 +47,7 @@ export async function loadPartyNames(client: PouchClient): Promise<PartyNames> {
   } catch {
     // Names are a courtesy: the ids stay, and the listing is still right without them.
   }
-  return partyNames(names);
+  return names;
 }
 
 /** Party naming over a known id → name map. */

@@ -1,16 +1,25 @@
 // Tests for the printable HTML letter: hostile text is escaped and the page is self-contained.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { NORTHLAND, SAMPLE_REQUESTS, SOUTHMARK } from '../../server/local/demo-profiles.ts';
+import {
+  buildSampleFor,
+  DEMO_PROFILES,
+  NORTHLAND,
+  SAMPLE_REQUESTS,
+  SOUTHMARK,
+} from '../../server/local/demo-profiles.ts';
 import { checkDraft } from '../../shared/domain/requests/check.ts';
 import {
   formatLetterCitation,
+  MULTILATERAL_TREATIES,
   PROVISIONS,
   REQUEST_KINDS,
+  type RequestKind,
   TREATIES,
 } from '../../shared/domain/requests/instruments.ts';
+import { LETTER_SECTIONS, letterTextFor } from '../../shared/domain/requests/letter-text.ts';
 import { escapeHtml, renderRequestHtml, spellOutCode } from '../../shared/domain/requests/render-html.ts';
-import type { PouchRequest } from '../../shared/domain/requests/schemas.ts';
+import { listElements, type PouchRequest } from '../../shared/domain/requests/schemas.ts';
 import { buildContext } from './helpers.ts';
 
 const parties = { sender: NORTHLAND, recipient: SOUTHMARK };
@@ -115,5 +124,103 @@ describe('the letter reads as a letter (issue 15)', () => {
       `art. 18(15)(a) and art. 18(15)(b) of the ${TREATIES.untoc.title}`,
     );
     expect(formatLetterCitation(['untoc-18-24'])).toBe('');
+  });
+});
+
+/** The letter as a reader sees it: tags and the style sheet gone, entities decoded. */
+function visibleText(html: string): string {
+  return (html.split('<body>')[1] ?? '')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&');
+}
+
+/** Every code a template or a demo profile can put in a request: enum values with a hyphen, treaty and kind ids. */
+function templateCodes(kind: RequestKind): string[] {
+  const codes = new Set<string>([...MULTILATERAL_TREATIES, ...REQUEST_KINDS.filter((k) => k.includes('-'))]);
+  for (const element of listElements(kind)) {
+    for (const value of element.values ?? [])
+      if (typeof value === 'string' && value.includes('-')) codes.add(value);
+  }
+  for (const profile of DEMO_PROFILES) {
+    for (const requirement of Object.values(profile.extraRequired ?? {}).flat()) {
+      for (const value of requirement?.allowedValues ?? []) codes.add(value);
+    }
+  }
+  return [...codes];
+}
+
+describe('the letter in prose (issue 15 item 4)', () => {
+  const full = (kind: RequestKind) => validated(buildSampleFor(kind, SOUTHMARK.profile));
+
+  it.each(REQUEST_KINDS)('%s: no template code appears as a word, and no "verify"', (kind) => {
+    const request = full(kind);
+    const text = visibleText(renderRequestHtml(request, parties));
+    const used = JSON.stringify(request);
+    const codes = templateCodes(kind);
+    // The guard must see codes the request really carries, or it proves nothing.
+    if (kind === 'mla') expect(codes.filter((c) => used.includes(`"${c}"`)).length).toBeGreaterThanOrEqual(4);
+    for (const code of codes) {
+      expect(text).not.toMatch(new RegExp(`(^|[^A-Za-z0-9-])${code}($|[^A-Za-z0-9-])`));
+    }
+    expect(text.toLowerCase()).not.toContain('verify');
+    expect(text).not.toMatch(/\bUNTOC\b|Legal basis: /);
+  });
+
+  it('spells the demo MLA request out in words', () => {
+    const text = visibleText(renderRequestHtml(full('mla'), parties));
+    expect(text).toContain(
+      'providing originals or certified copies of documents and records'.replace(/^p/, 'P'),
+    );
+    expect(text).toContain('an earlier request for preservation');
+    expect(text).toContain('a business records certificate'.replace(/^a/, 'A'));
+    expect(text).toContain('4 March 2025');
+    expect(text).toContain(TREATIES.untoc.title);
+    expect(text).toMatch(/Dear Sir or Madam,/);
+    expect(text).toMatch(/Yours faithfully,/);
+  });
+
+  it('prints its sections in the order of a letter, numbered', () => {
+    const html = renderRequestHtml(full('mla'), parties);
+    const { text } = letterTextFor('en');
+    const positions = LETTER_SECTIONS.map((s) => html.indexOf(`. ${text.sections[s]}`));
+    expect(positions.every((p) => p > 0)).toBe(true);
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+    expect(html).toContain(`1. ${text.sections.basis}`);
+  });
+
+  it('lists every annex with its size and SHA-256 in one row', () => {
+    const annexes = [
+      { name: 'statements.pdf', size: 1536, sha256: 'a'.repeat(64) },
+      { name: 'records.xlsx', size: 3 * 1024 * 1024, sha256: 'b'.repeat(64) },
+      { name: 'notes.txt', size: 512, sha256: 'c'.repeat(64) },
+    ];
+    const html = renderRequestHtml(full('mla'), parties, annexes);
+    const rows = [
+      ...html.matchAll(
+        /<tr><td>(\d+)<\/td><td>([^<]*)<\/td><td>([^<]*)<\/td><td><code>([0-9a-f]{64})<\/code>/g,
+      ),
+    ];
+    expect(rows.map((r) => [r[1], r[2], r[3], r[4]])).toEqual([
+      ['1', 'statements.pdf', '1.5 KiB', 'a'.repeat(64)],
+      ['2', 'records.xlsx', '3.0 MiB', 'b'.repeat(64)],
+      ['3', 'notes.txt', '512 bytes', 'c'.repeat(64)],
+    ]);
+  });
+
+  it('numbers the printed pages and keeps request text out of the page style', () => {
+    const draft = { ...buildSampleFor('mla', SOUTHMARK.profile) } as Record<string, unknown>;
+    draft.caseReference = { reference: 'X"; } body { display: none } </style><script>alert(1)</script>' };
+    const html = renderRequestHtml(validated(draft), parties);
+    expect(html).toMatch(/@page \{ size: A4;/);
+    expect(html).toMatch(/@bottom-right \{ content: "Page " counter\(page\) " of " counter\(pages\)/);
+    const style = html.slice(html.indexOf('<style>') + '<style>'.length, html.indexOf('</style>'));
+    expect(style).not.toContain('<');
+    expect(style).not.toContain('body { display: none }"');
+    expect(html.match(/<\/style>/g)).toHaveLength(1);
+    expect(html).not.toContain('<script>');
   });
 });

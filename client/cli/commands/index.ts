@@ -1,6 +1,7 @@
 // CLI: the command registry. To add a command, put it in its own file here (defineCommand) and list it below.
 import type { CommandDefinition, OptionSpecs } from '../command.ts';
 import { auditExportCommand } from './audit-export.ts';
+import { auditReportCommand } from './audit-report.ts';
 import { checkCommand } from './check.ts';
 import { directoryPinCommand } from './directory-pin.ts';
 import { directoryShowCommand } from './directory-show.ts';
@@ -42,5 +43,6 @@ export const commands: readonly CommandDefinition<OptionSpecs>[] = [
   replyCommand,
   openCommand,
   auditExportCommand,
+  auditReportCommand,
   verifyCommand,
 ];

@@ -401,7 +401,7 @@ function keysOf(parsed: unknown): PublicJwk[] {
 }
 
 /** `--exchange-key`: a JWK or JWKS file, or an RFC 7638 thumbprint. */
-async function readPin(value: string): Promise<ExchangeKeyPin> {
+export async function readPin(value: string): Promise<ExchangeKeyPin> {
   const isFile = await stat(value).then(
     (s) => s.isFile(),
     () => false,
@@ -424,7 +424,7 @@ async function readPin(value: string): Promise<ExchangeKeyPin> {
 }
 
 /** The `exchange-key` record of a bundle, read from its first lines (it comes right after the header). */
-function exchangeKeyOf(lines: Iterable<string>): PublicJwk | undefined {
+export function exchangeKeyOf(lines: Iterable<string>): PublicJwk | undefined {
   let seen = 0;
   for (const line of lines) {
     if (++seen > 8) return undefined;

@@ -212,6 +212,11 @@ const en = {
   'error.ERR_DEPENDENCY_UNAVAILABLE': 'Storage or the exchange is unavailable. Try again shortly.',
   'error.ERR_RATE_LIMITED': 'Too many requests: wait a moment and try again.',
   'error.ERR_DRAFT_INVALID': 'The draft is not valid: fix what the check lists.',
+  // letter
+  'audit.printReport': 'Printable report',
+  'audit.reportRefused':
+    'No report: the bundle does not verify (the first broken element is {pointer}). Do not rely on it.',
+  'audit.reportBlocked': 'The browser blocked the new tab: allow pop-ups for this site, then try again.',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -437,6 +442,12 @@ const fr: Catalogue = {
     'Le stockage ou la plateforme est indisponible. Réessayez dans un instant.',
   'error.ERR_RATE_LIMITED': 'Trop de requêtes : patientez un instant puis réessayez.',
   'error.ERR_DRAFT_INVALID': 'Le projet n’est pas valide : corrigez ce que le contrôle signale.',
+  // letter
+  'audit.printReport': 'Rapport imprimable',
+  'audit.reportRefused':
+    'Pas de rapport : le dossier ne se vérifie pas (le premier élément rompu est {pointer}). Ne vous y fiez pas.',
+  'audit.reportBlocked':
+    'Le navigateur a bloqué le nouvel onglet : autorisez les fenêtres pour ce site, puis réessayez.',
 };
 
 export const catalogues: Readonly<Record<Language, Catalogue>> = { en, fr };

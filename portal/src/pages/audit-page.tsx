@@ -7,6 +7,7 @@ import { useText } from '../i18n/use-text.tsx';
 import type { Session } from '../session.ts';
 import { ProblemView } from '../ui/problem-view.tsx';
 import { CustodyTimeline } from './custody-timeline.tsx';
+import { PrintableReportButton } from './printable-report-button.tsx';
 import { VerificationReport } from './verification-report.tsx';
 
 export function AuditPage({ session, exchangeId }: { session: Session; exchangeId: string }) {
@@ -61,6 +62,7 @@ export function AuditPage({ session, exchangeId }: { session: Session; exchangeI
       </div>
       {error !== undefined && <ProblemView error={error} />}
       {bundle && <VerificationReport key={bundle.length + bundle.slice(-64)} bundle={bundle} />}
+      {bundle && <PrintableReportButton session={session} bundle={bundle} />}
     </section>
   );
 }

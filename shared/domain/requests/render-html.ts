@@ -1,6 +1,18 @@
-// Domain layer, "right first time": renders a validated request as a printable HTML letter. All text from the
-// request is untrusted and escaped; the page loads no external resources and runs no script.
-import { formatLetterCitation, KINDS, normalizeTreatyId, TREATIES } from './instruments.ts';
+// Domain layer, "right first time": renders a validated request as the printable letter the requested State
+// reads — letterhead, addressee, subject, then prose sections (legal basis, the case, facts, offences, assistance
+// sought, procedure and confidentiality, urgency, contacts), annexes with sizes and SHA-256, signature, page
+// numbers. Words come from letter-text.ts; citations from instruments.ts, unverified ones left out. All text from
+// the request is untrusted and escaped; the page loads no external resources and runs no script.
+import {
+  formatLetterCitation,
+  type InstrumentId,
+  KINDS,
+  normalizeTreatyId,
+  PROVISIONS,
+  type ProvisionId,
+  TREATIES,
+} from './instruments.ts';
+import { LETTER_SECTIONS, type LetterSection, type LetterText, letterTextFor } from './letter-text.ts';
 import { type ElementInfo, listElements, type PouchRequest } from './schemas.ts';
 
 /** An authority as shown in the letterhead and address block. */
@@ -28,45 +40,22 @@ export function escapeHtml(value: string): string {
     .replace(/'/g, '&#39;');
 }
 
-const STYLE = `
-:root { color-scheme: light; }
-body { font-family: Georgia, 'Times New Roman', serif; font-size: 11.5pt; line-height: 1.45; color: #111;
-  max-width: 46rem; margin: 2rem auto; padding: 0 1.5rem; }
-header.letterhead { border-bottom: 2px solid #222; padding-bottom: .6rem; margin-bottom: 1.2rem; }
-header.letterhead .from { font-weight: bold; font-size: 13pt; }
-.meta { display: flex; justify-content: space-between; gap: 2rem; margin: 1rem 0; }
-.to { margin: 1rem 0 1.4rem; }
-h1 { font-size: 14pt; margin: 1.2rem 0 .4rem; }
-h2 { font-size: 12pt; margin: 1.1rem 0 .3rem; border-bottom: 1px solid #bbb; }
-.cite { font-weight: normal; font-size: 9pt; color: #555; margin-left: .4rem; }
-p, dd { white-space: pre-wrap; overflow-wrap: anywhere; margin: .2rem 0; }
-dl { margin: .2rem 0 .2rem .4rem; } dt { font-style: italic; margin-top: .3rem; } dd { margin-left: 1.2rem; }
-ol { margin: .2rem 0; padding-left: 1.4rem; }
-.signature { margin-top: 2.5rem; }
-footer { margin-top: 2rem; font-size: 9pt; color: #555; border-top: 1px solid #bbb; padding-top: .4rem; }
-table.annexes { border-collapse: collapse; width: 100%; font-size: 10pt; }
-table.annexes td, table.annexes th { border-bottom: 1px solid #ccc; padding: .2rem .4rem; text-align: left; vertical-align: top; }
-table.annexes code { font-size: 8pt; overflow-wrap: anywhere; }
-@page { size: A4; margin: 20mm 18mm 22mm;
-  @bottom-right { content: "Page " counter(page) " of " counter(pages); font: 9pt Georgia, serif; color: #555; } }
-@media print {
-  body { margin: 0; max-width: none; padding: 0; font-size: 11pt; }
-  h2 { break-after: avoid; } section { break-inside: avoid-page; }
-  footer { position: fixed; bottom: 0; left: 0; right: 0; }
-}`;
-
-const HIDDEN = new Set(['kind', 'date', 'language', 'legalBasis', 'caseReference', 'checkedAgainst']);
-
-function humanize(key: string): string {
-  const words = key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
-  return words.charAt(0).toUpperCase() + words.slice(1);
+/**
+ * Text as a CSS string literal inside a `<style>` element: quotes, backslashes, line breaks and angle brackets
+ * become CSS escapes, so request text can neither end the string nor close the element.
+ */
+function cssString(value: string): string {
+  return `"${value.replace(/[\\"<>\n\r\f]/g, (c) => `\\${(c.codePointAt(0) ?? 32).toString(16)} `)}"`;
 }
 
-/** A code (`providing-records`) in words (`Providing records`): the requested State reads prose, not enums. */
+/** A code (`providing-records`) in words (`Providing records`): the generic fallback when no phrase exists. */
 export function spellOutCode(code: string): string {
   const words = code.replace(/[-_]+/g, ' ').trim();
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
+
+/** A lower-case, hyphenated token with a letter in it (`business-records-certificate`): a code, not prose. */
+const CODE_PATTERN = /^(?=[a-z0-9-]*[a-z])[a-z0-9]+(?:-[a-z0-9]+)+$/;
 
 /** Bytes in binary units for the annex list (`1.5 MiB`). */
 function formatSize(bytes: number): string {
@@ -80,75 +69,557 @@ function formatSize(bytes: number): string {
   return unit === 0 ? `${bytes} bytes` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
-function renderValue(value: unknown, path: string, byPath: ReadonlyMap<string, ElementInfo>): string {
-  if (value === undefined || value === null) return '';
-  if (Array.isArray(value)) {
-    return `<ol>${value.map((item) => `<li>${renderValue(item, `${path}[]`, byPath)}</li>`).join('')}</ol>`;
-  }
-  if (typeof value === 'object') {
-    const rows = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined && v !== null)
-      .map(([k, v]) => {
-        const childPath = path ? `${path}.${k}` : k;
-        const title = byPath.get(childPath)?.title ?? humanize(k);
-        return `<dt>${escapeHtml(title)}</dt><dd>${renderValue(v, childPath, byPath)}</dd>`;
-      });
-    return `<dl>${rows.join('')}</dl>`;
-  }
-  if (typeof value === 'boolean') return value ? 'Yes' : 'No';
-  // An enum's value is a code: spell it out.
-  const element = byPath.get(path);
-  if (typeof value === 'string' && element?.values?.includes(value)) return escapeHtml(spellOutCode(value));
-  return escapeHtml(String(value));
+const STYLE = `
+:root { color-scheme: light; }
+body { font-family: Georgia, 'Times New Roman', serif; font-size: 10.5pt; line-height: 1.38; color: #111;
+  max-width: 46rem; margin: 2rem auto; padding: 0 1.5rem; }
+header.letterhead { border-bottom: 2px solid #222; padding-bottom: .4rem; margin-bottom: .8rem;
+  display: flex; justify-content: space-between; gap: 1.5rem; }
+header.letterhead .from { font-weight: bold; font-size: 12pt; }
+header.letterhead .sender { font-size: 9.5pt; }
+header.letterhead .meta { text-align: right; font-size: 9.5pt; white-space: nowrap; }
+.to { margin: .6rem 0 .9rem; }
+.subject { font-weight: bold; margin: .6rem 0; }
+h2 { font-size: 11pt; margin: .8rem 0 .2rem; }
+.cite { font-weight: normal; font-style: italic; font-size: 8.5pt; color: #444; display: block; }
+p { overflow-wrap: anywhere; margin: .25rem 0; orphans: 3; widows: 3; }
+.run-in { font-style: italic; }
+ol, ul { margin: .2rem 0; padding-left: 1.4rem; } li { margin: .1rem 0; overflow-wrap: anywhere; }
+.signature { margin-top: 1.2rem; break-inside: avoid; }
+.signature .space { height: 2.2rem; }
+footer { margin-top: 1rem; font-size: 8.5pt; color: #555; border-top: 1px solid #bbb; padding-top: .3rem; }
+table.annexes { border-collapse: collapse; width: 100%; font-size: 9pt; }
+table.annexes td, table.annexes th { border-bottom: 1px solid #ccc; padding: .15rem .3rem; text-align: left;
+  vertical-align: top; }
+table.annexes tr { break-inside: avoid; }
+table.annexes code { font-size: 7.5pt; overflow-wrap: anywhere; }
+@media print {
+  body { margin: 0; max-width: none; padding: 0; }
+  h2 { break-after: avoid; }
+}`;
+
+/** The page box: A4, page numbers, and the letter's title and reference in the running footer. */
+function pageStyle(text: LetterText, running: string): string {
+  return `
+@page { size: A4; margin: 16mm 17mm 18mm;
+  @bottom-left { content: ${cssString(running)}; font: 8pt Georgia, serif; color: #555; }
+  @bottom-right { content: ${cssString(text.page('\u0001', '\u0002'))
+    .replace('\u0001', '" counter(page) "')
+    .replace('\u0002', '" counter(pages) "')}; font: 8pt Georgia, serif; color: #555; } }`;
 }
 
-function renderParty(party: LetterParty): string {
-  const lines = [party.name, party.address, party.country].filter((l): l is string => Boolean(l));
-  return lines.map(escapeHtml).join('<br>');
+/** Where each top-level element of any kind is told; one not listed here goes to `procedure`. */
+const SECTION_OF: Readonly<Record<string, LetterSection | 'letterhead'>> = {
+  kind: 'letterhead',
+  date: 'letterhead',
+  language: 'basis',
+  legalBasis: 'basis',
+  translations: 'basis',
+  underProtocol: 'basis',
+  caseReference: 'letterhead',
+  checkedAgainst: 'letterhead',
+  requestingAuthority: 'contacts',
+  providingAuthority: 'contacts',
+  requestedAuthority: 'letterhead',
+  receivingAuthority: 'letterhead',
+  subject: 'case',
+  conductingAuthority: 'case',
+  caseNumbers: 'case',
+  status: 'case',
+  investigatingAuthority: 'case',
+  prosecutionOrCourt: 'case',
+  order: 'case',
+  domesticAuthorisation: 'case',
+  confiscationOrder: 'case',
+  relatedRequests: 'case',
+  earlierMlaRequests: 'case',
+  earlierPreservationRequests: 'case',
+  preservationRequest: 'case',
+  preservation: 'case',
+  otherMeans: 'case',
+  composition: 'case',
+  duration: 'case',
+  location: 'case',
+  facts: 'facts',
+  emergency: 'facts',
+  information: 'facts',
+  personsConcerned: 'facts',
+  personToBeHeard: 'facts',
+  providerBelief: 'facts',
+  relevance: 'facts',
+  offences: 'offences',
+  domesticLegalGrounds: 'offences',
+  assistanceSought: 'assistance',
+  measures: 'assistance',
+  purpose: 'assistance',
+  dataSought: 'assistance',
+  targetCommunications: 'assistance',
+  period: 'assistance',
+  property: 'assistance',
+  custodian: 'assistance',
+  provider: 'assistance',
+  providers: 'assistance',
+  providersIdentified: 'assistance',
+  transmissionPath: 'assistance',
+  trafficDataDisclosed: 'assistance',
+  hearing: 'assistance',
+  reasonForVideo: 'assistance',
+  necessity: 'assistance',
+  intentToRequestMla: 'assistance',
+  procedure: 'procedure',
+  evidenceRules: 'procedure',
+  specialInstructions: 'procedure',
+  confidentiality: 'procedure',
+  conditions: 'procedure',
+  additional: 'procedure',
+  urgency: 'urgency',
+  confirmationContact: 'contacts',
+  contact: 'contacts',
+};
+
+/** The order paragraphs take inside a section: the order of SECTION_OF's keys. */
+const ORDER = Object.keys(SECTION_OF);
+const orderOf = (key: string): number => (ORDER.includes(key) ? ORDER.indexOf(key) : ORDER.length);
+
+/** Instruments a letter under a basis may cite: a provision of another treaty is not the law of this request. */
+const CITABLE: Readonly<Record<string, readonly InstrumentId[]>> = {
+  untoc: ['untoc'],
+  uncac: ['uncac'],
+  budapest: ['budapest', 't-cy-2018-10'],
+  'budapest-p2': ['budapest-p2', 'budapest'],
+};
+
+/** Regions the ISO reserves for private use (the demo's XA, XB…): no display name, the code stays. */
+const PRIVATE_REGION = /^(AA|Q[M-Z]|X[A-Z]|ZZ)$/;
+
+type Row = Record<string, unknown>;
+
+/** Members whose value names the thing itself, so it needs no title before it. */
+const BARE_KEYS = new Set(['name', 'authority', 'description']);
+
+const isRow = (value: unknown): value is Row =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const str = (value: unknown): string | undefined =>
+  typeof value === 'string' && value.trim() !== '' ? value : undefined;
+
+/** Everything one letter needs while rendering: its words, its language and the template's elements. */
+class Letter {
+  readonly byPath: ReadonlyMap<string, ElementInfo>;
+  constructor(
+    readonly text: LetterText,
+    readonly lang: string,
+    readonly request: PouchRequest,
+  ) {
+    this.byPath = new Map(listElements(request.kind).map((e) => [e.path, e]));
+  }
+
+  get prose() {
+    return this.text.prose;
+  }
+
+  /** A code in words: the letter's phrase, else the code spelled out. */
+  words(code: string): string {
+    return this.text.codes[code] ?? spellOutCode(code).toLowerCase();
+  }
+
+  /** `2025-03-04` as `4 March 2025`; a date and time with its time of day; anything else unchanged. */
+  date(value: string): string {
+    const m = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}:\d{2})(:\d{2})?(?:\.\d+)?(Z|[+-]\d{2}:\d{2})?)?$/.exec(
+      value,
+    );
+    const month = m ? this.text.months[Number(m[2]) - 1] : undefined;
+    if (!m || !month) return value;
+    const day = `${Number(m[3])} ${month} ${m[1]}`;
+    if (!m[4]) return day;
+    const zone = m[6] === 'Z' ? ' UTC' : m[6] ? ` UTC${m[6]}` : '';
+    return `${day}, ${m[4]}${m[5] ?? ''}${zone}`;
+  }
+
+  country(code: string): string {
+    if (!/^[A-Z]{2}$/.test(code) || PRIVATE_REGION.test(code)) return code;
+    try {
+      return new Intl.DisplayNames([this.lang], { type: 'region' }).of(code) ?? code;
+    } catch {
+      return code;
+    }
+  }
+
+  language(tag: string): string {
+    try {
+      return new Intl.DisplayNames([this.lang], { type: 'language' }).of(tag) ?? tag;
+    } catch {
+      return tag;
+    }
+  }
+
+  /** A value inline, escaped: codes in words, dates written out, objects as `title value; …`. */
+  inline(value: unknown, path: string): string {
+    if (value === undefined || value === null) return '';
+    if (typeof value === 'boolean') return value ? this.text.yes : this.text.no;
+    if (typeof value === 'number') return String(value);
+    if (typeof value === 'string') {
+      const element = this.byPath.get(path);
+      const isCode =
+        element?.values?.includes(value) ||
+        element?.itemType === 'enum' ||
+        (path.startsWith('additional.') && CODE_PATTERN.test(value));
+      if (isCode) return escapeHtml(this.words(value));
+      if (/^(nationality|country)$/.test(path.split('.').at(-1) ?? ''))
+        return escapeHtml(this.country(value));
+      if (/language$/i.test(path)) return escapeHtml(this.language(value));
+      return escapeHtml(this.date(value));
+    }
+    if (Array.isArray(value)) {
+      const items = value.map((item) => this.inline(item, `${path}[]`)).filter(Boolean);
+      return items.every((i) => !i.includes(';')) ? this.list(items) : items.join('; ');
+    }
+    if (isRow(value)) {
+      // A name (or authority, or description) leads bare; the other members follow with their titles.
+      return Object.entries(value)
+        .filter(([, v]) => v !== undefined && v !== null && v !== '')
+        .map(([k, v]) =>
+          BARE_KEYS.has(k)
+            ? this.inline(v, `${path}.${k}`)
+            : `${escapeHtml(this.title(`${path}.${k}`, k).toLowerCase())} ${this.inline(v, `${path}.${k}`)}`,
+        )
+        .join('; ');
+    }
+    return escapeHtml(String(value));
+  }
+
+  /** `a, b and c` (already escaped items). */
+  list(items: readonly string[]): string {
+    if (items.length <= 1) return items[0] ?? '';
+    return `${items.slice(0, -1).join(', ')} ${this.text.prose.and} ${items.at(-1)}`;
+  }
+
+  title(path: string, key: string): string {
+    const found = this.byPath.get(path)?.title;
+    if (found) return found;
+    const words = key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+    return words.charAt(0).toUpperCase() + words.slice(1);
+  }
+
+  /** A paragraph that opens with its title in italics, then the value inline or as a numbered list. */
+  runIn(title: string, value: unknown, path: string): string {
+    const head = `<span class="run-in">${escapeHtml(title)}.</span>`;
+    if (Array.isArray(value) && value.some(isRow)) {
+      return `<p>${head}</p><ol>${value.map((item) => `<li>${this.inline(item, `${path}[]`)}</li>`).join('')}</ol>`;
+    }
+    return `<p>${head} ${upperFirst(this.inline(value, path))}</p>`;
+  }
+}
+
+type Prose = (letter: Letter, value: unknown, path: string) => string;
+
+const sentence = (parts: readonly (string | undefined | false)[]): string =>
+  parts.filter((p): p is string => Boolean(p)).join(' ');
+
+/** Prose for the blocks every kind shares; any other element is a run-in paragraph. */
+const PROSE: Readonly<Record<string, Prose>> = {
+  subject: (l, v) => {
+    const s = isRow(v) ? v : {};
+    return `<p>${l.prose.concerns(escapeHtml(l.words(String(s.nature ?? ''))), escapeHtml(String(s.description ?? '')))}</p>`;
+  },
+  conductingAuthority: (l, v) => {
+    const c = isRow(v) ? v : {};
+    return `<p>${l.prose.conductedBy(
+      l.inline(c.name, 'conductingAuthority.name'),
+      str(c.functions) ? l.inline(c.functions, 'conductingAuthority.functions') : undefined,
+    )}</p>`;
+  },
+  status: (l, v) => `<p>${l.prose.status(escapeHtml(l.words(String(v))))}</p>`,
+  relatedRequests: (l, v) => related(l, v),
+  earlierMlaRequests: (l, v) => related(l, v),
+  earlierPreservationRequests: (l, v) => related(l, v),
+  facts: (l, v, path) => `<p>${l.inline(v, path)}</p>`,
+  emergency: (l, v) => {
+    const e = isRow(v) ? v : {};
+    return `<p><span class="run-in">${escapeHtml(l.prose.emergency)}.</span> ${l.inline(e.facts, 'emergency.facts')} ${l.inline(e.relation, 'emergency.relation')}</p>`;
+  },
+  personsConcerned: (l, v) => {
+    const persons = Array.isArray(v) ? v.filter(isRow) : [];
+    const items = persons.map((p) => {
+      const details = [
+        str(p.role) && escapeHtml(l.words(String(p.role))),
+        Array.isArray(p.aliases) &&
+          p.aliases.length > 0 &&
+          l.prose.aliases(l.inline(p.aliases, 'personsConcerned[].aliases')),
+        str(p.dateOfBirth) && l.prose.born(escapeHtml(l.date(String(p.dateOfBirth)))),
+        str(p.nationality) && l.prose.nationality(escapeHtml(l.country(String(p.nationality)))),
+        str(p.location) && l.prose.location(escapeHtml(String(p.location))),
+      ].filter(Boolean);
+      return `<li>${escapeHtml(String(p.name ?? ''))}${details.length ? `, ${details.join(', ')}` : ''}.</li>`;
+    });
+    return `<p>${l.prose.personsIntro}</p><ul>${items.join('')}</ul>`;
+  },
+  offences: (l, v) => {
+    const offences = Array.isArray(v) ? v.filter(isRow) : [];
+    const items = offences.map((o) => {
+      const provisions = Array.isArray(o.legalProvisions)
+        ? l.list(o.legalProvisions.map((x) => escapeHtml(String(x))))
+        : '';
+      return `<p><strong>${escapeHtml(String(o.name ?? ''))}</strong>, ${sentence([
+        provisions && l.prose.definedBy(provisions),
+        str(o.penalty) && l.prose.punishableBy(escapeHtml(lowerFirst(String(o.penalty)))),
+      ])}.</p>`;
+    });
+    return `<p>${l.prose.offencesIntro(offences.length)}</p>${items.join('')}`;
+  },
+  assistanceSought: (l, v) => {
+    const a = isRow(v) ? v : {};
+    const measures = Array.isArray(a.measures) ? a.measures.filter(isRow) : [];
+    return `<p>${l.prose.measuresIntro(measures.length)}</p><ol>${measures
+      .map(
+        (m) =>
+          `<li><span class="run-in">${escapeHtml(upperFirst(l.words(String(m.type ?? ''))))}:</span> ${l.inline(m.description, 'assistanceSought.measures[].description')}</li>`,
+      )
+      .join('')}</ol>`;
+  },
+  measures: (l, v, path) => `<p>${l.prose.measuresList(l.inline(v, path))}</p>`,
+  dataSought: (l, v) => {
+    const items = Array.isArray(v) ? v.filter(isRow) : [];
+    return `<p>${l.prose.dataIntro}</p><ol>${items
+      .map((d) => {
+        const ids = Array.isArray(d.identifiers) ? d.identifiers.filter(isRow) : [];
+        const idText = l.list(
+          ids.map(
+            (i) =>
+              `${escapeHtml(l.words(String(i.type ?? '')))} ${escapeHtml(String(i.value ?? ''))}${
+                str(i.observedAt) ? ` ${l.prose.observed(escapeHtml(l.date(String(i.observedAt))))}` : ''
+              }`,
+          ),
+        );
+        const range = isRow(d.timeRange) ? d.timeRange : undefined;
+        return `<li><span class="run-in">${escapeHtml(upperFirst(l.words(String(d.category ?? ''))))}:</span> ${sentence(
+          [
+            escapeHtml(String(d.description ?? '')),
+            idText && l.prose.identifiers(idText),
+            range &&
+              l.prose.period(
+                escapeHtml(l.date(String(range.from))),
+                escapeHtml(l.date(String(range.to))),
+                escapeHtml(String(range.timeZone ?? '')),
+              ),
+            str(d.relationToOffence) && l.prose.relation(escapeHtml(String(d.relationToOffence))),
+          ],
+        )}</li>`;
+      })
+      .join('')}</ol>`;
+  },
+  intentToRequestMla: (l, v) => (v === true ? `<p>${l.prose.intentToRequestMla}</p>` : ''),
+  confidentiality: (l, v) => {
+    const c = isRow(v) ? v : {};
+    return c.required === true
+      ? `<p>${l.prose.confidential(str(c.reasons) ? l.inline(c.reasons, 'confidentiality.reasons') : undefined)}</p>`
+      : `<p>${l.prose.notConfidential}</p>`;
+  },
+  additional: (l, v) => {
+    const a = isRow(v) ? v : {};
+    const rows = Object.entries(a)
+      .filter(([, value]) => value !== undefined && value !== null && value !== '')
+      .map(([k, value]) => l.runIn(l.title(`additional.${k}`, k), value, `additional.${k}`));
+    return rows.length ? `<p>${l.prose.additionalIntro}</p>${rows.join('')}` : '';
+  },
+  urgency: (l, v) => {
+    const u = isRow(v) ? v : {};
+    const level = String(u.level ?? 'normal');
+    const reasons = str(u.reasons) ? l.inline(u.reasons, 'urgency.reasons') : undefined;
+    return `<p>${sentence([
+      level === 'normal' ? l.prose.notUrgent : l.prose.urgent(escapeHtml(l.words(level)), reasons),
+      str(u.deadline) && l.prose.deadline(escapeHtml(l.date(String(u.deadline)))),
+    ])}</p>`;
+  },
+};
+
+function related(l: Letter, value: unknown): string {
+  const items = Array.isArray(value) ? value.filter(isRow) : [];
+  return items
+    .map(
+      (r) =>
+        `<p>${l.prose.follows(
+          escapeHtml(l.words(String(r.relation ?? 'linked'))),
+          escapeHtml(String(r.reference ?? '')),
+          str(r.date) ? escapeHtml(l.date(String(r.date))) : undefined,
+          str(r.means) ? escapeHtml(String(r.means)) : undefined,
+          str(r.contact) ? escapeHtml(String(r.contact)) : undefined,
+        )}</p>`,
+    )
+    .join('');
+}
+
+function lowerFirst(s: string): string {
+  return s.charAt(0).toLowerCase() + s.slice(1);
+}
+function upperFirst(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/** A contact as one sentence: name, function, phone, e-mail, office hours with their time zone, how to reply. */
+function contactSentence(l: Letter, lead: string, contact: Row): string {
+  const zone = str(contact.timeZone) ? escapeHtml(String(contact.timeZone)) : undefined;
+  const parts = [
+    `${escapeHtml(String(contact.name ?? ''))}${str(contact.role) ? `, ${escapeHtml(String(contact.role))}` : ''}`,
+    str(contact.phone) && l.prose.telephone(escapeHtml(String(contact.phone))),
+    str(contact.email) && l.prose.email(escapeHtml(String(contact.email))),
+    str(contact.officeHours) && l.prose.officeHours(escapeHtml(String(contact.officeHours)), zone),
+  ].filter(Boolean);
+  return `<p>${sentence([
+    `${lead} ${parts.join(', ')}.`,
+    !str(contact.officeHours) && zone && l.prose.timesIn(zone),
+    str(contact.preferredReply) && l.prose.replyBy(escapeHtml(l.words(String(contact.preferredReply)))),
+  ])}</p>`;
+}
+
+function renderContacts(l: Letter, record: Row): string {
+  const out: string[] = [];
+  const own = isRow(record.requestingAuthority)
+    ? record.requestingAuthority
+    : isRow(record.providingAuthority)
+      ? record.providingAuthority
+      : undefined;
+  if (own && str(own.personInCharge)) {
+    out.push(`<p>${l.prose.personInCharge(escapeHtml(String(own.personInCharge)))}</p>`);
+  }
+  if (own && isRow(own.contact)) out.push(contactSentence(l, l.prose.ourContact, own.contact));
+  if (isRow(record.contact)) out.push(contactSentence(l, l.prose.orderContact, record.contact));
+  if (isRow(record.confirmationContact)) {
+    out.push(contactSentence(l, l.prose.confirmationContact, record.confirmationContact));
+  }
+  return out.join('');
+}
+
+/** The provisions a section cites: its elements' own, of the instruments the basis makes law, verified only. */
+function sectionCitation(basis: string, elements: readonly ElementInfo[]): string {
+  const citable = CITABLE[basis] ?? [];
+  const ids: ProvisionId[] = [];
+  for (const e of elements) {
+    for (const id of e.cite) {
+      if (!ids.includes(id) && citable.includes(PROVISIONS[id].instrument)) ids.push(id);
+    }
+  }
+  const catalogue = Object.keys(PROVISIONS);
+  return formatLetterCitation(ids.sort((x, y) => catalogue.indexOf(x) - catalogue.indexOf(y)));
 }
 
 /**
- * Render a validated request as a self-contained, printable HTML letter (print stylesheet, no scripts, no
- * external resources, a restrictive Content-Security-Policy). Every value from the request is escaped.
- * @example const html = renderRequestHtml(result.request, { sender, recipient });
+ * Render a validated request as a self-contained, printable HTML letter (print stylesheet with A4 page numbers,
+ * no scripts, no external resources, a restrictive Content-Security-Policy). Every value from the request is
+ * escaped, every template code is written in words, and only verified provisions are cited.
+ * @example const html = renderRequestHtml(result.request, { sender, recipient }, annexes);
  */
 export function renderRequestHtml(
   request: PouchRequest,
   parties: { readonly sender: LetterParty; readonly recipient: LetterParty },
   annexes: readonly LetterAnnex[] = [],
 ): string {
+  const { text } = letterTextFor(request.language);
+  const l = new Letter(text, request.language, request);
   const kind = KINDS[request.kind];
-  const elements = listElements(request.kind);
-  const byPath = new Map(elements.map((e) => [e.path, e]));
-  const record: Record<string, unknown> = { ...request };
-  const sections = elements
-    .filter((e) => !e.path.includes('.') && !HIDDEN.has(e.path) && record[e.path] !== undefined)
-    .map(
-      (e) =>
-        `<section><h2>${escapeHtml(e.title)}${citeOf(e)}</h2>${
-          typeof record[e.path] === 'object' ? '' : '<p>'
-        }${renderValue(record[e.path], e.path, byPath)}${typeof record[e.path] === 'object' ? '' : '</p>'}</section>`,
-    )
-    .join('\n');
-  const contact = (record.requestingAuthority ?? record.providingAuthority) as
-    | { contact?: { name?: string; role?: string; email?: string; phone?: string } }
-    | undefined;
-  const signer = contact?.contact;
-  const checked = request.checkedAgainst
-    ? ` Checked against requirement profile ${escapeHtml(request.checkedAgainst.authorityId)} v${escapeHtml(
-        String(request.checkedAgainst.profileVersion),
-      )}.`
-    : '';
-  const title = escapeHtml(kind.title);
+  const record: Row = { ...request };
+  const basis = normalizeTreatyId(request.legalBasis);
+  const own = isRow(record.requestingAuthority)
+    ? record.requestingAuthority
+    : isRow(record.providingAuthority)
+      ? record.providingAuthority
+      : {};
+  const ownContact = isRow(own.contact) ? own.contact : {};
+
+  const bySection = new Map<LetterSection, { html: [number, string][]; elements: ElementInfo[] }>(
+    LETTER_SECTIONS.map((s) => [s, { html: [], elements: [] }]),
+  );
+  const add = (section: LetterSection, key: string, html: string) =>
+    bySection.get(section)?.html.push([orderOf(key), html]);
+  add(
+    'basis',
+    'legalBasis',
+    `<p>${sentence([
+      escapeHtml(legalBasisSentence(request, text)),
+      escapeHtml(text.language(l.language(request.language))),
+      request.translations?.length
+        ? escapeHtml(
+            text.translations(
+              request.translations.map((t) => `${l.language(t.language)} (${t.file})`).join(', '),
+            ),
+          )
+        : undefined,
+    ])}</p>`,
+  );
+  const caseNumbers = request.caseReference.caseNumbers ?? [];
+  if (caseNumbers.length > 0) {
+    add(
+      'case',
+      'caseNumbers',
+      `<p>${l.prose.registeredUnder(
+        l.list(caseNumbers.map((c) => `${escapeHtml(c.number)} (${escapeHtml(c.authority)})`)),
+        caseNumbers.length,
+      )}</p>`,
+    );
+  }
+  for (const element of listElements(request.kind)) {
+    if (element.path.includes('.') || record[element.path] === undefined) continue;
+    const section = SECTION_OF[element.path] ?? 'procedure';
+    if (section === 'letterhead') continue;
+    const slot = bySection.get(section);
+    if (!slot) continue;
+    slot.elements.push(element);
+    if (section === 'contacts' || section === 'basis') continue;
+    const value = record[element.path];
+    const prose = PROSE[element.path];
+    add(
+      section,
+      element.path,
+      prose ? prose(l, value, element.path) : l.runIn(element.title, value, element.path),
+    );
+    // The particular procedure belongs with the other requirements on how to execute the request.
+    if (element.path === 'assistanceSought' && isRow(value) && str(value.procedure)) {
+      add(
+        'procedure',
+        'procedure',
+        `<p>${l.prose.procedure(l.inline(value.procedure, 'assistanceSought.procedure'))}</p>`,
+      );
+    }
+  }
+  add('contacts', 'contact', renderContacts(l, record));
+
+  let number = 0;
+  const sections = LETTER_SECTIONS.map((id) => {
+    const slot = bySection.get(id);
+    const body = [...(slot?.html ?? [])]
+      .sort((a, b) => a[0] - b[0])
+      .map(([, html]) => html)
+      .join('');
+    if (!body) return '';
+    number++;
+    const citation = sectionCitation(basis, slot?.elements ?? []);
+    return `<section class="${id}"><h2>${number}. ${escapeHtml(text.sections[id])}${
+      citation ? `<span class="cite">${escapeHtml(upperFirst(citation))}</span>` : ''
+    }</h2>${body}</section>`;
+  }).join('\n');
+
+  const title = kind.title;
+  const reference = request.caseReference.reference;
+  const subjectLine =
+    isRow(record.subject) && str(record.subject.description)
+      ? `${title}: ${String(record.subject.description)}`
+      : title;
   const annexList =
     annexes.length === 0
       ? ''
-      : `<section><h2>Annexes</h2><p>The following documents are annexed to this request, each sealed with it; their SHA-256 digests identify them.</p><table class="annexes"><tr><th>No.</th><th>Document</th><th>Size</th><th>SHA-256</th></tr>${annexes
+      : `<section class="annexes"><h2>${escapeHtml(text.annexes)}</h2><p>${escapeHtml(text.annexIntro)}</p><table class="annexes"><tr>${text.annexColumns
+          .map((c) => `<th>${escapeHtml(c)}</th>`)
+          .join('')}</tr>${annexes
           .map(
             (a, i) =>
               `<tr><td>${i + 1}</td><td>${escapeHtml(a.name)}</td><td>${escapeHtml(formatSize(a.size))}</td><td><code>${escapeHtml(a.sha256)}</code></td></tr>`,
           )
           .join('')}</table></section>`;
+  const signer = str(own.personInCharge) ?? str(ownContact.name);
+  const signerRole = str(own.personInCharge) ? undefined : str(ownContact.role);
+  const senderAddress = parties.sender.address ?? str(own.address);
+  const checked = request.checkedAgainst
+    ? ` ${text.checkedAgainst(parties.recipient.name, String(request.checkedAgainst.profileVersion))}`
+    : '';
   return `<!DOCTYPE html>
 <html lang="${escapeHtml(request.language)}">
 <head>
@@ -156,52 +627,55 @@ export function renderRequestHtml(
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
 <meta name="referrer" content="no-referrer">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title} — ${escapeHtml(request.caseReference.reference)}</title>
-<style>${STYLE}</style>
+<title>${escapeHtml(title)} — ${escapeHtml(reference)}</title>
+<style>${STYLE}${pageStyle(text, `${title} · ${reference}`)}</style>
 </head>
 <body>
-<header class="letterhead"><div class="from">${escapeHtml(parties.sender.name)}</div><div>${renderParty({
-    ...parties.sender,
-    name: '',
-  })}</div></header>
-<div class="meta"><div>Our reference: <strong>${escapeHtml(request.caseReference.reference)}</strong></div><div>Date: ${escapeHtml(
-    request.date,
-  )}</div></div>
-<div class="to">To:<br>${renderParty(parties.recipient)}</div>
-<h1>${title}</h1>
-<p>${escapeHtml(legalBasisSentence(request))}</p>
-${request.caseReference.caseNumbers ? `<section><h2>Case numbers</h2>${renderValue(request.caseReference.caseNumbers, 'caseReference.caseNumbers', byPath)}</section>` : ''}
+<header class="letterhead"><div><div class="from">${escapeHtml(parties.sender.name)}</div><div class="sender">${[
+    senderAddress,
+    [str(ownContact.phone) && `${text.prose.tel} ${ownContact.phone}`, str(ownContact.email)]
+      .filter(Boolean)
+      .join(' · '),
+  ]
+    .filter((x): x is string => Boolean(x))
+    .map(escapeHtml)
+    .join(
+      '<br>',
+    )}</div></div><div class="meta">${escapeHtml(text.ourReference)}: <strong>${escapeHtml(reference)}</strong><br>${escapeHtml(
+    text.date,
+  )}: ${escapeHtml(l.date(request.date))}</div></header>
+<div class="to">${[parties.recipient.name, parties.recipient.address ?? l.country(parties.recipient.country)]
+    .map(escapeHtml)
+    .join('<br>')}</div>
+<p class="subject">${escapeHtml(text.subject)}: ${escapeHtml(subjectLine)}</p>
+<p>${escapeHtml(text.salutation)}</p>
+<p>${escapeHtml(text.opening(lowerFirst(title), kind.outgoingInformation === true))}</p>
 ${sections}
 ${annexList}
-<div class="signature">${signer ? `${escapeHtml(signer.name ?? '')}${signer.role ? `<br>${escapeHtml(signer.role)}` : ''}<br>${escapeHtml(signer.email ?? '')}${signer.phone ? ` · ${escapeHtml(signer.phone)}` : ''}` : ''}<br>${escapeHtml(parties.sender.name)}</div>
-<footer>${title} · ${escapeHtml(request.caseReference.reference)} · sent through Pouch, sealed end to end.${checked}</footer>
+<div class="signature"><p>${escapeHtml(text.closing)}</p><div class="space"></div><p>${[
+    signer,
+    signerRole,
+    parties.sender.name,
+  ]
+    .filter((x): x is string => Boolean(x))
+    .map(escapeHtml)
+    .join('<br>')}</p></div>
+<footer>${escapeHtml(title)} · ${escapeHtml(reference)} · ${escapeHtml(text.footer)}${escapeHtml(checked)}</footer>
 </body>
 </html>
 `;
 }
 
-/** A section's citation in the letter: full treaty names, nothing unverified (empty when nothing remains). */
-function citeOf(element: ElementInfo): string {
-  const text = formatLetterCitation(element.cite);
-  return text ? `<span class="cite">${escapeHtml(text)}</span>` : '';
-}
-
 /** The opening sentence: the request is made under the treaty, named in full, and the articles of the kind. */
-function legalBasisSentence(request: PouchRequest): string {
+function legalBasisSentence(request: PouchRequest, text: LetterText): string {
   const basis = normalizeTreatyId(request.legalBasis);
-  if (basis === 'reciprocity') {
-    return 'This request is made on the basis of reciprocity, no treaty binding both States for this assistance.';
-  }
+  if (basis === 'reciprocity') return text.reciprocity;
   const bilateral = /^bilateral:([A-Z]{2})-([A-Z]{2})$/.exec(basis);
-  if (bilateral) {
-    return `This request is made under the bilateral treaty on mutual legal assistance in criminal matters between ${bilateral[1]} and ${bilateral[2]}.`;
-  }
+  if (bilateral) return text.bilateral(bilateral[1] ?? '', bilateral[2] ?? '');
   const treaty = TREATIES[basis as keyof typeof TREATIES];
   const articles = KINDS[request.kind].basis.filter((id) =>
     id.startsWith(`${basis === 'budapest-p2' ? 'cets224' : basis}-`),
   );
   const cited = formatLetterCitation(articles);
-  return cited
-    ? `This request is made under ${cited}.`
-    : `This request is made under the ${treaty?.title ?? basis}.`;
+  return cited ? text.madeUnder(cited) : text.madeUnderTreaty(treaty?.title ?? basis);
 }

@@ -1,0 +1,173 @@
+// Tests: the printable custody report (shared/custody/report-html.ts) from a real exchange's bundle — every event,
+// receipt, party and check printed, a tampered or foreign-key bundle refused — and `pouch audit report` as a
+// subprocess (writes the report for a verified bundle; names the broken element and writes nothing otherwise).
+import { generateKeyPairSync } from 'node:crypto';
+import { access, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PublicJwk } from '../../shared/crypto/compact-jws.ts';
+import { collectCustodyReport, renderCustodyReportHtml } from '../../shared/custody/report-html.ts';
+import { PouchError } from '../../shared/domain/errors.ts';
+import { decodeEventLine } from '../../shared/domain/ledger/event.ts';
+import { runPouch } from '../client/support/run-pouch.ts';
+import type { SeededAuthority } from '../support/identity.ts';
+import { seedTestAuthority } from '../support/identity.ts';
+import { startTestExchange } from '../support/local-exchange.ts';
+import { createCaller, runExchange, type TestExchange } from './custody-fixture.ts';
+
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
+
+describe('the printable custody report', () => {
+  let exchange: TestExchange;
+  let requester: SeededAuthority;
+  let southmark: TestExchange['demo'][number];
+  let exchangeId: string;
+  let text: string;
+  let key: PublicJwk;
+
+  beforeAll(async () => {
+    exchange = await startTestExchange({ seedDemo: true });
+    southmark = exchange.demo.find((d) => d.slug === 'southmark')!;
+    requester = await seedTestAuthority(exchange.runtime.directory, {
+      members: [{ role: 'admin' }, { role: 'officer' }, { role: 'auditor' }],
+    });
+    exchangeId = await runExchange(exchange, requester.member('officer'), southmark.authorityId, {
+      messages: 2,
+    });
+    const res = await createCaller(exchange)(
+      requester.member('auditor'),
+      'GET',
+      `/v1/exchanges/${exchangeId}/bundle`,
+    );
+    expect(res.status).toBe(200);
+    text = await res.text();
+    key = await exchange.runtime.signer.publicJwk();
+  });
+  afterAll(async () => {
+    await exchange?.stop();
+  });
+
+  const eventLines = () => text.split('\n').filter((l) => l.startsWith('{"body":'));
+  const tamper = (): { bundle: string; seq: number } => {
+    const lines = text.split('\n');
+    const index = lines.findIndex((l) => l.includes('"action":"document.uploaded"'));
+    const seq = decodeEventLine(lines[index]!).seq;
+    lines[index] = lines[index]!.replace('"outcome":"success"', '"outcome":"forced"');
+    return { bundle: lines.join('\n'), seq };
+  };
+
+  describe('the renderer', () => {
+    it('prints every event in order, every receipt, both parties, the checkpoint and every check', async () => {
+      const report = await collectCustodyReport(text, { trustedExchangeKeys: [key] });
+      expect(report.verification.ok).toBe(true);
+      const html = renderCustodyReportHtml(report, {
+        parties: {
+          [southmark.authorityId]: {
+            name: 'Southmark <Central Authority>',
+            authorityKeyFingerprint: 'F'.repeat(43),
+          },
+        },
+      });
+      const events = eventLines().map(decodeEventLine);
+      const seqs = [...html.matchAll(/<tr data-seq="(\d+)">/g)].map((m) => Number(m[1]));
+      expect(seqs).toEqual(events.map((e) => e.seq));
+      expect(seqs.length).toBeGreaterThanOrEqual(5);
+      for (const event of events) {
+        for (const d of event.documents ?? []) expect(html).toContain(d.plaintextSha256);
+      }
+      expect(html).toContain('sent a message');
+      expect(html).toContain('uploaded a sealed document');
+      expect(html).not.toMatch(/>[^<]*\bmessage\.sent\b/);
+      expect(report.receipts.length).toBeGreaterThan(0);
+      for (const receipt of report.receipts) expect(html).toContain(receipt.eventHash);
+      expect(html).toContain('Southmark &lt;Central Authority&gt;');
+      expect(html).toContain('F'.repeat(43));
+      expect(html).toContain(exchange.runtime.signer.kid);
+      if (!report.verification.ok) return;
+      expect(html).toContain(`Tree size ${report.verification.checkpoint!.size}`);
+      expect(html).toContain(report.verification.checkpoint!.rootHash);
+      expect(html.match(/: passed<\/strong>/g)).toHaveLength(7);
+      expect(html).toContain('data-verdict="verified"');
+      expect(html).toContain('counter(pages)');
+      expect(html).not.toMatch(/<script|src=|href=/i);
+    });
+
+    it('refuses to print a tampered bundle, naming the first broken element', async () => {
+      const { bundle, seq } = tamper();
+      const report = await collectCustodyReport(bundle, { trustedExchangeKeys: [key] });
+      expect(report.verification.ok).toBe(false);
+      let thrown: unknown;
+      try {
+        renderCustodyReportHtml(report);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(PouchError);
+      expect((thrown as PouchError).code).toBe('ERR_LEDGER_BROKEN');
+      expect((thrown as PouchError).details).toMatchObject({ pointer: `event seq ${seq}: hash` });
+    });
+
+    it('refuses a bundle signed with another key than the trusted one', async () => {
+      const other = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({
+        format: 'jwk',
+      }) as PublicJwk;
+      const report = await collectCustodyReport(text, { trustedExchangeKeys: [other] });
+      expect(() => renderCustodyReportHtml(report)).toThrow(PouchError);
+    });
+  });
+
+  describe('pouch audit report', () => {
+    const pouch = (...args: string[]) =>
+      runPouch(['--profile', 'auditor', ...args], { POUCH_HOME: southmark.home });
+    const fingerprint = () => exchange.runtime.signer.kid;
+
+    it('writes the report of a bundle verified against the pinned key', async () => {
+      const file = join(exchange.dataDir, 'report-bundle.jsonl');
+      await writeFile(file, text);
+      const out = join(exchange.dataDir, 'report.html');
+      const run = await pouch('audit', 'report', '--exchange-key', fingerprint(), file, '--out', out);
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain(`Wrote ${out}`);
+      const html = await readFile(out, 'utf8');
+      expect([...html.matchAll(/<tr data-seq="/g)]).toHaveLength(eventLines().length);
+      expect(html).toContain(fingerprint());
+    });
+
+    it('writes no report for a tampered bundle: names the broken element, exit 1', async () => {
+      const { bundle, seq } = tamper();
+      const file = join(exchange.dataDir, 'report-tampered.jsonl');
+      await writeFile(file, bundle);
+      const out = join(exchange.dataDir, 'tampered-report.html');
+      const run = await pouch('audit', 'report', '--exchange-key', fingerprint(), file, '--out', out);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toContain(`BROKEN: event seq ${seq}: hash`);
+      expect(await exists(out)).toBe(false);
+    });
+
+    it('writes no report without a pinned custody key (exit 3), nor for a bundle under another key (exit 1)', async () => {
+      const file = join(exchange.dataDir, 'report-unpinned.jsonl');
+      await writeFile(file, text);
+      const out = join(exchange.dataDir, 'unpinned-report.html');
+      const unpinned = await pouch('audit', 'report', file, '--out', out);
+      expect(unpinned.code).toBe(3);
+      expect(unpinned.stdout).toContain('NOT PINNED');
+      const foreign = await pouch('audit', 'report', '--exchange-key', 'A'.repeat(43), file, '--out', out);
+      expect(foreign.code).toBe(1);
+      expect(foreign.stdout).toContain('BROKEN: exchange key: untrusted');
+      expect(await exists(out)).toBe(false);
+    });
+
+    it('--live fetches the bundle, pins the published key and names the parties', async () => {
+      const run = await pouch('audit', 'report', '--live', exchangeId);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(/^<!DOCTYPE html>/);
+      const name = (await exchange.runtime.directory.getAuthority(southmark.authorityId))!.name;
+      expect(run.stdout).toContain(name.replace(/&/g, '&amp;'));
+    });
+  });
+});

@@ -166,6 +166,7 @@ export async function composeRuntime(
   const clockUseCases = composeClockUseCases(clockTracking, {
     recorder,
     exchanges: exchangeRepository,
+    directory,
     now: () => new Date(now()),
   });
   // What one caller may cost: counters for the rate limits, the quotas and the once-per-interval read records.

@@ -11,6 +11,8 @@ import { startLocalExchange } from '../server/local/local-exchange.ts';
 import type { Track } from '../shared/domain/clocks/track.ts';
 
 const DUE = 50;
+/** How long the second profile waits after the first (LevelDB compacts in the background). */
+const settleMs = Number(process.env.SETTLE_MS ?? 20_000);
 const sizes = process.argv
   .slice(2)
   .map(Number)
@@ -85,26 +87,60 @@ async function run(size: number) {
   );
   const seedMs = performance.now() - seedStart;
 
-  const listTimes: number[] = [];
-  let listed = 0;
-  for (let r = 0; r < 5; r++) {
+  const nowIso = new Date(now).toISOString();
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+  const round = (ms: number) => Math.round(ms * 10) / 10;
+  const timed = async <T>(fn: () => Promise<T>): Promise<[T, number]> => {
     const t0 = performance.now();
-    listed = (await exchange.runtime.clocks.store.listDue(new Date(now).toISOString(), 500)).length;
-    listTimes.push(performance.now() - t0);
-  }
-  const t1 = performance.now();
-  const swept = await exchange.runtime.clocks.sweep.sweep();
-  const sweepMs = performance.now() - t1;
-  listTimes.sort((a, b) => a - b);
+    const out = await fn();
+    return [out, performance.now() - t0];
+  };
+  const { store, tracker, sweep } = exchange.runtime.clocks;
+  // The profile, phase by phase, on the same 50 due exchanges: the index query, then the point reads the sweep
+  // makes per due exchange (its stored track, its chain head, its label), then the sweep itself, then all again
+  // once LevelDB has had time to compact what the seeding wrote.
+  const profile = async () => {
+    const query: number[] = [];
+    let ids: string[] = [];
+    for (let r = 0; r < 5; r++) {
+      const [found, ms] = await timed(() => store.listDue(nowIso, 500));
+      ids = found;
+      query.push(ms);
+    }
+    const [, trackMs] = await timed(async () => {
+      for (const id of ids) await store.getTrack(id);
+    });
+    const [, headMs] = await timed(async () => {
+      for (const id of ids) await exchange.runtime.ledger.head(id);
+    });
+    const [, labelMs] = await timed(async () => {
+      for (const id of ids) await exchange.runtime.exchangeRepository.getExchange(id);
+    });
+    const [, catchUpMs] = await timed(async () => {
+      for (const id of ids) await tracker.catchUp(id);
+    });
+    const [swept, sweepMs] = await timed(() => sweep.sweep());
+    return {
+      indexQueryReturned: ids.length,
+      indexQueryMedianMs: round(median(query)),
+      getTrackPerItemMs: round(trackMs / Math.max(1, ids.length)),
+      ledgerHeadPerItemMs: round(headMs / Math.max(1, ids.length)),
+      getLabelPerItemMs: round(labelMs / Math.max(1, ids.length)),
+      catchUpPerItemMs: round(catchUpMs / Math.max(1, ids.length)),
+      sweepMs: Math.round(sweepMs),
+      sweepDue: swept.due,
+    };
+  };
+  const fresh = await profile();
+  await new Promise((resolve) => setTimeout(resolve, settleMs));
+  const settled = await profile();
   console.log(
     JSON.stringify({
       exchanges: size,
       due: DUE,
       seedSeconds: Math.round(seedMs / 100) / 10,
-      indexQueryReturned: listed,
-      indexQueryMedianMs: Math.round(listTimes[2]! * 10) / 10,
-      sweepMs: Math.round(sweepMs),
-      sweepDue: swept.due,
+      afterSeeding: fresh,
+      [`after${settleMs / 1000}sIdle`]: settled,
     }),
   );
   await exchange.close();

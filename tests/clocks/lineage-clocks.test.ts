@@ -161,6 +161,24 @@ describe('a preservation, its MLA and the evidence: lineage and clocks', () => {
     const mlaLabel = await t.x.exchange.runtime.exchangeRepository.getExchange(mla);
     expect(JSON.stringify(contact.body)).not.toContain(mla);
     expect(JSON.stringify(contact.body)).not.toContain(mlaLabel?.requesterReference ?? mla);
+    // Nor does the label's bare `links`, read alone or in the inbox; A's officer still reads the link.
+    const contactLabel = await t.json<{ label: { links: string[] } }>(
+      t.b.member('contact-247'),
+      `/v1/exchanges/${emergency.id}`,
+    );
+    expect(contactLabel.status).toBe(200);
+    expect(contactLabel.body.label.links).toEqual([]);
+    const inbox = await t.json<{ items: { id: string; links: string[] }[] }>(
+      t.b.member('contact-247'),
+      '/v1/exchanges?box=inbox',
+    );
+    expect(inbox.body.items.find((i) => i.id === emergency.id)?.links).toEqual([]);
+    expect(JSON.stringify(inbox.body)).not.toContain(mla);
+    const ownLabel = await t.json<{ label: { links: string[] } }>(
+      t.a.member('officer'),
+      `/v1/exchanges/${emergency.id}`,
+    );
+    expect(ownLabel.body.label.links).toEqual([mla]);
     // A's officer sees both and gets the MLA named.
     const mine = await t.json<Lineage>(t.a.member('officer'), `/v1/exchanges/${emergency.id}/lineage`);
     expect(mine.body.links.map((l) => [l.direction, l.exchangeId, l.kind, l.counterpart.name])).toEqual([

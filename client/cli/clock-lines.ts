@@ -20,6 +20,15 @@ export function formatClock(clock: ClockView): string {
   return `${clock.name}  ${clock.state}${standing}  due ${clock.dueAt}  — ${clock.basis}`;
 }
 
+/**
+ * A clock in a list's cell: its name, `(indicative)` when its treaty citation is unverified, and how it stands
+ * when not merely running.
+ */
+export function formatClockTag(clock: ClockView): string {
+  const indicative = clock.source?.verified === false ? ' (indicative)' : '';
+  return `${clock.name}${indicative}${clock.due && clock.due !== 'running' ? ` ${clock.due}` : ''}`;
+}
+
 /** A lineage tree, one exchange per line, followers indented under what they follow; `self` is marked. */
 export function formatLineage(roots: readonly LineageNode[], self: string, names?: PartyNames): string[] {
   const lines: string[] = [];

@@ -4,7 +4,7 @@
 // article, `pouch check` marks the citation (verify), and the printed letter says nothing of them. Driven by a
 // fake clock on the real embedded servers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatClock } from '../../client/cli/clock-lines.ts';
+import { formatClock, formatClockTag } from '../../client/cli/clock-lines.ts';
 import { NORTHLAND, SAMPLE_REQUESTS, SOUTHMARK } from '../../server/local/demo-profiles.ts';
 import type { DueList, ExchangeClocks } from '../../shared/api/clocks.ts';
 import { clocksOf } from '../../shared/domain/clocks/clocks.ts';
@@ -111,6 +111,12 @@ describe('CETS 224 clocks, indicative because their citation is unverified', () 
     expect(line).toContain('production-subscriber');
     expect(line).toContain(UNVERIFIED_CITATION);
     expect(line).not.toMatch(/art\.\s*8/);
+    // The due list's cell marks it too.
+    expect(formatClockTag({ ...clock!, due: 'due-soon' })).toBe(
+      'production-subscriber (indicative) due-soon',
+    );
+    const { source: _verifiedOrNot, ...plain } = clock!;
+    expect(formatClockTag({ ...plain, name: 'deadline' })).toBe('deadline');
   });
 
   it('never in the printed letter; pouch check marks the note (verify)', () => {

@@ -28,6 +28,11 @@ export interface PouchSettings {
   readonly customDomain: { readonly domainName: string; readonly certificateArn: string } | undefined;
   /** Where the alarm topic sends e-mail, if anywhere (the subscription must be confirmed by its owner). */
   readonly alarmEmail: string | undefined;
+  /**
+   * The SES-verified sender of e-mail notifications (context `mailFrom`). Unset: the e-mail channel is off (the
+   * synth warns) and only webhooks deliver.
+   */
+  readonly mailFrom: string | undefined;
   /** WAF rate-based rules: requests per client IP per 5 minutes, overall and on the token endpoint. */
   readonly wafRateLimitPerIp: number;
   readonly wafTokenRateLimitPerIp: number;
@@ -125,6 +130,12 @@ export function readSettings(node: Node): PouchSettings {
   if (alarmEmail !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(alarmEmail)) {
     throw new SettingsError(`CDK context "alarmEmail" must be an e-mail address, got ${alarmEmail}`);
   }
+  const mailFrom = optionalString('mailFrom');
+  if (mailFrom !== undefined && !/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/.test(mailFrom)) {
+    throw new SettingsError(
+      `CDK context "mailFrom" must be the bare e-mail address of a sender verified in SES (no display name), got ${mailFrom}`,
+    );
+  }
   const portalDistDir = required('portalDistDir');
   if (typeof portalDistDir !== 'string' || portalDistDir.length === 0 || portalDistDir.startsWith('/')) {
     throw new SettingsError('CDK context "portalDistDir" must be a path relative to the repository root');
@@ -149,6 +160,7 @@ export function readSettings(node: Node): PouchSettings {
     customDomain:
       domainName !== undefined && certificateArn !== undefined ? { domainName, certificateArn } : undefined,
     alarmEmail,
+    mailFrom,
     // WAF's own bounds for a rate-based rule's limit (per 5-minute window).
     wafRateLimitPerIp: int('wafRateLimitPerIp', 10, 2_000_000_000),
     wafTokenRateLimitPerIp: int('wafTokenRateLimitPerIp', 10, 2_000_000_000),

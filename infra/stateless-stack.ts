@@ -329,7 +329,7 @@ export class StatelessStack extends Stack {
       dataKey: props.dataKey,
       signingKey: props.signingKey,
       tokenSigningKey: props.tokenSigningKey,
-      mailFrom: this.node.tryGetContext('mailFrom') as string | undefined,
+      mailFrom: settings.mailFrom,
       ...(props.apiCode ? { code: lambda.Code.fromInline('export const handler = async () => ({});') } : {}),
     });
 

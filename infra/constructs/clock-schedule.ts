@@ -4,6 +4,7 @@
 // anything is there. Its role gets only what the stack grants it.
 import { join } from 'node:path';
 import {
+  Annotations,
   Aws,
   aws_cloudwatch as cloudwatch,
   Duration,
@@ -149,6 +150,9 @@ export interface ClockWiring {
   readonly code?: lambda.Code;
 }
 
+/** The id of the synth warning when no e-mail sender is configured. */
+export const MAIL_FROM_UNSET_WARNING = 'pouch:mail-from-unset';
+
 /**
  * The clocks with their grants, in one call from the stateless stack: the main table (tracks, due views,
  * figures, outbox: read, write, query its index), the ledger (append the clock stages: PutItem, GetItem, Query —
@@ -173,6 +177,13 @@ export function addClockSchedule(scope: Construct, wiring: ClockWiring): ClockSc
     tokenPublicKeyStatement(wiring.tokenSigningKey),
   ];
   for (const statement of statements) clocks.role.addToPrincipalPolicy(statement);
+  if (!wiring.mailFrom) {
+    // Not an error: an exchange may run on webhooks alone. Said at synth so nobody expects e-mail that never comes.
+    Annotations.of(clocks).addWarningV2(
+      MAIL_FROM_UNSET_WARNING,
+      'E-mail notifications are off: set the CDK context "mailFrom" to a sender verified in SES (docs/operations.md). Webhooks still deliver.',
+    );
+  }
   if (wiring.mailFrom) {
     const identities = `arn:${Aws.PARTITION}:ses:${Aws.REGION}:${Aws.ACCOUNT_ID}:identity/*`;
     clocks.role.addToPrincipalPolicy(

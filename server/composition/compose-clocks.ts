@@ -9,6 +9,7 @@ import { createDynamoNotificationStore } from '../adapters/dynamo-notification-s
 import { createWebhookTransport } from '../adapters/webhook-transport.ts';
 import { registerClockRoutes } from '../http/clock-routes.ts';
 import { registerNotificationRoutes } from '../http/notification-routes.ts';
+import type { DirectoryRepository } from '../ports/directory-repository.ts';
 import type { ExchangeRepository } from '../ports/exchange-repository.ts';
 import type { LedgerStore } from '../ports/ledger-store.ts';
 import type { Mailer } from '../ports/notifications.ts';
@@ -56,7 +57,12 @@ export function composeClockTracker(
 /** Step 2: the sweep (over the shared recorder), the reads and their routes. */
 export function composeClockUseCases(
   step1: ReturnType<typeof composeClockTracker>,
-  deps: { recorder: LedgerRecorder; exchanges: ExchangeRepository; now: () => Date },
+  deps: {
+    recorder: LedgerRecorder;
+    exchanges: ExchangeRepository;
+    directory: Pick<DirectoryRepository, 'getAuthority'>;
+    now: () => Date;
+  },
 ) {
   const sweep = createClockSweep({
     clocks: step1.clocks,
@@ -70,6 +76,7 @@ export function composeClockUseCases(
     lineage: step1.clocks,
     figures: step1.figures,
     exchanges: deps.exchanges,
+    directory: deps.directory,
     access: createExchangeAccess(deps.exchanges),
     now: deps.now,
   });

@@ -45,6 +45,7 @@ import type { LedgerStore } from '../ports/ledger-store.ts';
 import type { Logger } from '../ports/logger.ts';
 import { type Metrics, noMetrics } from '../ports/metrics.ts';
 import type { Mailer } from '../ports/notifications.ts';
+import type { ClockReads } from '../use-cases/clocks/clock-reads.ts';
 import type { ClockSweep } from '../use-cases/clocks/clock-sweep.ts';
 import type { Notifications } from '../use-cases/clocks/notifications.ts';
 import type { Tracker } from '../use-cases/clocks/tracker.ts';
@@ -86,6 +87,8 @@ export interface Runtime {
     readonly tracker: Tracker;
     readonly store: ClockStore;
     readonly notifications: Notifications;
+    /** What callers read (lineage, clocks, due lists, figures), as the routes serve it (tests, benches). */
+    readonly reads: ClockReads;
     /** One scheduled run: the sweep, then notification delivery. */
     run(): Promise<{ due: number; recorded: number; attempted: number; delivered: number }>;
   };
@@ -166,6 +169,7 @@ export async function composeRuntime(
   const clockUseCases = composeClockUseCases(clockTracking, {
     recorder,
     exchanges: exchangeRepository,
+    directory,
     now: () => new Date(now()),
   });
   // What one caller may cost: counters for the rate limits, the quotas and the once-per-interval read records.
@@ -273,6 +277,7 @@ export async function composeRuntime(
       tracker: clockTracking.tracker,
       store: clockTracking.clocks,
       notifications: clockTracking.notifications,
+      reads: clockUseCases.reads,
       run: clockUseCases.run,
     },
   };

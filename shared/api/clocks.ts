@@ -12,8 +12,17 @@ export const ClockSchema = z
     name: z.enum(CLOCK_NAMES),
     dueAt: z.string(),
     state: z.enum(['running', 'met', 'stopped', 'continued', 'lapsed']),
-    /** Where the time limit comes from. */
+    /** Where the time limit comes from, as people read it ("indicative (citation unverified): …" when unverified). */
     basis: z.string(),
+    /** The treaty provision behind the limit, and whether its citation is verified; unverified ones are indicative. */
+    source: z
+      .object({
+        provision: z.string(),
+        instrument: z.string(),
+        article: z.string(),
+        verified: z.boolean(),
+      })
+      .optional(),
     /** For a running clock, how it stands now. */
     due: z.enum(['overdue', 'due-soon', 'running']).optional(),
   })
@@ -26,11 +35,15 @@ export const ExchangeClocksSchema = z
   .meta({ id: 'ExchangeClocks' });
 export type ExchangeClocks = z.output<typeof ExchangeClocksSchema>;
 
-/** One exchange of a lineage: what its label says about routing, never its references or contents. */
+/**
+ * One exchange of a lineage: what its label says (routing metadata and the requester's reference, which every
+ * caller allowed to see the node may read on its label), never contents.
+ */
 export const LineageNodeSchema = z
   .object({
     exchangeId: z.string(),
     kind: z.string(),
+    requesterReference: z.string(),
     urgency: UrgencySchema,
     status: z.enum(EXCHANGE_STATES),
     requesterId: z.string(),
@@ -45,6 +58,7 @@ export const LineageNodeSchema = z
 export interface LineageNode {
   exchangeId: string;
   kind: string;
+  requesterReference: string;
   urgency: z.output<typeof UrgencySchema>;
   status: (typeof EXCHANGE_STATES)[number];
   requesterId: string;
@@ -53,10 +67,32 @@ export interface LineageNode {
   followers: { kind: (typeof LINK_KINDS)[number]; node: LineageNode }[];
 }
 
+/**
+ * A link of the exchange asked about, to an exchange the caller may see, named as people know it: its kind, the
+ * references on its label and the counterpart's name. A link to an exchange the caller may not see is left out.
+ */
+export const LinkEntrySchema = z
+  .object({
+    exchangeId: z.string(),
+    /** `follows`: this exchange follows the linked one (the label's `links`); `followed-by`: the reverse. */
+    direction: z.enum(['follows', 'followed-by']),
+    linkKind: z.enum(LINK_KINDS),
+    kind: z.string(),
+    status: z.enum(EXCHANGE_STATES),
+    requesterReference: z.string(),
+    requestedReference: z.string().optional(),
+    /** The other party than the caller's authority (the requested one for an outside reader). */
+    counterpart: z.object({ authorityId: z.string(), name: z.string().optional() }),
+  })
+  .meta({ id: 'LinkEntry' });
+export type LinkEntry = z.output<typeof LinkEntrySchema>;
+
 export const LineageSchema = z
   .object({
     /** The exchange asked about. */
     exchangeId: z.string(),
+    /** Its own links, each with names (the label's `links` carries bare ids). */
+    links: z.array(LinkEntrySchema),
     /** The earliest exchanges the caller may see in this lineage, each with its followers. */
     roots: z.array(LineageNodeSchema),
   })

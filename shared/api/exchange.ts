@@ -3,6 +3,7 @@
 // them; the SDK and the transfer engine take their types from them; the storage port reuses the part types.
 import { z } from 'zod';
 import { LINK_KINDS } from '../domain/clocks/lineage.ts';
+import { PRODUCTION_DATA_CATEGORIES } from '../domain/clocks/track.ts';
 import { EXCHANGE_STATES, MESSAGE_KINDS } from '../domain/exchange/state-machine.ts';
 import {
   DeadlineSchema,
@@ -139,6 +140,10 @@ export const CreateExchangeSchema = z
       .max(20)
       .optional(),
     deadline: DeadlineSchema.optional(),
+    dataCategories: z.array(z.enum(PRODUCTION_DATA_CATEGORIES)).min(1).max(2).optional().meta({
+      description:
+        'A production order only: the categories of data it asks for, so the matching CETS 224 time limit runs (indicative: its citation is unverified). Routing metadata, never content.',
+    }),
   })
   .meta({ id: 'CreateExchange' });
 export type CreateExchangeRequest = z.input<typeof CreateExchangeSchema>;

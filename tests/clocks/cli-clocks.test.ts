@@ -68,12 +68,25 @@ describe('pouch show, inbox --due and stats', () => {
     const shown = await as(southmark)(['show', mla.exchangeId]);
     expect(shown.code).toBe(0);
     expect(shown.stdout).toContain('Lineage:');
-    expect(shown.stdout).toContain(`preservation-to-mla: ${mla.exchangeId}`);
+    // Names, not bare ids: the link reads by kind, reference and counterpart; the id comes last, for `pouch show`.
+    expect(shown.stdout).toContain(
+      `follows preservation NL-24/7-1 with Republic of Northland — Ministry of Justice, Central Authority (${northland.authorityId}) — preservation-to-mla`,
+    );
+    expect(shown.stdout).toContain(`preservation-to-mla: stored-data NL-MLA-1  Republic of Northland`);
+    expect(shown.stdout).toContain(`[${mla.exchangeId}]  ← this exchange`);
+    expect(shown.stdout).not.toContain('follows up');
     const preserved = await as(southmark, 'contact-247')(['show', preservation.exchangeId]);
     expect(preserved.stdout).toContain('preservation expires');
     expect(preserved.stdout).toMatch(/preservation {2}continued/);
     // The 24/7 contact cannot see the MLA, so the lineage shows none of it.
     expect(preserved.stdout).not.toContain(mla.exchangeId);
+
+    // A production order (CETS 224): its time limits are unverified, so pouch show reads them as indicative.
+    const order = json<{ exchangeId: string }>(await send('production-order', 'NL-PO-1'));
+    const orderShown = await as(southmark)(['show', order.exchangeId]);
+    expect(orderShown.stdout).toMatch(/production-subscriber {2}running.*indicative \(citation unverified\)/);
+    expect(orderShown.stdout).toMatch(/production-traffic {2}running.*indicative \(citation unverified\)/);
+    expect(orderShown.stdout).not.toMatch(/art\. 8/);
 
     const due = json<DueList>(await as(southmark)(['--json', 'inbox', '--due']));
     // Southmark promises to acknowledge urgent requests within 24 h (its demo profile): the MLA's clock runs.
@@ -87,12 +100,14 @@ describe('pouch show, inbox --due and stats', () => {
     expect(figures.authorityId).toBe(northland.authorityId);
     expect(figures.figures.map((f) => [f.kind, f.side, f.counterpart, f.requests]).sort()).toEqual([
       ['preservation', 'sent', southmark.authorityId, 1],
+      ['production-order', 'sent', southmark.authorityId, 1],
       ['stored-data', 'sent', southmark.authorityId, 1],
     ]);
     const stats = await as(northland)(['stats']);
     expect(stats.code).toBe(0);
     expect(stats.stdout).toMatch(/^PERIOD +COUNTERPART +SIDE +KIND +REQUESTS/m);
-  });
+    // About a dozen CLI subprocesses: slow on a loaded machine.
+  }, 240_000);
 
   it('refuses a bad link kind or period in one line, non-zero', async () => {
     const bad = await as(northland)([

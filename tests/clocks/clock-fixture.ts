@@ -32,7 +32,8 @@ export async function startClockParties() {
     profile: { version: 1, acknowledgeWithinHours: PROMISE },
   });
   const c = await seedTestAuthority(dir, { country: 'XC', members });
-  return { x, a, b, c, ...helpers(x) };
+  const { create, send, events, json } = helpers(x);
+  return { x, a, b, c, create, send, events, json };
 }
 
 export function helpers(x: ClockedExchange) {

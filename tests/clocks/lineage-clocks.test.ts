@@ -127,6 +127,65 @@ describe('a preservation, its MLA and the evidence: lineage and clocks', () => {
     expect(outsider.body.code).toBe('ERR_NOT_FOUND');
   });
 
+  it('names each link (kind, references, counterpart) and leaves out a linked exchange the caller cannot see', async () => {
+    const nameOf = async (id: string) => (await t.x.exchange.runtime.directory.getAuthority(id))?.name;
+    const officer = await t.json<Lineage>(t.b.member('officer'), `/v1/exchanges/${mla}/lineage`);
+    const pres = await t.x.exchange.runtime.exchangeRepository.getExchange(preservation);
+    expect(officer.body.links.find((l) => l.direction === 'follows')).toEqual({
+      exchangeId: preservation,
+      direction: 'follows',
+      linkKind: 'preservation-to-mla',
+      kind: 'preservation',
+      status: pres?.status,
+      requesterReference: pres?.requesterReference,
+      counterpart: { authorityId: t.a.authorityId, name: await nameOf(t.a.authorityId) },
+    });
+    expect(officer.body.links.filter((l) => l.direction === 'followed-by').map((l) => l.linkKind)).toEqual([
+      'evidence-in-answer',
+    ]);
+    expect(officer.body.roots[0]?.requesterReference).toBe(pres?.requesterReference);
+    // An emergency disclosure that follows up the MLA: B's 24/7 contact works the emergency, not the MLA, so
+    // its links name nothing, and the MLA's id, reference and kind appear nowhere in the answer.
+    const emergency = await t.create(
+      t.a.member('officer'),
+      t.b.authorityId,
+      'emergency-disclosure',
+      'emergency',
+      {
+        links: [{ exchangeId: mla, kind: 'follow-up' }],
+      },
+    );
+    const contact = await t.json<Lineage>(t.b.member('contact-247'), `/v1/exchanges/${emergency.id}/lineage`);
+    expect(contact.status).toBe(200);
+    expect(contact.body.links).toEqual([]);
+    const mlaLabel = await t.x.exchange.runtime.exchangeRepository.getExchange(mla);
+    expect(JSON.stringify(contact.body)).not.toContain(mla);
+    expect(JSON.stringify(contact.body)).not.toContain(mlaLabel?.requesterReference ?? mla);
+    // Nor does the label's bare `links`, read alone or in the inbox; A's officer still reads the link.
+    const contactLabel = await t.json<{ label: { links: string[] } }>(
+      t.b.member('contact-247'),
+      `/v1/exchanges/${emergency.id}`,
+    );
+    expect(contactLabel.status).toBe(200);
+    expect(contactLabel.body.label.links).toEqual([]);
+    const inbox = await t.json<{ items: { id: string; links: string[] }[] }>(
+      t.b.member('contact-247'),
+      '/v1/exchanges?box=inbox',
+    );
+    expect(inbox.body.items.find((i) => i.id === emergency.id)?.links).toEqual([]);
+    expect(JSON.stringify(inbox.body)).not.toContain(mla);
+    const ownLabel = await t.json<{ label: { links: string[] } }>(
+      t.a.member('officer'),
+      `/v1/exchanges/${emergency.id}`,
+    );
+    expect(ownLabel.body.label.links).toEqual([mla]);
+    // A's officer sees both and gets the MLA named.
+    const mine = await t.json<Lineage>(t.a.member('officer'), `/v1/exchanges/${emergency.id}/lineage`);
+    expect(mine.body.links.map((l) => [l.direction, l.exchangeId, l.kind, l.counterpart.name])).toEqual([
+      ['follows', mla, 'mla', await nameOf(t.b.authorityId)],
+    ]);
+  });
+
   it('refuses a link to an exchange the caller cannot see, or one between other authorities', async () => {
     await expect(
       t.create(t.c.member('officer'), t.b.authorityId, 'mla', 'normal', {

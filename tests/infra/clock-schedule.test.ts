@@ -93,3 +93,60 @@ describe('clocks on AWS', () => {
     ]);
   });
 });
+
+describe('the e-mail sender (CDK context mailFrom)', () => {
+  const clockFunction = (t: SynthesizedPouch['statelessTemplate']) =>
+    Object.values(resourcesOf(t, 'AWS::Lambda::Function')).find((r) =>
+      String(r.Properties.Description).includes('sweep the clocks'),
+    );
+  const clockActions = (t: SynthesizedPouch['statelessTemplate']) =>
+    Object.entries(resourcesOf(t, 'AWS::IAM::Policy'))
+      .filter(([id]) => id.startsWith('Clocks'))
+      .flatMap(([, p]) =>
+        (p.Properties.PolicyDocument as { Statement: { Action: string | string[] }[] }).Statement.flatMap(
+          (s) => (Array.isArray(s.Action) ? s.Action : [s.Action]),
+        ),
+      );
+  const warnings = (p: SynthesizedPouch) =>
+    p.app
+      .synth()
+      .getStackArtifact(p.stateless.artifactId)
+      .messages.filter((m) => m.level === 'warning')
+      .map((m) => String(m.entry.data));
+
+  it('unset: the synth warns that e-mail is off, and the clocks may not send mail', () => {
+    expect(warnings(pouch).some((w) => w.includes('"mailFrom"'))).toBe(true);
+    expect(clockActions(pouch.statelessTemplate)).not.toContain('ses:SendEmail');
+    const env = (clockFunction(pouch.statelessTemplate)?.Properties.Environment ?? {}) as {
+      Variables?: Record<string, unknown>;
+    };
+    expect(env.Variables?.POUCH_MAIL_FROM).toBeUndefined();
+  });
+
+  it('set: the clocks send as that one sender only, and the synth does not warn', () => {
+    const withMail = synthPouch({ context: { mailFrom: 'notify@pouch.example.gov' } });
+    const t = withMail.statelessTemplate;
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('sweep the clocks'),
+      Environment: { Variables: Match.objectLike({ POUCH_MAIL_FROM: 'notify@pouch.example.gov' }) },
+    });
+    t.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'SendNotificationMail',
+            Action: 'ses:SendEmail',
+            Condition: { StringEquals: { 'ses:FromAddress': 'notify@pouch.example.gov' } },
+          }),
+        ]),
+      },
+    });
+    expect(warnings(withMail).some((w) => w.includes('"mailFrom"'))).toBe(false);
+  });
+
+  it('refuses a sender that is not a bare e-mail address, naming the context key', () => {
+    for (const bad of ['Pouch <notify@pouch.example.gov>', 'notify', 42]) {
+      expect(() => synthPouch({ context: { mailFrom: bad } })).toThrow(/CDK context "mailFrom"/);
+    }
+  });
+});

@@ -20,8 +20,8 @@ describe('cdk-nag AwsSolutions and NIST 800-53 rev 5', () => {
   for (const [name, context] of [
     ['the default deployment', {}],
     [
-      'a deployment with a custom domain and an alarm e-mail',
-      { ...customDomain, alarmEmail: 'ops@example.gov' },
+      'a deployment with a custom domain, an alarm e-mail and an e-mail sender',
+      { ...customDomain, alarmEmail: 'ops@example.gov', mailFrom: 'notify@example.gov' },
     ],
   ] as const) {
     it(`reports nothing unacknowledged on ${name}, and synthesis passes both validation plugins`, () => {

@@ -1,5 +1,5 @@
 // Test support: the constant-cost scenario of issue 16, shared by tests/ledger/constant-cost.test.ts and
-// bench/ledger.bench.ts. A local exchange in-process (no checkpoint timer, so nothing runs between the calls
+// bench/ledger.bench.ts. A local exchange in-process (no checkpoint or clock timer, so nothing runs between the calls
 // counted), one exchange grown to thousands of events and one fresh, the same commit, post, read and download on
 // each, and every storage call counted by wrapping the runtime's DynamoDB and S3 clients' `send`.
 import { createHash, randomBytes } from 'node:crypto';
@@ -65,6 +65,7 @@ export async function startCostScenario(): Promise<CostScenario> {
     env: { POUCH_LOG_LEVEL: 'silent' },
     logger: silent,
     checkpointIntervalMs: 0,
+    clockIntervalMs: 0,
   });
   const members = [{ role: 'admin' as const }, { role: 'officer' as const }];
   const a: SeededAuthority = await seedTestAuthority(exchange.runtime.directory, { country: 'XA', members });

@@ -4,6 +4,7 @@ import { EXCHANGE_STATES, type ExchangeState } from '../../../shared/domain/exch
 import { listDue } from '../../sdk/clock-api.ts';
 import { fetchMe, listExchanges } from '../../sdk/exchange-api.ts';
 import { CliUsageError } from '../cli-errors.ts';
+import { formatClockTag } from '../clock-lines.ts';
 import { type CommandContext, defineCommand } from '../command.ts';
 import { loadPartyNames, localTime } from '../output-format.ts';
 
@@ -116,7 +117,7 @@ async function printDue(ctx: CommandContext, limitText: string | undefined): Pro
     item.due,
     item.counterpart,
     item.earliestDue.replace(/\.\d+Z$/, 'Z'),
-    item.clocks.map((c) => `${c.name}${c.due && c.due !== 'running' ? ` ${c.due}` : ''}`).join(', '),
+    item.clocks.map(formatClockTag).join(', '),
   ]);
   const human =
     rows.length === 0

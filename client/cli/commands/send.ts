@@ -11,6 +11,7 @@ import { DeadlineSchema, UrgencySchema } from '../../../shared/api/common.ts';
 import { parseRecipients } from '../../../shared/crypto/age-keys.ts';
 import type { ManifestLabel } from '../../../shared/custody/manifest.ts';
 import { isLinkKind, LINK_KINDS } from '../../../shared/domain/clocks/lineage.ts';
+import { dataCategoriesOfRequest } from '../../../shared/domain/clocks/track.ts';
 import { PouchError } from '../../../shared/domain/errors.ts';
 import {
   type Finding,
@@ -417,6 +418,8 @@ export const sendCommand = defineCommand({
       throw new CliUsageError('nothing to send: give FILES, or a --draft', 'send');
     }
 
+    // A production order's data categories choose its (indicative) CETS 224 clocks; routing metadata only.
+    const categories = kind === 'production-order' ? dataCategoriesOfRequest(draft) : undefined;
     const result = await deliverMessage({
       client,
       signer,
@@ -430,6 +433,7 @@ export const sendCommand = defineCommand({
           requesterReference: label.requesterReference,
           ...(label.deadline === undefined ? {} : { deadline: label.deadline }),
           ...(values.link?.length ? { links: values.link.map(parseLink) } : {}),
+          ...(categories === undefined ? {} : { dataCategories: categories }),
         },
       },
       recipients: collectRecipients(recipient, own),

@@ -4,7 +4,7 @@ import { decodeJwt } from 'jose';
 import { findSide, listNextMoves } from '../../exchange/exchange-moves.ts';
 import { getClocks, getLineage } from '../../sdk/clock-api.ts';
 import { fetchMe, getExchange } from '../../sdk/exchange-api.ts';
-import { formatClock, formatLineage } from '../clock-lines.ts';
+import { formatClock, formatLineage, formatLink } from '../clock-lines.ts';
 import { defineCommand } from '../command.ts';
 import { loadPartyNames, localTime } from '../output-format.ts';
 import { formatBytes } from '../progress.ts';
@@ -71,13 +71,14 @@ export const showCommand = defineCommand({
         label.requestedReference ? ` (ref ${label.requestedReference})` : ''
       }`,
       `  you are the ${side ?? 'reader'}; opened ${localTime(label.createdAt)} by ${names.member(label.createdBy)}; updated ${localTime(label.updatedAt)}`,
-      ...(label.links.length ? [`  follows up ${label.links.join(', ')}`] : []),
+      // Named from the lineage answer, which leaves out any linked exchange this caller may not see.
+      ...lineage.links.map((link) => `  ${formatLink(link, names)}`),
       ...(label.deadline ? [`  deadline ${localTime(label.deadline)}`] : []),
       ...(label.preservationExpiresAt
         ? [`  preservation expires ${localTime(label.preservationExpiresAt)}`]
         : []),
       ...(clocks.clocks.length ? ['', 'Clocks:', ...clocks.clocks.map((c) => `  ${formatClock(c)}`)] : []),
-      ...(linked ? ['', 'Lineage:', ...formatLineage(lineage.roots, label.id)] : []),
+      ...(linked ? ['', 'Lineage:', ...formatLineage(lineage.roots, label.id, names)] : []),
       '',
       `Messages (${listed.length}):`,
       ...listed.flatMap((m) => [
@@ -104,6 +105,7 @@ export const showCommand = defineCommand({
         messages: listed,
         nextMoves: next,
         clocks: clocks.clocks,
+        links: lineage.links,
         lineage: lineage.roots,
       },
       lines,

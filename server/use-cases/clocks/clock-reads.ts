@@ -1,7 +1,14 @@
 // Use cases, clocks: what callers read — an exchange's lineage tree and clocks, the caller's due list (emergencies
 // first, then by due time) and its authority's delay figures. Every exchange shown passes the policy: a lineage
 // never shows a linked exchange the caller cannot see, and a 24/7 contact's list holds only its matters.
-import type { DueList, ExchangeClocks, Figures, Lineage, LineageNode } from '../../../shared/api/clocks.ts';
+import type {
+  DueList,
+  ExchangeClocks,
+  Figures,
+  Lineage,
+  LineageNode,
+  LinkEntry,
+} from '../../../shared/api/clocks.ts';
 import { type Clock, clocksOf, type DueState, dueStateOf } from '../../../shared/domain/clocks/clocks.ts';
 import { figuresOf } from '../../../shared/domain/clocks/figures.ts';
 import type { Principal } from '../../../shared/domain/identity/types.ts';
@@ -13,6 +20,7 @@ import {
   canSeeLinkedExchange,
 } from '../../policy/policy.ts';
 import type { ClockStore, FigureStore, LineageStore } from '../../ports/clock-store.ts';
+import type { DirectoryRepository } from '../../ports/directory-repository.ts';
 import type { ExchangeLabel, ExchangeRepository } from '../../ports/exchange-repository.ts';
 import type { ExchangeAccess } from '../exchange/exchange-access.ts';
 
@@ -21,6 +29,8 @@ export interface ClockReadsDeps {
   readonly lineage: LineageStore;
   readonly figures: FigureStore;
   readonly exchanges: Pick<ExchangeRepository, 'getExchange'>;
+  /** Names the counterparts of linked exchanges. */
+  readonly directory: Pick<DirectoryRepository, 'getAuthority'>;
   readonly access: ExchangeAccess;
   readonly now: () => Date;
 }
@@ -39,6 +49,27 @@ export function createClockReads(deps: ClockReadsDeps) {
   async function visible(principal: Principal, exchangeId: string): Promise<ExchangeLabel | undefined> {
     const label = await deps.exchanges.getExchange(exchangeId);
     return label && canSeeLinkedExchange(principal, label) ? label : undefined;
+  }
+
+  /** A visible linked exchange as a link entry, named from the directory. */
+  async function entryOf(
+    principal: Principal,
+    label: ExchangeLabel,
+    direction: LinkEntry['direction'],
+    linkKind: LinkEntry['linkKind'],
+  ): Promise<LinkEntry> {
+    const counterpartId = principal.authorityId === label.requestedId ? label.requesterId : label.requestedId;
+    const name = (await deps.directory.getAuthority(counterpartId))?.name;
+    return {
+      exchangeId: label.id,
+      direction,
+      linkKind,
+      kind: label.kind,
+      status: label.status,
+      requesterReference: label.requesterReference,
+      ...(label.requestedReference ? { requestedReference: label.requestedReference } : {}),
+      counterpart: { authorityId: counterpartId, ...(name ? { name } : {}) },
+    };
   }
 
   return {
@@ -89,6 +120,7 @@ export function createClockReads(deps: ClockReadsDeps) {
         return {
           exchangeId: label.id,
           kind: label.kind,
+          requesterReference: label.requesterReference,
           urgency: label.urgency,
           status: label.status,
           requesterId: label.requesterId,
@@ -102,7 +134,19 @@ export function createClockReads(deps: ClockReadsDeps) {
         const label = labels.get(id);
         if (label && !seen.has(id)) trees.push(await build(label));
       }
-      return { exchangeId: start.id, roots: trees };
+      // The exchange's own links, named; only those the walks above found visible (labels holds no other).
+      const own = await linksOf(start.id);
+      const entries: LinkEntry[] = [];
+      for (const [direction, list] of [
+        ['follows', own.parents],
+        ['followed-by', own.children],
+      ] as const) {
+        for (const link of list) {
+          const label = labels.get(link.exchangeId) ?? (await visible(principal, link.exchangeId));
+          if (label) entries.push(await entryOf(principal, label, direction, link.kind));
+        }
+      }
+      return { exchangeId: start.id, links: entries, roots: trees };
     },
 
     /** The clocks of one exchange, as they stand now. */

@@ -1,6 +1,10 @@
 // Use cases, exchange: open an exchange between the caller's authority and a requested authority. The genesis
 // event (`exchange.created`, status `open`) goes in the ledger first, then the label is written once per party.
 import { checkLink, type ExchangeLink } from '../../../shared/domain/clocks/lineage.ts';
+import {
+  checkDataCategoriesFitKind,
+  type ProductionDataCategory,
+} from '../../../shared/domain/clocks/track.ts';
 import { PouchError } from '../../../shared/domain/errors.ts';
 import type { Principal } from '../../../shared/domain/identity/types.ts';
 import { derivedId, newId } from '../../../shared/domain/ids.ts';
@@ -19,6 +23,8 @@ export interface CreateExchangeInput {
   /** Earlier exchanges this one follows: a bare id is a follow-up. */
   readonly links?: readonly (string | ExchangeLink)[] | undefined;
   readonly deadline?: string | undefined;
+  /** A production order: the categories of data it asks for (which CETS 224 time limit runs). */
+  readonly dataCategories?: readonly ProductionDataCategory[] | undefined;
 }
 
 /** Build the create use case. */
@@ -44,6 +50,7 @@ export function createCreateExchange(ctx: ExchangeContext) {
         details: { field: 'json.kind' },
       });
     }
+    checkDataCategoriesFitKind(input.kind, input.dataCategories);
     if (input.requestedId === principal.authorityId) {
       throw new PouchError('ERR_VALIDATION', 'An authority cannot send a request to itself', {
         details: { field: 'json.requestedId' },
@@ -109,6 +116,7 @@ export function createCreateExchange(ctx: ExchangeContext) {
             requesterReference: draft.requesterReference,
             links: links.map((l) => ({ exchangeId: l.exchangeId, kind: l.kind })),
             ...(draft.deadline ? { deadline: draft.deadline } : {}),
+            ...(input.dataCategories ? { dataCategories: [...new Set(input.dataCategories)] } : {}),
             // The recipient's published promise in force now: the acknowledgement clock runs on it.
             ...(promised === undefined
               ? {}

@@ -4,7 +4,13 @@
 import type { Principal } from '../../../shared/domain/identity/types.ts';
 import { latestRequestedReference } from '../../../shared/domain/ledger/label-projection.ts';
 import { isReceiptAction } from '../../../shared/domain/ledger/receipt.ts';
-import { authorize, canListExchanges, canReadExchangeLabel, readsAsAuditor } from '../../policy/policy.ts';
+import {
+  authorize,
+  canListExchanges,
+  canReadExchangeLabel,
+  canSeeLinkedExchange,
+  readsAsAuditor,
+} from '../../policy/policy.ts';
 import type { ExchangeLabel, ListFilter, MessageRecord } from '../../ports/exchange-repository.ts';
 import type { StoredReceipt } from '../../ports/receipt-store.ts';
 import { actorOf, naturalEventIds } from '../ledger-recorder.ts';
@@ -15,6 +21,20 @@ import { completeMessages } from './message-records.ts';
 /** Build the read use cases. */
 export function createExchangeReads(ctx: ExchangeContext) {
   const { deps, recorder, access } = ctx;
+
+  /**
+   * The label as this caller may read it: its `links` keep only the earlier exchanges the caller may see (a 24/7
+   * contact reading an emergency that follows up an MLA must not learn the MLA's id).
+   */
+  async function withVisibleLinks(principal: Principal, label: ExchangeLabel): Promise<ExchangeLabel> {
+    if (label.links.length === 0) return label;
+    const links: string[] = [];
+    for (const id of label.links) {
+      const linked = await deps.exchanges.getExchange(id);
+      if (linked && canSeeLinkedExchange(principal, linked)) links.push(id);
+    }
+    return links.length === label.links.length ? label : { ...label, links };
+  }
 
   return {
     /** Exchanges of the caller's authority (labels only), for its working members and its auditors. */
@@ -28,7 +48,11 @@ export function createExchangeReads(ctx: ExchangeContext) {
       });
       const page = await deps.exchanges.listForAuthority(principal.authorityId, filter);
       // A 24/7 contact lists only the matters it works (preservation, emergencies).
-      return { ...page, items: page.items.filter((label) => canReadExchangeLabel(principal, label)) };
+      const items: ExchangeLabel[] = [];
+      for (const label of page.items) {
+        if (canReadExchangeLabel(principal, label)) items.push(await withVisibleLinks(principal, label));
+      }
+      return { ...page, items };
     },
 
     /**
@@ -47,7 +71,7 @@ export function createExchangeReads(ctx: ExchangeContext) {
       );
       if (readsAsAuditor(principal)) {
         await deps.reads.record(principal, label, 'auditor.viewed', 'exchange');
-        return { label, messages };
+        return { label: await withVisibleLinks(principal, label), messages };
       }
       const reader = sideOf(principal, label);
       const undelivered = messages.filter((m) => m.side !== reader && !m.deliveredAt);
@@ -93,7 +117,7 @@ export function createExchangeReads(ctx: ExchangeContext) {
       if (changed) label = (await deps.exchanges.getExchange(exchangeId)) ?? label;
       // Only a delivery changes the message records read above.
       return {
-        label,
+        label: await withVisibleLinks(principal, label),
         messages: undelivered.length > 0 ? await deps.exchanges.listMessages(exchangeId) : messages,
       };
     },

@@ -2,9 +2,26 @@
 // stages (a reminder before it is due, then what happens when it is due); the sweep acts on the stages whose time
 // has come and records each in the ledger, and the due lists sort by urgency and then by due time.
 import type { Urgency } from '../exchange/urgency.ts';
-import type { ClockAction, Track } from './track.ts';
+import {
+  citeForReaders,
+  type ProvisionId,
+  type ProvisionSource,
+  provisionSource,
+} from '../requests/instruments.ts';
+import {
+  type ClockAction,
+  PRODUCTION_DATA_CATEGORIES,
+  type ProductionDataCategory,
+  type Track,
+} from './track.ts';
 
-export const CLOCK_NAMES = ['acknowledge', 'deadline', 'preservation'] as const;
+export const CLOCK_NAMES = [
+  'acknowledge',
+  'deadline',
+  'preservation',
+  'production-subscriber',
+  'production-traffic',
+] as const;
 export type ClockName = (typeof CLOCK_NAMES)[number];
 
 /**
@@ -18,8 +35,13 @@ export interface Clock {
   readonly name: ClockName;
   readonly dueAt: string;
   readonly state: ClockState;
-  /** Where the time limit comes from, as users read it. */
+  /**
+   * Where the time limit comes from, as users read it. A limit whose citation is unverified (INSTRUMENTS.md
+   * marks it "verify") reads `indicative (citation unverified): …` and never quotes the article.
+   */
   readonly basis: string;
+  /** The provision a treaty time limit comes from, with whether its citation is verified (one rule: instruments.ts). */
+  readonly source?: ProvisionSource;
 }
 
 export type StageName = 'due-soon' | 'overdue' | 'escalated' | 'lapsed';
@@ -42,7 +64,21 @@ const REMINDER_LEAD_MS: Readonly<Record<ClockName, number | undefined>> = {
   preservation: 7 * DAY_MS,
   deadline: 2 * DAY_MS,
   acknowledge: undefined,
+  'production-subscriber': 3 * DAY_MS,
+  'production-traffic': 3 * DAY_MS,
 };
+
+/**
+ * CETS 224 art. 8 production orders: the days from receipt within which the data are due, per category.
+ * INSTRUMENTS.md marks these "verify": the clocks run as indicative, and their provision says so.
+ */
+const PRODUCTION_DAYS: Readonly<Record<ProductionDataCategory, number>> = { subscriber: 20, traffic: 45 };
+const PRODUCTION_PROVISION: ProvisionId = 'cets224-8-time-limits';
+const PRODUCTION_WORDS: Readonly<Record<ProductionDataCategory, string>> = {
+  subscriber: 'subscriber information',
+  traffic: 'traffic data',
+};
+const PRESERVATION_PROVISION: ProvisionId = 'budapest-29-7';
 
 /** Sort rank of an urgency: emergencies first in every list. */
 export const URGENCY_RANK: Readonly<Record<Urgency, number>> = { emergency: 0, urgent: 1, normal: 2 };
@@ -75,9 +111,23 @@ export function clocksOf(t: Track): Clock[] {
       name: 'preservation',
       dueAt: t.preservationExpiresAt,
       state: t.continuedBy ? 'continued' : t.lapsed ? 'lapsed' : ended ? 'stopped' : 'running',
-      basis:
-        'Budapest Convention art. 29(7): preserved for at least 60 days, and until the formal request is decided',
+      basis: `${citeForReaders(PRESERVATION_PROVISION)}: preserved for at least 60 days, and until the formal request is decided`,
+      source: provisionSource(PRESERVATION_PROVISION),
     });
+  }
+  if (t.kind === 'production-order') {
+    // Received when the request lands in the requested authority's box; answered by the first evidence.
+    const answeredAt = t.firstEvidenceAt ?? t.executedAt;
+    for (const category of t.dataCategories ?? PRODUCTION_DATA_CATEGORIES) {
+      const days = PRODUCTION_DAYS[category];
+      clocks.push({
+        name: `production-${category}`,
+        dueAt: plus(t.submittedAt, days * DAY_MS),
+        state: answeredAt ? 'met' : ended ? 'stopped' : 'running',
+        basis: `${citeForReaders(PRODUCTION_PROVISION)}: ${PRODUCTION_WORDS[category]} within ${days} days of receipt (CETS 224 production order)`,
+        source: provisionSource(PRODUCTION_PROVISION),
+      });
+    }
   }
   return clocks;
 }

@@ -11,6 +11,10 @@ import { type ExchangeLink, isLinkKind } from './lineage.ts';
 export const PRESERVATION_DAYS = 60;
 const DAY_MS = 86_400_000;
 
+/** The categories of data a production order (CETS 224 art. 8) asks for: each has its own time limit. */
+export const PRODUCTION_DATA_CATEGORIES = ['subscriber', 'traffic'] as const;
+export type ProductionDataCategory = (typeof PRODUCTION_DATA_CATEGORIES)[number];
+
 /** The ledger actions the clocks write (the sweep, through the one recorder). */
 export const CLOCK_ACTIONS = [
   'clock.reminded',
@@ -33,6 +37,11 @@ export interface Track {
   readonly deadline?: string;
   /** Hours to acknowledge that the recipient's published profile promised for this urgency at creation. */
   readonly acknowledgeWithinHours?: number;
+  /**
+   * A production order: the categories of data it asks for, as the requester declared them at creation
+   * (undefined: not declared, and every category's clock runs).
+   */
+  readonly dataCategories?: readonly ProductionDataCategory[];
   /** Earlier exchanges this one follows. */
   readonly links: readonly ExchangeLink[];
   /** Later exchanges that follow this one (`exchange.linked`). */
@@ -85,21 +94,45 @@ function linksOf(value: unknown): ExchangeLink[] {
   });
 }
 
+function categoriesOf(value: unknown): ProductionDataCategory[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const known = PRODUCTION_DATA_CATEGORIES.filter((c) => value.includes(c));
+  return known.length > 0 ? known : undefined;
+}
+
+/**
+ * The categories a production-order draft asks for (`dataSought[].category`), for the create request: which
+ * CETS 224 time limit runs. Undefined for other kinds or a draft that names none.
+ */
+export function dataCategoriesOfRequest(request: unknown): ProductionDataCategory[] | undefined {
+  if (typeof request !== 'object' || request === null) return undefined;
+  const r = request as Record<string, unknown>;
+  if (r.kind !== 'production-order' || !Array.isArray(r.dataSought)) return undefined;
+  return categoriesOf(
+    r.dataSought.map((d: unknown) =>
+      typeof d === 'object' && d !== null ? (d as Record<string, unknown>).category : undefined,
+    ),
+  );
+}
+
 /** The genesis: what the exchange is, and the promise it was created under. */
 function openTrack(event: LedgerEvent): Track {
   const d = event.details ?? {};
   const urgency = text(d.urgency);
   const hours = d.acknowledgeWithinHours;
   const deadline = text(d.deadline);
+  const kind = text(d.kind) ?? 'unknown';
+  const categories = kind === 'production-order' ? categoriesOf(d.dataCategories) : undefined;
   return {
     exchangeId: event.chain,
-    kind: text(d.kind) ?? 'unknown',
+    kind,
     urgency: urgency && (URGENCIES as readonly string[]).includes(urgency) ? (urgency as Urgency) : 'normal',
     requesterId: text(d.requesterId) ?? event.actor.authorityId,
     requestedId: text(d.requestedId) ?? '',
     createdAt: event.time,
     ...(deadline ? { deadline } : {}),
     ...(typeof hours === 'number' && hours > 0 ? { acknowledgeWithinHours: hours } : {}),
+    ...(categories ? { dataCategories: categories } : {}),
     links: linksOf(d.links),
     followers: [],
     status: statusOf(event, 'open'),
@@ -190,6 +223,18 @@ export function checkMessageFitsRequest(requestKind: string, messageKind: string
   if (messageKind === 'extension' && requestKind !== 'preservation') {
     throw new PouchError('ERR_INVALID_STATE', 'Only a preservation request can be extended', {
       details: { kind: requestKind },
+    });
+  }
+}
+
+/**
+ * Data categories (which CETS 224 time limit runs) belong to a production order only: any other kind refuses
+ * them with ERR_VALIDATION rather than keep a field nothing reads.
+ */
+export function checkDataCategoriesFitKind(kind: string, categories: readonly string[] | undefined): void {
+  if (categories !== undefined && kind !== 'production-order') {
+    throw new PouchError('ERR_VALIDATION', 'Data categories are declared for a production order only', {
+      details: { field: 'json.dataCategories', kind },
     });
   }
 }

@@ -339,6 +339,12 @@ export const PROVISIONS = {
     'art. 8(1)',
     'giving effect to orders for subscriber information and traffic data',
   ),
+  'cets224-8-time-limits': p(
+    'budapest-p2',
+    'art. 8',
+    'answers due within 20 days (subscriber information) or 45 days (traffic data)',
+    true,
+  ),
   'cets224-8-3-a': p('budapest-p2', 'art. 8(3)(a)', 'the issuing authority and the date of the order', true),
   'cets224-8-3-b': p(
     'budapest-p2',
@@ -423,9 +429,51 @@ export function formatCitation(ids: readonly ProvisionId[]): string {
   return ids
     .map((id) => {
       const prov: Provision = PROVISIONS[id];
-      return `${INSTRUMENT_SHORT[prov.instrument]} ${prov.article}${prov.verify ? ' (verify)' : ''}`;
+      return `${INSTRUMENT_SHORT[prov.instrument]} ${prov.article}${isVerifiedProvision(id) ? '' : ' (verify)'}`;
     })
     .join('; ');
+}
+
+/**
+ * The one rule on unverified citations: a provision INSTRUMENTS.md marks (verify) is not presented as law. The
+ * officer's own `pouch check` shows it marked (formatCitation); a letter leaves it out (formatLetterCitation);
+ * a clock that runs on it reads as indicative, without the article (citeForReaders).
+ */
+export function isVerifiedProvision(id: ProvisionId): boolean {
+  const prov: Provision = PROVISIONS[id];
+  return prov.verify !== true;
+}
+
+/** What users read instead of an unverified citation beside a time limit. */
+export const UNVERIFIED_CITATION = 'indicative (citation unverified)';
+
+/** Where a rule or time limit comes from, for machines: the provision and whether its citation is verified. */
+export interface ProvisionSource {
+  readonly provision: ProvisionId;
+  readonly instrument: string;
+  readonly article: string;
+  readonly verified: boolean;
+}
+
+export function provisionSource(id: ProvisionId): ProvisionSource {
+  const prov: Provision = PROVISIONS[id];
+  return {
+    provision: id,
+    instrument: INSTRUMENT_SHORT[prov.instrument],
+    article: prov.article,
+    verified: isVerifiedProvision(id),
+  };
+}
+
+/**
+ * A provision as people read it outside `pouch check` (a clock's basis, a due list): `Budapest Convention
+ * art. 29(7)` when verified; `indicative (citation unverified)` otherwise, never quoting the article as law.
+ */
+export function citeForReaders(id: ProvisionId): string {
+  const prov: Provision = PROVISIONS[id];
+  return isVerifiedProvision(id)
+    ? `${INSTRUMENT_SHORT[prov.instrument]} ${prov.article}`
+    : UNVERIFIED_CITATION;
 }
 
 /** Full names of the instruments, as a letter to another State writes them. */
@@ -449,8 +497,8 @@ const INSTRUMENT_TITLE: Readonly<Record<InstrumentId, string>> = {
 export function formatLetterCitation(ids: readonly ProvisionId[]): string {
   const byInstrument = new Map<InstrumentId, string[]>();
   for (const id of ids) {
+    if (!isVerifiedProvision(id)) continue;
     const prov: Provision = PROVISIONS[id];
-    if (prov.verify) continue;
     const articles = byInstrument.get(prov.instrument) ?? [];
     if (!articles.includes(prov.article)) articles.push(prov.article);
     byInstrument.set(prov.instrument, articles);
@@ -575,7 +623,7 @@ export const KINDS: Readonly<Record<RequestKind, KindInfo>> = {
     notes: [
       {
         text: 'Answers are due within 20 days for subscriber information and 45 days for traffic data.',
-        cite: ['cets224-8-1'],
+        cite: ['cets224-8-time-limits'],
       },
     ],
   },

@@ -5,8 +5,8 @@ import { URGENCIES } from '../exchange/urgency.ts';
 import {
   formatCitation,
   isTreatyId,
+  isVerifiedProvision,
   KINDS,
-  PROVISIONS,
   type ProvisionId,
   REQUEST_KINDS,
   type RequestKind,
@@ -1233,7 +1233,7 @@ function walk(
       ...(itemType ? { itemType } : {}),
       ...(vals ? { values: vals } : {}),
       ...(meta.hint ? { hint: meta.hint } : {}),
-      verify: cited.some((id) => PROVISIONS[id].verify === true),
+      verify: cited.some((id) => !isVerifiedProvision(id)),
       schema: child,
     });
     if (objectNode) walk(objectNode, childPrefix, cited, out);

@@ -90,7 +90,7 @@ describe('docs/operations.md: onboarding a fourth authority with the CLI alone',
     const all = blocks.join('\n');
     for (const step of [
       'pouch keys new --name authority',
-      'pouch authority add',
+      'authority add',
       'pouch authority fingerprint',
       'directory pin',
       'pouch recipients add',
@@ -236,7 +236,7 @@ describe('admin commands on the onboarded authority: who may do what, from the C
     expect(failure(member)).toEqual({ exit: 4, code: 'ERR_NOT_FOUND' });
   });
 
-  it('keeps a key the admin registers for an officer pending: it signs in only once approved', async () => {
+  it('keeps a key the admin registers for an officer pending: the admin cannot sign in as the officer with it', async () => {
     const { authority } = await westfold();
     const { id: officerId, clientId } = await officer();
     expect((await as('westfold-admin', ['keys', 'new', '--name', 'planted'])).code).toBe(0);

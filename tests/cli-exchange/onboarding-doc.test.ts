@@ -54,7 +54,8 @@ afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-describe('docs/operations.md: onboarding a fourth authority with the CLI alone', () => {
+// Each CLI run takes 2-5 s on a loaded machine; the cases below make up to four.
+describe('docs/operations.md: onboarding a fourth authority with the CLI alone', { timeout: 180_000 }, () => {
   beforeAll(async () => {
     exchange = await startTestExchange({ seedDemo: true });
     work = await mkdtemp(join(tmpdir(), 'pouch-onboard-doc-'));
@@ -150,7 +151,9 @@ describe('docs/operations.md: onboarding a fourth authority with the CLI alone',
   });
 });
 
-describe('admin commands on the onboarded authority: who may do what, from the CLI', () => {
+describe('admin commands on the onboarded authority: who may do what, from the CLI', {
+  timeout: 180_000,
+}, () => {
   // Runs after the walkthrough above (same file, sequential): it reuses its keystores and ids.
   const westfold = () =>
     readJson<{ authority: { id: string }; firstAdmin: { clientId: string } }>('westfold.json');

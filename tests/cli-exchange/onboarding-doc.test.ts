@@ -218,7 +218,7 @@ describe('admin commands on the onboarded authority: who may do what, from the C
       '--json',
       'recipients',
       'add',
-      'age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq',
+      (await readFile(join(sharedOnboard(), 'westfold-seal.txt'), 'utf8')).trim(),
       '--authority',
       authority.id,
     ]);

@@ -1,6 +1,7 @@
 // CLI command `pouch recipients add [AGE_RECIPIENT...] [--seal NAME]`: an authority's admin adds age recipients and
 // publishes the next recipients statement, signed with the authority key it holds. Starts from the recipients the
 // authority signed before, never from the unsigned list registered at onboarding.
+import { validateRecipients } from '../../../shared/crypto/age-keys.ts';
 import { getAuthorityEntry, publishRecipients, readSignedRecipients } from '../../sdk/directory-api.ts';
 import {
   authorityKeyOption,
@@ -39,9 +40,16 @@ export const recipientsAddCommand = defineCommand({
     }
     if (given.length === 0)
       throw new CliUsageError('give RECIPIENT (age1...) or --seal NAME', 'recipients add');
-    const bad = given.find((r) => !/^age1[0-9a-z]+$/.test(r) && !r.startsWith('age1pq'));
-    if (bad !== undefined) {
-      throw new CliUsageError(`'${bad}' is not an age recipient (age1...)`, 'recipients add');
+    // The directory's own check, so a typo is caught here rather than after signing.
+    for (const recipient of given) {
+      try {
+        validateRecipients([recipient]);
+      } catch {
+        throw new CliUsageError(
+          `'${recipient}' is not an age recipient (age1...): copy it from 'pouch keys show NAME' of the sealing key`,
+          'recipients add',
+        );
+      }
     }
     const signer = await unlockAuthoritySigner(ctx, values['authority-key']);
     const client = await ctx.createClient();

@@ -29,7 +29,7 @@ function runBash(script: string, env: Record<string, string>, cwd: string): Prom
     execFile(
       'bash',
       ['-c', script],
-      { cwd, env: { ...process.env, POUCH_DEBUG: '', POUCH_PROFILE: '', ...env }, timeout: 380_000 },
+      { cwd, env: { ...process.env, POUCH_DEBUG: '', POUCH_PROFILE: '', ...env }, timeout: 850_000 },
       (error, stdout, stderr) => {
         if (error && typeof error.code !== 'number') {
           reject(error);
@@ -84,7 +84,7 @@ describe('docs/operations.md: onboarding a fourth authority with the CLI alone',
       work,
     );
     shared = { onboard, url: exchange.url, northId: northland.authorityId };
-  }, 400_000);
+  }, 900_000);
 
   it('has the onboarding blocks, from the authority key to an exchanged message', () => {
     expect(blocks.length).toBeGreaterThanOrEqual(7);

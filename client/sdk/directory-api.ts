@@ -41,7 +41,7 @@ export interface AuditedKey {
    * `pending` when it is active at the exchange but no statement lists it (pinned counterparts do not trust what
    * it signs, and once the member has a statement it does not sign in), `revoked` otherwise.
    */
-  readonly signature: 'signed' | 'pending' | 'revoked';
+  readonly signature?: 'signed' | 'pending' | 'revoked';
   readonly alg: string;
   /** RFC 7638 thumbprint, computed by this client from the served JWK (the server's figure is not trusted). */
   readonly fingerprint: string;
@@ -82,7 +82,8 @@ export function listMemberKeys(
 }
 
 /**
- * Compare a member's key history with the public keys the caller holds, by RFC 7638 fingerprint.
+ * Compare a member's key history with the public keys the caller holds, by RFC 7638 fingerprint; with
+ * `signatures`, also whether the authority key signed each key (its member-keys statement).
  *
  * @example
  * const audit = await auditMemberKeys(client, profile.clientId, keystoreKeys.map((k) => k.publicJwk));
@@ -92,23 +93,31 @@ export async function auditMemberKeys(
   client: PouchClient,
   clientId: string,
   heldPublicJwks: readonly JWK[],
+  options: { readonly signatures?: boolean } = {},
 ): Promise<KeyAudit> {
   const [authorityId, memberId] = splitClientId(clientId);
   const history = await listMemberKeys(client, authorityId, memberId);
-  const signedKeys = await readSignedMemberKeys(client, authorityId, memberId);
+  // Whether the authority key signed each key costs a directory read: only `pouch keys audit` asks for it.
+  const signedKeys = options.signatures
+    ? await readSignedMemberKeys(client, authorityId, memberId)
+    : undefined;
   const held = new Set(await Promise.all(heldPublicJwks.map((jwk) => thumbprintOf(jwk))));
   const keys: AuditedKey[] = [];
   for (const k of history.keys) {
     const fingerprint = await thumbprintOf(k.jwk);
-    const signed = signedKeys.get(k.kid);
+    const signed = signedKeys?.get(k.kid);
     keys.push({
       kid: k.kid,
-      signature:
-        k.status === 'revoked'
-          ? 'revoked'
-          : signed !== undefined && signed.revokedAt === undefined && signed.fingerprint === fingerprint
-            ? 'signed'
-            : 'pending',
+      ...(signedKeys === undefined
+        ? {}
+        : {
+            signature:
+              k.status === 'revoked'
+                ? 'revoked'
+                : signed !== undefined && signed.revokedAt === undefined && signed.fingerprint === fingerprint
+                  ? 'signed'
+                  : 'pending',
+          }),
       alg: k.alg,
       fingerprint,
       status: k.status,
@@ -500,4 +509,3 @@ export async function publishProfile(
     },
   };
 }
-

@@ -11,9 +11,10 @@ export async function auditOwnKeys(
   ctx: CommandContext,
   client: Awaited<ReturnType<CommandContext['createClient']>>,
   clientId: string,
+  options: { readonly signatures?: boolean } = {},
 ): Promise<KeyAudit> {
   const held = (await ctx.keystore.listKeys()).flatMap((k) => (k.kind === 'signing' ? [k.publicJwk] : []));
-  return auditMemberKeys(client, clientId, held);
+  return auditMemberKeys(client, clientId, held, options);
 }
 
 /**
@@ -51,7 +52,7 @@ export const keysAuditCommand = defineCommand({
   async run(ctx) {
     const profile = await ctx.keystore.readProfile(ctx.profileName ?? defaultProfileName);
     const client = await ctx.createClient();
-    const audit = await auditOwnKeys(ctx, client, profile.clientId);
+    const audit = await auditOwnKeys(ctx, client, profile.clientId, { signatures: true });
     const header = ['KID', 'FINGERPRINT', 'STATUS', 'SIGNED', 'ADDED BY', 'ADDED AT', 'HELD'];
     const rows = audit.keys.map((k) => [
       k.kid,

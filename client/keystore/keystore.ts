@@ -7,8 +7,9 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generateX25519Identity, identityToRecipient } from 'age-encryption';
-import type { CryptoKey, JWK } from 'jose';
+import { type CryptoKey, calculateJwkThumbprint, type JWK } from 'jose';
 import { z } from 'zod';
+import { PouchError } from '../../shared/domain/errors.ts';
 import type { ClientCredentials, SigningAlgorithm } from '../sdk/client-assertion.ts';
 import { KeystoreError } from './keystore-error.ts';
 import {
@@ -18,7 +19,7 @@ import {
   unprotectSecret,
 } from './secret-protection.ts';
 import { ensurePrivateDir, readPrivateFile, resolvePouchHome, writePrivateFile } from './secure-files.ts';
-import { generateSigningKeyPair, importSigningKey } from './signing-keys.ts';
+import { generateSigningKeyPair, importSigningKey, toPublicJwk } from './signing-keys.ts';
 
 /** Asks for the passphrase of one key (from the environment, a prompt, or a test). */
 export type PassphraseSource = (request: {
@@ -109,6 +110,10 @@ export interface Keystore {
     options: NewKeyOptions & { alg: SigningAlgorithm },
   ): Promise<PublicKeyInfo & { kind: 'signing' }>;
   createSealingKey(options: NewKeyOptions): Promise<PublicKeyInfo & { kind: 'sealing' }>;
+  /** Store an existing private signing JWK (ES256 P-256 or EdDSA Ed25519); its kid is kept, else its thumbprint. */
+  importSigningKey(
+    options: NewKeyOptions & { privateJwk: JWK },
+  ): Promise<PublicKeyInfo & { kind: 'signing' }>;
   listKeys(): Promise<PublicKeyInfo[]>;
   /** Public parts of one key. Throws `key-not-found`. */
   showKey(name: string): Promise<PublicKeyInfo>;
@@ -249,6 +254,37 @@ export function openKeystore(options: { home?: string } = {}): Keystore {
         alg: pair.alg,
         kid: pair.kid,
         publicJwk: pair.publicJwk as Record<string, unknown>,
+        ...stored,
+        createdAt: new Date().toISOString(),
+      };
+      await writeNewKey(record);
+      return describeKey(record) as PublicKeyInfo & { kind: 'signing' };
+    },
+
+    async importSigningKey(options) {
+      assertValidName(options.name, 'key');
+      const { privateJwk } = options;
+      const alg: SigningAlgorithm | undefined =
+        privateJwk.kty === 'EC' && privateJwk.crv === 'P-256'
+          ? 'ES256'
+          : privateJwk.kty === 'OKP' && privateJwk.crv === 'Ed25519'
+            ? 'EdDSA'
+            : undefined;
+      if (!alg)
+        throw new PouchError('ERR_VALIDATION', 'Only ES256 (P-256) and EdDSA (Ed25519) keys can be imported');
+      await importSigningKey(privateJwk, alg); // refuses a key that does not import before anything is written
+      const kid =
+        typeof privateJwk.kid === 'string' && privateJwk.kid !== ''
+          ? privateJwk.kid
+          : await calculateJwkThumbprint(toPublicJwk(privateJwk, '', alg), 'sha256');
+      const stored = await storeSecret(JSON.stringify({ ...privateJwk, kid, alg }), options);
+      const record: KeyRecord = {
+        version: 1,
+        kind: 'signing',
+        name: options.name,
+        alg,
+        kid,
+        publicJwk: toPublicJwk(privateJwk, kid, alg) as Record<string, unknown>,
         ...stored,
         createdAt: new Date().toISOString(),
       };

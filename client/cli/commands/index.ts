@@ -2,19 +2,34 @@
 import type { CommandDefinition, OptionSpecs } from '../command.ts';
 import { auditExportCommand } from './audit-export.ts';
 import { auditReportCommand } from './audit-report.ts';
+import { authorityAddCommand } from './authority-add.ts';
+import { authorityFingerprintCommand } from './authority-fingerprint.ts';
 import { checkCommand } from './check.ts';
 import { directoryPinCommand } from './directory-pin.ts';
 import { directoryShowCommand } from './directory-show.ts';
 import { draftCommand } from './draft.ts';
 import { fetchCommand } from './fetch.ts';
 import { inboxCommand } from './inbox.ts';
+import { keysApproveCommand } from './keys-approve.ts';
 import { keysAuditCommand } from './keys-audit.ts';
 import { keysExportCommand } from './keys-export.ts';
+import { keysImportCommand } from './keys-import.ts';
 import { keysListCommand } from './keys-list.ts';
 import { keysNewCommand } from './keys-new.ts';
+import { keysRegisterCommand } from './keys-register.ts';
+import { keysRevokeCommand } from './keys-revoke.ts';
+import { keysRotateCommand } from './keys-rotate.ts';
 import { keysShowCommand } from './keys-show.ts';
 import { loginCommand } from './login.ts';
+import { memberAddCommand } from './member-add.ts';
+import { memberDeactivateCommand } from './member-deactivate.ts';
+import { memberListCommand } from './member-list.ts';
+import { memberRoleCommand } from './member-role.ts';
 import { openCommand } from './open.ts';
+import { profilePublishCommand } from './profile-publish.ts';
+import { recipientsAddCommand } from './recipients-add.ts';
+import { recipientsListCommand } from './recipients-list.ts';
+import { recipientsRemoveCommand } from './recipients-remove.ts';
 import { replyCommand } from './reply.ts';
 import { sendCommand } from './send.ts';
 import { showCommand } from './show.ts';
@@ -45,4 +60,19 @@ export const commands: readonly CommandDefinition<OptionSpecs>[] = [
   auditExportCommand,
   auditReportCommand,
   verifyCommand,
+  keysImportCommand,
+  keysRegisterCommand,
+  keysApproveCommand,
+  keysRotateCommand,
+  keysRevokeCommand,
+  authorityAddCommand,
+  authorityFingerprintCommand,
+  memberAddCommand,
+  memberListCommand,
+  memberRoleCommand,
+  memberDeactivateCommand,
+  recipientsListCommand,
+  recipientsAddCommand,
+  recipientsRemoveCommand,
+  profilePublishCommand,
 ];

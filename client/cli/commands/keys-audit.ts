@@ -11,9 +11,10 @@ export async function auditOwnKeys(
   ctx: CommandContext,
   client: Awaited<ReturnType<CommandContext['createClient']>>,
   clientId: string,
+  options: { readonly signatures?: boolean } = {},
 ): Promise<KeyAudit> {
   const held = (await ctx.keystore.listKeys()).flatMap((k) => (k.kind === 'signing' ? [k.publicJwk] : []));
-  return auditMemberKeys(client, clientId, held);
+  return auditMemberKeys(client, clientId, held, options);
 }
 
 /**
@@ -46,16 +47,18 @@ export const keysAuditCommand = defineCommand({
   summary: 'List every key the exchange holds under your name: fingerprint, status, who added it and when',
   options: {},
   details:
-    "An active key marked HELD=no can sign as you. If you did not ask for it, tell your authority's admins.",
+    "An active key marked HELD=no can sign as you. If you did not ask for it, tell your authority's admins.\n" +
+    'SIGNED=pending: active at the exchange but not in the keys statement your authority key signed.',
   async run(ctx) {
     const profile = await ctx.keystore.readProfile(ctx.profileName ?? defaultProfileName);
     const client = await ctx.createClient();
-    const audit = await auditOwnKeys(ctx, client, profile.clientId);
-    const header = ['KID', 'FINGERPRINT', 'STATUS', 'ADDED BY', 'ADDED AT', 'HELD'];
+    const audit = await auditOwnKeys(ctx, client, profile.clientId, { signatures: true });
+    const header = ['KID', 'FINGERPRINT', 'STATUS', 'SIGNED', 'ADDED BY', 'ADDED AT', 'HELD'];
     const rows = audit.keys.map((k) => [
       k.kid,
       k.fingerprint,
       k.status,
+      k.signature === 'revoked' ? '-' : k.signature === 'signed' ? 'yes' : 'pending',
       k.addedBy ?? 'unknown',
       k.createdAt,
       k.held ? 'yes' : 'no',
@@ -70,6 +73,11 @@ export const keysAuditCommand = defineCommand({
     ctx.print(audit, [`Keys registered under ${audit.clientId}:`, format(header), ...rows.map(format)]);
     const warning = describeUnheldKeys(audit);
     if (warning) ctx.note(warning);
+    if (audit.keys.some((k) => k.signature === 'pending')) {
+      ctx.note(
+        "A pending key is not signed by your authority key: counterparts do not trust what it signs. Ask your admin to run 'pouch keys approve'.",
+      );
+    }
     return 0;
   },
 });

@@ -154,12 +154,13 @@ describe('the portal’s request form, letter, lineage and delays in chromium', 
     draft.urgency = { ...(draft.urgency as Record<string, unknown>), level: 'urgent' };
     const path = join(work, 'mla.yaml');
     await writeFile(path, stringify(draft));
+    await page.getByRole('link', { name: 'New request' }).click();
+    await page.getByLabel('Requested authority').selectOption(southmarkId);
     await page.getByLabel('Urgency').selectOption('urgent');
     await page.getByLabel('Your reference').fill('NL-MLA-2');
     consoleLines.length = 0;
     await page.getByLabel('Start from a YAML draft (pouch draft)').setInputFiles(path);
     await expect.poll(() => page.getByTestId('check-summary').textContent()).toMatch(/passes/);
-
     const frame = page.getByTestId('letter-frame');
     await frame.waitFor();
     // No script can run in the letter; this page may only style it.
@@ -176,8 +177,8 @@ describe('the portal’s request form, letter, lineage and delays in chromium', 
     expect(rules).toBeGreaterThan(0);
     expect(consoleLines.filter((line) => /Content Security Policy|Refused/i.test(line))).toEqual([]);
     // The policy the preview works under is the strict one: no inline style, no frame source, no script source.
-    const response = await page.request.get(`${exchange.url}/`);
-    const csp = response.headers()['content-security-policy'] ?? '';
+    const response = await fetch(`${exchange.url}/`);
+    const csp = response.headers.get('content-security-policy') ?? '';
     expect(csp).toContain("default-src 'none'");
     expect(csp).toContain("style-src 'self';");
     expect(csp).not.toMatch(/unsafe-inline|frame-src|child-src/);

@@ -12,6 +12,7 @@ import { useHashRoute } from './ui/use-hash-route.ts';
 // The request templates and the custody verifier are most of the code: loaded when their page opens, so the
 // sign-in page and the boxes render first.
 const RequestPage = lazy(() => import('./pages/request-page.tsx').then((m) => ({ default: m.RequestPage })));
+const FiguresPage = lazy(() => import('./pages/figures-page.tsx').then((m) => ({ default: m.FiguresPage })));
 const AuditPage = lazy(() => import('./pages/audit-page.tsx').then((m) => ({ default: m.AuditPage })));
 
 export function App() {
@@ -89,6 +90,9 @@ export function App() {
           >
             {t('nav.outbox')}
           </a>
+          <a href="#/figures" aria-current={route.page === 'figures' ? 'page' : undefined}>
+            {t('nav.figures')}
+          </a>
           {!isAuditor && (
             <a href="#/new" aria-current={route.page === 'request' ? 'page' : undefined}>
               {t('nav.newRequest')}
@@ -116,6 +120,7 @@ export function App() {
             <AuditPage key={route.exchangeId} session={session} exchangeId={route.exchangeId} />
           )}
           {route.page === 'request' && <RequestPage session={session} />}
+          {route.page === 'figures' && <FiguresPage session={session} />}
           {route.page === 'keys' && <BoxesPage session={session} box="inbox" />}
         </Suspense>
       </main>

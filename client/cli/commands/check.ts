@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
 import { type CheckResult, checkDraft, formatFindings } from '../../../shared/domain/requests/check.ts';
+import { checkContextFor } from '../../../shared/domain/requests/outgoing-request.ts';
 import { fetchDirectoryEntry, fetchMe } from '../../sdk/exchange-api.ts';
 import { CliUsageError } from '../cli-errors.ts';
 import { type CommandContext, defineCommand } from '../command.ts';
@@ -27,13 +28,7 @@ export async function checkDraftFile(ctx: CommandContext, path: string, to: stri
   const recipient = await fetchDirectoryEntry(client, to);
   const sender = await fetchDirectoryEntry(client, (await fetchMe(client)).authorityId);
   const profile = await readPublishedProfile(ctx.keystore.home, recipient);
-  return checkDraft(draft, {
-    ...(profile ? { recipientProfile: profile } : {}),
-    senderTreaties: sender.treaties,
-    recipientTreaties: recipient.treaties,
-    senderCountry: sender.country,
-    recipientCountry: recipient.country,
-  });
+  return checkDraft(draft, checkContextFor(sender, recipient, profile));
 }
 
 export const checkCommand = defineCommand({

@@ -20,7 +20,12 @@ import {
   pruneBlank,
 } from '../../../shared/domain/requests/check.ts';
 import { REQUEST_KINDS, type RequestKind } from '../../../shared/domain/requests/instruments.ts';
-import { type LetterAnnex, renderRequestHtml } from '../../../shared/domain/requests/render-html.ts';
+import {
+  buildOutgoingRequest,
+  buildSendLabel,
+  type LabelInputs,
+} from '../../../shared/domain/requests/outgoing-request.ts';
+import type { LetterAnnex } from '../../../shared/domain/requests/render-html.ts';
 import {
   describeRequestLabelMismatch,
   labelClaimsOfRequest,
@@ -151,30 +156,6 @@ const LABEL_SOURCES: Record<RequestLabelField, { flag: string; path: string }> =
   deadline: { flag: '--deadline', path: 'urgency.deadline' },
   reference: { flag: '--reference', path: 'caseReference.reference' },
 };
-
-/** What a send's label is built from: the flags, and the checked draft when there is one. */
-interface LabelInputs {
-  readonly to?: string | undefined;
-  readonly kind?: string | undefined;
-  readonly urgency?: string | undefined;
-  readonly deadline?: string | undefined;
-  readonly reference?: string | undefined;
-}
-
-/**
- * The label of a send: each field from its flag, else from the draft (its addressee, kind, urgency block and case
- * reference). Without a draft, urgency defaults to normal. Fields still missing stay undefined (the caller asks).
- */
-export function buildSendLabel(flags: LabelInputs, draft: unknown | undefined) {
-  const claims = draft === undefined ? undefined : labelClaimsOfRequest(draft);
-  return {
-    recipientId: flags.to ?? claims?.recipientId,
-    kind: flags.kind ?? claims?.kind,
-    urgency: flags.urgency ?? claims?.urgency ?? 'normal',
-    deadline: flags.deadline ?? claims?.deadline,
-    requesterReference: flags.reference ?? claims?.reference,
-  };
-}
 
 /**
  * Refuse a label that says something else than the draft sealed with it: a flag that contradicts the draft, or a
@@ -384,33 +365,15 @@ export const sendCommand = defineCommand({
         // A passing check may still warn (a legal basis that does not apply, a country that differs): say so.
         ctx.note(formatFindings(result.findings));
       }
-      check = {
-        ...(result.profileVersion ? { profileVersion: result.profileVersion } : {}),
-        errors,
-        forced: !result.ok,
-      };
-      const request = {
-        ...(result.request ?? draft ?? {}),
-        ...(result.profileVersion
-          ? { checkedAgainst: { authorityId: to, profileVersion: result.profileVersion } }
-          : {}),
-      };
-      generated.push({
-        name: 'request.json',
-        mediaType: 'application/json',
-        content: `${JSON.stringify(request, null, 2)}\n`,
-      });
-      if (result.request) {
-        const html = renderRequestHtml(
-          { ...result.request, ...request } as typeof result.request,
-          {
-            sender: { name: own.name, country: own.country, id: own.id },
-            recipient: { name: recipient.name, country: recipient.country, id: recipient.id },
-          },
-          await describeAnnexes(positionals),
-        );
-        generated.push({ name: 'request.html', mediaType: 'text/html', content: html });
-      } else {
+      const outgoing = buildOutgoingRequest(
+        draft,
+        result,
+        { sender: own, recipient },
+        result.request ? await describeAnnexes(positionals) : [],
+      );
+      check = outgoing.check;
+      generated.push(...outgoing.documents);
+      if (!result.request) {
         ctx.note('The draft does not validate, so no printable letter is attached (the JSON is).');
       }
     }

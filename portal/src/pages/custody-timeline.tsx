@@ -3,6 +3,7 @@
 import { useEffect, useState } from 'react';
 import type { z } from 'zod';
 import type { TimelineSchema } from '../../../shared/api/custody.ts';
+import { isKnownLedgerAction } from '../../../shared/domain/ledger/event.ts';
 import { useText } from '../i18n/use-text.tsx';
 import type { Session } from '../session.ts';
 import { ProblemView } from '../ui/problem-view.tsx';
@@ -74,7 +75,7 @@ export function CustodyTimeline({
             <tr key={event.seq}>
               <td>{event.seq}</td>
               <td>{dateTime(event.time)}</td>
-              <td>{event.action}</td>
+              <td>{isKnownLedgerAction(event.action) ? t(`action.${event.action}`) : event.action}</td>
               <td>{event.actor}</td>
               <td>{receipts.has(event.seq) ? t('timeline.signed') : '–'}</td>
               <td>

@@ -1,6 +1,7 @@
 // Portal page: one exchange — its label, its messages with their verified documents (fetch, check, open, save),
-// the custody timeline with its receipts, and the moves the officer's side may make next, as buttons that open
-// the reply form (acknowledge, ask, answer, evidence partial or final, postpone, refuse, close).
+// the custody timeline with its receipts, the lineage (linked earlier and later exchanges, as a tree), and the
+// moves the officer's side may make next, as buttons that open the reply form (acknowledge, ask, answer, evidence
+// partial or final, postpone, refuse, close).
 import { useCallback, useEffect, useState } from 'react';
 import { getExchange, requestDownload } from '../../../client/sdk/exchange-api.ts';
 import type { ExchangeDetail, ExchangeMessage } from '../../../shared/api/exchange.ts';
@@ -19,6 +20,8 @@ import { fetchInWorker, readPrivateFile } from '../transfer/transfer-client.ts';
 import { ProblemView } from '../ui/problem-view.tsx';
 import { ProgressBar, type ProgressState } from '../ui/progress-bar.tsx';
 import { CustodyTimeline } from './custody-timeline.tsx';
+import { LineageView } from './lineage-view.tsx';
+import './portalui.css';
 
 type Verified = { readonly message: ExchangeMessage; readonly manifest?: Manifest; readonly error?: unknown };
 
@@ -32,6 +35,14 @@ export function ExchangePage({ session, exchangeId }: { session: Session; exchan
   const [error, setError] = useState<unknown>();
   const [move, setMove] = useState<{ kind: MessageKind; final: boolean }>();
   const [refresh, setRefresh] = useState(0);
+  const [names, setNames] = useState<ReadonlyMap<string, string>>(new Map());
+
+  useEffect(() => {
+    session.authorities().then(
+      (all) => setNames(new Map(all.map((a) => [a.id, a.name]))),
+      () => undefined,
+    );
+  }, [session]);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: `refresh` is the reload trigger after a reply.
   useEffect(() => {
@@ -84,9 +95,9 @@ export function ExchangePage({ session, exchangeId }: { session: Session; exchan
         <dt>{t('boxes.urgency')}</dt>
         <dd>{t(`urgency.${label.urgency}` as MessageKey)}</dd>
         <dt>{t('exchange.requester')}</dt>
-        <dd>{label.requesterId}</dd>
+        <dd>{names.get(label.requesterId) ?? label.requesterId}</dd>
         <dt>{t('exchange.requested')}</dt>
-        <dd>{label.requestedId}</dd>
+        <dd>{names.get(label.requestedId) ?? label.requestedId}</dd>
         {label.requestedReference && (
           <>
             <dt>{t('exchange.requestedReference')}</dt>
@@ -182,6 +193,9 @@ export function ExchangePage({ session, exchangeId }: { session: Session; exchan
           </li>
         ))}
       </ol>
+
+      <h2>{t('lineage.title')}</h2>
+      <LineageView session={session} exchangeId={label.id} refresh={refresh} />
 
       <h2>{t('exchange.custody')}</h2>
       <CustodyTimeline session={session} exchangeId={label.id} refresh={refresh} />

@@ -4,27 +4,34 @@
 // letter; the draft kept in this browser and exported as the YAML `pouch check` and `pouch send --draft` read.
 import { useEffect, useMemo, useState } from 'react';
 import { parse, stringify } from 'yaml';
+import { listExchanges } from '../../../client/sdk/exchange-api.ts';
 import type { AuthorityWire } from '../../../shared/api/directory.ts';
+import type { ExchangeLabel } from '../../../shared/api/exchange.ts';
+import { isLinkKind, LINK_KINDS, type LinkKind } from '../../../shared/domain/clocks/lineage.ts';
 import { PouchError } from '../../../shared/domain/errors.ts';
 import { URGENCIES, type Urgency } from '../../../shared/domain/exchange/urgency.ts';
 import { checkDraft, pruneBlank } from '../../../shared/domain/requests/check.ts';
+import { partiesPrefill } from '../../../shared/domain/requests/draft.ts';
 import { KINDS, REQUEST_KINDS, type RequestKind } from '../../../shared/domain/requests/instruments.ts';
 import { findLegalBases } from '../../../shared/domain/requests/legal-basis.ts';
-import { type Profile, parseProfile } from '../../../shared/domain/requests/profile.ts';
-import { renderRequestHtml } from '../../../shared/domain/requests/render-html.ts';
 import {
-  describeRequestLabelMismatch,
-  labelClaimsOfRequest,
-} from '../../../shared/domain/requests/request-label.ts';
-import { type ElementInfo, listElements } from '../../../shared/domain/requests/schemas.ts';
+  buildOutgoingRequest,
+  buildSendLabel,
+  checkContextFor,
+  previewLetter,
+} from '../../../shared/domain/requests/outgoing-request.ts';
+import { type Profile, parseProfile } from '../../../shared/domain/requests/profile.ts';
+import { describeRequestLabelMismatch } from '../../../shared/domain/requests/request-label.ts';
+import { listElements } from '../../../shared/domain/requests/schemas.ts';
 import type { MessageKey } from '../i18n/catalogue.ts';
 import { useText } from '../i18n/use-text.tsx';
 import type { Session } from '../session.ts';
 import { deliverFromBrowser, type OutgoingFile } from '../transfer/deliver.ts';
 import { ProblemView } from '../ui/problem-view.tsx';
 import { ProgressBar, type ProgressState } from '../ui/progress-bar.tsx';
-
-type Draft = Record<string, unknown>;
+import { LetterPreview } from './letter-preview.tsx';
+import { type Draft, ElementTree, readAt, removeAt, writeAt } from './request-elements.tsx';
+import './portalui.css';
 
 interface SavedDraft {
   readonly to: string;
@@ -32,43 +39,13 @@ interface SavedDraft {
   readonly urgency: Urgency;
   readonly reference: string;
   readonly draft: Draft;
+  readonly link?: { readonly exchangeId: string; readonly kind: LinkKind };
 }
 
 /** Elements the form leaves out: written by the portal itself (as the CLI's skeleton does). */
 const SKIPPED = new Set(['kind', 'checkedAgainst', 'additional']);
 
 const draftKey = (clientId: string) => `pouch.draft.${clientId}`;
-
-/** `offences[].penalty` → ['offences', 0, 'penalty']: the form edits the first item of each list. */
-function concretePath(pattern: string): Array<string | number> {
-  return pattern.split('.').flatMap((part) => (part.endsWith('[]') ? [part.slice(0, -2), 0] : [part]));
-}
-
-function readAt(root: Draft, path: readonly (string | number)[]): unknown {
-  let node: unknown = root;
-  for (const key of path) {
-    if (node === null || typeof node !== 'object') return undefined;
-    node = (node as Record<string | number, unknown>)[key];
-  }
-  return node;
-}
-
-function writeAt(root: Draft, path: readonly (string | number)[], value: unknown): Draft {
-  const [head, ...rest] = path;
-  if (head === undefined) return root;
-  const copy: Record<string | number, unknown> | unknown[] = Array.isArray(root) ? [...root] : { ...root };
-  const child = (copy as Record<string | number, unknown>)[head];
-  const next =
-    rest.length === 0
-      ? value
-      : writeAt(
-          (child && typeof child === 'object' ? child : typeof rest[0] === 'number' ? [] : {}) as Draft,
-          rest,
-          value,
-        );
-  (copy as Record<string | number, unknown>)[head] = next;
-  return copy as Draft;
-}
 
 export function profileOf(authority: AuthorityWire | undefined): Profile | undefined {
   const raw = authority?.profile;
@@ -90,7 +67,7 @@ function loadSaved(clientId: string): SavedDraft | undefined {
 }
 
 export function RequestPage({ session }: { session: Session }) {
-  const { t } = useText();
+  const { t, dateTime } = useText();
   const saved = useMemo(() => loadSaved(session.member.clientId), [session]);
   const [authorities, setAuthorities] = useState<readonly AuthorityWire[]>([]);
   const [to, setTo] = useState(saved?.to ?? '');
@@ -98,6 +75,9 @@ export function RequestPage({ session }: { session: Session }) {
   const [urgency, setUrgency] = useState<Urgency>(saved?.urgency ?? 'normal');
   const [reference, setReference] = useState(saved?.reference ?? '');
   const [draft, setDraft] = useState<Draft>(saved?.draft ?? {});
+  const [linkKind, setLinkKind] = useState<LinkKind>(saved?.link?.kind ?? 'follow-up');
+  const [linkTo, setLinkTo] = useState(saved?.link?.exchangeId ?? '');
+  const [earlier, setEarlier] = useState<readonly ExchangeLabel[]>([]);
   const [annexes, setAnnexes] = useState<readonly File[]>([]);
   const [progress, setProgress] = useState<ProgressState>();
   const [busy, setBusy] = useState(false);
@@ -107,47 +87,70 @@ export function RequestPage({ session }: { session: Session }) {
     session.authorities().then(setAuthorities, setError);
   }, [session]);
   useEffect(() => {
-    const record: SavedDraft = { to, kind, urgency, reference, draft };
+    // The caller's own exchanges, both boxes: what a new exchange may follow (the API checks the rest).
+    Promise.all([
+      listExchanges(session.client, { box: 'outbox', limit: 100 }),
+      listExchanges(session.client, { box: 'inbox', limit: 100 }),
+    ]).then(([outbox, inbox]) => setEarlier([...outbox.items, ...inbox.items]), setError);
+  }, [session]);
+  useEffect(() => {
+    const record: SavedDraft = {
+      to,
+      kind,
+      urgency,
+      reference,
+      draft,
+      ...(linkTo ? { link: { exchangeId: linkTo, kind: linkKind } } : {}),
+    };
     localStorage.setItem(draftKey(session.member.clientId), JSON.stringify(record));
-  }, [session, to, kind, urgency, reference, draft]);
+  }, [session, to, kind, urgency, reference, draft, linkTo, linkKind]);
 
   const recipient = authorities.find((a) => a.id === to);
   const own = authorities.find((a) => a.id === session.member.authorityId);
-  const profile = profileOf(recipient);
+  const profile = useMemo(() => profileOf(recipient), [recipient]);
   const elements = useMemo(
-    () => listElements(kind).filter((e) => !SKIPPED.has(e.path.split('.')[0] ?? '')),
+    () => listElements(kind).filter((e) => !SKIPPED.has(e.path.split(/[.[]/)[0] ?? '')),
     [kind],
   );
+  // The two parties come from the directory, as `pouch draft --to` fills them: never typed by hand.
+  useEffect(() => {
+    if (!own || !recipient) return;
+    setDraft((current) => {
+      let next = current;
+      for (const [path, value] of Object.entries(partiesPrefill({ requesting: own, requested: recipient }))) {
+        if (!elements.some((e) => e.path === path)) continue;
+        const at = path.split('.');
+        if (readAt(next, at) === undefined || readAt(next, at) === null) next = writeAt(next, at, value);
+      }
+      return next;
+    });
+  }, [own, recipient, elements]);
   const fullDraft = useMemo<Draft>(() => ({ ...draft, kind }), [draft, kind]);
   const check = useMemo(
     () =>
       checkDraft(fullDraft, {
-        ...(profile ? { recipientProfile: profile } : {}),
-        senderTreaties: own?.treaties ?? [],
-        recipientTreaties: recipient?.treaties ?? [],
-        ...(own ? { senderCountry: own.country } : {}),
-        ...(recipient ? { recipientCountry: recipient.country } : {}),
+        ...(own && recipient
+          ? checkContextFor(own, recipient, profile)
+          : { senderTreaties: own?.treaties ?? [], recipientTreaties: recipient?.treaties ?? [] }),
       }),
     [fullDraft, profile, own, recipient],
   );
   const bases = recipient && own ? findLegalBases(own.treaties, recipient.treaties, kind) : [];
   const errors = check.findings.filter((f) => f.severity === 'error');
   const yamlText = `${stringify(pruneBlank(fullDraft) ?? { kind })}`;
-  const yamlHref = URL.createObjectURL(new Blob([yamlText], { type: 'application/yaml' }));
-  const letterHref =
-    check.request && recipient && own
-      ? URL.createObjectURL(
-          new Blob(
-            [
-              renderRequestHtml(check.request, {
-                sender: { name: own.name, country: own.country, id: own.id },
-                recipient: { name: recipient.name, country: recipient.country, id: recipient.id },
-              }),
-            ],
-            { type: 'text/html' },
-          ),
-        )
-      : undefined;
+  const yamlHref = useMemo(
+    () => URL.createObjectURL(new Blob([yamlText], { type: 'application/yaml' })),
+    [yamlText],
+  );
+  useEffect(() => () => URL.revokeObjectURL(yamlHref), [yamlHref]);
+  const letter = useMemo(
+    () => (recipient && own ? previewLetter(fullDraft, check, { sender: own, recipient }) : undefined),
+    [fullDraft, check, own, recipient],
+  );
+  // Only exchanges with the same counterpart can be followed (a link never joins a third authority).
+  const linkable = earlier.filter(
+    (e) => recipient && (e.requesterId === recipient.id || e.requestedId === recipient.id),
+  );
 
   /** Read a YAML draft (what `pouch draft` writes and `pouch check` reads) into the form. */
   async function importYaml(file: File | undefined) {
@@ -172,23 +175,22 @@ export function RequestPage({ session }: { session: Session }) {
     setBusy(true);
     setError(undefined);
     try {
-      const request = {
-        ...(check.request ?? fullDraft),
-        ...(check.profileVersion
-          ? { checkedAgainst: { authorityId: recipient.id, profileVersion: check.profileVersion } }
-          : {}),
-      };
+      const outgoing = buildOutgoingRequest(fullDraft, check, { sender: own, recipient });
       // The label comes from the request itself (issue 12, finding 7): its deadline and reference travel on the
       // label, and a form field that contradicts the request is refused before anything is sealed or sent.
-      const claims = labelClaimsOfRequest(request);
+      const wanted = buildSendLabel(
+        { to: recipient.id, kind, urgency, ...(reference ? { reference } : {}) },
+        outgoing.request,
+      );
       const create = {
         kind,
         urgency,
         requestedId: recipient.id,
-        requesterReference: reference || claims.reference || '',
-        ...(claims.deadline === undefined ? {} : { deadline: claims.deadline }),
+        requesterReference: wanted.requesterReference ?? '',
+        ...(wanted.deadline === undefined ? {} : { deadline: wanted.deadline }),
+        ...(linkTo ? { links: [{ exchangeId: linkTo, kind: linkKind }] } : {}),
       };
-      const field = describeRequestLabelMismatch(request, {
+      const field = describeRequestLabelMismatch(outgoing.request, {
         recipientId: recipient.id,
         recipientCountry: recipient.country,
         kind: create.kind,
@@ -203,20 +205,11 @@ export function RequestPage({ session }: { session: Session }) {
           { details: { field } },
         );
       }
-      const files: OutgoingFile[] = [
-        {
-          name: 'request.json',
-          mediaType: 'application/json',
-          content: new Blob([`${JSON.stringify(request, null, 2)}\n`]),
-        },
-      ];
-      if (check.request) {
-        const html = renderRequestHtml({ ...check.request, ...request } as typeof check.request, {
-          sender: { name: own.name, country: own.country, id: own.id },
-          recipient: { name: recipient.name, country: recipient.country, id: recipient.id },
-        });
-        files.push({ name: 'request.html', mediaType: 'text/html', content: new Blob([html]) });
-      }
+      const files: OutgoingFile[] = outgoing.documents.map((document) => ({
+        name: document.name,
+        mediaType: document.mediaType,
+        content: new Blob([document.content]),
+      }));
       for (const file of annexes)
         files.push({ name: file.name, mediaType: file.type || 'application/octet-stream', content: file });
       const sent = await deliverFromBrowser({
@@ -225,11 +218,7 @@ export function RequestPage({ session }: { session: Session }) {
         counterpartId: recipient.id,
         message: {
           kind: 'request',
-          check: {
-            ...(check.profileVersion ? { profileVersion: check.profileVersion } : {}),
-            errors: 0,
-            forced: false,
-          },
+          check: outgoing.check,
         },
         files,
         onProgress: (name, stage, done, total) =>
@@ -301,6 +290,44 @@ export function RequestPage({ session }: { session: Session }) {
           </div>
         </fieldset>
 
+        <fieldset>
+          <legend>{t('request.linkTitle')}</legend>
+          <p className="help" id="request-link-help">
+            {t('request.linkHelp')}
+          </p>
+          <div className="field">
+            <label htmlFor="request-link">{t('request.linkTo')}</label>
+            <select
+              id="request-link"
+              aria-describedby="request-link-help"
+              value={linkTo}
+              onChange={(e) => setLinkTo(e.target.value)}
+            >
+              <option value="">{t('request.linkNone')}</option>
+              {linkable.map((e) => (
+                <option key={e.id} value={e.id}>
+                  {e.requesterReference} · {t(`kind.${e.kind}` as MessageKey)} · {dateTime(e.createdAt)}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field">
+            <label htmlFor="request-link-kind">{t('request.linkKind')}</label>
+            <select
+              id="request-link-kind"
+              value={linkKind}
+              disabled={!linkTo}
+              onChange={(e) => isLinkKind(e.target.value) && setLinkKind(e.target.value)}
+            >
+              {LINK_KINDS.map((k) => (
+                <option key={k} value={k}>
+                  {t(`link.${k}`)}
+                </option>
+              ))}
+            </select>
+          </div>
+        </fieldset>
+
         <div className="field">
           <label htmlFor="request-import">{t('request.importYaml')}</label>
           <input
@@ -331,17 +358,14 @@ export function RequestPage({ session }: { session: Session }) {
 
         <fieldset>
           <legend>{t('request.elements')}</legend>
-          {elements
-            .filter((e) => e.type !== 'object' && !(e.type === 'array' && e.itemType === 'object'))
-            .map((element) => (
-              <ElementField
-                key={element.path}
-                element={element}
-                value={readAt(draft, concretePath(element.path))}
-                findings={check.findings.filter((f) => f.path.replace(/\[\d+\]/g, '[]') === element.path)}
-                onChange={(value) => setDraft((d) => writeAt(d, concretePath(element.path), value))}
-              />
-            ))}
+          <ElementTree
+            kind={kind}
+            elements={elements}
+            draft={draft}
+            findings={check.findings}
+            onChange={(path, value) => setDraft((d) => writeAt(d, path, value))}
+            onRemove={(path) => setDraft((d) => removeAt(d, path))}
+          />
         </fieldset>
 
         <section aria-labelledby="check-title" className="check" aria-live="polite">
@@ -376,15 +400,8 @@ export function RequestPage({ session }: { session: Session }) {
           <a href={yamlHref} download={`${reference || 'request'}.yaml`} data-testid="export-yaml">
             {t('request.exportYaml')}
           </a>
-          {letterHref && (
-            <>
-              {' · '}
-              <a href={letterHref} target="_blank" rel="noopener">
-                {t('request.preview')}
-              </a>
-            </>
-          )}
         </p>
+        {letter && <LetterPreview html={letter} fileName={`${reference || 'request'}.html`} />}
         <button type="submit" disabled={busy || !recipient || errors.length > 0 || !reference}>
           {busy ? t('reply.sending') : t('request.send')}
         </button>
@@ -392,98 +409,5 @@ export function RequestPage({ session }: { session: Session }) {
         {error !== undefined && <ProblemView error={error} />}
       </form>
     </section>
-  );
-}
-
-function ElementField(props: {
-  element: ElementInfo;
-  value: unknown;
-  findings: readonly { severity: string; message: string }[];
-  onChange: (value: unknown) => void;
-}) {
-  const { t } = useText();
-  const { element, value } = props;
-  const id = `el-${element.path.replace(/[^A-Za-z0-9]/g, '-')}`;
-  const helpId = `${id}-help`;
-  const level = t(`level.${element.level}` as MessageKey);
-  const invalid = props.findings.some((f) => f.severity === 'error');
-  const common = { id, 'aria-describedby': helpId, 'aria-invalid': invalid || undefined };
-  let input: React.ReactNode;
-  if (element.type === 'boolean' || (element.type === 'literal' && element.values?.[0] === true)) {
-    input = (
-      <input
-        {...common}
-        type="checkbox"
-        checked={value === true}
-        onChange={(e) => props.onChange(e.target.checked ? true : null)}
-      />
-    );
-  } else if ((element.type === 'enum' || element.type === 'literal') && element.values) {
-    input = (
-      <select
-        {...common}
-        value={value === undefined || value === null ? '' : String(value)}
-        onChange={(e) => props.onChange(e.target.value || null)}
-      >
-        <option value="">{t('request.choose')}</option>
-        {element.values.map((v) => (
-          <option key={String(v)} value={String(v)}>
-            {String(v)}
-          </option>
-        ))}
-      </select>
-    );
-  } else if (element.type === 'array') {
-    input = (
-      <textarea
-        {...common}
-        rows={2}
-        value={Array.isArray(value) ? value.join('\n') : ''}
-        onChange={(e) => props.onChange(e.target.value.split('\n').filter((line) => line.trim() !== ''))}
-      />
-    );
-  } else if (element.type === 'number') {
-    input = (
-      <input
-        {...common}
-        type="number"
-        value={typeof value === 'number' ? value : ''}
-        onChange={(e) => props.onChange(e.target.value === '' ? null : Number(e.target.value))}
-      />
-    );
-  } else {
-    input = element.hint ? (
-      <input
-        {...common}
-        value={typeof value === 'string' ? value : ''}
-        placeholder={element.hint}
-        onChange={(e) => props.onChange(e.target.value || null)}
-      />
-    ) : (
-      <textarea
-        {...common}
-        rows={2}
-        value={typeof value === 'string' ? value : ''}
-        onChange={(e) => props.onChange(e.target.value || null)}
-      />
-    );
-  }
-  return (
-    <div className={`field element level-${element.level}`}>
-      <label htmlFor={id}>
-        {element.title} <span className="level">({level})</span>
-      </label>
-      {input}
-      <p id={helpId} className="help">
-        {element.explanation} <span className="source">[{element.source}]</span>
-        {element.hint ? ` ${t('request.format', { hint: element.hint })}` : ''}
-        {props.findings.map((f) => (
-          <span key={`${f.severity}-${f.message}`} className={`inline-finding ${f.severity}`}>
-            {' '}
-            {f.message}
-          </span>
-        ))}
-      </p>
-    </div>
   );
 }

@@ -7,7 +7,8 @@ export type Route =
   | { readonly page: 'exchange'; readonly exchangeId: string }
   | { readonly page: 'request' }
   | { readonly page: 'audit'; readonly exchangeId: string }
-  | { readonly page: 'keys' };
+  | { readonly page: 'keys' }
+  | { readonly page: 'figures' };
 
 export function parseRoute(hash: string): Route {
   const [, page = '', id = ''] = hash.replace(/^#/, '').split('/');
@@ -17,6 +18,7 @@ export function parseRoute(hash: string): Route {
   if (page === 'audit' && safeId) return { page: 'audit', exchangeId: safeId };
   if (page === 'new') return { page: 'request' };
   if (page === 'keys') return { page: 'keys' };
+  if (page === 'figures') return { page: 'figures' };
   return { page: 'boxes', box: 'inbox' };
 }
 

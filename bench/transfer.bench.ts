@@ -1,7 +1,8 @@
 // Benchmark (issue 16): `pouch send` and `pouch fetch` end to end against a local exchange and its embedded S3,
 // each against a plain transfer of the same sealed file (lib-storage Upload, GetObject to disk) and against the
 // sequential way (`age -r` then that upload; that download then `age -d`), plus the peak RSS of both commands.
-// POUCH_BENCH_TRANSFER_SIZE (e.g. 256M, 1G; default 1G) and POUCH_BENCH_RUNS (default 3) shrink it.
+// POUCH_BENCH_TRANSFER_SIZE (e.g. 256M, 1G; default 1G, 64M with POUCH_BENCH_QUICK=1) and POUCH_BENCH_RUNS
+// (default 3) shrink it.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -46,7 +47,10 @@ function label(bytes: number): string {
 
 /** Runs the transfer benchmark. */
 export async function run(): Promise<void> {
-  const size = parseSize(process.env.POUCH_BENCH_TRANSFER_SIZE, GiB);
+  const size = parseSize(
+    process.env.POUCH_BENCH_TRANSFER_SIZE,
+    process.env.POUCH_BENCH_QUICK === '1' ? 64 * MiB : GiB,
+  );
   const runs = Math.max(1, Number(process.env.POUCH_BENCH_RUNS ?? 3));
   const dir = join(here, '.tmp', `transfer-${process.pid}`);
   await mkdir(dir, { recursive: true });

@@ -1,20 +1,18 @@
 // Benchmark: the clock sweep at 1,000 and 100,000 exchanges, seeded straight into the main table (the API is too
 // slow on the embedded servers to create 100,000). Each size has the same 50 exchanges due; the rest are due in
 // the future. The sweep reads the due-time index only up to now, so its cost should follow what is due, not how
-// many exchanges exist. Run: node --openssl-legacy-provider --import tsx bench/clock-sweep.bench.ts [sizes...]
+// many exchanges exist. `npm run bench clock-sweep` runs it (POUCH_BENCH_QUICK=1: 1,000 and 10,000); alone:
+// node --openssl-legacy-provider --import tsx bench/clock-sweep.bench.ts [sizes...]
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { BatchWriteCommand, type BatchWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { clockKeys, exchangeKeys } from '../server/adapters/main-table-keys.ts';
 import { startLocalExchange } from '../server/local/local-exchange.ts';
 import type { Track } from '../shared/domain/clocks/track.ts';
 
 const DUE = 50;
-const sizes = process.argv
-  .slice(2)
-  .map(Number)
-  .filter((n) => n > 0);
 
 function trackOf(i: number, at: string): Track {
   return {
@@ -37,7 +35,12 @@ function trackOf(i: number, at: string): Track {
   };
 }
 
-async function run(size: number) {
+/** Runs the sweep bench at 1,000 and 100,000 exchanges (10,000 with POUCH_BENCH_QUICK=1), as `npm run bench` does. */
+export async function run(): Promise<void> {
+  for (const size of [1_000, process.env.POUCH_BENCH_QUICK === '1' ? 10_000 : 100_000]) await sweepAt(size);
+}
+
+async function sweepAt(size: number): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'pouch-clock-bench-'));
   const exchange = await startLocalExchange({
     dataDir,
@@ -111,4 +114,12 @@ async function run(size: number) {
   await rm(dataDir, { recursive: true, force: true });
 }
 
-for (const size of sizes.length ? sizes : [1_000, 100_000]) await run(size);
+// Run directly (not imported by bench/run.ts): the sizes on the command line, or the default pair.
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const sizes = process.argv
+    .slice(2)
+    .map(Number)
+    .filter((n) => n > 0);
+  if (sizes.length === 0) await run();
+  for (const size of sizes) await sweepAt(size);
+}

@@ -287,6 +287,8 @@ export async function fetchAndOpen(options: FetchOpenOptions): Promise<FetchOpen
   } catch (error) {
     fail(error);
     await downloads;
+    // The last written bytes of unfinished ranges, so that a resumed call asks only for the rest.
+    writer.schedule();
     await writer.flush().catch(() => undefined);
     await spool.close();
     await rm(plaintextPath, { force: true });

@@ -13,6 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { DeleteObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { build } from 'esbuild';
 import { deliverMessage } from '../client/exchange/deliver-message.ts';
 import { fetchExchange } from '../client/exchange/fetch-documents.ts';
 import { loadManifestSigner } from '../client/exchange/member-signer.ts';
@@ -27,10 +28,9 @@ import { planUpload } from '../shared/domain/upload-plan.ts';
 import { median, printComparison, printFigure } from './report.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const thisFile = fileURLToPath(import.meta.url);
+const childEntry = join(here, 'transfer-rss-child.ts');
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
-const CHILD_FLAG = '--transfer-rss-child';
 
 /** `256M`, `1G`, or a byte count. */
 function parseSize(text: string | undefined, fallback: number): number {
@@ -212,33 +212,41 @@ export async function run(): Promise<void> {
       higherIsBetter: true,
     });
 
-    // Peak RSS, each command in a fresh process, at this size and at four times it (4 GiB for the 1 GiB default).
+    // Peak RSS, each command in a fresh process, at this size and at four times it (4 GiB for the 1 GiB default);
+    // the client code as one bundle on plain Node (as a shipped CLI), and under tsx (as `npm run pouch`).
     const large = Number(process.env.POUCH_BENCH_RSS_FACTOR ?? 4) * size;
     const bigInput = join(dir, 'evidence-large.img');
     await writeRepeatedRandom(bigInput, large);
-    for (const [bytes, input] of [
-      [size, plaintext],
-      [large, bigInput],
+    const bundled = await bundleRssChild(dir);
+    for (const [runner, script] of [
+      ['bundle', bundled],
+      ['tsx', childEntry],
     ] as const) {
-      const sendRss = await childRss([
-        'send',
-        exchange.url,
-        homeOf(exchange, 'northland'),
-        south.authorityId,
-        input,
-      ]);
-      const fetchRss = await childRss([
-        'fetch',
-        exchange.url,
-        homeOf(exchange, 'southmark'),
-        sendRss.exchangeId ?? '',
-        join(dir, `rss-out-${bytes}`),
-      ]);
-      const before = (rss: { startMb: number }) =>
-        `(target <= 200; ${rss.startMb.toFixed(0)} MB of it is the process before the transfer: Node + tsx + modules)`;
-      printFigure(`send ${label(bytes)} peak RSS (child process)`, sendRss.peakMb, 'MB', before(sendRss));
-      printFigure(`fetch ${label(bytes)} peak RSS (child process)`, fetchRss.peakMb, 'MB', before(fetchRss));
-      await rm(join(dir, `rss-out-${bytes}`), { recursive: true, force: true });
+      for (const [bytes, input] of [
+        [size, plaintext],
+        [large, bigInput],
+      ] as const) {
+        const sendRss = await childRss(script, [
+          'send',
+          exchange.url,
+          homeOf(exchange, 'northland'),
+          south.authorityId,
+          input,
+        ]);
+        const fetchRss = await childRss(script, [
+          'fetch',
+          exchange.url,
+          homeOf(exchange, 'southmark'),
+          sendRss.exchangeId ?? '',
+          join(dir, `rss-out-${bytes}`),
+        ]);
+        const before = (rss: { startMb: number }) =>
+          `(target <= 200; ${rss.startMb.toFixed(0)} MB of it is the process before the transfer: Node${runner === 'tsx' ? ' + tsx' : ''} + modules)`;
+        const what = (command: string) => `${command} ${label(bytes)} peak RSS (child process, ${runner})`;
+        printFigure(what('send'), sendRss.peakMb, 'MB', before(sendRss));
+        printFigure(what('fetch'), fetchRss.peakMb, 'MB', before(fetchRss));
+        await rm(join(dir, `rss-out-${bytes}`), { recursive: true, force: true });
+      }
     }
   } finally {
     destroyAwsClients(clients);
@@ -321,11 +329,40 @@ async function writeRepeatedRandom(path: string, size: number): Promise<void> {
   await pipeline(generate(), createWriteStream(path));
 }
 
-/** Run one send or fetch in a fresh Node process and return its peak RSS (and the exchange a send opened). */
+/**
+ * The RSS child as one esbuild bundle for plain Node: what a shipped CLI bundle would load, without tsx
+ * compiling TypeScript in the process.
+ */
+async function bundleRssChild(dir: string): Promise<string> {
+  const outfile = join(dir, 'transfer-rss-child.mjs');
+  await build({
+    entryPoints: [childEntry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    mainFields: ['module', 'main'],
+    // Bundled CommonJS dependencies still call `require` for Node built-ins.
+    banner: {
+      js: "import { createRequire as __pouchCreateRequire } from 'node:module';const require = __pouchCreateRequire(import.meta.url);",
+    },
+    minify: true,
+    logLevel: 'warning',
+  });
+  return outfile;
+}
+
+/**
+ * Run one send or fetch in a fresh Node process and return its peak RSS (and the exchange a send opened):
+ * `script` under tsx (TypeScript compiled in the process), or a bundle (`.mjs`) on plain Node.
+ */
 async function childRss(
+  script: string,
   args: readonly string[],
 ): Promise<{ peakMb: number; startMb: number; exchangeId?: string }> {
-  const child = spawn(process.execPath, [...process.execArgv, thisFile, CHILD_FLAG, ...args], {
+  const loader = script.endsWith('.mjs') ? [] : ['--import', 'tsx'];
+  const child = spawn(process.execPath, ['--openssl-legacy-provider', ...loader, script, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let stdout = '';
@@ -344,46 +381,4 @@ async function childRss(
     startMb: startRssBytes / 1e6,
     ...(exchangeId ? { exchangeId } : {}),
   };
-}
-
-/** Child side of {@link childRss}. */
-async function runRssChild(args: readonly string[]): Promise<void> {
-  const [mode, url, home, target, path] = args as [string, string, string, string, string];
-  const startRssBytes = process.memoryUsage().rss;
-  const officer = await openOfficerAt(url, home, '');
-  let exchangeId: string | undefined;
-  if (mode === 'send') {
-    const recipients = [
-      ...(await fetchDirectoryEntry(officer.client, target)).recipients,
-      ...(await fetchDirectoryEntry(officer.client, officer.signer.authorityId)).recipients,
-    ];
-    const sent = await deliverMessage({
-      client: officer.client,
-      signer: officer.signer,
-      home,
-      operation: 'send',
-      exchange: {
-        create: {
-          kind: 'mla',
-          urgency: 'normal',
-          requestedId: target,
-          requesterReference: `RSS-${process.pid}`,
-        },
-      },
-      recipients,
-      message: { kind: 'request' },
-      files: [{ path }],
-    });
-    exchangeId = sent.exchangeId;
-  } else {
-    const identity = await officer.keystore.unlockSealingIdentity('seal');
-    await fetchExchange({ client: officer.client, exchangeId: target, outDir: path, identities: [identity] });
-  }
-  process.stdout.write(
-    JSON.stringify({ maxRssKb: process.resourceUsage().maxRSS, startRssBytes, exchangeId }),
-  );
-}
-
-if (process.argv[1] === thisFile && process.argv[2] === CHILD_FLAG) {
-  await runRssChild(process.argv.slice(3));
 }

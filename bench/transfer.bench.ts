@@ -214,6 +214,8 @@ export async function run(): Promise<void> {
 
     // Peak RSS, each command in a fresh process, at this size and at four times it (4 GiB for the 1 GiB default);
     // the client code as one bundle on plain Node (as a shipped CLI), and under tsx (as `npm run pouch`).
+    // POUCH_BENCH_RSS_FACTOR=0 skips them (a long timing run).
+    if (process.env.POUCH_BENCH_RSS_FACTOR === '0') return;
     const large = Number(process.env.POUCH_BENCH_RSS_FACTOR ?? 4) * size;
     const bigInput = join(dir, 'evidence-large.img');
     await writeRepeatedRandom(bigInput, large);

@@ -54,13 +54,18 @@ export async function run(): Promise<void> {
   const runs = Math.max(1, Number(process.env.POUCH_BENCH_RUNS ?? 3));
   const dir = join(here, '.tmp', `transfer-${process.pid}`);
   await mkdir(dir, { recursive: true });
-  const exchange = await startLocalExchange({
-    dataDir: join(dir, 'exchange'),
-    port: 0,
-    seedDemo: openDemoKeystores(),
-    checkpointIntervalMs: 0,
-    env: { POUCH_LOG_LEVEL: 'silent' },
-  });
+  // The exchange and its storage in their own process by default (as real storage is); POUCH_BENCH_EXCHANGE=same
+  // runs them in this one, where the client's main-thread work and the storage's serving share one event loop.
+  const sameProcess = process.env.POUCH_BENCH_EXCHANGE === 'same';
+  const exchange = sameProcess
+    ? await startLocalExchange({
+        dataDir: join(dir, 'exchange'),
+        port: 0,
+        seedDemo: openDemoKeystores(),
+        checkpointIntervalMs: 0,
+        env: { POUCH_LOG_LEVEL: 'silent' },
+      })
+    : await startExchangeProcess(join(dir, 'exchange'));
   const config = loadConfig({
     ...localDefaults(join(dir, 'exchange'), {
       http: 0,
@@ -166,7 +171,9 @@ export async function run(): Promise<void> {
     const sequentialFetch = plainGet.map((ms, i) => ms + (ageOpen[i] as number));
     const spread = (values: number[]): string =>
       `(runs ${values.map((v) => mbps(v).toFixed(0)).join('/')} MB/s)`;
-    console.log(`transfer ${label(size)}, ${runs} rounds, medians; part size ${partSize / MiB} MiB`);
+    console.log(
+      `transfer ${label(size)}, ${runs} rounds, medians; part size ${partSize / MiB} MiB; exchange and S3 ${sameProcess ? 'in this process' : 'in their own process'}`,
+    );
     printComparison({
       bench: `send ${label(size)} end to end (seal + upload + commit) ${spread(send)}`,
       unit: 'MB/s',
@@ -255,6 +262,38 @@ export async function run(): Promise<void> {
     await exchange.close();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** {@link startLocalExchange}'s view that this bench uses, for an exchange run by bench/local-exchange-child.ts. */
+async function startExchangeProcess(dataDir: string) {
+  const child = spawn(
+    process.execPath,
+    ['--openssl-legacy-provider', '--import', 'tsx', join(here, 'local-exchange-child.ts'), dataDir],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  const started = await new Promise<{
+    url: string;
+    demo: { slug: string; home: string; authorityId: string }[];
+    dynamodbPort: number;
+    s3Port: number;
+  }>((resolve, reject) => {
+    let text = '';
+    child.stdout.setEncoding('utf8').on('data', (piece: string) => {
+      text += piece;
+      if (text.includes('\n')) resolve(JSON.parse(text.slice(0, text.indexOf('\n'))));
+    });
+    child.once('exit', (code) => reject(new Error(`the exchange process exited with ${code}`)));
+  });
+  return {
+    url: started.url,
+    demo: started.demo,
+    embedded: { dynamodbPort: started.dynamodbPort, s3Port: started.s3Port },
+    async close() {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.stdin.end();
+      await exited;
+    },
+  };
 }
 
 function homeOf(exchange: { demo: readonly { slug: string; home: string }[] }, slug: string): string {

@@ -130,8 +130,11 @@ async function figureUpdates() {
   }
 }
 
-/** The bench (`npm run bench`): the sweep at 1,000 and 100,000 exchanges (or `sizes`), then figure updates. */
-export async function run(sizes: readonly number[] = [1_000, 100_000]): Promise<void> {
+/** The sizes `npm run bench` sweeps: 1,000 and 100,000 exchanges (10,000 with POUCH_BENCH_QUICK=1). */
+const defaultSizes = [1_000, process.env.POUCH_BENCH_QUICK === '1' ? 10_000 : 100_000];
+
+/** The bench (`npm run bench`): the sweep at the default sizes (or `sizes`), then figure updates. */
+export async function run(sizes: readonly number[] = defaultSizes): Promise<void> {
   const results = [];
   for (const size of sizes) results.push({ size, ...(await sweepAt(size)) });
   const small = results[0];

@@ -5,6 +5,7 @@ import { createHash, createPublicKey, generateKeyPairSync, verify as verifySigna
 import { createFileSigner } from '../server/adapters/file-signer.ts';
 import { verifyBundle, writeBundleLines } from '../shared/custody/bundle.ts';
 import { signCheckpoint } from '../shared/custody/checkpoints.ts';
+import { signManifest } from '../shared/custody/manifest.ts';
 import { createReceiptVerifier, signReceipt } from '../shared/custody/receipts.ts';
 import { buildCheckpointTree, proveChainHead } from '../shared/domain/ledger/checkpoint.ts';
 import { createEvent, encodeEventLine, type LedgerEvent } from '../shared/domain/ledger/event.ts';
@@ -13,6 +14,9 @@ import { median, printComparison, printFigure, timeRuns } from './report.ts';
 
 const quick = process.env.POUCH_BENCH_QUICK === '1';
 const CHAIN = 'exch_benchBenchBenchBench00';
+// Manifests name ids of at least 16 characters; a real message id has the same form.
+const MESSAGE_ID = 'msg_benchBenchBenchBench00';
+const SENDER = 'auth_a:mem_1';
 
 export async function run(): Promise<void> {
   const n = quick ? 100_000 : 1_000_000;
@@ -21,6 +25,16 @@ export async function run(): Promise<void> {
     generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' }),
   );
   const jwk = await signer.publicJwk();
+  // The sender's member key: the verifier requires every `message.sent` to carry a manifest signed by a key the
+  // bundle lists for its sender, valid at the event's time, so the bench signs a real one (as `pouch send` does).
+  const member = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const memberKey = {
+    clientId: SENDER,
+    kid: 'bench-member-key',
+    alg: 'ES256',
+    jwk: member.publicKey.export({ format: 'jwk' }) as Record<string, unknown>,
+    createdAt: new Date(Date.UTC(2025, 0, 1)).toISOString(),
+  };
   const genStart = performance.now();
   const lines: string[] = [];
   const receipts: Array<{ seq: number; evidence: string; jws: string }> = [];
@@ -36,7 +50,7 @@ export async function run(): Promise<void> {
       {
         actor: {
           authorityId: sent || (!delivered && i % 2) ? 'auth_a' : 'auth_b',
-          memberId: `mem_${i % 7}`,
+          memberId: sent ? 'mem_1' : `mem_${i % 7}`,
           role: 'officer',
         },
         action:
@@ -48,11 +62,13 @@ export async function run(): Promise<void> {
                 ? 'message.delivered'
                 : 'auditor.viewed',
         outcome: 'success',
-        ...(delivered || sent ? { subject: { messageId: 'msg_1' } } : {}),
+        ...(delivered || sent ? { subject: { messageId: MESSAGE_ID } } : {}),
         details:
           i === 0
             ? { status: 'open', requesterId: 'auth_a', requestedId: 'auth_b' }
-            : { status: 'submitted', note: createHash('sha256').update(String(i)).digest('hex') },
+            : sent
+              ? { status: 'submitted', messageKind: 'request' }
+              : { status: 'submitted', note: createHash('sha256').update(String(i)).digest('hex') },
       },
       { chain: CHAIN, now: new Date(t0 + i) },
     );
@@ -62,6 +78,19 @@ export async function run(): Promise<void> {
       receipts.push({ seq: prev.seq, evidence: payload.evidence, jws: await signReceipt(signer, payload) });
     }
   }
+  const manifest = await signManifest(
+    {
+      v: 1,
+      exchangeId: CHAIN,
+      messageId: MESSAGE_ID,
+      messageKind: 'request',
+      sender: SENDER,
+      iat: Math.floor(t0 / 1000),
+      documents: [],
+    },
+    member.privateKey,
+    { alg: 'ES256', kid: memberKey.kid },
+  );
   const last = prev as LedgerEvent;
   const tree = buildCheckpointTree([{ chain: CHAIN, seq: last.seq, hash: last.hash }], new Date(t0));
   const proof = proveChainHead(tree, CHAIN);
@@ -72,11 +101,11 @@ export async function run(): Promise<void> {
       exportedAt: new Date(t0).toISOString(),
       label: { id: CHAIN, requesterId: 'auth_a', requestedId: 'auth_b' },
       exchangeKey: jwk,
-      memberKeys: [],
+      memberKeys: [memberKey],
       checkpoint: await signCheckpoint(signer, tree.checkpoint),
       inclusion: proof,
       receipts,
-      manifests: [],
+      manifests: [{ messageId: MESSAGE_ID, seq: 1, senderClientId: SENDER, jws: manifest }],
     },
     lines,
   )) {

@@ -73,7 +73,8 @@ async function benchLedgerOnStorage(): Promise<void> {
 async function benchAppends(store: ReturnType<typeof createDynamoLedgerStore>): Promise<void> {
   const perWriter = quick ? 6 : 15;
   const events = 16 * perWriter;
-  const rounds = quick ? 3 : 5;
+  // Medians of 5 even when quick: single runs of this pair spread from 0.4 to 3 on a loaded machine.
+  const rounds = 5;
   let chains = 0;
   // One writer and 16 concurrent writers append the same number of events, alternately, each round on new chains.
   const [one, sixteen] = await timeInterleaved(rounds, [
@@ -96,8 +97,9 @@ async function benchAppends(store: ReturnType<typeof createDynamoLedgerStore>): 
   ]);
   const rate = (times: number[]) => (events / median(times)) * 1000;
   printFigure('ledger append, 1 exchange, 1 writer', rate(one), 'events/s');
+  const ratios = one.map((ms, i) => (ms / (sixteen[i] as number)).toFixed(2)).join('/');
   printComparison({
-    bench: 'ledger append, 1 exchange, 16 concurrent writers',
+    bench: `ledger append, 1 exchange, 16 concurrent writers (per-round ratios ${ratios})`,
     unit: 'events/s',
     ours: rate(sixteen),
     baseline: rate(one),

@@ -1,7 +1,8 @@
 // Benchmark (issue 16): `pouch send` and `pouch fetch` end to end against a local exchange and its embedded S3,
 // each against a plain transfer of the same sealed file (lib-storage Upload, GetObject to disk) and against the
 // sequential way (`age -r` then that upload; that download then `age -d`), plus the peak RSS of both commands.
-// POUCH_BENCH_TRANSFER_SIZE (e.g. 256M, 1G; default 1G) and POUCH_BENCH_RUNS (default 3) shrink it.
+// POUCH_BENCH_TRANSFER_SIZE (e.g. 256M, 1G; default 1G, 64M with POUCH_BENCH_QUICK=1) and POUCH_BENCH_RUNS
+// (default 3) shrink it.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -12,6 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { DeleteObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { build } from 'esbuild';
 import { deliverMessage } from '../client/exchange/deliver-message.ts';
 import { fetchExchange } from '../client/exchange/fetch-documents.ts';
 import { loadManifestSigner } from '../client/exchange/member-signer.ts';
@@ -26,10 +28,9 @@ import { planUpload } from '../shared/domain/upload-plan.ts';
 import { median, printComparison, printFigure } from './report.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const thisFile = fileURLToPath(import.meta.url);
+const childEntry = join(here, 'transfer-rss-child.ts');
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
-const CHILD_FLAG = '--transfer-rss-child';
 
 /** `256M`, `1G`, or a byte count. */
 function parseSize(text: string | undefined, fallback: number): number {
@@ -46,17 +47,25 @@ function label(bytes: number): string {
 
 /** Runs the transfer benchmark. */
 export async function run(): Promise<void> {
-  const size = parseSize(process.env.POUCH_BENCH_TRANSFER_SIZE, GiB);
+  const size = parseSize(
+    process.env.POUCH_BENCH_TRANSFER_SIZE,
+    process.env.POUCH_BENCH_QUICK === '1' ? 64 * MiB : GiB,
+  );
   const runs = Math.max(1, Number(process.env.POUCH_BENCH_RUNS ?? 3));
   const dir = join(here, '.tmp', `transfer-${process.pid}`);
   await mkdir(dir, { recursive: true });
-  const exchange = await startLocalExchange({
-    dataDir: join(dir, 'exchange'),
-    port: 0,
-    seedDemo: openDemoKeystores(),
-    checkpointIntervalMs: 0,
-    env: { POUCH_LOG_LEVEL: 'silent' },
-  });
+  // The exchange and its storage in their own process by default (as real storage is); POUCH_BENCH_EXCHANGE=same
+  // runs them in this one, where the client's main-thread work and the storage's serving share one event loop.
+  const sameProcess = process.env.POUCH_BENCH_EXCHANGE === 'same';
+  const exchange = sameProcess
+    ? await startLocalExchange({
+        dataDir: join(dir, 'exchange'),
+        port: 0,
+        seedDemo: openDemoKeystores(),
+        checkpointIntervalMs: 0,
+        env: { POUCH_LOG_LEVEL: 'silent' },
+      })
+    : await startExchangeProcess(join(dir, 'exchange'));
   const config = loadConfig({
     ...localDefaults(join(dir, 'exchange'), {
       http: 0,
@@ -162,7 +171,9 @@ export async function run(): Promise<void> {
     const sequentialFetch = plainGet.map((ms, i) => ms + (ageOpen[i] as number));
     const spread = (values: number[]): string =>
       `(runs ${values.map((v) => mbps(v).toFixed(0)).join('/')} MB/s)`;
-    console.log(`transfer ${label(size)}, ${runs} rounds, medians; part size ${partSize / MiB} MiB`);
+    console.log(
+      `transfer ${label(size)}, ${runs} rounds, medians; part size ${partSize / MiB} MiB; exchange and S3 ${sameProcess ? 'in this process' : 'in their own process'}`,
+    );
     printComparison({
       bench: `send ${label(size)} end to end (seal + upload + commit) ${spread(send)}`,
       unit: 'MB/s',
@@ -208,39 +219,81 @@ export async function run(): Promise<void> {
       higherIsBetter: true,
     });
 
-    // Peak RSS, each command in a fresh process, at this size and at four times it (4 GiB for the 1 GiB default).
+    // Peak RSS, each command in a fresh process, at this size and at four times it (4 GiB for the 1 GiB default);
+    // the client code as one bundle on plain Node (as a shipped CLI), and under tsx (as `npm run pouch`).
+    // POUCH_BENCH_RSS_FACTOR=0 skips them (a long timing run).
+    if (process.env.POUCH_BENCH_RSS_FACTOR === '0') return;
     const large = Number(process.env.POUCH_BENCH_RSS_FACTOR ?? 4) * size;
     const bigInput = join(dir, 'evidence-large.img');
     await writeRepeatedRandom(bigInput, large);
-    for (const [bytes, input] of [
-      [size, plaintext],
-      [large, bigInput],
+    const bundled = await bundleRssChild(dir);
+    for (const [runner, script] of [
+      ['bundle', bundled],
+      ['tsx', childEntry],
     ] as const) {
-      const sendRss = await childRss([
-        'send',
-        exchange.url,
-        homeOf(exchange, 'northland'),
-        south.authorityId,
-        input,
-      ]);
-      const fetchRss = await childRss([
-        'fetch',
-        exchange.url,
-        homeOf(exchange, 'southmark'),
-        sendRss.exchangeId ?? '',
-        join(dir, `rss-out-${bytes}`),
-      ]);
-      const before = (rss: { startMb: number }) =>
-        `(target <= 200; ${rss.startMb.toFixed(0)} MB of it is the process before the transfer: Node + tsx + modules)`;
-      printFigure(`send ${label(bytes)} peak RSS (child process)`, sendRss.peakMb, 'MB', before(sendRss));
-      printFigure(`fetch ${label(bytes)} peak RSS (child process)`, fetchRss.peakMb, 'MB', before(fetchRss));
-      await rm(join(dir, `rss-out-${bytes}`), { recursive: true, force: true });
+      for (const [bytes, input] of [
+        [size, plaintext],
+        [large, bigInput],
+      ] as const) {
+        const sendRss = await childRss(script, [
+          'send',
+          exchange.url,
+          homeOf(exchange, 'northland'),
+          south.authorityId,
+          input,
+        ]);
+        const fetchRss = await childRss(script, [
+          'fetch',
+          exchange.url,
+          homeOf(exchange, 'southmark'),
+          sendRss.exchangeId ?? '',
+          join(dir, `rss-out-${bytes}`),
+        ]);
+        const before = (rss: { startMb: number }) =>
+          `(target <= 200; ${rss.startMb.toFixed(0)} MB of it is the process before the transfer: Node${runner === 'tsx' ? ' + tsx' : ''} + modules)`;
+        const what = (command: string) => `${command} ${label(bytes)} peak RSS (child process, ${runner})`;
+        printFigure(what('send'), sendRss.peakMb, 'MB', before(sendRss));
+        printFigure(what('fetch'), fetchRss.peakMb, 'MB', before(fetchRss));
+        await rm(join(dir, `rss-out-${bytes}`), { recursive: true, force: true });
+      }
     }
   } finally {
     destroyAwsClients(clients);
     await exchange.close();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** {@link startLocalExchange}'s view that this bench uses, for an exchange run by bench/local-exchange-child.ts. */
+async function startExchangeProcess(dataDir: string) {
+  const child = spawn(
+    process.execPath,
+    ['--openssl-legacy-provider', '--import', 'tsx', join(here, 'local-exchange-child.ts'), dataDir],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  const started = await new Promise<{
+    url: string;
+    demo: { slug: string; home: string; authorityId: string }[];
+    dynamodbPort: number;
+    s3Port: number;
+  }>((resolve, reject) => {
+    let text = '';
+    child.stdout.setEncoding('utf8').on('data', (piece: string) => {
+      text += piece;
+      if (text.includes('\n')) resolve(JSON.parse(text.slice(0, text.indexOf('\n'))));
+    });
+    child.once('exit', (code) => reject(new Error(`the exchange process exited with ${code}`)));
+  });
+  return {
+    url: started.url,
+    demo: started.demo,
+    embedded: { dynamodbPort: started.dynamodbPort, s3Port: started.s3Port },
+    async close() {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.stdin.end();
+      await exited;
+    },
+  };
 }
 
 function homeOf(exchange: { demo: readonly { slug: string; home: string }[] }, slug: string): string {
@@ -317,11 +370,40 @@ async function writeRepeatedRandom(path: string, size: number): Promise<void> {
   await pipeline(generate(), createWriteStream(path));
 }
 
-/** Run one send or fetch in a fresh Node process and return its peak RSS (and the exchange a send opened). */
+/**
+ * The RSS child as one esbuild bundle for plain Node: what a shipped CLI bundle would load, without tsx
+ * compiling TypeScript in the process.
+ */
+async function bundleRssChild(dir: string): Promise<string> {
+  const outfile = join(dir, 'transfer-rss-child.mjs');
+  await build({
+    entryPoints: [childEntry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    mainFields: ['module', 'main'],
+    // Bundled CommonJS dependencies still call `require` for Node built-ins.
+    banner: {
+      js: "import { createRequire as __pouchCreateRequire } from 'node:module';const require = __pouchCreateRequire(import.meta.url);",
+    },
+    minify: true,
+    logLevel: 'warning',
+  });
+  return outfile;
+}
+
+/**
+ * Run one send or fetch in a fresh Node process and return its peak RSS (and the exchange a send opened):
+ * `script` under tsx (TypeScript compiled in the process), or a bundle (`.mjs`) on plain Node.
+ */
 async function childRss(
+  script: string,
   args: readonly string[],
 ): Promise<{ peakMb: number; startMb: number; exchangeId?: string }> {
-  const child = spawn(process.execPath, [...process.execArgv, thisFile, CHILD_FLAG, ...args], {
+  const loader = script.endsWith('.mjs') ? [] : ['--import', 'tsx'];
+  const child = spawn(process.execPath, ['--openssl-legacy-provider', ...loader, script, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let stdout = '';
@@ -340,46 +422,4 @@ async function childRss(
     startMb: startRssBytes / 1e6,
     ...(exchangeId ? { exchangeId } : {}),
   };
-}
-
-/** Child side of {@link childRss}. */
-async function runRssChild(args: readonly string[]): Promise<void> {
-  const [mode, url, home, target, path] = args as [string, string, string, string, string];
-  const startRssBytes = process.memoryUsage().rss;
-  const officer = await openOfficerAt(url, home, '');
-  let exchangeId: string | undefined;
-  if (mode === 'send') {
-    const recipients = [
-      ...(await fetchDirectoryEntry(officer.client, target)).recipients,
-      ...(await fetchDirectoryEntry(officer.client, officer.signer.authorityId)).recipients,
-    ];
-    const sent = await deliverMessage({
-      client: officer.client,
-      signer: officer.signer,
-      home,
-      operation: 'send',
-      exchange: {
-        create: {
-          kind: 'mla',
-          urgency: 'normal',
-          requestedId: target,
-          requesterReference: `RSS-${process.pid}`,
-        },
-      },
-      recipients,
-      message: { kind: 'request' },
-      files: [{ path }],
-    });
-    exchangeId = sent.exchangeId;
-  } else {
-    const identity = await officer.keystore.unlockSealingIdentity('seal');
-    await fetchExchange({ client: officer.client, exchangeId: target, outDir: path, identities: [identity] });
-  }
-  process.stdout.write(
-    JSON.stringify({ maxRssKb: process.resourceUsage().maxRSS, startRssBytes, exchangeId }),
-  );
-}
-
-if (process.argv[1] === thisFile && process.argv[2] === CHILD_FLAG) {
-  await runRssChild(process.argv.slice(3));
 }

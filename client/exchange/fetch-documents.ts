@@ -17,6 +17,7 @@ import {
   type ExchangeMessage,
   fetchDirectoryEntry,
   getExchange,
+  newIdempotencyKey,
   requestDownload,
 } from '../sdk/exchange-api.ts';
 import type { PouchClient } from '../sdk/pouch-client.ts';
@@ -226,16 +227,23 @@ async function fetchOne(
   let finished = false;
   let interrupted = false;
   try {
-    const download = await requestDownload(options.client, label.id, entry.documentId);
-    if (
-      download.document.sealedSha256 !== entry.sealedSha256 ||
-      download.document.sealedSize !== entry.sealedSize
-    ) {
-      throw new PouchError(
-        'ERR_HASH_MISMATCH',
-        `${describe}: the exchange's record differs from the signed manifest; nothing was saved`,
-      );
-    }
+    // One key for this document's retrieval: asking again for a fresh URL (a fetch that outlives the URL's
+    // 5 minutes) gets the same retrieval back, not a second one.
+    const retrieval = newIdempotencyKey();
+    const askForUrl = async (): Promise<string> => {
+      const download = await requestDownload(options.client, label.id, entry.documentId, retrieval);
+      if (
+        download.document.sealedSha256 !== entry.sealedSha256 ||
+        download.document.sealedSize !== entry.sealedSize
+      ) {
+        throw new PouchError(
+          'ERR_HASH_MISMATCH',
+          `${describe}: the exchange's record differs from the signed manifest; nothing was saved`,
+        );
+      }
+      return download.url;
+    };
+    const url = await askForUrl();
     const bar = options.createProgress?.(deriveSafeFileName(entry.name, entry.documentId), entry.sealedSize);
     const opening =
       entry.sealedSize >= CRYPTO_PROGRESS_MIN_BYTES
@@ -249,7 +257,8 @@ async function fetchOne(
       // Download, the sealed digests (whole file and, for multipart, the parts' composite the exchange signed)
       // and opening run in one pass; the plaintext stays in the work folder until every digest matched.
       fetched = await fetchAndOpen({
-        url: download.url,
+        url,
+        refreshUrl: askForUrl,
         workDir: work,
         identities: options.identities,
         expected: {

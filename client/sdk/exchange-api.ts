@@ -145,13 +145,21 @@ export function postMessage(
   });
 }
 
-/** Record a retrieval in the ledger and get a presigned GET URL (valid at most 5 minutes). */
+/**
+ * Record a retrieval in the ledger and get a presigned GET URL (valid at most 5 minutes). Ask again with the same
+ * `idempotencyKey` for a fresh URL of the same retrieval (one event in the ledger, not two).
+ */
 export function requestDownload(
   client: PouchClient,
   exchangeId: string,
   documentId: string,
+  idempotencyKey?: string,
 ): Promise<Download> {
-  return client.request('POST', path('v1', 'exchanges', exchangeId, 'documents', documentId, 'download'));
+  return client.request(
+    'POST',
+    path('v1', 'exchanges', exchangeId, 'documents', documentId, 'download'),
+    idempotencyKey ? { idempotencyKey } : {},
+  );
 }
 
 /** The exchange's signed receipts (submission, delivery, retrieval). */

@@ -1,6 +1,7 @@
 // Client transfer engine: `pouch fetch` in one pass. Ranges of a sealed document download in parallel into a
-// private spool while, in order, the bytes are hashed (whole file and parts) and opened into a private temp
-// file; the plaintext takes its name only after every digest matched. A journal makes the download resumable.
+// private spool while, in order and byte by byte as they arrive, the bytes are hashed (whole file and parts) and
+// opened into a private temp file; the plaintext takes its name only after every digest matched. A journal
+// makes the download resumable, down to the bytes of a range that were already written.
 import { createHash, randomBytes } from 'node:crypto';
 import { type FileHandle, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
@@ -31,13 +32,18 @@ export interface FetchOpenOptions {
     readonly plaintextSha256: string;
     readonly plaintextSize: number;
   };
-  /** Bytes per ranged GET (default 8 MiB). */
+  /** Bytes per ranged GET (default {@link DEFAULT_RANGE_BYTES}). */
   readonly rangeBytes?: number;
   /** Open on three threads as the ranges arrive (true), or after the download on this thread (false); by size by default. */
   readonly parallel?: boolean;
   /** Ranged GETs in flight at once (default 4). */
   readonly concurrency?: number;
   readonly retry?: RetryPolicy;
+  /**
+   * A fresh URL for the same object, asked for when storage refuses the current one (HTTP 403: a presigned URL
+   * lives 5 minutes, a large fetch longer). Without it a 403 fails the fetch (ERR_STORAGE, resumable).
+   */
+  readonly refreshUrl?: () => Promise<string>;
   /** A fetch for the ranged GETs instead of node:http(s) (tests inject faults through it). */
   readonly fetch?: typeof fetch;
   readonly signal?: AbortSignal;
@@ -57,12 +63,25 @@ export interface FetchOpenResult {
   readonly rangesReused: number;
 }
 
+/**
+ * Bytes per ranged GET. Measured against the embedded S3 (bench/fetch-stages.ts): 8 MiB ranges four at a time
+ * came in at a third of one GET's speed, 32 MiB ranges as fast as it; the opener follows each range byte by
+ * byte, so a larger range costs no overlap, and the journal keeps a range's written bytes, so no resumability.
+ */
+export const DEFAULT_RANGE_BYTES = 32 * 1024 * 1024;
+/** Journal a range's partial progress each time this many more of its bytes are written. */
+const PARTIAL_JOURNAL_BYTES = 4 * 1024 * 1024;
+/** Fresh URLs one range may ask for in a row without a byte arriving: a 403 that persists is a refusal. */
+const MAX_URL_REFRESHES = 3;
+
 const journalSchema = z.object({
   version: z.literal(1),
   sealedSize: z.number().int().nonnegative(),
   sealedSha256: z.string(),
   rangeBytes: z.number().int().positive(),
   done: z.array(z.number().int().nonnegative()),
+  /** Ranges begun but not finished: range index → bytes written from its start (resumed with a Range GET). */
+  partial: z.record(z.string().regex(/^\d+$/), z.number().int().positive()).optional(),
 });
 type Journal = z.infer<typeof journalSchema>;
 
@@ -91,7 +110,7 @@ class RangeHttpError extends PouchError {
 export async function fetchAndOpen(options: FetchOpenOptions): Promise<FetchOpenResult> {
   const { expected } = options;
   const size = expected.sealedSize;
-  const rangeBytes = Math.max(1, options.rangeBytes ?? 8 * 1024 * 1024);
+  const rangeBytes = Math.max(1, options.rangeBytes ?? DEFAULT_RANGE_BYTES);
   const rangeCount = Math.max(1, Math.ceil(size / rangeBytes));
   const sealedPath = join(options.workDir, 'sealed.age');
   const plaintextPath = join(options.workDir, 'plain');
@@ -103,13 +122,21 @@ export async function fetchAndOpen(options: FetchOpenOptions): Promise<FetchOpen
     previous.sealedSha256 === expected.sealedSha256 &&
     previous.rangeBytes === rangeBytes;
   const done = new Set<number>(reusable ? previous.done.filter((i) => i < rangeCount) : []);
+  const lengthOf = (index: number): number => Math.min(rangeBytes, size - index * rangeBytes);
+  /** Bytes written from the start of each range not yet done (what the opener may read, and a retry skips). */
+  const filled = new Map<number, number>();
+  for (const [key, bytes] of Object.entries(reusable ? (previous.partial ?? {}) : {})) {
+    const index = Number(key);
+    if (index < rangeCount && !done.has(index)) filled.set(index, Math.min(bytes, lengthOf(index)));
+  }
   // Positional writes: never 'a' (O_APPEND ignores the offset).
   const spool = await open(sealedPath, reusable ? 'r+' : 'w+', 0o600).catch(async (error) => {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     return open(sealedPath, 'w+', 0o600);
   });
   const reused = done.size;
-  let downloaded = [...done].reduce((n, i) => n + Math.min(rangeBytes, size - i * rangeBytes), 0);
+  let downloaded =
+    [...done].reduce((n, i) => n + lengthOf(i), 0) + [...filled.values()].reduce((n, b) => n + b, 0);
   const onBytes = (n: number): void => {
     downloaded += n;
     options.onDownloadProgress?.({ bytesDone: downloaded, totalBytes: size });
@@ -120,17 +147,41 @@ export async function fetchAndOpen(options: FetchOpenOptions): Promise<FetchOpen
     sealedSha256: expected.sealedSha256,
     rangeBytes,
     done: [...done].sort((a, b) => a - b),
+    ...(filled.size > 0
+      ? {
+          partial: Object.fromEntries(
+            [...filled].filter(([, bytes]) => bytes > 0).map(([i, b]) => [String(i), b]),
+          ),
+        }
+      : {}),
   }));
 
-  const waiting = new Map<number, (() => void)[]>();
-  const arrived = (index: number): Promise<void> =>
-    done.has(index)
+  /** Bytes of a range the spool holds from its start. */
+  const available = (index: number): number => (done.has(index) ? lengthOf(index) : (filled.get(index) ?? 0));
+  // The opener waits on one range for a number of its bytes; each write to that range wakes it to look again.
+  const waiting = new Map<number, { bytes: number; resolve: () => void }[]>();
+  const arrived = (index: number, bytes: number): Promise<void> =>
+    available(index) >= bytes
       ? Promise.resolve()
-      : new Promise((resolve) => waiting.set(index, [...(waiting.get(index) ?? []), resolve]));
+      : new Promise((resolve) => waiting.set(index, [...(waiting.get(index) ?? []), { bytes, resolve }]));
   const wake = (index: number): void => {
-    for (const resolve of waiting.get(index) ?? []) resolve();
-    waiting.delete(index);
+    const waiters = waiting.get(index);
+    if (!waiters) return;
+    const have = available(index);
+    const still = waiters.filter((w) => failure === undefined && have < w.bytes);
+    for (const w of waiters) if (!still.includes(w)) w.resolve();
+    if (still.length > 0) waiting.set(index, still);
+    else waiting.delete(index);
   };
+  const onWritten = (index: number, bytes: number): void => {
+    const before = filled.get(index) ?? 0;
+    filled.set(index, before + bytes);
+    if (Math.floor((before + bytes) / PARTIAL_JOURNAL_BYTES) > Math.floor(before / PARTIAL_JOURNAL_BYTES)) {
+      writer.schedule();
+    }
+    wake(index);
+  };
+  const urls = createUrlSource(options.url, options.refreshUrl);
   const abort = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, abort.signal]) : abort.signal;
 
@@ -147,8 +198,12 @@ export async function fetchAndOpen(options: FetchOpenOptions): Promise<FetchOpen
       const index = queue.shift();
       if (index === undefined || failure !== undefined) return;
       try {
-        await fetchRange(options, spool, index, rangeBytes, size, signal, onBytes);
+        await fetchRange(options, urls, spool, index, rangeBytes, size, signal, onBytes, {
+          from: filled.get(index) ?? 0,
+          written: (bytes) => onWritten(index, bytes),
+        });
         done.add(index);
+        filled.delete(index);
         writer.schedule();
         wake(index);
       } catch (error) {
@@ -164,18 +219,19 @@ export async function fetchAndOpen(options: FetchOpenOptions): Promise<FetchOpen
   );
 
   /**
-   * The spool as the opener reads it: a read waits until its range has arrived and never crosses into one that
-   * has not, so the three-thread opener (sealed hash and parts on one worker, plaintext hash and writes on
-   * another) follows the download.
+   * The spool as the opener reads it: a read waits until the bytes it asks for (up to its range's end) are
+   * written and never crosses into the next range, so the three-thread opener (sealed hash and parts on one
+   * worker, plaintext hash and writes on another) follows the download as the bytes arrive.
    */
   const reader: PositionalReader = {
     async read(buffer, offset, length, position) {
       if (position >= size) return { bytesRead: 0 };
       const index = Math.floor(position / rangeBytes);
-      await arrived(index);
+      const start = index * rangeBytes;
+      const want = Math.min(position + length, start + lengthOf(index)) - start;
+      await arrived(index, want);
       if (failure !== undefined) throw failure;
-      const end = Math.min(size, (index + 1) * rangeBytes);
-      return spool.read(buffer, offset, Math.min(length, end - position), position);
+      return spool.read(buffer, offset, start + want - position, position);
     },
   };
   const mismatch = (field: string): PouchError =>
@@ -231,6 +287,8 @@ export async function fetchAndOpen(options: FetchOpenOptions): Promise<FetchOpen
   } catch (error) {
     fail(error);
     await downloads;
+    // The last written bytes of unfinished ranges, so that a resumed call asks only for the rest.
+    writer.schedule();
     await writer.flush().catch(() => undefined);
     await spool.close();
     await rm(plaintextPath, { force: true });
@@ -330,29 +388,68 @@ export function isInterruption(error: unknown, signal: AbortSignal | undefined):
   return !(error instanceof PouchError);
 }
 
-/** GET one range with retries, writing its bytes into the spool at their offset as they arrive. */
+/** The current presigned URL, and one shared refresh when storage refuses it (all ranges wait for the same). */
+interface UrlSource {
+  current(): string;
+  /** A fresh URL unless `stale` was already replaced; undefined when there is no way to refresh. */
+  refresh(stale: string): Promise<string | undefined>;
+}
+
+function createUrlSource(first: string, refresh: (() => Promise<string>) | undefined): UrlSource {
+  let url = first;
+  let pending: Promise<string> | undefined;
+  return {
+    current: () => url,
+    async refresh(stale) {
+      if (!refresh) return undefined;
+      if (stale !== url) return url;
+      pending ??= refresh().finally(() => {
+        pending = undefined;
+      });
+      url = await pending;
+      return url;
+    },
+  };
+}
+
+/**
+ * GET one range with retries, writing its bytes into the spool at their offset as they arrive. `from` bytes of
+ * the range are already in the spool (an earlier call or attempt wrote them): the GET asks only for the rest.
+ */
 async function fetchRange(
   options: FetchOpenOptions,
+  urls: UrlSource,
   spool: FileHandle,
   index: number,
   rangeBytes: number,
   size: number,
   signal: AbortSignal,
   onBytes: (n: number) => void,
+  progress: { from: number; written: (bytes: number) => void },
 ): Promise<void> {
   const get = options.fetch ? viaFetch(options.fetch) : nodeGet;
   const attempts = Math.max(1, options.retry?.attempts ?? 4);
   const baseDelayMs = options.retry?.baseDelayMs ?? 250;
   const maxDelayMs = options.retry?.maxDelayMs ?? 8000;
-  const start = index * rangeBytes;
-  const end = Math.min(size, start + rangeBytes);
+  const end = Math.min(size, (index + 1) * rangeBytes);
+  let start = index * rangeBytes + progress.from;
+  let refreshes = 0;
   for (let attempt = 1; ; attempt++) {
     signal.throwIfAborted();
-    // A retried range counts again from its start.
-    let counted = 0;
     try {
       if (end === start) return;
-      const response = await get(options.url, `bytes=${start}-${end - 1}`, signal);
+      const url = urls.current();
+      const response = await get(url, `bytes=${start}-${end - 1}`, signal);
+      if (response.status === 403 && refreshes < MAX_URL_REFRESHES) {
+        // An expired presigned URL: ask the exchange for a fresh one and go on, without spending an attempt.
+        response.cancel();
+        if ((await urls.refresh(url)) !== undefined) {
+          refreshes++;
+          attempt--;
+          continue;
+        }
+        throw new RangeHttpError(response.status, index);
+      }
       if (response.status !== 206 && !(response.status === 200 && start === 0 && end === size)) {
         response.cancel();
         if (response.status === 200 || response.status === 416) {
@@ -376,7 +473,10 @@ async function fetchRange(
               .bytesWritten;
           }
           position += value.length;
-          counted += value.length;
+          // Written bytes stay written: a retry (or a later call, through the journal) asks for the rest only.
+          start = position;
+          refreshes = 0;
+          progress.written(value.length);
           onBytes(value.length);
         }
         finished = true;
@@ -388,7 +488,6 @@ async function fetchRange(
         throw new PouchError('ERR_STORAGE', 'The range ended early', { details: { range: index } });
       return;
     } catch (error) {
-      onBytes(-counted);
       const retry = error instanceof RangeHttpError ? error.retryable : isRetryable(error);
       if (
         signal.aborted ||

@@ -1,6 +1,8 @@
 // Client transfer engine: sends one part (or a single PUT) to its presigned URL with bounded, jittered retries,
 // streaming it from a file on disk. Shared by uploadFile (a sealed file) and sealAndUpload (parts as they seal).
 import { open } from 'node:fs/promises';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { PartToPresign, PresignedPart } from '../../shared/api/exchange.ts';
 import { PouchError } from '../../shared/domain/errors.ts';
 import type { PartRange } from '../../shared/domain/upload-plan.ts';
@@ -30,7 +32,9 @@ export function createPartSender(deps: {
   readonly onBytes?: ((partNumber: number, bytes: number) => void) | undefined;
   readonly onRetry?: ((partNumber: number) => void) | undefined;
 }): (range: PartRange) => Promise<string> {
-  const fetchImpl = deps.fetch ?? globalThis.fetch;
+  // node:http unless a fetch was injected (as an option, or by replacing the global one, as tests and embedders
+  // do to inject faults): undici's stream bodies cost a copy and a promise per chunk on the way out.
+  const fetchImpl = deps.fetch ?? (globalThis.fetch === originalFetch ? undefined : globalThis.fetch);
   const attempts = Math.max(1, deps.retry?.attempts ?? 4);
   const baseDelayMs = deps.retry?.baseDelayMs ?? 250;
   const maxDelayMs = deps.retry?.maxDelayMs ?? 8000;
@@ -40,9 +44,10 @@ export function createPartSender(deps: {
       signal?.throwIfAborted();
       try {
         const presigned = await deps.urls.get(range.partNumber);
-        return await putRange(fetchImpl, presigned, deps.path, range, signal, (n) =>
-          deps.onBytes?.(range.partNumber, n),
-        );
+        const onBytes = (n: number): void => deps.onBytes?.(range.partNumber, n);
+        return fetchImpl
+          ? await putRange(fetchImpl, presigned, deps.path, range, signal, onBytes)
+          : await putRangeNode(presigned, deps.path, range, signal, onBytes);
       } catch (error) {
         deps.onRetry?.(range.partNumber);
         deps.urls.forget(range.partNumber);
@@ -71,6 +76,77 @@ export class TransferHttpError extends PouchError {
     });
     this.retryable =
       code === 'ERR_STORAGE' && (status >= 500 || status === 403 || status === 408 || status === 429);
+  }
+}
+
+/** The global fetch as this module found it: a replaced one means someone injects faults through it. */
+const originalFetch = globalThis.fetch;
+
+/**
+ * PUT one byte range to its presigned URL on node:http(s), streaming it from disk with a file read stream (one
+ * reused read per MiB, no web-stream copies). Resolves the ETag; answers and failures as {@link putRange}.
+ */
+export async function putRangeNode(
+  presigned: PresignedPart,
+  path: string,
+  range: PartRange,
+  signal: AbortSignal | undefined,
+  onBytes: (n: number) => void,
+): Promise<string> {
+  const handle = await open(path, 'r');
+  try {
+    const target = new URL(presigned.url);
+    const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+    const response = await new Promise<IncomingMessage>((resolve, reject) => {
+      const request = send(target, {
+        method: 'PUT',
+        // Sealed bytes are opaque; storage needs the length (never chunked encoding).
+        headers: {
+          'content-type': 'application/octet-stream',
+          ...presigned.headers,
+          'content-length': String(range.size),
+        },
+        ...(signal ? { signal } : {}),
+      });
+      request.on('response', resolve);
+      request.on('error', reject);
+      if (range.size === 0) {
+        request.end();
+        return;
+      }
+      const body = handle.createReadStream({
+        start: range.start,
+        end: range.end - 1,
+        highWaterMark: transferChunkBytes,
+        autoClose: false,
+      });
+      let sent = 0;
+      body.on('data', (chunk) => {
+        sent += chunk.length;
+        onBytes(chunk.length);
+      });
+      body.on('error', (error) => request.destroy(error));
+      body.on('end', () => {
+        if (sent !== range.size) request.destroy(new PouchError('ERR_CONFLICT', 'The file got shorter'));
+      });
+      body.pipe(request);
+    });
+    const chunks: Buffer[] = [];
+    for await (const chunk of response) chunks.push(chunk as Buffer);
+    const status = response.statusCode ?? 0;
+    if (status < 200 || status >= 300) {
+      const text = Buffer.concat(chunks).toString('utf8');
+      throw new TransferHttpError(codeForStatus(status, text), status, range.partNumber);
+    }
+    const etag = response.headers.etag;
+    if (!etag) {
+      throw new PouchError('ERR_STORAGE', 'Storage returned no ETag (is ETag an exposed CORS header?)', {
+        details: { partNumber: range.partNumber },
+      });
+    }
+    return etag;
+  } finally {
+    await handle.close();
   }
 }
 

@@ -390,3 +390,162 @@ describe('one-pass transfer engine on s3rver', () => {
     expect((await readFile(result.plaintextPath)).equals(doc.bytes)).toBe(true);
   });
 });
+
+describe('one-pass fetch: expired URLs and ranges cut short', () => {
+  let exchange: Exchange;
+  let store: DocumentStore;
+  let dir: string;
+  let identity: string;
+  let recipient: string;
+  let n = 0;
+  beforeAll(async () => {
+    exchange = await startTestExchange();
+    store = createS3DocumentStore(exchange.runtime.clients.s3, {
+      bucket: exchange.runtime.config.evidenceBucket,
+      presignSeconds: exchange.runtime.config.presignSeconds,
+      verifyByReadingWhenNoChecksum: true,
+    });
+    dir = await mkdtemp(join(exchange.dataDir, 'fetch-faults-'));
+    ({ identity, recipient } = await generateIdentity());
+  });
+  afterAll(async () => {
+    await exchange?.stop();
+  });
+
+  /** A sealed document in storage (single-part streamed upload) and a private folder to fetch it into. */
+  async function storedDocument(size: number) {
+    const bytes = randomBytes(size);
+    const id = ++n;
+    const work = join(dir, `send-${id}`);
+    await mkdir(work, { mode: 0o700 });
+    const source = join(dir, `plain-${id}.bin`);
+    await writeFile(source, bytes);
+    const key = objectKeys.document('ex-fetch-faults', `doc-${id}`);
+    const partSize = 64 * KiB;
+    let uploadId: string | undefined;
+    const result = await sealAndUpload({
+      source,
+      recipients: [recipient],
+      spoolPath: join(work, 'doc.age'),
+      journalPath: join(work, 'doc.journal.json'),
+      declare: async (sealedSize) => {
+        uploadId ??= (await store.createMultipart({ key, size: sealedSize, partSize, partSha256s: [] }))
+          .uploadId;
+        return { documentId: key, uploadId, partSize };
+      },
+      presign: (_documentId, parts) => store.presignParts({ key, uploadId: uploadId as string, parts }),
+      complete: async (_documentId, parts) => {
+        await store.completeMultipart({ key, uploadId: uploadId as string, parts });
+      },
+    });
+    const workDir = join(dir, `fetch-${id}`);
+    await mkdir(workDir, { mode: 0o700 });
+    return {
+      bytes,
+      key,
+      workDir,
+      expected: {
+        sealedSize: result.sealedSize,
+        sealedSha256: result.sealedSha256,
+        sealedPartsSha256: partsDigestOf(result.partSha256s),
+        partSize: result.partSize,
+        plaintextSha256: result.plaintextSha256,
+        plaintextSize: result.plaintextSize,
+      },
+    };
+  }
+
+  it('asks for a fresh URL when the first one expires mid-fetch, and finishes (1 s expiry, a slow range injected through fetch)', async () => {
+    const doc = await storedDocument(200 * KiB);
+    const presign = async () => (await store.presignGet({ key: doc.key, expiresInSeconds: 1 })).url;
+    let refreshes = 0;
+    const statuses: number[] = [];
+    // The second range starts only after the first URL expired (s3rver enforces X-Amz-Expires, as S3 does).
+    const slow: typeof fetch = async (input, init) => {
+      if (statuses.length === 1) await new Promise((resolve) => setTimeout(resolve, 2100));
+      const response = await fetch(input, init);
+      statuses.push(response.status);
+      return response;
+    };
+    const common = {
+      ...doc,
+      identities: [identity],
+      parallel: true,
+      rangeBytes: 64 * KiB,
+      concurrency: 1,
+      retry: { attempts: 1 },
+    };
+    const result = await fetchAndOpen({
+      ...common,
+      url: await presign(),
+      refreshUrl: async () => {
+        refreshes++;
+        return presign();
+      },
+      fetch: slow,
+    });
+    expect(statuses).toContain(403);
+    // At least once: on a loaded machine a 1-second URL can expire again before the last range.
+    expect(refreshes).toBeGreaterThanOrEqual(1);
+    expect((await readFile(result.plaintextPath)).equals(doc.bytes)).toBe(true);
+
+    // Without a way to refresh, the expired URL ends the fetch as an interruption (resumable), not a success.
+    const stale = await presign();
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    const workDir = join(doc.workDir, 'no-refresh');
+    await mkdir(workDir, { mode: 0o700 });
+    expect(await codeOf(fetchAndOpen({ ...common, workDir, url: stale }))).toBe('ERR_STORAGE');
+  });
+
+  it('resumes a range cut short from its last written byte, in the same call and in the next one (faults injected through fetch)', async () => {
+    const doc = await storedDocument(150 * KiB);
+    const url = (await store.presignGet({ key: doc.key, expiresInSeconds: 300 })).url;
+    const rangeBytes = 64 * KiB;
+    const ranges: string[] = [];
+    /** Pass the first `keep` bytes of the GET numbered in `cut`, then fail its body as a dropped connection. */
+    const cutting =
+      (cut: ReadonlySet<number>, keep: number): typeof fetch =>
+      async (input, init) => {
+        ranges.push(new Headers(init?.headers).get('range') ?? '');
+        const response = await fetch(input, init);
+        if (!cut.has(ranges.length)) return response;
+        const body = Buffer.from(await response.arrayBuffer()).subarray(0, keep);
+        const stream = new ReadableStream<Uint8Array>({
+          start(controller) {
+            controller.enqueue(new Uint8Array(body));
+          },
+          pull(controller) {
+            controller.error(new TypeError('terminated (fault injected)'));
+          },
+        });
+        return new Response(stream, { status: response.status, headers: response.headers });
+      };
+    const common = { ...doc, url, identities: [identity], parallel: true, rangeBytes, concurrency: 1 };
+
+    // Same call: the first range is cut after 10,000 bytes; its retry asks for the rest only.
+    const first = await fetchAndOpen({
+      ...common,
+      retry: { attempts: 2, baseDelayMs: 1 },
+      fetch: cutting(new Set([1]), 10_000),
+    });
+    expect(ranges.slice(0, 2)).toEqual([`bytes=0-${rangeBytes - 1}`, `bytes=10000-${rangeBytes - 1}`]);
+    expect((await readFile(first.plaintextPath)).equals(doc.bytes)).toBe(true);
+
+    // Next call: the second range is cut after 20,000 bytes and the call gives up; the journal keeps those bytes.
+    ranges.length = 0;
+    const workDir = join(doc.workDir, 'resumed');
+    await mkdir(workDir, { mode: 0o700 });
+    const failed = fetchAndOpen({
+      ...common,
+      workDir,
+      retry: { attempts: 1 },
+      fetch: cutting(new Set([2]), 20_000),
+    });
+    expect(await codeOf(failed)).toBe('ERR_STORAGE');
+    ranges.length = 0;
+    const resumed = await fetchAndOpen({ ...common, workDir, fetch: cutting(new Set(), 0) });
+    expect(ranges[0]).toBe(`bytes=${rangeBytes + 20_000}-${2 * rangeBytes - 1}`);
+    expect(resumed.rangesReused).toBe(1);
+    expect((await readFile(resumed.plaintextPath)).equals(doc.bytes)).toBe(true);
+  });
+});

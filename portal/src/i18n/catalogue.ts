@@ -465,8 +465,10 @@ const fr: Catalogue = {
   'signIn.unlocking': 'Déverrouillage du trousseau (quelques secondes ; la page reste utilisable)…',
   'signIn.registerHelp':
     'Le fichier ne contient que des parties publiques, sous la forme que lit « pouch keys register ». Votre administrateur l’enregistre et l’autorité le signe ; d’ici là la plateforme refuse ces clés.',
-  'signIn.recipient': 'Destinataire age (pour l’administrateur de votre autorité, s’il scelle vers les clés des membres) :',
-  'error.ERR_CONFLICT': 'Cette action entre en conflit avec ce qui est déjà en cours ou fait : rechargez la page.',
+  'signIn.recipient':
+    'Destinataire age (pour l’administrateur de votre autorité, s’il scelle vers les clés des membres) :',
+  'error.ERR_CONFLICT':
+    'Cette action entre en conflit avec ce qui est déjà en cours ou fait : rechargez la page.',
 };
 
 export const catalogues: Readonly<Record<Language, Catalogue>> = { en, fr };

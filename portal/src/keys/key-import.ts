@@ -93,6 +93,9 @@ export async function createBrowserKeys(): Promise<{
   return {
     signingKey: signing.privateKey,
     sealingKey: sealing.privateKey,
-    publicExport: { jwk: toPublicJwk(rawJwk, kid, 'ES256'), recipient: bech32.encodeFromBytes('age', rawPublic) },
+    publicExport: {
+      jwk: toPublicJwk(rawJwk, kid, 'ES256'),
+      recipient: bech32.encodeFromBytes('age', rawPublic),
+    },
   };
 }

@@ -271,16 +271,27 @@ describe('the portal’s transfers, keys and accessibility in chromium', () => {
       timezoneId: 'Europe/Paris',
     });
     const page = await context.newPage();
+    // How far the page and the main content scroll sideways, and the deepest elements that stick out (to fix).
     const overflow = () =>
       page.evaluate(() => {
         const main = document.getElementById('main');
+        const width = document.documentElement.clientWidth;
+        const wide = [...document.querySelectorAll('body *')]
+          .filter((el) => el.getBoundingClientRect().right > width + 1)
+          .filter((el) => ![...el.children].some((c) => c.getBoundingClientRect().right > width + 1))
+          .slice(0, 5)
+          .map((el) => `${el.tagName.toLowerCase()}${el.className ? `.${el.className}` : ''}`);
         return {
-          page: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+          page: document.documentElement.scrollWidth - width,
           main: main ? main.scrollWidth - main.clientWidth : 0,
+          wide,
         };
       });
-    const checked: Array<{ page: string; overflow: { page: number; main: number }; violations: unknown[] }> =
-      [];
+    const checked: Array<{
+      page: string;
+      overflow: { page: number; main: number; wide: string[] };
+      violations: unknown[];
+    }> = [];
     const check = async (name: string) =>
       checked.push({ page: name, overflow: await overflow(), violations: await seriousViolations(page) });
     /** Press Tab until `target` has the focus; returns the names focused on the way, and checks the focus shows. */

@@ -50,6 +50,12 @@ function journalParts(page: Page): Promise<number[][]> {
   );
 }
 
+/** README screenshots, when POUCH_PORTAL_SCREENSHOTS names a folder (docs/portal). */
+async function shot(page: Page, name: string): Promise<void> {
+  const folder = process.env.POUCH_PORTAL_SCREENSHOTS;
+  if (folder) await page.screenshot({ path: join(folder, `${name}.png`), fullPage: true });
+}
+
 const partNumberOf = (url: string): number | undefined => {
   const value = new URL(url).searchParams.get('partNumber');
   return value === null ? undefined : Number(value);
@@ -224,6 +230,8 @@ describe('the portal’s transfers, keys and accessibility in chromium', () => {
     });
     await page.getByTestId('who').waitFor();
     const offer = page.getByTestId('resume-offer');
+    await offer.getByRole('button', { name: 'Resume sending' }).waitFor();
+    await shot(page, 'resume-offer');
     await offer.getByRole('button', { name: 'Resume sending' }).click();
     await page.waitForURL(/#\/exchange\/exch_/, { timeout: 180_000 });
     await expectStatus(page, 'Submitted');
@@ -348,6 +356,7 @@ describe('the portal’s transfers, keys and accessibility in chromium', () => {
     await page.keyboard.press('Enter');
     await expectStatus(page, 'Submitted');
     await check('exchange');
+    await shot(page, 'zoom-200-exchange');
     await tabTo('Acknowledge', 80);
     await page.keyboard.press('Enter');
     await tabTo('Your reference for this case', 20);

@@ -4,7 +4,6 @@
 // Nothing unverified is kept: a failed check deletes what was written.
 import { base64, hex } from '@scure/base';
 import { openWebStream, sealWebStream } from '../../../shared/crypto/age-portable.ts';
-import { createWebPartHasher } from '../../../shared/crypto/part-hasher-web.ts';
 import { partsDigestOf } from '../../../shared/crypto/sealed-digest.ts';
 import { isPouchError, PouchError } from '../../../shared/domain/errors.ts';
 import { planUpload } from '../../../shared/domain/upload-plan.ts';
@@ -134,8 +133,25 @@ async function seal(request: Extract<TransferRequest, { type: 'seal' }>): Promis
   }
 }
 
+/** Download (sealed bytes hashed in one hash worker), verify, open (plaintext hashed in another), verify. */
 async function fetchAndOpen(request: Extract<TransferRequest, { type: 'fetch' }>): Promise<number> {
   const expected: ExpectedDocument = request.expected;
+  const hasher = createParallelHasher(expected.partSize ?? Number.POSITIVE_INFINITY);
+  const plain = createParallelHasher(Number.POSITIVE_INFINITY);
+  try {
+    return await downloadAndOpen(request, expected, hasher, plain);
+  } finally {
+    hasher.close();
+    plain.close();
+  }
+}
+
+async function downloadAndOpen(
+  request: Extract<TransferRequest, { type: 'fetch' }>,
+  expected: ExpectedDocument,
+  hasher: ParallelHasher,
+  plain: ParallelHasher,
+): Promise<number> {
   const response = await fetch(request.url, {
     credentials: 'omit',
     cache: 'no-store',
@@ -144,14 +160,13 @@ async function fetchAndOpen(request: Extract<TransferRequest, { type: 'fetch' }>
   if (!response.ok || !response.body) {
     throw new PouchError('ERR_DEPENDENCY_UNAVAILABLE', `Storage answered HTTP ${response.status}`);
   }
-  const hasher = createWebPartHasher(expected.partSize ?? Number.POSITIVE_INFINITY, { whole: true });
   const sealedFile = await openTarget(request.sealedTarget);
   let sealedSize: number;
   try {
     sealedSize = await drainInto(
       response.body,
       sealedFile.access,
-      (chunk) => hasher.update(chunk),
+      (chunk) => hasher.update(chunk, { transfer: true }),
       (done) =>
         scope.postMessage({
           type: 'progress',
@@ -164,8 +179,8 @@ async function fetchAndOpen(request: Extract<TransferRequest, { type: 'fetch' }>
   } finally {
     sealedFile.access.close();
   }
-  const digests = hasher.digest();
-  const sealedSha256 = hex.encode(digests.whole ?? new Uint8Array());
+  const digests = await hasher.digest();
+  const sealedSha256 = hex.encode(digests.whole);
   const partsOk =
     expected.sealedPartsSha256 === undefined ||
     partsDigestOf(digests.parts.map((p) => base64.encode(p))) === expected.sealedPartsSha256;
@@ -174,14 +189,13 @@ async function fetchAndOpen(request: Extract<TransferRequest, { type: 'fetch' }>
     throw new PouchError('ERR_HASH_MISMATCH', 'The downloaded sealed file does not match its signed digests');
   }
   const opened = await openWebStream((await sealedFile.handle.getFile()).stream(), [request.identity]);
-  const plain = createWebPartHasher(Number.POSITIVE_INFINITY, { whole: true });
   const openedFile = await openTarget(request.openedTarget);
   let size: number;
   try {
     size = await drainInto(
       opened,
       openedFile.access,
-      (chunk) => plain.update(chunk),
+      (chunk) => plain.update(chunk, { transfer: true }),
       (done) =>
         scope.postMessage({ type: 'progress', id: request.id, stage: 'open', done, total: expected.size }),
     );
@@ -191,10 +205,7 @@ async function fetchAndOpen(request: Extract<TransferRequest, { type: 'fetch' }>
     throw error;
   }
   openedFile.access.close();
-  if (
-    size !== expected.size ||
-    hex.encode(plain.digest().whole ?? new Uint8Array()) !== expected.plaintextSha256
-  ) {
+  if (size !== expected.size || hex.encode((await plain.digest()).whole) !== expected.plaintextSha256) {
     await removeTarget(request.openedTarget);
     throw new PouchError('ERR_HASH_MISMATCH', 'The opened file does not match the sender’s signed digest');
   }

@@ -2,7 +2,7 @@
 // keys, or creates fresh keys in the browser and exports only their public part for registration.
 import { bech32 } from '@scure/base';
 import { calculateJwkThumbprint, type JWK } from 'jose';
-import { toPublicJwk } from '../../../client/keystore/signing-keys.ts';
+import { toPublicJwk } from '../../../client/sdk/public-jwk.ts';
 import { decodeMemberKeystore, type MemberKeystore } from '../../../shared/keystore/member-keystore.ts';
 import type { StoredMember } from './key-store.ts';
 

@@ -53,7 +53,8 @@ function journalParts(page: Page): Promise<number[][]> {
 /** README screenshots, when POUCH_PORTAL_SCREENSHOTS names a folder (docs/portal). */
 async function shot(page: Page, name: string): Promise<void> {
   const folder = process.env.POUCH_PORTAL_SCREENSHOTS;
-  if (folder) await page.screenshot({ path: join(folder, `${name}.png`), fullPage: true });
+  // The viewport only: what the officer sees first.
+  if (folder) await page.screenshot({ path: join(folder, `${name}.png`) });
 }
 
 const partNumberOf = (url: string): number | undefined => {

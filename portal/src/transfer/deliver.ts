@@ -134,12 +134,21 @@ export async function discardJournal(journal: TransferJournal): Promise<void> {
   await deleteJournal(journal.messageId);
 }
 
+/**
+ * Run a send holding its lock. On failure the page hears about it once the lock is released, so the resume
+ * offer (which skips locked journals) lists a journal left behind at once, without a reload.
+ */
 async function withTransferLock<T>(messageId: string, run: () => Promise<T>): Promise<T> {
-  if (!navigator.locks) return run();
-  return navigator.locks.request(transferLockName(messageId), { ifAvailable: true }, async (lock) => {
-    if (!lock) throw new PouchError('ERR_CONFLICT', 'This send is already running in another tab');
-    return run();
-  });
+  try {
+    if (!navigator.locks) return await run();
+    return await navigator.locks.request(transferLockName(messageId), { ifAvailable: true }, async (lock) => {
+      if (!lock) throw new PouchError('ERR_CONFLICT', 'This send is already running in another tab');
+      return run();
+    });
+  } catch (error) {
+    window.dispatchEvent(new Event(JOURNALS_CHANGED));
+    throw error;
+  }
 }
 
 async function uploadAndPost(
@@ -147,57 +156,51 @@ async function uploadAndPost(
   journal: TransferJournal,
   onProgress?: DeliveryProgress,
 ): Promise<SentMessage> {
-  try {
-    if (!journal.exchangeId) {
-      if (!journal.create) throw new PouchError('ERR_INTERNAL', 'The journal names no exchange');
-      journal.exchangeId = (await createExchange(session.client, journal.create, journal.createKey)).id;
-      await saveJournal(journal);
-    }
-    const exchangeId = journal.exchangeId;
-    for (const file of journal.files) {
-      if (!file.committed) await uploadDocument(session, exchangeId, journal, file, onProgress);
-    }
-    const documents = journal.files.map(manifestDocumentOf);
-    const { check, final } = journal.message;
-    const manifest: Manifest = {
-      v: 1,
-      exchangeId,
-      messageId: journal.messageId,
-      messageKind: journal.message.kind,
-      sender: session.member.clientId,
-      iat: Math.floor(Date.now() / 1000),
-      documents,
-      ...(check || final !== undefined
-        ? {
-            senderAssertions: {
-              ...(check ? { check: { ...check } } : {}),
-              ...(final === undefined ? {} : { final }),
-            },
-          }
-        : {}),
-    };
-    const signed = await signManifest(manifest, session.member.signingKey, {
-      alg: session.member.alg,
-      kid: session.member.kid,
-    });
-    const sent = await postMessage(
-      session.client,
-      exchangeId,
-      {
-        ...journal.message,
-        messageId: journal.messageId,
-        documentIds: documents.map((d) => d.documentId),
-        manifest: signed,
-      },
-      journal.postKey,
-    );
-    await discardJournal(journal);
-    return sent;
-  } catch (error) {
-    // Kept for a resume: tell the page a journal is waiting.
-    window.dispatchEvent(new Event(JOURNALS_CHANGED));
-    throw error;
+  if (!journal.exchangeId) {
+    if (!journal.create) throw new PouchError('ERR_INTERNAL', 'The journal names no exchange');
+    journal.exchangeId = (await createExchange(session.client, journal.create, journal.createKey)).id;
+    await saveJournal(journal);
   }
+  const exchangeId = journal.exchangeId;
+  for (const file of journal.files) {
+    if (!file.committed) await uploadDocument(session, exchangeId, journal, file, onProgress);
+  }
+  const documents = journal.files.map(manifestDocumentOf);
+  const { check, final } = journal.message;
+  const manifest: Manifest = {
+    v: 1,
+    exchangeId,
+    messageId: journal.messageId,
+    messageKind: journal.message.kind,
+    sender: session.member.clientId,
+    iat: Math.floor(Date.now() / 1000),
+    documents,
+    ...(check || final !== undefined
+      ? {
+          senderAssertions: {
+            ...(check ? { check: { ...check } } : {}),
+            ...(final === undefined ? {} : { final }),
+          },
+        }
+      : {}),
+  };
+  const signed = await signManifest(manifest, session.member.signingKey, {
+    alg: session.member.alg,
+    kid: session.member.kid,
+  });
+  const sent = await postMessage(
+    session.client,
+    exchangeId,
+    {
+      ...journal.message,
+      messageId: journal.messageId,
+      documentIds: documents.map((d) => d.documentId),
+      manifest: signed,
+    },
+    journal.postKey,
+  );
+  await discardJournal(journal);
+  return sent;
 }
 
 async function uploadDocument(

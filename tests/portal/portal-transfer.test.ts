@@ -201,6 +201,36 @@ describe('the portal’s transfers, keys and accessibility in chromium', () => {
     await context.close();
   });
 
+  it('stops a send whose part keeps failing with its problem code, and offers it for resume at once', async () => {
+    const { context, page } = await openActor(browser);
+    await signIn(page, 'northland');
+    const annex = await bigFile('annex-broken.bin', 20);
+    let broken = true;
+    let failures = 0;
+    await context.route(`${s3Origin}/**`, async (route: Route) => {
+      const part = route.request().method() === 'PUT' ? partNumberOf(route.request().url()) : undefined;
+      if (broken && part === 2) {
+        failures++;
+        return route.fulfill({ status: 503, body: 'SlowDown' });
+      }
+      return route.continue();
+    });
+    await prepareRequest(page, 'NL-2026-0203', annex);
+    await page.getByRole('button', { name: 'Seal and send the request' }).click();
+    await expect
+      .poll(() => page.getByTestId('problem-code').first().textContent(), { timeout: 180_000 })
+      .toBe('ERR_DEPENDENCY_UNAVAILABLE');
+    // Every attempt was made, then the send stopped.
+    expect(failures).toBe(5);
+    broken = false;
+    const offer = page.getByTestId('resume-offer');
+    await offer.getByRole('button', { name: 'Resume sending' }).click();
+    await page.waitForURL(/#\/exchange\/exch_/, { timeout: 180_000 });
+    await expectStatus(page, 'Submitted');
+    expect(await journalParts(page)).toEqual([]);
+    await context.close();
+  });
+
   it('resumes a send cut by a reload, sending only the parts storage does not hold', async () => {
     const { context, page } = await openActor(browser);
     await signIn(page, 'northland');

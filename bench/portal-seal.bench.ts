@@ -84,7 +84,7 @@ export async function run(): Promise<void> {
       { prepare: () => rm(sealed, { force: true }), run: () => sealFile(input, sealed, [recipient]) },
     ]);
     printComparison({
-      bench: `portal seal ${size / MiB} MiB in chromium (worker: age + 3 SHA-256 streams + OPFS)`,
+      bench: `portal seal ${size / MiB} MiB in chromium (worker: age into OPFS; plaintext and sealed SHA-256 in two hash workers)`,
       unit: 'MB/s',
       ours: size / 1e6 / (median(portalMs) / 1000),
       baseline: size / 1e6 / (median(cliMs) / 1000),

@@ -9,6 +9,7 @@ import {
 } from 'jose';
 import { PouchError } from '../../shared/domain/errors.ts';
 import type { SigningAlgorithm } from '../sdk/client-assertion.ts';
+import { toPublicJwk } from '../sdk/public-jwk.ts';
 
 /** A freshly generated signing key: the private JWK to keep and the public JWK to register. */
 export interface SigningKeyPair {
@@ -20,20 +21,8 @@ export interface SigningKeyPair {
   publicJwk: JWK;
 }
 
-/** The public members of a JWK, by key type; everything else (`d`, `p`, ...) is private. */
-const publicMembers: Readonly<Record<string, readonly string[]>> = {
-  EC: ['kty', 'crv', 'x', 'y'],
-  OKP: ['kty', 'crv', 'x'],
-};
-
-/** Strip a JWK to its public key material, then label it for registration. */
-export function toPublicJwk(jwk: JWK, kid: string, alg: SigningAlgorithm): JWK {
-  const members = publicMembers[jwk.kty ?? ''];
-  if (!members) throw new PouchError('ERR_VALIDATION', `Unsupported key type '${jwk.kty}'`);
-  const pub: Record<string, unknown> = {};
-  for (const member of members) pub[member] = (jwk as Record<string, unknown>)[member];
-  return { ...pub, kid, alg, use: 'sig' } as JWK;
-}
+// One owner for the registered form, shared with the portal's browser-created keys.
+export { toPublicJwk };
 
 /**
  * Generate an extractable signing key pair; its kid is the RFC 7638 SHA-256 thumbprint of the public key.

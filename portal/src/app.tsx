@@ -7,6 +7,7 @@ import { BoxesPage } from './pages/boxes-page.tsx';
 import { ExchangePage } from './pages/exchange-page.tsx';
 import { SignInPage } from './pages/sign-in-page.tsx';
 import { openSession } from './session.ts';
+import { ResumeOffer } from './transfer/resume-offer.tsx';
 import { useHashRoute } from './ui/use-hash-route.ts';
 
 // The request templates and the custody verifier are most of the code: loaded when their page opens, so the
@@ -111,6 +112,7 @@ export function App() {
         </button>
       </header>
       <main id="main" tabIndex={-1}>
+        <ResumeOffer session={session} />
         <Suspense fallback={<p aria-busy="true">{t('app.loading')}</p>}>
           {route.page === 'boxes' && <BoxesPage key={route.box} session={session} box={route.box} />}
           {route.page === 'exchange' && (

@@ -296,6 +296,21 @@ const en = {
   'figures.forcedShare': 'Sent with errors forced',
   'figures.lapsed': 'Preservations lapsed',
   'figures.none': 'No figures yet.',
+  // portalx
+  'resume.title': 'Unfinished sends',
+  'resume.intro':
+    'A send from this browser stopped before it finished (the page was reloaded or the connection dropped). Its sealed files are still here: resuming sends only what storage does not hold yet.',
+  'resume.item': '{files} to {counterpart}, started {time}: {remaining} left to upload',
+  'resume.sealing':
+    '{files} to {counterpart}, started {time}: it stopped while sealing, so it cannot resume. Discard it and send again.',
+  'resume.resume': 'Resume sending',
+  'resume.discard': 'Discard',
+  'resume.sent': 'Sent. The exchange page shows the message.',
+  'signIn.unlocking': 'Unlocking the keystore (this takes a few seconds; the page stays usable)…',
+  'signIn.registerHelp':
+    'The file holds only public parts, in the form “pouch keys register” reads. Your admin registers it and the authority signs it; until then the exchange refuses these keys.',
+  'signIn.recipient': 'Age recipient (for your authority admin, if it seals to members’ keys):',
+  'error.ERR_CONFLICT': 'That action conflicts with what is already running or done: reload the page.',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -606,6 +621,23 @@ const fr: Catalogue = {
   'figures.forcedShare': 'Envoyées malgré des erreurs',
   'figures.lapsed': 'Conservations expirées',
   'figures.none': 'Pas encore de chiffres.',
+  // portalx
+  'resume.title': 'Envois inachevés',
+  'resume.intro':
+    'Un envoi depuis ce navigateur s’est arrêté avant la fin (page rechargée ou connexion perdue). Ses fichiers scellés sont toujours là : reprendre n’envoie que ce que le stockage n’a pas encore.',
+  'resume.item': '{files} vers {counterpart}, commencé {time} : {remaining} restent à téléverser',
+  'resume.sealing':
+    '{files} vers {counterpart}, commencé {time} : il s’est arrêté pendant le scellement et ne peut pas reprendre. Abandonnez-le et envoyez de nouveau.',
+  'resume.resume': 'Reprendre l’envoi',
+  'resume.discard': 'Abandonner',
+  'resume.sent': 'Envoyé. La page de l’échange affiche le message.',
+  'signIn.unlocking': 'Déverrouillage du trousseau (quelques secondes ; la page reste utilisable)…',
+  'signIn.registerHelp':
+    'Le fichier ne contient que des parties publiques, sous la forme que lit « pouch keys register ». Votre administrateur l’enregistre et l’autorité le signe ; d’ici là la plateforme refuse ces clés.',
+  'signIn.recipient':
+    'Destinataire age (pour l’administrateur de votre autorité, s’il scelle vers les clés des membres) :',
+  'error.ERR_CONFLICT':
+    'Cette action entre en conflit avec ce qui est déjà en cours ou fait : rechargez la page.',
 };
 
 export const catalogues: Readonly<Record<Language, Catalogue>> = { en, fr };

@@ -2,6 +2,7 @@
 // keys, or creates fresh keys in the browser and exports only their public part for registration.
 import { bech32 } from '@scure/base';
 import { calculateJwkThumbprint, type JWK } from 'jose';
+import { toPublicJwk } from '../../../client/sdk/public-jwk.ts';
 import { decodeMemberKeystore, type MemberKeystore } from '../../../shared/keystore/member-keystore.ts';
 import type { StoredMember } from './key-store.ts';
 
@@ -60,13 +61,14 @@ export async function importMemberKeystore(file: string, passphrase: string): Pr
   };
 }
 
-/** What an officer hands the directory admin to be registered: public parts only. */
+/**
+ * What an officer hands the directory admin to be registered: the public signing JWK exactly as `pouch keys new`
+ * and `pouch keys show` print it (key material, RFC 7638 `kid`, `alg`, `use: 'sig'`), so `pouch keys register`
+ * and the API's AddMember/AddKey `jwk` take it as it is; and the age recipient, as `pouch keys new --seal` prints.
+ */
 export interface PublicKeyExport {
-  readonly format: 'pouch-member-public-keys';
-  readonly version: 1;
-  readonly signing: { readonly alg: 'ES256'; readonly kid: string; readonly publicJwk: JWK };
-  readonly sealing: { readonly recipient: string } | undefined;
-  readonly createdAt: string;
+  readonly jwk: JWK;
+  readonly recipient: string;
 }
 
 /**
@@ -82,24 +84,18 @@ export async function createBrowserKeys(): Promise<{
     'sign',
     'verify',
   ]);
-  const publicJwk = (await crypto.subtle.exportKey('jwk', signing.publicKey)) as JWK;
-  const { kty, crv, x, y } = publicJwk;
-  const cleanJwk: JWK = { kty, crv, x, y } as JWK;
-  const kid = await calculateJwkThumbprint(cleanJwk);
+  const rawJwk = (await crypto.subtle.exportKey('jwk', signing.publicKey)) as JWK;
+  const kid = await calculateJwkThumbprint(rawJwk, 'sha256');
   const sealing = (await crypto.subtle.generateKey({ name: 'X25519' }, false, [
     'deriveBits',
   ])) as CryptoKeyPair;
   const rawPublic = new Uint8Array(await crypto.subtle.exportKey('raw', sealing.publicKey));
-  const recipient = bech32.encodeFromBytes('age', rawPublic);
   return {
     signingKey: signing.privateKey,
     sealingKey: sealing.privateKey,
     publicExport: {
-      format: 'pouch-member-public-keys',
-      version: 1,
-      signing: { alg: 'ES256', kid, publicJwk: { ...cleanJwk, kid } },
-      sealing: { recipient },
-      createdAt: new Date().toISOString(),
+      jwk: toPublicJwk(rawJwk, kid, 'ES256'),
+      recipient: bech32.encodeFromBytes('age', rawPublic),
     },
   };
 }

@@ -6,6 +6,10 @@ import type { MemberKeystore } from '../../../shared/keystore/member-keystore.ts
 const DATABASE = 'pouch-portal';
 const STORE = 'keys';
 const RECORD = 'member';
+/** The journals of unfinished sends (transfer/transfer-journal.ts): same database, so "forget" wipes them too. */
+export const TRANSFER_STORE = 'transfers';
+/** Version 2 added the transfer journals. */
+const VERSION = 2;
 
 /** The member a browser is signed in as. The CryptoKeys are non-extractable. */
 export interface StoredMember {
@@ -20,10 +24,15 @@ export interface StoredMember {
   readonly signedInAt: string;
 }
 
-function openDatabase(): Promise<IDBDatabase> {
+/** The portal's one IndexedDB database, with every store it needs created on first open or upgrade. */
+export function openPortalDatabase(): Promise<IDBDatabase> {
   return new Promise((resolve, reject) => {
-    const request = indexedDB.open(DATABASE, 1);
-    request.onupgradeneeded = () => request.result.createObjectStore(STORE);
+    const request = indexedDB.open(DATABASE, VERSION);
+    request.onupgradeneeded = () => {
+      for (const name of [STORE, TRANSFER_STORE]) {
+        if (!request.result.objectStoreNames.contains(name)) request.result.createObjectStore(name);
+      }
+    };
     request.onsuccess = () => resolve(request.result);
     request.onerror = () => reject(request.error);
   });
@@ -33,7 +42,7 @@ async function withStore<T>(
   mode: IDBTransactionMode,
   run: (store: IDBObjectStore) => IDBRequest<T>,
 ): Promise<T> {
-  const db = await openDatabase();
+  const db = await openPortalDatabase();
   try {
     return await new Promise<T>((resolve, reject) => {
       const tx = db.transaction(STORE, mode);

@@ -3,8 +3,9 @@
 import { type FormEvent, useState } from 'react';
 import { MEMBER_KEYSTORE_EXTENSION } from '../../../shared/keystore/member-keystore.ts';
 import { useText } from '../i18n/use-text.tsx';
-import { createBrowserKeys, importMemberKeystore, type PublicKeyExport } from '../keys/key-import.ts';
+import { createBrowserKeys, type PublicKeyExport } from '../keys/key-import.ts';
 import { type StoredMember, saveMember } from '../keys/key-store.ts';
+import { unlockInWorker } from '../keys/unlock-client.ts';
 import { ProblemView } from '../ui/problem-view.tsx';
 
 export function SignInPage({ onSignedIn }: { onSignedIn: (member: StoredMember) => void }) {
@@ -25,7 +26,8 @@ export function SignInPage({ onSignedIn }: { onSignedIn: (member: StoredMember) 
     setBusy(true);
     setError(undefined);
     try {
-      const member = await importMemberKeystore(await file.text(), passphrase);
+      // In a worker: age's scrypt takes seconds, and the page must keep answering meanwhile.
+      const member = await unlockInWorker(await file.text(), passphrase);
       setPassphrase('');
       await saveMember(member);
       onSignedIn(member);
@@ -43,10 +45,10 @@ export function SignInPage({ onSignedIn }: { onSignedIn: (member: StoredMember) 
       setCreated({
         export: keys.publicExport,
         member: {
-          kid: keys.publicExport.signing.kid,
+          kid: keys.publicExport.jwk.kid ?? '',
           alg: 'ES256',
           signingKey: keys.signingKey,
-          sealing: { identity: keys.sealingKey, recipient: keys.publicExport.sealing?.recipient ?? '' },
+          sealing: { identity: keys.sealingKey, recipient: keys.publicExport.recipient },
           pins: [],
           signedInAt: new Date().toISOString(),
         },
@@ -66,7 +68,7 @@ export function SignInPage({ onSignedIn }: { onSignedIn: (member: StoredMember) 
 
   const exportHref = created
     ? URL.createObjectURL(
-        new Blob([`${JSON.stringify(created.export, null, 2)}\n`], { type: 'application/json' }),
+        new Blob([`${JSON.stringify(created.export.jwk, null, 2)}\n`], { type: 'application/json' }),
       )
     : undefined;
 
@@ -101,8 +103,13 @@ export function SignInPage({ onSignedIn }: { onSignedIn: (member: StoredMember) 
           />
         </div>
         <button type="submit" disabled={busy || !file}>
-          {busy ? t('signIn.opening') : t('signIn.submit')}
+          {t('signIn.submit')}
         </button>
+        {busy && (
+          <p role="status" data-testid="unlocking">
+            {t('signIn.unlocking')}
+          </p>
+        )}
         <p className="help">{t('signIn.stays')}</p>
       </form>
       {error !== undefined && <ProblemView error={error} />}
@@ -114,11 +121,19 @@ export function SignInPage({ onSignedIn }: { onSignedIn: (member: StoredMember) 
       {created && exportHref && (
         <div className="created">
           <p>
-            {t('signIn.createdKid')} <code>{created.export.signing.kid}</code>
+            {t('signIn.createdKid')} <code data-testid="created-kid">{created.export.jwk.kid}</code>
           </p>
-          <a href={exportHref} download="pouch-public-keys.json">
-            {t('signIn.downloadPublic')}
-          </a>
+          <p>
+            <a href={exportHref} download="pouch-public-key.jwk.json" aria-describedby="register-help">
+              {t('signIn.downloadPublic')}
+            </a>
+          </p>
+          <p id="register-help" className="help">
+            {t('signIn.registerHelp')}
+          </p>
+          <p>
+            {t('signIn.recipient')} <code data-testid="created-recipient">{created.export.recipient}</code>
+          </p>
           <form onSubmit={signInWithCreatedKeys}>
             <div className="field">
               <label htmlFor="client-id">{t('signIn.clientId')}</label>

@@ -97,39 +97,100 @@ export async function removePrivateFile(name: string): Promise<void> {
   await root.removeEntry(name).catch(() => undefined);
 }
 
+/** How parts go up: a few at a time, each retried with backoff when it fails or stalls. */
+export const uploadPolicy = {
+  concurrency: 4,
+  attempts: 5,
+  /** Backoff before attempt n+1: base · 2^(n-1), with jitter. */
+  backoffBaseMs: 400,
+  /** A part that has not finished in this time (plus time for its size at a slow link) is abandoned and retried. */
+  stallMs: 30_000,
+  slowestBytesPerSecond: 256 * 1024,
+} as const;
+
+export interface UploadOptions {
+  readonly progress?: ProgressListener;
+  /** Called as each part lands (the journal records it, so a reload skips it). */
+  readonly onStored?: (part: { partNumber: number; etag: string }) => Promise<void> | void;
+  /** Bytes of the file already in storage before this call (for the progress bar). */
+  readonly alreadyStored?: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** One PUT of one part, retried with backoff on a network failure, a stall, or a 5xx/429 from storage. */
+async function putPart(body: Blob, part: PresignedPart): Promise<string> {
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= uploadPolicy.attempts; attempt++) {
+    if (attempt > 1) {
+      const backoff = uploadPolicy.backoffBaseMs * 2 ** (attempt - 2);
+      await sleep(backoff / 2 + Math.random() * backoff);
+    }
+    const limit = uploadPolicy.stallMs + (body.size / uploadPolicy.slowestBytesPerSecond) * 1000;
+    let response: Response;
+    try {
+      response = await fetch(part.url, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/octet-stream', ...part.headers },
+        body,
+        credentials: 'omit',
+        referrerPolicy: 'no-referrer',
+        signal: AbortSignal.timeout(limit),
+      });
+    } catch (error) {
+      lastError = error;
+      continue;
+    }
+    if (response.ok) {
+      const etag = response.headers.get('etag');
+      if (!etag) throw new PouchError('ERR_DEPENDENCY_UNAVAILABLE', 'Storage answered without an ETag');
+      return etag;
+    }
+    lastError = new PouchError(
+      'ERR_DEPENDENCY_UNAVAILABLE',
+      `Storage refused part ${part.partNumber} (HTTP ${response.status})`,
+    );
+    // A 4xx other than throttling will not change on a retry (a wrong checksum, an expired URL).
+    if (response.status < 500 && response.status !== 429 && response.status !== 408) break;
+  }
+  if (lastError instanceof PouchError) throw lastError;
+  throw new PouchError(
+    'ERR_DEPENDENCY_UNAVAILABLE',
+    `Storage could not be reached for part ${part.partNumber} after ${uploadPolicy.attempts} attempts`,
+    { cause: lastError },
+  );
+}
+
 /**
- * PUT each presigned part of a sealed OPFS file straight to storage, with the signed headers exactly as given.
- * Resolves to the parts with their ETags, for the commit.
+ * PUT each presigned part of a sealed OPFS file straight to storage, with the signed headers exactly as given,
+ * a few at a time, each retried on failure. Resolves to the parts with their ETags, for the commit.
  */
 export async function uploadParts(
   file: Blob,
   urls: readonly PresignedPart[],
   partSize: number,
-  progress?: ProgressListener,
+  options: UploadOptions = {},
 ): Promise<Array<{ partNumber: number; etag: string }>> {
   const parts: Array<{ partNumber: number; etag: string }> = [];
-  let done = 0;
-  for (const part of urls) {
-    const start = (part.partNumber - 1) * partSize;
-    const body = file.slice(start, Math.min(file.size, start + partSize));
-    const response = await fetch(part.url, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/octet-stream', ...part.headers },
-      body,
-      credentials: 'omit',
-      referrerPolicy: 'no-referrer',
-    });
-    if (!response.ok) {
-      throw new PouchError(
-        'ERR_DEPENDENCY_UNAVAILABLE',
-        `Storage refused part ${part.partNumber} (HTTP ${response.status})`,
-      );
+  let done = options.alreadyStored ?? 0;
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    for (;;) {
+      const part = failed ? undefined : urls[next++];
+      if (!part) return;
+      const start = (part.partNumber - 1) * partSize;
+      const body = file.slice(start, Math.min(file.size, start + partSize));
+      const etag = await putPart(body, part).catch((error: unknown) => {
+        failed = true;
+        throw error;
+      });
+      parts.push({ partNumber: part.partNumber, etag });
+      await options.onStored?.({ partNumber: part.partNumber, etag });
+      done += body.size;
+      options.progress?.('upload', done, file.size);
     }
-    const etag = response.headers.get('etag');
-    if (!etag) throw new PouchError('ERR_DEPENDENCY_UNAVAILABLE', 'Storage answered without an ETag');
-    parts.push({ partNumber: part.partNumber, etag });
-    done += body.size;
-    progress?.('upload', done, file.size);
-  }
-  return parts;
+  };
+  await Promise.all(Array.from({ length: Math.min(uploadPolicy.concurrency, urls.length) }, worker));
+  return parts.sort((a, b) => a.partNumber - b.partNumber);
 }

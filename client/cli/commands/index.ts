@@ -2,7 +2,9 @@
 import type { CommandDefinition, OptionSpecs } from '../command.ts';
 import { auditExportCommand } from './audit-export.ts';
 import { checkCommand } from './check.ts';
+import { directoryListCommand } from './directory-list.ts';
 import { directoryPinCommand } from './directory-pin.ts';
+import { directorySearchCommand } from './directory-search.ts';
 import { directoryShowCommand } from './directory-show.ts';
 import { draftCommand } from './draft.ts';
 import { fetchCommand } from './fetch.ts';
@@ -30,6 +32,8 @@ export const commands: readonly CommandDefinition<OptionSpecs>[] = [
   keysAuditCommand,
   loginCommand,
   whoamiCommand,
+  directoryListCommand,
+  directorySearchCommand,
   directoryShowCommand,
   directoryPinCommand,
   draftCommand,

@@ -46,7 +46,8 @@ function matchesCountry(a: AuthorityCandidate, query: string): boolean {
 
 /**
  * Every authority `query` could mean, for `pouch directory search`: the id or name containing it, or the country
- * it names (ISO code, or the country's English name or a part of it). Case-insensitive; in directory order.
+ * it names (ISO code, or the country's English name or a part of it). Fragments count from three characters.
+ * Case-insensitive; in directory order.
  */
 export function searchAuthorities<T extends AuthorityCandidate>(
   query: string,
@@ -55,10 +56,12 @@ export function searchAuthorities<T extends AuthorityCandidate>(
   const q = fold(query);
   if (q === '') return [...authorities];
   return authorities.filter((a) => {
+    if (fold(a.country) === q || fold(a.name) === q) return true;
+    // Two letters are a country code: as a fragment they would match half the ids.
+    if (q.length < 3) return false;
     if (fold(a.id).includes(q) || fold(a.name).includes(q)) return true;
-    if (fold(a.country) === q) return true;
     const name = countryName(a.country);
-    return q.length >= 3 && name !== undefined && fold(name).includes(q);
+    return name !== undefined && fold(name).includes(q);
   });
 }
 

@@ -133,7 +133,14 @@ describe('contract: every response matches /openapi.json', () => {
     const second = await generateMemberKey();
     ok(await call(admin, 'POST', `${base}/members/${memberId}/keys`, { jwk: second.publicJwk }), 201);
     ok(await call(admin, 'DELETE', `${base}/members/${memberId}/keys/${second.kid}`), 200);
-    ok(await call(admin, 'PUT', `${base}/profile`, { note: 'contract' }), 200);
+    ok(
+      await call(admin, 'PUT', `${base}/profile`, {
+        languages: ['en'],
+        acceptedBases: ['budapest'],
+        notes: ['contract'],
+      }),
+      200,
+    );
     ok(await call(admin, 'GET', `${base}/audit?limit=5`), 200);
     // Issue 12 finding 3: the operator registers the authority key once and nothing inside the authority (403);
     // its admins publish recipients only as a statement signed by that key (a bare list is 422), change details,

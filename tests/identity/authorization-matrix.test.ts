@@ -258,7 +258,7 @@ const matrix: Row[] = [
     route: 'PUT /v1/directory/authorities/{id}/profile',
     build: async (x) => {
       const current = await exchange.runtime.directory.getAuthority(x.a.authorityId);
-      const profile = { languagesOfRequest: ['en'], note: 'matrix' };
+      const profile = { languages: ['en'], acceptedBases: ['budapest'], notes: ['matrix'] };
       return {
         method: 'PUT',
         path: `/v1/directory/authorities/${x.a.authorityId}/profile`,

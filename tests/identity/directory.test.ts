@@ -64,7 +64,7 @@ describe('operator registers an authority; its admin manages members and keys', 
       recipients: [a.recipient],
       languages: ['fr', 'en'],
       treaties: ['budapest', 'bilateral:FR-XA'],
-      profile: { acceptsElectronicRequests: true },
+      profile: { languages: ['fr', 'en'], acceptedBases: ['budapest'] },
       firstAdmin: { displayName: 'Admin FR', jwk: adminKey.publicJwk },
     });
     expect(created.status).toBe(201);
@@ -161,11 +161,13 @@ describe('operator registers an authority; its admin manages members and keys', 
     // Profile: each publication increments the version; a client-sent version is ignored.
     const p1 = await call(adminToken, 'PUT', `/v1/directory/authorities/${id}/profile`, {
       version: 99,
-      formats: ['pdf'],
+      languages: ['fr'],
+      acceptedBases: ['budapest'],
     });
-    expect(p1.body.profile).toEqual({ formats: ['pdf'], version: 2 });
+    expect(p1.body.profile).toEqual({ languages: ['fr'], acceptedBases: ['budapest'], version: 2 });
     const p2 = await call(adminToken, 'PUT', `/v1/directory/authorities/${id}/profile`, {
-      formats: ['pdf', 'odt'],
+      languages: ['fr', 'en'],
+      acceptedBases: ['budapest'],
     });
     expect(p2.body.profile.version).toBe(3);
 

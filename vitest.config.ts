@@ -19,6 +19,7 @@ const unitSuites = [
   'tests/exchange/state-machine.test.ts',
   'tests/foundation/architecture-doc.test.ts',
   'tests/foundation/config.test.ts',
+  'tests/foundation/json-schemas.test.ts',
   'tests/foundation/signer.test.ts',
   'tests/identity/policy.test.ts',
   'tests/ledger/chain-verification.test.ts',

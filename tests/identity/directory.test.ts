@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoDirectoryRepository } from '../../server/adapters/dynamo-directory-repository.ts';
 import { createDynamoReplayStore } from '../../server/adapters/dynamo-replay-store.ts';
 import { buildAuditRecord } from '../../server/use-cases/identity/directory-model.ts';
-import { describeSeedFileJsonSchema, seedDirectory } from '../../server/use-cases/identity/seed.ts';
+import { buildJsonSchema } from '../../server/use-cases/identity/json-schemas.ts';
+import { seedDirectory } from '../../server/use-cases/identity/seed.ts';
 import { isPouchError } from '../../shared/domain/errors.ts';
 import type { AuditRecord } from '../../shared/domain/identity/types.ts';
 import {
@@ -451,7 +452,7 @@ describe('seeding and the replay store', () => {
       ],
     }).catch((e: unknown) => e);
     expect(isPouchError(noAdmin, 'ERR_VALIDATION')).toBe(true);
-    const schema = describeSeedFileJsonSchema();
+    const schema = buildJsonSchema('seed-file');
     expect(schema).toHaveProperty('properties.authorities');
   });
 

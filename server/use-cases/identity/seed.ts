@@ -83,11 +83,6 @@ export const seedFileSchema = z.strictObject({
 
 export type SeedFile = z.input<typeof seedFileSchema>;
 
-/** The seed file's JSON Schema (draft 2020-12), for editors and for `$schema`. */
-export function describeSeedFileJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(seedFileSchema, { io: 'input' }) as Record<string, unknown>;
-}
-
 /** One member of the seed file, as seeding left it: its client id and the key ids the file gives it. */
 export interface SeededMemberSummary {
   readonly clientId: string;

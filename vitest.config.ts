@@ -31,6 +31,7 @@ const unitSuites = [
   'tests/requests/instruments.test.ts',
   'tests/requests/legal-basis.test.ts',
   'tests/requests/profile.test.ts',
+  'tests/requests/profile-publication.test.ts',
   'tests/requests/properties.test.ts',
   'tests/requests/render-html.test.ts',
 ];

@@ -128,6 +128,11 @@ const matrix: Row[] = [
     expect: publicRoute,
   },
   {
+    route: 'GET /v1/schemas/{name}',
+    build: () => ({ method: 'GET', path: '/v1/schemas/requirement-profile' }),
+    expect: publicRoute,
+  },
+  {
     route: 'GET /.well-known/pouch-custody-keys.json',
     build: () => ({ method: 'GET', path: '/.well-known/pouch-custody-keys.json' }),
     expect: publicRoute,

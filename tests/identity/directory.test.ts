@@ -71,7 +71,11 @@ describe('operator registers an authority; its admin manages members and keys', 
     expect(created.status).toBe(201);
     const id: string = created.body.authority.id;
     expect(id).toMatch(/^auth_[A-Za-z0-9_-]{22}$/);
-    expect(created.body.authority.profile).toEqual({ acceptsElectronicRequests: true, version: 1 });
+    expect(created.body.authority.profile).toEqual({
+      languages: ['fr', 'en'],
+      acceptedBases: ['budapest'],
+      version: 1,
+    });
     const admin: TestPrincipal = {
       clientId: created.body.firstAdmin.clientId,
       authorityId: id,
@@ -426,7 +430,7 @@ describe('seeding and the replay store', () => {
     expect(first.authoritiesCreated).toHaveLength(1);
     expect(first.membersCreated).toHaveLength(2);
     const second = await seedDirectory(exchange.runtime.directory, file);
-    expect(second).toEqual({ authoritiesCreated: [], membersCreated: [], keysAdded: 0 });
+    expect(second).toMatchObject({ authoritiesCreated: [], membersCreated: [], keysAdded: 0 });
     // The seeded operator can authenticate as the operator.
     const op: TestPrincipal = {
       clientId: 'operator:seed-operator',

@@ -3,9 +3,11 @@
 // request can carry; afterwards every sender's `pouch check` against that authority fails, or insists on a
 // field `pouch send` drops from the sealed request. Each is refused with a stable code (422), naming the field,
 // whether bare at registration, signed at publication or seeded. The JSON Schemas are served at /v1/schemas.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildJsonSchema } from '../../server/use-cases/identity/json-schemas.ts';
-import { seedDirectory } from '../../server/use-cases/identity/seed.ts';
+import { formatSeedReport, seedDirectory } from '../../server/use-cases/identity/seed.ts';
 import { isPouchError } from '../../shared/domain/errors.ts';
 import {
   createTokenClient,
@@ -133,6 +135,35 @@ describe('profile publication', () => {
     }).catch((e: unknown) => e);
     expect(isPouchError(seeded, 'ERR_PROFILE_FIELD_UNKNOWN')).toBe(true);
     expect((await exchange.runtime.directory.listAuthorityEntries()).length).toBe(before);
+  });
+});
+
+describe('the example seed file', () => {
+  it('seeds, and the report names every authority id, client id and kid it created; reseeding creates none', async () => {
+    const example = JSON.parse(
+      await readFile(join(import.meta.dirname, '..', '..', 'docs', 'examples', 'seed-file.json'), 'utf8'),
+    ) as unknown;
+    const first = await seedDirectory(exchange.runtime.directory, example);
+    expect(first.authorities).toHaveLength(2);
+    expect(first.authoritiesCreated).toEqual(first.authorities.map((a) => a.authorityId));
+    const report = formatSeedReport(first).join('\n');
+    for (const a of first.authorities) {
+      expect(a.created).toBe(true);
+      expect(a.authorityId).toMatch(/^auth_[A-Za-z0-9_-]{22}$/);
+      expect(report).toContain(a.authorityId);
+      for (const m of a.members) {
+        expect(m.clientId.startsWith(`${a.authorityId}:`)).toBe(true);
+        expect(m.kids.length).toBeGreaterThan(0);
+        expect(report).toContain(m.clientId);
+        for (const kid of m.kids) expect(report).toContain(kid);
+      }
+      expect(await exchange.runtime.directory.getAuthority(a.authorityId)).toBeDefined();
+    }
+    expect(first.operatorMembers.map((m) => m.clientId)).toEqual(['operator:ops-duty']);
+    const again = await seedDirectory(exchange.runtime.directory, example);
+    expect(again.authoritiesCreated).toEqual([]);
+    expect(again.authorities.every((a) => !a.created)).toBe(true);
+    expect(formatSeedReport(again).join('\n')).toContain('(existed)');
   });
 });
 

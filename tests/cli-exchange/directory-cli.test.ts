@@ -2,11 +2,11 @@
 // exchange with the demo directory — names beside ids, stable JSON, and a name, country or id accepted wherever
 // an AUTHORITY is (show, pin, draft --to, check --to, inbox --counterpart); ambiguous and unknown ones refused
 // with their codes and exit codes.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { type PouchRun, runPouch } from '../client/support/run-pouch.ts';
 import { startTestExchange } from '../support/local-exchange.ts';
 
@@ -132,5 +132,36 @@ describe('pouch directory list, search and show, and AUTHORITY by name or countr
       await north(['directory', 'pin', 'xc', eastmere.authorityKeyFingerprint, '--json']),
     );
     expect(pinned.authorityId).toBe(eastmere.authorityId);
+  });
+
+  it('a language Southmark does not accept is an error in check and send, unless a translation is listed and attached', async () => {
+    const example = parse(await readFile('docs/examples/mla-northland-to-southmark.yaml', 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    const spanish = join(work, 'mla-es.yaml');
+    await writeFile(spanish, stringify({ ...example, language: 'es' }));
+    const checked = json<{ ok: boolean; findings: { rule: string; severity: string }[] }>({
+      ...(await north(['check', spanish, '--to', 'Southmark', '--json'])),
+      code: 0,
+    });
+    expect(checked.ok).toBe(false);
+    expect(checked.findings).toContainEqual(
+      expect.objectContaining({ rule: 'profile.language', severity: 'error' }),
+    );
+    const refused = await north(['send', '--draft', spanish, '--to', 'southmark']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('pouch check');
+
+    const translated = join(work, 'mla-es-translated.yaml');
+    await writeFile(
+      translated,
+      stringify({ ...example, language: 'es', translations: [{ language: 'en', file: 'request-en.pdf' }] }),
+    );
+    const passes = json<{ ok: boolean }>(await north(['check', translated, '--to', 'XB', '--json']));
+    expect(passes.ok).toBe(true);
+    const unattached = await north(['send', '--draft', translated, '--to', 'XB']);
+    expect(unattached.code).toBe(2);
+    expect(unattached.stderr).toContain('request-en.pdf');
   });
 });

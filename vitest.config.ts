@@ -8,6 +8,7 @@ import { defineConfig } from 'vitest/config';
  * key and native sealing suites stay out: they run the `age` CLI as a subprocess for interoperability.
  */
 const unitSuites = [
+  'tests/client/authority-resolver.test.ts',
   'tests/client/cli-router.test.ts',
   'tests/client/client-assertion.test.ts',
   'tests/client/keystore.test.ts',
@@ -18,6 +19,7 @@ const unitSuites = [
   'tests/exchange/state-machine.test.ts',
   'tests/foundation/architecture-doc.test.ts',
   'tests/foundation/config.test.ts',
+  'tests/foundation/json-schemas.test.ts',
   'tests/foundation/signer.test.ts',
   'tests/identity/policy.test.ts',
   'tests/ledger/chain-verification.test.ts',
@@ -29,6 +31,7 @@ const unitSuites = [
   'tests/requests/instruments.test.ts',
   'tests/requests/legal-basis.test.ts',
   'tests/requests/profile.test.ts',
+  'tests/requests/profile-publication.test.ts',
   'tests/requests/properties.test.ts',
   'tests/requests/render-html.test.ts',
 ];

@@ -12,7 +12,7 @@ import {
 import { createJsonLogger } from '../server/adapters/json-logger.ts';
 import { envNames } from '../server/config/environment.ts';
 import { startLocalExchange } from '../server/local/local-exchange.ts';
-import { seedDirectory } from '../server/use-cases/identity/seed.ts';
+import { formatSeedReport, seedDirectory } from '../server/use-cases/identity/seed.ts';
 import { isPouchError } from '../shared/domain/errors.ts';
 
 // The SDK warns that releases after January 2027 will need Node 22; our SDK versions are pinned by the lockfile
@@ -62,9 +62,7 @@ try {
       exchange.runtime.directory,
       JSON.parse(await readFile(seedFile, 'utf8')),
     );
-    console.log(
-      `Seeded ${seedFile}: ${seeded.authoritiesCreated.length} authorities, ${seeded.membersCreated.length} members, ${seeded.keysAdded} keys.`,
-    );
+    console.log([`Seeded ${seedFile}.`, ...formatSeedReport(seeded)].join('\n'));
   }
   console.log(
     [

@@ -1,5 +1,7 @@
-// Primary adapter (operator entry): `npm run seed -- FILE` seeds the directory from a JSON seed file (the
-// operator's public keys and the first authorities; schema in server/use-cases/identity/seed.ts). Idempotent. On AWS it
+// Primary adapter (operator entry): `npm run seed -- FILE [--json]` seeds the directory from a JSON seed file (the
+// operator's public keys and the first authorities; docs/schemas/seed-file.schema.json, example in
+// docs/examples/seed-file.json) and prints the ids it created or found (authorities, client ids, kids) as a
+// readable list, or as JSON with --json. Idempotent. On AWS it
 // uses the ambient credentials and reads AWS_REGION and POUCH_MAIN_TABLE from the environment or, failing that,
 // from the stack outputs that `npx cdk deploy --all --outputs-file cdk-outputs.json` wrote (POUCH_CDK_OUTPUTS
 // names another file); locally, npm start reads POUCH_SEED_FILE instead.
@@ -11,7 +13,7 @@ import { z } from 'zod';
 import { createDynamoDirectoryRepository } from '../server/adapters/dynamo-directory-repository.ts';
 import { defaultOutputsFile, environmentFromOutputs } from '../server/config/deployment-outputs.ts';
 import { envNames } from '../server/config/environment.ts';
-import { seedDirectory } from '../server/use-cases/identity/seed.ts';
+import { formatSeedReport, seedDirectory } from '../server/use-cases/identity/seed.ts';
 import { isPouchError } from '../shared/domain/errors.ts';
 
 const outputsPath = process.env[envNames.cdkOutputsFile] || defaultOutputsFile;
@@ -28,7 +30,9 @@ if (existsSync(outputsPath)) {
 const env = z
   .object({ [envNames.region]: z.string().min(1), [envNames.mainTable]: z.string().min(3) })
   .safeParse({ ...fromOutputs, ...process.env });
-const file = process.argv[2];
+const args = process.argv.slice(2);
+const asJson = args.includes('--json');
+const file = args.find((a) => a !== '--json');
 if (!file) {
   console.error('pouch seed: name the seed file: npm run seed -- directory.json');
   process.exit(2);
@@ -50,9 +54,7 @@ try {
     env.data[envNames.mainTable],
   );
   const result = await seedDirectory(repo, json);
-  console.log(
-    `Seeded: ${result.authoritiesCreated.length} authorities and ${result.membersCreated.length} members created, ${result.keysAdded} keys added.`,
-  );
+  console.log(asJson ? JSON.stringify(result, null, 2) : formatSeedReport(result).join('\n'));
   dynamo.destroy();
 } catch (error) {
   const detail = isPouchError(error)

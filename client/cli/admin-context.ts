@@ -4,6 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { isKeystoreError } from '../keystore/keystore-error.ts';
 import { type AuthoritySigner, splitClientId } from '../sdk/directory-api.ts';
+import { resolveAuthorityId } from './authority-resolver.ts';
 import { CliUsageError } from './cli-errors.ts';
 import type { CommandContext } from './command.ts';
 import { defaultProfileName } from './command-context.ts';
@@ -13,7 +14,7 @@ export const authorityOption = {
   authority: {
     type: 'string',
     valueName: 'ID',
-    description: "the authority (default: your profile's own authority)",
+    description: "the authority: id, name or country (default: your profile's own authority)",
   },
 } as const;
 
@@ -34,8 +35,8 @@ export async function ownIds(ctx: CommandContext): Promise<{ authorityId: string
 }
 
 /**
- * The authority a command acts on: `--authority` when given, else the profile's own. The one place an authority
- * argument is read, so a name/country resolver can replace the given value here.
+ * The authority a command acts on: `--authority` when given (an id, a name or a country, through the one
+ * resolver), else the profile's own.
  */
 export async function resolveAuthorityArgument(
   ctx: CommandContext,
@@ -44,7 +45,7 @@ export async function resolveAuthorityArgument(
   if (given !== undefined) {
     const id = given.trim();
     if (id === '') throw new CliUsageError('--authority must not be empty');
-    return id;
+    return resolveAuthorityId(await ctx.createClient(), id);
   }
   return (await ownIds(ctx)).authorityId;
 }

@@ -78,6 +78,10 @@ export const exitKindByCode: Readonly<Record<PouchErrorCode, ExitKind>> = {
   ERR_DIRECTORY_LOG_MISMATCH: 'failed',
   ERR_LABEL_MISMATCH: 'failed',
   ERR_DRAFT_INVALID: 'failed',
+  ERR_AUTHORITY_AMBIGUOUS: 'usage',
+  ERR_AUTHORITY_NOT_FOUND: 'notFound',
+  ERR_PROFILE_INVALID: 'usage',
+  ERR_PROFILE_FIELD_UNKNOWN: 'usage',
   ERR_INTERNAL: 'unavailable',
 };
 

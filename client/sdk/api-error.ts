@@ -53,6 +53,10 @@ const knownCodeTable: Readonly<Record<PouchErrorCode, true>> = {
   ERR_PROOF_INVALID: true,
   ERR_LABEL_MISMATCH: true,
   ERR_DRAFT_INVALID: true,
+  ERR_AUTHORITY_AMBIGUOUS: true,
+  ERR_AUTHORITY_NOT_FOUND: true,
+  ERR_PROFILE_INVALID: true,
+  ERR_PROFILE_FIELD_UNKNOWN: true,
   ERR_INTERNAL: true,
 };
 const knownCodes: ReadonlySet<string> = new Set(Object.keys(knownCodeTable));

@@ -52,6 +52,16 @@ const scopeError = {
 const statementError = {
   422: problemResponse('Not signed by the current authority key, or stale (ERR_STATEMENT_INVALID)'),
 };
+const profileError = {
+  422: problemResponse(
+    'The profile does not have the documented shape (ERR_PROFILE_INVALID; GET /v1/schemas/requirement-profile), or requires a field no request of that kind carries (ERR_PROFILE_FIELD_UNKNOWN)',
+  ),
+};
+const profileOrStatementError = {
+  422: problemResponse(
+    'Not signed by the current authority key, or stale (ERR_STATEMENT_INVALID); or the profile does not have the documented shape (ERR_PROFILE_INVALID; GET /v1/schemas/requirement-profile) or requires a field no request of that kind carries (ERR_PROFILE_FIELD_UNKNOWN)',
+  ),
+};
 const jsonBody = <T>(schema: T) => ({
   body: { required: true, content: { 'application/json': { schema } } },
 });
@@ -93,6 +103,7 @@ const createAuthorityRoute = createRoute({
     ...bodyErrors,
     ...securedErrors,
     ...conflictError,
+    ...profileError,
   },
 });
 
@@ -261,7 +272,7 @@ const profileRoute = createRoute({
     ...bodyErrors,
     ...securedErrors,
     ...conflictError,
-    ...statementError,
+    ...profileOrStatementError,
   },
 });
 

@@ -57,6 +57,10 @@ export const statusByCode = {
   ERR_LEDGER_FORKED: 500,
   ERR_PROOF_INVALID: 422,
   ERR_DRAFT_INVALID: 422,
+  ERR_AUTHORITY_AMBIGUOUS: 400,
+  ERR_AUTHORITY_NOT_FOUND: 404,
+  ERR_PROFILE_INVALID: 422,
+  ERR_PROFILE_FIELD_UNKNOWN: 422,
   ERR_INTERNAL: 500,
 } as const satisfies Readonly<Record<PouchErrorCode, ContentfulStatusCode>>;
 

@@ -23,6 +23,7 @@ import {
   securedErrors,
   serverErrors,
 } from './openapi-responses.ts';
+import { registerSchemaRoutes } from './schema-routes.ts';
 
 const healthRoute = createRoute({
   method: 'get',
@@ -101,6 +102,7 @@ export function registerSystemRoutes(
   }
 
   app.openapi(healthRoute, (c) => c.json({ status: 'ok' as const }, 200, { 'cache-control': 'no-store' }));
+  registerSchemaRoutes(app);
 
   const document = () => buildOpenApiDocument(app, deps.title);
   app.get('/openapi.json', (c) => c.json(document()));

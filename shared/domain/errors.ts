@@ -76,6 +76,14 @@ export type PouchErrorCode =
   | 'ERR_LEDGER_FORKED'
   | 'ERR_PROOF_INVALID'
   | 'ERR_DRAFT_INVALID'
+  /** A name, country or partial id given for an authority matches more than one: the candidates are listed. */
+  | 'ERR_AUTHORITY_AMBIGUOUS'
+  /** No authority in the directory matches the name, country or id given (`pouch directory search` lists them). */
+  | 'ERR_AUTHORITY_NOT_FOUND'
+  /** A requirement profile does not have the documented shape (docs/schemas/requirement-profile.schema.json). */
+  | 'ERR_PROFILE_INVALID'
+  /** A profile requires a field the request template of that kind does not model: no sent request could carry it. */
+  | 'ERR_PROFILE_FIELD_UNKNOWN'
   | 'ERR_INTERNAL';
 
 /** Base class of every error Pouch raises on purpose. */

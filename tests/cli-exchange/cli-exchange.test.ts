@@ -12,7 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { objectKeys } from '../../server/config/storage-definitions.ts';
 import { buildSampleFor } from '../../server/local/demo-profiles.ts';
+import { expandPath } from '../../shared/domain/requests/check.ts';
 import { parseProfile } from '../../shared/domain/requests/profile.ts';
+import { isBlank } from '../../shared/domain/requests/schemas.ts';
 import { type PouchRun, runPouch } from '../client/support/run-pouch.ts';
 import { startTestExchange } from '../support/local-exchange.ts';
 
@@ -186,6 +188,16 @@ describe('pouch send, inbox, show, reply, fetch and open against the local excha
     ) as { kind: string; checkedAgainst?: { authorityId: string } };
     expect(request.kind).toBe('mla');
     expect(request.checkedAgainst?.authorityId).toBe(southmark.authorityId);
+    // What Southmark's profile requires and the draft answers is in what was sealed, not only in what was checked.
+    const southProfile = parseProfile({
+      ...(await exchange.runtime.directory.getAuthority(southmark.authorityId))!.profile,
+      authorityId: southmark.authorityId,
+    });
+    const required = southProfile.extraRequired.mla ?? [];
+    expect(required.map((r) => r.path)).toContain('additional.dualCriminalityStatement');
+    for (const r of required) {
+      for (const found of expandPath(request, r.path)) expect(isBlank(found.value), r.path).toBe(false);
+    }
 
     const northOut = join(work, 'north-out');
     const fetched = json<{

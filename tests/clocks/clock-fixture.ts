@@ -29,7 +29,7 @@ export async function startClockParties() {
   const b = await seedTestAuthority(dir, {
     country: 'XB',
     members,
-    profile: { version: 1, acknowledgeWithinHours: PROMISE },
+    profile: { version: 1, languages: ['en'], acceptedBases: ['budapest'], acknowledgeWithinHours: PROMISE },
   });
   const c = await seedTestAuthority(dir, { country: 'XC', members });
   const { create, send, events, json } = helpers(x);

@@ -93,6 +93,8 @@ describe('contract: every response matches /openapi.json', () => {
     ok(await call(undefined, 'GET', '/health'), 200);
     ok(await call(undefined, 'GET', '/.well-known/jwks.json'), 200);
     ok(await call(undefined, 'GET', '/.well-known/pouch-custody-keys.json'), 200);
+    ok(await call(undefined, 'GET', '/v1/schemas/requirement-profile'), 200);
+    ok(await call(undefined, 'GET', '/v1/schemas/no-such-schema'), 404);
     ok(await call(operator, 'GET', '/health/dependencies'), 200);
     const officer = a.member('officer');
     ok(await call(officer, 'GET', '/v1/me'), 200); // the token request above is POST /v1/token → 200
@@ -133,7 +135,14 @@ describe('contract: every response matches /openapi.json', () => {
     const second = await generateMemberKey();
     ok(await call(admin, 'POST', `${base}/members/${memberId}/keys`, { jwk: second.publicJwk }), 201);
     ok(await call(admin, 'DELETE', `${base}/members/${memberId}/keys/${second.kid}`), 200);
-    ok(await call(admin, 'PUT', `${base}/profile`, { note: 'contract' }), 200);
+    ok(
+      await call(admin, 'PUT', `${base}/profile`, {
+        languages: ['en'],
+        acceptedBases: ['budapest'],
+        notes: ['contract'],
+      }),
+      200,
+    );
     ok(await call(admin, 'GET', `${base}/audit?limit=5`), 200);
     // Issue 12 finding 3: the operator registers the authority key once and nothing inside the authority (403);
     // its admins publish recipients only as a statement signed by that key (a bare list is 422), change details,
@@ -298,6 +307,7 @@ describe('contract: every response matches /openapi.json', () => {
         'GET /health',
         'GET /.well-known/jwks.json',
         'GET /.well-known/pouch-custody-keys.json',
+        'GET /v1/schemas/{name}',
         'POST /v1/token',
       ];
       if (publicOperations.includes(operation)) continue;
@@ -377,7 +387,7 @@ describe('contract: every response matches /openapi.json', () => {
   it('exercised exactly the operations of /openapi.json, each with a success and an error', async () => {
     const document = (await (await exchange.runtime.app.request('/openapi.json')).json()) as OpenApiDocument;
     const operations = listOperations(document);
-    expect(operations.length).toBe(45);
+    expect(operations.length).toBe(46);
     expect([...seen.keys()].sort()).toEqual(operations);
     // Anonymous liveness has no failure of its own to provoke (it touches nothing); only its success is required.
     const withoutErrors = new Set(['GET /health']);

@@ -64,7 +64,13 @@ describe('request ids are the server’s own', () => {
       a.member('admin'),
       'PUT',
       `/v1/directory/authorities/${a.authorityId}/profile`,
-      { statement: await a.signStatement('profile', { profile: { formats: ['pdf'] } }, 2) },
+      {
+        statement: await a.signStatement(
+          'profile',
+          { profile: { languages: ['en'], acceptedBases: ['budapest'] } },
+          2,
+        ),
+      },
       { 'x-request-id': forged },
     );
     expect(published.status).toBe(200);

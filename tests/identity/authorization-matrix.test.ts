@@ -128,6 +128,11 @@ const matrix: Row[] = [
     expect: publicRoute,
   },
   {
+    route: 'GET /v1/schemas/{name}',
+    build: () => ({ method: 'GET', path: '/v1/schemas/requirement-profile' }),
+    expect: publicRoute,
+  },
+  {
     route: 'GET /.well-known/pouch-custody-keys.json',
     build: () => ({ method: 'GET', path: '/.well-known/pouch-custody-keys.json' }),
     expect: publicRoute,
@@ -258,7 +263,7 @@ const matrix: Row[] = [
     route: 'PUT /v1/directory/authorities/{id}/profile',
     build: async (x) => {
       const current = await exchange.runtime.directory.getAuthority(x.a.authorityId);
-      const profile = { languagesOfRequest: ['en'], note: 'matrix' };
+      const profile = { languages: ['en'], acceptedBases: ['budapest'], notes: ['matrix'] };
       return {
         method: 'PUT',
         path: `/v1/directory/authorities/${x.a.authorityId}/profile`,

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoDirectoryRepository } from '../../server/adapters/dynamo-directory-repository.ts';
 import { createDynamoReplayStore } from '../../server/adapters/dynamo-replay-store.ts';
 import { buildAuditRecord } from '../../server/use-cases/identity/directory-model.ts';
-import { describeSeedFileJsonSchema, seedDirectory } from '../../server/use-cases/identity/seed.ts';
+import { buildJsonSchema } from '../../server/use-cases/identity/json-schemas.ts';
+import { seedDirectory } from '../../server/use-cases/identity/seed.ts';
 import { isPouchError } from '../../shared/domain/errors.ts';
 import type { AuditRecord } from '../../shared/domain/identity/types.ts';
 import {
@@ -64,13 +65,17 @@ describe('operator registers an authority; its admin manages members and keys', 
       recipients: [a.recipient],
       languages: ['fr', 'en'],
       treaties: ['budapest', 'bilateral:FR-XA'],
-      profile: { acceptsElectronicRequests: true },
+      profile: { languages: ['fr', 'en'], acceptedBases: ['budapest'] },
       firstAdmin: { displayName: 'Admin FR', jwk: adminKey.publicJwk },
     });
     expect(created.status).toBe(201);
     const id: string = created.body.authority.id;
     expect(id).toMatch(/^auth_[A-Za-z0-9_-]{22}$/);
-    expect(created.body.authority.profile).toEqual({ acceptsElectronicRequests: true, version: 1 });
+    expect(created.body.authority.profile).toEqual({
+      languages: ['fr', 'en'],
+      acceptedBases: ['budapest'],
+      version: 1,
+    });
     const admin: TestPrincipal = {
       clientId: created.body.firstAdmin.clientId,
       authorityId: id,
@@ -161,11 +166,13 @@ describe('operator registers an authority; its admin manages members and keys', 
     // Profile: each publication increments the version; a client-sent version is ignored.
     const p1 = await call(adminToken, 'PUT', `/v1/directory/authorities/${id}/profile`, {
       version: 99,
-      formats: ['pdf'],
+      languages: ['fr'],
+      acceptedBases: ['budapest'],
     });
-    expect(p1.body.profile).toEqual({ formats: ['pdf'], version: 2 });
+    expect(p1.body.profile).toEqual({ languages: ['fr'], acceptedBases: ['budapest'], version: 2 });
     const p2 = await call(adminToken, 'PUT', `/v1/directory/authorities/${id}/profile`, {
-      formats: ['pdf', 'odt'],
+      languages: ['fr', 'en'],
+      acceptedBases: ['budapest'],
     });
     expect(p2.body.profile.version).toBe(3);
 
@@ -423,7 +430,7 @@ describe('seeding and the replay store', () => {
     expect(first.authoritiesCreated).toHaveLength(1);
     expect(first.membersCreated).toHaveLength(2);
     const second = await seedDirectory(exchange.runtime.directory, file);
-    expect(second).toEqual({ authoritiesCreated: [], membersCreated: [], keysAdded: 0 });
+    expect(second).toMatchObject({ authoritiesCreated: [], membersCreated: [], keysAdded: 0 });
     // The seeded operator can authenticate as the operator.
     const op: TestPrincipal = {
       clientId: 'operator:seed-operator',
@@ -449,7 +456,7 @@ describe('seeding and the replay store', () => {
       ],
     }).catch((e: unknown) => e);
     expect(isPouchError(noAdmin, 'ERR_VALIDATION')).toBe(true);
-    const schema = describeSeedFileJsonSchema();
+    const schema = buildJsonSchema('seed-file');
     expect(schema).toHaveProperty('properties.authorities');
   });
 

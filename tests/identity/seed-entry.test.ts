@@ -75,8 +75,27 @@ describe('npm run seed', () => {
     expect(first.stderr).toBe('');
     expect(first.stdout).toContain('1 authorities and 1 members created');
     expect((await exchange.runtime.directory.getAuthority(id))?.name).toBe('Seeded authority (fictional)');
-    const again = await runSeed([file], env);
-    expect(again.stdout).toContain('0 authorities and 0 members created, 0 keys added');
+    // The ids to hand on: the authority, the member's client id and its key id, readable and as JSON.
+    expect(first.stdout).toContain(`Seeded authority (fictional) (XD)  ${id}  (created)`);
+    expect(first.stdout).toContain(`${id}:first-admin  admin  First admin  (created)  kids: `);
+    const again = await runSeed([file, '--json'], env);
+    const report = JSON.parse(again.stdout) as {
+      authoritiesCreated: string[];
+      authorities: {
+        authorityId: string;
+        created: boolean;
+        members: { clientId: string; kids: string[] }[];
+      }[];
+    };
+    expect(report.authoritiesCreated).toEqual([]);
+    expect(report.authorities).toEqual([
+      expect.objectContaining({
+        authorityId: id,
+        created: false,
+        members: [expect.objectContaining({ clientId: `${id}:first-admin`, kids: [expect.any(String)] })],
+      }),
+    ]);
+    expect(first.stdout).toContain(report.authorities[0]!.members[0]!.kids[0]!);
 
     await writeFile(file, JSON.stringify({ authorities: [{ id, country: 'nowhere' }] }));
     const bad = await runSeed([file], env);

@@ -361,10 +361,19 @@ describe('requirement profiles: signed, and within limits', () => {
 
   it('publishes the next version signed by the authority key; refuses a replayed version', async () => {
     const admin = a.member('admin');
-    const statement = await a.signStatement('profile', { profile: { notes: ['signed'] } }, 2);
+    const statement = await a.signStatement(
+      'profile',
+      { profile: { languages: ['en'], acceptedBases: ['budapest'], notes: ['signed'] } },
+      2,
+    );
     const res = await call(admin, 'PUT', profilePath(), { statement });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
-    expect(res.body.profile).toEqual({ notes: ['signed'], version: 2 });
+    expect(res.body.profile).toEqual({
+      languages: ['en'],
+      acceptedBases: ['budapest'],
+      notes: ['signed'],
+      version: 2,
+    });
     expect(res.body.profileStatement).toBe(statement);
     const again = await call(admin, 'PUT', profilePath(), { statement });
     expect(again.status).toBe(422);

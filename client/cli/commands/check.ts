@@ -5,6 +5,7 @@ import { parse } from 'yaml';
 import { type CheckResult, checkDraft, formatFindings } from '../../../shared/domain/requests/check.ts';
 import { checkContextFor } from '../../../shared/domain/requests/outgoing-request.ts';
 import { fetchDirectoryEntry, fetchMe } from '../../sdk/exchange-api.ts';
+import { resolveAuthorityId } from '../authority-resolver.ts';
 import { CliUsageError } from '../cli-errors.ts';
 import { type CommandContext, defineCommand } from '../command.ts';
 import { readPublishedProfile } from '../directory-context.ts';
@@ -36,12 +37,17 @@ export const checkCommand = defineCommand({
   summary: 'Check a draft request against its instrument and the recipient’s requirements',
   positionals: { names: ['DRAFT'] },
   options: {
-    to: { type: 'string', valueName: 'AUTHORITY', description: 'recipient authority id (required)' },
+    to: {
+      type: 'string',
+      valueName: 'AUTHORITY',
+      description: 'recipient authority: id, name or country (required)',
+    },
   },
   details: 'Exits 0 when the draft has no errors (warnings are allowed), 1 otherwise.',
   async run(ctx, { values, positionals }) {
     if (!values.to) throw new CliUsageError('name the recipient with --to AUTHORITY', 'check');
-    const result = await checkDraftFile(ctx, positionals[0] ?? '', values.to);
+    const to = await resolveAuthorityId(await ctx.createClient(), values.to);
+    const result = await checkDraftFile(ctx, positionals[0] ?? '', to);
     const errors = result.findings.filter((f) => f.severity === 'error').length;
     const summary = result.ok
       ? `The draft passes${result.profileVersion ? ` (checked against profile v${result.profileVersion})` : ''}.`

@@ -1,16 +1,20 @@
-// CLI command `pouch directory show AUTHORITY [--verify]`: the authority key fingerprint the exchange serves, the
-// one this keystore pinned, and whether the authority's signed recipients verify against the pin; with --verify,
-// also that the served entry is the authority's latest state in the checkpointed directory log.
+// CLI command `pouch directory show AUTHORITY [--verify]`: one authority (by id, name or country) — its country,
+// status, roles, 24/7 contacts, languages and treaties, the authority key fingerprint the exchange serves, the one
+// this keystore pinned, and whether its signed recipients verify against the pin; with --verify, also that the
+// served entry is the authority's latest state in the checkpointed directory log.
 import { isPouchError } from '../../../shared/domain/errors.ts';
 import { readPins } from '../../keystore/pins.ts';
 import { fetchDirectoryEntry } from '../../sdk/exchange-api.ts';
+import { resolveAuthorityId } from '../authority-resolver.ts';
 import { CliUsageError } from '../cli-errors.ts';
 import { defineCommand } from '../command.ts';
 import { checkEntryAgainstLog, type LogCheck, withVerifiedRecipients } from '../directory-context.ts';
+import { summarizeAuthority } from './directory-list.ts';
 
 export const directoryShowCommand = defineCommand({
   name: 'directory show',
-  summary: "Show an authority's key fingerprint (to compare out of band), its pin and its signed recipients",
+  summary:
+    'Show an authority (by id, name or country): its details, key fingerprint (to compare out of band), pin and signed recipients',
   positionals: { names: ['AUTHORITY'] },
   options: {
     verify: {
@@ -20,10 +24,12 @@ export const directoryShowCommand = defineCommand({
     },
   },
   async run(ctx, { positionals, values }) {
-    const authorityId = positionals[0];
-    if (!authorityId) throw new CliUsageError('AUTHORITY is required', 'directory show');
+    const query = positionals[0];
+    if (!query) throw new CliUsageError('AUTHORITY is required', 'directory show');
     const client = await ctx.createClient();
+    const authorityId = await resolveAuthorityId(client, query);
     const entry = await fetchDirectoryEntry(client, authorityId);
+    const summary = summarizeAuthority(entry);
     const pin = (await readPins(ctx.keystore.home)).get(authorityId);
     let verified: string[] | undefined;
     let problem: string | undefined;
@@ -42,6 +48,14 @@ export const directoryShowCommand = defineCommand({
       {
         authorityId: entry.id,
         name: entry.name,
+        country: summary.country,
+        countryName: summary.countryName,
+        status: summary.status,
+        roles: summary.roles,
+        contacts247: summary.contacts247,
+        languages: [...entry.languages],
+        treaties: [...entry.treaties],
+        profileVersion: entry.profile.version,
         fingerprint: served ?? null,
         rotations: entry.authorityKey?.chain.rotations.length ?? 0,
         pinned: pin?.fingerprint ?? null,
@@ -51,6 +65,13 @@ export const directoryShowCommand = defineCommand({
       },
       [
         `${entry.name} (${entry.id})`,
+        `  country:                ${summary.countryName ? `${summary.country} ${summary.countryName}` : summary.country}`,
+        `  status:                 ${summary.status}`,
+        `  roles:                  ${summary.roles.join(', ')}`,
+        `  24/7 contacts:          ${summary.contacts247.length === 0 ? 'none listed' : summary.contacts247.map((c) => `${c.displayName} (${c.memberId})`).join(', ')}`,
+        `  languages:              ${entry.languages.join(', ') || 'none listed'}`,
+        `  treaties:               ${entry.treaties.join(', ') || 'none listed'}`,
+        `  requirement profile:    ${entry.profile.version > 1 || Object.keys(entry.profile).length > 1 ? `v${entry.profile.version}` : 'none published'}`,
         `  authority key (served): ${served ?? 'none'}`,
         `  pinned here:            ${pin?.fingerprint ?? 'not pinned'}`,
         verified

@@ -8,6 +8,7 @@ import {
 } from '../../../shared/domain/requests/draft.ts';
 import { REQUEST_KINDS, type RequestKind } from '../../../shared/domain/requests/instruments.ts';
 import { fetchDirectoryEntry, fetchMe } from '../../sdk/exchange-api.ts';
+import { resolveAuthorityId } from '../authority-resolver.ts';
 import { CliUsageError } from '../cli-errors.ts';
 import { defineCommand } from '../command.ts';
 import { readPublishedProfile } from '../directory-context.ts';
@@ -20,11 +21,11 @@ export const draftCommand = defineCommand({
     to: {
       type: 'string',
       valueName: 'AUTHORITY',
-      description: 'recipient authority id (adds its requirements)',
+      description: 'recipient authority: id, name or country (adds its requirements)',
     },
     out: { type: 'string', valueName: 'FILE', description: 'write to FILE instead of standard output' },
   },
-  details: `Kinds: ${REQUEST_KINDS.join(', ')}.\nExample: pouch draft mla --to auth_... --out request.yaml`,
+  details: `Kinds: ${REQUEST_KINDS.join(', ')}.\nExample: pouch draft mla --to Southmark --out request.yaml`,
   async run(ctx, { values, positionals }) {
     const kind = positionals[0] ?? '';
     if (!(REQUEST_KINDS as readonly string[]).includes(kind)) {
@@ -35,12 +36,12 @@ export const draftCommand = defineCommand({
     let requested: DraftParty | undefined;
     if (values.to) {
       const client = await ctx.createClient();
-      const recipient = await fetchDirectoryEntry(client, values.to);
+      const recipient = await fetchDirectoryEntry(client, await resolveAuthorityId(client, values.to));
       requested = recipient;
       profile = await readPublishedProfile(ctx.keystore.home, recipient);
       if (!profile)
         ctx.note(
-          `${values.to} has published no requirement profile: the skeleton covers the instrument only.`,
+          `${recipient.name} (${recipient.id}) has published no requirement profile: the skeleton covers the instrument only.`,
         );
       // Both parties come from the directory: the recipient named by --to, the sender by the signed-in profile.
       requesting = await fetchDirectoryEntry(client, (await fetchMe(client)).authorityId);
@@ -61,7 +62,7 @@ export const draftCommand = defineCommand({
       });
       ctx.print(
         { kind, out: values.out, profileVersion: profile?.version ?? null },
-        `Wrote a ${kind} skeleton to ${values.out}${profile ? ` (profile v${profile.version})` : ''}. Fill it in, then run: pouch check ${values.out} --to ${values.to ?? 'AUTHORITY'}`,
+        `Wrote a ${kind} skeleton to ${values.out}${profile ? ` (profile v${profile.version})` : ''}. Fill it in, then run: pouch check ${values.out} --to ${requested?.id ?? 'AUTHORITY'}`,
       );
     } else {
       ctx.stdout.write(yaml);

@@ -3,6 +3,7 @@
 import { EXCHANGE_STATES, type ExchangeState } from '../../../shared/domain/exchange/state-machine.ts';
 import { listDue } from '../../sdk/clock-api.ts';
 import { fetchMe, listExchanges } from '../../sdk/exchange-api.ts';
+import { resolveAuthorityId } from '../authority-resolver.ts';
 import { CliUsageError } from '../cli-errors.ts';
 import { formatClockTag } from '../clock-lines.ts';
 import { type CommandContext, defineCommand } from '../command.ts';
@@ -33,7 +34,7 @@ export const inboxCommand = defineCommand({
     counterpart: {
       type: 'string',
       valueName: 'AUTHORITY',
-      description: 'only exchanges with this authority',
+      description: 'only exchanges with this authority (id, name or country)',
     },
     limit: { type: 'string', valueName: 'N', description: 'at most N exchanges (1-100, default 25)' },
     cursor: { type: 'string', valueName: 'CURSOR', description: 'the next page, from an earlier answer' },
@@ -61,11 +62,13 @@ export const inboxCommand = defineCommand({
     }
     const client = await ctx.createClient();
     const me = await fetchMe(client);
+    const counterpart =
+      values.counterpart === undefined ? undefined : await resolveAuthorityId(client, values.counterpart);
     const page = await listExchanges(client, {
       box,
       ...(values.status ? { status: values.status as ExchangeState } : {}),
       ...(values.kind ? { kind: values.kind } : {}),
-      ...(values.counterpart ? { counterpart: values.counterpart } : {}),
+      ...(counterpart ? { counterpart } : {}),
       ...(limit ? { limit } : {}),
       ...(values.cursor ? { cursor: values.cursor } : {}),
     });

@@ -5,7 +5,9 @@ import { auditReportCommand } from './audit-report.ts';
 import { authorityAddCommand } from './authority-add.ts';
 import { authorityFingerprintCommand } from './authority-fingerprint.ts';
 import { checkCommand } from './check.ts';
+import { directoryListCommand } from './directory-list.ts';
 import { directoryPinCommand } from './directory-pin.ts';
+import { directorySearchCommand } from './directory-search.ts';
 import { directoryShowCommand } from './directory-show.ts';
 import { draftCommand } from './draft.ts';
 import { fetchCommand } from './fetch.ts';
@@ -46,6 +48,8 @@ export const commands: readonly CommandDefinition<OptionSpecs>[] = [
   keysAuditCommand,
   loginCommand,
   whoamiCommand,
+  directoryListCommand,
+  directorySearchCommand,
   directoryShowCommand,
   directoryPinCommand,
   draftCommand,

@@ -40,6 +40,7 @@ import {
 import { loadManifestSigner, type ManifestSigner } from '../../exchange/member-signer.ts';
 import { type DirectoryEntry, fetchDirectoryEntry } from '../../sdk/exchange-api.ts';
 import type { PouchClient } from '../../sdk/pouch-client.ts';
+import { resolveAuthorityId } from '../authority-resolver.ts';
 import { CliUsageError } from '../cli-errors.ts';
 import { type CommandContext, defineCommand } from '../command.ts';
 import { defaultProfileName } from '../command-context.ts';
@@ -211,7 +212,7 @@ export const sendCommand = defineCommand({
     to: {
       type: 'string',
       valueName: 'AUTHORITY',
-      description: 'recipient authority id (required unless --draft names it)',
+      description: 'recipient authority: id, name or country (required unless --draft names it)',
     },
     kind: {
       type: 'string',
@@ -283,7 +284,11 @@ export const sendCommand = defineCommand({
         );
       }
     }
-    const flags: LabelInputs = values;
+    // A name or country given with --to is the directory id from here on: the label and the draft carry ids.
+    const flags: LabelInputs =
+      values.to === undefined
+        ? values
+        : { ...values, to: await resolveAuthorityId(await ctx.createClient(), values.to) };
     const wanted = buildSendLabel(flags, draft);
     if (!wanted.recipientId) {
       throw new CliUsageError('name the recipient with --to AUTHORITY (or in the draft)', 'send');

@@ -29,6 +29,7 @@ import {
   validateSigningJwk,
 } from '../../../shared/domain/identity/validation.ts';
 import { canonicalJson } from '../../../shared/domain/ledger/jcs.ts';
+import { validatePublishedProfile } from '../../../shared/domain/requests/profile-publication.ts';
 
 /** Most keys a member may hold (active and revoked): bounds the item and the public directory. */
 export const MAX_KEYS_PER_MEMBER = 20;
@@ -340,7 +341,21 @@ export async function verifyProfileStatement(
     throw statementError(`The profile statement must be version ${expected}, not ${verified.version}`);
   }
   const { version: _ignored, ...profile } = verified.content.profile;
+  checkPublishableProfile(authority.id, profile);
   return { profile: { ...profile, version: verified.version }, statement };
+}
+
+/**
+ * Refuse a profile senders could not work with (ERR_PROFILE_INVALID, ERR_PROFILE_FIELD_UNKNOWN): every way a
+ * profile enters the directory (published bare or signed, at registration, seeded) passes here. An empty one
+ * (no field but `version`) withdraws the requirements and is taken as it is.
+ */
+export function checkPublishableProfile(
+  authorityId: string,
+  profile: Readonly<Record<string, unknown>>,
+): void {
+  if (Object.keys(profile).every((k) => k === 'version')) return;
+  validatePublishedProfile(authorityId, profile);
 }
 
 /** Validate authority fields; throws ERR_VALIDATION naming the field. */

@@ -42,6 +42,7 @@ import {
   type CallContext,
   type CreateAuthorityInput,
   changesOf,
+  checkPublishableProfile,
   digestChange,
   type MemberKeyHistory,
   type MemberPatch,
@@ -381,6 +382,7 @@ export function createDirectoryService(repo: DirectoryRepository, logAccess?: Di
       }
       const signed = statement === undefined ? undefined : await verifyProfileStatement(a, statement);
       const { version: _ignored, ...bare } = input as Readonly<Record<string, unknown>>;
+      if (!signed) checkPublishableProfile(authorityId, bare);
       const next = signed ? signed.profile : { ...bare, version: a.profile.version + 1 };
       const { profileStatement: _previous, ...rest } = a;
       return saveAuthority(

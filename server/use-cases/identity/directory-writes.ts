@@ -17,6 +17,7 @@ import {
   type AuthorityFields,
   buildAuditRecord,
   changesOf,
+  checkPublishableProfile,
   digestChange,
   keyDigestView,
   MAX_KEYS_PER_MEMBER,
@@ -85,6 +86,7 @@ export function directoryWrites(repo: DirectoryRepository) {
       },
     ): Promise<{ authority: Authority; admin: Member }> {
       const { id, firstAdmin, authorityKey, signedRecipients, signedProfile } = input;
+      if (!signedProfile && input.profile) checkPublishableProfile(id, input.profile);
       const profile = signedProfile ? signedProfile.profile : { ...(input.profile ?? {}), version: 1 };
       const fields = signedRecipients
         ? { ...input.fields, recipients: signedRecipients.recipients }

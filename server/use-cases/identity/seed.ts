@@ -14,12 +14,19 @@ import { type AuthoritySeed, createDirectoryBootstrap } from './directory-bootst
 import {
   buildAuthorityKey,
   buildMemberKey,
+  checkPublishableProfile,
   validateAuthorityFields,
   verifyProfileStatement,
   verifyRecipientsStatement,
 } from './directory-model.ts';
 
 const jwk = z.looseObject({ kty: z.string(), kid: z.string().regex(kidPattern).optional() });
+
+/**
+ * The profile as the seed file gives it. Parsed as any object (the stored profile is what the file says), then
+ * checked by the publication rule; the generated JSON Schema puts the requirement profile's schema here.
+ */
+export const seedProfileField = z.record(z.string(), z.unknown());
 
 const seedMember = z.strictObject({
   /** Optional; derived from the authority id, role and display name when absent, so reseeding is stable. */
@@ -40,7 +47,8 @@ const seedAuthority = z.strictObject({
   recipients: z.array(z.string()).min(1),
   languages: z.array(z.string().regex(languagePattern)).default([]),
   treaties: z.array(z.string().regex(treatyPattern)).default([]),
-  profile: z.record(z.string(), z.unknown()).optional(),
+  /** A requirement profile (docs/schemas/requirement-profile.schema.json), checked like a published one. */
+  profile: seedProfileField.optional(),
   /** The authority key (public JWK); its fingerprint is what counterparts pin. */
   authorityKey: jwk.optional(),
   /** The recipients signed by the authority key (version 1); needs `authorityKey` and a fixed `id`. */
@@ -75,15 +83,33 @@ export const seedFileSchema = z.strictObject({
 
 export type SeedFile = z.input<typeof seedFileSchema>;
 
-/** The seed file's JSON Schema (draft 2020-12), for editors and for `$schema`. */
-export function describeSeedFileJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(seedFileSchema, { io: 'input' }) as Record<string, unknown>;
+/** One member of the seed file, as seeding left it: its client id and the key ids the file gives it. */
+export interface SeededMemberSummary {
+  readonly clientId: string;
+  readonly displayName: string;
+  readonly role: string;
+  /** Created by this run (false: it was there already; missing keys were added). */
+  readonly created: boolean;
+  readonly kids: readonly string[];
+}
+
+/** One authority of the seed file, as seeding left it. */
+export interface SeededAuthoritySummary {
+  readonly authorityId: string;
+  readonly name: string;
+  readonly country: string;
+  readonly created: boolean;
+  readonly members: readonly SeededMemberSummary[];
 }
 
 export interface SeedResult {
   readonly authoritiesCreated: readonly string[];
   readonly membersCreated: readonly string[];
   readonly keysAdded: number;
+  /** Every authority in the file with the ids an operator hands on (authority, client ids, kids). */
+  readonly authorities: readonly SeededAuthoritySummary[];
+  /** The operator's members in the file. */
+  readonly operatorMembers: readonly SeededMemberSummary[];
 }
 
 const derive = (prefix: string, ...parts: string[]) =>
@@ -122,6 +148,7 @@ export async function seedDirectory(
   for (const a of file.authorities) {
     validateAuthorityFields(a);
     const id = a.id ?? derive('auth_', a.country, a.name);
+    if (a.profile !== undefined) checkPublishableProfile(id, a.profile);
     const { authorityKey: authorityJwk, recipientsStatement, profileStatement, ...fields } = a;
     const authorityKey = authorityJwk === undefined ? undefined : buildAuthorityKey(authorityJwk);
     const signs =
@@ -171,5 +198,58 @@ export async function seedDirectory(
     membersCreated.push(...done.membersCreated.map((m) => `${authority.id}:${m}`));
     keysAdded += done.keysAdded;
   }
-  return { authoritiesCreated: created, membersCreated, keysAdded };
+  const createdMembers = new Set(membersCreated);
+  const summary = (
+    authorityId: string,
+    m: { id: string; displayName: string; role: string; keys: readonly { kid: string }[] },
+  ) => ({
+    clientId: `${authorityId}:${m.id}`,
+    displayName: m.displayName,
+    role: m.role,
+    created: createdMembers.has(`${authorityId}:${m.id}`),
+    kids: m.keys.map((k) => k.kid),
+  });
+  return {
+    authoritiesCreated: created,
+    membersCreated,
+    keysAdded,
+    authorities: authorities.map((a) => ({
+      authorityId: a.id,
+      name: a.name,
+      country: a.country,
+      created: created.includes(a.id),
+      members: a.members.map((m) => summary(a.id, m)),
+    })),
+    operatorMembers: operatorMembers.map((m) => summary(OPERATOR_ID, { ...m, role: 'operator' })),
+  };
+}
+
+/**
+ * The ids a seed run leaves, for the operator to hand on: one line per authority (name, country, id, whether
+ * this run created it), then its members (client id, role, name, key ids). The same for the operator's members.
+ *
+ * @example
+ * console.log(formatSeedReport(await seedDirectory(repo, json)).join('\n'));
+ */
+export function formatSeedReport(result: SeedResult): string[] {
+  const state = (created: boolean) => (created ? 'created' : 'existed');
+  const memberLines = (members: readonly SeededMemberSummary[]) =>
+    members.map(
+      (m) =>
+        `    ${m.clientId}  ${m.role}  ${m.displayName}  (${state(m.created)})  kids: ${m.kids.join(', ') || '-'}`,
+    );
+  const lines = [
+    `Seeded: ${result.authoritiesCreated.length} authorities and ${result.membersCreated.length} members created, ${result.keysAdded} keys added.`,
+  ];
+  if (result.operatorMembers.length > 0) {
+    lines.push('', 'Operator members:', ...memberLines(result.operatorMembers));
+  }
+  for (const a of result.authorities) {
+    lines.push(
+      '',
+      `${a.name} (${a.country})  ${a.authorityId}  (${state(a.created)})`,
+      ...memberLines(a.members),
+    );
+  }
+  return lines;
 }

@@ -212,6 +212,12 @@ const en = {
   'error.ERR_DEPENDENCY_UNAVAILABLE': 'Storage or the exchange is unavailable. Try again shortly.',
   'error.ERR_RATE_LIMITED': 'Too many requests: wait a moment and try again.',
   'error.ERR_DRAFT_INVALID': 'The draft is not valid: fix what the check lists.',
+  'error.ERR_AUTHORITY_AMBIGUOUS': 'More than one authority matches: choose one from the list.',
+  'error.ERR_AUTHORITY_NOT_FOUND': 'No authority matches: search the directory by name, country or id.',
+  'error.ERR_PROFILE_INVALID':
+    'The requirement profile does not have the published shape: fix the fields listed.',
+  'error.ERR_PROFILE_FIELD_UNKNOWN':
+    'The profile requires a field no request can carry: remove or rename it.',
   // letter
   'audit.printReport': 'Printable report',
   'audit.reportRefused':
@@ -536,6 +542,13 @@ const fr: Catalogue = {
     'Le stockage ou la plateforme est indisponible. Réessayez dans un instant.',
   'error.ERR_RATE_LIMITED': 'Trop de requêtes : patientez un instant puis réessayez.',
   'error.ERR_DRAFT_INVALID': 'Le projet n’est pas valide : corrigez ce que le contrôle signale.',
+  'error.ERR_AUTHORITY_AMBIGUOUS': 'Plusieurs autorités correspondent : choisissez-en une dans la liste.',
+  'error.ERR_AUTHORITY_NOT_FOUND':
+    'Aucune autorité ne correspond : cherchez dans l’annuaire par nom, pays ou identifiant.',
+  'error.ERR_PROFILE_INVALID':
+    'Le profil d’exigences n’a pas la forme publiée : corrigez les champs signalés.',
+  'error.ERR_PROFILE_FIELD_UNKNOWN':
+    'Le profil exige un champ qu’aucune demande ne peut porter : retirez-le ou renommez-le.',
   // letter
   'audit.printReport': 'Rapport imprimable',
   'audit.reportRefused':

@@ -6,6 +6,7 @@ import {
   commitDocument,
   createExchange,
   declareDocument,
+  getExchange,
   newIdempotencyKey,
   newMessageId,
   type PostMessageInput,
@@ -14,7 +15,12 @@ import {
 } from '../../../client/sdk/exchange-api.ts';
 import type { SentMessage } from '../../../shared/api/exchange.ts';
 import { partsDigestOf } from '../../../shared/crypto/sealed-digest.ts';
-import { type Manifest, type ManifestDocument, signManifest } from '../../../shared/custody/manifest.ts';
+import {
+  labelClaimsFor,
+  type Manifest,
+  type ManifestDocument,
+  signManifest,
+} from '../../../shared/custody/manifest.ts';
 import type { Session } from '../session.ts';
 import {
   type ProgressListener,
@@ -56,10 +62,11 @@ export async function deliverFromBrowser(options: DeliverOptions): Promise<SentM
     ...(await session.verifiedRecipients(options.counterpartId)),
     ...(await session.verifiedRecipients(session.member.authorityId)),
   ];
-  const exchangeId =
+  const label =
     'create' in options.exchange
-      ? (await createExchange(session.client, options.exchange.create, newIdempotencyKey())).id
-      : options.exchange.exchangeId;
+      ? await createExchange(session.client, options.exchange.create, newIdempotencyKey())
+      : (await getExchange(session.client, options.exchange.exchangeId)).label;
+  const exchangeId = label.id;
   const messageId = newMessageId();
   const documents: ManifestDocument[] = [];
   for (const [index, file] of options.files.entries()) {
@@ -123,6 +130,12 @@ export async function deliverFromBrowser(options: DeliverOptions): Promise<SentM
     sender: session.member.clientId,
     iat: Math.floor(Date.now() / 1000),
     documents,
+    // The label it is sealed under, signed as the member's claims (the exchange refuses a manifest without them).
+    label: labelClaimsFor(
+      label,
+      session.member.authorityId === label.requesterId ? 'requester' : 'requested',
+      options.message.requestedReference,
+    ),
     ...(check || final !== undefined
       ? {
           senderAssertions: {

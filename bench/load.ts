@@ -223,6 +223,13 @@ async function iteration(vu: number, n: number): Promise<void> {
           sealedSha256: digests.sealedSha256,
         },
       ],
+      // The label it created, signed as the sender's claims (the exchange refuses a manifest without them).
+      label: {
+        recipientId: to.authorityId,
+        kind: 'mla',
+        urgency: 'normal',
+        requesterReference: `LOAD-${vu}-${n}`,
+      },
     },
     sender.key.privateKey,
     { alg: 'ES256', kid: sender.key.kid },

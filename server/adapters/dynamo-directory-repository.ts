@@ -13,11 +13,12 @@
 // process dies between 2 and 3 the record stays `pending`; the item's `auditId` then tells whether it applied.
 // There are no transactions (dynalite has none), hence this ordering instead of TransactWriteItems.
 //
-// Directory log: once the change stands, and before the audit record is settled, the state it left (the
-// authority's statements, key fingerprint and status; the member's status, role and signed keys) is appended to
-// the directory log (dynamo-directory-log.ts), whose head the checkpoint service logs. If the process dies before
-// that append, the change is served but not logged: a client that checks the served entry against the log
-// (`pouch directory show --verify`) then reports a mismatch, which fails closed.
+// Directory log: before the change, its log entry (the state it leaves: the authority's statement digests, key
+// fingerprint and status; the member's status, role and keys-statement digest) is written as an intent; once the
+// change stands, and before the audit record is settled, the entry is appended to the directory log
+// (dynamo-directory-log.ts), whose head the checkpoint service logs. If the process dies in between, the next
+// directory write or head read finds the intent, sees the change stands (its item carries the audit id) and
+// appends the entry, so a change is never served unlogged for longer than until the next write or checkpoint.
 import {
   type DynamoDBDocumentClient,
   GetCommand,
@@ -111,14 +112,21 @@ export function createDynamoDirectoryRepository(
     left: { readonly authority?: Authority; readonly members?: readonly Member[] },
   ): Promise<void> {
     await putAudit(record);
+    const items = [
+      ...(left.authority ? [{ pk: authorityPk(left.authority.id), sk: AUTHORITY_SK }] : []),
+      ...(left.members ?? []).map((m) => ({ pk: authorityPk(m.authorityId), sk: memberSk(m.id) })),
+    ];
+    const intent = await log.begin(logEntryOf(record, left), { auditId: record.id, items });
     try {
       await change();
     } catch (error) {
       const code = error instanceof PouchError ? error.code : 'ERR_INTERNAL';
       await settleAudit(record, 'failed', code);
+      // Best effort: an intent whose change never stood is dropped by a later repair anyway.
+      await log.abandon(intent).catch(() => undefined);
       throw error;
     }
-    await log.append(logEntryOf(record, left));
+    await log.complete(intent);
     await settleAudit(record, 'succeeded');
   }
 

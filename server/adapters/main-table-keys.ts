@@ -13,6 +13,7 @@
 //   member              AUTHORITY#<id> / DIR#MEMBER#<memberId> DIRECTORY / AUTHORITY#<id>#MEMBER#<memberId>
 //   directory audit     AUTHORITY#<id> / AUDIT#<at>#<auditId>  (never indexed: not public)
 //   directory log entry DIRLOG / SEQ#<seq:12>                  (one chain of every directory change)
+//   directory log intent DIRLOG / INTENT#<entryId>             (a change not yet logged: dynamo-directory-log.ts)
 //   idempotency record  IDEM#<scope>#<key> / IDEM
 //   checkpoint leaf     CKPT / LEAF#<index:12>
 //   signed checkpoint   CKPT / HEAD#<size:12>
@@ -111,12 +112,15 @@ export const directoryKeys = {
 } as const;
 
 const DIRECTORY_LOG_ENTRY = 'SEQ#';
+const DIRECTORY_LOG_INTENT = 'INTENT#';
 
 /** Keys of the directory log: one partition, one item per entry, written once at the next seq (conditional put). */
 export const directoryLogKeys = {
   pk: 'DIRLOG',
   entrySk: (seq: number): string => `${DIRECTORY_LOG_ENTRY}${pad(seq, 12)}`,
   entryPrefix: DIRECTORY_LOG_ENTRY,
+  intentSk: (entryId: string): string => `${DIRECTORY_LOG_INTENT}${entryId}`,
+  intentPrefix: DIRECTORY_LOG_INTENT,
 } as const;
 
 /** Key of an idempotency record: one item per scope and Idempotency-Key. */

@@ -35,11 +35,11 @@ export interface DirectoryRepository {
 
 /**
  * The directory log (shared/directory/directory-log.ts): every change the repository writes is appended to it,
- * after the change, at the next seq. Read by the checkpoint service (its head, the lines after a logged head)
- * and served to clients.
+ * after the change, at the next seq; a change a crash left unlogged is logged by the next write or head read.
+ * Read by the checkpoint service (its head, the lines after a logged head) and served to clients.
  */
 export interface DirectoryLog {
-  /** The head of the chain; undefined before the first change. */
+  /** The head of the chain, once every change that stands is logged; undefined before the first change. */
   head(): Promise<ChainHead | undefined>;
   /** The stored lines (`{"body":...,"hash":"..."}`) in seq order, from `fromSeq` on, at most `limit`. */
   readLines(fromSeq?: number, limit?: number): AsyncIterable<string>;

@@ -1,8 +1,14 @@
 // Custody bundle: the self-contained, offline-verifiable export of one exchange's custody (docs/custody-bundle.md).
 // The audit use case (audit-service.ts) writes it; `pouch verify` and auditors check it with verifyBundle, which
 // streams: memory grows with receipts and manifests, never with the number of events.
-import type { JWK } from 'jose';
+import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { PublicJwk } from '../crypto/compact-jws.ts';
+import {
+  type AuthorityKeyChain,
+  resolveAuthorityKeyChain,
+  type SignedMemberKey,
+  verifyStoredStatement,
+} from '../directory/statements.ts';
 import { PouchError } from '../domain/errors.ts';
 import { type ChainHead, type Checkpoint, verifyChainHeadProof } from '../domain/ledger/checkpoint.ts';
 import { decodeEventLine, type LedgerEvent } from '../domain/ledger/event.ts';
@@ -53,6 +59,17 @@ export interface BundleMemberKey {
   readonly revokedAt?: string;
 }
 
+/**
+ * What a sender's authority signed about its members' keys, carried so an offline verifier can check each
+ * manifest's key against the authority key it pinned: the authority-key chain (the key registered at onboarding
+ * and each rotation) and the `member-keys` statement in force for every member that signed a manifest.
+ */
+export interface BundleAuthority {
+  readonly authorityId: string;
+  readonly authorityKey: AuthorityKeyChain;
+  readonly members: ReadonlyArray<{ readonly memberId: string; readonly keysStatement: string }>;
+}
+
 /** An inclusion proof of one logged chain head in the bundle's checkpoint. */
 export interface BundleInclusion {
   readonly leafIndex: number;
@@ -68,6 +85,8 @@ export interface BundleMaterial {
   readonly label: BundleLabel;
   readonly exchangeKey: PublicJwk;
   readonly memberKeys: readonly BundleMemberKey[];
+  /** The senders' authorities' signed member keys (absent from bundles exported before they were carried). */
+  readonly authorities?: readonly BundleAuthority[];
   readonly checkpoint?: string;
   /** The latest logged head's proof (a v1 bundle); superseded by `loggedHeads`. */
   readonly inclusion?: BundleInclusion;
@@ -103,6 +122,8 @@ export async function* writeBundleLines(
   yield JSON.stringify({ type: 'label', label: material.label });
   yield JSON.stringify({ type: 'exchange-key', jwk: material.exchangeKey });
   for (const key of material.memberKeys) yield JSON.stringify({ type: 'member-key', ...key });
+  for (const authority of material.authorities ?? [])
+    yield JSON.stringify({ type: 'authority', ...authority });
   if (material.checkpoint) yield JSON.stringify({ type: 'checkpoint', jws: material.checkpoint });
   const inclusions = material.loggedHeads ?? (material.inclusion ? [material.inclusion] : []);
   for (const proof of [...inclusions].sort((a, b) => a.leafIndex - b.leafIndex)) {
@@ -153,6 +174,18 @@ export interface BundleSummary {
    * every manifest's label claims agree with it.
    */
   readonly label: BundleLabel | undefined;
+  /**
+   * Manifests whose signing key was checked against a `member-keys` statement of the sender's pinned authority
+   * key, and those it could not be checked for (the sender's authority is not pinned), with the reason.
+   */
+  readonly senderKeys: {
+    readonly checked: number;
+    readonly unchecked: ReadonlyArray<{
+      readonly messageId: string;
+      readonly senderClientId: string;
+      readonly reason: string;
+    }>;
+  };
 }
 
 export type BundleVerification =
@@ -167,6 +200,15 @@ export interface VerifyBundleOptions {
   readonly trustedExchangeKeys?: readonly PublicJwk[];
   /** Require a checkpoint and an inclusion proof (default true). */
   readonly requireCheckpoint?: boolean;
+  /**
+   * Authority-key fingerprints the verifier pinned (authority id -> RFC 7638 fingerprint). The manifest of a
+   * sender whose authority is pinned must be signed with a key that a `member-keys` statement in the bundle,
+   * signed by that authority's key chain (which must contain the pin), lists and had not revoked at the
+   * `message.sent` time; a bundle without that statement fails (`sender-key`).
+   */
+  readonly authorityPins?: ReadonlyMap<string, string>;
+  /** Fail (`sender-key-unchecked`) when a manifest's key cannot be checked so, its authority unpinned. */
+  readonly requireSignedSenderKeys?: boolean;
   /** Called with every event once it has verified (for a printed timeline); decoding costs time. */
   readonly onEvent?: (event: LedgerEvent, marks: { receipt?: string; manifest?: string }) => void;
 }
@@ -177,6 +219,8 @@ interface PendingManifest {
   readonly senderClientId: string;
   readonly manifest: Manifest;
   readonly key: BundleMemberKey;
+  /** RFC 7638 thumbprint of the key (compared with the keys its authority signed). */
+  readonly thumbprint: string;
 }
 
 class Broken extends Error {
@@ -194,11 +238,12 @@ const SECTION = {
   label: 1,
   'exchange-key': 2,
   'member-key': 3,
-  checkpoint: 4,
-  inclusion: 5,
-  receipt: 6,
-  manifest: 7,
-  event: 8,
+  authority: 4,
+  checkpoint: 5,
+  inclusion: 6,
+  receipt: 7,
+  manifest: 8,
+  event: 9,
 } as const;
 
 /**
@@ -254,6 +299,11 @@ function createState(options: VerifyBundleOptions) {
   let exchangeKey: PublicJwk | undefined;
   let verifyReceiptJws: ((jws: string) => ReceiptPayload) | undefined;
   const memberKeys = new Map<string, BundleMemberKey[]>();
+  /** Client id -> the keys its pinned authority signed for it (only senders of pinned authorities). */
+  const signedKeys = new Map<string, Array<SignedMemberKey & { readonly thumbprint: string }>>();
+  const pinnedAuthoritiesSeen = new Set<string>();
+  let senderKeysChecked = 0;
+  const senderKeysUnchecked: Array<{ messageId: string; senderClientId: string; reason: string }> = [];
   let checkpoint: Checkpoint | undefined;
   let checkpointedHead: ChainHead | undefined;
   let checkpointJws: string | undefined;
@@ -354,6 +404,45 @@ function createState(options: VerifyBundleOptions) {
         const key = readMemberKey(record);
         if (!key) return fail(element, 'format', `${element} is malformed`);
         memberKeys.set(key.clientId, [...(memberKeys.get(key.clientId) ?? []), key]);
+        return;
+      }
+      case 'authority': {
+        const authorityId = String(record.authorityId);
+        const element = `authority ${authorityId}`;
+        enter('authority', element, true);
+        const pin = options.authorityPins?.get(authorityId);
+        if (pin === undefined) return;
+        const chain = record.authorityKey as AuthorityKeyChain | undefined;
+        const members = record.members;
+        if (!chain || !Array.isArray(chain.rotations) || !Array.isArray(members)) {
+          return fail(element, 'format', `${element} is malformed`);
+        }
+        try {
+          const { fingerprints } = await resolveAuthorityKeyChain(authorityId, chain);
+          if (!fingerprints.includes(pin)) {
+            return fail(element, 'pin', `${element}: its key chain does not contain the pinned key ${pin}`);
+          }
+          for (const member of members as Array<{ memberId?: unknown; keysStatement?: unknown }>) {
+            const statement = await verifyStoredStatement(String(member.keysStatement), chain, {
+              authorityId,
+              kind: 'member-keys',
+            });
+            if (statement.content.memberId !== member.memberId) {
+              return fail(element, 'statement', `${element}: a keys statement is about another member`);
+            }
+            const keys = await Promise.all(
+              statement.content.keys.map(async (k) => ({
+                ...k,
+                thumbprint: await calculateJwkThumbprint(k.jwk),
+              })),
+            );
+            signedKeys.set(`${authorityId}:${statement.content.memberId}`, keys);
+          }
+        } catch (error) {
+          if (error instanceof Broken) throw error;
+          return fail(element, 'statement', `${element}: ${(error as Error).message}`);
+        }
+        pinnedAuthoritiesSeen.add(authorityId);
         return;
       }
       case 'checkpoint': {
@@ -474,6 +563,7 @@ function createState(options: VerifyBundleOptions) {
           senderClientId: sender,
           manifest,
           key,
+          thumbprint: await calculateJwkThumbprint(key.jwk as JWK),
         });
         manifestIds.add(messageId);
         lastManifestSeq = seq as number;
@@ -586,6 +676,47 @@ function createState(options: VerifyBundleOptions) {
     });
   }
 
+  /**
+   * The manifest's key against what its sender's pinned authority signed: listed (same kid, same public key) in
+   * the member's keys statement, and not revoked by it at `at`. Unpinned authorities are reported, not checked.
+   */
+  function checkSenderKey(m: PendingManifest, element: string, at: number): void {
+    const authorityId = m.senderClientId.slice(0, m.senderClientId.indexOf(':'));
+    if (options.authorityPins?.get(authorityId) === undefined) {
+      const reason = `the authority ${authorityId} is not pinned`;
+      if (options.requireSignedSenderKeys) {
+        fail(element, 'sender-key-unchecked', `${element}: its signing key cannot be checked: ${reason}`);
+      }
+      senderKeysUnchecked.push({ messageId: m.messageId, senderClientId: m.senderClientId, reason });
+      return;
+    }
+    if (!pinnedAuthoritiesSeen.has(authorityId)) {
+      fail(
+        element,
+        'sender-key',
+        `${element}: the bundle carries no signed member keys of the pinned ${authorityId}`,
+      );
+    }
+    const signed = signedKeys
+      .get(m.senderClientId)
+      ?.find((k) => k.kid === m.key.kid && k.thumbprint === m.thumbprint);
+    if (!signed) {
+      fail(
+        element,
+        'sender-key',
+        `${element} is signed with key ${m.key.kid}, which ${m.senderClientId}'s pinned authority key never signed`,
+      );
+    }
+    if (signed?.revokedAt !== undefined && Date.parse(signed.revokedAt) <= at) {
+      fail(
+        element,
+        'sender-key',
+        `${element}: its authority had revoked key ${m.key.kid} before it was sent`,
+      );
+    }
+    senderKeysChecked++;
+  }
+
   function checkManifest(m: PendingManifest, event: LedgerEvent): void {
     const element = `manifest ${m.messageId}`;
     if (`${event.actor.authorityId}:${event.actor.memberId}` !== m.senderClientId) {
@@ -598,6 +729,7 @@ function createState(options: VerifyBundleOptions) {
     ) {
       fail(element, 'key validity', `${element}: the key ${m.key.kid} was not valid at ${event.time}`);
     }
+    checkSenderKey(m, element, at);
     const mismatch = describeManifestMismatch(m.manifest, event);
     if (mismatch === 'kind') {
       fail(element, 'kind', `${element} names another kind of message than event ${event.seq}`);
@@ -687,6 +819,7 @@ function createState(options: VerifyBundleOptions) {
         version,
         loggedHeads: loggedHeads.size,
         label,
+        senderKeys: { checked: senderKeysChecked, unchecked: [...senderKeysUnchecked] },
       };
     },
   };

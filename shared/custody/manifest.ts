@@ -86,8 +86,9 @@ export type SenderAssertions = z.infer<typeof SenderAssertionsSchema>;
  * and the exchange's kind, urgency, deadline and requester reference. The sender's claim, signed: the exchange
  * refuses a post whose claims differ from its label (ERR_LABEL_MISMATCH), and the recipient's client and the
  * bundle verifier compare them with the label they are shown. `requestedReference` appears only in a message of
- * the requested side that sets it (`pouch reply … --reference`). Manifests written before claims were signed
- * carry none.
+ * the requested side that sets it (`pouch reply … --reference`). The exchange refuses a new post without claims
+ * (ERR_LABEL_MISMATCH, reason `label-claims-missing`); manifests of messages sent before claims were signed carry
+ * none, and the readers (fetch, the bundle verifier) still accept those.
  */
 export const ManifestLabelSchema = z.object({
   /** The authority the contents are addressed and sealed to: the other party of the exchange. */
@@ -153,6 +154,27 @@ export function describeLabelMismatch(
   if (claims.requesterReference !== label.requesterReference) return 'requesterReference';
   if (claims.requestedReference !== undefined && senderSide !== 'requested') return 'requestedReference';
   return undefined;
+}
+
+/**
+ * The label claims a sender signs, from the exchange's label as it sees it: the other party as recipient, the
+ * label's kind, urgency, deadline and requester reference, and (requested side only) the requested reference
+ * this message sets. The inverse of describeLabelMismatch.
+ * @example const claims = labelClaimsFor(label, 'requester'); // signed in the manifest's `label`
+ */
+export function labelClaimsFor(
+  label: ClaimedLabelView,
+  senderSide: 'requester' | 'requested',
+  requestedReference?: string,
+): ManifestLabel {
+  return {
+    recipientId: senderSide === 'requester' ? label.requestedId : label.requesterId,
+    kind: label.kind as ManifestLabel['kind'],
+    urgency: label.urgency as ManifestLabel['urgency'],
+    ...(label.deadline === undefined ? {} : { deadline: label.deadline }),
+    requesterReference: label.requesterReference,
+    ...(senderSide === 'requested' && requestedReference !== undefined ? { requestedReference } : {}),
+  };
 }
 
 /** Sign a manifest with the member's private key. */

@@ -5,8 +5,9 @@
 // rule, so the head enters the signed checkpoints (issue 12, finding 3).
 //
 // Why it detects a directory shown differently to different parties: each entry carries the state the change left
-// (the authority's status, authority-key fingerprint and signed statements; a member's status, role and signed
-// keys). A client that is served an entry of the directory compares it with the latest logged state of that
+// (the authority's status and authority-key fingerprint, a member's status and role, and the digest of every
+// signed statement in force: statementDigest, SHA-256 over the RFC 8785 form). The statements themselves stay
+// where they are served (the directory entry); a client hashes the statement it holds and compares. A client that is served an entry of the directory compares it with the latest logged state of that
 // authority and its members, in a chain whose checkpointed head it checked against a signed checkpoint. To show
 // one party an older (rolled-back) or another statement, the operator must either leave the log unchanged (the
 // comparison fails) or log a different history (the chain no longer contains the checkpointed head, or the next
@@ -18,6 +19,7 @@ import { PouchError } from '../domain/errors.ts';
 import { type ChainHead, verifyChainHeadProof } from '../domain/ledger/checkpoint.ts';
 import { decodeEventLine, type JsonValue, type LedgerEvent } from '../domain/ledger/event.ts';
 import { createStreamVerifier } from '../domain/ledger/stream-verifier.ts';
+import { statementDigest } from './statements.ts';
 
 /** The reserved chain id of the directory log (exchange ids never take it: they are `exch_…`). */
 export const DIRECTORY_CHAIN = 'directory';
@@ -30,8 +32,10 @@ export interface AuthorityLogState {
   readonly authorityKey: string | null;
   /** How many rotations its authority-key chain has. */
   readonly rotations: number;
-  readonly recipientsStatement: string | null;
-  readonly profileStatement: string | null;
+  /** statementDigest of the recipients statement in force, null when there is none. */
+  readonly recipientsStatementSha256: string | null;
+  /** statementDigest of the profile statement in force, null when there is none. */
+  readonly profileStatementSha256: string | null;
 }
 
 /** What a member's directory entry says that a counterpart relies on. */
@@ -40,7 +44,8 @@ export interface MemberLogState {
   readonly memberId: string;
   readonly status: string;
   readonly role: string;
-  readonly keysStatement: string | null;
+  /** statementDigest of the member-keys statement in force, null when there is none. */
+  readonly keysStatementSha256: string | null;
 }
 
 /** The `details` of a directory log entry: the audit record it belongs to and the state the change left. */
@@ -50,6 +55,9 @@ export interface DirectoryLogDetails {
   readonly authority?: AuthorityLogState;
   readonly members?: readonly MemberLogState[];
 }
+
+const digestOrNull = (jws: string | undefined): string | null =>
+  jws === undefined ? null : statementDigest(jws);
 
 /** The state of an authority as the log keeps it, from the fields both the store and the wire view have. */
 export function authorityLogState(a: {
@@ -65,8 +73,8 @@ export function authorityLogState(a: {
     status: a.status,
     authorityKey: a.fingerprint ?? null,
     rotations: a.rotations ?? 0,
-    recipientsStatement: a.recipientsStatement ?? null,
-    profileStatement: a.profileStatement ?? null,
+    recipientsStatementSha256: digestOrNull(a.recipientsStatement),
+    profileStatementSha256: digestOrNull(a.profileStatement),
   };
 }
 
@@ -85,7 +93,7 @@ export function memberLogState(
     memberId: m.id,
     status: m.status,
     role: m.role,
-    keysStatement: m.keysStatement ?? null,
+    keysStatementSha256: digestOrNull(m.keysStatement),
   };
 }
 
@@ -169,10 +177,28 @@ export function latestLoggedStates(
     const details = event.details as Partial<DirectoryLogDetails> | undefined;
     if (details?.authorityId !== authorityId) continue;
     seq = event.seq;
-    if (details.authority) authority = details.authority;
-    for (const m of details.members ?? []) members.set(m.memberId, m);
+    if (details.authority) authority = withDigests(details.authority);
+    for (const m of details.members ?? []) members.set(m.memberId, withDigests(m));
   }
   return { ...(authority ? { authority } : {}), members, ...(seq === undefined ? {} : { seq }) };
+}
+
+/**
+ * A logged state in the digest form. Entries written before the log carried digests hold the statements
+ * themselves (`recipientsStatement`, `profileStatement`, `keysStatement`): they are hashed here, so one
+ * comparison serves both.
+ */
+function withDigests<T extends AuthorityLogState | MemberLogState>(state: T): T {
+  const legacy = state as T &
+    Partial<Record<'recipientsStatement' | 'profileStatement' | 'keysStatement', unknown>>;
+  const { recipientsStatement, profileStatement, keysStatement, ...rest } = legacy;
+  const digest = (value: unknown) => (typeof value === 'string' ? statementDigest(value) : null);
+  return {
+    ...rest,
+    ...('recipientsStatement' in legacy ? { recipientsStatementSha256: digest(recipientsStatement) } : {}),
+    ...('profileStatement' in legacy ? { profileStatementSha256: digest(profileStatement) } : {}),
+    ...('keysStatement' in legacy ? { keysStatementSha256: digest(keysStatement) } : {}),
+  } as T;
 }
 
 /** One field where the served directory differs from the logged one. */

@@ -14,7 +14,9 @@ import {
   type KeyObject,
 } from 'jose';
 import { z } from 'zod';
+import { sha256Hex } from '#sha256';
 import { PouchError } from '../domain/errors.ts';
+import { canonicalJson } from '../domain/ledger/jcs.ts';
 import { BoundedProfileSchema } from './bounded-json.ts';
 
 /** Explicit JOSE `typ`, so a statement can never pass as a token, receipt or manifest (RFC 8725 §3.11). */
@@ -78,6 +80,15 @@ export interface DirectoryStatement<K extends StatementKind = StatementKind> {
 
 const invalid = (message: string, cause?: unknown) =>
   new PouchError('ERR_STATEMENT_INVALID', message, cause === undefined ? {} : { cause });
+
+/**
+ * The digest that stands for a statement where it is recorded rather than carried (the directory log, audit
+ * records): lowercase hex SHA-256 over the RFC 8785 canonical form of the compact JWS (a JSON string), as the
+ * audit records' `toSha256` of a statement.
+ */
+export function statementDigest(jws: string): string {
+  return sha256Hex(canonicalJson(jws));
+}
 
 /** Only the public members of a key, in a fixed shape (a served JWK may carry kid, alg, use). */
 export function toAuthorityJwk(jwk: unknown): AuthorityJwk {
@@ -222,6 +233,44 @@ export async function resolveAuthorityKeyChain(
     fingerprints.push(await authorityKeyFingerprint(current));
   }
   return { current, fingerprints };
+}
+
+/**
+ * Verify a statement the exchange stored, against the authority-key chain it stores (the key registered at
+ * onboarding and each rotation, every rotation checked against the key before it): the statement must be signed
+ * by one of those keys (the one its header names), since a statement signed before a rotation stays the
+ * authority's word. So a statement written into the table by hand (the operator, a bug) is refused even where the
+ * exchange relies on it itself (the token check). Throws ERR_STATEMENT_INVALID.
+ */
+export async function verifyStoredStatement<K extends StatementKind>(
+  jws: string,
+  chain: AuthorityKeyChain,
+  expected: { readonly authorityId: string; readonly kind: K },
+): Promise<DirectoryStatement<K>> {
+  let kid: unknown;
+  try {
+    kid = decodeProtectedHeader(jws).kid;
+  } catch (error) {
+    throw invalid('The stored statement is not a JWS', error);
+  }
+  let key = toAuthorityJwk(chain.initial);
+  if ((await authorityKeyFingerprint(key)) !== kid) {
+    let found = false;
+    for (const [index, rotation] of chain.rotations.entries()) {
+      const statement = await verifyDirectoryStatement(rotation, key, {
+        authorityId: expected.authorityId,
+        kind: 'authority-key',
+      });
+      if (statement.version !== index + 1) throw invalid('The authority key rotations are out of order');
+      key = statement.content.jwk;
+      if ((await authorityKeyFingerprint(key)) === kid) {
+        found = true;
+        break;
+      }
+    }
+    if (!found) throw invalid('The stored statement is not signed by a key of the authority-key chain');
+  }
+  return verifyDirectoryStatement(jws, key, expected);
 }
 
 /** What a client needs from a directory entry to trust what its authority signed. */

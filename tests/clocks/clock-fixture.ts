@@ -1,5 +1,6 @@
 // Test support (clocks): a clocked exchange with three authorities (B publishes acknowledgement promises), and
 // helpers that create exchanges and send document-less messages signed by the sender's real key, at the fake time.
+
 import { randomBytes } from 'node:crypto';
 import type { CreateExchangeInput } from '../../server/use-cases/exchange/exchange-service.ts';
 import { signManifest } from '../../shared/custody/manifest.ts';
@@ -9,6 +10,7 @@ import type { LedgerEvent } from '../../shared/domain/ledger/event.ts';
 import { asPrincipal } from '../custody/custody-fixture.ts';
 import { type ClockedExchange, startClockedExchange } from '../support/clocked-exchange.ts';
 import { seedTestAuthority, type TestPrincipal } from '../support/identity.ts';
+import { claimsFromExchanges } from '../support/label-claims.ts';
 
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
@@ -57,6 +59,7 @@ export function helpers(x: ClockedExchange) {
     },
     async send(who: TestPrincipal, exchangeId: string, kind: MessageKind, options: { final?: boolean } = {}) {
       const messageId = `msg_${randomBytes(16).toString('base64url')}`;
+      const label = await claimsFromExchanges(svc, asPrincipal(who), exchangeId);
       const manifest = await signManifest(
         {
           v: 1,
@@ -67,6 +70,7 @@ export function helpers(x: ClockedExchange) {
           iat: Math.floor(x.now() / 1000),
           documents: [],
           ...(options.final === undefined ? {} : { senderAssertions: { final: options.final } }),
+          label,
         },
         who.key.privateKey,
         { alg: 'ES256', kid: who.key.kid },

@@ -1,5 +1,6 @@
 // Test support (custody): drives real exchanges in-process (real DynamoDB/S3 adapters, real signatures) and
 // exports their custody bundles through the HTTP route, for the bundle, checkpoint and CLI suites.
+
 import { createHash, randomBytes } from 'node:crypto';
 import { signManifest } from '../../shared/custody/manifest.ts';
 import type { Principal } from '../../shared/domain/identity/types.ts';
@@ -9,6 +10,7 @@ import {
   seedTestAuthority,
   type TestPrincipal,
 } from '../support/identity.ts';
+import { claimsFromLabel } from '../support/label-claims.ts';
 import type { startTestExchange } from '../support/local-exchange.ts';
 
 export type TestExchange = Awaited<ReturnType<typeof startTestExchange>>;
@@ -79,6 +81,7 @@ export async function runExchange(
             sealedSha256,
           },
         ],
+        label: claimsFromLabel(label, from.authorityId),
       },
       from.key.privateKey,
       { alg: 'ES256', kid: from.key.kid },

@@ -1,12 +1,13 @@
 // Integration: the sealed exchange over HTTP against a real local exchange (dynalite + s3rver, real age sealing,
 // real signatures). A request goes out sealed, is delivered, retrieved, opened and verified; every step is in the
 // ledger with its receipt; outsiders get 404; invalid moves get 409; retries with an Idempotency-Key are safe.
+
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deriveRecipient, generateIdentity } from '../../shared/crypto/age-keys.ts';
 import { openStream, sealStream } from '../../shared/crypto/age-native.ts';
-import { signManifest, verifyManifest } from '../../shared/custody/manifest.ts';
+import { type ClaimedLabelView, signManifest, verifyManifest } from '../../shared/custody/manifest.ts';
 import { verifyReceipt } from '../../shared/custody/receipts.ts';
 import { verifyChain } from '../../shared/domain/ledger/verify-chain.ts';
 import {
@@ -15,6 +16,7 @@ import {
   seedTestAuthority,
   type TestPrincipal,
 } from '../support/identity.ts';
+import { claimsFromLabel } from '../support/label-claims.ts';
 import { startTestExchange } from '../support/local-exchange.ts';
 
 type Exchange = Awaited<ReturnType<typeof startTestExchange>>;
@@ -105,6 +107,7 @@ describe('sealed exchange API', () => {
     extra: Record<string, unknown> = {},
   ) {
     const id = messageId();
+    const served = await call(who, 'GET', `/v1/exchanges/${exchangeId}`);
     const manifest = await signManifest(
       {
         v: 1,
@@ -122,6 +125,7 @@ describe('sealed exchange API', () => {
           sealedSize: d.digests.sealedSize,
           sealedSha256: d.digests.sealedSha256,
         })),
+        label: claimsFromLabel(served.body.label as ClaimedLabelView, who.authorityId),
       },
       who.key.privateKey,
       { alg: 'ES256', kid: who.key.kid },

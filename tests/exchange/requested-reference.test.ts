@@ -1,9 +1,11 @@
 // The requested authority's own reference, sent with its reply, is projected onto the label in the same guarded
 // write as the reply's status (it used to be written after it, and the seq guard dropped it).
+
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signManifest } from '../../shared/custody/manifest.ts';
 import { asPrincipal, runExchange, seedParties, type TestExchange } from '../custody/custody-fixture.ts';
+import { claimsFromExchanges } from '../support/label-claims.ts';
 import { startTestExchange } from '../support/local-exchange.ts';
 
 let x: TestExchange;
@@ -33,6 +35,12 @@ describe('requested reference', () => {
         sender: replier.clientId,
         iat: Math.floor(Date.now() / 1000),
         documents: [],
+        label: await claimsFromExchanges(
+          x.runtime.exchanges,
+          asPrincipal(replier),
+          exchangeId,
+          'XB-2025-0042',
+        ),
       },
       replier.key.privateKey,
       { alg: 'ES256', kid: replier.key.kid },

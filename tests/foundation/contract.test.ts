@@ -2,6 +2,7 @@
 // response below goes through the contract observer (tests/support/contract.ts), which validates it against the
 // document the app serves; this suite also checks that it exercised exactly the document's operations, that a
 // wrong body is caught, and that the wire schemas (shared/api) import nothing a browser cannot load.
+
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -9,7 +10,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../server/http/app.ts';
 import { ExchangeLabelSchema } from '../../shared/api/exchange.ts';
-import { signManifest } from '../../shared/custody/manifest.ts';
+import { type ClaimedLabelView, signManifest } from '../../shared/custody/manifest.ts';
 import { signedMemberKeyOf } from '../../shared/directory/statements.ts';
 import { PouchError } from '../../shared/domain/errors.ts';
 import {
@@ -29,6 +30,7 @@ import {
   seedTestAuthority,
   type TestPrincipal,
 } from '../support/identity.ts';
+import { claimsFromLabel } from '../support/label-claims.ts';
 import { createCapturingLogger, startTestExchange } from '../support/local-exchange.ts';
 
 type Exchange = Awaited<ReturnType<typeof startTestExchange>>;
@@ -218,6 +220,7 @@ describe('contract: every response matches /openapi.json', () => {
       200,
     );
     const messageId = `msg_${randomBytes(16).toString('base64url')}`;
+    const served = await call(officer, 'GET', `/v1/exchanges/${exchangeId}`);
     const manifestPayload = {
       v: 1 as const,
       exchangeId,
@@ -236,6 +239,7 @@ describe('contract: every response matches /openapi.json', () => {
           sealedSha256,
         },
       ],
+      label: claimsFromLabel(served.body.label as ClaimedLabelView, officer.authorityId),
     };
     const signed = () =>
       signManifest(manifestPayload, officer.key.privateKey, { alg: 'ES256', kid: officer.key.kid });

@@ -2,16 +2,19 @@
 // Idempotency-Key record (simulated by failing that last write: the key stays pending, as after a kill). The
 // retry with the same key resumes the action, and no route records its effect twice: no second event, no second
 // receipt. Recording reads (timeline, bundle) sent with a key are recorded once too.
+
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LedgerEvent } from '../../shared/domain/ledger/event.ts';
 import { verifyChain } from '../../shared/domain/ledger/verify-chain.ts';
+import { asPrincipal } from '../custody/custody-fixture.ts';
 import {
   createTokenClient,
   type SeededAuthority,
   seedTestAuthority,
   type TestPrincipal,
 } from '../support/identity.ts';
+import { claimsFromExchanges } from '../support/label-claims.ts';
 import {
   type FaultyExchange,
   manifestEntry,
@@ -83,9 +86,15 @@ async function uploaded(exchangeId: string) {
 
 async function postBody(exchangeId: string, documentId: string, sealed: Uint8Array) {
   const messageId = newMessageId();
-  const manifest = await signTestManifest(a.member('officer'), exchangeId, messageId, 'request', [
-    manifestEntry(documentId, sealed),
-  ]);
+  const label = await claimsFromExchanges(x.runtime.exchanges, asPrincipal(a.member('officer')), exchangeId);
+  const manifest = await signTestManifest(
+    a.member('officer'),
+    exchangeId,
+    messageId,
+    'request',
+    [manifestEntry(documentId, sealed)],
+    label,
+  );
   return { messageId, kind: 'request', documentIds: [documentId], manifest };
 }
 

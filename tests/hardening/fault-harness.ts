@@ -20,7 +20,7 @@ import { bootstrapStorage } from '../../server/local/bootstrap.ts';
 import { type EmbeddedServers, startEmbeddedServers } from '../../server/local/embedded-servers.ts';
 import { partsDigestOf } from '../../shared/crypto/sealed-digest.ts';
 import type { Signer } from '../../shared/crypto/signer.ts';
-import { signManifest } from '../../shared/custody/manifest.ts';
+import { type ManifestLabel, signManifest } from '../../shared/custody/manifest.ts';
 import { createContractObserver } from '../support/contract.ts';
 import { createCapturingLogger } from '../support/local-exchange.ts';
 
@@ -217,13 +217,14 @@ export function manifestEntry(
   };
 }
 
-/** Sign a manifest as `who` for one message. */
+/** Sign a manifest as `who` for one message, with the label claims the exchange requires (label-claims.ts). */
 export async function signTestManifest(
   who: { clientId: string; key: { privateKey: CryptoKey | import('jose').CryptoKey; kid: string } },
   exchangeId: string,
   messageId: string,
   kind: string,
   documents: ReturnType<typeof manifestEntry>[],
+  label: ManifestLabel,
 ): Promise<string> {
   return signManifest(
     {
@@ -234,6 +235,7 @@ export async function signTestManifest(
       sender: who.clientId,
       iat: Math.floor(Date.now() / 1000),
       documents,
+      label,
     },
     who.key.privateKey as import('jose').CryptoKey,
     { alg: 'ES256', kid: who.key.kid },

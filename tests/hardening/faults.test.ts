@@ -2,18 +2,21 @@
 // call) of each path fails in turn — error, throttling or a lost answer — and the outcome must be all-or-nothing:
 // either nothing visible happened, or the action is in the ledger; a retry with the same Idempotency-Key (or the
 // same ids) then completes it exactly once, and the chain verifies.
+
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoExchangeRepository } from '../../server/adapters/dynamo-exchange-repository.ts';
 import type { ExchangeRepository } from '../../server/ports/exchange-repository.ts';
 import type { LedgerEvent } from '../../shared/domain/ledger/event.ts';
 import { verifyChain } from '../../shared/domain/ledger/verify-chain.ts';
+import { asPrincipal } from '../custody/custody-fixture.ts';
 import {
   createTokenClient,
   type SeededAuthority,
   seedTestAuthority,
   type TestPrincipal,
 } from '../support/identity.ts';
+import { claimsFromExchanges } from '../support/label-claims.ts';
 import {
   cutParts,
   type FaultMode,
@@ -141,9 +144,16 @@ async function commit(exchangeId: string, documentId: string, parts: unknown) {
 
 async function postBody(exchangeId: string, documentId: string, sealed: Uint8Array) {
   const messageId = newMessageId();
-  const manifest = await signTestManifest(a.member('officer'), exchangeId, messageId, 'request', [
-    manifestEntry(documentId, sealed, undefined, PART_SIZE),
-  ]);
+  const officer = a.member('officer');
+  const label = await claimsFromExchanges(x.runtime.exchanges, asPrincipal(officer), exchangeId);
+  const manifest = await signTestManifest(
+    officer,
+    exchangeId,
+    messageId,
+    'request',
+    [manifestEntry(documentId, sealed, undefined, PART_SIZE)],
+    label,
+  );
   return { messageId, kind: 'request', documentIds: [documentId], manifest };
 }
 

@@ -2,6 +2,7 @@
 // headers for every route of /openapi.json (authenticated and not) never get a 5xx and always get problem+json;
 // hostile document names never reach storage keys; oversize and chunked bodies get 413; forged manifests, revoked
 // keys and mismatched bytes are refused with stable codes; hostile sealed files fail cleanly in bounded memory.
+
 import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { Readable } from 'node:stream';
@@ -13,6 +14,7 @@ import { generateIdentity } from '../../shared/crypto/age-keys.ts';
 import { openStream } from '../../shared/crypto/age-native.ts';
 import { signedMemberKeyOf } from '../../shared/directory/statements.ts';
 import { isPouchError } from '../../shared/domain/errors.ts';
+import { asPrincipal } from '../custody/custody-fixture.ts';
 import {
   createTokenClient,
   generateMemberKey,
@@ -20,6 +22,7 @@ import {
   seedTestAuthority,
   type TestPrincipal,
 } from '../support/identity.ts';
+import { claimsFromExchanges } from '../support/label-claims.ts';
 import { startTestExchange } from '../support/local-exchange.ts';
 import { manifestEntry, newMessageId, sha256Hex, signTestManifest } from './fault-harness.ts';
 
@@ -310,7 +313,19 @@ describe('hostile input', () => {
       entries.push(manifestEntry(documentId, sealed, name));
     }
     const messageId = newMessageId();
-    const manifest = await signTestManifest(a.member('officer'), exchangeId, messageId, 'request', entries);
+    const label = await claimsFromExchanges(
+      exchange.runtime.exchanges,
+      asPrincipal(a.member('officer')),
+      exchangeId,
+    );
+    const manifest = await signTestManifest(
+      a.member('officer'),
+      exchangeId,
+      messageId,
+      'request',
+      entries,
+      label,
+    );
     const sent = await call(a.member('officer'), 'POST', `/v1/exchanges/${exchangeId}/messages`, {
       messageId,
       kind: 'request',
@@ -433,7 +448,8 @@ describe('hostile input', () => {
 
     // Forged: the payload swapped under a valid signature; a bare `alg: none`; a manifest for another exchange.
     const id1 = newMessageId();
-    const genuine = await signTestManifest(officer, exchangeId, id1, 'request', [entry]);
+    const label = await claimsFromExchanges(exchange.runtime.exchanges, asPrincipal(officer), exchangeId);
+    const genuine = await signTestManifest(officer, exchangeId, id1, 'request', [entry], label);
     const [h, , s] = genuine.split('.');
     const payload = Buffer.from(
       JSON.stringify({
@@ -451,7 +467,7 @@ describe('hostile input', () => {
     expect(swapped.body.code).toBe('ERR_SIGNATURE_INVALID');
     const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'pouch-manifest+jwt', kid: officer.key.kid })).toString('base64url')}.${payload}.`;
     expect((await post(id1, none)).body.code).toBe('ERR_SIGNATURE_INVALID');
-    const elsewhere = await signTestManifest(officer, realExchangeId, id1, 'request', [entry]);
+    const elsewhere = await signTestManifest(officer, realExchangeId, id1, 'request', [entry], label);
     expect((await post(id1, elsewhere)).body.code).toBe('ERR_MANIFEST_INVALID');
 
     // Rotate the officer's key, revoking the old one; a manifest signed with the old key is then refused.
@@ -493,6 +509,7 @@ describe('hostile input', () => {
       id2,
       'request',
       [entry],
+      label,
     );
     const refused = await post(id2, revoked);
     expect(refused.status).toBe(422);
@@ -500,7 +517,7 @@ describe('hostile input', () => {
     // Nothing was sent by any of these: the exchange is still open, and the genuine manifest under the new key works.
     const events = await exchange.runtime.ledger.read(exchangeId);
     expect(events.filter((e) => e.action === 'message.sent')).toHaveLength(0);
-    const good = await post(id2, await signTestManifest(officer, exchangeId, id2, 'request', [entry]));
+    const good = await post(id2, await signTestManifest(officer, exchangeId, id2, 'request', [entry], label));
     expect(good.status).toBe(201);
   });
 

@@ -2,6 +2,7 @@
 // signed manifest (another file, another digest) must not replace the message the recipient reads, before or after
 // delivery; a byte-identical retry returns the original; anything else is 409 ERR_MESSAGE_IMMUTABLE, and the
 // ledger holds exactly one `message.sent` for the id. Against the embedded servers, with real signatures.
+
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signManifest } from '../../shared/custody/manifest.ts';
@@ -9,6 +10,7 @@ import { isPouchError } from '../../shared/domain/errors.ts';
 import { verifyChain } from '../../shared/domain/ledger/verify-chain.ts';
 import { asPrincipal, seedParties, type TestExchange } from '../custody/custody-fixture.ts';
 import type { TestPrincipal } from '../support/identity.ts';
+import { claimsFromExchanges } from '../support/label-claims.ts';
 import { startTestExchange } from '../support/local-exchange.ts';
 
 let x: TestExchange;
@@ -34,12 +36,14 @@ async function manifestFor(
   docs: Array<{ documentId: string; sealedSha256: string; sealedSize: number }>,
   name = 'request.bin',
 ) {
+  const label = await claimsFromExchanges(x.runtime.exchanges, asPrincipal(who), exchangeId);
   return signManifest(
     {
       v: 1,
       exchangeId,
       messageId,
       messageKind: 'request',
+      label,
       sender: who.clientId,
       iat: Math.floor(Date.now() / 1000),
       documents: docs.map((d) => ({

@@ -233,16 +233,24 @@ describe('label claims (finding 7)', () => {
     expect(await verify(relabel({ requesterReference: 'LC-FORGED' }))).toBe('label: requesterReference');
   });
 
-  it('keeps an unsigned reference from an older client (a manifest without claims) and records it', async () => {
+  it('refuses a manifest with its label claims stripped (422 ERR_LABEL_MISMATCH), from either side, and records nothing', async () => {
     const { id, honest } = await open();
-    expect((await post(a.member('officer'), id, 'request', undefined)).status).toBe(201);
+    // The attack: a sender (or an older client) signs no label, so a bent label would pass unseen.
+    const stripped = await post(a.member('officer'), id, 'request', undefined);
+    expect(stripped.status, stripped.text).toBe(422);
+    expect(stripped.body.code).toBe('ERR_LABEL_MISMATCH');
+    expect(stripped.body.field).toBe('manifest.label');
+    expect((await exchange.runtime.ledger.read(id)).some((e) => e.action === 'message.sent')).toBe(false);
+    expect((await post(a.member('officer'), id, 'request', honest)).status).toBe(201);
+    // The requested side cannot slip an unsigned reference in either.
     const acked = await post(b.member('officer'), id, 'acknowledgement', undefined, {
       requestedReference: 'SM-OLD-1',
     });
-    expect(acked.status, acked.text).toBe(201);
+    expect(acked.status, acked.text).toBe(422);
+    expect(acked.body.code).toBe('ERR_LABEL_MISMATCH');
     const sent = (await exchange.runtime.ledger.read(id)).filter((e) => e.action === 'message.sent');
-    expect(sent.at(-1)?.details?.requestedReference).toBe('SM-OLD-1');
-    expect(honest.requesterReference).toMatch(/^LC-/);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.details?.requestedReference).toBeUndefined();
   });
 });
 

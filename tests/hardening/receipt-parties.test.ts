@@ -3,18 +3,21 @@
 // a read or retrieval names the reader as recipient and the message's sender as sender (a party retrieving its
 // own document is both); the bundle verifier enforces exactly that rule, so a receipt with the old "requester
 // sends, requested receives" parties on a requested-side message is refused even with a genuine signature.
+
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyBundle } from '../../shared/custody/bundle.ts';
 import { signReceipt, verifyReceipt } from '../../shared/custody/receipts.ts';
 import type { ReceiptPayload } from '../../shared/domain/ledger/receipt.ts';
+import { asPrincipal } from '../custody/custody-fixture.ts';
 import {
   createTokenClient,
   type SeededAuthority,
   seedTestAuthority,
   type TestPrincipal,
 } from '../support/identity.ts';
+import { claimsFromExchanges } from '../support/label-claims.ts';
 import { startTestExchange } from '../support/local-exchange.ts';
 import { manifestEntry, newMessageId, sha256Hex, signTestManifest } from './fault-harness.ts';
 
@@ -66,7 +69,8 @@ describe('receipt parties (finding 6)', () => {
       entries.push(manifestEntry(documentId, sealed));
     }
     const messageId = newMessageId();
-    const manifest = await signTestManifest(who, exchangeId, messageId, kind, entries);
+    const label = await claimsFromExchanges(exchange.runtime.exchanges, asPrincipal(who), exchangeId);
+    const manifest = await signTestManifest(who, exchangeId, messageId, kind, entries, label);
     await json(
       who,
       'POST',

@@ -1,6 +1,7 @@
 // Hardening: SIGKILL the local server (functions/local-server.ts in a child process) in the middle of a multipart
 // upload and in the middle of ledger appends, restart it on the same data dir, and check that nothing committed
 // is lost, every chain verifies, and the upload resumes through re-presigned parts.
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -13,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoDirectoryRepository } from '../../server/adapters/dynamo-directory-repository.ts';
 import { createDynamoLedgerStore } from '../../server/adapters/dynamo-ledger-store.ts';
 import { ledgerTable, mainTable } from '../../server/config/storage-definitions.ts';
+import type { ClaimedLabelView } from '../../shared/custody/manifest.ts';
 import { verifyChain } from '../../shared/domain/ledger/verify-chain.ts';
 import {
   type SeededAuthority,
@@ -21,6 +23,7 @@ import {
   type TestPrincipal,
   tokenRequestBody,
 } from '../support/identity.ts';
+import { claimsFromLabel } from '../support/label-claims.ts';
 import { manifestEntry, newMessageId, signTestManifest } from './fault-harness.ts';
 
 const MiB = 1024 * 1024;
@@ -215,9 +218,16 @@ describe('kill and restart', () => {
     );
     expect(committed.status).toBe(200);
     const messageId = newMessageId();
-    const manifest = await signTestManifest(officerA, exchangeId, messageId, 'request', [
-      manifestEntry(documentId, sealed, undefined, plan.partSize),
-    ]);
+    const served = await call(officerA, 'GET', `/v1/exchanges/${exchangeId}`);
+    const label = claimsFromLabel(served.body.label as ClaimedLabelView, officerA.authorityId);
+    const manifest = await signTestManifest(
+      officerA,
+      exchangeId,
+      messageId,
+      'request',
+      [manifestEntry(documentId, sealed, undefined, plan.partSize)],
+      label,
+    );
     const sent = await call(officerA, 'POST', `/v1/exchanges/${exchangeId}/messages`, {
       messageId,
       kind: 'request',

@@ -4,6 +4,7 @@
 // composite that storage verified, never the claim; a manifest must bind that composite; the sender's check
 // result and `final` travel inside its signed manifest, recorded under `senderAssertions`, and a body that says
 // otherwise, or a profile version the recipient never published, is refused.
+
 import { createHash, randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -24,7 +25,7 @@ import { deriveRecipient, generateIdentity } from '../../shared/crypto/age-keys.
 import { sealStream } from '../../shared/crypto/age-native.ts';
 import { partsDigestOf } from '../../shared/crypto/sealed-digest.ts';
 import { verifyBundle } from '../../shared/custody/bundle.ts';
-import { type ManifestDocument, signManifest } from '../../shared/custody/manifest.ts';
+import { type ClaimedLabelView, type ManifestDocument, signManifest } from '../../shared/custody/manifest.ts';
 import { verifyReceipt } from '../../shared/custody/receipts.ts';
 import { isPouchError } from '../../shared/domain/errors.ts';
 import type { LedgerEvent } from '../../shared/domain/ledger/event.ts';
@@ -35,6 +36,7 @@ import {
   seedTestAuthority,
   type TestPrincipal,
 } from '../support/identity.ts';
+import { claimsFromLabel } from '../support/label-claims.ts';
 import { startTestExchange } from '../support/local-exchange.ts';
 import {
   cutParts,
@@ -118,6 +120,7 @@ async function postMessage(
   who: TestPrincipal = a.member('officer'),
 ) {
   const messageId = newMessageId();
+  const served = await call(who, 'GET', `/v1/exchanges/${exchangeId}`);
   const manifest = await signManifest(
     {
       v: 1,
@@ -128,6 +131,7 @@ async function postMessage(
       iat: Math.floor(Date.now() / 1000),
       documents: entries,
       ...(extra.senderAssertions ? { senderAssertions: extra.senderAssertions } : {}),
+      label: claimsFromLabel(served.body.label as ClaimedLabelView, who.authorityId),
     },
     who.key.privateKey,
     { alg: 'ES256', kid: who.key.kid },
@@ -427,6 +431,7 @@ describe('the recipient’s client holds the bytes to what the exchange signed (
             partSize: plan.partSize,
           },
         ],
+        label: claimsFromLabel(created, sender.authorityId),
       },
       sender.key.privateKey,
       { alg: 'ES256', kid: sender.key.kid },

@@ -1,5 +1,6 @@
 // Access-control matrix (route × caller → status), DEA style: every route the app registers is called as each
 // kind of caller against a real local exchange. A route without rows fails the suite.
+
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoReplayStore } from '../../server/adapters/dynamo-replay-store.ts';
@@ -19,6 +20,7 @@ import {
   signClientAssertion,
   type TestPrincipal,
 } from '../support/identity.ts';
+import { claimsFromLabel } from '../support/label-claims.ts';
 import { startTestExchange } from '../support/local-exchange.ts';
 
 const callers = [
@@ -540,6 +542,7 @@ beforeAll(async () => {
           sealedSize: 64,
           sealedSha256: doc.sealedSha256,
         })),
+        label: claimsFromLabel(label, officer.authorityId),
       },
       officer.key.privateKey,
       { alg: 'ES256', kid: officer.key.kid },

@@ -4,12 +4,13 @@
 // table, rolls an authority's recipients back to an older statement that the authority key did sign (so the
 // pinned signature check alone accepts it) and serves that to one party; `pouch directory show --verify` must
 // report it.
+import { createHash } from 'node:crypto';
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { directoryKeys, directoryLogKeys } from '../../server/adapters/main-table-keys.ts';
 import { generateIdentity } from '../../shared/crypto/age-keys.ts';
 import { DIRECTORY_CHAIN, verifyDirectoryLog } from '../../shared/directory/directory-log.ts';
-import { verifyPinnedRecipients } from '../../shared/directory/statements.ts';
+import { statementDigest, verifyPinnedRecipients } from '../../shared/directory/statements.ts';
 import type { Authority } from '../../shared/domain/identity/types.ts';
 import { canonicalEventBody, hashEvent, type LedgerEvent } from '../../shared/domain/ledger/event.ts';
 import { type PouchRun, runPouch } from '../client/support/run-pouch.ts';
@@ -104,8 +105,13 @@ describe('every directory change enters one hash-chained log whose head is check
     expect(last.body.action).toBe('directory.authority.recipients');
     expect(last.body.details).toMatchObject({
       authorityId: a.authorityId,
-      authority: { recipientsStatement: statement, status: 'active' },
+      authority: { recipientsStatementSha256: statementDigest(statement), status: 'active' },
     });
+    // The entry carries the statement's digest, not the statement: the directory entry serves the statement.
+    expect(after.entries.at(-1)).not.toContain(statement);
+    expect(statementDigest(statement)).toBe(
+      createHash('sha256').update(JSON.stringify(statement)).digest('hex'),
+    );
 
     await exchange.runtime.checkpoints.build();
     const logged = await readLog();

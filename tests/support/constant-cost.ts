@@ -2,6 +2,7 @@
 // bench/ledger.bench.ts. A local exchange in-process (no checkpoint or clock timer, so nothing runs between the calls
 // counted), one exchange grown to thousands of events and one fresh, the same commit, post, read and download on
 // each, and every storage call counted by wrapping the runtime's DynamoDB and S3 clients' `send`.
+
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import { signManifest } from '../../shared/custody/manifest.ts';
 import type { Principal } from '../../shared/domain/identity/types.ts';
 import { newId } from '../../shared/domain/ids.ts';
 import { type SeededAuthority, seedTestAuthority, type TestPrincipal } from './identity.ts';
+import { claimsFromExchanges } from './label-claims.ts';
 
 /** The actions whose storage calls are compared. */
 export const COSTED_STEPS = ['declare', 'commit', 'post', 'first read', 'download', 'read'] as const;
@@ -170,6 +172,7 @@ export async function runCostedFlow(
   const svc = s.exchange.runtime.exchanges;
   const sender = asPrincipal(s.sender);
   const reader = asPrincipal(s.recipient);
+  const label = await claimsFromExchanges(svc, sender, exchangeId);
   s.calls.take();
   const { documentId, bytes } = await uploadDocument(s, exchangeId);
   const declare = s.calls.take();
@@ -195,6 +198,7 @@ export async function runCostedFlow(
           sealedSha256: createHash('sha256').update(bytes).digest('hex'),
         },
       ],
+      label,
     },
     s.sender.key.privateKey,
     { alg: 'ES256', kid: s.sender.key.kid },

@@ -4,6 +4,7 @@
 // bundle export), every mutating call with an Idempotency-Key; the child is SIGKILLed at seeded random moments
 // (some aimed at an upload or a download in flight) and restarted on the same data; every interrupted call is
 // retried with its same key until it succeeds. Then it checks what was acknowledged against what is stored.
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -43,6 +44,7 @@ import { PouchError } from '../../shared/domain/errors.ts';
 import type { LedgerEvent } from '../../shared/domain/ledger/event.ts';
 import { verifyChain } from '../../shared/domain/ledger/verify-chain.ts';
 import { type SeededAuthority, seedTestAuthority, type TestPrincipal } from './identity.ts';
+import { claimsFromLabel } from './label-claims.ts';
 
 export interface CrashOptions {
   /** Concurrent users (each a sender and a recipient officer of two authorities). */
@@ -444,6 +446,7 @@ export async function runCrashScenario(options: CrashOptions): Promise<CrashRepo
               sealedSha256: digests.sealedSha256,
             },
           ],
+          label: claimsFromLabel(label, sender.officer.authorityId),
         },
         sender.officer.key.privateKey,
         { alg: 'ES256', kid: sender.officer.key.kid },

@@ -14,6 +14,7 @@ import { verifyCheckpoint } from '../../../shared/custody/checkpoints.ts';
 import type { Checkpoint } from '../../../shared/domain/ledger/checkpoint.ts';
 import type { LedgerEvent } from '../../../shared/domain/ledger/event.ts';
 import { fromHex, verifyConsistency } from '../../../shared/domain/ledger/merkle.ts';
+import { readPins } from '../../keystore/pins.ts';
 import { fetchCustodyKeys } from '../../sdk/custody-api.ts';
 import { CliUsageError } from '../cli-errors.ts';
 import { type CommandContext, defineCommand } from '../command.ts';
@@ -122,8 +123,12 @@ export async function verifyAndReport(
   }
   const trusted = pin ? (pin.keys.length > 0 ? pin.keys : bundleKey ? [bundleKey] : []) : undefined;
   const timeline: string[] = [];
+  // Authorities this keystore pinned: their senders' manifest keys are checked against the member-keys
+  // statements the bundle carries, offline.
+  const pins = await readPins(ctx.keystore.home);
   const verdict: BundleVerification = await verifyBundle(source, {
     ...(trusted ? { trustedExchangeKeys: trusted } : {}),
+    authorityPins: new Map([...pins.values()].map((p) => [p.authorityId, p.fingerprint])),
     ...(ctx.json ? {} : { onEvent: (e, marks) => timeline.push(formatTimelineLine(e, marks)) }),
   });
   if (!verdict.ok) {
@@ -146,6 +151,7 @@ export async function verifyAndReport(
     bundleVersion: verdict.version,
     loggedHeads: verdict.loggedHeads,
     label: verdict.label ?? null,
+    senderKeys: verdict.senderKeys,
   };
   // The label, checked against the ledger and the manifests' signed claims: references are what a reader asks for.
   const labelLine = verdict.label ? [describeVerifiedLabel(verdict.label)] : [];

@@ -7,6 +7,7 @@ import {
   commitDocument,
   createExchange,
   declareDocument,
+  getExchange,
   newIdempotencyKey,
   newMessageId,
   type PostMessageInput,
@@ -15,7 +16,12 @@ import {
 } from '../../../client/sdk/exchange-api.ts';
 import type { PresignedPart, SentMessage } from '../../../shared/api/exchange.ts';
 import { partsDigestOf } from '../../../shared/crypto/sealed-digest.ts';
-import { type Manifest, type ManifestDocument, signManifest } from '../../../shared/custody/manifest.ts';
+import {
+  labelClaimsFor,
+  type Manifest,
+  type ManifestDocument,
+  signManifest,
+} from '../../../shared/custody/manifest.ts';
 import { PouchError } from '../../../shared/domain/errors.ts';
 import type { Session } from '../session.ts';
 import {
@@ -162,6 +168,8 @@ async function uploadAndPost(
     await saveJournal(journal);
   }
   const exchangeId = journal.exchangeId;
+  // The label the manifest signs as the member's claims is the one the exchange holds now.
+  const { label } = await getExchange(session.client, exchangeId);
   for (const file of journal.files) {
     if (!file.committed) await uploadDocument(session, exchangeId, journal, file, onProgress);
   }
@@ -175,6 +183,12 @@ async function uploadAndPost(
     sender: session.member.clientId,
     iat: Math.floor(Date.now() / 1000),
     documents,
+    // The label it is sealed under, signed as the member's claims (the exchange refuses a manifest without them).
+    label: labelClaimsFor(
+      label,
+      session.member.authorityId === label.requesterId ? 'requester' : 'requested',
+      journal.message.requestedReference,
+    ),
     ...(check || final !== undefined
       ? {
           senderAssertions: {

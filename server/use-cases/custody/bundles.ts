@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import {
   BUNDLE_MEDIA_TYPE,
+  type BundleAuthority,
   type BundleMaterial,
   type BundleMemberKey,
   writeBundleLines,
@@ -63,6 +64,43 @@ export function createBundles(deps: AuditServiceDeps) {
   }
 
   /**
+   * What each sender's authority signed about its senders' keys (its authority-key chain and each sender's
+   * `member-keys` statement), so an offline verifier checks manifests against the authority key it pinned.
+   * Authorities without an authority key, and members without a statement, are left out: a pinned verifier
+   * then refuses their manifests, as `--live` does.
+   */
+  async function senderAuthorities(manifests: readonly TimelineManifest[]): Promise<BundleAuthority[]> {
+    const byAuthority = new Map<string, Set<string>>();
+    for (const { senderClientId } of manifests) {
+      const split = senderClientId.indexOf(':');
+      const authorityId = senderClientId.slice(0, split);
+      byAuthority.set(
+        authorityId,
+        (byAuthority.get(authorityId) ?? new Set()).add(senderClientId.slice(split + 1)),
+      );
+    }
+    const out: BundleAuthority[] = [];
+    for (const [authorityId, memberIds] of byAuthority) {
+      const authority = await deps.directory.getAuthority(authorityId);
+      if (!authority?.authorityKey) continue;
+      const members: Array<{ memberId: string; keysStatement: string }> = [];
+      for (const memberId of memberIds) {
+        const member = await deps.directory.getMember(authorityId, memberId);
+        if (member?.keysStatement) members.push({ memberId, keysStatement: member.keysStatement });
+      }
+      out.push({
+        authorityId,
+        authorityKey: {
+          initial: authority.authorityKey.initial,
+          rotations: [...authority.authorityKey.rotations],
+        },
+        members,
+      });
+    }
+    return out;
+  }
+
+  /**
    * The proof of the chain's latest checkpointed head in the latest checkpoint. A chain that no checkpoint
    * covers yet (a new exchange, before the scheduled job) is checkpointed now: once per exchange, never again.
    */
@@ -102,6 +140,7 @@ export function createBundles(deps: AuditServiceDeps) {
       label: { ...(label ?? recorded), links: [...(label ?? recorded).links] },
       exchangeKey,
       memberKeys: await senderKeys(manifests),
+      authorities: await senderAuthorities(manifests),
       checkpoint: logged.checkpoint.jws,
       // Every head ever logged for the chain, so a deleted or rewritten checkpointed event shows (bundle v2).
       loggedHeads: logged.heads.map((h) => ({ ...h, treeSize: logged.treeSize })),

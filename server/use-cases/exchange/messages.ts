@@ -137,8 +137,8 @@ export function createMessages(ctx: ExchangeContext) {
   /**
    * The label the sender sealed under (its signed claims) must be the exchange's label: a bent label — another
    * recipient, kind, urgency, deadline or reference — is refused before anything is recorded. Returns the
-   * requested reference this message sets: the signed claim, or (a manifest without claims, written by an older
-   * client) the body's, unsigned.
+   * requested reference this message sets: the signed claim. A manifest without claims (an older client) is
+   * refused: unsigned, the label could be bent unseen.
    */
   function requestedReferenceOf(
     label: ExchangeLabel,
@@ -154,7 +154,14 @@ export function createMessages(ctx: ExchangeContext) {
       );
     }
     const claims = manifest.label;
-    if (!claims) return input.requestedReference;
+    // Without claims the exchange could not tell a bent label from an honest one: the sender must sign them.
+    if (!claims) {
+      throw new PouchError(
+        'ERR_LABEL_MISMATCH',
+        'The manifest carries no label claims: sign the label the message is sealed under (manifest.label)',
+        { details: { field: 'manifest.label', reason: 'label-claims-missing' } },
+      );
+    }
     const field = describeLabelMismatch(claims, label, side);
     if (field) {
       throw new PouchError(

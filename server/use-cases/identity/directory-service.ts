@@ -575,10 +575,11 @@ export function createDirectoryService(repo: DirectoryRepository, logAccess?: Di
       if (!logAccess) throw new NotFoundError('The directory log is not kept here');
       const from = options.from ?? 0;
       const limit = options.limit ?? 500;
+      // The head first: reading it logs any change a crash left unlogged, so the page includes it.
+      const head = (await logAccess.log.head()) ?? null;
       const entries: string[] = [];
       for await (const line of logAccess.log.readLines(from, limit + 1)) entries.push(line);
       const more = entries.length > limit;
-      const head = (await logAccess.log.head()) ?? null;
       const checkpoint = await logAccess.loggedHeads(DIRECTORY_CHAIN).catch((error: unknown) => {
         if (error instanceof PouchError && error.code === 'ERR_NOT_FOUND') return null;
         throw error;

@@ -1,9 +1,12 @@
 // Auth (use case + jose): the token endpoint's logic and the bearer check. Verifies client assertions
 // (private_key_jwt, RFC 7523) per RFC 8725, issues access tokens (RFC 9068 at+jwt) signed by the exchange's
 // Signer, and turns a bearer token back into a Principal with one directory read per request.
+import { createHash } from 'node:crypto';
 import { type CryptoKey, decodeJwt, importJWK, type JWTPayload, errors as joseErrors, jwtVerify } from 'jose';
 import { signCompactJws } from '../../../shared/crypto/compact-jws.ts';
 import type { Signer } from '../../../shared/crypto/signer.ts';
+import { verifyStoredStatement } from '../../../shared/directory/statements.ts';
+import { PouchError } from '../../../shared/domain/errors.ts';
 import { AuthenticationError } from '../../../shared/domain/identity/errors.ts';
 import {
   formatClientId,
@@ -18,6 +21,7 @@ import {
   OPERATOR_ID,
   type Principal,
 } from '../../../shared/domain/identity/types.ts';
+import { canonicalJson } from '../../../shared/domain/ledger/jcs.ts';
 import type { DirectoryRepository } from '../../ports/directory-repository.ts';
 import type { ReplayStore } from '../../ports/replay-store.ts';
 import { isKeySigned } from './directory-model.ts';
@@ -160,6 +164,43 @@ function activeKey(
   return key;
 }
 
+/** How many verified member-keys statements the token check remembers (per process). */
+const VERIFIED_STATEMENTS_CACHED = 1024;
+
+/**
+ * The stored member-keys statement's signature, checked against the stored authority-key chain before the token
+ * check relies on it: the table alone (an operator writing it, a bug) cannot make a key authenticate. Verified
+ * once per statement and chain (cached by their digest), since the check runs on every request.
+ */
+function createStatementCheck() {
+  const verified = new Set<string>();
+  return async (
+    authority: Pick<Authority, 'id' | 'authorityKey'> | undefined,
+    member: Member | undefined,
+    clientId: string,
+  ): Promise<void> => {
+    const chain = authority?.authorityKey;
+    const statement = member?.keysStatement;
+    if (!chain || !statement || !member) return;
+    const digest = createHash('sha256')
+      .update(canonicalJson([authority.id, statement, chain.initial, chain.rotations]))
+      .digest('hex');
+    if (verified.has(digest)) return;
+    try {
+      await verifyStoredStatement(statement, chain, { authorityId: authority.id, kind: 'member-keys' });
+    } catch (error) {
+      if (!(error instanceof PouchError)) throw error;
+      throw fail(
+        'ERR_KEY_UNSIGNED',
+        "The member's keys statement is not signed by its authority key: no key of this member authenticates",
+        clientId,
+      );
+    }
+    if (verified.size >= VERIFIED_STATEMENTS_CACHED) verified.clear();
+    verified.add(digest);
+  };
+}
+
 /**
  * Build the token service.
  *
@@ -172,6 +213,7 @@ export function createTokenService(deps: TokenServiceDeps) {
   const now = deps.now ?? Date.now;
   const issuer = deps.issuer.replace(/\/+$/, '');
   const tokenEndpoint = `${issuer}/v1/token`;
+  const checkStatement = createStatementCheck();
   const lifetime = deps.accessTokenSeconds ?? ACCESS_TOKEN_SECONDS;
   let signerKey: Promise<CryptoKey | Uint8Array> | undefined;
   const exchangeKey = () => {
@@ -203,6 +245,7 @@ export function createTokenService(deps: TokenServiceDeps) {
     if (!parsed) throw fail('ERR_TOKEN_INVALID', 'iss is not a client id');
     const [member, authority] = await readCaller(parsed);
     const key = activeKey(member, authority, kid, clientId);
+    await checkStatement(authority, member, clientId);
     const nowSeconds = Math.floor(now() / 1000);
     let payload: JWTPayload;
     try {
@@ -289,6 +332,7 @@ export function createTokenService(deps: TokenServiceDeps) {
       }
       const [member, authority] = await readCaller(parsed);
       activeKey(member, authority, keyId, clientId!);
+      await checkStatement(authority, member, clientId!);
       return principalOf(member!);
     },
   };

@@ -85,5 +85,7 @@ export async function forgetBrowser(): Promise<void> {
 function isStoredMember(value: unknown): value is StoredMember {
   if (typeof value !== 'object' || value === null) return false;
   const record = value as Record<string, unknown>;
-  return typeof record.clientId === 'string' && record.signingKey instanceof CryptoKey;
+  return (
+    typeof record.clientId === 'string' && record.signingKey instanceof CryptoKey && Array.isArray(record.pins)
+  );
 }

@@ -86,6 +86,8 @@ function isStoredMember(value: unknown): value is StoredMember {
   if (typeof value !== 'object' || value === null) return false;
   const record = value as Record<string, unknown>;
   return (
-    typeof record.clientId === 'string' && record.signingKey instanceof CryptoKey && Array.isArray(record.pins)
+    typeof record.clientId === 'string' &&
+    record.signingKey instanceof CryptoKey &&
+    Array.isArray(record.pins)
   );
 }

@@ -2,8 +2,8 @@
 // has no pins, so sending refuses with ERR_AUTHORITY_NOT_PINNED and links to the directory page; that page shows
 // each authority key's RFC 7638 fingerprint computed in the browser (the one `pouch directory show` prints), refuses
 // a typed fingerprint that does not match the served key (ERR_AUTHORITY_PIN_MISMATCH) or is not a fingerprint
-// (ERR_VALIDATION), pins a matching one, and sending then works. Sign-out wipes the pins with the keys. axe-core
-// finds no serious or critical violation on the directory page.
+// (ERR_VALIDATION), pins a matching one, and sending then works; the CLI's pins file imports. Sign-out wipes the
+// pins with the keys. axe-core finds no serious or critical violation on the directory page.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -190,6 +190,26 @@ describe('pins in the portal for a member whose keys were created in the browser
     await expect
       .poll(() => page.getByTestId('exchange-status').textContent(), { timeout: 120_000 })
       .toBe('Submitted');
+  });
+
+  it('imports the pins file `pouch directory pin` keeps, and refuses a file that is not one', async () => {
+    await page.goto(`${exchange.url}/#/directory`);
+    const bad = join(work, 'not-pins.json');
+    await writeFile(bad, JSON.stringify({ version: 1, pins: [{ authorityId: 'x', fingerprint: 'short' }] }));
+    await page.getByLabel('Pins file from the Pouch CLI (pins.json)').setInputFiles(bad);
+    await expect.poll(() => page.getByTestId('problem-code').first().textContent()).toBe('ERR_VALIDATION');
+    // Northland's CLI home pins every demo authority (the demo's stand-in for the out-of-band comparison).
+    const pinsFile = join(northland.home, 'pins.json');
+    const cliPins = (JSON.parse(await readFile(pinsFile, 'utf8')) as { pins: Array<{ authorityId: string }> })
+      .pins;
+    await page.getByLabel('Pins file from the Pouch CLI (pins.json)').setInputFiles(pinsFile);
+    await page.getByText(`Imported ${cliPins.length} pins.`).waitFor();
+    for (const demo of exchange.demo) {
+      await expect
+        .poll(() => page.getByTestId(`authority-${demo.authorityId}`).getByTestId('pinned').textContent())
+        .toBe(demo.authorityKeyFingerprint);
+    }
+    expect((await storedPins(page))?.length).toBe(cliPins.length);
   });
 
   it('wipes the pins with the keys on sign-out', async () => {

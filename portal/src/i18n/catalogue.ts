@@ -305,6 +305,10 @@ const en = {
   'directory.pin': 'Pin {name}',
   'directory.pinned': '{name} is pinned: you can now seal to it.',
   'error.openDirectory': 'Open the directory to compare and pin the fingerprint',
+  'directory.importPins': 'Pins file from the Pouch CLI (pins.json)',
+  'directory.importPinsHelp':
+    'The fingerprints you already compared and pinned with “pouch directory pin”, in the pins.json of your CLI’s home. A pin in the file replaces the one taken here for the same authority.',
+  'directory.importedPins': 'Imported {count} pins.',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -621,6 +625,10 @@ const fr: Catalogue = {
   'directory.pin': 'Épingler {name}',
   'directory.pinned': '{name} est épinglée : vous pouvez désormais sceller pour elle.',
   'error.openDirectory': 'Ouvrir l’annuaire pour comparer et épingler l’empreinte',
+  'directory.importPins': 'Fichier d’épingles de la CLI Pouch (pins.json)',
+  'directory.importPinsHelp':
+    'Les empreintes que vous avez déjà comparées et épinglées avec « pouch directory pin », dans le pins.json du dossier de votre CLI. Une épingle du fichier remplace celle prise ici pour la même autorité.',
+  'directory.importedPins': '{count} épingles importées.',
 };
 
 export const catalogues: Readonly<Record<Language, Catalogue>> = { en, fr };

@@ -5,10 +5,8 @@
 import type { AuthorityWire } from '../../../shared/api/directory.ts';
 import { resolveAuthorityKeyChain, resolvePinnedAuthorityKey } from '../../../shared/directory/statements.ts';
 import { PouchError } from '../../../shared/domain/errors.ts';
+import { fingerprintPattern, PinsFileSchema } from '../../../shared/keystore/pins-file.ts';
 import { type StoredMember, updatePins } from './key-store.ts';
-
-/** An RFC 7638 SHA-256 thumbprint: 43 base64url characters (the CLI's pins file checks the same). */
-const FINGERPRINT = /^[A-Za-z0-9_-]{43}$/;
 
 /**
  * The fingerprint of the authority's current key, computed in this browser from the chain (ERR_STATEMENT_INVALID
@@ -37,7 +35,7 @@ export async function pinAuthority(
   typed: string,
 ): Promise<StoredMember> {
   const fingerprint = normalizeFingerprint(typed);
-  if (!FINGERPRINT.test(fingerprint)) {
+  if (!fingerprintPattern.test(fingerprint)) {
     throw new PouchError(
       'ERR_VALIDATION',
       'A fingerprint is 43 base64url characters (the RFC 7638 SHA-256 thumbprint of the authority key)',
@@ -49,4 +47,34 @@ export async function pinAuthority(
     ...pins.filter((pin) => pin.authorityId !== entry.id),
     { authorityId: entry.id, fingerprint },
   ]);
+}
+
+/**
+ * Import the pins file the CLI keeps (`pins.json` in its home, written by `pouch directory pin`): the officer's own
+ * out-of-band comparisons, taken as they are, like the pins a member keystore carries. A pin in the file replaces
+ * this browser's pin of the same authority; the others stay. ERR_VALIDATION when the file is not a pins file.
+ * Answers the member as now stored and how many pins the file held.
+ */
+export async function importPinsFile(
+  member: StoredMember,
+  text: string,
+): Promise<{ member: StoredMember; imported: number }> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  const file = PinsFileSchema.safeParse(parsed);
+  if (!file.success) {
+    throw new PouchError('ERR_VALIDATION', 'Not a Pouch pins file (pins.json, version 1)', {
+      details: { field: 'pins' },
+    });
+  }
+  const incoming = new Map(file.data.pins.map((pin) => [pin.authorityId, pin.fingerprint]));
+  const updated = await updatePins(member.clientId, (pins) => [
+    ...pins.filter((pin) => !incoming.has(pin.authorityId)),
+    ...[...incoming].map(([authorityId, fingerprint]) => ({ authorityId, fingerprint })),
+  ]);
+  return { member: updated, imported: incoming.size };
 }

@@ -1,11 +1,12 @@
 // Portal page: the directory (`#/directory`) — every authority with its country and the fingerprint of its
 // authority key, computed in this browser from the chain the directory serves, and a pin form per authority: the
 // officer types or pastes the fingerprint the authority gave them out of band, and pinning refuses one that is not
-// in the chain (authority-pins.ts). Sending seals only to authorities pinned here or in the keystore.
+// in the chain (authority-pins.ts). The CLI's pins file can be imported too. Sending seals only to authorities
+// pinned here or in the keystore.
 import { type FormEvent, useEffect, useState } from 'react';
 import type { AuthorityWire } from '../../../shared/api/directory.ts';
 import { useText } from '../i18n/use-text.tsx';
-import { currentFingerprint, pinAuthority } from '../keys/authority-pins.ts';
+import { currentFingerprint, importPinsFile, pinAuthority } from '../keys/authority-pins.ts';
 import type { StoredMember } from '../keys/key-store.ts';
 import type { Session } from '../session.ts';
 import { ProblemView } from '../ui/problem-view.tsx';
@@ -58,12 +59,59 @@ export function DirectoryPage({
     <section>
       <h1>{t('directory.title')}</h1>
       <p>{t('directory.intro')}</p>
+      <PinsImport session={session} onMemberChanged={onMemberChanged} />
       {error !== undefined && <ProblemView error={error} />}
       {listed === undefined && error === undefined && <p aria-busy="true">{t('app.loading')}</p>}
       {listed?.map((item) => (
         <AuthorityCard key={item.entry.id} item={item} session={session} onMemberChanged={onMemberChanged} />
       ))}
     </section>
+  );
+}
+
+/** Import the pins the officer already took with the CLI (its pins.json). */
+function PinsImport({
+  session,
+  onMemberChanged,
+}: {
+  session: Session;
+  onMemberChanged(member: StoredMember): void;
+}) {
+  const { t } = useText();
+  const [imported, setImported] = useState<number>();
+  const [error, setError] = useState<unknown>();
+
+  async function choose(file: File | undefined) {
+    setImported(undefined);
+    setError(undefined);
+    if (!file) return;
+    try {
+      const answer = await importPinsFile(session.member, await file.text());
+      setImported(answer.imported);
+      onMemberChanged(answer.member);
+    } catch (caught) {
+      setError(caught);
+    }
+  }
+
+  return (
+    <div className="field">
+      <label htmlFor="pins-file">{t('directory.importPins')}</label>
+      <p className="help" id="pins-file-help">
+        {t('directory.importPinsHelp')}
+      </p>
+      <input
+        id="pins-file"
+        type="file"
+        accept=".json,application/json"
+        aria-describedby="pins-file-help"
+        onChange={(e) => void choose(e.target.files?.[0])}
+      />
+      <div role="status">
+        {imported !== undefined && <p>{t('directory.importedPins', { count: imported })}</p>}
+      </div>
+      {error !== undefined && <ProblemView error={error} />}
+    </div>
   );
 }
 

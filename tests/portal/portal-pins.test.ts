@@ -3,7 +3,7 @@
 // each authority key's RFC 7638 fingerprint computed in the browser (the one `pouch directory show` prints), refuses
 // a typed fingerprint that does not match the served key (ERR_AUTHORITY_PIN_MISMATCH) or is not a fingerprint
 // (ERR_VALIDATION), pins a matching one, and sending then works; the CLI's pins file imports. Sign-out wipes the
-// pins with the keys. axe-core finds no serious or critical violation on the directory page.
+// pins with the keys. axe-core finds no serious or critical violation on the directory page, which fits 640 CSS px.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -210,6 +210,21 @@ describe('pins in the portal for a member whose keys were created in the browser
         .toBe(demo.authorityKeyFingerprint);
     }
     expect((await storedPins(page))?.length).toBe(cliPins.length);
+  });
+
+  it('fits 640 CSS pixels (200% zoom) without sideways scrolling', async () => {
+    await page.setViewportSize({ width: 640, height: 720 });
+    await page.goto(`${exchange.url}/#/directory`);
+    await page.getByTestId(`authority-${southmark.authorityId}`).getByTestId('fingerprint').waitFor();
+    const overflow = await page.evaluate(() => {
+      const main = document.getElementById('main');
+      return {
+        page: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+        main: main ? main.scrollWidth - main.clientWidth : 0,
+      };
+    });
+    expect(overflow).toEqual({ page: 0, main: 0 });
+    await page.setViewportSize({ width: 1280, height: 720 });
   });
 
   it('wipes the pins with the keys on sign-out', async () => {

@@ -3,25 +3,18 @@
 // the operator altered cannot make the client seal to someone else (issue 12, finding 3). One private file,
 // <home>/pins.json, written atomically.
 import { join } from 'node:path';
-import { z } from 'zod';
 import { PouchError } from '../../shared/domain/errors.ts';
+import {
+  type AuthorityPin,
+  fingerprintPattern,
+  type PinsFile,
+  PinsFileSchema,
+  pinAuthorityIdPattern,
+} from '../../shared/keystore/pins-file.ts';
 import { KeystoreError } from './keystore-error.ts';
 import { readPrivateFile, writePrivateFile } from './secure-files.ts';
 
-/** An RFC 7638 SHA-256 thumbprint: 43 base64url characters. */
-export const fingerprintPattern = /^[A-Za-z0-9_-]{43}$/;
-const authorityIdPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/;
-
-const pinSchema = z.strictObject({
-  authorityId: z.string().regex(authorityIdPattern),
-  fingerprint: z.string().regex(fingerprintPattern),
-  pinnedAt: z.string(),
-  /** Free text: who confirmed it and how (display only). */
-  note: z.string().max(200).optional(),
-});
-const pinsFileSchema = z.strictObject({ version: z.literal(1), pins: z.array(pinSchema) });
-
-export type AuthorityPin = z.infer<typeof pinSchema>;
+export type { AuthorityPin };
 
 const pinsPath = (home: string) => join(home, 'pins.json');
 
@@ -29,9 +22,9 @@ const pinsPath = (home: string) => join(home, 'pins.json');
 export async function readPins(home: string): Promise<Map<string, AuthorityPin>> {
   const text = await readPrivateFile(pinsPath(home));
   if (text === undefined) return new Map();
-  let parsed: z.infer<typeof pinsFileSchema>;
+  let parsed: PinsFile;
   try {
-    parsed = pinsFileSchema.parse(JSON.parse(text));
+    parsed = PinsFileSchema.parse(JSON.parse(text));
   } catch (error) {
     throw new KeystoreError('keystore-corrupt', `${pinsPath(home)} is not a valid pins file`, {
       cause: error,
@@ -50,7 +43,7 @@ export async function savePin(
   home: string,
   input: { readonly authorityId: string; readonly fingerprint: string; readonly note?: string },
 ): Promise<AuthorityPin | undefined> {
-  if (!authorityIdPattern.test(input.authorityId)) {
+  if (!pinAuthorityIdPattern.test(input.authorityId)) {
     throw new PouchError('ERR_VALIDATION', `'${input.authorityId}' is not an authority id`);
   }
   if (!fingerprintPattern.test(input.fingerprint)) {

@@ -1,9 +1,10 @@
-// Portal shell: signed out, the sign-in page; signed in, the navigation (boxes, new request, language, sign-out,
+// Portal shell: signed out, the sign-in page; signed in, the navigation (boxes, directory, new request, language, sign-out,
 // forget this browser) around the page the hash route names.
 import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
 import { useText } from './i18n/use-text.tsx';
 import { forgetBrowser, forgetMember, loadMember, type StoredMember } from './keys/key-store.ts';
 import { BoxesPage } from './pages/boxes-page.tsx';
+import { DirectoryPage } from './pages/directory-page.tsx';
 import { ExchangePage } from './pages/exchange-page.tsx';
 import { SignInPage } from './pages/sign-in-page.tsx';
 import { openSession } from './session.ts';
@@ -94,6 +95,9 @@ export function App() {
           <a href="#/figures" aria-current={route.page === 'figures' ? 'page' : undefined}>
             {t('nav.figures')}
           </a>
+          <a href="#/directory" aria-current={route.page === 'directory' ? 'page' : undefined}>
+            {t('nav.directory')}
+          </a>
           {!isAuditor && (
             <a href="#/new" aria-current={route.page === 'request' ? 'page' : undefined}>
               {t('nav.newRequest')}
@@ -123,6 +127,7 @@ export function App() {
           )}
           {route.page === 'request' && <RequestPage session={session} />}
           {route.page === 'figures' && <FiguresPage session={session} />}
+          {route.page === 'directory' && <DirectoryPage session={session} onMemberChanged={setMember} />}
           {route.page === 'keys' && <BoxesPage session={session} box="inbox" />}
         </Suspense>
       </main>

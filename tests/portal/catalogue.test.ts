@@ -1,8 +1,12 @@
 // Tests (portal catalogue): every ledger action, exchange status, message kind, request kind, urgency, link kind
 // and clock the shared core can name has a message in English and in French, and the French catalogue has
 // every English key (a key the catalogue lacks shows as itself, so a merge that adds one must add its words).
+// Every problem code has plain words in both languages in the one typed record (i18n/error-words.ts), and the
+// catalogue keeps no `error.ERR_*` keys of its own beside it.
 import { describe, expect, it } from 'vitest';
 import { catalogues } from '../../portal/src/i18n/catalogue.ts';
+import { errorWords } from '../../portal/src/i18n/error-words.ts';
+import { statusByCode } from '../../server/http/problem.ts';
 import { CLOCK_NAMES } from '../../shared/domain/clocks/clocks.ts';
 import { LINK_KINDS } from '../../shared/domain/clocks/lineage.ts';
 import { EXCHANGE_STATES, MESSAGE_KINDS } from '../../shared/domain/exchange/state-machine.ts';
@@ -51,5 +55,20 @@ describe('the portal catalogue', () => {
       )
       .map(([key]) => key);
     expect(differing).toEqual([]);
+  });
+
+  it('has plain words for every problem code the exchange answers, in English and French, and nothing more', () => {
+    const codes = Object.keys(statusByCode).sort();
+    for (const language of ['en', 'fr'] as const) {
+      const words: Readonly<Record<string, string>> = errorWords[language];
+      expect(Object.keys(words).sort()).toEqual(codes);
+      expect(codes.filter((code) => !words[code]?.trim())).toEqual([]);
+    }
+  });
+
+  it('keeps problem words in one place: no `error.ERR_*` key in the catalogue', () => {
+    for (const language of ['en', 'fr'] as const) {
+      expect(Object.keys(catalogues[language]).filter((key) => key.startsWith('error.ERR_'))).toEqual([]);
+    }
   });
 });

@@ -191,33 +191,6 @@ const en = {
   'error.code': 'Problem code:',
   'error.generic':
     'Something went wrong. Try again; if it persists, give the problem code to your administrator.',
-  'error.ERR_SEAL_NO_IDENTITY': 'The passphrase is wrong, or this file is not sealed to your authority.',
-  'error.ERR_VALIDATION':
-    'Something given is not valid (for a keystore: this file is not a Pouch member keystore).',
-  'error.ERR_NOT_FOUND': 'Not found, or not yours to see.',
-  'error.ERR_INVALID_STATE': 'The exchange has moved on: this step is no longer allowed. Reload the page.',
-  'error.ERR_KEY_UNKNOWN': 'The exchange does not know this key: ask your admin to register it.',
-  'error.ERR_KEY_REVOKED': 'This key was revoked: ask your admin for a new one.',
-  'error.ERR_UNAUTHENTICATED': 'The exchange did not accept your sign-in. Sign out and in again.',
-  'error.ERR_FORBIDDEN': 'Your role does not allow this.',
-  'error.ERR_HASH_MISMATCH': 'The file does not match its signed digest: it was not saved.',
-  'error.ERR_SIGNATURE_INVALID': 'A signature does not verify: do not rely on this message.',
-  'error.ERR_MANIFEST_INVALID': 'The signed manifest does not match the message: do not rely on it.',
-  'error.ERR_SEAL_INTEGRITY': 'The sealed file is damaged: it was not saved.',
-  'error.ERR_AUTHORITY_NOT_PINNED':
-    'That authority is not pinned in your keystore: nothing was sealed to it.',
-  'error.ERR_AUTHORITY_PIN_MISMATCH':
-    'The directory serves a key that does not match your pin: do not send; call the authority.',
-  'error.ERR_STATEMENT_INVALID': 'The authority’s signed keys do not verify: do not send.',
-  'error.ERR_DEPENDENCY_UNAVAILABLE': 'Storage or the exchange is unavailable. Try again shortly.',
-  'error.ERR_RATE_LIMITED': 'Too many requests: wait a moment and try again.',
-  'error.ERR_DRAFT_INVALID': 'The draft is not valid: fix what the check lists.',
-  'error.ERR_AUTHORITY_AMBIGUOUS': 'More than one authority matches: choose one from the list.',
-  'error.ERR_AUTHORITY_NOT_FOUND': 'No authority matches: search the directory by name, country or id.',
-  'error.ERR_PROFILE_INVALID':
-    'The requirement profile does not have the published shape: fix the fields listed.',
-  'error.ERR_PROFILE_FIELD_UNKNOWN':
-    'The profile requires a field no request can carry: remove or rename it.',
   // letter
   'audit.printReport': 'Printable report',
   'audit.reportRefused':
@@ -316,7 +289,26 @@ const en = {
   'signIn.registerHelp':
     'The file holds only public parts, in the form “pouch keys register” reads. Your admin registers it and the authority signs it; until then the exchange refuses these keys.',
   'signIn.recipient': 'Age recipient (for your authority admin, if it seals to members’ keys):',
-  'error.ERR_CONFLICT': 'That action conflicts with what is already running or done: reload the page.',
+  // portalpins
+  'nav.directory': 'Directory',
+  'directory.title': 'Directory of authorities',
+  'directory.intro':
+    'You can seal only to an authority you pinned: ask it for its authority key fingerprint by another channel (phone, letter, meeting), then type or paste it below. Pinning refuses a fingerprint that does not match the key the directory serves.',
+  'directory.country': 'Country',
+  'directory.id': 'Directory id',
+  'directory.fingerprint': 'Authority key fingerprint (computed in this browser)',
+  'directory.noAuthorityKey': 'No authority key: it cannot be pinned.',
+  'directory.pinnedHere': 'Pinned in this browser',
+  'directory.notPinned': 'Not pinned',
+  'directory.typeFingerprint': 'Fingerprint {name} gave you',
+  'directory.typeHelp': 'As read to you out of band, not copied from this page. Spaces are ignored.',
+  'directory.pin': 'Pin {name}',
+  'directory.pinned': '{name} is pinned: you can now seal to it.',
+  'error.openDirectory': 'Open the directory to compare and pin the fingerprint',
+  'directory.importPins': 'Pins file from the Pouch CLI (pins.json)',
+  'directory.importPinsHelp':
+    'The fingerprints you already compared and pinned with “pouch directory pin”, in the pins.json of your CLI’s home. A pin in the file replaces the one taken here for the same authority.',
+  'directory.importedPins': 'Imported {count} pins.',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -516,39 +508,6 @@ const fr: Catalogue = {
   'error.code': 'Code du problème :',
   'error.generic':
     'Une erreur est survenue. Réessayez ; si elle persiste, communiquez le code du problème à votre administrateur.',
-  'error.ERR_SEAL_NO_IDENTITY':
-    'La phrase secrète est erronée, ou ce fichier n’est pas scellé pour votre autorité.',
-  'error.ERR_VALIDATION':
-    'Une donnée n’est pas valide (pour un trousseau : ce fichier n’est pas un trousseau de membre Pouch).',
-  'error.ERR_NOT_FOUND': 'Introuvable, ou vous n’y avez pas accès.',
-  'error.ERR_INVALID_STATE': 'L’échange a évolué : cette étape n’est plus permise. Rechargez la page.',
-  'error.ERR_KEY_UNKNOWN':
-    'La plateforme ne connaît pas cette clé : demandez à votre administrateur de l’enregistrer.',
-  'error.ERR_KEY_REVOKED': 'Cette clé a été révoquée : demandez-en une nouvelle à votre administrateur.',
-  'error.ERR_UNAUTHENTICATED':
-    'La plateforme n’a pas accepté votre connexion. Déconnectez-vous puis reconnectez-vous.',
-  'error.ERR_FORBIDDEN': 'Votre rôle ne le permet pas.',
-  'error.ERR_HASH_MISMATCH':
-    'Le fichier ne correspond pas à son empreinte signée : il n’a pas été enregistré.',
-  'error.ERR_SIGNATURE_INVALID': 'Une signature n’est pas valide : ne vous fiez pas à ce message.',
-  'error.ERR_MANIFEST_INVALID': 'Le manifeste signé ne correspond pas au message : ne vous y fiez pas.',
-  'error.ERR_SEAL_INTEGRITY': 'Le fichier scellé est endommagé : il n’a pas été enregistré.',
-  'error.ERR_AUTHORITY_NOT_PINNED':
-    'Cette autorité n’est pas épinglée dans votre trousseau : rien ne lui a été scellé.',
-  'error.ERR_AUTHORITY_PIN_MISMATCH':
-    'L’annuaire sert une clé qui ne correspond pas à votre épingle : n’envoyez rien ; appelez l’autorité.',
-  'error.ERR_STATEMENT_INVALID': 'Les clés signées de l’autorité ne se vérifient pas : n’envoyez rien.',
-  'error.ERR_DEPENDENCY_UNAVAILABLE':
-    'Le stockage ou la plateforme est indisponible. Réessayez dans un instant.',
-  'error.ERR_RATE_LIMITED': 'Trop de requêtes : patientez un instant puis réessayez.',
-  'error.ERR_DRAFT_INVALID': 'Le projet n’est pas valide : corrigez ce que le contrôle signale.',
-  'error.ERR_AUTHORITY_AMBIGUOUS': 'Plusieurs autorités correspondent : choisissez-en une dans la liste.',
-  'error.ERR_AUTHORITY_NOT_FOUND':
-    'Aucune autorité ne correspond : cherchez dans l’annuaire par nom, pays ou identifiant.',
-  'error.ERR_PROFILE_INVALID':
-    'Le profil d’exigences n’a pas la forme publiée : corrigez les champs signalés.',
-  'error.ERR_PROFILE_FIELD_UNKNOWN':
-    'Le profil exige un champ qu’aucune demande ne peut porter : retirez-le ou renommez-le.',
   // letter
   'audit.printReport': 'Rapport imprimable',
   'audit.reportRefused':
@@ -649,8 +608,27 @@ const fr: Catalogue = {
     'Le fichier ne contient que des parties publiques, sous la forme que lit « pouch keys register ». Votre administrateur l’enregistre et l’autorité le signe ; d’ici là la plateforme refuse ces clés.',
   'signIn.recipient':
     'Destinataire age (pour l’administrateur de votre autorité, s’il scelle vers les clés des membres) :',
-  'error.ERR_CONFLICT':
-    'Cette action entre en conflit avec ce qui est déjà en cours ou fait : rechargez la page.',
+  // portalpins
+  'nav.directory': 'Annuaire',
+  'directory.title': 'Annuaire des autorités',
+  'directory.intro':
+    'Vous ne pouvez sceller que pour une autorité épinglée : demandez-lui l’empreinte de sa clé d’autorité par un autre canal (téléphone, courrier, rencontre), puis saisissez-la ou collez-la ci-dessous. L’épinglage refuse une empreinte qui ne correspond pas à la clé que sert l’annuaire.',
+  'directory.country': 'Pays',
+  'directory.id': 'Identifiant dans l’annuaire',
+  'directory.fingerprint': 'Empreinte de la clé d’autorité (calculée dans ce navigateur)',
+  'directory.noAuthorityKey': 'Pas de clé d’autorité : elle ne peut pas être épinglée.',
+  'directory.pinnedHere': 'Épinglée dans ce navigateur',
+  'directory.notPinned': 'Non épinglée',
+  'directory.typeFingerprint': 'Empreinte que {name} vous a donnée',
+  'directory.typeHelp':
+    'Telle qu’on vous l’a lue par un autre canal, pas copiée de cette page. Les espaces sont ignorés.',
+  'directory.pin': 'Épingler {name}',
+  'directory.pinned': '{name} est épinglée : vous pouvez désormais sceller pour elle.',
+  'error.openDirectory': 'Ouvrir l’annuaire pour comparer et épingler l’empreinte',
+  'directory.importPins': 'Fichier d’épingles de la CLI Pouch (pins.json)',
+  'directory.importPinsHelp':
+    'Les empreintes que vous avez déjà comparées et épinglées avec « pouch directory pin », dans le pins.json du dossier de votre CLI. Une épingle du fichier remplace celle prise ici pour la même autorité.',
+  'directory.importedPins': '{count} épingles importées.',
 };
 
 export const catalogues: Readonly<Record<Language, Catalogue>> = { en, fr };

@@ -1,15 +1,17 @@
 // Portal keys: the one place the browser keeps a member's keys — IndexedDB, as non-extractable Web Crypto keys
 // (the signing key for private_key_jwt assertions and manifests, the X25519 age identity for opening). Nothing
-// here can be read back as bytes, and sign-out deletes the whole database.
+// here can be read back as bytes. The member's authority pins are kept in the same record, so sign-out deletes them
+// with the keys. The database itself is opened by storage/portal-database.ts.
+import { PouchError } from '../../../shared/domain/errors.ts';
 import type { MemberKeystore } from '../../../shared/keystore/member-keystore.ts';
+import {
+  deletePortalDatabase,
+  KEY_STORE,
+  updatePortalRecord,
+  withPortalStore,
+} from '../storage/portal-database.ts';
 
-const DATABASE = 'pouch-portal';
-const STORE = 'keys';
 const RECORD = 'member';
-/** The journals of unfinished sends (transfer/transfer-journal.ts): same database, so "forget" wipes them too. */
-export const TRANSFER_STORE = 'transfers';
-/** Version 2 added the transfer journals. */
-const VERSION = 2;
 
 /** The member a browser is signed in as. The CryptoKeys are non-extractable. */
 export interface StoredMember {
@@ -24,36 +26,8 @@ export interface StoredMember {
   readonly signedInAt: string;
 }
 
-/** The portal's one IndexedDB database, with every store it needs created on first open or upgrade. */
-export function openPortalDatabase(): Promise<IDBDatabase> {
-  return new Promise((resolve, reject) => {
-    const request = indexedDB.open(DATABASE, VERSION);
-    request.onupgradeneeded = () => {
-      for (const name of [STORE, TRANSFER_STORE]) {
-        if (!request.result.objectStoreNames.contains(name)) request.result.createObjectStore(name);
-      }
-    };
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-  });
-}
-
-async function withStore<T>(
-  mode: IDBTransactionMode,
-  run: (store: IDBObjectStore) => IDBRequest<T>,
-): Promise<T> {
-  const db = await openPortalDatabase();
-  try {
-    return await new Promise<T>((resolve, reject) => {
-      const tx = db.transaction(STORE, mode);
-      const request = run(tx.objectStore(STORE));
-      tx.oncomplete = () => resolve(request.result);
-      tx.onerror = () => reject(tx.error);
-      tx.onabort = () => reject(tx.error);
-    });
-  } finally {
-    db.close();
-  }
+function withStore<T>(mode: IDBTransactionMode, run: (store: IDBObjectStore) => IDBRequest<T>): Promise<T> {
+  return withPortalStore(KEY_STORE, mode, run);
 }
 
 /** Keep the member's keys in this browser (replacing any earlier member). */
@@ -70,19 +44,34 @@ export async function loadMember(): Promise<StoredMember | undefined> {
   return isStoredMember(found) ? found : undefined;
 }
 
-/** Sign out: the keys are deleted. */
+/**
+ * Replace the signed-in member's pins, and answer the member as now stored. Read and written in one transaction,
+ * so a pin taken in another tab meanwhile is not lost; `change` gets the pins as stored, not as this tab saw them.
+ */
+export async function updatePins(
+  clientId: string,
+  change: (pins: StoredMember['pins']) => StoredMember['pins'],
+): Promise<StoredMember> {
+  const updated = await updatePortalRecord<StoredMember>(KEY_STORE, RECORD, (current) => {
+    // Signed out, or another member signed in elsewhere: the pins belong to the member who took them.
+    if (!isStoredMember(current) || current.clientId !== clientId) {
+      throw new PouchError('ERR_UNAUTHENTICATED', 'The member who pinned is no longer signed in here');
+    }
+    return { ...current, pins: change(current.pins) };
+  });
+  if (!updated)
+    throw new PouchError('ERR_UNAUTHENTICATED', 'The member who pinned is no longer signed in here');
+  return updated;
+}
+
+/** Sign out: the keys are deleted, and the pins kept with them. */
 export async function forgetMember(): Promise<void> {
   await withStore('readwrite', (store) => store.delete(RECORD));
 }
 
 /** "Forget this browser": the whole database, drafts and transfer state included, and the private file area. */
 export async function forgetBrowser(): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const request = indexedDB.deleteDatabase(DATABASE);
-    request.onsuccess = () => resolve();
-    request.onerror = () => reject(request.error);
-    request.onblocked = () => resolve();
-  });
+  await deletePortalDatabase();
   localStorage.clear();
   sessionStorage.clear();
   const root = await navigator.storage?.getDirectory?.().catch(() => undefined);
@@ -96,5 +85,9 @@ export async function forgetBrowser(): Promise<void> {
 function isStoredMember(value: unknown): value is StoredMember {
   if (typeof value !== 'object' || value === null) return false;
   const record = value as Record<string, unknown>;
-  return typeof record.clientId === 'string' && record.signingKey instanceof CryptoKey;
+  return (
+    typeof record.clientId === 'string' &&
+    record.signingKey instanceof CryptoKey &&
+    Array.isArray(record.pins)
+  );
 }

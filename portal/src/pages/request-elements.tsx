@@ -153,7 +153,7 @@ function GroupLegend({ kind, element, item }: { kind: RequestKind; element: Elem
     <>
       <legend>
         {item === undefined ? text.title : t('request.item', { title: text.title, number: item + 1 })}{' '}
-        <span className="level">({t(`level.${element.level}` as MessageKey)})</span>
+        <LevelTag element={element} />
       </legend>
       {item === undefined && text.explanation && (
         <p className="help">
@@ -210,16 +210,13 @@ function ObjectList({
             <GroupLegend kind={context.kind} element={element} item={index} />
             <Children context={context} pattern={`${element.path}[]`} path={[...path, index]} />
             {index < items.length && (
-              <button
-                type="button"
-                className="remove"
-                onClick={() => {
+              <RemoveButton
+                label={t('request.removeItem', { title, number: index + 1 })}
+                onRemove={() => {
                   context.onRemove([...path, index]);
                   setFocus('add');
                 }}
-              >
-                {t('request.removeItem', { title, number: index + 1 })}
-              </button>
+              />
             )}
           </fieldset>
         ))}
@@ -260,16 +257,7 @@ function ScalarList({
   const findings = context.findings.filter((f) => f.path.startsWith(formatPath(path)));
   return (
     <fieldset className="group list" data-testid={`list-${element.path}`} aria-describedby={helpId}>
-      <legend>
-        {text.title} <span className="level">({t(`level.${element.level}` as MessageKey)})</span>
-      </legend>
-      <Help
-        id={helpId}
-        element={element}
-        explanation={text.explanation}
-        hint={text.hint}
-        findings={findings}
-      />
+      <ListLegend element={element} text={text} helpId={helpId} findings={findings} />
       <div ref={list}>
         {Array.from({ length: shown }, (_, index) => {
           const id = fieldId([...path, index]);
@@ -293,16 +281,13 @@ function ScalarList({
                 }
               />{' '}
               {index < items.length && (
-                <button
-                  type="button"
-                  className="remove"
-                  onClick={() => {
+                <RemoveButton
+                  label={t('request.removeItem', { title: text.title, number: index + 1 })}
+                  onRemove={() => {
                     context.onRemove([...path, index]);
                     setFocus('add');
                   }}
-                >
-                  {t('request.removeItem', { title: text.title, number: index + 1 })}
-                </button>
+                />
               )}
             </div>
           );
@@ -333,7 +318,7 @@ function EnumList({
   element: ElementInfo;
   path: DraftPath;
 }) {
-  const { t, language } = useText();
+  const { language } = useText();
   const text = elementText(context.kind, element, language);
   const value = readAt(context.draft, path);
   const chosen = new Set(Array.isArray(value) ? value : []);
@@ -341,16 +326,7 @@ function EnumList({
   const findings = context.findings.filter((f) => f.path.startsWith(formatPath(path)));
   return (
     <fieldset className="group list" aria-describedby={helpId}>
-      <legend>
-        {text.title} <span className="level">({t(`level.${element.level}` as MessageKey)})</span>
-      </legend>
-      <Help
-        id={helpId}
-        element={element}
-        explanation={text.explanation}
-        hint={text.hint}
-        findings={findings}
-      />
+      <ListLegend element={element} text={text} helpId={helpId} findings={findings} />
       {(element.values ?? []).map((option) => {
         const id = fieldId([...path, String(option)]);
         return (
@@ -371,6 +347,44 @@ function EnumList({
         );
       })}
     </fieldset>
+  );
+}
+
+/** The "(mandatory)" / "(optional)" … level of an element, after its title. */
+function LevelTag({ element }: { element: ElementInfo }) {
+  const { t } = useText();
+  return <span className="level">({t(`level.${element.level}` as MessageKey)})</span>;
+}
+
+/** A list's legend and its help (citation, explanation, format, the check's findings anywhere inside it). */
+function ListLegend(props: {
+  element: ElementInfo;
+  text: ReturnType<typeof elementText>;
+  helpId: string;
+  findings: readonly Finding[];
+}) {
+  return (
+    <>
+      <legend>
+        {props.text.title} <LevelTag element={props.element} />
+      </legend>
+      <Help
+        id={props.helpId}
+        element={props.element}
+        explanation={props.text.explanation}
+        hint={props.text.hint}
+        findings={props.findings}
+      />
+    </>
+  );
+}
+
+/** Remove one list item; the caller hands the focus to the list's add button. */
+function RemoveButton({ label, onRemove }: { label: string; onRemove: () => void }) {
+  return (
+    <button type="button" className="remove" onClick={onRemove}>
+      {label}
+    </button>
   );
 }
 
@@ -468,7 +482,7 @@ function ElementField(props: {
   return (
     <div className={`field element level-${element.level}`}>
       <label htmlFor={id}>
-        {text.title} <span className="level">({t(`level.${element.level}` as MessageKey)})</span>
+        {text.title} <LevelTag element={element} />
       </label>
       {input}
       <Help

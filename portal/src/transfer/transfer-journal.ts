@@ -3,7 +3,7 @@
 // the journal names the exchange, each document's id and the parts storage already holds (with their ETags).
 // deliver.ts writes it; resume-offer.tsx reads it after a reload.
 import type { CreateExchangeInput, PostMessageInput } from '../../../client/sdk/exchange-api.ts';
-import { openPortalDatabase, TRANSFER_STORE } from '../keys/key-store.ts';
+import { TRANSFER_STORE, withPortalStore } from '../storage/portal-database.ts';
 import type { SealedDigests } from './transfer-protocol.ts';
 
 /** One file of a send, from sealing to commit. */
@@ -38,22 +38,11 @@ export interface TransferJournal {
   readonly startedAt: string;
 }
 
-async function withTransfers<T>(
+function withTransfers<T>(
   mode: IDBTransactionMode,
   run: (store: IDBObjectStore) => IDBRequest<T>,
 ): Promise<T> {
-  const db = await openPortalDatabase();
-  try {
-    return await new Promise<T>((resolve, reject) => {
-      const tx = db.transaction(TRANSFER_STORE, mode);
-      const request = run(tx.objectStore(TRANSFER_STORE));
-      tx.oncomplete = () => resolve(request.result);
-      tx.onerror = () => reject(tx.error);
-      tx.onabort = () => reject(tx.error);
-    });
-  } finally {
-    db.close();
-  }
+  return withPortalStore(TRANSFER_STORE, mode, run);
 }
 
 export async function saveJournal(journal: TransferJournal): Promise<void> {

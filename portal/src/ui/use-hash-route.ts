@@ -8,7 +8,8 @@ export type Route =
   | { readonly page: 'request' }
   | { readonly page: 'audit'; readonly exchangeId: string }
   | { readonly page: 'keys' }
-  | { readonly page: 'figures' };
+  | { readonly page: 'figures' }
+  | { readonly page: 'directory' };
 
 export function parseRoute(hash: string): Route {
   const [, page = '', id = ''] = hash.replace(/^#/, '').split('/');
@@ -19,6 +20,7 @@ export function parseRoute(hash: string): Route {
   if (page === 'new') return { page: 'request' };
   if (page === 'keys') return { page: 'keys' };
   if (page === 'figures') return { page: 'figures' };
+  if (page === 'directory') return { page: 'directory' };
   return { page: 'boxes', box: 'inbox' };
 }
 

@@ -6,6 +6,7 @@ import { authorityKeyFingerprint } from '../../../shared/directory/statements.ts
 import { isKeystoreError } from '../../keystore/keystore-error.ts';
 import { rotateAuthorityKey } from '../../sdk/authority-key-rotation.ts';
 import { type SigningAlgorithm, signingAlgorithms } from '../../sdk/client-assertion.ts';
+import { checkHeldAuthorityKey, getAuthorityEntry } from '../../sdk/directory-api.ts';
 import {
   authorityKeyOption,
   authorityOption,
@@ -14,6 +15,16 @@ import {
 } from '../admin-context.ts';
 import { CliUsageError } from '../cli-errors.ts';
 import { type CommandContext, defineCommand } from '../command.ts';
+
+async function holdsKey(ctx: CommandContext, name: string): Promise<boolean> {
+  try {
+    await ctx.keystore.showKey(name);
+    return true;
+  } catch (error) {
+    if (isKeystoreError(error) && error.reason === 'key-not-found') return false;
+    throw error;
+  }
+}
 
 /** The new authority key: taken from the keystore when it holds NAME, else created there. */
 async function takeOrCreate(
@@ -96,10 +107,14 @@ export const authorityKeyRotateCommand = defineCommand({
     }
     // The current key first: nothing is created when the admin cannot sign the hand-over.
     const current = await unlockAuthoritySigner(ctx, oldName);
-    const { created } = await takeOrCreate(ctx, newName, values.alg, values.passphrase === true);
-    const next = await unlockAuthoritySigner(ctx, newName);
     const client = await ctx.createClient();
     const authorityId = await resolveAuthorityArgument(ctx, values.authority);
+    // A key about to be created cannot be a resumed rotation's: check the current key before creating anything.
+    if (!(await holdsKey(ctx, newName))) {
+      await checkHeldAuthorityKey(await getAuthorityEntry(client, authorityId), current);
+    }
+    const { created } = await takeOrCreate(ctx, newName, values.alg, values.passphrase === true);
+    const next = await unlockAuthoritySigner(ctx, newName);
     const done = await rotateAuthorityKey(client, authorityId, current, next);
     const fingerprint = await authorityKeyFingerprint(next.publicJwk);
     const resigned = [

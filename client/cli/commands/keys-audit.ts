@@ -109,7 +109,11 @@ export const keysAuditCommand = defineCommand({
       row
         .map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0)))
         .join('  ');
-    ctx.print(audit, [`Keys registered under ${audit.clientId}:`, format(header), ...rows.map(format)]);
+    ctx.print({ ...audit, pinned }, [
+      `Keys registered under ${audit.clientId}:`,
+      format(header),
+      ...rows.map(format),
+    ]);
     const warning = describeUnheldKeys(audit);
     if (warning) ctx.note(warning);
     if (!pinned) {

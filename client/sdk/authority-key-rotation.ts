@@ -46,7 +46,9 @@ export interface ResignPlan {
  * const plan = await planResign(entry, oldPublicJwk, newPublicJwk);
  */
 export async function planResign(
-  entry: Pick<AuthorityEntry, 'id' | 'recipientsStatement' | 'profileStatement' | 'members'>,
+  entry: Pick<AuthorityEntry, 'id' | 'recipientsStatement' | 'profileStatement'> & {
+    readonly members: ReadonlyArray<{ readonly id: string; readonly keysStatement?: string | undefined }>;
+  },
   oldJwk: unknown,
   newJwk: unknown,
 ): Promise<ResignPlan> {

@@ -8,6 +8,7 @@ import { defineConfig } from 'vitest/config';
  * key and native sealing suites stay out: they run the `age` CLI as a subprocess for interoperability.
  */
 const unitSuites = [
+  'tests/client/authority-key-rotation-plan.test.ts',
   'tests/client/authority-resolver.test.ts',
   'tests/client/cli-router.test.ts',
   'tests/client/client-assertion.test.ts',

@@ -73,8 +73,19 @@ export async function withVerifiedRecipients(home: string, entry: DirectoryEntry
       { details: { authorityId: entry.id, ...(served ? { served } : {}) } },
     );
   }
-  const recipients = await verifyPinnedRecipients(entry, pin.fingerprint);
-  return { ...entry, recipients };
+  try {
+    const recipients = await verifyPinnedRecipients(entry, pin.fingerprint);
+    return { ...entry, recipients };
+  } catch (error) {
+    if (!(error instanceof PouchError && error.code === 'ERR_AUTHORITY_PIN_MISMATCH')) throw error;
+    // The officer's next step, not only the fact: nothing is sealed until a person confirms the new key.
+    const served = error.details?.served;
+    throw new PouchError(
+      'ERR_AUTHORITY_PIN_MISMATCH',
+      `the authority key the exchange serves for ${entry.id} (${String(served)}) does not chain to the one you pinned (${pin.fingerprint}), so nothing was sealed: re-verify the fingerprint with the authority out of band (phone, letter, meeting), and only if it confirms this key run 'pouch directory pin ${entry.id} ${String(served)} --note "how you confirmed it"'`,
+      { cause: error, details: { authorityId: entry.id, pinned: pin.fingerprint, served } },
+    );
+  }
 }
 
 type DirectoryKey = DirectoryEntry['members'][number]['keys'][number];

@@ -20,6 +20,7 @@ import {
   type DirectoryStatement,
   readStoredStatement,
   resolveAuthorityKeyChain,
+  resolvePinnedAuthorityKey,
   type SignedMemberKey,
   type StatementContent,
   type StatementKind,
@@ -93,13 +94,13 @@ export async function auditMemberKeys(
   client: PouchClient,
   clientId: string,
   heldPublicJwks: readonly JWK[],
-  options: { readonly signatures?: boolean } = {},
+  options: { readonly signatures?: boolean; readonly pinnedFingerprint?: string | undefined } = {},
 ): Promise<KeyAudit> {
   const [authorityId, memberId] = splitClientId(clientId);
   const history = await listMemberKeys(client, authorityId, memberId);
   // Whether the authority key signed each key costs a directory read: only `pouch keys audit` asks for it.
   const signedKeys = options.signatures
-    ? await readSignedMemberKeys(client, authorityId, memberId)
+    ? await readSignedMemberKeys(client, authorityId, memberId, options.pinnedFingerprint)
     : undefined;
   const held = new Set(await Promise.all(heldPublicJwks.map((jwk) => thumbprintOf(jwk))));
   const keys: AuditedKey[] = [];
@@ -158,21 +159,27 @@ async function thumbprintOf(jwk: JWK | Readonly<Record<string, string>>): Promis
 }
 
 /**
- * The keys a member's latest keys statement lists, by kid, verified against its authority's current key as the
- * exchange serves the chain (the pin, where there is one, is checked by the fetch and send paths). Empty when the
- * member has no statement or the statement does not verify: then no key counts as signed.
+ * The keys a member's latest keys statement lists, by kid, verified against its authority's current key: the key
+ * the member's own pin chains to when it pinned its authority (ERR_AUTHORITY_PIN_MISMATCH when the served chain
+ * does not reach it, ERR_STATEMENT_INVALID when the chain does not verify), else the current key of the chain as
+ * the exchange serves it, which the operator controls. Empty when the member has no statement or the statement
+ * does not verify: then no key counts as signed.
  */
 async function readSignedMemberKeys(
   client: PouchClient,
   authorityId: string,
   memberId: string,
+  pinnedFingerprint: string | undefined,
 ): Promise<Map<string, { fingerprint: string; revokedAt?: string }>> {
   const signed = new Map<string, { fingerprint: string; revokedAt?: string }>();
   const entry = await getAuthorityEntry(client, authorityId);
+  // The pin is checked even when there is nothing to verify: a swapped authority key is news in itself.
+  const pinned =
+    pinnedFingerprint === undefined ? undefined : await resolvePinnedAuthorityKey(entry, pinnedFingerprint);
   const jws = entry.members.find((m) => m.id === memberId)?.keysStatement;
   if (!jws || !entry.authorityKey) return signed;
   try {
-    const { current } = await resolveAuthorityKeyChain(authorityId, entry.authorityKey.chain);
+    const current = pinned ?? (await resolveAuthorityKeyChain(authorityId, entry.authorityKey.chain)).current;
     const statement = await verifyDirectoryStatement(jws, current, { authorityId, kind: 'member-keys' });
     if (statement.content.memberId !== memberId) return signed;
     for (const k of statement.content.keys) {

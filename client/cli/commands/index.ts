@@ -4,6 +4,8 @@ import { auditExportCommand } from './audit-export.ts';
 import { auditReportCommand } from './audit-report.ts';
 import { authorityAddCommand } from './authority-add.ts';
 import { authorityFingerprintCommand } from './authority-fingerprint.ts';
+import { authorityKeyRegisterCommand } from './authority-key-register.ts';
+import { authorityKeyRotateCommand } from './authority-key-rotate.ts';
 import { checkCommand } from './check.ts';
 import { directoryListCommand } from './directory-list.ts';
 import { directoryPinCommand } from './directory-pin.ts';
@@ -71,6 +73,8 @@ export const commands: readonly CommandDefinition<OptionSpecs>[] = [
   keysRevokeCommand,
   authorityAddCommand,
   authorityFingerprintCommand,
+  authorityKeyRegisterCommand,
+  authorityKeyRotateCommand,
   memberAddCommand,
   memberListCommand,
   memberRoleCommand,

@@ -170,8 +170,9 @@ describe('the portal’s transfers, keys and accessibility in chromium', () => {
     console.log(
       `portal: unlock (work factor ${SLOW_WORK_FACTOR}) ${unlockMs} ms, ${frames} frames, longest gap ${Math.round(longest)} ms, language switch ${switchMs} ms`,
     );
-    // The scrypt alone takes far longer than this gap (seconds at this work factor): it did not run here.
-    expect(unlockMs).toBeGreaterThan(1_000);
+    // The unlock lasts long enough to measure (about 1 s at this work factor on 2 quiet cores, more when loaded),
+    // and the page never froze for half of it: a scrypt on the main thread would block it for nearly all of it.
+    expect(unlockMs).toBeGreaterThan(400);
     expect(longest).toBeLessThan(Math.min(750, unlockMs / 2));
     expect(switchMs).toBeLessThan(unlockMs);
     await context.close();

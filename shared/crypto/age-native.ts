@@ -1,4 +1,6 @@
 // Crypto layer (Node fast path): streaming age v1 seal/open on node:crypto, with digests for the manifest.
+
+import * as nodeCrypto from 'node:crypto';
 import {
   createCipheriv,
   createDecipheriv,
@@ -17,7 +19,6 @@ import { createWriteStream } from 'node:fs';
 import { type FileHandle, open, rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import * as nodeCrypto from 'node:crypto';
 import { Decrypter, Encrypter, type Recipient as LibraryRecipient } from 'age-encryption';
 import { PouchError } from '../domain/errors.ts';
 import {
@@ -31,8 +32,8 @@ import {
   MAX_HEADER_BYTES,
   parseAgeHeader,
 } from './age-header.ts';
-import { openStreamChunk } from './age-stream-chunk.ts';
 import { type AgeIdentity, type AgeRecipient, parseIdentity, parseRecipients } from './age-keys.ts';
+import { openStreamChunk } from './age-stream-chunk.ts';
 import {
   type OutputPart,
   type PositionalReader,

@@ -307,8 +307,7 @@ class SlotRing {
       if (reply.type === 'free') {
         if (reply.written !== undefined) this.onTransformed?.(reply.slot, reply.written, reply.length ?? 0);
         this.settle(reply.slot);
-      }
-      else if (reply.type === 'part') {
+      } else if (reply.type === 'part') {
         try {
           parts?.onPart({ partNumber: reply.partNumber, sha256: reply.sha256, end: reply.end });
         } catch (error) {

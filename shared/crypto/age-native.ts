@@ -152,7 +152,7 @@ export function openStream(sealed: ByteSource, identities: readonly string[]): D
       }
       const payloadKey = derivePayloadKey(fileKey, pending.subarray(0, NONCE_SIZE));
       const cipher = new PayloadCipher(payloadKey);
-      const opener = new ChunkStream(SEALED_CHUNK_SIZE, (chunk, last) => [openChunk(cipher, chunk, last)]);
+      const opener = new ChunkStream(SEALED_CHUNK_SIZE, (chunk, last) => [cipher.open(chunk, last)]);
       let out = opener.push(pending.subarray(NONCE_SIZE));
       if (out !== undefined) yield digester.plain(out);
       for (;;) {
@@ -453,34 +453,17 @@ function sealSlots(cipher: PayloadCipher): SlotTransform {
  * critical path while both workers waited.
  */
 function openSlots(payloadKey: Buffer): SlotTransform {
-  const cipher = new PayloadCipher(payloadKey);
   return {
     inWorker: { source: openStreamChunk.toString(), key: payloadKey },
     inputSlotBytes: SLOT_CHUNKS * SEALED_CHUNK_SIZE,
     unitBytes: SEALED_CHUNK_SIZE,
     outputSlotBytes: SLOT_CHUNKS * CHUNK_SIZE,
-    transform(input, final, out, offset) {
-      // The input's last chunk is always opened: an empty one is a missing final chunk.
-      const chunks = Math.ceil(input.length / SEALED_CHUNK_SIZE) || (final ? 1 : 0);
-      let written = offset;
-      for (let i = 0; i < chunks; i++) {
-        const chunk = input.subarray(i * SEALED_CHUNK_SIZE, (i + 1) * SEALED_CHUNK_SIZE);
-        written += openChunk(cipher, chunk, final && i === chunks - 1).copy(out, written);
-      }
-      return written - offset;
-    },
   };
 }
 
-/** Open one chunk; the payload's last chunk must exist (a file can end without its final chunk). */
-function openChunk(cipher: PayloadCipher, chunk: Buffer, last: boolean): Buffer {
-  if (last && chunk.length === 0) throw integrityError('the final chunk is missing');
-  return cipher.open(chunk, last);
-}
-
 /**
- * ChaCha20-Poly1305 over the STREAM chunks of one payload, in order. Opening enforces the final-chunk rules:
- * a final chunk holds at least its tag, and is empty only when it is the only chunk.
+ * ChaCha20-Poly1305 over the STREAM chunks of one payload, in order. Opening (and its final-chunk rules) is
+ * {@link openStreamChunk}'s, the same function the three-thread opener runs on its worker.
  */
 class PayloadCipher {
   private readonly counter = new StreamNonce();

@@ -3,28 +3,40 @@ import { open } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 
 /**
- * The per-slot work done on the calling thread. Input arrives in slots of `inputSlotBytes`; every slot but the
- * last is full, so a transform whose slot is a whole number of chunks never sees a chunk split across slots.
+ * The per-slot work. Input arrives in slots of `inputSlotBytes`; every slot but the last is full, so a transform
+ * whose slot is a whole number of chunks never sees a chunk split across slots. It runs either on the calling
+ * thread (`transform`) or, unit by unit, on the input's worker (`inWorker`).
  */
-export interface SlotTransform {
+export type SlotTransform = SlotShape &
+  (
+    | {
+        /**
+         * Transform whole units (or the input's trailing partial unit) into `out` at `offset`, on the calling
+         * thread, returning the bytes written. `final` is true only for the call holding the input's last unit.
+         * A slot arrives in two calls.
+         */
+        transform(input: Buffer, final: boolean, out: Buffer, offset: number): number;
+        readonly inWorker?: undefined;
+      }
+    | {
+        /**
+         * Run on the input's worker instead: `source` is the source text of a self-contained function
+         * `(crypto, key, unit, index, last) => Uint8Array` (node:crypto is passed in), called for each unit in
+         * order with its index from the input's first unit, `last` for the input's last unit. The calling thread
+         * then only reads, so the work, the two hashes and the write spread over both workers. A unit function's
+         * Error with a `code` (and `reason`) rejects the pipeline with those properties.
+         */
+        readonly inWorker: { readonly source: string; readonly key: Uint8Array };
+      }
+  );
+
+/** The slot geometry of a {@link SlotTransform}. */
+export interface SlotShape {
   readonly inputSlotBytes: number;
   /** The input unit (a chunk); a slot holds a whole number of them, the last slot possibly a partial one. */
   readonly unitBytes: number;
   /** The largest output one slot can produce. */
   readonly outputSlotBytes: number;
-  /**
-   * Transform whole units (or the input's trailing partial unit) into `out` at `offset`, returning the bytes
-   * written. `final` is true only for the call holding the input's last unit. A slot arrives in two calls.
-   */
-  transform(input: Buffer, final: boolean, out: Buffer, offset: number): number;
-  /**
-   * Run the transform on the input's worker instead of this thread, unit by unit: `source` is the source text of
-   * a self-contained function `(crypto, key, unit, index, last) => Uint8Array` (node:crypto is passed in), called
-   * for each unit in order with its index from the input's first unit. Used to open: this thread then only reads,
-   * so deciphering, the two hashes and the write are spread over the two workers instead of queued behind it.
-   * A unit function's Error with a `code` (and `reason`) rejects the pipeline with those properties.
-   */
-  readonly inWorker?: { readonly source: string; readonly key: Uint8Array };
 }
 
 /** SHA-256 (hex) and byte count of everything one side of the pipeline saw, prefix included. */

@@ -30,28 +30,34 @@ export function openStreamChunk(
   index: number,
   last: boolean,
 ): Uint8Array {
+  // No inner functions or classes: a bundler's keep-names pass would wrap them in a helper the worker lacks.
   const tagSize = 16;
-  const refuse = (reason: string) =>
-    Object.assign(new Error(`Sealed file failed verification: ${reason}`), {
-      code: 'ERR_SEAL_INTEGRITY',
-      reason,
-    });
-  if (last && chunk.length === 0) throw refuse('the final chunk is missing');
-  if (chunk.length < tagSize) throw refuse('the final chunk is truncated');
-  const nonce = new Uint8Array(12);
-  for (let i = 10, n = index; i >= 0 && n > 0; i--) {
-    nonce[i] = n % 256;
-    n = Math.floor(n / 256);
+  let reason: string | undefined;
+  let plaintext: Uint8Array | undefined;
+  if (last && chunk.length === 0) reason = 'the final chunk is missing';
+  else if (chunk.length < tagSize) reason = 'the final chunk is truncated';
+  else {
+    const nonce = new Uint8Array(12);
+    for (let i = 10, n = index; i >= 0 && n > 0; i--) {
+      nonce[i] = n % 256;
+      n = Math.floor(n / 256);
+    }
+    nonce[11] = last ? 1 : 0;
+    const decipher = crypto.createDecipheriv('chacha20-poly1305', key, nonce, { authTagLength: tagSize });
+    decipher.setAuthTag(chunk.subarray(chunk.length - tagSize));
+    plaintext = decipher.update(chunk.subarray(0, chunk.length - tagSize));
+    try {
+      decipher.final();
+    } catch {
+      reason = last ? 'final chunk failed authentication' : 'chunk failed authentication';
+    }
+    if (reason === undefined && last && plaintext.length === 0 && index > 0) {
+      reason = 'empty final chunk after data';
+    }
   }
-  nonce[11] = last ? 1 : 0;
-  const decipher = crypto.createDecipheriv('chacha20-poly1305', key, nonce, { authTagLength: tagSize });
-  decipher.setAuthTag(chunk.subarray(chunk.length - tagSize));
-  const plaintext = decipher.update(chunk.subarray(0, chunk.length - tagSize));
-  try {
-    decipher.final();
-  } catch {
-    throw refuse(last ? 'final chunk failed authentication' : 'chunk failed authentication');
-  }
-  if (last && plaintext.length === 0 && index > 0) throw refuse('empty final chunk after data');
-  return plaintext;
+  if (reason === undefined && plaintext !== undefined) return plaintext;
+  throw Object.assign(new Error(`Sealed file failed verification: ${reason}`), {
+    code: 'ERR_SEAL_INTEGRITY',
+    reason,
+  });
 }

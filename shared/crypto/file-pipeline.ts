@@ -206,8 +206,6 @@ const crypto = require('node:crypto');
 const { createHash } = crypto;
 const { writeSync } = require('node:fs');
 const { memory, slotBytes, fd, partSize, transform } = workerData;
-// A transform's source compiled by esbuild (tsx, vitest) may call its keep-names helper.
-globalThis.__name ??= (target) => target;
 const openUnit = transform ? new Function('return (' + transform.source + ')')() : undefined;
 function transformSlot(message, view) {
   const { unitBytes } = transform;

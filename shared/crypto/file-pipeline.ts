@@ -3,20 +3,40 @@ import { open } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 
 /**
- * The per-slot work done on the calling thread. Input arrives in slots of `inputSlotBytes`; every slot but the
- * last is full, so a transform whose slot is a whole number of chunks never sees a chunk split across slots.
+ * The per-slot work. Input arrives in slots of `inputSlotBytes`; every slot but the last is full, so a transform
+ * whose slot is a whole number of chunks never sees a chunk split across slots. It runs either on the calling
+ * thread (`transform`) or, unit by unit, on the input's worker (`inWorker`).
  */
-export interface SlotTransform {
+export type SlotTransform = SlotShape &
+  (
+    | {
+        /**
+         * Transform whole units (or the input's trailing partial unit) into `out` at `offset`, on the calling
+         * thread, returning the bytes written. `final` is true only for the call holding the input's last unit.
+         * A slot arrives in two calls.
+         */
+        transform(input: Buffer, final: boolean, out: Buffer, offset: number): number;
+        readonly inWorker?: undefined;
+      }
+    | {
+        /**
+         * Run on the input's worker instead: `source` is the source text of a self-contained function
+         * `(crypto, key, unit, index, last) => Uint8Array` (node:crypto is passed in), called for each unit in
+         * order with its index from the input's first unit, `last` for the input's last unit. The calling thread
+         * then only reads, so the work, the two hashes and the write spread over both workers. A unit function's
+         * Error with a `code` (and `reason`) rejects the pipeline with those properties.
+         */
+        readonly inWorker: { readonly source: string; readonly key: Uint8Array };
+      }
+  );
+
+/** The slot geometry of a {@link SlotTransform}. */
+export interface SlotShape {
   readonly inputSlotBytes: number;
   /** The input unit (a chunk); a slot holds a whole number of them, the last slot possibly a partial one. */
   readonly unitBytes: number;
   /** The largest output one slot can produce. */
   readonly outputSlotBytes: number;
-  /**
-   * Transform whole units (or the input's trailing partial unit) into `out` at `offset`, returning the bytes
-   * written. `final` is true only for the call holding the input's last unit. A slot arrives in two calls.
-   */
-  transform(input: Buffer, final: boolean, out: Buffer, offset: number): number;
 }
 
 /** SHA-256 (hex) and byte count of everything one side of the pipeline saw, prefix included. */
@@ -87,8 +107,18 @@ export async function transformFile(
   work: SlotTransform,
 ): Promise<{ input: SideDigest; output: SideDigest }> {
   const output = await open(target.path, 'w', target.mode);
-  const reads = new SlotRing(work.inputSlotBytes, undefined, source.parts);
   const writes = new SlotRing(work.outputSlotBytes, output.fd, target.parts);
+  const reads = new SlotRing(
+    work.inputSlotBytes,
+    undefined,
+    source.parts,
+    work.inWorker && {
+      ...work.inWorker,
+      unitBytes: work.unitBytes,
+      memory: writes.memory,
+      slotBytes: work.outputSlotBytes,
+    },
+  );
   try {
     reads.sendBytes(source.prefix);
     writes.sendBytes(target.prefix);
@@ -109,6 +139,33 @@ export async function transformFile(
     let slot = 0;
     let done = source.prefix.length;
     let length = await fill(0);
+    if (work.inWorker) {
+      // The input's worker transforms each slot into the output slot of the same number, then this thread hands
+      // that slot to the output's worker. A unit's index counts from the input's first unit.
+      reads.onTransformed = (index, written, inputBytes) => {
+        writes.post(index, written);
+        done += inputBytes;
+        source.onProgress?.(done);
+      };
+      writes.onFailure = (error) => reads.fail(error);
+      reads.onFailure = (error) => writes.fail(error);
+      for (let unitIndex = 0; ; ) {
+        const next = (slot + 1) % SLOTS;
+        // Only a full slot can have a successor; knowing it is empty is what makes this slot the final one.
+        const nextLength = length === work.inputSlotBytes ? await fill(next) : 0;
+        const final = nextLength === 0;
+        await writes.whenFree(slot);
+        writes.reserve(slot);
+        reads.post(slot, length, { unitIndex, final });
+        unitIndex += Math.ceil(length / work.unitBytes);
+        if (final) break;
+        slot = next;
+        length = nextLength;
+      }
+      // The input worker answers in order: once its digest is in, every transformed slot went to the writer.
+      const input = await reads.finish();
+      return { input, output: await writes.finish() };
+    }
     for (;;) {
       reads.post(slot, length);
       const next = (slot + 1) % SLOTS;
@@ -145,9 +202,25 @@ export async function transformFile(
  */
 const SLOT_WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
-const { createHash } = require('node:crypto');
+const crypto = require('node:crypto');
+const { createHash } = crypto;
 const { writeSync } = require('node:fs');
-const { memory, slotBytes, fd, partSize } = workerData;
+const { memory, slotBytes, fd, partSize, transform } = workerData;
+const openUnit = transform ? new Function('return (' + transform.source + ')')() : undefined;
+function transformSlot(message, view) {
+  const { unitBytes } = transform;
+  const out = new Uint8Array(transform.memory, message.slot * transform.slotBytes, transform.slotBytes);
+  // The input's last unit is always transformed: an empty one is a missing final unit.
+  const units = Math.ceil(view.length / unitBytes) || (message.final ? 1 : 0);
+  let written = 0;
+  for (let i = 0; i < units; i++) {
+    const unit = view.subarray(i * unitBytes, (i + 1) * unitBytes);
+    const piece = openUnit(crypto, transform.key, unit, message.unitIndex + i, message.final && i === units - 1);
+    out.set(piece, written);
+    written += piece.length;
+  }
+  return written;
+}
 const hash = createHash('sha256');
 let size = 0;
 let part = partSize ? createHash('sha256') : undefined;
@@ -185,22 +258,43 @@ parentPort.on('message', (message) => {
       if (part !== undefined && (inPart > 0 || partNumber === 0)) endPart();
       return parentPort.postMessage({ type: 'digest', sha256: hash.digest('hex'), size });
     }
-    take(new Uint8Array(memory, message.slot * slotBytes, message.length));
-    parentPort.postMessage({ type: 'free', slot: message.slot });
+    const view = new Uint8Array(memory, message.slot * slotBytes, message.length);
+    take(view);
+    if (message.unitIndex === undefined) return parentPort.postMessage({ type: 'free', slot: message.slot });
+    const written = transformSlot(message, view);
+    parentPort.postMessage({ type: 'free', slot: message.slot, written, length: message.length });
   } catch (error) {
-    parentPort.postMessage({ type: 'error', message: String(error && error.message), code: error && error.code });
+    parentPort.postMessage({
+      type: 'error',
+      message: String(error && error.message),
+      code: error && error.code,
+      reason: error && error.reason,
+    });
   }
 });`;
 
 type WorkerReply =
-  | { type: 'free'; slot: number }
+  | { type: 'free'; slot: number; written?: number; length?: number }
   | ({ type: 'part' } & OutputPart)
   | { type: 'digest'; sha256: string; size: number }
-  | { type: 'error'; message: string; code?: string };
+  | { type: 'error'; message: string; code?: string; reason?: string };
+
+/** A transform run on the input's worker (see SlotTransform.inWorker), writing into the output ring's memory. */
+interface WorkerTransform {
+  readonly source: string;
+  readonly key: Uint8Array;
+  readonly unitBytes: number;
+  readonly memory: SharedArrayBuffer;
+  readonly slotBytes: number;
+}
 
 /** A ring of slots in shared memory, each lent to one worker until it reports the slot free again. */
 class SlotRing {
-  private readonly memory: SharedArrayBuffer;
+  readonly memory: SharedArrayBuffer;
+  /** With a worker transform: called, in slot order, once a slot's output is in the output ring's slot. */
+  onTransformed: ((slot: number, written: number, inputBytes: number) => void) | undefined;
+  /** Called once, with the first failure (a linked ring stops waiting on this one). */
+  onFailure: ((error: Error) => void) | undefined;
   private readonly worker: Worker;
   /** Per slot, a promise that settles when the worker is done with it (or has failed). */
   private readonly busy: (Promise<void> | undefined)[] = new Array(SLOTS).fill(undefined);
@@ -212,22 +306,32 @@ class SlotRing {
     private readonly slotBytes: number,
     fd?: number,
     parts?: PipelineOutput['parts'],
+    transform?: WorkerTransform,
   ) {
     this.memory = new SharedArrayBuffer(slotBytes * SLOTS);
     this.worker = new Worker(SLOT_WORKER, {
       eval: true,
-      workerData: { memory: this.memory, slotBytes, fd, partSize: parts?.size },
+      workerData: { memory: this.memory, slotBytes, fd, partSize: parts?.size, transform },
     });
     this.worker.on('message', (reply: WorkerReply) => {
-      if (reply.type === 'free') this.settle(reply.slot);
-      else if (reply.type === 'part') {
+      if (reply.type === 'free') {
+        if (reply.written !== undefined) this.onTransformed?.(reply.slot, reply.written, reply.length ?? 0);
+        this.settle(reply.slot);
+      } else if (reply.type === 'part') {
         try {
           parts?.onPart({ partNumber: reply.partNumber, sha256: reply.sha256, end: reply.end });
         } catch (error) {
           this.fail(error instanceof Error ? error : new Error(String(error)));
         }
       } else if (reply.type === 'digest') this.digest?.resolve({ sha256: reply.sha256, size: reply.size });
-      else this.fail(Object.assign(new Error(reply.message), reply.code ? { code: reply.code } : {}));
+      else
+        this.fail(
+          Object.assign(
+            new Error(reply.message),
+            reply.code ? { code: reply.code } : {},
+            reply.reason ? { reason: reply.reason } : {},
+          ),
+        );
     });
     this.worker.on('error', (error) => this.fail(error));
   }
@@ -240,11 +344,17 @@ class SlotRing {
     if (bytes.length > 0) this.worker.postMessage({ type: 'bytes', bytes });
   }
 
-  post(index: number, length: number): void {
-    this.busy[index] = new Promise<void>((resolve) => {
+  /** Mark a slot busy before its bytes arrive (a worker transform fills it); {@link post} then sends it. */
+  reserve(index: number): void {
+    this.busy[index] ??= new Promise<void>((resolve) => {
       this.release[index] = resolve;
     });
-    this.worker.postMessage({ type: 'slot', slot: index, length });
+  }
+
+  /** Lend a slot to the worker; with `transform`, the worker also transforms it into the linked ring. */
+  post(index: number, length: number, transform?: { unitIndex: number; final: boolean }): void {
+    this.reserve(index);
+    this.worker.postMessage({ type: 'slot', slot: index, length, ...transform });
   }
 
   async whenFree(index: number): Promise<void> {
@@ -274,10 +384,11 @@ class SlotRing {
     this.release[index] = undefined;
   }
 
-  private fail(error: Error): void {
+  fail(error: Error): void {
     if (this.failure) return;
     this.failure = error;
     for (let index = 0; index < SLOTS; index++) this.settle(index);
     this.digest?.reject(error);
+    this.onFailure?.(error);
   }
 }

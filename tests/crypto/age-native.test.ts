@@ -425,6 +425,60 @@ describe.each([
     });
   });
 
+  describe('a file the age CLI sealed: several slots of chunks and a partial last chunk', () => {
+    // Two pipeline slots and more, so that chunk numbering carries across slots on the three-thread path.
+    const plaintext = randomBytes(2 * SLOT_CHUNKS * CHUNK_SIZE + 3 * CHUNK_SIZE + 777);
+    const chunks = Math.ceil(plaintext.length / CHUNK_SIZE);
+    let sealed: Buffer;
+    let payload: number;
+    beforeAll(async () => {
+      const input = join(scratch.dir, `cli-chunks-${_name.length}`);
+      await writeFile(input, plaintext);
+      await runTool('age', ['-r', cli.recipient, '-o', `${input}.age`, input]);
+      sealed = await readFile(`${input}.age`);
+      payload = headerLength(sealed) + 16;
+      expect(sealed.length).toBe(payload + plaintext.length + chunks * 16);
+    });
+
+    it('opens identically', async () => {
+      expect((await openBytes(sealed, [cli.identity])).equals(plaintext)).toBe(true);
+    });
+
+    it('refuses a flipped byte in any chunk', async () => {
+      // The first, last and slot-boundary chunks, and every ninth one between.
+      const picked = new Set([0, 1, SLOT_CHUNKS - 1, SLOT_CHUNKS, 2 * SLOT_CHUNKS, chunks - 2, chunks - 1]);
+      for (let chunk = 0; chunk < chunks; chunk += 9) picked.add(chunk);
+      for (const chunk of picked) {
+        const start = payload + chunk * SEALED_CHUNK;
+        const end = Math.min(sealed.length, start + SEALED_CHUNK);
+        // Alternately a ciphertext byte and a tag byte.
+        const at = chunk % 2 === 0 ? start + ((chunk * 7919) % (end - start - 16)) : end - 1 - (chunk % 16);
+        expect(await codeOf(openBytes(flipByte(sealed, at), [cli.identity])), `chunk ${chunk}`).toBe(
+          'ERR_SEAL_INTEGRITY',
+        );
+      }
+    });
+
+    it('refuses a truncated last chunk', async () => {
+      for (const cut of [1, 16, 17, sealed.length - payload - (chunks - 1) * SEALED_CHUNK]) {
+        expect(
+          await codeOf(openBytes(sealed.subarray(0, sealed.length - cut), [cli.identity])),
+          `cut ${cut}`,
+        ).toBe('ERR_SEAL_INTEGRITY');
+      }
+    });
+
+    it('refuses an appended chunk (a copy of a full one, or of the final one)', async () => {
+      const full = sealed.subarray(payload + SEALED_CHUNK, payload + 2 * SEALED_CHUNK);
+      const last = sealed.subarray(payload + (chunks - 1) * SEALED_CHUNK);
+      for (const extra of [full, last]) {
+        expect(await codeOf(openBytes(Buffer.concat([sealed, extra]), [cli.identity]))).toBe(
+          'ERR_SEAL_INTEGRITY',
+        );
+      }
+    });
+  });
+
   describe('last-chunk flag rules (hand-crafted files)', () => {
     const full = () => randomBytes(CHUNK_SIZE);
     const open = (chunks: Parameters<typeof craftAgeFile>[0]) => {

@@ -5,27 +5,20 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXIT } from '../../client/cli/exit-codes.ts';
-import { pouchAs, useCliHarness } from '../support/cli-harness.ts';
+import { pouchAs, sendNote, useCliHarness } from '../support/cli-harness.ts';
 
 describe('pouch hints for the sender (issue 15)', () => {
   const cli = useCliHarness({ prefix: 'pouch-cli-hints-' });
 
   it('the sender’s inbox is empty after sending, and says the sent exchange is in the outbox', async () => {
     const north = pouchAs(cli.northland);
-    const note = join(cli.work, 'note.txt');
-    await writeFile(note, 'Please preserve the mailbox of account beta@example.test.\n');
-    const sent = await north([
-      '--json',
-      'send',
-      '--to',
-      cli.southmark.authorityId,
-      '--kind',
-      'preservation',
-      '--reference',
-      'NL-HINT-1',
-      note,
-    ]);
-    expect(sent.code).toBe(EXIT.ok);
+    await sendNote(cli.northland, {
+      to: cli.southmark.authorityId,
+      reference: 'NL-HINT-1',
+      dir: cli.work,
+      fileName: 'note.txt',
+      text: 'Please preserve the mailbox of account beta@example.test.\n',
+    });
 
     const inbox = await north(['inbox']);
     expect(inbox.code).toBe(EXIT.ok);

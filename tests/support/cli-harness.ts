@@ -1,7 +1,7 @@
 // Test support: the one set-up of the CLI end-to-end suites. A real local exchange seeded with the demo authorities
 // (the seed writes each one's keystores under <dataDir>/demo/<slug>), a scratch folder, `pouch` run as a subprocess
 // as one of those authorities (tests/client/support/run-pouch.ts), and reading a run's --json output or error code.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
@@ -97,4 +97,26 @@ export function jsonErrorCode(run: PouchRun): string | undefined {
   expect(run.code).not.toBe(0);
   const last = run.stderr.trim().split('\n').pop() ?? '';
   return (JSON.parse(last) as { error?: { code?: string } }).error?.code;
+}
+
+export interface NoteToSend {
+  /** The recipient authority's id. */
+  readonly to: string;
+  readonly reference: string;
+  /** Where the note's file is written (the suite's scratch folder). */
+  readonly dir: string;
+  readonly fileName: string;
+  readonly text: string;
+  readonly kind?: string;
+  readonly urgency?: string;
+}
+
+/** `pouch --json send` of a one-file note as `from`'s officer; expects success and returns the exchange id. */
+export async function sendNote(from: DemoAuthority, note: NoteToSend): Promise<string> {
+  const path = join(note.dir, note.fileName);
+  await writeFile(path, note.text);
+  const args = ['--json', 'send', '--to', note.to, '--kind', note.kind ?? 'preservation'];
+  if (note.urgency) args.push('--urgency', note.urgency);
+  args.push('--reference', note.reference, path);
+  return expectJson<{ exchangeId: string }>(await pouchAs(from)(args)).exchangeId;
 }

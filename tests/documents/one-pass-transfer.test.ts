@@ -17,6 +17,16 @@ import { settledCode, useDocumentStore } from '../support/document-store-harness
 const KiB = 1024;
 const hex = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
+/** `size` random bytes in `dir`/plain-`id`.bin, and a private folder `dir`/send-`id` for its spool and journal. */
+async function plaintextAndFolder(dir: string, id: number, size: number) {
+  const bytes = randomBytes(size);
+  const work = join(dir, `send-${id}`);
+  await mkdir(work, { mode: 0o700 });
+  const source = join(dir, `plain-${id}.bin`);
+  await writeFile(source, bytes);
+  return { bytes, source, work };
+}
+
 describe('one-pass transfer engine on s3rver', () => {
   const docs = useDocumentStore({ prefix: 'one-pass-' });
   let identity: string;
@@ -28,12 +38,8 @@ describe('one-pass transfer engine on s3rver', () => {
 
   /** A plaintext file and a private folder for its spool and journal. */
   async function prepare(size: number) {
-    const bytes = randomBytes(size);
     const id = ++n;
-    const work = join(docs.dir, `send-${id}`);
-    await mkdir(work, { mode: 0o700 });
-    const source = join(docs.dir, `plain-${id}.bin`);
-    await writeFile(source, bytes);
+    const { bytes, source, work } = await plaintextAndFolder(docs.dir, id, size);
     return { bytes, source, work, key: objectKeys.document('ex-one-pass', `doc-${id}`) };
   }
 
@@ -377,12 +383,8 @@ describe('one-pass fetch: expired URLs and ranges cut short', () => {
 
   /** A sealed document in storage (single-part streamed upload) and a private folder to fetch it into. */
   async function storedDocument(size: number) {
-    const bytes = randomBytes(size);
     const id = ++n;
-    const work = join(docs.dir, `send-${id}`);
-    await mkdir(work, { mode: 0o700 });
-    const source = join(docs.dir, `plain-${id}.bin`);
-    await writeFile(source, bytes);
+    const { bytes, source, work } = await plaintextAndFolder(docs.dir, id, size);
     const key = objectKeys.document('ex-fetch-faults', `doc-${id}`);
     const partSize = 64 * KiB;
     let uploadId: string | undefined;

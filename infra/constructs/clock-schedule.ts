@@ -1,5 +1,5 @@
 // Stateless building block: the clocks on AWS. An EventBridge rule puts one message a minute on an encrypted SQS
-// queue; a Lambda (functions/clocks.ts) consumes it and runs the sweep over the due-time index, then delivers due
+// queue; a Lambda (functions/clocks.ts, set up by scheduled-function.ts) consumes it and runs the sweep over the due-time index, then delivers due
 // notifications. A run that keeps failing goes to a dead-letter queue, and a CloudWatch alarm fires as soon as
 // anything is there. Its role gets only what the stack grants it.
 import { join } from 'node:path';
@@ -12,18 +12,16 @@ import {
   aws_events as events,
   aws_iam as iam,
   type aws_kms as kms,
-  aws_lambda as lambda,
-  aws_logs as logs,
-  RemovalPolicy,
+  type aws_lambda as lambda,
+  type aws_logs as logs,
   aws_sqs as sqs,
   aws_events_targets as targets,
   Validations,
 } from 'aws-cdk-lib';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
-import { buildSync } from 'esbuild';
 import { ledgerTable, mainTable } from '../../server/config/storage-definitions.ts';
-import { apiHandler, lambdaBuildOptions, projectRoot } from '../bundle.ts';
+import { projectRoot } from '../bundle.ts';
 import { acknowledgeWildcardResource } from '../nag.ts';
 import {
   appendOnlyTableActions,
@@ -33,14 +31,14 @@ import {
   tableStatements,
   tokenPublicKeyStatement,
 } from './grants.ts';
+import { addScheduledFunction, bundledFunctionCode } from './scheduled-function.ts';
 
 /** The clocks function's entry point. */
 export const clocksEntry = join(projectRoot, 'functions', 'clocks.ts');
 
 /** Bundle functions/clocks.ts into `outdir` (same options as the API) and wrap it as a Lambda asset. */
 export function bundledClocksCode(outdir: string = join(projectRoot, 'dist', 'clocks')): lambda.Code {
-  buildSync(lambdaBuildOptions(clocksEntry, outdir));
-  return lambda.Code.fromAsset(outdir);
+  return bundledFunctionCode(clocksEntry, outdir);
 }
 
 export interface ClockScheduleProps {
@@ -91,36 +89,16 @@ export class ClockSchedule extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: props.logRetention,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    this.role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Pouch: clocks function (execution role)',
-    });
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'WriteOwnLogs',
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [logGroup.logGroupArn],
-      }),
-    );
-    this.function = new lambda.Function(this, 'Function', {
+    const parts = addScheduledFunction(this, {
       description: 'Pouch: sweep the clocks (reminders, escalations, lapses) and deliver notifications',
-      runtime: lambda.Runtime.NODEJS_22_X,
-      architecture: lambda.Architecture.ARM_64,
-      handler: apiHandler,
-      code: props.code ?? bundledClocksCode(),
-      memorySize: 1024,
+      roleDescription: 'Pouch: clocks function (execution role)',
+      environment: props.environment,
+      logRetention: props.logRetention,
       timeout,
-      // One run at a time: the stage ids make a second sweep harmless, but there is no reason for one.
-      reservedConcurrentExecutions: 1,
-      role: this.role,
-      logGroup,
-      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+      code: props.code ?? bundledClocksCode(),
     });
-    this.function.node.addDependency(this.role);
+    this.function = parts.function;
+    this.role = parts.role;
     Validations.of(this.function).acknowledge({
       id: 'AwsSolutions-L1',
       reason: 'nodejs22.x is the runtime DESIGN.md fixes, as for the API and checkpoint functions.',

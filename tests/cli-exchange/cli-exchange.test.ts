@@ -3,23 +3,18 @@
 // re-runs, interoperability with the `age` CLI, tampering caught by `pouch fetch`, and the draft check gate.
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { access, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { access, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { objectKeys } from '../../server/config/storage-definitions.ts';
 import { buildSampleFor } from '../../server/local/demo-profiles.ts';
 import { expandPath } from '../../shared/domain/requests/check.ts';
 import { parseProfile } from '../../shared/domain/requests/profile.ts';
 import { isBlank } from '../../shared/domain/requests/schemas.ts';
-import { type PouchRun, runPouch } from '../client/support/run-pouch.ts';
-import { startTestExchange } from '../support/local-exchange.ts';
-
-type Exchange = Awaited<ReturnType<typeof startTestExchange>>;
-type Demo = Exchange['demo'][number];
+import { expectJson, pouchAs, useCliHarness } from '../support/cli-harness.ts';
 
 interface Delivery {
   exchangeId: string;
@@ -39,52 +34,28 @@ const exists = (path: string) =>
   );
 
 describe('pouch send, inbox, show, reply, fetch and open against the local exchange', () => {
-  let exchange: Exchange;
-  let northland: Demo;
-  let southmark: Demo;
-  let work: string;
-
-  beforeAll(async () => {
-    exchange = await startTestExchange({ seedDemo: true });
-    northland = exchange.demo.find((d) => d.slug === 'northland')!;
-    southmark = exchange.demo.find((d) => d.slug === 'southmark')!;
-    work = await mkdtemp(join(tmpdir(), 'pouch-cli-exchange-'));
-  });
-  afterAll(async () => {
-    await exchange?.stop();
-    if (work) await rm(work, { recursive: true, force: true });
-  });
-
-  const as =
-    (demo: Demo) =>
-    (args: string[], env: Record<string, string> = {}): Promise<PouchRun> =>
-      runPouch(['--profile', 'officer', ...args], { POUCH_HOME: demo.home, ...env });
-  const json = <T>(run: PouchRun): T => {
-    expect(run.stderr, run.stderr).not.toMatch(/^pouch:/m);
-    expect(run.code).toBe(0);
-    return JSON.parse(run.stdout) as T;
-  };
+  const cli = useCliHarness({ prefix: 'pouch-cli-exchange-' });
 
   async function writeCompletedDraft(path: string): Promise<void> {
-    const entry = (await exchange.runtime.directory.getAuthority(southmark.authorityId))!;
-    const profile = parseProfile({ ...entry.profile, authorityId: southmark.authorityId });
+    const entry = (await cli.exchange.runtime.directory.getAuthority(cli.southmark.authorityId))!;
+    const profile = parseProfile({ ...entry.profile, authorityId: cli.southmark.authorityId });
     const draft = buildSampleFor('mla', profile);
-    (draft.requestingAuthority as Record<string, unknown>).authorityId = northland.authorityId;
+    (draft.requestingAuthority as Record<string, unknown>).authorityId = cli.northland.authorityId;
     await writeFile(path, stringify(draft));
   }
 
   it('plays the whole story: preservation, linked MLA request (resumed multipart), ack, question, answer, evidence, fetch, close', async () => {
-    const north = as(northland);
-    const south = as(southmark);
+    const north = pouchAs(cli.northland);
+    const south = pouchAs(cli.southmark);
 
-    const note = join(work, 'preservation-note.txt');
+    const note = join(cli.work, 'preservation-note.txt');
     await writeFile(note, 'Please preserve the mailbox of account alpha@example.test.\n');
-    const preservation = json<Delivery>(
+    const preservation = expectJson<Delivery>(
       await north([
         '--json',
         'send',
         '--to',
-        southmark.authorityId,
+        cli.southmark.authorityId,
         '--kind',
         'preservation',
         '--urgency',
@@ -99,9 +70,9 @@ describe('pouch send, inbox, show, reply, fetch and open against the local excha
 
     // The MLA request: a completed draft plus a 20 MiB annex (multipart: 3 parts). The hook counts stored parts
     // across the message: request.json and request.html take one each, so 3 stops after the annex's first part.
-    const draftPath = join(work, 'request.yaml');
+    const draftPath = join(cli.work, 'request.yaml');
     await writeCompletedDraft(draftPath);
-    const annex = join(work, 'annex.bin');
+    const annex = join(cli.work, 'annex.bin');
     const annexBytes = randomBytes(20 * 1024 * 1024);
     await writeFile(annex, annexBytes);
     // The recipient, kind, urgency, deadline and reference come from the checked draft (finding 7).
@@ -109,7 +80,7 @@ describe('pouch send, inbox, show, reply, fetch and open against the local excha
       '--json',
       'send',
       '--to',
-      southmark.authorityId,
+      cli.southmark.authorityId,
       '--link',
       preservation.exchangeId,
       '--draft',
@@ -120,7 +91,7 @@ describe('pouch send, inbox, show, reply, fetch and open against the local excha
     expect(interrupted.code).not.toBe(0);
     expect(interrupted.stderr).toContain('run the same command again to resume');
 
-    const mla = json<Delivery>(await north(sendArgs));
+    const mla = expectJson<Delivery>(await north(sendArgs));
     expect(mla.resumed).toBe(true);
     expect(mla.partsSkipped).toBeGreaterThanOrEqual(1);
     expect(mla.status).toBe('submitted');
@@ -128,9 +99,9 @@ describe('pouch send, inbox, show, reply, fetch and open against the local excha
     expect(mla.documents[2]?.plaintextSha256).toBe(sha256(annexBytes));
 
     // Re-running after success sends nothing twice.
-    const again = json<Delivery>(await north(sendArgs));
+    const again = expectJson<Delivery>(await north(sendArgs));
     expect(again).toMatchObject({ alreadySent: true, exchangeId: mla.exchangeId, messageId: mla.messageId });
-    const outbox = json<{ items: Array<{ id: string; links: string[] }> }>(
+    const outbox = expectJson<{ items: Array<{ id: string; links: string[] }> }>(
       await north(['--json', 'inbox', '--box', 'outbox']),
     );
     expect(outbox.items.filter((i) => i.id === mla.exchangeId)).toHaveLength(1);
@@ -142,7 +113,7 @@ describe('pouch send, inbox, show, reply, fetch and open against the local excha
     expect(inbox.code).toBe(0);
     expect(inbox.stdout).toContain(mla.exchangeId);
     expect(inbox.stdout).toContain('NL-MJ-2025-0042');
-    const shown = json<{
+    const shown = expectJson<{
       label: { status: string };
       side: string;
       messages: Array<{ kind: string; documents: Array<{ name?: string }> }>;
@@ -159,26 +130,26 @@ describe('pouch send, inbox, show, reply, fetch and open against the local excha
     );
 
     expect((await south(['reply', mla.exchangeId, 'ack', '--reference', 'SM-2026-17'])).code).toBe(0);
-    const asked = json<Delivery>(
+    const asked = expectJson<Delivery>(
       await south(['--json', 'reply', mla.exchangeId, 'ask', '--text', 'Which period do the records cover?']),
     );
     expect(asked.status).toBe('information-requested');
-    const answered = json<Delivery>(
+    const answered = expectJson<Delivery>(
       await north(['--json', 'reply', mla.exchangeId, 'answer', '--text', 'January to March 2026.']),
     );
     expect(answered.status).toBe('acknowledged');
 
-    const evidence = join(work, 'evidence.zip');
+    const evidence = join(cli.work, 'evidence.zip');
     const evidenceBytes = randomBytes(300_000);
     await writeFile(evidence, evidenceBytes);
-    const executed = json<Delivery>(
+    const executed = expectJson<Delivery>(
       await south(['--json', 'reply', mla.exchangeId, 'evidence', '--final', evidence]),
     );
     expect(executed.status).toBe('executed');
 
     // Southmark fetches the request; Northland fetches everything and keeps the sealed evidence.
-    const southOut = join(work, 'south-out');
-    const southFetch = json<{ documents: Array<{ name: string; path: string }> }>(
+    const southOut = join(cli.work, 'south-out');
+    const southFetch = expectJson<{ documents: Array<{ name: string; path: string }> }>(
       await south(['--json', 'fetch', mla.exchangeId, '--out', southOut, '--message', mla.messageId]),
     );
     const fetchedAnnex = southFetch.documents.find((d) => d.name === 'annex.bin')!;
@@ -187,11 +158,11 @@ describe('pouch send, inbox, show, reply, fetch and open against the local excha
       await readFile(southFetch.documents.find((d) => d.name === 'request.json')!.path, 'utf8'),
     ) as { kind: string; checkedAgainst?: { authorityId: string } };
     expect(request.kind).toBe('mla');
-    expect(request.checkedAgainst?.authorityId).toBe(southmark.authorityId);
+    expect(request.checkedAgainst?.authorityId).toBe(cli.southmark.authorityId);
     // What Southmark's profile requires and the draft answers is in what was sealed, not only in what was checked.
     const southProfile = parseProfile({
-      ...(await exchange.runtime.directory.getAuthority(southmark.authorityId))!.profile,
-      authorityId: southmark.authorityId,
+      ...(await cli.exchange.runtime.directory.getAuthority(cli.southmark.authorityId))!.profile,
+      authorityId: cli.southmark.authorityId,
     });
     const required = southProfile.extraRequired.mla ?? [];
     expect(required.map((r) => r.path)).toContain('additional.dualCriminalityStatement');
@@ -199,8 +170,8 @@ describe('pouch send, inbox, show, reply, fetch and open against the local excha
       for (const found of expandPath(request, r.path)) expect(isBlank(found.value), r.path).toBe(false);
     }
 
-    const northOut = join(work, 'north-out');
-    const fetched = json<{
+    const northOut = join(cli.work, 'north-out');
+    const fetched = expectJson<{
       messages: Array<{ kind: string; signatureVerified: boolean }>;
       documents: Array<{ name: string; path: string; sealedPath?: string; outcome: string }>;
     }>(await north(['--json', 'fetch', mla.exchangeId, '--out', northOut, '--keep-sealed']));
@@ -221,7 +192,7 @@ describe('pouch send, inbox, show, reply, fetch and open against the local excha
     expect(leftovers).toEqual([]);
 
     // Interoperability: the sealed file opens with the standard age CLI and with `pouch open`.
-    const identityFile = join(work, 'northland-seal.txt');
+    const identityFile = join(cli.work, 'northland-seal.txt');
     expect((await north(['keys', 'export', 'seal', '--out', identityFile])).code).toBe(0);
     const { stdout: ageOut } = await promisify(execFile)(
       'age',
@@ -229,16 +200,16 @@ describe('pouch send, inbox, show, reply, fetch and open against the local excha
       { encoding: 'buffer', maxBuffer: 10 * 1024 * 1024 },
     );
     expect(sha256(ageOut)).toBe(sha256(evidenceBytes));
-    const opened = join(work, 'opened.zip');
+    const opened = join(cli.work, 'opened.zip');
     expect((await north(['open', fetchedEvidence.sealedPath!, '--out', opened])).code).toBe(0);
     expect(sha256(await readFile(opened))).toBe(sha256(evidenceBytes));
 
     // A second fetch finds everything present and verified; then Northland closes.
-    const refetch = json<{ documents: Array<{ outcome: string }> }>(
+    const refetch = expectJson<{ documents: Array<{ outcome: string }> }>(
       await north(['--json', 'fetch', mla.exchangeId, '--out', northOut]),
     );
     expect(refetch.documents.every((d) => d.outcome === 'present')).toBe(true);
-    const closed = json<Delivery>(await north(['--json', 'reply', mla.exchangeId, 'close']));
+    const closed = expectJson<Delivery>(await north(['--json', 'reply', mla.exchangeId, 'close']));
     expect(closed.status).toBe('closed');
     // A closed exchange takes nothing more: not even a note, and not even an upload.
     const late = await north(['reply', mla.exchangeId, 'note', '--text', 'one more thing']);
@@ -246,7 +217,7 @@ describe('pouch send, inbox, show, reply, fetch and open against the local excha
     expect(late.stderr.trim().split('\n')).toHaveLength(1);
     expect(late.stderr).toMatch(/closed/);
 
-    const events = await exchange.runtime.ledger.read(mla.exchangeId);
+    const events = await cli.exchange.runtime.ledger.read(mla.exchangeId);
     const sent = events.filter((e) => e.action === 'message.sent');
     expect(sent.map((e) => e.details?.messageKind)).toEqual([
       'request',
@@ -259,27 +230,37 @@ describe('pouch send, inbox, show, reply, fetch and open against the local excha
   }, 120_000);
 
   it('refuses a draft with errors unless --force, and records a forced send in the ledger', async () => {
-    const north = as(northland);
-    const draftPath = join(work, 'incomplete.yaml');
-    expect((await north(['draft', 'mla', '--to', southmark.authorityId, '--out', draftPath])).code).toBe(0);
-    const args = ['send', '--to', southmark.authorityId, '--reference', 'NL-2026-0099', '--draft', draftPath];
+    const north = pouchAs(cli.northland);
+    const draftPath = join(cli.work, 'incomplete.yaml');
+    expect((await north(['draft', 'mla', '--to', cli.southmark.authorityId, '--out', draftPath])).code).toBe(
+      0,
+    );
+    const args = [
+      'send',
+      '--to',
+      cli.southmark.authorityId,
+      '--reference',
+      'NL-2026-0099',
+      '--draft',
+      draftPath,
+    ];
 
     const refused = await north(['--json', ...args]);
     expect(refused.code).toBe(1);
     expect(JSON.parse(refused.stderr.trim().split('\n').pop()!)).toMatchObject({
       error: { code: 'ERR_DRAFT_INVALID' },
     });
-    const outbox = json<{ items: Array<{ requesterReference: string }> }>(
+    const outbox = expectJson<{ items: Array<{ requesterReference: string }> }>(
       await north(['--json', 'inbox', '--box', 'outbox']),
     );
     expect(outbox.items.map((i) => i.requesterReference)).not.toContain('NL-2026-0099');
 
-    const forced = json<Delivery & { check: { errors: number; forced: boolean } }>(
+    const forced = expectJson<Delivery & { check: { errors: number; forced: boolean } }>(
       await north(['--json', ...args, '--force']),
     );
     expect(forced.check.forced).toBe(true);
     expect(forced.check.errors).toBeGreaterThan(0);
-    const events = await exchange.runtime.ledger.read(forced.exchangeId);
+    const events = await cli.exchange.runtime.ledger.read(forced.exchangeId);
     const sent = events.find((e) => e.action === 'message.sent');
     expect(sent?.outcome).toBe('forced');
     // The check result is the sender's, signed in its manifest and recorded as such.
@@ -287,16 +268,16 @@ describe('pouch send, inbox, show, reply, fetch and open against the local excha
   });
 
   it('catches a sealed document altered in storage and leaves nothing at the output path', async () => {
-    const north = as(northland);
-    const south = as(southmark);
-    const file = join(work, 'statement.txt');
+    const north = pouchAs(cli.northland);
+    const south = pouchAs(cli.southmark);
+    const file = join(cli.work, 'statement.txt');
     await writeFile(file, 'Witness statement, 3 pages.\n'.repeat(200));
-    const sent = json<Delivery>(
+    const sent = expectJson<Delivery>(
       await north([
         '--json',
         'send',
         '--to',
-        southmark.authorityId,
+        cli.southmark.authorityId,
         '--kind',
         'mla',
         '--reference',
@@ -306,8 +287,8 @@ describe('pouch send, inbox, show, reply, fetch and open against the local excha
     );
     const documentId = sent.documents[0]!.documentId;
 
-    const s3 = exchange.runtime.clients.s3;
-    const Bucket = exchange.runtime.config.evidenceBucket;
+    const s3 = cli.exchange.runtime.clients.s3;
+    const Bucket = cli.exchange.runtime.config.evidenceBucket;
     const Key = objectKeys.document(sent.exchangeId, documentId);
     const stored = Buffer.from(
       await (await s3.send(new GetObjectCommand({ Bucket, Key }))).Body!.transformToByteArray(),
@@ -315,7 +296,7 @@ describe('pouch send, inbox, show, reply, fetch and open against the local excha
     stored[stored.length - 5]! ^= 0x01;
     await s3.send(new PutObjectCommand({ Bucket, Key, Body: stored }));
 
-    const out = join(work, 'tampered');
+    const out = join(cli.work, 'tampered');
     await mkdir(out);
     const failed = await south(['fetch', sent.exchangeId, '--out', out]);
     expect(failed.code).toBe(1);

@@ -1,55 +1,24 @@
 // End-to-end: two issue-15 CLI fixes as an officer meets them, `pouch` as a subprocess against a real local
 // exchange: the sender's empty inbox points to `--box outbox`, and re-running `send` after the exchange was
 // closed says the message was already sent and where to look, never that the exchange is "now submitted".
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EXIT } from '../../client/cli/exit-codes.ts';
-import { type PouchRun, runPouch } from '../client/support/run-pouch.ts';
-import { startTestExchange } from '../support/local-exchange.ts';
-
-type Exchange = Awaited<ReturnType<typeof startTestExchange>>;
-type Demo = Exchange['demo'][number];
+import { pouchAs, sendNote, useCliHarness } from '../support/cli-harness.ts';
 
 describe('pouch hints for the sender (issue 15)', () => {
-  let exchange: Exchange;
-  let northland: Demo;
-  let southmark: Demo;
-  let work: string;
-
-  beforeAll(async () => {
-    exchange = await startTestExchange({ seedDemo: true });
-    northland = exchange.demo.find((d) => d.slug === 'northland')!;
-    southmark = exchange.demo.find((d) => d.slug === 'southmark')!;
-    work = await mkdtemp(join(tmpdir(), 'pouch-cli-hints-'));
-  });
-  afterAll(async () => {
-    await exchange?.stop();
-    if (work) await rm(work, { recursive: true, force: true });
-  });
-
-  const as =
-    (demo: Demo) =>
-    (args: string[]): Promise<PouchRun> =>
-      runPouch(['--profile', 'officer', ...args], { POUCH_HOME: demo.home });
+  const cli = useCliHarness({ prefix: 'pouch-cli-hints-' });
 
   it('the sender’s inbox is empty after sending, and says the sent exchange is in the outbox', async () => {
-    const north = as(northland);
-    const note = join(work, 'note.txt');
-    await writeFile(note, 'Please preserve the mailbox of account beta@example.test.\n');
-    const sent = await north([
-      '--json',
-      'send',
-      '--to',
-      southmark.authorityId,
-      '--kind',
-      'preservation',
-      '--reference',
-      'NL-HINT-1',
-      note,
-    ]);
-    expect(sent.code).toBe(EXIT.ok);
+    const north = pouchAs(cli.northland);
+    await sendNote(cli.northland, {
+      to: cli.southmark.authorityId,
+      reference: 'NL-HINT-1',
+      dir: cli.work,
+      fileName: 'note.txt',
+      text: 'Please preserve the mailbox of account beta@example.test.\n',
+    });
 
     const inbox = await north(['inbox']);
     expect(inbox.code).toBe(EXIT.ok);
@@ -65,10 +34,19 @@ describe('pouch hints for the sender (issue 15)', () => {
   });
 
   it('a re-run send on a closed exchange says it was sent earlier, nothing sent again, never "now submitted"', async () => {
-    const north = as(northland);
-    const note = join(work, 'request.txt');
+    const north = pouchAs(cli.northland);
+    const note = join(cli.work, 'request.txt');
     await writeFile(note, 'Request for the subscriber of gamma@example.test.\n');
-    const args = ['send', '--to', southmark.authorityId, '--kind', 'mla', '--reference', 'NL-HINT-2', note];
+    const args = [
+      'send',
+      '--to',
+      cli.southmark.authorityId,
+      '--kind',
+      'mla',
+      '--reference',
+      'NL-HINT-2',
+      note,
+    ];
     const first = await north(args);
     expect(first.code).toBe(EXIT.ok);
     expect(first.stdout).toMatch(/is now submitted\./);
@@ -90,7 +68,7 @@ describe('pouch hints for the sender (issue 15)', () => {
     expect(json.code).toBe(EXIT.ok);
     expect(JSON.parse(json.stdout)).toMatchObject({ exchangeId, alreadySent: true });
     // Nothing was sent again: the exchange stays closed with one request in it.
-    const events = await exchange.runtime.ledger.read(exchangeId);
+    const events = await cli.exchange.runtime.ledger.read(exchangeId);
     const sent = events.filter((e) => e.action === 'message.sent');
     expect(sent).toHaveLength(3);
     expect(sent.at(-1)?.details?.status).toBe('closed');

@@ -2,16 +2,11 @@
 // exchange with the demo directory — names beside ids, stable JSON, and a name, country or id accepted wherever
 // an AUTHORITY is (show, pin, draft --to, check --to, inbox --counterpart); ambiguous and unknown ones refused
 // with their codes and exit codes.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { type PouchRun, runPouch } from '../client/support/run-pouch.ts';
-import { startTestExchange } from '../support/local-exchange.ts';
-
-type Exchange = Awaited<ReturnType<typeof startTestExchange>>;
-type Demo = Exchange['demo'][number];
+import { expectJson, pouchAs, useCliHarness } from '../support/cli-harness.ts';
 
 interface Summary {
   id: string;
@@ -24,36 +19,16 @@ interface Summary {
 }
 
 describe('pouch directory list, search and show, and AUTHORITY by name or country', () => {
-  let exchange: Exchange;
-  let northland: Demo;
-  let southmark: Demo;
-  let eastmere: Demo;
-  let work: string;
+  const cli = useCliHarness({ prefix: 'pouch-directory-cli-' });
 
-  beforeAll(async () => {
-    exchange = await startTestExchange({ seedDemo: true });
-    northland = exchange.demo.find((d) => d.slug === 'northland')!;
-    southmark = exchange.demo.find((d) => d.slug === 'southmark')!;
-    eastmere = exchange.demo.find((d) => d.slug === 'eastmere')!;
-    work = await mkdtemp(join(tmpdir(), 'pouch-directory-cli-'));
-  });
-  afterAll(async () => {
-    await exchange?.stop();
-    if (work) await rm(work, { recursive: true, force: true });
-  });
-
-  const north = (args: string[]): Promise<PouchRun> =>
-    runPouch(['--profile', 'officer', ...args], { POUCH_HOME: northland.home });
-  const json = <T>(run: PouchRun): T => {
-    expect(run.code, run.stderr).toBe(0);
-    return JSON.parse(run.stdout) as T;
-  };
+  // Read at call time: the harness's authorities exist only once beforeAll ran.
+  const north = (args: string[]) => pouchAs(cli.northland)(args);
 
   it('lists every authority with name, country, id, status, roles and 24/7 contacts; JSON sorted and stable', async () => {
-    const listed = json<{ authorities: Summary[] }>(await north(['directory', 'list', '--json']));
+    const listed = expectJson<{ authorities: Summary[] }>(await north(['directory', 'list', '--json']));
     const ids = listed.authorities.map((a) => a.id);
-    for (const demo of [northland, southmark, eastmere]) expect(ids).toContain(demo.authorityId);
-    const south = listed.authorities.find((a) => a.id === southmark.authorityId)!;
+    for (const demo of [cli.northland, cli.southmark, cli.eastmere]) expect(ids).toContain(demo.authorityId);
+    const south = listed.authorities.find((a) => a.id === cli.southmark.authorityId)!;
     expect(south).toMatchObject({ country: 'XB', countryName: null, status: 'active' });
     expect(south.name).toContain('Southmark');
     expect(south.roles).toContain('contact-247');
@@ -66,38 +41,40 @@ describe('pouch directory list, search and show, and AUTHORITY by name or countr
     );
     const human = await north(['directory', 'list']);
     expect(human.code).toBe(0);
-    const line = human.stdout.split('\n').find((l) => l.includes(southmark.authorityId))!;
+    const line = human.stdout.split('\n').find((l) => l.includes(cli.southmark.authorityId))!;
     expect(line).toContain('Southmark');
     expect(human.stdout.split('\n')[0]).toMatch(/^NAME\s+COUNTRY\s+ID\s+STATUS\s+ROLES\s+24\/7 CONTACTS$/);
   });
 
   it('searches by name part, country code and id, case-insensitively', async () => {
     const by = async (words: string[]) =>
-      json<{ authorities: Summary[] }>(
+      expectJson<{ authorities: Summary[] }>(
         await north(['directory', 'search', ...words, '--json']),
       ).authorities.map((a) => a.id);
-    expect(await by(['southMARK'])).toEqual([southmark.authorityId]);
-    expect(await by(['xc'])).toEqual([eastmere.authorityId]);
-    expect(await by([northland.authorityId.slice(5, 15)])).toEqual([northland.authorityId]);
-    expect((await by(['republic'])).sort()).toEqual([northland.authorityId, southmark.authorityId].sort());
+    expect(await by(['southMARK'])).toEqual([cli.southmark.authorityId]);
+    expect(await by(['xc'])).toEqual([cli.eastmere.authorityId]);
+    expect(await by([cli.northland.authorityId.slice(5, 15)])).toEqual([cli.northland.authorityId]);
+    expect((await by(['republic'])).sort()).toEqual(
+      [cli.northland.authorityId, cli.southmark.authorityId].sort(),
+    );
     const none = await north(['directory', 'search', 'Westland']);
     expect(none.code).toBe(0);
     expect(none.stdout).toContain('directory list');
   });
 
   it('shows one authority by name or by country, with the same id as by id', async () => {
-    const byName = json<Summary & { authorityId: string; fingerprint: string }>(
+    const byName = expectJson<Summary & { authorityId: string; fingerprint: string }>(
       await north(['directory', 'show', 'southmark', '--json']),
     );
-    const byCountry = json<Summary & { authorityId: string }>(
+    const byCountry = expectJson<Summary & { authorityId: string }>(
       await north(['directory', 'show', 'XB', '--json']),
     );
-    const byId = json<Summary & { authorityId: string }>(
-      await north(['directory', 'show', southmark.authorityId, '--json']),
+    const byId = expectJson<Summary & { authorityId: string }>(
+      await north(['directory', 'show', cli.southmark.authorityId, '--json']),
     );
-    expect(byName.authorityId).toBe(southmark.authorityId);
+    expect(byName.authorityId).toBe(cli.southmark.authorityId);
     expect(byCountry).toEqual(byId);
-    expect(byName.fingerprint).toBe(southmark.authorityKeyFingerprint);
+    expect(byName.fingerprint).toBe(cli.southmark.authorityKeyFingerprint);
     expect(byName.roles).toContain('central-authority');
   });
 
@@ -107,10 +84,10 @@ describe('pouch directory list, search and show, and AUTHORITY by name or countr
     expect(JSON.parse(ambiguous.stderr.trim().split('\n').at(-1)!).error.code).toBe(
       'ERR_AUTHORITY_AMBIGUOUS',
     );
-    const human = await north(['check', join(work, 'none.yaml'), '--to', 'republic']);
+    const human = await north(['check', join(cli.work, 'none.yaml'), '--to', 'republic']);
     expect(human.code).toBe(2);
-    expect(human.stderr).toContain(northland.authorityId);
-    expect(human.stderr).toContain(southmark.authorityId);
+    expect(human.stderr).toContain(cli.northland.authorityId);
+    expect(human.stderr).toContain(cli.southmark.authorityId);
     const unknown = await north(['inbox', '--counterpart', 'Westland', '--json']);
     expect(unknown.code).toBe(4);
     expect(JSON.parse(unknown.stderr.trim().split('\n').at(-1)!).error.code).toBe('ERR_AUTHORITY_NOT_FOUND');
@@ -120,18 +97,20 @@ describe('pouch directory list, search and show, and AUTHORITY by name or countr
   });
 
   it('takes a name for draft --to and inbox --counterpart, and pins by country', async () => {
-    const out = join(work, 'mla.yaml');
+    const out = join(cli.work, 'mla.yaml');
     const drafted = await north(['draft', 'mla', '--to', 'Southmark', '--out', out]);
     expect(drafted.code, drafted.stderr).toBe(0);
-    expect(drafted.stdout).toContain(`--to ${southmark.authorityId}`);
+    expect(drafted.stdout).toContain(`--to ${cli.southmark.authorityId}`);
     const skeleton = parse(await readFile(out, 'utf8')) as { requestedAuthority: { authorityId: string } };
-    expect(skeleton.requestedAuthority.authorityId).toBe(southmark.authorityId);
-    const inbox = json<{ items: unknown[] }>(await north(['inbox', '--counterpart', 'eastmere', '--json']));
-    expect(inbox.items).toEqual([]);
-    const pinned = json<{ authorityId: string }>(
-      await north(['directory', 'pin', 'xc', eastmere.authorityKeyFingerprint, '--json']),
+    expect(skeleton.requestedAuthority.authorityId).toBe(cli.southmark.authorityId);
+    const inbox = expectJson<{ items: unknown[] }>(
+      await north(['inbox', '--counterpart', 'eastmere', '--json']),
     );
-    expect(pinned.authorityId).toBe(eastmere.authorityId);
+    expect(inbox.items).toEqual([]);
+    const pinned = expectJson<{ authorityId: string }>(
+      await north(['directory', 'pin', 'xc', cli.eastmere.authorityKeyFingerprint, '--json']),
+    );
+    expect(pinned.authorityId).toBe(cli.eastmere.authorityId);
   });
 
   it('a language Southmark does not accept is an error in check and send, unless a translation is listed and attached', async () => {
@@ -139,9 +118,9 @@ describe('pouch directory list, search and show, and AUTHORITY by name or countr
       string,
       unknown
     >;
-    const spanish = join(work, 'mla-es.yaml');
+    const spanish = join(cli.work, 'mla-es.yaml');
     await writeFile(spanish, stringify({ ...example, language: 'es' }));
-    const checked = json<{ ok: boolean; findings: { rule: string; severity: string }[] }>({
+    const checked = expectJson<{ ok: boolean; findings: { rule: string; severity: string }[] }>({
       ...(await north(['check', spanish, '--to', 'Southmark', '--json'])),
       code: 0,
     });
@@ -153,12 +132,12 @@ describe('pouch directory list, search and show, and AUTHORITY by name or countr
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('pouch check');
 
-    const translated = join(work, 'mla-es-translated.yaml');
+    const translated = join(cli.work, 'mla-es-translated.yaml');
     await writeFile(
       translated,
       stringify({ ...example, language: 'es', translations: [{ language: 'en', file: 'request-en.pdf' }] }),
     );
-    const passes = json<{ ok: boolean }>(await north(['check', translated, '--to', 'XB', '--json']));
+    const passes = expectJson<{ ok: boolean }>(await north(['check', translated, '--to', 'XB', '--json']));
     expect(passes.ok).toBe(true);
     const unattached = await north(['send', '--draft', translated, '--to', 'XB']);
     expect(unattached.code).toBe(2);

@@ -3,64 +3,43 @@
 // fetchAndOpen (parallel ranged GETs, hashed and opened in order, resumable). Faults are injected only by
 // wrapping `fetch`, as each test's name says.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { fetchAndOpen } from '../../client/transfer/fetch-open.ts';
 import { type SealUploadOptions, sealAndUpload } from '../../client/transfer/seal-upload.ts';
-import { createS3DocumentStore } from '../../server/adapters/s3-document-store.ts';
 import { objectKeys } from '../../server/config/storage-definitions.ts';
-import type { DocumentStore } from '../../server/ports/document-store.ts';
 import { generateIdentity } from '../../shared/crypto/age-keys.ts';
 import { openFile } from '../../shared/crypto/age-native.ts';
 import { partsDigestOf, partsDigestOfStorageChecksum } from '../../shared/crypto/sealed-digest.ts';
-import { isPouchError, type PouchErrorCode } from '../../shared/domain/errors.ts';
-import { startTestExchange } from '../support/local-exchange.ts';
-
-type Exchange = Awaited<ReturnType<typeof startTestExchange>>;
+import { settledCode, useDocumentStore } from '../support/document-store-harness.ts';
 
 const KiB = 1024;
 const hex = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
-async function codeOf(promise: Promise<unknown>): Promise<PouchErrorCode | 'resolved' | 'not a PouchError'> {
-  try {
-    await promise;
-    return 'resolved';
-  } catch (error) {
-    return isPouchError(error) ? error.code : 'not a PouchError';
-  }
+/** `size` random bytes in `dir`/plain-`id`.bin, and a private folder `dir`/send-`id` for its spool and journal. */
+async function plaintextAndFolder(dir: string, id: number, size: number) {
+  const bytes = randomBytes(size);
+  const work = join(dir, `send-${id}`);
+  await mkdir(work, { mode: 0o700 });
+  const source = join(dir, `plain-${id}.bin`);
+  await writeFile(source, bytes);
+  return { bytes, source, work };
 }
 
 describe('one-pass transfer engine on s3rver', () => {
-  let exchange: Exchange;
-  let store: DocumentStore;
-  let dir: string;
+  const docs = useDocumentStore({ prefix: 'one-pass-' });
   let identity: string;
   let recipient: string;
   let n = 0;
-
   beforeAll(async () => {
-    exchange = await startTestExchange();
-    store = createS3DocumentStore(exchange.runtime.clients.s3, {
-      bucket: exchange.runtime.config.evidenceBucket,
-      presignSeconds: exchange.runtime.config.presignSeconds,
-      verifyByReadingWhenNoChecksum: true,
-    });
-    dir = await mkdtemp(join(exchange.dataDir, 'one-pass-'));
     ({ identity, recipient } = await generateIdentity());
-  });
-  afterAll(async () => {
-    await exchange?.stop();
   });
 
   /** A plaintext file and a private folder for its spool and journal. */
   async function prepare(size: number) {
-    const bytes = randomBytes(size);
     const id = ++n;
-    const work = join(dir, `send-${id}`);
-    await mkdir(work, { mode: 0o700 });
-    const source = join(dir, `plain-${id}.bin`);
-    await writeFile(source, bytes);
+    const { bytes, source, work } = await plaintextAndFolder(docs.dir, id, size);
     return { bytes, source, work, key: objectKeys.document('ex-one-pass', `doc-${id}`) };
   }
 
@@ -74,17 +53,17 @@ describe('one-pass transfer engine on s3rver', () => {
     const options: Pick<SealUploadOptions, 'declare' | 'presign' | 'complete'> = {
       declare: async (sealedSize) => {
         calls.declared++;
-        uploadId ??= (await store.createMultipart({ key, size: sealedSize, partSize, partSha256s: [] }))
+        uploadId ??= (await docs.store.createMultipart({ key, size: sealedSize, partSize, partSha256s: [] }))
           .uploadId;
         return { documentId: key, uploadId, partSize };
       },
       presign: async (_documentId, parts) => {
         calls.presigned.push(...parts.map((p) => p.partNumber));
-        return store.presignParts({ key, uploadId: uploadId as string, parts });
+        return docs.store.presignParts({ key, uploadId: uploadId as string, parts });
       },
       complete: async (_documentId, parts) => {
         calls.completed++;
-        await store.completeMultipart({ key, uploadId: uploadId as string, parts });
+        await docs.store.completeMultipart({ key, uploadId: uploadId as string, parts });
       },
     };
     return { options, calls };
@@ -108,15 +87,15 @@ describe('one-pass transfer engine on s3rver', () => {
     partSize: number,
     partSha256s: readonly string[],
   ) {
-    const confirmed = await store.confirmObject({
+    const confirmed = await docs.store.confirmObject({
       key,
       size,
       expected: { kind: 'multipart', partSha256s, partSize },
     });
     expect(partsDigestOfStorageChecksum(confirmed.checksum)).toBe(partsDigestOf(partSha256s));
-    const url = (await store.presignGet({ key, expiresInSeconds: 300 })).url;
+    const url = (await docs.store.presignGet({ key, expiresInSeconds: 300 })).url;
     const sealed = Buffer.from(await (await fetch(url)).arrayBuffer());
-    const sealedPath = join(dir, `stored-${++n}.age`);
+    const sealedPath = join(docs.dir, `stored-${++n}.age`);
     await writeFile(sealedPath, sealed);
     const digests = await openFile(sealedPath, `${sealedPath}.opened`, [identity]);
     expect((await readFile(`${sealedPath}.opened`)).equals(plaintext)).toBe(true);
@@ -174,7 +153,7 @@ describe('one-pass transfer engine on s3rver', () => {
       retry: { attempts: 1 },
       fetch: first.fetch,
     });
-    expect(await codeOf(failed)).toBe('ERR_STORAGE');
+    expect(await settledCode(failed)).toBe('ERR_STORAGE');
     // Sealing ran to its end despite the failure, so the journal can vouch for the three stored parts.
     const journal = JSON.parse(await readFile(paths.journalPath, 'utf8')) as {
       sealed?: unknown;
@@ -235,8 +214,8 @@ describe('one-pass transfer engine on s3rver', () => {
       journalPath: join(work, 'doc.journal.json'),
       ...target.options,
     });
-    const url = (await store.presignGet({ key, expiresInSeconds: 300 })).url;
-    const fetchDir = join(dir, `fetch-${++n}`);
+    const url = (await docs.store.presignGet({ key, expiresInSeconds: 300 })).url;
+    const fetchDir = join(docs.dir, `fetch-${++n}`);
     await mkdir(fetchDir, { mode: 0o700 });
     return {
       bytes,
@@ -307,7 +286,7 @@ describe('one-pass transfer engine on s3rver', () => {
       rangeBytes: 32 * KiB,
       fetch: corrupt.fetch,
     });
-    expect(await codeOf(failed)).toBe('ERR_HASH_MISMATCH');
+    expect(await settledCode(failed)).toBe('ERR_HASH_MISMATCH');
     // Unverified bytes are never kept: no plaintext, no spool, no journal to resume them from.
     expect(await readdir(doc.workDir)).toEqual([]);
 
@@ -328,7 +307,9 @@ describe('one-pass transfer engine on s3rver', () => {
       sealedPartsSha256: `${'0'.repeat(64)}-${doc.expected.sealedPartsSha256.split('-')[1]}`,
     };
     expect(
-      await codeOf(fetchAndOpen({ ...doc, expected: wrongParts, identities: [identity], parallel: true })),
+      await settledCode(
+        fetchAndOpen({ ...doc, expected: wrongParts, identities: [identity], parallel: true }),
+      ),
     ).toBe('ERR_HASH_MISMATCH');
     expect(await readdir(doc.workDir)).toEqual([]);
   });
@@ -374,7 +355,7 @@ describe('one-pass transfer engine on s3rver', () => {
       retry: { attempts: 1 },
       fetch: broken.fetch,
     });
-    expect(await codeOf(failed)).toBe('ERR_STORAGE');
+    expect(await settledCode(failed)).toBe('ERR_STORAGE');
     expect((await readdir(doc.workDir)).sort()).toEqual(['fetch.json', 'sealed.age']);
 
     const again = faultyGets();
@@ -392,34 +373,18 @@ describe('one-pass transfer engine on s3rver', () => {
 });
 
 describe('one-pass fetch: expired URLs and ranges cut short', () => {
-  let exchange: Exchange;
-  let store: DocumentStore;
-  let dir: string;
+  const docs = useDocumentStore({ prefix: 'fetch-faults-' });
   let identity: string;
   let recipient: string;
   let n = 0;
   beforeAll(async () => {
-    exchange = await startTestExchange();
-    store = createS3DocumentStore(exchange.runtime.clients.s3, {
-      bucket: exchange.runtime.config.evidenceBucket,
-      presignSeconds: exchange.runtime.config.presignSeconds,
-      verifyByReadingWhenNoChecksum: true,
-    });
-    dir = await mkdtemp(join(exchange.dataDir, 'fetch-faults-'));
     ({ identity, recipient } = await generateIdentity());
-  });
-  afterAll(async () => {
-    await exchange?.stop();
   });
 
   /** A sealed document in storage (single-part streamed upload) and a private folder to fetch it into. */
   async function storedDocument(size: number) {
-    const bytes = randomBytes(size);
     const id = ++n;
-    const work = join(dir, `send-${id}`);
-    await mkdir(work, { mode: 0o700 });
-    const source = join(dir, `plain-${id}.bin`);
-    await writeFile(source, bytes);
+    const { bytes, source, work } = await plaintextAndFolder(docs.dir, id, size);
     const key = objectKeys.document('ex-fetch-faults', `doc-${id}`);
     const partSize = 64 * KiB;
     let uploadId: string | undefined;
@@ -429,16 +394,16 @@ describe('one-pass fetch: expired URLs and ranges cut short', () => {
       spoolPath: join(work, 'doc.age'),
       journalPath: join(work, 'doc.journal.json'),
       declare: async (sealedSize) => {
-        uploadId ??= (await store.createMultipart({ key, size: sealedSize, partSize, partSha256s: [] }))
+        uploadId ??= (await docs.store.createMultipart({ key, size: sealedSize, partSize, partSha256s: [] }))
           .uploadId;
         return { documentId: key, uploadId, partSize };
       },
-      presign: (_documentId, parts) => store.presignParts({ key, uploadId: uploadId as string, parts }),
+      presign: (_documentId, parts) => docs.store.presignParts({ key, uploadId: uploadId as string, parts }),
       complete: async (_documentId, parts) => {
-        await store.completeMultipart({ key, uploadId: uploadId as string, parts });
+        await docs.store.completeMultipart({ key, uploadId: uploadId as string, parts });
       },
     });
-    const workDir = join(dir, `fetch-${id}`);
+    const workDir = join(docs.dir, `fetch-${id}`);
     await mkdir(workDir, { mode: 0o700 });
     return {
       bytes,
@@ -457,7 +422,7 @@ describe('one-pass fetch: expired URLs and ranges cut short', () => {
 
   it('asks for a fresh URL when the first one expires mid-fetch, and finishes (1 s expiry, a slow range injected through fetch)', async () => {
     const doc = await storedDocument(200 * KiB);
-    const presign = async () => (await store.presignGet({ key: doc.key, expiresInSeconds: 1 })).url;
+    const presign = async () => (await docs.store.presignGet({ key: doc.key, expiresInSeconds: 1 })).url;
     let refreshes = 0;
     const statuses: number[] = [];
     // The second range starts only after the first URL expired (s3rver enforces X-Amz-Expires, as S3 does).
@@ -494,12 +459,12 @@ describe('one-pass fetch: expired URLs and ranges cut short', () => {
     await new Promise((resolve) => setTimeout(resolve, 2100));
     const workDir = join(doc.workDir, 'no-refresh');
     await mkdir(workDir, { mode: 0o700 });
-    expect(await codeOf(fetchAndOpen({ ...common, workDir, url: stale }))).toBe('ERR_STORAGE');
+    expect(await settledCode(fetchAndOpen({ ...common, workDir, url: stale }))).toBe('ERR_STORAGE');
   });
 
   it('resumes a range cut short from its last written byte, in the same call and in the next one (faults injected through fetch)', async () => {
     const doc = await storedDocument(150 * KiB);
-    const url = (await store.presignGet({ key: doc.key, expiresInSeconds: 300 })).url;
+    const url = (await docs.store.presignGet({ key: doc.key, expiresInSeconds: 300 })).url;
     const rangeBytes = 64 * KiB;
     const ranges: string[] = [];
     /** Pass the first `keep` bytes of the GET numbered in `cut`, then fail its body as a dropped connection. */
@@ -541,7 +506,7 @@ describe('one-pass fetch: expired URLs and ranges cut short', () => {
       retry: { attempts: 1 },
       fetch: cutting(new Set([2]), 20_000),
     });
-    expect(await codeOf(failed)).toBe('ERR_STORAGE');
+    expect(await settledCode(failed)).toBe('ERR_STORAGE');
     ranges.length = 0;
     const resumed = await fetchAndOpen({ ...common, workDir, fetch: cutting(new Set(), 0) });
     expect(ranges[0]).toBe(`bytes=${rangeBytes + 20_000}-${2 * rangeBytes - 1}`);

@@ -11,21 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { computeCompositeSha256, createS3DocumentStore } from '../../server/adapters/s3-document-store.ts';
 import { objectKeys } from '../../server/config/storage-definitions.ts';
 import type { DocumentStore } from '../../server/ports/document-store.ts';
-import { isPouchError, type PouchErrorCode } from '../../shared/domain/errors.ts';
+import { isPouchError } from '../../shared/domain/errors.ts';
+import { settledCode } from '../support/document-store-harness.ts';
 import { startTestExchange } from '../support/local-exchange.ts';
 
 type Exchange = Awaited<ReturnType<typeof startTestExchange>>;
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('base64');
-
-async function codeOf(promise: Promise<unknown>): Promise<PouchErrorCode | 'resolved' | 'not a PouchError'> {
-  try {
-    await promise;
-    return 'resolved';
-  } catch (error) {
-    return isPouchError(error) ? error.code : 'not a PouchError';
-  }
-}
 
 async function detailsOf(promise: Promise<unknown>): Promise<unknown> {
   try {
@@ -132,7 +124,7 @@ describe('S3 document store on s3rver', () => {
     expect(confirmed.checksum).toMatch(/^[A-Za-z0-9+/]{43}=-3$/);
     // Hashing the slices differently must not confirm: a single-object expectation differs from the composite.
     expect(
-      await codeOf(
+      await settledCode(
         store.confirmObject({
           key,
           size: body.length,
@@ -161,7 +153,7 @@ describe('S3 document store on s3rver', () => {
       actual: sha256(tampered),
     });
     expect(
-      await codeOf(
+      await settledCode(
         store.confirmObject({ key, size: body.length, expected: { kind: 'single', sha256: sha256(body) } }),
       ),
     ).toBe('ERR_HASH_MISMATCH');
@@ -178,12 +170,12 @@ describe('S3 document store on s3rver', () => {
     });
     expect(await detailsOf(wrongSize)).toEqual({ field: 'size', expected: 999, actual: 1000 });
     expect(
-      await codeOf(
+      await settledCode(
         store.confirmObject({ key, size: 1001, expected: { kind: 'single', sha256: sha256(body) } }),
       ),
     ).toBe('ERR_HASH_MISMATCH');
     expect(
-      await codeOf(
+      await settledCode(
         store.confirmObject({ key: newKey(), size: 1, expected: { kind: 'single', sha256: sha256(body) } }),
       ),
     ).toBe('ERR_NOT_FOUND');
@@ -214,8 +206,8 @@ describe('S3 document store on s3rver', () => {
     expect(new URL(get.url).searchParams.get('X-Amz-Expires')).toBe('300');
     const response = await fetch(get.url);
     expect(Buffer.from(await response.arrayBuffer()).equals(body)).toBe(true);
-    expect(await codeOf(store.presignGet({ key, expiresInSeconds: 301 }))).toBe('ERR_VALIDATION');
-    expect(await codeOf(store.presignGet({ key, expiresInSeconds: 0 }))).toBe('ERR_VALIDATION');
+    expect(await settledCode(store.presignGet({ key, expiresInSeconds: 301 }))).toBe('ERR_VALIDATION');
+    expect(await settledCode(store.presignGet({ key, expiresInSeconds: 0 }))).toBe('ERR_VALIDATION');
   });
 
   it('rejects inconsistent part lists before calling storage', async () => {
@@ -227,11 +219,11 @@ describe('S3 document store on s3rver', () => {
       partSize: 5,
       partSha256s: [digest, digest],
     });
-    expect(await codeOf(store.createMultipart({ key, size: 10, partSize: 5, partSha256s: [digest] }))).toBe(
-      'ERR_VALIDATION',
-    );
     expect(
-      await codeOf(
+      await settledCode(store.createMultipart({ key, size: 10, partSize: 5, partSha256s: [digest] })),
+    ).toBe('ERR_VALIDATION');
+    expect(
+      await settledCode(
         store.completeMultipart({ key, uploadId, parts: [{ partNumber: 2, etag: '"e"', sha256: digest }] }),
       ),
     ).toBe('ERR_VALIDATION');
@@ -333,7 +325,9 @@ describe('confirmObject with a HeadObject checksum (S3 client mocked: s3rver ret
     } as unknown as S3Client;
     const store = createS3DocumentStore(client, options);
     expect(
-      await codeOf(store.confirmObject({ key: 'k', size: 1, expected: { kind: 'single', sha256: whole } })),
+      await settledCode(
+        store.confirmObject({ key: 'k', size: 1, expected: { kind: 'single', sha256: whole } }),
+      ),
     ).toBe('ERR_NOT_FOUND');
   });
 });

@@ -6,31 +6,18 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { downloadFile } from '../../client/transfer/download-file.ts';
 import { hashFileParts } from '../../client/transfer/hash-file.ts';
 import { readResumeState } from '../../client/transfer/resume-state.ts';
 import { type UploadProgress, uploadFile } from '../../client/transfer/upload-file.ts';
-import { createS3DocumentStore } from '../../server/adapters/s3-document-store.ts';
 import { objectKeys } from '../../server/config/storage-definitions.ts';
-import type { DocumentStore, PartToPresign } from '../../server/ports/document-store.ts';
-import { isPouchError, type PouchErrorCode } from '../../shared/domain/errors.ts';
+import type { PartToPresign } from '../../server/ports/document-store.ts';
 import { planUpload, type UploadPlan } from '../../shared/domain/upload-plan.ts';
-import { startTestExchange } from '../support/local-exchange.ts';
-
-type Exchange = Awaited<ReturnType<typeof startTestExchange>>;
+import { settledCode, useDocumentStore } from '../support/document-store-harness.ts';
 
 const KiB = 1024;
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('base64');
-
-async function codeOf(promise: Promise<unknown>): Promise<PouchErrorCode | 'resolved' | 'not a PouchError'> {
-  try {
-    await promise;
-    return 'resolved';
-  } catch (error) {
-    return isPouchError(error) ? error.code : 'not a PouchError';
-  }
-}
 
 /** A fetch that counts storage PUTs and lets a test fail some of them. */
 function countingFetch(failWhen: (putNumber: number) => boolean = () => false) {
@@ -46,28 +33,13 @@ function countingFetch(failWhen: (putNumber: number) => boolean = () => false) {
 }
 
 describe('client transfer engine on s3rver', () => {
-  let exchange: Exchange;
-  let store: DocumentStore;
-  let dir: string;
+  const docs = useDocumentStore({ prefix: 'files-' });
   let n = 0;
   const maxBytes = 1024 ** 3;
 
-  beforeAll(async () => {
-    exchange = await startTestExchange();
-    store = createS3DocumentStore(exchange.runtime.clients.s3, {
-      bucket: exchange.runtime.config.evidenceBucket,
-      presignSeconds: exchange.runtime.config.presignSeconds,
-      verifyByReadingWhenNoChecksum: true,
-    });
-    dir = await mkdtemp(join(exchange.dataDir, 'files-'));
-  });
-  afterAll(async () => {
-    await exchange?.stop();
-  });
-
   async function writeRandomFile(size: number): Promise<{ path: string; bytes: Buffer }> {
     const bytes = randomBytes(size);
-    const path = join(dir, `file-${++n}.age`);
+    const path = join(docs.dir, `file-${++n}.age`);
     await writeFile(path, bytes);
     return { path, bytes };
   }
@@ -76,7 +48,7 @@ describe('client transfer engine on s3rver', () => {
   async function startMultipart(path: string, plan: Extract<UploadPlan, { kind: 'multipart' }>) {
     const key = objectKeys.document('ex-transfer', `doc-${++n}`);
     const hashes = await hashFileParts(path, plan.partSize);
-    const { uploadId } = await store.createMultipart({
+    const { uploadId } = await docs.store.createMultipart({
       key,
       size: plan.size,
       partSize: plan.partSize,
@@ -90,7 +62,7 @@ describe('client transfer engine on s3rver', () => {
       presigned,
       presign: async (parts: readonly PartToPresign[]) => {
         presigned.push(...parts.map((p) => p.partNumber));
-        return store.presignParts({ key, uploadId, parts });
+        return docs.store.presignParts({ key, uploadId, parts });
       },
     };
   }
@@ -107,7 +79,7 @@ describe('client transfer engine on s3rver', () => {
       expect(hashes.sha256Hex).toBe(createHash('sha256').update(bytes).digest('hex'));
       expect(hashes.size).toBe(bytes.length);
     }
-    const empty = join(dir, 'empty.age');
+    const empty = join(docs.dir, 'empty.age');
     await writeFile(empty, '');
     expect((await hashFileParts(empty, 10)).partSha256s).toEqual([sha256(Buffer.alloc(0))]);
   });
@@ -124,10 +96,13 @@ describe('client transfer engine on s3rver', () => {
       plan,
       target: { documentId: `doc-${n}`, key },
       presign: async ([part]) => [
-        { ...(await store.presignSinglePut({ key, size: part!.size, sha256: part!.sha256 })), partNumber: 1 },
+        {
+          ...(await docs.store.presignSinglePut({ key, size: part!.size, sha256: part!.sha256 })),
+          partNumber: 1,
+        },
       ],
       complete: async () => {
-        await store.confirmObject({
+        await docs.store.confirmObject({
           key,
           size: bytes.length,
           expected: { kind: 'single', sha256: sha256(bytes) },
@@ -165,12 +140,12 @@ describe('client transfer engine on s3rver', () => {
       presign: upload.presign,
       complete: async (parts) => {
         expect(parts.map((p) => p.partNumber)).toEqual([1, 2, 3]);
-        await store.completeMultipart({ key: upload.key, uploadId: upload.uploadId, parts });
+        await docs.store.completeMultipart({ key: upload.key, uploadId: upload.uploadId, parts });
       },
       concurrency: 4,
     });
     expect(result.parts.map((p) => p.sha256)).toEqual(upload.hashes.partSha256s);
-    const confirmed = await store.confirmObject({
+    const confirmed = await docs.store.confirmObject({
       key: upload.key,
       size: bytes.length,
       expected: { kind: 'multipart', partSha256s: upload.hashes.partSha256s, partSize: plan.partSize },
@@ -183,12 +158,12 @@ describe('client transfer engine on s3rver', () => {
     const plan = planUpload(bytes.length, maxBytes, { testOnlyForcePartSize: 32 * KiB });
     if (plan.kind !== 'multipart') throw new Error('expected a multipart plan');
     const upload = await startMultipart(path, plan);
-    const statePath = join(dir, `resume-${n}.json`);
+    const statePath = join(docs.dir, `resume-${n}.json`);
     const target = { documentId: `doc-${n}`, key: upload.key, uploadId: upload.uploadId };
     let completed = 0;
     const complete = async (parts: readonly { partNumber: number; etag: string; sha256: string }[]) => {
       completed++;
-      await store.completeMultipart({ key: upload.key, uploadId: upload.uploadId, parts });
+      await docs.store.completeMultipart({ key: upload.key, uploadId: upload.uploadId, parts });
     };
 
     // First run: PUTs 1 and 2 succeed, every later PUT fails (the network went away).
@@ -204,7 +179,7 @@ describe('client transfer engine on s3rver', () => {
       retry: { attempts: 2, baseDelayMs: 1 },
       fetch: first.fetch,
     });
-    expect(await codeOf(interrupted)).toBe('ERR_STORAGE');
+    expect(await settledCode(interrupted)).toBe('ERR_STORAGE');
     expect(completed).toBe(0);
     const saved = await readResumeState(statePath);
     expect(saved).toMatchObject({
@@ -235,7 +210,7 @@ describe('client transfer engine on s3rver', () => {
     expect(result).toMatchObject({ partsUploaded: 3, partsSkipped: 2 });
     expect(completed).toBe(1);
     expect(await readResumeState(statePath)).toBeUndefined();
-    const confirmed = await store.confirmObject({
+    const confirmed = await docs.store.confirmObject({
       key: upload.key,
       size: bytes.length,
       expected: { kind: 'multipart', partSha256s: upload.hashes.partSha256s, partSize: plan.partSize },
@@ -248,7 +223,7 @@ describe('client transfer engine on s3rver', () => {
     const plan = planUpload(bytes.length, maxBytes, { testOnlyForcePartSize: 16 * KiB });
     if (plan.kind !== 'multipart') throw new Error('expected a multipart plan');
     const upload = await startMultipart(path, plan);
-    const statePath = join(dir, `resume-${n}.json`);
+    const statePath = join(docs.dir, `resume-${n}.json`);
     const options = {
       path,
       plan,
@@ -259,7 +234,7 @@ describe('client transfer engine on s3rver', () => {
       concurrency: 1,
       retry: { attempts: 1 },
     };
-    expect(await codeOf(uploadFile({ ...options, fetch: countingFetch((put) => put > 1).fetch }))).toBe(
+    expect(await settledCode(uploadFile({ ...options, fetch: countingFetch((put) => put > 1).fetch }))).toBe(
       'ERR_STORAGE',
     );
     const before = await stat(path);
@@ -268,9 +243,9 @@ describe('client transfer engine on s3rver', () => {
     await writeFile(path, changed);
     await utimes(path, before.atime, before.mtime); // same size and mtime: only the SHA-256 tells
     const sameMtime = countingFetch();
-    expect(await codeOf(uploadFile({ ...options, fetch: sameMtime.fetch }))).toBe('ERR_CONFLICT');
+    expect(await settledCode(uploadFile({ ...options, fetch: sameMtime.fetch }))).toBe('ERR_CONFLICT');
     await utimes(path, before.atime, new Date(before.mtimeMs + 5000));
-    expect(await codeOf(uploadFile({ ...options, fetch: sameMtime.fetch }))).toBe('ERR_CONFLICT');
+    expect(await settledCode(uploadFile({ ...options, fetch: sameMtime.fetch }))).toBe('ERR_CONFLICT');
     expect(sameMtime.counter.puts).toBe(0);
   });
 
@@ -290,7 +265,8 @@ describe('client transfer engine on s3rver', () => {
       plan,
       target: { documentId: `doc-${n}`, uploadId: upload.uploadId },
       presign: upload.presign,
-      complete: (parts) => store.completeMultipart({ key: upload.key, uploadId: upload.uploadId, parts }),
+      complete: (parts) =>
+        docs.store.completeMultipart({ key: upload.key, uploadId: upload.uploadId, parts }),
       retry: { baseDelayMs: 1 },
       fetch: flaky,
     });
@@ -301,21 +277,21 @@ describe('client transfer engine on s3rver', () => {
   it('downloads to the output path only after size and SHA-256 match', async () => {
     const { bytes } = await writeRandomFile(150 * KiB);
     const key = objectKeys.document('ex-transfer', `doc-${++n}`);
-    const put = await store.presignSinglePut({ key, size: bytes.length, sha256: sha256(bytes) });
+    const put = await docs.store.presignSinglePut({ key, size: bytes.length, sha256: sha256(bytes) });
     await (
       await fetch(put.url, { method: 'PUT', headers: put.headers, body: new Uint8Array(bytes) })
     ).arrayBuffer();
-    const outDir = await mkdtemp(join(dir, 'out-'));
+    const outDir = await mkdtemp(join(docs.dir, 'out-'));
     const outputPath = join(outDir, 'evidence.age');
 
-    const { url } = await store.presignGet({ key, expiresInSeconds: 60 });
+    const { url } = await docs.store.presignGet({ key, expiresInSeconds: 60 });
     const hex = createHash('sha256').update(bytes).digest('hex');
     const result = await downloadFile({ url, outputPath, expectedSize: bytes.length, expectedSha256: hex });
     expect(result).toMatchObject({ size: bytes.length, sha256: sha256(bytes), sha256Hex: hex });
     expect((await readFile(outputPath)).equals(bytes)).toBe(true);
     // Without overwrite an existing output is never replaced.
     expect(
-      await codeOf(
+      await settledCode(
         downloadFile({ url, outputPath, expectedSize: bytes.length, expectedSha256: sha256(bytes) }),
       ),
     ).toBe('ERR_CONFLICT');
@@ -326,20 +302,22 @@ describe('client transfer engine on s3rver', () => {
     const key = objectKeys.document('ex-transfer', `doc-${++n}`);
     const tampered = Buffer.from(bytes);
     tampered[777] = tampered[777]! ^ 0x80;
-    await exchange.runtime.clients.s3.send(
-      new PutObjectCommand({ Bucket: exchange.runtime.config.evidenceBucket, Key: key, Body: tampered }),
+    await docs.exchange.runtime.clients.s3.send(
+      new PutObjectCommand({ Bucket: docs.exchange.runtime.config.evidenceBucket, Key: key, Body: tampered }),
     );
-    const outDir = await mkdtemp(join(dir, 'out-'));
+    const outDir = await mkdtemp(join(docs.dir, 'out-'));
     const outputPath = join(outDir, 'evidence.age');
-    const { url } = await store.presignGet({ key, expiresInSeconds: 60 });
+    const { url } = await docs.store.presignGet({ key, expiresInSeconds: 60 });
     const expect_ = { expectedSize: bytes.length, expectedSha256: sha256(bytes) };
 
-    expect(await codeOf(downloadFile({ url, outputPath, ...expect_ }))).toBe('ERR_HASH_MISMATCH');
-    expect(await codeOf(downloadFile({ url, outputPath, ...expect_, expectedSize: bytes.length - 1 }))).toBe(
-      'ERR_HASH_MISMATCH',
+    expect(await settledCode(downloadFile({ url, outputPath, ...expect_ }))).toBe('ERR_HASH_MISMATCH');
+    expect(
+      await settledCode(downloadFile({ url, outputPath, ...expect_, expectedSize: bytes.length - 1 })),
+    ).toBe('ERR_HASH_MISMATCH');
+    const missing = await docs.store.presignGet({ key: `${key}.missing`, expiresInSeconds: 60 });
+    expect(await settledCode(downloadFile({ url: missing.url, outputPath, ...expect_ }))).toBe(
+      'ERR_NOT_FOUND',
     );
-    const missing = await store.presignGet({ key: `${key}.missing`, expiresInSeconds: 60 });
-    expect(await codeOf(downloadFile({ url: missing.url, outputPath, ...expect_ }))).toBe('ERR_NOT_FOUND');
     expect(await readdir(outDir)).toEqual([]);
   });
 });

@@ -3,8 +3,7 @@
 // previewed under the strict CSP with nothing refused, an MLA request linked to an earlier preservation shown as
 // a tree with names and links, and the due list and delay figures as an SVG chart with its table. axe-core finds
 // no serious or critical violation on these pages.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,17 +11,14 @@ import { parse, stringify } from 'yaml';
 import { demoKeystorePassphrase, writeDemoMemberKeystores } from '../../client/keystore/demo-keystores.ts';
 import { buildSampleFor } from '../../server/local/demo-profiles.ts';
 import { parseProfile } from '../../shared/domain/requests/profile.ts';
-import { runPouch } from '../client/support/run-pouch.ts';
-import { startTestExchange } from '../support/local-exchange.ts';
+import { sendNote, useCliHarness } from '../support/cli-harness.ts';
 import { launchChromium, openActor, seriousViolations } from '../support/portal-browser.ts';
 
-type Exchange = Awaited<ReturnType<typeof startTestExchange>>;
 const TEST_WORK_FACTOR = 15;
 
 describe('the portal’s request form, letter, lineage and delays in chromium', () => {
-  let exchange: Exchange;
+  const cli = useCliHarness({ prefix: 'pouch-portal-forms-', portalDir: resolve('portal/dist') });
   let browser: Browser;
-  let work: string;
   let page: Page;
   /** What the page logged: a CSP refusal shows up here. */
   const consoleLines: string[] = [];
@@ -32,46 +28,30 @@ describe('the portal’s request form, letter, lineage and delays in chromium', 
   let southmarkId = '';
 
   beforeAll(async () => {
-    work = await mkdtemp(join(tmpdir(), 'pouch-portal-forms-'));
-    exchange = await startTestExchange({ seedDemo: true, portalDir: resolve('portal/dist') });
-    const [northland, southmark] = exchange.demo;
+    const [northland, southmark] = cli.exchange.demo;
     if (!northland || !southmark) throw new Error('demo authorities missing');
     northlandId = northland.authorityId;
     southmarkId = southmark.authorityId;
     await writeDemoMemberKeystores(northland.home, northland.slug, { workFactor: TEST_WORK_FACTOR });
     // The earlier exchange the MLA request will follow: a preservation, sent with the CLI.
-    const note = join(work, 'preservation-note.txt');
-    await writeFile(note, 'Preserve the mailbox of the suspect.\n');
-    const sent = await runPouch(
-      [
-        '--profile',
-        'officer',
-        '--json',
-        'send',
-        '--to',
-        southmarkId,
-        '--kind',
-        'preservation',
-        '--urgency',
-        'urgent',
-        '--reference',
-        'NL-PRES-1',
-        note,
-      ],
-      { POUCH_HOME: northland.home },
-    );
-    if (sent.code !== 0) throw new Error(`pouch send failed: ${sent.stderr}`);
-    preservationId = (JSON.parse(sent.stdout) as { exchangeId: string }).exchangeId;
+    preservationId = await sendNote(northland, {
+      to: southmarkId,
+      urgency: 'urgent',
+      reference: 'NL-PRES-1',
+      dir: cli.work,
+      fileName: 'preservation-note.txt',
+      text: 'Preserve the mailbox of the suspect.\n',
+    });
 
     browser = await launchChromium();
     const actor = await openActor(browser);
     page = actor.page;
     page.on('console', (message) => consoleLines.push(message.text()));
     page.on('pageerror', (error) => pageErrors.push(error.message));
-    await page.goto(`${exchange.url}/`);
+    await page.goto(`${cli.exchange.url}/`);
     await page
       .getByLabel('Member keystore file')
-      .setInputFiles(join(exchange.dataDir, 'demo', northland.slug, 'portal', 'officer.pouch-keystore'));
+      .setInputFiles(join(cli.exchange.dataDir, 'demo', northland.slug, 'portal', 'officer.pouch-keystore'));
     await page.getByLabel('Passphrase').fill(demoKeystorePassphrase(northland.slug));
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByTestId('who').waitFor({ timeout: 60_000 });
@@ -79,8 +59,6 @@ describe('the portal’s request form, letter, lineage and delays in chromium', 
 
   afterAll(async () => {
     await browser?.close();
-    await exchange?.stop();
-    if (work) await rm(work, { recursive: true, force: true });
   });
 
   const exportedDraft = async (): Promise<Record<string, unknown>> => {
@@ -147,12 +125,12 @@ describe('the portal’s request form, letter, lineage and delays in chromium', 
   });
 
   it('previews the printable letter under the strict CSP, styled, with nothing refused', async () => {
-    const entry = await exchange.runtime.directory.getAuthority(southmarkId);
+    const entry = await cli.exchange.runtime.directory.getAuthority(southmarkId);
     const draft = buildSampleFor('mla', parseProfile({ ...entry?.profile, authorityId: southmarkId }));
     (draft.requestingAuthority as Record<string, unknown>).authorityId = northlandId;
     draft.caseReference = { ...(draft.caseReference as Record<string, unknown>), reference: 'NL-MLA-2' };
     draft.urgency = { ...(draft.urgency as Record<string, unknown>), level: 'urgent' };
-    const path = join(work, 'mla.yaml');
+    const path = join(cli.work, 'mla.yaml');
     await writeFile(path, stringify(draft));
     await page.getByRole('link', { name: 'New request' }).click();
     await page.getByLabel('Requested authority').selectOption(southmarkId);
@@ -177,7 +155,7 @@ describe('the portal’s request form, letter, lineage and delays in chromium', 
     expect(rules).toBeGreaterThan(0);
     expect(consoleLines.filter((line) => /Content Security Policy|Refused/i.test(line))).toEqual([]);
     // The policy the preview works under is the strict one: no inline style, no frame source, no script source.
-    const response = await fetch(`${exchange.url}/`);
+    const response = await fetch(`${cli.exchange.url}/`);
     const csp = response.headers.get('content-security-policy') ?? '';
     expect(csp).toContain("default-src 'none'");
     expect(csp).toContain("style-src 'self';");
@@ -202,7 +180,9 @@ describe('the portal’s request form, letter, lineage and delays in chromium', 
     expect(await later.locator('[aria-current="true"]').count()).toBe(1);
     expect(await later.textContent()).toContain('MLA request after a preservation');
     const names = await Promise.all(
-      [northlandId, southmarkId].map(async (id) => (await exchange.runtime.directory.getAuthority(id))?.name),
+      [northlandId, southmarkId].map(
+        async (id) => (await cli.exchange.runtime.directory.getAuthority(id))?.name,
+      ),
     );
     for (const name of names) expect(await earlier.locator(':scope > a').textContent()).toContain(name);
     expect(await tree.textContent()).not.toContain(northlandId);
@@ -226,7 +206,7 @@ describe('the portal’s request form, letter, lineage and delays in chromium', 
     await chart.waitFor({ timeout: 60_000 });
     expect(await page.getByTestId('chart-row').count()).toBeGreaterThan(0);
     const table = page.getByTestId('figures-table');
-    const southmark = (await exchange.runtime.directory.getAuthority(southmarkId))?.name ?? '';
+    const southmark = (await cli.exchange.runtime.directory.getAuthority(southmarkId))?.name ?? '';
     await expect.poll(() => table.textContent()).toContain(southmark);
     expect(await table.textContent()).toContain('Sent');
     await page.getByLabel('Measure').selectOption('execution');

@@ -2,13 +2,10 @@
 // on the embedded servers to create 100,000 exchanges), shared by tests/clocks/sweep-cost.test.ts and
 // bench/clock-sweep.bench.ts. The first `due` tracks' next stage opened an hour ago; the rest open 1 to 60 days
 // ahead. Seeded tracks have no label or chain, so the sweep reads them and records nothing.
-import {
-  BatchWriteCommand,
-  type BatchWriteCommandInput,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { clockKeys, exchangeKeys } from '../../server/adapters/main-table-keys.ts';
 import type { Track } from '../../shared/domain/clocks/track.ts';
+import { batchPut } from './batch-put.ts';
 
 function trackOf(i: number, at: string): Track {
   return {
@@ -52,22 +49,5 @@ export async function seedClockTracks(
       gsi1sk: clockKeys.sweepIndexSk(at, track.exchangeId),
     });
   }
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: options.writers ?? 8 }, async () => {
-      while (next < items.length) {
-        const batch = items.slice(next, next + 25);
-        next += 25;
-        let request: BatchWriteCommandInput['RequestItems'] = {
-          [table]: batch.map((Item) => ({ PutRequest: { Item } })),
-        };
-        while (request && Object.keys(request).length > 0) {
-          const out: { UnprocessedItems?: BatchWriteCommandInput['RequestItems'] } = await doc.send(
-            new BatchWriteCommand({ RequestItems: request }),
-          );
-          request = out.UnprocessedItems;
-        }
-      }
-    }),
-  );
+  await batchPut(doc, table, items, options.writers ?? 8);
 }

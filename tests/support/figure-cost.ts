@@ -4,12 +4,12 @@
 // with contributions to the very figure the update moves (same counterpart, kind and month), then one real
 // exchange is sent and acknowledged through the use cases, and the acknowledgement's calls are counted.
 import { randomBytes } from 'node:crypto';
-import { BatchWriteCommand, type BatchWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { figureKeys } from '../../server/adapters/main-table-keys.ts';
 import { signManifest } from '../../shared/custody/manifest.ts';
 import type { MessageKind } from '../../shared/domain/exchange/state-machine.ts';
 import type { Principal } from '../../shared/domain/identity/types.ts';
 import { newId } from '../../shared/domain/ids.ts';
+import { batchPut } from './batch-put.ts';
 import type { CostScenario } from './constant-cost.ts';
 import type { TestPrincipal } from './identity.ts';
 
@@ -58,24 +58,7 @@ export async function seedFigureContributions(s: CostScenario, total: number): P
       });
     }
   }
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 4 }, async () => {
-      while (next < items.length) {
-        const batch = items.slice(next, next + 25);
-        next += 25;
-        let request: BatchWriteCommandInput['RequestItems'] = {
-          [table]: batch.map((Item) => ({ PutRequest: { Item } })),
-        };
-        while (request && Object.keys(request).length > 0) {
-          const out: { UnprocessedItems?: BatchWriteCommandInput['RequestItems'] } = await doc.send(
-            new BatchWriteCommand({ RequestItems: request }),
-          );
-          request = out.UnprocessedItems;
-        }
-      }
-    }),
-  );
+  await batchPut(doc, table, items, 4);
   seeded.set(s, Math.max(from, total));
 }
 

@@ -18,6 +18,10 @@ import {
   Validations,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import {
+  apiContentSecurityPolicy,
+  portalContentSecurityPolicy,
+} from '../../server/config/content-security.ts';
 import { originVerifyHeader } from '../../server/config/environment.ts';
 import { projectRoot } from '../bundle.ts';
 import { acknowledgeRules, acknowledgeWildcardResource } from '../nag.ts';
@@ -36,36 +40,6 @@ export const apiPathPatterns = [
   '/health',
   '/health/*',
 ] as const;
-
-/**
- * The portal's Content-Security-Policy: its own scripts, styles and workers only, no inline script, no
- * third-party origin. The one other origin it may connect to is the evidence bucket, because sealed documents
- * go straight to S3 through presigned URLs.
- */
-export function portalContentSecurityPolicy(evidenceBucketDomain: string): string {
-  return [
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "font-src 'self'",
-    `connect-src 'self' https://${evidenceBucketDomain}`,
-    "worker-src 'self'",
-    "manifest-src 'self'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-    'upgrade-insecure-requests',
-  ].join('; ');
-}
-
-/**
- * The API's Content-Security-Policy: JSON needs nothing, and the one HTML page (/docs, server/http/docs-page.ts)
- * is self-contained with an inline stylesheet and no script.
- */
-export const apiContentSecurityPolicy =
-  "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /**
  * The viewer-request function of the portal behavior: a path without a file extension is a client-side route
@@ -136,7 +110,10 @@ export class EdgeDistribution extends Construct {
       comment: 'Pouch portal: strict CSP, HSTS, no framing, no sniffing, no referrer',
       securityHeadersBehavior: {
         contentSecurityPolicy: {
-          contentSecurityPolicy: portalContentSecurityPolicy(props.evidenceBucketDomain),
+          contentSecurityPolicy: portalContentSecurityPolicy({
+            connectOrigins: [`https://${props.evidenceBucketDomain}`],
+            upgradeInsecureRequests: true,
+          }),
           override: true,
         },
         strictTransportSecurity: hsts,

@@ -1,8 +1,9 @@
-// HTTP layer (local mode): serves the built portal (portal/dist) at `/` on the API's origin, with a strict
-// Content-Security-Policy: scripts, styles and workers from this origin only, no inline script, no framing, and
-// network access to this origin and the evidence bucket alone. On AWS, CloudFront serves the same files.
+// HTTP layer (local mode): serves the built portal (portal/dist) at `/` on the API's origin, with the strict
+// Content-Security-Policy of server/config/content-security.ts. On AWS, CloudFront serves the same files under
+// the same policy.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { portalContentSecurityPolicy } from '../config/content-security.ts';
 
 export interface PortalStaticOptions {
   /** The Vite build output (portal/dist): index.html and assets/. */
@@ -24,24 +25,6 @@ const contentTypes: Record<string, string> = {
 /** Built asset names: Vite's `<name>-<hash>.<ext>`, nothing that could climb out of the folder. */
 const assetPattern = /^\/assets\/([A-Za-z0-9_.-]{1,200})$/;
 
-/** The portal's Content-Security-Policy; `connectOrigins` are the only other origins it may reach. */
-export function portalContentSecurityPolicy(connectOrigins: readonly string[]): string {
-  return [
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data: blob:",
-    "font-src 'self'",
-    `connect-src 'self' ${connectOrigins.join(' ')}`.trim(),
-    "worker-src 'self'",
-    "manifest-src 'self'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-    "object-src 'none'",
-  ].join('; ');
-}
-
 /**
  * A handler that answers the portal's own paths (`/`, `/index.html`, `/assets/*`) and returns undefined for
  * everything else, which the API answers: no API route moves.
@@ -54,7 +37,7 @@ export function createPortalHandler(
   options: PortalStaticOptions,
 ): (request: Request) => Promise<Response | undefined> {
   const headers = {
-    'content-security-policy': portalContentSecurityPolicy(options.connectOrigins),
+    'content-security-policy': portalContentSecurityPolicy({ connectOrigins: options.connectOrigins }),
     'x-content-type-options': 'nosniff',
     'x-frame-options': 'DENY',
     'referrer-policy': 'no-referrer',

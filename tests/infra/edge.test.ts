@@ -234,7 +234,9 @@ describe('security headers (response-headers policies)', () => {
         return [name!, values];
       }),
     );
-    expect(directives['default-src']).toEqual(["'self'"]);
+    expect(directives['default-src']).toEqual(["'none'"]);
+    expect(directives['form-action']).toEqual(["'none'"]);
+    expect(directives).toHaveProperty('upgrade-insecure-requests');
     expect(directives['script-src']).toEqual(["'self'"]);
     expect(directives['style-src']).toEqual(["'self'"]);
     expect(directives['frame-ancestors']).toEqual(["'none'"]);

@@ -3,13 +3,12 @@
 // the same policy.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { portalContentSecurityPolicy } from '../config/content-security.ts';
 
 export interface PortalStaticOptions {
   /** The Vite build output (portal/dist): index.html and assets/. */
   readonly dir: string;
-  /** Origins besides this one the app may fetch from: the evidence bucket (presigned uploads and downloads). */
-  readonly connectOrigins: readonly string[];
+  /** The portal's Content-Security-Policy (server/config/content-security.ts, the rule CloudFront serves too). */
+  readonly contentSecurityPolicy: string;
 }
 
 const contentTypes: Record<string, string> = {
@@ -30,14 +29,14 @@ const assetPattern = /^\/assets\/([A-Za-z0-9_.-]{1,200})$/;
  * everything else, which the API answers: no API route moves.
  *
  * @example
- * const portal = createPortalHandler({ dir: 'portal/dist', connectOrigins: [s3Endpoint] });
+ * const portal = createPortalHandler({ dir: 'portal/dist', contentSecurityPolicy: portalContentSecurityPolicy({ connectOrigins: [s3Endpoint] }) });
  * const answer = (await portal(request)) ?? (await app.fetch(request));
  */
 export function createPortalHandler(
   options: PortalStaticOptions,
 ): (request: Request) => Promise<Response | undefined> {
   const headers = {
-    'content-security-policy': portalContentSecurityPolicy({ connectOrigins: options.connectOrigins }),
+    'content-security-policy': options.contentSecurityPolicy,
     'x-content-type-options': 'nosniff',
     'x-frame-options': 'DENY',
     'referrer-policy': 'no-referrer',

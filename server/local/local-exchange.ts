@@ -7,6 +7,7 @@ import { destroyAwsClients } from '../adapters/aws-clients.ts';
 import { createSmtpMailer } from '../adapters/smtp-mailer.ts';
 import { composeRuntime, type Runtime } from '../composition/compose.ts';
 import { loadConfig, localDefaults } from '../config/config.ts';
+import { portalContentSecurityPolicy } from '../config/content-security.ts';
 import type { ResponseObserver } from '../http/app.ts';
 import { createPortalHandler } from '../http/portal-static.ts';
 import type { Logger } from '../ports/logger.ts';
@@ -120,7 +121,10 @@ export async function startLocalExchange(options: {
       ? await seedDemoAuthorities(runtime.directory, options.dataDir, url, options.seedDemo)
       : [];
     const portal = options.portalDir
-      ? createPortalHandler({ dir: options.portalDir, connectOrigins: [embedded.s3Endpoint] })
+      ? createPortalHandler({
+          dir: options.portalDir,
+          contentSecurityPolicy: portalContentSecurityPolicy({ connectOrigins: [embedded.s3Endpoint] }),
+        })
       : undefined;
     const appFetch = runtime.app.fetch;
     ready = getRequestListener(

@@ -181,12 +181,15 @@ describe('the label comes from the checked draft (finding 7)', () => {
     expect(fetched.code, fetched.stderr).toBe(0);
   });
 
-  it('refuses an opened request that contradicts its label, even from a client that signs no label', async () => {
-    // An older client: it opens the exchange as "normal" but seals a request that says "urgent", and signs no
-    // label claims. The recipient's client reads the sealed request and refuses the label.
+  it('refuses an opened request that contradicts its label, even when the signed label claims match the label', async () => {
+    // A client that opens the exchange as "normal" and signs "normal" as its label claims (the exchange refuses a
+    // manifest without claims), but seals a request that says "urgent". The recipient's client reads the sealed
+    // request and refuses the label.
     const sender = await openDemoOfficer(cli.exchange, 'northland');
     const request = buildSampleFor('mla');
     (request.requestedAuthority as Record<string, unknown>).authorityId = cli.southmark.authorityId;
+    expect((request.urgency as { level: string }).level).toBe('urgent');
+    const requesterReference = (request.caseReference as { reference: string }).reference;
     const result = await deliverMessage({
       client: sender.client,
       signer: sender.signer,
@@ -197,9 +200,10 @@ describe('the label comes from the checked draft (finding 7)', () => {
           kind: 'mla',
           urgency: 'normal',
           requestedId: cli.southmark.authorityId,
-          requesterReference: (request.caseReference as { reference: string }).reference,
+          requesterReference,
         },
       },
+      label: { recipientId: cli.southmark.authorityId, kind: 'mla', urgency: 'normal', requesterReference },
       recipients: await sealingRecipients(sender, cli.southmark.authorityId),
       message: { kind: 'request' },
       generated: [{ name: 'request.json', mediaType: 'application/json', content: JSON.stringify(request) }],

@@ -7,10 +7,15 @@ import {
   formatCitation,
   type InstrumentId,
   isVerifiedProvision,
+  KINDS,
   PROVISIONS,
   type Provision,
   type ProvisionId,
+  provisionSource,
+  type RequestKind,
+  type TREATIES,
 } from './instruments.ts';
+import type { LegalBasisOption } from './legal-basis.ts';
 import type {
   ASSET_MEASURES,
   ASSISTANCE_TYPES,
@@ -211,4 +216,120 @@ export function citationText(ids: readonly ProvisionId[], language: TemplateLang
       return `${INSTRUMENT_SHORT_FR[prov.instrument]} ${prov.article}${isVerifiedProvision(id) ? '' : ' (à vérifier)'}`;
     })
     .join(' ; ');
+}
+
+/** The English instrument names (instruments.ts's) mapped to the French, to reword a finding's `source`. */
+const FRENCH_OF_ENGLISH_INSTRUMENT: ReadonlyMap<string, string> = new Map(
+  (Object.keys(PROVISIONS) as ProvisionId[]).map((id) => [
+    provisionSource(id).instrument,
+    INSTRUMENT_SHORT_FR[PROVISIONS[id].instrument],
+  ]),
+);
+
+/**
+ * A check finding's `source` (English, as `formatCitation` writes it) in the language: each cited instrument
+ * renamed, articles unchanged; a source that is not a citation (a profile) is shown as it is.
+ * @example sourceText('Budapest Convention art. 29(2)(e)', 'fr') // 'Convention de Budapest art. 29(2)(e)'
+ */
+export function sourceText(source: string, language: TemplateLanguage): string {
+  if (language === 'en') return source;
+  return source
+    .split('; ')
+    .map((part) => {
+      for (const [english, french] of FRENCH_OF_ENGLISH_INSTRUMENT) {
+        if (part.startsWith(`${english} art.`)) {
+          return `${french}${part.slice(english.length).replace(/ \(verify\)$/, ' (à vérifier)')}`;
+        }
+      }
+      return part;
+    })
+    .join(' ; ');
+}
+
+/** The full French titles of the kinds of request (the English ones are `KINDS[kind].title`). */
+const KIND_TITLES_FR: Readonly<Record<RequestKind, string>> = {
+  mla: 'Demande d’entraide judiciaire',
+  preservation: 'Demande de conservation rapide de données informatiques stockées',
+  'traffic-disclosure': 'Divulgation rapide de données relatives au trafic conservées',
+  'stored-data':
+    'Demande d’accès, de perquisition, de saisie ou de divulgation de données informatiques stockées',
+  'subscriber-information': 'Demande d’informations relatives aux abonnés',
+  'realtime-traffic': 'Demande de collecte en temps réel de données relatives au trafic',
+  interception: 'Demande d’interception de données relatives au contenu',
+  'emergency-disclosure': 'Demande de divulgation rapide de données informatiques stockées en cas d’urgence',
+  'emergency-mla': 'Demande d’entraide judiciaire en urgence',
+  'production-order':
+    'Demande de donner effet à une injonction de produire des informations relatives aux abonnés ou des données relatives au trafic',
+  'asset-recovery':
+    'Demande d’identification, de localisation, de gel, de saisie ou de confiscation d’avoirs',
+  'spontaneous-information': 'Information spontanée',
+  'video-conference': 'Demande d’audition par vidéoconférence',
+  'joint-investigation-team': 'Proposition d’équipe commune d’enquête',
+};
+
+/** A kind's full title in the language. */
+export function kindTitleText(kind: RequestKind, language: TemplateLanguage): string {
+  return language === 'fr' ? KIND_TITLES_FR[kind] : KINDS[kind].title;
+}
+
+/** The legal bases' titles and caveats in French (the English are `TREATIES`'s). */
+const TREATY_FR: Readonly<Record<keyof typeof TREATIES, { title: string; caveat: string }>> = {
+  untoc: {
+    title: 'Convention des Nations Unies contre la criminalité transnationale organisée (Palerme, 2000)',
+    caveat:
+      'S’applique aux infractions visées par la Convention (art. 3) : transnationales, impliquant un groupe criminel organisé, ou graves.',
+  },
+  budapest: {
+    title: 'Convention du Conseil de l’Europe sur la cybercriminalité (STE n° 185, Budapest, 2001)',
+    caveat:
+      'Couvre les infractions des art. 2 à 11 et la collecte de preuves électroniques de toute infraction pénale (art. 23).',
+  },
+  'budapest-p2': {
+    title:
+      'Deuxième Protocole additionnel à la Convention sur la cybercriminalité relatif au renforcement de la coopération et de la divulgation de preuves électroniques (STCE n° 224)',
+    caveat: 'Ouvert aux seules Parties à la Convention de Budapest.',
+  },
+  uncac: {
+    title: 'Convention des Nations Unies contre la corruption (Mérida, 2003)',
+    caveat:
+      'S’applique aux infractions établies conformément à la Convention (corruption et infractions connexes).',
+  },
+  bilateral: {
+    title: 'Traité bilatéral d’entraide judiciaire',
+    caveat: 'Vérifiez la portée et les exigences de forme dans le texte du traité lui-même.',
+  },
+  reciprocity: {
+    title: 'Réciprocité (courtoisie internationale, sans obligation conventionnelle)',
+    caveat: 'L’entraide est discrétionnaire ; l’État requis peut demander une assurance de réciprocité.',
+  },
+};
+
+function isTreatyKey(id: string): id is keyof typeof TREATIES {
+  return Object.hasOwn(TREATY_FR, id);
+}
+
+/**
+ * A suggested legal basis (legal-basis.ts) as the form lists it, in the language: its title, why it applies and
+ * any caveat. English is the finder's own wording.
+ */
+export function legalBasisText(
+  option: LegalBasisOption,
+  language: TemplateLanguage,
+): { title: string; reason: string; caveat?: string } {
+  if (language === 'en') {
+    return {
+      title: option.title,
+      reason: option.reason,
+      ...(option.caveat ? { caveat: option.caveat } : {}),
+    };
+  }
+  const bilateral = /^bilateral:([A-Z]{2})-([A-Z]{2})$/.exec(option.basis);
+  const key = !bilateral && isTreatyKey(option.basis) ? option.basis : 'bilateral';
+  const fr = TREATY_FR[key];
+  const title = bilateral ? `${fr.title} (${bilateral[1]}-${bilateral[2]})` : fr.title;
+  const reason =
+    key === 'reciprocity'
+      ? 'Disponible sans traité, à la discrétion de l’État requis.'
+      : `Les deux États sont liés par : ${title}, qui prévoit ce type de demande.`;
+  return { title, reason, ...(option.caveat ? { caveat: fr.caveat } : {}) };
 }

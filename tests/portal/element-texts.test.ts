@@ -8,11 +8,21 @@ import {
   frenchHints,
   frenchOf,
 } from '../../shared/domain/requests/element-texts.ts';
-import { formatCitation, PROVISIONS, REQUEST_KINDS } from '../../shared/domain/requests/instruments.ts';
+import {
+  formatCitation,
+  isVerifiedProvision,
+  KINDS,
+  PROVISIONS,
+  REQUEST_KINDS,
+} from '../../shared/domain/requests/instruments.ts';
+import { findLegalBases } from '../../shared/domain/requests/legal-basis.ts';
 import { listElements } from '../../shared/domain/requests/schemas.ts';
 import {
   citationText,
   frenchInstrumentNames,
+  kindTitleText,
+  legalBasisText,
+  sourceText,
   VALUE_WORD_SETS,
   valueText,
   valueWordsOf,
@@ -109,5 +119,53 @@ describe('closed-set values and citations in English and French', () => {
       expect(french).toContain(PROVISIONS[id].article);
       expect(french).not.toMatch(/Budapest Convention|UNTOC|UNCAC|Bilateral MLAT|\(verify\)/);
     }
+  });
+});
+
+describe('kind titles, legal bases and finding sources in French', () => {
+  it('renames the instruments of a finding source, articles and the (verify) mark kept, profiles as they are', () => {
+    expect(sourceText('Budapest Convention art. 29(2)(e); UNTOC art. 18(15)(a)', 'fr')).toBe(
+      'Convention de Budapest art. 29(2)(e) ; Convention des Nations Unies contre la criminalité transnationale organisée art. 18(15)(a)',
+    );
+    expect(sourceText('profile xb-foj-ca v3', 'fr')).toBe('profile xb-foj-ca v3');
+    expect(sourceText('Budapest Convention art. 29(2)(e)', 'en')).toBe('Budapest Convention art. 29(2)(e)');
+    const unverified = (Object.keys(PROVISIONS) as (keyof typeof PROVISIONS)[]).find(
+      (id) => !isVerifiedProvision(id),
+    );
+    if (unverified)
+      expect(sourceText(formatCitation([unverified]), 'fr')).toBe(citationText([unverified], 'fr'));
+  });
+
+  it('gives every kind a French title different from the English', () => {
+    for (const kind of REQUEST_KINDS) {
+      expect(kindTitleText(kind, 'en')).toBe(KINDS[kind].title);
+      if (kind !== 'spontaneous-information') expect(kindTitleText(kind, 'fr')).not.toBe(KINDS[kind].title);
+      expect(kindTitleText(kind, 'fr').trim()).not.toBe('');
+    }
+  });
+
+  it('lists the suggested legal bases in French, titles, reasons and caveats', () => {
+    const options = findLegalBases(
+      ['untoc', 'budapest', 'bilateral:XB-XA'],
+      ['budapest', 'untoc', 'bilateral:XA-XB'],
+      'mla',
+    );
+    expect(options.length).toBeGreaterThan(2);
+    for (const option of options) {
+      const french = legalBasisText(option, 'fr');
+      const english = legalBasisText(option, 'en');
+      expect(english).toEqual({
+        title: option.title,
+        reason: option.reason,
+        ...(option.caveat ? { caveat: option.caveat } : {}),
+      });
+      expect(french.title).not.toBe(option.title);
+      expect(french.reason).not.toBe(option.reason);
+      expect(french.caveat === undefined).toBe(option.caveat === undefined);
+    }
+    const budapest = options.find((o) => o.basis === 'budapest');
+    expect(budapest && legalBasisText(budapest, 'fr').title).toMatch(
+      /^Convention du Conseil de l’Europe sur la cybercriminalité/,
+    );
   });
 });

@@ -125,6 +125,10 @@ describe('the portal’s request form, letter, lineage and delays in chromium', 
     await expect
       .poll(() => page.locator('option[value="prosecution"]').first().textContent())
       .toBe('Poursuites');
+    // The template's own urgency element words its levels as the routing's select does.
+    await expect
+      .poll(() => page.locator('select:not(#request-urgency) option[value="urgent"]').first().textContent())
+      .toBe('Urgente');
     const sources = await page.locator('form.request .help .source').allTextContents();
     expect(sources.some((s) => s.includes('Convention des Nations Unies contre la criminalité'))).toBe(true);
     expect(sources.filter((s) => /UNTOC|Budapest Convention|\(verify\)/.test(s))).toEqual([]);

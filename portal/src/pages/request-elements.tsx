@@ -3,6 +3,7 @@
 // first field takes the focus, a removal hands it to the list's add button) — each field with its citation,
 // its explanation in the officer's language and the check's findings at its own concrete path.
 import { useEffect, useRef, useState } from 'react';
+import { URGENCIES, type Urgency } from '../../../shared/domain/exchange/urgency.ts';
 import type { Finding } from '../../../shared/domain/requests/check.ts';
 import { elementText } from '../../../shared/domain/requests/element-texts.ts';
 import type { RequestKind } from '../../../shared/domain/requests/instruments.ts';
@@ -351,6 +352,11 @@ function EnumList({
   );
 }
 
+/** The template's urgency element offers the routing's urgencies, whose words the catalogue owns. */
+function isUrgency(value: unknown): value is Urgency {
+  return typeof value === 'string' && (URGENCIES as readonly string[]).includes(value);
+}
+
 /** The "(mandatory)" / "(optional)" … level of an element, after its title. */
 function LevelTag({ element }: { element: ElementInfo }) {
   const { t } = useText();
@@ -447,7 +453,9 @@ function ElementField(props: {
         <option value="">{t('request.choose')}</option>
         {element.values.map((v) => (
           <option key={String(v)} value={String(v)}>
-            {valueText(element.path, v, language)}
+            {element.path === 'urgency.level' && isUrgency(v)
+              ? t(`urgency.${v}`)
+              : valueText(element.path, v, language)}
           </option>
         ))}
       </select>

@@ -120,7 +120,22 @@ describe('the portal’s request form, letter, lineage and delays in chromium', 
     await expect.poll(() => page.getByText('Résumé des faits', { exact: false }).count()).toBeGreaterThan(0);
     await expect.poll(() => page.getByRole('button', { name: 'Ajouter à « Infractions »' }).count()).toBe(1);
     expect(await page.locator('html').getAttribute('lang')).toBe('fr');
+    // Closed-set options show French words and keep the code as their value; citations name the instrument in
+    // French, articles unchanged.
+    await expect
+      .poll(() => page.locator('option[value="prosecution"]').first().textContent())
+      .toBe('Poursuites');
+    // The template's own urgency element words its levels as the routing's select does.
+    await expect
+      .poll(() => page.locator('select:not(#request-urgency) option[value="urgent"]').first().textContent())
+      .toBe('Urgente');
+    const sources = await page.locator('form.request .help .source').allTextContents();
+    expect(sources.some((s) => s.includes('Convention des Nations Unies contre la criminalité'))).toBe(true);
+    expect(sources.filter((s) => /UNTOC|Budapest Convention|\(verify\)/.test(s))).toEqual([]);
     await page.locator('header.top select').selectOption('en');
+    await expect
+      .poll(() => page.locator('option[value="prosecution"]').first().textContent())
+      .toBe('Prosecution');
     await page.getByText('Summary of the facts').first().waitFor();
   });
 

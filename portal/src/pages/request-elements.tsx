@@ -3,10 +3,12 @@
 // first field takes the focus, a removal hands it to the list's add button) — each field with its citation,
 // its explanation in the officer's language and the check's findings at its own concrete path.
 import { useEffect, useRef, useState } from 'react';
+import { URGENCIES, type Urgency } from '../../../shared/domain/exchange/urgency.ts';
 import type { Finding } from '../../../shared/domain/requests/check.ts';
 import { elementText } from '../../../shared/domain/requests/element-texts.ts';
 import type { RequestKind } from '../../../shared/domain/requests/instruments.ts';
 import { type ElementInfo, formatPath } from '../../../shared/domain/requests/schemas.ts';
+import { citationText, valueText } from '../../../shared/domain/requests/value-words.ts';
 import type { MessageKey } from '../i18n/catalogue.ts';
 import { useText } from '../i18n/use-text.tsx';
 
@@ -157,7 +159,7 @@ function GroupLegend({ kind, element, item }: { kind: RequestKind; element: Elem
       </legend>
       {item === undefined && text.explanation && (
         <p className="help">
-          {text.explanation} <span className="source">[{element.source}]</span>
+          {text.explanation} <span className="source">[{citationText(element.cite, language)}]</span>
         </p>
       )}
     </>
@@ -342,12 +344,17 @@ function EnumList({
                 context.onChange(path, next.length === 0 ? null : next);
               }}
             />{' '}
-            <label htmlFor={id}>{String(option)}</label>
+            <label htmlFor={id}>{valueText(element.path, option, language)}</label>
           </div>
         );
       })}
     </fieldset>
   );
+}
+
+/** The template's urgency element offers the routing's urgencies, whose words the catalogue owns. */
+function isUrgency(value: unknown): value is Urgency {
+  return typeof value === 'string' && (URGENCIES as readonly string[]).includes(value);
 }
 
 /** The "(mandatory)" / "(optional)" … level of an element, after its title. */
@@ -395,11 +402,11 @@ function Help(props: {
   hint?: string | undefined;
   findings: readonly Pick<Finding, 'severity' | 'message'>[];
 }) {
-  const { t } = useText();
+  const { t, language } = useText();
   const { element } = props;
   return (
     <p id={props.id} className="help">
-      {props.explanation} <span className="source">[{element.source}]</span>
+      {props.explanation} <span className="source">[{citationText(element.cite, language)}]</span>
       {props.hint ? ` ${t('request.format', { hint: props.hint })}` : ''}
       {props.findings.map((f) => (
         <span key={`${f.severity}-${f.message}`} className={`inline-finding ${f.severity}`}>
@@ -446,7 +453,9 @@ function ElementField(props: {
         <option value="">{t('request.choose')}</option>
         {element.values.map((v) => (
           <option key={String(v)} value={String(v)}>
-            {String(v)}
+            {element.path === 'urgency.level' && isUrgency(v)
+              ? t(`urgency.${v}`)
+              : valueText(element.path, v, language)}
           </option>
         ))}
       </select>

@@ -12,7 +12,7 @@ import { PouchError } from '../../../shared/domain/errors.ts';
 import { URGENCIES, type Urgency } from '../../../shared/domain/exchange/urgency.ts';
 import { checkDraft, pruneBlank } from '../../../shared/domain/requests/check.ts';
 import { partiesPrefill } from '../../../shared/domain/requests/draft.ts';
-import { KINDS, REQUEST_KINDS, type RequestKind } from '../../../shared/domain/requests/instruments.ts';
+import { REQUEST_KINDS, type RequestKind } from '../../../shared/domain/requests/instruments.ts';
 import { findLegalBases } from '../../../shared/domain/requests/legal-basis.ts';
 import {
   buildOutgoingRequest,
@@ -23,6 +23,7 @@ import {
 import { type Profile, parseProfile } from '../../../shared/domain/requests/profile.ts';
 import { describeRequestLabelMismatch } from '../../../shared/domain/requests/request-label.ts';
 import { listElements } from '../../../shared/domain/requests/schemas.ts';
+import { kindTitleText, legalBasisText, sourceText } from '../../../shared/domain/requests/value-words.ts';
 import type { MessageKey } from '../i18n/catalogue.ts';
 import { useText } from '../i18n/use-text.tsx';
 import type { Session } from '../session.ts';
@@ -67,7 +68,7 @@ function loadSaved(clientId: string): SavedDraft | undefined {
 }
 
 export function RequestPage({ session }: { session: Session }) {
-  const { t, dateTime } = useText();
+  const { t, dateTime, language } = useText();
   const saved = useMemo(() => loadSaved(session.member.clientId), [session]);
   const [authorities, setAuthorities] = useState<readonly AuthorityWire[]>([]);
   const [to, setTo] = useState(saved?.to ?? '');
@@ -262,7 +263,7 @@ export function RequestPage({ session }: { session: Session }) {
                 </option>
               ))}
             </select>
-            <p className="help">{KINDS[kind].title}</p>
+            <p className="help">{kindTitleText(kind, language)}</p>
           </div>
           <div className="field">
             <label htmlFor="request-urgency">{t('boxes.urgency')}</label>
@@ -345,12 +346,15 @@ export function RequestPage({ session }: { session: Session }) {
               <p>{t('request.noBases')}</p>
             ) : (
               <ul>
-                {bases.map((b) => (
-                  <li key={b.basis}>
-                    <code>{b.basis}</code> — {b.title}: {b.reason}
-                    {b.caveat ? ` (${b.caveat})` : ''}
-                  </li>
-                ))}
+                {bases.map((b) => {
+                  const words = legalBasisText(b, language);
+                  return (
+                    <li key={b.basis}>
+                      <code>{b.basis}</code> — {words.title}: {words.reason}
+                      {words.caveat ? ` (${words.caveat})` : ''}
+                    </li>
+                  );
+                })}
               </ul>
             )}
           </section>
@@ -381,7 +385,7 @@ export function RequestPage({ session }: { session: Session }) {
             {check.findings.map((f) => (
               <li key={`${f.path}-${f.rule}-${f.message}`} className={`finding ${f.severity}`}>
                 <strong>{t(`severity.${f.severity}` as MessageKey)}</strong> <code>{f.path}</code>:{' '}
-                {f.message} <span className="source">[{f.source}]</span>
+                {f.message} <span className="source">[{sourceText(f.source, language)}]</span>
               </li>
             ))}
           </ul>

@@ -13,6 +13,56 @@ import {
   type TreatyId,
 } from './instruments.ts';
 
+// The closed sets the templates offer, one place each, so that their words in every language
+// (value-words.ts) are typed against them: a new code without words fails the typecheck.
+export const PREFERRED_REPLIES = ['pouch', 'email', 'phone', '24-7-network', 'diplomatic'] as const;
+export const CASE_NATURES = ['investigation', 'prosecution', 'judicial-proceeding'] as const;
+export const PERSON_ROLES = [
+  'suspect',
+  'accused',
+  'witness',
+  'victim',
+  'expert',
+  'account-holder',
+  'other',
+] as const;
+export const HEARD_PERSON_ROLES = ['witness', 'expert'] as const satisfies readonly PersonRole[];
+export const IDENTIFIER_TYPES = [
+  'ip-address',
+  'email',
+  'phone',
+  'account',
+  'domain',
+  'url',
+  'imei',
+  'imsi',
+  'iban',
+  'other',
+] as const;
+export const DATA_CATEGORIES = ['subscriber', 'traffic', 'content', 'other'] as const;
+export const REQUEST_RELATIONS = [
+  'earlier-mla',
+  'earlier-preservation',
+  'linked',
+  'police-cooperation',
+] as const;
+export const ASSISTANCE_TYPES = [
+  'taking-evidence',
+  'service-of-documents',
+  'search-and-seizure',
+  'examining-objects',
+  'providing-information',
+  'providing-records',
+  'identifying-proceeds',
+  'facilitating-appearance',
+  'other',
+] as const;
+export const STORED_DATA_MEASURES = ['search', 'access', 'seizure', 'disclosure'] as const;
+export const ASSET_MEASURES = ['identify', 'trace', 'freeze', 'seize', 'confiscate'] as const;
+export const REQUEST_STATUSES = ['new', 'follow-up-mla', 'follow-up-preservation'] as const;
+export type PersonRole = (typeof PERSON_ROLES)[number];
+export type DataCategory = (typeof DATA_CATEGORIES)[number];
+
 /** Condition under which a 'conditional' element becomes mandatory. */
 export interface RequiredWhen {
   /** Human wording, e.g. 'when the urgency level is not normal'. */
@@ -148,7 +198,7 @@ export function contactBlock(options: { tcy?: boolean } = {}) {
     timeZone: el(timeZone, {
       explanation: 'Time zone of the office hours and of any time given by this contact.',
     }),
-    preferredReply: strict(z.enum(['pouch', 'email', 'phone', '24-7-network', 'diplomatic']), {
+    preferredReply: strict(z.enum(PREFERRED_REPLIES), {
       explanation: 'Preferred way to answer.',
     }),
   });
@@ -193,7 +243,7 @@ export const caseReferenceBlock = z.object({
 
 /** Subject and nature of the investigation, prosecution or proceeding. */
 export const subjectBlock = z.object({
-  nature: el(z.enum(['investigation', 'prosecution', 'judicial-proceeding']), {
+  nature: el(z.enum(CASE_NATURES), {
     explanation: 'Stage of the case.',
   }),
   description: el(text, { explanation: 'What the case is about, in one or two sentences.' }),
@@ -207,7 +257,7 @@ export const conductingAuthorityBlock = z.object({
 
 /** A person concerned: suspect, witness, victim or other. */
 export const personBlock = z.object({
-  role: el(z.enum(['suspect', 'accused', 'witness', 'victim', 'expert', 'account-holder', 'other']), {
+  role: el(z.enum(PERSON_ROLES), {
     explanation: 'Role of the person in the case.',
   }),
   name: el(text, { explanation: 'Full name as known, or a description if unknown.' }),
@@ -233,12 +283,9 @@ export function offenceBlock(options: { penalty: readonly ProvisionId[] | 'recom
 }
 
 const identifierBlock = z.object({
-  type: el(
-    z.enum(['ip-address', 'email', 'phone', 'account', 'domain', 'url', 'imei', 'imsi', 'iban', 'other']),
-    {
-      explanation: 'Kind of identifier.',
-    },
-  ),
+  type: el(z.enum(IDENTIFIER_TYPES), {
+    explanation: 'Kind of identifier.',
+  }),
   value: el(text, { explanation: 'The identifier exactly as observed.' }),
   observedAt: el(isoDateTime, {
     explanation:
@@ -259,12 +306,12 @@ const timeRangeBlock = z
 
 /** An item of data sought: category, identifiers, period and time zone. */
 export function dataSoughtBlock(
-  options: { relation?: readonly ProvisionId[]; categories?: readonly string[] } = {},
+  options: {
+    relation?: readonly ProvisionId[];
+    categories?: readonly [DataCategory, ...DataCategory[]];
+  } = {},
 ) {
-  const categories = (options.categories ?? ['subscriber', 'traffic', 'content', 'other']) as [
-    string,
-    ...string[],
-  ];
+  const categories = options.categories ?? DATA_CATEGORIES;
   return z.object({
     category: el(z.enum(categories), { explanation: 'Category of data.' }),
     description: el(text, { explanation: 'A detailed description of the data sought.' }),
@@ -303,7 +350,7 @@ export const confidentialityBlock = z.object({
 
 /** An earlier or linked request (follow-ups, preservation before MLA, police-to-police channels). */
 export const relatedRequestBlock = z.object({
-  relation: el(z.enum(['earlier-mla', 'earlier-preservation', 'linked', 'police-cooperation']), {
+  relation: el(z.enum(REQUEST_RELATIONS), {
     explanation: 'How the earlier request relates to this one.',
   }),
   date: el(isoDate, { explanation: 'Date it was sent.' }),
@@ -392,20 +439,7 @@ const assistanceSoughtBlock = z.object({
     z
       .array(
         z.object({
-          type: el(
-            z.enum([
-              'taking-evidence',
-              'service-of-documents',
-              'search-and-seizure',
-              'examining-objects',
-              'providing-information',
-              'providing-records',
-              'identifying-proceeds',
-              'facilitating-appearance',
-              'other',
-            ]),
-            { explanation: 'Type of measure (UNTOC art. 18(3)).' },
-          ),
+          type: el(z.enum(ASSISTANCE_TYPES), { explanation: 'Type of measure (UNTOC art. 18(3)).' }),
           description: el(text, { explanation: 'Exactly what is to be done.' }),
         }),
       )
@@ -613,7 +647,7 @@ export const REQUEST_SCHEMAS = {
       title: 'Summary of the facts',
       explanation: 'A summary of the relevant facts.',
     }),
-    measures: cite(z.array(z.enum(['search', 'access', 'seizure', 'disclosure'])).min(1), ['budapest-31-1'], {
+    measures: cite(z.array(z.enum(STORED_DATA_MEASURES)).min(1), ['budapest-31-1'], {
       title: 'Measures requested',
       explanation: 'Search or similar access, seizure or similar securing, or disclosure.',
     }),
@@ -637,7 +671,7 @@ export const REQUEST_SCHEMAS = {
 
   'subscriber-information': z.object({
     ...baseShape('subscriber-information', ['tcy-date']),
-    status: cite(z.enum(['new', 'follow-up-mla', 'follow-up-preservation']), ['tcy-status'], {
+    status: cite(z.enum(REQUEST_STATUSES), ['tcy-status'], {
       title: 'Status',
       explanation: 'New request, or follow-up to an earlier MLA or preservation request.',
     }),
@@ -915,11 +949,10 @@ export const REQUEST_SCHEMAS = {
   'asset-recovery': z.object({
     ...baseShape('asset-recovery'),
     ...generalMlaShape(),
-    measures: cite(
-      z.array(z.enum(['identify', 'trace', 'freeze', 'seize', 'confiscate'])).min(1),
-      ['untoc-13-2', 'uncac-54'],
-      { title: 'Measures requested', explanation: 'Identify, trace, freeze, seize or confiscate.' },
-    ),
+    measures: cite(z.array(z.enum(ASSET_MEASURES)).min(1), ['untoc-13-2', 'uncac-54'], {
+      title: 'Measures requested',
+      explanation: 'Identify, trace, freeze, seize or confiscate.',
+    }),
     property: cite(
       z
         .array(
@@ -992,7 +1025,7 @@ export const REQUEST_SCHEMAS = {
     personToBeHeard: cite(
       z.object({
         name: el(text, { explanation: 'Name of the witness or expert.' }),
-        role: el(z.enum(['witness', 'expert']), { explanation: 'Witness or expert.' }),
+        role: el(z.enum(HEARD_PERSON_ROLES), { explanation: 'Witness or expert.' }),
         location: el(text, { explanation: 'Where the person is in the requested State.' }),
         language: el(languageTag, { explanation: 'Language of the person, for interpretation.' }).optional(),
       }),

@@ -92,6 +92,8 @@ export interface DeliverMessageOptions {
    * The label the message is sealed under (signed in the manifest as the sender's claims; the exchange and the
    * recipient's client compare it with the label they see). Derived from what the state key already holds: the
    * create input (send) or the exchange's fixed label fields and the message's requested reference (reply).
+   * Absent on a send that opens the exchange, the claims are the create input itself (what this sender asked
+   * for); absent on a post into an existing exchange, the manifest carries none and the exchange refuses it.
    */
   readonly label?: ManifestLabel;
   readonly files?: readonly AttachedFile[];
@@ -225,6 +227,8 @@ export async function deliverMessage(options: DeliverMessageOptions): Promise<De
       ...(check ? { check: { ...check } } : {}),
       ...(final === undefined ? {} : { final }),
     };
+    const claims =
+      options.label ?? ('create' in options.exchange ? claimsOf(options.exchange.create) : undefined);
     const manifest: Manifest = {
       v: 1,
       exchangeId,
@@ -235,7 +239,7 @@ export async function deliverMessage(options: DeliverMessageOptions): Promise<De
       documents: state.documents.map(describeSealedDocument),
       // The check result and `final` are the sender's word: signed here, recorded by the exchange as such.
       ...(check || final !== undefined ? { senderAssertions } : {}),
-      ...(options.label ? { label: options.label } : {}),
+      ...(claims ? { label: claims } : {}),
     };
     state.manifest = await signManifest(manifest, options.signer.privateKey, {
       alg: options.signer.alg,
@@ -579,5 +583,16 @@ function describeSealedDocument(doc: OutgoingDocument) {
     sealedSha256: digests.sealedSha256,
     // Multipart: what storage verifies (and the exchange signs) is this composite, not the whole-file digest.
     ...(doc.parts ? { sealedPartsSha256: doc.parts.sealedPartsSha256, partSize: doc.parts.partSize } : {}),
+  };
+}
+
+/** The label claims of a send that opens its exchange: exactly what the sender asked the exchange to create. */
+function claimsOf(create: CreateExchangeInput): ManifestLabel {
+  return {
+    recipientId: create.requestedId,
+    kind: create.kind,
+    urgency: create.urgency,
+    ...(create.deadline === undefined ? {} : { deadline: create.deadline }),
+    requesterReference: create.requesterReference,
   };
 }

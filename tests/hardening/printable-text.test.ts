@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MANIFEST_TYP, ManifestDocumentSchema } from '../../shared/custody/manifest.ts';
 import { asPrincipal, seedParties, type TestExchange } from '../custody/custody-fixture.ts';
 import { createTokenClient, type TestPrincipal } from '../support/identity.ts';
+import { claimsFromLabel } from '../support/label-claims.ts';
 import { startTestExchange } from '../support/local-exchange.ts';
 
 let x: TestExchange;
@@ -142,6 +143,7 @@ describe('printable references and media types', () => {
       iat: Math.floor(Date.now() / 1000),
       documents: [],
       senderAssertions: {},
+      label: claimsFromLabel(label, a.authorityId),
     };
     const forged = await sign('text/html\u001b[5m');
     const refused = await call(officer, 'POST', `/v1/exchanges/${label.id}/messages`, {

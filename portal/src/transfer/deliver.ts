@@ -14,7 +14,7 @@ import {
   postMessage,
   presignDocumentParts,
 } from '../../../client/sdk/exchange-api.ts';
-import type { PresignedPart, SentMessage } from '../../../shared/api/exchange.ts';
+import type { ExchangeLabel, PresignedPart, SentMessage } from '../../../shared/api/exchange.ts';
 import { partsDigestOf } from '../../../shared/crypto/sealed-digest.ts';
 import {
   labelClaimsFor,
@@ -162,14 +162,17 @@ async function uploadAndPost(
   journal: TransferJournal,
   onProgress?: DeliveryProgress,
 ): Promise<SentMessage> {
+  // The label the manifest signs as the member's claims: the one this send just created, or, for an exchange
+  // that already existed (a reply, or a resumed send), the one the exchange holds now.
+  let created: ExchangeLabel | undefined;
   if (!journal.exchangeId) {
     if (!journal.create) throw new PouchError('ERR_INTERNAL', 'The journal names no exchange');
-    journal.exchangeId = (await createExchange(session.client, journal.create, journal.createKey)).id;
+    created = await createExchange(session.client, journal.create, journal.createKey);
+    journal.exchangeId = created.id;
     await saveJournal(journal);
   }
   const exchangeId = journal.exchangeId;
-  // The label the manifest signs as the member's claims is the one the exchange holds now.
-  const { label } = await getExchange(session.client, exchangeId);
+  const label = created ?? (await getExchange(session.client, exchangeId)).label;
   for (const file of journal.files) {
     if (!file.committed) await uploadDocument(session, exchangeId, journal, file, onProgress);
   }

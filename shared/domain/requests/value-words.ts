@@ -309,6 +309,16 @@ function isTreatyKey(id: string): id is keyof typeof TREATIES {
 }
 
 /**
+ * An instrument's full French title, as a French letter names the law it cites: the treaty's title for a treaty,
+ * else its short name (the bilateral treaty, the T-CY(2018)10 template).
+ * @example frenchInstrumentTitle('untoc') // 'Convention des Nations Unies contre la criminalité transnationale organisée (Palerme, 2000)'
+ */
+export function frenchInstrumentTitle(instrument: InstrumentId | keyof typeof TREATIES): string {
+  if (instrument === 'bilateral' || instrument === 't-cy-2018-10') return INSTRUMENT_SHORT_FR[instrument];
+  return TREATY_FR[instrument].title;
+}
+
+/**
  * A suggested legal basis (legal-basis.ts) as the form lists it, in the language: its title, why it applies and
  * any caveat. English is the finder's own wording.
  */

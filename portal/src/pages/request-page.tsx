@@ -187,9 +187,15 @@ export function RequestPage({ session }: { session: Session }) {
     setError(undefined);
     try {
       // The sealed letter lists the annexes with the digests the manifest will sign, in the language previewed.
-      const outgoing = buildOutgoingRequest(fullDraft, check, { sender: own, recipient }, fingerprints.annexes, {
-        language: letterLanguage,
-      });
+      const outgoing = buildOutgoingRequest(
+        fullDraft,
+        check,
+        { sender: own, recipient },
+        fingerprints.annexes,
+        {
+          language: letterLanguage,
+        },
+      );
       // The label comes from the request itself (issue 12, finding 7): its deadline and reference travel on the
       // label, and a form field that contradicts the request is refused before anything is sealed or sent.
       const wanted = buildSendLabel(

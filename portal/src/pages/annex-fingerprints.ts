@@ -26,7 +26,8 @@ export async function fingerprintFile(file: Blob, signal?: AbortSignal): Promise
     }
     return hex((await hasher.digest()).whole);
   } finally {
-    reader.releaseLock();
+    // Stops reading the file when cancelled midway; harmless once it was read to the end.
+    await reader.cancel().catch(() => {});
     hasher.close();
   }
 }

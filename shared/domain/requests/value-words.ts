@@ -1,6 +1,7 @@
 // Domain layer, "right first time": the words the form shows for the templates' closed sets (schemas.ts) and the
 // instrument names in its citations, in English and French (the Budapest Convention's languages). The form's
-// options keep the code as their value and show these words; the CLI and letters keep their own English.
+// options keep the code as their value and show these words; the CLI keeps its own English, and the French letter
+// (letter-text.ts) reads these words for the codes it has no phrase of its own for.
 
 import type { TemplateLanguage } from './element-texts.ts';
 import {

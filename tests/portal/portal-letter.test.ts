@@ -82,9 +82,23 @@ describe('the portal’s letter in English and French, with its annexes and thei
   it('fingerprints the annex in the browser and lists it with its SHA-256 in the English letter', async () => {
     await page.getByTestId('letter-frame').waitFor();
     expect(await letterText()).not.toContain(annexSha);
+    // Every text the status line shows, however briefly: the officer is told the fingerprint is on its way.
+    await page.getByTestId('annex-fingerprints').evaluate((status) => {
+      const seen: string[] = [];
+      (window as unknown as { fingerprintStatus: string[] }).fingerprintStatus = seen;
+      new MutationObserver(() => seen.push(status.textContent ?? '')).observe(status, {
+        childList: true,
+        characterData: true,
+        subtree: true,
+      });
+    });
     await page.getByLabel('Annexes (sealed in this browser)').setInputFiles(join(cli.work, annexName));
     await expect.poll(annexRows, { timeout: 60_000 }).toEqual([['1', annexName, '3.0 MiB', annexSha]]);
     expect(await page.getByTestId('annex-fingerprints').textContent()).toBe('');
+    const seen = await page.evaluate(
+      () => (window as unknown as { fingerprintStatus: string[] }).fingerprintStatus,
+    );
+    expect(seen).toContain(`Computing fingerprint (SHA-256) of ${annexName}…`);
     expect(await page.getByTestId('letter-language').inputValue()).toBe('en');
     const text = await letterText();
     expect(text).toContain(EN.annexes);

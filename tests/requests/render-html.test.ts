@@ -285,7 +285,7 @@ describe('the letter in French (issue 13)', () => {
     expect(text).toContain('Fourniture de documents et de dossiers');
     expect(text).toContain('une demande de conservation antérieure');
     expect(text).toContain('une enquête pénale');
-    expect(text).toContain(String(request.facts));
+    expect(text).toContain(String((request as { facts?: unknown }).facts));
   });
 
   it.each(REQUEST_KINDS)('%s: no template code as a word, nothing unverified, in French', (kind) => {

@@ -249,7 +249,7 @@ export const sendCommand = defineCommand({
     force: { type: 'boolean', description: 'send the draft even though its check found errors (recorded)' },
     lang: {
       type: 'string',
-      valueName: 'LANG',
+      valueName: LETTER_LANGUAGES.join('|'),
       description: `language of the printable letter sent with --draft: ${LETTER_LANGUAGES.join(' or ')} (default en)`,
     },
   },

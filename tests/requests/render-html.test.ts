@@ -17,7 +17,11 @@ import {
   type RequestKind,
   TREATIES,
 } from '../../shared/domain/requests/instruments.ts';
-import { LETTER_SECTIONS, letterTextFor } from '../../shared/domain/requests/letter-text.ts';
+import {
+  LETTER_LANGUAGES,
+  LETTER_SECTIONS,
+  letterTextFor,
+} from '../../shared/domain/requests/letter-text.ts';
 import { escapeHtml, renderRequestHtml, spellOutCode } from '../../shared/domain/requests/render-html.ts';
 import { listElements, type PouchRequest } from '../../shared/domain/requests/schemas.ts';
 import { buildContext } from './helpers.ts';
@@ -222,5 +226,122 @@ describe('the letter in prose (issue 15 item 4)', () => {
     expect(style).not.toContain('body { display: none }"');
     expect(html.match(/<\/style>/g)).toHaveLength(1);
     expect(html).not.toContain('<script>');
+  });
+});
+
+describe('the letter in French (issue 13)', () => {
+  const full = (kind: RequestKind) => validated(buildSampleFor(kind, SOUTHMARK.profile));
+  const EN = letterTextFor('en').text;
+  const FR = letterTextFor('fr').text;
+  const french = (request: PouchRequest, annexes: Parameters<typeof renderRequestHtml>[2] = []) =>
+    renderRequestHtml(request, parties, annexes, { language: 'fr' });
+
+  it('is a language the letter is written in, for any French tag', () => {
+    expect(LETTER_LANGUAGES).toContain('fr');
+    expect(letterTextFor('fr-CA').lang).toBe('fr');
+    expect(letterTextFor('de').lang).toBe('en');
+  });
+
+  it('prints every section, numbered and in order, under its French heading, and no English heading', () => {
+    const html = french(full('mla'), [{ name: 'a.pdf', size: 1, sha256: 'a'.repeat(64) }]);
+    expect(html).toContain('<html lang="fr">');
+    const positions = LETTER_SECTIONS.map((s) => html.indexOf(`. ${FR.sections[s]}`));
+    expect(positions.every((p) => p > 0)).toBe(true);
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+    expect(html).toContain(`1. ${FR.sections.basis}`);
+    const text = visibleText(html);
+    for (const english of [
+      ...Object.values(EN.sections),
+      EN.annexes,
+      EN.salutation,
+      EN.closing,
+      EN.ourReference,
+      EN.subject,
+      EN.footer,
+      // A column both languages name alike ('Document', 'SHA-256') is no English left over.
+      ...EN.annexColumns.filter((c, i) => !FR.annexColumns[i]?.includes(c)),
+    ]) {
+      expect(text, english).not.toContain(english);
+    }
+    for (const words of [FR.annexes, FR.salutation, FR.closing, FR.ourReference, FR.footer]) {
+      expect(text).toContain(words);
+    }
+    expect(text).not.toMatch(/\bThis request\b|\bWe (request|intend|ask)\b|\bPage \d+ of\b|\bPlease reply\b/);
+    expect(html).toMatch(/@bottom-right \{ content: "Page " counter\(page\) " sur " counter\(pages\)/);
+  });
+
+  it('writes dates, sizes and citations in French, and leaves what the officer typed as typed', () => {
+    const request = full('mla');
+    const text = visibleText(french(request, [{ name: 'relevés.pdf', size: 1536, sha256: 'b'.repeat(64) }]));
+    expect(text).toContain('4 mars 2025');
+    expect(text).toContain('1er avril 2025');
+    expect(text).toContain('1,5 Kio');
+    expect(text).toContain('b'.repeat(64));
+    expect(text).toContain(
+      'de l’article 18(1) de la Convention des Nations Unies contre la criminalité transnationale organisée (Palerme, 2000)',
+    );
+    expect(text).not.toContain(TREATIES.untoc.title);
+    // Codes in the form's French words (value-words.ts), or the letter's own phrase with its article.
+    expect(text).toContain('Fourniture de documents et de dossiers');
+    expect(text).toContain('une demande de conservation antérieure');
+    expect(text).toContain('une enquête pénale');
+    expect(text).toContain(String((request as { facts?: unknown }).facts));
+  });
+
+  it.each(REQUEST_KINDS)('%s: no template code as a word, nothing unverified, in French', (kind) => {
+    const text = visibleText(french(full(kind)));
+    for (const code of templateCodes(kind)) {
+      expect(text).not.toMatch(new RegExp(`(^|[^A-Za-z0-9-])${code}($|[^A-Za-z0-9-])`));
+    }
+    expect(text.toLowerCase()).not.toMatch(/verify|vérifier/);
+  });
+
+  it('escapes hostile text exactly as the English letter does', () => {
+    const hostile = '<script>alert(1)</script><img src=x onerror=alert(2)>"\'&';
+    const draft = structuredClone(SAMPLE_REQUESTS.mla) as Record<string, unknown>;
+    draft.facts = hostile;
+    draft.caseReference = { reference: `</title>${hostile}` };
+    const request = validated(draft);
+    const hostileParties = { sender: { ...NORTHLAND, name: hostile }, recipient: SOUTHMARK };
+    const fr = renderRequestHtml(
+      request,
+      hostileParties,
+      [{ name: hostile, size: 1, sha256: 'c'.repeat(64) }],
+      {
+        language: 'fr',
+      },
+    );
+    expect(fr).not.toContain('<script>');
+    expect(fr).not.toContain('<img');
+    expect(fr).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    // Every `<` of the letter opens one of the renderer's own tags, never one from the request.
+    const en = renderRequestHtml(request, hostileParties, [
+      { name: hostile, size: 1, sha256: 'c'.repeat(64) },
+    ]);
+    const tags = (html: string) => [...html.matchAll(/<\/?([a-z0-9!]+)/gi)].map((m) => m[1]?.toLowerCase());
+    expect(new Set(tags(fr))).toEqual(new Set(tags(en)));
+  });
+
+  it('is chosen by the request’s language unless the caller names one', () => {
+    const request = { ...full('mla'), language: 'fr' };
+    expect(renderRequestHtml(request, parties)).toContain(`1. ${FR.sections.basis}`);
+    expect(renderRequestHtml(request, parties, [], { language: 'en' })).toContain(`1. ${EN.sections.basis}`);
+    // A French request in a French letter says it is written in French; an English one says its particulars are.
+    expect(visibleText(renderRequestHtml(request, parties))).toContain('Elle est rédigée en français.');
+    expect(visibleText(french(full('mla')))).toContain(
+      'Les éléments propres à l’affaire sont rédigés en anglais.',
+    );
+  });
+
+  it('has a French sentence for every English one', () => {
+    for (const key of Object.keys(EN.prose) as (keyof typeof EN.prose)[]) {
+      const en = EN.prose[key];
+      const fr = FR.prose[key];
+      const say = (f: unknown) =>
+        typeof f === 'function'
+          ? String((f as (...a: unknown[]) => unknown)('X', 'Y', 'Z', 'W', 'V'))
+          : String(f);
+      expect(say(fr), key).not.toBe(say(en));
+    }
   });
 });

@@ -20,6 +20,7 @@ import {
   pruneBlank,
 } from '../../../shared/domain/requests/check.ts';
 import { REQUEST_KINDS, type RequestKind } from '../../../shared/domain/requests/instruments.ts';
+import { isLetterLanguage, LETTER_LANGUAGES } from '../../../shared/domain/requests/letter-text.ts';
 import {
   buildOutgoingRequest,
   buildSendLabel,
@@ -246,6 +247,11 @@ export const sendCommand = defineCommand({
       description: 'a request draft (YAML): checked, then sent sealed as JSON and as a printable letter',
     },
     force: { type: 'boolean', description: 'send the draft even though its check found errors (recorded)' },
+    lang: {
+      type: 'string',
+      valueName: LETTER_LANGUAGES.join('|'),
+      description: `language of the printable letter sent with --draft: ${LETTER_LANGUAGES.join(' or ')} (default en)`,
+    },
   },
   details: [
     'FILE...: the files to attach. Every file is sealed to the recipient and to your own authority, uploaded with a checksum per part, and',
@@ -256,10 +262,21 @@ export const sendCommand = defineCommand({
     'Interrupted? Run the same command again: it resumes the upload and reuses the same exchange. Run after',
     'success, it answers with the earlier result and sends nothing twice.',
     `Kinds: ${REQUEST_KINDS.join(', ')}.`,
+    'The letter is in English unless --lang fr asks for French; what the draft says stays as typed.',
     'Example: pouch send --draft request.yaml annex.pdf',
   ].join('\n'),
   async run(ctx, { values, positionals }) {
     if (values.force && !values.draft) throw new CliUsageError('--force only applies with --draft', 'send');
+    const letterLanguage = values.lang ?? 'en';
+    if (!isLetterLanguage(letterLanguage)) {
+      throw new CliUsageError(
+        `unknown letter language '${letterLanguage}'; choose ${LETTER_LANGUAGES.join(' or ')} (--lang)`,
+        'send',
+      );
+    }
+    if (values.lang !== undefined && !values.draft) {
+      throw new CliUsageError('--lang only applies with --draft (it chooses the letter’s language)', 'send');
+    }
     if (values.urgency !== undefined && !UrgencySchema.safeParse(values.urgency).success) {
       throw new CliUsageError(
         `unknown urgency '${values.urgency}'; choose normal, urgent or emergency`,
@@ -375,6 +392,7 @@ export const sendCommand = defineCommand({
         result,
         { sender: own, recipient },
         result.request ? await describeAnnexes(positionals) : [],
+        { language: letterLanguage },
       );
       check = outgoing.check;
       generated.push(...outgoing.documents);

@@ -203,6 +203,12 @@ const en = {
   'request.letterTitle': 'The printable letter',
   'request.letterFrame': 'Preview of the printable letter',
   'request.letterSave': 'Save the letter (the HTML file the recipient receives)',
+  // frletter
+  'request.letterLanguage': 'Language of the letter',
+  'request.letterLanguage.en': 'English',
+  'request.letterLanguage.fr': 'French',
+  'request.annexFingerprinting': 'Computing fingerprint (SHA-256) of {names}…',
+  // frletter end
   'request.linkTitle': 'Follows an earlier exchange (optional)',
   'request.linkHelp':
     'Link this request to one of your exchanges with the same authority: the MLA request after a preservation, the MLA request that formalises a police request, a follow-up, or evidence in answer.',
@@ -521,6 +527,12 @@ const fr: Catalogue = {
   'request.letterTitle': 'La lettre imprimable',
   'request.letterFrame': 'Aperçu de la lettre imprimable',
   'request.letterSave': 'Enregistrer la lettre (le fichier HTML que reçoit le destinataire)',
+  // frletter
+  'request.letterLanguage': 'Langue de la lettre',
+  'request.letterLanguage.en': 'Anglais',
+  'request.letterLanguage.fr': 'Français',
+  'request.annexFingerprinting': 'Calcul de l’empreinte (SHA-256) de {names}…',
+  // frletter end
   'request.linkTitle': 'Fait suite à un échange antérieur (facultatif)',
   'request.linkHelp':
     'Reliez cette demande à l’un de vos échanges avec la même autorité : la demande d’entraide après une conservation, la demande d’entraide qui formalise une demande de police, une suite, ou des preuves en réponse.',

@@ -4,7 +4,11 @@
 // stylesheet out of the markup and applies it through the CSSOM (a constructed sheet), which the policy leaves to
 // the page's trusted script.
 // No policy is loosened, and the letter can also be saved as the self-contained file the recipient receives.
+// The letter's language follows the portal's until the officer picks another (the recipient may read the other
+// Budapest Convention language); saving saves the language shown.
 import { useCallback, useEffect, useMemo, useRef } from 'react';
+import { LETTER_LANGUAGES, type LetterLanguage } from '../../../shared/domain/requests/letter-text.ts';
+import type { MessageKey } from '../i18n/catalogue.ts';
 import { useText } from '../i18n/use-text.tsx';
 
 /**
@@ -35,7 +39,17 @@ function adoptLetterStyle(frame: HTMLIFrameElement, css: string): boolean {
   return true;
 }
 
-export function LetterPreview({ html, fileName }: { html: string; fileName: string }) {
+export function LetterPreview({
+  html,
+  fileName,
+  language,
+  onLanguage,
+}: {
+  html: string;
+  fileName: string;
+  language: LetterLanguage;
+  onLanguage: (language: LetterLanguage) => void;
+}) {
   const { t } = useText();
   const frame = useRef<HTMLIFrameElement>(null);
   const href = useMemo(() => URL.createObjectURL(new Blob([html], { type: 'text/html' })), [html]);
@@ -47,12 +61,31 @@ export function LetterPreview({ html, fileName }: { html: string; fileName: stri
   return (
     <section aria-labelledby="letter-title" className="letter">
       <h2 id="letter-title">{t('request.letterTitle')}</h2>
+      <div className="field">
+        <label htmlFor="letter-language">{t('request.letterLanguage')}</label>
+        <select
+          id="letter-language"
+          data-testid="letter-language"
+          value={language}
+          onChange={(e) => {
+            const picked = LETTER_LANGUAGES.find((l) => l === e.target.value);
+            if (picked) onLanguage(picked);
+          }}
+        >
+          {LETTER_LANGUAGES.map((l) => (
+            <option key={l} value={l} lang={l}>
+              {t(`request.letterLanguage.${l}` as MessageKey)}
+            </option>
+          ))}
+        </select>
+      </div>
       <iframe
         ref={frame}
         title={t('request.letterFrame')}
         // No allow-scripts: the letter runs nothing. allow-same-origin only lets this page style it.
         sandbox="allow-same-origin"
         srcDoc={markup}
+        lang={language}
         onLoad={styled}
         className="letter-frame"
         data-testid="letter-frame"

@@ -14,6 +14,7 @@ import { checkDraft, pruneBlank } from '../../../shared/domain/requests/check.ts
 import { partiesPrefill } from '../../../shared/domain/requests/draft.ts';
 import { REQUEST_KINDS, type RequestKind } from '../../../shared/domain/requests/instruments.ts';
 import { findLegalBases } from '../../../shared/domain/requests/legal-basis.ts';
+import { isLetterLanguage, type LetterLanguage } from '../../../shared/domain/requests/letter-text.ts';
 import {
   buildOutgoingRequest,
   buildSendLabel,
@@ -30,6 +31,7 @@ import type { Session } from '../session.ts';
 import { deliverFromBrowser, type OutgoingFile } from '../transfer/deliver.ts';
 import { ProblemView } from '../ui/problem-view.tsx';
 import { ProgressBar, type ProgressState } from '../ui/progress-bar.tsx';
+import { useAnnexFingerprints } from './annex-fingerprints.ts';
 import { LetterPreview } from './letter-preview.tsx';
 import { type Draft, ElementTree, readAt, removeAt, writeAt } from './request-elements.tsx';
 import './portalui.css';
@@ -80,6 +82,9 @@ export function RequestPage({ session }: { session: Session }) {
   const [linkTo, setLinkTo] = useState(saved?.link?.exchangeId ?? '');
   const [earlier, setEarlier] = useState<readonly ExchangeLabel[]>([]);
   const [annexes, setAnnexes] = useState<readonly File[]>([]);
+  const fingerprints = useAnnexFingerprints(annexes);
+  const [pickedLetterLanguage, setLetterLanguage] = useState<LetterLanguage>();
+  const letterLanguage = pickedLetterLanguage ?? (isLetterLanguage(language) ? language : 'en');
   const [progress, setProgress] = useState<ProgressState>();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
@@ -145,8 +150,13 @@ export function RequestPage({ session }: { session: Session }) {
   );
   useEffect(() => () => URL.revokeObjectURL(yamlHref), [yamlHref]);
   const letter = useMemo(
-    () => (recipient && own ? previewLetter(fullDraft, check, { sender: own, recipient }) : undefined),
-    [fullDraft, check, own, recipient],
+    () =>
+      recipient && own
+        ? previewLetter(fullDraft, check, { sender: own, recipient }, fingerprints.annexes ?? [], {
+            language: letterLanguage,
+          })
+        : undefined,
+    [fullDraft, check, own, recipient, fingerprints.annexes, letterLanguage],
   );
   // Only exchanges with the same counterpart can be followed (a link never joins a third authority).
   const linkable = earlier.filter(
@@ -172,11 +182,20 @@ export function RequestPage({ session }: { session: Session }) {
 
   async function send(event: React.FormEvent) {
     event.preventDefault();
-    if (!recipient || !own || errors.length > 0) return;
+    if (!recipient || !own || errors.length > 0 || !fingerprints.annexes) return;
     setBusy(true);
     setError(undefined);
     try {
-      const outgoing = buildOutgoingRequest(fullDraft, check, { sender: own, recipient });
+      // The sealed letter lists the annexes with the digests the manifest will sign, in the language previewed.
+      const outgoing = buildOutgoingRequest(
+        fullDraft,
+        check,
+        { sender: own, recipient },
+        fingerprints.annexes,
+        {
+          language: letterLanguage,
+        },
+      );
       // The label comes from the request itself (issue 12, finding 7): its deadline and reference travel on the
       // label, and a form field that contradicts the request is refused before anything is sealed or sent.
       const wanted = buildSendLabel(
@@ -399,14 +418,31 @@ export function RequestPage({ session }: { session: Session }) {
             multiple
             onChange={(e) => setAnnexes([...(e.target.files ?? [])])}
           />
+          {/* The letter lists the annexes once each is fingerprinted (annex-fingerprints.ts). */}
+          <p role="status" aria-live="polite" className="help" data-testid="annex-fingerprints">
+            {fingerprints.pending.length > 0
+              ? t('request.annexFingerprinting', { names: fingerprints.pending.join(', ') })
+              : ''}
+          </p>
         </div>
         <p className="actions">
           <a href={yamlHref} download={`${reference || 'request'}.yaml`} data-testid="export-yaml">
             {t('request.exportYaml')}
           </a>
         </p>
-        {letter && <LetterPreview html={letter} fileName={`${reference || 'request'}.html`} />}
-        <button type="submit" disabled={busy || !recipient || errors.length > 0 || !reference}>
+        {letter && (
+          <LetterPreview
+            html={letter}
+            fileName={`${reference || 'request'}.html`}
+            language={letterLanguage}
+            onLanguage={setLetterLanguage}
+          />
+        )}
+        {fingerprints.error !== undefined && <ProblemView error={fingerprints.error} />}
+        <button
+          type="submit"
+          disabled={busy || !recipient || errors.length > 0 || !reference || !fingerprints.annexes}
+        >
           {busy ? t('reply.sending') : t('request.send')}
         </button>
         {progress && <ProgressBar progress={progress} />}

@@ -4,6 +4,7 @@
 // Browser-safe: no Node built-in, so the portal runs the same code the CLI does.
 import { type CheckContext, type CheckResult, pruneBlank } from './check.ts';
 import type { DraftParty } from './draft.ts';
+import type { LetterLanguage } from './letter-text.ts';
 import type { Profile } from './profile.ts';
 import { type LetterAnnex, renderRequestHtml } from './render-html.ts';
 import { labelClaimsOfRequest } from './request-label.ts';
@@ -91,6 +92,7 @@ export function buildOutgoingRequest(
   result: CheckResult,
   parties: { readonly sender: DraftParty; readonly recipient: DraftParty },
   annexes: readonly LetterAnnex[] = [],
+  letter: { readonly language?: LetterLanguage | undefined } = {},
 ): OutgoingRequest {
   const pruned = pruneBlank(draft);
   const base = result.request ?? (isRecord(pruned) ? pruned : {});
@@ -107,7 +109,7 @@ export function buildOutgoingRequest(
     documents.push({
       name: 'request.html',
       mediaType: 'text/html',
-      content: renderLetter(request, result, parties, annexes),
+      content: renderLetter(request, result, parties, annexes, letter.language),
     });
   }
   const errors = result.findings.filter((f) => f.severity === 'error').length;
@@ -131,8 +133,9 @@ export function previewLetter(
   result: CheckResult,
   parties: { readonly sender: DraftParty; readonly recipient: DraftParty },
   annexes: readonly LetterAnnex[] = [],
+  letter: { readonly language?: LetterLanguage | undefined } = {},
 ): string | undefined {
-  return buildOutgoingRequest(draft, result, parties, annexes).documents.find(
+  return buildOutgoingRequest(draft, result, parties, annexes, letter).documents.find(
     (d) => d.name === 'request.html',
   )?.content;
 }
@@ -142,6 +145,7 @@ function renderLetter(
   result: CheckResult,
   parties: { readonly sender: DraftParty; readonly recipient: DraftParty },
   annexes: readonly LetterAnnex[],
+  language: LetterLanguage | undefined,
 ): string {
   const validated = result.request;
   if (!validated) throw new TypeError('a letter is rendered from a validated request only');
@@ -152,6 +156,7 @@ function renderLetter(
     letterRequest,
     { sender: party(parties.sender), recipient: party(parties.recipient) },
     annexes,
+    { language },
   );
 }
 

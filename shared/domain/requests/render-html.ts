@@ -1,10 +1,11 @@
 // Domain layer, "right first time": renders a validated request as the printable letter the requested State
 // reads — letterhead, addressee, subject, then prose sections (legal basis, the case, facts, offences, assistance
 // sought, procedure and confidentiality, urgency, contacts), annexes with sizes and SHA-256, signature, page
-// numbers. Words come from letter-text.ts; citations from instruments.ts, unverified ones left out. All text from
-// the request is untrusted and escaped; the page loads no external resources and runs no script.
+// numbers, in English or French. Words come from letter-text.ts, then the form's (value-words.ts, element-texts.ts);
+// citations from instruments.ts, unverified ones left out. All text from the request is untrusted and escaped and
+// stays as typed; the page loads no external resources and runs no script.
+import { elementText } from './element-texts.ts';
 import {
-  formatLetterCitation,
   type InstrumentId,
   KINDS,
   normalizeTreatyId,
@@ -12,8 +13,15 @@ import {
   type ProvisionId,
   TREATIES,
 } from './instruments.ts';
-import { LETTER_SECTIONS, type LetterSection, type LetterText, letterTextFor } from './letter-text.ts';
+import {
+  LETTER_SECTIONS,
+  type LetterLanguage,
+  type LetterSection,
+  type LetterText,
+  letterTextFor,
+} from './letter-text.ts';
 import { type ElementInfo, listElements, type PouchRequest } from './schemas.ts';
+import { valueWordsOf } from './value-words.ts';
 
 /** An authority as shown in the letterhead and address block. */
 export interface LetterParty {
@@ -57,16 +65,18 @@ export function spellOutCode(code: string): string {
 /** A lower-case, hyphenated token with a letter in it (`business-records-certificate`): a code, not prose. */
 const CODE_PATTERN = /^(?=[a-z0-9-]*[a-z])[a-z0-9]+(?:-[a-z0-9]+)+$/;
 
-/** Bytes in binary units for the annex list (`1.5 MiB`). */
-function formatSize(bytes: number): string {
-  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
+/** Bytes in binary units for the annex list (`1.5 MiB`, `1,5 Mio`). */
+function formatSize(bytes: number, text: LetterText): string {
+  const units = text.sizeUnits;
   let value = bytes;
   let unit = 0;
   while (value >= 1024 && unit < units.length - 1) {
     value /= 1024;
     unit++;
   }
-  return unit === 0 ? `${bytes} bytes` : `${value.toFixed(1)} ${units[unit]}`;
+  return unit === 0
+    ? `${bytes} ${units[0]}`
+    : `${value.toFixed(1).replace('.', text.decimal)} ${units[unit]}`;
 }
 
 const STYLE = `
@@ -207,7 +217,7 @@ class Letter {
   readonly byPath: ReadonlyMap<string, ElementInfo>;
   constructor(
     readonly text: LetterText,
-    readonly lang: string,
+    readonly lang: LetterLanguage,
     readonly request: PouchRequest,
   ) {
     this.byPath = new Map(listElements(request.kind).map((e) => [e.path, e]));
@@ -217,9 +227,20 @@ class Letter {
     return this.text.prose;
   }
 
-  /** A code in words: the letter's phrase, else the code spelled out. */
-  words(code: string): string {
-    return this.text.codes[code] ?? spellOutCode(code).toLowerCase();
+  /**
+   * A code in words: the letter's phrase, else the form's words for the element at `path` (value-words.ts), else
+   * the code spelled out.
+   */
+  words(code: string, path?: string): string {
+    if (Object.hasOwn(this.text.codes, code)) return this.text.codes[code] ?? code;
+    const form = path === undefined ? undefined : valueWordsOf(path.replace(/\[\]$/, ''), code);
+    if (form) return lowerFirst(form[this.lang]);
+    return spellOutCode(code).toLowerCase();
+  }
+
+  /** An element's title in the letter's language (the template's English, else element-texts.ts's French). */
+  elementTitle(element: Pick<ElementInfo, 'path' | 'title' | 'explanation' | 'hint'>): string {
+    return elementText(this.request.kind, element, this.lang).title;
   }
 
   /** `2025-03-04` as `4 March 2025`; a date and time with its time of day; anything else unchanged. */
@@ -229,10 +250,10 @@ class Letter {
     );
     const month = m ? this.text.months[Number(m[2]) - 1] : undefined;
     if (!m || !month) return value;
-    const day = `${Number(m[3])} ${month} ${m[1]}`;
+    const day = this.text.day(Number(m[3]), month, m[1] ?? '');
     if (!m[4]) return day;
     const zone = m[6] === 'Z' ? ' UTC' : m[6] ? ` UTC${m[6]}` : '';
-    return `${day}, ${m[4]}${m[5] ?? ''}${zone}`;
+    return this.text.dateTime(day, `${m[4]}${m[5] ?? ''}`, zone);
   }
 
   country(code: string): string {
@@ -263,7 +284,7 @@ class Letter {
         element?.values?.includes(value) ||
         element?.itemType === 'enum' ||
         (path.startsWith('additional.') && CODE_PATTERN.test(value));
-      if (isCode) return escapeHtml(this.words(value));
+      if (isCode) return escapeHtml(this.words(value, path));
       if (/^(nationality|country)$/.test(path.split('.').at(-1) ?? ''))
         return escapeHtml(this.country(value));
       if (/language$/i.test(path)) return escapeHtml(this.language(value));
@@ -294,8 +315,8 @@ class Letter {
   }
 
   title(path: string, key: string): string {
-    const found = this.byPath.get(path)?.title;
-    if (found) return found;
+    const element = this.byPath.get(path);
+    if (element) return this.elementTitle(element);
     const words = key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
     return words.charAt(0).toUpperCase() + words.slice(1);
   }
@@ -319,7 +340,7 @@ const sentence = (parts: readonly (string | undefined | false)[]): string =>
 const PROSE: Readonly<Record<string, Prose>> = {
   subject: (l, v) => {
     const s = isRow(v) ? v : {};
-    return `<p>${l.prose.concerns(escapeHtml(l.words(String(s.nature ?? ''))), escapeHtml(String(s.description ?? '')))}</p>`;
+    return `<p>${l.prose.concerns(escapeHtml(l.words(String(s.nature ?? ''), 'subject.nature')), escapeHtml(String(s.description ?? '')))}</p>`;
   },
   conductingAuthority: (l, v) => {
     const c = isRow(v) ? v : {};
@@ -328,7 +349,7 @@ const PROSE: Readonly<Record<string, Prose>> = {
       str(c.functions) ? l.inline(c.functions, 'conductingAuthority.functions') : undefined,
     )}</p>`;
   },
-  status: (l, v) => `<p>${l.prose.status(escapeHtml(l.words(String(v))))}</p>`,
+  status: (l, v) => `<p>${l.prose.status(escapeHtml(l.words(String(v), 'status')))}</p>`,
   relatedRequests: (l, v) => related(l, v),
   earlierMlaRequests: (l, v) => related(l, v),
   earlierPreservationRequests: (l, v) => related(l, v),
@@ -341,7 +362,7 @@ const PROSE: Readonly<Record<string, Prose>> = {
     const persons = Array.isArray(v) ? v.filter(isRow) : [];
     const items = persons.map((p) => {
       const details = [
-        str(p.role) && escapeHtml(l.words(String(p.role))),
+        str(p.role) && escapeHtml(l.words(String(p.role), 'personsConcerned[].role')),
         Array.isArray(p.aliases) &&
           p.aliases.length > 0 &&
           l.prose.aliases(l.inline(p.aliases, 'personsConcerned[].aliases')),
@@ -372,7 +393,7 @@ const PROSE: Readonly<Record<string, Prose>> = {
     return `<p>${l.prose.measuresIntro(measures.length)}</p><ol>${measures
       .map(
         (m) =>
-          `<li><span class="run-in">${escapeHtml(upperFirst(l.words(String(m.type ?? ''))))}:</span> ${l.inline(m.description, 'assistanceSought.measures[].description')}</li>`,
+          `<li><span class="run-in">${escapeHtml(upperFirst(l.words(String(m.type ?? ''), 'assistanceSought.measures[].type')))}${l.text.colon.trimEnd()}</span> ${l.inline(m.description, 'assistanceSought.measures[].description')}</li>`,
       )
       .join('')}</ol>`;
   },
@@ -385,13 +406,13 @@ const PROSE: Readonly<Record<string, Prose>> = {
         const idText = l.list(
           ids.map(
             (i) =>
-              `${escapeHtml(l.words(String(i.type ?? '')))} ${escapeHtml(String(i.value ?? ''))}${
+              `${escapeHtml(l.words(String(i.type ?? ''), 'dataSought[].identifiers[].type'))} ${escapeHtml(String(i.value ?? ''))}${
                 str(i.observedAt) ? ` ${l.prose.observed(escapeHtml(l.date(String(i.observedAt))))}` : ''
               }`,
           ),
         );
         const range = isRow(d.timeRange) ? d.timeRange : undefined;
-        return `<li><span class="run-in">${escapeHtml(upperFirst(l.words(String(d.category ?? ''))))}:</span> ${sentence(
+        return `<li><span class="run-in">${escapeHtml(upperFirst(l.words(String(d.category ?? ''), 'dataSought[].category')))}${l.text.colon.trimEnd()}</span> ${sentence(
           [
             escapeHtml(String(d.description ?? '')),
             idText && l.prose.identifiers(idText),
@@ -438,7 +459,7 @@ function related(l: Letter, value: unknown): string {
     .map(
       (r) =>
         `<p>${l.prose.follows(
-          escapeHtml(l.words(String(r.relation ?? 'linked'))),
+          escapeHtml(l.words(String(r.relation ?? 'linked'), 'relatedRequests[].relation')),
           escapeHtml(String(r.reference ?? '')),
           str(r.date) ? escapeHtml(l.date(String(r.date))) : undefined,
           str(r.means) ? escapeHtml(String(r.means)) : undefined,
@@ -467,7 +488,8 @@ function contactSentence(l: Letter, lead: string, contact: Row): string {
   return `<p>${sentence([
     `${lead} ${parts.join(', ')}.`,
     !str(contact.officeHours) && zone && l.prose.timesIn(zone),
-    str(contact.preferredReply) && l.prose.replyBy(escapeHtml(l.words(String(contact.preferredReply)))),
+    str(contact.preferredReply) &&
+      l.prose.replyBy(escapeHtml(l.words(String(contact.preferredReply), 'contact.preferredReply'))),
   ])}</p>`;
 }
 
@@ -490,7 +512,7 @@ function renderContacts(l: Letter, record: Row): string {
 }
 
 /** The provisions a section cites: its elements' own, of the instruments the basis makes law, verified only. */
-function sectionCitation(basis: string, elements: readonly ElementInfo[]): string {
+function sectionCitation(text: LetterText, basis: string, elements: readonly ElementInfo[]): string {
   const citable = CITABLE[basis] ?? [];
   const ids: ProvisionId[] = [];
   for (const e of elements) {
@@ -499,22 +521,24 @@ function sectionCitation(basis: string, elements: readonly ElementInfo[]): strin
     }
   }
   const catalogue = Object.keys(PROVISIONS);
-  return formatLetterCitation(ids.sort((x, y) => catalogue.indexOf(x) - catalogue.indexOf(y)));
+  return text.citation(ids.sort((x, y) => catalogue.indexOf(x) - catalogue.indexOf(y)));
 }
 
 /**
  * Render a validated request as a self-contained, printable HTML letter (print stylesheet with A4 page numbers,
  * no scripts, no external resources, a restrictive Content-Security-Policy). Every value from the request is
- * escaped, every template code is written in words, and only verified provisions are cited.
- * @example const html = renderRequestHtml(result.request, { sender, recipient }, annexes);
+ * escaped and stays as typed, every template code is written in words, and only verified provisions are cited.
+ * The letter is in `options.language` (default: the request's language when a letter exists in it, else English).
+ * @example const html = renderRequestHtml(result.request, { sender, recipient }, annexes, { language: 'fr' });
  */
 export function renderRequestHtml(
   request: PouchRequest,
   parties: { readonly sender: LetterParty; readonly recipient: LetterParty },
   annexes: readonly LetterAnnex[] = [],
+  options: { readonly language?: LetterLanguage | undefined } = {},
 ): string {
-  const { text } = letterTextFor(request.language);
-  const l = new Letter(text, request.language, request);
+  const { text, lang } = letterTextFor(options.language ?? request.language);
+  const l = new Letter(text, lang, request);
   const kind = KINDS[request.kind];
   const record: Row = { ...request };
   const basis = normalizeTreatyId(request.legalBasis);
@@ -535,7 +559,9 @@ export function renderRequestHtml(
     'legalBasis',
     `<p>${sentence([
       escapeHtml(legalBasisSentence(request, text)),
-      escapeHtml(text.language(l.language(request.language))),
+      escapeHtml(
+        text.language(l.language(request.language), request.language.toLowerCase().split('-')[0] === lang),
+      ),
       request.translations?.length
         ? escapeHtml(
             text.translations(
@@ -569,7 +595,7 @@ export function renderRequestHtml(
     add(
       section,
       element.path,
-      prose ? prose(l, value, element.path) : l.runIn(element.title, value, element.path),
+      prose ? prose(l, value, element.path) : l.runIn(l.elementTitle(element), value, element.path),
     );
     // The particular procedure belongs with the other requirements on how to execute the request.
     if (element.path === 'assistanceSought' && isRow(value) && str(value.procedure)) {
@@ -591,17 +617,17 @@ export function renderRequestHtml(
       .join('');
     if (!body) return '';
     number++;
-    const citation = sectionCitation(basis, slot?.elements ?? []);
+    const citation = sectionCitation(text, basis, slot?.elements ?? []);
     return `<section class="${id}"><h2>${number}. ${escapeHtml(text.sections[id])}${
       citation ? `<span class="cite">${escapeHtml(upperFirst(citation))}</span>` : ''
     }</h2>${body}</section>`;
   }).join('\n');
 
-  const title = kind.title;
+  const title = text.kindTitle(request.kind);
   const reference = request.caseReference.reference;
   const subjectLine =
     isRow(record.subject) && str(record.subject.description)
-      ? `${title}: ${String(record.subject.description)}`
+      ? `${title}${text.colon}${String(record.subject.description)}`
       : title;
   const annexList =
     annexes.length === 0
@@ -611,7 +637,7 @@ export function renderRequestHtml(
           .join('')}</tr>${annexes
           .map(
             (a, i) =>
-              `<tr><td>${i + 1}</td><td>${escapeHtml(a.name)}</td><td>${escapeHtml(formatSize(a.size))}</td><td><code>${escapeHtml(a.sha256)}</code></td></tr>`,
+              `<tr><td>${i + 1}</td><td>${escapeHtml(a.name)}</td><td>${escapeHtml(formatSize(a.size, text))}</td><td><code>${escapeHtml(a.sha256)}</code></td></tr>`,
           )
           .join('')}</table></section>`;
   const signer = str(own.personInCharge) ?? str(ownContact.name);
@@ -621,7 +647,7 @@ export function renderRequestHtml(
     ? ` ${text.checkedAgainst(parties.recipient.name, String(request.checkedAgainst.profileVersion))}`
     : '';
   return `<!DOCTYPE html>
-<html lang="${escapeHtml(request.language)}">
+<html lang="${escapeHtml(lang)}">
 <head>
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
@@ -641,13 +667,13 @@ export function renderRequestHtml(
     .map(escapeHtml)
     .join(
       '<br>',
-    )}</div></div><div class="meta">${escapeHtml(text.ourReference)}: <strong>${escapeHtml(reference)}</strong><br>${escapeHtml(
+    )}</div></div><div class="meta">${escapeHtml(text.ourReference)}${escapeHtml(text.colon)}<strong>${escapeHtml(reference)}</strong><br>${escapeHtml(
     text.date,
-  )}: ${escapeHtml(l.date(request.date))}</div></header>
+  )}${escapeHtml(text.colon)}${escapeHtml(l.date(request.date))}</div></header>
 <div class="to">${[parties.recipient.name, parties.recipient.address ?? l.country(parties.recipient.country)]
     .map(escapeHtml)
     .join('<br>')}</div>
-<p class="subject">${escapeHtml(text.subject)}: ${escapeHtml(subjectLine)}</p>
+<p class="subject">${escapeHtml(text.subject)}${escapeHtml(text.colon)}${escapeHtml(subjectLine)}</p>
 <p>${escapeHtml(text.salutation)}</p>
 <p>${escapeHtml(text.opening(lowerFirst(title), kind.outgoingInformation === true))}</p>
 ${sections}
@@ -672,10 +698,12 @@ function legalBasisSentence(request: PouchRequest, text: LetterText): string {
   if (basis === 'reciprocity') return text.reciprocity;
   const bilateral = /^bilateral:([A-Z]{2})-([A-Z]{2})$/.exec(basis);
   if (bilateral) return text.bilateral(bilateral[1] ?? '', bilateral[2] ?? '');
-  const treaty = TREATIES[basis as keyof typeof TREATIES];
   const articles = KINDS[request.kind].basis.filter((id) =>
     id.startsWith(`${basis === 'budapest-p2' ? 'cets224' : basis}-`),
   );
-  const cited = formatLetterCitation(articles);
-  return cited ? text.madeUnder(cited) : text.madeUnderTreaty(treaty?.title ?? basis);
+  const cited = text.citation(articles);
+  if (cited) return text.madeUnder(cited);
+  return text.madeUnderTreaty(
+    Object.hasOwn(TREATIES, basis) ? text.treatyTitle(basis as keyof typeof TREATIES) : basis,
+  );
 }

@@ -1,6 +1,7 @@
 // Domain layer, "right first time": the words the form shows for the templates' closed sets (schemas.ts) and the
 // instrument names in its citations, in English and French (the Budapest Convention's languages). The form's
-// options keep the code as their value and show these words; the CLI and letters keep their own English.
+// options keep the code as their value and show these words; the CLI keeps its own English, and the French letter
+// (letter-text.ts) reads these words for the codes it has no phrase of its own for.
 
 import type { TemplateLanguage } from './element-texts.ts';
 import {
@@ -306,6 +307,16 @@ const TREATY_FR: Readonly<Record<keyof typeof TREATIES, { title: string; caveat:
 
 function isTreatyKey(id: string): id is keyof typeof TREATIES {
   return Object.hasOwn(TREATY_FR, id);
+}
+
+/**
+ * An instrument's full French title, as a French letter names the law it cites: the treaty's title for a treaty,
+ * else its short name (the bilateral treaty, the T-CY(2018)10 template).
+ * @example frenchInstrumentTitle('untoc') // 'Convention des Nations Unies contre la criminalité transnationale organisée (Palerme, 2000)'
+ */
+export function frenchInstrumentTitle(instrument: InstrumentId | keyof typeof TREATIES): string {
+  if (instrument === 'bilateral' || instrument === 't-cy-2018-10') return INSTRUMENT_SHORT_FR[instrument];
+  return TREATY_FR[instrument].title;
 }
 
 /**

@@ -162,9 +162,11 @@ export function sealPayloadRange(
   start: number,
   end: number,
   plaintext: Uint8Array,
-): Uint8Array {
+): Uint8Array<ArrayBuffer> {
   const total = sealedSizeOf(sealer.prefix.length, plaintextSize);
-  if (!(Number.isSafeInteger(start) && Number.isSafeInteger(end) && 0 <= start && start <= end && end <= total)) {
+  if (
+    !(Number.isSafeInteger(start) && Number.isSafeInteger(end) && 0 <= start && start <= end && end <= total)
+  ) {
     throw new PouchError('ERR_VALIDATION', 'Sealed range outside the file', { details: { field: 'range' } });
   }
   const plain = plaintextRangeFor(sealer.prefix.length, plaintextSize, start, end);

@@ -50,6 +50,12 @@ export type TransferEvent =
       readonly done: number;
       readonly total: number;
     }
-  | { readonly type: 'sealed'; readonly id: number; readonly digests: SealedDigests }
+  | {
+      readonly type: 'sealed';
+      readonly id: number;
+      readonly digests: SealedDigests;
+      /** Where the time went (milliseconds by stage), for the bench. */
+      readonly profile?: Readonly<Record<string, number>>;
+    }
   | { readonly type: 'fetched'; readonly id: number; readonly size: number }
   | { readonly type: 'failed'; readonly id: number; readonly code: string; readonly message: string };

@@ -31,7 +31,9 @@ export function sealWorkerCount(cores = globalThis.navigator?.hardwareConcurrenc
 
 type Waiting = { start: number; resolve: (range: SealedRange) => void; reject: (error: unknown) => void };
 
-export function createSealPool(file: Blob, sealer: PayloadSealer, size = sealWorkerCount()): SealPool {
+export function createSealPool(file: Blob, sealer: PayloadSealer, workerCount?: number): SealPool {
+  const wanted = workerCount !== undefined && Number.isFinite(workerCount) ? workerCount : sealWorkerCount();
+  const size = Math.max(1, Math.min(8, Math.floor(wanted)));
   const waiting = new Map<number, Waiting>();
   let failure: PouchError | undefined;
   let next = 0;

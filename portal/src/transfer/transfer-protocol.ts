@@ -30,6 +30,8 @@ export type TransferRequest =
       readonly recipients: readonly string[];
       /** OPFS file name of the sealed copy. */
       readonly target: string;
+      /** How many seal workers (tests and the bench); by default one per core the hash workers leave. */
+      readonly sealWorkers?: number;
     }
   | {
       readonly type: 'fetch';

@@ -112,7 +112,7 @@ async function seal(
   const plainDigests = hashBlob(file);
   // Its rejection is read below; until then it must not count as unhandled.
   plainDigests.catch(() => undefined);
-  const pool = createSealPool(file, sealer);
+  const pool = createSealPool(file, sealer, request.sealWorkers);
   const whole = createParallelHasher(Number.POSITIVE_INFINITY, (pool.size + 1) * rangeBytes);
   const times = { read: 0, chacha: 0, partSha: 0, waitSealed: 0, write: 0, waitWhole: 0 };
   try {

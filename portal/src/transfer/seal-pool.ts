@@ -29,7 +29,12 @@ export function sealWorkerCount(cores = globalThis.navigator?.hardwareConcurrenc
   return Math.max(1, Math.min(8, cores - 2));
 }
 
-type Waiting = { start: number; resolve: (range: SealedRange) => void; reject: (error: unknown) => void };
+type Waiting = {
+  start: number;
+  end: number;
+  resolve: (range: SealedRange) => void;
+  reject: (error: unknown) => void;
+};
 
 export function createSealPool(file: Blob, sealer: PayloadSealer, workerCount?: number): SealPool {
   const wanted = workerCount !== undefined && Number.isFinite(workerCount) ? workerCount : sealWorkerCount();
@@ -57,6 +62,12 @@ export function createSealPool(file: Blob, sealer: PayloadSealer, workerCount?: 
         entry.reject(failure);
         return;
       }
+      // The range is written where it was asked for, so it must be exactly that long.
+      if (answer.bytes.length !== entry.end - entry.start) {
+        fail(new PouchError('ERR_INTERNAL', 'A seal worker answered with a range of the wrong size'));
+        entry.reject(failure);
+        return;
+      }
       entry.resolve({
         start: entry.start,
         bytes: answer.bytes,
@@ -81,7 +92,7 @@ export function createSealPool(file: Blob, sealer: PayloadSealer, workerCount?: 
       const index = next++;
       const worker = workers[index % workers.length] as Worker;
       return new Promise<SealedRange>((resolve, reject) => {
-        waiting.set(index, { start, resolve, reject });
+        waiting.set(index, { start, end, resolve, reject });
         const request: SealRequest = { type: 'range', index, start, end, digest };
         worker.postMessage(request);
       });

@@ -1,7 +1,7 @@
 // Tests (browser): the portal's parallel sealing in Debian's chromium — the built transfer worker seals a file
 // with one seal worker and with several (ranges sealed apart, in any order), and every digest it reports (the
 // plaintext, the sealed file, each upload part) is the SHA-256 of the bytes it wrote to OPFS, which the `age`
-// CLI opens back into the plaintext; the plaintext digest is taken by `hashBlob`, the API annexes use too.
+// CLI opens back into the plaintext; the plaintext digest comes from `digestBlob`, which `hashBlob` wraps.
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';

@@ -8,7 +8,7 @@ import { openWebStream, sealedSizeOf, startPayloadSeal } from '../../../shared/c
 import { partsDigestOf } from '../../../shared/crypto/sealed-digest.ts';
 import { isPouchError, PouchError } from '../../../shared/domain/errors.ts';
 import { planUpload } from '../../../shared/domain/upload-plan.ts';
-import { createParallelHasher, hashBlob, type ParallelHasher } from './parallel-hasher.ts';
+import { createParallelHasher, type ParallelHasher } from './parallel-hasher.ts';
 import { createSealPool, type SealedRange } from './seal-pool.ts';
 import type { ExpectedDocument, SealedDigests, TransferEvent, TransferRequest } from './transfer-protocol.ts';
 
@@ -109,7 +109,9 @@ async function seal(
   const multipart = plan.kind === 'multipart';
   const rangeBytes = multipart ? plan.partSize : SINGLE_PUT_RANGE_BYTES;
   const rangeCount = Math.max(1, Math.ceil(sealedSize / rangeBytes));
-  const plainDigests = hashBlob(file);
+  // Closed with the rest below, so a failed seal does not leave it reading the whole file.
+  const plain = createParallelHasher(Number.POSITIVE_INFINITY);
+  const plainDigests = plain.digestBlob(file);
   // Its rejection is read below; until then it must not count as unhandled.
   plainDigests.catch(() => undefined);
   const pool = createSealPool(file, sealer, request.sealWorkers);
@@ -200,6 +202,7 @@ async function seal(
   } finally {
     pool.close();
     whole.close();
+    plain.close();
   }
 }
 

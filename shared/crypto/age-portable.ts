@@ -1,4 +1,8 @@
-// Crypto layer (runtime-neutral): age v1 seal/open over bytes and Web Streams via age-encryption, for browsers.
+// Crypto layer (runtime-neutral): age v1 seal/open over bytes and Web Streams via age-encryption, for browsers;
+// and the same payload sealed range by range (any range, in any order, on any thread) for the portal's workers.
+import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { hkdf } from '@noble/hashes/hkdf.js';
+import { sha256 } from '@noble/hashes/sha2.js';
 import { Decrypter, Encrypter, type ReadableStreamWithSize } from 'age-encryption';
 import { PouchError } from '../domain/errors.ts';
 import {
@@ -79,6 +83,141 @@ export async function openWebStream(
     throw translateError(cause);
   }
   return mapStreamErrors(opened);
+}
+
+/** age's STREAM: 64 KiB plaintext chunks, each sealed with a 16-byte Poly1305 tag. */
+export const AGE_CHUNK_BYTES = 64 * 1024;
+const TAG_BYTES = 16;
+const SEALED_CHUNK_BYTES = AGE_CHUNK_BYTES + TAG_BYTES;
+const PAYLOAD_LABEL = new TextEncoder().encode('payload');
+
+/**
+ * What sealing a file's payload needs once the header is made: the header and payload nonce that start the
+ * sealed file (`prefix`), and the payload key. Anyone holding it can seal any range of the file independently.
+ * The payload key opens the file: keep it inside the worker that made it and the workers it hands ranges to.
+ */
+export interface PayloadSealer {
+  readonly prefix: Uint8Array;
+  readonly payloadKey: Uint8Array;
+}
+
+/**
+ * Make an age header for `recipients` and the payload key that goes with it, through age-encryption itself
+ * (so stanzas, header MAC and key schedule stay the library's): a recipient that adds no stanza sees the file
+ * key. The key schedule is checked against the library's own sealing of an empty payload before it is trusted.
+ */
+export async function startPayloadSeal(recipients: readonly string[]): Promise<PayloadSealer> {
+  const encrypter = createEncrypter(recipients);
+  let fileKey: Uint8Array | undefined;
+  encrypter.addRecipient({
+    wrapFileKey(key: Uint8Array) {
+      fileKey = key.slice();
+      return [];
+    },
+  });
+  const empty = await encrypter.encrypt(new Uint8Array(0));
+  if (!fileKey || empty.length < TAG_BYTES + 16) {
+    throw new PouchError('ERR_INTERNAL', 'age-encryption did not hand over the file key');
+  }
+  const prefix = empty.slice(0, empty.length - TAG_BYTES);
+  const payloadKey = hkdf(sha256, fileKey, prefix.subarray(prefix.length - 16), PAYLOAD_LABEL, 32);
+  fileKey.fill(0);
+  const check = chacha20poly1305(payloadKey, streamNonce(0, true)).encrypt(new Uint8Array(0));
+  if (!equalBytes(check, empty.subarray(prefix.length))) {
+    throw new PouchError('ERR_INTERNAL', 'The payload key does not match age-encryption’s sealing');
+  }
+  return { prefix, payloadKey };
+}
+
+/** Size of the sealed file for a plaintext of `plaintextSize` bytes after a prefix of `prefixLength` bytes. */
+export function sealedSizeOf(prefixLength: number, plaintextSize: number): number {
+  const chunks = Math.max(1, Math.ceil(plaintextSize / AGE_CHUNK_BYTES));
+  return prefixLength + plaintextSize + chunks * TAG_BYTES;
+}
+
+/** The plaintext bytes (`start` inclusive, `end` exclusive) that sealed bytes `[start, end)` are made from. */
+export function plaintextRangeFor(
+  prefixLength: number,
+  plaintextSize: number,
+  start: number,
+  end: number,
+): { readonly start: number; readonly end: number } {
+  if (end <= prefixLength) return { start: 0, end: 0 };
+  const first = Math.floor(Math.max(0, start - prefixLength) / SEALED_CHUNK_BYTES);
+  const last = Math.floor((end - 1 - prefixLength) / SEALED_CHUNK_BYTES);
+  return {
+    start: Math.min(plaintextSize, first * AGE_CHUNK_BYTES),
+    end: Math.min(plaintextSize, (last + 1) * AGE_CHUNK_BYTES),
+  };
+}
+
+/**
+ * Sealed bytes `[start, end)` of the file, given the plaintext range `plaintextRangeFor` names for them.
+ * Chunks cut by the range's ends are sealed whole and trimmed, so ranges sealed apart join byte for byte
+ * into what `sealWebStream` would have written with the same header.
+ */
+export function sealPayloadRange(
+  sealer: PayloadSealer,
+  plaintextSize: number,
+  start: number,
+  end: number,
+  plaintext: Uint8Array,
+): Uint8Array<ArrayBuffer> {
+  const total = sealedSizeOf(sealer.prefix.length, plaintextSize);
+  if (
+    !(Number.isSafeInteger(start) && Number.isSafeInteger(end) && 0 <= start && start <= end && end <= total)
+  ) {
+    throw new PouchError('ERR_VALIDATION', 'Sealed range outside the file', { details: { field: 'range' } });
+  }
+  const plain = plaintextRangeFor(sealer.prefix.length, plaintextSize, start, end);
+  if (plaintext.length !== plain.end - plain.start) {
+    throw new PouchError('ERR_VALIDATION', 'Plaintext does not cover the sealed range', {
+      details: { field: 'plaintext' },
+    });
+  }
+  const out = new Uint8Array(end - start);
+  const prefixLength = sealer.prefix.length;
+  if (start < prefixLength) out.set(sealer.prefix.subarray(start, Math.min(end, prefixLength)));
+  if (end <= prefixLength) return out;
+  const lastChunk = Math.max(1, Math.ceil(plaintextSize / AGE_CHUNK_BYTES)) - 1;
+  const firstChunk = plain.start / AGE_CHUNK_BYTES;
+  for (let chunk = firstChunk; ; chunk++) {
+    const from = chunk * AGE_CHUNK_BYTES;
+    const to = Math.min(plaintextSize, from + AGE_CHUNK_BYTES);
+    const at = prefixLength + chunk * SEALED_CHUNK_BYTES;
+    if (at >= end || chunk > lastChunk) break;
+    const cipher = chacha20poly1305(sealer.payloadKey, streamNonce(chunk, chunk === lastChunk));
+    const source = plaintext.subarray(from - plain.start, to - plain.start);
+    const sealedLength = to - from + TAG_BYTES;
+    if (at >= start && at + sealedLength <= end) {
+      cipher.encrypt(source, out.subarray(at - start, at - start + sealedLength));
+    } else {
+      const whole = cipher.encrypt(source);
+      const lo = Math.max(start, at);
+      const hi = Math.min(end, at + sealedLength);
+      out.set(whole.subarray(lo - at, hi - at), lo - start);
+    }
+  }
+  return out;
+}
+
+/** STREAM nonce: an 11-byte big-endian chunk counter, then 1 on the last chunk. */
+function streamNonce(counter: number, last: boolean): Uint8Array {
+  const nonce = new Uint8Array(12);
+  let rest = counter;
+  for (let i = 10; i >= 0 && rest > 0; i--) {
+    nonce[i] = rest % 256;
+    rest = Math.floor(rest / 256);
+  }
+  nonce[11] = last ? 1 : 0;
+  return nonce;
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= (a[i] as number) ^ (b[i] as number);
+  return diff === 0;
 }
 
 function createEncrypter(recipients: readonly string[]): Encrypter {

@@ -1,9 +1,19 @@
-// Tests for the runtime-neutral age path: cross-compatibility with the Node path, post-quantum recipients.
+// Tests for the runtime-neutral age path: cross-compatibility with the Node path, post-quantum recipients, and
+// the payload sealed range by range (the portal's parallel sealing) joining into a file both paths open.
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { generateIdentity } from '../../shared/crypto/age-keys.ts';
 import { CHUNK_SIZE, openStream, sealStream } from '../../shared/crypto/age-native.ts';
-import { openBytes, openWebStream, sealBytes, sealWebStream } from '../../shared/crypto/age-portable.ts';
+import {
+  openBytes,
+  openWebStream,
+  plaintextRangeFor,
+  sealBytes,
+  sealedSizeOf,
+  sealPayloadRange,
+  sealWebStream,
+  startPayloadSeal,
+} from '../../shared/crypto/age-portable.ts';
 import { codeOf, collect, flipByte, headerLength, shiftBase64Char, splitInto } from './age-fixtures.ts';
 
 const SIZES = [0, 1, CHUNK_SIZE, CHUNK_SIZE + 1, 3 * CHUNK_SIZE - 1];
@@ -55,6 +65,64 @@ describe('portable and native paths produce the same format', () => {
     expect((await openNative(sealed, [identity])).equals(plaintext)).toBe(true);
     const streamed = await readWebStream(await sealWebStream(toWebStream(plaintext), [recipient]));
     expect((await openNative(streamed, [identity])).equals(plaintext)).toBe(true);
+  });
+});
+
+describe('payload sealed by ranges (portal workers)', () => {
+  async function sealInRanges(plaintext: Uint8Array, recipients: string[], cuts: number[]): Promise<Buffer> {
+    const sealer = await startPayloadSeal(recipients);
+    const total = sealedSizeOf(sealer.prefix.length, plaintext.length);
+    const bounds = [0, ...cuts.filter((c) => c > 0 && c < total).sort((a, b) => a - b), total];
+    const pieces: Uint8Array[] = [];
+    // Sealed out of order, as workers finish.
+    for (let i = bounds.length - 2; i >= 0; i--) {
+      const start = bounds[i] as number;
+      const end = bounds[i + 1] as number;
+      const plain = plaintextRangeFor(sealer.prefix.length, plaintext.length, start, end);
+      pieces[i] = sealPayloadRange(
+        sealer,
+        plaintext.length,
+        start,
+        end,
+        plaintext.subarray(plain.start, plain.end),
+      );
+    }
+    const sealed = Buffer.concat(pieces);
+    expect(sealed.length).toBe(total);
+    return sealed;
+  }
+
+  it.each(SIZES)('ranges cut anywhere join into a file both paths open (%i bytes)', async (size) => {
+    const { identity, recipient } = await generateIdentity();
+    const plaintext = randomBytes(size);
+    // Cuts inside the header, inside chunks, on chunk edges and inside tags.
+    const cuts = [7, 200, CHUNK_SIZE, CHUNK_SIZE + 16 + 150, 2 * CHUNK_SIZE + 40, 2 * CHUNK_SIZE + 39];
+    const sealed = await sealInRanges(plaintext, [recipient], cuts);
+    expect((await openNative(sealed, [identity])).equals(plaintext)).toBe(true);
+    expect(Buffer.from(await openBytes(sealed, [identity])).equals(plaintext)).toBe(true);
+    const whole = await sealInRanges(plaintext, [recipient], []);
+    expect((await openNative(whole, [identity])).equals(plaintext)).toBe(true);
+  });
+
+  it('seals to post-quantum recipients the same way, and refuses mixed ones', async () => {
+    const pq = await generateIdentity('mlkem768x25519');
+    const plaintext = randomBytes(3 * CHUNK_SIZE + 5);
+    const sealed = await sealInRanges(plaintext, [pq.recipient], [CHUNK_SIZE * 2]);
+    expect((await openNative(sealed, [pq.identity])).equals(plaintext)).toBe(true);
+    const classic = await generateIdentity();
+    expect(await codeOf(startPayloadSeal([pq.recipient, classic.recipient]))).toBe(
+      'ERR_SEAL_RECIPIENTS_MIXED',
+    );
+  });
+
+  it('refuses a range outside the file or plaintext that does not cover it', async () => {
+    const { recipient } = await generateIdentity();
+    const sealer = await startPayloadSeal([recipient]);
+    const total = sealedSizeOf(sealer.prefix.length, 10);
+    const tooFar = (async () => sealPayloadRange(sealer, 10, 0, total + 1, new Uint8Array(10)))();
+    expect(await codeOf(tooFar)).toBe('ERR_VALIDATION');
+    const short = (async () => sealPayloadRange(sealer, 10, 0, total, new Uint8Array(9)))();
+    expect(await codeOf(short)).toBe('ERR_VALIDATION');
   });
 });
 

@@ -1,6 +1,7 @@
 // Portal transfer: a part hasher (shared/crypto/part-hasher-core.ts contract) whose work runs in a hash worker,
-// used by the transfer worker to hash the plaintext and the sealed bytes on other cores while it seals. At most
-// `maxInFlight` bytes wait in the worker's queue: memory stays bounded whatever the file's size.
+// used by the transfer worker to hash the sealed bytes on another core while it seals, and `hashBlob`, which
+// hashes a whole file (the plaintext, an annex) in a hash worker that reads it itself. At most `maxInFlight`
+// bytes wait in the worker's queue: memory stays bounded whatever the file's size.
 import { PouchError } from '../../../shared/domain/errors.ts';
 import type { HashAnswer, HashRequest } from './hash-protocol.ts';
 
@@ -17,11 +18,29 @@ export interface ParallelHasher {
    */
   update(chunk: Uint8Array, options?: { transfer?: boolean }): Promise<void>;
   digest(): Promise<ParallelDigests>;
+  /** Instead of `update` and `digest`: the hash worker reads and hashes the whole `blob` itself. */
+  digestBlob(blob: Blob): Promise<ParallelDigests>;
   /** End the worker (after digest, or on failure). */
   close(): void;
 }
 
 const DEFAULT_MAX_IN_FLIGHT = 16 * 1024 * 1024;
+
+/**
+ * Hash a whole file (per part too, with a finite `partSize`) in a hash worker that reads it in large slices:
+ * no chunk of it crosses threads, and the calling thread stays free. The worker ends once it has answered.
+ *
+ * @example
+ * const { whole, size } = await hashBlob(file);
+ */
+export async function hashBlob(blob: Blob, partSize = Number.POSITIVE_INFINITY): Promise<ParallelDigests> {
+  const hasher = createParallelHasher(partSize);
+  try {
+    return await hasher.digestBlob(blob);
+  } finally {
+    hasher.close();
+  }
+}
 
 export function createParallelHasher(partSize: number, maxInFlight = DEFAULT_MAX_IN_FLIGHT): ParallelHasher {
   const worker = new Worker(new URL('./hash-worker.ts', import.meta.url), {
@@ -61,6 +80,14 @@ export function createParallelHasher(partSize: number, maxInFlight = DEFAULT_MAX
     rejectFinished?.(failure);
   });
   post({ type: 'start', partSize });
+  const finish = (request: HashRequest): Promise<ParallelDigests> => {
+    if (failure) return Promise.reject(failure);
+    return new Promise<ParallelDigests>((resolve, reject) => {
+      finished = resolve;
+      rejectFinished = reject;
+      post(request);
+    });
+  };
 
   return {
     async update(chunk, options = {}) {
@@ -80,12 +107,10 @@ export function createParallelHasher(partSize: number, maxInFlight = DEFAULT_MAX
       }
     },
     digest() {
-      if (failure) return Promise.reject(failure);
-      return new Promise<ParallelDigests>((resolve, reject) => {
-        finished = resolve;
-        rejectFinished = reject;
-        post({ type: 'digest' });
-      });
+      return finish({ type: 'digest' });
+    },
+    digestBlob(blob) {
+      return finish({ type: 'blob', blob });
     },
     close() {
       worker.terminate();

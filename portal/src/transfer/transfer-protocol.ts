@@ -30,6 +30,8 @@ export type TransferRequest =
       readonly recipients: readonly string[];
       /** OPFS file name of the sealed copy. */
       readonly target: string;
+      /** How many seal workers (tests and the bench); by default one per core the hash workers leave. */
+      readonly sealWorkers?: number;
     }
   | {
       readonly type: 'fetch';
@@ -50,6 +52,12 @@ export type TransferEvent =
       readonly done: number;
       readonly total: number;
     }
-  | { readonly type: 'sealed'; readonly id: number; readonly digests: SealedDigests }
+  | {
+      readonly type: 'sealed';
+      readonly id: number;
+      readonly digests: SealedDigests;
+      /** Where the time went (milliseconds by stage), for the bench. */
+      readonly profile?: Readonly<Record<string, number>>;
+    }
   | { readonly type: 'fetched'; readonly id: number; readonly size: number }
   | { readonly type: 'failed'; readonly id: number; readonly code: string; readonly message: string };

@@ -1,13 +1,15 @@
-// Portal transfer worker: seals a file with age as it streams from disk (plaintext, sealed bytes and upload
-// parts hashed on the way, in two hash workers) into the origin-private file system; fetches a sealed document,
-// checks its sealed digests, opens it with the non-extractable X25519 key and checks the plaintext digest.
+// Portal transfer worker: seals a file with age on every core (seal workers seal and hash upload parts, two
+// hash workers hash the plaintext and the sealed file) into the origin-private file system; fetches a sealed
+// document, checks its sealed digests, opens it with the non-extractable X25519 key and checks the plaintext
+// digest.
 // Nothing unverified is kept: a failed check deletes what was written.
 import { base64, hex } from '@scure/base';
-import { openWebStream, sealWebStream } from '../../../shared/crypto/age-portable.ts';
+import { openWebStream, sealedSizeOf, startPayloadSeal } from '../../../shared/crypto/age-portable.ts';
 import { partsDigestOf } from '../../../shared/crypto/sealed-digest.ts';
 import { isPouchError, PouchError } from '../../../shared/domain/errors.ts';
 import { planUpload } from '../../../shared/domain/upload-plan.ts';
 import { createParallelHasher, type ParallelHasher } from './parallel-hasher.ts';
+import { createSealPool, type SealedRange } from './seal-pool.ts';
 import type { ExpectedDocument, SealedDigests, TransferEvent, TransferRequest } from './transfer-protocol.ts';
 
 /** The slice of a dedicated worker's global scope this file uses (the DOM lib types `self` as a Window). */
@@ -73,63 +75,134 @@ async function drainInto(
   return offset;
 }
 
+/** Ranges sealed apart when the file goes up in one PUT (no part digests needed): enough to spread the work. */
+const SINGLE_PUT_RANGE_BYTES = 4 * 1024 * 1024;
+
+/** Where sealing spent its time, for the bench (milliseconds; worker times are summed over the workers). */
+export type SealProfile = {
+  readonly sealWorkers: number;
+  readonly totalMs: number;
+  readonly readMs: number;
+  readonly chachaMs: number;
+  readonly partSha256Ms: number;
+  readonly waitSealedMs: number;
+  readonly opfsWriteMs: number;
+  readonly waitWholeHashMs: number;
+  readonly waitDigestsMs: number;
+};
+
 /**
- * Seal in three threads: this worker runs age (ChaCha20-Poly1305 in JS, the costliest step), and two hash
- * workers hash the plaintext and the sealed bytes beside it (profiling showed the two SHA-256 streams took
- * longer than the sealing itself when they ran here, in turn with it).
+ * Seal on every core. Seal workers each seal ranges of the file (one upload part each) read straight from the
+ * file and hash them natively; this worker writes the ranges into OPFS in order and moves them (no copy) to a
+ * hash worker for the whole sealed SHA-256, while another hash worker reads and hashes the plaintext itself.
+ * The two whole-file SHA-256s are the only sequential work left; everything else scales with the cores.
  */
-async function seal(request: Extract<TransferRequest, { type: 'seal' }>): Promise<SealedDigests> {
+async function seal(
+  request: Extract<TransferRequest, { type: 'seal' }>,
+): Promise<{ digests: SealedDigests; profile: SealProfile }> {
+  const started = performance.now();
+  const file = request.file;
+  const sealer = await startPayloadSeal(request.recipients);
+  const plaintextSize = file.size;
+  const sealedSize = sealedSizeOf(sealer.prefix.length, plaintextSize);
+  const plan = planUpload(sealedSize, Number.MAX_SAFE_INTEGER);
+  const multipart = plan.kind === 'multipart';
+  const rangeBytes = multipart ? plan.partSize : SINGLE_PUT_RANGE_BYTES;
+  const rangeCount = Math.max(1, Math.ceil(sealedSize / rangeBytes));
+  // Closed with the rest below, so a failed seal does not leave it reading the whole file.
   const plain = createParallelHasher(Number.POSITIVE_INFINITY);
-  let sealedHasher: ParallelHasher | undefined;
+  const plainDigests = plain.digestBlob(file);
+  // Its rejection is read below; until then it must not count as unhandled.
+  plainDigests.catch(() => undefined);
+  const pool = createSealPool(file, sealer, request.sealWorkers);
+  const whole = createParallelHasher(Number.POSITIVE_INFINITY, (pool.size + 1) * rangeBytes);
+  const times = { read: 0, chacha: 0, partSha: 0, waitSealed: 0, write: 0, waitWhole: 0 };
   try {
-    let plaintextSize = 0;
-    const counted = request.file.stream().pipeThrough(
-      new TransformStream<Uint8Array, Uint8Array>({
-        async transform(chunk, controller) {
-          plaintextSize += chunk.length;
-          // Copied: the chunk goes on to age.
-          await plain.update(chunk);
-          controller.enqueue(chunk);
-        },
-      }),
-    );
-    const sealed = await sealWebStream(counted, request.recipients);
-    const sealedSize = sealed.size(request.file.size);
-    const plan = planUpload(sealedSize, Number.MAX_SAFE_INTEGER);
-    const partSize = plan.kind === 'multipart' ? plan.partSize : Number.POSITIVE_INFINITY;
-    const hasher = createParallelHasher(partSize);
-    sealedHasher = hasher;
+    const partSha256s: string[] = [];
     const { access } = await openTarget(request.target);
     try {
-      const written = await drainInto(
-        sealed,
-        access,
+      // A bounded window: each seal worker has one range in hand and one queued.
+      const window: Promise<SealedRange>[] = [];
+      let next = 0;
+      let written = 0;
+      let reported = 0;
+      while (next < rangeCount || window.length > 0) {
+        while (next < rangeCount && window.length < 2 * pool.size) {
+          const range = pool.seal(
+            next * rangeBytes,
+            Math.min(sealedSize, (next + 1) * rangeBytes),
+            multipart,
+          );
+          range.catch(() => undefined);
+          window.push(range);
+          next++;
+        }
+        const t0 = performance.now();
+        const sealed = await (window.shift() as Promise<SealedRange>);
+        const t1 = performance.now();
+        access.write(sealed.bytes, { at: sealed.start });
+        const t2 = performance.now();
+        written += sealed.bytes.length;
+        if (multipart) {
+          if (!sealed.digest) throw new PouchError('ERR_INTERNAL', 'A seal worker gave no part digest');
+          partSha256s.push(base64.encode(sealed.digest));
+        }
         // Written already: the buffer moves to the hash worker without a copy.
-        (chunk) => hasher.update(chunk, { transfer: true }),
-        (done) =>
-          scope.postMessage({ type: 'progress', id: request.id, stage: 'seal', done, total: sealedSize }),
-      );
+        await whole.update(sealed.bytes, { transfer: true });
+        const t3 = performance.now();
+        times.waitSealed += t1 - t0;
+        times.write += t2 - t1;
+        times.waitWhole += t3 - t2;
+        times.read += sealed.readMs;
+        times.chacha += sealed.sealMs;
+        times.partSha += sealed.digestMs;
+        if (written - reported >= PROGRESS_STEP || written === sealedSize) {
+          reported = written;
+          scope.postMessage({
+            type: 'progress',
+            id: request.id,
+            stage: 'seal',
+            done: written,
+            total: sealedSize,
+          });
+        }
+      }
+      access.flush();
       if (written !== sealedSize)
         throw new PouchError('ERR_INTERNAL', 'The sealed size is not the one planned');
     } finally {
       access.close();
     }
-    const [plainDigests, digests] = await Promise.all([plain.digest(), hasher.digest()]);
-    if (plainDigests.size !== plaintextSize || digests.size !== sealedSize) {
+    const t4 = performance.now();
+    const [plainResult, wholeResult] = await Promise.all([plainDigests, whole.digest()]);
+    const waitDigestsMs = performance.now() - t4;
+    if (plainResult.size !== plaintextSize || wholeResult.size !== sealedSize) {
       throw new PouchError('ERR_INTERNAL', 'A hash worker saw other bytes than were sealed');
     }
     return {
-      plaintextSize,
-      plaintextSha256: hex.encode(plainDigests.whole),
-      sealedSize,
-      sealedSha256: hex.encode(digests.whole),
-      ...(plan.kind === 'multipart'
-        ? { parts: { partSize: plan.partSize, partSha256s: digests.parts.map((p) => base64.encode(p)) } }
-        : {}),
+      digests: {
+        plaintextSize,
+        plaintextSha256: hex.encode(plainResult.whole),
+        sealedSize,
+        sealedSha256: hex.encode(wholeResult.whole),
+        ...(plan.kind === 'multipart' ? { parts: { partSize: plan.partSize, partSha256s } } : {}),
+      },
+      profile: {
+        sealWorkers: pool.size,
+        totalMs: performance.now() - started,
+        readMs: times.read,
+        chachaMs: times.chacha,
+        partSha256Ms: times.partSha,
+        waitSealedMs: times.waitSealed,
+        opfsWriteMs: times.write,
+        waitWholeHashMs: times.waitWhole,
+        waitDigestsMs,
+      },
     };
   } finally {
+    pool.close();
+    whole.close();
     plain.close();
-    sealedHasher?.close();
   }
 }
 
@@ -216,7 +289,9 @@ scope.addEventListener('message', (event) => {
   const request = event.data;
   const run =
     request.type === 'seal'
-      ? seal(request).then((digests) => scope.postMessage({ type: 'sealed', id: request.id, digests }))
+      ? seal(request).then(({ digests, profile }) =>
+          scope.postMessage({ type: 'sealed', id: request.id, digests, profile }),
+        )
       : fetchAndOpen(request).then((size) => scope.postMessage({ type: 'fetched', id: request.id, size }));
   run.catch((error: unknown) => {
     scope.postMessage({

@@ -15,7 +15,7 @@ import { LINK_KINDS } from '../../shared/domain/clocks/lineage.ts';
 import { EXCHANGE_STATES, MESSAGE_KINDS } from '../../shared/domain/exchange/state-machine.ts';
 import { URGENCIES } from '../../shared/domain/exchange/urgency.ts';
 import { LEDGER_ACTIONS } from '../../shared/domain/ledger/event.ts';
-import { checkDraft, type Finding } from '../../shared/domain/requests/check.ts';
+import { checkDraft, type Finding, toFindingRecord } from '../../shared/domain/requests/check.ts';
 import {
   FINDING_WORDS,
   findingOriginText,
@@ -152,6 +152,18 @@ describe('the completeness check’s findings in English and French', () => {
     }
     const legalBasis = findings.find((f) => f.rule === 'legal-basis.not-applicable');
     expect(legalBasis && findingText(legalBasis.detail, 'fr')).toMatch(/n’est pas lié par/);
+  });
+
+  it('keeps the CLI’s `--json` finding shape: the language-free parts stay out of it', () => {
+    for (const f of findingsOfEveryKind()) {
+      expect(Object.keys(toFindingRecord(f)).sort()).toEqual([
+        'message',
+        'path',
+        'rule',
+        'severity',
+        'source',
+      ]);
+    }
   });
 
   it('has French for every condition, instrument note and validation message the templates can report', async () => {

@@ -8,6 +8,7 @@ import {
   frenchHints,
   frenchOf,
 } from '../../shared/domain/requests/element-texts.ts';
+import { findingOriginText } from '../../shared/domain/requests/finding-words.ts';
 import {
   formatCitation,
   isVerifiedProvision,
@@ -22,7 +23,6 @@ import {
   frenchInstrumentNames,
   kindTitleText,
   legalBasisText,
-  sourceText,
   VALUE_WORD_SETS,
   valueText,
   valueWordsOf,
@@ -123,17 +123,25 @@ describe('closed-set values and citations in English and French', () => {
 });
 
 describe('kind titles, legal bases and finding sources in French', () => {
-  it('renames the instruments of a finding source, articles and the (verify) mark kept, profiles as they are', () => {
-    expect(sourceText('Budapest Convention art. 29(2)(e); UNTOC art. 18(15)(a)', 'fr')).toBe(
+  it('names where a finding comes from in French: instruments renamed, articles and the (verify) mark kept', () => {
+    expect(findingOriginText({ of: 'provisions', cite: ['budapest-29-2-e', 'untoc-18-15-a'] }, 'fr')).toBe(
       'Convention de Budapest art. 29(2)(e) ; Convention des Nations Unies contre la criminalité transnationale organisée art. 18(15)(a)',
     );
-    expect(sourceText('profile xb-foj-ca v3', 'fr')).toBe('profile xb-foj-ca v3');
-    expect(sourceText('Budapest Convention art. 29(2)(e)', 'en')).toBe('Budapest Convention art. 29(2)(e)');
+    expect(findingOriginText({ of: 'profile', authorityId: 'xb-foj-ca', version: 3 }, 'fr')).toBe(
+      'profil xb-foj-ca v3',
+    );
+    expect(findingOriginText({ of: 'profile', authorityId: 'xb-foj-ca', version: 3 }, 'en')).toBe(
+      'profile xb-foj-ca v3',
+    );
+    expect(findingOriginText({ of: 'directory' }, 'fr')).toBe('annuaire des autorités');
+    expect(findingOriginText({ of: 'provisions', cite: ['budapest-29-2-e'] }, 'en')).toBe(
+      formatCitation(['budapest-29-2-e']),
+    );
     const unverified = (Object.keys(PROVISIONS) as (keyof typeof PROVISIONS)[]).find(
       (id) => !isVerifiedProvision(id),
     );
     if (unverified)
-      expect(sourceText(formatCitation([unverified]), 'fr')).toBe(citationText([unverified], 'fr'));
+      expect(findingOriginText({ of: 'provisions', cite: [unverified] }, 'fr')).toMatch(/\(à vérifier\)$/);
   });
 
   it('gives every kind a French title different from the English', () => {

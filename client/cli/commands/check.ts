@@ -2,7 +2,12 @@
 // published profile, and prints every finding with its path, severity, rule and source.
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
-import { type CheckResult, checkDraft, formatFindings } from '../../../shared/domain/requests/check.ts';
+import {
+  type CheckResult,
+  checkDraft,
+  formatFindings,
+  toFindingRecord,
+} from '../../../shared/domain/requests/check.ts';
 import { checkContextFor } from '../../../shared/domain/requests/outgoing-request.ts';
 import { fetchDirectoryEntry, fetchMe } from '../../sdk/exchange-api.ts';
 import { resolveAuthorityId } from '../authority-resolver.ts';
@@ -52,10 +57,14 @@ export const checkCommand = defineCommand({
     const summary = result.ok
       ? `The draft passes${result.profileVersion ? ` (checked against profile v${result.profileVersion})` : ''}.`
       : `The draft has ${errors} error(s): fix them before sending.`;
-    ctx.print({ ok: result.ok, profileVersion: result.profileVersion ?? null, findings: result.findings }, [
-      ...formatFindings(result.findings).split('\n'),
-      summary,
-    ]);
+    ctx.print(
+      {
+        ok: result.ok,
+        profileVersion: result.profileVersion ?? null,
+        findings: result.findings.map(toFindingRecord),
+      },
+      [...formatFindings(result.findings).split('\n'), summary],
+    );
     return result.ok ? EXIT.ok : EXIT.failed;
   },
 });

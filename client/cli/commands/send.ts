@@ -14,10 +14,11 @@ import { isLinkKind, LINK_KINDS } from '../../../shared/domain/clocks/lineage.ts
 import { dataCategoriesOfRequest } from '../../../shared/domain/clocks/track.ts';
 import { PouchError } from '../../../shared/domain/errors.ts';
 import {
-  type Finding,
+  type FindingRecord,
   formatFindings,
   listTranslations,
   pruneBlank,
+  toFindingRecord,
 } from '../../../shared/domain/requests/check.ts';
 import { REQUEST_KINDS, type RequestKind } from '../../../shared/domain/requests/instruments.ts';
 import { isLetterLanguage, LETTER_LANGUAGES } from '../../../shared/domain/requests/letter-text.ts';
@@ -347,7 +348,7 @@ export const sendCommand = defineCommand({
 
     const generated: GeneratedDocument[] = [];
     let check: { profileVersion?: number; errors: number; forced: boolean } | undefined;
-    let findings: readonly Finding[] | undefined;
+    let findings: readonly FindingRecord[] | undefined;
     let draftHash: string | undefined;
     const { client, signer } = await openSession(ctx);
     // Only recipients the authorities signed, checked against this keystore's pins, are ever sealed to.
@@ -362,7 +363,7 @@ export const sendCommand = defineCommand({
       refuseLabelMismatch(draft, { ...label, recipientCountry: recipient.country }, flags);
       draftHash = createHash('sha256').update(text).digest('hex');
       const result = await checkDraftFile(ctx, values.draft, to);
-      findings = result.findings;
+      findings = result.findings.map(toFindingRecord);
       const errors = result.findings.filter((f) => f.severity === 'error').length;
       // A translation the check counted on must travel with the request.
       const unattached = listTranslations(draft).filter(

@@ -315,6 +315,9 @@ const en = {
   'directory.importPinsHelp':
     'The fingerprints you already compared and pinned with “pouch directory pin”, in the pins.json of your CLI’s home. A pin in the file replaces the one taken here for the same authority.',
   'directory.importedPins': 'Imported {count} pins.',
+  // frcheck
+  'figures.clockDue': '{clock}: {time}',
+  'figures.clockSeparator': '; ',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -641,6 +644,9 @@ const fr: Catalogue = {
   'directory.importPinsHelp':
     'Les empreintes que vous avez déjà comparées et épinglées avec « pouch directory pin », dans le pins.json du dossier de votre CLI. Une épingle du fichier remplace celle prise ici pour la même autorité.',
   'directory.importedPins': '{count} épingles importées.',
+  // frcheck
+  'figures.clockDue': '{clock} : {time}',
+  'figures.clockSeparator': ' ; ',
 };
 
 export const catalogues: Readonly<Record<Language, Catalogue>> = { en, fr };

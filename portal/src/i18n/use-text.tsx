@@ -11,6 +11,10 @@ export interface Text {
   /** A date-time in the officer's own time zone, with the zone named. */
   dateTime(iso: string | undefined): string;
   bytes(count: number): string;
+  /** A number as the language writes it (`1,5` in French), at most one decimal. */
+  number(value: number): string;
+  /** A share (0–1) as a whole percentage, as the language writes it. */
+  percent(share: number): string;
 }
 
 const TextContext = createContext<Text | undefined>(undefined);
@@ -44,8 +48,14 @@ export function TextProvider({ children }: { children: ReactNode }) {
     const numberFormat = new Intl.NumberFormat(language === 'fr' ? 'fr-FR' : 'en-GB', {
       maximumFractionDigits: 1,
     });
+    const percentFormat = new Intl.NumberFormat(language === 'fr' ? 'fr-FR' : 'en-GB', {
+      style: 'percent',
+      maximumFractionDigits: 0,
+    });
     return {
       language,
+      number: (value) => numberFormat.format(value),
+      percent: (share) => percentFormat.format(share),
       setLanguage(next) {
         localStorage.setItem('pouch.language', next);
         document.documentElement.lang = next;

@@ -129,8 +129,10 @@ function DueSection({ due, names }: { due: DueList | undefined; names: ReadonlyM
                 <td>
                   {item.clocks
                     .filter((c) => c.state === 'running')
-                    .map((c) => `${t(`clock.${c.name}`)}: ${dateTime(c.dueAt)}`)
-                    .join('; ')}
+                    .map((c) =>
+                      t('figures.clockDue', { clock: t(`clock.${c.name}`), time: dateTime(c.dueAt) }),
+                    )
+                    .join(t('figures.clockSeparator'))}
                 </td>
               </tr>
             ))}
@@ -173,7 +175,7 @@ function DelayChart(props: {
   measure: Measure;
   names: ReadonlyMap<string, string>;
 }) {
-  const { t } = useText();
+  const { t, number } = useText();
   const rows = useRows(props.figures, props.names);
   const values = rows.map((row) => ({
     row,
@@ -200,9 +202,10 @@ function DelayChart(props: {
         {values.map(({ row, median, p90 }, index) => {
           const y = BAR.gap + index * rowHeight;
           const none = t('figures.noData');
+          const shown = (value: number | undefined) => (value === undefined ? none : number(value));
           return (
             <g key={row.key} data-testid="chart-row">
-              <title>{t('figures.bar', { row: row.label, median: median ?? none, p90: p90 ?? none })}</title>
+              <title>{t('figures.bar', { row: row.label, median: shown(median), p90: shown(p90) })}</title>
               <text x={0} y={y + BAR.height}>
                 {row.label}
               </text>
@@ -219,7 +222,7 @@ function DelayChart(props: {
                 />
               )}
               <text x={BAR.label + scale(p90 ?? median ?? 0) + 6} y={y + BAR.height + 4}>
-                {median === undefined ? none : `${median} / ${p90 ?? none}`}
+                {median === undefined ? none : `${number(median)} / ${shown(p90)}`}
               </text>
             </g>
           );
@@ -235,9 +238,10 @@ function FiguresTable(props: {
   measure: Measure;
   names: ReadonlyMap<string, string>;
 }) {
-  const { t } = useText();
+  const { t, number, percent } = useText();
   const rows = useRows(props.figures, props.names);
   const none = '–';
+  const shown = (value: number | undefined) => (value === undefined ? none : number(value));
   return (
     <table className="figures" data-testid="figures-table">
       <caption>{t('figures.table')}</caption>
@@ -267,10 +271,10 @@ function FiguresTable(props: {
             <td>{t(`kind.${figure.kind}` as MessageKey)}</td>
             <td>{figure.period}</td>
             <td>{figure.requests}</td>
-            <td>{days(figure[props.measure].median) ?? none}</td>
-            <td>{days(figure[props.measure].p90) ?? none}</td>
+            <td>{shown(days(figure[props.measure].median))}</td>
+            <td>{shown(days(figure[props.measure].p90))}</td>
             <td>{figure.infoRounds}</td>
-            <td>{`${Math.round(figure.forcedShare * 100)} %`}</td>
+            <td>{percent(figure.forcedShare)}</td>
             <td>{figure.lapsedPreservations}</td>
           </tr>
         ))}

@@ -6,6 +6,7 @@ import { useEffect, useRef, useState } from 'react';
 import { URGENCIES, type Urgency } from '../../../shared/domain/exchange/urgency.ts';
 import type { Finding } from '../../../shared/domain/requests/check.ts';
 import { elementText } from '../../../shared/domain/requests/element-texts.ts';
+import { findingText } from '../../../shared/domain/requests/finding-words.ts';
 import type { RequestKind } from '../../../shared/domain/requests/instruments.ts';
 import { type ElementInfo, formatPath } from '../../../shared/domain/requests/schemas.ts';
 import { citationText, valueText } from '../../../shared/domain/requests/value-words.ts';
@@ -400,7 +401,7 @@ function Help(props: {
   element: ElementInfo;
   explanation: string;
   hint?: string | undefined;
-  findings: readonly Pick<Finding, 'severity' | 'message'>[];
+  findings: readonly Pick<Finding, 'severity' | 'message' | 'detail'>[];
 }) {
   const { t, language } = useText();
   const { element } = props;
@@ -411,7 +412,7 @@ function Help(props: {
       {props.findings.map((f) => (
         <span key={`${f.severity}-${f.message}`} className={`inline-finding ${f.severity}`}>
           {' '}
-          {f.message}
+          {findingText(f.detail, language)}
         </span>
       ))}
     </p>

@@ -12,6 +12,7 @@ import { PouchError } from '../../../shared/domain/errors.ts';
 import { URGENCIES, type Urgency } from '../../../shared/domain/exchange/urgency.ts';
 import { checkDraft, pruneBlank } from '../../../shared/domain/requests/check.ts';
 import { partiesPrefill } from '../../../shared/domain/requests/draft.ts';
+import { findingOriginText, findingText } from '../../../shared/domain/requests/finding-words.ts';
 import { REQUEST_KINDS, type RequestKind } from '../../../shared/domain/requests/instruments.ts';
 import { findLegalBases } from '../../../shared/domain/requests/legal-basis.ts';
 import { isLetterLanguage, type LetterLanguage } from '../../../shared/domain/requests/letter-text.ts';
@@ -24,7 +25,7 @@ import {
 import { type Profile, parseProfile } from '../../../shared/domain/requests/profile.ts';
 import { describeRequestLabelMismatch } from '../../../shared/domain/requests/request-label.ts';
 import { listElements } from '../../../shared/domain/requests/schemas.ts';
-import { kindTitleText, legalBasisText, sourceText } from '../../../shared/domain/requests/value-words.ts';
+import { kindTitleText, legalBasisText } from '../../../shared/domain/requests/value-words.ts';
 import type { MessageKey } from '../i18n/catalogue.ts';
 import { useText } from '../i18n/use-text.tsx';
 import type { Session } from '../session.ts';
@@ -404,7 +405,8 @@ export function RequestPage({ session }: { session: Session }) {
             {check.findings.map((f) => (
               <li key={`${f.path}-${f.rule}-${f.message}`} className={`finding ${f.severity}`}>
                 <strong>{t(`severity.${f.severity}` as MessageKey)}</strong> <code>{f.path}</code>:{' '}
-                {f.message} <span className="source">[{sourceText(f.source, language)}]</span>
+                {findingText(f.detail, language)}{' '}
+                <span className="source">[{findingOriginText(f.origin, language)}]</span>
               </li>
             ))}
           </ul>

@@ -1,9 +1,10 @@
 // Domain layer, "right first time": `pouch check` logic. Validates a draft against its instrument (schemas.ts)
 // and the recipient's requirement profile, and returns findings citing the article or the profile.
 import type { z } from 'zod';
-import { formatCitation, KINDS, normalizeTreatyId, REQUEST_KINDS, type RequestKind } from './instruments.ts';
+import { type FindingDetail, type FindingOrigin, findingOriginText, findingText } from './finding-words.ts';
+import { KINDS, normalizeTreatyId, REQUEST_KINDS, type RequestKind } from './instruments.ts';
 import { assessLegalBasis, findLegalBases } from './legal-basis.ts';
-import { acceptsLanguage, formatProfileSource, listProfileRequirements, type Profile } from './profile.ts';
+import { acceptsLanguage, listProfileRequirements, type Profile } from './profile.ts';
 import {
   childShape,
   findElement,
@@ -18,16 +19,50 @@ import {
 /** How serious a finding is: errors block sending, warnings and info do not. */
 export type Severity = 'error' | 'warning' | 'info';
 
-/** One result of a check. */
-export interface Finding {
+/** One result of a check, as the CLI prints it (`--json` included). */
+export interface FindingRecord {
   /** Element path, e.g. `offences[0].penalty`, `facts`, or `$` for the whole draft. */
   readonly path: string;
   readonly severity: Severity;
   /** Stable rule id: `instrument.required`, `profile.dual-criminality-statement`, `legal-basis.not-applicable`... */
   readonly rule: string;
-  /** What requires it: an article (`UNTOC art. 18(15)(c)`) or a profile (`profile xb-foj-ca v3`). */
+  /** What requires it, in English: an article (`UNTOC art. 18(15)(c)`) or a profile (`profile xb-foj-ca v3`). */
   readonly source: string;
+  /** What is wrong, in English. */
   readonly message: string;
+}
+
+/**
+ * One result of a check: the record plus what it says and what requires it without words, for any language
+ * (finding-words.ts: `findingText(f.detail, 'fr')`, `findingOriginText(f.origin, 'fr')`).
+ */
+export interface Finding extends FindingRecord {
+  readonly detail: FindingDetail;
+  readonly origin: FindingOrigin;
+}
+
+/** A finding as the CLI prints it, without its language-free parts (the `--json` shape). */
+export function toFindingRecord(f: Finding): FindingRecord {
+  return { path: f.path, severity: f.severity, rule: f.rule, source: f.source, message: f.message };
+}
+
+/** Build a finding whose English `source` and `message` come from finding-words.ts's English record. */
+function finding(
+  path: string,
+  severity: Severity,
+  rule: string,
+  origin: FindingOrigin,
+  detail: FindingDetail,
+): Finding {
+  return {
+    path,
+    severity,
+    rule,
+    source: findingOriginText(origin, 'en'),
+    message: findingText(detail, 'en'),
+    detail,
+    origin,
+  };
 }
 
 /** What check knows about the two parties. */
@@ -50,7 +85,8 @@ export interface CheckResult {
   readonly request?: PouchRequest;
 }
 
-const TEMPLATE_SOURCE = 'Pouch request template';
+const TEMPLATE: FindingOrigin = { of: 'template' };
+const DIRECTORY: FindingOrigin = { of: 'directory' };
 const SEVERITY_ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 
 type Json = Record<string, unknown>;
@@ -169,71 +205,77 @@ function findUnknownKeys(
 }
 
 function checkInstrument(kind: RequestKind, input: Json, findings: Finding[]): PouchRequest | undefined {
-  const basisSource = formatCitation(KINDS[kind].basis);
   const parsed = REQUEST_SCHEMAS[kind].safeParse(input);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const segments = issue.path;
       const element = findElement(kind, segments);
       const missing = isBlank(valueAt(input, segments));
-      const title = element?.title ?? formatPath(segments);
-      findings.push({
-        path: formatPath(segments),
-        severity: 'error',
-        rule: missing ? 'instrument.required' : 'instrument.invalid',
-        source: element?.source ?? basisSource,
-        message: missing
-          ? `Missing ${title.toLowerCase()}${element?.explanation ? `: ${element.explanation}` : ''}`
-          : `${title}: ${issue.message}`,
-      });
+      const path = formatPath(segments);
+      const origin: FindingOrigin = { of: 'provisions', cite: element?.cite ?? KINDS[kind].basis };
+      const at = { kind, path, ...(element ? { element: element.path } : {}) };
+      const values = 'values' in issue && Array.isArray(issue.values) ? issue.values.map(String) : undefined;
+      findings.push(
+        missing
+          ? finding(path, 'error', 'instrument.required', origin, { says: 'instrument.required', ...at })
+          : finding(path, 'error', 'instrument.invalid', origin, {
+              says: 'instrument.invalid',
+              ...at,
+              issue: { code: issue.code, message: issue.message, ...(values ? { values } : {}) },
+            }),
+      );
     }
   }
   for (const element of listElements(kind)) {
     if (element.level !== 'conditional' && element.level !== 'recommended') continue;
+    const origin: FindingOrigin = { of: 'provisions', cite: element.cite };
     for (const inst of presentInstances(input, element.path)) {
       if (!isBlank(inst.value) || !inst.parent) continue;
       if (element.level === 'conditional') {
         if (!element.requiredWhen?.test(inst.parent, input)) continue;
-        findings.push({
-          path: formatPath(inst.segments),
-          severity: 'error',
-          rule: 'instrument.required',
-          source: element.source,
-          message: `Missing ${element.title.toLowerCase()} (required ${element.requiredWhen.description})${
-            element.explanation ? `: ${element.explanation}` : ''
-          }`,
-        });
+        findings.push(
+          finding(formatPath(inst.segments), 'error', 'instrument.required', origin, {
+            says: 'instrument.required-when',
+            kind,
+            element: element.path,
+          }),
+        );
       } else {
-        findings.push({
-          path: formatPath(inst.segments),
-          severity: 'warning',
-          rule: 'instrument.recommended',
-          source: element.source,
-          message: `Recommended: ${element.title.toLowerCase()}${element.explanation ? `: ${element.explanation}` : ''}`,
-        });
+        findings.push(
+          finding(formatPath(inst.segments), 'warning', 'instrument.recommended', origin, {
+            says: 'instrument.recommended',
+            kind,
+            element: element.path,
+          }),
+        );
       }
     }
   }
   const unknown: PropertyKey[][] = [];
   findUnknownKeys(REQUEST_SCHEMAS[kind], input, [], unknown);
   for (const segments of unknown) {
-    findings.push({
-      path: formatPath(segments),
-      severity: 'warning',
-      rule: 'template.unknown-field',
-      source: TEMPLATE_SOURCE,
-      message: `Unknown field for a ${kind} request; it will be ignored. Put recipient-specific answers under "additional".`,
-    });
+    findings.push(
+      finding(formatPath(segments), 'warning', 'template.unknown-field', TEMPLATE, {
+        says: 'template.unknown-field',
+        kind,
+      }),
+    );
   }
-  for (const note of KINDS[kind].notes) {
-    findings.push({
-      path: 'kind',
-      severity: 'info',
-      rule: 'instrument.note',
-      source: formatCitation(note.cite),
-      message: note.text,
-    });
-  }
+  KINDS[kind].notes.forEach((note, index) => {
+    findings.push(
+      finding(
+        'kind',
+        'info',
+        'instrument.note',
+        { of: 'provisions', cite: note.cite },
+        {
+          says: 'instrument.note',
+          kind,
+          note: index,
+        },
+      ),
+    );
+  });
   return parsed.success ? (parsed.data as PouchRequest) : undefined;
 }
 
@@ -250,31 +292,30 @@ export function listTranslations(input: unknown): { language: string; file: stri
 }
 
 function checkProfile(kind: RequestKind, input: Json, profile: Profile, findings: Finding[]): void {
-  const source = formatProfileSource(profile);
+  const source: FindingOrigin = { of: 'profile', authorityId: profile.authorityId, version: profile.version };
   for (const req of listProfileRequirements(profile, kind)) {
     for (const inst of expandPath(input, req.path)) {
       const path = formatPath(inst.segments);
       if (isBlank(inst.value)) {
-        findings.push({
-          path,
-          severity: 'error',
-          rule: `profile.${req.rule}`,
-          source,
-          message: `Required by the recipient: ${req.explanation}`,
-        });
+        findings.push(
+          finding(path, 'error', `profile.${req.rule}`, source, {
+            says: 'profile.required',
+            explanation: req.explanation,
+          }),
+        );
         continue;
       }
       if (req.allowedValues) {
         const values = Array.isArray(inst.value) ? inst.value : [inst.value];
         const bad = values.filter((v) => typeof v !== 'string' || !req.allowedValues?.includes(v));
         if (bad.length > 0) {
-          findings.push({
-            path,
-            severity: 'error',
-            rule: `profile.${req.rule}`,
-            source,
-            message: `Must be one of: ${req.allowedValues.join(', ')}. ${req.explanation}`,
-          });
+          findings.push(
+            finding(path, 'error', `profile.${req.rule}`, source, {
+              says: 'profile.allowed-values',
+              allowed: req.allowedValues,
+              explanation: req.explanation,
+            }),
+          );
         }
       }
     }
@@ -284,36 +325,36 @@ function checkProfile(kind: RequestKind, input: Json, profile: Profile, findings
     // another language goes only with a translation into one of them, listed under `translations`.
     const translated = listTranslations(input).some((t) => acceptsLanguage(profile, t.language));
     if (!translated) {
-      findings.push({
-        path: 'language',
-        severity: 'error',
-        rule: 'profile.language',
-        source,
-        message: `The recipient does not accept requests in "${input.language}"; accepted: ${profile.languages.join(', ')}. Write it in one of them, or attach a translation (list it under translations with its language and file, and attach the file to pouch send).`,
-      });
+      findings.push(
+        finding('language', 'error', 'profile.language', source, {
+          says: 'profile.language',
+          language: input.language,
+          accepted: profile.languages,
+        }),
+      );
     }
   }
   if (typeof input.legalBasis === 'string') {
     const accepted = profile.acceptedBases.map(normalizeTreatyId);
     if (!accepted.includes(normalizeTreatyId(input.legalBasis))) {
-      findings.push({
-        path: 'legalBasis',
-        severity: 'error',
-        rule: 'profile.legal-basis',
-        source,
-        message: `The recipient does not accept ${input.legalBasis} as a legal basis; accepted: ${accepted.join(', ')}.`,
-      });
+      findings.push(
+        finding('legalBasis', 'error', 'profile.legal-basis', source, {
+          says: 'profile.legal-basis',
+          basis: input.legalBasis,
+          accepted,
+        }),
+      );
     }
   }
   const recipientId = isRecord(input.requestedAuthority) ? input.requestedAuthority.authorityId : undefined;
   if (typeof recipientId === 'string' && recipientId !== profile.authorityId) {
-    findings.push({
-      path: 'requestedAuthority.authorityId',
-      severity: 'warning',
-      rule: 'profile.authority-mismatch',
-      source,
-      message: `The draft is addressed to ${recipientId} but was checked against the profile of ${profile.authorityId}.`,
-    });
+    findings.push(
+      finding('requestedAuthority.authorityId', 'warning', 'profile.authority-mismatch', source, {
+        says: 'profile.authority-mismatch',
+        addressedTo: recipientId,
+        profileOf: profile.authorityId,
+      }),
+    );
   }
 }
 
@@ -326,17 +367,15 @@ function checkParties(kind: RequestKind, input: Json, ctx: CheckContext, finding
     const assessment = assessLegalBasis(basis, ctx.senderTreaties, ctx.recipientTreaties, kind);
     if (!assessment.applies) {
       const options = findLegalBases(ctx.senderTreaties, ctx.recipientTreaties, kind).map((o) => o.basis);
-      findings.push({
-        path: 'legalBasis',
-        severity: 'warning',
-        rule: 'legal-basis.not-applicable',
-        source: formatCitation(KINDS[kind].basis),
-        message: `${assessment.reasons.join(' ')} ${
-          options.length > 0
-            ? `Bases available between the two States: ${options.join(', ')}.`
-            : 'No basis is available between the two States for this kind.'
-        }`,
-      });
+      findings.push(
+        finding(
+          'legalBasis',
+          'warning',
+          'legal-basis.not-applicable',
+          { of: 'provisions', cite: KINDS[kind].basis },
+          { says: 'legal-basis.not-applicable', problems: assessment.problems, options },
+        ),
+      );
     }
   }
   const to = isRecord(input.requestedAuthority)
@@ -346,13 +385,14 @@ function checkParties(kind: RequestKind, input: Json, ctx: CheckContext, finding
       : undefined;
   const toKey = isRecord(input.requestedAuthority) ? 'requestedAuthority' : 'receivingAuthority';
   if (ctx.recipientCountry && to && typeof to.country === 'string' && to.country !== ctx.recipientCountry) {
-    findings.push({
-      path: `${toKey}.country`,
-      severity: 'warning',
-      rule: 'directory.country-mismatch',
-      source: 'directory of authorities',
-      message: `The draft names ${to.country} but the recipient authority is in ${ctx.recipientCountry}.`,
-    });
+    findings.push(
+      finding(`${toKey}.country`, 'warning', 'directory.country-mismatch', DIRECTORY, {
+        says: 'directory.country-mismatch',
+        side: 'recipient',
+        named: to.country,
+        actual: ctx.recipientCountry,
+      }),
+    );
   }
   const from = isRecord(input.requestingAuthority)
     ? input.requestingAuthority
@@ -361,13 +401,14 @@ function checkParties(kind: RequestKind, input: Json, ctx: CheckContext, finding
       : undefined;
   const fromKey = isRecord(input.requestingAuthority) ? 'requestingAuthority' : 'providingAuthority';
   if (ctx.senderCountry && from && typeof from.country === 'string' && from.country !== ctx.senderCountry) {
-    findings.push({
-      path: `${fromKey}.country`,
-      severity: 'warning',
-      rule: 'directory.country-mismatch',
-      source: 'directory of authorities',
-      message: `The draft names ${from.country} but the sending authority is in ${ctx.senderCountry}.`,
-    });
+    findings.push(
+      finding(`${fromKey}.country`, 'warning', 'directory.country-mismatch', DIRECTORY, {
+        says: 'directory.country-mismatch',
+        side: 'sender',
+        named: from.country,
+        actual: ctx.senderCountry,
+      }),
+    );
   }
 }
 
@@ -385,24 +426,19 @@ export function checkDraft(draft: unknown, ctx: CheckContext): CheckResult {
     profileVersion === undefined ? r : { ...r, profileVersion };
   const input = pruneBlank(draft);
   if (!isRecord(input)) {
-    findings.push({
-      path: '$',
-      severity: 'error',
-      rule: 'template.not-an-object',
-      source: TEMPLATE_SOURCE,
-      message: 'A draft must be a mapping of fields (YAML or JSON object).',
-    });
+    findings.push(
+      finding('$', 'error', 'template.not-an-object', TEMPLATE, { says: 'template.not-an-object' }),
+    );
     return withVersion({ ok: false, findings });
   }
   const kind = input.kind;
   if (typeof kind !== 'string' || !(REQUEST_KINDS as readonly string[]).includes(kind)) {
-    findings.push({
-      path: 'kind',
-      severity: 'error',
-      rule: isBlank(kind) ? 'instrument.required' : 'instrument.unknown-kind',
-      source: TEMPLATE_SOURCE,
-      message: `The kind of request must be one of: ${REQUEST_KINDS.join(', ')}.`,
-    });
+    findings.push(
+      finding('kind', 'error', isBlank(kind) ? 'instrument.required' : 'instrument.unknown-kind', TEMPLATE, {
+        says: 'template.kind',
+        kinds: REQUEST_KINDS,
+      }),
+    );
     return withVersion({ ok: false, findings });
   }
   const k = kind as RequestKind;
@@ -418,7 +454,7 @@ export function checkDraft(draft: unknown, ctx: CheckContext): CheckResult {
  * Format findings for a terminal: one line per finding, errors first, then a summary line.
  * @example formatFindings(result.findings) // 'error   facts  Missing summary of the facts ... [UNTOC art. 18(15)(c)]'
  */
-export function formatFindings(findings: readonly Finding[]): string {
+export function formatFindings(findings: readonly FindingRecord[]): string {
   if (findings.length === 0) return 'No findings: the draft is complete.';
   const width = Math.min(40, Math.max(...findings.map((f) => f.path.length)));
   const lines = findings.map(

@@ -19,10 +19,43 @@ export interface LegalBasisOption {
   readonly caveat?: string;
 }
 
+/**
+ * One reason a chosen basis does not apply, without words: finding-words.ts says it in each language, and
+ * `reasons` below is its English.
+ */
+export type LegalBasisProblem =
+  | { readonly problem: 'unknown-basis'; readonly basis: string }
+  | { readonly problem: 'sender-not-bound'; readonly treaty: string }
+  | { readonly problem: 'recipient-not-bound'; readonly treaty: string }
+  | { readonly problem: 'requires-parties'; readonly treaty: string; readonly needed: string }
+  | { readonly problem: 'kind-not-provided'; readonly treaty: string; readonly kind: RequestKind };
+
 /** Why a chosen basis applies or not. */
 export interface LegalBasisAssessment {
   readonly applies: boolean;
+  /** `problems` in English, as the CLI prints them. */
   readonly reasons: readonly string[];
+  readonly problems: readonly LegalBasisProblem[];
+}
+
+/** A problem in English (treaties by `formatTreaty`'s short title). */
+export function describeLegalBasisProblem(p: LegalBasisProblem): string {
+  switch (p.problem) {
+    case 'unknown-basis':
+      return `${p.basis} is not a legal basis Pouch knows.`;
+    case 'sender-not-bound':
+      return `The requesting State is not bound by ${formatTreaty(p.treaty)}.`;
+    case 'recipient-not-bound':
+      return `The requested State is not bound by ${formatTreaty(p.treaty)}.`;
+    case 'requires-parties':
+      return `${formatTreaty(p.treaty)} is open only to Parties to ${formatTreaty(p.needed)}, which both States must be.`;
+    case 'kind-not-provided':
+      return `${formatTreaty(p.treaty)} does not provide for a ${KINDS[p.kind].title.toLowerCase()} (${formatCitation(KINDS[p.kind].basis)}).`;
+  }
+}
+
+function assessment(problems: LegalBasisProblem[]): LegalBasisAssessment {
+  return { applies: problems.length === 0, reasons: problems.map(describeLegalBasisProblem), problems };
 }
 
 /**
@@ -37,28 +70,21 @@ export function assessLegalBasis(
 ): LegalBasisAssessment {
   const id = normalizeTreatyId(basis);
   const info = describeTreaty(id);
-  if (!info) return { applies: false, reasons: [`${basis} is not a legal basis Pouch knows.`] };
+  if (!info) return assessment([{ problem: 'unknown-basis', basis }]);
   const sender = new Set(senderTreaties.map(normalizeTreatyId));
   const recipient = new Set(recipientTreaties.map(normalizeTreatyId));
-  const reasons: string[] = [];
-  const title = formatTreaty(id);
+  const problems: LegalBasisProblem[] = [];
   if (id !== 'reciprocity') {
-    if (!sender.has(id)) reasons.push(`The requesting State is not bound by ${title}.`);
-    if (!recipient.has(id)) reasons.push(`The requested State is not bound by ${title}.`);
+    if (!sender.has(id)) problems.push({ problem: 'sender-not-bound', treaty: id });
+    if (!recipient.has(id)) problems.push({ problem: 'recipient-not-bound', treaty: id });
     for (const needed of info.requires ?? []) {
       if (!sender.has(needed) || !recipient.has(needed)) {
-        reasons.push(
-          `${title} is open only to Parties to ${formatTreaty(needed)}, which both States must be.`,
-        );
+        problems.push({ problem: 'requires-parties', treaty: id, needed });
       }
     }
   }
-  if (!info.kinds.includes(kind)) {
-    reasons.push(
-      `${title} does not provide for a ${KINDS[kind].title.toLowerCase()} (${formatCitation(KINDS[kind].basis)}).`,
-    );
-  }
-  return { applies: reasons.length === 0, reasons };
+  if (!info.kinds.includes(kind)) problems.push({ problem: 'kind-not-provided', treaty: id, kind });
+  return assessment(problems);
 }
 
 /**

@@ -142,7 +142,13 @@ export function listPreferredChannels(profile: Profile, kind: RequestKind): Chan
   return profile.preferredChannels.filter((c) => !c.kinds || c.kinds.includes(kind)).map((c) => c.channel);
 }
 
-/** How findings and comments cite a profile: `profile xb-foj-ca v3`. */
-export function formatProfileSource(profile: Profile): string {
-  return `profile ${profile.authorityId} v${profile.version}`;
+/**
+ * How findings and comments cite a profile, in English (what the CLI prints) or French.
+ * @example formatProfileSource(profile) // 'profile xb-foj-ca v3'; with 'fr': 'profil xb-foj-ca v3'
+ */
+export function formatProfileSource(
+  profile: Pick<Profile, 'authorityId' | 'version'>,
+  language: 'en' | 'fr' = 'en',
+): string {
+  return `${language === 'fr' ? 'profil' : 'profile'} ${profile.authorityId} v${profile.version}`;
 }

@@ -12,7 +12,6 @@ import {
   PROVISIONS,
   type Provision,
   type ProvisionId,
-  provisionSource,
   type RequestKind,
   type TREATIES,
 } from './instruments.ts';
@@ -215,34 +214,6 @@ export function citationText(ids: readonly ProvisionId[], language: TemplateLang
     .map((id) => {
       const prov: Provision = PROVISIONS[id];
       return `${INSTRUMENT_SHORT_FR[prov.instrument]} ${prov.article}${isVerifiedProvision(id) ? '' : ' (à vérifier)'}`;
-    })
-    .join(' ; ');
-}
-
-/** The English instrument names (instruments.ts's) mapped to the French, to reword a finding's `source`. */
-const FRENCH_OF_ENGLISH_INSTRUMENT: ReadonlyMap<string, string> = new Map(
-  (Object.keys(PROVISIONS) as ProvisionId[]).map((id) => [
-    provisionSource(id).instrument,
-    INSTRUMENT_SHORT_FR[PROVISIONS[id].instrument],
-  ]),
-);
-
-/**
- * A check finding's `source` (English, as `formatCitation` writes it) in the language: each cited instrument
- * renamed, articles unchanged; a source that is not a citation (a profile) is shown as it is.
- * @example sourceText('Budapest Convention art. 29(2)(e)', 'fr') // 'Convention de Budapest art. 29(2)(e)'
- */
-export function sourceText(source: string, language: TemplateLanguage): string {
-  if (language === 'en') return source;
-  return source
-    .split('; ')
-    .map((part) => {
-      for (const [english, french] of FRENCH_OF_ENGLISH_INSTRUMENT) {
-        if (part.startsWith(`${english} art.`)) {
-          return `${french}${part.slice(english.length).replace(/ \(verify\)$/, ' (à vérifier)')}`;
-        }
-      }
-      return part;
     })
     .join(' ; ');
 }

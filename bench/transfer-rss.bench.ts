@@ -5,7 +5,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median, printFigure } from './report.ts';
 import { label, parseSize, startExchangeProcess, writeRepeatedRandom } from './transfer.bench.ts';
@@ -31,7 +31,10 @@ export async function run(): Promise<void> {
   const dir = join(here, '.tmp', `transfer-rss-${process.pid}`);
   await mkdir(dir, { recursive: true });
   // The bundle as `prepare` left it, or rebuilt now: a rebuild inside a measured run would count esbuild's memory.
-  execFileSync(process.execPath, [bin, '--help'], { stdio: 'ignore' });
+  execFileSync(bin, ['--help'], {
+    stdio: 'ignore',
+    env: { ...process.env, PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}` },
+  });
   const exchange = await startExchangeProcess(join(dir, 'exchange'));
   try {
     const north = demoOf(exchange, 'northland');
@@ -109,7 +112,7 @@ function demoOf(
 }
 
 /**
- * Run the real bin as a user does (`node client/bin/pouch.mjs`, no loader, no flags) and return its stdout and
+ * Run the real bin as a user does (`pouch ...`: client/bin/pouch.mjs through its shebang) and return its stdout and
  * peak RSS: GNU time's maximum resident set size when /usr/bin/time exists (exact, read by the kernel at exit),
  * else the largest VmHWM (the kernel's own high-water mark) polled from /proc every 20 ms.
  */
@@ -120,16 +123,20 @@ async function measuredPouch(
 ): Promise<{ peakMb: number; stdout: string }> {
   const timeFile = `${home}.time-${process.pid}`;
   const useTime = existsSync('/usr/bin/time');
-  const argv = [bin, '--profile', 'officer', ...args];
+  const argv = ['--profile', 'officer', ...args];
+  // Executed through its shebang, as `pouch` on the PATH is, with this Node first on the PATH.
+  const env = {
+    ...process.env,
+    PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}`,
+    POUCH_HOME: home,
+    POUCH_URL: url,
+  };
   const child = useTime
-    ? spawn('/usr/bin/time', ['-f', '%M', '-o', timeFile, process.execPath, ...argv], {
+    ? spawn('/usr/bin/time', ['-f', '%M', '-o', timeFile, bin, ...argv], {
         stdio: ['ignore', 'pipe', 'inherit'],
-        env: { ...process.env, POUCH_HOME: home, POUCH_URL: url },
+        env,
       })
-    : spawn(process.execPath, argv, {
-        stdio: ['ignore', 'pipe', 'inherit'],
-        env: { ...process.env, POUCH_HOME: home, POUCH_URL: url },
-      });
+    : spawn(bin, argv, { stdio: ['ignore', 'pipe', 'inherit'], env });
   let stdout = '';
   child.stdout.setEncoding('utf8').on('data', (text: string) => {
     stdout += text;

@@ -1,7 +1,11 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=1
 // CLI launcher for the `pouch` bin: runs the CLI bundle (client/dist/pouch.mjs, built by `npm run build:cli`) on
 // plain Node, rebuilding it first when a file it was built from is newer, so a checkout never runs stale code.
 // Paths are relative to this package, not the caller's folder, so `pouch` works from anywhere once linked.
+// The shebang's settings keep `pouch send`/`pouch fetch` well under 200 MB of peak RSS (docs/transfer.md, Memory):
+// 1 MiB young-generation semi-spaces make V8 collect the dead 64 KiB socket and cipher buffers of a transfer
+// within a few megabytes instead of 16, in the main thread and in the crypto workers; two glibc malloc arenas
+// instead of one per thread stop each thread from keeping its own high-water mark of freed buffers.
 import { pathToFileURL } from 'node:url';
 import { buildCli, bundlePath, staleReason } from './build-cli.mjs';
 

@@ -73,7 +73,10 @@ async function copyPackageWithoutTsx(into: string): Promise<string> {
   await rm(join(root, 'client/dist'), { recursive: true, force: true });
   for (const name of await readdir(join(repoRoot, 'node_modules'))) {
     if (name === 'tsx' || name === '.bin') continue;
-    await symlink(join(repoRoot, 'node_modules', name), join(root, 'node_modules', name));
+    // npm's record of the installed tree, copied so that a test can play an install by touching it.
+    if (name === '.package-lock.json')
+      await cp(join(repoRoot, 'node_modules', name), join(root, 'node_modules', name));
+    else await symlink(join(repoRoot, 'node_modules', name), join(root, 'node_modules', name));
   }
   return root;
 }
@@ -123,6 +126,15 @@ describe('the pouch bin runs a fresh bundle', () => {
     await writeFile(router, source.replace('`Usage: pouch ${group', '`Usage: pouch-edited ${group'));
     const { stdout } = await run(['--help']);
     expect(stdout).toMatch(/^Usage: pouch-edited /);
+  });
+
+  it('after an install changes node_modules, rebuilds before running', async () => {
+    await run(['--help']);
+    const before = await builtAt();
+    const later = new Date(Date.now() + 1000);
+    await utimes(join(root, 'node_modules/.package-lock.json'), later, later);
+    await run(['--help']);
+    expect(await builtAt()).toBeGreaterThan(before);
   });
 
   it('after a shared source is only touched, rebuilds before running', async () => {

@@ -133,7 +133,7 @@ export const layers = [
       SHARED,
       { label: '`client/`', path: '^client/' },
       PURE_LIBRARIES,
-      { label: 'tsx (the CLI launcher)', path: npm('tsx') },
+      { label: 'esbuild (the CLI launcher rebuilds its bundle)', path: npm('esbuild') },
       NODE,
     ],
   },

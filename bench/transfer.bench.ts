@@ -1,6 +1,6 @@
 // Benchmark (issue 16): `pouch send` and `pouch fetch` end to end against a local exchange and its embedded S3,
 // each against a plain transfer of the same sealed file (lib-storage Upload, GetObject to disk) and against the
-// sequential way (`age -r` then that upload; that download then `age -d`), plus the peak RSS of both commands.
+// sequential way (`age -r` then that upload; that download then `age -d`). Peak RSS: transfer-rss.bench.ts.
 // POUCH_BENCH_TRANSFER_SIZE (e.g. 256M, 1G; default 1G, 64M with POUCH_BENCH_QUICK=1) and POUCH_BENCH_RUNS
 // (default 3) shrink it.
 import { spawn } from 'node:child_process';
@@ -13,7 +13,6 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { DeleteObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { build } from 'esbuild';
 import { deliverMessage } from '../client/exchange/deliver-message.ts';
 import { fetchExchange } from '../client/exchange/fetch-documents.ts';
 import { loadManifestSigner } from '../client/exchange/member-signer.ts';
@@ -28,12 +27,11 @@ import { planUpload } from '../shared/domain/upload-plan.ts';
 import { median, printComparison, printFigure } from './report.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const childEntry = join(here, 'transfer-rss-child.ts');
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 
 /** `256M`, `1G`, or a byte count. */
-function parseSize(text: string | undefined, fallback: number): number {
+export function parseSize(text: string | undefined, fallback: number): number {
   if (!text) return fallback;
   const match = /^(\d+)([KMG]?)$/i.exec(text.trim());
   if (!match) throw new Error(`bad size ${text}`);
@@ -41,7 +39,7 @@ function parseSize(text: string | undefined, fallback: number): number {
   return Number(match[1]) * unit;
 }
 
-function label(bytes: number): string {
+export function label(bytes: number): string {
   return bytes >= GiB ? `${bytes / GiB} GiB` : `${bytes / MiB} MiB`;
 }
 
@@ -218,45 +216,6 @@ export async function run(): Promise<void> {
       baselineName: 'GetObject to disk, then `age -d`',
       higherIsBetter: true,
     });
-
-    // Peak RSS, each command in a fresh process, at this size and at four times it (4 GiB for the 1 GiB default);
-    // the client code as one bundle on plain Node (as a shipped CLI), and under tsx (as `npm run pouch`).
-    // POUCH_BENCH_RSS_FACTOR=0 skips them (a long timing run).
-    if (process.env.POUCH_BENCH_RSS_FACTOR === '0') return;
-    const large = Number(process.env.POUCH_BENCH_RSS_FACTOR ?? 4) * size;
-    const bigInput = join(dir, 'evidence-large.img');
-    await writeRepeatedRandom(bigInput, large);
-    const bundled = await bundleRssChild(dir);
-    for (const [runner, script] of [
-      ['bundle', bundled],
-      ['tsx', childEntry],
-    ] as const) {
-      for (const [bytes, input] of [
-        [size, plaintext],
-        [large, bigInput],
-      ] as const) {
-        const sendRss = await childRss(script, [
-          'send',
-          exchange.url,
-          homeOf(exchange, 'northland'),
-          south.authorityId,
-          input,
-        ]);
-        const fetchRss = await childRss(script, [
-          'fetch',
-          exchange.url,
-          homeOf(exchange, 'southmark'),
-          sendRss.exchangeId ?? '',
-          join(dir, `rss-out-${bytes}`),
-        ]);
-        const before = (rss: { startMb: number }) =>
-          `(target <= 200; ${rss.startMb.toFixed(0)} MB of it is the process before the transfer: Node${runner === 'tsx' ? ' + tsx' : ''} + modules)`;
-        const what = (command: string) => `${command} ${label(bytes)} peak RSS (child process, ${runner})`;
-        printFigure(what('send'), sendRss.peakMb, 'MB', before(sendRss));
-        printFigure(what('fetch'), fetchRss.peakMb, 'MB', before(fetchRss));
-        await rm(join(dir, `rss-out-${bytes}`), { recursive: true, force: true });
-      }
-    }
   } finally {
     destroyAwsClients(clients);
     await exchange.close();
@@ -265,7 +224,7 @@ export async function run(): Promise<void> {
 }
 
 /** {@link startLocalExchange}'s view that this bench uses, for an exchange run by bench/local-exchange-child.ts. */
-async function startExchangeProcess(dataDir: string) {
+export async function startExchangeProcess(dataDir: string) {
   const child = spawn(
     process.execPath,
     ['--openssl-legacy-provider', '--import', 'tsx', join(here, 'local-exchange-child.ts'), dataDir],
@@ -294,12 +253,6 @@ async function startExchangeProcess(dataDir: string) {
       await exited;
     },
   };
-}
-
-function homeOf(exchange: { demo: readonly { slug: string; home: string }[] }, slug: string): string {
-  const found = exchange.demo.find((d) => d.slug === slug);
-  if (!found) throw new Error(`no demo authority ${slug}`);
-  return found.home;
 }
 
 /** A demo authority's officer (demo keys have no passphrase). */
@@ -357,7 +310,7 @@ function runAge(args: readonly string[]): Promise<void> {
 }
 
 /** Write `size` bytes made of one random 64 MiB block repeated. */
-async function writeRepeatedRandom(path: string, size: number): Promise<void> {
+export async function writeRepeatedRandom(path: string, size: number): Promise<void> {
   const block = randomBytes(Math.min(64 * MiB, Math.max(size, 1)));
   async function* generate(): AsyncGenerator<Buffer> {
     for (let written = 0; written < size; ) {
@@ -368,58 +321,4 @@ async function writeRepeatedRandom(path: string, size: number): Promise<void> {
     }
   }
   await pipeline(generate(), createWriteStream(path));
-}
-
-/**
- * The RSS child as one esbuild bundle for plain Node: what a shipped CLI bundle would load, without tsx
- * compiling TypeScript in the process.
- */
-async function bundleRssChild(dir: string): Promise<string> {
-  const outfile = join(dir, 'transfer-rss-child.mjs');
-  await build({
-    entryPoints: [childEntry],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    mainFields: ['module', 'main'],
-    // Bundled CommonJS dependencies still call `require` for Node built-ins.
-    banner: {
-      js: "import { createRequire as __pouchCreateRequire } from 'node:module';const require = __pouchCreateRequire(import.meta.url);",
-    },
-    minify: true,
-    logLevel: 'warning',
-  });
-  return outfile;
-}
-
-/**
- * Run one send or fetch in a fresh Node process and return its peak RSS (and the exchange a send opened):
- * `script` under tsx (TypeScript compiled in the process), or a bundle (`.mjs`) on plain Node.
- */
-async function childRss(
-  script: string,
-  args: readonly string[],
-): Promise<{ peakMb: number; startMb: number; exchangeId?: string }> {
-  const loader = script.endsWith('.mjs') ? [] : ['--import', 'tsx'];
-  const child = spawn(process.execPath, ['--openssl-legacy-provider', ...loader, script, ...args], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let stdout = '';
-  child.stdout.setEncoding('utf8').on('data', (text: string) => {
-    stdout += text;
-  });
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  if (code !== 0) throw new Error(`RSS child exited with ${code}`);
-  const { maxRssKb, startRssBytes, exchangeId } = JSON.parse(stdout) as {
-    maxRssKb: number;
-    startRssBytes: number;
-    exchangeId?: string;
-  };
-  return {
-    peakMb: (maxRssKb * 1024) / 1e6,
-    startMb: startRssBytes / 1e6,
-    ...(exchangeId ? { exchangeId } : {}),
-  };
 }

@@ -1,7 +1,7 @@
 // Tests (integration): the embedded S3 verifies and reports SHA-256 checksums as S3 does (server/local/
 // s3-checksums.ts), driven by the real AWS SDK over HTTP against s3rver, including across a restart.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -215,7 +215,7 @@ describe('embedded S3 checksums (real SDK over HTTP)', () => {
         Key: key,
         UploadId: good.uploadId,
         PartNumber: 2,
-        Body: parts[1],
+        Body: parts[1]!,
         ChecksumSHA256: sha256(randomBytes(20_000)),
       }),
     );
@@ -277,5 +277,31 @@ describe('embedded S3 checksums (real SDK over HTTP)', () => {
     const done = await complete(multi, uploadId, uploaded);
     expect(done.ChecksumSHA256).toBe(storageChecksumOfPartsDigest(partsDigestOf(parts.map(sha256))));
     expect((await head(multi)).ChecksumSHA256).toBe(done.ChecksumSHA256);
+  });
+
+  it('sets aside at start-up a record made for other bytes, a record without its object and a half-written one', async () => {
+    const key = newKey();
+    const body = randomBytes(5_000);
+    await s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ChecksumSHA256: sha256(body) }),
+    );
+    await stop();
+    const bucketDir = join(dataDir, 's3', bucket);
+    const record = join(bucketDir, `${key}._S3rver_checksum.json`);
+    const made = JSON.parse(await readFile(record, 'utf8')) as Record<string, unknown>;
+    await writeFile(record, JSON.stringify({ ...made, md5: '0'.repeat(32) }));
+    await writeFile(join(bucketDir, 'docs/gone._S3rver_checksum.json'), JSON.stringify(made));
+    await writeFile(join(bucketDir, `${key}._S3rver_checksum.json.tmp-abc123`), '{"sha');
+    await start();
+    const reasons = servers.s3Repair.actions.map((a) => [a.path, a.action]);
+    expect(reasons).toEqual(
+      expect.arrayContaining([
+        [join(bucket, `${key}._S3rver_checksum.json`), 'quarantined'],
+        [join(bucket, 'docs/gone._S3rver_checksum.json'), 'quarantined'],
+        [join(bucket, `${key}._S3rver_checksum.json.tmp-abc123`), 'quarantined'],
+      ]),
+    );
+    expect(servers.s3Repair.actions).toHaveLength(3);
+    expect((await head(key)).ChecksumSHA256).toBeUndefined();
   });
 });

@@ -81,7 +81,7 @@ class Sha256Stream extends Transform {
 interface RequestState {
   /** Set by the store when a checksummed write was verified and recorded: answered in the response. */
   recorded?: { readonly sha256: string; readonly type: ChecksumType };
-  /** The per-part checksums the CompleteMultipartUpload body gave, as s3rver parsed them. */
+  /** The request: the store reads the CompleteMultipartUpload body s3rver parsed (its per-part checksums). */
   readonly ctx: S3rverContext;
 }
 

@@ -9,6 +9,9 @@
 //     listed in ascending order with its ChecksumSHA256 and ETag, both equal to what the part upload recorded
 //     (else 400 InvalidPart / InvalidPartOrder, and the upload stays); the object's checksum is the composite
 //     base64(sha256(concat(raw part digests)))-N, returned in the result.
+//   - Such a completion is assembled here rather than by s3rver: the parts are concatenated without hashing the
+//     whole object again (each part was hashed as it arrived), and the ETag is S3's multipart form,
+//     hex(md5(concat(raw part MD5s)))-N, instead of s3rver's MD5 of the whole object.
 //   - HeadObject / GetObject (whole object) with `x-amz-checksum-mode: ENABLED`: `x-amz-checksum-sha256` and
 //     `x-amz-checksum-type` (FULL_OBJECT or COMPOSITE) when a checksum is recorded.
 // Differences, kept on purpose: a refused PUT or part also removes what was at that key or part number before
@@ -21,12 +24,13 @@
 // Writes to one key, and the parts of one upload against its completion, are serialized.
 //
 // On disk (survives a restart; s3-store-repair.ts checks it at start-up), written to a temp file then renamed:
-//   <bucket>/<key dirs>/<name>._S3rver_checksum.json       {"sha256","type","md5","size"}
+//   <bucket>/<key dirs>/<name>._S3rver_checksum.json       {"sha256","type","md5","size"[,"partSizes"]}
 //   <bucket>/._S3rver_uploads/<uploadId>/<n>.checksum.json {"sha256","md5","size"}
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import type { S3rverContext, S3rverObject, S3rverStore } from 's3rver';
 import S3Error from 's3rver/lib/models/error.js';
@@ -42,11 +46,18 @@ export type ChecksumType = 'FULL_OBJECT' | 'COMPOSITE';
 export interface ChecksumRecord {
   readonly sha256: string;
   readonly type: ChecksumType;
+  /** s3rver's ETag for the bytes: their MD5, or S3's multipart form `<md5 of part MD5s>-N`. */
+  readonly md5: string;
+  readonly size: number;
+  /** For a multipart ETag: the part sizes, so the start-up repair can check the bytes against it. */
+  readonly partSizes?: readonly number[];
+}
+
+interface PartRecord {
+  readonly sha256: string;
   readonly md5: string;
   readonly size: number;
 }
-
-type PartRecord = Omit<ChecksumRecord, 'type'>;
 
 const sha256Base64 = /^[A-Za-z0-9+/]{43}=$/;
 const md5Hex = /^[0-9a-f]{32}$/;
@@ -160,21 +171,34 @@ export function installS3Checksums(store: S3rverStore) {
       if (key === undefined) throw new S3Error('NoSuchUpload', 'The specified upload does not exist.');
       const wantsSha256 =
         String(metadataField(metadata, 'x-amz-checksum-algorithm')).toUpperCase() === 'SHA256';
-      const composite = wantsSha256 ? await compositeOf(dir, parts, givenPartChecksums()) : undefined;
+      // Without SHA-256 checksums, s3rver assembles as it always did (its inner putObject clears any record).
+      if (!wantsSha256) {
+        return keyLocks.run(`${bucket}/${key}`, () => original.putObjectMultipart(bucket, uploadId, parts));
+      }
+      const checked = await checkParts(dir, parts, givenPartChecksums());
       return keyLocks.run(`${bucket}/${key}`, async () => {
         const recordPath = objectRecordPath(bucket, key);
-        // The inner putObject (the store's own, wrapped) clears the key's record before writing.
-        const result = await original.putObjectMultipart(bucket, uploadId, parts);
-        if (composite === undefined) return result;
+        await removeIfPresent(recordPath);
+        const objectPath = store.getResourcePath(bucket, key, 'object');
+        await mkdir(dirname(objectPath), { recursive: true });
+        await concatenate(
+          objectPath,
+          parts.map((p) => join(dir, String(p.number))),
+        );
+        const size = checked.partSizes.reduce((sum, n) => sum + n, 0);
         const record: ChecksumRecord = {
-          sha256: composite,
+          sha256: checked.composite,
           type: 'COMPOSITE',
-          md5: result.md5,
-          size: result.size,
+          md5: checked.etag,
+          size,
+          partSizes: checked.partSizes,
         };
+        // Record before the MD5 and metadata: until those are written the object is not whole (repair sets it aside).
         await writeAtomically(recordPath, record);
+        await store.putMetadata(bucket, key, isRecord(metadata) ? metadata : {}, checked.etag);
+        await rm(dir, { recursive: true, force: true });
         setRecorded(record);
-        return result;
+        return { size, md5: checked.etag };
       });
     });
 
@@ -216,13 +240,16 @@ export function installS3Checksums(store: S3rverStore) {
     return given;
   }
 
-  async function compositeOf(
+  /** Check the listed parts against their records; their composite checksum, multipart ETag and sizes. */
+  async function checkParts(
     dir: string,
     parts: ReadonlyArray<S3rverPartRef>,
     given: Map<number, string | undefined>,
-  ): Promise<string> {
+  ): Promise<{ composite: string; etag: string; partSizes: number[] }> {
     if (parts.length === 0) throw invalidPart();
     const outer = createHash('sha256');
+    const md5s = createHash('md5');
+    const partSizes: number[] = [];
     let previous = 0;
     for (const part of parts) {
       if (!(part.number > previous)) {
@@ -243,8 +270,14 @@ export function installS3Checksums(store: S3rverStore) {
         throw invalidPart();
       }
       outer.update(Buffer.from(record.sha256, 'base64'));
+      md5s.update(Buffer.from(record.md5, 'hex'));
+      partSizes.push(record.size);
     }
-    return `${outer.digest('base64')}-${parts.length}`;
+    return {
+      composite: `${outer.digest('base64')}-${parts.length}`,
+      etag: `${md5s.digest('hex')}-${parts.length}`,
+      partSizes,
+    };
   }
 
   return async function s3Checksums(ctx: S3rverContext, next: () => Promise<void>): Promise<void> {
@@ -304,8 +337,35 @@ export interface S3rverPartRef {
 export async function readObjectRecord(path: string): Promise<ChecksumRecord | undefined> {
   const parsed = await readJson(path);
   if (!isRecord(parsed) || (parsed.type !== 'FULL_OBJECT' && parsed.type !== 'COMPOSITE')) return undefined;
-  const part = asPartRecord(parsed);
-  return part && { ...part, type: parsed.type };
+  const { sha256, md5, size, partSizes } = parsed;
+  if (typeof sha256 !== 'string' || !/^[A-Za-z0-9+/]{43}=(-\d+)?$/.test(sha256)) return undefined;
+  if (typeof md5 !== 'string' || !/^[0-9a-f]{32}(-\d+)?$/.test(md5)) return undefined;
+  if (!isSize(size)) return undefined;
+  if (partSizes === undefined) return { sha256, type: parsed.type, md5, size };
+  if (!Array.isArray(partSizes) || !partSizes.every(isSize)) return undefined;
+  return { sha256, type: parsed.type, md5, size, partSizes };
+}
+
+function isSize(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+/** Write the parts one after another into `target` (truncated first, as s3rver does), 1 MiB at a time. */
+async function concatenate(target: string, sources: readonly string[]): Promise<void> {
+  const out = await open(target, 'w');
+  try {
+    for (const source of sources) {
+      for await (const chunk of createReadStream(source, { highWaterMark: 1024 * 1024 })) {
+        const bytes = chunk as Buffer;
+        let written = 0;
+        while (written < bytes.length) {
+          written += (await out.write(bytes, written, bytes.length - written)).bytesWritten;
+        }
+      }
+    }
+  } finally {
+    await out.close();
+  }
 }
 
 async function readPartRecord(path: string): Promise<PartRecord | undefined> {
@@ -315,9 +375,9 @@ async function readPartRecord(path: string): Promise<PartRecord | undefined> {
 function asPartRecord(value: unknown): PartRecord | undefined {
   if (!isRecord(value)) return undefined;
   const { sha256, md5, size } = value;
-  if (typeof sha256 !== 'string' || !/^[A-Za-z0-9+/]{43}=(-\d+)?$/.test(sha256)) return undefined;
+  if (typeof sha256 !== 'string' || !sha256Base64.test(sha256)) return undefined;
   if (typeof md5 !== 'string' || !md5Hex.test(md5)) return undefined;
-  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) return undefined;
+  if (!isSize(size)) return undefined;
   return { sha256, md5, size };
 }
 

@@ -24,6 +24,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
+import { readObjectRecord } from './s3-checksums.ts';
 
 const OBJECT = '._S3rver_object';
 const MD5 = '._S3rver_object.md5';
@@ -88,9 +89,9 @@ export async function repairS3Store(options: {
       for (const path of [objectPath, ...present]) await quarantine(path, reason);
     };
     if (!names.has(metadataPath)) return setAside('metadata never written: the upload did not finish');
-    const md5 = names.has(md5Path) ? await readMd5(md5Path) : undefined;
+    const md5 = names.has(md5Path) ? await readMd5(md5Path, { multipart: true }) : undefined;
     if (md5 === undefined) return setAside('no valid MD5: the bytes are not known to be whole');
-    if ((await md5Of(objectPath)) !== md5) {
+    if ((await objectMd5(objectPath, md5, names.has(checksumPath) ? checksumPath : undefined)) !== md5) {
       return setAside('the bytes differ from their MD5: a write was cut short');
     }
     if (names.has(checksumPath) && (await recordedMd5(checksumPath)) !== md5) {
@@ -178,9 +179,52 @@ export async function repairS3Store(options: {
   return { objectsChecked, actions, ...(quarantined ? { quarantineDir } : {}) };
 }
 
-async function readMd5(path: string): Promise<string | undefined> {
+/** A part's MD5, or an object's: its MD5, or (assembled by s3-checksums.ts) S3's multipart form `…-N`. */
+async function readMd5(path: string, options: { multipart?: boolean } = {}): Promise<string | undefined> {
   const text = await readFile(path, 'utf8');
-  return /^[0-9a-f]{32}$/.test(text) ? text : undefined;
+  return (options.multipart ? /^[0-9a-f]{32}(-\d+)?$/ : /^[0-9a-f]{32}$/).test(text) ? text : undefined;
+}
+
+/**
+ * The object's bytes hashed the way `expected` is written: their MD5, or for a multipart ETag the MD5 of each
+ * part's MD5, cut by the part sizes its checksum record holds (undefined without a usable record).
+ */
+async function objectMd5(
+  objectPath: string,
+  expected: string,
+  recordPath: string | undefined,
+): Promise<string | undefined> {
+  if (!expected.includes('-')) return md5Of(objectPath);
+  if (recordPath === undefined) return undefined;
+  const record = await readObjectRecord(recordPath);
+  if (record?.partSizes === undefined || record.md5 !== expected) return undefined;
+  const outer = createHash('md5');
+  const sizes = record.partSizes;
+  let index = 0;
+  let left = sizes[0] ?? 0;
+  let part = createHash('md5');
+  const closeFullParts = () => {
+    while (index < sizes.length && left === 0) {
+      outer.update(part.digest());
+      part = createHash('md5');
+      index++;
+      left = sizes[index] ?? 0;
+    }
+  };
+  closeFullParts();
+  for await (const chunk of createReadStream(objectPath)) {
+    let bytes = chunk as Buffer;
+    while (bytes.length > 0) {
+      if (index >= sizes.length) return undefined;
+      const take = Math.min(left, bytes.length);
+      part.update(bytes.subarray(0, take));
+      bytes = bytes.subarray(take);
+      left -= take;
+      closeFullParts();
+    }
+  }
+  if (index !== sizes.length) return undefined;
+  return `${outer.digest('hex')}-${record.partSizes.length}`;
 }
 
 /** The MD5 a checksum record was made for; undefined when the record does not parse. */

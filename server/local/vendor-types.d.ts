@@ -70,6 +70,8 @@ declare module 's3rver' {
       ...rest: unknown[]
     ): Promise<unknown>;
     deleteObject(bucket: string, key: string): Promise<void>;
+    /** Writes `<name>._S3rver_object.md5` (when `md5` is given) and then the metadata JSON. */
+    putMetadata(bucket: string, key: string, metadata: Record<string, unknown>, md5?: string): Promise<void>;
   }
   export default class S3rver {
     constructor(options: S3rverOptions);

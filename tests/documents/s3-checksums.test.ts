@@ -10,6 +10,7 @@ import {
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
+  GetObjectCommand,
   HeadObjectCommand,
   PutObjectCommand,
   S3Client,
@@ -203,6 +204,14 @@ describe('embedded S3 checksums (real SDK over HTTP)', () => {
     expect(described.ChecksumSHA256).toBe(expected);
     expect(described.ChecksumType).toBe('COMPOSITE');
     expect(described.ContentLength).toBe(70_000 * 2 + 1234);
+    // Assembled without s3rver: the bytes are the parts in order, the ETag S3's multipart form.
+    const md5 = (bytes: Buffer) => createHash('md5').update(bytes).digest();
+    const etag = createHash('md5')
+      .update(Buffer.concat(parts.map(md5)))
+      .digest('hex');
+    expect(done.ETag).toBe(`"${etag}-3"`);
+    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    expect(Buffer.from(await got.Body!.transformToByteArray()).equals(Buffer.concat(parts))).toBe(true);
   });
 
   it('refuses a part whose body differs from its checksum, and then refuses to complete with it', async () => {

@@ -9,9 +9,10 @@
 //     listed in ascending order with its ChecksumSHA256 and ETag, both equal to what the part upload recorded
 //     (else 400 InvalidPart / InvalidPartOrder, and the upload stays); the object's checksum is the composite
 //     base64(sha256(concat(raw part digests)))-N, returned in the result.
-//   - Such a completion is assembled here rather than by s3rver: the parts are concatenated without hashing the
-//     whole object again (each part was hashed as it arrived), and the ETag is S3's multipart form,
-//     hex(md5(concat(raw part MD5s)))-N, instead of s3rver's MD5 of the whole object.
+//   - Every completion (with checksums or without) is assembled here rather than by s3rver: the parts are
+//     concatenated without hashing the whole object again (each part was hashed as it arrived), and the ETag is
+//     S3's multipart form, hex(md5(concat(raw part MD5s)))-N, instead of s3rver's MD5 of the whole object. Parts
+//     must be listed in ascending order with their ETags (S3's rule; s3rver checked neither).
 //   - HeadObject / GetObject (whole object) with `x-amz-checksum-mode: ENABLED`: `x-amz-checksum-sha256` and
 //     `x-amz-checksum-type` (FULL_OBJECT or COMPOSITE) when a checksum is recorded.
 // Differences, kept on purpose: a refused PUT or part also removes what was at that key or part number before
@@ -29,7 +30,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import type { S3rverContext, S3rverObject, S3rverStore } from 's3rver';
@@ -44,8 +45,9 @@ export type ChecksumType = 'FULL_OBJECT' | 'COMPOSITE';
 
 /** What the record says: these bytes (MD5 and size as s3rver stores them) have this SHA-256 checksum. */
 export interface ChecksumRecord {
-  readonly sha256: string;
-  readonly type: ChecksumType;
+  /** Absent for a multipart upload made without checksums (the record then only holds its part sizes). */
+  readonly sha256?: string;
+  readonly type?: ChecksumType;
   /** s3rver's ETag for the bytes: their MD5, or S3's multipart form `<md5 of part MD5s>-N`. */
   readonly md5: string;
   readonly size: number;
@@ -133,12 +135,12 @@ export function installS3Checksums(store: S3rverStore) {
         await original.deleteObject(object.bucket, object.key);
         throw badDigest();
       }
-      const record: ChecksumRecord = {
+      const record = {
         sha256: content.expected,
         type: 'FULL_OBJECT',
         md5: result.md5,
         size: result.size,
-      };
+      } as const satisfies ChecksumRecord;
       await writeAtomically(recordPath, record);
       setRecorded(record);
       return result;
@@ -171,11 +173,11 @@ export function installS3Checksums(store: S3rverStore) {
       if (key === undefined) throw new S3Error('NoSuchUpload', 'The specified upload does not exist.');
       const wantsSha256 =
         String(metadataField(metadata, 'x-amz-checksum-algorithm')).toUpperCase() === 'SHA256';
-      // Without SHA-256 checksums, s3rver assembles as it always did (its inner putObject clears any record).
-      if (!wantsSha256) {
-        return keyLocks.run(`${bucket}/${key}`, () => original.putObjectMultipart(bucket, uploadId, parts));
-      }
-      const checked = await checkParts(dir, parts, givenPartChecksums());
+      // Every multipart upload is assembled the same way (a plain one just records no checksum), so a plain
+      // upload and a checksummed one cost the embedded S3 the same.
+      const checked = wantsSha256
+        ? await checkParts(dir, parts, givenPartChecksums())
+        : await checkPlainParts(dir, parts);
       return keyLocks.run(`${bucket}/${key}`, async () => {
         const recordPath = objectRecordPath(bucket, key);
         await removeIfPresent(recordPath);
@@ -187,8 +189,9 @@ export function installS3Checksums(store: S3rverStore) {
         );
         const size = checked.partSizes.reduce((sum, n) => sum + n, 0);
         const record: ChecksumRecord = {
-          sha256: checked.composite,
-          type: 'COMPOSITE',
+          ...(checked.composite === undefined
+            ? {}
+            : { sha256: checked.composite, type: 'COMPOSITE' as const }),
           md5: checked.etag,
           size,
           partSizes: checked.partSizes,
@@ -197,7 +200,7 @@ export function installS3Checksums(store: S3rverStore) {
         await writeAtomically(recordPath, record);
         await store.putMetadata(bucket, key, isRecord(metadata) ? metadata : {}, checked.etag);
         await rm(dir, { recursive: true, force: true });
-        setRecorded(record);
+        if (record.sha256 !== undefined) setRecorded({ sha256: record.sha256, type: 'COMPOSITE' });
         return { size, md5: checked.etag };
       });
     });
@@ -238,6 +241,33 @@ export function installS3Checksums(store: S3rverStore) {
       given.set(Number(part.PartNumber), typeof checksum === 'string' ? checksum : undefined);
     }
     return given;
+  }
+
+  /** A plain upload's parts: listed in ascending order, each there with the ETag given. Their ETag and sizes. */
+  async function checkPlainParts(
+    dir: string,
+    parts: ReadonlyArray<S3rverPartRef>,
+  ): Promise<{ composite?: undefined; etag: string; partSizes: number[] }> {
+    if (parts.length === 0) throw invalidPart();
+    const md5s = createHash('md5');
+    const partSizes: number[] = [];
+    let previous = 0;
+    for (const part of parts) {
+      if (!(part.number > previous)) {
+        throw new S3Error('InvalidPartOrder', 'The list of parts was not in ascending order.');
+      }
+      previous = part.number;
+      const path = join(dir, String(part.number));
+      const [md5, info] = await Promise.all([
+        readFile(`${path}.md5`, 'utf8').catch(() => undefined),
+        stat(path).catch(() => undefined),
+      ]);
+      if (md5 === undefined || !md5Hex.test(md5) || info === undefined || part.etag !== md5)
+        throw invalidPart();
+      md5s.update(Buffer.from(md5, 'hex'));
+      partSizes.push(info.size);
+    }
+    return { etag: `${md5s.digest('hex')}-${parts.length}`, partSizes };
   }
 
   /** Check the listed parts against their records; their composite checksum, multipart ETag and sizes. */
@@ -319,9 +349,9 @@ export function installS3Checksums(store: S3rverStore) {
       // Reported only while the object s3rver just described is the one the record was made for.
       const etag = ctx.response.get('ETag').replace(/"/g, '');
       const length = Number(ctx.response.get('Content-Length'));
-      if (record !== undefined && record.md5 === etag && record.size === length) {
+      if (record?.sha256 !== undefined && record.md5 === etag && record.size === length) {
         ctx.set('x-amz-checksum-sha256', record.sha256);
-        ctx.set('x-amz-checksum-type', record.type);
+        ctx.set('x-amz-checksum-type', record.type ?? 'FULL_OBJECT');
       }
     }
   };
@@ -336,14 +366,16 @@ export interface S3rverPartRef {
 /** Read an object's checksum record; undefined when there is none or it is not a whole record. */
 export async function readObjectRecord(path: string): Promise<ChecksumRecord | undefined> {
   const parsed = await readJson(path);
-  if (!isRecord(parsed) || (parsed.type !== 'FULL_OBJECT' && parsed.type !== 'COMPOSITE')) return undefined;
-  const { sha256, md5, size, partSizes } = parsed;
-  if (typeof sha256 !== 'string' || !/^[A-Za-z0-9+/]{43}=(-\d+)?$/.test(sha256)) return undefined;
+  if (!isRecord(parsed)) return undefined;
+  const { sha256, type, md5, size, partSizes } = parsed;
   if (typeof md5 !== 'string' || !/^[0-9a-f]{32}(-\d+)?$/.test(md5)) return undefined;
   if (!isSize(size)) return undefined;
-  if (partSizes === undefined) return { sha256, type: parsed.type, md5, size };
-  if (!Array.isArray(partSizes) || !partSizes.every(isSize)) return undefined;
-  return { sha256, type: parsed.type, md5, size, partSizes };
+  if (partSizes !== undefined && !(Array.isArray(partSizes) && partSizes.every(isSize))) return undefined;
+  const base = { md5, size, ...(partSizes === undefined ? {} : { partSizes }) };
+  if (sha256 === undefined && type === undefined) return base;
+  if (typeof sha256 !== 'string' || !/^[A-Za-z0-9+/]{43}=(-\d+)?$/.test(sha256)) return undefined;
+  if (type !== 'FULL_OBJECT' && type !== 'COMPOSITE') return undefined;
+  return { ...base, sha256, type };
 }
 
 function isSize(value: unknown): value is number {

@@ -214,6 +214,29 @@ describe('embedded S3 checksums (real SDK over HTTP)', () => {
     expect(Buffer.from(await got.Body!.transformToByteArray()).equals(Buffer.concat(parts))).toBe(true);
   });
 
+  it('assembles a multipart upload made without checksums the same way, reporting no checksum', async () => {
+    const key = newKey();
+    const parts = [randomBytes(30_000), randomBytes(3)];
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
+    const uploaded = [];
+    for (const [i, body] of parts.entries()) {
+      const out = await s3.send(
+        new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: i + 1, Body: body }),
+      );
+      uploaded.push({ PartNumber: i + 1, ETag: out.ETag });
+    }
+    const wrongTag = [uploaded[0]!, { PartNumber: 2, ETag: '"00000000000000000000000000000000"' }];
+    expect(await errorName(complete(key, UploadId!, wrongTag))).toBe('InvalidPart');
+    const done = await complete(key, UploadId!, uploaded);
+    expect(done.ETag).toMatch(/^"[0-9a-f]{32}-2"$/);
+    expect(done.ChecksumSHA256).toBeUndefined();
+    const described = await head(key);
+    expect(described.ChecksumSHA256).toBeUndefined();
+    expect(described.ETag).toBe(done.ETag);
+    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    expect(Buffer.from(await got.Body!.transformToByteArray()).equals(Buffer.concat(parts))).toBe(true);
+  });
+
   it('refuses a part whose body differs from its checksum, and then refuses to complete with it', async () => {
     const key = newKey();
     const parts = [randomBytes(20_000), randomBytes(20_000)];

@@ -190,7 +190,7 @@ export async function run(): Promise<void> {
       higherIsBetter: true,
     });
     printComparison({
-      bench: `send ${label(size)} without the commit (the local store confirms by reading the object back; on AWS one HeadObject)`,
+      bench: `send ${label(size)} without the commit (completing the upload and confirming it by HeadObject's checksum, locally as on AWS)`,
       unit: 'MB/s',
       ours: mbps(median(send.map((ms, i) => ms - (commit[i] as number)))),
       baseline: mbps(median(plainUpload)),
@@ -276,7 +276,7 @@ async function openOfficerAt(url: string, home: string, authorityId: string) {
   return { authorityId, keystore, client, signer };
 }
 
-/** The client, with the time its commit calls took (the local exchange confirms an upload by reading it). */
+/** The client, with the time its commit calls took (the exchange completes the upload and confirms it). */
 function timedCommits(client: PouchClient): { client: PouchClient; commitMs: () => number } {
   let total = 0;
   const wrapped: PouchClient = {

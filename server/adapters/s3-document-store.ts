@@ -32,10 +32,12 @@ export interface S3DocumentStoreOptions {
   readonly presignSeconds: number;
   /**
    * When HeadObject reports no checksum, confirm by reading the whole object and hashing it (constant
-   * memory). Set this ONLY in local mode: s3rver neither verifies nor reports checksums, so reading is the
-   * only honest check there. On AWS every object in the evidence bucket is written with a SHA-256 checksum,
-   * so a missing one means something wrote around our presigned URLs: that is refused (ERR_HASH_MISMATCH),
-   * never papered over by an expensive read of many GB inside a Lambda.
+   * memory). Set this ONLY in local mode. The embedded S3 verifies and reports SHA-256 checksums like S3
+   * (server/local/s3-checksums.ts), so local uploads through the presigned URLs are confirmed by HeadObject as
+   * on AWS; the read remains for objects it holds no checksum for (stored before it kept them, or written
+   * without one). On AWS every object in the evidence bucket is written with a SHA-256 checksum, so a missing
+   * one means something wrote around our presigned URLs: that is refused (ERR_HASH_MISMATCH), never papered
+   * over by an expensive read of many GB inside a Lambda.
    */
   readonly verifyByReadingWhenNoChecksum: boolean;
   /** Clock for `expiresAt` and the signing date (tests). */

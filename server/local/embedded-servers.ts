@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import dynalite from 'dynalite';
 import S3rver, { type S3rverContext } from 's3rver';
+import { installS3Checksums } from './s3-checksums.ts';
 import { repairS3Store, type S3RepairSummary } from './s3-store-repair.ts';
 
 export interface EmbeddedServers {
@@ -51,7 +52,8 @@ export async function startEmbeddedServers(options: {
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     s3Repair = await repairS3Store({ s3Dir, quarantineDir: join(options.dataDir, 'quarantine', stamp) });
     s3 = new S3rver({ address: '127.0.0.1', port: options.s3Port ?? 0, directory: s3Dir, silent: true });
-    s3.middleware.unshift(headBucketWithoutListing(s3Dir));
+    // Checksums first: they wrap the body before routing and decorate every answer after it.
+    s3.middleware.unshift(installS3Checksums(s3.store), headBucketWithoutListing(s3Dir));
     const address = (await s3.run()) as AddressInfo;
     s3Port = address.port;
   } catch (error) {

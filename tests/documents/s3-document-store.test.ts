@@ -1,5 +1,5 @@
-// Tests (integration): the S3 DocumentStore adapter against a real s3rver, and its HeadObject-checksum
-// path against a mocked S3 client (s3rver reports no checksums, so that path cannot run on it).
+// Tests (integration): the S3 DocumentStore adapter against a real s3rver, which verifies and reports SHA-256
+// checksums like S3 (server/local/s3-checksums.ts), and its HeadObject-checksum path against a mocked S3 client.
 import { createHash, randomBytes } from 'node:crypto';
 import {
   AbortMultipartUploadCommand,
@@ -65,7 +65,7 @@ describe('S3 document store on s3rver', () => {
     await exchange?.stop();
   });
 
-  it('presigns a single PUT bound to content-length and SHA-256, and confirms it by reading', async () => {
+  it('presigns a single PUT bound to content-length and SHA-256, and confirms it by the reported checksum', async () => {
     const key = newKey();
     const body = randomBytes(100_000);
     const put = await store.presignSinglePut({ key, size: body.length, sha256: sha256(body) });
@@ -86,10 +86,15 @@ describe('S3 document store on s3rver', () => {
       size: body.length,
       expected: { kind: 'single', sha256: sha256(body) },
     });
-    expect(confirmed).toMatchObject({ key, size: body.length, checksum: sha256(body), verifiedBy: 'read' });
+    expect(confirmed).toMatchObject({
+      key,
+      size: body.length,
+      checksum: sha256(body),
+      verifiedBy: 'head-checksum',
+    });
   });
 
-  it('uploads 3 parts with per-part checksums and confirms the composite checksum by reading', async () => {
+  it('uploads 3 parts with per-part checksums and confirms the composite checksum storage reports', async () => {
     const key = newKey();
     const partSize = 64 * 1024;
     const body = randomBytes(partSize * 2 + 1000);
@@ -119,7 +124,7 @@ describe('S3 document store on s3rver', () => {
       size: body.length,
       expected: { kind: 'multipart', partSha256s, partSize },
     });
-    expect(confirmed.verifiedBy).toBe('read');
+    expect(confirmed.verifiedBy).toBe('head-checksum');
     expect(confirmed.checksum).toBe(computeCompositeSha256(partSha256s));
     expect(confirmed.checksum).toMatch(/^[A-Za-z0-9+/]{43}=-3$/);
     // Hashing the slices differently must not confirm: a single-object expectation differs from the composite.
@@ -134,7 +139,7 @@ describe('S3 document store on s3rver', () => {
     ).toBe('ERR_HASH_MISMATCH');
   });
 
-  it('fails confirm with ERR_HASH_MISMATCH when the object was overwritten with other bytes', async () => {
+  it('fails confirm with ERR_HASH_MISMATCH when the object was overwritten with other bytes (read: no checksum left)', async () => {
     const key = newKey();
     const body = randomBytes(50_000);
     await putPresigned(await store.presignSinglePut({ key, size: body.length, sha256: sha256(body) }), body);
@@ -189,13 +194,26 @@ describe('S3 document store on s3rver', () => {
     });
     const key = newKey();
     const body = randomBytes(1000);
-    await putPresigned(await strict.presignSinglePut({ key, size: body.length, sha256: sha256(body) }), body);
+    // Written around the presigned URLs, without a checksum: storage has none to report.
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
     const attempt = strict.confirmObject({
       key,
       size: body.length,
       expected: { kind: 'single', sha256: sha256(body) },
     });
     expect(await detailsOf(attempt)).toEqual({ field: 'sha256', expected: sha256(body), actual: null });
+  });
+
+  it('with the read fallback on (local), an object stored without a checksum is confirmed by reading it', async () => {
+    const key = newKey();
+    const body = randomBytes(1000);
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+    const confirmed = await store.confirmObject({
+      key,
+      size: body.length,
+      expected: { kind: 'single', sha256: sha256(body) },
+    });
+    expect(confirmed.verifiedBy).toBe('read');
   });
 
   it('presigns GETs for at most 300 seconds and refuses longer', async () => {

@@ -215,7 +215,7 @@ describe('client transfer engine on s3rver', () => {
       size: bytes.length,
       expected: { kind: 'multipart', partSha256s: upload.hashes.partSha256s, partSize: plan.partSize },
     });
-    expect(confirmed.verifiedBy).toBe('read');
+    expect(confirmed.verifiedBy).toBe('head-checksum');
   });
 
   it('refuses to resume when the file changed since the interrupted run (fault injected)', async () => {

@@ -1,0 +1,533 @@
+// Local mode infrastructure: makes the embedded S3 (s3rver 3.7) verify and report SHA-256 checksums as S3 does,
+// so the local exchange confirms an upload by HeadObject's checksum exactly like on AWS. Installed by
+// startEmbeddedServers; the record it keeps beside each object is what the exchange trusts, as AWS trusts S3.
+//
+// What S3 does, and what this reproduces:
+//   - PutObject / UploadPart with `x-amz-checksum-sha256`: the body is hashed as it streams; another digest is
+//     refused with 400 BadDigest and nothing is recorded. The response carries the checksum.
+//   - CompleteMultipartUpload of an upload created with `x-amz-checksum-algorithm: SHA256`: every part must be
+//     listed in ascending order with its ChecksumSHA256 and ETag, both equal to what the part upload recorded
+//     (else 400 InvalidPart / InvalidPartOrder, and the upload stays); the object's checksum is the composite
+//     base64(sha256(concat(raw part digests)))-N, returned in the result.
+//   - Every completion (with checksums or without) is assembled here rather than by s3rver: the parts are
+//     concatenated without hashing the whole object again (each part was hashed as it arrived), and the ETag is
+//     S3's multipart form, hex(md5(concat(raw part MD5s)))-N, instead of s3rver's MD5 of the whole object. Parts
+//     must be listed in ascending order with their ETags (S3's rule; s3rver checked neither).
+//   - HeadObject / GetObject (whole object) with `x-amz-checksum-mode: ENABLED`: `x-amz-checksum-sha256` and
+//     `x-amz-checksum-type` (FULL_OBJECT or COMPOSITE) when a checksum is recorded.
+// Differences, kept on purpose: a refused PUT or part also removes what was at that key or part number before
+// (S3 keeps it; s3rver has already truncated it when the digest is known), and GetObjectAttributes is not served.
+//
+// Why a client cannot set a record without sending matching bytes: the digest recorded is the one computed here
+// over the bytes s3rver stored (never a header's value unchecked), every write to the store goes through
+// the wrapped store methods below (which clear the record first), and each record is bound to the MD5 and size
+// s3rver holds for the bytes: it is reported only while the object (or part) still has that MD5 and size.
+// Writes to one key, and the parts of one upload against its completion, are serialized.
+//
+// On disk (survives a restart; s3-store-repair.ts checks it at start-up), written to a temp file then renamed:
+//   <bucket>/<key dirs>/<name>._S3rver_checksum.json       {"sha256","type","md5","size"[,"partSizes"]}
+//   <bucket>/._S3rver_uploads/<uploadId>/<n>.checksum.json {"sha256","md5","size"}
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { Transform, type TransformCallback } from 'node:stream';
+import type { S3rverContext, S3rverObject, S3rverStore } from 's3rver';
+import S3Error from 's3rver/lib/models/error.js';
+
+/** Suffix s3rver's getResourcePath gives the object checksum record (`<name>._S3rver_<resource>`). */
+export const objectChecksumResource = 'checksum.json';
+/** File name of a part's checksum record in its upload folder. */
+export const partChecksumSuffix = '.checksum.json';
+
+export type ChecksumType = 'FULL_OBJECT' | 'COMPOSITE';
+
+/** What the record says: these bytes (MD5 and size as s3rver stores them) have this SHA-256 checksum. */
+export interface ChecksumRecord {
+  /** Absent for a multipart upload made without checksums (the record then only holds its part sizes). */
+  readonly sha256?: string;
+  readonly type?: ChecksumType;
+  /** s3rver's ETag for the bytes: their MD5, or S3's multipart form `<md5 of part MD5s>-N`. */
+  readonly md5: string;
+  readonly size: number;
+  /** For a multipart ETag: the part sizes, so the start-up repair can check the bytes against it. */
+  readonly partSizes?: readonly number[];
+}
+
+interface PartRecord {
+  readonly sha256: string;
+  readonly md5: string;
+  readonly size: number;
+}
+
+const sha256Base64 = /^[A-Za-z0-9+/]{43}=$/;
+const md5Hex = /^[0-9a-f]{32}$/;
+
+/** The request body as it streams to s3rver, hashed on the way (one pass, constant memory). */
+class Sha256Stream extends Transform {
+  readonly expected: string;
+  private readonly hash = createHash('sha256');
+  private digest: string | undefined;
+
+  constructor(expected: string) {
+    super();
+    this.expected = expected;
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.hash.update(chunk);
+    callback(null, chunk);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    this.digest = this.hash.digest('base64');
+    callback();
+  }
+
+  /** The digest of every byte that passed, once the body ended; undefined before. */
+  actual(): string | undefined {
+    return this.digest;
+  }
+}
+
+interface RequestState {
+  /** Set by the store when a checksummed write was verified and recorded: answered in the response. */
+  recorded?: { readonly sha256: string; readonly type: ChecksumType };
+  /** The request: the store reads the CompleteMultipartUpload body s3rver parsed (its per-part checksums). */
+  readonly ctx: S3rverContext;
+}
+
+/**
+ * Install the checksum behaviour on an s3rver instance: wrap its store's write methods and return the HTTP
+ * middleware to put first in its chain (before routing and authentication, which still run for every request).
+ *
+ * @example
+ * const s3 = new S3rver({ directory, silent: true });
+ * s3.middleware.unshift(installS3Checksums(s3.store));
+ */
+export function installS3Checksums(store: S3rverStore) {
+  const requests = new AsyncLocalStorage<RequestState>();
+  const keyLocks = new KeyedMutex();
+  const uploads = new UploadGate();
+
+  const objectRecordPath = (bucket: string, key: string) =>
+    store.getResourcePath(bucket, key, objectChecksumResource);
+  const uploadDir = (bucket: string, uploadId: string) =>
+    join(store.getResourcePath(bucket, undefined, 'uploads'), uploadId);
+
+  const original = {
+    putObject: store.putObject.bind(store),
+    putPart: store.putPart.bind(store),
+    putObjectMultipart: store.putObjectMultipart.bind(store),
+    copyObject: store.copyObject.bind(store),
+    deleteObject: store.deleteObject.bind(store),
+  };
+
+  store.putObject = (object: S3rverObject) =>
+    keyLocks.run(`${object.bucket}/${object.key}`, async () => {
+      const recordPath = objectRecordPath(object.bucket, object.key);
+      await removeIfPresent(recordPath);
+      const result = await original.putObject(object);
+      const content = object.content;
+      if (!(content instanceof Sha256Stream)) return result;
+      if (content.actual() !== content.expected) {
+        await original.deleteObject(object.bucket, object.key);
+        throw badDigest();
+      }
+      const record = {
+        sha256: content.expected,
+        type: 'FULL_OBJECT',
+        md5: result.md5,
+        size: result.size,
+      } as const satisfies ChecksumRecord;
+      await writeAtomically(recordPath, record);
+      setRecorded(record);
+      return result;
+    });
+
+  store.putPart = (bucket: string, uploadId: string, partNumber: string | number, content: unknown) =>
+    uploads.part(uploadId, async () => {
+      const recordPath = join(uploadDir(bucket, uploadId), `${partNumber}${partChecksumSuffix}`);
+      await removeIfPresent(recordPath);
+      const result = await original.putPart(bucket, uploadId, partNumber, content);
+      if (!(content instanceof Sha256Stream)) return result;
+      if (content.actual() !== content.expected) {
+        const partPath = join(uploadDir(bucket, uploadId), String(partNumber));
+        await Promise.all([removeIfPresent(partPath), removeIfPresent(`${partPath}.md5`)]);
+        throw badDigest();
+      }
+      const record: PartRecord = { sha256: content.expected, md5: result.md5, size: result.size };
+      await writeAtomically(recordPath, record);
+      setRecorded({ sha256: content.expected, type: 'FULL_OBJECT' });
+      return result;
+    });
+
+  store.putObjectMultipart = (bucket: string, uploadId: string, parts: ReadonlyArray<S3rverPartRef>) =>
+    uploads.complete(uploadId, async () => {
+      const dir = uploadDir(bucket, uploadId);
+      const [key, metadata] = await Promise.all([
+        readFile(join(dir, 'key'), 'utf8').catch(() => undefined),
+        readJson(join(dir, 'metadata')),
+      ]);
+      if (key === undefined) throw new S3Error('NoSuchUpload', 'The specified upload does not exist.');
+      const wantsSha256 =
+        String(metadataField(metadata, 'x-amz-checksum-algorithm')).toUpperCase() === 'SHA256';
+      // Every multipart upload is assembled the same way (a plain one just records no checksum), so a plain
+      // upload and a checksummed one cost the embedded S3 the same.
+      const checked = wantsSha256
+        ? await checkParts(dir, parts, givenPartChecksums())
+        : await checkPlainParts(dir, parts);
+      return keyLocks.run(`${bucket}/${key}`, async () => {
+        const recordPath = objectRecordPath(bucket, key);
+        await removeIfPresent(recordPath);
+        const objectPath = store.getResourcePath(bucket, key, 'object');
+        await mkdir(dirname(objectPath), { recursive: true });
+        await concatenate(
+          objectPath,
+          parts.map((p) => join(dir, String(p.number))),
+        );
+        const size = checked.partSizes.reduce((sum, n) => sum + n, 0);
+        const record: ChecksumRecord = {
+          ...(checked.composite === undefined
+            ? {}
+            : { sha256: checked.composite, type: 'COMPOSITE' as const }),
+          md5: checked.etag,
+          size,
+          partSizes: checked.partSizes,
+        };
+        // Record before the MD5 and metadata: until those are written the object is not whole (repair sets it aside).
+        await writeAtomically(recordPath, record);
+        await store.putMetadata(bucket, key, isRecord(metadata) ? metadata : {}, checked.etag);
+        await rm(dir, { recursive: true, force: true });
+        if (record.sha256 !== undefined) setRecorded({ sha256: record.sha256, type: 'COMPOSITE' });
+        return { size, md5: checked.etag };
+      });
+    });
+
+  store.copyObject = (
+    srcBucket: string,
+    srcKey: string,
+    destBucket: string,
+    destKey: string,
+    ...rest: unknown[]
+  ) =>
+    keyLocks.run(`${destBucket}/${destKey}`, async () => {
+      // A copy is not re-hashed here: the destination simply has no recorded checksum (confirm reads it).
+      await removeIfPresent(objectRecordPath(destBucket, destKey));
+      return original.copyObject(srcBucket, srcKey, destBucket, destKey, ...rest);
+    });
+
+  store.deleteObject = (bucket: string, key: string) =>
+    keyLocks.run(`${bucket}/${key}`, async () => {
+      await removeIfPresent(objectRecordPath(bucket, key));
+      return original.deleteObject(bucket, key);
+    });
+
+  function setRecorded(record: { sha256: string; type: ChecksumType }): void {
+    const state = requests.getStore();
+    if (state) state.recorded = { sha256: record.sha256, type: record.type };
+  }
+
+  /** Per-part ChecksumSHA256 from the CompleteMultipartUpload body, as s3rver itself parsed it. */
+  function givenPartChecksums(): Map<number, string | undefined> {
+    const body = requests.getStore()?.ctx.request.body;
+    const given = new Map<number, string | undefined>();
+    const complete = isRecord(body) ? body.CompleteMultipartUpload : undefined;
+    const listed = isRecord(complete) ? complete.Part : undefined;
+    for (const part of Array.isArray(listed) ? listed : [listed]) {
+      if (!isRecord(part)) continue;
+      const checksum = part.ChecksumSHA256;
+      given.set(Number(part.PartNumber), typeof checksum === 'string' ? checksum : undefined);
+    }
+    return given;
+  }
+
+  /** A plain upload's parts: listed in ascending order, each there with the ETag given. Their ETag and sizes. */
+  async function checkPlainParts(
+    dir: string,
+    parts: ReadonlyArray<S3rverPartRef>,
+  ): Promise<{ composite?: undefined; etag: string; partSizes: number[] }> {
+    if (parts.length === 0) throw invalidPart();
+    const md5s = createHash('md5');
+    const partSizes: number[] = [];
+    let previous = 0;
+    for (const part of parts) {
+      if (!(part.number > previous)) {
+        throw new S3Error('InvalidPartOrder', 'The list of parts was not in ascending order.');
+      }
+      previous = part.number;
+      const path = join(dir, String(part.number));
+      const [md5, info] = await Promise.all([
+        readFile(`${path}.md5`, 'utf8').catch(() => undefined),
+        stat(path).catch(() => undefined),
+      ]);
+      if (md5 === undefined || !md5Hex.test(md5) || info === undefined || part.etag !== md5)
+        throw invalidPart();
+      md5s.update(Buffer.from(md5, 'hex'));
+      partSizes.push(info.size);
+    }
+    return { etag: `${md5s.digest('hex')}-${parts.length}`, partSizes };
+  }
+
+  /** Check the listed parts against their records; their composite checksum, multipart ETag and sizes. */
+  async function checkParts(
+    dir: string,
+    parts: ReadonlyArray<S3rverPartRef>,
+    given: Map<number, string | undefined>,
+  ): Promise<{ composite: string; etag: string; partSizes: number[] }> {
+    if (parts.length === 0) throw invalidPart();
+    const outer = createHash('sha256');
+    const md5s = createHash('md5');
+    const partSizes: number[] = [];
+    let previous = 0;
+    for (const part of parts) {
+      if (!(part.number > previous)) {
+        throw new S3Error('InvalidPartOrder', 'The list of parts was not in ascending order.');
+      }
+      previous = part.number;
+      const [record, md5] = await Promise.all([
+        readPartRecord(join(dir, `${part.number}${partChecksumSuffix}`)),
+        readFile(join(dir, `${part.number}.md5`), 'utf8').catch(() => undefined),
+      ]);
+      // The record must still describe the part's bytes, and the client must name that part exactly.
+      if (
+        record === undefined ||
+        md5 !== record.md5 ||
+        part.etag !== record.md5 ||
+        given.get(part.number) !== record.sha256
+      ) {
+        throw invalidPart();
+      }
+      outer.update(Buffer.from(record.sha256, 'base64'));
+      md5s.update(Buffer.from(record.md5, 'hex'));
+      partSizes.push(record.size);
+    }
+    return {
+      composite: `${outer.digest('base64')}-${parts.length}`,
+      etag: `${md5s.digest('hex')}-${parts.length}`,
+      partSizes,
+    };
+  }
+
+  return async function s3Checksums(ctx: S3rverContext, next: () => Promise<void>): Promise<void> {
+    const state: RequestState = { ctx };
+    const header = ctx.get('x-amz-checksum-sha256');
+    const isBodyPut = ctx.method === 'PUT' && ctx.get('x-amz-copy-source') === '';
+    if (isBodyPut && header !== '') {
+      if (!sha256Base64.test(header)) {
+        throw new S3Error('InvalidRequest', 'Value for x-amz-checksum-sha256 header is invalid.');
+      }
+      const hashed = new Sha256Stream(header);
+      const source = ctx.req;
+      // A client that goes away leaves s3rver's write unfinished, as without this stream.
+      source.on('error', () => hashed.destroy());
+      source.pipe(hashed);
+      ctx.req = hashed;
+    }
+    await requests.run(state, next);
+    if (state.recorded) {
+      if (ctx.method === 'PUT') {
+        ctx.set('x-amz-checksum-sha256', state.recorded.sha256);
+      } else if (typeof ctx.body === 'string' && ctx.body.includes('</CompleteMultipartUploadResult>')) {
+        ctx.body = ctx.body.replace(
+          '</CompleteMultipartUploadResult>',
+          `<ChecksumSHA256>${state.recorded.sha256}</ChecksumSHA256><ChecksumType>${state.recorded.type}</ChecksumType></CompleteMultipartUploadResult>`,
+        );
+      }
+    }
+    const wantsChecksum = ctx.get('x-amz-checksum-mode').toUpperCase() === 'ENABLED';
+    if (
+      wantsChecksum &&
+      (ctx.method === 'HEAD' || ctx.method === 'GET') &&
+      ctx.status === 200 &&
+      ctx.get('range') === '' &&
+      typeof ctx.params?.bucket === 'string' &&
+      typeof ctx.params.key === 'string'
+    ) {
+      const record = await readObjectRecord(objectRecordPath(ctx.params.bucket, ctx.params.key));
+      // Reported only while the object s3rver just described is the one the record was made for.
+      const etag = ctx.response.get('ETag').replace(/"/g, '');
+      const length = Number(ctx.response.get('Content-Length'));
+      if (record?.sha256 !== undefined && record.md5 === etag && record.size === length) {
+        ctx.set('x-amz-checksum-sha256', record.sha256);
+        ctx.set('x-amz-checksum-type', record.type ?? 'FULL_OBJECT');
+      }
+    }
+  };
+}
+
+/** A part as s3rver's CompleteMultipartUpload hands it to the store (ETag without quotes). */
+export interface S3rverPartRef {
+  readonly number: number;
+  readonly etag: string;
+}
+
+/** Read an object's checksum record; undefined when there is none or it is not a whole record. */
+export async function readObjectRecord(path: string): Promise<ChecksumRecord | undefined> {
+  const parsed = await readJson(path);
+  if (!isRecord(parsed)) return undefined;
+  const { sha256, type, md5, size, partSizes } = parsed;
+  if (typeof md5 !== 'string' || !/^[0-9a-f]{32}(-\d+)?$/.test(md5)) return undefined;
+  if (!isSize(size)) return undefined;
+  if (partSizes !== undefined && !(Array.isArray(partSizes) && partSizes.every(isSize))) return undefined;
+  const base = { md5, size, ...(partSizes === undefined ? {} : { partSizes }) };
+  if (sha256 === undefined && type === undefined) return base;
+  if (typeof sha256 !== 'string' || !/^[A-Za-z0-9+/]{43}=(-\d+)?$/.test(sha256)) return undefined;
+  if (type !== 'FULL_OBJECT' && type !== 'COMPOSITE') return undefined;
+  return { ...base, sha256, type };
+}
+
+function isSize(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+/** Write the parts one after another into `target` (truncated first, as s3rver does), 1 MiB at a time. */
+async function concatenate(target: string, sources: readonly string[]): Promise<void> {
+  const out = await open(target, 'w');
+  try {
+    for (const source of sources) {
+      for await (const chunk of createReadStream(source, { highWaterMark: 1024 * 1024 })) {
+        const bytes = chunk as Buffer;
+        let written = 0;
+        while (written < bytes.length) {
+          written += (await out.write(bytes, written, bytes.length - written)).bytesWritten;
+        }
+      }
+    }
+  } finally {
+    await out.close();
+  }
+}
+
+async function readPartRecord(path: string): Promise<PartRecord | undefined> {
+  return asPartRecord(await readJson(path));
+}
+
+function asPartRecord(value: unknown): PartRecord | undefined {
+  if (!isRecord(value)) return undefined;
+  const { sha256, md5, size } = value;
+  if (typeof sha256 !== 'string' || !sha256Base64.test(sha256)) return undefined;
+  if (typeof md5 !== 'string' || !md5Hex.test(md5)) return undefined;
+  if (!isSize(size)) return undefined;
+  return { sha256, md5, size };
+}
+
+function metadataField(metadata: unknown, name: string): unknown {
+  return isRecord(metadata) ? metadata[name] : undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+async function readJson(path: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Temp file then rename: a kill leaves the old record, the new one, or no record, never half of one. */
+async function writeAtomically(path: string, value: unknown): Promise<void> {
+  const temp = `${path}.tmp-${randomBytes(6).toString('hex')}`;
+  await writeFile(temp, JSON.stringify(value));
+  await rename(temp, path);
+}
+
+async function removeIfPresent(path: string): Promise<void> {
+  await unlink(path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+  });
+}
+
+function badDigest(): Error {
+  return new S3Error('BadDigest', 'The sha256 you specified did not match the calculated checksum.');
+}
+
+function invalidPart(): Error {
+  return new S3Error(
+    'InvalidPart',
+    'One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag or checksum may not match the part.',
+  );
+}
+
+/**
+ * One operation at a time per key; different keys run in parallel. Re-entrant: s3rver's multipart completion
+ * calls the (wrapped) putObject while the completion already holds the key.
+ */
+class KeyedMutex {
+  private readonly tails = new Map<string, Promise<unknown>>();
+  private readonly held = new AsyncLocalStorage<ReadonlySet<string>>();
+
+  async run<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const holding = this.held.getStore();
+    if (holding?.has(key)) return work();
+    const task = () => this.held.run(new Set([...(holding ?? []), key]), work);
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    const current = previous.then(task, task);
+    const tail = current.catch(() => undefined);
+    this.tails.set(key, tail);
+    try {
+      return await current;
+    } finally {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    }
+  }
+}
+
+/**
+ * Parts of one upload run in parallel; its completion waits for the parts in flight and refuses new ones, so
+ * the part records it checks are the bytes it assembles.
+ */
+class UploadGate {
+  private readonly state = new Map<
+    string,
+    { inFlight: number; completing: boolean; drained: Array<() => void> }
+  >();
+
+  private entry(uploadId: string) {
+    let entry = this.state.get(uploadId);
+    if (!entry) {
+      entry = { inFlight: 0, completing: false, drained: [] };
+      this.state.set(uploadId, entry);
+    }
+    return entry;
+  }
+
+  private release(uploadId: string): void {
+    const entry = this.state.get(uploadId);
+    if (entry && entry.inFlight === 0 && !entry.completing) this.state.delete(uploadId);
+  }
+
+  async part<T>(uploadId: string, task: () => Promise<T>): Promise<T> {
+    const entry = this.entry(uploadId);
+    if (entry.completing) {
+      throw new S3Error('NoSuchUpload', 'The specified upload is being completed.');
+    }
+    entry.inFlight++;
+    try {
+      return await task();
+    } finally {
+      entry.inFlight--;
+      if (entry.inFlight === 0) for (const wake of entry.drained.splice(0)) wake();
+      this.release(uploadId);
+    }
+  }
+
+  async complete<T>(uploadId: string, task: () => Promise<T>): Promise<T> {
+    const entry = this.entry(uploadId);
+    if (entry.completing) {
+      throw new S3Error('NoSuchUpload', 'The specified upload is being completed.');
+    }
+    entry.completing = true;
+    try {
+      if (entry.inFlight > 0) await new Promise<void>((resolve) => entry.drained.push(resolve));
+      return await task();
+    } finally {
+      entry.completing = false;
+      this.release(uploadId);
+    }
+  }
+}

@@ -1,0 +1,339 @@
+// Tests (integration): the embedded S3 verifies and reports SHA-256 checksums as S3 does (server/local/
+// s3-checksums.ts), driven by the real AWS SDK over HTTP against s3rver, including across a restart.
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type EmbeddedServers, startEmbeddedServers } from '../../server/local/embedded-servers.ts';
+import { partsDigestOf, storageChecksumOfPartsDigest } from '../../shared/crypto/sealed-digest.ts';
+
+const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('base64');
+const bucket = 'checksums';
+
+/** The S3 error name of a rejected call, or 'resolved'. */
+async function errorName(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+    return 'resolved';
+  } catch (error) {
+    return (error as { name?: string }).name ?? 'unknown';
+  }
+}
+
+async function errorStatus(promise: Promise<unknown>): Promise<number | undefined> {
+  try {
+    await promise;
+    return undefined;
+  } catch (error) {
+    return (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  }
+}
+
+describe('embedded S3 checksums (real SDK over HTTP)', () => {
+  let dataDir = '';
+  let servers: EmbeddedServers;
+  let s3: S3Client;
+  let n = 0;
+  const newKey = () => `docs/object-${++n}`;
+
+  async function start(): Promise<void> {
+    servers = await startEmbeddedServers({ dataDir, persistDynamo: false });
+    s3 = new S3Client({
+      region: 'us-east-1',
+      endpoint: servers.s3Endpoint,
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+      maxAttempts: 1,
+    });
+  }
+
+  async function stop(): Promise<void> {
+    s3.destroy();
+    await servers.close();
+  }
+
+  const head = (key: string) =>
+    s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }));
+
+  async function uploadParts(key: string, parts: Buffer[], checksums = parts.map(sha256)) {
+    const { UploadId } = await s3.send(
+      new CreateMultipartUploadCommand({
+        Bucket: bucket,
+        Key: key,
+        ChecksumAlgorithm: 'SHA256',
+        ChecksumType: 'COMPOSITE',
+      }),
+    );
+    const uploaded = [];
+    for (const [i, body] of parts.entries()) {
+      const out = await s3.send(
+        new UploadPartCommand({
+          Bucket: bucket,
+          Key: key,
+          UploadId,
+          PartNumber: i + 1,
+          Body: body,
+          ChecksumSHA256: checksums[i],
+        }),
+      );
+      uploaded.push({ PartNumber: i + 1, ETag: out.ETag, ChecksumSHA256: out.ChecksumSHA256 });
+    }
+    return { uploadId: UploadId!, uploaded };
+  }
+
+  const complete = (
+    key: string,
+    uploadId: string,
+    parts: Array<{ PartNumber: number; ETag?: string | undefined; ChecksumSHA256?: string | undefined }>,
+  ) =>
+    s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: bucket,
+        Key: key,
+        UploadId: uploadId,
+        MultipartUpload: { Parts: parts },
+      }),
+    );
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'pouch-s3-checksums-'));
+    await start();
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  });
+  afterAll(async () => {
+    await stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('records a PUT whose body matches its checksum and reports it on PutObject and HeadObject', async () => {
+    const key = newKey();
+    const body = randomBytes(200_000);
+    const put = await s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ChecksumSHA256: sha256(body) }),
+    );
+    expect(put.ChecksumSHA256).toBe(sha256(body));
+    const described = await head(key);
+    expect(described.ChecksumSHA256).toBe(sha256(body));
+    expect(described.ChecksumType).toBe('FULL_OBJECT');
+    // Not asked for, not given (as S3).
+    const plain = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    expect(plain.ChecksumSHA256).toBeUndefined();
+  });
+
+  it('refuses a PUT whose body differs from its checksum with 400 BadDigest, and records nothing', async () => {
+    const key = newKey();
+    const body = randomBytes(50_000);
+    const claimed = sha256(randomBytes(50_000));
+    const attempt = s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ChecksumSHA256: claimed }),
+    );
+    expect(await errorName(attempt)).toBe('BadDigest');
+    expect(
+      await errorStatus(
+        s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ChecksumSHA256: claimed })),
+      ),
+    ).toBe(400);
+    expect(await errorName(head(key))).toBe('NotFound');
+  });
+
+  it('refuses a malformed checksum header with 400 InvalidRequest', async () => {
+    const key = newKey();
+    const attempt = s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: Buffer.from('x'),
+        ChecksumSHA256: 'not-base64',
+      }),
+    );
+    expect(await errorName(attempt)).toBe('InvalidRequest');
+  });
+
+  it('forgets the checksum when the object is overwritten without one, copied over or deleted', async () => {
+    const key = newKey();
+    const body = randomBytes(10_000);
+    await s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ChecksumSHA256: sha256(body) }),
+    );
+    expect((await head(key)).ChecksumSHA256).toBe(sha256(body));
+    // The attacker's move: keep the recorded checksum, change the bytes.
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: randomBytes(10_000) }));
+    expect((await head(key)).ChecksumSHA256).toBeUndefined();
+
+    await s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ChecksumSHA256: sha256(body) }),
+    );
+    const other = newKey();
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: other, Body: randomBytes(10_000) }));
+    await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: key, CopySource: `${bucket}/${other}` }));
+    expect((await head(key)).ChecksumSHA256).toBeUndefined();
+
+    await s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ChecksumSHA256: sha256(body) }),
+    );
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+    expect((await head(key)).ChecksumSHA256).toBeUndefined();
+  });
+
+  it('reports the composite checksum of a multipart upload, equal to the client computation', async () => {
+    const key = newKey();
+    const parts = [randomBytes(70_000), randomBytes(70_000), randomBytes(1234)];
+    const { uploadId, uploaded } = await uploadParts(key, parts);
+    expect(uploaded.map((p) => p.ChecksumSHA256)).toEqual(parts.map(sha256));
+    const done = await complete(key, uploadId, uploaded);
+    const expected = storageChecksumOfPartsDigest(partsDigestOf(parts.map(sha256)));
+    expect(expected).toMatch(/-3$/);
+    expect(done.ChecksumSHA256).toBe(expected);
+    const described = await head(key);
+    expect(described.ChecksumSHA256).toBe(expected);
+    expect(described.ChecksumType).toBe('COMPOSITE');
+    expect(described.ContentLength).toBe(70_000 * 2 + 1234);
+    // Assembled without s3rver: the bytes are the parts in order, the ETag S3's multipart form.
+    const md5 = (bytes: Buffer) => createHash('md5').update(bytes).digest();
+    const etag = createHash('md5')
+      .update(Buffer.concat(parts.map(md5)))
+      .digest('hex');
+    expect(done.ETag).toBe(`"${etag}-3"`);
+    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    expect(Buffer.from(await got.Body!.transformToByteArray()).equals(Buffer.concat(parts))).toBe(true);
+  });
+
+  it('assembles a multipart upload made without checksums the same way, reporting no checksum', async () => {
+    const key = newKey();
+    const parts = [randomBytes(30_000), randomBytes(3)];
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
+    const uploaded = [];
+    for (const [i, body] of parts.entries()) {
+      const out = await s3.send(
+        new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: i + 1, Body: body }),
+      );
+      uploaded.push({ PartNumber: i + 1, ETag: out.ETag });
+    }
+    const wrongTag = [uploaded[0]!, { PartNumber: 2, ETag: '"00000000000000000000000000000000"' }];
+    expect(await errorName(complete(key, UploadId!, wrongTag))).toBe('InvalidPart');
+    const done = await complete(key, UploadId!, uploaded);
+    expect(done.ETag).toMatch(/^"[0-9a-f]{32}-2"$/);
+    expect(done.ChecksumSHA256).toBeUndefined();
+    const described = await head(key);
+    expect(described.ChecksumSHA256).toBeUndefined();
+    expect(described.ETag).toBe(done.ETag);
+    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    expect(Buffer.from(await got.Body!.transformToByteArray()).equals(Buffer.concat(parts))).toBe(true);
+  });
+
+  it('refuses a part whose body differs from its checksum, and then refuses to complete with it', async () => {
+    const key = newKey();
+    const parts = [randomBytes(20_000), randomBytes(20_000)];
+    const good = await uploadParts(key, [parts[0]!]);
+    const attempt = s3.send(
+      new UploadPartCommand({
+        Bucket: bucket,
+        Key: key,
+        UploadId: good.uploadId,
+        PartNumber: 2,
+        Body: parts[1]!,
+        ChecksumSHA256: sha256(randomBytes(20_000)),
+      }),
+    );
+    expect(await errorName(attempt)).toBe('BadDigest');
+    const claimed = [
+      ...good.uploaded,
+      { PartNumber: 2, ETag: '"00000000000000000000000000000000"', ChecksumSHA256: sha256(parts[1]!) },
+    ];
+    expect(await errorName(complete(key, good.uploadId, claimed))).toBe('InvalidPart');
+    expect(await errorName(head(key))).toBe('NotFound');
+  });
+
+  it('refuses to complete when a listed part checksum is not the recorded one, or parts are out of order', async () => {
+    const key = newKey();
+    const parts = [randomBytes(10_000), randomBytes(10_000)];
+    const { uploadId, uploaded } = await uploadParts(key, parts);
+    const lying = uploaded.map((p, i) => (i === 1 ? { ...p, ChecksumSHA256: sha256(randomBytes(8)) } : p));
+    expect(await errorName(complete(key, uploadId, lying))).toBe('InvalidPart');
+    const withoutChecksum = uploaded.map((p) => ({ PartNumber: p.PartNumber, ETag: p.ETag }));
+    expect(await errorName(complete(key, uploadId, withoutChecksum))).toBe('InvalidPart');
+    expect(await errorName(complete(key, uploadId, [...uploaded].reverse()))).toBe('InvalidPartOrder');
+    // The upload survived the refusals, as on S3.
+    const done = await complete(key, uploadId, uploaded);
+    expect(done.ChecksumSHA256).toBe(storageChecksumOfPartsDigest(partsDigestOf(parts.map(sha256))));
+  });
+
+  it('forgets a part checksum when the part is uploaded again without one (bytes swapped after recording)', async () => {
+    const key = newKey();
+    const parts = [randomBytes(10_000), randomBytes(10_000)];
+    const { uploadId, uploaded } = await uploadParts(key, parts);
+    const swapped = await s3.send(
+      new UploadPartCommand({
+        Bucket: bucket,
+        Key: key,
+        UploadId: uploadId,
+        PartNumber: 2,
+        Body: randomBytes(10_000),
+      }),
+    );
+    const claimed = [uploaded[0]!, { PartNumber: 2, ETag: swapped.ETag, ChecksumSHA256: sha256(parts[1]!) }];
+    expect(await errorName(complete(key, uploadId, claimed))).toBe('InvalidPart');
+    expect(await errorName(complete(key, uploadId, uploaded))).toBe('InvalidPart');
+  });
+
+  it('keeps object and part checksums across a restart of the embedded servers', async () => {
+    const single = newKey();
+    const body = randomBytes(30_000);
+    await s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: single, Body: body, ChecksumSHA256: sha256(body) }),
+    );
+    const multi = newKey();
+    const parts = [randomBytes(10_000), randomBytes(5_000)];
+    const { uploadId, uploaded } = await uploadParts(multi, parts);
+
+    await stop();
+    await start();
+    expect(servers.s3Repair.actions).toEqual([]);
+    expect((await head(single)).ChecksumSHA256).toBe(sha256(body));
+    const done = await complete(multi, uploadId, uploaded);
+    expect(done.ChecksumSHA256).toBe(storageChecksumOfPartsDigest(partsDigestOf(parts.map(sha256))));
+    expect((await head(multi)).ChecksumSHA256).toBe(done.ChecksumSHA256);
+  });
+
+  it('sets aside at start-up a record made for other bytes, a record without its object and a half-written one', async () => {
+    const key = newKey();
+    const body = randomBytes(5_000);
+    await s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ChecksumSHA256: sha256(body) }),
+    );
+    await stop();
+    const bucketDir = join(dataDir, 's3', bucket);
+    const record = join(bucketDir, `${key}._S3rver_checksum.json`);
+    const made = JSON.parse(await readFile(record, 'utf8')) as Record<string, unknown>;
+    await writeFile(record, JSON.stringify({ ...made, md5: '0'.repeat(32) }));
+    await writeFile(join(bucketDir, 'docs/gone._S3rver_checksum.json'), JSON.stringify(made));
+    await writeFile(join(bucketDir, `${key}._S3rver_checksum.json.tmp-abc123`), '{"sha');
+    await start();
+    const reasons = servers.s3Repair.actions.map((a) => [a.path, a.action]);
+    expect(reasons).toEqual(
+      expect.arrayContaining([
+        [join(bucket, `${key}._S3rver_checksum.json`), 'quarantined'],
+        [join(bucket, 'docs/gone._S3rver_checksum.json'), 'quarantined'],
+        [join(bucket, `${key}._S3rver_checksum.json.tmp-abc123`), 'quarantined'],
+      ]),
+    );
+    expect(servers.s3Repair.actions).toHaveLength(3);
+    expect((await head(key)).ChecksumSHA256).toBeUndefined();
+  });
+});

@@ -1,7 +1,7 @@
 // Client transfer engine: `pouch fetch` in one pass. Ranges of a sealed document download in parallel into a
-// private spool while, in order and byte by byte as they arrive, the bytes are hashed (whole file and parts) and
-// opened into a private temp file; the plaintext takes its name only after every digest matched. A journal
-// makes the download resumable, down to the bytes of a range that were already written.
+// private spool while, in order and as they arrive, the bytes are hashed (the whole sealed file) and opened into
+// a private temp file; the plaintext takes its name only after both digests matched. A journal makes the
+// download resumable, down to the bytes of a range that were already written.
 import { createHash, randomBytes } from 'node:crypto';
 import { type FileHandle, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
@@ -10,9 +10,8 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { openFile, openFromReader, PARALLEL_MIN_BYTES } from '../../shared/crypto/age-native.ts';
 import type { PositionalReader } from '../../shared/crypto/file-pipeline.ts';
-import { partsDigestOf } from '../../shared/crypto/sealed-digest.ts';
 import { isPouchError, PouchError } from '../../shared/domain/errors.ts';
-import { hashFileParts, transferChunkBytes } from './hash-file.ts';
+import { transferChunkBytes } from './hash-file.ts';
 import { createStateWriter, isRetryable, type RetryPolicy, sleep } from './part-sender.ts';
 
 export interface FetchOpenOptions {
@@ -21,14 +20,15 @@ export interface FetchOpenOptions {
   /** A private folder (0700) for the spool, the journal and the plaintext until it is verified. Same folder, same document: resumes. */
   readonly workDir: string;
   readonly identities: readonly string[];
-  /** What the signed manifest says; every one is checked before anything is returned. */
+  /**
+   * What the signed manifest says; every one is checked before anything is returned. A multipart document's
+   * parts composite is not hashed again here: the whole sealed SHA-256 is signed too and covers the same bytes
+   * (docs/transfer.md, "What a fetch checks").
+   */
   readonly expected: {
     readonly sealedSize: number;
     /** Hex SHA-256 of the whole sealed file. */
     readonly sealedSha256: string;
-    /** Multipart: the parts' composite the exchange confirmed, and the part size. */
-    readonly sealedPartsSha256?: string | undefined;
-    readonly partSize?: number | undefined;
     readonly plaintextSha256: string;
     readonly plaintextSize: number;
   };
@@ -71,6 +71,16 @@ export interface FetchOpenResult {
 export const DEFAULT_RANGE_BYTES = 32 * 1024 * 1024;
 /** Journal a range's partial progress each time this many more of its bytes are written. */
 const PARTIAL_JOURNAL_BYTES = 4 * 1024 * 1024;
+/**
+ * Received bytes of a range are written to the spool in batches of this size: one positional write per 64 KiB
+ * socket read cost the main thread more (in thread-pool hand-offs) than the bytes themselves.
+ */
+const WRITE_BATCH_BYTES = 1024 * 1024;
+/**
+ * Batches just written stay in memory, up to this many bytes, for the opener to copy from instead of reading
+ * them back from the spool; those furthest ahead of the opener are dropped first (it reads them from the spool).
+ */
+const HOT_BYTES = 16 * 1024 * 1024;
 /** Fresh URLs one range may ask for in a row without a byte arriving: a 403 that persists is a refusal. */
 const MAX_URL_REFRESHES = 3;
 
@@ -173,6 +183,7 @@ export async function fetchAndOpen(options: FetchOpenOptions): Promise<FetchOpen
     if (still.length > 0) waiting.set(index, still);
     else waiting.delete(index);
   };
+  const hot = createHotBatches(HOT_BYTES);
   const onWritten = (index: number, bytes: number): void => {
     const before = filled.get(index) ?? 0;
     filled.set(index, before + bytes);
@@ -200,7 +211,10 @@ export async function fetchAndOpen(options: FetchOpenOptions): Promise<FetchOpen
       try {
         await fetchRange(options, urls, spool, index, rangeBytes, size, signal, onBytes, {
           from: filled.get(index) ?? 0,
-          written: (bytes) => onWritten(index, bytes),
+          written: (bytes, at, batch) => {
+            hot.add(at, batch);
+            onWritten(index, bytes);
+          },
         });
         done.add(index);
         filled.delete(index);
@@ -231,7 +245,10 @@ export async function fetchAndOpen(options: FetchOpenOptions): Promise<FetchOpen
       const want = Math.min(position + length, start + lengthOf(index)) - start;
       await arrived(index, want);
       if (failure !== undefined) throw failure;
-      return spool.read(buffer, offset, start + want - position, position);
+      const wanted = start + want - position;
+      // The opener reads in order: what it asks for now was most often written a moment ago, and is still here.
+      const copied = hot.copy(buffer, offset, wanted, position);
+      return copied > 0 ? { bytesRead: copied } : spool.read(buffer, offset, wanted, position);
     },
   };
   const mismatch = (field: string): PouchError =>
@@ -239,15 +256,11 @@ export async function fetchAndOpen(options: FetchOpenOptions): Promise<FetchOpen
       details: { field },
     });
   try {
-    const partSha256s: string[] = [];
     let digests: Awaited<ReturnType<typeof openFromReader>>;
     try {
       if (options.parallel ?? size >= PARALLEL_MIN_BYTES) {
         digests = await openFromReader(reader, plaintextPath, options.identities, {
           onProgress: (bytesDone) => options.onProgress?.({ bytesDone, totalBytes: size }),
-          ...(expected.partSize
-            ? { parts: { size: expected.partSize, onPart: (part) => partSha256s.push(part.sha256) } }
-            : {}),
         });
       } else {
         // A small document is not worth two worker threads: download it, then open it on this thread.
@@ -257,8 +270,6 @@ export async function fetchAndOpen(options: FetchOpenOptions): Promise<FetchOpen
           parallel: false,
           onProgress: (bytesDone) => options.onProgress?.({ bytesDone, totalBytes: size }),
         });
-        if (expected.partSize)
-          partSha256s.push(...(await hashFileParts(sealedPath, expected.partSize)).partSha256s);
       }
     } catch (error) {
       if (failure !== undefined || !(isPouchError(error) && error.code.startsWith('ERR_SEAL_'))) throw error;
@@ -274,9 +285,6 @@ export async function fetchAndOpen(options: FetchOpenOptions): Promise<FetchOpen
     if (failure !== undefined) throw failure;
     if (digests.sealedSize !== size) throw mismatch('sealed size');
     if (digests.sealedSha256 !== expected.sealedSha256) throw mismatch('sealed SHA-256');
-    if (expected.partSize && expected.sealedPartsSha256 !== undefined) {
-      if (partsDigestOf(partSha256s) !== expected.sealedPartsSha256) throw mismatch('parts digest');
-    }
     if (
       digests.plaintextSha256 !== expected.plaintextSha256 ||
       digests.plaintextSize !== expected.plaintextSize
@@ -287,6 +295,7 @@ export async function fetchAndOpen(options: FetchOpenOptions): Promise<FetchOpen
   } catch (error) {
     fail(error);
     await downloads;
+    hot.clear();
     // The last written bytes of unfinished ranges, so that a resumed call asks only for the rest.
     writer.schedule();
     await writer.flush().catch(() => undefined);
@@ -299,6 +308,7 @@ export async function fetchAndOpen(options: FetchOpenOptions): Promise<FetchOpen
     }
     throw error;
   }
+  hot.clear();
   await writer.flush();
   await spool.close();
   await rm(journalPath, { force: true });
@@ -354,6 +364,63 @@ async function* readChunks(body: ReadableStream<Uint8Array>): AsyncGenerator<Uin
   } finally {
     reader.releaseLock();
   }
+}
+
+/** A Buffer view of received bytes (no copy). */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** Spool batches kept in memory after their write, by position; bounded, for the opener to copy from. */
+export interface HotBatches {
+  add(at: number, batch: Buffer): void;
+  /** Copy up to `length` bytes at `position` from one kept batch; 0 when none holds that position. */
+  copy(target: Buffer, offset: number, length: number, position: number): number;
+  clear(): void;
+}
+
+export function createHotBatches(limit: number): HotBatches {
+  let batches: { at: number; bytes: Buffer }[] = [];
+  let held = 0;
+  /** Everything before this position was read: the opener never reads backwards. */
+  let consumed = 0;
+  return {
+    add(at, batch) {
+      if (at + batch.length <= consumed) return;
+      batches.push({ at, bytes: batch });
+      held += batch.length;
+      // Over the limit, drop what the opener needs last: it reads those from the spool when it gets there.
+      while (held > limit) {
+        let last = 0;
+        for (let i = 1; i < batches.length; i++) {
+          if ((batches[i]?.at ?? 0) > (batches[last]?.at ?? 0)) last = i;
+        }
+        held -= batches[last]?.bytes.length ?? 0;
+        batches.splice(last, 1);
+      }
+    },
+    copy(target, offset, length, position) {
+      const batch = batches.find((b) => b.at <= position && position < b.at + b.bytes.length);
+      if (!batch) return 0;
+      const n = batch.bytes.copy(
+        target,
+        offset,
+        position - batch.at,
+        Math.min(batch.bytes.length, position - batch.at + length),
+      );
+      consumed = position + n;
+      const kept = batches.filter((b) => b.at + b.bytes.length > consumed);
+      if (kept.length !== batches.length) {
+        batches = kept;
+        held = kept.reduce((sum, b) => sum + b.bytes.length, 0);
+      }
+      return n;
+    },
+    clear() {
+      batches = [];
+      held = 0;
+    },
+  };
 }
 
 /** SHA-256 (hex) of the whole spool: only after a failed open, to tell altered bytes from a bad seal. */
@@ -425,7 +492,7 @@ async function fetchRange(
   size: number,
   signal: AbortSignal,
   onBytes: (n: number) => void,
-  progress: { from: number; written: (bytes: number) => void },
+  progress: { from: number; written: (bytes: number, at: number, batch: Buffer) => void },
 ): Promise<void> {
   const get = options.fetch ? viaFetch(options.fetch) : nodeGet;
   const attempts = Math.max(1, options.retry?.attempts ?? 4);
@@ -461,6 +528,24 @@ async function fetchRange(
       }
       let position = start;
       let finished = false;
+      const pending: Uint8Array[] = [];
+      let pendingBytes = 0;
+      const flush = async (): Promise<void> => {
+        if (pendingBytes === 0) return;
+        const batch =
+          pending.length === 1 ? asBuffer(pending[0] as Uint8Array) : Buffer.concat(pending, pendingBytes);
+        const at = start;
+        pending.length = 0;
+        pendingBytes = 0;
+        for (let offset = 0; offset < batch.length; ) {
+          offset += (await spool.write(batch, offset, batch.length - offset, at + offset)).bytesWritten;
+        }
+        // Written bytes stay written: a retry (or a later call, through the journal) asks for the rest only.
+        start = at + batch.length;
+        refreshes = 0;
+        progress.written(batch.length, at, batch);
+        onBytes(batch.length);
+      };
       try {
         for await (const value of response.body) {
           if (position + value.length > end) {
@@ -468,21 +553,20 @@ async function fetchRange(
               details: { range: index },
             });
           }
-          for (let offset = 0; offset < value.length; ) {
-            offset += (await spool.write(value, offset, value.length - offset, position + offset))
-              .bytesWritten;
-          }
+          pending.push(value);
+          pendingBytes += value.length;
           position += value.length;
-          // Written bytes stay written: a retry (or a later call, through the journal) asks for the rest only.
-          start = position;
-          refreshes = 0;
-          progress.written(value.length);
-          onBytes(value.length);
+          if (pendingBytes >= WRITE_BATCH_BYTES) await flush();
         }
+        await flush();
         finished = true;
       } finally {
         // A body read to its end keeps its connection for the next range; one left unread is released.
-        if (!finished) response.cancel();
+        if (!finished) {
+          response.cancel();
+          // What arrived before the failure is as good as what was written: keep it, so a retry skips it.
+          await flush().catch(() => undefined);
+        }
       }
       if (position !== end)
         throw new PouchError('ERR_STORAGE', 'The range ended early', { details: { range: index } });

@@ -211,8 +211,8 @@ export async function fetchAndOpen(options: FetchOpenOptions): Promise<FetchOpen
       try {
         await fetchRange(options, urls, spool, index, rangeBytes, size, signal, onBytes, {
           from: filled.get(index) ?? 0,
-          written: (bytes, at, batch) => {
-            hot.add(at, batch);
+          written: (bytes, at, chunks) => {
+            hot.add(at, chunks);
             onWritten(index, bytes);
           },
         });
@@ -373,7 +373,8 @@ function asBuffer(bytes: Uint8Array): Buffer {
 
 /** Spool batches kept in memory after their write, by position; bounded, for the opener to copy from. */
 export interface HotBatches {
-  add(at: number, batch: Buffer): void;
+  /** The chunks of one written batch, in order from `at`. */
+  add(at: number, chunks: readonly Buffer[]): void;
   /** Copy up to `length` bytes at `position` from one kept batch; 0 when none holds that position. */
   copy(target: Buffer, offset: number, length: number, position: number): number;
   clear(): void;
@@ -385,10 +386,15 @@ export function createHotBatches(limit: number): HotBatches {
   /** Everything before this position was read: the opener never reads backwards. */
   let consumed = 0;
   return {
-    add(at, batch) {
-      if (at + batch.length <= consumed) return;
-      batches.push({ at, bytes: batch });
-      held += batch.length;
+    add(at, chunks) {
+      let position = at;
+      for (const bytes of chunks) {
+        if (position + bytes.length > consumed) {
+          batches.push({ at: position, bytes });
+          held += bytes.length;
+        }
+        position += bytes.length;
+      }
       // Over the limit, drop what the opener needs last: it reads those from the spool when it gets there.
       while (held > limit) {
         let last = 0;
@@ -492,7 +498,7 @@ async function fetchRange(
   size: number,
   signal: AbortSignal,
   onBytes: (n: number) => void,
-  progress: { from: number; written: (bytes: number, at: number, batch: Buffer) => void },
+  progress: { from: number; written: (bytes: number, at: number, chunks: readonly Buffer[]) => void },
 ): Promise<void> {
   const get = options.fetch ? viaFetch(options.fetch) : nodeGet;
   const attempts = Math.max(1, options.retry?.attempts ?? 4);
@@ -532,19 +538,24 @@ async function fetchRange(
       let pendingBytes = 0;
       const flush = async (): Promise<void> => {
         if (pendingBytes === 0) return;
-        const batch =
-          pending.length === 1 ? asBuffer(pending[0] as Uint8Array) : Buffer.concat(pending, pendingBytes);
+        // One gathered write, without joining the chunks first (a 1 MiB allocation and copy per batch).
+        const chunks = pending.map(asBuffer);
         const at = start;
+        const length = pendingBytes;
         pending.length = 0;
         pendingBytes = 0;
-        for (let offset = 0; offset < batch.length; ) {
-          offset += (await spool.write(batch, offset, batch.length - offset, at + offset)).bytesWritten;
+        let written = (await spool.writev(chunks, at)).bytesWritten;
+        if (written < length) {
+          const joined = Buffer.concat(chunks, length);
+          while (written < length) {
+            written += (await spool.write(joined, written, length - written, at + written)).bytesWritten;
+          }
         }
         // Written bytes stay written: a retry (or a later call, through the journal) asks for the rest only.
-        start = at + batch.length;
+        start = at + length;
         refreshes = 0;
-        progress.written(batch.length, at, batch);
-        onBytes(batch.length);
+        progress.written(length, at, chunks);
+        onBytes(length);
       };
       try {
         for await (const value of response.body) {

@@ -383,11 +383,13 @@ describe('one-pass fetch: written batches the opener copies from memory', () => 
 
   it('serves a position from the batch that holds it, and reports 0 where none does (the spool is read instead)', () => {
     const hot = createHotBatches(64);
-    hot.add(0, bytes(0, 16));
-    hot.add(16, bytes(16, 16));
+    hot.add(0, [bytes(0, 10), bytes(10, 6)]);
+    hot.add(16, [bytes(16, 16)]);
     const target = Buffer.alloc(40);
-    expect(hot.copy(target, 0, 40, 4)).toBe(12); // never past the batch: the reader loops for the rest
-    expect(target.subarray(0, 12).equals(bytes(4, 12))).toBe(true);
+    expect(hot.copy(target, 0, 40, 4)).toBe(6); // never past the chunk: the reader loops for the rest
+    expect(target.subarray(0, 6).equals(bytes(4, 6))).toBe(true);
+    expect(hot.copy(target, 0, 40, 10)).toBe(6);
+    expect(target.subarray(0, 6).equals(bytes(10, 6))).toBe(true);
     expect(hot.copy(target, 0, 40, 16)).toBe(16);
     expect(target.subarray(0, 16).equals(bytes(16, 16))).toBe(true);
     expect(hot.copy(target, 0, 8, 32)).toBe(0);
@@ -395,17 +397,17 @@ describe('one-pass fetch: written batches the opener copies from memory', () => 
 
   it('stays within its limit by dropping the batches furthest ahead, and forgets what the opener has read', () => {
     const hot = createHotBatches(32);
-    hot.add(32, bytes(32, 16));
-    hot.add(0, bytes(0, 16));
-    hot.add(16, bytes(16, 16)); // 48 bytes held: the batch at 32, furthest ahead, goes
+    hot.add(32, [bytes(32, 16)]);
+    hot.add(0, [bytes(0, 16)]);
+    hot.add(16, [bytes(16, 16)]); // 48 bytes held: the batch at 32, furthest ahead, goes
     const target = Buffer.alloc(16);
     expect(hot.copy(target, 0, 16, 32)).toBe(0);
     expect(hot.copy(target, 0, 16, 0)).toBe(16);
     // Read past: a batch that ends before the opener's position is neither kept nor served.
-    hot.add(0, bytes(0, 16));
+    hot.add(0, [bytes(0, 16)]);
     expect(hot.copy(target, 0, 16, 16)).toBe(16);
     expect(hot.copy(target, 0, 16, 0)).toBe(0);
-    hot.add(48, bytes(48, 16));
+    hot.add(48, [bytes(48, 16)]);
     hot.clear();
     expect(hot.copy(target, 0, 16, 48)).toBe(0);
   });

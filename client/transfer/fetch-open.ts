@@ -80,7 +80,7 @@ const WRITE_BATCH_BYTES = 1024 * 1024;
  * Batches just written stay in memory, up to this many bytes, for the opener to copy from instead of reading
  * them back from the spool; those furthest ahead of the opener are dropped first (it reads them from the spool).
  */
-const HOT_BYTES = 16 * 1024 * 1024;
+const HOT_BYTES = 8 * 1024 * 1024;
 /** Fresh URLs one range may ask for in a row without a byte arriving: a 403 that persists is a refusal. */
 const MAX_URL_REFRESHES = 3;
 

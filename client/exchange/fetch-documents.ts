@@ -254,8 +254,8 @@ async function fetchOne(
         : undefined;
     let fetched: Awaited<ReturnType<typeof fetchAndOpen>>;
     try {
-      // Download, the sealed SHA-256 and opening run in one pass; the plaintext stays in the work folder until
-      // both signed digests matched (the parts composite covers the same bytes: see docs/transfer.md).
+      // Download, the sealed digests (whole file and, for multipart, the parts' composite the exchange signed)
+      // and opening run in one pass; the plaintext stays in the work folder until every digest matched.
       fetched = await fetchAndOpen({
         url,
         refreshUrl: askForUrl,
@@ -264,6 +264,8 @@ async function fetchOne(
         expected: {
           sealedSize: entry.sealedSize,
           sealedSha256: entry.sealedSha256,
+          sealedPartsSha256: entry.sealedPartsSha256,
+          partSize: entry.partSize,
           plaintextSha256: entry.plaintextSha256,
           plaintextSize: entry.size,
         },

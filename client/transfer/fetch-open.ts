@@ -1,6 +1,6 @@
 // Client transfer engine: `pouch fetch` in one pass. Ranges of a sealed document download in parallel into a
-// private spool while, in order and as they arrive, the bytes are hashed (the whole sealed file) and opened into
-// a private temp file; the plaintext takes its name only after both digests matched. A journal makes the
+// private spool while, in order and as they arrive, the bytes are hashed (whole file and parts) and opened into
+// a private temp file; the plaintext takes its name only after every digest matched. A journal makes the
 // download resumable, down to the bytes of a range that were already written.
 import { createHash, randomBytes } from 'node:crypto';
 import { type FileHandle, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { openFile, openFromReader, PARALLEL_MIN_BYTES } from '../../shared/crypto/age-native.ts';
 import type { PositionalReader } from '../../shared/crypto/file-pipeline.ts';
+import { partsDigestOf } from '../../shared/crypto/sealed-digest.ts';
 import { isPouchError, PouchError } from '../../shared/domain/errors.ts';
-import { transferChunkBytes } from './hash-file.ts';
+import { hashFileParts, transferChunkBytes } from './hash-file.ts';
 import { createStateWriter, isRetryable, type RetryPolicy, sleep } from './part-sender.ts';
 
 export interface FetchOpenOptions {
@@ -20,15 +21,18 @@ export interface FetchOpenOptions {
   /** A private folder (0700) for the spool, the journal and the plaintext until it is verified. Same folder, same document: resumes. */
   readonly workDir: string;
   readonly identities: readonly string[];
-  /**
-   * What the signed manifest says; every one is checked before anything is returned. A multipart document's
-   * parts composite is not hashed again here: the whole sealed SHA-256 is signed too and covers the same bytes
-   * (docs/transfer.md, "What a fetch checks").
-   */
+  /** What the signed manifest says; every one is checked before anything is returned. */
   readonly expected: {
     readonly sealedSize: number;
     /** Hex SHA-256 of the whole sealed file. */
     readonly sealedSha256: string;
+    /**
+     * Multipart: the parts' composite the exchange confirmed and signed, and the part size. Checked too: the
+     * whole-file SHA-256 is only the sender's claim, and a sender and an operator in collusion could make it name
+     * other bytes than the ones the exchange signed (docs/transfer.md, "What a fetch checks").
+     */
+    readonly sealedPartsSha256?: string | undefined;
+    readonly partSize?: number | undefined;
     readonly plaintextSha256: string;
     readonly plaintextSize: number;
   };
@@ -256,11 +260,15 @@ export async function fetchAndOpen(options: FetchOpenOptions): Promise<FetchOpen
       details: { field },
     });
   try {
+    const partSha256s: string[] = [];
     let digests: Awaited<ReturnType<typeof openFromReader>>;
     try {
       if (options.parallel ?? size >= PARALLEL_MIN_BYTES) {
         digests = await openFromReader(reader, plaintextPath, options.identities, {
           onProgress: (bytesDone) => options.onProgress?.({ bytesDone, totalBytes: size }),
+          ...(expected.partSize
+            ? { parts: { size: expected.partSize, onPart: (part) => partSha256s.push(part.sha256) } }
+            : {}),
         });
       } else {
         // A small document is not worth two worker threads: download it, then open it on this thread.
@@ -270,6 +278,8 @@ export async function fetchAndOpen(options: FetchOpenOptions): Promise<FetchOpen
           parallel: false,
           onProgress: (bytesDone) => options.onProgress?.({ bytesDone, totalBytes: size }),
         });
+        if (expected.partSize)
+          partSha256s.push(...(await hashFileParts(sealedPath, expected.partSize)).partSha256s);
       }
     } catch (error) {
       if (failure !== undefined || !(isPouchError(error) && error.code.startsWith('ERR_SEAL_'))) throw error;
@@ -285,6 +295,9 @@ export async function fetchAndOpen(options: FetchOpenOptions): Promise<FetchOpen
     if (failure !== undefined) throw failure;
     if (digests.sealedSize !== size) throw mismatch('sealed size');
     if (digests.sealedSha256 !== expected.sealedSha256) throw mismatch('sealed SHA-256');
+    if (expected.partSize && expected.sealedPartsSha256 !== undefined) {
+      if (partsDigestOf(partSha256s) !== expected.sealedPartsSha256) throw mismatch('parts digest');
+    }
     if (
       digests.plaintextSha256 !== expected.plaintextSha256 ||
       digests.plaintextSize !== expected.plaintextSize

@@ -224,6 +224,8 @@ describe('one-pass transfer engine on s3rver', () => {
       expected: {
         sealedSize: result.sealedSize,
         sealedSha256: result.sealedSha256,
+        sealedPartsSha256: partsDigestOf(result.partSha256s),
+        partSize: result.partSize,
         plaintextSha256: result.plaintextSha256,
         plaintextSize: result.plaintextSize,
       },
@@ -298,9 +300,7 @@ describe('one-pass transfer engine on s3rver', () => {
     expect((await readFile(healthy.plaintextPath)).equals(doc.bytes)).toBe(true);
   });
 
-  it('refuses a copy altered inside a part by the whole sealed SHA-256, without hashing the parts again (fault injected through fetch)', async () => {
-    // The parts composite is not re-hashed on fetch (docs/transfer.md, "What a fetch checks"): a byte altered in the
-    // middle of a part, where no range ends, must still be refused, and the plaintext opened so far dropped.
+  it('refuses a copy altered inside a part, where no range ends, and keeps nothing it opened (fault injected through fetch)', async () => {
     const doc = await stored(200 * KiB);
     const altered = faultyGets(async (get, response) => {
       if (get !== 2) return response;
@@ -316,6 +316,20 @@ describe('one-pass transfer engine on s3rver', () => {
       fetch: altered.fetch,
     });
     expect(await settledCode(failed)).toBe('ERR_HASH_MISMATCH');
+    expect(await readdir(doc.workDir)).toEqual([]);
+  });
+
+  it('refuses a copy whose parts composite differs from the one the exchange signed', async () => {
+    const doc = await stored(100 * KiB);
+    const wrongParts = {
+      ...doc.expected,
+      sealedPartsSha256: `${'0'.repeat(64)}-${doc.expected.sealedPartsSha256.split('-')[1]}`,
+    };
+    expect(
+      await settledCode(
+        fetchAndOpen({ ...doc, expected: wrongParts, identities: [identity], parallel: true }),
+      ),
+    ).toBe('ERR_HASH_MISMATCH');
     expect(await readdir(doc.workDir)).toEqual([]);
   });
 
@@ -453,6 +467,8 @@ describe('one-pass fetch: expired URLs and ranges cut short', () => {
       expected: {
         sealedSize: result.sealedSize,
         sealedSha256: result.sealedSha256,
+        sealedPartsSha256: partsDigestOf(result.partSha256s),
+        partSize: result.partSize,
         plaintextSha256: result.plaintextSha256,
         plaintextSize: result.plaintextSize,
       },

@@ -1,6 +1,7 @@
 // Profiling tool (issue 16, not a bench run by `npm run bench`): times each stage of `pouch fetch` alone against
 // the embedded S3 (a GetObject to disk; one plain GET; ranged GETs at several sizes and concurrencies into a
-// spool; hashing; opening a file already on disk; the whole one-pass fetchAndOpen), interleaved, medians.
+// spool; hashing; opening a file already on disk; the whole one-pass fetchAndOpen), interleaved, medians of the
+// wall time and of this process's CPU time (all threads).
 // `node --import tsx bench/fetch-stages.ts [--same-process]`; POUCH_BENCH_TRANSFER_SIZE (default 256M),
 // POUCH_BENCH_RUNS (default 3). By default the S3 server runs in a separate process, as real storage would.
 import { spawn } from 'node:child_process';
@@ -86,7 +87,10 @@ async function main(): Promise<void> {
         'openFile (one thread, streams) from disk',
         () => openFile(sealed, out, [identity], { parallel: false }),
       ],
-      ['age -d from disk', () => runAge(['-d', '-i', identityFile, '-o', out, sealed])],
+      [
+        'age -d from disk (its CPU is in a child process, not counted)',
+        () => runAge(['-d', '-i', identityFile, '-o', out, sealed]),
+      ],
       ...[
         [8 * MiB, 4],
         [32 * MiB, 4],
@@ -103,19 +107,26 @@ async function main(): Promise<void> {
             identities: [identity],
             rangeBytes: range as number,
             concurrency: concurrency as number,
-            expected: { ...digests, sealedPartsSha256: undefined, partSize: undefined },
+            expected: digests,
           });
           await rm(work, { recursive: true, force: true });
         },
       ]),
     ];
     const times = stages.map((): number[] => []);
+    /** This process's CPU time per stage, all threads (the S3 child's not included): steadier than wall time. */
+    const cpu = stages.map((): number[] => []);
     for (let round = -1; round < runs; round++) {
       for (const [index, [, stage]] of stages.entries()) {
         await rm(out, { force: true });
+        const usage = process.cpuUsage();
         const started = performance.now();
         await stage();
-        if (round >= 0) times[index]!.push(performance.now() - started);
+        if (round >= 0) {
+          times[index]!.push(performance.now() - started);
+          const spent = process.cpuUsage(usage);
+          cpu[index]!.push((spent.user + spent.system) / 1000);
+        }
       }
     }
     console.log(
@@ -124,7 +135,7 @@ async function main(): Promise<void> {
     for (const [index, [name]] of stages.entries()) {
       const mbps = times[index]!.map((ms) => size / 1e6 / (ms / 1000));
       console.log(
-        `${name}: median ${median(mbps).toFixed(0)} MB/s (runs ${mbps.map((v) => v.toFixed(0)).join('/')})`,
+        `${name}: median ${median(mbps).toFixed(0)} MB/s (runs ${mbps.map((v) => v.toFixed(0)).join('/')}); CPU ${median(cpu[index]!).toFixed(0)} ms`,
       );
     }
   } finally {

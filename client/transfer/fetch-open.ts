@@ -1,7 +1,7 @@
 // Client transfer engine: `pouch fetch` in one pass. Ranges of a sealed document download in parallel into a
-// private spool while, in order and byte by byte as they arrive, the bytes are hashed (whole file and parts) and
-// opened into a private temp file; the plaintext takes its name only after every digest matched. A journal
-// makes the download resumable, down to the bytes of a range that were already written.
+// private spool while, in order and as they arrive, the bytes are hashed (whole file and parts) and opened into
+// a private temp file; the plaintext takes its name only after every digest matched. A journal makes the
+// download resumable, down to the bytes of a range that were already written.
 import { createHash, randomBytes } from 'node:crypto';
 import { type FileHandle, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
@@ -26,7 +26,11 @@ export interface FetchOpenOptions {
     readonly sealedSize: number;
     /** Hex SHA-256 of the whole sealed file. */
     readonly sealedSha256: string;
-    /** Multipart: the parts' composite the exchange confirmed, and the part size. */
+    /**
+     * Multipart: the parts' composite the exchange confirmed and signed, and the part size. Checked too: the
+     * whole-file SHA-256 is only the sender's claim, and a sender and an operator in collusion could make it name
+     * other bytes than the ones the exchange signed (docs/transfer.md, "What a fetch checks").
+     */
     readonly sealedPartsSha256?: string | undefined;
     readonly partSize?: number | undefined;
     readonly plaintextSha256: string;
@@ -71,6 +75,16 @@ export interface FetchOpenResult {
 export const DEFAULT_RANGE_BYTES = 32 * 1024 * 1024;
 /** Journal a range's partial progress each time this many more of its bytes are written. */
 const PARTIAL_JOURNAL_BYTES = 4 * 1024 * 1024;
+/**
+ * Received bytes of a range are written to the spool in batches of this size: one positional write per 64 KiB
+ * socket read cost the main thread more (in thread-pool hand-offs) than the bytes themselves.
+ */
+const WRITE_BATCH_BYTES = 1024 * 1024;
+/**
+ * Batches just written stay in memory, up to this many bytes, for the opener to copy from instead of reading
+ * them back from the spool; those furthest ahead of the opener are dropped first (it reads them from the spool).
+ */
+const HOT_BYTES = 8 * 1024 * 1024;
 /** Fresh URLs one range may ask for in a row without a byte arriving: a 403 that persists is a refusal. */
 const MAX_URL_REFRESHES = 3;
 
@@ -173,6 +187,7 @@ export async function fetchAndOpen(options: FetchOpenOptions): Promise<FetchOpen
     if (still.length > 0) waiting.set(index, still);
     else waiting.delete(index);
   };
+  const hot = createHotBatches(HOT_BYTES);
   const onWritten = (index: number, bytes: number): void => {
     const before = filled.get(index) ?? 0;
     filled.set(index, before + bytes);
@@ -200,7 +215,10 @@ export async function fetchAndOpen(options: FetchOpenOptions): Promise<FetchOpen
       try {
         await fetchRange(options, urls, spool, index, rangeBytes, size, signal, onBytes, {
           from: filled.get(index) ?? 0,
-          written: (bytes) => onWritten(index, bytes),
+          written: (bytes, at, chunks) => {
+            hot.add(at, chunks);
+            onWritten(index, bytes);
+          },
         });
         done.add(index);
         filled.delete(index);
@@ -231,7 +249,10 @@ export async function fetchAndOpen(options: FetchOpenOptions): Promise<FetchOpen
       const want = Math.min(position + length, start + lengthOf(index)) - start;
       await arrived(index, want);
       if (failure !== undefined) throw failure;
-      return spool.read(buffer, offset, start + want - position, position);
+      const wanted = start + want - position;
+      // The opener reads in order: what it asks for now was most often written a moment ago, and is still here.
+      const copied = hot.copy(buffer, offset, wanted, position);
+      return copied > 0 ? { bytesRead: copied } : spool.read(buffer, offset, wanted, position);
     },
   };
   const mismatch = (field: string): PouchError =>
@@ -287,6 +308,7 @@ export async function fetchAndOpen(options: FetchOpenOptions): Promise<FetchOpen
   } catch (error) {
     fail(error);
     await downloads;
+    hot.clear();
     // The last written bytes of unfinished ranges, so that a resumed call asks only for the rest.
     writer.schedule();
     await writer.flush().catch(() => undefined);
@@ -299,6 +321,7 @@ export async function fetchAndOpen(options: FetchOpenOptions): Promise<FetchOpen
     }
     throw error;
   }
+  hot.clear();
   await writer.flush();
   await spool.close();
   await rm(journalPath, { force: true });
@@ -354,6 +377,69 @@ async function* readChunks(body: ReadableStream<Uint8Array>): AsyncGenerator<Uin
   } finally {
     reader.releaseLock();
   }
+}
+
+/** A Buffer view of received bytes (no copy). */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** Spool batches kept in memory after their write, by position; bounded, for the opener to copy from. */
+export interface HotBatches {
+  /** The chunks of one written batch, in order from `at`. */
+  add(at: number, chunks: readonly Buffer[]): void;
+  /** Copy up to `length` bytes at `position` from one kept batch; 0 when none holds that position. */
+  copy(target: Buffer, offset: number, length: number, position: number): number;
+  clear(): void;
+}
+
+export function createHotBatches(limit: number): HotBatches {
+  let batches: { at: number; bytes: Buffer }[] = [];
+  let held = 0;
+  /** Everything before this position was read: the opener never reads backwards. */
+  let consumed = 0;
+  return {
+    add(at, chunks) {
+      let position = at;
+      for (const bytes of chunks) {
+        if (position + bytes.length > consumed) {
+          batches.push({ at: position, bytes });
+          held += bytes.length;
+        }
+        position += bytes.length;
+      }
+      // Over the limit, drop what the opener needs last: it reads those from the spool when it gets there.
+      while (held > limit) {
+        let last = 0;
+        for (let i = 1; i < batches.length; i++) {
+          if ((batches[i]?.at ?? 0) > (batches[last]?.at ?? 0)) last = i;
+        }
+        held -= batches[last]?.bytes.length ?? 0;
+        batches.splice(last, 1);
+      }
+    },
+    copy(target, offset, length, position) {
+      const batch = batches.find((b) => b.at <= position && position < b.at + b.bytes.length);
+      if (!batch) return 0;
+      const n = batch.bytes.copy(
+        target,
+        offset,
+        position - batch.at,
+        Math.min(batch.bytes.length, position - batch.at + length),
+      );
+      consumed = position + n;
+      const kept = batches.filter((b) => b.at + b.bytes.length > consumed);
+      if (kept.length !== batches.length) {
+        batches = kept;
+        held = kept.reduce((sum, b) => sum + b.bytes.length, 0);
+      }
+      return n;
+    },
+    clear() {
+      batches = [];
+      held = 0;
+    },
+  };
 }
 
 /** SHA-256 (hex) of the whole spool: only after a failed open, to tell altered bytes from a bad seal. */
@@ -425,7 +511,7 @@ async function fetchRange(
   size: number,
   signal: AbortSignal,
   onBytes: (n: number) => void,
-  progress: { from: number; written: (bytes: number) => void },
+  progress: { from: number; written: (bytes: number, at: number, chunks: readonly Buffer[]) => void },
 ): Promise<void> {
   const get = options.fetch ? viaFetch(options.fetch) : nodeGet;
   const attempts = Math.max(1, options.retry?.attempts ?? 4);
@@ -461,6 +547,29 @@ async function fetchRange(
       }
       let position = start;
       let finished = false;
+      const pending: Uint8Array[] = [];
+      let pendingBytes = 0;
+      const flush = async (): Promise<void> => {
+        if (pendingBytes === 0) return;
+        // One gathered write, without joining the chunks first (a 1 MiB allocation and copy per batch).
+        const chunks = pending.map(asBuffer);
+        const at = start;
+        const length = pendingBytes;
+        pending.length = 0;
+        pendingBytes = 0;
+        let written = (await spool.writev(chunks, at)).bytesWritten;
+        if (written < length) {
+          const joined = Buffer.concat(chunks, length);
+          while (written < length) {
+            written += (await spool.write(joined, written, length - written, at + written)).bytesWritten;
+          }
+        }
+        // Written bytes stay written: a retry (or a later call, through the journal) asks for the rest only.
+        start = at + length;
+        refreshes = 0;
+        progress.written(length, at, chunks);
+        onBytes(length);
+      };
       try {
         for await (const value of response.body) {
           if (position + value.length > end) {
@@ -468,21 +577,20 @@ async function fetchRange(
               details: { range: index },
             });
           }
-          for (let offset = 0; offset < value.length; ) {
-            offset += (await spool.write(value, offset, value.length - offset, position + offset))
-              .bytesWritten;
-          }
+          pending.push(value);
+          pendingBytes += value.length;
           position += value.length;
-          // Written bytes stay written: a retry (or a later call, through the journal) asks for the rest only.
-          start = position;
-          refreshes = 0;
-          progress.written(value.length);
-          onBytes(value.length);
+          if (pendingBytes >= WRITE_BATCH_BYTES) await flush();
         }
+        await flush();
         finished = true;
       } finally {
         // A body read to its end keeps its connection for the next range; one left unread is released.
-        if (!finished) response.cancel();
+        if (!finished) {
+          response.cancel();
+          // What arrived before the failure is as good as what was written: keep it, so a retry skips it.
+          await flush().catch(() => undefined);
+        }
       }
       if (position !== end)
         throw new PouchError('ERR_STORAGE', 'The range ended early', { details: { range: index } });

@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fetchAndOpen } from '../../client/transfer/fetch-open.ts';
+import { createHotBatches, fetchAndOpen } from '../../client/transfer/fetch-open.ts';
 import { type SealUploadOptions, sealAndUpload } from '../../client/transfer/seal-upload.ts';
 import { objectKeys } from '../../server/config/storage-definitions.ts';
 import { generateIdentity } from '../../shared/crypto/age-keys.ts';
@@ -300,6 +300,25 @@ describe('one-pass transfer engine on s3rver', () => {
     expect((await readFile(healthy.plaintextPath)).equals(doc.bytes)).toBe(true);
   });
 
+  it('refuses a copy altered inside a part, where no range ends, and keeps nothing it opened (fault injected through fetch)', async () => {
+    const doc = await stored(200 * KiB);
+    const altered = faultyGets(async (get, response) => {
+      if (get !== 2) return response;
+      const body = Buffer.from(await response.arrayBuffer());
+      body[Math.floor(body.length / 2)] = (body[Math.floor(body.length / 2)] as number) ^ 0x80;
+      return new Response(body, { status: response.status, headers: response.headers });
+    });
+    const failed = fetchAndOpen({
+      ...doc,
+      identities: [identity],
+      parallel: true,
+      rangeBytes: 48 * KiB,
+      fetch: altered.fetch,
+    });
+    expect(await settledCode(failed)).toBe('ERR_HASH_MISMATCH');
+    expect(await readdir(doc.workDir)).toEqual([]);
+  });
+
   it('refuses a copy whose parts composite differs from the one the exchange signed', async () => {
     const doc = await stored(100 * KiB);
     const wrongParts = {
@@ -369,6 +388,42 @@ describe('one-pass transfer engine on s3rver', () => {
     expect(result.rangesReused).toBe(4);
     expect(again.counter.gets).toBe(rangeCount - 4);
     expect((await readFile(result.plaintextPath)).equals(doc.bytes)).toBe(true);
+  });
+});
+
+describe('one-pass fetch: written batches the opener copies from memory', () => {
+  const bytes = (from: number, length: number) =>
+    Buffer.from(Array.from({ length }, (_, i) => (from + i) % 251));
+
+  it('serves a position from the batch that holds it, and reports 0 where none does (the spool is read instead)', () => {
+    const hot = createHotBatches(64);
+    hot.add(0, [bytes(0, 10), bytes(10, 6)]);
+    hot.add(16, [bytes(16, 16)]);
+    const target = Buffer.alloc(40);
+    expect(hot.copy(target, 0, 40, 4)).toBe(6); // never past the chunk: the reader loops for the rest
+    expect(target.subarray(0, 6).equals(bytes(4, 6))).toBe(true);
+    expect(hot.copy(target, 0, 40, 10)).toBe(6);
+    expect(target.subarray(0, 6).equals(bytes(10, 6))).toBe(true);
+    expect(hot.copy(target, 0, 40, 16)).toBe(16);
+    expect(target.subarray(0, 16).equals(bytes(16, 16))).toBe(true);
+    expect(hot.copy(target, 0, 8, 32)).toBe(0);
+  });
+
+  it('stays within its limit by dropping the batches furthest ahead, and forgets what the opener has read', () => {
+    const hot = createHotBatches(32);
+    hot.add(32, [bytes(32, 16)]);
+    hot.add(0, [bytes(0, 16)]);
+    hot.add(16, [bytes(16, 16)]); // 48 bytes held: the batch at 32, furthest ahead, goes
+    const target = Buffer.alloc(16);
+    expect(hot.copy(target, 0, 16, 32)).toBe(0);
+    expect(hot.copy(target, 0, 16, 0)).toBe(16);
+    // Read past: a batch that ends before the opener's position is neither kept nor served.
+    hot.add(0, [bytes(0, 16)]);
+    expect(hot.copy(target, 0, 16, 16)).toBe(16);
+    expect(hot.copy(target, 0, 16, 0)).toBe(0);
+    hot.add(48, [bytes(48, 16)]);
+    hot.clear();
+    expect(hot.copy(target, 0, 16, 48)).toBe(0);
   });
 });
 

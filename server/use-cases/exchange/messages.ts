@@ -28,6 +28,7 @@ import {
 import { canonicalJson } from '../../../shared/domain/ledger/jcs.ts';
 import { isOwnUpload } from '../../policy/policy.ts';
 import type { ExchangeLabel, MessageIntent } from '../../ports/exchange-repository.ts';
+import { callerMemberOf } from '../identity/caller-records.ts';
 import { actorOf, naturalEventIds, statusAt } from '../ledger-recorder.ts';
 import { sealedDigestOf } from './commit-document.ts';
 import { sideOf } from './exchange-access.ts';
@@ -66,7 +67,10 @@ export function createMessages(ctx: ExchangeContext) {
     input: PostMessageInput,
   ): Promise<Manifest> {
     const kid = readManifestKid(input.manifest);
-    const member = await deps.directory.getMember(principal.authorityId, principal.memberId);
+    // The bearer check of this request read the member a moment ago: that read, else one now.
+    const member =
+      callerMemberOf(principal) ??
+      (await deps.directory.getMember(principal.authorityId, principal.memberId));
     const key = member?.keys.find((k) => k.kid === kid);
     if (key?.status !== 'active') {
       throw new PouchError(

@@ -45,8 +45,11 @@ export interface LedgerRecorderDeps {
   readonly onObserverError?: (error: unknown, event: LedgerEvent) => void;
 }
 
-/** A projection of the ledger that hears of each event after it lands. */
-export type LedgerObserver = (event: LedgerEvent) => Promise<void>;
+/**
+ * A projection of the ledger that hears of each event after it lands. `appended`: this very call appended it (not
+ * a retry's replay of an earlier event), so the observer may know what came before it without reading.
+ */
+export type LedgerObserver = (event: LedgerEvent, how: { readonly appended: boolean }) => Promise<void>;
 
 /** What a use case decides against the current status: the event's fields and the status after it. */
 export interface Decided {
@@ -258,10 +261,10 @@ export function createLedgerRecorder(deps: LedgerRecorderDeps) {
   }
 
   /** Tell the observers (never fails the action; see LedgerRecorderDeps.observers). */
-  async function observe(event: LedgerEvent): Promise<void> {
+  async function observe(event: LedgerEvent, appended = false): Promise<void> {
     for (const observer of deps.observers ?? []) {
       try {
-        await observer(event);
+        await observer(event, { appended });
       } catch (error) {
         deps.onObserverError?.(error, event);
       }
@@ -273,6 +276,7 @@ export function createLedgerRecorder(deps: LedgerRecorderDeps) {
     label: ExchangeLabel,
     event: LedgerEvent,
     options: Pick<RecordOptions, 'projection' | 'labelChange' | 'messageSender'> = {},
+    appended = false,
   ): Promise<void> {
     try {
       await project(label, event, options.labelChange);
@@ -280,7 +284,7 @@ export function createLedgerRecorder(deps: LedgerRecorderDeps) {
       if (options.projection !== 'best-effort') throw error;
     }
     await issueReceipt(label, event, options.messageSender);
-    await observe(event);
+    await observe(event, appended);
   }
 
   return {
@@ -298,7 +302,7 @@ export function createLedgerRecorder(deps: LedgerRecorderDeps) {
         options.eventId,
         0,
       );
-      await observe(recorded.event);
+      await observe(recorded.event, !recorded.replayed);
       return recorded;
     },
 
@@ -319,7 +323,7 @@ export function createLedgerRecorder(deps: LedgerRecorderDeps) {
         options.eventId,
         label.ledgerSeq + 1,
       );
-      await settle(label, recorded.event, options);
+      await settle(label, recorded.event, options, !recorded.replayed);
       return recorded;
     },
 

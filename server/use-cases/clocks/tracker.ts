@@ -24,6 +24,9 @@ export interface TrackerDeps {
 
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
+/** How many exchanges' last stored tracks the tracker remembers (per process), most recently observed first. */
+const TRACKS_REMEMBERED = 1024;
+
 /** A party's due view of a track; undefined when no clock runs. */
 export function dueViewOf(t: Track, authorityId: string): DueView | undefined {
   const due = earliestDue(t);
@@ -40,8 +43,28 @@ export function dueViewOf(t: Track, authorityId: string): DueView | undefined {
 
 /** Build the tracker over its stores. */
 export function createTracker(deps: TrackerDeps) {
-  /** Project the change from `before` to `after`, given the events folded in between. */
-  async function project(before: Track | undefined, after: Track, folded: readonly LedgerEvent[]) {
+  /**
+   * The track this process last stored for a chain, as storage holds it. A track is a pure fold of the chain's
+   * events, which never change, so the track stored at seq n is the one to fold the event at n + 1 from. It stands
+   * in for the read only for an event this process has just appended (the recorder says so): then no one else can
+   * have observed that event before, unless they raced this very call, as with a read. Forgotten whenever the
+   * stored track may differ (a refused write, a failed projection).
+   */
+  const remembered = new Map<string, Track>();
+  const remember = (chain: string, track: Track | undefined) => {
+    remembered.delete(chain);
+    if (!track) return;
+    if (remembered.size >= TRACKS_REMEMBERED) remembered.delete(remembered.keys().next().value as string);
+    // As the store gives it back (JSON), so a remembered track folds exactly as a read one would.
+    remembered.set(chain, JSON.parse(JSON.stringify(track)) as Track);
+  };
+
+  /** Project the change from `before` to `after`, given the events folded in between; whether the track was stored. */
+  async function project(
+    before: Track | undefined,
+    after: Track,
+    folded: readonly LedgerEvent[],
+  ): Promise<boolean> {
     for (const event of folded) {
       if (event.action === 'exchange.created') {
         for (const link of after.links)
@@ -72,7 +95,7 @@ export function createTracker(deps: TrackerDeps) {
     for (const listener of deps.listeners ?? []) {
       for (const event of folded) await listener(after, event);
     }
-    await deps.clocks.putTrack(after, nextStageAt(after));
+    return deps.clocks.putTrack(after, nextStageAt(after));
   }
 
   /** Fold the chain from after the stored track up to its head (or from the genesis). */
@@ -88,11 +111,18 @@ export function createTracker(deps: TrackerDeps) {
 
   return {
     /** The recorder's observer: fold `event` (and anything the stored track missed before it) and project. */
-    async observe(event: LedgerEvent): Promise<void> {
-      const stored = await deps.clocks.getTrack(event.chain);
+    async observe(
+      event: LedgerEvent,
+      how: { readonly appended: boolean } = { appended: false },
+    ): Promise<void> {
+      const known = how.appended ? remembered.get(event.chain) : undefined;
+      remembered.delete(event.chain);
+      const stored =
+        known && known.lastSeq === event.seq - 1 ? known : await deps.clocks.getTrack(event.chain);
       if (stored && stored.lastSeq >= event.seq) return;
       const { track, folded } = await foldFrom(event.chain, stored, event);
-      if (track && track !== stored) await project(stored, track, folded);
+      if (track && track !== stored)
+        remember(event.chain, (await project(stored, track, folded)) ? track : undefined);
     },
 
     /** Bring an exchange's track up to its chain head (the sweep does this before acting on it). */

@@ -278,12 +278,13 @@ export function createLedgerRecorder(deps: LedgerRecorderDeps) {
     options: Pick<RecordOptions, 'projection' | 'labelChange' | 'messageSender'> = {},
     appended = false,
   ): Promise<void> {
-    try {
-      await project(label, event, options.labelChange);
-    } catch (error) {
-      if (options.projection !== 'best-effort') throw error;
-    }
-    await issueReceipt(label, event, options.messageSender);
+    // The label and the receipt are independent projections of the event (the receipt never fails the action):
+    // written together. The observers hear of the event once both are done.
+    const [projected] = await Promise.allSettled([
+      project(label, event, options.labelChange),
+      issueReceipt(label, event, options.messageSender),
+    ]);
+    if (projected.status === 'rejected' && options.projection !== 'best-effort') throw projected.reason;
     await observe(event, appended);
   }
 

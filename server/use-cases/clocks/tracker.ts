@@ -44,7 +44,7 @@ export function dueViewOf(t: Track, authorityId: string): DueView | undefined {
 /** Build the tracker over its stores. */
 export function createTracker(deps: TrackerDeps) {
   /**
-   * The track this process last stored for a chain, as storage holds it. A track is a pure fold of the chain's
+   * The track this process last stored (or read at the chain head) for a chain, as storage holds it. A track is a pure fold of the chain's
    * events, which never change, so the track stored at seq n is the one to fold the event at n + 1 from. It stands
    * in for the read only for an event this process has just appended (the recorder says so): then no one else can
    * have observed that event before, unless they raced this very call, as with a read. Forgotten whenever the
@@ -129,9 +129,14 @@ export function createTracker(deps: TrackerDeps) {
     async catchUp(chain: string): Promise<Track | undefined> {
       const stored = await deps.clocks.getTrack(chain);
       const head = await deps.ledger.head(chain);
-      if (!head || (stored && stored.lastSeq >= head.seq)) return stored;
+      remembered.delete(chain);
+      if (!head || (stored && stored.lastSeq >= head.seq)) {
+        remember(chain, stored);
+        return stored;
+      }
       const { track, folded } = await foldFrom(chain, stored);
-      if (track && track !== stored) await project(stored, track, folded);
+      if (track && track !== stored)
+        remember(chain, (await project(stored, track, folded)) ? track : undefined);
       return track;
     },
   };

@@ -156,6 +156,11 @@ export function createLedgerRecorder(deps: LedgerRecorderDeps) {
   }
 
   /** Note where a keyed effect's event landed; a failed note only makes the next lookup search from the claim. */
+  async function note(chain: string, eventId: string | undefined, seq: number): Promise<void> {
+    if (eventId !== undefined) await deps.effects.settle(chain, eventId, seq).catch(() => undefined);
+  }
+
+  /** As `note`, before handing the event back. */
   async function noted(chain: string, eventId: string | undefined, recorded: Recorded): Promise<Recorded> {
     if (eventId !== undefined)
       await deps.effects.settle(chain, eventId, recorded.event.seq).catch(() => undefined);
@@ -173,7 +178,7 @@ export function createLedgerRecorder(deps: LedgerRecorderDeps) {
     decide: (head: LedgerEvent | undefined) => Decided,
     eventId: string | undefined,
     fromSeq: number,
-  ): Promise<Recorded> {
+  ): Promise<Recorded & { readonly noting?: Promise<void> }> {
     let claim: EffectClaim | undefined;
     if (eventId !== undefined) {
       claim = await deps.effects.claim(chain, eventId, fromSeq);
@@ -203,7 +208,8 @@ export function createLedgerRecorder(deps: LedgerRecorderDeps) {
           details: { ...(decided.fields.details ?? {}), status: decided.status },
         };
       });
-      return noted(chain, eventId, { event, replayed: false });
+      // The note goes out with the event's projections (the caller awaits both): one round trip less per action.
+      return { event, replayed: false, noting: note(chain, eventId, event.seq) };
     } catch (error) {
       if (error instanceof AlreadyRecorded)
         return noted(chain, eventId, { event: error.event, replayed: true });
@@ -303,8 +309,9 @@ export function createLedgerRecorder(deps: LedgerRecorderDeps) {
         options.eventId,
         0,
       );
-      await observe(recorded.event, !recorded.replayed);
-      return recorded;
+      const { noting, ...result } = recorded;
+      await Promise.all([noting, observe(result.event, !result.replayed)]);
+      return result;
     },
 
     /**
@@ -324,8 +331,14 @@ export function createLedgerRecorder(deps: LedgerRecorderDeps) {
         options.eventId,
         label.ledgerSeq + 1,
       );
-      await settle(label, recorded.event, options, !recorded.replayed);
-      return recorded;
+      const { noting, ...result } = recorded;
+      // Settled only once the note is in too (it never fails), so a retry after a failed settle finds it noted.
+      const [settled] = await Promise.allSettled([
+        settle(label, result.event, options, !result.replayed),
+        noting,
+      ]);
+      if (settled.status === 'rejected') throw settled.reason;
+      return result;
     },
 
     /**

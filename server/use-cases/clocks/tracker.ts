@@ -117,8 +117,14 @@ export function createTracker(deps: TrackerDeps) {
     ): Promise<void> {
       const known = how.appended ? remembered.get(event.chain) : undefined;
       remembered.delete(event.chain);
-      const stored =
-        known && known.lastSeq === event.seq - 1 ? known : await deps.clocks.getTrack(event.chain);
+      // A genesis this call just appended has no track yet: its chain's id is not out until the create answers
+      // (a keyed retry of the create replays the event, and reads).
+      const genesis = how.appended && event.seq === 0;
+      const stored = genesis
+        ? undefined
+        : known && known.lastSeq === event.seq - 1
+          ? known
+          : await deps.clocks.getTrack(event.chain);
       if (stored && stored.lastSeq >= event.seq) return;
       const { track, folded } = await foldFrom(event.chain, stored, event);
       if (track && track !== stored)

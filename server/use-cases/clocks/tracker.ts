@@ -24,6 +24,12 @@ export interface TrackerDeps {
 
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
+/** Wait for every write; then fail with the first failure, if any (none is left running unobserved). */
+async function settleAll(writes: readonly Promise<void>[]): Promise<void> {
+  const failed = (await Promise.allSettled(writes)).find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
 /** How many exchanges' last stored tracks the tracker remembers (per process), most recently observed first. */
 const TRACKS_REMEMBERED = 1024;
 
@@ -75,16 +81,20 @@ export function createTracker(deps: TrackerDeps) {
         for (const f of added) await deps.lineage.putLink(f.exchangeId, after.exchangeId, f.kind);
       }
     }
+    // The figure contributions and the parties' due views are independent items: written together (the track,
+    // which says they are done, is still written last).
     const contributions = contributionsOf(after);
     const earlier = before ? contributionsOf(before) : [];
+    const writes: Promise<void>[] = [];
     for (const c of contributions) {
-      if (!earlier.some((e) => same(e, c))) await deps.figures.putContribution(ownerOf(after, c), c);
+      if (!earlier.some((e) => same(e, c))) writes.push(deps.figures.putContribution(ownerOf(after, c), c));
     }
     for (const party of [after.requesterId, after.requestedId]) {
       const view = dueViewOf(after, party);
       const was = before ? dueViewOf(before, party) : undefined;
-      if (!same(view, was)) await deps.clocks.putDueView(party, after.exchangeId, view);
+      if (!same(view, was)) writes.push(deps.clocks.putDueView(party, after.exchangeId, view));
     }
+    await settleAll(writes);
     if (before?.preservationExpiresAt !== after.preservationExpiresAt) {
       await deps.clocks.setLabelExpiry(
         after.exchangeId,

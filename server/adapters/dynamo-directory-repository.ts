@@ -20,6 +20,7 @@
 // directory write or head read finds the intent, sees the change stands (its item carries the audit id) and
 // appends the entry, so a change is never served unlogged for longer than until the next write or checkpoint.
 import {
+  BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -32,7 +33,7 @@ import {
   directoryLogDetails,
   memberLogState,
 } from '../../shared/directory/directory-log.ts';
-import { PouchError } from '../../shared/domain/errors.ts';
+import { PouchError, StorageError } from '../../shared/domain/errors.ts';
 import type { AuditRecord, Authority, AuthorityEntry, Member } from '../../shared/domain/identity/types.ts';
 import { OPERATOR_ID } from '../../shared/domain/identity/types.ts';
 import type { LedgerEventFields } from '../../shared/domain/ledger/event.ts';
@@ -238,6 +239,40 @@ export function createDynamoDirectoryRepository(
         ),
       );
       return out.Item ? toMember(out.Item) : undefined;
+    },
+
+    async getCaller(authorityId, memberId) {
+      const pk = authorityPk(authorityId);
+      const memberKey = { pk, sk: memberSk(memberId) };
+      // The operator has no authority item: one GetItem, as getMember.
+      if (authorityId === OPERATOR_ID) {
+        const out = await send('get member', () =>
+          doc.send(new GetCommand({ TableName: tableName, Key: memberKey })),
+        );
+        return out.Item ? { member: toMember(out.Item) } : {};
+      }
+      // One BatchGetItem for both items (the same partition): one round trip on every authenticated request
+      // instead of two. Keys the service leaves unprocessed (throttling) are asked for again.
+      let keys: Record<string, unknown>[] = [memberKey, { pk, sk: AUTHORITY_SK }];
+      const found: Record<string, unknown>[] = [];
+      for (let attempt = 0; keys.length > 0; attempt++) {
+        if (attempt > 0)
+          await new Promise((resolve) => setTimeout(resolve, Math.min(200, 10 * 2 ** attempt)));
+        if (attempt >= 8) {
+          throw new StorageError('get caller: keys left unprocessed', undefined, true);
+        }
+        const out = await send('get caller', () =>
+          doc.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: keys } } })),
+        );
+        found.push(...(out.Responses?.[tableName] ?? []));
+        keys = out.UnprocessedKeys?.[tableName]?.Keys ?? [];
+      }
+      const memberItem = found.find((item) => item.sk === memberKey.sk);
+      const authorityItem = found.find((item) => item.sk === AUTHORITY_SK);
+      return {
+        ...(memberItem ? { member: toMember(memberItem) } : {}),
+        ...(authorityItem ? { authority: toAuthority(authorityItem) } : {}),
+      };
     },
 
     async createAuthority(authority, firstAdmin, audit) {

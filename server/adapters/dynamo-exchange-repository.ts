@@ -81,32 +81,36 @@ export function createDynamoExchangeRepository(
 
   return {
     async putExchange(label) {
-      for (const [authorityId, counterpart, box] of [
+      // The two party items are independent writes: written together, one round trip of latency.
+      const parties = [
         [label.requesterId, label.requestedId, 'outbox'],
         [label.requestedId, label.requesterId, 'inbox'],
-      ] as const) {
-        await run('put exchange', () =>
-          doc.send(
-            new PutCommand({
-              TableName: tableName,
-              Item: {
-                pk: exchangeKeys.pk(label.id),
-                sk: exchangeKeys.partySk(authorityId),
-                gsi1pk: exchangeKeys.partyIndexPk(authorityId),
-                gsi1sk: exchangeKeys.partyIndexSk(label.createdAt, label.id),
-                box,
-                counterpart,
-                ...label,
-              },
-              // Never let a replayed write take the projection backwards.
-              ConditionExpression: 'attribute_not_exists(pk) OR ledgerSeq <= :seq',
-              ExpressionAttributeValues: { ':seq': label.ledgerSeq },
-            }),
-          ),
-        ).catch((error: unknown) => {
-          if (!(error instanceof PouchError && error.code === 'ERR_CONFLICT')) throw error;
-        });
-      }
+      ] as const;
+      await Promise.all(
+        parties.map(([authorityId, counterpart, box]) =>
+          run('put exchange', () =>
+            doc.send(
+              new PutCommand({
+                TableName: tableName,
+                Item: {
+                  pk: exchangeKeys.pk(label.id),
+                  sk: exchangeKeys.partySk(authorityId),
+                  gsi1pk: exchangeKeys.partyIndexPk(authorityId),
+                  gsi1sk: exchangeKeys.partyIndexSk(label.createdAt, label.id),
+                  box,
+                  counterpart,
+                  ...label,
+                },
+                // Never let a replayed write take the projection backwards.
+                ConditionExpression: 'attribute_not_exists(pk) OR ledgerSeq <= :seq',
+                ExpressionAttributeValues: { ':seq': label.ledgerSeq },
+              }),
+            ),
+          ).catch((error: unknown) => {
+            if (!(error instanceof PouchError && error.code === 'ERR_CONFLICT')) throw error;
+          }),
+        ),
+      );
     },
 
     async getExchange(id) {
@@ -128,7 +132,8 @@ export function createDynamoExchangeRepository(
     },
 
     async updateProjection(label, change) {
-      for (const authorityId of [label.requesterId, label.requestedId]) {
+      // Each party item moves forward on its own guard: written together, one round trip of latency.
+      const update = async (authorityId: string) => {
         const names: Record<string, string> = { '#status': 'status' };
         const values: Record<string, unknown> = {
           ':status': change.status,
@@ -155,7 +160,8 @@ export function createDynamoExchangeRepository(
           // A newer projection is already there: nothing to do.
           if (!(error instanceof PouchError && error.code === 'ERR_CONFLICT')) throw error;
         });
-      }
+      };
+      await Promise.all([update(label.requesterId), update(label.requestedId)]);
     },
 
     async listForAuthority(authorityId, filter) {

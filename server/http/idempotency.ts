@@ -58,7 +58,13 @@ export async function runIdempotent<S extends 200 | 201, Z extends z.ZodType>(
   action: (ids: Record<string, string>) => Promise<z.output<Z>>,
 ) {
   const key = readKey(c);
-  if (key === undefined) return c.json(await action(ids), answer.status);
+  if (key === undefined) {
+    // Without a key no retry can ever name this attempt's effect id, so none is fixed: a recorded effect id costs a
+    // claim and a note in the effect index (two writes) that nothing would ever look up. The recorder gives the
+    // event a fresh id of its own; the route's other ids (a new exchange id) stand.
+    const { eventId: _nobodyAsks, ...unkeyed } = ids;
+    return c.json(await action(unkeyed), answer.status);
+  }
   const fingerprint = createHash('sha256')
     .update(`${c.req.method} ${c.req.path}\n${JSON.stringify(body ?? null)}`)
     .digest('hex');

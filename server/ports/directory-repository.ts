@@ -23,6 +23,15 @@ export interface DirectoryRepository {
   listAuthorityEntries(): Promise<AuthorityEntry[]>;
   /** One member, by a single GetItem: the per-request check of access tokens uses this. */
   getMember(authorityId: string, memberId: string): Promise<Member | undefined>;
+  /**
+   * A caller's member and its authority, read together in one round trip (the per-request check of access tokens
+   * and client assertions needs both: the key, and the authority's status and key chain). The operator's members
+   * have no authority item: only the member is read.
+   */
+  getCaller(
+    authorityId: string,
+    memberId: string,
+  ): Promise<{ readonly member?: Member; readonly authority?: Authority }>;
   /** Create an authority and its first admin. ERR_CONFLICT when the id exists. */
   createAuthority(authority: Authority, firstAdmin: Member, audit: AuditRecord): Promise<void>;
   /** Replace an authority entry; `authority.version` must be the stored version + 1. */

@@ -45,8 +45,11 @@ export interface LedgerRecorderDeps {
   readonly onObserverError?: (error: unknown, event: LedgerEvent) => void;
 }
 
-/** A projection of the ledger that hears of each event after it lands. */
-export type LedgerObserver = (event: LedgerEvent) => Promise<void>;
+/**
+ * A projection of the ledger that hears of each event after it lands. `appended`: this very call appended it (not
+ * a retry's replay of an earlier event), so the observer may know what came before it without reading.
+ */
+export type LedgerObserver = (event: LedgerEvent, how: { readonly appended: boolean }) => Promise<void>;
 
 /** What a use case decides against the current status: the event's fields and the status after it. */
 export interface Decided {
@@ -153,6 +156,11 @@ export function createLedgerRecorder(deps: LedgerRecorderDeps) {
   }
 
   /** Note where a keyed effect's event landed; a failed note only makes the next lookup search from the claim. */
+  async function note(chain: string, eventId: string | undefined, seq: number): Promise<void> {
+    if (eventId !== undefined) await deps.effects.settle(chain, eventId, seq).catch(() => undefined);
+  }
+
+  /** As `note`, before handing the event back. */
   async function noted(chain: string, eventId: string | undefined, recorded: Recorded): Promise<Recorded> {
     if (eventId !== undefined)
       await deps.effects.settle(chain, eventId, recorded.event.seq).catch(() => undefined);
@@ -170,7 +178,7 @@ export function createLedgerRecorder(deps: LedgerRecorderDeps) {
     decide: (head: LedgerEvent | undefined) => Decided,
     eventId: string | undefined,
     fromSeq: number,
-  ): Promise<Recorded> {
+  ): Promise<Recorded & { readonly noting?: Promise<void> }> {
     let claim: EffectClaim | undefined;
     if (eventId !== undefined) {
       claim = await deps.effects.claim(chain, eventId, fromSeq);
@@ -200,7 +208,8 @@ export function createLedgerRecorder(deps: LedgerRecorderDeps) {
           details: { ...(decided.fields.details ?? {}), status: decided.status },
         };
       });
-      return noted(chain, eventId, { event, replayed: false });
+      // The note goes out with the event's projections (the caller awaits both): one round trip less per action.
+      return { event, replayed: false, noting: note(chain, eventId, event.seq) };
     } catch (error) {
       if (error instanceof AlreadyRecorded)
         return noted(chain, eventId, { event: error.event, replayed: true });
@@ -258,10 +267,10 @@ export function createLedgerRecorder(deps: LedgerRecorderDeps) {
   }
 
   /** Tell the observers (never fails the action; see LedgerRecorderDeps.observers). */
-  async function observe(event: LedgerEvent): Promise<void> {
+  async function observe(event: LedgerEvent, appended = false): Promise<void> {
     for (const observer of deps.observers ?? []) {
       try {
-        await observer(event);
+        await observer(event, { appended });
       } catch (error) {
         deps.onObserverError?.(error, event);
       }
@@ -273,14 +282,16 @@ export function createLedgerRecorder(deps: LedgerRecorderDeps) {
     label: ExchangeLabel,
     event: LedgerEvent,
     options: Pick<RecordOptions, 'projection' | 'labelChange' | 'messageSender'> = {},
+    appended = false,
   ): Promise<void> {
-    try {
-      await project(label, event, options.labelChange);
-    } catch (error) {
-      if (options.projection !== 'best-effort') throw error;
-    }
-    await issueReceipt(label, event, options.messageSender);
-    await observe(event);
+    // The label and the receipt are independent projections of the event (the receipt never fails the action):
+    // written together. The observers hear of the event once both are done.
+    const [projected] = await Promise.allSettled([
+      project(label, event, options.labelChange),
+      issueReceipt(label, event, options.messageSender),
+    ]);
+    if (projected.status === 'rejected' && options.projection !== 'best-effort') throw projected.reason;
+    await observe(event, appended);
   }
 
   return {
@@ -298,8 +309,9 @@ export function createLedgerRecorder(deps: LedgerRecorderDeps) {
         options.eventId,
         0,
       );
-      await observe(recorded.event);
-      return recorded;
+      const { noting, ...result } = recorded;
+      await Promise.all([noting, observe(result.event, !result.replayed)]);
+      return result;
     },
 
     /**
@@ -319,8 +331,14 @@ export function createLedgerRecorder(deps: LedgerRecorderDeps) {
         options.eventId,
         label.ledgerSeq + 1,
       );
-      await settle(label, recorded.event, options);
-      return recorded;
+      const { noting, ...result } = recorded;
+      // Settled only once the note is in too (it never fails), so a retry after a failed settle finds it noted.
+      const [settled] = await Promise.allSettled([
+        settle(label, result.event, options, !result.replayed),
+        noting,
+      ]);
+      if (settled.status === 'rejected') throw settled.reason;
+      return result;
     },
 
     /**

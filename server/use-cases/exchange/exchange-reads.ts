@@ -66,17 +66,22 @@ export function createExchangeReads(ctx: ExchangeContext) {
       _ids: EffectIds = {},
     ): Promise<{ label: ExchangeLabel; messages: MessageRecord[] }> {
       let label = await access.load(principal, exchangeId, 'read-exchange-label');
-      const messages = await completeMessages(deps.exchanges, exchangeId, (messageId) =>
-        recorder.find(exchangeId, naturalEventIds.messageSent(exchangeId, messageId)),
-      );
-      if (readsAsAuditor(principal)) {
+      const auditor = readsAsAuditor(principal);
+      // The messages and the chain head (before this read's own deliveries) are independent reads: read together.
+      const [messages, head] = await Promise.all([
+        completeMessages(deps.exchanges, exchangeId, (messageId) =>
+          recorder.find(exchangeId, naturalEventIds.messageSent(exchangeId, messageId)),
+        ),
+        auditor ? undefined : deps.ledger.head(exchangeId),
+      ]);
+      if (auditor) {
         await deps.reads.record(principal, label, 'auditor.viewed', 'exchange');
         return { label: await withVisibleLinks(principal, label), messages };
       }
       const reader = sideOf(principal, label);
       const undelivered = messages.filter((m) => m.side !== reader && !m.deliveredAt);
-      // The head before this read's own deliveries (those project themselves): is the label lagging?
-      const head = await deps.ledger.head(exchangeId);
+      // When each message this read delivered was delivered, as its record now says (written below).
+      const deliveredAt = new Map<string, string>();
       let changed = false;
       for (const message of undelivered) {
         // The receipt names the message's sender, as its `message.sent` says (at the seq the record keeps).
@@ -105,9 +110,11 @@ export function createExchangeReads(ctx: ExchangeContext) {
           },
         );
         await deps.exchanges.putMessage({ ...message, deliveredAt: event.time });
+        deliveredAt.set(message.messageId, event.time);
         changed = true;
       }
       // The label is a projection of the ledger: if an earlier write of it failed, catch it up from the head.
+      // The head read before this read's own deliveries (those project themselves): is the label lagging?
       if (head && head.seq > label.ledgerSeq) {
         // Only the events the label has not caught up with are read: the cost follows the gap, not the chain.
         const reference = latestRequestedReference(await deps.ledger.read(exchangeId, label.ledgerSeq + 1));
@@ -115,10 +122,13 @@ export function createExchangeReads(ctx: ExchangeContext) {
         changed = true;
       }
       if (changed) label = (await deps.exchanges.getExchange(exchangeId)) ?? label;
-      // Only a delivery changes the message records read above.
+      // Only a delivery changes the message records read above, and it wrote exactly its deliveredAt.
       return {
         label: await withVisibleLinks(principal, label),
-        messages: undelivered.length > 0 ? await deps.exchanges.listMessages(exchangeId) : messages,
+        messages: messages.map((m) => {
+          const at = deliveredAt.get(m.messageId);
+          return at === undefined ? m : { ...m, deliveredAt: at };
+        }),
       };
     },
 

@@ -1,18 +1,27 @@
 // Use cases, exchange: the message records are a projection of `message.sent` events. A message is written from
 // its intent once its event is in the ledger; a read completes any message whose writer stopped after the append.
 import type { LedgerEvent } from '../../../shared/domain/ledger/event.ts';
-import type { ExchangeRepository, MessageIntent, MessageRecord } from '../../ports/exchange-repository.ts';
+import type {
+  DocumentRecord,
+  ExchangeRepository,
+  MessageIntent,
+  MessageRecord,
+} from '../../ports/exchange-repository.ts';
 
 /** Turn an intent into the message its ledger event made it, and attach its documents to it. */
 export async function completeMessage(
   exchanges: ExchangeRepository,
   intent: MessageIntent,
   event: LedgerEvent,
+  /** The documents as the caller read them in this request (the post checked each against the manifest). */
+  known: readonly DocumentRecord[] = [],
 ): Promise<MessageRecord> {
   const message: MessageRecord = { ...intent, sentAt: event.time, seq: event.seq };
   await exchanges.putMessage(message);
   for (const documentId of intent.documentIds) {
-    const doc = await exchanges.getDocument(intent.exchangeId, documentId);
+    const doc =
+      known.find((d) => d.documentId === documentId && d.exchangeId === intent.exchangeId) ??
+      (await exchanges.getDocument(intent.exchangeId, documentId));
     if (doc && doc.messageId !== intent.messageId) {
       await exchanges.putDocument({ ...doc, messageId: intent.messageId });
     }

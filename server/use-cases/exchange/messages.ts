@@ -27,7 +27,8 @@ import {
 } from '../../../shared/domain/ledger/event.ts';
 import { canonicalJson } from '../../../shared/domain/ledger/jcs.ts';
 import { isOwnUpload } from '../../policy/policy.ts';
-import type { ExchangeLabel, MessageIntent } from '../../ports/exchange-repository.ts';
+import type { DocumentRecord, ExchangeLabel, MessageIntent } from '../../ports/exchange-repository.ts';
+import { callerMemberOf } from '../identity/caller-records.ts';
 import { actorOf, naturalEventIds, statusAt } from '../ledger-recorder.ts';
 import { sealedDigestOf } from './commit-document.ts';
 import { sideOf } from './exchange-access.ts';
@@ -66,7 +67,10 @@ export function createMessages(ctx: ExchangeContext) {
     input: PostMessageInput,
   ): Promise<Manifest> {
     const kid = readManifestKid(input.manifest);
-    const member = await deps.directory.getMember(principal.authorityId, principal.memberId);
+    // The bearer check of this request read the member a moment ago: that read, else one now.
+    const member =
+      callerMemberOf(principal) ??
+      (await deps.directory.getMember(principal.authorityId, principal.memberId));
     const key = member?.keys.find((k) => k.kid === kid);
     if (key?.status !== 'active') {
       throw new PouchError(
@@ -186,6 +190,7 @@ export function createMessages(ctx: ExchangeContext) {
    */
   async function digestsOf(principal: Principal, exchangeId: string, messageId: string, manifest: Manifest) {
     const digests: DocumentDigest[] = [];
+    const docs: DocumentRecord[] = [];
     for (const entry of manifest.documents) {
       const doc = await deps.exchanges.getDocument(exchangeId, entry.documentId);
       if (doc?.state !== 'committed' || !isOwnUpload(principal, doc)) {
@@ -221,8 +226,9 @@ export function createMessages(ctx: ExchangeContext) {
         );
       }
       digests.push(digest);
+      docs.push(doc);
     }
-    return digests;
+    return { digests, docs };
   }
 
   /**
@@ -255,7 +261,7 @@ export function createMessages(ctx: ExchangeContext) {
     if (already && already.actor.authorityId !== principal.authorityId) {
       throw new PouchError('ERR_CONFLICT', 'This message id is taken');
     }
-    const digests = await digestsOf(principal, exchangeId, input.messageId, manifest);
+    const { digests, docs } = await digestsOf(principal, exchangeId, input.messageId, manifest);
     const assertions = await senderAssertionsOf(label, side, input, manifest);
     const final = assertions?.final === undefined ? {} : { final: assertions.final };
     const move: Move = { kind: input.kind, side, ...final };
@@ -309,7 +315,8 @@ export function createMessages(ctx: ExchangeContext) {
       );
       event = recorded.event;
     }
-    const message = await completeMessage(deps.exchanges, intent, event);
+    // The documents as checked above: attaching them is guarded (each stays with the first message it joins).
+    const message = await completeMessage(deps.exchanges, intent, event, docs);
     return { message, status: statusAt(event), seq: event.seq };
   };
 }

@@ -24,6 +24,7 @@ import {
 import { canonicalJson } from '../../../shared/domain/ledger/jcs.ts';
 import type { DirectoryRepository } from '../../ports/directory-repository.ts';
 import type { ReplayStore } from '../../ports/replay-store.ts';
+import { rememberCallerMember } from './caller-records.ts';
 import { isKeySigned } from './directory-model.ts';
 
 /** `typ` of client assertions (draft-ietf-oauth-rfc7523bis); access tokens use `at+jwt` (RFC 9068). */
@@ -222,11 +223,13 @@ export function createTokenService(deps: TokenServiceDeps) {
   };
 
   /** The member and its authority (read together on every request, so a suspension takes effect at once). */
-  const readCaller = (parsed: { authorityId: string; memberId: string }) =>
-    Promise.all([
-      deps.directory.getMember(parsed.authorityId, parsed.memberId),
-      parsed.authorityId === OPERATOR_ID ? undefined : deps.directory.getAuthority(parsed.authorityId),
-    ]);
+  const readCaller = async (parsed: {
+    authorityId: string;
+    memberId: string;
+  }): Promise<[Member | undefined, Authority | undefined]> => {
+    const { member, authority } = await deps.directory.getCaller(parsed.authorityId, parsed.memberId);
+    return [member, parsed.authorityId === OPERATOR_ID ? undefined : authority];
+  };
 
   /** Verify a client assertion and return the member and key it authenticates; consumes its jti. */
   async function verifyAssertion(assertion: string): Promise<{ member: Member; key: MemberKey }> {
@@ -333,7 +336,9 @@ export function createTokenService(deps: TokenServiceDeps) {
       const [member, authority] = await readCaller(parsed);
       activeKey(member, authority, keyId, clientId!);
       await checkStatement(authority, member, clientId!);
-      return principalOf(member!);
+      const principal = principalOf(member!);
+      rememberCallerMember(principal, member!);
+      return principal;
     },
   };
 }

@@ -8,6 +8,7 @@ import type { PublicJwk } from '../crypto/compact-jws.ts';
 import { PouchError } from '../domain/errors.ts';
 import type { ExchangeState, MessageKind } from '../domain/exchange/state-machine.ts';
 import type { Urgency } from '../domain/exchange/urgency.ts';
+import type { MemberRole } from '../domain/identity/types.ts';
 import type { KnownLedgerAction, LedgerEvent } from '../domain/ledger/event.ts';
 import type { EvidenceType, ReceiptPayload } from '../domain/ledger/receipt.ts';
 import { KINDS, type RequestKind } from '../domain/requests/instruments.ts';
@@ -98,7 +99,11 @@ export async function collectCustodyReport(
   return { verification, exchangeKeyFingerprint, events, receipts, memberKeys };
 }
 
-/** The languages the report is printed in: the letter's (the Budapest Convention's). */
+/**
+ * The languages the report is printed in: the letter's (the Budapest Convention's), so one list (LETTER_LANGUAGES)
+ * and one guard (isLetterLanguage) serve both, and a language added to the letter fails the typecheck here until
+ * the report has its words.
+ */
 export type ReportLanguage = LetterLanguage;
 
 /** The checks the verifier made, in its order. */
@@ -134,6 +139,7 @@ interface ReportWords {
   readonly messageKinds: Readonly<Record<MessageKind, string>>;
   readonly statuses: Readonly<Record<ExchangeState, string>>;
   readonly urgencies: Readonly<Record<Urgency, string>>;
+  readonly memberRoles: Readonly<Record<MemberRole, string>>;
   readonly kindTitle: (kind: RequestKind) => string;
   /** An instant, in UTC: a report read in several countries names one clock. */
   readonly instant: (iso: string) => string;
@@ -226,6 +232,7 @@ const EN: ReportWords = {
     closed: 'closed',
   },
   urgencies: { normal: 'normal', urgent: 'urgent', emergency: 'emergency' },
+  memberRoles: { officer: 'officer', 'contact-247': 'contact-247', auditor: 'auditor', admin: 'admin' },
   kindTitle: (kind) => KINDS[kind].title,
   instant: (iso) => {
     const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})/.exec(iso);
@@ -335,6 +342,12 @@ const FR: ReportWords = {
     closed: 'clos',
   },
   urgencies: { normal: 'normale', urgent: 'urgente', emergency: 'extrême urgence' },
+  memberRoles: {
+    officer: 'agent',
+    'contact-247': 'point de contact 24/7',
+    auditor: 'auditeur',
+    admin: 'administrateur',
+  },
   kindTitle: (kind) => FR_LETTER.kindTitle(kind),
   instant: (iso) => {
     const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})/.exec(iso);
@@ -406,11 +419,6 @@ const FR: ReportWords = {
 };
 
 const WORDS: Readonly<Record<ReportLanguage, ReportWords>> = { en: EN, fr: FR };
-
-/** Whether `value` names a language the report can be printed in (`pouch audit report --lang`, the portal). */
-export function isReportLanguage(value: string): value is ReportLanguage {
-  return Object.hasOwn(WORDS, value);
-}
 
 /** A word from a record keyed by a closed union, for a value the bundle may carry outside it. */
 function wordOf(words: Readonly<Record<string, string>>, key: string): string | undefined {
@@ -558,7 +566,7 @@ export function renderCustodyReportHtml(
         .filter(Boolean)
         .join(w.semicolon);
       return `<tr data-seq="${event.seq}"><td>${event.seq}</td><td>${e(utc(event.time))}</td><td>${e(
-        `${event.actor.memberId} (${event.actor.role}), ${partyLabel(event.actor.authorityId, parties)}`,
+        `${event.actor.memberId} (${wordOf(w.memberRoles, event.actor.role) ?? event.actor.role}), ${partyLabel(event.actor.authorityId, parties)}`,
       )}</td><td>${e(describeAction(event, w))}${documents ? `<ul>${documents}</ul>` : ''}${marks ? `<br><em>${e(marks)}</em>` : ''}</td></tr>`;
     })
     .join('');

@@ -478,9 +478,6 @@ ul { margin: .2rem 0; padding-left: 1.3rem; }
   @bottom-right { content: "${page}" counter(page) "${of}" counter(pages); font: 8pt Georgia, serif; color: #555; } }`;
 }
 
-/** The English style sheet (the report's default language). */
-export const CUSTODY_REPORT_STYLE = custodyReportStyle('en');
-
 /** The checks the verifier made, in its order, in words, each with what it covered. */
 function describeChecks(
   summary: BundleSummary,

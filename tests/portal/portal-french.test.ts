@@ -157,6 +157,10 @@ describe('the portal in French, every page', () => {
     expect(sources.length).toBeGreaterThan(0);
     expect(sources.filter((s) => ENGLISH_SOURCE.test(s))).toEqual([]);
     expect(formTexts.length).toBeGreaterThan(20);
+    // The legal bases join title and reason with the French colon (a no-break space before it), not `title: reason`.
+    const bases = await page.locator('section.bases li').allTextContents();
+    expect(bases.length).toBeGreaterThan(0);
+    for (const basis of bases) expect(basis).toMatch(/\S\u00a0: \S/);
 
     await page.goto(`${cli.exchange.url}/#/directory`);
     await page.waitForLoadState('networkidle');

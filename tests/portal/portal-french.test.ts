@@ -52,6 +52,8 @@ async function shownTexts(page: Page): Promise<string[]> {
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
       const parent = node.parentElement;
       if (!parent || parent.closest('script, style, template')) continue;
+      // The header's language picker names each language in itself (English, Français) so a reader finds theirs.
+      if (parent.closest('label.language option')) continue;
       // Options of a closed select are not rendered boxes, but the officer reads them on opening it.
       if (!parent.closest('option') && !parent.checkVisibility()) continue;
       const text = tidy(node.textContent ?? '');

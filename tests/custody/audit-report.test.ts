@@ -1,6 +1,7 @@
 // Tests: the printable custody report (shared/custody/report-html.ts) from a real exchange's bundle — every event,
-// receipt, party and check printed, a tampered or foreign-key bundle refused — and `pouch audit report` as a
-// subprocess (writes the report for a verified bundle; names the broken element and writes nothing otherwise).
+// receipt, party and check printed, in English and in French, a tampered or foreign-key bundle refused — and
+// `pouch audit report` as a subprocess (writes the report for a verified bundle, in the language --lang names;
+// names the broken element and writes nothing otherwise).
 import { generateKeyPairSync } from 'node:crypto';
 import { access, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { collectCustodyReport, renderCustodyReportHtml } from '../../shared/cust
 import { PouchError } from '../../shared/domain/errors.ts';
 import { decodeEventLine } from '../../shared/domain/ledger/event.ts';
 import { runPouch } from '../client/support/run-pouch.ts';
+import { jsonErrorCode } from '../support/cli-harness.ts';
 import type { SeededAuthority } from '../support/identity.ts';
 import { seedTestAuthority } from '../support/identity.ts';
 import { startTestExchange } from '../support/local-exchange.ts';
@@ -96,6 +98,111 @@ describe('the printable custody report', () => {
       expect(html).not.toMatch(/<script|src=|href=/i);
     });
 
+    it('prints in English unless French is asked for', async () => {
+      const report = await collectCustodyReport(text, { trustedExchangeKeys: [key] });
+      const html = renderCustodyReportHtml(report, { generatedAt: '2026-03-01T09:05:00.250Z' });
+      expect(
+        renderCustodyReportHtml(report, { generatedAt: '2026-03-01T09:05:00.250Z', language: 'en' }),
+      ).toBe(html);
+      expect(html).toContain('<html lang="en">');
+      expect(html).toContain('<h2>2. Events, in order</h2>');
+      expect(html).toContain('printed 2026-03-01 09:05:00 UTC');
+      expect(html).toContain('content: "Page " counter(page) " of " counter(pages)');
+    });
+
+    it('prints in French: every section, event, receipt and check, French dates, no English left, text escaped', async () => {
+      const report = await collectCustodyReport(text, { trustedExchangeKeys: [key] });
+      if (!report.verification.ok) throw new Error('the bundle must verify');
+      const html = renderCustodyReportHtml(report, {
+        parties: {
+          [southmark.authorityId]: {
+            name: 'Southmark <Central Authority>',
+            authorityKeyFingerprint: 'F'.repeat(43),
+          },
+        },
+        generatedAt: '2026-03-01T09:05:00.250Z',
+        language: 'fr',
+      });
+      const NB = '\u00a0';
+      expect(html).toContain('<html lang="fr">');
+      expect(html).toContain(`<title>Rapport sur la chaîne de possession — ${exchangeId}</title>`);
+      expect([...html.matchAll(/<h2>([^<]*)<\/h2>/g)].map((m) => m[1])).toEqual([
+        '1. Parties',
+        '2. Événements, dans l’ordre',
+        '3. Accusés de réception signés par l’échange',
+        '4. Point de contrôle',
+        '5. Vérification',
+      ]);
+      expect([...html.matchAll(/<strong>([^<]*)<\/strong> —/g)].map((m) => m[1])).toEqual(
+        [
+          'En-tête',
+          'Étiquette',
+          'Clé de l’échange',
+          'Point de contrôle',
+          'Accusés de réception',
+          'Manifestes',
+          'Événements',
+        ].map((name) => `${name}${NB}: vérifié`),
+      );
+      expect(html).toContain(`VÉRIFIÉ${NB}: tous les contrôles ont réussi`);
+      expect(html).toContain('Autorité requérante');
+      expect(html).toContain('Autorité requise');
+      expect(html).toContain('a envoyé un message');
+      expect(html).toContain('a déposé un document scellé');
+      expect(html).toContain(`Taille de l’arbre ${report.verification.checkpoint!.size}`);
+      expect(html).toContain(report.verification.checkpoint!.rootHash);
+      expect(html).toContain('content: "Page " counter(page) " sur " counter(pages)');
+      const events = eventLines().map(decodeEventLine);
+      const seqs = [...html.matchAll(/<tr data-seq="(\d+)">/g)].map((m) => Number(m[1]));
+      expect(seqs).toEqual(events.map((e) => e.seq));
+      for (const event of events) {
+        for (const d of event.documents ?? []) expect(html).toContain(`${d.size} octets`);
+      }
+      expect(report.receipts.length).toBeGreaterThan(0);
+      for (const receipt of report.receipts) expect(html).toContain(receipt.eventHash);
+      expect(html).toContain('dépôt accepté');
+      // French dates: written out, with the time of day and the zone; no ISO date left in a cell.
+      expect(html).toContain('imprimé le 1er mars 2026 à 09:05:00 UTC');
+      const times = [...html.matchAll(/<tr data-seq="\d+"><td>\d+<\/td><td>([^<]*)<\/td>/g)].map((m) => m[1]);
+      expect(times).toHaveLength(events.length);
+      for (const time of times) {
+        expect(time).toMatch(
+          /^(1er|\d{1,2}) (janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre) \d{4} à \d{2}:\d{2}:\d{2} UTC$/,
+        );
+      }
+      expect(html).not.toMatch(/\d{4}-\d{2}-\d{2} \d{2}:\d{2}/);
+      // No English heading, label, verdict or action word left.
+      for (const english of [
+        'Custody report',
+        'Events, in order',
+        'Receipts signed by the exchange',
+        '>Checkpoint',
+        'Verification',
+        ': passed',
+        'VERIFIED',
+        'Requesting authority',
+        'Requested authority',
+        'Tree size',
+        'not pinned',
+        'sent a message',
+        'uploaded a sealed document',
+        'submission accepted',
+        'receipt:',
+        'signed manifest',
+        ' bytes',
+        'status now',
+        'urgency ',
+        'printed ',
+        '(officer)',
+      ]) {
+        expect(html, english).not.toContain(english);
+      }
+      // Escaping unchanged: a party's name is text, never markup, in French as in English.
+      expect(html).toContain('Southmark &lt;Central Authority&gt;');
+      expect(html).not.toContain('<Central Authority>');
+      expect(html).not.toMatch(/<script|src=|href=/i);
+    });
+
     it('refuses to print a tampered bundle, naming the first broken element', async () => {
       const { bundle, seq } = tamper();
       const report = await collectCustodyReport(bundle, { trustedExchangeKeys: [key] });
@@ -136,6 +243,60 @@ describe('the printable custody report', () => {
       const html = await readFile(out, 'utf8');
       expect([...html.matchAll(/<tr data-seq="/g)]).toHaveLength(eventLines().length);
       expect(html).toContain(fingerprint());
+    });
+
+    it('--lang fr writes the French report; an unknown language is refused with one line, writing nothing', async () => {
+      const file = join(exchange.dataDir, 'report-fr-bundle.jsonl');
+      await writeFile(file, text);
+      const out = join(exchange.dataDir, 'rapport.html');
+      const run = await pouch(
+        'audit',
+        'report',
+        '--lang',
+        'fr',
+        '--exchange-key',
+        fingerprint(),
+        file,
+        '--out',
+        out,
+      );
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      const html = await readFile(out, 'utf8');
+      expect(html).toContain('<html lang="fr">');
+      expect(html).toContain('<h1>Rapport sur la chaîne de possession</h1>');
+      expect([...html.matchAll(/<tr data-seq="/g)]).toHaveLength(eventLines().length);
+      expect(html).not.toContain('Custody report');
+
+      const wrong = join(exchange.dataDir, 'report-de.html');
+      const refused = await pouch(
+        '--json',
+        'audit',
+        'report',
+        '--lang',
+        'de',
+        '--exchange-key',
+        fingerprint(),
+        file,
+        '--out',
+        wrong,
+      );
+      expect(jsonErrorCode(refused)).toBe('ERR_VALIDATION');
+      const human = await pouch(
+        'audit',
+        'report',
+        '--lang',
+        'de',
+        '--exchange-key',
+        fingerprint(),
+        file,
+        '--out',
+        wrong,
+      );
+      expect(human.code).toBe(2);
+      expect(human.stderr.trim().split('\n')).toHaveLength(1);
+      expect(human.stderr).toContain('--lang');
+      expect(await exists(wrong)).toBe(false);
     });
 
     it('writes no report for a tampered bundle: names the broken element, exit 1', async () => {

@@ -52,6 +52,8 @@ async function shownTexts(page: Page): Promise<string[]> {
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
       const parent = node.parentElement;
       if (!parent || parent.closest('script, style, template')) continue;
+      // The header's language picker names each language in itself (English, Français) so a reader finds theirs.
+      if (parent.closest('label.language option')) continue;
       // Options of a closed select are not rendered boxes, but the officer reads them on opening it.
       if (!parent.closest('option') && !parent.checkVisibility()) continue;
       const text = tidy(node.textContent ?? '');
@@ -157,6 +159,10 @@ describe('the portal in French, every page', () => {
     expect(sources.length).toBeGreaterThan(0);
     expect(sources.filter((s) => ENGLISH_SOURCE.test(s))).toEqual([]);
     expect(formTexts.length).toBeGreaterThan(20);
+    // The legal bases join title and reason with the French colon (a no-break space before it), not `title: reason`.
+    const bases = await page.locator('section.bases li').allTextContents();
+    expect(bases.length).toBeGreaterThan(0);
+    for (const basis of bases) expect(basis).toMatch(/\S\u00a0: \S/);
 
     await page.goto(`${cli.exchange.url}/#/directory`);
     await page.waitForLoadState('networkidle');

@@ -1,4 +1,4 @@
-// CLI command `pouch audit report BUNDLE --out report.html` (or `--live EXCHANGE`): verifies a custody bundle
+// CLI command `pouch audit report BUNDLE --out report.html` (or `--live EXCHANGE`, `--lang fr`): verifies a custody bundle
 // against the pinned exchange custody key, then writes the printable custody report (shared/custody/report-html.ts)
 // with parties named, their pinned authority key fingerprints, every event, receipt and check. A bundle that does
 // not verify gets no report: the command names the first broken element and exits 1 (see report-html.ts for why).
@@ -14,6 +14,7 @@ import { fetchCustodyKeys } from '../../sdk/custody-api.ts';
 import { CliUsageError } from '../cli-errors.ts';
 import { defineCommand } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
+import { languageOption, parseLanguageOption } from '../language-option.ts';
 import { loadAuthorityNames } from '../output-format.ts';
 import { fetchBundleText } from './audit-export.ts';
 import { type ExchangeKeyPin, exchangeKeyFingerprint, exchangeKeyOf, readPin } from './verify.ts';
@@ -35,17 +36,22 @@ export const auditReportCommand = defineCommand({
       valueName: 'KEY',
       description: 'pin the exchange custody key: a JWK/JWKS file or its RFC 7638 fingerprint',
     },
+    lang: languageOption('the report'),
   },
   details:
     'The bundle is verified first, exactly as `pouch verify` does, against a pinned custody key (--exchange-key,\n' +
     'or --live: the key the exchange publishes). A bundle that does not verify gets no report: the first broken\n' +
     'element is named and the exit code is 1. Open the report in a browser and print it (A4, numbered pages).\n' +
+    'The report is in English unless --lang fr asks for French; what the bundle says stays as recorded.\n' +
     'Exit codes: 0 written; 1 the bundle does not verify; 2 usage; 3 no pinned custody key.\n' +
     'Examples:\n' +
     '  pouch audit report --exchange-key FINGERPRINT custody.jsonl --out report.html\n' +
-    '  pouch audit report --live EXCHANGE --out report.html',
+    '  pouch audit report --live EXCHANGE --out report.html\n' +
+    '  pouch audit report --lang fr --live EXCHANGE --out rapport.html',
   async run(ctx, { values, positionals }) {
     const target = positionals[0] ?? '';
+    // Parsed before anything is read or fetched: a typo in --lang costs nothing.
+    const language = parseLanguageOption(values.lang, 'audit report', 'report');
     let pin: ExchangeKeyPin | undefined = values['exchange-key']
       ? await readPin(values['exchange-key'])
       : undefined;
@@ -109,7 +115,11 @@ export const auditReportCommand = defineCommand({
         ...(fingerprint ? { authorityKeyFingerprint: fingerprint } : {}),
       };
     }
-    const html = renderCustodyReportHtml(report, { parties, generatedAt: new Date().toISOString() });
+    const html = renderCustodyReportHtml(report, {
+      parties,
+      generatedAt: new Date().toISOString(),
+      language,
+    });
     if (!values.out) {
       ctx.stdout.write(html);
       return EXIT.ok;

@@ -21,7 +21,6 @@ import {
   toFindingRecord,
 } from '../../../shared/domain/requests/check.ts';
 import { REQUEST_KINDS, type RequestKind } from '../../../shared/domain/requests/instruments.ts';
-import { isLetterLanguage, LETTER_LANGUAGES } from '../../../shared/domain/requests/letter-text.ts';
 import {
   buildOutgoingRequest,
   buildSendLabel,
@@ -47,6 +46,7 @@ import { CliUsageError } from '../cli-errors.ts';
 import { type CommandContext, defineCommand } from '../command.ts';
 import { defaultProfileName } from '../command-context.ts';
 import { withVerifiedRecipients } from '../directory-context.ts';
+import { languageOption, parseLanguageOption } from '../language-option.ts';
 import { formatBytes } from '../progress.ts';
 import { checkDraftFile } from './check.ts';
 
@@ -248,11 +248,7 @@ export const sendCommand = defineCommand({
       description: 'a request draft (YAML): checked, then sent sealed as JSON and as a printable letter',
     },
     force: { type: 'boolean', description: 'send the draft even though its check found errors (recorded)' },
-    lang: {
-      type: 'string',
-      valueName: LETTER_LANGUAGES.join('|'),
-      description: `language of the printable letter sent with --draft: ${LETTER_LANGUAGES.join(' or ')} (default en)`,
-    },
+    lang: languageOption('the printable letter sent with --draft'),
   },
   details: [
     'FILE...: the files to attach. Every file is sealed to the recipient and to your own authority, uploaded with a checksum per part, and',
@@ -268,13 +264,7 @@ export const sendCommand = defineCommand({
   ].join('\n'),
   async run(ctx, { values, positionals }) {
     if (values.force && !values.draft) throw new CliUsageError('--force only applies with --draft', 'send');
-    const letterLanguage = values.lang ?? 'en';
-    if (!isLetterLanguage(letterLanguage)) {
-      throw new CliUsageError(
-        `unknown letter language '${letterLanguage}'; choose ${LETTER_LANGUAGES.join(' or ')} (--lang)`,
-        'send',
-      );
-    }
+    const letterLanguage = parseLanguageOption(values.lang, 'send', 'letter');
     if (values.lang !== undefined && !values.draft) {
       throw new CliUsageError('--lang only applies with --draft (it chooses the letter’s language)', 'send');
     }

@@ -2,6 +2,8 @@
 // Budapest Convention's languages); `fr` is typed against `en`, so a missing translation does not compile.
 const en = {
   'app.loading': 'Loading…',
+  // Between a label and its value where the page joins them (French puts a no-break space before the colon).
+  'common.colon': ': ',
   'nav.label': 'Main',
   'nav.skip': 'Skip to content',
   'nav.inbox': 'Inbox',
@@ -326,6 +328,7 @@ export type Language = 'en' | 'fr';
 
 const fr: Catalogue = {
   'app.loading': 'Chargement…',
+  'common.colon': '\u00a0: ',
   'nav.label': 'Principal',
   'nav.skip': 'Aller au contenu',
   'nav.inbox': 'Reçus',

@@ -1,13 +1,15 @@
 // Portal component: the auditor's "Printable report" — verifies the bundle in the browser against the custody key
 // the exchange publishes (shared/custody/report-html.ts, the renderer `pouch audit report` uses) and opens the
-// report in a new tab for printing. A bundle that does not verify gets no report, only the broken element named.
+// report in a new tab for printing, in the portal's UI language (English or French). A bundle that does not
+// verify gets no report, only the broken element named.
 // The tab inherits the portal's CSP (`style-src 'self'`, no inline style): the page is written into it and its
 // style sheet applied through the CSSOM, which the policy does not govern, so the CSP stays as strict as it is.
 import { useState } from 'react';
 import type { PublicJwk } from '../../../shared/crypto/compact-jws.ts';
 import {
-  CUSTODY_REPORT_STYLE,
   collectCustodyReport,
+  custodyReportStyle,
+  type ReportLanguage,
   type ReportParty,
   renderCustodyReportHtml,
 } from '../../../shared/custody/report-html.ts';
@@ -16,7 +18,7 @@ import type { Session } from '../session.ts';
 import { ProblemView } from '../ui/problem-view.tsx';
 
 /** Write a report into a new tab of this origin and style it through the CSSOM. */
-function openReportTab(html: string): boolean {
+function openReportTab(html: string, language: ReportLanguage): boolean {
   const tab = window.open('', '_blank');
   if (!tab) return false;
   tab.document.open();
@@ -24,13 +26,13 @@ function openReportTab(html: string): boolean {
   tab.document.close();
   // A constructed sheet can only be adopted by a document of the realm that built it: the tab's own constructor.
   const sheet = new (tab as Window & typeof globalThis).CSSStyleSheet();
-  sheet.replaceSync(CUSTODY_REPORT_STYLE);
+  sheet.replaceSync(custodyReportStyle(language));
   tab.document.adoptedStyleSheets = [sheet];
   return true;
 }
 
 export function PrintableReportButton({ session, bundle }: { session: Session; bundle: string }) {
-  const { t } = useText();
+  const { t, language } = useText();
   const [busy, setBusy] = useState(false);
   const [notice, setNotice] = useState<string>();
   const [error, setError] = useState<unknown>();
@@ -54,8 +56,13 @@ export function PrintableReportButton({ session, bundle }: { session: Session; b
         const name = names.get(id);
         parties[id] = name ? { name } : {};
       }
-      const html = renderCustodyReportHtml(report, { parties, generatedAt: new Date().toISOString() });
-      if (!openReportTab(html)) setNotice(t('audit.reportBlocked'));
+      // The report is printed in the portal's UI language: an officer reading French gets the French report.
+      const html = renderCustodyReportHtml(report, {
+        parties,
+        generatedAt: new Date().toISOString(),
+        language,
+      });
+      if (!openReportTab(html, language)) setNotice(t('audit.reportBlocked'));
     } catch (caught) {
       setError(caught);
     } finally {

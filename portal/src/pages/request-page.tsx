@@ -243,7 +243,7 @@ export function RequestPage({ session }: { session: Session }) {
         },
         files,
         onProgress: (name, stage, done, total) =>
-          setProgress({ label: `${t(`progress.${stage}`)}: ${name}`, done, total }),
+          setProgress({ label: `${t(`progress.${stage}`)}${t('common.colon')}${name}`, done, total }),
       });
       localStorage.removeItem(draftKey(session.member.clientId));
       window.location.hash = `#/exchange/${sent.message.exchangeId}`;
@@ -370,7 +370,9 @@ export function RequestPage({ session }: { session: Session }) {
                   const words = legalBasisText(b, language);
                   return (
                     <li key={b.basis}>
-                      <code>{b.basis}</code> — {words.title}: {words.reason}
+                      <code>{b.basis}</code> — {words.title}
+                      {t('common.colon')}
+                      {words.reason}
                       {words.caveat ? ` (${words.caveat})` : ''}
                     </li>
                   );

@@ -484,6 +484,20 @@ const FR: LetterText = {
 
 const TEXTS: Readonly<Record<LetterLanguage, LetterText>> = { en: EN, fr: FR };
 
+/**
+ * `2025-03-04` as `4 March 2025` / `4 mars 2025`; a date and time with its time of day and zone; anything else
+ * unchanged. The letter and the custody report (shared/custody/report-html.ts) both write dates with it.
+ */
+export function writeDate(value: string, text: LetterText): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}:\d{2})(:\d{2})?(?:\.\d+)?(Z|[+-]\d{2}:\d{2})?)?$/.exec(value);
+  const month = m ? text.months[Number(m[2]) - 1] : undefined;
+  if (!m || !month) return value;
+  const day = text.day(Number(m[3]), month, m[1] ?? '');
+  if (!m[4]) return day;
+  const zone = m[6] === 'Z' ? ' UTC' : m[6] ? ` UTC${m[6]}` : '';
+  return text.dateTime(day, `${m[4]}${m[5] ?? ''}`, zone);
+}
+
 /** Whether `value` names a language the letter can be written in (the CLI's `--lang`, the portal's control). */
 export function isLetterLanguage(value: string): value is LetterLanguage {
   return (LETTER_LANGUAGES as readonly string[]).includes(value);

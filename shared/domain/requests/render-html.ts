@@ -19,6 +19,7 @@ import {
   type LetterSection,
   type LetterText,
   letterTextFor,
+  writeDate,
 } from './letter-text.ts';
 import { type ElementInfo, listElements, type PouchRequest } from './schemas.ts';
 import { valueWordsOf } from './value-words.ts';
@@ -245,15 +246,7 @@ class Letter {
 
   /** `2025-03-04` as `4 March 2025`; a date and time with its time of day; anything else unchanged. */
   date(value: string): string {
-    const m = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}:\d{2})(:\d{2})?(?:\.\d+)?(Z|[+-]\d{2}:\d{2})?)?$/.exec(
-      value,
-    );
-    const month = m ? this.text.months[Number(m[2]) - 1] : undefined;
-    if (!m || !month) return value;
-    const day = this.text.day(Number(m[3]), month, m[1] ?? '');
-    if (!m[4]) return day;
-    const zone = m[6] === 'Z' ? ' UTC' : m[6] ? ` UTC${m[6]}` : '';
-    return this.text.dateTime(day, `${m[4]}${m[5] ?? ''}`, zone);
+    return writeDate(value, this.text);
   }
 
   country(code: string): string {

@@ -60,6 +60,11 @@ const sealedContentType = 'application/octet-stream';
 const unhoistedHeaders = new Set(['x-amz-checksum-sha256']);
 const sha256Base64 = /^[A-Za-z0-9+/]{43}=$/;
 const notFoundNames = new Set(['NoSuchKey', 'NotFound', 'NoSuchUpload', 'NoSuchBucket']);
+/**
+ * S3's answers to parts or bytes that are not what the caller named: a part whose checksum or ETag differs, parts
+ * out of order, a body whose SHA-256 is not its checksum header. The caller's mistake (or lie), never a storage fault.
+ */
+const refusedContentNames = new Set(['InvalidPart', 'InvalidPartOrder', 'BadDigest']);
 const throttlingNames = new Set([
   'SlowDown',
   'ThrottlingException',
@@ -306,6 +311,11 @@ export function translateS3Error(error: unknown, what: string): PouchError {
   const name = e?.name ?? '';
   if (notFoundNames.has(name) || e?.$metadata?.httpStatusCode === 404) {
     return new PouchError('ERR_NOT_FOUND', `${what}: not found`, { cause: error });
+  }
+  if (refusedContentNames.has(name)) {
+    return new PouchError('ERR_HASH_MISMATCH', `${what}: storage refused the bytes as named (${name})`, {
+      cause: error,
+    });
   }
   return new StorageError(`${what} failed`, error, throttlingNames.has(name));
 }

@@ -195,11 +195,16 @@ describe('hostile input', () => {
     });
     expect(declared.status).toBe(201);
     const [url] = declared.body.urls as Array<{ url: string; headers: Record<string, string> }>;
-    // A hostile client may send other bytes than it declared (s3rver checks neither signature nor checksum).
+    // A hostile client may send other bytes than it declared. The presigned PUT carries the declared SHA-256 as
+    // x-amz-checksum-sha256, so storage refuses them (400 BadDigest, as S3 does; the embedded S3 checks it too).
     const headers = { ...url!.headers };
     if (stored.length !== sealed.length) delete headers['content-length'];
     const put = await fetch(url!.url, { method: 'PUT', headers, body: Buffer.from(stored) });
-    expect(put.status).toBe(200);
+    if (sha256Hex(stored) === sha256Hex(sealed)) expect(put.status).toBe(200);
+    else {
+      expect(put.status).toBe(400);
+      expect(await put.text()).toContain('BadDigest');
+    }
     const documentId = (declared.body.document as { documentId: string }).documentId;
     const committed = await call(
       a.member('officer'),
@@ -426,14 +431,16 @@ describe('hostile input', () => {
     });
     const exchangeId = created.body.id as string;
 
-    // Bytes that do not hash to the declaration (same size) are refused at commit, and nothing is recorded.
+    // Bytes that do not hash to the declaration (same size, or shorter) are refused by storage at the PUT, so the
+    // commit finds no object, and nothing is recorded. (Bytes written around the presigned URL, with no checksum,
+    // are refused at commit with ERR_HASH_MISMATCH: tests/documents/s3-document-store.test.ts.)
     const declaredBytes = randomBytes(80);
     const wrong = await uploadDocument(exchangeId, declaredBytes, randomBytes(80));
-    expect(wrong.committed.status).toBe(422);
-    expect(wrong.committed.body.code).toBe('ERR_HASH_MISMATCH');
+    expect(wrong.committed.status).toBe(404);
+    expect(wrong.committed.body.code).toBe('ERR_NOT_FOUND');
     const shorter = await uploadDocument(exchangeId, declaredBytes, declaredBytes.subarray(0, 40));
-    expect(shorter.committed.status).toBe(422);
-    expect(shorter.committed.body.code).toBe('ERR_HASH_MISMATCH');
+    expect(shorter.committed.status).toBe(404);
+    expect(shorter.committed.body.code).toBe('ERR_NOT_FOUND');
 
     const sealed = randomBytes(90);
     const { documentId } = await uploadDocument(exchangeId, sealed);

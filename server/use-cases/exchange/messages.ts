@@ -28,7 +28,8 @@ import {
 import { canonicalJson } from '../../../shared/domain/ledger/jcs.ts';
 import { isOwnUpload } from '../../policy/policy.ts';
 import type { DocumentRecord, ExchangeLabel, MessageIntent } from '../../ports/exchange-repository.ts';
-import { callerMemberOf } from '../identity/caller-records.ts';
+import { callerRecordsOf } from '../identity/caller-records.ts';
+import { isKeySigned } from '../identity/directory-model.ts';
 import { actorOf, naturalEventIds, statusAt } from '../ledger-recorder.ts';
 import { sealedDigestOf } from './commit-document.ts';
 import { sideOf } from './exchange-access.ts';
@@ -67,15 +68,23 @@ export function createMessages(ctx: ExchangeContext) {
     input: PostMessageInput,
   ): Promise<Manifest> {
     const kid = readManifestKid(input.manifest);
-    // The bearer check of this request read the member a moment ago: that read, else one now.
-    const member =
-      callerMemberOf(principal) ??
-      (await deps.directory.getMember(principal.authorityId, principal.memberId));
+    // The bearer check of this request read the member and its authority a moment ago: that read, else one now.
+    const { member, authority } =
+      callerRecordsOf(principal) ??
+      (await deps.directory.getCaller(principal.authorityId, principal.memberId));
     const key = member?.keys.find((k) => k.kid === kid);
     if (key?.status !== 'active') {
       throw new PouchError(
         'ERR_SIGNATURE_INVALID',
         'The manifest is not signed by an active key of the sender',
+      );
+    }
+    // The same rule as signing in: a key the authority key has not signed (held pending, or written into the member
+    // item around the signed statement) signs no manifest either.
+    if (!isKeySigned(authority, member!, key)) {
+      throw new PouchError(
+        'ERR_SIGNATURE_INVALID',
+        "The manifest is signed by a key the sender's authority has not signed",
       );
     }
     const { manifest } = await verifyManifest(input.manifest, key.jwk as JWK, {

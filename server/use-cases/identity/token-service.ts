@@ -24,7 +24,7 @@ import {
 import { canonicalJson } from '../../../shared/domain/ledger/jcs.ts';
 import type { DirectoryRepository } from '../../ports/directory-repository.ts';
 import type { ReplayStore } from '../../ports/replay-store.ts';
-import { rememberCallerMember } from './caller-records.ts';
+import { rememberCaller } from './caller-records.ts';
 import { isKeySigned } from './directory-model.ts';
 
 /** `typ` of client assertions (draft-ietf-oauth-rfc7523bis); access tokens use `at+jwt` (RFC 9068). */
@@ -337,7 +337,7 @@ export function createTokenService(deps: TokenServiceDeps) {
       activeKey(member, authority, keyId, clientId!);
       await checkStatement(authority, member, clientId!);
       const principal = principalOf(member!);
-      rememberCallerMember(principal, member!);
+      rememberCaller(principal, { member: member!, authority });
       return principal;
     },
   };

@@ -31,8 +31,9 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
 import { dirname, join } from 'node:path';
-import { Transform, type TransformCallback } from 'node:stream';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
 import type { S3rverContext, S3rverObject, S3rverStore } from 's3rver';
 import S3Error from 's3rver/lib/models/error.js';
 
@@ -128,7 +129,7 @@ export function installS3Checksums(store: S3rverStore) {
     keyLocks.run(`${object.bucket}/${object.key}`, async () => {
       const recordPath = objectRecordPath(object.bucket, object.key);
       await removeIfPresent(recordPath);
-      const result = await original.putObject(object);
+      const result = await Promise.race([original.putObject(object), bodyCutShort(object.content)]);
       const content = object.content;
       if (!(content instanceof Sha256Stream)) return result;
       if (content.actual() !== content.expected) {
@@ -150,7 +151,18 @@ export function installS3Checksums(store: S3rverStore) {
     uploads.part(uploadId, async () => {
       const recordPath = join(uploadDir(bucket, uploadId), `${partNumber}${partChecksumSuffix}`);
       await removeIfPresent(recordPath);
-      const result = await original.putPart(bucket, uploadId, partNumber, content);
+      let result: Awaited<ReturnType<typeof original.putPart>>;
+      try {
+        result = await Promise.race([
+          original.putPart(bucket, uploadId, partNumber, content),
+          bodyCutShort(content),
+        ]);
+      } catch (error) {
+        // A part cut short is no part: what s3rver had written of it goes, so a completion can never list it.
+        const partPath = join(uploadDir(bucket, uploadId), String(partNumber));
+        await Promise.all([removeIfPresent(partPath), removeIfPresent(`${partPath}.md5`)]);
+        throw error;
+      }
       if (!(content instanceof Sha256Stream)) return result;
       if (content.actual() !== content.expected) {
         const partPath = join(uploadDir(bucket, uploadId), String(partNumber));
@@ -319,9 +331,12 @@ export function installS3Checksums(store: S3rverStore) {
         throw new S3Error('InvalidRequest', 'Value for x-amz-checksum-sha256 header is invalid.');
       }
       const hashed = new Sha256Stream(header);
-      const source = ctx.req;
-      // A client that goes away leaves s3rver's write unfinished, as without this stream.
+      const source = ctx.req as IncomingMessage;
+      // A client that goes away ends the hashed body short too, which the store hears of (bodyCutShort).
       source.on('error', () => hashed.destroy());
+      source.on('close', () => {
+        if (!source.complete) hashed.destroy();
+      });
       source.pipe(hashed);
       ctx.req = hashed;
     }
@@ -439,6 +454,30 @@ async function writeAtomically(path: string, value: unknown): Promise<void> {
 async function removeIfPresent(path: string): Promise<void> {
   await unlink(path).catch((error: NodeJS.ErrnoException) => {
     if (error.code !== 'ENOENT') throw error;
+  });
+}
+
+/**
+ * s3rver's store waits for the body's last byte and never hears of a client that went away mid-body (a killed send):
+ * its write would wait forever, and with it the key's lock and the upload's completion. This settles, with S3's
+ * IncompleteBody, the moment the body closes before its end; for anything else it never settles.
+ */
+function bodyCutShort(body: unknown): Promise<never> {
+  return new Promise((_resolve, reject) => {
+    if (!(body instanceof Readable)) return;
+    const refuse = () =>
+      reject(new S3Error('IncompleteBody', 'The request body terminated before the expected length.'));
+    if (body.destroyed && !body.readableEnded) {
+      refuse();
+      return;
+    }
+    let ended = false;
+    body.once('end', () => {
+      ended = true;
+    });
+    body.once('close', () => {
+      if (!ended) refuse();
+    });
   });
 }
 

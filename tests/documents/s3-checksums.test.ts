@@ -2,6 +2,7 @@
 // s3-checksums.ts), driven by the real AWS SDK over HTTP against s3rver, including across a restart.
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -291,6 +292,45 @@ describe('embedded S3 checksums (real SDK over HTTP)', () => {
     expect(await errorName(complete(key, uploadId, claimed))).toBe('InvalidPart');
     expect(await errorName(complete(key, uploadId, uploaded))).toBe('InvalidPart');
   });
+
+  it('completes after a part whose client went away mid-body (a killed send), once the part is sent again', async () => {
+    const key = newKey();
+    const part = randomBytes(6 * 1024 * 1024);
+    const { uploadId } = await uploadParts(key, []);
+    // The client dies half-way through the body: its socket closes with the request unfinished.
+    await new Promise<void>((resolve) => {
+      const url = new URL(`${servers.s3Endpoint}/${bucket}/${key}?partNumber=1&uploadId=${uploadId}`);
+      const req = request(url, {
+        method: 'PUT',
+        headers: { 'content-length': part.length, 'x-amz-checksum-sha256': sha256(part) },
+      });
+      req.on('error', () => resolve());
+      req.write(part.subarray(0, part.length / 2), () => {
+        setTimeout(() => {
+          req.destroy();
+          resolve();
+        }, 200);
+      });
+    });
+    // The resumed send: the same part again, whole, then the completion, which must not wait for the dead one.
+    const again = await s3.send(
+      new UploadPartCommand({
+        Bucket: bucket,
+        Key: key,
+        UploadId: uploadId,
+        PartNumber: 1,
+        Body: part,
+        ChecksumSHA256: sha256(part),
+      }),
+    );
+    const completed = await Promise.race([
+      complete(key, uploadId, [{ PartNumber: 1, ETag: again.ETag, ChecksumSHA256: again.ChecksumSHA256 }]),
+      new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 10_000)),
+    ]);
+    expect(completed).not.toBe('hung');
+    const body = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    expect(Buffer.from(await body.Body!.transformToByteArray()).equals(part)).toBe(true);
+  }, 30_000);
 
   it('keeps object and part checksums across a restart of the embedded servers', async () => {
     const single = newKey();

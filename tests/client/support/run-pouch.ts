@@ -25,7 +25,9 @@ export function runPouch(
     execFile(
       process.execPath,
       ['--import', 'tsx', 'client/cli/main.ts', ...args],
-      { cwd: repoRoot, env: childEnv as NodeJS.ProcessEnv, timeout: 30_000 },
+      // A hung CLI still fails the test; 90 s because a 20 MiB send beside the browser suites on 2 cores has passed
+      // 30 s (killed, it failed the whole story with an empty "Command failed").
+      { cwd: repoRoot, env: childEnv as NodeJS.ProcessEnv, timeout: 90_000 },
       (error, stdout, stderr) => {
         if (error && typeof error.code !== 'number') {
           reject(error);

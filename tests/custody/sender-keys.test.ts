@@ -3,9 +3,14 @@
 // and a verifier that pinned the authority refuses a manifest signed with a key no statement lists. The attack:
 // an admin plants a key on an officer (the exchange holds it as the officer's, pending), and a manifest signed
 // with it reaches the ledger; the exported bundle must fail offline with the stable check `sender-key`.
+// The exchange itself now refuses such a manifest at the post (isKeySigned; tests/identity/request-scoped-member),
+// so here it reaches the ledger the way only an operator writing around the exchange could: for the planted post
+// alone, the member item holds a statement the planted key signed itself, and the real one is put back before export.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildAuditRecord } from '../../server/use-cases/identity/directory-model.ts';
 import { type BundleVerification, verifyBundle } from '../../shared/custody/bundle.ts';
-import { authorityKeyFingerprint } from '../../shared/directory/statements.ts';
+import { authorityKeyFingerprint, signedMemberKeyOf } from '../../shared/directory/statements.ts';
+import type { Member } from '../../shared/domain/identity/types.ts';
 import {
   createTokenClient,
   generateMemberKey,
@@ -58,9 +63,32 @@ describe('offline verification of manifest keys against the pinned authority key
     );
     expect(res.status).toBe(201);
     const asOfficer: TestPrincipal = { ...officer, key: planted };
-    plantedBundle = await exportBundle(
-      await runExchange(exchange, asOfficer, b.authorityId, { messages: 1 }),
+    const repo = exchange.runtime.directory;
+    const writeOfficer = async (change: (m: Member) => Member) => {
+      const member = (await repo.getMember(a.authorityId, officer.memberId))!;
+      const audit = buildAuditRecord({
+        actor: { kind: 'system', clientId: 'system:test' },
+        origin: { sourceIp: 'test', requestId: 'r' },
+        at: new Date().toISOString(),
+        action: 'key.add',
+        target: { authorityId: a.authorityId, memberId: member.id },
+      });
+      await repo.putMember({ ...change(member), version: member.version + 1, auditId: audit.id }, audit);
+      return member;
+    };
+    const forged = await a.signStatement(
+      'member-keys',
+      {
+        memberId: officer.memberId,
+        keys: [await signedMemberKeyOf(officer.key.publicJwk), await signedMemberKeyOf(planted.publicJwk)],
+      },
+      99,
+      planted,
     );
+    const before = await writeOfficer((m) => ({ ...m, keysStatement: forged }));
+    const plantedExchange = await runExchange(exchange, asOfficer, b.authorityId, { messages: 1 });
+    await writeOfficer((m) => ({ ...m, keysStatement: before.keysStatement! }));
+    plantedBundle = await exportBundle(plantedExchange);
     expect(asPrincipal(asOfficer).memberId).toBe(officer.memberId);
   });
   afterAll(async () => {

@@ -162,8 +162,7 @@ export function createLedgerRecorder(deps: LedgerRecorderDeps) {
 
   /** As `note`, before handing the event back. */
   async function noted(chain: string, eventId: string | undefined, recorded: Recorded): Promise<Recorded> {
-    if (eventId !== undefined)
-      await deps.effects.settle(chain, eventId, recorded.event.seq).catch(() => undefined);
+    await note(chain, eventId, recorded.event.seq);
     return recorded;
   }
 

@@ -7,13 +7,13 @@
 // so here it reaches the ledger the way only an operator writing around the exchange could: for the planted post
 // alone, the member item holds a statement the planted key signed itself, and the real one is put back before export.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildAuditRecord } from '../../server/use-cases/identity/directory-model.ts';
 import { type BundleVerification, verifyBundle } from '../../shared/custody/bundle.ts';
 import { authorityKeyFingerprint, signedMemberKeyOf } from '../../shared/directory/statements.ts';
 import type { Member } from '../../shared/domain/identity/types.ts';
 import {
   createTokenClient,
   generateMemberKey,
+  rewriteMember,
   type SeededAuthority,
   type TestPrincipal,
 } from '../support/identity.ts';
@@ -63,19 +63,8 @@ describe('offline verification of manifest keys against the pinned authority key
     );
     expect(res.status).toBe(201);
     const asOfficer: TestPrincipal = { ...officer, key: planted };
-    const repo = exchange.runtime.directory;
-    const writeOfficer = async (change: (m: Member) => Member) => {
-      const member = (await repo.getMember(a.authorityId, officer.memberId))!;
-      const audit = buildAuditRecord({
-        actor: { kind: 'system', clientId: 'system:test' },
-        origin: { sourceIp: 'test', requestId: 'r' },
-        at: new Date().toISOString(),
-        action: 'key.add',
-        target: { authorityId: a.authorityId, memberId: member.id },
-      });
-      await repo.putMember({ ...change(member), version: member.version + 1, auditId: audit.id }, audit);
-      return member;
-    };
+    const writeOfficer = (change: (m: Member) => Member) =>
+      rewriteMember(exchange.runtime.directory, a.authorityId, officer.memberId, change);
     const forged = await a.signStatement(
       'member-keys',
       {

@@ -5,7 +5,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callerMemberOf } from '../../server/use-cases/identity/caller-records.ts';
-import { buildAuditRecord } from '../../server/use-cases/identity/directory-model.ts';
 import { signManifest } from '../../shared/custody/manifest.ts';
 import { signedMemberKeyOf } from '../../shared/directory/statements.ts';
 import type { Member, MemberKey, PublicSigningJwk } from '../../shared/domain/identity/types.ts';
@@ -13,6 +12,7 @@ import {
   createTokenClient,
   generateMemberKey,
   type MemberKeyPair,
+  rewriteMember,
   type SeededAuthority,
   seedTestAuthority,
 } from '../support/identity.ts';
@@ -37,16 +37,7 @@ describe('the member record a request reuses', () => {
 
   /** Write the officer's member item with `change` applied (as a directory write, audited). */
   async function changeOfficer(change: (m: Member) => Member): Promise<void> {
-    const repo = exchange.runtime.directory;
-    const member = (await repo.getMember(a.authorityId, a.member('officer').memberId))!;
-    const audit = buildAuditRecord({
-      actor: { kind: 'system', clientId: 'system:test' },
-      origin: { sourceIp: 'test', requestId: 'r' },
-      at: new Date().toISOString(),
-      action: 'key.add',
-      target: { authorityId: a.authorityId, memberId: member.id },
-    });
-    await repo.putMember({ ...change(member), version: member.version + 1, auditId: audit.id }, audit);
+    await rewriteMember(exchange.runtime.directory, a.authorityId, a.member('officer').memberId, change);
   }
 
   const memberKeyOf = (pair: MemberKeyPair, status: MemberKey['status']): MemberKey => ({

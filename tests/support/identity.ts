@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { type CryptoKey, exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
 import type { PouchApp } from '../../server/http/app-env.ts';
 import type { DirectoryRepository } from '../../server/ports/directory-repository.ts';
+import { buildAuditRecord } from '../../server/use-cases/identity/directory-model.ts';
 import type { OperatorKeyFile } from '../../server/use-cases/identity/operator-bootstrap.ts';
 import { seedDirectory } from '../../server/use-cases/identity/seed.ts';
 import { ASSERTION_TYP } from '../../server/use-cases/identity/token-service.ts';
@@ -17,7 +18,12 @@ import {
   signedMemberKeyOf,
 } from '../../shared/directory/statements.ts';
 import { generateAuthorityId, generateMemberId } from '../../shared/domain/identity/ids.ts';
-import type { AuthorityRole, MemberRole, PublicSigningJwk } from '../../shared/domain/identity/types.ts';
+import type {
+  AuthorityRole,
+  Member,
+  MemberRole,
+  PublicSigningJwk,
+} from '../../shared/domain/identity/types.ts';
 import { computeJwkThumbprint } from '../../shared/domain/identity/validation.ts';
 
 export type KeyAlg = 'ES256' | 'EdDSA';
@@ -225,4 +231,27 @@ export function createTokenClient(app: PouchApp, issuer: string) {
       return body.access_token;
     },
   };
+}
+
+/**
+ * Rewrite a member item as a direct, audited directory write (what an operator holding the table could do): the
+ * tests of what the exchange does with whatever the item then says.
+ */
+export async function rewriteMember(
+  directory: DirectoryRepository,
+  authorityId: string,
+  memberId: string,
+  change: (member: Member) => Member,
+): Promise<Member> {
+  const member = await directory.getMember(authorityId, memberId);
+  if (!member) throw new Error(`no member ${memberId}`);
+  const audit = buildAuditRecord({
+    actor: { kind: 'system', clientId: 'system:test' },
+    origin: { sourceIp: 'test', requestId: 'r' },
+    at: new Date().toISOString(),
+    action: 'key.add',
+    target: { authorityId, memberId },
+  });
+  await directory.putMember({ ...change(member), version: member.version + 1, auditId: audit.id }, audit);
+  return member;
 }

@@ -6,10 +6,15 @@
 // stored, so there is nothing that could disagree with the hashed body.
 //
 // Writers of one exchange: within a process, appends to one chain run one at a time (a queue per chain), so they
-// never race each other for the next seq. Each append reads the head (one Query, Limit 1) and puts after it; only
+// never race each other for the next seq. An append reads the head (one Query, Limit 1) and puts after it; only
 // another process's append makes the put fail, and only then do writers back off (full jitter) and re-read the
-// head, nothing else. The head is never remembered between appends: the table is the truth, and a tail deleted
-// out of band must be refilled at its seq (a fork the checkpoint log exposes), never skipped over.
+// head, nothing else. While appends are queued back to back on a chain (a busy exchange), each one starts from the
+// event the one before it has just written instead of reading it again, so writers that wait behind each other
+// cost one put per event, not a query and a put: that is what lets 16 concurrent writers go at least as fast as
+// one. The guess is checked by the put itself: if another process moved the chain meanwhile, the conditional put
+// fails and the writer reads the real head. Once the queue is empty nothing is remembered: the next append reads
+// the table, which is the truth, so a tail deleted out of band is refilled at its seq (a fork the checkpoint log
+// exposes), never skipped over.
 //
 // Listing chain heads: the ledger table is append-only (no role may update an item), so it cannot hold a
 // per-chain head pointer, and a Scan would read every event of every chain. The exchange records in the main
@@ -124,9 +129,16 @@ export function createDynamoLedgerStore(options: DynamoLedgerStoreOptions): Ledg
     } while (startKey);
   }
 
-  async function appendNow(chain: string, build: BuildEventFields): Promise<LedgerEvent> {
+  /** `written`: the event this process has just put on the chain, while writers were queued behind it. */
+  async function appendNow(
+    chain: string,
+    build: BuildEventFields,
+    written: LedgerEvent | undefined,
+  ): Promise<LedgerEvent> {
+    let known = written;
     for (let attempt = 1; ; attempt++) {
-      const head = await readHead(chain);
+      const head = known ?? (await readHead(chain));
+      known = undefined;
       const event = createEvent(head, build(head), { chain, now: now() });
       try {
         await doc.send(
@@ -156,7 +168,14 @@ export function createDynamoLedgerStore(options: DynamoLedgerStoreOptions): Ledg
 
   return {
     append: (chain: string, build: BuildEventFields): Promise<LedgerEvent> =>
-      queue.run(chain, () => appendNow(chain, build)),
+      queue.run(chain, async (turn) => {
+        const written = turn.memo;
+        turn.memo = undefined;
+        const event = await appendNow(chain, build, written);
+        // Kept only for a writer already waiting; read back exactly as a Query would give it.
+        if (turn.queuedBehind()) turn.memo = toEvent(toItem(event));
+        return event;
+      }),
 
     head: readHead,
 
@@ -192,22 +211,63 @@ export function createDynamoLedgerStore(options: DynamoLedgerStoreOptions): Ledg
   };
 }
 
-/** One task at a time per chain, in arrival order; a failed task does not stop the ones queued behind it. */
+/**
+ * One task at a time per chain, in arrival order; a failed task does not stop the ones queued behind it. A task may
+ * leave a `memo` for the next task of the same chain; it is dropped as soon as the chain has no task queued.
+ */
 function createChainQueue() {
-  const tails = new Map<string, Promise<void>>();
+  interface Line {
+    tail: Promise<void>;
+    queued: number;
+    memo: LedgerEvent | undefined;
+  }
+  interface Turn {
+    memo: LedgerEvent | undefined;
+    /** Whether another task of this chain is already waiting behind this one. */
+    queuedBehind(): boolean;
+  }
+  const lines = new Map<string, Line>();
   return {
-    run<T>(chain: string, task: () => Promise<T>): Promise<T> {
-      const before = tails.get(chain) ?? Promise.resolve();
-      const result = before.then(task);
-      const tail = result.then(
+    run<T>(chain: string, task: (turn: Turn) => Promise<T>): Promise<T> {
+      let line = lines.get(chain);
+      if (!line) {
+        line = { tail: Promise.resolve(), queued: 0, memo: undefined };
+        lines.set(chain, line);
+      }
+      const current = line;
+      current.queued++;
+      const turn: Turn = {
+        get memo() {
+          return current.memo;
+        },
+        set memo(value) {
+          current.memo = value;
+        },
+        queuedBehind: () => current.queued > 1,
+      };
+      const result = current.tail.then(() => task(turn));
+      current.tail = result.then(
         () => undefined,
         () => undefined,
       );
-      tails.set(chain, tail);
-      void tail.then(() => {
-        if (tails.get(chain) === tail) tails.delete(chain);
-      });
-      return result;
+      const settle = () => {
+        current.queued--;
+        if (current.queued === 0) {
+          current.memo = undefined;
+          if (lines.get(chain) === current) lines.delete(chain);
+        }
+      };
+      // Settled before the caller hears back, so a caller that appends again after awaiting finds an idle chain.
+      return result.then(
+        (value) => {
+          settle();
+          return value;
+        },
+        (error: unknown) => {
+          settle();
+          throw error;
+        },
+      );
     },
   };
 }

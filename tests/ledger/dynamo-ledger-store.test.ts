@@ -113,6 +113,51 @@ describe('DynamoDB ledger store', () => {
     });
   });
 
+  it('costs queued writers one put per event: only the first of 16 reads the head, a sequential writer reads it each time', async () => {
+    const counted = countingDoc(exchange.runtime.clients.doc);
+    const queued = createDynamoLedgerStore({ doc: counted.doc, tableName });
+    await Promise.all(Array.from({ length: 16 }, (_, i) => queued.append('ex-drain', () => fieldsFor(i))));
+    expect(counted.calls()).toEqual({ QueryCommand: 1, PutCommand: 16 });
+    expect(verifyChain(await store.read('ex-drain'), { chain: 'ex-drain' })).toMatchObject({
+      ok: true,
+      length: 16,
+    });
+
+    counted.reset();
+    for (let i = 0; i < 4; i++) await queued.append('ex-drain', () => fieldsFor(i));
+    // Between two awaited appends the queue is empty, so nothing is remembered: the table is asked each time.
+    expect(counted.calls()).toEqual({ QueryCommand: 4, PutCommand: 4 });
+  });
+
+  it('puts after the real head when another process appends while writers are queued (the remembered head is stale)', async () => {
+    const chain = 'ex-drain-two-processes';
+    const counted = countingDoc(exchange.runtime.clients.doc);
+    const mine = createDynamoLedgerStore({ doc: counted.doc, tableName, sleep: async () => {} });
+    const other = createDynamoLedgerStore({ doc: exchange.runtime.clients.doc, tableName });
+    await other.append(chain, () => fieldsFor(0));
+    const seen: Array<number | undefined> = [];
+    let interleaved = false;
+    const appends = Array.from({ length: 6 }, (_, i) =>
+      mine.append(chain, (head) => {
+        seen.push(head?.seq);
+        return fieldsFor(i);
+      }),
+    );
+    // The other process writes right after this process's first put, before its second: the second put's guess fails.
+    counted.afterPut(async () => {
+      if (interleaved) return;
+      interleaved = true;
+      await other.append(chain, () => ({ ...fieldsFor(99), details: { other: true } }));
+    });
+    await Promise.all(appends);
+    const events = await store.read(chain);
+    expect(verifyChain(events, { chain })).toMatchObject({ ok: true, length: 8 });
+    expect(events.filter((e) => e.details?.other === true)).toHaveLength(1);
+    // Each build was given the head it was put after: the stale guess (seq 1) was built on, refused, and rebuilt on 2.
+    expect(seen).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(counted.calls()).toEqual({ QueryCommand: 2, PutCommand: 7 });
+  });
+
   it('loses nothing with 16 writers racing on one exchange (16 x 10 appends): no gap, no duplicate, no fork', async () => {
     const chain = 'ex-race';
     // What is under test is no gap, duplicate or fork, not the starvation budget: on a loaded 2-core machine one of
@@ -209,3 +254,27 @@ describe('DynamoDB ledger store', () => {
     expect(await store.head(chain)).toBeUndefined();
   });
 });
+
+/** A document client whose sends are counted by command name, with a hook run after each successful put. */
+function countingDoc(doc: DynamoDBDocumentClient) {
+  const counts: Record<string, number> = {};
+  let hook: (() => Promise<void>) | undefined;
+  const counting = {
+    send: async (command: { constructor: { name: string } }) => {
+      counts[command.constructor.name] = (counts[command.constructor.name] ?? 0) + 1;
+      const out = await doc.send(command as Parameters<DynamoDBDocumentClient['send']>[0]);
+      if (command instanceof PutCommand && hook) await hook();
+      return out;
+    },
+  };
+  return {
+    doc: counting as unknown as DynamoDBDocumentClient,
+    calls: () => ({ ...counts }),
+    reset: () => {
+      for (const key of Object.keys(counts)) delete counts[key];
+    },
+    afterPut: (run: () => Promise<void>) => {
+      hook = run;
+    },
+  };
+}

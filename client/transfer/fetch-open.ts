@@ -187,7 +187,7 @@ export async function fetchAndOpen(options: FetchOpenOptions): Promise<FetchOpen
     if (still.length > 0) waiting.set(index, still);
     else waiting.delete(index);
   };
-  const hot = createHotBatches(HOT_BYTES);
+  const hot = createHotBatches(HOT_BYTES, WRITE_BATCH_BYTES);
   const onWritten = (index: number, bytes: number): void => {
     const before = filled.get(index) ?? 0;
     filled.set(index, before + bytes);
@@ -215,8 +215,9 @@ export async function fetchAndOpen(options: FetchOpenOptions): Promise<FetchOpen
       try {
         await fetchRange(options, urls, spool, index, rangeBytes, size, signal, onBytes, {
           from: filled.get(index) ?? 0,
-          written: (bytes, at, chunks) => {
-            hot.add(at, chunks);
+          hot,
+          written: (bytes, at, batch) => {
+            hot.add(at, batch, bytes);
             onWritten(index, bytes);
           },
         });
@@ -379,65 +380,85 @@ async function* readChunks(body: ReadableStream<Uint8Array>): AsyncGenerator<Uin
   }
 }
 
-/** A Buffer view of received bytes (no copy). */
-function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
-/** Spool batches kept in memory after their write, by position; bounded, for the opener to copy from. */
+/**
+ * The buffers received bytes are gathered in, and the batches kept after their write for the opener to copy
+ * from. Buffers are reused: each socket read is copied once into a batch and dies young, so the collector frees
+ * it in a scavenge. Kept for the length of a write, the socket's own buffers reached the old generation, and
+ * freeing them took full collections of the heap (a third of the main thread's time in bench/fetch-stages.ts).
+ */
 export interface HotBatches {
-  /** The chunks of one written batch, in order from `at`. */
-  add(at: number, chunks: readonly Buffer[]): void;
+  /** A buffer of the batch size for the next received bytes: one given back earlier, or a new one. */
+  take(): Buffer;
+  /** The first `length` bytes of `buffer` are written to the spool at `at`: keep them for the opener. */
+  add(at: number, buffer: Buffer, length: number): void;
+  /** A buffer whose bytes are not worth keeping (its write failed). */
+  give(buffer: Buffer): void;
   /** Copy up to `length` bytes at `position` from one kept batch; 0 when none holds that position. */
   copy(target: Buffer, offset: number, length: number, position: number): number;
   clear(): void;
 }
 
-export function createHotBatches(limit: number): HotBatches {
-  let batches: { at: number; bytes: Buffer }[] = [];
+export function createHotBatches(limit: number, batchBytes: number): HotBatches {
+  let batches: { at: number; bytes: Buffer; length: number }[] = [];
   let held = 0;
+  /** Buffers ready for reuse; beyond this many, a returned one is left to the collector. */
+  const free: Buffer[] = [];
+  const maxFree = Math.max(2, Math.ceil(limit / batchBytes));
   /** Everything before this position was read: the opener never reads backwards. */
   let consumed = 0;
+  const give = (buffer: Buffer): void => {
+    if (free.length < maxFree) free.push(buffer);
+  };
   return {
-    add(at, chunks) {
-      let position = at;
-      for (const bytes of chunks) {
-        if (position + bytes.length > consumed) {
-          batches.push({ at: position, bytes });
-          held += bytes.length;
-        }
-        position += bytes.length;
+    take: () => free.pop() ?? Buffer.allocUnsafeSlow(batchBytes),
+    give,
+    add(at, bytes, length) {
+      if (at + length <= consumed) {
+        give(bytes);
+        return;
       }
+      batches.push({ at, bytes, length });
+      held += length;
       // Over the limit, drop what the opener needs last: it reads those from the spool when it gets there.
       while (held > limit) {
         let last = 0;
         for (let i = 1; i < batches.length; i++) {
           if ((batches[i]?.at ?? 0) > (batches[last]?.at ?? 0)) last = i;
         }
-        held -= batches[last]?.bytes.length ?? 0;
-        batches.splice(last, 1);
+        const [dropped] = batches.splice(last, 1);
+        if (dropped) {
+          held -= dropped.length;
+          give(dropped.bytes);
+        }
       }
     },
     copy(target, offset, length, position) {
-      const batch = batches.find((b) => b.at <= position && position < b.at + b.bytes.length);
+      const batch = batches.find((b) => b.at <= position && position < b.at + b.length);
       if (!batch) return 0;
       const n = batch.bytes.copy(
         target,
         offset,
         position - batch.at,
-        Math.min(batch.bytes.length, position - batch.at + length),
+        Math.min(batch.length, position - batch.at + length),
       );
       consumed = position + n;
-      const kept = batches.filter((b) => b.at + b.bytes.length > consumed);
-      if (kept.length !== batches.length) {
+      if (batches.some((b) => b.at + b.length <= consumed)) {
+        const kept: typeof batches = [];
+        for (const b of batches) {
+          if (b.at + b.length > consumed) kept.push(b);
+          else {
+            held -= b.length;
+            give(b.bytes);
+          }
+        }
         batches = kept;
-        held = kept.reduce((sum, b) => sum + b.bytes.length, 0);
       }
       return n;
     },
     clear() {
       batches = [];
       held = 0;
+      free.length = 0;
     },
   };
 }
@@ -511,7 +532,12 @@ async function fetchRange(
   size: number,
   signal: AbortSignal,
   onBytes: (n: number) => void,
-  progress: { from: number; written: (bytes: number, at: number, chunks: readonly Buffer[]) => void },
+  progress: {
+    from: number;
+    /** Where received bytes are gathered (one batch at a time), and kept after their write. */
+    hot: HotBatches;
+    written: (bytes: number, at: number, batch: Buffer) => void;
+  },
 ): Promise<void> {
   const get = options.fetch ? viaFetch(options.fetch) : nodeGet;
   const attempts = Math.max(1, options.retry?.attempts ?? 4);
@@ -547,27 +573,27 @@ async function fetchRange(
       }
       let position = start;
       let finished = false;
-      const pending: Uint8Array[] = [];
-      let pendingBytes = 0;
+      let batch: Buffer | undefined;
+      let filled = 0;
       const flush = async (): Promise<void> => {
-        if (pendingBytes === 0) return;
-        // One gathered write, without joining the chunks first (a 1 MiB allocation and copy per batch).
-        const chunks = pending.map(asBuffer);
+        if (batch === undefined || filled === 0) return;
+        const bytes = batch;
         const at = start;
-        const length = pendingBytes;
-        pending.length = 0;
-        pendingBytes = 0;
-        let written = (await spool.writev(chunks, at)).bytesWritten;
-        if (written < length) {
-          const joined = Buffer.concat(chunks, length);
-          while (written < length) {
-            written += (await spool.write(joined, written, length - written, at + written)).bytesWritten;
+        const length = filled;
+        batch = undefined;
+        filled = 0;
+        try {
+          for (let written = 0; written < length; ) {
+            written += (await spool.write(bytes, written, length - written, at + written)).bytesWritten;
           }
+        } catch (error) {
+          progress.hot.give(bytes);
+          throw error;
         }
         // Written bytes stay written: a retry (or a later call, through the journal) asks for the rest only.
         start = at + length;
         refreshes = 0;
-        progress.written(length, at, chunks);
+        progress.written(length, at, bytes);
         onBytes(length);
       };
       try {
@@ -577,10 +603,15 @@ async function fetchRange(
               details: { range: index },
             });
           }
-          pending.push(value);
-          pendingBytes += value.length;
-          position += value.length;
-          if (pendingBytes >= WRITE_BATCH_BYTES) await flush();
+          for (let offset = 0; offset < value.length; ) {
+            batch ??= progress.hot.take();
+            const n = Math.min(value.length - offset, batch.length - filled);
+            batch.set(n === value.length ? value : value.subarray(offset, offset + n), filled);
+            filled += n;
+            offset += n;
+            position += n;
+            if (filled === batch.length) await flush();
+          }
         }
         await flush();
         finished = true;
@@ -590,6 +621,7 @@ async function fetchRange(
           response.cancel();
           // What arrived before the failure is as good as what was written: keep it, so a retry skips it.
           await flush().catch(() => undefined);
+          if (batch !== undefined) progress.hot.give(batch);
         }
       }
       if (position !== end)

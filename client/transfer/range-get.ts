@@ -98,11 +98,11 @@ export function socketGet(
     const after = (n: number, pending: Promise<void> | undefined): boolean => {
       remaining -= n;
       if (remaining <= 0) {
-        if (pending) pending.then(finish, fail);
-        else finish();
+        if (pending === undefined) finish();
+        else pending.then(finish, fail);
         return false;
       }
-      if (!pending) return true;
+      if (pending === undefined) return true;
       pending.then(() => {
         if (phase === 'body') socket.resume();
       }, fail);

@@ -1,9 +1,13 @@
 // Profiling tool (issue 16, not a bench run by `npm run bench`): times each stage of `pouch fetch` alone against
-// the embedded S3 (a GetObject to disk; one plain GET; ranged GETs at several sizes and concurrencies into a
-// spool; hashing; opening a file already on disk; the whole one-pass fetchAndOpen), interleaved, medians of the
-// wall time and of this process's CPU time (all threads).
+// the embedded S3 (a GetObject to disk; one plain GET, to disk and dropped; ranged GETs at several sizes and
+// concurrencies into a spool; hashing; opening a file already on disk; the whole one-pass fetchAndOpen),
+// interleaved, medians of the wall time and of this process's CPU time (all threads; user and system) and of the
+// main thread's garbage collection (minor, and major: a major one marks the whole heap).
 // `node --import tsx bench/fetch-stages.ts [--same-process]`; POUCH_BENCH_TRANSFER_SIZE (default 256M),
 // POUCH_BENCH_RUNS (default 3). By default the S3 server runs in a separate process, as real storage would.
+// POUCH_BENCH_STAGES=<regexp> runs only the stages it matches; POUCH_BENCH_COMPARE=<module path> also runs that
+// module's fetchAndOpen (an older version, say) beside this one, for an A/B in the same run;
+// POUCH_BENCH_VERBOSE=1 prints the socket reads' count and mean size.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';

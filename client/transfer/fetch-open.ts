@@ -77,13 +77,16 @@ export const DEFAULT_RANGE_BYTES = 32 * 1024 * 1024;
 /** Journal a range's partial progress each time this many more of its bytes are written. */
 const PARTIAL_JOURNAL_BYTES = 4 * 1024 * 1024;
 /**
- * Received bytes of a range are written to the spool in batches of this size: one positional write per 64 KiB
- * socket read cost the main thread more (in thread-pool hand-offs) than the bytes themselves.
+ * Received bytes of a range are gathered (by the kernel, range-get.ts) in reused buffers of this size, each
+ * written to the spool in one positional write: one write per 64 KiB socket read cost the main thread more (in
+ * thread-pool hand-offs) than the bytes themselves.
  */
 const WRITE_BATCH_BYTES = 1024 * 1024;
 /**
  * Batches just written stay in memory, up to this many bytes, for the opener to copy from instead of reading
  * them back from the spool; those furthest ahead of the opener are dropped first (it reads them from the spool).
+ * With four ranges in flight the opener finds about a fifth of its bytes here (50 of 256 MiB); the buffers are
+ * reused, so the window costs a fixed 8 MiB and no garbage (peak RSS of the bin's fetch: 169 MB at 1 GiB).
  */
 const HOT_BYTES = 8 * 1024 * 1024;
 /** Fresh URLs one range may ask for in a row without a byte arriving: a 403 that persists is a refusal. */
@@ -343,8 +346,8 @@ const socketRangeGet: RangeGet = (url, range, index, sink, signal) =>
   socketGet(url, range, index, sink, signal, () => nodeGet(url, range, index, sink, signal));
 
 /**
- * Ranged GETs on node:http: for a body sent in chunks. (On this machine a fetch body, read through its web
- * stream, came in at a fifth of the speed of the same bytes read from an IncomingMessage.)
+ * Ranged GETs on node:http: only for a body sent in chunks (range-get.ts reads the others). A fetch body, read
+ * through its web stream, came in at a fifth of the speed of the same bytes read from an IncomingMessage.
  */
 function nodeGet(
   url: string,

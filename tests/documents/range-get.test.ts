@@ -21,7 +21,7 @@ const repoRoot = join(here, '..', '..');
 const KiB = 1024;
 
 /** How the test server answers one ranged GET (`request` counts from 1). */
-type Answer = 'pieces' | 'cut' | 'chunked' | 'long';
+type Answer = 'pieces' | 'cut' | 'chunked' | 'long' | 'stall';
 
 interface RawStorage {
   readonly url: string;
@@ -90,10 +90,11 @@ async function respond(
   socket.write(head.slice(0, 20));
   await pause();
   const half = Math.floor(body.length / 2);
-  if (how === 'cut') {
+  if (how === 'cut' || how === 'stall') {
     socket.write(Buffer.concat([Buffer.from(head.slice(20), 'latin1'), body.subarray(0, half)]));
     await pause();
-    socket.destroy();
+    // 'stall': the rest never comes (the connection stays open until the test closes it).
+    if (how === 'cut') socket.destroy();
     return;
   }
   socket.write(Buffer.concat([Buffer.from(head.slice(20), 'latin1'), body.subarray(0, 100)]));
@@ -123,14 +124,15 @@ describe('one-pass fetch: ranged GETs read straight into the batches (raw storag
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function fetchFrom(storage: RawStorage) {
-    const workDir = join(dir, `work-${++n}`);
-    await mkdir(workDir, { mode: 0o700 });
+  async function fetchFrom(storage: RawStorage, into?: string, signal?: AbortSignal) {
+    const workDir = into ?? join(dir, `work-${++n}`);
+    if (!into) await mkdir(workDir, { mode: 0o700 });
     return {
       workDir,
       run: () =>
         fetchAndOpen({
           url: storage.url,
+          ...(signal ? { signal } : {}),
           workDir,
           identities: [identity],
           expected,
@@ -165,6 +167,36 @@ describe('one-pass fetch: ranged GETs read straight into the batches (raw storag
       const again = storage.ranges.slice(2).find((r) => r.endsWith(`-${cut.split('-')[1]}`));
       expect(again).toBeDefined();
       expect(Number(again?.split('-')[0])).toBeGreaterThan(Number(cut.split('-')[0]));
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it('stops on abort mid-body, keeps what was written, and the next call asks only for the rest', async () => {
+    const stalled = await rawStorage(sealed, (request) => (request === 1 ? 'stall' : 'pieces'));
+    const abort = new AbortController();
+    const first = await fetchFrom(stalled, undefined, abort.signal);
+    try {
+      const fetching = first.run();
+      // Abort once the stalled range's first half is in (its connection stays open, nothing more comes).
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      abort.abort();
+      await expect(fetching).rejects.toBeDefined();
+    } finally {
+      await stalled.close();
+    }
+    // Interrupted, not refused: the spool and the journal stay for the resume, and no plaintext.
+    await expect(stat(join(first.workDir, 'sealed.age'))).resolves.toBeDefined();
+    await expect(stat(join(first.workDir, 'fetch.json'))).resolves.toBeDefined();
+    await expect(stat(join(first.workDir, 'plain'))).rejects.toMatchObject({ code: 'ENOENT' });
+    const storage = await rawStorage(sealed, () => 'pieces');
+    try {
+      const result = await (await fetchFrom(storage, first.workDir)).run();
+      expect((await readFile(result.plaintextPath)).equals(plaintext)).toBe(true);
+      // The stalled first range was asked for from the bytes it had written, not from 0.
+      const firstRange = storage.ranges.find((r) => r.endsWith(`-${64 * KiB - 1}`));
+      expect(firstRange).toBeDefined();
+      expect(Number(firstRange?.split('-')[0])).toBeGreaterThan(0);
     } finally {
       await storage.close();
     }

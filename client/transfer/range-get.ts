@@ -150,6 +150,9 @@ export function socketGet(
         status,
         readBody(expected) {
           if (length !== undefined && length > expected) return Promise.reject(tooLong(index));
+          // A body that ends when the server closes is read no further than the range: never past its end in
+          // the spool (what was asked for is all that is kept, and it is verified like any other).
+          if (length === undefined) remaining = expected;
           if (phase === 'done') return failure ? Promise.reject(failure) : Promise.resolve();
           return new Promise<void>((resolveBody, rejectBody) => {
             body = { resolve: resolveBody, reject: rejectBody };
@@ -202,6 +205,7 @@ export function socketGet(
     socket.on('end', () => {
       if (phase === 'body' && remaining === Number.POSITIVE_INFINITY) finish();
     });
+    // (A close-delimited body read to the range's end finishes in `after`; one closed before it fails below.)
     socket.on('close', () => {
       fail(new PouchError('ERR_STORAGE', 'Storage closed the connection before the range ended'));
     });

@@ -21,7 +21,7 @@ const repoRoot = join(here, '..', '..');
 const KiB = 1024;
 
 /** How the test server answers one ranged GET (`request` counts from 1). */
-type Answer = 'pieces' | 'cut' | 'chunked' | 'long' | 'stall';
+type Answer = 'pieces' | 'cut' | 'chunked' | 'long' | 'stall' | 'unannounced';
 
 interface RawStorage {
   readonly url: string;
@@ -82,6 +82,13 @@ async function respond(
       socket.write('\r\n');
     }
     socket.end('0\r\n\r\n');
+    return;
+  }
+  if (how === 'unannounced') {
+    // No length: the body ends when the server closes, and this one sends a byte past the range.
+    socket.write(`HTTP/1.1 206 Partial Content\r\n${range}Connection: close\r\n\r\n`);
+    await pause();
+    socket.end(Buffer.concat([body, Buffer.from('!')]));
     return;
   }
   const length = how === 'long' ? body.length + 1 : body.length;
@@ -197,6 +204,17 @@ describe('one-pass fetch: ranged GETs read straight into the batches (raw storag
       const firstRange = storage.ranges.find((r) => r.endsWith(`-${64 * KiB - 1}`));
       expect(firstRange).toBeDefined();
       expect(Number(firstRange?.split('-')[0])).toBeGreaterThan(0);
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it('reads a body without a length no further than its range, and opens the document', async () => {
+    const storage = await rawStorage(sealed, () => 'unannounced');
+    try {
+      const { run } = await fetchFrom(storage);
+      const result = await run();
+      expect((await readFile(result.plaintextPath)).equals(plaintext)).toBe(true);
     } finally {
       await storage.close();
     }

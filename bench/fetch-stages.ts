@@ -1,15 +1,20 @@
 // Profiling tool (issue 16, not a bench run by `npm run bench`): times each stage of `pouch fetch` alone against
-// the embedded S3 (a GetObject to disk; one plain GET; ranged GETs at several sizes and concurrencies into a
-// spool; hashing; opening a file already on disk; the whole one-pass fetchAndOpen), interleaved, medians of the
-// wall time and of this process's CPU time (all threads).
+// the embedded S3 (a GetObject to disk; one plain GET, to disk and dropped; ranged GETs at several sizes and
+// concurrencies into a spool; hashing; opening a file already on disk; the whole one-pass fetchAndOpen),
+// interleaved, medians of the wall time and of this process's CPU time (all threads; user and system) and of the
+// main thread's garbage collection (minor, and major: a major one marks the whole heap).
 // `node --import tsx bench/fetch-stages.ts [--same-process]`; POUCH_BENCH_TRANSFER_SIZE (default 256M),
 // POUCH_BENCH_RUNS (default 3). By default the S3 server runs in a separate process, as real storage would.
+// POUCH_BENCH_STAGES=<regexp> runs only the stages it matches; POUCH_BENCH_COMPARE=<module path> also runs that
+// module's fetchAndOpen (an older version, say) beside this one, for an A/B in the same run;
+// POUCH_BENCH_VERBOSE=1 prints the socket reads' count and mean size.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, rm, writeFile } from 'node:fs/promises';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { dirname, join } from 'node:path';
+import { PerformanceObserver, constants as perfConstants } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
@@ -69,6 +74,13 @@ async function main(): Promise<void> {
       expiresIn: 3600,
     });
     const out = join(dir, 'out');
+    // POUCH_BENCH_COMPARE: a module exporting another fetchAndOpen (an older version), run beside this one (A/B).
+    const openers: Record<string, typeof fetchAndOpen> = { '': fetchAndOpen };
+    if (process.env.POUCH_BENCH_COMPARE) {
+      openers[' (compared)'] = (
+        (await import(process.env.POUCH_BENCH_COMPARE)) as { fetchAndOpen: typeof fetchAndOpen }
+      ).fetchAndOpen;
+    }
     const stages: Array<[string, () => Promise<unknown>]> = [
       [
         'GetObject (SDK) to disk',
@@ -78,6 +90,7 @@ async function main(): Promise<void> {
         },
       ],
       ['one plain GET (node:http) to disk', () => plainGet(url, out)],
+      ['one plain GET (node:http), bytes dropped', () => plainGetDropped(url)],
       ['ranged 8 MiB x4 into a spool', () => rangedGets(url, out, digests.sealedSize, 8 * MiB, 4)],
       ['ranged 32 MiB x4 into a spool', () => rangedGets(url, out, digests.sealedSize, 32 * MiB, 4)],
       ['ranged 64 MiB x2 into a spool', () => rangedGets(url, out, digests.sealedSize, 64 * MiB, 2)],
@@ -95,37 +108,58 @@ async function main(): Promise<void> {
         [8 * MiB, 4],
         [32 * MiB, 4],
         [64 * MiB, 2],
-      ].map(([range, concurrency]): [string, () => Promise<unknown>] => [
-        `fetchAndOpen ${(range as number) / MiB} MiB x${concurrency}`,
-        async () => {
-          const work = join(dir, 'work');
-          await rm(work, { recursive: true, force: true });
-          await mkdir(work, { recursive: true, mode: 0o700 });
-          await fetchAndOpen({
-            url,
-            workDir: work,
-            identities: [identity],
-            rangeBytes: range as number,
-            concurrency: concurrency as number,
-            expected: digests,
-          });
-          await rm(work, { recursive: true, force: true });
-        },
-      ]),
+      ].flatMap(
+        ([range, concurrency]): Array<[string, () => Promise<unknown>]> =>
+          Object.entries(openers).map(([name, fetchOpen]) => [
+            `fetchAndOpen${name} ${(range as number) / MiB} MiB x${concurrency}`,
+            async () => {
+              const work = join(dir, 'work');
+              await rm(work, { recursive: true, force: true });
+              await mkdir(work, { recursive: true, mode: 0o700 });
+              await fetchOpen({
+                url,
+                workDir: work,
+                identities: [identity],
+                rangeBytes: range as number,
+                concurrency: concurrency as number,
+                expected: digests,
+              });
+              await rm(work, { recursive: true, force: true });
+            },
+          ]),
+      ),
     ];
+    // POUCH_BENCH_STAGES: a regular expression; only the stages whose name matches run.
+    const only = process.env.POUCH_BENCH_STAGES ? new RegExp(process.env.POUCH_BENCH_STAGES, 'i') : undefined;
+    if (only) stages.splice(0, stages.length, ...stages.filter(([name]) => only.test(name)));
     const times = stages.map((): number[] => []);
     /** This process's CPU time per stage, all threads (the S3 child's not included): steadier than wall time. */
     const cpu = stages.map((): number[] => []);
+    const system = stages.map((): number[] => []);
+    /** Main-thread garbage collection per stage: [minor ms, major ms] (a major GC marks the whole heap). */
+    const gc = stages.map((): [number, number][] => []);
+    let gcNow: [number, number] = [0, 0];
+    const gcWatch = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) {
+        const kind = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
+        gcNow[kind === perfConstants.NODE_PERFORMANCE_GC_MINOR ? 0 : 1] += entry.duration;
+      }
+    });
+    gcWatch.observe({ entryTypes: ['gc'] });
     for (let round = -1; round < runs; round++) {
       for (const [index, [, stage]] of stages.entries()) {
         await rm(out, { force: true });
         const usage = process.cpuUsage();
         const started = performance.now();
+        gcNow = [0, 0];
         await stage();
+        await new Promise((resolve) => setImmediate(resolve));
         if (round >= 0) {
           times[index]!.push(performance.now() - started);
           const spent = process.cpuUsage(usage);
           cpu[index]!.push((spent.user + spent.system) / 1000);
+          system[index]!.push(spent.system / 1000);
+          gc[index]!.push(gcNow);
         }
       }
     }
@@ -135,9 +169,10 @@ async function main(): Promise<void> {
     for (const [index, [name]] of stages.entries()) {
       const mbps = times[index]!.map((ms) => size / 1e6 / (ms / 1000));
       console.log(
-        `${name}: median ${median(mbps).toFixed(0)} MB/s (runs ${mbps.map((v) => v.toFixed(0)).join('/')}); CPU ${median(cpu[index]!).toFixed(0)} ms`,
+        `${name}: median ${median(mbps).toFixed(0)} MB/s (runs ${mbps.map((v) => v.toFixed(0)).join('/')}); CPU ${median(cpu[index]!).toFixed(0)} ms (system ${median(system[index]!).toFixed(0)}; main-thread GC minor ${median(gc[index]!.map((g) => g[0])).toFixed(0)} major ${median(gc[index]!.map((g) => g[1])).toFixed(0)})`,
       );
     }
+    gcWatch.disconnect();
   } finally {
     s3.destroy();
     await server.close();
@@ -150,6 +185,21 @@ async function plainGet(url: string, path: string): Promise<void> {
     httpRequest(url, resolve).on('error', reject).end(),
   );
   await pipeline(response, createWriteStream(path));
+}
+
+/** One GET read to its end and dropped: the cost of receiving alone, with the sizes of the socket reads. */
+async function plainGetDropped(url: string): Promise<void> {
+  const response = await new Promise<IncomingMessage>((resolve, reject) =>
+    httpRequest(url, resolve).on('error', reject).end(),
+  );
+  let chunks = 0;
+  let bytes = 0;
+  for await (const chunk of response as AsyncIterable<Buffer>) {
+    chunks++;
+    bytes += chunk.length;
+  }
+  if (process.env.POUCH_BENCH_VERBOSE)
+    console.log(`  ${chunks} reads of ${(bytes / chunks / 1024).toFixed(1)} KiB on average`);
 }
 
 async function rangedGets(url: string, path: string, size: number, range: number, concurrency: number) {

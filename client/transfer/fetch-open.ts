@@ -14,6 +14,7 @@ import { partsDigestOf } from '../../shared/crypto/sealed-digest.ts';
 import { isPouchError, PouchError } from '../../shared/domain/errors.ts';
 import { hashFileParts, transferChunkBytes } from './hash-file.ts';
 import { createStateWriter, isRetryable, type RetryPolicy, sleep } from './part-sender.ts';
+import { type BodySink, type RangeAnswer, socketGet, tooLong } from './range-get.ts';
 
 export interface FetchOpenOptions {
   /** Presigned GET URL of the sealed object (ranged GETs are sent to it). */
@@ -73,16 +74,23 @@ export interface FetchOpenResult {
  * byte, so a larger range costs no overlap, and the journal keeps a range's written bytes, so no resumability.
  */
 export const DEFAULT_RANGE_BYTES = 32 * 1024 * 1024;
-/** Journal a range's partial progress each time this many more of its bytes are written. */
-const PARTIAL_JOURNAL_BYTES = 4 * 1024 * 1024;
 /**
- * Received bytes of a range are written to the spool in batches of this size: one positional write per 64 KiB
- * socket read cost the main thread more (in thread-pool hand-offs) than the bytes themselves.
+ * Journal a range's partial progress each time this many more of its bytes are written (and always when the
+ * call stops). Every 4 MiB was 256 journal writes per GiB, about 90 ms of CPU; a process killed outright now
+ * downloads again at most this much per range in flight.
+ */
+const PARTIAL_JOURNAL_BYTES = 16 * 1024 * 1024;
+/**
+ * Received bytes of a range are gathered (by the kernel, range-get.ts) in reused buffers of this size, each
+ * written to the spool in one positional write: one write per 64 KiB socket read cost the main thread more (in
+ * thread-pool hand-offs) than the bytes themselves.
  */
 const WRITE_BATCH_BYTES = 1024 * 1024;
 /**
  * Batches just written stay in memory, up to this many bytes, for the opener to copy from instead of reading
  * them back from the spool; those furthest ahead of the opener are dropped first (it reads them from the spool).
+ * With four ranges in flight the opener finds about a fifth of its bytes here (50 of 256 MiB); the buffers are
+ * reused, so the window costs a fixed 8 MiB and no garbage (peak RSS of the bin's fetch: 169 MB at 1 GiB).
  */
 const HOT_BYTES = 8 * 1024 * 1024;
 /** Fresh URLs one range may ask for in a row without a byte arriving: a 403 that persists is a refusal. */
@@ -187,7 +195,7 @@ export async function fetchAndOpen(options: FetchOpenOptions): Promise<FetchOpen
     if (still.length > 0) waiting.set(index, still);
     else waiting.delete(index);
   };
-  const hot = createHotBatches(HOT_BYTES);
+  const hot = createHotBatches(HOT_BYTES, WRITE_BATCH_BYTES);
   const onWritten = (index: number, bytes: number): void => {
     const before = filled.get(index) ?? 0;
     filled.set(index, before + bytes);
@@ -215,8 +223,9 @@ export async function fetchAndOpen(options: FetchOpenOptions): Promise<FetchOpen
       try {
         await fetchRange(options, urls, spool, index, rangeBytes, size, signal, onBytes, {
           from: filled.get(index) ?? 0,
-          written: (bytes, at, chunks) => {
-            hot.add(at, chunks);
+          hot,
+          written: (bytes, at, batch) => {
+            hot.add(at, batch, bytes);
             onWritten(index, bytes);
           },
         });
@@ -328,23 +337,38 @@ export async function fetchAndOpen(options: FetchOpenOptions): Promise<FetchOpen
   return { plaintextPath, sealedPath, rangesFetched: fetched, rangesReused: reused };
 }
 
-/** One answer to a ranged GET: its status and its body, which `cancel` releases when left unread. */
-interface RangeAnswer {
-  readonly status: number;
-  readonly body: AsyncIterable<Uint8Array>;
-  cancel(): void;
-}
+type RangeGet = (
+  url: string,
+  range: string,
+  index: number,
+  sink: BodySink,
+  signal: AbortSignal,
+) => Promise<RangeAnswer>;
+
+/** Ranged GETs on their own sockets, each body read straight into the batches (range-get.ts). */
+const socketRangeGet: RangeGet = (url, range, index, sink, signal) =>
+  socketGet(url, range, index, sink, signal, () => nodeGet(url, range, index, sink, signal));
 
 /**
- * Ranged GETs on node:http(s): on this machine a fetch body, read through its web stream, came in at a fifth of
- * the speed of the same bytes read from an IncomingMessage (22 vs 110 MB/s from the embedded S3).
+ * Ranged GETs on node:http: only for a body sent in chunks (range-get.ts reads the others). A fetch body, read
+ * through its web stream, came in at a fifth of the speed of the same bytes read from an IncomingMessage.
  */
-function nodeGet(url: string, range: string, signal: AbortSignal): Promise<RangeAnswer> {
+function nodeGet(
+  url: string,
+  range: string,
+  index: number,
+  sink: BodySink,
+  signal: AbortSignal,
+): Promise<RangeAnswer> {
   return new Promise((resolve, reject) => {
     const target = new URL(url);
     const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
     const request = send(target, { method: 'GET', headers: { range }, signal }, (response) => {
-      resolve({ status: response.statusCode ?? 0, body: response, cancel: () => response.destroy() });
+      resolve({
+        status: response.statusCode ?? 0,
+        readBody: (length) => readChunksInto(response, sink, length, index),
+        cancel: () => response.destroy(),
+      });
     });
     request.on('error', reject);
     request.end();
@@ -352,18 +376,38 @@ function nodeGet(url: string, range: string, signal: AbortSignal): Promise<Range
 }
 
 /** Ranged GETs through a fetch (tests inject faults through it). */
-function viaFetch(
-  fetchImpl: typeof fetch,
-): (url: string, range: string, signal: AbortSignal) => Promise<RangeAnswer> {
-  return async (url, range, signal) => {
+function viaFetch(fetchImpl: typeof fetch): RangeGet {
+  return async (url, range, index, sink, signal) => {
     const response = await fetchImpl(url, { headers: { range }, signal });
     const body = response.body;
     return {
       status: response.status,
-      body: body ? readChunks(body) : (async function* () {})(),
+      readBody: (length) =>
+        body ? readChunksInto(readChunks(body), sink, length, index) : Promise.resolve(),
       cancel: () => void body?.cancel().catch(() => undefined),
     };
   };
+}
+
+/** Copy a body's chunks into the sink, refusing one longer than `length` before its excess is copied. */
+async function readChunksInto(
+  chunks: AsyncIterable<Uint8Array>,
+  sink: BodySink,
+  length: number,
+  index: number,
+): Promise<void> {
+  let received = 0;
+  for await (const value of chunks) {
+    if (received + value.length > length) throw tooLong(index);
+    for (let offset = 0; offset < value.length; ) {
+      const room = sink.space(value.length - offset);
+      const n = Math.min(room.length, value.length - offset);
+      room.set(value.subarray(offset, offset + n));
+      offset += n;
+      received += n;
+      await sink.took(n);
+    }
+  }
 }
 
 async function* readChunks(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
@@ -379,65 +423,85 @@ async function* readChunks(body: ReadableStream<Uint8Array>): AsyncGenerator<Uin
   }
 }
 
-/** A Buffer view of received bytes (no copy). */
-function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
-/** Spool batches kept in memory after their write, by position; bounded, for the opener to copy from. */
+/**
+ * The buffers received bytes are gathered in, and the batches kept after their write for the opener to copy
+ * from. Buffers are reused: each socket read is copied once into a batch and dies young, so the collector frees
+ * it in a scavenge. Kept for the length of a write, the socket's own buffers reached the old generation, and
+ * freeing them took full collections of the heap (a third of the main thread's time in bench/fetch-stages.ts).
+ */
 export interface HotBatches {
-  /** The chunks of one written batch, in order from `at`. */
-  add(at: number, chunks: readonly Buffer[]): void;
+  /** A buffer of the batch size for the next received bytes: one given back earlier, or a new one. */
+  take(): Buffer;
+  /** The first `length` bytes of `buffer` are written to the spool at `at`: keep them for the opener. */
+  add(at: number, buffer: Buffer, length: number): void;
+  /** A buffer whose bytes are not worth keeping (its write failed). */
+  give(buffer: Buffer): void;
   /** Copy up to `length` bytes at `position` from one kept batch; 0 when none holds that position. */
   copy(target: Buffer, offset: number, length: number, position: number): number;
   clear(): void;
 }
 
-export function createHotBatches(limit: number): HotBatches {
-  let batches: { at: number; bytes: Buffer }[] = [];
+export function createHotBatches(limit: number, batchBytes: number): HotBatches {
+  let batches: { at: number; bytes: Buffer; length: number }[] = [];
   let held = 0;
+  /** Buffers ready for reuse; beyond this many, a returned one is left to the collector. */
+  const free: Buffer[] = [];
+  const maxFree = Math.max(2, Math.ceil(limit / batchBytes));
   /** Everything before this position was read: the opener never reads backwards. */
   let consumed = 0;
+  const give = (buffer: Buffer): void => {
+    if (free.length < maxFree) free.push(buffer);
+  };
   return {
-    add(at, chunks) {
-      let position = at;
-      for (const bytes of chunks) {
-        if (position + bytes.length > consumed) {
-          batches.push({ at: position, bytes });
-          held += bytes.length;
-        }
-        position += bytes.length;
+    take: () => free.pop() ?? Buffer.allocUnsafeSlow(batchBytes),
+    give,
+    add(at, bytes, length) {
+      if (at + length <= consumed) {
+        give(bytes);
+        return;
       }
+      batches.push({ at, bytes, length });
+      held += length;
       // Over the limit, drop what the opener needs last: it reads those from the spool when it gets there.
       while (held > limit) {
         let last = 0;
         for (let i = 1; i < batches.length; i++) {
           if ((batches[i]?.at ?? 0) > (batches[last]?.at ?? 0)) last = i;
         }
-        held -= batches[last]?.bytes.length ?? 0;
-        batches.splice(last, 1);
+        const [dropped] = batches.splice(last, 1);
+        if (dropped) {
+          held -= dropped.length;
+          give(dropped.bytes);
+        }
       }
     },
     copy(target, offset, length, position) {
-      const batch = batches.find((b) => b.at <= position && position < b.at + b.bytes.length);
+      const batch = batches.find((b) => b.at <= position && position < b.at + b.length);
       if (!batch) return 0;
       const n = batch.bytes.copy(
         target,
         offset,
         position - batch.at,
-        Math.min(batch.bytes.length, position - batch.at + length),
+        Math.min(batch.length, position - batch.at + length),
       );
       consumed = position + n;
-      const kept = batches.filter((b) => b.at + b.bytes.length > consumed);
-      if (kept.length !== batches.length) {
+      if (batches.some((b) => b.at + b.length <= consumed)) {
+        const kept: typeof batches = [];
+        for (const b of batches) {
+          if (b.at + b.length > consumed) kept.push(b);
+          else {
+            held -= b.length;
+            give(b.bytes);
+          }
+        }
         batches = kept;
-        held = kept.reduce((sum, b) => sum + b.bytes.length, 0);
       }
       return n;
     },
     clear() {
       batches = [];
       held = 0;
+      free.length = 0;
     },
   };
 }
@@ -511,9 +575,14 @@ async function fetchRange(
   size: number,
   signal: AbortSignal,
   onBytes: (n: number) => void,
-  progress: { from: number; written: (bytes: number, at: number, chunks: readonly Buffer[]) => void },
+  progress: {
+    from: number;
+    /** Where received bytes are gathered (one batch at a time), and kept after their write. */
+    hot: HotBatches;
+    written: (bytes: number, at: number, batch: Buffer) => void;
+  },
 ): Promise<void> {
-  const get = options.fetch ? viaFetch(options.fetch) : nodeGet;
+  const get = options.fetch ? viaFetch(options.fetch) : socketRangeGet;
   const attempts = Math.max(1, options.retry?.attempts ?? 4);
   const baseDelayMs = options.retry?.baseDelayMs ?? 250;
   const maxDelayMs = options.retry?.maxDelayMs ?? 8000;
@@ -525,72 +594,86 @@ async function fetchRange(
     try {
       if (end === start) return;
       const url = urls.current();
-      const response = await get(url, `bytes=${start}-${end - 1}`, signal);
-      if (response.status === 403 && refreshes < MAX_URL_REFRESHES) {
-        // An expired presigned URL: ask the exchange for a fresh one and go on, without spending an attempt.
-        response.cancel();
-        if ((await urls.refresh(url)) !== undefined) {
-          refreshes++;
-          attempt--;
-          continue;
-        }
-        throw new RangeHttpError(response.status, index);
-      }
-      if (response.status !== 206 && !(response.status === 200 && start === 0 && end === size)) {
-        response.cancel();
-        if (response.status === 200 || response.status === 416) {
-          throw new PouchError('ERR_HASH_MISMATCH', 'Storage holds another size than the manifest says', {
-            details: { status: response.status, range: index },
-          });
-        }
-        throw new RangeHttpError(response.status, index);
-      }
       let position = start;
-      let finished = false;
-      const pending: Uint8Array[] = [];
-      let pendingBytes = 0;
-      const flush = async (): Promise<void> => {
-        if (pendingBytes === 0) return;
-        // One gathered write, without joining the chunks first (a 1 MiB allocation and copy per batch).
-        const chunks = pending.map(asBuffer);
+      let batch: Buffer | undefined;
+      let filled = 0;
+      /** The batch write under way: a retry waits for it, as the range's next bytes start where it ends. */
+      let writing: Promise<void> | undefined;
+      const write = async (): Promise<void> => {
+        if (batch === undefined || filled === 0) return;
+        const bytes = batch;
         const at = start;
-        const length = pendingBytes;
-        pending.length = 0;
-        pendingBytes = 0;
-        let written = (await spool.writev(chunks, at)).bytesWritten;
-        if (written < length) {
-          const joined = Buffer.concat(chunks, length);
-          while (written < length) {
-            written += (await spool.write(joined, written, length - written, at + written)).bytesWritten;
+        const length = filled;
+        batch = undefined;
+        filled = 0;
+        try {
+          for (let written = 0; written < length; ) {
+            written += (await spool.write(bytes, written, length - written, at + written)).bytesWritten;
           }
+        } catch (error) {
+          progress.hot.give(bytes);
+          throw error;
         }
         // Written bytes stay written: a retry (or a later call, through the journal) asks for the rest only.
         start = at + length;
         refreshes = 0;
-        progress.written(length, at, chunks);
+        progress.written(length, at, bytes);
         onBytes(length);
       };
+      const flush = (): Promise<void> => {
+        writing = write();
+        return writing;
+      };
+      // Received bytes go into the current batch; a full one is written while the next fills.
+      const sink: BodySink = {
+        space(limit) {
+          batch ??= progress.hot.take();
+          return batch.subarray(filled, Math.min(batch.length, filled + limit));
+        },
+        took(n) {
+          filled += n;
+          position += n;
+          return batch !== undefined && filled === batch.length ? flush() : undefined;
+        },
+      };
       try {
-        for await (const value of response.body) {
-          if (position + value.length > end) {
-            throw new PouchError('ERR_HASH_MISMATCH', 'Storage sent more bytes than the range holds', {
-              details: { range: index },
+        const response = await get(url, `bytes=${start}-${end - 1}`, index, sink, signal);
+        if (response.status === 403 && refreshes < MAX_URL_REFRESHES) {
+          // An expired presigned URL: ask the exchange for a fresh one and go on, without spending an attempt.
+          response.cancel();
+          if ((await urls.refresh(url)) !== undefined) {
+            refreshes++;
+            attempt--;
+            continue;
+          }
+          throw new RangeHttpError(response.status, index);
+        }
+        if (response.status !== 206 && !(response.status === 200 && start === 0 && end === size)) {
+          response.cancel();
+          if (response.status === 200 || response.status === 416) {
+            throw new PouchError('ERR_HASH_MISMATCH', 'Storage holds another size than the manifest says', {
+              details: { status: response.status, range: index },
             });
           }
-          pending.push(value);
-          pendingBytes += value.length;
-          position += value.length;
-          if (pendingBytes >= WRITE_BATCH_BYTES) await flush();
+          throw new RangeHttpError(response.status, index);
         }
-        await flush();
-        finished = true;
+        let finished = false;
+        try {
+          await response.readBody(end - start);
+          await writing;
+          await flush();
+          finished = true;
+        } finally {
+          // A body read to its end releases its connection; one left unread is released here.
+          if (!finished) {
+            response.cancel();
+            // What arrived before the failure is as good as what was written: keep it, so a retry skips it.
+            await writing?.catch(() => undefined);
+            await flush().catch(() => undefined);
+          }
+        }
       } finally {
-        // A body read to its end keeps its connection for the next range; one left unread is released.
-        if (!finished) {
-          response.cancel();
-          // What arrived before the failure is as good as what was written: keep it, so a retry skips it.
-          await flush().catch(() => undefined);
-        }
+        if (batch !== undefined) progress.hot.give(batch);
       }
       if (position !== end)
         throw new PouchError('ERR_STORAGE', 'The range ended early', { details: { range: index } });

@@ -395,12 +395,20 @@ describe('one-pass fetch: written batches the opener copies from memory', () => 
   const bytes = (from: number, length: number) =>
     Buffer.from(Array.from({ length }, (_, i) => (from + i) % 251));
 
+  /** A batch buffer of 16 bytes holding `length` bytes from position `from`. */
+  const batch = (from: number, length: number) => {
+    const buffer = Buffer.alloc(16);
+    bytes(from, length).copy(buffer);
+    return buffer;
+  };
+
   it('serves a position from the batch that holds it, and reports 0 where none does (the spool is read instead)', () => {
-    const hot = createHotBatches(64);
-    hot.add(0, [bytes(0, 10), bytes(10, 6)]);
-    hot.add(16, [bytes(16, 16)]);
+    const hot = createHotBatches(64, 16);
+    hot.add(0, batch(0, 10), 10);
+    hot.add(10, batch(10, 6), 6);
+    hot.add(16, batch(16, 16), 16);
     const target = Buffer.alloc(40);
-    expect(hot.copy(target, 0, 40, 4)).toBe(6); // never past the chunk: the reader loops for the rest
+    expect(hot.copy(target, 0, 40, 4)).toBe(6); // never past the batch: the reader loops for the rest
     expect(target.subarray(0, 6).equals(bytes(4, 6))).toBe(true);
     expect(hot.copy(target, 0, 40, 10)).toBe(6);
     expect(target.subarray(0, 6).equals(bytes(10, 6))).toBe(true);
@@ -410,20 +418,44 @@ describe('one-pass fetch: written batches the opener copies from memory', () => 
   });
 
   it('stays within its limit by dropping the batches furthest ahead, and forgets what the opener has read', () => {
-    const hot = createHotBatches(32);
-    hot.add(32, [bytes(32, 16)]);
-    hot.add(0, [bytes(0, 16)]);
-    hot.add(16, [bytes(16, 16)]); // 48 bytes held: the batch at 32, furthest ahead, goes
+    const hot = createHotBatches(32, 16);
+    hot.add(32, batch(32, 16), 16);
+    hot.add(0, batch(0, 16), 16);
+    hot.add(16, batch(16, 16), 16); // 48 bytes held: the batch at 32, furthest ahead, goes
     const target = Buffer.alloc(16);
     expect(hot.copy(target, 0, 16, 32)).toBe(0);
     expect(hot.copy(target, 0, 16, 0)).toBe(16);
     // Read past: a batch that ends before the opener's position is neither kept nor served.
-    hot.add(0, [bytes(0, 16)]);
+    hot.add(0, batch(0, 16), 16);
     expect(hot.copy(target, 0, 16, 16)).toBe(16);
     expect(hot.copy(target, 0, 16, 0)).toBe(0);
-    hot.add(48, [bytes(48, 16)]);
+    hot.add(48, batch(48, 16), 16);
     hot.clear();
     expect(hot.copy(target, 0, 16, 48)).toBe(0);
+  });
+
+  it('hands out again the buffers of batches read or dropped, so received bytes land in reused memory', () => {
+    const hot = createHotBatches(32, 16);
+    const first = hot.take();
+    const second = hot.take();
+    expect(first).not.toBe(second);
+    expect(first.length).toBe(16);
+    bytes(0, 16).copy(first);
+    bytes(16, 16).copy(second);
+    hot.add(0, first, 16);
+    hot.add(16, second, 16);
+    const target = Buffer.alloc(16);
+    expect(hot.copy(target, 0, 16, 0)).toBe(16); // the first batch is read through: its buffer is free again
+    expect(hot.take()).toBe(first);
+    const third = hot.take();
+    expect([first, second]).not.toContain(third);
+    bytes(48, 16).copy(third);
+    hot.add(48, third, 16);
+    const fourth = hot.take();
+    hot.add(64, fourth, 16); // over the limit: the batch at 64, furthest ahead, is dropped and its buffer reused
+    expect(hot.take()).toBe(fourth);
+    hot.give(second);
+    expect(hot.take()).toBe(second);
   });
 });
 

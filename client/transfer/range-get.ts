@@ -1,0 +1,213 @@
+// Client transfer engine: one ranged GET of `pouch fetch` on its own socket, the body read by the kernel straight
+// into the fetch's batch buffers (fetch-open.ts), with no buffer allocated per socket read.
+import { isIP, connect as netConnect, type OnReadOpts, type Socket } from 'node:net';
+import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
+import { PouchError } from '../../shared/domain/errors.ts';
+
+/** Where a body goes: the fetch's current batch buffer. */
+export interface BodySink {
+  /** Room for the next bytes: a non-empty view of the caller's buffer, at most `limit` bytes long. */
+  space(limit: number): Uint8Array;
+  /** `n` bytes were put in the last room given; a promise holds further reads until it settles (a write). */
+  took(n: number): Promise<void> | undefined;
+}
+
+/** One answer to a ranged GET: its status, and its body for the reading or the dropping. */
+export interface RangeAnswer {
+  readonly status: number;
+  /**
+   * Read the whole body into the sink given with the request. It must be `length` bytes: a longer one is
+   * refused before it is read (ERR_HASH_MISMATCH: storage holds other bytes than the range), a shorter one
+   * rejects when it ends.
+   */
+  readBody(length: number): Promise<void>;
+  /** Release an answer whose body is not read. */
+  cancel(): void;
+}
+
+/** The most header bytes an answer may start with. */
+const MAX_HEAD_BYTES = 64 * 1024;
+
+/** Storage sent more than the range holds: other bytes than the manifest names (never retried). */
+export function tooLong(range: number): PouchError {
+  return new PouchError('ERR_HASH_MISMATCH', 'Storage sent more bytes than the range holds', {
+    details: { range },
+  });
+}
+
+/**
+ * A ranged GET on a plain socket (TLS for https) in HTTP/1.1. Through node:http, each socket read of at most
+ * 64 KiB arrives in a buffer of its own; at a GiB that is 16,000 buffers, and their memory, held outside the
+ * heap, set off a full collection of the heap every 15 MiB or so (bench/fetch-stages.ts). Here the kernel
+ * copies each read into the room the sink gives, so received bytes land, once, in a buffer that is reused.
+ * The head is read there too, copied aside, and the body bytes that came with it are moved to the room's start.
+ *
+ * A body sent in chunks (no Content-Length) is read through `fallback` (node:http) instead: storage that
+ * serves objects announces their length, so that path is for other servers only.
+ */
+export function socketGet(
+  url: string,
+  range: string,
+  index: number,
+  sink: BodySink,
+  signal: AbortSignal,
+  fallback: () => Promise<RangeAnswer>,
+): Promise<RangeAnswer> {
+  const target = new URL(url);
+  const secure = target.protocol === 'https:';
+  const port = Number(target.port || (secure ? 443 : 80));
+  const host = target.hostname.replace(/^\[(.*)\]$/, '$1');
+  return new Promise<RangeAnswer>((resolve, reject) => {
+    signal.throwIfAborted();
+    const head = Buffer.allocUnsafe(MAX_HEAD_BYTES);
+    let headBytes = 0;
+    let phase: 'head' | 'body' | 'done' = 'head';
+    /** Body bytes left to read (Infinity: until the server closes). */
+    let remaining = Number.POSITIVE_INFINITY;
+    /** Body bytes that came with the head, copied aside until the body is asked for. */
+    let early: Buffer = Buffer.alloc(0);
+    /** The body was asked for: reads go straight into the sink's room (after the one already given the head buffer). */
+    let direct = false;
+    let body: { resolve: () => void; reject: (error: unknown) => void } | undefined;
+    let failure: unknown;
+
+    const settle = (): void => {
+      phase = 'done';
+      socket.destroy();
+      signal.removeEventListener('abort', onAbort);
+    };
+    const fail = (error: unknown): void => {
+      if (phase === 'done') return;
+      settle();
+      failure = error;
+      reject(error);
+      body?.reject(error);
+    };
+    const finish = (): void => {
+      if (phase === 'done') return;
+      settle();
+      body?.resolve();
+    };
+    const onAbort = (): void =>
+      fail(
+        Object.assign(new Error('The range GET was aborted'), { name: 'AbortError', cause: signal.reason }),
+      );
+    signal.addEventListener('abort', onAbort, { once: true });
+
+    /** After `n` body bytes went to the sink: false pauses the socket until the sink's write settles. */
+    const after = (n: number, pending: Promise<void> | undefined): boolean => {
+      remaining -= n;
+      if (remaining <= 0) {
+        if (pending === undefined) finish();
+        else pending.then(finish, fail);
+        return false;
+      }
+      if (pending === undefined) return true;
+      pending.then(() => {
+        if (phase === 'body') socket.resume();
+      }, fail);
+      return false;
+    };
+    /** Copy body bytes read elsewhere (with the head, or into the head buffer) into the sink. */
+    const copyIn = (bytes: Uint8Array): boolean => {
+      const length = Math.min(bytes.length, remaining);
+      let pending: Promise<void> | undefined;
+      for (let offset = 0; offset < length; ) {
+        const room = sink.space(length - offset);
+        const n = Math.min(room.length, length - offset);
+        room.set(bytes.subarray(offset, offset + n));
+        offset += n;
+        // A write under way holds the next one: the rest goes to a fresh batch, which cannot fill from here.
+        pending = sink.took(n) ?? pending;
+      }
+      return after(length, pending);
+    };
+
+    /** The head is whole at `end`: answer, paused until the body is asked for (or dropped). */
+    const onHead = (end: number): boolean => {
+      const lines = head.toString('latin1', 0, end).split('\r\n');
+      const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? '')?.[1] ?? Number.NaN);
+      const headers = new Map<string, string>();
+      for (const line of lines.slice(1)) {
+        const colon = line.indexOf(':');
+        if (colon > 0) headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
+      }
+      if (!Number.isInteger(status)) {
+        fail(new PouchError('ERR_STORAGE', 'Storage answered with something other than HTTP/1.1'));
+        return false;
+      }
+      if (headers.has('transfer-encoding')) {
+        settle();
+        fallback().then(resolve, reject);
+        return false;
+      }
+      const announced = headers.get('content-length');
+      const length = announced !== undefined && /^\d+$/.test(announced) ? Number(announced) : undefined;
+      remaining = length ?? Number.POSITIVE_INFINITY;
+      early = Buffer.from(head.subarray(end + 4, headBytes));
+      phase = 'body';
+      resolve({
+        status,
+        readBody(expected) {
+          if (length !== undefined && length > expected) return Promise.reject(tooLong(index));
+          // A body that ends when the server closes is read no further than the range: never past its end in
+          // the spool (what was asked for is all that is kept, and it is verified like any other).
+          if (length === undefined) remaining = expected;
+          if (phase === 'done') return failure ? Promise.reject(failure) : Promise.resolve();
+          return new Promise<void>((resolveBody, rejectBody) => {
+            body = { resolve: resolveBody, reject: rejectBody };
+            direct = true;
+            if (copyIn(early)) socket.resume();
+          });
+        },
+        cancel: finish,
+      });
+      return false;
+    };
+
+    const onread: OnReadOpts = {
+      // Called after each read for the room of the next one. Never more than the body holds: bytes past it
+      // are not read into the caller's buffer.
+      buffer: () => {
+        if (phase === 'head') return head.subarray(headBytes);
+        return phase === 'body' && direct && remaining > 0 ? sink.space(remaining) : head;
+      },
+      callback: (n: number, room: Uint8Array) => {
+        if (phase === 'head') {
+          headBytes += n;
+          const end = head.subarray(0, headBytes).indexOf('\r\n\r\n', Math.max(0, headBytes - n - 3));
+          if (end >= 0) return onHead(end);
+          if (headBytes < head.length) return true;
+          fail(new PouchError('ERR_STORAGE', 'Storage answered with an oversized head'));
+          return false;
+        }
+        if (phase !== 'body') return false;
+        // The first read after the body was asked for went into the head buffer (named before it was asked).
+        if (room === head) return copyIn(head.subarray(0, n));
+        return after(n, sink.took(n));
+      },
+    };
+    // tls.connect passes `onread` on to its socket as net.connect does (Node 20), though its types omit it.
+    const tlsOptions: ConnectionOptions & { onread: OnReadOpts } = {
+      host,
+      port,
+      ...(isIP(host) === 0 ? { servername: host } : {}),
+      ALPNProtocols: ['http/1.1'],
+      onread,
+    };
+    const socket: Socket = secure ? tlsConnect(tlsOptions) : netConnect({ host, port, onread });
+    socket.on(secure ? 'secureConnect' : 'connect', () => {
+      socket.write(
+        `GET ${target.pathname}${target.search} HTTP/1.1\r\nHost: ${target.host}\r\nRange: ${range}\r\nConnection: close\r\n\r\n`,
+      );
+    });
+    socket.on('error', fail);
+    socket.on('end', () => {
+      if (phase === 'body' && remaining === Number.POSITIVE_INFINITY) finish();
+    });
+    // (A close-delimited body read to the range's end finishes in `after`; one closed before it fails below.)
+    socket.on('close', () => {
+      fail(new PouchError('ERR_STORAGE', 'Storage closed the connection before the range ended'));
+    });
+  });
+}

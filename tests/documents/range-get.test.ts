@@ -1,0 +1,324 @@
+// Tests (integration): the fetch's ranged GETs on their own sockets (client/transfer/range-get.ts), the kernel
+// reading each body straight into the fetch's batch buffers. A raw HTTP server in the test sends what real
+// storage can send (a head split across packets, a connection cut mid-body, a chunked body, a body longer than
+// the range), and fetchAndOpen must still open exactly the sealed document or refuse it with a stable code.
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fetchAndOpen } from '../../client/transfer/fetch-open.ts';
+import { type BodySink, socketGet } from '../../client/transfer/range-get.ts';
+import { generateIdentity } from '../../shared/crypto/age-keys.ts';
+import { sealFile } from '../../shared/crypto/age-native.ts';
+import { settledCode } from '../support/document-store-harness.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = join(here, '..', '..');
+const KiB = 1024;
+
+/** How the test server answers one ranged GET (`request` counts from 1). */
+type Answer = 'pieces' | 'cut' | 'chunked' | 'long' | 'stall' | 'unannounced';
+
+interface RawStorage {
+  readonly url: string;
+  /** The Range header of every request, in order. */
+  readonly ranges: string[];
+  close(): Promise<void>;
+}
+
+/** A raw HTTP/1.1 server for one object, answering each ranged GET as `answer` says. */
+async function rawStorage(object: Buffer, answer: (request: number) => Answer): Promise<RawStorage> {
+  const ranges: string[] = [];
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+    let text = '';
+    socket.on('data', (piece) => {
+      text += piece.toString('latin1');
+      if (!text.includes('\r\n\r\n')) return;
+      const range = /\r\nrange: *bytes=(\d+)-(\d+)/i.exec(text);
+      ranges.push(range ? `${range[1]}-${range[2]}` : 'none');
+      const from = Number(range?.[1] ?? 0);
+      const to = Number(range?.[2] ?? object.length - 1);
+      const body = object.subarray(from, to + 1);
+      void respond(socket, answer(ranges.length), body, from, object.length);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}/bucket/object?X-Amz-Signature=abc`,
+    ranges,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+const pause = () => new Promise((resolve) => setTimeout(resolve, 5));
+
+async function respond(
+  socket: Socket,
+  how: Answer,
+  body: Buffer,
+  from: number,
+  total: number,
+): Promise<void> {
+  const range = `Content-Range: bytes ${from}-${from + body.length - 1}/${total}\r\n`;
+  if (how === 'chunked') {
+    socket.write(`HTTP/1.1 206 Partial Content\r\n${range}Transfer-Encoding: chunked\r\n\r\n`);
+    for (let at = 0; at < body.length; at += 3000) {
+      const piece = body.subarray(at, at + 3000);
+      socket.write(`${piece.length.toString(16)}\r\n`);
+      socket.write(piece);
+      socket.write('\r\n');
+    }
+    socket.end('0\r\n\r\n');
+    return;
+  }
+  if (how === 'unannounced') {
+    // No length: the body ends when the server closes, and this one sends a byte past the range.
+    socket.write(`HTTP/1.1 206 Partial Content\r\n${range}Connection: close\r\n\r\n`);
+    await pause();
+    socket.end(Buffer.concat([body, Buffer.from('!')]));
+    return;
+  }
+  const length = how === 'long' ? body.length + 1 : body.length;
+  const head = `HTTP/1.1 206 Partial Content\r\nContent-Length: ${length}\r\n${range}Connection: close\r\n\r\n`;
+  // The head in two packets, the second carrying the body's first bytes with it.
+  socket.write(head.slice(0, 20));
+  await pause();
+  const half = Math.floor(body.length / 2);
+  if (how === 'cut' || how === 'stall') {
+    socket.write(Buffer.concat([Buffer.from(head.slice(20), 'latin1'), body.subarray(0, half)]));
+    await pause();
+    // 'stall': the rest never comes (the connection stays open until the test closes it).
+    if (how === 'cut') socket.destroy();
+    return;
+  }
+  socket.write(Buffer.concat([Buffer.from(head.slice(20), 'latin1'), body.subarray(0, 100)]));
+  await pause();
+  socket.write(body.subarray(100, half));
+  await pause();
+  socket.end(how === 'long' ? Buffer.concat([body.subarray(half), Buffer.from('!')]) : body.subarray(half));
+}
+
+describe('one-pass fetch: ranged GETs read straight into the batches (raw storage server in the test)', () => {
+  let dir: string;
+  let identity: string;
+  let sealed: Buffer;
+  let plaintext: Buffer;
+  let expected: Awaited<ReturnType<typeof sealFile>>;
+  let n = 0;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'range-get-'));
+    let recipient: string;
+    ({ identity, recipient } = await generateIdentity());
+    plaintext = randomBytes(300 * KiB);
+    await writeFile(join(dir, 'plain'), plaintext);
+    expected = await sealFile(join(dir, 'plain'), join(dir, 'sealed'), [recipient]);
+    sealed = await readFile(join(dir, 'sealed'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function fetchFrom(storage: RawStorage, into?: string, signal?: AbortSignal) {
+    const workDir = into ?? join(dir, `work-${++n}`);
+    if (!into) await mkdir(workDir, { mode: 0o700 });
+    return {
+      workDir,
+      run: () =>
+        fetchAndOpen({
+          url: storage.url,
+          ...(signal ? { signal } : {}),
+          workDir,
+          identities: [identity],
+          expected,
+          rangeBytes: 64 * KiB,
+          concurrency: 2,
+          parallel: true,
+          retry: { attempts: 3, baseDelayMs: 1 },
+        }),
+    };
+  }
+
+  it('opens the document from heads split across packets and bodies in pieces', async () => {
+    const storage = await rawStorage(sealed, () => 'pieces');
+    try {
+      const { run } = await fetchFrom(storage);
+      const result = await run();
+      expect((await readFile(result.plaintextPath)).equals(plaintext)).toBe(true);
+      expect(storage.ranges).toHaveLength(Math.ceil(sealed.length / (64 * KiB)));
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it('asks again for the rest of a range whose connection storage cut mid-body, and opens the document', async () => {
+    const storage = await rawStorage(sealed, (request) => (request === 2 ? 'cut' : 'pieces'));
+    try {
+      const { run } = await fetchFrom(storage);
+      const result = await run();
+      expect((await readFile(result.plaintextPath)).equals(plaintext)).toBe(true);
+      // The cut range was asked for again from the bytes it had written, not from its start.
+      const cut = storage.ranges[1] as string;
+      const again = storage.ranges.slice(2).find((r) => r.endsWith(`-${cut.split('-')[1]}`));
+      expect(again).toBeDefined();
+      expect(Number(again?.split('-')[0])).toBeGreaterThan(Number(cut.split('-')[0]));
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it('stops on abort mid-body, keeps what was written, and the next call asks only for the rest', async () => {
+    const stalled = await rawStorage(sealed, (request) => (request === 1 ? 'stall' : 'pieces'));
+    const abort = new AbortController();
+    const first = await fetchFrom(stalled, undefined, abort.signal);
+    try {
+      const fetching = first.run();
+      // Abort once the stalled range's first half is in (its connection stays open, nothing more comes).
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      abort.abort();
+      await expect(fetching).rejects.toBeDefined();
+    } finally {
+      await stalled.close();
+    }
+    // Interrupted, not refused: the spool and the journal stay for the resume, and no plaintext.
+    await expect(stat(join(first.workDir, 'sealed.age'))).resolves.toBeDefined();
+    await expect(stat(join(first.workDir, 'fetch.json'))).resolves.toBeDefined();
+    await expect(stat(join(first.workDir, 'plain'))).rejects.toMatchObject({ code: 'ENOENT' });
+    const storage = await rawStorage(sealed, () => 'pieces');
+    try {
+      const result = await (await fetchFrom(storage, first.workDir)).run();
+      expect((await readFile(result.plaintextPath)).equals(plaintext)).toBe(true);
+      // The stalled first range was asked for from the bytes it had written, not from 0.
+      const firstRange = storage.ranges.find((r) => r.endsWith(`-${64 * KiB - 1}`));
+      expect(firstRange).toBeDefined();
+      expect(Number(firstRange?.split('-')[0])).toBeGreaterThan(0);
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it('reads a body without a length no further than its range, and opens the document', async () => {
+    const storage = await rawStorage(sealed, () => 'unannounced');
+    try {
+      const { run } = await fetchFrom(storage);
+      const result = await run();
+      expect((await readFile(result.plaintextPath)).equals(plaintext)).toBe(true);
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it('reads a body sent in chunks (no Content-Length) through node:http, and opens the document', async () => {
+    const storage = await rawStorage(sealed, () => 'chunked');
+    try {
+      const { run } = await fetchFrom(storage);
+      const result = await run();
+      expect((await readFile(result.plaintextPath)).equals(plaintext)).toBe(true);
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it('refuses a range whose body is longer than the range (ERR_HASH_MISMATCH) and keeps no plaintext', async () => {
+    const storage = await rawStorage(sealed, () => 'long');
+    try {
+      const { run, workDir } = await fetchFrom(storage);
+      expect(await settledCode(run())).toBe('ERR_HASH_MISMATCH');
+      await expect(stat(join(workDir, 'plain'))).rejects.toMatchObject({ code: 'ENOENT' });
+      // A refused copy is not kept for a resume.
+      await expect(stat(join(workDir, 'sealed.age'))).rejects.toMatchObject({ code: 'ENOENT' });
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it('puts every body byte at its place in the sink, however small the rooms and slow the writes', async () => {
+    const storage = await rawStorage(sealed, () => 'pieces');
+    try {
+      const received = Buffer.alloc(100 * KiB);
+      let filled = 0;
+      let writes = 0;
+      const sink: BodySink = {
+        // Rooms of at most 777 bytes; every fourth one "written" after a pause, as a batch write would be.
+        space: (limit) => received.subarray(filled, filled + Math.min(limit, 777)),
+        took: (bytes) => {
+          filled += bytes;
+          return ++writes % 4 === 0 ? pause().then(() => undefined) : undefined;
+        },
+      };
+      const signal = new AbortController().signal;
+      const answer = await socketGet(
+        storage.url,
+        `bytes=1000-${1000 + received.length - 1}`,
+        0,
+        sink,
+        signal,
+        () => Promise.reject(new Error('no fallback expected')),
+      );
+      expect(answer.status).toBe(206);
+      await answer.readBody(received.length);
+      expect(filled).toBe(received.length);
+      expect(received.equals(sealed.subarray(1000, 1000 + received.length))).toBe(true);
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it('speaks TLS to https storage, checking its certificate (a child process trusting the test certificate)', async () => {
+    const fixtures = join(repoRoot, 'tests/support/fixtures');
+    const script = `
+      import { createServer } from 'node:https';
+      import { readFileSync } from 'node:fs';
+      const { socketGet } = await import(${JSON.stringify(join(repoRoot, 'client/transfer/range-get.ts'))});
+      const body = Buffer.alloc(200000, 7);
+      const server = createServer(
+        { key: readFileSync(${JSON.stringify(join(fixtures, 'tls-localhost.key'))}), cert: readFileSync(${JSON.stringify(join(fixtures, 'tls-localhost.crt'))}) },
+        (request, response) => {
+          response.writeHead(206, { 'content-length': body.length });
+          response.end(body);
+        },
+      ).listen(0, '127.0.0.1');
+      await new Promise((resolve) => server.once('listening', resolve));
+      const into = Buffer.alloc(body.length);
+      let filled = 0;
+      const sink = { space: (limit) => into.subarray(filled, filled + Math.min(limit, 65536)), took: (n) => { filled += n; } };
+      const url = 'https://localhost:' + server.address().port + '/object';
+      const answer = await socketGet(url, 'bytes=0-199999', 0, sink, new AbortController().signal, () => Promise.reject(new Error('fallback')));
+      await answer.readBody(body.length);
+      server.close();
+      console.log(JSON.stringify({ status: answer.status, same: into.equals(body) }));
+    `;
+    const run = (trust: boolean) =>
+      new Promise<{ code: number; stdout: string }>((resolve) => {
+        execFile(
+          process.execPath,
+          ['--import', 'tsx', '--input-type=module', '-e', script],
+          {
+            cwd: repoRoot,
+            env: { ...process.env, NODE_EXTRA_CA_CERTS: trust ? join(fixtures, 'tls-localhost.crt') : '' },
+          },
+          (error, stdout) => resolve({ code: error ? 1 : 0, stdout }),
+        );
+      });
+    const trusted = await run(true);
+    expect(trusted.code).toBe(0);
+    expect(JSON.parse(trusted.stdout.trim().split('\n').pop() as string)).toEqual({
+      status: 206,
+      same: true,
+    });
+    // Without the certificate trusted, the GET fails: the socket checks storage's certificate.
+    expect((await run(false)).code).toBe(1);
+  });
+});

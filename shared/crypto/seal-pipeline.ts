@@ -67,6 +67,14 @@ const ABORT = 2; // set by this thread on any failure: both workers stop waiting
 const META = 4; // per ring slot: input length, final flag, next chunk to claim, chunks done
 const META_WORDS = 4;
 
+export interface SealThreadOptions {
+  /**
+   * Which workers seal chunks: both (the default, the split follows the load), or only one of them, so tests can
+   * pin either extreme of the split; the output is the same bytes whichever worker sealed a chunk.
+   */
+  readonly sealers?: 'both' | 'reader' | 'writer';
+}
+
 export interface SealInput {
   /** An open input file, read with positional reads from position 0; it is not closed here. */
   readonly fd: number;
@@ -94,7 +102,9 @@ export async function sealOnThreads(
   source: SealInput,
   target: PipelineOutput,
   payloadKey: Uint8Array,
+  options: SealThreadOptions = {},
 ): Promise<{ input: SideDigest; output: SideDigest }> {
+  const sealers = options.sealers ?? 'both';
   const inputSlot = SEAL_SLOT_CHUNKS * CHUNK;
   const outputSlot = SEAL_SLOT_CHUNKS * SEALED_CHUNK;
   const control = new Int32Array(new SharedArrayBuffer((META + RING * META_WORDS) * 4));
@@ -144,7 +154,7 @@ export async function sealOnThreads(
           if (!digests[side]) fail(new Error(`A seal worker stopped (exit code ${code}) before its digest`));
         });
       };
-      start({ role: 'reader', fd: source.fd, end: source.end ?? -1 }, 'input');
+      start({ role: 'reader', fd: source.fd, end: source.end ?? -1, seals: sealers !== 'writer' }, 'input');
       start(
         {
           role: 'writer',
@@ -152,6 +162,7 @@ export async function sealOnThreads(
           prefix: target.prefix,
           partSize: target.parts?.size ?? 0,
           progress: source.onProgress !== undefined,
+          seals: sealers !== 'reader',
         },
         'output',
       );
@@ -206,6 +217,7 @@ function units(length, final) {
 }
 /** Seal chunks of slot number n until none is left to claim; returns when this worker's claims are sealed. */
 function sealClaims(n) {
+  if (!workerData.seals) return;
   const meta = META + (n % RING) * WORDS;
   const length = control[meta], final = control[meta + 1] === 1;
   const count = units(length, final);

@@ -48,11 +48,11 @@ export function sealStreamChunk(
 const CHUNK = 64 * 1024;
 const SEALED_CHUNK = CHUNK + 16;
 /**
- * Chunks per slot: 2 MiB of plaintext, the unit the two workers hand over. Measured on 1 GiB (load 10, the RSS
- * child of bench/seal.bench.ts, two runs each): 4 MiB slots took about 0.9 s more CPU (system time) and 25 MB
- * more peak RSS; 1 MiB slots took the same CPU and about 15 MB less RSS, with twice the hand-offs.
+ * Chunks per slot: 1 MiB of plaintext, the unit the two workers hand over. Measured on 1 GiB (load 8-10, the
+ * RSS child of bench/seal.bench.ts): 2 MiB slots took the same CPU (about 2.6 s) and 11 MB more peak RSS
+ * (159-164 MB against 148-152 MB, three runs each); 4 MiB slots took about 0.9 s more CPU and 25 MB more.
  */
-export const SEAL_SLOT_CHUNKS = 32;
+export const SEAL_SLOT_CHUNKS = 16;
 /** Slots in each ring: the reader can run two slots ahead of the writer while both encrypt the one between. */
 const RING = 4;
 /**
@@ -88,7 +88,7 @@ export interface SealInput {
 /**
  * Seal a whole file with both digests (and the output's part digests, `target.parts`) on two worker threads,
  * so that both cores of a 2-core machine stay busy with no hand-off through this thread:
- * - the reader reads each 2 MiB slot into shared memory, hashes the plaintext, then seals chunks of it;
+ * - the reader reads each 1 MiB slot into shared memory, hashes the plaintext, then seals chunks of it;
  * - the writer seals chunks of the same slot, then hashes (whole and per part) and writes the sealed slot.
  * The chunks of a slot are claimed one at a time from a shared counter, so whichever worker has time seals more:
  * the split follows the load (the send's part hashes add work to the writer only) without tuning. STREAM chunks

@@ -195,7 +195,14 @@ async function measureSealRss(
 /** Child side of {@link measureSealRss}: seal one file and report maxRSS. */
 async function runRssChild(source: string, output: string, recipient: string): Promise<void> {
   await sealFile(source, output, [recipient]);
-  process.stdout.write(JSON.stringify({ maxRssKb: process.resourceUsage().maxRSS }));
+  // VmHWM, not getrusage's maxRSS: Linux carries the maxRSS of the process image before exec over to the exec'd
+  // program, so a child forked from this benchmark (hundreds of MB after the timed runs) reported the parent's
+  // size at the fork instead of its own. VmHWM belongs to the child's own address space.
+  const hwm = /^VmHWM:\s+(\d+) kB$/m.exec(await readFile('/proc/self/status', 'utf8'));
+  if (!hwm?.[1]) throw new Error('no VmHWM in /proc/self/status');
+  process.stdout.write(
+    JSON.stringify({ maxRssKb: Number(hwm[1]), forkInheritedMaxRssKb: process.resourceUsage().maxRSS }),
+  );
 }
 
 function throughput(bytes: number, ms: number): number {

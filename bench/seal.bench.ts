@@ -192,7 +192,7 @@ async function measureSealRss(
   return (maxRssKb * 1024) / 1e6;
 }
 
-/** Child side of {@link measureSealRss}: seal one file and report maxRSS. */
+/** Child side of {@link measureSealRss}: seal one file and report its peak RSS (VmHWM). */
 async function runRssChild(source: string, output: string, recipient: string): Promise<void> {
   await sealFile(source, output, [recipient]);
   // VmHWM, not getrusage's maxRSS: Linux carries the maxRSS of the process image before exec over to the exec'd
@@ -200,9 +200,7 @@ async function runRssChild(source: string, output: string, recipient: string): P
   // size at the fork instead of its own. VmHWM belongs to the child's own address space.
   const hwm = /^VmHWM:\s+(\d+) kB$/m.exec(await readFile('/proc/self/status', 'utf8'));
   if (!hwm?.[1]) throw new Error('no VmHWM in /proc/self/status');
-  process.stdout.write(
-    JSON.stringify({ maxRssKb: Number(hwm[1]), forkInheritedMaxRssKb: process.resourceUsage().maxRSS }),
-  );
+  process.stdout.write(JSON.stringify({ maxRssKb: Number(hwm[1]) }));
 }
 
 function throughput(bytes: number, ms: number): number {

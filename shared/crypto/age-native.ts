@@ -40,6 +40,7 @@ import {
   type SlotTransform,
   transformFile,
 } from './file-pipeline.ts';
+import { sealOnThreads, sealStreamChunk } from './seal-pipeline.ts';
 
 /** Plaintext bytes per STREAM chunk. */
 export const CHUNK_SIZE = 64 * 1024;
@@ -53,10 +54,13 @@ const PKCS8_X25519_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex
 const ZERO_NONCE = Buffer.alloc(12);
 /** Read size for file helpers: large reads keep the per-call overhead of hashing and ciphers negligible. */
 const FILE_READ_SIZE = 4 * 1024 * 1024;
-/** Files at least this large are sealed and opened on three threads; smaller ones are not worth two workers. */
+/**
+ * Files at least this large are sealed and opened on worker threads (two seal workers, see sealOnThreads; the
+ * opener's three threads, see transformFile); smaller ones are not worth starting two workers.
+ */
 export const PARALLEL_MIN_BYTES = 32 * 1024 * 1024;
 /**
- * Chunks per pipeline slot on the three-thread path: 2 MiB reads. Measured on 1 GiB: 1 MiB slots were as fast,
+ * Chunks per pipeline slot on the opener's three-thread path: 2 MiB reads. Measured on 1 GiB: 1 MiB slots were as fast,
  * 4 MiB slots no faster and 15 MB heavier in peak RSS.
  */
 export const SLOT_CHUNKS = 32;
@@ -81,7 +85,7 @@ export interface DigestedStream extends AsyncIterable<Buffer> {
 
 /** Options of {@link sealFile} and {@link openFile}. */
 export interface FileOptions {
-  /** Force the three-thread path (true) or the stream path (false); by default it follows the file's size. */
+  /** Force the worker-thread path (true) or the stream path (false); by default it follows the file's size. */
   readonly parallel?: boolean;
   /** Called as the input is consumed, with the input bytes done so far (at the end, the input file's size). */
   readonly onProgress?: (inputBytes: number) => void;
@@ -176,7 +180,8 @@ export function openStream(sealed: ByteSource, identities: readonly string[]): D
 
 /**
  * Seal a file to another file and return the digests. A partial output is removed on failure. Files of
- * {@link PARALLEL_MIN_BYTES} or more run on three threads (see transformFile); `parallel` forces either path.
+ * {@link PARALLEL_MIN_BYTES} or more are sealed on two worker threads (see sealOnThreads); `parallel` forces
+ * either path.
  *
  * @example
  * const digests = await sealFile('evidence.img', 'evidence.img.age', [recipient]);
@@ -193,12 +198,11 @@ export async function sealFile(
     async threads(input) {
       const { fileKey, header } = await buildHeader(parsed);
       const nonce = randomBytes(NONCE_SIZE);
-      const cipher = new PayloadCipher(derivePayloadKey(fileKey, nonce));
       const sides = await removeOnFailure(outputPath, () =>
-        transformFile(
-          { handle: input, offset: 0, prefix: new Uint8Array(0), onProgress: options.onProgress },
+        sealOnThreads(
+          { fd: input.fd, onProgress: options.onProgress },
           { path: outputPath, prefix: Buffer.concat([header, nonce]) },
-          sealSlots(cipher),
+          derivePayloadKey(fileKey, nonce),
         ),
       );
       return {
@@ -216,8 +220,8 @@ export interface PreparedSeal {
   /** The exact size of the sealed output for the planned plaintext size. */
   readonly sealedSize: number;
   /**
-   * Seal the input to `outputPath` on three threads, hashing the output in `partSize` slices on the same pass
-   * and reporting each slice once it is written (see transformFile). Reads at most the planned size; a file
+   * Seal the input to `outputPath` on two worker threads, hashing the output in `partSize` slices on the same
+   * pass and reporting each slice once it is written (see sealOnThreads). Reads at most the planned size; a file
    * that is shorter or longer than planned is ERR_CONFLICT. A partial output is removed on failure.
    */
   run(
@@ -258,19 +262,12 @@ export async function prepareSeal(
       // One header, one file key, one nonce: a second run would reuse the STREAM nonces under the same key.
       if (used) throw new PouchError('ERR_INVALID_STATE', 'A prepared seal runs once');
       used = true;
-      const cipher = new PayloadCipher(derivePayloadKey(fileKey, nonce));
       const partSha256s: string[] = [];
       const input = await open(inputPath, 'r');
       try {
         const sides = await removeOnFailure(outputPath, () =>
-          transformFile(
-            {
-              handle: input,
-              offset: 0,
-              prefix: new Uint8Array(0),
-              onProgress: options.onProgress,
-              end: plaintextSize,
-            },
+          sealOnThreads(
+            { fd: input.fd, onProgress: options.onProgress, end: plaintextSize },
             {
               path: outputPath,
               prefix,
@@ -283,7 +280,7 @@ export async function prepareSeal(
                 },
               },
             },
-            sealSlots(cipher),
+            derivePayloadKey(fileKey, nonce),
           ),
         );
         if (sides.input.size !== plaintextSize || sides.output.size !== sealedSize) {
@@ -309,7 +306,7 @@ export async function prepareSeal(
 /**
  * Open a sealed file into a plaintext file and return the digests. On any failure the partial plaintext is
  * removed, so unauthenticated or truncated content never stays on disk. A new plaintext file is created 0600:
- * opened evidence is for its holder only. Large files take the three-thread path, as in {@link sealFile}.
+ * opened evidence is for its holder only. Large files take the three-thread path (see openFromReader).
  */
 export async function openFile(
   inputPath: string,
@@ -427,25 +424,6 @@ async function* readPieces(handle: PositionalReader, position: number): AsyncGen
   }
 }
 
-/** Seals whole slots of plaintext: every slot but the last is a whole number of chunks. */
-function sealSlots(cipher: PayloadCipher): SlotTransform {
-  return {
-    inputSlotBytes: SLOT_CHUNKS * CHUNK_SIZE,
-    unitBytes: CHUNK_SIZE,
-    outputSlotBytes: SLOT_CHUNKS * SEALED_CHUNK_SIZE,
-    transform(input, final, out, offset) {
-      // An empty input still has one (empty, final) chunk.
-      const chunks = Math.ceil(input.length / CHUNK_SIZE) || (final ? 1 : 0);
-      let written = offset;
-      for (let i = 0; i < chunks; i++) {
-        const chunk = input.subarray(i * CHUNK_SIZE, (i + 1) * CHUNK_SIZE);
-        for (const part of cipher.seal(chunk, final && i === chunks - 1)) written += part.copy(out, written);
-      }
-      return written - offset;
-    },
-  };
-}
-
 /**
  * Opens whole slots of sealed chunks; the last chunk of the final slot must carry the last-chunk flag. The
  * chunks are opened on the pipeline's input worker (beside the sealed hash), not on this thread: measured on
@@ -466,18 +444,14 @@ function openSlots(payloadKey: Buffer): SlotTransform {
  * {@link openStreamChunk}'s, the same function the three-thread opener runs on its worker.
  */
 class PayloadCipher {
-  private readonly counter = new StreamNonce();
+  private sealed = 0;
   private opened = 0;
 
   constructor(private readonly key: Buffer) {}
 
   seal(chunk: Buffer, last: boolean): [Buffer, Buffer] {
-    const cipher = createCipheriv('chacha20-poly1305', this.key, this.counter.next(last), {
-      authTagLength: TAG_SIZE,
-    });
-    const body = cipher.update(chunk);
-    cipher.final();
-    return [body, cipher.getAuthTag()];
+    const [body, tag] = sealStreamChunk(nodeCrypto, this.key, chunk, this.sealed++, last);
+    return [toBuffer(body), toBuffer(tag)];
   }
 
   open(chunk: Buffer, last: boolean): Buffer {
@@ -528,22 +502,6 @@ class ChunkStream {
 
   finish(): Buffer {
     return Buffer.concat(this.process(this.stage.subarray(0, this.used), true));
-  }
-}
-
-/** The 12-byte STREAM nonce: 11-byte big-endian chunk counter, then the last-chunk flag. */
-class StreamNonce {
-  private count = 0;
-
-  next(last: boolean): Buffer {
-    const nonce = Buffer.alloc(12);
-    let n = this.count++;
-    for (let i = 10; i >= 0 && n > 0; i--) {
-      nonce[i] = n % 256;
-      n = Math.floor(n / 256);
-    }
-    nonce[11] = last ? 1 : 0;
-    return nonce;
   }
 }
 

@@ -118,7 +118,13 @@ export interface CraftedChunk {
  * Build an age file by hand, independently of the code under test, so tests can produce files that no correct
  * sealer would (wrong last-chunk flags, empty trailing chunks). Returns the file and the identity opening it.
  */
-export function craftAgeFile(chunks: readonly CraftedChunk[]): { file: Buffer; identityScalar: Buffer } {
+export function craftAgeFile(chunks: readonly CraftedChunk[]): {
+  file: Buffer;
+  identityScalar: Buffer;
+  /** The header and payload nonce (everything before the first chunk), and the payload key, to seal more with. */
+  prefix: Buffer;
+  payloadKey: Buffer;
+} {
   const recipient = generateKeyPairSync('x25519');
   const recipientRaw = rawPublic(recipient.publicKey);
   const identityScalar = recipient.privateKey.export({ format: 'der', type: 'pkcs8' }).subarray(16);
@@ -141,8 +147,8 @@ export function craftAgeFile(chunks: readonly CraftedChunk[]): { file: Buffer; i
     streamNonce[11] = chunk.last ? 1 : 0;
     return seal(payloadKey, streamNonce, chunk.data);
   });
-  const file = Buffer.concat([Buffer.from(`${headerNoMac} ${b64(mac)}\n`), nonce, ...parts]);
-  return { file, identityScalar };
+  const prefix = Buffer.concat([Buffer.from(`${headerNoMac} ${b64(mac)}\n`), nonce]);
+  return { file: Buffer.concat([prefix, ...parts]), identityScalar, prefix, payloadKey };
 }
 
 function rawPublic(key: ReturnType<typeof generateKeyPairSync>['publicKey']): Buffer {

@@ -1,0 +1,164 @@
+// Tests for the two-worker seal (seal-pipeline.ts): byte-exact against an independently crafted age file whichever worker seals, digests, part digests, the age CLI, and failures.
+import { createHash, randomBytes } from 'node:crypto';
+import { lstat, mkdir, open, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeBech32 } from '../../shared/crypto/age-keys.ts';
+import { CHUNK_SIZE, sealFile } from '../../shared/crypto/age-native.ts';
+import type { OutputPart } from '../../shared/crypto/file-pipeline.ts';
+import { SEAL_SLOT_CHUNKS, sealOnThreads } from '../../shared/crypto/seal-pipeline.ts';
+import {
+  type CraftedChunk,
+  craftAgeFile,
+  createScratch,
+  generateCliIdentity,
+  runTool,
+  writeIdentityFile,
+} from './age-fixtures.ts';
+
+const SLOT = SEAL_SLOT_CHUNKS * CHUNK_SIZE;
+const SEALED_CHUNK = CHUNK_SIZE + 16;
+/** Crosses chunk and slot boundaries at odd places. */
+const PART_SIZE = 3 * SEALED_CHUNK + 5;
+
+let scratch: { dir: string; cleanup: () => Promise<void> };
+beforeAll(async () => {
+  scratch = await createScratch();
+});
+afterAll(async () => {
+  await scratch.cleanup();
+});
+
+/** age's STREAM chunks of a plaintext: full chunks, the last one flagged; an empty plaintext is one empty chunk. */
+function chunksOf(plaintext: Buffer): CraftedChunk[] {
+  const chunks: CraftedChunk[] = [];
+  for (let offset = 0; offset < plaintext.length; offset += CHUNK_SIZE) {
+    chunks.push({ data: plaintext.subarray(offset, offset + CHUNK_SIZE), last: false });
+  }
+  if (chunks.length === 0) return [{ data: Buffer.alloc(0), last: true }];
+  return chunks.map((chunk, i) => ({ ...chunk, last: i === chunks.length - 1 }));
+}
+
+const sha256 = (bytes: Uint8Array, encoding: 'hex' | 'base64' = 'hex') =>
+  createHash('sha256').update(bytes).digest(encoding);
+
+async function sealWithThreads(
+  name: string,
+  plaintext: Buffer,
+  sealers: 'both' | 'reader' | 'writer',
+  end?: number,
+) {
+  const sealedPlaintext = plaintext.subarray(0, end ?? plaintext.length);
+  const crafted = craftAgeFile(chunksOf(sealedPlaintext));
+  const input = join(scratch.dir, `${name}.plain`);
+  const output = join(scratch.dir, `${name}.age`);
+  await writeFile(input, plaintext);
+  const parts: OutputPart[] = [];
+  const progress: number[] = [];
+  const handle = await open(input, 'r');
+  try {
+    const sides = await sealOnThreads(
+      { fd: handle.fd, end, onProgress: (done) => progress.push(done) },
+      {
+        path: output,
+        prefix: crafted.prefix,
+        parts: { size: PART_SIZE, onPart: (part) => parts.push(part) },
+      },
+      crafted.payloadKey,
+      { sealers },
+    );
+    return { sides, crafted, output, parts, progress, sealedPlaintext };
+  } finally {
+    await handle.close();
+  }
+}
+
+describe('sealOnThreads', () => {
+  const sizes = [0, 1, CHUNK_SIZE, SLOT - 1, SLOT, SLOT + 1, 5 * SLOT + CHUNK_SIZE + 7];
+  describe.each(['both', 'reader', 'writer'] as const)('with chunks sealed by %s', (sealers) => {
+    it.each(sizes)(
+      'writes exactly the crafted age file, its digests and part digests at %i bytes',
+      async (size) => {
+        const plaintext = randomBytes(size);
+        const { sides, crafted, output, parts, progress } = await sealWithThreads(
+          `${sealers}-${size}`,
+          plaintext,
+          sealers,
+        );
+        const sealed = await readFile(output);
+        expect(sealed.equals(crafted.file)).toBe(true);
+        expect(sides).toEqual({
+          input: { sha256: sha256(plaintext), size },
+          output: { sha256: sha256(sealed), size: sealed.length },
+        });
+        const expectedParts: OutputPart[] = [];
+        for (let start = 0; start < sealed.length; start += PART_SIZE) {
+          const end = Math.min(start + PART_SIZE, sealed.length);
+          const slice = sealed.subarray(start, end);
+          expectedParts.push({ partNumber: expectedParts.length + 1, sha256: sha256(slice, 'base64'), end });
+        }
+        expect(parts).toEqual(expectedParts);
+        expect(progress).toEqual([...progress].sort((a, b) => a - b));
+        expect(progress.at(-1)).toBe(size);
+        const identity = encodeBech32('AGE-SECRET-KEY-', crafted.identityScalar);
+        const keyFile = await writeIdentityFile(scratch.dir, `${sealers}-${size}`, identity);
+        expect((await runTool('age', ['-d', '-i', keyFile, output])).equals(plaintext)).toBe(true);
+      },
+    );
+  });
+
+  it.each([
+    ['a chunk boundary', 3 * CHUNK_SIZE],
+    ['a slot boundary', SLOT],
+    ['mid-chunk', 2 * SLOT + 9],
+  ])('reads no further than `end` (%s), sealing exactly that prefix', async (_, end) => {
+    const plaintext = randomBytes(end + CHUNK_SIZE + 3);
+    const { sides, crafted, output, sealedPlaintext } = await sealWithThreads(
+      `end-${end}`,
+      plaintext,
+      'both',
+      end,
+    );
+    expect((await readFile(output)).equals(crafted.file)).toBe(true);
+    expect(sides.input).toEqual({ sha256: sha256(sealedPlaintext), size: end });
+  });
+
+  it('a read that fails (the input is a directory) rejects with its code and leaves no output', async () => {
+    const cli = await generateCliIdentity(scratch.dir, 'reader-fails');
+    const input = join(scratch.dir, 'a-directory');
+    await mkdir(input);
+    const output = join(scratch.dir, 'from-directory.age');
+    await expect(sealFile(input, output, [cli.recipient], { parallel: true })).rejects.toMatchObject({
+      code: 'EISDIR',
+    });
+    await expect(lstat(output)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('a part callback that throws rejects the seal with its error', async () => {
+    const crafted = craftAgeFile(chunksOf(Buffer.alloc(0)));
+    const input = join(scratch.dir, 'part-throws.plain');
+    await writeFile(input, randomBytes(2 * SLOT));
+    const handle = await open(input, 'r');
+    const refusal = new Error('refused');
+    try {
+      await expect(
+        sealOnThreads(
+          { fd: handle.fd },
+          {
+            path: join(scratch.dir, 'part-throws.age'),
+            prefix: crafted.prefix,
+            parts: {
+              size: PART_SIZE,
+              onPart: () => {
+                throw refusal;
+              },
+            },
+          },
+          crafted.payloadKey,
+        ),
+      ).rejects.toBe(refusal);
+    } finally {
+      await handle.close();
+    }
+  });
+});

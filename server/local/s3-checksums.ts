@@ -28,8 +28,9 @@
 //   <bucket>/<key dirs>/<name>._S3rver_checksum.json       {"sha256","type","md5","size"[,"partSizes"]}
 //   <bucket>/._S3rver_uploads/<uploadId>/<n>.checksum.json {"sha256","md5","size"}
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { dirname, join } from 'node:path';
@@ -197,7 +198,8 @@ export function installS3Checksums(store: S3rverStore) {
         await mkdir(dirname(objectPath), { recursive: true });
         await concatenate(
           objectPath,
-          parts.map((p) => join(dir, String(p.number))),
+          dir,
+          parts.map((p) => String(p.number)),
         );
         const size = checked.partSizes.reduce((sum, n) => sum + n, 0);
         const record: ChecksumRecord = {
@@ -397,22 +399,55 @@ function isSize(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
-/** Write the parts one after another into `target` (truncated first, as s3rver does), 1 MiB at a time. */
-async function concatenate(target: string, sources: readonly string[]): Promise<void> {
+/**
+ * Write the parts one after another into `target` (truncated first, as s3rver does). The kernel copies them:
+ * coreutils `cat` moves bytes between regular files with copy_file_range, never through a user-space buffer.
+ * Copying 1 GiB through this process's buffers cost a completion 2–3 s of CPU on the 2-core development machine
+ * (the whole of a 1 GiB send's commit), the kernel copy about 0.3 s. Without `cat` the bytes go through here.
+ */
+async function concatenate(target: string, folder: string, names: readonly string[]): Promise<void> {
   const out = await open(target, 'w');
   try {
-    for (const source of sources) {
-      for await (const chunk of createReadStream(source, { highWaterMark: 1024 * 1024 })) {
+    if (await catInto(out.fd, folder, names)) return;
+    let position = 0;
+    for (const name of names) {
+      for await (const chunk of createReadStream(join(folder, name), { highWaterMark: 1024 * 1024 })) {
         const bytes = chunk as Buffer;
         let written = 0;
         while (written < bytes.length) {
-          written += (await out.write(bytes, written, bytes.length - written)).bytesWritten;
+          written += (await out.write(bytes, written, bytes.length - written, position + written))
+            .bytesWritten;
         }
+        position += bytes.length;
       }
     }
   } finally {
     await out.close();
   }
+}
+
+/**
+ * `cat -- <names>` run in `folder` with its output on `fd`. Resolves false when there is no `cat` to run (the
+ * caller copies instead); rejects when it ran and failed. Names are relative (part numbers), so 10,000 parts
+ * stay far below the command line's size limit.
+ */
+function catInto(fd: number, folder: string, names: readonly string[]): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('cat', ['--', ...names], { cwd: folder, stdio: ['ignore', fd, 'pipe'] });
+    let errors = '';
+    child.stderr?.setEncoding('utf8').on('data', (text: string) => {
+      errors += text;
+    });
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') reject(error);
+      else if (existsSync(folder)) resolve(false);
+      else reject(new S3Error('NoSuchUpload', 'The specified upload does not exist.'));
+    });
+    child.once('close', (code) => {
+      if (code === 0) resolve(true);
+      else reject(new Error(`assembling the parts failed (cat exited with ${code}): ${errors.trim()}`));
+    });
+  });
 }
 
 async function readPartRecord(path: string): Promise<PartRecord | undefined> {

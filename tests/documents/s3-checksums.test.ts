@@ -238,6 +238,25 @@ describe('embedded S3 checksums (real SDK over HTTP)', () => {
     expect(Buffer.from(await got.Body!.transformToByteArray()).equals(Buffer.concat(parts))).toBe(true);
   });
 
+  it('assembles the same bytes by copying through the process when no `cat` program can be run', async () => {
+    const key = newKey();
+    const parts = [randomBytes(70_000), randomBytes(70_000), randomBytes(99)];
+    const { uploadId, uploaded } = await uploadParts(key, parts);
+    const path = process.env.PATH;
+    const empty = await mkdtemp(join(tmpdir(), 'pouch-no-cat-'));
+    // The embedded S3 runs in this process: with an empty PATH its completion cannot spawn `cat`.
+    process.env.PATH = empty;
+    try {
+      const done = await complete(key, uploadId, uploaded);
+      expect(done.ChecksumSHA256).toBe(storageChecksumOfPartsDigest(partsDigestOf(parts.map(sha256))));
+    } finally {
+      process.env.PATH = path;
+      await rm(empty, { recursive: true, force: true });
+    }
+    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    expect(Buffer.from(await got.Body!.transformToByteArray()).equals(Buffer.concat(parts))).toBe(true);
+  });
+
   it('refuses a part whose body differs from its checksum, and then refuses to complete with it', async () => {
     const key = newKey();
     const parts = [randomBytes(20_000), randomBytes(20_000)];

@@ -9,10 +9,15 @@
 //     listed in ascending order with its ChecksumSHA256 and ETag, both equal to what the part upload recorded
 //     (else 400 InvalidPart / InvalidPartOrder, and the upload stays); the object's checksum is the composite
 //     base64(sha256(concat(raw part digests)))-N, returned in the result.
-//   - Every completion (with checksums or without) is assembled here rather than by s3rver: the parts are
-//     concatenated without hashing the whole object again (each part was hashed as it arrived), and the ETag is
-//     S3's multipart form, hex(md5(concat(raw part MD5s)))-N, instead of s3rver's MD5 of the whole object. Parts
-//     must be listed in ascending order with their ETags (S3's rule; s3rver checked neither).
+//   - Every completion (with checksums or without) is assembled here rather than by s3rver, without hashing the
+//     whole object again (each part was hashed as it arrived), and the ETag is S3's multipart form,
+//     hex(md5(concat(raw part MD5s)))-N, instead of s3rver's MD5 of the whole object. Parts must be listed in
+//     ascending order with their ETags (S3's rule; s3rver checked neither). Like S3, a completion costs about the
+//     same whatever the object's size: the parts were written into place as they arrived (s3-assembly.ts) and
+//     the completion renames that file; when it cannot vouch for it, the kernel concatenates the part files.
+//     The upload's folder (as many bytes again) is removed after the answer.
+//   - UploadPart for an upload that does not exist (never created, or completed) is refused with NoSuchUpload
+//     (s3rver would create the folder and keep the part).
 //   - HeadObject / GetObject (whole object) with `x-amz-checksum-mode: ENABLED`: `x-amz-checksum-sha256` and
 //     `x-amz-checksum-type` (FULL_OBJECT or COMPOSITE) when a checksum is recorded.
 // Differences, kept on purpose: a refused PUT or part also removes what was at that key or part number before
@@ -27,6 +32,9 @@
 // On disk (survives a restart; s3-store-repair.ts checks it at start-up), written to a temp file then renamed:
 //   <bucket>/<key dirs>/<name>._S3rver_checksum.json       {"sha256","type","md5","size"[,"partSizes"]}
 //   <bucket>/._S3rver_uploads/<uploadId>/<n>.checksum.json {"sha256","md5","size"}
+// Not trusted after a restart (the state that vouches for it is in memory): <uploadId>/assembly. A completion
+// removes the upload's `key` before answering, the rest of its folder after: a kill in between leaves a folder
+// without a key, which the start-up repair sets aside like any upload whose creation did not finish.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -37,6 +45,7 @@ import { dirname, join } from 'node:path';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import type { S3rverContext, S3rverObject, S3rverStore } from 's3rver';
 import S3Error from 's3rver/lib/models/error.js';
+import { PartAssembler } from './s3-assembly.ts';
 
 /** Suffix s3rver's getResourcePath gives the object checksum record (`<name>._S3rver_<resource>`). */
 export const objectChecksumResource = 'checksum.json';
@@ -106,12 +115,17 @@ interface RequestState {
  *
  * @example
  * const s3 = new S3rver({ directory, silent: true });
- * s3.middleware.unshift(installS3Checksums(s3.store));
+ * const checksums = installS3Checksums(s3.store);
+ * s3.middleware.unshift(checksums);
+ * // … and when closing: await checksums.drained();
  */
 export function installS3Checksums(store: S3rverStore) {
   const requests = new AsyncLocalStorage<RequestState>();
   const keyLocks = new KeyedMutex();
   const uploads = new UploadGate();
+  const assembler = new PartAssembler();
+  /** Upload folders still being removed after their completion answered (see `drained`). */
+  const removals = new Set<Promise<void>>();
 
   const objectRecordPath = (bucket: string, key: string) =>
     store.getResourcePath(bucket, key, objectChecksumResource);
@@ -150,26 +164,48 @@ export function installS3Checksums(store: S3rverStore) {
 
   store.putPart = (bucket: string, uploadId: string, partNumber: string | number, content: unknown) =>
     uploads.part(uploadId, async () => {
+      if (!(await exists(join(uploadDir(bucket, uploadId), 'key')))) {
+        // s3rver would create the folder and keep the part: S3 knows no such upload (never created, completed).
+        if (content instanceof Readable) content.resume();
+        throw noSuchUpload();
+      }
       const recordPath = join(uploadDir(bucket, uploadId), `${partNumber}${partChecksumSuffix}`);
       await removeIfPresent(recordPath);
+      const declared = Number(requests.getStore()?.ctx.get('content-length') || Number.NaN);
+      const assembling =
+        content instanceof Readable
+          ? assembler.begin(
+              uploadId,
+              uploadDir(bucket, uploadId),
+              Number(partNumber),
+              Number.isSafeInteger(declared) ? declared : undefined,
+              content,
+            )
+          : { body: content, settle: () => undefined };
       let result: Awaited<ReturnType<typeof original.putPart>>;
       try {
         result = await Promise.race([
-          original.putPart(bucket, uploadId, partNumber, content),
+          original.putPart(bucket, uploadId, partNumber, assembling.body),
           bodyCutShort(content),
         ]);
       } catch (error) {
+        assembling.settle();
         // A part cut short is no part: what s3rver had written of it goes, so a completion can never list it.
         const partPath = join(uploadDir(bucket, uploadId), String(partNumber));
         await Promise.all([removeIfPresent(partPath), removeIfPresent(`${partPath}.md5`)]);
         throw error;
       }
-      if (!(content instanceof Sha256Stream)) return result;
+      if (!(content instanceof Sha256Stream)) {
+        assembling.settle(result);
+        return result;
+      }
       if (content.actual() !== content.expected) {
+        assembling.settle();
         const partPath = join(uploadDir(bucket, uploadId), String(partNumber));
         await Promise.all([removeIfPresent(partPath), removeIfPresent(`${partPath}.md5`)]);
         throw badDigest();
       }
+      assembling.settle(result);
       const record: PartRecord = { sha256: content.expected, md5: result.md5, size: result.size };
       await writeAtomically(recordPath, record);
       setRecorded({ sha256: content.expected, type: 'FULL_OBJECT' });
@@ -183,7 +219,7 @@ export function installS3Checksums(store: S3rverStore) {
         readFile(join(dir, 'key'), 'utf8').catch(() => undefined),
         readJson(join(dir, 'metadata')),
       ]);
-      if (key === undefined) throw new S3Error('NoSuchUpload', 'The specified upload does not exist.');
+      if (key === undefined) throw noSuchUpload();
       const wantsSha256 =
         String(metadataField(metadata, 'x-amz-checksum-algorithm')).toUpperCase() === 'SHA256';
       // Every multipart upload is assembled the same way (a plain one just records no checksum), so a plain
@@ -196,11 +232,22 @@ export function installS3Checksums(store: S3rverStore) {
         await removeIfPresent(recordPath);
         const objectPath = store.getResourcePath(bucket, key, 'object');
         await mkdir(dirname(objectPath), { recursive: true });
-        await concatenate(
-          objectPath,
+        const assembled = await assembler.take(
+          uploadId,
           dir,
-          parts.map((p) => String(p.number)),
+          parts.map((p, i) => ({
+            number: p.number,
+            md5: checked.md5s[i] ?? '',
+            size: checked.partSizes[i] ?? -1,
+          })),
         );
+        if (assembled !== undefined) await rename(assembled, objectPath);
+        else
+          await concatenate(
+            objectPath,
+            dir,
+            parts.map((p) => String(p.number)),
+          );
         const size = checked.partSizes.reduce((sum, n) => sum + n, 0);
         const record: ChecksumRecord = {
           ...(checked.composite === undefined
@@ -213,7 +260,15 @@ export function installS3Checksums(store: S3rverStore) {
         // Record before the MD5 and metadata: until those are written the object is not whole (repair sets it aside).
         await writeAtomically(recordPath, record);
         await store.putMetadata(bucket, key, isRecord(metadata) ? metadata : {}, checked.etag);
-        await rm(dir, { recursive: true, force: true });
+        // Without its key the upload is gone: no part and no completion finds it (NoSuchUpload). Its parts, as
+        // many bytes again as the object, are removed after the answer: a completion costs what S3's does.
+        await unlink(join(dir, 'key'));
+        const removal: Promise<void> = rm(dir, { recursive: true, force: true })
+          .catch(() => undefined)
+          .then(() => {
+            removals.delete(removal);
+          });
+        removals.add(removal);
         if (record.sha256 !== undefined) setRecorded({ sha256: record.sha256, type: 'COMPOSITE' });
         return { size, md5: checked.etag };
       });
@@ -261,9 +316,10 @@ export function installS3Checksums(store: S3rverStore) {
   async function checkPlainParts(
     dir: string,
     parts: ReadonlyArray<S3rverPartRef>,
-  ): Promise<{ composite?: undefined; etag: string; partSizes: number[] }> {
+  ): Promise<{ composite?: undefined; etag: string; md5s: string[]; partSizes: number[] }> {
     if (parts.length === 0) throw invalidPart();
     const md5s = createHash('md5');
+    const partMd5s: string[] = [];
     const partSizes: number[] = [];
     let previous = 0;
     for (const part of parts) {
@@ -279,9 +335,10 @@ export function installS3Checksums(store: S3rverStore) {
       if (md5 === undefined || !md5Hex.test(md5) || info === undefined || part.etag !== md5)
         throw invalidPart();
       md5s.update(Buffer.from(md5, 'hex'));
+      partMd5s.push(md5);
       partSizes.push(info.size);
     }
-    return { etag: `${md5s.digest('hex')}-${parts.length}`, partSizes };
+    return { etag: `${md5s.digest('hex')}-${parts.length}`, md5s: partMd5s, partSizes };
   }
 
   /** Check the listed parts against their records; their composite checksum, multipart ETag and sizes. */
@@ -289,10 +346,11 @@ export function installS3Checksums(store: S3rverStore) {
     dir: string,
     parts: ReadonlyArray<S3rverPartRef>,
     given: Map<number, string | undefined>,
-  ): Promise<{ composite: string; etag: string; partSizes: number[] }> {
+  ): Promise<{ composite: string; etag: string; md5s: string[]; partSizes: number[] }> {
     if (parts.length === 0) throw invalidPart();
     const outer = createHash('sha256');
     const md5s = createHash('md5');
+    const partMd5s: string[] = [];
     const partSizes: number[] = [];
     let previous = 0;
     for (const part of parts) {
@@ -315,16 +373,18 @@ export function installS3Checksums(store: S3rverStore) {
       }
       outer.update(Buffer.from(record.sha256, 'base64'));
       md5s.update(Buffer.from(record.md5, 'hex'));
+      partMd5s.push(record.md5);
       partSizes.push(record.size);
     }
     return {
       composite: `${outer.digest('base64')}-${parts.length}`,
       etag: `${md5s.digest('hex')}-${parts.length}`,
+      md5s: partMd5s,
       partSizes,
     };
   }
 
-  return async function s3Checksums(ctx: S3rverContext, next: () => Promise<void>): Promise<void> {
+  async function s3Checksums(ctx: S3rverContext, next: () => Promise<void>): Promise<void> {
     const state: RequestState = { ctx };
     const header = ctx.get('x-amz-checksum-sha256');
     const isBodyPut = ctx.method === 'PUT' && ctx.get('x-amz-copy-source') === '';
@@ -371,7 +431,14 @@ export function installS3Checksums(store: S3rverStore) {
         ctx.set('x-amz-checksum-type', record.type ?? 'FULL_OBJECT');
       }
     }
-  };
+  }
+
+  return Object.assign(s3Checksums, {
+    /** Resolves once no completed upload's folder is still being removed (await it before a restart). */
+    async drained(): Promise<void> {
+      while (removals.size > 0) await Promise.all(removals);
+    },
+  });
 }
 
 /** A part as s3rver's CompleteMultipartUpload hands it to the store (ETag without quotes). */
@@ -441,7 +508,7 @@ function catInto(fd: number, folder: string, names: readonly string[]): Promise<
     child.once('error', (error: NodeJS.ErrnoException) => {
       if (error.code !== 'ENOENT') reject(error);
       else if (existsSync(folder)) resolve(false);
-      else reject(new S3Error('NoSuchUpload', 'The specified upload does not exist.'));
+      else reject(noSuchUpload());
     });
     child.once('close', (code) => {
       if (code === 0) resolve(true);
@@ -520,6 +587,17 @@ function badDigest(): Error {
   return new S3Error('BadDigest', 'The sha256 you specified did not match the calculated checksum.');
 }
 
+function noSuchUpload(): Error {
+  return new S3Error('NoSuchUpload', 'The specified upload does not exist.');
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
 function invalidPart(): Error {
   return new S3Error(
     'InvalidPart',
@@ -558,7 +636,11 @@ class KeyedMutex {
 class UploadGate {
   private readonly state = new Map<
     string,
-    { inFlight: number; completing: boolean; drained: Array<() => void> }
+    {
+      inFlight: number;
+      completing: boolean;
+      drained: Array<() => void>;
+    }
   >();
 
   private entry(uploadId: string) {

@@ -39,7 +39,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { dirname, join } from 'node:path';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
@@ -263,7 +263,7 @@ export function installS3Checksums(store: S3rverStore) {
         // Without its key the upload is gone: no part and no completion finds it (NoSuchUpload). Its parts, as
         // many bytes again as the object, are removed after the answer: a completion costs what S3's does.
         await unlink(join(dir, 'key'));
-        const removal: Promise<void> = rm(dir, { recursive: true, force: true })
+        const removal: Promise<void> = removeFolder(dir)
           .catch(() => undefined)
           .then(() => {
             removals.delete(removal);
@@ -551,6 +551,17 @@ async function writeAtomically(path: string, value: unknown): Promise<void> {
   const temp = `${path}.tmp-${randomBytes(6).toString('hex')}`;
   await writeFile(temp, JSON.stringify(value));
   await rename(temp, path);
+}
+
+/**
+ * An upload's folder, one file at a time: freeing a part's cached pages takes a while, and a removal that took
+ * every thread of libuv's pool at once held up the HeadObject that follows a completion (the exchange's confirm
+ * took 0.4–0.6 s instead of about 0.1 s at 1 GiB, load 11, one run each).
+ */
+async function removeFolder(dir: string): Promise<void> {
+  const names = await readdir(dir).catch(() => []);
+  for (const name of names) await rm(join(dir, name), { recursive: true, force: true });
+  await rm(dir, { recursive: true, force: true });
 }
 
 async function removeIfPresent(path: string): Promise<void> {

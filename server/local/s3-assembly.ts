@@ -7,8 +7,9 @@
 // (n - 1) × S, where S is part 1's declared length (every part but the last has one size, as both the CLI and
 // lib-storage send them). A part counts as in place only when its PUT succeeded (its MD5 is the one s3rver
 // recorded for the part file) and no other PUT of the same part overlapped it. At completion the listed parts
-// must be 1..N, N-1 of them S bytes long; a part not in place is copied in from its part file; then the file is
-// cut to the object's size. The state is in memory: after a restart every completion concatenates.
+// must be 1..N, N-1 of them S bytes long; a part not in place is copied in from its part file (up to a quarter of
+// them: more, and concatenating costs less); then the file is cut to the object's size. The state that vouches
+// for the bytes is in memory: after a restart no part stored before it counts as in place.
 import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -29,8 +30,9 @@ interface Ticket {
   clean: boolean;
   /** Set when the PUT settled: a chunk arriving after it is not written. */
   done: boolean;
-  /** Every byte of the body reached the assembly. */
+  /** Bytes of the body written into the assembly so far. */
   written: number;
+  /** Not teed (no layout yet, or too long for its slot) or a write failed: the part is not in place. */
   failed: boolean;
 }
 

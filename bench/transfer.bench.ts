@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -102,6 +103,8 @@ export async function run(): Promise<void> {
     const fetchCpu: number[] = [];
     const plainGetCpu: number[] = [];
     const ageOpen: number[] = [];
+    /** The 1-minute load average after each round's two uploads: the machine is shared, say how busy it was. */
+    const sendLoads: number[] = [];
     let exchangeId = '';
     for (let round = 0; round < runs; round++) {
       // Sequential baseline, step 1: `age -r` to a file (that file is also what the plain transfers move).
@@ -111,39 +114,51 @@ export async function run(): Promise<void> {
         ),
       );
       const key = `bench/plain-${round}.age`;
-      plainUpload.push(
-        await timed(() =>
-          new Upload({
-            client: clients.s3,
-            params: { Bucket: bucket, Key: key, Body: createReadStream(sealedByAge) },
-            partSize,
-            queueSize: 4,
-          }).done(),
-        ),
-      );
-
-      const timing = timedCommits(north.client);
-      const started = performance.now();
-      const sent = await deliverMessage({
-        client: timing.client,
-        signer: north.signer,
-        home: north.keystore.home,
-        operation: 'send',
-        exchange: {
-          create: {
-            kind: 'mla',
-            urgency: 'normal',
-            requestedId: south.authorityId,
-            requesterReference: `BENCH-${process.pid}-${round}`,
+      const theirUpload = async (): Promise<void> => {
+        plainUpload.push(
+          await timed(() =>
+            new Upload({
+              client: clients.s3,
+              params: { Bucket: bucket, Key: key, Body: createReadStream(sealedByAge) },
+              partSize,
+              queueSize: 4,
+            }).done(),
+          ),
+        );
+      };
+      const ourSend = async (): Promise<void> => {
+        const timing = timedCommits(north.client);
+        const started = performance.now();
+        const sent = await deliverMessage({
+          client: timing.client,
+          signer: north.signer,
+          home: north.keystore.home,
+          operation: 'send',
+          exchange: {
+            create: {
+              kind: 'mla',
+              urgency: 'normal',
+              requestedId: south.authorityId,
+              requesterReference: `BENCH-${process.pid}-${round}`,
+            },
           },
-        },
-        recipients,
-        message: { kind: 'request' },
-        files: [{ path: plaintext }],
-      });
-      send.push(performance.now() - started);
-      commit.push(timing.commitMs());
-      exchangeId = sent.exchangeId;
+          recipients,
+          message: { kind: 'request' },
+          files: [{ path: plaintext }],
+        });
+        send.push(performance.now() - started);
+        commit.push(timing.commitMs());
+        exchangeId = sent.exchangeId;
+      };
+      // ABAB, as for the fetch: neither side always goes first (page cache, the storage's folder, the load).
+      if (round % 2 === 0) {
+        await theirUpload();
+        await ourSend();
+      } else {
+        await ourSend();
+        await theirUpload();
+      }
+      sendLoads.push(loadavg()[0] as number);
 
       const out = join(dir, `received-${round}`);
       const downloaded = join(dir, `downloaded-${round}.age`);
@@ -190,12 +205,15 @@ export async function run(): Promise<void> {
     console.log(
       `transfer ${label(size)}, ${runs} rounds, medians; part size ${partSize / MiB} MiB; exchange and S3 ${sameProcess ? 'in this process' : 'in their own process'}`,
     );
+    console.log(
+      `send ${label(size)}: load average (1 min) after each round ${sendLoads.map((l) => l.toFixed(1)).join('/')}`,
+    );
     printComparison({
       bench: `send ${label(size)} end to end (seal + upload + commit) ${spread(send)}`,
       unit: 'MB/s',
       ours: mbps(median(send)),
       baseline: mbps(median(plainUpload)),
-      baselineName: 'lib-storage Upload of the sealed file',
+      baselineName: `lib-storage Upload of the sealed file ${spread(plainUpload)}`,
       higherIsBetter: true,
       target: 0.9,
     });
@@ -216,7 +234,11 @@ export async function run(): Promise<void> {
       higherIsBetter: true,
       target: 0.9,
     });
-    printFigure(`send ${label(size)} commit (median)`, median(commit), 'ms');
+    printFigure(
+      `send ${label(size)} commit (median; runs ${commit.map((ms) => ms.toFixed(0)).join('/')} ms)`,
+      median(commit),
+      'ms',
+    );
     printComparison({
       bench: `fetch ${label(size)} end to end (download + verify + open) ${spread(fetchOurs)}`,
       unit: 'MB/s',

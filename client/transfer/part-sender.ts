@@ -252,8 +252,34 @@ export function createUrlCache(deps: {
   batchSize: number;
   upcoming: () => number[];
   describe: (partNumber: number) => PartToPresign;
-}): { get(partNumber: number): Promise<PresignedPart>; forget(partNumber: number): void } {
+}): { get(partNumber: number): Promise<PresignedPart>; forget(partNumber: number): void; warm(): void } {
   const cache = new Map<number, Promise<PresignedPart>>();
+  let warming = false;
+  /**
+   * Presign the next parts to go that are not asked for yet, one request at a time, before a sender needs them:
+   * a sender that waits for its URL when its turn comes costs a round trip to the API (the senders waited about
+   * 2–2.7 s in all per 256 MiB on the 2-core machine). Looks two batches ahead at most, so URLs do not expire
+   * waiting. Stops at the first failure: `get` then asks again for its own part.
+   */
+  function warm(): void {
+    if (warming) return;
+    const wanted = deps
+      .upcoming()
+      .slice(0, 2 * deps.batchSize)
+      .filter((n) => !cache.has(n))
+      .slice(0, deps.batchSize);
+    const first = wanted[0];
+    if (first === undefined) return;
+    warming = true;
+    request(wanted);
+    (cache.get(first) as Promise<PresignedPart>).then(
+      () => {
+        warming = false;
+        warm();
+      },
+      () => undefined,
+    );
+  }
   function request(partNumbers: number[]): void {
     const batch = deps.presign(partNumbers.map(deps.describe));
     for (const n of partNumbers) {
@@ -282,6 +308,7 @@ export function createUrlCache(deps: {
     forget(partNumber) {
       cache.delete(partNumber);
     },
+    warm,
   };
 }
 

@@ -181,8 +181,11 @@ async function run(
 
   const waiting: (() => void)[] = [];
   let sealingDone = false;
+  /** Told of each part sealed (the senders presign ahead). */
+  const watchers: (() => void)[] = [];
   const nudge = (): void => {
     for (const wake of waiting.splice(0)) wake();
+    for (const watcher of watchers) watcher();
   };
   const sealing = prepared
     .run(options.source, options.spoolPath, {
@@ -220,6 +223,7 @@ async function run(
       }
     },
     upcoming: () => ready.map((r) => r.partNumber),
+    watch: (watcher) => watchers.push(watcher),
     sizeOf: (n) => ranges.get(n)?.size ?? partSize,
     checksumOf: (n) => shas[n - 1] as string,
     sending,
@@ -367,6 +371,8 @@ async function sendParts(
     path: string;
     next: () => Promise<PartRange | undefined>;
     upcoming: () => number[];
+    /** Registers a listener called when parts become ready (absent: every part is ready from the start). */
+    watch?: (listener: () => void) => void;
     sizeOf: (partNumber: number) => number;
     checksumOf: (partNumber: number) => string;
     sending: Map<number, number>;
@@ -396,11 +402,14 @@ async function sendParts(
     },
     onRetry: (partNumber) => deps.sending.delete(partNumber),
   });
+  deps.watch?.(() => urls.warm());
+  urls.warm();
   let failure: unknown;
   async function worker(): Promise<void> {
     while (failure === undefined) {
       const range = await deps.next();
       if (!range || failure !== undefined) return;
+      urls.warm();
       try {
         const etag = await sendPart(range);
         deps.sending.delete(range.partNumber);

@@ -176,6 +176,7 @@ export async function uploadFile(options: UploadFileOptions): Promise<UploadResu
     while (failure === undefined) {
       const range = queue.shift();
       if (!range) return;
+      urls.warm();
       try {
         const etag = await sendPart(range);
         const sha256 = hashes.partSha256s[range.partNumber - 1]!;

@@ -48,12 +48,14 @@ export async function startEmbeddedServers(options: {
   let s3: S3rver;
   let s3Port: number;
   let s3Repair: S3RepairSummary;
+  let checksums: ReturnType<typeof installS3Checksums>;
   try {
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     s3Repair = await repairS3Store({ s3Dir, quarantineDir: join(options.dataDir, 'quarantine', stamp) });
     s3 = new S3rver({ address: '127.0.0.1', port: options.s3Port ?? 0, directory: s3Dir, silent: true });
     // Checksums first: they wrap the body before routing and decorate every answer after it.
-    s3.middleware.unshift(installS3Checksums(s3.store), headBucketWithoutListing(s3Dir));
+    checksums = installS3Checksums(s3.store);
+    s3.middleware.unshift(checksums, headBucketWithoutListing(s3Dir));
     const address = (await s3.run()) as AddressInfo;
     s3Port = address.port;
   } catch (error) {
@@ -69,6 +71,8 @@ export async function startEmbeddedServers(options: {
     s3Repair,
     async close() {
       await Promise.allSettled([s3.close(), closeServer(dynamo)]);
+      // A completed upload's parts are removed after its answer: gone before a restart's repair looks.
+      await checksums.drained();
     },
   };
 }

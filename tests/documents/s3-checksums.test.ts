@@ -238,6 +238,130 @@ describe('embedded S3 checksums (real SDK over HTTP)', () => {
     expect(Buffer.from(await got.Body!.transformToByteArray()).equals(Buffer.concat(parts))).toBe(true);
   });
 
+  it('assembles the same bytes by copying through the process when no `cat` program can be run', async () => {
+    const key = newKey();
+    const parts = [randomBytes(70_000), randomBytes(70_000), randomBytes(99)];
+    const { uploadId, uploaded } = await uploadParts(key, parts);
+    const path = process.env.PATH;
+    const empty = await mkdtemp(join(tmpdir(), 'pouch-no-cat-'));
+    // The embedded S3 runs in this process: with an empty PATH its completion cannot spawn `cat`.
+    process.env.PATH = empty;
+    try {
+      const done = await complete(key, uploadId, uploaded);
+      expect(done.ChecksumSHA256).toBe(storageChecksumOfPartsDigest(partsDigestOf(parts.map(sha256))));
+    } finally {
+      process.env.PATH = path;
+      await rm(empty, { recursive: true, force: true });
+    }
+    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    expect(Buffer.from(await got.Body!.transformToByteArray()).equals(Buffer.concat(parts))).toBe(true);
+  });
+
+  /** Parts sent in `order` (part numbers), without checksums; their ETags by part number. */
+  async function uploadInOrder(key: string, bodies: Buffer[], order: number[]) {
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
+    const etags = new Map<number, string | undefined>();
+    for (const number of order) {
+      const out = await s3.send(
+        new UploadPartCommand({
+          Bucket: bucket,
+          Key: key,
+          UploadId,
+          PartNumber: number,
+          Body: bodies[number - 1]!,
+        }),
+      );
+      etags.set(number, out.ETag);
+    }
+    return { uploadId: UploadId!, etags };
+  }
+
+  const objectBytes = async (key: string): Promise<Buffer> => {
+    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return Buffer.from(await got.Body!.transformToByteArray());
+  };
+
+  // The parts are assembled as they arrive (s3-assembly.ts); each case below would serve other bytes than the
+  // parts listed if the completion trusted that assembly where it cannot.
+  it('serves the listed parts when a part arrived before part 1 fixed the layout (copied in at completion)', async () => {
+    const key = newKey();
+    const bodies = Array.from({ length: 8 }, (_, i) => randomBytes(i === 7 ? 777 : 20_000));
+    const { uploadId, etags } = await uploadInOrder(key, bodies, [2, 1, 3, 4, 5, 6, 7, 8]);
+    await complete(
+      key,
+      uploadId,
+      bodies.map((_, i) => ({ PartNumber: i + 1, ETag: etags.get(i + 1) })),
+    );
+    expect((await objectBytes(key)).equals(Buffer.concat(bodies))).toBe(true);
+  });
+
+  it('serves the listed parts when the parts are not all one size', async () => {
+    const key = newKey();
+    const bodies = [
+      randomBytes(20_000),
+      randomBytes(15_000),
+      randomBytes(20_000),
+      randomBytes(20_000),
+      randomBytes(9),
+    ];
+    const { uploadId, etags } = await uploadInOrder(key, bodies, [1, 2, 3, 4, 5]);
+    await complete(
+      key,
+      uploadId,
+      bodies.map((_, i) => ({ PartNumber: i + 1, ETag: etags.get(i + 1) })),
+    );
+    expect((await objectBytes(key)).equals(Buffer.concat(bodies))).toBe(true);
+  });
+
+  it('serves only the listed parts when the list skips one', async () => {
+    const key = newKey();
+    const bodies = [randomBytes(20_000), randomBytes(20_000), randomBytes(20_000), randomBytes(5)];
+    const { uploadId, etags } = await uploadInOrder(key, bodies, [1, 2, 3, 4]);
+    await complete(key, uploadId, [
+      { PartNumber: 1, ETag: etags.get(1) },
+      { PartNumber: 3, ETag: etags.get(3) },
+      { PartNumber: 4, ETag: etags.get(4) },
+    ]);
+    expect((await objectBytes(key)).equals(Buffer.concat([bodies[0]!, bodies[2]!, bodies[3]!]))).toBe(true);
+  });
+
+  it('serves the bytes of a part sent again, and cuts off parts sent but not listed', async () => {
+    const key = newKey();
+    const bodies = [randomBytes(20_000), randomBytes(20_000), randomBytes(20_000), randomBytes(20_000)];
+    const { uploadId, etags } = await uploadInOrder(key, bodies, [1, 2, 3, 4]);
+    const replaced = randomBytes(20_000);
+    const again = await s3.send(
+      new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: 2, Body: replaced }),
+    );
+    await complete(key, uploadId, [
+      { PartNumber: 1, ETag: etags.get(1) },
+      { PartNumber: 2, ETag: again.ETag },
+      { PartNumber: 3, ETag: etags.get(3) },
+    ]);
+    expect((await objectBytes(key)).equals(Buffer.concat([bodies[0]!, replaced, bodies[2]!]))).toBe(true);
+  });
+
+  it('refuses a part for an upload already completed (NoSuchUpload), as S3 does', async () => {
+    const key = newKey();
+    const bodies = [randomBytes(20_000), randomBytes(10)];
+    const { uploadId, etags } = await uploadInOrder(key, bodies, [1, 2]);
+    await complete(key, uploadId, [
+      { PartNumber: 1, ETag: etags.get(1) },
+      { PartNumber: 2, ETag: etags.get(2) },
+    ]);
+    const late = s3.send(
+      new UploadPartCommand({
+        Bucket: bucket,
+        Key: key,
+        UploadId: uploadId,
+        PartNumber: 3,
+        Body: randomBytes(10),
+      }),
+    );
+    expect(await errorName(late)).toBe('NoSuchUpload');
+    expect((await objectBytes(key)).equals(Buffer.concat(bodies))).toBe(true);
+  });
+
   it('refuses a part whose body differs from its checksum, and then refuses to complete with it', async () => {
     const key = newKey();
     const parts = [randomBytes(20_000), randomBytes(20_000)];

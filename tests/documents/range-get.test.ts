@@ -339,7 +339,7 @@ describe('one-pass fetch: ranged GETs read straight into the batches (raw storag
     }
   });
 
-  it('speaks TLS to https storage, checking its certificate (a child process trusting the test certificate)', async () => {
+  it('speaks TLS to https storage, checking its certificate and host name (a child process trusting the test certificate)', async () => {
     const fixtures = join(repoRoot, 'tests/support/fixtures');
     const script = `
       import { createServer } from 'node:https';
@@ -352,25 +352,31 @@ describe('one-pass fetch: ranged GETs read straight into the batches (raw storag
           response.writeHead(206, { 'content-length': body.length, 'content-range': 'bytes 0-199999/200000' });
           response.end(body);
         },
-      ).listen(0, '127.0.0.1');
+      ).listen(0, process.env.RG_LISTEN);
       await new Promise((resolve) => server.once('listening', resolve));
       const into = Buffer.alloc(body.length);
       let filled = 0;
       const sink = { space: (limit) => into.subarray(filled, filled + Math.min(limit, 65536)), took: (n) => { filled += n; } };
-      const url = 'https://localhost:' + server.address().port + '/object';
+      const url = 'https://' + process.env.RG_HOST + ':' + server.address().port + '/object';
       const answer = await socketGet(url, 'bytes=0-199999', 0, sink, new AbortController().signal, () => Promise.reject(new Error('fallback')));
       await answer.readBody(body.length);
       server.close();
       console.log(JSON.stringify({ status: answer.status, same: into.equals(body) }));
     `;
-    const run = (trust: boolean) =>
+    // The certificate names localhost and 127.0.0.1; 127.0.0.2 is the same machine under a name it does not hold.
+    const run = (trust: boolean, host = 'localhost', listen = '127.0.0.1') =>
       new Promise<{ code: number; stdout: string }>((resolve) => {
         execFile(
           process.execPath,
           ['--import', 'tsx', '--input-type=module', '-e', script],
           {
             cwd: repoRoot,
-            env: { ...process.env, NODE_EXTRA_CA_CERTS: trust ? join(fixtures, 'tls-localhost.crt') : '' },
+            env: {
+              ...process.env,
+              NODE_EXTRA_CA_CERTS: trust ? join(fixtures, 'tls-localhost.crt') : '',
+              RG_HOST: host,
+              RG_LISTEN: listen,
+            },
           },
           (error, stdout) => resolve({ code: error ? 1 : 0, stdout }),
         );
@@ -383,6 +389,8 @@ describe('one-pass fetch: ranged GETs read straight into the batches (raw storag
     });
     // Without the certificate trusted, the GET fails: the socket checks storage's certificate.
     expect((await run(false)).code).toBe(1);
+    // A trusted certificate for another host name is refused too: the host name is checked, not only the chain.
+    expect((await run(true, '127.0.0.2', '127.0.0.2')).code).toBe(1);
   });
 
   it('refuses a 206 for another range than the one asked (ERR_STORAGE), on the socket and through node:http', async () => {

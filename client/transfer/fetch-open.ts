@@ -14,7 +14,14 @@ import { partsDigestOf } from '../../shared/crypto/sealed-digest.ts';
 import { isPouchError, PouchError } from '../../shared/domain/errors.ts';
 import { hashFileParts, transferChunkBytes } from './hash-file.ts';
 import { createStateWriter, isRetryable, type RetryPolicy, sleep } from './part-sender.ts';
-import { type BodySink, type RangeAnswer, socketGet, tooLong } from './range-get.ts';
+import {
+  type BodySink,
+  IDLE_TIMEOUT_MS,
+  otherRange,
+  type RangeAnswer,
+  socketGet,
+  tooLong,
+} from './range-get.ts';
 
 export interface FetchOpenOptions {
   /** Presigned GET URL of the sealed object (ranged GETs are sent to it). */
@@ -182,8 +189,9 @@ export async function fetchAndOpen(options: FetchOpenOptions): Promise<FetchOpen
   const available = (index: number): number => (done.has(index) ? lengthOf(index) : (filled.get(index) ?? 0));
   // The opener waits on one range for a number of its bytes; each write to that range wakes it to look again.
   const waiting = new Map<number, { bytes: number; resolve: () => void }[]>();
+  // After a failure nothing wakes a new waiter (the workers have stopped): the read returns, and throws it.
   const arrived = (index: number, bytes: number): Promise<void> =>
-    available(index) >= bytes
+    failure !== undefined || available(index) >= bytes
       ? Promise.resolve()
       : new Promise((resolve) => waiting.set(index, [...(waiting.get(index) ?? []), { bytes, resolve }]));
   const wake = (index: number): void => {
@@ -364,6 +372,13 @@ function nodeGet(
     const target = new URL(url);
     const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
     const request = send(target, { method: 'GET', headers: { range }, signal }, (response) => {
+      const other =
+        response.statusCode === 206 ? otherRange(range, response.headers['content-range']) : undefined;
+      if (other) {
+        response.destroy();
+        reject(other);
+        return;
+      }
       resolve({
         status: response.statusCode ?? 0,
         readBody: (length) => readChunksInto(response, sink, length, index),
@@ -371,6 +386,12 @@ function nodeGet(
       });
     });
     request.on('error', reject);
+    // As on range-get.ts's sockets: storage that stops sending fails the GET (retried) instead of holding it.
+    request.setTimeout(IDLE_TIMEOUT_MS, () =>
+      request.destroy(
+        new PouchError('ERR_STORAGE', 'Storage sent nothing for too long', { details: { range: index } }),
+      ),
+    );
     request.end();
   });
 }

@@ -27,6 +27,31 @@ export interface RangeAnswer {
 
 /** The most header bytes an answer may start with. */
 const MAX_HEAD_BYTES = 64 * 1024;
+/**
+ * How long storage may stay silent (connecting, mid-head or mid-body) before the GET fails and is retried. A
+ * socket has no timeout of its own: without one, storage that stops sending holds the fetch forever.
+ */
+export const IDLE_TIMEOUT_MS = 60_000;
+/** A header name (RFC 9110 token): anything else (a folded line, a space before the colon) refuses the head. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** Storage's answer was not a well-formed HTTP/1.1 head (retried: a proxy or a network may have mangled it). */
+function malformed(what: string): PouchError {
+  return new PouchError('ERR_STORAGE', `Storage answered with a malformed head (${what})`);
+}
+
+/**
+ * A 206 must be for the range asked, byte for byte: one for another range (a cache, a proxy, storage that
+ * ignored the start of a resumed range) would be written at this range's place. Undefined when it matches.
+ */
+export function otherRange(range: string, contentRange: string | undefined): PouchError | undefined {
+  const asked = /^bytes=(\d+)-(\d+)$/.exec(range);
+  const got = /^bytes (\d+)-(\d+)\/(?:\d+|\*)$/.exec(contentRange ?? '');
+  if (asked && got && Number(asked[1]) === Number(got[1]) && Number(asked[2]) === Number(got[2])) {
+    return undefined;
+  }
+  return new PouchError('ERR_STORAGE', 'Storage answered for another range than the one asked');
+}
 
 /** Storage sent more than the range holds: other bytes than the manifest names (never retried). */
 export function tooLong(range: number): PouchError {
@@ -52,6 +77,7 @@ export function socketGet(
   sink: BodySink,
   signal: AbortSignal,
   fallback: () => Promise<RangeAnswer>,
+  idleMs = IDLE_TIMEOUT_MS,
 ): Promise<RangeAnswer> {
   const target = new URL(url);
   const secure = target.protocol === 'https:';
@@ -68,6 +94,8 @@ export function socketGet(
     let early: Buffer = Buffer.alloc(0);
     /** The body was asked for: reads go straight into the sink's room (after the one already given the head buffer). */
     let direct = false;
+    /** Reads wait for the sink's write: silence then is the client's, not storage's. */
+    let holding = false;
     let body: { resolve: () => void; reject: (error: unknown) => void } | undefined;
     let failure: unknown;
 
@@ -97,6 +125,7 @@ export function socketGet(
     /** After `n` body bytes went to the sink: false pauses the socket until the sink's write settles. */
     const after = (n: number, pending: Promise<void> | undefined): boolean => {
       remaining -= n;
+      if (pending !== undefined) holding = true;
       if (remaining <= 0) {
         if (pending === undefined) finish();
         else pending.then(finish, fail);
@@ -104,6 +133,7 @@ export function socketGet(
       }
       if (pending === undefined) return true;
       pending.then(() => {
+        holding = false;
         if (phase === 'body') socket.resume();
       }, fail);
       return false;
@@ -126,15 +156,27 @@ export function socketGet(
     /** The head is whole at `end`: answer, paused until the body is asked for (or dropped). */
     const onHead = (end: number): boolean => {
       const lines = head.toString('latin1', 0, end).split('\r\n');
-      const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? '')?.[1] ?? Number.NaN);
-      const headers = new Map<string, string>();
-      for (const line of lines.slice(1)) {
-        const colon = line.indexOf(':');
-        if (colon > 0) headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
-      }
+      const status = Number(/^HTTP\/1\.[01] ([1-9]\d\d)(?: |$)/.exec(lines[0] ?? '')?.[1] ?? Number.NaN);
       if (!Number.isInteger(status)) {
         fail(new PouchError('ERR_STORAGE', 'Storage answered with something other than HTTP/1.1'));
         return false;
+      }
+      const headers = new Map<string, string>();
+      for (const line of lines.slice(1)) {
+        const colon = line.indexOf(':');
+        const name = line.slice(0, Math.max(0, colon)).toLowerCase();
+        const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '');
+        // A folded line (obs-fold) or a space before the colon would smuggle a header past a stricter reader.
+        if (!HEADER_NAME.test(name) || /[\r\n\0]/.test(value)) {
+          fail(malformed('header line'));
+          return false;
+        }
+        // Two lengths that differ: which body is this range's is not known.
+        if (headers.has(name) && name === 'content-length' && headers.get(name) !== value) {
+          fail(malformed('Content-Length'));
+          return false;
+        }
+        headers.set(name, value);
       }
       if (headers.has('transfer-encoding')) {
         settle();
@@ -142,7 +184,19 @@ export function socketGet(
         return false;
       }
       const announced = headers.get('content-length');
-      const length = announced !== undefined && /^\d+$/.test(announced) ? Number(announced) : undefined;
+      // A length with a sign, in hex or listed is refused, not read as no length at all.
+      if (announced !== undefined && !/^\d+$/.test(announced)) {
+        fail(malformed('Content-Length'));
+        return false;
+      }
+      if (status === 206) {
+        const other = otherRange(range, headers.get('content-range'));
+        if (other) {
+          fail(other);
+          return false;
+        }
+      }
+      const length = announced === undefined ? undefined : Number(announced);
       remaining = length ?? Number.POSITIVE_INFINITY;
       early = Buffer.from(head.subarray(end + 4, headBytes));
       phase = 'body';
@@ -202,6 +256,15 @@ export function socketGet(
       );
     });
     socket.on('error', fail);
+    socket.setTimeout(idleMs);
+    socket.on('timeout', () => {
+      // Waiting on the client (a write, or the body not yet asked for) is no silence of storage's.
+      if (holding || (phase === 'body' && !direct)) socket.setTimeout(idleMs);
+      else
+        fail(
+          new PouchError('ERR_STORAGE', 'Storage sent nothing for too long', { details: { range: index } }),
+        );
+    });
     socket.on('end', () => {
       if (phase === 'body' && remaining === Number.POSITIVE_INFINITY) finish();
     });

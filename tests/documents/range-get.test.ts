@@ -21,7 +21,19 @@ const repoRoot = join(here, '..', '..');
 const KiB = 1024;
 
 /** How the test server answers one ranged GET (`request` counts from 1). */
-type Answer = 'pieces' | 'cut' | 'chunked' | 'long' | 'stall' | 'unannounced';
+type Answer =
+  | 'pieces'
+  | 'cut'
+  | 'chunked'
+  | 'long'
+  | 'stall'
+  | 'unannounced'
+  | 'shifted'
+  | 'chunked-shifted'
+  | 'silent'
+  | 403
+  | 404
+  | 503;
 
 interface RawStorage {
   readonly url: string;
@@ -44,10 +56,14 @@ async function rawStorage(object: Buffer, answer: (request: number) => Answer): 
       if (!text.includes('\r\n\r\n')) return;
       const range = /\r\nrange: *bytes=(\d+)-(\d+)/i.exec(text);
       ranges.push(range ? `${range[1]}-${range[2]}` : 'none');
-      const from = Number(range?.[1] ?? 0);
+      const how = answer(ranges.length);
       const to = Number(range?.[2] ?? object.length - 1);
-      const body = object.subarray(from, to + 1);
-      void respond(socket, answer(ranges.length), body, from, object.length);
+      const asked = Number(range?.[1] ?? 0);
+      // 'shifted': storage (a cache, a proxy) ignoring where the range starts sends as many bytes from the
+      // object's start, its Content-Range saying so.
+      const from = typeof how === 'string' && how.endsWith('shifted') ? 0 : asked;
+      const body = object.subarray(from, from + to - asked + 1);
+      void respond(socket, how, body, from, object.length);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -65,6 +81,42 @@ async function rawStorage(object: Buffer, answer: (request: number) => Answer): 
 
 const pause = () => new Promise((resolve) => setTimeout(resolve, 5));
 
+/** A server answering every request with `head` then `body`, the connection left open (no close ends a body). */
+async function headServer(head: string, body: Buffer): Promise<{ url: string; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+    socket.once('data', () => socket.write(Buffer.concat([Buffer.from(head, 'latin1'), body])));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}/bucket/object?X-Amz-Signature=abc`,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/** A sink filling `into` from its start. */
+function bufferSink(into: Buffer): BodySink & { filled(): number } {
+  let filled = 0;
+  return {
+    space: (limit) => into.subarray(filled, filled + limit),
+    took: (bytes) => {
+      filled += bytes;
+      return undefined;
+    },
+    filled: () => filled,
+  };
+}
+
+const noFallback = () => Promise.reject(new Error('no fallback expected'));
+
 async function respond(
   socket: Socket,
   how: Answer,
@@ -72,8 +124,13 @@ async function respond(
   from: number,
   total: number,
 ): Promise<void> {
+  if (how === 'silent') return; // accepts the request, and never answers
+  if (typeof how === 'number') {
+    socket.end(`HTTP/1.1 ${how} Refused\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+    return;
+  }
   const range = `Content-Range: bytes ${from}-${from + body.length - 1}/${total}\r\n`;
-  if (how === 'chunked') {
+  if (how === 'chunked' || how === 'chunked-shifted') {
     socket.write(`HTTP/1.1 206 Partial Content\r\n${range}Transfer-Encoding: chunked\r\n\r\n`);
     for (let at = 0; at < body.length; at += 3000) {
       const piece = body.subarray(at, at + 3000);
@@ -131,7 +188,12 @@ describe('one-pass fetch: ranged GETs read straight into the batches (raw storag
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function fetchFrom(storage: RawStorage, into?: string, signal?: AbortSignal) {
+  async function fetchFrom(
+    storage: RawStorage,
+    into?: string,
+    signal?: AbortSignal,
+    refreshUrl?: () => Promise<string>,
+  ) {
     const workDir = into ?? join(dir, `work-${++n}`);
     if (!into) await mkdir(workDir, { mode: 0o700 });
     return {
@@ -140,6 +202,7 @@ describe('one-pass fetch: ranged GETs read straight into the batches (raw storag
         fetchAndOpen({
           url: storage.url,
           ...(signal ? { signal } : {}),
+          ...(refreshUrl ? { refreshUrl } : {}),
           workDir,
           identities: [identity],
           expected,
@@ -276,7 +339,7 @@ describe('one-pass fetch: ranged GETs read straight into the batches (raw storag
     }
   });
 
-  it('speaks TLS to https storage, checking its certificate (a child process trusting the test certificate)', async () => {
+  it('speaks TLS to https storage, checking its certificate and host name (a child process trusting the test certificate)', async () => {
     const fixtures = join(repoRoot, 'tests/support/fixtures');
     const script = `
       import { createServer } from 'node:https';
@@ -286,28 +349,34 @@ describe('one-pass fetch: ranged GETs read straight into the batches (raw storag
       const server = createServer(
         { key: readFileSync(${JSON.stringify(join(fixtures, 'tls-localhost.key'))}), cert: readFileSync(${JSON.stringify(join(fixtures, 'tls-localhost.crt'))}) },
         (request, response) => {
-          response.writeHead(206, { 'content-length': body.length });
+          response.writeHead(206, { 'content-length': body.length, 'content-range': 'bytes 0-199999/200000' });
           response.end(body);
         },
-      ).listen(0, '127.0.0.1');
+      ).listen(0, process.env.RG_LISTEN);
       await new Promise((resolve) => server.once('listening', resolve));
       const into = Buffer.alloc(body.length);
       let filled = 0;
       const sink = { space: (limit) => into.subarray(filled, filled + Math.min(limit, 65536)), took: (n) => { filled += n; } };
-      const url = 'https://localhost:' + server.address().port + '/object';
+      const url = 'https://' + process.env.RG_HOST + ':' + server.address().port + '/object';
       const answer = await socketGet(url, 'bytes=0-199999', 0, sink, new AbortController().signal, () => Promise.reject(new Error('fallback')));
       await answer.readBody(body.length);
       server.close();
       console.log(JSON.stringify({ status: answer.status, same: into.equals(body) }));
     `;
-    const run = (trust: boolean) =>
+    // The certificate names localhost and 127.0.0.1; 127.0.0.2 is the same machine under a name it does not hold.
+    const run = (trust: boolean, host = 'localhost', listen = '127.0.0.1') =>
       new Promise<{ code: number; stdout: string }>((resolve) => {
         execFile(
           process.execPath,
           ['--import', 'tsx', '--input-type=module', '-e', script],
           {
             cwd: repoRoot,
-            env: { ...process.env, NODE_EXTRA_CA_CERTS: trust ? join(fixtures, 'tls-localhost.crt') : '' },
+            env: {
+              ...process.env,
+              NODE_EXTRA_CA_CERTS: trust ? join(fixtures, 'tls-localhost.crt') : '',
+              RG_HOST: host,
+              RG_LISTEN: listen,
+            },
           },
           (error, stdout) => resolve({ code: error ? 1 : 0, stdout }),
         );
@@ -320,5 +389,165 @@ describe('one-pass fetch: ranged GETs read straight into the batches (raw storag
     });
     // Without the certificate trusted, the GET fails: the socket checks storage's certificate.
     expect((await run(false)).code).toBe(1);
+    // A trusted certificate for another host name is refused too: the host name is checked, not only the chain.
+    expect((await run(true, '127.0.0.2', '127.0.0.2')).code).toBe(1);
+  });
+
+  it('refuses a 206 for another range than the one asked (ERR_STORAGE), on the socket and through node:http', async () => {
+    for (const how of ['shifted', 'chunked-shifted'] as const) {
+      // Range 0 starts at 0, so only the others are answered wrongly; each is asked again, then refused.
+      const storage = await rawStorage(sealed, () => how);
+      try {
+        const { run, workDir } = await fetchFrom(storage);
+        expect(await settledCode(run()), how).toBe('ERR_STORAGE');
+        await expect(stat(join(workDir, 'plain'))).rejects.toMatchObject({ code: 'ENOENT' });
+      } finally {
+        await storage.close();
+      }
+    }
+  });
+
+  const total = 300 * KiB;
+  const answerFor = `Content-Range: bytes 1000-1999/${total}\r\n`;
+  it.each([
+    [
+      'a Content-Length with a sign',
+      `HTTP/1.1 206 Partial Content\r\nContent-Length: +1000\r\n${answerFor}\r\n`,
+    ],
+    ['a Content-Length in hex', `HTTP/1.1 206 Partial Content\r\nContent-Length: 0x3e8\r\n${answerFor}\r\n`],
+    [
+      'a Content-Length listed twice',
+      `HTTP/1.1 206 Partial Content\r\nContent-Length: 1000, 1000\r\n${answerFor}\r\n`,
+    ],
+    [
+      'two Content-Lengths that differ',
+      `HTTP/1.1 206 Partial Content\r\nContent-Length: 5\r\nContent-Length: 1000\r\n${answerFor}\r\n`,
+    ],
+    [
+      'a Content-Length folded onto the line before (obs-fold)',
+      `HTTP/1.1 206 Partial Content\r\nX-Amz-Id: a\r\n Content-Length: 1000\r\n${answerFor}\r\n`,
+    ],
+    ['a space before the colon', `HTTP/1.1 206 Partial Content\r\nContent-Length : 1000\r\n${answerFor}\r\n`],
+    ['a four-digit status', `HTTP/1.1 2060 Partial Content\r\nContent-Length: 1000\r\n${answerFor}\r\n`],
+    [
+      'a 206 for another range',
+      `HTTP/1.1 206 Partial Content\r\nContent-Length: 1000\r\nContent-Range: bytes 0-999/${total}\r\n\r\n`,
+    ],
+    ['a 206 without Content-Range', 'HTTP/1.1 206 Partial Content\r\nContent-Length: 1000\r\n\r\n'],
+  ])('refuses a head with %s (ERR_STORAGE) and puts nothing in the sink', async (_, head) => {
+    // The body is the range's exact bytes: only the head is wrong, so only a check of the head refuses it.
+    const server = await headServer(head, sealed.subarray(1000, 2000));
+    try {
+      const sink = bufferSink(Buffer.alloc(1000));
+      const get = async () => {
+        const answer = await socketGet(
+          server.url,
+          'bytes=1000-1999',
+          0,
+          sink,
+          new AbortController().signal,
+          noFallback,
+        );
+        await answer.readBody(1000);
+      };
+      expect(await settledCode(get())).toBe('ERR_STORAGE');
+      expect(sink.filled()).toBe(0);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('fails a GET whose storage never answers, or stops mid-body, once it has been silent too long (ERR_STORAGE)', async () => {
+    const silent = await rawStorage(sealed, () => 'silent');
+    try {
+      const sink = bufferSink(Buffer.alloc(10 * KiB));
+      const get = socketGet(
+        silent.url,
+        'bytes=0-10239',
+        0,
+        sink,
+        new AbortController().signal,
+        noFallback,
+        200,
+      );
+      expect(await settledCode(get)).toBe('ERR_STORAGE');
+    } finally {
+      await silent.close();
+    }
+    const stalled = await rawStorage(sealed, () => 'stall');
+    try {
+      const sink = bufferSink(Buffer.alloc(10 * KiB));
+      const answer = await socketGet(
+        stalled.url,
+        'bytes=0-10239',
+        0,
+        sink,
+        new AbortController().signal,
+        noFallback,
+        200,
+      );
+      expect(await settledCode(answer.readBody(10 * KiB))).toBe('ERR_STORAGE');
+      expect(sink.filled()).toBe(5 * KiB);
+    } finally {
+      await stalled.close();
+    }
+  });
+
+  it('does not count a slow write of the sink as storage being silent', async () => {
+    const storage = await rawStorage(sealed, () => 'pieces');
+    try {
+      const into = Buffer.alloc(100 * KiB);
+      let filled = 0;
+      const sink: BodySink = {
+        space: (limit) => into.subarray(filled, filled + Math.min(limit, 20 * KiB)),
+        // Each write takes longer than storage may stay silent.
+        took: (bytes) => {
+          filled += bytes;
+          return new Promise((resolve) => setTimeout(resolve, 250));
+        },
+      };
+      const answer = await socketGet(
+        storage.url,
+        `bytes=0-${into.length - 1}`,
+        0,
+        sink,
+        new AbortController().signal,
+        noFallback,
+        100,
+      );
+      await answer.readBody(into.length);
+      expect(into.equals(sealed.subarray(0, into.length))).toBe(true);
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it('refreshes the URL on a 403 and retries a 503 on the socket, and opens the document', async () => {
+    const storage = await rawStorage(sealed, (request) =>
+      request === 1 ? 403 : request === 2 ? 503 : 'pieces',
+    );
+    let refreshes = 0;
+    try {
+      const refresh = async () => {
+        refreshes++;
+        return `${storage.url}&fresh=${refreshes}`;
+      };
+      const result = await (await fetchFrom(storage, undefined, undefined, refresh)).run();
+      expect((await readFile(result.plaintextPath)).equals(plaintext)).toBe(true);
+      expect(refreshes).toBe(1);
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it('refuses a 404 on the socket at once (ERR_NOT_FOUND, no range asked twice)', async () => {
+    const storage = await rawStorage(sealed, () => 404);
+    try {
+      const { run } = await fetchFrom(storage);
+      expect(await settledCode(run())).toBe('ERR_NOT_FOUND');
+      expect(new Set(storage.ranges).size).toBe(storage.ranges.length);
+    } finally {
+      await storage.close();
+    }
   });
 });

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { putRangeNode } from '../../client/transfer/part-sender.ts';
+import { asPouchError, isRetryable, putRangeNode } from '../../client/transfer/part-sender.ts';
 import type { PresignedPart } from '../../shared/api/exchange.ts';
 import { isPouchError } from '../../shared/domain/errors.ts';
 
@@ -92,15 +92,16 @@ describe('putRangeNode', () => {
     expect(code).toBe('ERR_CONFLICT');
   });
 
-  it('reports storage that refuses the part before reading its body, and the refusal is retryable for a 403', async () => {
+  it('fails, without hanging, when storage refuses the part before reading its body, and the sender retries it', async () => {
     handler = (_request, response) => {
       response.writeHead(403, { connection: 'close' }).end('<Error><Code>AccessDenied</Code></Error>');
     };
     const range = { partNumber: 3, start: 0, end: bytes.length, size: bytes.length };
     const error = await putRangeNode(presigned(3), file, range, undefined, () => {}).catch((e: unknown) => e);
-    expect(isPouchError(error) ? [error.code, (error as { retryable?: boolean }).retryable] : error).toEqual([
-      'ERR_STORAGE',
-      true,
-    ]);
+    // Which comes first is a race between storage's answer and its closing the socket under our writes: the 403
+    // (TransferHttpError) or EPIPE/ECONNRESET. Either way the part is retried with a fresh URL, as ERR_STORAGE.
+    expect(error).toBeInstanceOf(Error);
+    expect(isRetryable(error)).toBe(true);
+    expect((asPouchError(error, range) as { code?: string }).code).toBe('ERR_STORAGE');
   });
 });

@@ -1,4 +1,5 @@
 // Benchmark support: timing, medians and the one-line "ours vs baseline" report every bench prints.
+import { readFileSync } from 'node:fs';
 
 /** Median of a non-empty list of numbers. */
 export function median(values: readonly number[]): number {
@@ -82,3 +83,24 @@ export function printFigure(bench: string, value: number, unit: string, note = '
 function fmt(n: number): string {
   return n >= 100 ? n.toFixed(0) : n >= 1 ? n.toFixed(2) : n.toPrecision(3);
 }
+
+/**
+ * CPU time of the whole machine so far (every process and thread, user + system + interrupts), in milliseconds,
+ * from Linux's /proc/stat; undefined elsewhere. A bench whose client and storage share the machine reads it
+ * around each side to show how much of the machine each used, and so whether the baseline left any core idle.
+ */
+export function machineCpuMs(): number | undefined {
+  let text: string;
+  try {
+    text = readFileSync('/proc/stat', 'utf8');
+  } catch {
+    return undefined;
+  }
+  const fields = text.slice(0, text.indexOf('\n')).trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal ...: all but idle and iowait were spent running something.
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
+  return ((user + nice + system + irq + softirq + steal) * 1000) / clockTicksPerSecond;
+}
+
+/** USER_HZ, the unit of /proc/stat: 100 on every Linux architecture Node runs on. */
+const clockTicksPerSecond = 100;

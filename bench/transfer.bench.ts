@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -25,7 +25,7 @@ import { createAwsClients, destroyAwsClients } from '../server/adapters/aws-clie
 import { loadConfig, localDefaults } from '../server/config/config.ts';
 import { startLocalExchange } from '../server/local/local-exchange.ts';
 import { planUpload } from '../shared/domain/upload-plan.ts';
-import { median, printComparison, printFigure } from './report.ts';
+import { machineCpuMs, median, printComparison, printFigure } from './report.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const MiB = 1024 * 1024;
@@ -103,6 +103,20 @@ export async function run(): Promise<void> {
     const fetchCpu: number[] = [];
     const plainGetCpu: number[] = [];
     const ageOpen: number[] = [];
+    /** The whole machine's CPU time (client, exchange, storage) per send, plain upload, fetch and plain GET. */
+    const machine = {
+      send: [] as number[],
+      upload: [] as number[],
+      fetch: [] as number[],
+      get: [] as number[],
+    };
+    const onMachine = async <T>(into: number[], work: () => Promise<T>): Promise<T> => {
+      const before = machineCpuMs();
+      const result = await work();
+      const after = machineCpuMs();
+      if (before !== undefined && after !== undefined) into.push(after - before);
+      return result;
+    };
     /** The 1-minute load average after each round's two uploads: the machine is shared, say how busy it was. */
     const sendLoads: number[] = [];
     let exchangeId = '';
@@ -116,36 +130,40 @@ export async function run(): Promise<void> {
       const key = `bench/plain-${round}.age`;
       const theirUpload = async (): Promise<void> => {
         plainUpload.push(
-          await timed(() =>
-            new Upload({
-              client: clients.s3,
-              params: { Bucket: bucket, Key: key, Body: createReadStream(sealedByAge) },
-              partSize,
-              queueSize: 4,
-            }).done(),
+          await onMachine(machine.upload, () =>
+            timed(() =>
+              new Upload({
+                client: clients.s3,
+                params: { Bucket: bucket, Key: key, Body: createReadStream(sealedByAge) },
+                partSize,
+                queueSize: 4,
+              }).done(),
+            ),
           ),
         );
       };
       const ourSend = async (): Promise<void> => {
         const timing = timedCommits(north.client);
         const started = performance.now();
-        const sent = await deliverMessage({
-          client: timing.client,
-          signer: north.signer,
-          home: north.keystore.home,
-          operation: 'send',
-          exchange: {
-            create: {
-              kind: 'mla',
-              urgency: 'normal',
-              requestedId: south.authorityId,
-              requesterReference: `BENCH-${process.pid}-${round}`,
+        const sent = await onMachine(machine.send, () =>
+          deliverMessage({
+            client: timing.client,
+            signer: north.signer,
+            home: north.keystore.home,
+            operation: 'send',
+            exchange: {
+              create: {
+                kind: 'mla',
+                urgency: 'normal',
+                requestedId: south.authorityId,
+                requesterReference: `BENCH-${process.pid}-${round}`,
+              },
             },
-          },
-          recipients,
-          message: { kind: 'request' },
-          files: [{ path: plaintext }],
-        });
+            recipients,
+            message: { kind: 'request' },
+            files: [{ path: plaintext }],
+          }),
+        );
         send.push(performance.now() - started);
         commit.push(timing.commitMs());
         exchangeId = sent.exchangeId;
@@ -165,8 +183,10 @@ export async function run(): Promise<void> {
       const ourFetch = async (): Promise<void> => {
         const cpu = process.cpuUsage();
         fetchOurs.push(
-          await timed(() =>
-            fetchExchange({ client: south.client, exchangeId, outDir: out, identities: [identity] }),
+          await onMachine(machine.fetch, () =>
+            timed(() =>
+              fetchExchange({ client: south.client, exchangeId, outDir: out, identities: [identity] }),
+            ),
           ),
         );
         fetchCpu.push(cpuMs(process.cpuUsage(cpu)));
@@ -175,10 +195,12 @@ export async function run(): Promise<void> {
       const theirGet = async (): Promise<void> => {
         const cpu = process.cpuUsage();
         plainGet.push(
-          await timed(async () => {
-            const answer = await clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-            await pipeline(answer.Body as Readable, createWriteStream(downloaded));
-          }),
+          await onMachine(machine.get, () =>
+            timed(async () => {
+              const answer = await clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+              await pipeline(answer.Body as Readable, createWriteStream(downloaded));
+            }),
+          ),
         );
         plainGetCpu.push(cpuMs(process.cpuUsage(cpu)));
       };
@@ -264,11 +286,49 @@ export async function run(): Promise<void> {
       baselineName: 'GetObject to disk, then `age -d`',
       higherIsBetter: true,
     });
+    printMachineCpu(
+      `send ${label(size)}`,
+      machine.send,
+      send,
+      'lib-storage Upload',
+      machine.upload,
+      plainUpload,
+    );
+    printMachineCpu(
+      `fetch ${label(size)}`,
+      machine.fetch,
+      fetchOurs,
+      'GetObject to disk',
+      machine.get,
+      plainGet,
+    );
   } finally {
     destroyAwsClients(clients);
     await exchange.close();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Print how much of the 2-core (or n-core) machine each side used: its CPU time over its wall time. A baseline
+ * near the core count is CPU-bound, and then every core-second of work ours adds (sealing, hashing, the
+ * storage's checksum check) shows in the time ratio; the last figure is the time ratio that CPU alone allows.
+ */
+function printMachineCpu(
+  what: string,
+  oursCpu: readonly number[],
+  oursWall: readonly number[],
+  baselineName: string,
+  baselineCpu: readonly number[],
+  baselineWall: readonly number[],
+): void {
+  if (oursCpu.length === 0 || baselineCpu.length === 0) return;
+  const cores = availableParallelism();
+  const busy = (cpu: readonly number[], wall: readonly number[]): string =>
+    `${(median(cpu) / 1000).toFixed(1)} core-s over ${(median(wall) / 1000).toFixed(1)} s (${(median(cpu) / median(wall)).toFixed(2)} of ${cores} cores)`;
+  console.log(
+    `${what} whole-machine CPU (client + exchange + storage; runs ${oursCpu.map((v) => (v / 1000).toFixed(1)).join('/')} vs ${baselineCpu.map((v) => (v / 1000).toFixed(1)).join('/')} core-s): ours ${busy(oursCpu, oursWall)} | ${baselineName} ${busy(baselineCpu, baselineWall)} | time ratio if both were CPU-bound ${(median(baselineCpu) / median(oursCpu)).toFixed(2)}`,
+  );
 }
 
 /** {@link startLocalExchange}'s view that this bench uses, for an exchange run by bench/local-exchange-child.ts. */

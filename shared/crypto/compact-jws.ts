@@ -4,7 +4,7 @@
 
 import { base64urlnopad } from '@scure/base';
 import { compactVerify, type JWK } from 'jose';
-import { type Es256PublicKey, importEs256PublicKey, verifyEs256 } from '#es256';
+import { decodeCheckedBase64url, type Es256PublicKey, importEs256PublicKey, verifyEs256 } from '#es256';
 import { PouchError } from '../domain/errors.ts';
 import { canonicalJson } from '../domain/ledger/jcs.ts';
 import type { Signer } from './signer.ts';
@@ -25,6 +25,13 @@ const B64URL = /^[A-Za-z0-9_-]*$/;
  * of 2, so the last character's low four bits must be zero.
  */
 const CANONICAL_LAST_64 = 'AQgw';
+/**
+ * Last characters of canonical base64url by the text's length mod 4: 0 ends on whole bytes, 1 is never valid,
+ * 2 leaves four spare bits and 3 leaves two, which must be zero (RFC 4648 §3.5; "no stray bits").
+ */
+const CANONICAL_LAST_BY_REMAINDER = ['', undefined, CANONICAL_LAST_64, 'AEIMQUYcgkosw048'] as const;
+const textEncoder = new TextEncoder();
+const textDecoder = new TextDecoder();
 /** Header members that would make a verifier fetch or trust a key from the token itself: refused outright. */
 const FORBIDDEN_HEADERS = ['jku', 'x5u', 'jwk', 'x5c', 'crit', 'b64'];
 
@@ -38,7 +45,7 @@ export async function signCompactJws(signer: Signer, typ: string, payload: unkno
   const signingInput = `${encodeSegment(JSON.stringify(header))}.${encodeSegment(json)}`;
   let signature: Uint8Array;
   try {
-    signature = await signer.sign(new TextEncoder().encode(signingInput));
+    signature = await signer.sign(textEncoder.encode(signingInput));
   } catch (error) {
     throw error instanceof PouchError
       ? error
@@ -66,7 +73,7 @@ export async function verifyCompactJwsWithJose(
     throw new PouchError('ERR_SIGNATURE_INVALID', 'The signature does not verify', { cause: error });
   }
   checkHeader({ ...result.protectedHeader }, publicJwk, typ);
-  return parsePayload(new TextDecoder().decode(result.payload));
+  return parsePayload(textDecoder.decode(result.payload));
 }
 
 /**
@@ -108,10 +115,10 @@ export function createCompactJwsVerifier(publicJwk: PublicJwk, typ: string): (jw
     if (signature?.length !== 64 || !B64URL.test(payload)) {
       throw invalid('The signature is not 64 bytes of canonical base64url');
     }
-    if (!verifyEs256(key, new TextEncoder().encode(jws.slice(0, second)), signature)) {
+    if (!verifyEs256(key, textEncoder.encode(jws.slice(0, second)), signature)) {
       throw invalid('The signature does not verify');
     }
-    return parsePayload(new TextDecoder().decode(decodeSegment(payload)));
+    return parsePayload(textDecoder.decode(decodeSegment(payload)));
   };
 }
 
@@ -132,11 +139,7 @@ function checkSegments(jws: string): [string, string, string] {
   const parts = jws.split('.');
   if (parts.length !== 3) throw invalid('A compact JWS has three segments');
   for (const part of parts) {
-    if (
-      part.length === 0 ||
-      !B64URL.test(part) ||
-      base64urlnopad.encode(decodeSegment(part) ?? new Uint8Array()) !== part
-    ) {
+    if (part.length === 0 || !B64URL.test(part) || decodeSegment(part) === undefined) {
       throw invalid('A JWS segment is not canonical base64url');
     }
   }
@@ -154,7 +157,7 @@ function checkHeader(header: Record<string, unknown>, publicJwk: PublicJwk, typ:
 }
 
 function parseSegment(segment: string, what: string): Record<string, unknown> {
-  const value = parseJson(new TextDecoder().decode(decodeSegment(segment)), what);
+  const value = parseJson(textDecoder.decode(decodeSegment(segment)), what);
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw invalid(`The ${what} is not an object`);
   return value as Record<string, unknown>;
@@ -173,16 +176,16 @@ function parseJson(text: string, what: string): unknown {
 }
 
 function encodeSegment(text: string): string {
-  return base64urlnopad.encode(new TextEncoder().encode(text));
+  return base64urlnopad.encode(textEncoder.encode(text));
 }
 
 /** The bytes of a base64url segment, or undefined when it is not base64url (the callers then refuse it). */
-function decodeSegment(segment: string): Uint8Array | undefined {
-  try {
-    return base64urlnopad.decode(segment);
-  } catch {
-    return undefined;
-  }
+/** The bytes of a canonical base64url segment (no padding, no stray bits), or undefined for anything else. */
+export function decodeSegment(segment: string): Uint8Array | undefined {
+  const last = CANONICAL_LAST_BY_REMAINDER[segment.length % 4];
+  if (last === undefined || !B64URL.test(segment)) return undefined;
+  if (last !== '' && !last.includes(segment.charAt(segment.length - 1))) return undefined;
+  return decodeCheckedBase64url(segment);
 }
 
 function invalid(message: string): PouchError {

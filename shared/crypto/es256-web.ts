@@ -1,5 +1,5 @@
-// Crypto layer (browser binding, `#es256` under the `browser` condition): the same synchronous ES256 checks as
-// es256-node.ts on @noble/curves, for the portal's bundle verifier.
+// Crypto layer (browser binding, `#es256` under the `browser` condition): the same synchronous ES256 checks and
+// segment decoding as es256-node.ts, on @noble/curves and @scure/base, for the portal's bundle verifier.
 import { p256 } from '@noble/curves/nist.js';
 import { base64urlnopad } from '@scure/base';
 
@@ -25,4 +25,9 @@ export function importEs256PublicKey(jwk: {
 export function verifyEs256(key: Es256PublicKey, data: Uint8Array, signature: Uint8Array): boolean {
   // ECDSA accepts high-S signatures (node:crypto and KMS produce them); noble refuses them unless told.
   return p256.verify(signature, data, key, { lowS: false, prehash: true, format: 'compact' });
+}
+
+/** Decode base64url that the caller has already found canonical (see es256-node.ts); @scure/base is strict anyway. */
+export function decodeCheckedBase64url(segment: string): Uint8Array {
+  return base64urlnopad.decode(segment);
 }

@@ -1,11 +1,13 @@
 // Tests for receipts and checkpoints as compact JWS: real ES256 keys (the file signer), jose and node:crypto
 // verifiers agreeing, and every tampering (payload edit, any character, another key, wrong typ) rejected.
 import { generateKeyPairSync } from 'node:crypto';
+import { base64urlnopad } from '@scure/base';
 import fc from 'fast-check';
 import { compactVerify, decodeProtectedHeader } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createFileSigner } from '../../server/adapters/file-signer.ts';
-import { signCompactJws } from '../../shared/crypto/compact-jws.ts';
+import { decodeSegment, signCompactJws } from '../../shared/crypto/compact-jws.ts';
+import { decodeCheckedBase64url as decodeInBrowser } from '../../shared/crypto/es256-web.ts';
 import type { Signer } from '../../shared/crypto/signer.ts';
 import { CHECKPOINT_TYP, signCheckpoint, verifyCheckpoint } from '../../shared/custody/checkpoints.ts';
 import {
@@ -152,6 +154,60 @@ describe('receipts', () => {
     ]) {
       await rejects(`${Buffer.from(JSON.stringify(header)).toString('base64url')}.${p}.${s}`);
     }
+  });
+});
+
+describe('token segments', () => {
+  /** @scure/base's strict decoder, the reference: canonical base64url without padding, or it throws. */
+  const strict = (text: string): Uint8Array | undefined => {
+    try {
+      return base64urlnopad.decode(text);
+    } catch {
+      return undefined;
+    }
+  };
+  const near = fc.string({
+    unit: fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=+/ .\n'),
+    maxLength: 12,
+  });
+
+  it('decode exactly the canonical base64url texts, to the bytes a strict decoder gives', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          near,
+          fc.uint8Array({ maxLength: 40 }).map((b) => base64urlnopad.encode(b)),
+        ),
+        (text) => {
+          const ours = decodeSegment(text);
+          const reference = strict(text);
+          expect(ours === undefined ? undefined : [...ours]).toEqual(reference && [...reference]);
+          if (ours !== undefined) expect([...decodeInBrowser(text)]).toEqual([...ours]);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('a payload segment with stray bits is refused by both verifiers even when signed as it is', async () => {
+    // The same payload bytes under a second spelling would be a second token for one signed statement.
+    const [h, p] = receipt.split('.') as [string, string, string];
+    const spare = p.length % 4 === 2 ? 'AQgw' : p.length % 4 === 3 ? 'AEIMQUYcgkosw048' : '';
+    expect(spare).not.toBe('');
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    // The last character's spare low bits: 4 of its 6 when the length is 2 mod 4, else 2.
+    const spareBits = p.length % 4 === 2 ? 4 : 2;
+    const twin = [...alphabet].find(
+      (c) =>
+        !spare.includes(c) &&
+        alphabet.indexOf(c) >> spareBits === alphabet.indexOf(p.charAt(p.length - 1)) >> spareBits,
+    ) as string;
+    const spelled = `${h}.${p.slice(0, -1)}${twin}`;
+    expect([...Buffer.from(spelled.split('.')[1] as string, 'base64url')]).toEqual([
+      ...Buffer.from(p, 'base64url'),
+    ]);
+    const signature = await signer.sign(new TextEncoder().encode(spelled));
+    await rejects(`${spelled}.${base64urlnopad.encode(signature)}`);
   });
 });
 

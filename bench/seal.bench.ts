@@ -145,24 +145,16 @@ async function readBinSettings(): Promise<BinSettings> {
 }
 
 /**
- * Bundle this file for the RSS child, as client/bin/build-cli.mjs bundles the CLI: the real bin runs one bundle
- * on plain Node, so the child carries no TypeScript loader (tsx alone adds about 50 MB of RSS).
+ * Bundle this file for the RSS child with the bin's esbuild options: the real bin runs one bundle on plain Node,
+ * so the child carries no TypeScript loader (tsx alone adds about 50 MB of RSS).
  */
 async function bundleChild(outfile: string): Promise<string> {
   const { build } = await import('esbuild');
-  await build({
-    entryPoints: [thisFile],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    mainFields: ['module', 'main'],
-    banner: {
-      js: "import { createRequire as __pouchCreateRequire } from 'node:module';const require = __pouchCreateRequire(import.meta.url);",
-    },
-    logLevel: 'warning',
-  });
+  // Imported here, not at the top: the child is this file's bundle, and build-cli.mjs run at its top level
+  // takes the bundle for its own command line and starts a CLI build. Bundled, a dynamic import only runs when
+  // called, which the child never does.
+  const { nodeBundleOptions } = await import('../client/bin/build-cli.mjs');
+  await build({ ...nodeBundleOptions, entryPoints: [thisFile], outfile });
   return outfile;
 }
 

@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { openFile, sealFile } from '../shared/crypto/age-native.ts';
-import { median, printComparison, printFigure, timeInterleaved } from './report.ts';
+import { median, ownPeakRssKb, printComparison, printFigure, timeInterleaved } from './report.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const thisFile = fileURLToPath(import.meta.url);
@@ -187,12 +187,7 @@ async function measureSealRss(
 /** Child side of {@link measureSealRss}: seal one file and report its peak RSS (VmHWM). */
 async function runRssChild(source: string, output: string, recipient: string): Promise<void> {
   await sealFile(source, output, [recipient]);
-  // VmHWM, not getrusage's maxRSS: Linux carries the maxRSS of the process image before exec over to the exec'd
-  // program, so a child forked from this benchmark (hundreds of MB after the timed runs) reported the parent's
-  // size at the fork instead of its own. VmHWM belongs to the child's own address space.
-  const hwm = /^VmHWM:\s+(\d+) kB$/m.exec(await readFile('/proc/self/status', 'utf8'));
-  if (!hwm?.[1]) throw new Error('no VmHWM in /proc/self/status');
-  process.stdout.write(JSON.stringify({ maxRssKb: Number(hwm[1]) }));
+  process.stdout.write(JSON.stringify({ maxRssKb: ownPeakRssKb() }));
 }
 
 function throughput(bytes: number, ms: number): number {

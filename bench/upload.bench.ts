@@ -18,7 +18,7 @@ import { bootstrapStorage } from '../server/local/bootstrap.ts';
 import { startEmbeddedServers } from '../server/local/embedded-servers.ts';
 import type { DocumentStore } from '../server/ports/document-store.ts';
 import { planUpload } from '../shared/domain/upload-plan.ts';
-import { median, printComparison, printFigure, timeRuns } from './report.ts';
+import { median, ownPeakRssKb, printComparison, printFigure, timeRuns } from './report.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const thisFile = fileURLToPath(import.meta.url);
@@ -101,7 +101,7 @@ export async function run(): Promise<void> {
     });
     const rss = await measureUploadRss(input, servers.dynamodbPort, servers.s3Port, dir);
     printFigure(
-      `upload ${label} peak RSS of our client (child process)`,
+      `upload ${label} peak RSS of our client (child process, its own VmHWM: the tsx-run upload, not the bench that forked it)`,
       rss.peakMb,
       'MB',
       `(${rss.startMb.toFixed(0)} MB of it is the process before uploading: Node + tsx + AWS SDK)`,
@@ -190,7 +190,7 @@ async function measureUploadRss(
   return { peakMb: (maxRssKb * 1024) / 1e6, startMb: startRssBytes / 1e6 };
 }
 
-/** Child side of {@link measureUploadRss}. */
+/** Child side of {@link measureUploadRss}: upload once, then report its own peak RSS and where it started. */
 async function runRssChild(input: string, dynamodbPort: number, s3Port: number, dir: string): Promise<void> {
   const config = localConfig(dir, dynamodbPort, s3Port);
   const clients = createAwsClients(config);
@@ -206,7 +206,7 @@ async function runRssChild(input: string, dynamodbPort: number, s3Port: number, 
   } finally {
     destroyAwsClients(clients);
   }
-  process.stdout.write(JSON.stringify({ maxRssKb: process.resourceUsage().maxRSS, startRssBytes }));
+  process.stdout.write(JSON.stringify({ maxRssKb: ownPeakRssKb(), startRssBytes }));
 }
 
 if (process.argv[1] === thisFile && process.argv[2] === CHILD_FLAG) {

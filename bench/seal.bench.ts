@@ -1,13 +1,11 @@
 // Benchmark: native age sealing/opening throughput against the age CLI (interleaved runs), and peak RSS at 1 and 4 GiB.
 import { execFile, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { openFile, sealFile } from '../shared/crypto/age-native.ts';
+import { writeRepeatedRandom } from './random-input.ts';
 import { median, ownPeakRssKb, printComparison, printFigure, timeInterleaved } from './report.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -16,7 +14,6 @@ const binPath = join(here, '..', 'client', 'bin', 'pouch.mjs');
 const exec = promisify(execFile);
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
-const BLOCK = 64 * MiB;
 const RUNS = 5;
 const CHILD_FLAG = '--rss-child';
 
@@ -104,22 +101,6 @@ export async function run(): Promise<void> {
 async function resetOutput(path: string): Promise<void> {
   await rm(path, { force: true });
   await exec('sync');
-}
-
-/** Write `size` bytes made of one random 64 MiB block repeated: fast to make, incompressible enough. */
-async function writeRepeatedRandom(path: string, size: number): Promise<void> {
-  await pipeline(generateRepeated(size), createWriteStream(path));
-}
-
-async function* generateRepeated(size: number): AsyncGenerator<Buffer> {
-  const block = randomBytes(Math.min(BLOCK, size));
-  const piece = 4 * MiB;
-  for (let written = 0; written < size; ) {
-    const offset = written % block.length;
-    const n = Math.min(piece, size - written, block.length - offset);
-    yield block.subarray(offset, offset + n);
-    written += n;
-  }
 }
 
 /** The environment and Node flags the real bin runs with: its shebang (`#!/usr/bin/env -S VAR=x node --flag`). */

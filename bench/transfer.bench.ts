@@ -4,7 +4,6 @@
 // POUCH_BENCH_TRANSFER_SIZE (e.g. 256M, 1G; default 1G, 64M with POUCH_BENCH_QUICK=1) and POUCH_BENCH_RUNS
 // (default 3) shrink it.
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg } from 'node:os';
@@ -22,7 +21,11 @@ import { loadConfig, localDefaults } from '../server/config/config.ts';
 import { startLocalExchange } from '../server/local/local-exchange.ts';
 import { planUpload } from '../shared/domain/upload-plan.ts';
 import { openDemoOfficer, sealingRecipients, sendNewRequest } from '../tests/support/demo-officer.ts';
+import { writeRepeatedRandom } from './random-input.ts';
 import { machineCpuMs, median, printComparison, printFigure } from './report.ts';
+
+// transfer-rss.bench.ts takes its inputs from here.
+export { writeRepeatedRandom };
 
 const here = dirname(fileURLToPath(import.meta.url));
 const MiB = 1024 * 1024;
@@ -383,18 +386,4 @@ function runAge(args: readonly string[]): Promise<void> {
     child.on('error', reject);
     child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`age exited with ${code}`))));
   });
-}
-
-/** Write `size` bytes made of one random 64 MiB block repeated. */
-export async function writeRepeatedRandom(path: string, size: number): Promise<void> {
-  const block = randomBytes(Math.min(64 * MiB, Math.max(size, 1)));
-  async function* generate(): AsyncGenerator<Buffer> {
-    for (let written = 0; written < size; ) {
-      const offset = written % block.length;
-      const n = Math.min(4 * MiB, size - written, block.length - offset);
-      yield block.subarray(offset, offset + n);
-      written += n;
-    }
-  }
-  await pipeline(generate(), createWriteStream(path));
 }

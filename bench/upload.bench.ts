@@ -1,11 +1,9 @@
 // Benchmark: end-to-end multipart upload to the embedded s3rver, our transfer engine (hash parts, presign,
 // concurrent checksum-bound part PUTs, complete, confirm) against @aws-sdk/lib-storage's Upload.
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -18,6 +16,7 @@ import { bootstrapStorage } from '../server/local/bootstrap.ts';
 import { startEmbeddedServers } from '../server/local/embedded-servers.ts';
 import type { DocumentStore } from '../server/ports/document-store.ts';
 import { planUpload } from '../shared/domain/upload-plan.ts';
+import { writeRepeatedRandom } from './random-input.ts';
 import { median, ownPeakRssKb, printComparison, printFigure, timeRuns } from './report.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -152,20 +151,6 @@ function localConfig(dir: string, dynamodbPort: number, s3Port: number): Config 
 async function deleteObject(s3: S3Client, bucket: string, key: string): Promise<void> {
   // Bench clean-up only: the evidence bucket on AWS has Object Lock and no code path deletes documents.
   await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
-}
-
-/** Write `size` bytes made of one random 64 MiB block repeated. */
-async function writeRepeatedRandom(path: string, size: number): Promise<void> {
-  const block = randomBytes(Math.min(64 * MiB, size));
-  async function* generate(): AsyncGenerator<Buffer> {
-    for (let written = 0; written < size; ) {
-      const offset = written % block.length;
-      const n = Math.min(4 * MiB, size - written, block.length - offset);
-      yield block.subarray(offset, offset + n);
-      written += n;
-    }
-  }
-  await pipeline(generate(), createWriteStream(path));
 }
 
 /** Upload once from a fresh Node process against this s3rver and return the child's peak RSS in MB. */

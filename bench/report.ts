@@ -104,3 +104,16 @@ export function machineCpuMs(): number | undefined {
 
 /** USER_HZ, the unit of /proc/stat: 100 on every Linux architecture Node runs on. */
 const clockTicksPerSecond = 100;
+
+/**
+ * This process's peak resident set in kB: VmHWM from Linux's /proc/self/status. Not getrusage's maxRSS
+ * (`process.resourceUsage().maxRSS`): Linux carries the maxRSS of the process image before exec over to the
+ * exec'd program, so a child forked from a benchmark (hundreds of MB after its timed runs) reports the parent's
+ * size at the fork instead of its own. VmHWM belongs to this process's own address space. An RSS child reads it
+ * once its work is done.
+ */
+export function ownPeakRssKb(): number {
+  const hwm = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+  if (!hwm?.[1]) throw new Error('no VmHWM in /proc/self/status');
+  return Number(hwm[1]);
+}

@@ -1,14 +1,12 @@
 // Benchmark: native age sealing/opening throughput against the age CLI (interleaved runs), and peak RSS at 1 and 4 GiB.
 import { execFile, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { openFile, sealFile } from '../shared/crypto/age-native.ts';
-import { median, printComparison, printFigure, timeInterleaved } from './report.ts';
+import { writeRepeatedRandom } from './random-input.ts';
+import { median, ownPeakRssKb, printComparison, printFigure, timeInterleaved } from './report.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const thisFile = fileURLToPath(import.meta.url);
@@ -16,7 +14,6 @@ const binPath = join(here, '..', 'client', 'bin', 'pouch.mjs');
 const exec = promisify(execFile);
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
-const BLOCK = 64 * MiB;
 const RUNS = 5;
 const CHILD_FLAG = '--rss-child';
 
@@ -106,22 +103,6 @@ async function resetOutput(path: string): Promise<void> {
   await exec('sync');
 }
 
-/** Write `size` bytes made of one random 64 MiB block repeated: fast to make, incompressible enough. */
-async function writeRepeatedRandom(path: string, size: number): Promise<void> {
-  await pipeline(generateRepeated(size), createWriteStream(path));
-}
-
-async function* generateRepeated(size: number): AsyncGenerator<Buffer> {
-  const block = randomBytes(Math.min(BLOCK, size));
-  const piece = 4 * MiB;
-  for (let written = 0; written < size; ) {
-    const offset = written % block.length;
-    const n = Math.min(piece, size - written, block.length - offset);
-    yield block.subarray(offset, offset + n);
-    written += n;
-  }
-}
-
 /** The environment and Node flags the real bin runs with: its shebang (`#!/usr/bin/env -S VAR=x node --flag`). */
 interface BinSettings {
   readonly env: Record<string, string>;
@@ -145,24 +126,16 @@ async function readBinSettings(): Promise<BinSettings> {
 }
 
 /**
- * Bundle this file for the RSS child, as client/bin/build-cli.mjs bundles the CLI: the real bin runs one bundle
- * on plain Node, so the child carries no TypeScript loader (tsx alone adds about 50 MB of RSS).
+ * Bundle this file for the RSS child with the bin's esbuild options: the real bin runs one bundle on plain Node,
+ * so the child carries no TypeScript loader (tsx alone adds about 50 MB of RSS).
  */
 async function bundleChild(outfile: string): Promise<string> {
   const { build } = await import('esbuild');
-  await build({
-    entryPoints: [thisFile],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    mainFields: ['module', 'main'],
-    banner: {
-      js: "import { createRequire as __pouchCreateRequire } from 'node:module';const require = __pouchCreateRequire(import.meta.url);",
-    },
-    logLevel: 'warning',
-  });
+  // Imported here, not at the top: the child is this file's bundle, and build-cli.mjs run at its top level
+  // takes the bundle for its own command line and starts a CLI build. Bundled, a dynamic import only runs when
+  // called, which the child never does.
+  const { nodeBundleOptions } = await import('../client/bin/build-cli.mjs');
+  await build({ ...nodeBundleOptions, entryPoints: [thisFile], outfile });
   return outfile;
 }
 
@@ -195,12 +168,7 @@ async function measureSealRss(
 /** Child side of {@link measureSealRss}: seal one file and report its peak RSS (VmHWM). */
 async function runRssChild(source: string, output: string, recipient: string): Promise<void> {
   await sealFile(source, output, [recipient]);
-  // VmHWM, not getrusage's maxRSS: Linux carries the maxRSS of the process image before exec over to the exec'd
-  // program, so a child forked from this benchmark (hundreds of MB after the timed runs) reported the parent's
-  // size at the fork instead of its own. VmHWM belongs to the child's own address space.
-  const hwm = /^VmHWM:\s+(\d+) kB$/m.exec(await readFile('/proc/self/status', 'utf8'));
-  if (!hwm?.[1]) throw new Error('no VmHWM in /proc/self/status');
-  process.stdout.write(JSON.stringify({ maxRssKb: Number(hwm[1]) }));
+  process.stdout.write(JSON.stringify({ maxRssKb: ownPeakRssKb() }));
 }
 
 function throughput(bytes: number, ms: number): number {

@@ -4,7 +4,6 @@
 // POUCH_BENCH_TRANSFER_SIZE (e.g. 256M, 1G; default 1G, 64M with POUCH_BENCH_QUICK=1) and POUCH_BENCH_RUNS
 // (default 3) shrink it.
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg } from 'node:os';
@@ -14,18 +13,19 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { DeleteObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { deliverMessage } from '../client/exchange/deliver-message.ts';
 import { fetchExchange } from '../client/exchange/fetch-documents.ts';
-import { loadManifestSigner } from '../client/exchange/member-signer.ts';
 import { openDemoKeystores } from '../client/keystore/demo-keystores.ts';
-import { openKeystore } from '../client/keystore/keystore.ts';
-import { fetchDirectoryEntry } from '../client/sdk/exchange-api.ts';
-import { createPouchClient, type PouchClient } from '../client/sdk/pouch-client.ts';
+import type { PouchClient } from '../client/sdk/pouch-client.ts';
 import { createAwsClients, destroyAwsClients } from '../server/adapters/aws-clients.ts';
 import { loadConfig, localDefaults } from '../server/config/config.ts';
 import { startLocalExchange } from '../server/local/local-exchange.ts';
 import { planUpload } from '../shared/domain/upload-plan.ts';
+import { openDemoOfficer, sealingRecipients, sendNewRequest } from '../tests/support/demo-officer.ts';
+import { writeRepeatedRandom } from './random-input.ts';
 import { machineCpuMs, median, printComparison, printFigure } from './report.ts';
+
+// transfer-rss.bench.ts takes its inputs from here.
+export { writeRepeatedRandom };
 
 const here = dirname(fileURLToPath(import.meta.url));
 const MiB = 1024 * 1024;
@@ -76,12 +76,9 @@ export async function run(): Promise<void> {
   const clients = createAwsClients(config);
   const bucket = config.evidenceBucket;
   try {
-    const north = await openOfficer(exchange, 'northland');
-    const south = await openOfficer(exchange, 'southmark');
-    const recipients = [
-      ...(await fetchDirectoryEntry(north.client, south.authorityId)).recipients,
-      ...(await fetchDirectoryEntry(north.client, north.authorityId)).recipients,
-    ];
+    const north = await openDemoOfficer(exchange, 'northland');
+    const south = await openDemoOfficer(exchange, 'southmark');
+    const recipients = await sealingRecipients(north, south.authorityId);
     const identity = await south.keystore.unlockSealingIdentity('seal');
     const plaintext = join(dir, 'evidence.img');
     await writeRepeatedRandom(plaintext, size);
@@ -146,21 +143,11 @@ export async function run(): Promise<void> {
         const timing = timedCommits(north.client);
         const started = performance.now();
         const sent = await onMachine(machine.send, () =>
-          deliverMessage({
+          sendNewRequest(north, {
             client: timing.client,
-            signer: north.signer,
-            home: north.keystore.home,
-            operation: 'send',
-            exchange: {
-              create: {
-                kind: 'mla',
-                urgency: 'normal',
-                requestedId: south.authorityId,
-                requesterReference: `BENCH-${process.pid}-${round}`,
-              },
-            },
+            counterpartId: south.authorityId,
+            reference: `BENCH-${process.pid}-${round}`,
             recipients,
-            message: { kind: 'request' },
             files: [{ path: plaintext }],
           }),
         );
@@ -364,26 +351,6 @@ export async function startExchangeProcess(dataDir: string) {
 }
 
 /** A demo authority's officer (demo keys have no passphrase). */
-async function openOfficer(
-  exchange: { url: string; demo: readonly { slug: string; home: string; authorityId: string }[] },
-  slug: string,
-) {
-  const authority = exchange.demo.find((d) => d.slug === slug);
-  if (!authority) throw new Error(`no demo authority ${slug}`);
-  return openOfficerAt(exchange.url, authority.home, authority.authorityId);
-}
-
-async function openOfficerAt(url: string, home: string, authorityId: string) {
-  const noPassphrase = async (): Promise<string> => {
-    throw new Error('demo keys need no passphrase');
-  };
-  const keystore = openKeystore({ home });
-  const profile = await keystore.unlockProfile('officer', noPassphrase);
-  const client = createPouchClient({ baseUrl: url, credentials: profile.credentials });
-  const signer = await loadManifestSigner(keystore, 'officer', noPassphrase);
-  return { authorityId, keystore, client, signer };
-}
-
 /** The client, with the time its commit calls took (the exchange completes the upload and confirms it). */
 function timedCommits(client: PouchClient): { client: PouchClient; commitMs: () => number } {
   let total = 0;
@@ -419,18 +386,4 @@ function runAge(args: readonly string[]): Promise<void> {
     child.on('error', reject);
     child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`age exited with ${code}`))));
   });
-}
-
-/** Write `size` bytes made of one random 64 MiB block repeated. */
-export async function writeRepeatedRandom(path: string, size: number): Promise<void> {
-  const block = randomBytes(Math.min(64 * MiB, Math.max(size, 1)));
-  async function* generate(): AsyncGenerator<Buffer> {
-    for (let written = 0; written < size; ) {
-      const offset = written % block.length;
-      const n = Math.min(4 * MiB, size - written, block.length - offset);
-      yield block.subarray(offset, offset + n);
-      written += n;
-    }
-  }
-  await pipeline(generate(), createWriteStream(path));
 }

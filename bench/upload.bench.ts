@@ -1,11 +1,9 @@
 // Benchmark: end-to-end multipart upload to the embedded s3rver, our transfer engine (hash parts, presign,
 // concurrent checksum-bound part PUTs, complete, confirm) against @aws-sdk/lib-storage's Upload.
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -18,7 +16,8 @@ import { bootstrapStorage } from '../server/local/bootstrap.ts';
 import { startEmbeddedServers } from '../server/local/embedded-servers.ts';
 import type { DocumentStore } from '../server/ports/document-store.ts';
 import { planUpload } from '../shared/domain/upload-plan.ts';
-import { median, printComparison, printFigure, timeRuns } from './report.ts';
+import { writeRepeatedRandom } from './random-input.ts';
+import { median, ownPeakRssKb, printComparison, printFigure, timeRuns } from './report.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const thisFile = fileURLToPath(import.meta.url);
@@ -101,7 +100,7 @@ export async function run(): Promise<void> {
     });
     const rss = await measureUploadRss(input, servers.dynamodbPort, servers.s3Port, dir);
     printFigure(
-      `upload ${label} peak RSS of our client (child process)`,
+      `upload ${label} peak RSS of our client (child process, its own VmHWM: the tsx-run upload, not the bench that forked it)`,
       rss.peakMb,
       'MB',
       `(${rss.startMb.toFixed(0)} MB of it is the process before uploading: Node + tsx + AWS SDK)`,
@@ -154,20 +153,6 @@ async function deleteObject(s3: S3Client, bucket: string, key: string): Promise<
   await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
 }
 
-/** Write `size` bytes made of one random 64 MiB block repeated. */
-async function writeRepeatedRandom(path: string, size: number): Promise<void> {
-  const block = randomBytes(Math.min(64 * MiB, size));
-  async function* generate(): AsyncGenerator<Buffer> {
-    for (let written = 0; written < size; ) {
-      const offset = written % block.length;
-      const n = Math.min(4 * MiB, size - written, block.length - offset);
-      yield block.subarray(offset, offset + n);
-      written += n;
-    }
-  }
-  await pipeline(generate(), createWriteStream(path));
-}
-
 /** Upload once from a fresh Node process against this s3rver and return the child's peak RSS in MB. */
 async function measureUploadRss(
   input: string,
@@ -190,7 +175,7 @@ async function measureUploadRss(
   return { peakMb: (maxRssKb * 1024) / 1e6, startMb: startRssBytes / 1e6 };
 }
 
-/** Child side of {@link measureUploadRss}. */
+/** Child side of {@link measureUploadRss}: upload once, then report its own peak RSS and where it started. */
 async function runRssChild(input: string, dynamodbPort: number, s3Port: number, dir: string): Promise<void> {
   const config = localConfig(dir, dynamodbPort, s3Port);
   const clients = createAwsClients(config);
@@ -206,7 +191,7 @@ async function runRssChild(input: string, dynamodbPort: number, s3Port: number, 
   } finally {
     destroyAwsClients(clients);
   }
-  process.stdout.write(JSON.stringify({ maxRssKb: process.resourceUsage().maxRSS, startRssBytes }));
+  process.stdout.write(JSON.stringify({ maxRssKb: ownPeakRssKb(), startRssBytes }));
 }
 
 if (process.argv[1] === thisFile && process.argv[2] === CHILD_FLAG) {

@@ -16,6 +16,25 @@ export const inputsPath = join(packageRoot, 'client/dist/pouch.inputs.json');
 const BUILD_FILES = ['client/bin/build-cli.mjs', 'package.json', 'package-lock.json'];
 
 /**
+ * How a bundle is built to run on plain Node as the bin runs: one ESM file with its dependencies inside. Also
+ * used by bench/seal.bench.ts, whose RSS child must load the way the bin does for its figure to be the bin's.
+ */
+export const nodeBundleOptions = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  // ESM builds of the dependencies where they ship one; the `node` condition (platform node) picks the
+  // node variants of `#sha256` and `#es256`.
+  mainFields: ['module', 'main'],
+  // Bundled CommonJS dependencies still call `require` for Node built-ins.
+  banner: {
+    js: "import { createRequire as __pouchCreateRequire } from 'node:module';const require = __pouchCreateRequire(import.meta.url);",
+  },
+  logLevel: 'warning',
+};
+
+/**
  * Bundle the CLI. Written to temporary names then renamed, so a `pouch` started during a rebuild (or two
  * launchers rebuilding at once) runs a whole bundle, never a half-written one. The inputs list is written last,
  * stamped with the time the build started: a source saved during the build is newer and triggers another one.
@@ -24,20 +43,10 @@ export async function buildCli() {
   const { build } = await import('esbuild');
   const startedMs = Date.now();
   const result = await build({
+    ...nodeBundleOptions,
     absWorkingDir: packageRoot,
     entryPoints: ['client/cli/main.ts'],
     outfile: bundlePath,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    // ESM builds of the dependencies where they ship one; the `node` condition (platform node) picks the
-    // node variants of `#sha256` and `#es256`.
-    mainFields: ['module', 'main'],
-    // Bundled CommonJS dependencies still call `require` for Node built-ins.
-    banner: {
-      js: "import { createRequire as __pouchCreateRequire } from 'node:module';const require = __pouchCreateRequire(import.meta.url);",
-    },
     // Whitespace and syntax only: identifiers keep their names, so error names and stack frames stay readable.
     minifyWhitespace: true,
     minifySyntax: true,
@@ -45,7 +54,6 @@ export async function buildCli() {
     sourcesContent: false,
     metafile: true,
     write: false,
-    logLevel: 'warning',
   });
   mkdirSync(dirname(bundlePath), { recursive: true });
   const suffix = `.${process.pid}.tmp`;

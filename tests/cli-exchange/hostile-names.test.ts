@@ -3,10 +3,9 @@
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deliverMessage } from '../../client/exchange/deliver-message.ts';
 import { fetchExchange } from '../../client/exchange/fetch-documents.ts';
 import { claimUniqueName, deriveSafeFileName } from '../../client/exchange/safe-file-name.ts';
-import { openDemoOfficer, sealingRecipients } from '../support/demo-officer.ts';
+import { openDemoOfficer, sealingRecipients, sendNewRequest } from '../support/demo-officer.ts';
 import { startTestExchange } from '../support/local-exchange.ts';
 
 type Exchange = Awaited<ReturnType<typeof startTestExchange>>;
@@ -65,21 +64,10 @@ describe('hostile manifest names against the local exchange', () => {
     const file = join(exchange.dataDir, 'plain.txt');
     await writeFile(file, 'contents\n');
     const recipients = await sealingRecipients(north, south.authorityId);
-    const sent = await deliverMessage({
-      client: north.client,
-      signer: north.signer,
-      home: north.keystore.home,
-      operation: 'send',
-      exchange: {
-        create: {
-          kind: 'mla',
-          urgency: 'normal',
-          requestedId: south.authorityId,
-          requesterReference: 'H-1',
-        },
-      },
+    const sent = await sendNewRequest(north, {
+      counterpartId: south.authorityId,
+      reference: 'H-1',
       recipients,
-      message: { kind: 'request' },
       files: [
         { path: file, name: '../../escape\u202Etxt.sh' },
         { path: file, name: '.bashrc' },

@@ -10,8 +10,7 @@ import { join } from 'node:path';
 import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { terminalLine, terminalText } from '../../client/cli/terminal-text.ts';
-import { deliverMessage } from '../../client/exchange/deliver-message.ts';
-import { openDemoOfficer, sealingRecipients } from '../support/demo-officer.ts';
+import { openDemoOfficer, sealingRecipients, sendNewRequest } from '../support/demo-officer.ts';
 import { startTestExchange } from '../support/local-exchange.ts';
 import { runPouch } from './support/run-pouch.ts';
 
@@ -43,21 +42,10 @@ describe('hostile counterpart strings in pouch inbox and pouch show', () => {
     southHome = exchange.demo.find((d) => d.slug === 'southmark')!.home;
     const file = join(exchange.dataDir, 'annex.txt');
     await writeFile(file, 'annex\n');
-    const sent = await deliverMessage({
-      client: north.client,
-      signer: north.signer,
-      home: north.keystore.home,
-      operation: 'send',
-      exchange: {
-        create: {
-          kind: 'mla',
-          urgency: 'normal',
-          requestedId: south.authorityId,
-          requesterReference: 'NL-PLAIN-1',
-        },
-      },
+    const sent = await sendNewRequest(north, {
+      counterpartId: south.authorityId,
+      reference: 'NL-PLAIN-1',
       recipients: await sealingRecipients(north, south.authorityId),
-      message: { kind: 'request' },
       files: [{ path: file, name: hostileName, mediaType: 'text/plain' }],
     });
     exchangeId = sent.exchangeId;

@@ -5,8 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { deliverMessage } from '../../client/exchange/deliver-message.ts';
-import { openDemoOfficer, sealingRecipients } from '../support/demo-officer.ts';
+import { openDemoOfficer, sealingRecipients, sendNewRequest } from '../support/demo-officer.ts';
 import { startTestExchange } from '../support/local-exchange.ts';
 
 describe('send retries a single PUT with a fresh URL', () => {
@@ -41,21 +40,10 @@ describe('send retries a single PUT with a fresh URL', () => {
       }
       return realFetch(input, init);
     };
-    const sent = await deliverMessage({
-      client: north.client,
-      signer: north.signer,
-      home: north.keystore.home,
-      operation: 'send',
-      exchange: {
-        create: {
-          kind: 'mla',
-          urgency: 'normal',
-          requestedId: south.authorityId,
-          requesterReference: 'URL-1',
-        },
-      },
+    const sent = await sendNewRequest(north, {
+      counterpartId: south.authorityId,
+      reference: 'URL-1',
       recipients: await sealingRecipients(north, south.authorityId),
-      message: { kind: 'request' },
       files: [{ path: file }],
     });
     expect(puts).toHaveLength(2);

@@ -54,6 +54,22 @@ describe('the printable custody report', () => {
   });
 
   const eventLines = () => text.split('\n').filter((l) => l.startsWith('{"body":'));
+  /** The report of the bundle, checked against the exchange's own key. */
+  const trustedReport = () => collectCustodyReport(text, { trustedExchangeKeys: [key] });
+  /** The requested party, under a name that must come out escaped. */
+  const southmarkParty = () => ({
+    [southmark.authorityId]: {
+      name: 'Southmark <Central Authority>',
+      authorityKeyFingerprint: 'F'.repeat(43),
+    },
+  });
+  /** The event seqs of the report's rows, in order. */
+  const printedSeqs = (html: string) => [...html.matchAll(/<tr data-seq="(\d+)">/g)].map((m) => Number(m[1]));
+  /** Every receipt (there is at least one) printed by its event hash. */
+  const expectEveryReceipt = (html: string, receipts: readonly { eventHash: string }[]) => {
+    expect(receipts.length).toBeGreaterThan(0);
+    for (const receipt of receipts) expect(html).toContain(receipt.eventHash);
+  };
   const tamper = (): { bundle: string; seq: number } => {
     const lines = text.split('\n');
     const index = lines.findIndex((l) => l.includes('"action":"document.uploaded"'));
@@ -64,18 +80,11 @@ describe('the printable custody report', () => {
 
   describe('the renderer', () => {
     it('prints every event in order, every receipt, both parties, the checkpoint and every check', async () => {
-      const report = await collectCustodyReport(text, { trustedExchangeKeys: [key] });
+      const report = await trustedReport();
       expect(report.verification.ok).toBe(true);
-      const html = renderCustodyReportHtml(report, {
-        parties: {
-          [southmark.authorityId]: {
-            name: 'Southmark <Central Authority>',
-            authorityKeyFingerprint: 'F'.repeat(43),
-          },
-        },
-      });
+      const html = renderCustodyReportHtml(report, { parties: southmarkParty() });
       const events = eventLines().map(decodeEventLine);
-      const seqs = [...html.matchAll(/<tr data-seq="(\d+)">/g)].map((m) => Number(m[1]));
+      const seqs = printedSeqs(html);
       expect(seqs).toEqual(events.map((e) => e.seq));
       expect(seqs.length).toBeGreaterThanOrEqual(5);
       for (const event of events) {
@@ -84,8 +93,7 @@ describe('the printable custody report', () => {
       expect(html).toContain('sent a message');
       expect(html).toContain('uploaded a sealed document');
       expect(html).not.toMatch(/>[^<]*\bmessage\.sent\b/);
-      expect(report.receipts.length).toBeGreaterThan(0);
-      for (const receipt of report.receipts) expect(html).toContain(receipt.eventHash);
+      expectEveryReceipt(html, report.receipts);
       expect(html).toContain('Southmark &lt;Central Authority&gt;');
       expect(html).toContain('F'.repeat(43));
       expect(html).toContain(exchange.runtime.signer.kid);
@@ -99,7 +107,7 @@ describe('the printable custody report', () => {
     });
 
     it('prints in English unless French is asked for', async () => {
-      const report = await collectCustodyReport(text, { trustedExchangeKeys: [key] });
+      const report = await trustedReport();
       const html = renderCustodyReportHtml(report, { generatedAt: '2026-03-01T09:05:00.250Z' });
       expect(
         renderCustodyReportHtml(report, { generatedAt: '2026-03-01T09:05:00.250Z', language: 'en' }),
@@ -111,15 +119,10 @@ describe('the printable custody report', () => {
     });
 
     it('prints in French: every section, event, receipt and check, French dates, no English left, text escaped', async () => {
-      const report = await collectCustodyReport(text, { trustedExchangeKeys: [key] });
+      const report = await trustedReport();
       if (!report.verification.ok) throw new Error('the bundle must verify');
       const html = renderCustodyReportHtml(report, {
-        parties: {
-          [southmark.authorityId]: {
-            name: 'Southmark <Central Authority>',
-            authorityKeyFingerprint: 'F'.repeat(43),
-          },
-        },
+        parties: southmarkParty(),
         generatedAt: '2026-03-01T09:05:00.250Z',
         language: 'fr',
       });
@@ -153,13 +156,12 @@ describe('the printable custody report', () => {
       expect(html).toContain(report.verification.checkpoint!.rootHash);
       expect(html).toContain('content: "Page " counter(page) " sur " counter(pages)');
       const events = eventLines().map(decodeEventLine);
-      const seqs = [...html.matchAll(/<tr data-seq="(\d+)">/g)].map((m) => Number(m[1]));
+      const seqs = printedSeqs(html);
       expect(seqs).toEqual(events.map((e) => e.seq));
       for (const event of events) {
         for (const d of event.documents ?? []) expect(html).toContain(`${d.size} octets`);
       }
-      expect(report.receipts.length).toBeGreaterThan(0);
-      for (const receipt of report.receipts) expect(html).toContain(receipt.eventHash);
+      expectEveryReceipt(html, report.receipts);
       expect(html).toContain('dépôt accepté');
       // French dates: written out, with the time of day and the zone; no ISO date left in a cell.
       expect(html).toContain('imprimé le 1er mars 2026 à 09:05:00 UTC');
@@ -231,12 +233,20 @@ describe('the printable custody report', () => {
     const pouch = (...args: string[]) =>
       runPouch(['--profile', 'auditor', ...args], { POUCH_HOME: southmark.home });
     const fingerprint = () => exchange.runtime.signer.kid;
+    /** `bundle` written to `name` in the exchange's data folder; the file's path. */
+    const bundleFile = async (name: string, bundle = text) => {
+      const file = join(exchange.dataDir, name);
+      await writeFile(file, bundle);
+      return file;
+    };
+    /** `pouch audit report` of `file` into `out`, checked against the exchange's key; `options` go first. */
+    const reportPinned = (file: string, out: string, ...options: string[]) =>
+      pouch(...options, '--exchange-key', fingerprint(), file, '--out', out);
 
     it('writes the report of a bundle verified against the pinned key', async () => {
-      const file = join(exchange.dataDir, 'report-bundle.jsonl');
-      await writeFile(file, text);
+      const file = await bundleFile('report-bundle.jsonl');
       const out = join(exchange.dataDir, 'report.html');
-      const run = await pouch('audit', 'report', '--exchange-key', fingerprint(), file, '--out', out);
+      const run = await reportPinned(file, out, 'audit', 'report');
       expect(run.stderr).toBe('');
       expect(run.code).toBe(0);
       expect(run.stdout).toContain(`Wrote ${out}`);
@@ -246,20 +256,9 @@ describe('the printable custody report', () => {
     });
 
     it('--lang fr writes the French report; an unknown language is refused with one line, writing nothing', async () => {
-      const file = join(exchange.dataDir, 'report-fr-bundle.jsonl');
-      await writeFile(file, text);
+      const file = await bundleFile('report-fr-bundle.jsonl');
       const out = join(exchange.dataDir, 'rapport.html');
-      const run = await pouch(
-        'audit',
-        'report',
-        '--lang',
-        'fr',
-        '--exchange-key',
-        fingerprint(),
-        file,
-        '--out',
-        out,
-      );
+      const run = await reportPinned(file, out, 'audit', 'report', '--lang', 'fr');
       expect(run.stderr).toBe('');
       expect(run.code).toBe(0);
       const html = await readFile(out, 'utf8');
@@ -269,30 +268,9 @@ describe('the printable custody report', () => {
       expect(html).not.toContain('Custody report');
 
       const wrong = join(exchange.dataDir, 'report-de.html');
-      const refused = await pouch(
-        '--json',
-        'audit',
-        'report',
-        '--lang',
-        'de',
-        '--exchange-key',
-        fingerprint(),
-        file,
-        '--out',
-        wrong,
-      );
+      const refused = await reportPinned(file, wrong, '--json', 'audit', 'report', '--lang', 'de');
       expect(jsonErrorCode(refused)).toBe('ERR_VALIDATION');
-      const human = await pouch(
-        'audit',
-        'report',
-        '--lang',
-        'de',
-        '--exchange-key',
-        fingerprint(),
-        file,
-        '--out',
-        wrong,
-      );
+      const human = await reportPinned(file, wrong, 'audit', 'report', '--lang', 'de');
       expect(human.code).toBe(2);
       expect(human.stderr.trim().split('\n')).toHaveLength(1);
       expect(human.stderr).toContain('--lang');
@@ -301,18 +279,16 @@ describe('the printable custody report', () => {
 
     it('writes no report for a tampered bundle: names the broken element, exit 1', async () => {
       const { bundle, seq } = tamper();
-      const file = join(exchange.dataDir, 'report-tampered.jsonl');
-      await writeFile(file, bundle);
+      const file = await bundleFile('report-tampered.jsonl', bundle);
       const out = join(exchange.dataDir, 'tampered-report.html');
-      const run = await pouch('audit', 'report', '--exchange-key', fingerprint(), file, '--out', out);
+      const run = await reportPinned(file, out, 'audit', 'report');
       expect(run.code).toBe(1);
       expect(run.stdout).toContain(`BROKEN: event seq ${seq}: hash`);
       expect(await exists(out)).toBe(false);
     });
 
     it('writes no report without a pinned custody key (exit 3), nor for a bundle under another key (exit 1)', async () => {
-      const file = join(exchange.dataDir, 'report-unpinned.jsonl');
-      await writeFile(file, text);
+      const file = await bundleFile('report-unpinned.jsonl');
       const out = join(exchange.dataDir, 'unpinned-report.html');
       const unpinned = await pouch('audit', 'report', file, '--out', out);
       expect(unpinned.code).toBe(3);

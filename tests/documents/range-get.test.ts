@@ -117,6 +117,11 @@ function bufferSink(into: Buffer): BodySink & { filled(): number } {
 
 const noFallback = () => Promise.reject(new Error('no fallback expected'));
 
+/** One ranged GET on the socket into `sink`, never aborted, with no node:http fallback expected. */
+function getRange(url: string, range: string, sink: BodySink, idleMs?: number) {
+  return socketGet(url, range, 0, sink, new AbortController().signal, noFallback, idleMs);
+}
+
 async function respond(
   socket: Socket,
   how: Answer,
@@ -214,32 +219,56 @@ describe('one-pass fetch: ranged GETs read straight into the batches (raw storag
     };
   }
 
-  it('opens the document from heads split across packets and bodies in pieces', async () => {
-    const storage = await rawStorage(sealed, () => 'pieces');
+  /** Run `use` against a raw storage server for the sealed document, closed afterwards whatever happens. */
+  async function withStorage(
+    answer: (request: number) => Answer,
+    use: (storage: RawStorage) => Promise<void>,
+  ): Promise<void> {
+    const storage = await rawStorage(sealed, answer);
     try {
-      const { run } = await fetchFrom(storage);
-      const result = await run();
-      expect((await readFile(result.plaintextPath)).equals(plaintext)).toBe(true);
-      expect(storage.ranges).toHaveLength(Math.ceil(sealed.length / (64 * KiB)));
+      await use(storage);
     } finally {
       await storage.close();
     }
+  }
+
+  /** The fetch opened exactly the sealed document. */
+  async function expectOpened(result: { plaintextPath: string }): Promise<void> {
+    expect((await readFile(result.plaintextPath)).equals(plaintext)).toBe(true);
+  }
+
+  /** Fetch into a fresh work folder and expect exactly the sealed document opened. */
+  async function expectFetchOpens(storage: RawStorage): Promise<void> {
+    await expectOpened(await (await fetchFrom(storage)).run());
+  }
+
+  /** Nothing at `name` in `workDir`. */
+  async function expectAbsent(workDir: string, name: string): Promise<void> {
+    await expect(stat(join(workDir, name))).rejects.toMatchObject({ code: 'ENOENT' });
+  }
+
+  it('opens the document from heads split across packets and bodies in pieces', async () => {
+    await withStorage(
+      () => 'pieces',
+      async (storage) => {
+        await expectFetchOpens(storage);
+        expect(storage.ranges).toHaveLength(Math.ceil(sealed.length / (64 * KiB)));
+      },
+    );
   });
 
   it('asks again for the rest of a range whose connection storage cut mid-body, and opens the document', async () => {
-    const storage = await rawStorage(sealed, (request) => (request === 2 ? 'cut' : 'pieces'));
-    try {
-      const { run } = await fetchFrom(storage);
-      const result = await run();
-      expect((await readFile(result.plaintextPath)).equals(plaintext)).toBe(true);
-      // The cut range was asked for again from the bytes it had written, not from its start.
-      const cut = storage.ranges[1] as string;
-      const again = storage.ranges.slice(2).find((r) => r.endsWith(`-${cut.split('-')[1]}`));
-      expect(again).toBeDefined();
-      expect(Number(again?.split('-')[0])).toBeGreaterThan(Number(cut.split('-')[0]));
-    } finally {
-      await storage.close();
-    }
+    await withStorage(
+      (request) => (request === 2 ? 'cut' : 'pieces'),
+      async (storage) => {
+        await expectFetchOpens(storage);
+        // The cut range was asked for again from the bytes it had written, not from its start.
+        const cut = storage.ranges[1] as string;
+        const again = storage.ranges.slice(2).find((r) => r.endsWith(`-${cut.split('-')[1]}`));
+        expect(again).toBeDefined();
+        expect(Number(again?.split('-')[0])).toBeGreaterThan(Number(cut.split('-')[0]));
+      },
+    );
   });
 
   it('stops on abort mid-body, keeps what was written, and the next call asks only for the rest', async () => {
@@ -258,85 +287,62 @@ describe('one-pass fetch: ranged GETs read straight into the batches (raw storag
     // Interrupted, not refused: the spool and the journal stay for the resume, and no plaintext.
     await expect(stat(join(first.workDir, 'sealed.age'))).resolves.toBeDefined();
     await expect(stat(join(first.workDir, 'fetch.json'))).resolves.toBeDefined();
-    await expect(stat(join(first.workDir, 'plain'))).rejects.toMatchObject({ code: 'ENOENT' });
-    const storage = await rawStorage(sealed, () => 'pieces');
-    try {
-      const result = await (await fetchFrom(storage, first.workDir)).run();
-      expect((await readFile(result.plaintextPath)).equals(plaintext)).toBe(true);
-      // The stalled first range was asked for from the bytes it had written, not from 0.
-      const firstRange = storage.ranges.find((r) => r.endsWith(`-${64 * KiB - 1}`));
-      expect(firstRange).toBeDefined();
-      expect(Number(firstRange?.split('-')[0])).toBeGreaterThan(0);
-    } finally {
-      await storage.close();
-    }
+    await expectAbsent(first.workDir, 'plain');
+    await withStorage(
+      () => 'pieces',
+      async (storage) => {
+        await expectOpened(await (await fetchFrom(storage, first.workDir)).run());
+        // The stalled first range was asked for from the bytes it had written, not from 0.
+        const firstRange = storage.ranges.find((r) => r.endsWith(`-${64 * KiB - 1}`));
+        expect(firstRange).toBeDefined();
+        expect(Number(firstRange?.split('-')[0])).toBeGreaterThan(0);
+      },
+    );
   });
 
   it('reads a body without a length no further than its range, and opens the document', async () => {
-    const storage = await rawStorage(sealed, () => 'unannounced');
-    try {
-      const { run } = await fetchFrom(storage);
-      const result = await run();
-      expect((await readFile(result.plaintextPath)).equals(plaintext)).toBe(true);
-    } finally {
-      await storage.close();
-    }
+    await withStorage(() => 'unannounced', expectFetchOpens);
   });
 
   it('reads a body sent in chunks (no Content-Length) through node:http, and opens the document', async () => {
-    const storage = await rawStorage(sealed, () => 'chunked');
-    try {
-      const { run } = await fetchFrom(storage);
-      const result = await run();
-      expect((await readFile(result.plaintextPath)).equals(plaintext)).toBe(true);
-    } finally {
-      await storage.close();
-    }
+    await withStorage(() => 'chunked', expectFetchOpens);
   });
 
   it('refuses a range whose body is longer than the range (ERR_HASH_MISMATCH) and keeps no plaintext', async () => {
-    const storage = await rawStorage(sealed, () => 'long');
-    try {
-      const { run, workDir } = await fetchFrom(storage);
-      expect(await settledCode(run())).toBe('ERR_HASH_MISMATCH');
-      await expect(stat(join(workDir, 'plain'))).rejects.toMatchObject({ code: 'ENOENT' });
-      // A refused copy is not kept for a resume.
-      await expect(stat(join(workDir, 'sealed.age'))).rejects.toMatchObject({ code: 'ENOENT' });
-    } finally {
-      await storage.close();
-    }
+    await withStorage(
+      () => 'long',
+      async (storage) => {
+        const { run, workDir } = await fetchFrom(storage);
+        expect(await settledCode(run())).toBe('ERR_HASH_MISMATCH');
+        await expectAbsent(workDir, 'plain');
+        // A refused copy is not kept for a resume.
+        await expectAbsent(workDir, 'sealed.age');
+      },
+    );
   });
 
   it('puts every body byte at its place in the sink, however small the rooms and slow the writes', async () => {
-    const storage = await rawStorage(sealed, () => 'pieces');
-    try {
-      const received = Buffer.alloc(100 * KiB);
-      let filled = 0;
-      let writes = 0;
-      const sink: BodySink = {
-        // Rooms of at most 777 bytes; every fourth one "written" after a pause, as a batch write would be.
-        space: (limit) => received.subarray(filled, filled + Math.min(limit, 777)),
-        took: (bytes) => {
-          filled += bytes;
-          return ++writes % 4 === 0 ? pause().then(() => undefined) : undefined;
-        },
-      };
-      const signal = new AbortController().signal;
-      const answer = await socketGet(
-        storage.url,
-        `bytes=1000-${1000 + received.length - 1}`,
-        0,
-        sink,
-        signal,
-        () => Promise.reject(new Error('no fallback expected')),
-      );
-      expect(answer.status).toBe(206);
-      await answer.readBody(received.length);
-      expect(filled).toBe(received.length);
-      expect(received.equals(sealed.subarray(1000, 1000 + received.length))).toBe(true);
-    } finally {
-      await storage.close();
-    }
+    await withStorage(
+      () => 'pieces',
+      async (storage) => {
+        const received = Buffer.alloc(100 * KiB);
+        let filled = 0;
+        let writes = 0;
+        const sink: BodySink = {
+          // Rooms of at most 777 bytes; every fourth one "written" after a pause, as a batch write would be.
+          space: (limit) => received.subarray(filled, filled + Math.min(limit, 777)),
+          took: (bytes) => {
+            filled += bytes;
+            return ++writes % 4 === 0 ? pause().then(() => undefined) : undefined;
+          },
+        };
+        const answer = await getRange(storage.url, `bytes=1000-${1000 + received.length - 1}`, sink);
+        expect(answer.status).toBe(206);
+        await answer.readBody(received.length);
+        expect(filled).toBe(received.length);
+        expect(received.equals(sealed.subarray(1000, 1000 + received.length))).toBe(true);
+      },
+    );
   });
 
   it('speaks TLS to https storage, checking its certificate and host name (a child process trusting the test certificate)', async () => {
@@ -396,14 +402,14 @@ describe('one-pass fetch: ranged GETs read straight into the batches (raw storag
   it('refuses a 206 for another range than the one asked (ERR_STORAGE), on the socket and through node:http', async () => {
     for (const how of ['shifted', 'chunked-shifted'] as const) {
       // Range 0 starts at 0, so only the others are answered wrongly; each is asked again, then refused.
-      const storage = await rawStorage(sealed, () => how);
-      try {
-        const { run, workDir } = await fetchFrom(storage);
-        expect(await settledCode(run()), how).toBe('ERR_STORAGE');
-        await expect(stat(join(workDir, 'plain'))).rejects.toMatchObject({ code: 'ENOENT' });
-      } finally {
-        await storage.close();
-      }
+      await withStorage(
+        () => how,
+        async (storage) => {
+          const { run, workDir } = await fetchFrom(storage);
+          expect(await settledCode(run()), how).toBe('ERR_STORAGE');
+          await expectAbsent(workDir, 'plain');
+        },
+      );
     }
   });
 
@@ -440,14 +446,7 @@ describe('one-pass fetch: ranged GETs read straight into the batches (raw storag
     try {
       const sink = bufferSink(Buffer.alloc(1000));
       const get = async () => {
-        const answer = await socketGet(
-          server.url,
-          'bytes=1000-1999',
-          0,
-          sink,
-          new AbortController().signal,
-          noFallback,
-        );
+        const answer = await getRange(server.url, 'bytes=1000-1999', sink);
         await answer.readBody(1000);
       };
       expect(await settledCode(get())).toBe('ERR_STORAGE');
@@ -458,96 +457,68 @@ describe('one-pass fetch: ranged GETs read straight into the batches (raw storag
   });
 
   it('fails a GET whose storage never answers, or stops mid-body, once it has been silent too long (ERR_STORAGE)', async () => {
-    const silent = await rawStorage(sealed, () => 'silent');
-    try {
-      const sink = bufferSink(Buffer.alloc(10 * KiB));
-      const get = socketGet(
-        silent.url,
-        'bytes=0-10239',
-        0,
-        sink,
-        new AbortController().signal,
-        noFallback,
-        200,
-      );
-      expect(await settledCode(get)).toBe('ERR_STORAGE');
-    } finally {
-      await silent.close();
-    }
-    const stalled = await rawStorage(sealed, () => 'stall');
-    try {
-      const sink = bufferSink(Buffer.alloc(10 * KiB));
-      const answer = await socketGet(
-        stalled.url,
-        'bytes=0-10239',
-        0,
-        sink,
-        new AbortController().signal,
-        noFallback,
-        200,
-      );
-      expect(await settledCode(answer.readBody(10 * KiB))).toBe('ERR_STORAGE');
-      expect(sink.filled()).toBe(5 * KiB);
-    } finally {
-      await stalled.close();
-    }
+    await withStorage(
+      () => 'silent',
+      async (silent) => {
+        const sink = bufferSink(Buffer.alloc(10 * KiB));
+        expect(await settledCode(getRange(silent.url, 'bytes=0-10239', sink, 200))).toBe('ERR_STORAGE');
+      },
+    );
+    await withStorage(
+      () => 'stall',
+      async (stalled) => {
+        const sink = bufferSink(Buffer.alloc(10 * KiB));
+        const answer = await getRange(stalled.url, 'bytes=0-10239', sink, 200);
+        expect(await settledCode(answer.readBody(10 * KiB))).toBe('ERR_STORAGE');
+        expect(sink.filled()).toBe(5 * KiB);
+      },
+    );
   });
 
   it('does not count a slow write of the sink as storage being silent', async () => {
-    const storage = await rawStorage(sealed, () => 'pieces');
-    try {
-      const into = Buffer.alloc(100 * KiB);
-      let filled = 0;
-      const sink: BodySink = {
-        space: (limit) => into.subarray(filled, filled + Math.min(limit, 20 * KiB)),
-        // Each write takes longer than storage may stay silent.
-        took: (bytes) => {
-          filled += bytes;
-          return new Promise((resolve) => setTimeout(resolve, 250));
-        },
-      };
-      const answer = await socketGet(
-        storage.url,
-        `bytes=0-${into.length - 1}`,
-        0,
-        sink,
-        new AbortController().signal,
-        noFallback,
-        100,
-      );
-      await answer.readBody(into.length);
-      expect(into.equals(sealed.subarray(0, into.length))).toBe(true);
-    } finally {
-      await storage.close();
-    }
+    await withStorage(
+      () => 'pieces',
+      async (storage) => {
+        const into = Buffer.alloc(100 * KiB);
+        let filled = 0;
+        const sink: BodySink = {
+          space: (limit) => into.subarray(filled, filled + Math.min(limit, 20 * KiB)),
+          // Each write takes longer than storage may stay silent.
+          took: (bytes) => {
+            filled += bytes;
+            return new Promise((resolve) => setTimeout(resolve, 250));
+          },
+        };
+        const answer = await getRange(storage.url, `bytes=0-${into.length - 1}`, sink, 100);
+        await answer.readBody(into.length);
+        expect(into.equals(sealed.subarray(0, into.length))).toBe(true);
+      },
+    );
   });
 
   it('refreshes the URL on a 403 and retries a 503 on the socket, and opens the document', async () => {
-    const storage = await rawStorage(sealed, (request) =>
-      request === 1 ? 403 : request === 2 ? 503 : 'pieces',
-    );
     let refreshes = 0;
-    try {
-      const refresh = async () => {
-        refreshes++;
-        return `${storage.url}&fresh=${refreshes}`;
-      };
-      const result = await (await fetchFrom(storage, undefined, undefined, refresh)).run();
-      expect((await readFile(result.plaintextPath)).equals(plaintext)).toBe(true);
-      expect(refreshes).toBe(1);
-    } finally {
-      await storage.close();
-    }
+    await withStorage(
+      (request) => (request === 1 ? 403 : request === 2 ? 503 : 'pieces'),
+      async (storage) => {
+        const refresh = async () => {
+          refreshes++;
+          return `${storage.url}&fresh=${refreshes}`;
+        };
+        await expectOpened(await (await fetchFrom(storage, undefined, undefined, refresh)).run());
+      },
+    );
+    expect(refreshes).toBe(1);
   });
 
   it('refuses a 404 on the socket at once (ERR_NOT_FOUND, no range asked twice)', async () => {
-    const storage = await rawStorage(sealed, () => 404);
-    try {
-      const { run } = await fetchFrom(storage);
-      expect(await settledCode(run())).toBe('ERR_NOT_FOUND');
-      expect(new Set(storage.ranges).size).toBe(storage.ranges.length);
-    } finally {
-      await storage.close();
-    }
+    await withStorage(
+      () => 404,
+      async (storage) => {
+        const { run } = await fetchFrom(storage);
+        expect(await settledCode(run())).toBe('ERR_NOT_FOUND');
+        expect(new Set(storage.ranges).size).toBe(storage.ranges.length);
+      },
+    );
   });
 });

@@ -22,6 +22,9 @@ import { type EmbeddedServers, startEmbeddedServers } from '../../server/local/e
 import { partsDigestOf, storageChecksumOfPartsDigest } from '../../shared/crypto/sealed-digest.ts';
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('base64');
+/** The composite checksum S3 reports for a multipart upload of `parts`, as the client computes it. */
+const compositeOf = (parts: Buffer[]): string =>
+  storageChecksumOfPartsDigest(partsDigestOf(parts.map(sha256)));
 const bucket = 'checksums';
 
 /** The S3 error name of a rejected call, or 'resolved'. */
@@ -71,6 +74,28 @@ describe('embedded S3 checksums (real SDK over HTTP)', () => {
   const head = (key: string) =>
     s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }));
 
+  /** A PutObject carrying the body's own SHA-256. */
+  const putWithChecksum = (key: string, body: Buffer) =>
+    s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ChecksumSHA256: sha256(body) }));
+
+  /** One UploadPart, with `checksum` as its SHA-256 header when given. */
+  const uploadPart = (key: string, uploadId: string, partNumber: number, body: Buffer, checksum?: string) =>
+    s3.send(
+      new UploadPartCommand({
+        Bucket: bucket,
+        Key: key,
+        UploadId: uploadId,
+        PartNumber: partNumber,
+        Body: body,
+        ...(checksum === undefined ? {} : { ChecksumSHA256: checksum }),
+      }),
+    );
+
+  const objectBytes = async (key: string): Promise<Buffer> => {
+    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return Buffer.from(await got.Body!.transformToByteArray());
+  };
+
   async function uploadParts(key: string, parts: Buffer[], checksums = parts.map(sha256)) {
     const { UploadId } = await s3.send(
       new CreateMultipartUploadCommand({
@@ -82,16 +107,7 @@ describe('embedded S3 checksums (real SDK over HTTP)', () => {
     );
     const uploaded = [];
     for (const [i, body] of parts.entries()) {
-      const out = await s3.send(
-        new UploadPartCommand({
-          Bucket: bucket,
-          Key: key,
-          UploadId,
-          PartNumber: i + 1,
-          Body: body,
-          ChecksumSHA256: checksums[i],
-        }),
-      );
+      const out = await uploadPart(key, UploadId!, i + 1, body, checksums[i]);
       uploaded.push({ PartNumber: i + 1, ETag: out.ETag, ChecksumSHA256: out.ChecksumSHA256 });
     }
     return { uploadId: UploadId!, uploaded };
@@ -124,9 +140,7 @@ describe('embedded S3 checksums (real SDK over HTTP)', () => {
   it('records a PUT whose body matches its checksum and reports it on PutObject and HeadObject', async () => {
     const key = newKey();
     const body = randomBytes(200_000);
-    const put = await s3.send(
-      new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ChecksumSHA256: sha256(body) }),
-    );
+    const put = await putWithChecksum(key, body);
     expect(put.ChecksumSHA256).toBe(sha256(body));
     const described = await head(key);
     expect(described.ChecksumSHA256).toBe(sha256(body));
@@ -168,25 +182,19 @@ describe('embedded S3 checksums (real SDK over HTTP)', () => {
   it('forgets the checksum when the object is overwritten without one, copied over or deleted', async () => {
     const key = newKey();
     const body = randomBytes(10_000);
-    await s3.send(
-      new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ChecksumSHA256: sha256(body) }),
-    );
+    await putWithChecksum(key, body);
     expect((await head(key)).ChecksumSHA256).toBe(sha256(body));
     // The attacker's move: keep the recorded checksum, change the bytes.
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: randomBytes(10_000) }));
     expect((await head(key)).ChecksumSHA256).toBeUndefined();
 
-    await s3.send(
-      new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ChecksumSHA256: sha256(body) }),
-    );
+    await putWithChecksum(key, body);
     const other = newKey();
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: other, Body: randomBytes(10_000) }));
     await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: key, CopySource: `${bucket}/${other}` }));
     expect((await head(key)).ChecksumSHA256).toBeUndefined();
 
-    await s3.send(
-      new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ChecksumSHA256: sha256(body) }),
-    );
+    await putWithChecksum(key, body);
     await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
     expect((await head(key)).ChecksumSHA256).toBeUndefined();
@@ -198,7 +206,7 @@ describe('embedded S3 checksums (real SDK over HTTP)', () => {
     const { uploadId, uploaded } = await uploadParts(key, parts);
     expect(uploaded.map((p) => p.ChecksumSHA256)).toEqual(parts.map(sha256));
     const done = await complete(key, uploadId, uploaded);
-    const expected = storageChecksumOfPartsDigest(partsDigestOf(parts.map(sha256)));
+    const expected = compositeOf(parts);
     expect(expected).toMatch(/-3$/);
     expect(done.ChecksumSHA256).toBe(expected);
     const described = await head(key);
@@ -211,8 +219,7 @@ describe('embedded S3 checksums (real SDK over HTTP)', () => {
       .update(Buffer.concat(parts.map(md5)))
       .digest('hex');
     expect(done.ETag).toBe(`"${etag}-3"`);
-    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    expect(Buffer.from(await got.Body!.transformToByteArray()).equals(Buffer.concat(parts))).toBe(true);
+    expect((await objectBytes(key)).equals(Buffer.concat(parts))).toBe(true);
   });
 
   it('assembles a multipart upload made without checksums the same way, reporting no checksum', async () => {
@@ -221,9 +228,7 @@ describe('embedded S3 checksums (real SDK over HTTP)', () => {
     const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
     const uploaded = [];
     for (const [i, body] of parts.entries()) {
-      const out = await s3.send(
-        new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: i + 1, Body: body }),
-      );
+      const out = await uploadPart(key, UploadId!, i + 1, body);
       uploaded.push({ PartNumber: i + 1, ETag: out.ETag });
     }
     const wrongTag = [uploaded[0]!, { PartNumber: 2, ETag: '"00000000000000000000000000000000"' }];
@@ -234,8 +239,7 @@ describe('embedded S3 checksums (real SDK over HTTP)', () => {
     const described = await head(key);
     expect(described.ChecksumSHA256).toBeUndefined();
     expect(described.ETag).toBe(done.ETag);
-    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    expect(Buffer.from(await got.Body!.transformToByteArray()).equals(Buffer.concat(parts))).toBe(true);
+    expect((await objectBytes(key)).equals(Buffer.concat(parts))).toBe(true);
   });
 
   it('assembles the same bytes by copying through the process when no `cat` program can be run', async () => {
@@ -248,13 +252,12 @@ describe('embedded S3 checksums (real SDK over HTTP)', () => {
     process.env.PATH = empty;
     try {
       const done = await complete(key, uploadId, uploaded);
-      expect(done.ChecksumSHA256).toBe(storageChecksumOfPartsDigest(partsDigestOf(parts.map(sha256))));
+      expect(done.ChecksumSHA256).toBe(compositeOf(parts));
     } finally {
       process.env.PATH = path;
       await rm(empty, { recursive: true, force: true });
     }
-    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    expect(Buffer.from(await got.Body!.transformToByteArray()).equals(Buffer.concat(parts))).toBe(true);
+    expect((await objectBytes(key)).equals(Buffer.concat(parts))).toBe(true);
   });
 
   /** Parts sent in `order` (part numbers), without checksums; their ETags by part number. */
@@ -262,24 +265,17 @@ describe('embedded S3 checksums (real SDK over HTTP)', () => {
     const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
     const etags = new Map<number, string | undefined>();
     for (const number of order) {
-      const out = await s3.send(
-        new UploadPartCommand({
-          Bucket: bucket,
-          Key: key,
-          UploadId,
-          PartNumber: number,
-          Body: bodies[number - 1]!,
-        }),
-      );
+      const out = await uploadPart(key, UploadId!, number, bodies[number - 1]!);
       etags.set(number, out.ETag);
     }
     return { uploadId: UploadId!, etags };
   }
 
-  const objectBytes = async (key: string): Promise<Buffer> => {
-    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    return Buffer.from(await got.Body!.transformToByteArray());
-  };
+  /** The completion's part list: `numbers` (all parts sent, by default), each with the ETag it was last sent with. */
+  const listed = (
+    etags: Map<number, string | undefined>,
+    numbers = [...etags.keys()].sort((a, b) => a - b),
+  ) => numbers.map((number) => ({ PartNumber: number, ETag: etags.get(number) }));
 
   // The parts are assembled as they arrive (s3-assembly.ts); each case below would serve other bytes than the
   // parts listed if the completion trusted that assembly where it cannot.
@@ -287,11 +283,7 @@ describe('embedded S3 checksums (real SDK over HTTP)', () => {
     const key = newKey();
     const bodies = Array.from({ length: 8 }, (_, i) => randomBytes(i === 7 ? 777 : 20_000));
     const { uploadId, etags } = await uploadInOrder(key, bodies, [2, 1, 3, 4, 5, 6, 7, 8]);
-    await complete(
-      key,
-      uploadId,
-      bodies.map((_, i) => ({ PartNumber: i + 1, ETag: etags.get(i + 1) })),
-    );
+    await complete(key, uploadId, listed(etags));
     expect((await objectBytes(key)).equals(Buffer.concat(bodies))).toBe(true);
   });
 
@@ -305,11 +297,7 @@ describe('embedded S3 checksums (real SDK over HTTP)', () => {
       randomBytes(9),
     ];
     const { uploadId, etags } = await uploadInOrder(key, bodies, [1, 2, 3, 4, 5]);
-    await complete(
-      key,
-      uploadId,
-      bodies.map((_, i) => ({ PartNumber: i + 1, ETag: etags.get(i + 1) })),
-    );
+    await complete(key, uploadId, listed(etags));
     expect((await objectBytes(key)).equals(Buffer.concat(bodies))).toBe(true);
   });
 
@@ -317,11 +305,7 @@ describe('embedded S3 checksums (real SDK over HTTP)', () => {
     const key = newKey();
     const bodies = [randomBytes(20_000), randomBytes(20_000), randomBytes(20_000), randomBytes(5)];
     const { uploadId, etags } = await uploadInOrder(key, bodies, [1, 2, 3, 4]);
-    await complete(key, uploadId, [
-      { PartNumber: 1, ETag: etags.get(1) },
-      { PartNumber: 3, ETag: etags.get(3) },
-      { PartNumber: 4, ETag: etags.get(4) },
-    ]);
+    await complete(key, uploadId, listed(etags, [1, 3, 4]));
     expect((await objectBytes(key)).equals(Buffer.concat([bodies[0]!, bodies[2]!, bodies[3]!]))).toBe(true);
   });
 
@@ -330,14 +314,9 @@ describe('embedded S3 checksums (real SDK over HTTP)', () => {
     const bodies = [randomBytes(20_000), randomBytes(20_000), randomBytes(20_000), randomBytes(20_000)];
     const { uploadId, etags } = await uploadInOrder(key, bodies, [1, 2, 3, 4]);
     const replaced = randomBytes(20_000);
-    const again = await s3.send(
-      new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: 2, Body: replaced }),
-    );
-    await complete(key, uploadId, [
-      { PartNumber: 1, ETag: etags.get(1) },
-      { PartNumber: 2, ETag: again.ETag },
-      { PartNumber: 3, ETag: etags.get(3) },
-    ]);
+    const again = await uploadPart(key, uploadId, 2, replaced);
+    etags.set(2, again.ETag);
+    await complete(key, uploadId, listed(etags, [1, 2, 3]));
     expect((await objectBytes(key)).equals(Buffer.concat([bodies[0]!, replaced, bodies[2]!]))).toBe(true);
   });
 
@@ -345,19 +324,8 @@ describe('embedded S3 checksums (real SDK over HTTP)', () => {
     const key = newKey();
     const bodies = [randomBytes(20_000), randomBytes(10)];
     const { uploadId, etags } = await uploadInOrder(key, bodies, [1, 2]);
-    await complete(key, uploadId, [
-      { PartNumber: 1, ETag: etags.get(1) },
-      { PartNumber: 2, ETag: etags.get(2) },
-    ]);
-    const late = s3.send(
-      new UploadPartCommand({
-        Bucket: bucket,
-        Key: key,
-        UploadId: uploadId,
-        PartNumber: 3,
-        Body: randomBytes(10),
-      }),
-    );
+    await complete(key, uploadId, listed(etags, [1, 2]));
+    const late = uploadPart(key, uploadId, 3, randomBytes(10));
     expect(await errorName(late)).toBe('NoSuchUpload');
     expect((await objectBytes(key)).equals(Buffer.concat(bodies))).toBe(true);
   });
@@ -366,16 +334,7 @@ describe('embedded S3 checksums (real SDK over HTTP)', () => {
     const key = newKey();
     const parts = [randomBytes(20_000), randomBytes(20_000)];
     const good = await uploadParts(key, [parts[0]!]);
-    const attempt = s3.send(
-      new UploadPartCommand({
-        Bucket: bucket,
-        Key: key,
-        UploadId: good.uploadId,
-        PartNumber: 2,
-        Body: parts[1]!,
-        ChecksumSHA256: sha256(randomBytes(20_000)),
-      }),
-    );
+    const attempt = uploadPart(key, good.uploadId, 2, parts[1]!, sha256(randomBytes(20_000)));
     expect(await errorName(attempt)).toBe('BadDigest');
     const claimed = [
       ...good.uploaded,
@@ -396,22 +355,14 @@ describe('embedded S3 checksums (real SDK over HTTP)', () => {
     expect(await errorName(complete(key, uploadId, [...uploaded].reverse()))).toBe('InvalidPartOrder');
     // The upload survived the refusals, as on S3.
     const done = await complete(key, uploadId, uploaded);
-    expect(done.ChecksumSHA256).toBe(storageChecksumOfPartsDigest(partsDigestOf(parts.map(sha256))));
+    expect(done.ChecksumSHA256).toBe(compositeOf(parts));
   });
 
   it('forgets a part checksum when the part is uploaded again without one (bytes swapped after recording)', async () => {
     const key = newKey();
     const parts = [randomBytes(10_000), randomBytes(10_000)];
     const { uploadId, uploaded } = await uploadParts(key, parts);
-    const swapped = await s3.send(
-      new UploadPartCommand({
-        Bucket: bucket,
-        Key: key,
-        UploadId: uploadId,
-        PartNumber: 2,
-        Body: randomBytes(10_000),
-      }),
-    );
+    const swapped = await uploadPart(key, uploadId, 2, randomBytes(10_000));
     const claimed = [uploaded[0]!, { PartNumber: 2, ETag: swapped.ETag, ChecksumSHA256: sha256(parts[1]!) }];
     expect(await errorName(complete(key, uploadId, claimed))).toBe('InvalidPart');
     expect(await errorName(complete(key, uploadId, uploaded))).toBe('InvalidPart');
@@ -437,31 +388,19 @@ describe('embedded S3 checksums (real SDK over HTTP)', () => {
       });
     });
     // The resumed send: the same part again, whole, then the completion, which must not wait for the dead one.
-    const again = await s3.send(
-      new UploadPartCommand({
-        Bucket: bucket,
-        Key: key,
-        UploadId: uploadId,
-        PartNumber: 1,
-        Body: part,
-        ChecksumSHA256: sha256(part),
-      }),
-    );
+    const again = await uploadPart(key, uploadId, 1, part, sha256(part));
     const completed = await Promise.race([
       complete(key, uploadId, [{ PartNumber: 1, ETag: again.ETag, ChecksumSHA256: again.ChecksumSHA256 }]),
       new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 10_000)),
     ]);
     expect(completed).not.toBe('hung');
-    const body = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    expect(Buffer.from(await body.Body!.transformToByteArray()).equals(part)).toBe(true);
+    expect((await objectBytes(key)).equals(part)).toBe(true);
   }, 30_000);
 
   it('keeps object and part checksums across a restart of the embedded servers', async () => {
     const single = newKey();
     const body = randomBytes(30_000);
-    await s3.send(
-      new PutObjectCommand({ Bucket: bucket, Key: single, Body: body, ChecksumSHA256: sha256(body) }),
-    );
+    await putWithChecksum(single, body);
     const multi = newKey();
     const parts = [randomBytes(10_000), randomBytes(5_000)];
     const { uploadId, uploaded } = await uploadParts(multi, parts);
@@ -471,16 +410,14 @@ describe('embedded S3 checksums (real SDK over HTTP)', () => {
     expect(servers.s3Repair.actions).toEqual([]);
     expect((await head(single)).ChecksumSHA256).toBe(sha256(body));
     const done = await complete(multi, uploadId, uploaded);
-    expect(done.ChecksumSHA256).toBe(storageChecksumOfPartsDigest(partsDigestOf(parts.map(sha256))));
+    expect(done.ChecksumSHA256).toBe(compositeOf(parts));
     expect((await head(multi)).ChecksumSHA256).toBe(done.ChecksumSHA256);
   });
 
   it('sets aside at start-up a record made for other bytes, a record without its object and a half-written one', async () => {
     const key = newKey();
     const body = randomBytes(5_000);
-    await s3.send(
-      new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ChecksumSHA256: sha256(body) }),
-    );
+    await putWithChecksum(key, body);
     await stop();
     const bucketDir = join(dataDir, 's3', bucket);
     const record = join(bucketDir, `${key}._S3rver_checksum.json`);

@@ -197,15 +197,58 @@ export async function transformFile(
 }
 
 /**
+ * The hashing writer both pipelines' workers include (source text; see SLOT_WORKER and the seal workers):
+ * `createSink(crypto, writeSync, post, fd, partSize)` returns `take(view)`, which hashes the bytes (whole, and in
+ * `partSize` slices when that is above 0) and writes them to `fd` unless it is undefined, and `finish()`, which
+ * ends the last slice and returns the whole digest. Each slice is posted as a `part` reply once its bytes are
+ * written, so a reader of the file sees it whole.
+ */
+export const SINK_SOURCE = `
+function createSink(crypto, writeSync, post, fd, partSize) {
+  const hash = crypto.createHash('sha256');
+  let part = partSize > 0 ? crypto.createHash('sha256') : undefined;
+  let inPart = 0, partNumber = 0, size = 0;
+  function endPart() {
+    partNumber += 1;
+    post({ type: 'part', partNumber, sha256: part.digest('base64'), end: size });
+    part = crypto.createHash('sha256');
+    inPart = 0;
+  }
+  function take(view) {
+    hash.update(view);
+    if (fd !== undefined) {
+      for (let done = 0; done < view.length; ) done += writeSync(fd, view, done, view.length - done);
+    }
+    if (part === undefined) {
+      size += view.length;
+      return;
+    }
+    for (let offset = 0; offset < view.length; ) {
+      const n = Math.min(view.length - offset, partSize - inPart);
+      part.update(view.subarray(offset, offset + n));
+      offset += n;
+      inPart += n;
+      size += n;
+      if (inPart === partSize) endPart();
+    }
+  }
+  function finish() {
+    if (part !== undefined && (inPart > 0 || partNumber === 0)) endPart();
+    return { sha256: hash.digest('hex'), size };
+  }
+  return { take, finish };
+}`;
+
+/**
  * The worker: plain CommonJS evaluated from a string, so it needs no loader under tsx, vitest or a bundle. It
  * hashes each slot (or loose bytes) in arrival order and, given a file descriptor, writes them there too.
  */
 const SLOT_WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const crypto = require('node:crypto');
-const { createHash } = crypto;
 const { writeSync } = require('node:fs');
 const { memory, slotBytes, fd, partSize, transform } = workerData;
+${SINK_SOURCE}
 const openUnit = transform ? new Function('return (' + transform.source + ')')() : undefined;
 function transformSlot(message, view) {
   const { unitBytes } = transform;
@@ -221,45 +264,13 @@ function transformSlot(message, view) {
   }
   return written;
 }
-const hash = createHash('sha256');
-let size = 0;
-let part = partSize ? createHash('sha256') : undefined;
-let inPart = 0;
-let partNumber = 0;
-function endPart() {
-  partNumber += 1;
-  parentPort.postMessage({ type: 'part', partNumber, sha256: part.digest('base64'), end: size });
-  part = createHash('sha256');
-  inPart = 0;
-}
-function take(view) {
-  hash.update(view);
-  if (fd !== undefined) {
-    for (let done = 0; done < view.length; ) done += writeSync(fd, view, done, view.length - done);
-  }
-  if (part === undefined) {
-    size += view.length;
-    return;
-  }
-  // Parts are reported only after their bytes are written, so a reader of the file sees them whole.
-  for (let offset = 0; offset < view.length; ) {
-    const n = Math.min(view.length - offset, partSize - inPart);
-    part.update(view.subarray(offset, offset + n));
-    offset += n;
-    inPart += n;
-    size += n;
-    if (inPart === partSize) endPart();
-  }
-}
+const sink = createSink(crypto, writeSync, (reply) => parentPort.postMessage(reply), fd, partSize);
 parentPort.on('message', (message) => {
   try {
-    if (message.type === 'bytes') return take(message.bytes);
-    if (message.type === 'finish') {
-      if (part !== undefined && (inPart > 0 || partNumber === 0)) endPart();
-      return parentPort.postMessage({ type: 'digest', sha256: hash.digest('hex'), size });
-    }
+    if (message.type === 'bytes') return sink.take(message.bytes);
+    if (message.type === 'finish') return parentPort.postMessage({ type: 'digest', ...sink.finish() });
     const view = new Uint8Array(memory, message.slot * slotBytes, message.length);
-    take(view);
+    sink.take(view);
     if (message.unitIndex === undefined) return parentPort.postMessage({ type: 'free', slot: message.slot });
     const written = transformSlot(message, view);
     parentPort.postMessage({ type: 'free', slot: message.slot, written, length: message.length });

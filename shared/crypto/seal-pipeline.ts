@@ -1,7 +1,7 @@
 // Crypto layer (Node fast path): seals a file to a file on two worker threads sharing the chunk encryption, for sealFile and the send.
 import { open } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
-import type { OutputPart, PipelineOutput, SideDigest } from './file-pipeline.ts';
+import { type OutputPart, type PipelineOutput, SINK_SOURCE, type SideDigest } from './file-pipeline.ts';
 
 /** What the chunk sealer needs of node:crypto (passed in, so its source runs unchanged in a worker). */
 export interface ChunkCipherCrypto {
@@ -203,6 +203,7 @@ const input = new Uint8Array(workerData.input);
 const output = new Uint8Array(workerData.output);
 const IN_SLOT = SLOT_CHUNKS * CHUNK, OUT_SLOT = SLOT_CHUNKS * SEALED;
 class Aborted extends Error {}
+${SINK_SOURCE}
 
 function waitUntil(word, atLeast) {
   for (;;) {
@@ -282,33 +283,9 @@ function runReader() {
 
 function runWriter() {
   const { partSize, progress, prefix } = workerData;
-  const hash = crypto.createHash('sha256');
-  let part = partSize > 0 ? crypto.createHash('sha256') : undefined;
-  let inPart = 0, partNumber = 0, size = 0, inputBytes = 0;
-  const endPart = () => {
-    partNumber += 1;
-    parentPort.postMessage({ type: 'part', partNumber, sha256: part.digest('base64'), end: size });
-    part = crypto.createHash('sha256');
-    inPart = 0;
-  };
-  const take = (view) => {
-    hash.update(view);
-    for (let done = 0; done < view.length; ) done += writeSync(fd, view, done, view.length - done);
-    if (part === undefined) {
-      size += view.length;
-      return;
-    }
-    // Parts are reported only after their bytes are written, so a reader of the file sees them whole.
-    for (let offset = 0; offset < view.length; ) {
-      const n = Math.min(view.length - offset, partSize - inPart);
-      part.update(view.subarray(offset, offset + n));
-      offset += n;
-      inPart += n;
-      size += n;
-      if (inPart === partSize) endPart();
-    }
-  };
-  take(prefix);
+  const sink = createSink(crypto, writeSync, (reply) => parentPort.postMessage(reply), fd, partSize);
+  let inputBytes = 0;
+  sink.take(prefix);
   for (let n = 0; ; n++) {
     waitUntil(PUBLISHED, n + 1);
     const meta = META + (n % RING) * WORDS;
@@ -320,15 +297,14 @@ function runWriter() {
       Atomics.wait(control, meta + 3, Atomics.load(control, meta + 3), 200);
     }
     const base = (n % RING) * OUT_SLOT;
-    take(output.subarray(base, base + length + count * 16));
+    sink.take(output.subarray(base, base + length + count * 16));
     Atomics.store(control, WRITTEN, n + 1);
     Atomics.notify(control, WRITTEN);
     inputBytes += length;
     if (progress) parentPort.postMessage({ type: 'progress', inputBytes });
     if (final) break;
   }
-  if (part !== undefined && (inPart > 0 || partNumber === 0)) endPart();
-  parentPort.postMessage({ type: 'digest', sha256: hash.digest('hex'), size });
+  parentPort.postMessage({ type: 'digest', ...sink.finish() });
 }
 
 try {

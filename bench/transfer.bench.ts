@@ -126,7 +126,8 @@ export async function run(): Promise<void> {
       pieces.client.push(cpuMs(process.cpuUsage(clientBefore)));
       if (exchangeBefore !== undefined && exchangeAfter !== undefined)
         pieces.exchange.push(exchangeAfter - exchangeBefore);
-      if (kernelBefore !== undefined && kernelAfter !== undefined) pieces.kernel.push(kernelAfter - kernelBefore);
+      if (kernelBefore !== undefined && kernelAfter !== undefined)
+        pieces.kernel.push(kernelAfter - kernelBefore);
       if (before !== undefined && after !== undefined) into.push(after - before);
       return result;
     };
@@ -326,8 +327,7 @@ export async function run(): Promise<void> {
       const core = (values: readonly number[]): string =>
         values.length === 0 ? '?' : (median(values) / 1000).toFixed(2);
       const others = cpu.map(
-        (total, i) =>
-          total - (pieces.client[i] ?? 0) - (pieces.exchange[i] ?? 0) - (pieces.kernel[i] ?? 0),
+        (total, i) => total - (pieces.client[i] ?? 0) - (pieces.exchange[i] ?? 0) - (pieces.kernel[i] ?? 0),
       );
       console.log(
         `${what} ${label(size)} whole-machine CPU by process (medians, core-s): client ${core(pieces.client)} | exchange + S3 ${core(pieces.exchange)} (runs ${pieces.exchange.map((v) => (v / 1000).toFixed(2)).join('/')}) | kernel threads (writeback, softirq) ${core(pieces.kernel)} (runs ${pieces.kernel.map((v) => (v / 1000).toFixed(2)).join('/')}) | everything else ${core(others)}`,

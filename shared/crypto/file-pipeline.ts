@@ -86,6 +86,12 @@ export interface PipelineOutput {
    * is reported once its bytes are written, so an uploader can send it while later slices are being sealed.
    */
   readonly parts?: { readonly size: number; readonly onPart: (part: OutputPart) => void } | undefined;
+  /**
+   * Start writing the output to disk (fdatasync, on the thread pool) each time this many more bytes are written,
+   * one sync at a time: a caller that makes the file durable at the end then waits only for the last stretch
+   * instead of the whole file's writeback. A failed sync fails the pipeline (its error is reported only once).
+   */
+  readonly syncEvery?: number | undefined;
 }
 
 /** Slots per side: enough that reading, transforming, hashing and writing all overlap; memory stays fixed. */
@@ -107,7 +113,7 @@ export async function transformFile(
   work: SlotTransform,
 ): Promise<{ input: SideDigest; output: SideDigest }> {
   const output = await open(target.path, 'w', target.mode);
-  const writes = new SlotRing(work.outputSlotBytes, output.fd, target.parts);
+  const writes = new SlotRing(work.outputSlotBytes, output.fd, target.parts, undefined, target.syncEvery);
   const reads = new SlotRing(
     work.inputSlotBytes,
     undefined,
@@ -204,8 +210,8 @@ const SLOT_WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const crypto = require('node:crypto');
 const { createHash } = crypto;
-const { writeSync } = require('node:fs');
-const { memory, slotBytes, fd, partSize, transform } = workerData;
+const { writeSync, fdatasync } = require('node:fs');
+const { memory, slotBytes, fd, partSize, transform, syncEvery } = workerData;
 const openUnit = transform ? new Function('return (' + transform.source + ')')() : undefined;
 function transformSlot(message, view) {
   const { unitBytes } = transform;
@@ -232,10 +238,32 @@ function endPart() {
   part = createHash('sha256');
   inPart = 0;
 }
+// Incremental syncs: bytes written, bytes covered by the last sync begun, the sync under way (and the finish
+// that waits for it), and the first failure, which is reported in place of the digest.
+let writtenBytes = 0;
+let syncedBytes = 0;
+let syncing = false;
+let finishing = false;
+let syncError;
+function replyDigest() {
+  if (syncError) return fail(syncError);
+  parentPort.postMessage({ type: 'digest', sha256: hash.digest('hex'), size });
+}
+function startSync() {
+  syncing = true;
+  syncedBytes = writtenBytes;
+  fdatasync(fd, (error) => {
+    syncing = false;
+    if (error) syncError ??= error;
+    if (finishing) replyDigest();
+  });
+}
 function take(view) {
   hash.update(view);
   if (fd !== undefined) {
     for (let done = 0; done < view.length; ) done += writeSync(fd, view, done, view.length - done);
+    writtenBytes += view.length;
+    if (syncEvery && !syncing && writtenBytes - syncedBytes >= syncEvery) startSync();
   }
   if (part === undefined) {
     size += view.length;
@@ -256,7 +284,10 @@ parentPort.on('message', (message) => {
     if (message.type === 'bytes') return take(message.bytes);
     if (message.type === 'finish') {
       if (part !== undefined && (inPart > 0 || partNumber === 0)) endPart();
-      return parentPort.postMessage({ type: 'digest', sha256: hash.digest('hex'), size });
+      // The digest waits for a sync under way: once it is in, no sync of this worker's uses the descriptor.
+      finishing = true;
+      if (!syncing) replyDigest();
+      return;
     }
     const view = new Uint8Array(memory, message.slot * slotBytes, message.length);
     take(view);
@@ -264,14 +295,17 @@ parentPort.on('message', (message) => {
     const written = transformSlot(message, view);
     parentPort.postMessage({ type: 'free', slot: message.slot, written, length: message.length });
   } catch (error) {
-    parentPort.postMessage({
-      type: 'error',
-      message: String(error && error.message),
-      code: error && error.code,
-      reason: error && error.reason,
-    });
+    fail(error);
   }
-});`;
+});
+function fail(error) {
+  parentPort.postMessage({
+    type: 'error',
+    message: String(error && error.message),
+    code: error && error.code,
+    reason: error && error.reason,
+  });
+}`;
 
 type WorkerReply =
   | { type: 'free'; slot: number; written?: number; length?: number }
@@ -307,11 +341,12 @@ class SlotRing {
     fd?: number,
     parts?: PipelineOutput['parts'],
     transform?: WorkerTransform,
+    syncEvery?: number,
   ) {
     this.memory = new SharedArrayBuffer(slotBytes * SLOTS);
     this.worker = new Worker(SLOT_WORKER, {
       eval: true,
-      workerData: { memory: this.memory, slotBytes, fd, partSize: parts?.size, transform },
+      workerData: { memory: this.memory, slotBytes, fd, partSize: parts?.size, transform, syncEvery },
     });
     this.worker.on('message', (reply: WorkerReply) => {
       if (reply.type === 'free') {

@@ -127,7 +127,7 @@ export async function run(): Promise<void> {
       if (exchangeBefore !== undefined && exchangeAfter !== undefined)
         pieces.exchange.push(exchangeAfter - exchangeBefore);
       if (kernelBefore !== undefined && kernelAfter !== undefined)
-        pieces.kernel.push(kernelAfter - kernelBefore);
+        pieces.kernel.push(kernelDelta(kernelBefore, kernelAfter));
       if (before !== undefined && after !== undefined) into.push(after - before);
       return result;
     };
@@ -457,18 +457,19 @@ function statCpuMs(line: string): number {
 }
 
 /**
- * CPU time of the kernel's own threads (children of kthreadd: writeback workers, ksoftirqd, kswapd), which
- * write the page cache out to disk after a process has long returned from its write.
+ * CPU time so far of each of the kernel's own threads (children of kthreadd: writeback workers, ksoftirqd,
+ * kswapd), which write the page cache out to disk after a process has long returned from its write. By thread:
+ * workers come and go, and only a thread seen at both ends of a measure counts (see {@link kernelDelta}).
  */
-function kernelThreadsCpuMs(): number | undefined {
-  let total = 0;
+function kernelThreadsCpuMs(): Map<string, number> | undefined {
+  const threads = new Map<string, number>();
   try {
     for (const entry of readdirSync('/proc')) {
       if (!/^\d+$/.test(entry)) continue;
       try {
         const line = readFileSync(`/proc/${entry}/stat`, 'utf8');
         const fields = line.slice(line.lastIndexOf(')') + 2).split(' ');
-        if (fields[1] === '2' || entry === '2') total += statCpuMs(line);
+        if (fields[1] === '2' || entry === '2') threads.set(entry, statCpuMs(line));
       } catch {
         // gone meanwhile
       }
@@ -476,6 +477,13 @@ function kernelThreadsCpuMs(): number | undefined {
   } catch {
     return undefined;
   }
+  return threads;
+}
+
+/** CPU time the kernel's threads alive at both ends spent in between. */
+function kernelDelta(before: Map<string, number>, after: Map<string, number>): number {
+  let total = 0;
+  for (const [pid, ms] of after) total += ms - (before.get(pid) ?? ms);
   return total;
 }
 

@@ -4,7 +4,7 @@
 // POUCH_BENCH_TRANSFER_SIZE (e.g. 256M, 1G; default 1G, 64M with POUCH_BENCH_QUICK=1) and POUCH_BENCH_RUNS
 // (default 3) shrink it.
 import { spawn } from 'node:child_process';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -107,10 +107,24 @@ export async function run(): Promise<void> {
       fetch: [] as number[],
       get: [] as number[],
     };
+    /** Of that, the exchange process's share (API and embedded S3) and the kernel's own threads' (writeback). */
+    const split = new Map<number[], { client: number[]; exchange: number[]; kernel: number[] }>();
     const onMachine = async <T>(into: number[], work: () => Promise<T>): Promise<T> => {
+      const pieces = split.get(into) ?? { client: [], exchange: [], kernel: [] };
+      split.set(into, pieces);
+      const clientBefore = process.cpuUsage();
+      const exchangeBefore = processCpuMs(exchangePid(exchange));
+      const kernelBefore = kernelThreadsCpuMs();
       const before = machineCpuMs();
       const result = await work();
       const after = machineCpuMs();
+      const exchangeAfter = processCpuMs(exchangePid(exchange));
+      const kernelAfter = kernelThreadsCpuMs();
+      pieces.client.push(cpuMs(process.cpuUsage(clientBefore)));
+      if (exchangeBefore !== undefined && exchangeAfter !== undefined)
+        pieces.exchange.push(exchangeAfter - exchangeBefore);
+      if (kernelBefore !== undefined && kernelAfter !== undefined)
+        pieces.kernel.push(kernelDelta(kernelBefore, kernelAfter));
       if (before !== undefined && after !== undefined) into.push(after - before);
       return result;
     };
@@ -289,6 +303,23 @@ export async function run(): Promise<void> {
       machine.get,
       plainGet,
     );
+    for (const [what, cpu] of [
+      ['send', machine.send],
+      ['lib-storage Upload', machine.upload],
+      ['fetch', machine.fetch],
+      ['GetObject to disk', machine.get],
+    ] as const) {
+      const pieces = split.get(cpu);
+      if (!pieces || cpu.length === 0) continue;
+      const core = (values: readonly number[]): string =>
+        values.length === 0 ? '?' : (median(values) / 1000).toFixed(2);
+      const others = cpu.map(
+        (total, i) => total - (pieces.client[i] ?? 0) - (pieces.exchange[i] ?? 0) - (pieces.kernel[i] ?? 0),
+      );
+      console.log(
+        `${what} ${label(size)} whole-machine CPU by process (medians, core-s): client ${core(pieces.client)} | exchange + S3 ${core(pieces.exchange)} (runs ${pieces.exchange.map((v) => (v / 1000).toFixed(2)).join('/')}) | kernel threads (writeback, softirq) ${core(pieces.kernel)} (runs ${pieces.kernel.map((v) => (v / 1000).toFixed(2)).join('/')}) | everything else ${core(others)}`,
+      );
+    }
   } finally {
     destroyAwsClients(clients);
     await exchange.close();
@@ -339,6 +370,7 @@ export async function startExchangeProcess(dataDir: string) {
     child.once('exit', (code) => reject(new Error(`the exchange process exited with ${code}`)));
   });
   return {
+    pid: child.pid,
     url: started.url,
     demo: started.demo,
     embedded: { dynamodbPort: started.dynamodbPort, s3Port: started.s3Port },
@@ -368,6 +400,58 @@ function timedCommits(client: PouchClient): { client: PouchClient; commitMs: () 
     }) as PouchClient['request'],
   };
   return { client: wrapped, commitMs: () => total };
+}
+
+/** The exchange's process id when it runs in a process of its own. */
+function exchangePid(exchange: object): number | undefined {
+  return 'pid' in exchange && typeof exchange.pid === 'number' ? exchange.pid : undefined;
+}
+
+/** CPU time (user + system, all threads) of one process, from /proc/<pid>/stat; undefined elsewhere. */
+function processCpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    return statCpuMs(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** utime + stime of a /proc/<pid>/stat line, in ms (USER_HZ 100). */
+function statCpuMs(line: string): number {
+  const fields = line.slice(line.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/**
+ * CPU time so far of each of the kernel's own threads (children of kthreadd: writeback workers, ksoftirqd,
+ * kswapd), which write the page cache out to disk after a process has long returned from its write. By thread:
+ * workers come and go, and only a thread seen at both ends of a measure counts (see {@link kernelDelta}).
+ */
+function kernelThreadsCpuMs(): Map<string, number> | undefined {
+  const threads = new Map<string, number>();
+  try {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const line = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        const fields = line.slice(line.lastIndexOf(')') + 2).split(' ');
+        if (fields[1] === '2' || entry === '2') threads.set(entry, statCpuMs(line));
+      } catch {
+        // gone meanwhile
+      }
+    }
+  } catch {
+    return undefined;
+  }
+  return threads;
+}
+
+/** CPU time the kernel's threads alive at both ends spent in between. */
+function kernelDelta(before: Map<string, number>, after: Map<string, number>): number {
+  let total = 0;
+  for (const [pid, ms] of after) total += ms - (before.get(pid) ?? ms);
+  return total;
 }
 
 function cpuMs(usage: NodeJS.CpuUsage): number {

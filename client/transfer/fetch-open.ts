@@ -100,6 +100,13 @@ const WRITE_BATCH_BYTES = 1024 * 1024;
  * reused, so the window costs a fixed 8 MiB and no garbage (peak RSS of the bin's fetch: 169 MB at 1 GiB).
  */
 const HOT_BYTES = 8 * 1024 * 1024;
+/**
+ * The plaintext is made durable before it takes its name. Synced only then, its whole writeback (a GiB takes
+ * about a second on the development machine's disk) came after the last byte was opened; its writeback now
+ * starts each time this many more bytes are written, alongside the download, and the final sync waits for the
+ * last stretch only.
+ */
+const PLAINTEXT_SYNC_BYTES = 32 * 1024 * 1024;
 /** Fresh URLs one range may ask for in a row without a byte arriving: a 403 that persists is a refusal. */
 const MAX_URL_REFRESHES = 3;
 
@@ -282,6 +289,7 @@ export async function fetchAndOpen(options: FetchOpenOptions): Promise<FetchOpen
     try {
       if (options.parallel ?? size >= PARALLEL_MIN_BYTES) {
         digests = await openFromReader(reader, plaintextPath, options.identities, {
+          syncEvery: PLAINTEXT_SYNC_BYTES,
           onProgress: (bytesDone) => options.onProgress?.({ bytesDone, totalBytes: size }),
           ...(expected.partSize
             ? { parts: { size: expected.partSize, onPart: (part) => partSha256s.push(part.sha256) } }
@@ -465,13 +473,17 @@ export interface HotBatches {
 export function createHotBatches(limit: number, batchBytes: number): HotBatches {
   let batches: { at: number; bytes: Buffer; length: number }[] = [];
   let held = 0;
-  /** Buffers ready for reuse; beyond this many, a returned one is left to the collector. */
+  /**
+   * Buffers ready for reuse, all of them: one is made only when none is free, so there are never more than the
+   * most ever in use at once (the kept batches, and two per range in flight). One left to the collector instead
+   * was freed only by a full collection, which V8 holds off until tens of MB of such memory pile up: the longer
+   * the fetch, the higher that pile could reach (peak RSS rose from 1 to 4 GiB).
+   */
   const free: Buffer[] = [];
-  const maxFree = Math.max(2, Math.ceil(limit / batchBytes));
   /** Everything before this position was read: the opener never reads backwards. */
   let consumed = 0;
   const give = (buffer: Buffer): void => {
-    if (free.length < maxFree) free.push(buffer);
+    if (!free.includes(buffer)) free.push(buffer);
   };
   return {
     take: () => free.pop() ?? Buffer.allocUnsafeSlow(batchBytes),

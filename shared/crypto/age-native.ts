@@ -333,6 +333,8 @@ export async function openFromReader(
   options: {
     readonly onProgress?: ((inputBytes: number) => void) | undefined;
     readonly parts?: { readonly size: number; readonly onPart: (part: OutputPart) => void } | undefined;
+    /** Start the plaintext's writeback every this many bytes (see PipelineOutput.syncEvery). */
+    readonly syncEvery?: number | undefined;
   } = {},
 ): Promise<SealDigests> {
   const keys = prepareIdentities(identities);
@@ -351,7 +353,7 @@ export async function openFromReader(
         onProgress: options.onProgress,
         parts: options.parts,
       },
-      { path: outputPath, prefix: new Uint8Array(0), mode: PLAINTEXT_MODE },
+      { path: outputPath, prefix: new Uint8Array(0), mode: PLAINTEXT_MODE, syncEvery: options.syncEvery },
       openSlots(payloadKey),
     ).catch((error: unknown) => {
       throw asIntegrityError(error);

@@ -86,6 +86,12 @@ export interface PipelineOutput {
    * is reported once its bytes are written, so an uploader can send it while later slices are being sealed.
    */
   readonly parts?: { readonly size: number; readonly onPart: (part: OutputPart) => void } | undefined;
+  /**
+   * Start writing the output to disk (fdatasync, on the thread pool) each time this many more bytes are written,
+   * one sync at a time: a caller that makes the file durable at the end then waits only for the last stretch
+   * instead of the whole file's writeback. A failed sync fails the pipeline (its error is reported only once).
+   */
+  readonly syncEvery?: number | undefined;
 }
 
 /** Slots per side: enough that reading, transforming, hashing and writing all overlap; memory stays fixed. */
@@ -107,7 +113,7 @@ export async function transformFile(
   work: SlotTransform,
 ): Promise<{ input: SideDigest; output: SideDigest }> {
   const output = await open(target.path, 'w', target.mode);
-  const writes = new SlotRing(work.outputSlotBytes, output.fd, target.parts);
+  const writes = new SlotRing(work.outputSlotBytes, output.fd, target.parts, undefined, target.syncEvery);
   const reads = new SlotRing(
     work.inputSlotBytes,
     undefined,
@@ -198,26 +204,41 @@ export async function transformFile(
 
 /**
  * The hashing writer both pipelines' workers include (source text; see SLOT_WORKER and the seal workers):
- * `createSink(crypto, writeSync, post, fd, partSize)` returns `take(view)`, which hashes the bytes (whole, and in
- * `partSize` slices when that is above 0) and writes them to `fd` unless it is undefined, and `finish()`, which
- * ends the last slice and returns the whole digest. Each slice is posted as a `part` reply once its bytes are
- * written, so a reader of the file sees it whole.
+ * `createSink(crypto, fs, post, fd, partSize, syncEvery)` returns `take(view)`, which hashes the bytes (whole, and
+ * in `partSize` slices when that is above 0) and writes them to `fd` unless it is undefined, and `finish(done)`,
+ * which ends the last slice and calls `done(error, digest)`. Each slice is posted as a `part` reply once its bytes
+ * are written, so a reader of the file sees it whole. With `syncEvery`, an fdatasync starts on the thread pool
+ * each time that many bytes were written since the last one began (one at a time), so the sync before the file
+ * takes its name waits for the last stretch only; `finish` waits for a sync under way (after it no sync uses the
+ * descriptor) and reports the first failure instead of the digest.
  */
 export const SINK_SOURCE = `
-function createSink(crypto, writeSync, post, fd, partSize) {
+function createSink(crypto, fs, post, fd, partSize, syncEvery) {
   const hash = crypto.createHash('sha256');
   let part = partSize > 0 ? crypto.createHash('sha256') : undefined;
   let inPart = 0, partNumber = 0, size = 0;
+  let writtenBytes = 0, syncedBytes = 0, syncing = false, syncError, onSynced;
   function endPart() {
     partNumber += 1;
     post({ type: 'part', partNumber, sha256: part.digest('base64'), end: size });
     part = crypto.createHash('sha256');
     inPart = 0;
   }
+  function startSync() {
+    syncing = true;
+    syncedBytes = writtenBytes;
+    fs.fdatasync(fd, (error) => {
+      syncing = false;
+      if (error) syncError ??= error;
+      if (onSynced) onSynced();
+    });
+  }
   function take(view) {
     hash.update(view);
     if (fd !== undefined) {
-      for (let done = 0; done < view.length; ) done += writeSync(fd, view, done, view.length - done);
+      for (let done = 0; done < view.length; ) done += fs.writeSync(fd, view, done, view.length - done);
+      writtenBytes += view.length;
+      if (syncEvery && !syncing && writtenBytes - syncedBytes >= syncEvery) startSync();
     }
     if (part === undefined) {
       size += view.length;
@@ -232,9 +253,10 @@ function createSink(crypto, writeSync, post, fd, partSize) {
       if (inPart === partSize) endPart();
     }
   }
-  function finish() {
+  function finish(done) {
     if (part !== undefined && (inPart > 0 || partNumber === 0)) endPart();
-    return { sha256: hash.digest('hex'), size };
+    onSynced = () => (syncError ? done(syncError) : done(undefined, { sha256: hash.digest('hex'), size }));
+    if (!syncing) onSynced();
   }
   return { take, finish };
 }`;
@@ -246,8 +268,8 @@ function createSink(crypto, writeSync, post, fd, partSize) {
 const SLOT_WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const crypto = require('node:crypto');
-const { writeSync } = require('node:fs');
-const { memory, slotBytes, fd, partSize, transform } = workerData;
+const fs = require('node:fs');
+const { memory, slotBytes, fd, partSize, transform, syncEvery } = workerData;
 ${SINK_SOURCE}
 const openUnit = transform ? new Function('return (' + transform.source + ')')() : undefined;
 function transformSlot(message, view) {
@@ -264,25 +286,32 @@ function transformSlot(message, view) {
   }
   return written;
 }
-const sink = createSink(crypto, writeSync, (reply) => parentPort.postMessage(reply), fd, partSize);
+const sink = createSink(crypto, fs, (reply) => parentPort.postMessage(reply), fd, partSize, syncEvery);
 parentPort.on('message', (message) => {
   try {
     if (message.type === 'bytes') return sink.take(message.bytes);
-    if (message.type === 'finish') return parentPort.postMessage({ type: 'digest', ...sink.finish() });
+    if (message.type === 'finish') {
+      return sink.finish((error, digest) =>
+        error ? fail(error) : parentPort.postMessage({ type: 'digest', ...digest }),
+      );
+    }
     const view = new Uint8Array(memory, message.slot * slotBytes, message.length);
     sink.take(view);
     if (message.unitIndex === undefined) return parentPort.postMessage({ type: 'free', slot: message.slot });
     const written = transformSlot(message, view);
     parentPort.postMessage({ type: 'free', slot: message.slot, written, length: message.length });
   } catch (error) {
-    parentPort.postMessage({
-      type: 'error',
-      message: String(error && error.message),
-      code: error && error.code,
-      reason: error && error.reason,
-    });
+    fail(error);
   }
-});`;
+});
+function fail(error) {
+  parentPort.postMessage({
+    type: 'error',
+    message: String(error && error.message),
+    code: error && error.code,
+    reason: error && error.reason,
+  });
+}`;
 
 type WorkerReply =
   | { type: 'free'; slot: number; written?: number; length?: number }
@@ -318,11 +347,12 @@ class SlotRing {
     fd?: number,
     parts?: PipelineOutput['parts'],
     transform?: WorkerTransform,
+    syncEvery?: number,
   ) {
     this.memory = new SharedArrayBuffer(slotBytes * SLOTS);
     this.worker = new Worker(SLOT_WORKER, {
       eval: true,
-      workerData: { memory: this.memory, slotBytes, fd, partSize: parts?.size, transform },
+      workerData: { memory: this.memory, slotBytes, fd, partSize: parts?.size, transform, syncEvery },
     });
     this.worker.on('message', (reply: WorkerReply) => {
       if (reply.type === 'free') {

@@ -201,7 +201,8 @@ function workerError(reply: { message: string; code?: string }): Error {
 const SEAL_WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const crypto = require('node:crypto');
-const { readSync, writeSync } = require('node:fs');
+const fs = require('node:fs');
+const { readSync } = fs;
 const { role, fd, key } = workerData;
 const sealChunk = new Function('return (' + workerData.sealChunk + ')')();
 const CHUNK = ${CHUNK}, SEALED = ${SEALED_CHUNK}, SLOT_CHUNKS = ${SEAL_SLOT_CHUNKS}, RING = ${RING};
@@ -291,7 +292,7 @@ function runReader() {
 
 function runWriter() {
   const { partSize, progress, prefix } = workerData;
-  const sink = createSink(crypto, writeSync, (reply) => parentPort.postMessage(reply), fd, partSize);
+  const sink = createSink(crypto, fs, (reply) => parentPort.postMessage(reply), fd, partSize);
   let inputBytes = 0;
   sink.take(prefix);
   for (let n = 0; ; n++) {
@@ -312,7 +313,11 @@ function runWriter() {
     if (progress) parentPort.postMessage({ type: 'progress', inputBytes });
     if (final) break;
   }
-  parentPort.postMessage({ type: 'digest', ...sink.finish() });
+  // Without syncEvery the sink finishes at once (a failure is thrown into this worker's handler below).
+  sink.finish((error, digest) => {
+    if (error) throw error;
+    parentPort.postMessage({ type: 'digest', ...digest });
+  });
 }
 
 try {

@@ -1,6 +1,6 @@
 // Tests for the Node age fast path: CLI interop both ways, digests, tampering, chunk rules and hostile headers.
 import { createHash, randomBytes } from 'node:crypto';
-import { lstat, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { lstat, open, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { encodeBech32, generateIdentity } from '../../shared/crypto/age-keys.ts'
 import {
   CHUNK_SIZE,
   openFile,
+  openFromReader,
   openStream,
   PARALLEL_MIN_BYTES,
   SLOT_CHUNKS,
@@ -264,6 +265,34 @@ describe('sealFile and openFile on three threads (the large-file path, forced fo
       code: 'ENOSPC',
     });
     await expect(lstat(output)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
+
+describe('openFromReader with syncEvery (the fetch: the plaintext is made durable before it is named)', () => {
+  const openWith = async (sealedPath: string, output: string, syncEvery: number | undefined) => {
+    const handle = await open(sealedPath, 'r');
+    try {
+      return await openFromReader(handle, output, [cli.identity], { syncEvery });
+    } finally {
+      await handle.close();
+    }
+  };
+
+  // The syncs are what this shows: only a sync of /dev/null fails, and only the pipeline's own syncs run here.
+  it('syncs while it opens; a sync that fails (fdatasync on /dev/null: EINVAL) rejects with its code and leaves no output', async () => {
+    const input = join(scratch.dir, 'sync-fails');
+    await writeFile(input, randomBytes(3 * SLOT_CHUNKS * CHUNK_SIZE));
+    await sealFile(input, `${input}.age`, [cli.recipient], { parallel: true });
+    // Writes to /dev/null succeed; only its sync fails. The removal on failure removes only the link.
+    const output = join(scratch.dir, 'sync-fails.out');
+    await symlink('/dev/null', output);
+    await expect(openWith(`${input}.age`, output, CHUNK_SIZE)).rejects.toMatchObject({ code: 'EINVAL' });
+    await expect(lstat(output)).rejects.toMatchObject({ code: 'ENOENT' });
+    // Without incremental syncs the same output opens (the caller's own sync would be what fails).
+    await symlink('/dev/null', output);
+    await expect(openWith(`${input}.age`, output, undefined)).resolves.toMatchObject({
+      plaintextSize: 3 * SLOT_CHUNKS * CHUNK_SIZE,
+    });
   });
 });
 

@@ -457,6 +457,18 @@ describe('one-pass fetch: written batches the opener copies from memory', () => 
     hot.give(second);
     expect(hot.take()).toBe(second);
   });
+
+  it('keeps every buffer given back, however many were in use at once: none is left to the collector', () => {
+    const hot = createHotBatches(32, 16);
+    const inUse = Array.from({ length: 6 }, () => hot.take());
+    for (const buffer of inUse) hot.give(buffer);
+    hot.give(inUse[0] as Buffer); // given twice (a batch dropped, then its failed write): still handed out once
+    const again = Array.from({ length: 6 }, () => hot.take());
+    // By identity (equal contents would pass an equality check)
+    expect(new Set(again).size).toBe(6);
+    expect(again.every((buffer) => inUse.includes(buffer))).toBe(true);
+    expect(inUse.includes(hot.take())).toBe(false);
+  });
 });
 
 describe('one-pass fetch: expired URLs and ranges cut short', () => {

@@ -14,24 +14,29 @@ export type DigestAlgorithm = 'md5' | 'sha256';
 
 /** Bytes per batch handed to the worker. */
 const BATCH_BYTES = 1024 * 1024;
+/** Batches in the pool shared by every stream: the most bytes waiting to be hashed, whatever the uploads. */
+const POOL_BATCHES = 16;
 /** Batches of one stream at the worker before it stops taking bytes. */
 const MAX_QUEUED_BATCHES = 4;
 
-/** The worker's source: CommonJS, evaluated as is (no file to find, from tsx or from a bundle). */
+/**
+ * The worker's source: CommonJS, evaluated as is (no file to find, from tsx or from a bundle). Batches are
+ * slices of one shared buffer, so no buffer is allocated or moved per batch: moving 1 MiB buffers to and fro
+ * made the storage's event loop collect garbage for seconds per GiB (V8 counts each as new external memory).
+ */
 const workerSource = `
-const { parentPort } = require('node:worker_threads');
+const { parentPort, workerData } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
+const pool = workerData.pool;
 const streams = new Map();
 parentPort.on('message', (m) => {
   if (m.op === 'open') {
     streams.set(m.id, m.algorithms.map((a) => createHash(a)));
   } else if (m.op === 'update') {
     const hashes = streams.get(m.id);
-    if (hashes) {
-      const view = new Uint8Array(m.buffer, 0, m.length);
-      for (const h of hashes) h.update(view);
-    }
-    parentPort.postMessage({ op: 'ack', id: m.id, buffer: m.buffer }, [m.buffer]);
+    const bytes = m.data ?? new Uint8Array(pool, m.batch * ${BATCH_BYTES}, m.length);
+    if (hashes) for (const h of hashes) h.update(bytes);
+    parentPort.postMessage({ op: 'ack', id: m.id, batch: m.batch });
   } else if (m.op === 'digest') {
     const hashes = streams.get(m.id);
     streams.delete(m.id);
@@ -43,11 +48,11 @@ parentPort.on('message', (m) => {
 `;
 
 type WorkerMessage =
-  | { op: 'ack'; id: number; buffer: ArrayBuffer }
+  | { op: 'ack'; id: number; batch: number | undefined }
   | { op: 'digest'; id: number; digests: string[] | undefined };
 
 interface StreamHandlers {
-  ack(buffer: ArrayBuffer): void;
+  ack(): void;
   digest(digests: string[] | undefined): void;
   fail(error: Error): void;
 }
@@ -57,6 +62,9 @@ class HashWorker {
   private worker: Worker | undefined;
   private nextId = 1;
   private readonly streams = new Map<number, StreamHandlers>();
+  /** Allocated with the worker (a process that stores no upload never holds it). */
+  private pool: SharedArrayBuffer | undefined;
+  private readonly free: number[] = [];
 
   open(algorithms: readonly DigestAlgorithm[], handlers: StreamHandlers): number {
     const worker = this.start();
@@ -66,8 +74,21 @@ class HashWorker {
     return id;
   }
 
-  update(id: number, buffer: ArrayBuffer, length: number): void {
-    this.worker?.postMessage({ op: 'update', id, buffer, length }, [buffer]);
+  /** A free batch of the pool to fill, or undefined when every batch is taken. */
+  take(): { index: number; bytes: Buffer } | undefined {
+    const index = this.free.pop();
+    if (index === undefined || !this.pool) return undefined;
+    return { index, bytes: Buffer.from(this.pool, index * BATCH_BYTES, BATCH_BYTES) };
+  }
+
+  /** Hash `length` bytes of a batch taken from the pool (it comes back to the pool once hashed). */
+  update(id: number, batch: number, length: number): void {
+    this.worker?.postMessage({ op: 'update', id, batch, length });
+  }
+
+  /** Hash a copy of `bytes` (when the pool has no free batch). */
+  updateCopy(id: number, bytes: Uint8Array): void {
+    this.worker?.postMessage({ op: 'update', id, data: bytes });
   }
 
   digest(id: number): void {
@@ -80,19 +101,23 @@ class HashWorker {
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(workerSource, { eval: true });
+    this.pool ??= new SharedArrayBuffer(POOL_BATCHES * BATCH_BYTES);
+    this.free.splice(0, this.free.length, ...Array.from({ length: POOL_BATCHES }, (_, i) => i));
+    const worker = new Worker(workerSource, { eval: true, workerData: { pool: this.pool } });
     worker.unref();
     worker.on('message', (message: WorkerMessage) => {
+      if (message.op === 'ack' && message.batch !== undefined) this.free.push(message.batch);
       const handlers = this.streams.get(message.id);
       if (!handlers) return;
-      if (message.op === 'ack') handlers.ack(message.buffer);
+      if (message.op === 'ack') handlers.ack();
       else {
         this.streams.delete(message.id);
         handlers.digest(message.digests);
       }
     });
     const failAll = (error: Error): void => {
-      if (this.worker === worker) this.worker = undefined;
+      if (this.worker !== worker) return;
+      this.worker = undefined;
       const streams = [...this.streams.values()];
       this.streams.clear();
       for (const handlers of streams) handlers.fail(error);
@@ -112,8 +137,7 @@ const shared = new HashWorker();
  */
 export class HashingStream extends Transform {
   private readonly id: number;
-  private readonly free: ArrayBuffer[] = [];
-  private batch: Buffer | undefined;
+  private batch: { index: number; bytes: Buffer } | undefined;
   private filled = 0;
   private queued = 0;
   /** A transform callback held back while the worker has too many of this stream's batches. */
@@ -125,9 +149,8 @@ export class HashingStream extends Transform {
   constructor(algorithms: readonly DigestAlgorithm[]) {
     super();
     this.id = shared.open(algorithms, {
-      ack: (buffer) => {
+      ack: () => {
         this.queued--;
-        this.free.push(buffer);
         const resume = this.heldBack;
         this.heldBack = undefined;
         resume?.();
@@ -162,11 +185,17 @@ export class HashingStream extends Transform {
     }
     let at = 0;
     while (at < chunk.length) {
-      this.batch ??= Buffer.from(this.free.pop() ?? new ArrayBuffer(BATCH_BYTES));
-      const n = chunk.copy(this.batch, this.filled, at);
+      this.batch ??= shared.take();
+      if (!this.batch) {
+        // Every pooled batch is taken (many uploads at once): this chunk goes as a copy, still in order.
+        this.queued++;
+        shared.updateCopy(this.id, new Uint8Array(chunk.subarray(at)));
+        break;
+      }
+      const n = chunk.copy(this.batch.bytes, this.filled, at);
       this.filled += n;
       at += n;
-      if (this.filled === this.batch.length) this.send();
+      if (this.filled === BATCH_BYTES) this.send();
     }
     // The bytes go on at once; only a worker that falls behind holds the next chunk back.
     this.push(chunk);
@@ -185,15 +214,18 @@ export class HashingStream extends Transform {
   }
 
   override _destroy(error: Error | null, callback: (error: Error | null) => void): void {
+    // A batch being filled goes to the worker anyway (dropped stream: not hashed) so that it returns to the pool.
+    this.send();
     shared.drop(this.id);
     callback(error);
   }
 
   private send(): void {
-    const batch = this.batch as Buffer;
+    const batch = this.batch;
+    if (!batch) return;
     this.batch = undefined;
     this.queued++;
-    shared.update(this.id, batch.buffer as ArrayBuffer, this.filled);
+    shared.update(this.id, batch.index, this.filled);
     this.filled = 0;
   }
 }

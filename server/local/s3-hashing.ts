@@ -104,7 +104,6 @@ class HashWorker {
     this.pool ??= new SharedArrayBuffer(POOL_BATCHES * BATCH_BYTES);
     this.free.splice(0, this.free.length, ...Array.from({ length: POOL_BATCHES }, (_, i) => i));
     const worker = new Worker(workerSource, { eval: true, workerData: { pool: this.pool } });
-    worker.unref();
     worker.on('message', (message: WorkerMessage) => {
       if (message.op === 'ack' && message.batch !== undefined) this.free.push(message.batch);
       const handlers = this.streams.get(message.id);
@@ -124,6 +123,8 @@ class HashWorker {
     };
     worker.on('error', failAll);
     worker.on('exit', (code) => failAll(new Error(`the hashing worker exited with ${code}`)));
+    // After the listeners (adding one refs the worker again): the worker never keeps the process alive.
+    worker.unref();
     this.worker = worker;
     return worker;
   }

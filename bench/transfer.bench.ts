@@ -349,11 +349,21 @@ function printMachineCpu(
   );
 }
 
-/** {@link startLocalExchange}'s view that this bench uses, for an exchange run by bench/local-exchange-child.ts. */
-export async function startExchangeProcess(dataDir: string) {
+/**
+ * {@link startLocalExchange}'s view that this bench uses, for an exchange run by bench/local-exchange-child.ts;
+ * `nodeOptions` go to its node (a profiler, say: bench/send-timeline.ts).
+ */
+export async function startExchangeProcess(dataDir: string, nodeOptions: readonly string[] = []) {
   const child = spawn(
     process.execPath,
-    ['--openssl-legacy-provider', '--import', 'tsx', join(here, 'local-exchange-child.ts'), dataDir],
+    [
+      '--openssl-legacy-provider',
+      ...nodeOptions,
+      '--import',
+      'tsx',
+      join(here, 'local-exchange-child.ts'),
+      dataDir,
+    ],
     { stdio: ['pipe', 'pipe', 'inherit'] },
   );
   const started = await new Promise<{

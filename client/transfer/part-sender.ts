@@ -1,5 +1,6 @@
 // Client transfer engine: sends one part (or a single PUT) to its presigned URL with bounded, jittered retries,
 // streaming it from a file on disk. Shared by uploadFile (a sealed file) and sealAndUpload (parts as they seal).
+import { channel } from 'node:diagnostics_channel';
 import { type FileHandle, open } from 'node:fs/promises';
 import { type ClientRequest, request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -7,6 +8,16 @@ import type { PartToPresign, PresignedPart } from '../../shared/api/exchange.ts'
 import { PouchError } from '../../shared/domain/errors.ts';
 import type { PartRange } from '../../shared/domain/upload-plan.ts';
 import { transferChunkBytes } from './hash-file.ts';
+
+/**
+ * Where a send's time goes, for bench/send-timeline.ts: `{ event, partNumber?, at }` as parts are sealed, wait
+ * for the seal or a URL, go and are stored. Costs nothing unless something subscribes.
+ */
+export const sendTrace = channel('pouch:send');
+
+export function trace(event: string, partNumber?: number): void {
+  if (sendTrace.hasSubscribers) sendTrace.publish({ event, partNumber, at: performance.now() });
+}
 
 /** Retries of one part. */
 export interface RetryPolicy {
@@ -43,7 +54,9 @@ export function createPartSender(deps: {
     for (let attempt = 1; ; attempt++) {
       signal?.throwIfAborted();
       try {
+        trace('url-wait', range.partNumber);
         const presigned = await deps.urls.get(range.partNumber);
+        trace('url-got', range.partNumber);
         const onBytes = (n: number): void => deps.onBytes?.(range.partNumber, n);
         return fetchImpl
           ? await putRange(fetchImpl, presigned, deps.path, range, signal, onBytes)
@@ -108,7 +121,10 @@ export async function putRangeNode(
         },
         ...(signal ? { signal } : {}),
       });
-      request.on('response', resolve);
+      request.on('response', (response) => {
+        trace('put-response', range.partNumber);
+        resolve(response);
+      });
       request.on('error', reject);
       if (range.size === 0) {
         request.end();
@@ -151,6 +167,7 @@ async function streamRange(
   const written: Array<Promise<void> | undefined> = [undefined, undefined];
   let position = range.start;
   let stopped = false;
+  trace('put-body-start', range.partNumber);
   for (let turn = 0; position < range.end; turn = 1 - turn) {
     await written[turn];
     if (stopped) return;
@@ -174,6 +191,7 @@ async function streamRange(
     if (!flowing) await written[turn];
   }
   await Promise.all(written);
+  trace('put-body-sent', range.partNumber);
   if (!stopped) request.end();
 }
 
@@ -312,7 +330,12 @@ export function createUrlCache(deps: {
     );
   }
   function request(partNumbers: number[]): void {
+    trace('presign-start', partNumbers[0]);
     const batch = deps.presign(partNumbers.map(deps.describe));
+    batch.then(
+      () => trace('presign-end', partNumbers[0]),
+      () => undefined,
+    );
     for (const n of partNumbers) {
       const one = batch.then((list) => {
         const found = list.find((p) => p.partNumber === n);

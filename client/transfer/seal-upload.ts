@@ -9,7 +9,13 @@ import type { PartToPresign, PresignedPart, UploadedPart } from '../../shared/ap
 import { type PreparedSeal, prepareSeal, type SealDigests } from '../../shared/crypto/age-native.ts';
 import { PouchError } from '../../shared/domain/errors.ts';
 import type { PartRange } from '../../shared/domain/upload-plan.ts';
-import { createPartSender, createStateWriter, createUrlCache, type RetryPolicy } from './part-sender.ts';
+import {
+  createPartSender,
+  createStateWriter,
+  createUrlCache,
+  type RetryPolicy,
+  trace,
+} from './part-sender.ts';
 
 /** A streamed multipart upload the API declared. */
 export interface StreamedDeclaration {
@@ -197,6 +203,7 @@ async function run(
         const range = { partNumber: part.partNumber, start, end: part.end, size: part.end - start };
         ranges.set(part.partNumber, range);
         ready.push(range);
+        trace('sealed', part.partNumber);
         nudge();
       },
       onProgress(done) {
@@ -219,7 +226,9 @@ async function run(
         const range = ready.shift();
         if (range) return range;
         if (sealingDone) return undefined;
+        trace('wait-seal');
         await new Promise<void>((resolve) => waiting.push(resolve));
+        trace('sealed-wake');
       }
     },
     upcoming: () => ready.map((r) => r.partNumber),
@@ -344,7 +353,9 @@ async function finish(
       details: { stored: parts.length, partCount: sealed.partSha256s.length },
     });
   }
+  trace('complete-start');
   await options.complete(journal.documentId, parts, sealed.sealedSha256);
+  trace('complete-end');
   await rm(options.journalPath, { force: true });
   return {
     documentId: journal.documentId,
@@ -411,7 +422,9 @@ async function sendParts(
       if (!range || failure !== undefined) return;
       urls.warm();
       try {
+        trace('part-start', range.partNumber);
         const etag = await sendPart(range);
+        trace('part-stored', range.partNumber);
         deps.sending.delete(range.partNumber);
         deps.onStored(
           { partNumber: range.partNumber, etag, sha256: deps.checksumOf(range.partNumber) },

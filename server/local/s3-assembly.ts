@@ -10,7 +10,7 @@
 // must be 1..N, N-1 of them S bytes long; a part not in place is copied in from its part file (up to a quarter of
 // them: more, and concatenating costs less); then the file is cut to the object's size. The state that vouches
 // for the bytes is in memory: after a restart no part stored before it counts as in place.
-import { closeSync, constants, openSync, writeSync } from 'node:fs';
+import { close as closeFd, constants, openSync, write } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
@@ -59,7 +59,7 @@ export class PartAssembler {
     partNumber: number,
     length: number | undefined,
     body: NodeJS.ReadableStream,
-  ): { body: NodeJS.ReadableStream; settle: (stored?: { md5: string; size: number }) => void } {
+  ): { body: NodeJS.ReadableStream; settle: (stored?: { md5: string; size: number }) => Promise<void> } {
     let layout = this.uploads.get(uploadId);
     if (!layout) {
       layout = { broken: false, placed: new Map(), inFlight: new Map() };
@@ -81,9 +81,26 @@ export class PartAssembler {
       else if (current.partSize !== length) current.broken = true;
     }
 
-    const settle = (stored?: { md5: string; size: number }): void => {
+    /** Writes of this body not yet done, and who waits for them to be done. */
+    let pending = 0;
+    const idle: Array<() => void> = [];
+    const whenIdle = (): Promise<void> =>
+      pending === 0 ? Promise.resolve() : new Promise((resolve) => idle.push(resolve));
+    let fd: number | undefined;
+    const close = async (): Promise<void> => {
+      await whenIdle();
+      const open = fd;
+      fd = undefined;
+      if (open !== undefined) await new Promise<void>((resolve) => closeFd(open, () => resolve()));
+    };
+
+    // The ticket leaves the part's in-flight set only once no write of its body is pending: a PUT of the same
+    // part that starts before then is an overlap (neither vouches for the bytes), and a completion (which waits
+    // for every PUT to settle) never finds a write still on its way into the assembly.
+    const settle = async (stored?: { md5: string; size: number }): Promise<void> => {
       if (ticket.done) return;
       ticket.done = true;
+      await close();
       own.delete(ticket);
       const inPlace =
         stored !== undefined &&
@@ -102,36 +119,37 @@ export class PartAssembler {
     }
     const offset = (partNumber - 1) * stride;
     const path = join(folder, assemblyName);
-    let fd: number | undefined;
-    const close = (): void => {
-      if (fd !== undefined) closeSync(fd);
-      fd = undefined;
+    // Writes go to libuv's threads, so the event loop that reads every upload's socket does not wait for the page
+    // cache; the chunk goes on at once, and only a body whose writes fall behind is held back.
+    let held: (() => void) | undefined;
+    const wrote = (error: NodeJS.ErrnoException | null | undefined): void => {
+      if (error) ticket.failed = true;
+      pending--;
+      const resume = held;
+      held = undefined;
+      resume?.();
+      if (pending === 0) for (const wake of idle.splice(0)) wake();
     };
-    // Synchronous writes: when the PUT settles, no write of this body is pending, so none can land later.
     const tee = new Transform({
       transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
         if (!ticket.done && !ticket.failed) {
           try {
             fd ??= openSync(path, openFlags, 0o600);
-            let at = 0;
-            while (at < chunk.length) {
-              at += writeSync(fd, chunk, at, chunk.length - at, offset + ticket.written + at);
-            }
+            pending++;
+            writeFully(fd, chunk, offset + ticket.written, wrote);
             ticket.written += chunk.length;
           } catch {
             ticket.failed = true;
-            close();
           }
         }
-        callback(null, chunk);
+        if (pending < MAX_PENDING_WRITES) return callback(null, chunk);
+        held = () => callback(null, chunk);
       },
       flush(callback: TransformCallback) {
-        close();
-        callback();
+        close().then(() => callback(), callback);
       },
       destroy(error: Error | null, callback: (error: Error | null) => void) {
         ticket.failed ||= error !== null;
-        close();
         callback(error);
       },
     });
@@ -171,6 +189,28 @@ export class PartAssembler {
     }
     return path;
   }
+}
+
+/** Writes of one body in flight before it stops taking chunks (64 KiB each off the socket). */
+const MAX_PENDING_WRITES = 8;
+
+/** `chunk` at `position` of `fd`, however many writes it takes; `done` once, with the first error if any. */
+function writeFully(
+  fd: number,
+  chunk: Buffer,
+  position: number,
+  done: (error: NodeJS.ErrnoException | null) => void,
+): void {
+  let at = 0;
+  const next = (): void => {
+    write(fd, chunk, at, chunk.length - at, position + at, (error, written) => {
+      if (error) return done(error);
+      at += written;
+      if (at < chunk.length) next();
+      else done(null);
+    });
+  };
+  next();
 }
 
 /** Write-only, created when missing, never truncated on open (parts land at their offsets). */

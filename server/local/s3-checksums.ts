@@ -38,14 +38,16 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { dirname, join } from 'node:path';
-import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { S3rverContext, S3rverObject, S3rverStore } from 's3rver';
 import S3Error from 's3rver/lib/models/error.js';
 import { PartAssembler } from './s3-assembly.ts';
+import { HashingStream } from './s3-hashing.ts';
 
 /** Suffix s3rver's getResourcePath gives the object checksum record (`<name>._S3rver_<resource>`). */
 export const objectChecksumResource = 'checksum.json';
@@ -75,30 +77,24 @@ interface PartRecord {
 const sha256Base64 = /^[A-Za-z0-9+/]{43}=$/;
 const md5Hex = /^[0-9a-f]{32}$/;
 
-/** The request body as it streams to s3rver, hashed on the way (one pass, constant memory). */
-class Sha256Stream extends Transform {
+/**
+ * The request body as it streams to s3rver, hashed on the way (one pass, constant memory, off the event loop:
+ * s3-hashing.ts). A part's body also gets its MD5 there, which the part's ETag needs.
+ */
+class Sha256Stream extends HashingStream {
   readonly expected: string;
-  private readonly hash = createHash('sha256');
-  private digest: string | undefined;
+  readonly withMd5: boolean;
 
-  constructor(expected: string) {
-    super();
+  constructor(expected: string, withMd5: boolean) {
+    super(withMd5 ? ['sha256', 'md5'] : ['sha256']);
     this.expected = expected;
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.hash.update(chunk);
-    callback(null, chunk);
-  }
-
-  override _flush(callback: TransformCallback): void {
-    this.digest = this.hash.digest('base64');
-    callback();
+    this.withMd5 = withMd5;
   }
 
   /** The digest of every byte that passed, once the body ended; undefined before. */
   actual(): string | undefined {
-    return this.digest;
+    const hex = this.digest('sha256');
+    return hex === undefined ? undefined : Buffer.from(hex, 'hex').toString('base64');
   }
 }
 
@@ -181,31 +177,32 @@ export function installS3Checksums(store: S3rverStore) {
               Number.isSafeInteger(declared) ? declared : undefined,
               content,
             )
-          : { body: content, settle: () => undefined };
+          : undefined;
+      const partPath = join(uploadDir(bucket, uploadId), String(partNumber));
       let result: Awaited<ReturnType<typeof original.putPart>>;
       try {
         result = await Promise.race([
-          original.putPart(bucket, uploadId, partNumber, assembling.body),
+          content instanceof Readable && assembling
+            ? storePart(partPath, assembling.body, content)
+            : original.putPart(bucket, uploadId, partNumber, content),
           bodyCutShort(content),
         ]);
       } catch (error) {
-        assembling.settle();
-        // A part cut short is no part: what s3rver had written of it goes, so a completion can never list it.
-        const partPath = join(uploadDir(bucket, uploadId), String(partNumber));
+        await assembling?.settle();
+        // A part cut short is no part: what was written of it goes, so a completion can never list it.
         await Promise.all([removeIfPresent(partPath), removeIfPresent(`${partPath}.md5`)]);
         throw error;
       }
       if (!(content instanceof Sha256Stream)) {
-        assembling.settle(result);
+        await assembling?.settle(result);
         return result;
       }
       if (content.actual() !== content.expected) {
-        assembling.settle();
-        const partPath = join(uploadDir(bucket, uploadId), String(partNumber));
+        await assembling?.settle();
         await Promise.all([removeIfPresent(partPath), removeIfPresent(`${partPath}.md5`)]);
         throw badDigest();
       }
-      assembling.settle(result);
+      await assembling?.settle(result);
       const record: PartRecord = { sha256: content.expected, md5: result.md5, size: result.size };
       await writeAtomically(recordPath, record);
       setRecorded({ sha256: content.expected, type: 'FULL_OBJECT' });
@@ -392,7 +389,8 @@ export function installS3Checksums(store: S3rverStore) {
       if (!sha256Base64.test(header)) {
         throw new S3Error('InvalidRequest', 'Value for x-amz-checksum-sha256 header is invalid.');
       }
-      const hashed = new Sha256Stream(header);
+      // A part's MD5 (its ETag) is taken in the same pass as its SHA-256 (see storePart).
+      const hashed = new Sha256Stream(header, /(^|&)partNumber=/.test(ctx.querystring));
       const source = ctx.req as IncomingMessage;
       // A client that goes away ends the hashed body short too, which the store hears of (bodyCutShort).
       source.on('error', () => hashed.destroy());
@@ -445,6 +443,28 @@ export function installS3Checksums(store: S3rverStore) {
 export interface S3rverPartRef {
   readonly number: number;
   readonly etag: string;
+}
+
+/**
+ * s3rver's putPart with its MD5 taken off the event loop (s3-hashing.ts): the part file and its `.md5` beside it,
+ * as s3rver writes them (its listing, completion and the start-up repair read them). The MD5 comes from the
+ * checksummed body's own pass when it took one (`source`), else from a pass here. Resolves once the part file
+ * is written and closed (s3rver answered when the last chunk was handed to its write stream).
+ */
+async function storePart(
+  partPath: string,
+  body: NodeJS.ReadableStream,
+  source: Readable,
+): Promise<{ size: number; md5: string }> {
+  await mkdir(dirname(partPath), { recursive: true });
+  const out = createWriteStream(partPath);
+  const md5Pass = source instanceof Sha256Stream && source.withMd5 ? undefined : new HashingStream(['md5']);
+  if (md5Pass) await pipeline(body, md5Pass, out);
+  else await pipeline(body, out);
+  const md5 = (md5Pass ?? (source as Sha256Stream)).digest('md5');
+  if (md5 === undefined) throw new Error('the part was stored without its MD5');
+  await writeFile(`${partPath}.md5`, md5);
+  return { size: out.bytesWritten, md5 };
 }
 
 /** Read an object's checksum record; undefined when there is none or it is not a whole record. */

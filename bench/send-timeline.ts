@@ -20,11 +20,10 @@ import { openKeystore } from '../client/keystore/keystore.ts';
 import { fetchDirectoryEntry } from '../client/sdk/exchange-api.ts';
 import { createPouchClient } from '../client/sdk/pouch-client.ts';
 import { createAwsClients, destroyAwsClients } from '../server/adapters/aws-clients.ts';
-import { loadConfig, localDefaults } from '../server/config/config.ts';
 import { sealFile } from '../shared/crypto/age-native.ts';
 import { planUpload } from '../shared/domain/upload-plan.ts';
 import { machineCpuMs, median } from './report.ts';
-import { parseSize, startExchangeProcess, writeRepeatedRandom } from './transfer.bench.ts';
+import { benchConfig, parseSize, startExchangeProcess, writeRepeatedRandom } from './transfer.bench.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const MiB = 1024 * 1024;
@@ -108,6 +107,19 @@ function cores(samples: readonly Sample[], from: number, to: number): string {
   return `client ${f(b.clientCpu - a.clientCpu)} (main thread ${f(b.clientMain - a.clientMain)}) + exchange ${f(b.childCpu - a.childCpu)} (main thread ${f(b.childMain - a.childMain)}) = machine ${f(b.machineCpu - a.machineCpu)} cores over ${(span / 1000).toFixed(2)} s`;
 }
 
+/** What the part senders are doing, all at zero: where a traced send starts, and all an untraced upload shows. */
+function idleState() {
+  return {
+    partsSealed: 0,
+    inFlight: 0,
+    waitSeal: 0,
+    waitUrl: 0,
+    sendingBody: 0,
+    awaitingAnswer: 0,
+    stored: 0,
+  };
+}
+
 async function main(): Promise<void> {
   const size = parseSize(process.env.POUCH_BENCH_TRANSFER_SIZE, 1024 * MiB);
   const runs = Math.max(1, Number(process.env.POUCH_BENCH_RUNS ?? 1));
@@ -120,14 +132,7 @@ async function main(): Promise<void> {
   );
   const pid = childPid();
   if (pid === undefined) throw new Error('no exchange process found');
-  const config = loadConfig({
-    ...localDefaults(join(dir, 'exchange'), {
-      http: 0,
-      dynamodb: exchange.embedded.dynamodbPort,
-      s3: exchange.embedded.s3Port,
-    }),
-    POUCH_LOG_LEVEL: 'silent',
-  });
+  const config = benchConfig(join(dir, 'exchange'), exchange.embedded);
   const clients = createAwsClients(config);
   try {
     const officer = async (slug: string) => {
@@ -164,15 +169,7 @@ async function main(): Promise<void> {
       const only = process.env.POUCH_BENCH_ONLY;
       if (only !== 'theirs') {
         // Ours, traced.
-        const st = {
-          partsSealed: 0,
-          inFlight: 0,
-          waitSeal: 0,
-          waitUrl: 0,
-          sendingBody: 0,
-          awaitingAnswer: 0,
-          stored: 0,
-        };
+        const st = idleState();
         const marks: Record<string, number> = {};
         const waits = { seal: 0, url: 0, answer: 0 };
         const since = {
@@ -298,15 +295,7 @@ async function main(): Promise<void> {
       }
       if (only === 'ours') continue;
       // The plain upload of the sealed file, sampled the same way.
-      const none = {
-        partsSealed: 0,
-        inFlight: 0,
-        waitSeal: 0,
-        waitUrl: 0,
-        sendingBody: 0,
-        awaitingAnswer: 0,
-        stored: 0,
-      };
+      const none = idleState();
       const theirs = sampler(pid, () => none);
       const t0 = performance.now();
       await new Upload({

@@ -65,14 +65,7 @@ export async function run(): Promise<void> {
         env: { POUCH_LOG_LEVEL: 'silent' },
       })
     : await startExchangeProcess(join(dir, 'exchange'));
-  const config = loadConfig({
-    ...localDefaults(join(dir, 'exchange'), {
-      http: 0,
-      dynamodb: exchange.embedded.dynamodbPort,
-      s3: exchange.embedded.s3Port,
-    }),
-    POUCH_LOG_LEVEL: 'silent',
-  });
+  const config = benchConfig(join(dir, 'exchange'), exchange.embedded);
   const clients = createAwsClients(config);
   const bucket = config.evidenceBucket;
   try {
@@ -347,6 +340,14 @@ function printMachineCpu(
   console.log(
     `${what} whole-machine CPU (client + exchange + storage; runs ${oursCpu.map((v) => (v / 1000).toFixed(1)).join('/')} vs ${baselineCpu.map((v) => (v / 1000).toFixed(1)).join('/')} core-s): ours ${busy(oursCpu, oursWall)} | ${baselineName} ${busy(baselineCpu, baselineWall)} | time ratio if both were CPU-bound ${(median(baselineCpu) / median(oursCpu)).toFixed(2)}`,
   );
+}
+
+/** The configuration a bench's own AWS clients use to reach an exchange's embedded servers (logs off). */
+export function benchConfig(dataDir: string, embedded: { dynamodbPort: number; s3Port: number }) {
+  return loadConfig({
+    ...localDefaults(dataDir, { http: 0, dynamodb: embedded.dynamodbPort, s3: embedded.s3Port }),
+    POUCH_LOG_LEVEL: 'silent',
+  });
 }
 
 /**

@@ -1,12 +1,13 @@
 // Tests for the two-worker seal (seal-pipeline.ts): byte-exact against an independently crafted age file whichever worker seals, digests, part digests, the age CLI, and failures.
 import { createHash, randomBytes } from 'node:crypto';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { lstat, mkdir, open, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeBech32 } from '../../shared/crypto/age-keys.ts';
 import { CHUNK_SIZE, sealFile } from '../../shared/crypto/age-native.ts';
 import type { OutputPart } from '../../shared/crypto/file-pipeline.ts';
-import { SEAL_SLOT_CHUNKS, sealOnThreads } from '../../shared/crypto/seal-pipeline.ts';
+import { SEAL_SLOT_CHUNKS, type SealTraceEvent, sealOnThreads } from '../../shared/crypto/seal-pipeline.ts';
 import {
   type CraftedChunk,
   craftAgeFile,
@@ -160,5 +161,38 @@ describe('sealOnThreads', () => {
     } finally {
       await handle.close();
     }
+  });
+
+  it('hands every slot over without a wait running to its timeout (a lost wake-up stalls 200 ms)', async () => {
+    // The writer once re-read the chunks-done word for its wait, so a last chunk finished between the two reads
+    // left it asleep on a value already reached: 0-4 stalls of 200 ms per GiB, a third of the seal's time. The
+    // race is a matter of timing, so this seals 3 x 256 MiB (about 80% to catch the old code); a counterpart
+    // really held up for 200 ms would fail it too, which on two cores would be a fault worth seeing.
+    const size = 256 * SLOT;
+    const input = join(scratch.dir, 'no-stalls.plain');
+    const block = randomBytes(16 * SLOT);
+    const file = await open(input, 'w');
+    for (let written = 0; written < size; written += block.length) await file.write(block);
+    await file.close();
+    const crafted = craftAgeFile(chunksOf(Buffer.alloc(0)));
+    const events: SealTraceEvent[] = [];
+    const onEvent = (event: unknown) => events.push(event as SealTraceEvent);
+    subscribe('pouch:seal', onEvent);
+    const handle = await open(input, 'r');
+    try {
+      for (let round = 0; round < 3; round++) {
+        const sides = await sealOnThreads(
+          { fd: handle.fd },
+          { path: join(scratch.dir, 'no-stalls.age'), prefix: crafted.prefix },
+          crafted.payloadKey,
+        );
+        expect(sides.input.size).toBe(size);
+      }
+    } finally {
+      unsubscribe('pouch:seal', onEvent);
+      await handle.close();
+    }
+    expect(events).toHaveLength(6);
+    expect(events.map((event) => event.stalls)).toEqual([0, 0, 0, 0, 0, 0]);
   });
 });

@@ -261,6 +261,7 @@ async function fetchOne(
         refreshUrl: askForUrl,
         workDir: work,
         identities: options.identities,
+        ...(options.keepSealed ? { keepSealed: true } : {}),
         expected: {
           sealedSize: entry.sealedSize,
           sealedSha256: entry.sealedSha256,
@@ -291,6 +292,8 @@ async function fetchOne(
     await placeFile(plainPath, outputPath);
     let keptSealed: string | undefined;
     if (options.keepSealed) {
+      // Asked for with keepSealed, a fetch always keeps its sealed copy.
+      if (sealedPath === undefined) throw new Error('The fetch kept no sealed copy');
       keptSealed = `${outputPath}.age`;
       await placeFile(sealedPath, keptSealed);
     }

@@ -8,8 +8,16 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { openFile, openFromReader, PARALLEL_MIN_BYTES } from '../../shared/crypto/age-native.ts';
+import {
+  CHUNK_SIZE,
+  createResealer,
+  openFile,
+  openFromReader,
+  PARALLEL_MIN_BYTES,
+  SEALED_CHUNK_SIZE,
+} from '../../shared/crypto/age-native.ts';
 import type { PositionalReader } from '../../shared/crypto/file-pipeline.ts';
+import { MAX_HEADER_BYTES } from '../../shared/crypto/age-header.ts';
 import { partsDigestOf } from '../../shared/crypto/sealed-digest.ts';
 import { isPouchError, PouchError } from '../../shared/domain/errors.ts';
 import { hashFileParts, transferChunkBytes } from './hash-file.ts';
@@ -56,6 +64,17 @@ export interface FetchOpenOptions {
    * lives 5 minutes, a large fetch longer). Without it a 403 fails the fetch (ERR_STORAGE, resumable).
    */
   readonly refreshUrl?: () => Promise<string>;
+  /**
+   * Keep the verified sealed copy (`sealedPath`): the ranges are then written to a spool as they arrive. Without
+   * it, a document large enough for the parallel opener is opened from memory as it arrives and never written
+   * sealed (see {@link fetchAndOpen}).
+   */
+  readonly keepSealed?: boolean;
+  /**
+   * On the streamed path, the plaintext is made durable each time this many more bytes are written (default
+   * {@link PLAINTEXT_SYNC_BYTES}): an interrupted call's head start, so at most this much is opened again.
+   */
+  readonly plaintextSyncBytes?: number;
   /** A fetch for the ranged GETs instead of node:http(s) (tests inject faults through it). */
   readonly fetch?: typeof fetch;
   readonly signal?: AbortSignal;
@@ -68,10 +87,11 @@ export interface FetchOpenOptions {
 export interface FetchOpenResult {
   /** The verified plaintext, inside `workDir`: the caller moves it to its name. */
   readonly plaintextPath: string;
-  /** The verified sealed copy, inside `workDir`. */
-  readonly sealedPath: string;
-  /** Ranges this call downloaded; the others came from an interrupted earlier call. */
+  /** The verified sealed copy, inside `workDir`, when it was kept (`keepSealed`, or a small document). */
+  readonly sealedPath?: string | undefined;
+  /** Ranges this call downloaded, from their start or from where an interrupted earlier call stopped. */
   readonly rangesFetched: number;
+  /** Ranges not downloaded: from an earlier call's spool, or sealed again from the plaintext it opened. */
   readonly rangesReused: number;
 }
 
@@ -118,6 +138,20 @@ const journalSchema = z.object({
   done: z.array(z.number().int().nonnegative()),
   /** Ranges begun but not finished: range index → bytes written from its start (resumed with a Range GET). */
   partial: z.record(z.string().regex(/^\d+$/), z.number().int().positive()).optional(),
+  /**
+   * The streamed path's head start: the plaintext file in the work folder (a name this module made, never a
+   * path), how many of its first bytes were synced, and the sealed header and nonce (base64) they were opened with.
+   */
+  opened: z
+    .object({
+      plaintext: z.string().regex(/^plain-[0-9a-f]{12}$/),
+      bytes: z.number().int().positive(),
+      prefix: z
+        .string()
+        .regex(/^[A-Za-z0-9+/]*={0,2}$/)
+        .max(1_000_000),
+    })
+    .optional(),
 });
 type Journal = z.infer<typeof journalSchema>;
 
@@ -137,13 +171,27 @@ class RangeHttpError extends PouchError {
 }
 
 /**
- * Download, verify and open a sealed document. Ranges download `concurrency` at a time into the spool, and
- * each is written as its bytes arrive; the opener follows the contiguous prefix, so the cryptography runs
- * behind the transfer. A range that fails is retried with backoff; an interrupted call leaves the spool and
- * the journal, and the next call with the same `workDir` downloads only the missing ranges.
- * On a digest or integrity failure the spool is deleted (the next try downloads afresh) and the error thrown.
+ * Download, verify and open a sealed document; the plaintext is returned only once every digest matched.
+ * - A document large enough for the parallel opener, unless `keepSealed`, is opened from memory: ranges
+ *   download `concurrency` at a time into a bounded window the opener reads in order, and nothing sealed is
+ *   written (see {@link fetchStreamed}). An interrupted call keeps the plaintext it made durable, and the next
+ *   call with the same `workDir` seals those chunks again instead of downloading them.
+ * - Otherwise the ranges are written to a spool as they arrive (see {@link fetchViaSpool}); an interrupted call
+ *   keeps the spool, and the next call downloads only the missing bytes.
+ * A range that fails is retried with backoff. On a digest or integrity failure everything kept is deleted (the
+ * next try downloads afresh) and the error thrown.
  */
 export async function fetchAndOpen(options: FetchOpenOptions): Promise<FetchOpenResult> {
+  const parallel = options.parallel ?? options.expected.sealedSize >= PARALLEL_MIN_BYTES;
+  return parallel && !options.keepSealed ? fetchStreamed(options) : fetchViaSpool(options);
+}
+
+/**
+ * The spool path: ranges download `concurrency` at a time into the spool, each written as its bytes arrive; the
+ * opener follows the contiguous prefix, so the cryptography runs behind the transfer. A journal keeps which
+ * ranges (and how much of unfinished ones) the spool holds.
+ */
+async function fetchViaSpool(options: FetchOpenOptions): Promise<FetchOpenResult> {
   const { expected } = options;
   const size = expected.sealedSize;
   const rangeBytes = Math.max(1, options.rangeBytes ?? DEFAULT_RANGE_BYTES);
@@ -236,12 +284,15 @@ export async function fetchAndOpen(options: FetchOpenOptions): Promise<FetchOpen
       const index = queue.shift();
       if (index === undefined || failure !== undefined) return;
       try {
-        await fetchRange(options, urls, spool, index, rangeBytes, size, signal, onBytes, {
+        await fetchRange(options, urls, index, rangeBytes, size, signal, onBytes, {
           from: filled.get(index) ?? 0,
           hot,
-          written: (bytes, at, batch) => {
-            hot.add(at, batch, bytes);
-            onWritten(index, bytes);
+          store: async (batch, at, length) => {
+            for (let written = 0; written < length; ) {
+              written += (await spool.write(batch, written, length - written, at + written)).bytesWritten;
+            }
+            hot.add(at, batch, length);
+            onWritten(index, length);
           },
         });
         done.add(index);
@@ -279,10 +330,6 @@ export async function fetchAndOpen(options: FetchOpenOptions): Promise<FetchOpen
       return copied > 0 ? { bytesRead: copied } : spool.read(buffer, offset, wanted, position);
     },
   };
-  const mismatch = (field: string): PouchError =>
-    new PouchError('ERR_HASH_MISMATCH', `The downloaded document's ${field} does not match the manifest`, {
-      details: { field },
-    });
   try {
     const partSha256s: string[] = [];
     let digests: Awaited<ReturnType<typeof openFromReader>>;
@@ -318,17 +365,7 @@ export async function fetchAndOpen(options: FetchOpenOptions): Promise<FetchOpen
     }
     await downloads;
     if (failure !== undefined) throw failure;
-    if (digests.sealedSize !== size) throw mismatch('sealed size');
-    if (digests.sealedSha256 !== expected.sealedSha256) throw mismatch('sealed SHA-256');
-    if (expected.partSize && expected.sealedPartsSha256 !== undefined) {
-      if (partsDigestOf(partSha256s) !== expected.sealedPartsSha256) throw mismatch('parts digest');
-    }
-    if (
-      digests.plaintextSha256 !== expected.plaintextSha256 ||
-      digests.plaintextSize !== expected.plaintextSize
-    ) {
-      throw mismatch('plaintext SHA-256');
-    }
+    checkDigests(expected, digests, partSha256s);
     await syncFile(plaintextPath);
   } catch (error) {
     fail(error);
@@ -351,6 +388,332 @@ export async function fetchAndOpen(options: FetchOpenOptions): Promise<FetchOpen
   await spool.close();
   await rm(journalPath, { force: true });
   return { plaintextPath, sealedPath, rangesFetched: fetched, rangesReused: reused };
+}
+
+function mismatch(field: string): PouchError {
+  return new PouchError(
+    'ERR_HASH_MISMATCH',
+    `The downloaded document's ${field} does not match the manifest`,
+    {
+      details: { field },
+    },
+  );
+}
+
+/** Every digest the manifest names, against what the opener saw: sealed size and SHA-256, parts, plaintext. */
+function checkDigests(
+  expected: FetchOpenOptions['expected'],
+  digests: Awaited<ReturnType<typeof openFromReader>>,
+  partSha256s: readonly string[],
+): void {
+  if (digests.sealedSize !== expected.sealedSize) throw mismatch('sealed size');
+  if (digests.sealedSha256 !== expected.sealedSha256) throw mismatch('sealed SHA-256');
+  if (expected.partSize && expected.sealedPartsSha256 !== undefined) {
+    if (partsDigestOf(partSha256s) !== expected.sealedPartsSha256) throw mismatch('parts digest');
+  }
+  if (
+    digests.plaintextSha256 !== expected.plaintextSha256 ||
+    digests.plaintextSize !== expected.plaintextSize
+  ) {
+    throw mismatch('plaintext SHA-256');
+  }
+}
+
+/**
+ * Received bytes the opener has not read yet, at most this many (the range it reads from may go beyond, by
+ * a batch at a time, when it has read everything there): ranges further ahead wait, their sockets unread.
+ */
+const WINDOW_BYTES = 24 * 1024 * 1024;
+
+/** What an interrupted streamed fetch keeps: the plaintext file it named, and how much of it is durable. */
+type KeptPlaintext = NonNullable<Journal['opened']>;
+
+/**
+ * The streamed path: the ranges' bytes go into a window in memory that the opener reads in order, and are
+ * never written sealed. On the 2-core development machine the spool's writes (a second GiB of page cache per
+ * GiB fetched, and its writeback) cost more CPU than the rest of the download (bench/transfer.bench.ts).
+ * Resuming: the plaintext is synced every {@link PLAINTEXT_SYNC_BYTES} as it is written, and the journal names
+ * the file and its durable length with the sealed header. A later call seals those chunks again from that
+ * plaintext (the same key and chunk numbers give the same bytes), so the opener hashes the whole sealed file
+ * as before, and downloads only from there. A kept plaintext that was altered gives other sealed bytes, which
+ * the digests refuse; nothing unverified ever leaves `workDir`.
+ */
+async function fetchStreamed(options: FetchOpenOptions): Promise<FetchOpenResult> {
+  const { expected } = options;
+  const size = expected.sealedSize;
+  const rangeBytes = Math.max(1, options.rangeBytes ?? DEFAULT_RANGE_BYTES);
+  const rangeCount = Math.max(1, Math.ceil(size / rangeBytes));
+  const journalPath = join(options.workDir, 'fetch.json');
+  const previous = await readJournal(journalPath);
+  const kept =
+    previous?.sealedSize === size && previous.sealedSha256 === expected.sealedSha256
+      ? previous.opened
+      : undefined;
+  const resumed = kept ? await resumeFromPlaintext(options.workDir, kept, options) : undefined;
+  if (kept && !resumed) await rm(join(options.workDir, kept.plaintext), { force: true });
+  const plaintextName = `plain-${randomBytes(6).toString('hex')}`;
+  const plaintextPath = join(options.workDir, plaintextName);
+  /** Sealed bytes before this position come from the kept plaintext, sealed again; the rest is downloaded. */
+  const derivedEnd = resumed?.end ?? 0;
+  const firstRange = Math.floor(derivedEnd / rangeBytes);
+  const lengthOf = (index: number): number => Math.min(rangeBytes, size - index * rangeBytes);
+  /** Bytes received of each range from its start, those before `derivedEnd` counted as received. */
+  const filled = new Map<number, number>();
+  if (derivedEnd > 0 && firstRange < rangeCount) filled.set(firstRange, derivedEnd - firstRange * rangeBytes);
+  const done = new Set<number>();
+  let downloaded = derivedEnd;
+  const onBytes = (n: number): void => {
+    downloaded += n;
+    options.onDownloadProgress?.({ bytesDone: downloaded, totalBytes: size });
+  };
+  let opened: KeptPlaintext | undefined = kept && resumed ? kept : undefined;
+  let prefix = resumed?.prefix;
+  const writer = createStateWriter<Journal>(journalPath, writeJournal, () => ({
+    version: 1,
+    sealedSize: size,
+    sealedSha256: expected.sealedSha256,
+    rangeBytes,
+    done: [],
+    ...(opened ? { opened } : {}),
+  }));
+
+  const available = (index: number): number => (done.has(index) ? lengthOf(index) : (filled.get(index) ?? 0));
+  const waiting = new Map<number, { bytes: number; resolve: () => void }[]>();
+  let failure: unknown;
+  const arrived = (index: number, bytes: number): Promise<void> =>
+    failure !== undefined || available(index) >= bytes
+      ? Promise.resolve()
+      : new Promise((resolve) => waiting.set(index, [...(waiting.get(index) ?? []), { bytes, resolve }]));
+  const wake = (index: number): void => {
+    const waiters = waiting.get(index);
+    if (!waiters) return;
+    const have = available(index);
+    const still = waiters.filter((w) => failure === undefined && have < w.bytes);
+    for (const w of waiters) if (!still.includes(w)) w.resolve();
+    if (still.length > 0) waiting.set(index, still);
+    else waiting.delete(index);
+  };
+  const hot = createHotBatches(Number.POSITIVE_INFINITY, WRITE_BATCH_BYTES);
+  /** The next sealed byte the opener reads, and whether it is waiting for it. */
+  let readPosition = derivedEnd;
+  let readerWaiting = false;
+  const roomWaiters: { index: number; resolve: () => void }[] = [];
+  // A range may go on while the window has room; the range the opener reads from also when the opener waits
+  // on it, so the window never holds it up.
+  const hasRoom = (index: number): boolean =>
+    failure !== undefined ||
+    hot.held() < WINDOW_BYTES ||
+    (readerWaiting && index === Math.floor(readPosition / rangeBytes));
+  const recheckRoom = (): void => {
+    for (let i = 0; i < roomWaiters.length; ) {
+      const waiter = roomWaiters[i] as { index: number; resolve: () => void };
+      if (hasRoom(waiter.index)) {
+        roomWaiters.splice(i, 1);
+        waiter.resolve();
+      } else i++;
+    }
+  };
+
+  const urls = createUrlSource(options.url, options.refreshUrl);
+  const abort = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, abort.signal]) : abort.signal;
+  const fail = (error: unknown): void => {
+    failure ??= error;
+    if (!abort.signal.aborted) abort.abort(error);
+    for (const index of [...waiting.keys()]) wake(index);
+    recheckRoom();
+  };
+  const queue = Array.from({ length: rangeCount - firstRange }, (_, i) => firstRange + i).filter(
+    (i) => lengthOf(i) > (filled.get(i) ?? 0),
+  );
+  const fetched = queue.length;
+  async function worker(): Promise<void> {
+    for (;;) {
+      const index = queue.shift();
+      if (index === undefined || failure !== undefined) return;
+      try {
+        await fetchRange(options, urls, index, rangeBytes, size, signal, onBytes, {
+          from: filled.get(index) ?? 0,
+          hot,
+          store: (batch, at, length) => {
+            hot.add(at, batch, length);
+            filled.set(index, (filled.get(index) ?? 0) + length);
+            wake(index);
+            if (hasRoom(index)) return undefined;
+            return new Promise<void>((resolve) => roomWaiters.push({ index, resolve }));
+          },
+        });
+        done.add(index);
+        filled.delete(index);
+        wake(index);
+      } catch (error) {
+        fail(error);
+        return;
+      }
+    }
+  }
+  const downloads = Promise.all(
+    Array.from({ length: Math.min(Math.max(1, options.concurrency ?? 4), Math.max(1, queue.length)) }, () =>
+      worker(),
+    ),
+  );
+
+  /**
+   * The file's first bytes, kept as read: the header parser reads ahead in whole pieces, and the opener then
+   * reads the nonce and the payload from where the header ended, behind bytes the window has let go.
+   */
+  const early = Buffer.alloc(MAX_HEADER_BYTES + 2 * CHUNK_SIZE);
+  let earlyFilled = 0;
+  /** The sealed file as the opener reads it: sealed again up to `derivedEnd`, then from the window. */
+  const reader: PositionalReader = {
+    async read(buffer, offset, length, position) {
+      if (position >= size) return { bytesRead: 0 };
+      if (resumed && position < derivedEnd) {
+        return {
+          bytesRead: await resumed.read(buffer, offset, Math.min(length, derivedEnd - position), position),
+        };
+      }
+      if (position < earlyFilled) {
+        return { bytesRead: early.copy(buffer, offset, position, Math.min(earlyFilled, position + length)) };
+      }
+      const index = Math.floor(position / rangeBytes);
+      const start = index * rangeBytes;
+      if (available(index) <= position - start) {
+        readerWaiting = true;
+        recheckRoom();
+        await arrived(index, position - start + 1);
+        readerWaiting = false;
+      }
+      if (failure !== undefined) throw failure;
+      const wanted = Math.min(length, start + available(index) - position);
+      const copied = hot.copy(buffer, offset, wanted, position);
+      if (copied === 0) throw new Error(`Sealed bytes at ${position} are not in the window`);
+      if (position === earlyFilled && position < early.length) {
+        earlyFilled += buffer.copy(early, position, offset, offset + Math.min(copied, early.length - position));
+      }
+      readPosition = position + copied;
+      recheckRoom();
+      return { bytesRead: copied };
+    },
+  };
+  let openFailed = false;
+  try {
+    const partSha256s: string[] = [];
+    let digests: Awaited<ReturnType<typeof openFromReader>>;
+    try {
+      digests = await openFromReader(reader, plaintextPath, options.identities, {
+        syncEvery: options.plaintextSyncBytes ?? PLAINTEXT_SYNC_BYTES,
+        keepOnFailure: true,
+        onPrefix: (bytes) => {
+          prefix = bytes;
+        },
+        onSynced: (bytes) => {
+          // The journal names whichever kept plaintext is longer: this call's once it passes the earlier one.
+          if (prefix === undefined || (opened !== undefined && bytes <= opened.bytes)) return;
+          opened = { plaintext: plaintextName, bytes, prefix: prefix.toString('base64') };
+          writer.schedule();
+        },
+        onProgress: (bytesDone) => options.onProgress?.({ bytesDone, totalBytes: size }),
+        ...(expected.partSize
+          ? { parts: { size: expected.partSize, onPart: (part) => partSha256s.push(part.sha256) } }
+          : {}),
+      });
+    } catch (error) {
+      openFailed = failure === undefined && isPouchError(error) && error.code.startsWith('ERR_SEAL_');
+      throw error;
+    }
+    await downloads;
+    if (failure !== undefined) throw failure;
+    checkDigests(expected, digests, partSha256s);
+    await syncFile(plaintextPath);
+  } catch (error) {
+    fail(error);
+    await downloads;
+    hot.clear();
+    await resumed?.close();
+    if (isInterruption(error, options.signal)) {
+      // Keep the plaintext the journal names (its durable bytes are the next call's head start), only it.
+      writer.schedule();
+      await writer.flush().catch(() => undefined);
+      if (opened?.plaintext !== plaintextName) await rm(plaintextPath, { force: true });
+      if (resumed && opened?.plaintext !== kept?.plaintext) await rm(resumed.path, { force: true });
+    } else {
+      // Bytes that failed verification are never reused.
+      await rm(plaintextPath, { force: true });
+      if (resumed) await rm(resumed.path, { force: true });
+      await writer.flush().catch(() => undefined);
+      await rm(journalPath, { force: true });
+    }
+    // Bytes that fail to open were most likely altered, in transit or in storage, and are gone from memory: the
+    // document is downloaded afresh to a spool, whose bytes can be hashed if they fail to open too, so that a
+    // copy which is not the one the manifest names is reported as such (ERR_HASH_MISMATCH), and a bad seal as
+    // what it is. Bytes altered only in transit open the second time.
+    if (openFailed) return fetchViaSpool(options);
+    throw error;
+  }
+  hot.clear();
+  await resumed?.close();
+  if (resumed) await rm(resumed.path, { force: true });
+  await writer.flush();
+  await rm(journalPath, { force: true });
+  return { plaintextPath, rangesFetched: fetched, rangesReused: rangeCount - fetched };
+}
+
+/** The kept plaintext of an interrupted streamed fetch, as sealed bytes (see {@link fetchStreamed}). */
+interface ResumedPlaintext {
+  readonly path: string;
+  readonly prefix: Buffer;
+  /** Sealed bytes [0, end) can be made again: the prefix, then whole chunks that are not the last. */
+  readonly end: number;
+  read(buffer: Buffer, offset: number, length: number, position: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+/**
+ * Open what an interrupted call kept, or undefined when it cannot serve (gone, shorter than the journal says, a
+ * header these identities cannot open): the call then downloads from the start.
+ */
+async function resumeFromPlaintext(
+  workDir: string,
+  kept: KeptPlaintext,
+  options: FetchOpenOptions,
+): Promise<ResumedPlaintext | undefined> {
+  const prefix = Buffer.from(kept.prefix, 'base64');
+  const resealer = await createResealer(prefix, options.identities).catch(() => undefined);
+  // Only whole chunks, and never the payload's last one (it carries the last-chunk flag).
+  const lastChunk = Math.floor(Math.max(0, options.expected.plaintextSize - 1) / CHUNK_SIZE);
+  const chunks = Math.min(Math.floor(kept.bytes / CHUNK_SIZE), lastChunk);
+  if (!resealer || chunks === 0) return undefined;
+  const end = resealer.prefixLength + chunks * SEALED_CHUNK_SIZE;
+  if (end > options.expected.sealedSize) return undefined;
+  const path = join(workDir, kept.plaintext);
+  const handle = await open(path, 'r').catch(() => undefined);
+  if (!handle) return undefined;
+  if ((await handle.stat()).size < chunks * CHUNK_SIZE) {
+    await handle.close();
+    return undefined;
+  }
+  const plain = Buffer.allocUnsafe(CHUNK_SIZE);
+  let cached: { index: number; sealed: Buffer } | undefined;
+  return {
+    path,
+    prefix,
+    end,
+    async read(buffer, offset, length, position) {
+      if (position < resealer.prefixLength) {
+        return prefix.copy(buffer, offset, position, Math.min(resealer.prefixLength, position + length));
+      }
+      const index = Math.floor((position - resealer.prefixLength) / SEALED_CHUNK_SIZE);
+      const within = position - resealer.prefixLength - index * SEALED_CHUNK_SIZE;
+      if (cached?.index !== index) {
+        const { bytesRead } = await handle.read(plain, 0, CHUNK_SIZE, index * CHUNK_SIZE);
+        if (bytesRead !== CHUNK_SIZE) throw mismatch('kept plaintext');
+        cached = { index, sealed: resealer.seal(plain, index) };
+      }
+      return cached.sealed.copy(buffer, offset, within, Math.min(SEALED_CHUNK_SIZE, within + length));
+    },
+    close: () => handle.close(),
+  };
 }
 
 type RangeGet = (
@@ -467,6 +830,8 @@ export interface HotBatches {
   give(buffer: Buffer): void;
   /** Copy up to `length` bytes at `position` from one kept batch; 0 when none holds that position. */
   copy(target: Buffer, offset: number, length: number, position: number): number;
+  /** Bytes kept now. */
+  held(): number;
   clear(): void;
 }
 
@@ -531,6 +896,7 @@ export function createHotBatches(limit: number, batchBytes: number): HotBatches 
       }
       return n;
     },
+    held: () => held,
     clear() {
       batches = [];
       held = 0;
@@ -602,7 +968,6 @@ function createUrlSource(first: string, refresh: (() => Promise<string>) | undef
 async function fetchRange(
   options: FetchOpenOptions,
   urls: UrlSource,
-  spool: FileHandle,
   index: number,
   rangeBytes: number,
   size: number,
@@ -610,9 +975,13 @@ async function fetchRange(
   onBytes: (n: number) => void,
   progress: {
     from: number;
-    /** Where received bytes are gathered (one batch at a time), and kept after their write. */
+    /** Where received bytes are gathered (one batch at a time). */
     hot: HotBatches;
-    written: (bytes: number, at: number, batch: Buffer) => void;
+    /**
+     * Keep a full batch (its first `length` bytes belong at `at`), which it then owns: written to the spool, or
+     * held for the opener. A promise holds the range's next bytes until it settles; a rejection gives it back.
+     */
+    store: (batch: Buffer, at: number, length: number) => Promise<void> | undefined;
   },
 ): Promise<void> {
   const get = options.fetch ? viaFetch(options.fetch) : socketRangeGet;
@@ -640,17 +1009,14 @@ async function fetchRange(
         batch = undefined;
         filled = 0;
         try {
-          for (let written = 0; written < length; ) {
-            written += (await spool.write(bytes, written, length - written, at + written)).bytesWritten;
-          }
+          await progress.store(bytes, at, length);
         } catch (error) {
           progress.hot.give(bytes);
           throw error;
         }
-        // Written bytes stay written: a retry (or a later call, through the journal) asks for the rest only.
+        // Kept bytes stay kept: a retry (or a later call, through the journal) asks for the rest only.
         start = at + length;
         refreshes = 0;
-        progress.written(length, at, bytes);
         onBytes(length);
       };
       const flush = (): Promise<void> => {

@@ -45,7 +45,8 @@ import { sealOnThreads, sealStreamChunk } from './seal-pipeline.ts';
 /** Plaintext bytes per STREAM chunk. */
 export const CHUNK_SIZE = 64 * 1024;
 const TAG_SIZE = 16;
-const SEALED_CHUNK_SIZE = CHUNK_SIZE + TAG_SIZE;
+/** A sealed STREAM chunk: a full chunk's ciphertext and its tag. */
+export const SEALED_CHUNK_SIZE = CHUNK_SIZE + TAG_SIZE;
 const NONCE_SIZE = 16;
 const FILE_KEY_SIZE = 16;
 const X25519_LABEL = 'age-encryption.org/v1/X25519';
@@ -335,6 +336,12 @@ export async function openFromReader(
     readonly parts?: { readonly size: number; readonly onPart: (part: OutputPart) => void } | undefined;
     /** Start the plaintext's writeback every this many bytes (see PipelineOutput.syncEvery). */
     readonly syncEvery?: number | undefined;
+    /** Plaintext bytes made durable by those syncs (see PipelineOutput.onSynced). */
+    readonly onSynced?: ((bytes: number) => void) | undefined;
+    /** The header and payload nonce (every sealed byte before the first chunk), once the header MAC matched. */
+    readonly onPrefix?: ((prefix: Buffer) => void) | undefined;
+    /** Leave the output in place on failure (a resumable fetch keeps its durable bytes); removed by default. */
+    readonly keepOnFailure?: boolean | undefined;
   } = {},
 ): Promise<SealDigests> {
   const keys = prepareIdentities(identities);
@@ -344,7 +351,11 @@ export async function openFromReader(
   const { bytesRead } = await input.read(nonce, 0, NONCE_SIZE, header.raw.length);
   if (bytesRead < NONCE_SIZE) throw integrityError('file ends before the payload nonce');
   const payloadKey = derivePayloadKey(fileKey, nonce);
-  const sides = await removeOnFailure(outputPath, () =>
+  options.onPrefix?.(Buffer.concat([header.raw, nonce]));
+  type Sides = Awaited<ReturnType<typeof transformFile>>;
+  const run = (work: () => Promise<Sides>): Promise<Sides> =>
+    options.keepOnFailure ? work() : removeOnFailure(outputPath, work);
+  const sides = await run(() =>
     transformFile(
       {
         handle: input,
@@ -353,7 +364,13 @@ export async function openFromReader(
         onProgress: options.onProgress,
         parts: options.parts,
       },
-      { path: outputPath, prefix: new Uint8Array(0), mode: PLAINTEXT_MODE, syncEvery: options.syncEvery },
+      {
+        path: outputPath,
+        prefix: new Uint8Array(0),
+        mode: PLAINTEXT_MODE,
+        syncEvery: options.syncEvery,
+        onSynced: options.onSynced,
+      },
       openSlots(payloadKey),
     ).catch((error: unknown) => {
       throw asIntegrityError(error);
@@ -364,6 +381,41 @@ export async function openFromReader(
     plaintextSize: sides.output.size,
     sealedSha256: sides.input.sha256,
     sealedSize: sides.input.size,
+  };
+}
+
+/** The sealed form of a payload's chunks, made again from their plaintext (see {@link createResealer}). */
+export interface Resealer {
+  /** Sealed bytes before the first chunk: the header and the payload nonce. */
+  readonly prefixLength: number;
+  /** Chunk number `index` (a full one, never the payload's last) sealed again: its ciphertext and tag. */
+  seal(chunk: Uint8Array, index: number): Buffer;
+}
+
+/**
+ * Seal plaintext chunks again exactly as the sealed file holds them, for a fetch that resumes from the plaintext
+ * it already opened: STREAM chunks are a function of the payload key, the chunk number and the plaintext, so the
+ * same bytes come back, and the opener hashes them as if downloaded. `prefix` is the header and payload nonce as
+ * {@link openFromReader} reported them; the header MAC is checked again, so a prefix altered on disk is refused
+ * here, and a plaintext altered on disk gives other sealed bytes, which the digests then refuse.
+ */
+export async function createResealer(prefix: Uint8Array, identities: readonly string[]): Promise<Resealer> {
+  const bytes = Buffer.from(prefix);
+  const { header, rest } = await readHeader(
+    (async function* () {
+      yield bytes;
+    })(),
+  );
+  if (rest.length !== NONCE_SIZE)
+    throw integrityError('the kept header is not followed by exactly the nonce');
+  const fileKey = await unlockHeader(header, prepareIdentities(identities));
+  const cipher = new PayloadCipher(derivePayloadKey(fileKey, rest));
+  return {
+    prefixLength: bytes.length,
+    seal: (chunk, index) => {
+      if (chunk.length !== CHUNK_SIZE) throw integrityError('only full chunks are sealed again');
+      return Buffer.concat(cipher.sealAt(toBuffer(chunk), index));
+    },
   };
 }
 
@@ -453,6 +505,12 @@ class PayloadCipher {
 
   seal(chunk: Buffer, last: boolean): [Buffer, Buffer] {
     const [body, tag] = sealStreamChunk(nodeCrypto, this.key, chunk, this.sealed++, last);
+    return [toBuffer(body), toBuffer(tag)];
+  }
+
+  /** Chunk number `index`, not the last, sealed out of order (a resumed fetch's chunks, sealed again). */
+  sealAt(chunk: Buffer, index: number): [Buffer, Buffer] {
+    const [body, tag] = sealStreamChunk(nodeCrypto, this.key, chunk, index, false);
     return [toBuffer(body), toBuffer(tag)];
   }
 

@@ -92,6 +92,11 @@ export interface PipelineOutput {
    * instead of the whole file's writeback. A failed sync fails the pipeline (its error is reported only once).
    */
   readonly syncEvery?: number | undefined;
+  /**
+   * With `syncEvery`: called after each of those syncs (not the last one, which the caller makes) with the byte
+   * count it made durable, every byte before it included. A resumable fetch keeps these bytes across a crash.
+   */
+  readonly onSynced?: ((bytes: number) => void) | undefined;
 }
 
 /** Slots per side: enough that reading, transforming, hashing and writing all overlap; memory stays fixed. */
@@ -113,7 +118,7 @@ export async function transformFile(
   work: SlotTransform,
 ): Promise<{ input: SideDigest; output: SideDigest }> {
   const output = await open(target.path, 'w', target.mode);
-  const writes = new SlotRing(work.outputSlotBytes, output.fd, target.parts, undefined, target.syncEvery);
+  const writes = new SlotRing(work.outputSlotBytes, output.fd, target.parts, undefined, target);
   const reads = new SlotRing(
     work.inputSlotBytes,
     undefined,
@@ -227,9 +232,11 @@ function createSink(crypto, fs, post, fd, partSize, syncEvery) {
   function startSync() {
     syncing = true;
     syncedBytes = writtenBytes;
+    const durable = syncedBytes;
     fs.fdatasync(fd, (error) => {
       syncing = false;
       if (error) syncError ??= error;
+      else if (!onSynced) post({ type: 'synced', bytes: durable });
       if (onSynced) onSynced();
     });
   }
@@ -317,6 +324,7 @@ type WorkerReply =
   | { type: 'free'; slot: number; written?: number; length?: number }
   | ({ type: 'part' } & OutputPart)
   | { type: 'digest'; sha256: string; size: number }
+  | { type: 'synced'; bytes: number }
   | { type: 'error'; message: string; code?: string; reason?: string };
 
 /** A transform run on the input's worker (see SlotTransform.inWorker), writing into the output ring's memory. */
@@ -347,8 +355,9 @@ class SlotRing {
     fd?: number,
     parts?: PipelineOutput['parts'],
     transform?: WorkerTransform,
-    syncEvery?: number,
+    sync?: Pick<PipelineOutput, 'syncEvery' | 'onSynced'>,
   ) {
+    const syncEvery = sync?.syncEvery;
     this.memory = new SharedArrayBuffer(slotBytes * SLOTS);
     this.worker = new Worker(SLOT_WORKER, {
       eval: true,
@@ -365,7 +374,13 @@ class SlotRing {
           this.fail(error instanceof Error ? error : new Error(String(error)));
         }
       } else if (reply.type === 'digest') this.digest?.resolve({ sha256: reply.sha256, size: reply.size });
-      else
+      else if (reply.type === 'synced') {
+        try {
+          sync?.onSynced?.(reply.bytes);
+        } catch (error) {
+          this.fail(error instanceof Error ? error : new Error(String(error)));
+        }
+      } else
         this.fail(
           Object.assign(
             new Error(reply.message),

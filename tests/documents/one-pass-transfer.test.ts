@@ -4,7 +4,7 @@
 // wrapping `fetch`, as each test's name says.
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createHotBatches, fetchAndOpen } from '../../client/transfer/fetch-open.ts';
 import { type SealUploadOptions, sealAndUpload } from '../../client/transfer/seal-upload.ts';
@@ -257,8 +257,23 @@ describe('one-pass transfer engine on s3rver', () => {
     expect(gets.counter.gets).toBe(Math.ceil(doc.expected.sealedSize / (32 * KiB)));
     expect((await readFile(result.plaintextPath)).equals(doc.bytes)).toBe(true);
     expect((await stat(result.plaintextPath)).mode & 0o777).toBe(0o600);
-    expect(hex(await readFile(result.sealedPath))).toBe(doc.expected.sealedSha256);
-    expect(await readdir(doc.workDir)).not.toContain('fetch.json');
+    // Opened from memory: nothing sealed was written, and nothing but the plaintext is left.
+    expect(result.sealedPath).toBeUndefined();
+    expect(await readdir(doc.workDir)).toEqual([basename(result.plaintextPath)]);
+
+    // Asked to keep the sealed copy, the ranges go through the spool.
+    await mkdir(join(doc.workDir, 'kept'), { mode: 0o700 });
+    const kept = await fetchAndOpen({
+      ...doc,
+      workDir: join(doc.workDir, 'kept'),
+      identities: [identity],
+      parallel: true,
+      rangeBytes: 32 * KiB,
+      keepSealed: true,
+    });
+    expect((await readFile(kept.plaintextPath)).equals(doc.bytes)).toBe(true);
+    expect(hex(await readFile(kept.sealedPath as string))).toBe(doc.expected.sealedSha256);
+    expect(await readdir(join(doc.workDir, 'kept'))).not.toContain('fetch.json');
 
     // The same document on the small-file path (downloaded first, opened on this thread).
     await mkdir(join(doc.workDir, 'small'), { mode: 0o700 });

@@ -7,6 +7,8 @@
 // a 1 GiB send while a core sat idle (bench/send-timeline.ts). Here the bytes are copied into 1 MiB batches that
 // move to the worker without a copy and come back to be reused; hashing is in order per stream, and a stream
 // whose worker has more than a few batches waiting stops taking bytes until it catches up (bounded memory).
+// A worker that dies (crash, exit) fails the streams it was hashing and takes its pool with it; the next stream
+// starts a new worker with a new pool, so no batch a failed stream still holds is ever handed to another.
 import { Transform, type TransformCallback } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 
@@ -14,7 +16,7 @@ export type DigestAlgorithm = 'md5' | 'sha256';
 
 /** Bytes per batch handed to the worker. */
 const BATCH_BYTES = 1024 * 1024;
-/** Batches in the pool shared by every stream: the most bytes waiting to be hashed, whatever the uploads. */
+/** Batches in a worker's pool, shared by its streams: the most bytes waiting to be hashed, whatever the uploads. */
 const POOL_BATCHES = 16;
 /** Batches of one stream at the worker before it stops taking bytes. */
 const MAX_QUEUED_BATCHES = 4;
@@ -178,7 +180,7 @@ export function terminateHashWorkerForTests(): Promise<void> {
 
 /**
  * A pass-through stream that digests every byte that passes with `algorithms`, off this thread. The digests
- * (hex, in the order asked) are known once the stream has ended: {@link HashingStream.digests}. A stream whose
+ * (hex) are known once the stream has ended: {@link HashingStream.digest}. A stream whose
  * worker died fails (on its next chunk or its end) and never reports a digest.
  */
 export class HashingStream extends Transform {

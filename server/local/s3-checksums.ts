@@ -47,7 +47,7 @@ import { pipeline } from 'node:stream/promises';
 import type { S3rverContext, S3rverObject, S3rverStore } from 's3rver';
 import S3Error from 's3rver/lib/models/error.js';
 import { PartAssembler } from './s3-assembly.ts';
-import { HashingStream } from './s3-hashing.ts';
+import { type DigestAlgorithm, HashingStream } from './s3-hashing.ts';
 
 /** Suffix s3rver's getResourcePath gives the object checksum record (`<name>._S3rver_<resource>`). */
 export const objectChecksumResource = 'checksum.json';
@@ -83,12 +83,10 @@ const md5Hex = /^[0-9a-f]{32}$/;
  */
 class Sha256Stream extends HashingStream {
   readonly expected: string;
-  readonly withMd5: boolean;
 
-  constructor(expected: string, withMd5: boolean) {
-    super(withMd5 ? ['sha256', 'md5'] : ['sha256']);
+  constructor(expected: string, algorithms: readonly ['sha256', ...DigestAlgorithm[]]) {
+    super(algorithms);
     this.expected = expected;
-    this.withMd5 = withMd5;
   }
 
   /** The digest of every byte that passed, once the body ended; undefined before. */
@@ -103,6 +101,25 @@ interface RequestState {
   recorded?: { readonly sha256: string; readonly type: ChecksumType };
   /** The request: the store reads the CompleteMultipartUpload body s3rver parsed (its per-part checksums). */
   readonly ctx: S3rverContext;
+  /**
+   * Set when the request is a part upload ({@link isPartUpload}) with a checksummed body: that body, whose own
+   * pass takes the part's MD5 too, so storePart takes none of its own.
+   */
+  partMd5?: HashingStream;
+}
+
+/**
+ * Whether s3rver routes the request to UploadPart, by its own rule (lib/routes.js): a PUT of a key whose query
+ * names `uploadId`, with no `x-amz-copy-source`. The one place this is decided here: the checksum pass takes a
+ * part's MD5 (its ETag) only then, and storePart relies on that pass only then. Decided before s3rver's router
+ * runs (the body's hashing starts before routing), so it reads the request, not the route.
+ */
+function isPartUpload(ctx: S3rverContext): boolean {
+  return (
+    ctx.method === 'PUT' &&
+    ctx.get('x-amz-copy-source') === '' &&
+    new URLSearchParams(ctx.querystring).has('uploadId')
+  );
 }
 
 /**
@@ -179,11 +196,12 @@ export function installS3Checksums(store: S3rverStore) {
             )
           : undefined;
       const partPath = join(uploadDir(bucket, uploadId), String(partNumber));
+      const partMd5 = requests.getStore()?.partMd5;
       let result: Awaited<ReturnType<typeof original.putPart>>;
       try {
         result = await Promise.race([
           content instanceof Readable && assembling
-            ? storePart(partPath, assembling.body, content)
+            ? storePart(partPath, assembling.body, partMd5 === content ? partMd5 : undefined)
             : original.putPart(bucket, uploadId, partNumber, content),
           bodyCutShort(content),
         ]);
@@ -390,7 +408,9 @@ export function installS3Checksums(store: S3rverStore) {
         throw new S3Error('InvalidRequest', 'Value for x-amz-checksum-sha256 header is invalid.');
       }
       // A part's MD5 (its ETag) is taken in the same pass as its SHA-256 (see storePart).
-      const hashed = new Sha256Stream(header, /(^|&)partNumber=/.test(ctx.querystring));
+      const part = isPartUpload(ctx);
+      const hashed = new Sha256Stream(header, part ? ['sha256', 'md5'] : ['sha256']);
+      if (part) state.partMd5 = hashed;
       const source = ctx.req as IncomingMessage;
       // A client that goes away ends the hashed body short too, which the store hears of (bodyCutShort).
       source.on('error', () => hashed.destroy());
@@ -447,21 +467,22 @@ export interface S3rverPartRef {
 
 /**
  * s3rver's putPart with its MD5 taken off the event loop (s3-hashing.ts): the part file and its `.md5` beside it,
- * as s3rver writes them (its listing, completion and the start-up repair read them). The MD5 comes from the
- * checksummed body's own pass when it took one (`source`), else from a pass here. Resolves once the part file
- * is written and closed (s3rver answered when the last chunk was handed to its write stream).
+ * as s3rver writes them (its listing, completion and the start-up repair read them). The MD5 comes from
+ * `md5Taken`, the body's own pass when it takes one (a checksummed part: RequestState.partMd5), else from a pass
+ * here. Resolves once the part file is written and closed (s3rver answered when the last chunk was handed to its
+ * write stream).
  */
 async function storePart(
   partPath: string,
   body: NodeJS.ReadableStream,
-  source: Readable,
+  md5Taken: HashingStream | undefined,
 ): Promise<{ size: number; md5: string }> {
   await mkdir(dirname(partPath), { recursive: true });
   const out = createWriteStream(partPath);
-  const md5Pass = source instanceof Sha256Stream && source.withMd5 ? undefined : new HashingStream(['md5']);
-  if (md5Pass) await pipeline(body, md5Pass, out);
-  else await pipeline(body, out);
-  const md5 = (md5Pass ?? (source as Sha256Stream)).digest('md5');
+  const md5Pass = md5Taken ?? new HashingStream(['md5']);
+  if (md5Taken) await pipeline(body, out);
+  else await pipeline(body, md5Pass, out);
+  const md5 = md5Pass.digest('md5');
   if (md5 === undefined) throw new Error('the part was stored without its MD5');
   await writeFile(`${partPath}.md5`, md5);
   return { size: out.bytesWritten, md5 };

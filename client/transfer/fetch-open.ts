@@ -8,6 +8,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { MAX_HEADER_BYTES } from '../../shared/crypto/age-header.ts';
 import {
   CHUNK_SIZE,
   createResealer,
@@ -17,7 +18,6 @@ import {
   SEALED_CHUNK_SIZE,
 } from '../../shared/crypto/age-native.ts';
 import type { PositionalReader } from '../../shared/crypto/file-pipeline.ts';
-import { MAX_HEADER_BYTES } from '../../shared/crypto/age-header.ts';
 import { partsDigestOf } from '../../shared/crypto/sealed-digest.ts';
 import { isPouchError, PouchError } from '../../shared/domain/errors.ts';
 import { hashFileParts, transferChunkBytes } from './hash-file.ts';
@@ -423,7 +423,7 @@ function checkDigests(
  * Received bytes the opener has not read yet, at most this many (the range it reads from may go beyond, by
  * a batch at a time, when it has read everything there): ranges further ahead wait, their sockets unread.
  */
-const WINDOW_BYTES = 24 * 1024 * 1024;
+export const FETCH_WINDOW_BYTES = 24 * 1024 * 1024;
 
 /** What an interrupted streamed fetch keeps: the plaintext file it named, and how much of it is durable. */
 type KeptPlaintext = NonNullable<Journal['opened']>;
@@ -500,15 +500,19 @@ async function fetchStreamed(options: FetchOpenOptions): Promise<FetchOpenResult
   const roomWaiters: { index: number; resolve: () => void }[] = [];
   // A range may go on while the window has room; the range the opener reads from also when the opener waits
   // on it, so the window never holds it up.
-  const hasRoom = (index: number): boolean =>
+  const hasRoom = (index: number, promised = 0): boolean =>
     failure !== undefined ||
-    hot.held() < WINDOW_BYTES ||
+    hot.held() + promised < FETCH_WINDOW_BYTES ||
     (readerWaiting && index === Math.floor(readPosition / rangeBytes));
+  // Waiters go on in the order they came, each with room for the batch it will fill next, so that the window
+  // is not overrun by all of them at once (a range that is not waiting may still add the batch it is filling).
   const recheckRoom = (): void => {
+    let promised = 0;
     for (let i = 0; i < roomWaiters.length; ) {
       const waiter = roomWaiters[i] as { index: number; resolve: () => void };
-      if (hasRoom(waiter.index)) {
+      if (hasRoom(waiter.index, promised)) {
         roomWaiters.splice(i, 1);
+        promised += WRITE_BATCH_BYTES;
         waiter.resolve();
       } else i++;
     }
@@ -589,7 +593,12 @@ async function fetchStreamed(options: FetchOpenOptions): Promise<FetchOpenResult
       const copied = hot.copy(buffer, offset, wanted, position);
       if (copied === 0) throw new Error(`Sealed bytes at ${position} are not in the window`);
       if (position === earlyFilled && position < early.length) {
-        earlyFilled += buffer.copy(early, position, offset, offset + Math.min(copied, early.length - position));
+        earlyFilled += buffer.copy(
+          early,
+          position,
+          offset,
+          offset + Math.min(copied, early.length - position),
+        );
       }
       readPosition = position + copied;
       recheckRoom();

@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createHotBatches, fetchAndOpen } from '../../client/transfer/fetch-open.ts';
+import { createHotBatches, FETCH_WINDOW_BYTES, fetchAndOpen } from '../../client/transfer/fetch-open.ts';
 import { type SealUploadOptions, sealAndUpload } from '../../client/transfer/seal-upload.ts';
 import { objectKeys } from '../../server/config/storage-definitions.ts';
 import { generateIdentity } from '../../shared/crypto/age-keys.ts';
@@ -286,7 +286,7 @@ describe('one-pass transfer engine on s3rver', () => {
     expect((await readFile(small.plaintextPath)).equals(doc.bytes)).toBe(true);
   });
 
-  it('detects a corrupt range, keeps nothing it opened, and downloads afresh next time (fault injected through fetch)', async () => {
+  it('detects a corrupt range through the spool, keeps nothing it opened, and downloads afresh next time (fault injected through fetch)', async () => {
     const doc = await stored(200 * KiB);
     const corrupt = faultyGets(async (get, response) => {
       if (get !== 3) return response;
@@ -298,6 +298,7 @@ describe('one-pass transfer engine on s3rver', () => {
       ...doc,
       identities: [identity],
       parallel: true,
+      keepSealed: true,
       rangeBytes: 32 * KiB,
       fetch: corrupt.fetch,
     });
@@ -315,7 +316,7 @@ describe('one-pass transfer engine on s3rver', () => {
     expect((await readFile(healthy.plaintextPath)).equals(doc.bytes)).toBe(true);
   });
 
-  it('refuses a copy altered inside a part, where no range ends, and keeps nothing it opened (fault injected through fetch)', async () => {
+  it('refuses a copy altered inside a part, where no range ends, through the spool, and keeps nothing it opened (fault injected through fetch)', async () => {
     const doc = await stored(200 * KiB);
     const altered = faultyGets(async (get, response) => {
       if (get !== 2) return response;
@@ -327,6 +328,7 @@ describe('one-pass transfer engine on s3rver', () => {
       ...doc,
       identities: [identity],
       parallel: true,
+      keepSealed: true,
       rangeBytes: 48 * KiB,
       fetch: altered.fetch,
     });
@@ -372,7 +374,7 @@ describe('one-pass transfer engine on s3rver', () => {
     expect((await readFile(result.plaintextPath)).equals(doc.bytes)).toBe(true);
   });
 
-  it('resumes an interrupted fetch, downloading only the missing ranges (fault injected through fetch)', async () => {
+  it('resumes an interrupted fetch through the spool, downloading only the missing ranges (fault injected through fetch)', async () => {
     const doc = await stored(320 * KiB);
     const rangeBytes = 32 * KiB;
     const rangeCount = Math.ceil(doc.expected.sealedSize / rangeBytes);
@@ -384,6 +386,7 @@ describe('one-pass transfer engine on s3rver', () => {
       ...doc,
       identities: [identity],
       parallel: true,
+      keepSealed: true,
       rangeBytes,
       concurrency: 1,
       retry: { attempts: 1 },
@@ -397,12 +400,186 @@ describe('one-pass transfer engine on s3rver', () => {
       ...doc,
       identities: [identity],
       parallel: true,
+      keepSealed: true,
       rangeBytes,
       fetch: again.fetch,
     });
     expect(result.rangesReused).toBe(4);
     expect(again.counter.gets).toBe(rangeCount - 4);
     expect((await readFile(result.plaintextPath)).equals(doc.bytes)).toBe(true);
+  });
+
+  /** A fetch whose GETs past the `pass`-th wait for the call's abort: the opener stops where the bytes do. */
+  function stallingGets(pass: number) {
+    const ranges: string[] = [];
+    const wrapped: typeof fetch = async (input, init) => {
+      ranges.push(new Headers(init?.headers).get('range') ?? '');
+      if (ranges.length <= pass) return fetch(input, init);
+      return new Promise<Response>((_, reject) => {
+        const signal = init?.signal;
+        signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+      });
+    };
+    return { fetch: wrapped, ranges };
+  }
+
+  /** The journal of an interrupted streamed fetch once it names a durable plaintext (polled: syncs are async). */
+  async function journalNamingPlaintext(workDir: string): Promise<{ plaintext: string; bytes: number }> {
+    for (let tries = 0; tries < 400; tries++) {
+      const text = await readFile(join(workDir, 'fetch.json'), 'utf8').catch(() => '');
+      const opened = text
+        ? (JSON.parse(text) as { opened?: { plaintext: string; bytes: number } }).opened
+        : undefined;
+      if (opened) return opened;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    throw new Error('the journal never named a durable plaintext');
+  }
+
+  it('streamed: an interrupted fetch keeps the plaintext it made durable; the next call seals it again and downloads only the rest (fault injected through fetch)', async () => {
+    const doc = await stored(8 * 1024 * KiB + 123, 1024 * KiB);
+    const rangeBytes = 1024 * KiB;
+    const rangeCount = Math.ceil(doc.expected.sealedSize / rangeBytes);
+    const common = {
+      ...doc,
+      identities: [identity],
+      parallel: true,
+      rangeBytes,
+      plaintextSyncBytes: 64 * KiB,
+    };
+    const abort = new AbortController();
+    const stalled = stallingGets(5);
+    const failed = fetchAndOpen({ ...common, concurrency: 2, fetch: stalled.fetch, signal: abort.signal });
+    const kept = await journalNamingPlaintext(doc.workDir);
+    abort.abort(new Error('interrupted (test)'));
+    expect(await settledCode(failed)).toBe('ERR_STORAGE');
+    // Nothing sealed was written: the journal and the plaintext it names, private, are all that is left.
+    expect((await readdir(doc.workDir)).sort()).toEqual(['fetch.json', kept.plaintext].sort());
+    expect((await stat(join(doc.workDir, kept.plaintext))).mode & 0o777).toBe(0o600);
+    expect(kept.bytes % (64 * KiB)).toBe(0);
+
+    const again = stallingGets(Number.POSITIVE_INFINITY);
+    const result = await fetchAndOpen({ ...common, fetch: again.fetch });
+    expect((await readFile(result.plaintextPath)).equals(doc.bytes)).toBe(true);
+    // The first GET starts where the kept chunks, sealed again, end: nothing before is downloaded.
+    const firstStart = Number(/^bytes=(\d+)-/.exec(again.ranges[0] ?? '')?.[1]);
+    const headerAndNonce =
+      doc.expected.sealedSize -
+      (doc.expected.plaintextSize + 16 * Math.ceil(doc.expected.plaintextSize / (64 * KiB)));
+    expect(firstStart).toBe(headerAndNonce + (kept.bytes / (64 * KiB)) * (64 * KiB + 16));
+    expect(result.rangesReused).toBe(Math.floor(firstStart / rangeBytes));
+    expect(again.ranges).toHaveLength(rangeCount - result.rangesReused);
+    // The earlier plaintext and the journal are gone once the document is verified.
+    expect(await readdir(doc.workDir)).toEqual([basename(result.plaintextPath)]);
+  });
+
+  it('streamed: a kept plaintext altered on disk gives other sealed bytes, which the digests refuse; nothing is kept (fault injected through fetch)', async () => {
+    const doc = await stored(6 * 1024 * KiB, 1024 * KiB);
+    const common = {
+      ...doc,
+      identities: [identity],
+      parallel: true,
+      rangeBytes: 1024 * KiB,
+      plaintextSyncBytes: 64 * KiB,
+    };
+    const abort = new AbortController();
+    const failed = fetchAndOpen({
+      ...common,
+      concurrency: 1,
+      fetch: stallingGets(5).fetch,
+      signal: abort.signal,
+    });
+    const kept = await journalNamingPlaintext(doc.workDir);
+    abort.abort(new Error('interrupted (test)'));
+    expect(await settledCode(failed)).toBe('ERR_STORAGE');
+    const keptPath = join(doc.workDir, kept.plaintext);
+    const plaintext = await readFile(keptPath);
+    plaintext[1000] = (plaintext[1000] as number) ^ 1;
+    await writeFile(keptPath, plaintext);
+
+    expect(await settledCode(fetchAndOpen(common))).toBe('ERR_HASH_MISMATCH');
+    expect(await readdir(doc.workDir)).toEqual([]);
+  });
+
+  /** A fetch that flips the sealed byte at `at` in every answer that holds it (storage altered, not transit). */
+  function alteredAt(at: number) {
+    const counter = { gets: 0 };
+    const wrapped: typeof fetch = async (input, init) => {
+      counter.gets++;
+      const response = await fetch(input, init);
+      const start = Number(/^bytes (\d+)-/.exec(response.headers.get('content-range') ?? '')?.[1] ?? 0);
+      const body = Buffer.from(await response.arrayBuffer());
+      if (at >= start && at < start + body.length) body[at - start] = (body[at - start] as number) ^ 0x80;
+      return new Response(body, { status: response.status, headers: response.headers });
+    };
+    return { fetch: wrapped, counter };
+  }
+
+  it('streamed: bytes altered in transit fail to open, and the call downloads afresh through the spool and delivers (fault injected through fetch)', async () => {
+    const doc = await stored(200 * KiB);
+    const rangeBytes = 32 * KiB;
+    const rangeCount = Math.ceil(doc.expected.sealedSize / rangeBytes);
+    const once = faultyGets(async (get, response) => {
+      if (get !== 3) return response;
+      const body = Buffer.from(await response.arrayBuffer());
+      body[body.length - 1] = (body[body.length - 1] as number) ^ 1;
+      return new Response(body, { status: response.status, headers: response.headers });
+    });
+    const result = await fetchAndOpen({
+      ...doc,
+      identities: [identity],
+      parallel: true,
+      rangeBytes,
+      fetch: once.fetch,
+    });
+    expect((await readFile(result.plaintextPath)).equals(doc.bytes)).toBe(true);
+    expect(once.counter.gets).toBeGreaterThan(rangeCount);
+  });
+
+  it('streamed: a copy altered in storage is refused as not the one the manifest names, and nothing is kept (fault injected through fetch)', async () => {
+    const doc = await stored(200 * KiB);
+    const altered = alteredAt(70_000);
+    const failed = fetchAndOpen({
+      ...doc,
+      identities: [identity],
+      parallel: true,
+      rangeBytes: 48 * KiB,
+      fetch: altered.fetch,
+    });
+    expect(await settledCode(failed)).toBe('ERR_HASH_MISMATCH');
+    expect(await readdir(doc.workDir)).toEqual([]);
+  });
+
+  it('streamed: ranges ahead of the opener wait while the window is full, so memory stays bounded (a slow first range injected through fetch)', async () => {
+    const doc = await stored(48 * 1024 * KiB, 4 * 1024 * KiB);
+    // The first range answers late: every other one could arrive meanwhile, were the window not full.
+    const slowFirst = faultyGets(async (get, response) => {
+      if (get === 1) await new Promise((resolve) => setTimeout(resolve, 500));
+      return response;
+    });
+    let downloaded = 0;
+    let opened = 0;
+    let furthestAhead = 0;
+    const result = await fetchAndOpen({
+      ...doc,
+      identities: [identity],
+      parallel: true,
+      rangeBytes: 2 * 1024 * KiB,
+      concurrency: 8,
+      fetch: slowFirst.fetch,
+      onDownloadProgress: ({ bytesDone }) => {
+        downloaded = bytesDone;
+        furthestAhead = Math.max(furthestAhead, downloaded - opened);
+      },
+      onProgress: ({ bytesDone }) => {
+        opened = bytesDone;
+      },
+    });
+    expect((await readFile(result.plaintextPath)).equals(doc.bytes)).toBe(true);
+    // The window, the batch each range in flight may be filling (1 MiB), and the range the opener reads from;
+    // without the window, all but the first range (46 MiB) arrive while the first one is held up.
+    expect(furthestAhead).toBeLessThanOrEqual(FETCH_WINDOW_BYTES + 8 * 1024 * KiB + 2 * 1024 * KiB);
+    expect(furthestAhead).toBeGreaterThanOrEqual(FETCH_WINDOW_BYTES);
   });
 });
 
@@ -599,7 +776,16 @@ describe('one-pass fetch: expired URLs and ranges cut short', () => {
         });
         return new Response(stream, { status: response.status, headers: response.headers });
       };
-    const common = { ...doc, url, identities: [identity], parallel: true, rangeBytes, concurrency: 1 };
+    // Through the spool: the journal keeps a range's written bytes for the next call.
+    const common = {
+      ...doc,
+      url,
+      identities: [identity],
+      parallel: true,
+      keepSealed: true,
+      rangeBytes,
+      concurrency: 1,
+    };
 
     // Same call: the first range is cut after 10,000 bytes; its retry asks for the rest only.
     const first = await fetchAndOpen({

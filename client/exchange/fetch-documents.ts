@@ -221,7 +221,8 @@ async function fetchOne(
     });
   }
   const describe = `document '${deriveSafeFileName(entry.name, entry.documentId)}' (${entry.documentId})`;
-  // One work folder per document: an interrupted fetch finds its downloaded ranges there and resumes.
+  // One work folder per document: an interrupted fetch finds what it kept there (the plaintext it made durable,
+  // or the downloaded ranges) and resumes.
   const work = join(options.outDir, `.pouch-fetch-${entry.documentId.replace(/[^A-Za-z0-9_-]/g, '_')}`);
   await mkdir(work, { recursive: true, mode: 0o700 });
   let finished = false;
@@ -300,7 +301,7 @@ async function fetchOne(
     finished = true;
     return { ...base, outcome: 'fetched', ...(keptSealed ? { sealedPath: keptSealed } : {}) };
   } finally {
-    // Kept after an interruption (the downloaded ranges resume); fetchAndOpen already dropped unverified bytes.
+    // Kept after an interruption (to resume); fetchAndOpen already dropped bytes that failed verification.
     if (finished || !interrupted) await rm(work, { recursive: true, force: true });
   }
 }

@@ -1,7 +1,8 @@
 // Client transfer engine: `pouch fetch` in one pass. Ranges of a sealed document download in parallel into a
-// private spool while, in order and as they arrive, the bytes are hashed (whole file and parts) and opened into
-// a private temp file; the plaintext takes its name only after every digest matched. A journal makes the
-// download resumable, down to the bytes of a range that were already written.
+// bounded window in memory (or, to keep the sealed copy, a private spool) while, in order and as they arrive, the
+// bytes are hashed (whole file and parts) and opened into a private temp file; the plaintext takes its name only
+// after every digest matched. A journal makes the fetch resumable: from the plaintext made durable, sealed again,
+// or from the spool's written bytes.
 import { createHash, randomBytes } from 'node:crypto';
 import { type FileHandle, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';

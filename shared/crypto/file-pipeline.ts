@@ -214,8 +214,9 @@ export async function transformFile(
  * which ends the last slice and calls `done(error, digest)`. Each slice is posted as a `part` reply once its bytes
  * are written, so a reader of the file sees it whole. With `syncEvery`, an fdatasync starts on the thread pool
  * each time that many bytes were written since the last one began (one at a time), so the sync before the file
- * takes its name waits for the last stretch only; `finish` waits for a sync under way (after it no sync uses the
- * descriptor) and reports the first failure instead of the digest.
+ * takes its name waits for the last stretch only; each of those syncs that succeeds is posted as a `synced` reply
+ * with the bytes it made durable. `finish` waits for a sync under way (after it no sync uses the descriptor) and
+ * reports the first failure instead of the digest.
  */
 export const SINK_SOURCE = `
 function createSink(crypto, fs, post, fd, partSize, syncEvery) {

@@ -241,76 +241,27 @@ async function fetchViaSpool(options: FetchOpenOptions): Promise<FetchOpenResult
       : {}),
   }));
 
-  /** Bytes of a range the spool holds from its start. */
-  const available = (index: number): number => (done.has(index) ? lengthOf(index) : (filled.get(index) ?? 0));
-  // The opener waits on one range for a number of its bytes; each write to that range wakes it to look again.
-  const waiting = new Map<number, { bytes: number; resolve: () => void }[]>();
-  // After a failure nothing wakes a new waiter (the workers have stopped): the read returns, and throws it.
-  const arrived = (index: number, bytes: number): Promise<void> =>
-    failure !== undefined || available(index) >= bytes
-      ? Promise.resolve()
-      : new Promise((resolve) => waiting.set(index, [...(waiting.get(index) ?? []), { bytes, resolve }]));
-  const wake = (index: number): void => {
-    const waiters = waiting.get(index);
-    if (!waiters) return;
-    const have = available(index);
-    const still = waiters.filter((w) => failure === undefined && have < w.bytes);
-    for (const w of waiters) if (!still.includes(w)) w.resolve();
-    if (still.length > 0) waiting.set(index, still);
-    else waiting.delete(index);
-  };
+  const ranges = createRangeDownloads(options, { size, rangeBytes }, { done, filled }, onBytes);
   const hot = createHotBatches(HOT_BYTES, WRITE_BATCH_BYTES);
   const onWritten = (index: number, bytes: number): void => {
     const before = filled.get(index) ?? 0;
-    filled.set(index, before + bytes);
+    ranges.received(index, bytes);
     if (Math.floor((before + bytes) / PARTIAL_JOURNAL_BYTES) > Math.floor(before / PARTIAL_JOURNAL_BYTES)) {
       writer.schedule();
     }
-    wake(index);
-  };
-  const urls = createUrlSource(options.url, options.refreshUrl);
-  const abort = new AbortController();
-  const signal = options.signal ? AbortSignal.any([options.signal, abort.signal]) : abort.signal;
-
-  let failure: unknown;
-  const fail = (error: unknown): void => {
-    failure ??= error;
-    if (!abort.signal.aborted) abort.abort(error);
-    for (const index of [...waiting.keys()]) wake(index);
   };
   const queue = Array.from({ length: rangeCount }, (_, i) => i).filter((i) => !done.has(i));
   const fetched = queue.length;
-  async function worker(): Promise<void> {
-    for (;;) {
-      const index = queue.shift();
-      if (index === undefined || failure !== undefined) return;
-      try {
-        await fetchRange(options, urls, index, rangeBytes, size, signal, onBytes, {
-          from: filled.get(index) ?? 0,
-          hot,
-          store: async (batch, at, length) => {
-            for (let written = 0; written < length; ) {
-              written += (await spool.write(batch, written, length - written, at + written)).bytesWritten;
-            }
-            hot.add(at, batch, length);
-            onWritten(index, length);
-          },
-        });
-        done.add(index);
-        filled.delete(index);
-        writer.schedule();
-        wake(index);
-      } catch (error) {
-        fail(error);
-        return;
+  const downloads = ranges.run(queue, hot, (index) => ({
+    store: async (batch, at, length) => {
+      for (let written = 0; written < length; ) {
+        written += (await spool.write(batch, written, length - written, at + written)).bytesWritten;
       }
-    }
-  }
-  const downloads = Promise.all(
-    Array.from({ length: Math.min(Math.max(1, options.concurrency ?? 4), Math.max(1, queue.length)) }, () =>
-      worker(),
-    ),
-  );
+      hot.add(at, batch, length);
+      onWritten(index, length);
+    },
+    finished: () => writer.schedule(),
+  }));
 
   /**
    * The spool as the opener reads it: a read waits until the bytes it asks for (up to its range's end) are
@@ -323,8 +274,8 @@ async function fetchViaSpool(options: FetchOpenOptions): Promise<FetchOpenResult
       const index = Math.floor(position / rangeBytes);
       const start = index * rangeBytes;
       const want = Math.min(position + length, start + lengthOf(index)) - start;
-      await arrived(index, want);
-      if (failure !== undefined) throw failure;
+      await ranges.arrived(index, want);
+      if (ranges.failure !== undefined) throw ranges.failure;
       const wanted = start + want - position;
       // The opener reads in order: what it asks for now was most often written a moment ago, and is still here.
       const copied = hot.copy(buffer, offset, wanted, position);
@@ -346,7 +297,7 @@ async function fetchViaSpool(options: FetchOpenOptions): Promise<FetchOpenResult
       } else {
         // A small document is not worth two worker threads: download it, then open it on this thread.
         await downloads;
-        if (failure !== undefined) throw failure;
+        if (ranges.failure !== undefined) throw ranges.failure;
         digests = await openFile(sealedPath, plaintextPath, options.identities, {
           parallel: false,
           onProgress: (bytesDone) => options.onProgress?.({ bytesDone, totalBytes: size }),
@@ -355,21 +306,22 @@ async function fetchViaSpool(options: FetchOpenOptions): Promise<FetchOpenResult
           partSha256s.push(...(await hashFileParts(sealedPath, expected.partSize)).partSha256s);
       }
     } catch (error) {
-      if (failure !== undefined || !(isPouchError(error) && error.code.startsWith('ERR_SEAL_'))) throw error;
+      if (ranges.failure !== undefined || !(isPouchError(error) && error.code.startsWith('ERR_SEAL_')))
+        throw error;
       // Bytes that fail to open were most likely altered: finish the download and hash it, so that a copy which
       // is not the one the manifest names is reported as such (ERR_HASH_MISMATCH), and a bad seal as what it is.
       await downloads;
-      if (failure === undefined && (await hashSpool(spool, size)) !== expected.sealedSha256) {
+      if (ranges.failure === undefined && (await hashSpool(spool, size)) !== expected.sealedSha256) {
         throw mismatch('sealed SHA-256');
       }
       throw error;
     }
     await downloads;
-    if (failure !== undefined) throw failure;
+    if (ranges.failure !== undefined) throw ranges.failure;
     checkDigests(expected, digests, partSha256s);
     await syncFile(plaintextPath);
   } catch (error) {
-    fail(error);
+    ranges.fail(error);
     await downloads;
     hot.clear();
     // The last written bytes of unfinished ranges, so that a resumed call asks only for the rest.
@@ -389,6 +341,99 @@ async function fetchViaSpool(options: FetchOpenOptions): Promise<FetchOpenResult
   await spool.close();
   await rm(journalPath, { force: true });
   return { plaintextPath, sealedPath, rangesFetched: fetched, rangesReused: reused };
+}
+
+/** How one ranged GET keeps its batches, and what happens once the range is whole. */
+interface RangeStore {
+  readonly store: (batch: Buffer, at: number, length: number) => Promise<void> | undefined;
+  readonly finished?: () => void;
+}
+
+/**
+ * The ranged GETs of one fetch, `concurrency` at a time over a queue (each retried by {@link fetchRange}), which
+ * bytes of each range have arrived (`done`, and `filled` from a range's start), and the opener's waits for them.
+ * The first failure aborts every GET and releases every wait; the opener then throws it.
+ */
+function createRangeDownloads(
+  options: FetchOpenOptions,
+  geometry: { readonly size: number; readonly rangeBytes: number },
+  state: { readonly done: Set<number>; readonly filled: Map<number, number> },
+  onBytes: (n: number) => void,
+  onFailure?: () => void,
+) {
+  const { size, rangeBytes } = geometry;
+  const { done, filled } = state;
+  const lengthOf = (index: number): number => Math.min(rangeBytes, size - index * rangeBytes);
+  const available = (index: number): number => (done.has(index) ? lengthOf(index) : (filled.get(index) ?? 0));
+  // The opener waits on one range for a number of its bytes; each arrival in that range wakes it to look again.
+  const waiting = new Map<number, { bytes: number; resolve: () => void }[]>();
+  let failure: unknown;
+  const wake = (index: number): void => {
+    const waiters = waiting.get(index);
+    if (!waiters) return;
+    const have = available(index);
+    const still = waiters.filter((w) => failure === undefined && have < w.bytes);
+    for (const w of waiters) if (!still.includes(w)) w.resolve();
+    if (still.length > 0) waiting.set(index, still);
+    else waiting.delete(index);
+  };
+  const urls = createUrlSource(options.url, options.refreshUrl);
+  const abort = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, abort.signal]) : abort.signal;
+  const fail = (error: unknown): void => {
+    failure ??= error;
+    if (!abort.signal.aborted) abort.abort(error);
+    for (const index of [...waiting.keys()]) wake(index);
+    onFailure?.();
+  };
+  return {
+    done,
+    filled,
+    lengthOf,
+    available,
+    fail,
+    get failure(): unknown {
+      return failure;
+    },
+    /** Resolves once `bytes` of the range from its start have arrived, or the fetch failed (nothing wakes it then). */
+    arrived: (index: number, bytes: number): Promise<void> =>
+      failure !== undefined || available(index) >= bytes
+        ? Promise.resolve()
+        : new Promise<void>((resolve) =>
+            waiting.set(index, [...(waiting.get(index) ?? []), { bytes, resolve }]),
+          ),
+    /** `bytes` more of the range arrived (after those before them): the opener may read them. */
+    received(index: number, bytes: number): void {
+      filled.set(index, (filled.get(index) ?? 0) + bytes);
+      wake(index);
+    },
+    /** Download the queued ranges; resolves when all are done or the fetch failed (never rejects). */
+    run(queue: number[], hot: HotBatches, keep: (index: number) => RangeStore): Promise<void> {
+      const worker = async (): Promise<void> => {
+        for (;;) {
+          const index = queue.shift();
+          if (index === undefined || failure !== undefined) return;
+          try {
+            const { store, finished } = keep(index);
+            await fetchRange(options, urls, index, rangeBytes, size, signal, onBytes, {
+              from: filled.get(index) ?? 0,
+              hot,
+              store,
+            });
+            done.add(index);
+            filled.delete(index);
+            finished?.();
+            wake(index);
+          } catch (error) {
+            fail(error);
+            return;
+          }
+        }
+      };
+      const workers = Math.min(Math.max(1, options.concurrency ?? 4), Math.max(1, queue.length));
+      return Promise.all(Array.from({ length: workers }, () => worker())).then(() => undefined);
+    },
+  };
 }
 
 function mismatch(field: string): PouchError {
@@ -457,7 +502,6 @@ async function fetchStreamed(options: FetchOpenOptions): Promise<FetchOpenResult
   /** Sealed bytes before this position come from the kept plaintext, sealed again; the rest is downloaded. */
   const derivedEnd = resumed?.end ?? 0;
   const firstRange = Math.floor(derivedEnd / rangeBytes);
-  const lengthOf = (index: number): number => Math.min(rangeBytes, size - index * rangeBytes);
   /** Bytes received of each range from its start, those before `derivedEnd` counted as received. */
   const filled = new Map<number, number>();
   if (derivedEnd > 0 && firstRange < rangeCount) filled.set(firstRange, derivedEnd - firstRange * rangeBytes);
@@ -478,22 +522,9 @@ async function fetchStreamed(options: FetchOpenOptions): Promise<FetchOpenResult
     ...(opened ? { opened } : {}),
   }));
 
-  const available = (index: number): number => (done.has(index) ? lengthOf(index) : (filled.get(index) ?? 0));
-  const waiting = new Map<number, { bytes: number; resolve: () => void }[]>();
-  let failure: unknown;
-  const arrived = (index: number, bytes: number): Promise<void> =>
-    failure !== undefined || available(index) >= bytes
-      ? Promise.resolve()
-      : new Promise((resolve) => waiting.set(index, [...(waiting.get(index) ?? []), { bytes, resolve }]));
-  const wake = (index: number): void => {
-    const waiters = waiting.get(index);
-    if (!waiters) return;
-    const have = available(index);
-    const still = waiters.filter((w) => failure === undefined && have < w.bytes);
-    for (const w of waiters) if (!still.includes(w)) w.resolve();
-    if (still.length > 0) waiting.set(index, still);
-    else waiting.delete(index);
-  };
+  const ranges = createRangeDownloads(options, { size, rangeBytes }, { done, filled }, onBytes, () =>
+    recheckRoom(),
+  );
   const hot = createHotBatches(Number.POSITIVE_INFINITY, WRITE_BATCH_BYTES);
   /** The next sealed byte the opener reads, and whether it is waiting for it. */
   let readPosition = derivedEnd;
@@ -502,7 +533,7 @@ async function fetchStreamed(options: FetchOpenOptions): Promise<FetchOpenResult
   // A range may go on while the window has room; the range the opener reads from also when the opener waits
   // on it, so the window never holds it up.
   const hasRoom = (index: number, promised = 0): boolean =>
-    failure !== undefined ||
+    ranges.failure !== undefined ||
     hot.held() + promised < FETCH_WINDOW_BYTES ||
     (readerWaiting && index === Math.floor(readPosition / rangeBytes));
   // Waiters go on in the order they came, each with room for the batch it will fill next, so that the window
@@ -519,49 +550,18 @@ async function fetchStreamed(options: FetchOpenOptions): Promise<FetchOpenResult
     }
   };
 
-  const urls = createUrlSource(options.url, options.refreshUrl);
-  const abort = new AbortController();
-  const signal = options.signal ? AbortSignal.any([options.signal, abort.signal]) : abort.signal;
-  const fail = (error: unknown): void => {
-    failure ??= error;
-    if (!abort.signal.aborted) abort.abort(error);
-    for (const index of [...waiting.keys()]) wake(index);
-    recheckRoom();
-  };
   const queue = Array.from({ length: rangeCount - firstRange }, (_, i) => firstRange + i).filter(
-    (i) => lengthOf(i) > (filled.get(i) ?? 0),
+    (i) => ranges.lengthOf(i) > (filled.get(i) ?? 0),
   );
   const fetched = queue.length;
-  async function worker(): Promise<void> {
-    for (;;) {
-      const index = queue.shift();
-      if (index === undefined || failure !== undefined) return;
-      try {
-        await fetchRange(options, urls, index, rangeBytes, size, signal, onBytes, {
-          from: filled.get(index) ?? 0,
-          hot,
-          store: (batch, at, length) => {
-            hot.add(at, batch, length);
-            filled.set(index, (filled.get(index) ?? 0) + length);
-            wake(index);
-            if (hasRoom(index)) return undefined;
-            return new Promise<void>((resolve) => roomWaiters.push({ index, resolve }));
-          },
-        });
-        done.add(index);
-        filled.delete(index);
-        wake(index);
-      } catch (error) {
-        fail(error);
-        return;
-      }
-    }
-  }
-  const downloads = Promise.all(
-    Array.from({ length: Math.min(Math.max(1, options.concurrency ?? 4), Math.max(1, queue.length)) }, () =>
-      worker(),
-    ),
-  );
+  const downloads = ranges.run(queue, hot, (index) => ({
+    store: (batch, at, length) => {
+      hot.add(at, batch, length);
+      ranges.received(index, length);
+      if (hasRoom(index)) return undefined;
+      return new Promise<void>((resolve) => roomWaiters.push({ index, resolve }));
+    },
+  }));
 
   /**
    * The file's first bytes, kept as read: the header parser reads ahead in whole pieces, and the opener then
@@ -583,14 +583,14 @@ async function fetchStreamed(options: FetchOpenOptions): Promise<FetchOpenResult
       }
       const index = Math.floor(position / rangeBytes);
       const start = index * rangeBytes;
-      if (available(index) <= position - start) {
+      if (ranges.available(index) <= position - start) {
         readerWaiting = true;
         recheckRoom();
-        await arrived(index, position - start + 1);
+        await ranges.arrived(index, position - start + 1);
         readerWaiting = false;
       }
-      if (failure !== undefined) throw failure;
-      const wanted = Math.min(length, start + available(index) - position);
+      if (ranges.failure !== undefined) throw ranges.failure;
+      const wanted = Math.min(length, start + ranges.available(index) - position);
       const copied = hot.copy(buffer, offset, wanted, position);
       if (copied === 0) throw new Error(`Sealed bytes at ${position} are not in the window`);
       if (position === earlyFilled && position < early.length) {
@@ -629,15 +629,15 @@ async function fetchStreamed(options: FetchOpenOptions): Promise<FetchOpenResult
           : {}),
       });
     } catch (error) {
-      openFailed = failure === undefined && isPouchError(error) && error.code.startsWith('ERR_SEAL_');
+      openFailed = ranges.failure === undefined && isPouchError(error) && error.code.startsWith('ERR_SEAL_');
       throw error;
     }
     await downloads;
-    if (failure !== undefined) throw failure;
+    if (ranges.failure !== undefined) throw ranges.failure;
     checkDigests(expected, digests, partSha256s);
     await syncFile(plaintextPath);
   } catch (error) {
-    fail(error);
+    ranges.fail(error);
     await downloads;
     hot.clear();
     await resumed?.close();

@@ -318,8 +318,7 @@ async function fetchViaSpool(options: FetchOpenOptions): Promise<FetchOpenResult
     }
     await downloads;
     if (ranges.failure !== undefined) throw ranges.failure;
-    checkDigests(expected, digests, partSha256s);
-    await syncFile(plaintextPath);
+    await verifyOpened(expected, digests, partSha256s, plaintextPath);
   } catch (error) {
     ranges.fail(error);
     await downloads;
@@ -446,12 +445,16 @@ function mismatch(field: string): PouchError {
   );
 }
 
-/** Every digest the manifest names, against what the opener saw: sealed size and SHA-256, parts, plaintext. */
-function checkDigests(
+/**
+ * Every digest the manifest names, against what the opener saw: sealed size and SHA-256, parts, plaintext. Only
+ * then is the plaintext made durable, before its caller gives it a name.
+ */
+async function verifyOpened(
   expected: FetchOpenOptions['expected'],
   digests: Awaited<ReturnType<typeof openFromReader>>,
   partSha256s: readonly string[],
-): void {
+  plaintextPath: string,
+): Promise<void> {
   if (digests.sealedSize !== expected.sealedSize) throw mismatch('sealed size');
   if (digests.sealedSha256 !== expected.sealedSha256) throw mismatch('sealed SHA-256');
   if (expected.partSize && expected.sealedPartsSha256 !== undefined) {
@@ -463,6 +466,7 @@ function checkDigests(
   ) {
     throw mismatch('plaintext SHA-256');
   }
+  await syncFile(plaintextPath);
 }
 
 /**
@@ -634,8 +638,7 @@ async function fetchStreamed(options: FetchOpenOptions): Promise<FetchOpenResult
     }
     await downloads;
     if (ranges.failure !== undefined) throw ranges.failure;
-    checkDigests(expected, digests, partSha256s);
-    await syncFile(plaintextPath);
+    await verifyOpened(expected, digests, partSha256s, plaintextPath);
   } catch (error) {
     ranges.fail(error);
     await downloads;

@@ -43,6 +43,20 @@ async function digestThrough(bytes: Buffer, seed: number, slowSink = false) {
   };
 }
 
+/**
+ * 24 bodies of 3 MiB at once hold more than the pool's 16 batches: some chunks go as copies, between pooled
+ * batches of the same body, and every digest must still be over the bytes in their order.
+ */
+async function expectManyAtOnceDigested(): Promise<void> {
+  const bodies = Array.from({ length: 24 }, () => randomBytes(3 * MiB + 1234));
+  const results = await Promise.all(bodies.map((bytes, i) => digestThrough(bytes, i, i % 2 === 0)));
+  results.forEach((result, i) => {
+    const bytes = bodies[i] as Buffer;
+    expect(result.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+    expect(result.md5).toBe(createHash('md5').update(bytes).digest('hex'));
+  });
+}
+
 /** A body whose first half MiB is written now (into a batch it then holds) and the rest by `finish`. */
 function startBody(bytes: Buffer) {
   const hashing = new HashingStream(['sha256', 'md5']);
@@ -70,15 +84,7 @@ describe('embedded S3 off-thread digests', () => {
   });
 
   it('keeps each body in order when more bodies stream at once than the shared pool has batches', async () => {
-    // 24 bodies of 3 MiB at once hold more than the pool's 16 batches: some chunks go as copies, between
-    // pooled batches of the same body, and every digest must still be over the bytes in their order.
-    const bodies = Array.from({ length: 24 }, () => randomBytes(3 * MiB + 1234));
-    const results = await Promise.all(bodies.map((bytes, i) => digestThrough(bytes, i, i % 2 === 0)));
-    results.forEach((result, i) => {
-      const bytes = bodies[i] as Buffer;
-      expect(result.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
-      expect(result.md5).toBe(createHash('md5').update(bytes).digest('hex'));
-    });
+    await expectManyAtOnceDigested();
   });
 
   it('has no digest before the body ended, nor for a body destroyed midway', async () => {
@@ -128,12 +134,6 @@ describe('embedded S3 off-thread digests', () => {
       expect(md5).toBe(createHash('md5').update(body.bytes).digest('hex'));
     }
     // And many at once afterwards, more than the pool has batches for.
-    const bodies = Array.from({ length: 24 }, () => randomBytes(3 * MiB + 1234));
-    const results = await Promise.all(bodies.map((bytes, i) => digestThrough(bytes, i, i % 2 === 0)));
-    results.forEach((result, i) => {
-      const bytes = bodies[i] as Buffer;
-      expect(result.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
-      expect(result.md5).toBe(createHash('md5').update(bytes).digest('hex'));
-    });
+    await expectManyAtOnceDigested();
   });
 });

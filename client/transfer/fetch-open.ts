@@ -3,7 +3,7 @@
 // a private temp file; the plaintext takes its name only after every digest matched. A journal makes the
 // download resumable, down to the bytes of a range that were already written.
 import { createHash, randomBytes } from 'node:crypto';
-import { type FileHandle, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { type FileHandle, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
@@ -130,6 +130,9 @@ const PLAINTEXT_SYNC_BYTES = 32 * 1024 * 1024;
 /** Fresh URLs one range may ask for in a row without a byte arriving: a 403 that persists is a refusal. */
 const MAX_URL_REFRESHES = 3;
 
+/** The streamed path's plaintext in the work folder: a name this module made, never a path. */
+const PLAINTEXT_NAME = /^plain-[0-9a-f]{12}$/;
+
 const journalSchema = z.object({
   version: z.literal(1),
   sealedSize: z.number().int().nonnegative(),
@@ -144,7 +147,7 @@ const journalSchema = z.object({
    */
   opened: z
     .object({
-      plaintext: z.string().regex(/^plain-[0-9a-f]{12}$/),
+      plaintext: z.string().regex(PLAINTEXT_NAME),
       bytes: z.number().int().positive(),
       prefix: z
         .string()
@@ -450,7 +453,13 @@ async function fetchStreamed(options: FetchOpenOptions): Promise<FetchOpenResult
       ? previous.opened
       : undefined;
   const resumed = kept ? await resumeFromPlaintext(options.workDir, kept, options) : undefined;
-  if (kept && !resumed) await rm(join(options.workDir, kept.plaintext), { force: true });
+  // Every other plaintext goes: one the journal no longer names (it could not serve, the journal was unreadable,
+  // or its last write failed) would otherwise stay in the work folder.
+  for (const entry of await readdir(options.workDir).catch(() => [])) {
+    if (PLAINTEXT_NAME.test(entry) && !(resumed && entry === kept?.plaintext)) {
+      await rm(join(options.workDir, entry), { force: true });
+    }
+  }
   const plaintextName = `plain-${randomBytes(6).toString('hex')}`;
   const plaintextPath = join(options.workDir, plaintextName);
   /** Sealed bytes before this position come from the kept plaintext, sealed again; the rest is downloaded. */
@@ -657,7 +666,12 @@ async function fetchStreamed(options: FetchOpenOptions): Promise<FetchOpenResult
     // document is downloaded afresh to a spool, whose bytes can be hashed if they fail to open too, so that a
     // copy which is not the one the manifest names is reported as such (ERR_HASH_MISMATCH), and a bad seal as
     // what it is. Bytes altered only in transit open the second time.
-    if (openFailed) return fetchViaSpool(options);
+    if (openFailed) {
+      // The spool only served to tell the two apart: no sealed copy was asked for, so none is left behind.
+      const { sealedPath, ...again } = await fetchViaSpool(options);
+      if (sealedPath !== undefined) await rm(sealedPath, { force: true });
+      return again;
+    }
     throw error;
   }
   hot.clear();

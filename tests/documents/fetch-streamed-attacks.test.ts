@@ -2,7 +2,7 @@
 // folder, kept plaintexts at chunk and range boundaries, odd range sizes against the memory window, and what is
 // left in the work folder afterwards. Real embedded S3 (s3rver) and real age crypto.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, readlink, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fetchAndOpen } from '../../client/transfer/fetch-open.ts';
@@ -113,6 +113,16 @@ describe('streamed fetch under attack', () => {
   }
 
   const NAME = 'plain-0123456789ab';
+
+  /** Files of `dir` this process holds open (through /proc/self/fd). */
+  async function openFilesIn(dir: string): Promise<string[]> {
+    const held: string[] = [];
+    for (const fd of await readdir('/proc/self/fd')) {
+      const target = await readlink(join('/proc/self/fd', fd)).catch(() => '');
+      if (target.startsWith(`${dir}/`)) held.push(target);
+    }
+    return held;
+  }
 
   describe('a tampered journal', () => {
     let doc: Awaited<ReturnType<typeof stored>>;
@@ -289,6 +299,7 @@ describe('streamed fetch under attack', () => {
       });
       expect(await settledCode(failed)).toBe('ERR_HASH_MISMATCH');
       expect(await readdir(workDir)).toEqual([]);
+      expect(await openFilesIn(workDir)).toEqual([]);
     });
   });
 
@@ -375,9 +386,94 @@ describe('streamed fetch under attack', () => {
         expect(await readdir(workDir)).toEqual([basename(result.plaintextPath)]);
       }, 60_000);
     }
+    it('the head range cut mid-body and retried while the ranges ahead fill the window: finishes and delivers (fault injected through fetch)', async () => {
+      const workDir = await freshFolder();
+      let gets = 0;
+      const cutFirst: typeof fetch = async (input, init) => {
+        const response = await fetch(input, init);
+        if (++gets !== 1) return response;
+        // The first range's body: 1.5 MiB and 7 bytes, then (once the others had time to fill the window) an error.
+        const body = Buffer.from(await response.arrayBuffer()).subarray(0, 1536 * KiB + 7);
+        const stream = new ReadableStream<Uint8Array>({
+          async start(controller) {
+            controller.enqueue(new Uint8Array(body));
+            await new Promise((resolve) => setTimeout(resolve, 400));
+            controller.error(new TypeError('terminated (fault injected)'));
+          },
+        });
+        return new Response(stream, { status: response.status, headers: response.headers });
+      };
+      const result = await fetchAndOpen({
+        ...big,
+        workDir,
+        identities: [identity],
+        parallel: true,
+        rangeBytes: 4 * 1024 * KiB + 9,
+        concurrency: 4,
+        retry: { attempts: 4, baseDelayMs: 10, maxDelayMs: 20 },
+        fetch: cutFirst,
+      });
+      expect(gets).toBeGreaterThan(Math.ceil(big.expected.sealedSize / (4 * 1024 * KiB + 9)));
+      expect(hex(await readFile(result.plaintextPath))).toBe(big.expected.plaintextSha256);
+      expect(await readdir(workDir)).toEqual([basename(result.plaintextPath)]);
+    }, 60_000);
   });
 
   describe('what an interrupted call writes', () => {
+    it('a resumed call interrupted before it passes the kept plaintext keeps that one and its journal only, with no file left open; the next call delivers', async () => {
+      const doc = await stored(randomBytes(8 * 1024 * KiB + 5), 1024 * KiB);
+      const workDir = await freshFolder();
+      const keptBytes = 3 * 1024 * KiB;
+      await plant(
+        workDir,
+        doc,
+        { plaintext: NAME, bytes: keptBytes, prefix: doc.prefix.toString('base64') },
+        doc.bytes.subarray(0, keptBytes),
+      );
+      const abort = new AbortController();
+      let started = 0;
+      const stalled: typeof fetch = (_input, init) => {
+        started++;
+        return new Promise<Response>((_, reject) => {
+          init?.signal?.addEventListener('abort', () => reject(init.signal?.reason), { once: true });
+        });
+      };
+      const failed = fetchAndOpen({
+        ...doc,
+        workDir,
+        identities: [identity],
+        parallel: true,
+        rangeBytes: 1024 * KiB,
+        plaintextSyncBytes: CHUNK,
+        fetch: stalled,
+        signal: abort.signal,
+      });
+      while (started === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      abort.abort(new Error('interrupted (test)'));
+      expect(await settledCode(failed)).toBe('ERR_STORAGE');
+      expect((await readdir(workDir)).sort()).toEqual(['fetch.json', NAME]);
+      const journal = JSON.parse(await readFile(join(workDir, 'fetch.json'), 'utf8')) as {
+        opened: { plaintext: string; bytes: number };
+      };
+      expect(journal.opened).toMatchObject({ plaintext: NAME, bytes: keptBytes });
+      expect(await openFilesIn(workDir)).toEqual([]);
+
+      const gets = recordingGets();
+      const result = await fetchAndOpen({
+        ...doc,
+        workDir,
+        identities: [identity],
+        parallel: true,
+        rangeBytes: 1024 * KiB,
+        fetch: gets.fetch,
+      });
+      expect((await readFile(result.plaintextPath)).equals(doc.bytes)).toBe(true);
+      expect(gets.firstStart()).toBe(doc.prefix.length + (keptBytes / CHUNK) * SEALED_CHUNK);
+      expect(await readdir(workDir)).toEqual([basename(result.plaintextPath)]);
+      expect(await openFilesIn(workDir)).toEqual([]);
+    });
+
     it("the journal holds the public header and nonce (the sealed file's first bytes) and no key material", async () => {
       // The opener hands a 2 MiB slot on only once the next one is filled: enough must arrive for a sync.
       const doc = await stored(randomBytes(8 * 1024 * KiB + 5), 1024 * KiB);

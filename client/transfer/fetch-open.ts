@@ -130,6 +130,8 @@ const PLAINTEXT_SYNC_BYTES = 32 * 1024 * 1024;
 /** Fresh URLs one range may ask for in a row without a byte arriving: a 403 that persists is a refusal. */
 const MAX_URL_REFRESHES = 3;
 
+/** The spool path's files in the work folder: the sealed copy and the plaintext opened from it. */
+const SPOOL_FILES = { sealed: 'sealed.age', plaintext: 'plain' } as const;
 /** The streamed path's plaintext in the work folder: a name this module made, never a path. */
 const PLAINTEXT_NAME = /^plain-[0-9a-f]{12}$/;
 
@@ -199,8 +201,8 @@ async function fetchViaSpool(options: FetchOpenOptions): Promise<FetchOpenResult
   const size = expected.sealedSize;
   const rangeBytes = Math.max(1, options.rangeBytes ?? DEFAULT_RANGE_BYTES);
   const rangeCount = Math.max(1, Math.ceil(size / rangeBytes));
-  const sealedPath = join(options.workDir, 'sealed.age');
-  const plaintextPath = join(options.workDir, 'plain');
+  const sealedPath = join(options.workDir, SPOOL_FILES.sealed);
+  const plaintextPath = join(options.workDir, SPOOL_FILES.plaintext);
   const journalPath = join(options.workDir, 'fetch.json');
   const previous = await readJournal(journalPath);
   const reusable =
@@ -454,9 +456,11 @@ async function fetchStreamed(options: FetchOpenOptions): Promise<FetchOpenResult
       : undefined;
   const resumed = kept ? await resumeFromPlaintext(options.workDir, kept, options) : undefined;
   // Every other plaintext goes: one the journal no longer names (it could not serve, the journal was unreadable,
-  // or its last write failed) would otherwise stay in the work folder.
+  // or its last write failed) would otherwise stay in the work folder; so does a spool path's (an earlier call
+  // with keepSealed, or a fallback, interrupted), which this path never reads.
   for (const entry of await readdir(options.workDir).catch(() => [])) {
-    if (PLAINTEXT_NAME.test(entry) && !(resumed && entry === kept?.plaintext)) {
+    const spooled = entry === SPOOL_FILES.sealed || entry === SPOOL_FILES.plaintext;
+    if (spooled || (PLAINTEXT_NAME.test(entry) && !(resumed && entry === kept?.plaintext))) {
       await rm(join(options.workDir, entry), { force: true });
     }
   }

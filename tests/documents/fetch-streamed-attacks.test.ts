@@ -280,6 +280,29 @@ describe('streamed fetch under attack', () => {
       });
     }
 
+    it('what an interrupted spool call left (its spool, plaintext name and journal) is gone after a streamed call delivers', async () => {
+      const workDir = await freshFolder();
+      await writeFile(join(workDir, 'sealed.age'), doc.sealed.subarray(0, 100 * KiB), { mode: 0o600 });
+      await writeFile(join(workDir, 'plain'), randomBytes(10), { mode: 0o600 });
+      const journal = {
+        version: 1,
+        sealedSize: doc.expected.sealedSize,
+        sealedSha256: doc.expected.sealedSha256,
+        rangeBytes: 32 * KiB,
+        done: [0, 1, 2],
+      };
+      await writeFile(join(workDir, 'fetch.json'), JSON.stringify(journal), { mode: 0o600 });
+      const result = await fetchAndOpen({
+        ...doc,
+        workDir,
+        identities: [identity],
+        parallel: true,
+        rangeBytes: 32 * KiB,
+      });
+      expect((await readFile(result.plaintextPath)).equals(doc.bytes)).toBe(true);
+      expect(await readdir(workDir)).toEqual([basename(result.plaintextPath)]);
+    });
+
     it('a kept plaintext altered in its last sealed-again chunk is refused, and nothing is kept', async () => {
       const workDir = await freshFolder();
       const kept = Buffer.from(doc.bytes.subarray(0, 5 * CHUNK));

@@ -4,7 +4,7 @@
 // after every digest matched. A journal makes the fetch resumable: from the plaintext made durable, sealed again,
 // or from the spool's written bytes.
 import { createHash, randomBytes } from 'node:crypto';
-import { type FileHandle, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { type FileHandle, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
@@ -131,6 +131,11 @@ const PLAINTEXT_SYNC_BYTES = 32 * 1024 * 1024;
 /** Fresh URLs one range may ask for in a row without a byte arriving: a 403 that persists is a refusal. */
 const MAX_URL_REFRESHES = 3;
 
+/** The spool path's files in the work folder: the sealed copy and the plaintext opened from it. */
+const SPOOL_FILES = { sealed: 'sealed.age', plaintext: 'plain' } as const;
+/** The streamed path's plaintext in the work folder: a name this module made, never a path. */
+const PLAINTEXT_NAME = /^plain-[0-9a-f]{12}$/;
+
 const journalSchema = z.object({
   version: z.literal(1),
   sealedSize: z.number().int().nonnegative(),
@@ -145,7 +150,7 @@ const journalSchema = z.object({
    */
   opened: z
     .object({
-      plaintext: z.string().regex(/^plain-[0-9a-f]{12}$/),
+      plaintext: z.string().regex(PLAINTEXT_NAME),
       bytes: z.number().int().positive(),
       prefix: z
         .string()
@@ -197,8 +202,8 @@ async function fetchViaSpool(options: FetchOpenOptions): Promise<FetchOpenResult
   const size = expected.sealedSize;
   const rangeBytes = Math.max(1, options.rangeBytes ?? DEFAULT_RANGE_BYTES);
   const rangeCount = Math.max(1, Math.ceil(size / rangeBytes));
-  const sealedPath = join(options.workDir, 'sealed.age');
-  const plaintextPath = join(options.workDir, 'plain');
+  const sealedPath = join(options.workDir, SPOOL_FILES.sealed);
+  const plaintextPath = join(options.workDir, SPOOL_FILES.plaintext);
   const journalPath = join(options.workDir, 'fetch.json');
   const previous = await readJournal(journalPath);
   const reusable =
@@ -500,7 +505,15 @@ async function fetchStreamed(options: FetchOpenOptions): Promise<FetchOpenResult
       ? previous.opened
       : undefined;
   const resumed = kept ? await resumeFromPlaintext(options.workDir, kept, options) : undefined;
-  if (kept && !resumed) await rm(join(options.workDir, kept.plaintext), { force: true });
+  // Every other plaintext goes: one the journal no longer names (it could not serve, the journal was unreadable,
+  // or its last write failed) would otherwise stay in the work folder; so does a spool path's (an earlier call
+  // with keepSealed, or a fallback, interrupted), which this path never reads.
+  for (const entry of await readdir(options.workDir).catch(() => [])) {
+    const spooled = entry === SPOOL_FILES.sealed || entry === SPOOL_FILES.plaintext;
+    if (spooled || (PLAINTEXT_NAME.test(entry) && !(resumed && entry === kept?.plaintext))) {
+      await rm(join(options.workDir, entry), { force: true });
+    }
+  }
   const plaintextName = `plain-${randomBytes(6).toString('hex')}`;
   const plaintextPath = join(options.workDir, plaintextName);
   /** Sealed bytes before this position come from the kept plaintext, sealed again; the rest is downloaded. */
@@ -661,7 +674,12 @@ async function fetchStreamed(options: FetchOpenOptions): Promise<FetchOpenResult
     // document is downloaded afresh to a spool, whose bytes can be hashed if they fail to open too, so that a
     // copy which is not the one the manifest names is reported as such (ERR_HASH_MISMATCH), and a bad seal as
     // what it is. Bytes altered only in transit open the second time.
-    if (openFailed) return fetchViaSpool(options);
+    if (openFailed) {
+      // The spool only served to tell the two apart: no sealed copy was asked for, so none is left behind.
+      const { sealedPath, ...again } = await fetchViaSpool(options);
+      if (sealedPath !== undefined) await rm(sealedPath, { force: true });
+      return again;
+    }
     throw error;
   }
   hot.clear();

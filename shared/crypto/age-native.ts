@@ -348,8 +348,13 @@ export async function openFromReader(
   const { header } = await readHeader(readPieces(input, 0));
   const fileKey = await unlockHeader(header, keys);
   const nonce = Buffer.alloc(NONCE_SIZE);
-  const { bytesRead } = await input.read(nonce, 0, NONCE_SIZE, header.raw.length);
-  if (bytesRead < NONCE_SIZE) throw integrityError('file ends before the payload nonce');
+  // A positional read may return less than asked (a download's reader stops at a range's end), so only a read
+  // of nothing means the file ends.
+  for (let got = 0; got < NONCE_SIZE; ) {
+    const { bytesRead } = await input.read(nonce, got, NONCE_SIZE - got, header.raw.length + got);
+    if (bytesRead === 0) throw integrityError('file ends before the payload nonce');
+    got += bytesRead;
+  }
   const payloadKey = derivePayloadKey(fileKey, nonce);
   options.onPrefix?.(Buffer.concat([header.raw, nonce]));
   type Sides = Awaited<ReturnType<typeof transformFile>>;

@@ -6,11 +6,16 @@ import { mkdir, readdir, readFile, readlink, stat, writeFile } from 'node:fs/pro
 import { basename, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fetchAndOpen } from '../../client/transfer/fetch-open.ts';
-import { type SealUploadOptions, sealAndUpload } from '../../client/transfer/seal-upload.ts';
+import { sealAndUpload } from '../../client/transfer/seal-upload.ts';
 import { objectKeys } from '../../server/config/storage-definitions.ts';
 import { generateIdentity } from '../../shared/crypto/age-keys.ts';
-import { partsDigestOf } from '../../shared/crypto/sealed-digest.ts';
 import { settledCode, useDocumentStore } from '../support/document-store-harness.ts';
+import {
+  journalNamingPlaintext,
+  manifestExpectation,
+  stallingGets,
+  streamedTarget,
+} from '../support/streamed-upload.ts';
 
 const KiB = 1024;
 const CHUNK = 64 * KiB;
@@ -34,25 +39,12 @@ describe('streamed fetch under attack', () => {
     const source = join(dir, 'plain.bin');
     await writeFile(source, bytes);
     const key = objectKeys.document('ex-fetch-attacks', `doc-${id}`);
-    let uploadId: string | undefined;
-    const target: Pick<SealUploadOptions, 'declare' | 'presign' | 'complete'> = {
-      declare: async (sealedSize) => {
-        uploadId ??= (await docs.store.createMultipart({ key, size: sealedSize, partSize, partSha256s: [] }))
-          .uploadId;
-        return { documentId: key, uploadId, partSize };
-      },
-      presign: async (_documentId, parts) =>
-        docs.store.presignParts({ key, uploadId: uploadId as string, parts }),
-      complete: async (_documentId, parts) => {
-        await docs.store.completeMultipart({ key, uploadId: uploadId as string, parts });
-      },
-    };
     const result = await sealAndUpload({
       source,
       recipients: [recipient],
       spoolPath: join(dir, 'doc.age'),
       journalPath: join(dir, 'doc.journal.json'),
-      ...target,
+      ...streamedTarget(docs.store, key, partSize).options,
     });
     const url = (await docs.store.presignGet({ key, expiresInSeconds: 300 })).url;
     const sealed = Buffer.from(await (await fetch(url)).arrayBuffer());
@@ -63,14 +55,7 @@ describe('streamed fetch under attack', () => {
       url,
       sealed,
       prefix,
-      expected: {
-        sealedSize: result.sealedSize,
-        sealedSha256: result.sealedSha256,
-        sealedPartsSha256: partsDigestOf(result.partSha256s),
-        partSize: result.partSize,
-        plaintextSha256: result.plaintextSha256,
-        plaintextSize: result.plaintextSize,
-      },
+      expected: manifestExpectation(result),
     };
   }
 
@@ -454,13 +439,7 @@ describe('streamed fetch under attack', () => {
         doc.bytes.subarray(0, keptBytes),
       );
       const abort = new AbortController();
-      let started = 0;
-      const stalled: typeof fetch = (_input, init) => {
-        started++;
-        return new Promise<Response>((_, reject) => {
-          init?.signal?.addEventListener('abort', () => reject(init.signal?.reason), { once: true });
-        });
-      };
+      const stalled = stallingGets(0);
       const failed = fetchAndOpen({
         ...doc,
         workDir,
@@ -468,10 +447,10 @@ describe('streamed fetch under attack', () => {
         parallel: true,
         rangeBytes: 1024 * KiB,
         plaintextSyncBytes: CHUNK,
-        fetch: stalled,
+        fetch: stalled.fetch,
         signal: abort.signal,
       });
-      while (started === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      while (stalled.ranges.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
       await new Promise((resolve) => setTimeout(resolve, 200));
       abort.abort(new Error('interrupted (test)'));
       expect(await settledCode(failed)).toBe('ERR_STORAGE');
@@ -502,13 +481,6 @@ describe('streamed fetch under attack', () => {
       const doc = await stored(randomBytes(8 * 1024 * KiB + 5), 1024 * KiB);
       const workDir = await freshFolder();
       const abort = new AbortController();
-      let passed = 0;
-      const stalling: typeof fetch = async (input, init) => {
-        if (++passed <= 5) return fetch(input, init);
-        return new Promise<Response>((_, reject) => {
-          init?.signal?.addEventListener('abort', () => reject(init.signal?.reason), { once: true });
-        });
-      };
       const failed = fetchAndOpen({
         ...doc,
         workDir,
@@ -517,15 +489,10 @@ describe('streamed fetch under attack', () => {
         rangeBytes: 1024 * KiB,
         concurrency: 1,
         plaintextSyncBytes: CHUNK,
-        fetch: stalling,
+        fetch: stallingGets(5).fetch,
         signal: abort.signal,
       });
-      let journal: Record<string, unknown> | undefined;
-      for (let tries = 0; tries < 400 && !journal?.opened; tries++) {
-        const text = await readFile(join(workDir, 'fetch.json'), 'utf8').catch(() => '');
-        journal = text ? (JSON.parse(text) as Record<string, unknown>) : undefined;
-        if (!journal?.opened) await new Promise((resolve) => setTimeout(resolve, 25));
-      }
+      await journalNamingPlaintext(workDir);
       abort.abort(new Error('interrupted (test)'));
       expect(await settledCode(failed)).toBe('ERR_STORAGE');
       const final = JSON.parse(await readFile(join(workDir, 'fetch.json'), 'utf8')) as {

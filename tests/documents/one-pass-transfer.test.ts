@@ -7,12 +7,18 @@ import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createHotBatches, FETCH_WINDOW_BYTES, fetchAndOpen } from '../../client/transfer/fetch-open.ts';
-import { type SealUploadOptions, sealAndUpload } from '../../client/transfer/seal-upload.ts';
+import { sealAndUpload } from '../../client/transfer/seal-upload.ts';
 import { objectKeys } from '../../server/config/storage-definitions.ts';
 import { generateIdentity } from '../../shared/crypto/age-keys.ts';
 import { openFile } from '../../shared/crypto/age-native.ts';
 import { partsDigestOf, partsDigestOfStorageChecksum } from '../../shared/crypto/sealed-digest.ts';
 import { settledCode, useDocumentStore } from '../support/document-store-harness.ts';
+import {
+  journalNamingPlaintext,
+  manifestExpectation,
+  stallingGets,
+  streamedTarget,
+} from '../support/streamed-upload.ts';
 
 const KiB = 1024;
 const hex = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
@@ -41,32 +47,6 @@ describe('one-pass transfer engine on s3rver', () => {
     const id = ++n;
     const { bytes, source, work } = await plaintextAndFolder(docs.dir, id, size);
     return { bytes, source, work, key: objectKeys.document('ex-one-pass', `doc-${id}`) };
-  }
-
-  /**
-   * What the API does for a streamed document, wired straight to the adapter: a multipart upload created
-   * without checksums, parts presigned with the checksums the client names, completed with them.
-   */
-  function streamedTarget(key: string, partSize: number) {
-    let uploadId: string | undefined;
-    const calls = { declared: 0, presigned: [] as number[], completed: 0 };
-    const options: Pick<SealUploadOptions, 'declare' | 'presign' | 'complete'> = {
-      declare: async (sealedSize) => {
-        calls.declared++;
-        uploadId ??= (await docs.store.createMultipart({ key, size: sealedSize, partSize, partSha256s: [] }))
-          .uploadId;
-        return { documentId: key, uploadId, partSize };
-      },
-      presign: async (_documentId, parts) => {
-        calls.presigned.push(...parts.map((p) => p.partNumber));
-        return docs.store.presignParts({ key, uploadId: uploadId as string, parts });
-      },
-      complete: async (_documentId, parts) => {
-        calls.completed++;
-        await docs.store.completeMultipart({ key, uploadId: uploadId as string, parts });
-      },
-    };
-    return { options, calls };
   }
 
   /** A fetch that counts storage PUTs, and fails (as a network error) those `failWhen` picks. */
@@ -105,7 +85,7 @@ describe('one-pass transfer engine on s3rver', () => {
   it('seals into the multipart upload in one pass: parts leave while later ones seal, digests come from the sealing', async () => {
     const { bytes, source, work, key } = await prepare(8 * 1024 * KiB + 123);
     const partSize = 64 * KiB;
-    const target = streamedTarget(key, partSize);
+    const target = streamedTarget(docs.store, key, partSize);
     let sealedInput = 0;
     let presignedBeforeSealed: boolean | undefined;
     const result = await sealAndUpload({
@@ -141,7 +121,7 @@ describe('one-pass transfer engine on s3rver', () => {
   it('resumes an interrupted send without uploading the stored parts again (fault injected through fetch)', async () => {
     const { bytes, source, work, key } = await prepare(40 * 16 * KiB);
     const partSize = 16 * KiB;
-    const target = streamedTarget(key, partSize);
+    const target = streamedTarget(docs.store, key, partSize);
     const paths = { spoolPath: join(work, 'doc.age'), journalPath: join(work, 'doc.journal.json') };
     const first = faultyPuts((put) => put > 3);
     const failed = sealAndUpload({
@@ -180,7 +160,7 @@ describe('one-pass transfer engine on s3rver', () => {
   it('retries a part that storage answers with 503, and one whose connection fails (faults injected through fetch)', async () => {
     const { bytes, source, work, key } = await prepare(5 * 16 * KiB);
     const partSize = 16 * KiB;
-    const target = streamedTarget(key, partSize);
+    const target = streamedTarget(docs.store, key, partSize);
     let puts = 0;
     const flaky: typeof fetch = async (input, init) => {
       if (init?.method === 'PUT') {
@@ -206,7 +186,7 @@ describe('one-pass transfer engine on s3rver', () => {
   /** Send a file (streamed) and describe it as a manifest would, with a presigned GET. */
   async function stored(size: number, partSize = 16 * KiB) {
     const { bytes, source, work, key } = await prepare(size);
-    const target = streamedTarget(key, partSize);
+    const target = streamedTarget(docs.store, key, partSize);
     const result = await sealAndUpload({
       source,
       recipients: [recipient],
@@ -221,14 +201,7 @@ describe('one-pass transfer engine on s3rver', () => {
       bytes,
       url,
       workDir: fetchDir,
-      expected: {
-        sealedSize: result.sealedSize,
-        sealedSha256: result.sealedSha256,
-        sealedPartsSha256: partsDigestOf(result.partSha256s),
-        partSize: result.partSize,
-        plaintextSha256: result.plaintextSha256,
-        plaintextSize: result.plaintextSize,
-      },
+      expected: manifestExpectation(result),
     };
   }
 
@@ -408,33 +381,6 @@ describe('one-pass transfer engine on s3rver', () => {
     expect(again.counter.gets).toBe(rangeCount - 4);
     expect((await readFile(result.plaintextPath)).equals(doc.bytes)).toBe(true);
   });
-
-  /** A fetch whose GETs past the `pass`-th wait for the call's abort: the opener stops where the bytes do. */
-  function stallingGets(pass: number) {
-    const ranges: string[] = [];
-    const wrapped: typeof fetch = async (input, init) => {
-      ranges.push(new Headers(init?.headers).get('range') ?? '');
-      if (ranges.length <= pass) return fetch(input, init);
-      return new Promise<Response>((_, reject) => {
-        const signal = init?.signal;
-        signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
-      });
-    };
-    return { fetch: wrapped, ranges };
-  }
-
-  /** The journal of an interrupted streamed fetch once it names a durable plaintext (polled: syncs are async). */
-  async function journalNamingPlaintext(workDir: string): Promise<{ plaintext: string; bytes: number }> {
-    for (let tries = 0; tries < 400; tries++) {
-      const text = await readFile(join(workDir, 'fetch.json'), 'utf8').catch(() => '');
-      const opened = text
-        ? (JSON.parse(text) as { opened?: { plaintext: string; bytes: number } }).opened
-        : undefined;
-      if (opened) return opened;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    throw new Error('the journal never named a durable plaintext');
-  }
 
   it('streamed: an interrupted fetch keeps the plaintext it made durable; the next call seals it again and downloads only the rest (fault injected through fetch)', async () => {
     const doc = await stored(8 * 1024 * KiB + 123, 1024 * KiB);
@@ -677,22 +623,12 @@ describe('one-pass fetch: expired URLs and ranges cut short', () => {
     const id = ++n;
     const { bytes, source, work } = await plaintextAndFolder(docs.dir, id, size);
     const key = objectKeys.document('ex-fetch-faults', `doc-${id}`);
-    const partSize = 64 * KiB;
-    let uploadId: string | undefined;
     const result = await sealAndUpload({
       source,
       recipients: [recipient],
       spoolPath: join(work, 'doc.age'),
       journalPath: join(work, 'doc.journal.json'),
-      declare: async (sealedSize) => {
-        uploadId ??= (await docs.store.createMultipart({ key, size: sealedSize, partSize, partSha256s: [] }))
-          .uploadId;
-        return { documentId: key, uploadId, partSize };
-      },
-      presign: (_documentId, parts) => docs.store.presignParts({ key, uploadId: uploadId as string, parts }),
-      complete: async (_documentId, parts) => {
-        await docs.store.completeMultipart({ key, uploadId: uploadId as string, parts });
-      },
+      ...streamedTarget(docs.store, key, 64 * KiB).options,
     });
     const workDir = join(docs.dir, `fetch-${id}`);
     await mkdir(workDir, { mode: 0o700 });
@@ -700,14 +636,7 @@ describe('one-pass fetch: expired URLs and ranges cut short', () => {
       bytes,
       key,
       workDir,
-      expected: {
-        sealedSize: result.sealedSize,
-        sealedSha256: result.sealedSha256,
-        sealedPartsSha256: partsDigestOf(result.partSha256s),
-        partSize: result.partSize,
-        plaintextSha256: result.plaintextSha256,
-        plaintextSize: result.plaintextSize,
-      },
+      expected: manifestExpectation(result),
     };
   }
 

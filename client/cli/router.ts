@@ -160,7 +160,13 @@ interface Resolved {
   wordIndexes: number[];
   /** Words typed that are not a command, for the error message. */
   unknown: string[];
+  /**
+   * Help asked for, as the lenient pass sees it: only good enough when no command is found, since it does not
+   * know a command's value-taking options (`--exchange-key -hQx…`, a fingerprint, reads there as -h).
+   */
   help: boolean;
+  /** `pouch help <command>`: the strict parse of a found command decides `--help` itself. */
+  helpWord: boolean;
   json: boolean;
 }
 
@@ -194,6 +200,7 @@ function resolveCommand(argv: readonly string[], commands: readonly AnyCommand[]
     wordIndexes: positionals.slice(0, helpWord + bestLength).map((token) => token.index),
     unknown: words.slice(0, 2).map((token) => token.value),
     help: help || helpWord === 1,
+    helpWord: helpWord === 1,
     json,
   };
 }
@@ -241,7 +248,7 @@ export async function runCli(
     } catch (error) {
       throw new CliUsageError(rewordParseError(error), command.name);
     }
-    if (parsed.values.help === true || resolved.help) {
+    if (parsed.values.help === true || resolved.helpWord) {
       io.stdout.write(formatCommandHelp(command));
       return 0;
     }

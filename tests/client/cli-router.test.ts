@@ -108,6 +108,14 @@ describe('runCli', () => {
     expect(seen.at(-1)).toMatchObject({ values: { count: '-7Qx_fingerprint', loud: true } });
   });
 
+  it('takes a value starting with -h as the value, not as --help (one fingerprint in 4,096)', async () => {
+    const { io, out } = createIo({ POUCH_HOME: home, POUCH_URL: 'http://env' });
+    const code = await runCli(['demo', 'echo', 'hello', '--count', '-hQx_fingerprint'], registry, io);
+    expect(code).toBe(0);
+    expect(seen.at(-1)).toMatchObject({ values: { count: '-hQx_fingerprint' } });
+    expect(out.join('')).not.toContain('Usage:');
+  });
+
   it('prints JSON with --json', async () => {
     const { io, out } = createIo({ POUCH_HOME: home });
     expect(await runCli(['demo', 'echo', 'w', '--json'], registry, io)).toBe(0);

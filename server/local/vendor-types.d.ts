@@ -33,6 +33,8 @@ declare module 's3rver' {
     body: unknown;
     /** The request body stream the controllers read (replaceable before routing). */
     req: Readable;
+    /** The store the controllers call (`ctx.store`); a request may be given its own (s3-checksums.ts). */
+    store: S3rverStore;
     /** Set by s3rver's router once it matched a route. */
     readonly params?: { readonly bucket?: string; readonly key?: string };
     readonly request: { readonly body?: unknown };

@@ -115,7 +115,9 @@ export interface SealInput {
  * idle cores, where `age -r` needs about 1 core-second on one. A simulation of the hand-offs below with these
  * costs idles a worker about 0.02 s per GiB (the first reads, the last chunk of each slot). Measured on a quiet
  * machine, a 1 GiB seal takes 1.2-1.4 s with under 0.1 core-second idle (it was 1.2-2.1 s, with up to 1.6
- * core-seconds idle, while one wait could sleep through its wake-up; see waitUntil in the worker).
+ * core-seconds idle, while one wait could sleep through its wake-up; see waitUntil in the worker). On a slower day
+ * of the same machine it took 1.5-1.8 s (about 90 ms to start the workers, 150-200 ms of warm-up over the first
+ * 128 MiB, then 1.25 s per GiB); docs/transfer.md has the breakdown and what was tried.
  *
  * @example
  * const { input, output } = await sealOnThreads({ fd: handle.fd }, { path, prefix: headerAndNonce }, payloadKey);

@@ -391,8 +391,6 @@ function createRangeDownloads(
     onFailure?.();
   };
   return {
-    done,
-    filled,
     lengthOf,
     available,
     fail,

@@ -703,9 +703,8 @@ class KeyedMutex {
   private readonly tails = new Map<string, Promise<unknown>>();
 
   async run<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const task = () => work();
     const previous = this.tails.get(key) ?? Promise.resolve();
-    const current = previous.then(task, task);
+    const current = previous.then(work, work);
     const tail = current.catch(() => undefined);
     this.tails.set(key, tail);
     try {

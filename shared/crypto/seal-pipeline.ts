@@ -3,7 +3,13 @@
 import { channel } from 'node:diagnostics_channel';
 import { open } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
-import { type OutputPart, type PipelineOutput, SINK_SOURCE, type SideDigest } from './file-pipeline.ts';
+import {
+  type OutputPart,
+  type PipelineOutput,
+  RELEASE_SOURCE,
+  SINK_SOURCE,
+  type SideDigest,
+} from './file-pipeline.ts';
 
 /** What the chunk sealer needs of node:crypto (passed in, so its source runs unchanged in a worker). */
 export interface ChunkCipherCrypto {
@@ -216,7 +222,7 @@ function workerError(reply: { message: string; code?: string }): Error {
  * Waits block on the control words (Atomics.wait, with a timeout so an abort is seen even if a notify is missed).
  */
 const SEAL_WORKER = `
-const { MessageChannel, parentPort, workerData } = require('node:worker_threads');
+const { parentPort, workerData } = require('node:worker_threads');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const { readSync } = fs;
@@ -230,22 +236,7 @@ const output = new Uint8Array(workerData.output);
 const IN_SLOT = SLOT_CHUNKS * CHUNK, OUT_SLOT = SLOT_CHUNKS * SEALED;
 class Aborted extends Error {}
 ${SINK_SOURCE}
-
-/**
- * Free a chunk's cipher output now rather than at V8's next collection. node:crypto returns each chunk's output
- * in a fresh 64 KiB ArrayBuffer; left to the collector, about 50 MB of them pile up between collections, and the
- * allocator hands that memory back to the kernel and faults it in again on the next chunks (on the development
- * VM a chunk's cipher call took 45-65 us that way, against 25-28 us with this). Transferring the buffer through
- * a closed port detaches it and drops it at once: postMessage serializes, and so detaches, its transfer list even
- * when the port is closed (the HTML message-port steps, which node:worker_threads follows). Only a buffer that
- * is wholly the view's own is released, so a pooled one could never be detached under someone else.
- */
-const { port1: releasePort } = new MessageChannel();
-releasePort.close();
-function release(view) {
-  if (view.byteOffset === 0 && view.byteLength === view.buffer.byteLength && !(view.buffer instanceof SharedArrayBuffer))
-    releasePort.postMessage(null, [view.buffer]);
-}
+${RELEASE_SOURCE}
 
 let stalls = 0;
 /**

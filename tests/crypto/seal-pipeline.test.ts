@@ -1,12 +1,13 @@
 // Tests for the two-worker seal (seal-pipeline.ts): byte-exact against an independently crafted age file whichever worker seals, digests, part digests, the age CLI, and failures.
-import { createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { lstat, mkdir, open, readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeBech32 } from '../../shared/crypto/age-keys.ts';
 import { CHUNK_SIZE, sealFile } from '../../shared/crypto/age-native.ts';
-import type { OutputPart } from '../../shared/crypto/file-pipeline.ts';
+import { type OutputPart, RELEASE_SOURCE } from '../../shared/crypto/file-pipeline.ts';
 import { SEAL_SLOT_CHUNKS, type SealTraceEvent, sealOnThreads } from '../../shared/crypto/seal-pipeline.ts';
 import {
   type CraftedChunk,
@@ -194,5 +195,33 @@ describe('sealOnThreads', () => {
     }
     expect(events).toHaveLength(6);
     expect(events.map((event) => event.stalls)).toEqual([0, 0, 0, 0, 0, 0]);
+  });
+});
+
+describe('release, the workers\' eager free of cipher outputs', () => {
+  // The worker source evaluated as the workers do (CommonJS with require), on this thread.
+  const release = new Function('require', `${RELEASE_SOURCE}\nreturn release;`)(createRequire(import.meta.url)) as (
+    view: Uint8Array,
+  ) => void;
+
+  it('detaches a cipher output, which owns its whole buffer', () => {
+    const cipher = createCipheriv('chacha20-poly1305', randomBytes(32), randomBytes(12), { authTagLength: 16 });
+    const body = cipher.update(randomBytes(CHUNK_SIZE));
+    expect(body.buffer.byteLength).toBe(CHUNK_SIZE);
+    release(body);
+    expect(body.buffer.byteLength).toBe(0);
+    expect(body.length).toBe(0);
+  });
+
+  it('leaves alone a buffer the view shares: a pooled Buffer, a slice, shared memory', () => {
+    const pooled = Buffer.from('pooled bytes');
+    const whole = new Uint8Array(64).fill(7);
+    const slice = whole.subarray(8, 16);
+    const shared = new Uint8Array(new SharedArrayBuffer(64)).fill(9);
+    for (const view of [pooled, slice, shared]) release(view);
+    expect(pooled.toString()).toBe('pooled bytes');
+    expect(whole.buffer.byteLength).toBe(64);
+    expect([...slice]).toEqual(new Array(8).fill(7));
+    expect(shared[63]).toBe(9);
   });
 });

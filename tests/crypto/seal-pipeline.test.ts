@@ -198,14 +198,16 @@ describe('sealOnThreads', () => {
   });
 });
 
-describe('release, the workers\' eager free of cipher outputs', () => {
+describe("release, the workers' eager free of cipher outputs", () => {
   // The worker source evaluated as the workers do (CommonJS with require), on this thread.
-  const release = new Function('require', `${RELEASE_SOURCE}\nreturn release;`)(createRequire(import.meta.url)) as (
-    view: Uint8Array,
-  ) => void;
+  const release = new Function('require', `${RELEASE_SOURCE}\nreturn release;`)(
+    createRequire(import.meta.url),
+  ) as (view: Uint8Array) => void;
 
   it('detaches a cipher output, which owns its whole buffer', () => {
-    const cipher = createCipheriv('chacha20-poly1305', randomBytes(32), randomBytes(12), { authTagLength: 16 });
+    const cipher = createCipheriv('chacha20-poly1305', randomBytes(32), randomBytes(12), {
+      authTagLength: 16,
+    });
     const body = cipher.update(randomBytes(CHUNK_SIZE));
     expect(body.buffer.byteLength).toBe(CHUNK_SIZE);
     release(body);

@@ -64,8 +64,9 @@ export const SEAL_SLOT_CHUNKS = 16;
 /** Slots in each ring: the reader can run two slots ahead of the writer while both encrypt the one between. */
 const RING = 4;
 /**
- * Young generation of each seal worker, in MiB: every chunk's cipher output is a fresh 64 KiB buffer, freed only
- * when V8 collects its small handle; a small young generation collects them within a few megabytes.
+ * Young generation of each seal worker, in MiB: each chunk leaves a cipher object (with its native context) for
+ * V8 to collect, and a small young generation collects them within a few megabytes. The chunks' 64 KiB outputs
+ * are not left to it: the workers release each one as soon as it is copied (RELEASE_SOURCE).
  */
 const WORKER_YOUNG_MB = 2;
 
@@ -114,16 +115,14 @@ export interface SealInput {
  * Memory is two rings of {@link RING} slots, whatever the file size. Reads stop at the first short read (or at
  * `end`), so a file that grows while it is read is cut there rather than split mid-chunk.
  *
- * What it costs, per GiB on the 2-core development machine (node:crypto, one thread each, medians of 5 at load
- * 9): reading 0.15 s, SHA-256 0.60 s (twice: plaintext and sealed), sealing the 64 KiB chunks 0.70 s (a cipher
- * per chunk; ChaCha20-Poly1305 itself is under half of it, the rest is each chunk's fresh zeroed output, its
- * copy into the ring and the cipher's set-up), writing 0.26 s: 2.3 core-seconds, about 1.16 s on two otherwise
- * idle cores, where `age -r` needs about 1 core-second on one. A simulation of the hand-offs below with these
- * costs idles a worker about 0.02 s per GiB (the first reads, the last chunk of each slot). Measured on a quiet
- * machine, a 1 GiB seal takes 1.2-1.4 s with under 0.1 core-second idle (it was 1.2-2.1 s, with up to 1.6
- * core-seconds idle, while one wait could sleep through its wake-up; see waitUntil in the worker). On a slower day
- * of the same machine it took 1.5-1.8 s (about 90 ms to start the workers, 150-200 ms of warm-up over the first
- * 128 MiB, then 1.25 s per GiB); docs/transfer.md has the breakdown and what was tried.
+ * What it costs, per GiB on the 2-core development machine (timers in the workers, 2026-12-01): reading 0.2 s,
+ * SHA-256 0.78 s twice (plaintext and sealed; 0.65 s on a thread that seals no chunks, see docs/transfer.md),
+ * sealing the 64 KiB chunks about 0.6 s (16,384 cipher calls at 25-28 us, and their copy into the ring; each
+ * output is released at once, see RELEASE_SOURCE), writing about 0.17 s: about 2.6 core-seconds, 1.3 s on two
+ * otherwise idle cores, where `age -r` needs 0.9-1.0 s on one. The two workers take about 80-100 ms to start.
+ * A simulation of the hand-offs below idles a worker about 0.02 s per GiB (the first reads, the last chunk of
+ * each slot); the writer measures 0.05 s of waiting. A 1 GiB seal takes 1.4-1.5 s (1.5-1.8 s before the
+ * release, 1.2-1.4 s on a quieter day of the same machine); docs/transfer.md has the breakdown and what was tried.
  *
  * @example
  * const { input, output } = await sealOnThreads({ fd: handle.fd }, { path, prefix: headerAndNonce }, payloadKey);

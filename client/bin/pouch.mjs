@@ -4,9 +4,9 @@
 // Paths are relative to this package, not the caller's folder, so `pouch` works from anywhere once linked.
 // The shebang's settings keep `pouch send`/`pouch fetch` well under 200 MB of peak RSS (docs/transfer.md, Memory):
 // 1 MiB young-generation semi-spaces make V8 collect the dead 64 KiB socket and cipher buffers of a transfer
-// within a few megabytes instead of 16 (the crypto workers release their cipher outputs at once and set their own
-// limit); two glibc malloc arenas instead of one per thread stop each thread from keeping its own high-water mark
-// of freed buffers.
+// within a few megabytes instead of 16 (the crypto workers release their cipher outputs at once, and the seal
+// workers set their own limit); two glibc malloc arenas instead of one per thread stop each thread from keeping
+// its own high-water mark of freed buffers.
 import { pathToFileURL } from 'node:url';
 import { buildCli, bundlePath, staleReason } from './build-cli.mjs';
 

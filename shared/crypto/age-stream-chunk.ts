@@ -21,7 +21,8 @@ export interface ChunkCrypto {
  *
  * It closes over nothing and calls only its arguments, because the file pipeline evaluates its source in a
  * worker thread; failures are plain Errors with `code` ERR_SEAL_INTEGRITY and a short `reason`, so they cross
- * the thread boundary and become PouchErrors on the calling side.
+ * the thread boundary and become PouchErrors on the calling side. The plaintext it returns is the decipher's own
+ * fresh buffer, which the opener's worker frees once it has copied it (RELEASE_SOURCE in file-pipeline.ts).
  */
 export function openStreamChunk(
   crypto: ChunkCrypto,

@@ -24,7 +24,8 @@ export type SlotTransform = SlotShape &
          * `(crypto, key, unit, index, last) => Uint8Array` (node:crypto is passed in), called for each unit in
          * order with its index from the input's first unit, `last` for the input's last unit. The calling thread
          * then only reads, so the work, the two hashes and the write spread over both workers. A unit function's
-         * Error with a `code` (and `reason`) rejects the pipeline with those properties.
+         * Error with a `code` (and `reason`) rejects the pipeline with those properties. What it returns is freed
+         * as soon as it is copied into the output (RELEASE_SOURCE): return a fresh buffer, never one it keeps.
          */
         readonly inWorker: { readonly source: string; readonly key: Uint8Array };
       }
@@ -210,21 +211,24 @@ export async function transformFile(
 /**
  * `release(view)`, which both pipelines' workers include (source text): frees a chunk's cipher output now rather
  * than at V8's next collection. node:crypto returns each chunk's output in a fresh 64 KiB ArrayBuffer; left to the
- * collector, about 50 MB of them pile up between collections, and the allocator hands that memory back to the
- * kernel and faults it in again for the next chunks. On the development VM a seal worker's cipher call took
- * 45-65 us per chunk that way, against 25-28 us with this, and a 1 GiB seal's peak RSS fell from 152 to 85 MB.
- * Transferring the buffer through a closed port detaches it and drops it at once: postMessage serializes, and so
- * detaches, its transfer list even when the port is closed (the HTML message-port steps, which
- * node:worker_threads follows). Only a buffer that is wholly the view's own is released, never a shared or pooled
- * one, and the view must not be used afterwards.
+ * collector, about 30 MB of them pile up in each worker between collections, and the allocator hands that memory
+ * back to the kernel and faults it in again for the next chunks. On the development VM a seal worker's cipher call
+ * took 45-65 us per chunk that way, against 25-28 us with this, and a 1 GiB seal's peak RSS fell from 152 to 85 MB.
+ * Transferring the buffer through a closed port detaches it and drops it at once: Node's postMessage
+ * (src/node_messaging.cc) serializes, and so detaches, its transfer list even when the port is closing, as the
+ * HTML message-port steps do. Only a buffer that is wholly the view's own is released, never a shared, pooled or
+ * sliced one, and the view must not be used afterwards. It never fails the work it speeds up: from Node 21 on,
+ * postMessage throws for a buffer already detached or untransferable, and such a buffer is simply left alone.
  */
 export const RELEASE_SOURCE = `
 const releasePort = new (require('node:worker_threads').MessageChannel)().port1;
 releasePort.close();
 function release(view) {
   const buffer = view.buffer;
-  if (view.byteOffset === 0 && view.byteLength === buffer.byteLength && buffer instanceof ArrayBuffer)
+  if (view.byteOffset !== 0 || view.byteLength !== buffer.byteLength || !(buffer instanceof ArrayBuffer)) return;
+  try {
     releasePort.postMessage(null, [buffer]);
+  } catch {}
 }`;
 
 /**

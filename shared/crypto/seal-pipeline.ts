@@ -79,12 +79,18 @@ const META_WORDS = 4;
 
 /**
  * Diagnostics: when a seal worker finishes, how many of its waits ran to their timeout (a hand-off whose wake-up
- * never came, or a counterpart slower than 200 ms). Published only to a subscriber (tests, benches).
+ * never came, or a counterpart slower than 200 ms), and the most ArrayBuffer memory it held. Published only to a
+ * subscriber (tests, benches).
  */
 export const sealTrace = channel('pouch:seal');
 export interface SealTraceEvent {
   readonly side: 'input' | 'output';
   readonly stalls: number;
+  /**
+   * The most ArrayBuffer memory the worker held at a slot's end, in bytes (sampled only while someone listens when
+   * the seal starts): the ring is shared memory and not counted, so this is the chunks' outputs still alive.
+   */
+  readonly arrayBuffersPeak?: number | undefined;
 }
 
 export interface SealThreadOptions {
@@ -143,6 +149,7 @@ export async function sealOnThreads(
     output: new SharedArrayBuffer(outputSlot * RING),
     key: payloadKey,
     sealChunk: sealStreamChunk.toString(),
+    trace: sealTrace.hasSubscribers,
   };
   const output = await open(target.path, 'w', target.mode);
   const workers: Worker[] = [];
@@ -173,7 +180,11 @@ export async function sealOnThreads(
             else if (reply.type === 'digest') {
               digests[side] = { sha256: reply.sha256, size: reply.size };
               if (sealTrace.hasSubscribers)
-                sealTrace.publish({ side, stalls: reply.stalls } satisfies SealTraceEvent);
+                sealTrace.publish({
+                  side,
+                  stalls: reply.stalls,
+                  arrayBuffersPeak: reply.arrayBuffersPeak,
+                } satisfies SealTraceEvent);
               if (digests.input && digests.output) resolve({ input: digests.input, output: digests.output });
             } else fail(workerError(reply));
           } catch (error) {
@@ -209,7 +220,7 @@ export async function sealOnThreads(
 type SealWorkerReply =
   | { type: 'progress'; inputBytes: number }
   | ({ type: 'part' } & OutputPart)
-  | { type: 'digest'; sha256: string; size: number; stalls: number }
+  | { type: 'digest'; sha256: string; size: number; stalls: number; arrayBuffersPeak?: number }
   | { type: 'error'; message: string; code?: string };
 
 function workerError(reply: { message: string; code?: string }): Error {
@@ -238,6 +249,12 @@ ${SINK_SOURCE}
 ${RELEASE_SOURCE}
 
 let stalls = 0;
+let arrayBuffersPeak;
+/** With a trace listener, note the ArrayBuffer memory this worker holds (see SealTraceEvent.arrayBuffersPeak). */
+function sampleMemory() {
+  if (!workerData.trace) return;
+  arrayBuffersPeak = Math.max(arrayBuffersPeak ?? 0, process.memoryUsage().arrayBuffers);
+}
 /**
  * Block until control[word] >= atLeast. The wait is on the very value just compared: reading the word a second
  * time for the wait would sleep on a value that may already satisfy the condition, until the timeout (a 200 ms
@@ -312,8 +329,10 @@ function runReader() {
     const base = (n % RING) * IN_SLOT;
     hash.update(input.subarray(base, base + length));
     sealClaims(n);
+    sampleMemory();
     if (final) {
-      parentPort.postMessage({ type: 'digest', sha256: hash.digest('hex'), size: position, stalls });
+      const sha256 = hash.digest('hex');
+      parentPort.postMessage({ type: 'digest', sha256, size: position, stalls, arrayBuffersPeak });
       return;
     }
     length = next;
@@ -331,6 +350,7 @@ function runWriter() {
     const length = control[meta], final = control[meta + 1] === 1;
     const count = units(length, final);
     sealClaims(n);
+    sampleMemory();
     waitUntil(meta + 3, count);
     const base = (n % RING) * OUT_SLOT;
     sink.take(output.subarray(base, base + length + count * 16));
@@ -343,7 +363,7 @@ function runWriter() {
   // Without syncEvery the sink finishes at once (a failure is thrown into this worker's handler below).
   sink.finish((error, digest) => {
     if (error) throw error;
-    parentPort.postMessage({ type: 'digest', ...digest, stalls });
+    parentPort.postMessage({ type: 'digest', ...digest, stalls, arrayBuffersPeak });
   });
 }
 

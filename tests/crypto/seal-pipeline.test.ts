@@ -41,6 +41,30 @@ function chunksOf(plaintext: Buffer): CraftedChunk[] {
   return chunks.map((chunk, i) => ({ ...chunk, last: i === chunks.length - 1 }));
 }
 
+/** Seal `input` to `output` `rounds` times (the payload's own bytes unchecked) and collect the `pouch:seal` events. */
+async function sealTraced(input: string, output: string, rounds: number) {
+  const crafted = craftAgeFile(chunksOf(Buffer.alloc(0)));
+  const events: SealTraceEvent[] = [];
+  const sizes: number[] = [];
+  const onEvent = (event: unknown) => events.push(event as SealTraceEvent);
+  subscribe('pouch:seal', onEvent);
+  const handle = await open(input, 'r');
+  try {
+    for (let round = 0; round < rounds; round++) {
+      const sides = await sealOnThreads(
+        { fd: handle.fd },
+        { path: output, prefix: crafted.prefix },
+        crafted.payloadKey,
+      );
+      sizes.push(sides.input.size);
+    }
+  } finally {
+    unsubscribe('pouch:seal', onEvent);
+    await handle.close();
+  }
+  return { events, sizes };
+}
+
 const sha256 = (bytes: Uint8Array, encoding: 'hex' | 'base64' = 'hex') =>
   createHash('sha256').update(bytes).digest(encoding);
 
@@ -175,24 +199,8 @@ describe('sealOnThreads', () => {
     const file = await open(input, 'w');
     for (let written = 0; written < size; written += block.length) await file.write(block);
     await file.close();
-    const crafted = craftAgeFile(chunksOf(Buffer.alloc(0)));
-    const events: SealTraceEvent[] = [];
-    const onEvent = (event: unknown) => events.push(event as SealTraceEvent);
-    subscribe('pouch:seal', onEvent);
-    const handle = await open(input, 'r');
-    try {
-      for (let round = 0; round < 3; round++) {
-        const sides = await sealOnThreads(
-          { fd: handle.fd },
-          { path: join(scratch.dir, 'no-stalls.age'), prefix: crafted.prefix },
-          crafted.payloadKey,
-        );
-        expect(sides.input.size).toBe(size);
-      }
-    } finally {
-      unsubscribe('pouch:seal', onEvent);
-      await handle.close();
-    }
+    const { events, sizes } = await sealTraced(input, join(scratch.dir, 'no-stalls.age'), 3);
+    expect(sizes).toEqual([size, size, size]);
     expect(events).toHaveLength(6);
     expect(events.map((event) => event.stalls)).toEqual([0, 0, 0, 0, 0, 0]);
   });
@@ -257,21 +265,7 @@ describe("release, the workers' eager free of cipher outputs", () => {
     const size = 64 * SLOT;
     const input = join(scratch.dir, 'released.plain');
     await writeFile(input, randomBytes(size));
-    const crafted = craftAgeFile(chunksOf(Buffer.alloc(0)));
-    const events: SealTraceEvent[] = [];
-    const onEvent = (event: unknown) => events.push(event as SealTraceEvent);
-    subscribe('pouch:seal', onEvent);
-    const handle = await open(input, 'r');
-    try {
-      await sealOnThreads(
-        { fd: handle.fd },
-        { path: join(scratch.dir, 'released.age'), prefix: crafted.prefix },
-        crafted.payloadKey,
-      );
-    } finally {
-      unsubscribe('pouch:seal', onEvent);
-      await handle.close();
-    }
+    const { events } = await sealTraced(input, join(scratch.dir, 'released.age'), 1);
     expect(events.map((event) => event.side).sort()).toEqual(['input', 'output']);
     for (const event of events) expect(event.arrayBuffersPeak).toBeLessThan(8 * 1024 * 1024);
   });

@@ -40,33 +40,61 @@ function toParseOptions(specs: OptionSpecs): ParseOptions {
 }
 
 /**
- * Join every value-taking option with the argument after it (`--exchange-key -Xy…` → `--exchange-key=-Xy…`).
- * parseArgs refuses a value that starts with a dash as ambiguous, yet a key fingerprint (base64url) starts with
- * one in 1 case of 64: an option that takes a value always takes the next argument.
+ * Put a command's arguments in the form parseArgs reads without guessing. A key fingerprint (base64url) starts
+ * with a dash in 1 case of 64, and parseArgs alone calls such an option value ambiguous and reads such a
+ * positional (`pouch directory pin AUTHORITY -Xy…`) as unknown short options. So:
+ * - an option that takes a value always takes the next argument (`--exchange-key -Xy…` → `--exchange-key=-Xy…`);
+ * - an argument with one dash is an option only when parseArgs would accept it as one: a known short flag or group
+ *   of known short flags, or a known value-taking short with its value (`-ofile`). Any other is a positional, and
+ *   then the options go first, then `--`, then the positionals in their order.
+ * Long options stay options (an unknown one is still refused), `--` still ends the options, and an option left
+ * without its value is left for parseArgs to report.
  */
-function bindOptionValues(args: readonly string[], specs: OptionSpecs): string[] {
-  const takesValue = new Set<string>();
+function arrangeArgs(args: readonly string[], specs: OptionSpecs): string[] {
+  const longTakesValue = new Set<string>();
+  const shortTakesValue = new Set<string>();
+  const shortFlags = new Set<string>();
   for (const [name, spec] of Object.entries(specs)) {
-    if (spec.type !== 'string') continue;
-    takesValue.add(`--${name}`);
-    if (spec.short) takesValue.add(`-${spec.short}`);
+    if (spec.type === 'string') longTakesValue.add(`--${name}`);
+    if (spec.short) (spec.type === 'string' ? shortTakesValue : shortFlags).add(spec.short);
   }
-  const out: string[] = [];
+  // `inline` keeps the arguments in their order with the values joined; `options` and `positionals` split them.
+  const inline: string[] = [];
+  const options: string[] = [];
+  const positionals: string[] = [];
+  let dashPositional = false;
+  let missingValue = false;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
+    const next = args[i + 1];
+    const takesValue = longTakesValue.has(arg) || (arg.length === 2 && shortTakesValue.has(arg.charAt(1)));
     if (arg === '--') {
-      out.push(...args.slice(i));
+      inline.push(...args.slice(i));
+      positionals.push(...args.slice(i + 1));
       break;
     }
-    const next = args[i + 1];
-    if (takesValue.has(arg) && next?.startsWith('-') && next !== '--') {
-      out.push(arg.startsWith('--') ? `${arg}=${next}` : `${arg}${next}`);
-      i++;
+    if (takesValue) {
+      if (next === undefined || next === '--') missingValue = true;
+      const joined =
+        next === undefined || next === '--' ? arg : arg.startsWith('--') ? `${arg}=${next}` : `${arg}${next}`;
+      if (joined !== arg) i++;
+      inline.push(joined);
+      options.push(joined);
+    } else if (
+      arg.startsWith('--') ||
+      (arg.length > 1 && arg.startsWith('-') && shortTakesValue.has(arg.charAt(1))) ||
+      (arg.length > 1 && arg.startsWith('-') && [...arg.slice(1)].every((c) => shortFlags.has(c)))
+    ) {
+      inline.push(arg);
+      options.push(arg);
     } else {
-      out.push(arg);
+      if (arg.length > 1 && arg.startsWith('-')) dashPositional = true;
+      inline.push(arg);
+      positionals.push(arg);
     }
   }
-  return out;
+  // Only a positional with a dash needs the split; an option left without its value is parseArgs's to report.
+  return dashPositional && !missingValue ? [...options, '--', ...positionals] : inline;
 }
 
 /** Check a registry once: unique names, no clash with global options. Throws on a programming error. */
@@ -240,7 +268,7 @@ export async function runCli(
     try {
       const specs = { ...globalOptions, ...command.options };
       parsed = parseArgs({
-        args: bindOptionValues(rest, specs),
+        args: arrangeArgs(rest, specs),
         options: toParseOptions(specs),
         strict: true,
         allowPositionals: true,

@@ -66,29 +66,32 @@ function arrangeArgs(args: readonly string[], specs: OptionSpecs): string[] {
   let missingValue = false;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
-    const next = args[i + 1];
-    const takesValue = longTakesValue.has(arg) || (arg.length === 2 && shortTakesValue.has(arg.charAt(1)));
     if (arg === '--') {
       inline.push(...args.slice(i));
       positionals.push(...args.slice(i + 1));
       break;
     }
-    if (takesValue) {
+    const dashed = arg.length > 1 && arg.startsWith('-');
+    const short = dashed && !arg.startsWith('--') ? arg.slice(1) : '';
+    if (longTakesValue.has(arg) || (short.length === 1 && shortTakesValue.has(short))) {
+      const next = args[i + 1];
+      let joined = arg;
       if (next === undefined || next === '--') missingValue = true;
-      const joined =
-        next === undefined || next === '--' ? arg : arg.startsWith('--') ? `${arg}=${next}` : `${arg}${next}`;
-      if (joined !== arg) i++;
+      else {
+        joined = arg.startsWith('--') ? `${arg}=${next}` : `${arg}${next}`;
+        i++;
+      }
       inline.push(joined);
       options.push(joined);
     } else if (
       arg.startsWith('--') ||
-      (arg.length > 1 && arg.startsWith('-') && shortTakesValue.has(arg.charAt(1))) ||
-      (arg.length > 1 && arg.startsWith('-') && [...arg.slice(1)].every((c) => shortFlags.has(c)))
+      shortTakesValue.has(short.charAt(0)) ||
+      (short !== '' && [...short].every((c) => shortFlags.has(c)))
     ) {
       inline.push(arg);
       options.push(arg);
     } else {
-      if (arg.length > 1 && arg.startsWith('-')) dashPositional = true;
+      if (dashed) dashPositional = true;
       inline.push(arg);
       positionals.push(arg);
     }

@@ -207,10 +207,10 @@ describe('sealOnThreads', () => {
 });
 
 describe("release, the workers' eager free of cipher outputs", () => {
-  // The worker source evaluated as the workers do (CommonJS with require), on this thread.
-  const release = new Function('require', `${RELEASE_SOURCE}\nreturn release;`)(
-    createRequire(import.meta.url),
-  ) as (view: Uint8Array) => void;
+  /** The worker source evaluated as the workers do (CommonJS, with the `require` given), on this thread. */
+  const loadRelease = (require: (id: string) => unknown) =>
+    new Function('require', `${RELEASE_SOURCE}\nreturn release;`)(require) as (view: Uint8Array) => void;
+  const release = loadRelease(createRequire(import.meta.url));
 
   it('detaches a cipher output, which owns its whole buffer', () => {
     const cipher = createCipheriv('chacha20-poly1305', randomBytes(32), randomBytes(12), {
@@ -252,9 +252,7 @@ describe("release, the workers' eager free of cipher outputs", () => {
         };
       },
     };
-    const releaseOnRefusingPort = new Function('require', `${RELEASE_SOURCE}\nreturn release;`)(
-      () => refusing,
-    ) as (view: Uint8Array) => void;
+    const releaseOnRefusingPort = loadRelease(() => refusing);
     const own = new Uint8Array(16).fill(3);
     expect(() => releaseOnRefusingPort(own)).not.toThrow();
     expect([...own]).toEqual(new Array(16).fill(3));

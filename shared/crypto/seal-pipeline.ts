@@ -327,6 +327,7 @@ function runReader() {
     Atomics.store(control, PUBLISHED, n + 1);
     Atomics.notify(control, PUBLISHED);
     const base = (n % RING) * IN_SLOT;
+    settleVectorState(crypto);
     hash.update(input.subarray(base, base + length));
     sealClaims(n);
     sampleMemory();

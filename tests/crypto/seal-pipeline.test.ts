@@ -1,13 +1,14 @@
 // Tests for the two-worker seal (seal-pipeline.ts): byte-exact against an independently crafted age file whichever worker seals, digests, part digests, the age CLI, and failures.
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import * as fs from 'node:fs';
 import { lstat, mkdir, open, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeBech32 } from '../../shared/crypto/age-keys.ts';
 import { CHUNK_SIZE, sealFile } from '../../shared/crypto/age-native.ts';
-import { type OutputPart, RELEASE_SOURCE } from '../../shared/crypto/file-pipeline.ts';
+import { type OutputPart, RELEASE_SOURCE, SINK_SOURCE } from '../../shared/crypto/file-pipeline.ts';
 import { SEAL_SLOT_CHUNKS, type SealTraceEvent, sealOnThreads } from '../../shared/crypto/seal-pipeline.ts';
 import {
   type CraftedChunk,
@@ -266,5 +267,65 @@ describe("release, the workers' eager free of cipher outputs", () => {
     const { events } = await sealTraced(input, join(scratch.dir, 'released.age'), 1);
     expect(events.map((event) => event.side).sort()).toEqual(['input', 'output']);
     for (const event of events) expect(event.arrayBuffersPeak).toBeLessThan(8 * 1024 * 1024);
+  });
+});
+
+describe("settleVectorState, the sink's reset before each SHA-256 update", () => {
+  interface Sink {
+    take(view: Uint8Array): void;
+    finish(done: (error: unknown, digest?: { sha256: string; size: number }) => void): void;
+  }
+  type CreateSink = (
+    crypto: unknown,
+    fsModule: unknown,
+    post: (reply: unknown) => void,
+    fd: undefined,
+    partSize: number,
+  ) => Sink;
+  /** The sink's source evaluated as the workers do, on this thread. */
+  const loadSink = () => new Function(`${SINK_SOURCE}\nreturn createSink;`)() as CreateSink;
+  /** node:crypto, noting each hash update and each cipher made, in order; `refuse` makes createCipheriv throw. */
+  const recordingCrypto = (calls: string[], refuse = false) => ({
+    createHash(algorithm: string) {
+      const hash = createHash(algorithm);
+      return {
+        update(view: Uint8Array) {
+          calls.push('hash');
+          hash.update(view);
+        },
+        digest: (encoding: 'hex' | 'base64') => hash.digest(encoding),
+      };
+    },
+    createCipheriv(algorithm: string, key: Uint8Array, iv: Uint8Array) {
+      calls.push(algorithm);
+      if (refuse) throw Object.assign(new Error('unsupported'), { code: 'ERR_CRYPTO_UNKNOWN_CIPHER' });
+      return createCipheriv(algorithm, key, iv);
+    },
+  });
+  const digestOf = (sink: Sink) =>
+    new Promise<{ sha256: string; size: number }>((resolve, reject) =>
+      sink.finish((error, digest) => (error || !digest ? reject(error) : resolve(digest))),
+    );
+
+  it("runs one raw ChaCha20 block just before every hash update, and the digest is the bytes' own", async () => {
+    const calls: string[] = [];
+    const sink = loadSink()(recordingCrypto(calls), fs, () => {}, undefined, 0);
+    const a = randomBytes(1000);
+    const b = randomBytes(3);
+    sink.take(a);
+    sink.take(b);
+    expect(calls).toEqual(['chacha20', 'hash', 'chacha20', 'hash']);
+    const digest = await digestOf(sink);
+    expect(digest).toEqual({ sha256: createHash('sha256').update(a).update(b).digest('hex'), size: 1003 });
+  });
+
+  it('hashes on when the raw cipher is refused (a FIPS build, fault injected), and tries it only once', async () => {
+    const calls: string[] = [];
+    const sink = loadSink()(recordingCrypto(calls, true), fs, () => {}, undefined, 0);
+    const a = randomBytes(64);
+    sink.take(a);
+    sink.take(a);
+    expect(calls).toEqual(['chacha20', 'hash', 'hash']);
+    expect((await digestOf(sink)).sha256).toBe(createHash('sha256').update(a).update(a).digest('hex'));
   });
 });

@@ -4,6 +4,7 @@ import { channel } from 'node:diagnostics_channel';
 import { open } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import {
+  COPY_SOURCE,
   type OutputPart,
   type PipelineOutput,
   RELEASE_SOURCE,
@@ -242,11 +243,12 @@ const CHUNK = ${CHUNK}, SEALED = ${SEALED_CHUNK}, SLOT_CHUNKS = ${SEAL_SLOT_CHUN
 const PUBLISHED = ${PUBLISHED}, WRITTEN = ${WRITTEN}, ABORT = ${ABORT}, META = ${META}, WORDS = ${META_WORDS};
 const control = new Int32Array(workerData.control);
 const input = new Uint8Array(workerData.input);
-const output = new Uint8Array(workerData.output);
+const output = Buffer.from(workerData.output);
 const IN_SLOT = SLOT_CHUNKS * CHUNK, OUT_SLOT = SLOT_CHUNKS * SEALED;
 class Aborted extends Error {}
 ${SINK_SOURCE}
 ${RELEASE_SOURCE}
+${COPY_SOURCE}
 
 let stalls = 0;
 let arrayBuffersPeak;
@@ -284,7 +286,7 @@ function sealClaims(n) {
     if (j >= count) return;
     const chunk = input.subarray(inBase + j * CHUNK, inBase + Math.min((j + 1) * CHUNK, length));
     const [body, tag] = sealChunk(crypto, key, chunk, n * SLOT_CHUNKS + j, final && j === count - 1);
-    output.set(body, outBase + j * SEALED);
+    copyInto(output, outBase + j * SEALED, body);
     output.set(tag, outBase + j * SEALED + body.length);
     release(body);
     if (Atomics.add(control, meta + 3, 1) + 1 === count) Atomics.notify(control, meta + 3);

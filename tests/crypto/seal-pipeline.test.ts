@@ -8,7 +8,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeBech32 } from '../../shared/crypto/age-keys.ts';
 import { CHUNK_SIZE, sealFile } from '../../shared/crypto/age-native.ts';
-import { type OutputPart, RELEASE_SOURCE, SINK_SOURCE } from '../../shared/crypto/file-pipeline.ts';
+import {
+  COPY_SOURCE,
+  type OutputPart,
+  RELEASE_SOURCE,
+  SINK_SOURCE,
+} from '../../shared/crypto/file-pipeline.ts';
 import { SEAL_SLOT_CHUNKS, type SealTraceEvent, sealOnThreads } from '../../shared/crypto/seal-pipeline.ts';
 import {
   type CraftedChunk,
@@ -327,5 +332,35 @@ describe("settleVectorState, the sink's reset before each SHA-256 update", () =>
     sink.take(a);
     expect(calls).toEqual(['chacha20', 'hash', 'hash']);
     expect((await digestOf(sink)).sha256).toBe(createHash('sha256').update(a).update(a).digest('hex'));
+  });
+});
+
+describe("copyInto, the workers' copy of a chunk's output into shared memory", () => {
+  const copyInto = new Function(`${COPY_SOURCE}\nreturn copyInto;`)() as (
+    target: Buffer,
+    offset: number,
+    view: Uint8Array,
+  ) => void;
+
+  it('copies a view once, at its offset, and leaves the bytes either side alone', () => {
+    const target = Buffer.from(new SharedArrayBuffer(4 * CHUNK_SIZE)).fill(0xee);
+    const body = randomBytes(CHUNK_SIZE);
+    const odd = randomBytes(17);
+    copyInto(target, CHUNK_SIZE + 3, body);
+    copyInto(target, 3 * CHUNK_SIZE + 100, odd);
+    expect(target.subarray(CHUNK_SIZE + 3, 2 * CHUNK_SIZE + 3).equals(body)).toBe(true);
+    expect(target.subarray(3 * CHUNK_SIZE + 100, 3 * CHUNK_SIZE + 117).equals(odd)).toBe(true);
+    const untouched = [
+      ...target.subarray(0, CHUNK_SIZE + 3),
+      ...target.subarray(2 * CHUNK_SIZE + 3, 3 * CHUNK_SIZE + 100),
+      ...target.subarray(3 * CHUNK_SIZE + 117),
+    ];
+    expect(untouched.every((byte) => byte === 0xee)).toBe(true);
+  });
+
+  it('copies nothing for an empty view (the empty final chunk of an empty file)', () => {
+    const target = Buffer.from(new SharedArrayBuffer(64)).fill(7);
+    expect(() => copyInto(target, 10, new Uint8Array(0))).not.toThrow();
+    expect([...target].every((byte) => byte === 7)).toBe(true);
   });
 });

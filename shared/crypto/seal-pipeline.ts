@@ -122,14 +122,13 @@ export interface SealInput {
  * Memory is two rings of {@link RING} slots, whatever the file size. Reads stop at the first short read (or at
  * `end`), so a file that grows while it is read is cut there rather than split mid-chunk.
  *
- * What it costs, per GiB on the 2-core development machine (timers in the workers, 2026-12-01): reading 0.2 s,
- * SHA-256 0.78 s twice (plaintext and sealed; 0.65 s on a thread that seals no chunks, see docs/transfer.md),
- * sealing the 64 KiB chunks about 0.6 s (16,384 cipher calls at 25-28 us, and their copy into the ring; each
- * output is released at once, see RELEASE_SOURCE), writing about 0.17 s: about 2.6 core-seconds, 1.3 s on two
- * otherwise idle cores, where `age -r` needs 0.9-1.0 s on one. The two workers take about 80-100 ms to start.
- * A simulation of the hand-offs below idles a worker about 0.02 s per GiB (the first reads, the last chunk of
- * each slot); the writer measures 0.05 s of waiting. A 1 GiB seal takes 1.4-1.5 s (1.5-1.8 s before the
- * release, 1.2-1.4 s on a quieter day of the same machine); docs/transfer.md has the breakdown and what was tried.
+ * What it costs, per GiB on the 2-core development machine (2026-12-01): reading 0.2 s, SHA-256 about 0.63 s
+ * twice (plaintext and sealed; 0.73-0.78 s before each hash was preceded by settleVectorState, see SETTLE_SOURCE),
+ * sealing the 64 KiB chunks about 0.45 s (16,384 cipher calls, and their copy into the ring with copyInto; each
+ * output is released at once, see RELEASE_SOURCE), writing about 0.17 s: about 2.1 core-seconds of user time and
+ * 0.3-0.45 of system time, where `age -r` needs 0.85-1.1 s on one core. The two workers take about 80-100 ms to
+ * start. A 1 GiB seal takes 1.2-1.35 s (1.4-1.5 s before the two changes above); docs/transfer.md has the
+ * breakdown and what was tried.
  *
  * @example
  * const { input, output } = await sealOnThreads({ fd: handle.fd }, { path, prefix: headerAndNonce }, payloadKey);

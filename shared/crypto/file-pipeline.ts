@@ -238,16 +238,19 @@ function release(view) {
  * the same copy into an ArrayBuffer, and 1-3% of a seal's CPU in `perf`. `Buffer#fill` with a value exactly as
  * long as the range is one memcpy in node:buffer's native fill (src/node_buffer.cc), at 12-18 ms per GiB into
  * shared memory. Only whole-range copies go this way, so the fill never repeats its value; an empty view copies
- * nothing.
+ * nothing, and a view running past the end of `target` throws (ERR_OUT_OF_RANGE) before anything is written. The
+ * view must be a byte view (anything else is refused) that does not overlap `target`: the cipher outputs are fresh
+ * buffers.
  */
 export const COPY_SOURCE = `
 function copyInto(target, offset, view) {
+  // Buffer#fill reads any other value (an array, a wider typed array) differently from TypedArray#set.
+  if (!(view instanceof Uint8Array)) throw new TypeError('copyInto copies bytes: give it a Uint8Array or Buffer');
   if (view.length > 0) target.fill(view, offset, offset + view.length);
 }`;
 
 /**
- * `settleVectorState(crypto)`, which every worker that hashes after a ChaCha20-Poly1305 call includes (source text,
- * part of SINK_SOURCE): call it just before a SHA-256 update that follows chunk sealing or opening on the same
+ * `settleVectorState(crypto)`, which every worker that hashes includes (source text, part of SINK_SOURCE): call it just before a SHA-256 update that follows chunk sealing or opening on the same
  * thread. OpenSSL 3.0's Poly1305 for AVX-512 IFMA CPUs handles a short input (the lengths block that ends every
  * chunk's tag) in `poly1305_blocks_vpmadd52`, which returns with the upper halves of ymm0-5 still dirty: no
  * `vzeroupper` (seen in Node 20's binary with objdump). OpenSSL's SHA-256 on such CPUs is the SHA-NI code, encoded
@@ -255,8 +258,9 @@ function copyInto(target, offset, view) {
  * thread that sealed chunks between 1 MiB updates hashed at 0.73 s per GiB, against 0.62-0.63 s after this. The
  * remedy is any call that ends in `vzeroupper`/`vzeroall`: the raw ChaCha20 keystream of one 64-byte block under a
  * constant all-zero key (its AVX-512 code ends in `vzeroall`), output discarded; it costs a few microseconds per
- * slot. No secret is involved and nothing it computes is used. On other CPUs it is a harmless no-op, and a build
- * without the raw `chacha20` cipher (FIPS) makes it a no-op after the first try instead of failing the work.
+ * slot. No secret is involved and nothing it computes is used. On other CPUs it only costs those microseconds,
+ * and so it does in the workers that hash without sealing (the sink of a plain upload). Should a build refuse the
+ * raw `chacha20` cipher, it is skipped after the first refusal rather than failing the work.
  */
 export const SETTLE_SOURCE = `
 const settleZeros = new Uint8Array(64);

@@ -303,6 +303,8 @@ describe("settleVectorState, the sink's reset before each SHA-256 update", () =>
     },
     createCipheriv(algorithm: string, key: Uint8Array, iv: Uint8Array) {
       calls.push(algorithm);
+      // The reset never sees a secret: its key and nonce are constant zeros.
+      expect([key.length, iv.length, [...key, ...iv].every((byte) => byte === 0)]).toEqual([32, 16, true]);
       if (refuse) throw Object.assign(new Error('unsupported'), { code: 'ERR_CRYPTO_UNKNOWN_CIPHER' });
       return createCipheriv(algorithm, key, iv);
     },
@@ -356,6 +358,16 @@ describe("copyInto, the workers' copy of a chunk's output into shared memory", (
       ...target.subarray(3 * CHUNK_SIZE + 117),
     ];
     expect(untouched.every((byte) => byte === 0xee)).toBe(true);
+  });
+
+  it('refuses a view running past the end of the ring, and anything but bytes, before writing', () => {
+    const target = Buffer.from(new SharedArrayBuffer(64)).fill(7);
+    expect(() => copyInto(target, 60, randomBytes(5))).toThrow(
+      expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }),
+    );
+    expect(() => copyInto(target, 0, [1, 2] as unknown as Uint8Array)).toThrow(TypeError);
+    expect(() => copyInto(target, 0, new Uint16Array([1, 2]) as unknown as Uint8Array)).toThrow(TypeError);
+    expect([...target].every((byte) => byte === 7)).toBe(true);
   });
 
   it('copies nothing for an empty view (the empty final chunk of an empty file)', () => {

@@ -250,17 +250,18 @@ function copyInto(target, offset, view) {
 }`;
 
 /**
- * `settleVectorState(crypto)`, which every worker that hashes includes (source text, part of SINK_SOURCE): call it just before a SHA-256 update that follows chunk sealing or opening on the same
- * thread. OpenSSL 3.0's Poly1305 for AVX-512 IFMA CPUs handles a short input (the lengths block that ends every
- * chunk's tag) in `poly1305_blocks_vpmadd52`, which returns with the upper halves of ymm0-5 still dirty: no
- * `vzeroupper` (seen in Node 20's binary with objdump). OpenSSL's SHA-256 on such CPUs is the SHA-NI code, encoded
- * as legacy SSE, and SSE after dirty upper halves pays the SSE/AVX transition; on the development VM (Zen 4) a
- * thread that sealed chunks between 1 MiB updates hashed at 0.73 s per GiB, against 0.62-0.63 s after this. The
- * remedy is any call that ends in `vzeroupper`/`vzeroall`: the raw ChaCha20 keystream of one 64-byte block under a
- * constant all-zero key (its AVX-512 code ends in `vzeroall`), output discarded; it costs a few microseconds per
- * slot. No secret is involved and nothing it computes is used. On other CPUs it only costs those microseconds,
- * and so it does in the workers that hash without sealing (the sink of a plain upload). Should a build refuse the
- * raw `chacha20` cipher, it is skipped after the first refusal rather than failing the work.
+ * `settleVectorState(crypto)`, which every worker that hashes includes (source text, part of SINK_SOURCE): call it just
+ * before a SHA-256 update that follows chunk sealing or opening on the same thread. OpenSSL 3.0's Poly1305 for AVX-512
+ * IFMA CPUs handles a short input (the lengths block that ends every chunk's tag) in `poly1305_blocks_vpmadd52`, which
+ * returns with the upper halves of ymm0-5 still dirty: no `vzeroupper` (seen in Node 20's binary with objdump).
+ * OpenSSL's SHA-256 on such CPUs is the SHA-NI code, encoded as legacy SSE, and SSE after dirty upper halves pays the
+ * SSE/AVX transition; on the development VM (Zen 4) a thread that sealed chunks between 1 MiB updates hashed at 0.73 s
+ * per GiB, against 0.62-0.63 s after this. The remedy is any call that ends in `vzeroupper`/`vzeroall`: the raw
+ * ChaCha20 keystream of one 64-byte block under a constant all-zero key (its AVX-512 code ends in `vzeroall`), output
+ * discarded; it costs a few microseconds per slot. No secret is involved and nothing it computes is used. On other CPUs
+ * it only costs those microseconds, and so it does in the workers that hash without sealing (the sink of a plain
+ * upload). Should a build refuse the raw `chacha20` cipher, it is skipped after the first refusal rather than failing
+ * the work.
  */
 export const SETTLE_SOURCE = `
 const settleZeros = new Uint8Array(64);

@@ -289,8 +289,12 @@ describe("settleVectorState, the sink's reset before each SHA-256 update", () =>
   ) => Sink;
   /** The sink's source evaluated as the workers do, on this thread. */
   const loadSink = () => new Function(`${SINK_SOURCE}\nreturn createSink;`)() as CreateSink;
-  /** node:crypto, noting each hash update and each cipher made, in order; `refuse` makes createCipheriv throw. */
-  const recordingCrypto = (calls: string[], refuse = false) => ({
+  /**
+   * node:crypto, noting each hash update and each cipher made, in order, and each cipher's key and nonce in `secrets`
+   * (asserted by the tests: a throw in here would be swallowed by the reset's own catch); `refuse` makes
+   * createCipheriv throw.
+   */
+  const recordingCrypto = (calls: string[], refuse = false, secrets: Uint8Array[] = []) => ({
     createHash(algorithm: string) {
       const hash = createHash(algorithm);
       return {
@@ -303,8 +307,7 @@ describe("settleVectorState, the sink's reset before each SHA-256 update", () =>
     },
     createCipheriv(algorithm: string, key: Uint8Array, iv: Uint8Array) {
       calls.push(algorithm);
-      // The reset never sees a secret: its key and nonce are constant zeros.
-      expect([key.length, iv.length, [...key, ...iv].every((byte) => byte === 0)]).toEqual([32, 16, true]);
+      secrets.push(Uint8Array.from(key), Uint8Array.from(iv));
       if (refuse) throw Object.assign(new Error('unsupported'), { code: 'ERR_CRYPTO_UNKNOWN_CIPHER' });
       return createCipheriv(algorithm, key, iv);
     },
@@ -316,12 +319,20 @@ describe("settleVectorState, the sink's reset before each SHA-256 update", () =>
 
   it("runs one raw ChaCha20 block just before every hash update, and the digest is the bytes' own", async () => {
     const calls: string[] = [];
-    const sink = loadSink()(recordingCrypto(calls), fs, () => {}, undefined, 0);
+    const secrets: Uint8Array[] = [];
+    const sink = loadSink()(recordingCrypto(calls, false, secrets), fs, () => {}, undefined, 0);
     const a = randomBytes(1000);
     const b = randomBytes(3);
     sink.take(a);
     sink.take(b);
     expect(calls).toEqual(['chacha20', 'hash', 'chacha20', 'hash']);
+    // The reset never sees a secret: each time, a 32-byte key and a 16-byte nonce of constant zeros.
+    expect(secrets.map((bytes) => [bytes.length, bytes.every((byte) => byte === 0)])).toEqual([
+      [32, true],
+      [16, true],
+      [32, true],
+      [16, true],
+    ]);
     const digest = await digestOf(sink);
     expect(digest).toEqual({ sha256: createHash('sha256').update(a).update(b).digest('hex'), size: 1003 });
   });
